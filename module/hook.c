@@ -1,0 +1,146 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The receive hook: a netfilter LOCAL_IN hook per namespace that takes the
+ * segments belonging to ktcp sockets out of the IPv4 input path before
+ * native TCP sees them, and leaves every other packet alone.
+ *
+ * At LOCAL_IN the IP header is validated, fragments are reassembled, the
+ * packet is for this host and the filter, NAT and security tables have run,
+ * so ktcp sockets obey the same firewall as native ones. The hook runs at
+ * NF_IP_PRI_SELINUX_LAST + 1, before conntrack's helper and confirm hooks:
+ * with conntrack loaded, ktcp flows stay unconfirmed (a known limit).
+ *
+ * What ktcp takes (everything else is NF_ACCEPTed to native TCP):
+ * - a segment whose 4-tuple is a ktcp connection or a ktcp request;
+ * - a pure SYN to a port where a ktcp socket listens.
+ * A stray ACK or RST to a ktcp listener's port is left to native TCP, which
+ * answers it with the RST a listener would send; and a native connection
+ * that happens to use a port ktcp listens on is not disturbed.
+ *
+ * Context: softirq, under rcu_read_lock (nf_hook_slow holds it).
+ */
+
+#include <linux/netfilter.h>
+#include <linux/netfilter_ipv4.h>
+#include <net/ip.h>
+
+#include "ktcp.h"
+
+/* Validate the TCP header and checksum, fill ktcp_skb_cb; 0 or a counter. */
+static int ktcp_hook_prepare(struct sk_buff *skb)
+{
+	unsigned int thoff = ip_hdrlen(skb);
+	struct ktcp_skb_cb *cb;
+	struct tcphdr *th;
+
+	__skb_pull(skb, thoff);
+	skb_reset_transport_header(skb);
+	th = tcp_hdr(skb);
+	if (th->doff < sizeof(*th) / 4 || !pskb_may_pull(skb, th->doff * 4))
+		return KTCP_MIB_INERRS;
+	if (skb_checksum_init(skb, IPPROTO_TCP, inet_compute_pseudo) ||
+	    skb_checksum_complete(skb))
+		return KTCP_MIB_INCSUMERRORS;
+	th = tcp_hdr(skb);
+	/* Input dsts may be noref; ktcp queues skbs past this RCU section. */
+	skb_dst_drop(skb);
+	cb = KTCP_SKB_CB(skb);
+	cb->seq = ntohl(th->seq);
+	cb->end_seq = cb->seq + th->syn + th->fin + skb->len - th->doff * 4;
+	cb->ack_seq = ntohl(th->ack_seq);
+	cb->window = ntohs(th->window);
+	cb->flags = tcp_flag_byte(th);
+	cb->when = 0;
+	cb->retransmitted = 0;
+	__skb_pull(skb, th->doff * 4);
+	return 0;
+}
+
+/* The ktcp socket (referenced) that @skb belongs to, or NULL. */
+static struct sock *ktcp_hook_lookup(struct ktcp_net *kn,
+				     const struct iphdr *iph,
+				     const struct tcphdr *th)
+{
+	struct ktcp_hnode *h;
+	struct sock *sk = NULL;
+
+	h = ktcp_hash_lookup(kn, iph->daddr, th->dest, iph->saddr, th->source);
+	if (h && h->kind == KTCP_HNODE_SOCK)
+		sk = &container_of(h, struct ktcp_sock, hnode)->inet.sk;
+	else if (h)
+		sk = container_of(h, struct ktcp_request, hnode)->listener;
+	else if (th->syn && !th->ack && !th->rst)
+		sk = ktcp_hash_lookup_listener(kn, iph->daddr, th->dest);
+	if (sk && !refcount_inc_not_zero(&sk->sk_refcnt))
+		sk = NULL;
+	return sk;
+}
+
+/* Process now, or queue to the backlog if a process owns the socket. */
+static void ktcp_hook_deliver(struct net *net, struct sock *sk,
+			      struct sk_buff *skb)
+{
+	int drop = ktcp_hook_prepare(skb);
+
+	if (drop)
+		goto drop;
+	KTCP_INC_STATS(net, KTCP_MIB_INSEGS);
+	bh_lock_sock(sk);
+	if (!sock_owned_by_user(sk)) {
+		ktcp_input_rcv(sk, skb);
+	} else if (sk_add_backlog(sk, skb, READ_ONCE(sk->sk_rcvbuf) +
+					  READ_ONCE(sk->sk_sndbuf))) {
+		bh_unlock_sock(sk);
+		drop = KTCP_MIB_BACKLOGDROP;
+		goto drop;
+	}
+	bh_unlock_sock(sk);
+	sock_put(sk);
+	return;
+drop:
+	KTCP_INC_STATS(net, drop);
+	kfree_skb(skb);
+	sock_put(sk);
+}
+
+static unsigned int ktcp_hook_in(void *priv, struct sk_buff *skb,
+				 const struct nf_hook_state *state)
+{
+	const struct iphdr *iph = ip_hdr(skb);
+	const struct tcphdr *th;
+	struct sock *sk;
+
+	if (iph->protocol != IPPROTO_TCP || skb->pkt_type != PACKET_HOST)
+		return NF_ACCEPT;
+	/* A runt is native TCP's to count and drop. */
+	if (!pskb_may_pull(skb, ip_hdrlen(skb) + sizeof(struct tcphdr)))
+		return NF_ACCEPT;
+	iph = ip_hdr(skb);
+	th = (const struct tcphdr *)(skb_network_header(skb) + ip_hdrlen(skb));
+	sk = ktcp_hook_lookup(ktcp_pernet(state->net), iph, th);
+	if (!sk)
+		return NF_ACCEPT;
+	ktcp_hook_deliver(state->net, sk, skb);
+	return NF_STOLEN;
+}
+
+static const struct nf_hook_ops ktcp_hook_ops = {
+	.hook		= ktcp_hook_in,
+	.pf		= NFPROTO_IPV4,
+	.hooknum	= NF_INET_LOCAL_IN,
+	.priority	= NF_IP_PRI_SELINUX_LAST + 1,
+};
+
+int ktcp_hook_net_init(struct net *net)
+{
+	int err = nf_register_net_hook(net, &ktcp_hook_ops);
+
+	ktcp_pernet(net)->hook_registered = !err;
+	return err;
+}
+
+void ktcp_hook_net_exit(struct net *net)
+{
+	if (ktcp_pernet(net)->hook_registered)
+		nf_unregister_net_hook(net, &ktcp_hook_ops);
+}

@@ -1,0 +1,380 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Segment arrival for a socket in any state but LISTEN (RFC 9293 3.10.7.3
+ * and 3.10.7.4), one step per function in the RFC's order: sequence check,
+ * RST, SYN, ACK, data, FIN. Which state follows is ktcp_state_next()'s call.
+ *
+ * Context: softirq with the socket spinlock held and no process owning the
+ * socket, or process context from release_sock()'s backlog processing. Either
+ * way the socket lock is ours. Every function consumes or frees the skb.
+ */
+
+#include "ktcp.h"
+
+/* RFC 6298 2.2 and 2.3, in Linux's fixed point (srtt << 3, rttvar << 2). */
+void ktcp_input_rtt_sample(struct ktcp_sock *ks, long rtt)
+{
+	long delta;
+
+	if (rtt < 0)
+		return;
+	if (!ks->srtt) {
+		ks->srtt = rtt << 3;
+		ks->rttvar = rtt << 1;
+	} else {
+		delta = rtt - (ks->srtt >> 3);
+		ks->srtt += delta;
+		if (delta < 0)
+			delta = -delta;
+		ks->rttvar += delta - (ks->rttvar >> 2);
+	}
+	ks->rto = (ks->srtt >> 3) + max_t(u32, ks->rttvar, 1);
+	ks->rto = clamp_t(u32, ks->rto, KTCP_RTO_MIN, KTCP_RTO_MAX);
+}
+
+/* The send MSS: the peer's (or 536) clamped to our path and a floor. */
+static void ktcp_input_set_mss(struct ktcp_sock *ks, const struct ktcp_opts *o)
+{
+	u16 peer = (o->present & KTCP_OPTF_MSS) ? o->mss : KTCP_MSS_DEFAULT;
+
+	ks->mss = clamp_t(u16, peer, KTCP_MSS_MIN, ks->adv_mss);
+}
+
+static void ktcp_input_parse_opts(struct sk_buff *skb, struct ktcp_opts *o)
+{
+	const struct tcphdr *th = tcp_hdr(skb);
+
+	/* Malformed options are ignored, as Linux does; the segment stays. */
+	if (ktcp_opts_parse((const u8 *)(th + 1), th->doff * 4 - sizeof(*th),
+			    th->syn, o))
+		memset(o, 0, sizeof(*o));
+}
+
+/* Free what @ack covers from the write queue; sample RTT (Karn's rule). */
+static void ktcp_input_clean_rtx(struct sock *sk, u32 ack)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+	long rtt = -1;
+	struct sk_buff *skb;
+
+	while ((skb = skb_peek(&sk->sk_write_queue)) && skb != ks->send_head) {
+		struct ktcp_skb_cb *cb = KTCP_SKB_CB(skb);
+
+		if (ktcp_seq_after(cb->end_seq, ack))
+			break;
+		if (!cb->retransmitted)
+			rtt = (long)(tcp_jiffies32 - cb->when);
+		__skb_unlink(skb, &sk->sk_write_queue);
+		sk_wmem_queued_add(sk, -skb->truesize);
+		__kfree_skb(skb);
+	}
+	if (rtt >= 0)
+		ktcp_input_rtt_sample(ks, rtt);
+	ks->snd_una = ack;
+	ks->retries = 0;
+	if (ks->snd_una == ks->snd_nxt)
+		ktcp_timer_sk_clear(sk, &ks->rtx_timer);
+	else
+		ktcp_timer_sk_reset(sk, &ks->rtx_timer, jiffies + ks->rto);
+	sk->sk_write_space(sk);
+}
+
+/* RFC 9293 3.10.7.4, fifth step, window update rule. */
+static void ktcp_input_update_wnd(struct ktcp_sock *ks,
+				  const struct ktcp_skb_cb *cb)
+{
+	if (ktcp_seq_before(ks->snd_wl1, cb->seq) ||
+	    (ks->snd_wl1 == cb->seq && !ktcp_seq_before(cb->ack_seq,
+							ks->snd_wl2))) {
+		ks->snd_wnd = cb->window;
+		ks->snd_wl1 = cb->seq;
+		ks->snd_wl2 = cb->ack_seq;
+	}
+}
+
+/* Does the peer now acknowledge our FIN? */
+static bool ktcp_input_fin_acked(const struct ktcp_sock *ks)
+{
+	return ks->fin_queued && ks->snd_una == ks->write_seq;
+}
+
+/* SYN_SENT (RFC 9293 3.10.7.3). */
+static void ktcp_input_syn_sent(struct sock *sk, struct sk_buff *skb)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+	struct ktcp_skb_cb *cb = KTCP_SKB_CB(skb);
+	const struct tcphdr *th = tcp_hdr(skb);
+	struct ktcp_opts opts;
+
+	if (th->ack && (ktcp_seq_before_eq(cb->ack_seq, ks->iss) ||
+			ktcp_seq_after(cb->ack_seq, ks->snd_nxt))) {
+		ktcp_output_reply_rst(sock_net(sk), skb);
+		return;
+	}
+	if (th->rst) {
+		if (th->ack)
+			ktcp_sock_reset(sk, ECONNREFUSED);
+		return;
+	}
+	if (!th->syn)
+		return;
+	ktcp_input_parse_opts(skb, &opts);
+	ktcp_input_set_mss(ks, &opts);
+	ks->irs = cb->seq;
+	ks->rcv_nxt = cb->seq + 1;
+	ks->copied_seq = ks->rcv_nxt;
+	ks->rcv_wup = ks->rcv_nxt;
+	ks->snd_wl1 = cb->seq;
+	ks->snd_wl2 = cb->ack_seq;
+	ks->snd_wnd = cb->window;
+	if (!th->ack) {
+		/* Simultaneous open: our SYN goes out again with an ACK. */
+		ktcp_sock_set_state(sk, ktcp_state_next(sk->sk_state,
+							KTCP_EV_RCV_SYN, false));
+		ktcp_output_retransmit(sk);
+		return;
+	}
+	ktcp_input_clean_rtx(sk, cb->ack_seq);
+	ktcp_sock_set_state(sk, ktcp_state_next(sk->sk_state,
+						KTCP_EV_RCV_SYNACK, false));
+	ktcp_output_ack(sk);
+	sk->sk_state_change(sk);
+	sk_wake_async(sk, SOCK_WAKE_IO, POLL_OUT);
+}
+
+/*
+ * RFC 9293 3.10.7.4 first step, with Linux's reading (tcp_sequence()): the
+ * segment must end at or after the last advertised left edge and start no
+ * later than the right edge, so that old duplicates are acknowledged.
+ */
+static bool ktcp_input_seq_ok(const struct ktcp_sock *ks,
+			      const struct ktcp_skb_cb *cb)
+{
+	u32 right = ks->rcv_wup + ks->rcv_wnd;
+
+	return !ktcp_seq_before(cb->end_seq, ks->rcv_wup) &&
+	       !ktcp_seq_after(cb->seq, right);
+}
+
+/* RFC 5961 3.2: only a RST at exactly RCV.NXT resets; others are challenged. */
+static void ktcp_input_rst(struct sock *sk, const struct ktcp_skb_cb *cb)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+
+	if (sk->sk_state == TCP_TIME_WAIT)
+		return;	/* RFC 1337: no TIME_WAIT assassination */
+	if (cb->seq != ks->rcv_nxt) {
+		KTCP_INC_STATS(sock_net(sk), KTCP_MIB_CHALLENGEACKS);
+		ktcp_output_ack(sk);
+		return;
+	}
+	KTCP_INC_STATS(sock_net(sk), KTCP_MIB_INRSTS);
+	switch (sk->sk_state) {
+	case TCP_SYN_RECV:
+		ktcp_sock_reset(sk, ECONNREFUSED);
+		break;
+	case TCP_CLOSE_WAIT:
+		ktcp_sock_reset(sk, EPIPE);
+		break;
+	default:
+		ktcp_sock_reset(sk, ECONNRESET);
+	}
+}
+
+/* Apply the state change an ACK of our FIN (or SYN) brings. */
+static void ktcp_input_ack_state(struct sock *sk)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+	u8 old = sk->sk_state;
+	u8 new = ktcp_state_next(old, KTCP_EV_RCV_ACK,
+				 ktcp_input_fin_acked(ks));
+
+	if (new == KTCP_STATE_INVALID || new == old)
+		return;
+	ktcp_sock_set_state(sk, new);
+	switch (new) {
+	case TCP_ESTABLISHED:
+		sk->sk_state_change(sk);
+		break;
+	case TCP_FIN_WAIT2:
+		if (sock_flag(sk, SOCK_DEAD))
+			ktcp_timer_sk_reset(sk, &ks->tw_timer, jiffies +
+				ktcp_fin_timeout(sock_net(sk)));
+		else
+			sk->sk_state_change(sk);
+		break;
+	case TCP_TIME_WAIT:
+		ktcp_timers_enter_timewait(sk,
+				ktcp_tw_timeout(sock_net(sk)));
+		break;
+	case TCP_CLOSE:
+		ktcp_sock_done(sk);
+		break;
+	}
+}
+
+/* Fifth step: returns false if the segment must be dropped here. */
+static bool ktcp_input_ack(struct sock *sk, struct sk_buff *skb)
+{
+	const struct ktcp_skb_cb *cb = KTCP_SKB_CB(skb);
+	struct ktcp_sock *ks = ktcp_sk(sk);
+
+	if (ktcp_seq_after(cb->ack_seq, ks->snd_nxt)) {
+		/* Acks what we never sent: tell the peer where we are. */
+		ktcp_output_ack(sk);
+		return false;
+	}
+	if (sk->sk_state == TCP_SYN_RECV &&
+	    ktcp_seq_before_eq(cb->ack_seq, ks->snd_una)) {
+		/* RFC 9293 3.10.7.4: unacceptable ACK in SYN_RECV. */
+		ktcp_output_reply_rst(sock_net(sk), skb);
+		return false;
+	}
+	if (ktcp_seq_after(cb->ack_seq, ks->snd_una))
+		ktcp_input_clean_rtx(sk, cb->ack_seq);
+	ktcp_input_update_wnd(ks, cb);
+	ktcp_input_ack_state(sk);
+	if (sk->sk_state == TCP_CLOSE)
+		return false;
+	if (ks->send_head)
+		ktcp_output_push(sk);
+	return true;
+}
+
+/* Seventh step: queue in-order payload. Returns true if @skb was queued. */
+static bool ktcp_input_data(struct sock *sk, struct sk_buff *skb,
+			    bool *ack_now)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+	struct ktcp_skb_cb *cb = KTCP_SKB_CB(skb);
+	u32 off;
+
+	if (!skb->len)
+		return false;
+	*ack_now = true;
+	if (!((1 << sk->sk_state) &
+	      (TCPF_ESTABLISHED | TCPF_FIN_WAIT1 | TCPF_FIN_WAIT2)))
+		return false;
+	if (ktcp_seq_before_eq(cb->seq + skb->len, ks->rcv_nxt))
+		return false;	/* all old: the ACK tells the peer */
+	if (ktcp_seq_after(cb->seq, ks->rcv_nxt)) {
+		KTCP_INC_STATS(sock_net(sk), KTCP_MIB_OFODROP);
+		return false;	/* a hole: the duplicate ACK asks for it */
+	}
+	off = ks->rcv_nxt - cb->seq;
+	if (off && !pskb_pull(skb, off))
+		return false;
+	cb->seq += off;
+	skb_orphan(skb);
+	skb_set_owner_r(skb, sk);
+	__skb_queue_tail(&sk->sk_receive_queue, skb);
+	ks->rcv_nxt += skb->len;
+	sk->sk_data_ready(sk);
+	return true;
+}
+
+/* Eighth step: an in-sequence FIN. */
+static void ktcp_input_fin(struct sock *sk)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+	u8 new = ktcp_state_next(sk->sk_state, KTCP_EV_RCV_FIN,
+				 ktcp_input_fin_acked(ks));
+
+	if (new == KTCP_STATE_INVALID)
+		return;
+	ks->rcv_nxt++;
+	WRITE_ONCE(sk->sk_shutdown, sk->sk_shutdown | RCV_SHUTDOWN);
+	sock_set_flag(sk, SOCK_DONE);
+	ktcp_sock_set_state(sk, new);
+	if (new == TCP_TIME_WAIT)
+		ktcp_timers_enter_timewait(sk,
+				ktcp_tw_timeout(sock_net(sk)));
+	if (!sock_flag(sk, SOCK_DEAD)) {
+		sk->sk_state_change(sk);
+		sk_wake_async(sk, SOCK_WAKE_WAITD, POLL_HUP);
+	}
+}
+
+/* An orphan that gets new data will never read it: reset (RFC 9293 3.10.4). */
+static bool ktcp_input_orphan_data(struct sock *sk, struct sk_buff *skb)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+
+	if (!sock_flag(sk, SOCK_DEAD) || !skb->len ||
+	    !ktcp_seq_after(KTCP_SKB_CB(skb)->seq + skb->len, ks->rcv_nxt))
+		return false;
+	KTCP_INC_STATS(sock_net(sk), KTCP_MIB_ABORTONDATA);
+	ktcp_output_rst(sk, GFP_ATOMIC);
+	ktcp_sock_reset(sk, ECONNRESET);
+	return true;
+}
+
+/* TIME_WAIT: only a retransmitted FIN is expected; ACK it, restart 2MSL. */
+static void ktcp_input_timewait(struct sock *sk, const struct tcphdr *th)
+{
+	if (th->rst || !th->fin)
+		return;
+	ktcp_output_ack(sk);
+	ktcp_timers_enter_timewait(sk, ktcp_tw_timeout(sock_net(sk)));
+}
+
+static void ktcp_input_synchronized(struct sock *sk, struct sk_buff *skb)
+{
+	struct ktcp_skb_cb *cb = KTCP_SKB_CB(skb);
+	const struct tcphdr *th = tcp_hdr(skb);
+	bool ack_now = false, fin = th->fin;
+
+	if (!ktcp_input_seq_ok(ktcp_sk(sk), cb)) {
+		KTCP_INC_STATS(sock_net(sk), KTCP_MIB_OUTOFWINDOW);
+		if (!th->rst)
+			ktcp_output_ack(sk);
+		goto drop;
+	}
+	if (th->rst) {
+		ktcp_input_rst(sk, cb);
+		goto drop;
+	}
+	if (sk->sk_state == TCP_TIME_WAIT) {
+		ktcp_input_timewait(sk, th);
+		goto drop;
+	}
+	if (th->syn) {
+		/* RFC 5961 4.2: a SYN on a connection gets a challenge ACK. */
+		KTCP_INC_STATS(sock_net(sk), KTCP_MIB_CHALLENGEACKS);
+		ktcp_output_ack(sk);
+		goto drop;
+	}
+	if (!th->ack || !ktcp_input_ack(sk, skb))
+		goto drop;
+	if (ktcp_input_orphan_data(sk, skb))
+		goto drop;
+	if (ktcp_input_data(sk, skb, &ack_now))
+		skb = NULL;
+	if (fin && cb->end_seq - 1 == ktcp_sk(sk)->rcv_nxt) {
+		ktcp_input_fin(sk);
+		ack_now = true;
+	}
+	if (ack_now)
+		ktcp_output_ack(sk);
+drop:
+	kfree_skb(skb);
+}
+
+int ktcp_input_rcv(struct sock *sk, struct sk_buff *skb)
+{
+	switch (sk->sk_state) {
+	case TCP_LISTEN:
+		return ktcp_listen_rcv(sk, skb);
+	case TCP_CLOSE:
+		ktcp_output_reply_rst(sock_net(sk), skb);
+		break;
+	case TCP_SYN_SENT:
+		ktcp_input_syn_sent(sk, skb);
+		break;
+	default:
+		ktcp_input_synchronized(sk, skb);
+		return 0;
+	}
+	kfree_skb(skb);
+	return 0;
+}

@@ -1,0 +1,295 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * ktcp internals: the TCB, the request (SYN queue entry), per-namespace state
+ * and the functions each file exports to the others.
+ *
+ * Contexts and locks, once for the whole module (Documentation/design.rst has
+ * the long version):
+ * - A ktcp_sock is protected by its socket lock. Process context takes it with
+ *   lock_sock(); softirq (segment input, timers) with bh_lock_sock() and, when
+ *   a process owns the socket, queues the segment to the backlog or defers
+ *   the timer's work to release_cb (ktcp_sock_release_cb()).
+ * - A listener's SYN queue and accept queue are protected by the listener's
+ *   socket lock, like any other field of the listener.
+ * - The per-namespace hash tables have their own locks (hash.c) and are read
+ *   under RCU; sockets are freed after a grace period (SOCK_RCU_FREE).
+ * - Each CPU has its own timer wheel with its own spinlock (timers.c).
+ */
+#ifndef _KTCP_H
+#define _KTCP_H
+
+#include <linux/rhashtable.h>
+#include <linux/skbuff.h>
+#include <linux/tcp.h>
+#include <net/inet_sock.h>
+#include <net/netns/generic.h>
+#include <net/sock.h>
+#include <net/tcp.h>
+
+#include "mib.h"
+#include "options.h"
+#include "seq.h"
+#include "state.h"
+#include "wheel.h"
+
+extern int ktcp_family;
+extern unsigned int ktcp_net_id;
+
+/* RFC 6298 and Linux's include/net/tcp.h values. */
+#define KTCP_RTO_INIT		(HZ)
+#define KTCP_RTO_MIN		(HZ / 5)
+#define KTCP_RTO_MAX		(120 * HZ)
+#define KTCP_SYN_RETRIES	6	/* tcp_syn_retries */
+#define KTCP_SYNACK_RETRIES	5	/* tcp_synack_retries */
+#define KTCP_DATA_RETRIES	15	/* tcp_retries2 */
+#define KTCP_MSS_DEFAULT	536	/* RFC 9293 3.7.1, no MSS option */
+#define KTCP_MSS_MIN		48	/* tcp_min_snd_mss */
+#define KTCP_TW_TIMEOUT_MS	60000	/* TCP_TIMEWAIT_LEN */
+#define KTCP_FIN_TIMEOUT_MS	60000	/* tcp_fin_timeout */
+#define KTCP_HDR_ROOM		(MAX_TCP_HEADER)
+#define KTCP_LHASH_SIZE		32	/* listener buckets */
+#define KTCP_BHASH_SIZE		256	/* bound-port buckets */
+
+/* A 4-tuple as seen from the local end: the key of the established table. */
+struct ktcp_tuple {
+	__be32 laddr;
+	__be32 raddr;
+	__be16 lport;
+	__be16 rport;
+};
+
+enum ktcp_hnode_kind {
+	KTCP_HNODE_SOCK,	/* a ktcp_sock, any state but LISTEN */
+	KTCP_HNODE_REQ,		/* a ktcp_request in some listener's SYN queue */
+};
+
+/* What the established table holds: both sockets and requests embed it. */
+struct ktcp_hnode {
+	struct rhash_head node;
+	struct ktcp_tuple key;
+	u8 kind;
+};
+
+struct ktcp_timer_base;
+
+/*
+ * A timer on the per-CPU wheels. A pending timer holds a reference on the
+ * object it belongs to (the socket, or the request); the callback runs in
+ * softirq context with no lock held and must drop that reference.
+ */
+struct ktcp_timer {
+	struct ktcp_wheel_entry entry;
+	struct ktcp_timer_base *base;	/* fixed at init: the wheel it uses */
+	void (*fn)(struct ktcp_timer *t);
+};
+
+/* release_cb work that a timer deferred because a process owned the sock. */
+enum ktcp_deferred {
+	KTCP_RTX_DEFERRED,
+	KTCP_TW_DEFERRED,
+};
+
+struct ktcp_bind_bucket;
+
+/*
+ * The TCB. Fields below inet are protected by the socket lock unless noted.
+ * Sequence variables follow RFC 9293 section 3.3.1.
+ */
+struct ktcp_sock {
+	struct inet_sock inet;		/* must be first */
+	struct ktcp_hnode hnode;	/* established table; hash.c's lock */
+	struct hlist_node bind_node;	/* owners of a port; hash.c's lock */
+	struct ktcp_bind_bucket *bb;
+	struct hlist_node listen_node;	/* listener table; hash.c's lock */
+	struct list_head accept_node;	/* a listener's accept_queue */
+
+	u32 snd_una;
+	u32 snd_nxt;
+	u32 snd_wnd;
+	u32 snd_wl1;
+	u32 snd_wl2;
+	u32 iss;
+	u32 rcv_nxt;
+	u32 rcv_wnd;		/* window advertised last */
+	u32 rcv_wup;		/* rcv_nxt when rcv_wnd was advertised */
+	u32 irs;
+	u32 copied_seq;		/* next byte recvmsg() hands to the user */
+	u32 write_seq;		/* next byte sendmsg() queues */
+
+	u16 mss;		/* send MSS: peer's clamped to the path */
+	u16 adv_mss;		/* MSS we announced in our SYN */
+	u8 retries;		/* retransmissions of the head segment */
+	u8 fin_queued:1,	/* FIN is in the write queue */
+	   nodelay:1;
+
+	u32 srtt;		/* smoothed RTT << 3, jiffies (RFC 6298) */
+	u32 rttvar;		/* RTT variance << 2, jiffies */
+	u32 rto;		/* jiffies */
+	unsigned long deferred;	/* enum ktcp_deferred bits */
+
+	struct sk_buff *send_head;	/* first unsent skb in sk_write_queue */
+	struct ktcp_timer rtx_timer;	/* SYN, data, FIN retransmit; probe */
+	struct ktcp_timer tw_timer;	/* TIME_WAIT, orphan FIN_WAIT_2 */
+
+	/* Listener only. */
+	struct list_head syn_queue;	/* ktcp_request, not yet acked */
+	struct list_head accept_queue;	/* established children */
+	u32 syn_qlen;
+};
+
+static inline struct ktcp_sock *ktcp_sk(const struct sock *sk)
+{
+	return (struct ktcp_sock *)sk;
+}
+
+/*
+ * A connection in the SYN queue: SYN received, SYN-ACK sent, final ACK not yet
+ * seen. About 150 bytes, against a full socket's ~1.5 KB, so that a SYN flood
+ * costs little. Lives in the established table (so the final ACK finds it in
+ * O(1)) and on its listener's syn_queue. Freed after an RCU grace period.
+ */
+struct ktcp_request {
+	struct ktcp_hnode hnode;
+	struct list_head list;		/* listener's syn_queue */
+	struct sock *listener;		/* holds a reference */
+	refcount_t refcnt;
+	struct rcu_head rcu;
+	struct ktcp_timer timer;	/* SYN-ACK retransmission */
+	u32 iss;
+	u32 irs;
+	u32 snd_wnd;
+	u16 mss;			/* peer's MSS option, or default */
+	u16 adv_mss;			/* ours, from the arrival device */
+	u8 retries;
+	bool linked;			/* in the table and syn_queue */
+};
+
+/* Per-skb state, in skb->cb (RFC 9293's SEG.* variables). */
+struct ktcp_skb_cb {
+	u32 seq;
+	u32 end_seq;	/* seq + data length + SYN + FIN */
+	u32 ack_seq;
+	u32 when;	/* jiffies of the last transmission, for RTT */
+	u16 window;	/* unscaled window field */
+	u8 flags;	/* TCPHDR_* */
+	u8 retransmitted:1;
+};
+
+#define KTCP_SKB_CB(skb) ((struct ktcp_skb_cb *)&((skb)->cb[0]))
+
+/* Per network namespace: hash tables, counters, sysctls, the rx hook. */
+struct ktcp_net {
+	struct rhashtable ehash;	/* ktcp_hnode by ktcp_tuple */
+	spinlock_t bind_lock;		/* bhash and lhash chains */
+	struct hlist_head *bhash;	/* ktcp_bind_bucket by port */
+	struct hlist_head *lhash;	/* listeners by port */
+	struct ktcp_mib __percpu *mib;
+	int tw_timeout_ms;		/* sysctl, TIME_WAIT length */
+	int fin_timeout_ms;		/* sysctl, orphan FIN_WAIT_2 */
+	struct ctl_table_header *sysctl_hdr;
+	bool hook_registered;
+};
+
+static inline struct ktcp_net *ktcp_pernet(const struct net *net)
+{
+	return net_generic(net, ktcp_net_id);
+}
+
+static inline unsigned long ktcp_tw_timeout(const struct net *net)
+{
+	return msecs_to_jiffies(READ_ONCE(ktcp_pernet(net)->tw_timeout_ms));
+}
+
+static inline unsigned long ktcp_fin_timeout(const struct net *net)
+{
+	return msecs_to_jiffies(READ_ONCE(ktcp_pernet(net)->fin_timeout_ms));
+}
+
+#define KTCP_INC_STATS(net, field) \
+	this_cpu_inc(ktcp_pernet(net)->mib->mibs[field])
+
+/* socket.c: proto_ops and proto. */
+extern struct proto ktcp_prot;
+extern struct proto_ops ktcp_proto_ops;
+int ktcp_sock_create(struct net *net, struct socket *sock, int protocol,
+		     int kern);
+void ktcp_sock_init_tcb(struct sock *sk);
+struct sock *ktcp_sock_clone(const struct sock *listener, gfp_t prio);
+void ktcp_sock_set_state(struct sock *sk, u8 state);
+void ktcp_sock_done(struct sock *sk);
+void ktcp_sock_reset(struct sock *sk, int err);
+
+/* hash.c: established, listener and bind tables. */
+int ktcp_hash_net_init(struct ktcp_net *kn);
+void ktcp_hash_net_exit(struct ktcp_net *kn);
+int ktcp_hash_insert(struct ktcp_net *kn, struct ktcp_hnode *h);
+void ktcp_hash_remove(struct ktcp_net *kn, struct ktcp_hnode *h);
+int ktcp_hash_replace(struct ktcp_net *kn, struct ktcp_hnode *old,
+		      struct ktcp_hnode *new);
+struct ktcp_hnode *ktcp_hash_lookup(struct ktcp_net *kn, __be32 laddr,
+				    __be16 lport, __be32 raddr, __be16 rport);
+struct sock *ktcp_hash_lookup_listener(struct ktcp_net *kn, __be32 laddr,
+				       __be16 lport);
+void ktcp_hash_listen(struct ktcp_net *kn, struct sock *sk);
+void ktcp_hash_unlisten(struct ktcp_net *kn, struct sock *sk);
+int ktcp_hash_bind(struct ktcp_net *kn, struct sock *sk, __be32 addr,
+		   u16 port);
+int ktcp_hash_bind_ephemeral(struct ktcp_net *kn, struct sock *sk);
+void ktcp_hash_inherit_port(struct ktcp_net *kn, struct sock *child,
+			    const struct sock *listener);
+void ktcp_hash_unbind(struct ktcp_net *kn, struct sock *sk);
+void ktcp_hash_sock_unhash(struct sock *sk);
+
+/* output.c: building and sending segments. */
+int ktcp_output_syn(struct sock *sk);
+void ktcp_output_push(struct sock *sk);
+void ktcp_output_ack(struct sock *sk);
+void ktcp_output_fin(struct sock *sk);
+void ktcp_output_rst(struct sock *sk, gfp_t gfp);
+void ktcp_output_probe(struct sock *sk);
+int ktcp_output_retransmit(struct sock *sk);
+void ktcp_output_reply_rst(struct net *net, struct sk_buff *in);
+int ktcp_output_synack(const struct sock *listener,
+		       const struct ktcp_request *req);
+u16 ktcp_output_rcv_window(struct sock *sk);
+u32 ktcp_output_route_mss(struct sock *sk);
+u16 ktcp_output_mtu_to_mss(u32 mtu);
+
+/* input.c: segment processing for a socket in any state but LISTEN. */
+int ktcp_input_rcv(struct sock *sk, struct sk_buff *skb);
+void ktcp_input_rtt_sample(struct ktcp_sock *ks, long rtt);
+
+/* listen.c: SYN queue, request handling, accept queue. */
+int ktcp_listen_start(struct sock *sk, int backlog);
+void ktcp_listen_stop(struct sock *sk);
+int ktcp_listen_rcv(struct sock *sk, struct sk_buff *skb);
+struct sock *ktcp_listen_accept_dequeue(struct sock *sk);
+void ktcp_request_put(struct ktcp_request *req);
+
+/* hook.c: the netfilter LOCAL_IN hook that takes ktcp's segments. */
+int ktcp_hook_net_init(struct net *net);
+void ktcp_hook_net_exit(struct net *net);
+
+/* timers.c: per-CPU wheels and the socket timers driven by them. */
+int ktcp_timers_init(void);
+void ktcp_timers_exit(void);
+void ktcp_timer_init(struct ktcp_timer *t, void (*fn)(struct ktcp_timer *t));
+bool ktcp_timer_mod(struct ktcp_timer *t, unsigned long expires);
+bool ktcp_timer_del(struct ktcp_timer *t);
+bool ktcp_timer_pending(const struct ktcp_timer *t);
+unsigned long ktcp_timer_expires(const struct ktcp_timer *t);
+void ktcp_timer_sk_reset(struct sock *sk, struct ktcp_timer *t,
+			 unsigned long when);
+void ktcp_timer_sk_clear(struct sock *sk, struct ktcp_timer *t);
+void ktcp_timers_sk_init(struct sock *sk);
+void ktcp_timers_sk_stop(struct sock *sk);
+void ktcp_timers_release_cb(struct sock *sk);
+void ktcp_timers_enter_timewait(struct sock *sk, unsigned long timeout);
+
+/* proc.c, sysctl.c, mib.c. */
+int ktcp_proc_net_init(struct net *net);
+void ktcp_proc_net_exit(struct net *net);
+int ktcp_sysctl_net_init(struct net *net);
+void ktcp_sysctl_net_exit(struct net *net);
+
+#endif /* _KTCP_H */

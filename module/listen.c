@@ -1,0 +1,349 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Passive open: the SYN queue, requests and the accept queue
+ * (RFC 9293 3.5, 3.10.7.2).
+ *
+ * A SYN to a listener creates a ktcp_request (not a socket): it sits in the
+ * established table under its 4-tuple and on the listener's syn_queue, and
+ * its timer retransmits the SYN-ACK. The ACK that completes the handshake
+ * finds it in O(1), and a child socket replaces it in the table in one
+ * atomic step; the child goes to the accept queue.
+ *
+ * Bounds, as Linux: the SYN queue holds at most sk_max_ack_backlog requests
+ * (SYN cookies for the overflow come later); the accept queue is full when it
+ * holds more than sk_max_ack_backlog children, and then new SYNs and final
+ * ACKs are dropped (ListenOverflows): the peer's retransmissions retry.
+ *
+ * Locking: syn_queue, accept_queue and the counters are protected by the
+ * listener's socket lock (bh_lock_sock in softirq, owned by the process
+ * during listen()/accept()/close()). A child is locked nested inside its
+ * listener while the completing ACK is processed on it.
+ */
+
+#include <net/ip.h>
+#include <net/secure_seq.h>
+
+#include "ktcp.h"
+
+static void ktcp_req_timer_fn(struct ktcp_timer *t);
+
+void ktcp_request_put(struct ktcp_request *req)
+{
+	if (!refcount_dec_and_test(&req->refcnt))
+		return;
+	sock_put(req->listener);
+	kfree_rcu(req, rcu);
+}
+
+/* Take @req out of the table and the SYN queue; drops their reference. */
+static void ktcp_req_unlink(struct sock *listener, struct ktcp_request *req)
+{
+	struct ktcp_sock *kl = ktcp_sk(listener);
+
+	if (!req->linked)
+		return;
+	req->linked = false;
+	ktcp_hash_remove(ktcp_pernet(sock_net(listener)), &req->hnode);
+	list_del(&req->list);
+	kl->syn_qlen--;
+	if (ktcp_timer_del(&req->timer))
+		ktcp_request_put(req);
+	ktcp_request_put(req);
+}
+
+static void ktcp_req_arm(struct ktcp_request *req, unsigned long delay)
+{
+	if (!ktcp_timer_mod(&req->timer, jiffies + delay))
+		refcount_inc(&req->refcnt);
+}
+
+/* SYN-ACK retransmission, 1 s doubling, tcp_synack_retries times. */
+static void ktcp_req_timer_fn(struct ktcp_timer *t)
+{
+	struct ktcp_request *req = container_of(t, struct ktcp_request, timer);
+	struct sock *listener = req->listener;
+
+	bh_lock_sock(listener);
+	if (!req->linked) {
+		/* unlinked while the timer was on its way */
+	} else if (sock_owned_by_user(listener)) {
+		/* Not under the owner's feet: come back a tick later. */
+		ktcp_req_arm(req, 1);
+	} else if (req->retries >= KTCP_SYNACK_RETRIES) {
+		ktcp_req_unlink(listener, req);
+	} else {
+		req->retries++;
+		KTCP_INC_STATS(sock_net(listener), KTCP_MIB_RETRANSSEGS);
+		ktcp_output_synack(listener, req);
+		ktcp_req_arm(req, min_t(unsigned long,
+					KTCP_RTO_INIT << req->retries,
+					KTCP_RTO_MAX));
+	}
+	bh_unlock_sock(listener);
+	ktcp_request_put(req);	/* the armed timer's reference */
+}
+
+static struct ktcp_request *ktcp_req_alloc(struct sock *listener,
+					   struct sk_buff *skb)
+{
+	const struct iphdr *iph = ip_hdr(skb);
+	const struct tcphdr *th = tcp_hdr(skb);
+	struct ktcp_request *req;
+	struct ktcp_opts opts;
+
+	req = kzalloc(sizeof(*req), GFP_ATOMIC);
+	if (!req)
+		return NULL;
+	req->hnode.kind = KTCP_HNODE_REQ;
+	req->hnode.key = (struct ktcp_tuple){
+		.laddr = iph->daddr, .raddr = iph->saddr,
+		.lport = th->dest, .rport = th->source,
+	};
+	if (ktcp_opts_parse((const u8 *)(th + 1), th->doff * 4 - sizeof(*th),
+			    true, &opts))
+		memset(&opts, 0, sizeof(opts));
+	req->mss = (opts.present & KTCP_OPTF_MSS) ? opts.mss :
+						    KTCP_MSS_DEFAULT;
+	req->adv_mss = ktcp_output_mtu_to_mss(READ_ONCE(skb->dev->mtu));
+	req->irs = KTCP_SKB_CB(skb)->seq;
+	req->snd_wnd = KTCP_SKB_CB(skb)->window;
+	req->iss = secure_tcp_seq_and_ts_off(sock_net(listener), iph->daddr,
+					     iph->saddr, th->dest,
+					     th->source).seq;
+	refcount_set(&req->refcnt, 1);
+	sock_hold(listener);
+	req->listener = listener;
+	ktcp_timer_init(&req->timer, ktcp_req_timer_fn);
+	return req;
+}
+
+static void ktcp_listen_drop(struct sock *listener, enum ktcp_mib_field why)
+{
+	KTCP_INC_STATS(sock_net(listener), why);
+	KTCP_INC_STATS(sock_net(listener), KTCP_MIB_LISTENDROPS);
+}
+
+/* A new SYN: queue a request and answer with a SYN-ACK. */
+static void ktcp_listen_syn(struct sock *listener, struct sk_buff *skb)
+{
+	struct ktcp_sock *kl = ktcp_sk(listener);
+	struct ktcp_net *kn = ktcp_pernet(sock_net(listener));
+	struct ktcp_request *req;
+
+	if (sk_acceptq_is_full(listener))
+		return ktcp_listen_drop(listener, KTCP_MIB_LISTENOVERFLOWS);
+	if (kl->syn_qlen > READ_ONCE(listener->sk_max_ack_backlog))
+		return ktcp_listen_drop(listener, KTCP_MIB_SYNQFULL);
+	req = ktcp_req_alloc(listener, skb);
+	if (!req)
+		return ktcp_listen_drop(listener, KTCP_MIB_NOMEM);
+	if (ktcp_hash_insert(kn, &req->hnode)) {
+		ktcp_request_put(req);
+		return ktcp_listen_drop(listener, KTCP_MIB_NOMEM);
+	}
+	req->linked = true;
+	list_add_tail(&req->list, &kl->syn_queue);
+	kl->syn_qlen++;
+	ktcp_output_synack(listener, req);
+	ktcp_req_arm(req, KTCP_RTO_INIT);
+}
+
+/* The child socket for a completed handshake, in SYN_RECV until its ACK. */
+static struct sock *ktcp_listen_child(struct sock *listener,
+				      const struct ktcp_request *req)
+{
+	const struct ktcp_tuple *t = &req->hnode.key;
+	struct sock *child = ktcp_sock_clone(listener, GFP_ATOMIC);
+	struct inet_sock *inet;
+	struct ktcp_sock *kc;
+
+	if (!child)
+		return NULL;
+	inet = inet_sk(child);
+	kc = ktcp_sk(child);
+	inet->inet_saddr = t->laddr;
+	inet->inet_rcv_saddr = t->laddr;
+	inet->inet_daddr = t->raddr;
+	inet->inet_sport = t->lport;
+	inet->inet_dport = t->rport;
+	inet->inet_num = ntohs(t->lport);
+	kc->hnode.key = *t;
+	kc->iss = req->iss;
+	kc->snd_una = req->iss;
+	kc->snd_nxt = req->iss + 1;
+	kc->write_seq = req->iss + 1;
+	kc->irs = req->irs;
+	kc->rcv_nxt = req->irs + 1;
+	kc->copied_seq = kc->rcv_nxt;
+	kc->rcv_wup = kc->rcv_nxt;
+	kc->rcv_wnd = min_t(u32, listener->sk_rcvbuf / 2, U16_MAX);
+	kc->snd_wnd = req->snd_wnd;
+	kc->snd_wl1 = req->irs;
+	kc->adv_mss = req->adv_mss;
+	kc->mss = clamp_t(u16, req->mss, KTCP_MSS_MIN, req->adv_mss);
+	child->sk_state = TCP_SYN_RECV;
+	return child;
+}
+
+/* Move @req's connection to a child on the accept queue; run @skb on it. */
+static void ktcp_listen_complete(struct sock *listener,
+				 struct ktcp_request *req, struct sk_buff *skb)
+{
+	struct ktcp_net *kn = ktcp_pernet(sock_net(listener));
+	struct ktcp_sock *kl = ktcp_sk(listener);
+	struct sock *child = ktcp_listen_child(listener, req);
+
+	if (!child) {
+		kfree_skb(skb);
+		return ktcp_listen_drop(listener, KTCP_MIB_NOMEM);
+	}
+	sock_hold(child);	/* the established table's */
+	if (ktcp_hash_replace(kn, &req->hnode, &ktcp_sk(child)->hnode)) {
+		kfree_skb(skb);
+		child->sk_state = TCP_CLOSE;
+		sock_set_flag(child, SOCK_DEAD);
+		__sock_put(child);
+		sock_put(child);
+		return ktcp_listen_drop(listener, KTCP_MIB_NOMEM);
+	}
+	ktcp_hash_inherit_port(kn, child, listener);
+	/* The table now holds the child: only the SYN queue lets go of req. */
+	req->linked = false;
+	list_del(&req->list);
+	kl->syn_qlen--;
+	if (ktcp_timer_del(&req->timer))
+		ktcp_request_put(req);
+	ktcp_request_put(req);
+
+	KTCP_INC_STATS(sock_net(listener), KTCP_MIB_PASSIVEOPENS);
+	list_add_tail(&ktcp_sk(child)->accept_node, &kl->accept_queue);
+	sk_acceptq_added(listener);
+	bh_lock_sock_nested(child);
+	ktcp_input_rcv(child, skb);
+	bh_unlock_sock(child);
+	listener->sk_data_ready(listener);
+}
+
+/* A segment for a request (RFC 9293 3.10.7.4 in SYN_RECV, passive side). */
+static void ktcp_req_rcv(struct sock *listener, struct ktcp_request *req,
+			 struct sk_buff *skb)
+{
+	const struct ktcp_skb_cb *cb = KTCP_SKB_CB(skb);
+	const struct tcphdr *th = tcp_hdr(skb);
+
+	if (th->rst) {
+		if (cb->seq == req->irs + 1)
+			ktcp_req_unlink(listener, req);
+	} else if (th->syn && cb->seq == req->irs) {
+		ktcp_output_synack(listener, req);	/* SYN retransmitted */
+	} else if (th->ack && cb->ack_seq != req->iss + 1) {
+		ktcp_output_reply_rst(sock_net(listener), skb);
+	} else if (th->ack && cb->seq == req->irs + 1) {
+		if (!sk_acceptq_is_full(listener))
+			return ktcp_listen_complete(listener, req, skb);
+		ktcp_listen_drop(listener, KTCP_MIB_LISTENOVERFLOWS);
+	}
+	kfree_skb(skb);
+}
+
+/* A segment for a listener, or for one of its requests. Consumes @skb. */
+int ktcp_listen_rcv(struct sock *sk, struct sk_buff *skb)
+{
+	const struct iphdr *iph = ip_hdr(skb);
+	const struct tcphdr *th = tcp_hdr(skb);
+	struct ktcp_hnode *h;
+
+	rcu_read_lock();
+	h = ktcp_hash_lookup(ktcp_pernet(sock_net(sk)), iph->daddr, th->dest,
+			     iph->saddr, th->source);
+	if (h && h->kind == KTCP_HNODE_REQ) {
+		struct ktcp_request *req;
+
+		req = container_of(h, struct ktcp_request, hnode);
+		rcu_read_unlock();
+		if (req->listener == sk) {
+			ktcp_req_rcv(sk, req, skb);
+			return 0;
+		}
+		kfree_skb(skb);
+		return 0;
+	}
+	rcu_read_unlock();
+	if (!th->rst && th->ack)
+		ktcp_output_reply_rst(sock_net(sk), skb);
+	else if (th->syn && !th->rst && !th->ack)
+		ktcp_listen_syn(sk, skb);
+	kfree_skb(skb);
+	return 0;
+}
+
+int ktcp_listen_start(struct sock *sk, int backlog)
+{
+	struct ktcp_net *kn = ktcp_pernet(sock_net(sk));
+	struct ktcp_sock *ks = ktcp_sk(sk);
+	int err;
+
+	sock_owned_by_me(sk);
+	WRITE_ONCE(sk->sk_max_ack_backlog, backlog);
+	if (sk->sk_state == TCP_LISTEN)
+		return 0;
+	if (sk->sk_state != TCP_CLOSE)
+		return -EINVAL;
+	if (!inet_sk(sk)->inet_num) {
+		err = ktcp_hash_bind_ephemeral(kn, sk);
+		if (err)
+			return err;
+	}
+	sk->sk_ack_backlog = 0;
+	ks->syn_qlen = 0;
+	ktcp_sock_set_state(sk, ktcp_state_next(sk->sk_state, KTCP_EV_LISTEN,
+						false));
+	ktcp_hash_listen(kn, sk);
+	return 0;
+}
+
+/* Reset a child nobody accepted (inet_child_forget). Drops its reference. */
+static void ktcp_listen_forget(struct sock *child)
+{
+	local_bh_disable();
+	bh_lock_sock(child);
+	sock_orphan(child);
+	if (child->sk_state != TCP_CLOSE) {
+		ktcp_output_rst(child, GFP_ATOMIC);
+		ktcp_sock_reset(child, ECONNRESET);
+	}
+	bh_unlock_sock(child);
+	local_bh_enable();
+	sock_put(child);
+}
+
+/* close() of a listener: drop the SYN queue, reset unaccepted children. */
+void ktcp_listen_stop(struct sock *sk)
+{
+	struct ktcp_sock *kl = ktcp_sk(sk), *kc, *tmp_c;
+	struct ktcp_request *req, *tmp;
+
+	sock_owned_by_me(sk);
+	ktcp_hash_unlisten(ktcp_pernet(sock_net(sk)), sk);
+	list_for_each_entry_safe(req, tmp, &kl->syn_queue, list)
+		ktcp_req_unlink(sk, req);
+	list_for_each_entry_safe(kc, tmp_c, &kl->accept_queue, accept_node) {
+		list_del_init(&kc->accept_node);
+		sk_acceptq_removed(sk);
+		ktcp_listen_forget(&kc->inet.sk);
+	}
+}
+
+struct sock *ktcp_listen_accept_dequeue(struct sock *sk)
+{
+	struct ktcp_sock *kl = ktcp_sk(sk), *kc;
+
+	sock_owned_by_me(sk);
+	kc = list_first_entry_or_null(&kl->accept_queue, struct ktcp_sock,
+				      accept_node);
+	if (!kc)
+		return NULL;
+	list_del_init(&kc->accept_node);
+	sk_acceptq_removed(sk);
+	return &kc->inet.sk;
+}

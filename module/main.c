@@ -1,0 +1,133 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ktcp: a complete TCP/IPv4 as its own socket family.
+ *
+ * Module and namespace lifecycle. Load order: proto (slab), timer wheels,
+ * per-namespace state (tables, counters, sysctls, /proc, receive hook), then
+ * the family, so that no socket exists before everything it needs. Unload in
+ * reverse: the module cannot be unloaded while any socket exists, orphans
+ * included (proto.owner and proto_ops.owner pin it), so by then the wheels
+ * and tables are empty; rcu_barrier() lets the last RCU frees finish before
+ * the slab goes.
+ */
+
+#include <linux/module.h>
+#include <linux/net.h>
+
+#include "ktcp.h"
+#include "uapi/ktcp.h"
+
+int ktcp_family = AF_KTCP_DEFAULT;
+module_param_named(family, ktcp_family, int, 0444);
+MODULE_PARM_DESC(family, "socket family number (default 23, unused in 6.12)");
+
+unsigned int ktcp_net_id __read_mostly;
+
+static int __net_init ktcp_net_init(struct net *net)
+{
+	struct ktcp_net *kn = ktcp_pernet(net);
+	int err;
+
+	kn->tw_timeout_ms = KTCP_TW_TIMEOUT_MS;
+	kn->fin_timeout_ms = KTCP_FIN_TIMEOUT_MS;
+	kn->mib = alloc_percpu(struct ktcp_mib);
+	if (!kn->mib)
+		return -ENOMEM;
+	err = ktcp_hash_net_init(kn);
+	if (err)
+		goto err_mib;
+	err = ktcp_sysctl_net_init(net);
+	if (err)
+		goto err_hash;
+	err = ktcp_proc_net_init(net);
+	if (err)
+		goto err_sysctl;
+	err = ktcp_hook_net_init(net);
+	if (err)
+		goto err_proc;
+	return 0;
+err_proc:
+	ktcp_proc_net_exit(net);
+err_sysctl:
+	ktcp_sysctl_net_exit(net);
+err_hash:
+	ktcp_hash_net_exit(kn);
+err_mib:
+	free_percpu(kn->mib);
+	return err;
+}
+
+static void __net_exit ktcp_net_exit(struct net *net)
+{
+	struct ktcp_net *kn = ktcp_pernet(net);
+
+	ktcp_hook_net_exit(net);
+	ktcp_proc_net_exit(net);
+	ktcp_sysctl_net_exit(net);
+	ktcp_hash_net_exit(kn);
+	free_percpu(kn->mib);
+}
+
+static struct pernet_operations ktcp_net_ops = {
+	.init	= ktcp_net_init,
+	.exit	= ktcp_net_exit,
+	.id	= &ktcp_net_id,
+	.size	= sizeof(struct ktcp_net),
+};
+
+static struct net_proto_family ktcp_family_ops = {
+	.create	= ktcp_sock_create,
+	.owner	= THIS_MODULE,
+};
+
+static int __init ktcp_init(void)
+{
+	int err;
+
+	if (ktcp_family <= AF_UNSPEC || ktcp_family >= NPROTO) {
+		pr_err("ktcp: family %d is out of range 1..%d\n", ktcp_family,
+		       NPROTO - 1);
+		return -EINVAL;
+	}
+	err = proto_register(&ktcp_prot, 1);
+	if (err)
+		return err;
+	err = ktcp_timers_init();
+	if (err)
+		goto err_proto;
+	err = register_pernet_subsys(&ktcp_net_ops);
+	if (err)
+		goto err_timers;
+	ktcp_family_ops.family = ktcp_family;
+	ktcp_proto_ops.family = ktcp_family;
+	err = sock_register(&ktcp_family_ops);
+	if (err) {
+		pr_err("ktcp: socket family %d is taken; load with family=N\n",
+		       ktcp_family);
+		goto err_pernet;
+	}
+	pr_info("ktcp: loaded, socket family %d\n", ktcp_family);
+	return 0;
+err_pernet:
+	unregister_pernet_subsys(&ktcp_net_ops);
+err_timers:
+	ktcp_timers_exit();
+err_proto:
+	proto_unregister(&ktcp_prot);
+	return err;
+}
+
+static void __exit ktcp_exit(void)
+{
+	sock_unregister(ktcp_family);
+	unregister_pernet_subsys(&ktcp_net_ops);
+	rcu_barrier();
+	ktcp_timers_exit();
+	proto_unregister(&ktcp_prot);
+}
+
+module_init(ktcp_init);
+module_exit(ktcp_exit);
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("ktcp: a second TCP/IPv4 stack as its own socket family");
+MODULE_ALIAS_NETPROTO(AF_KTCP_DEFAULT);

@@ -1,0 +1,46 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Counter names and their /proc/net/ktcp_snmp rendering. */
+
+#include <linux/percpu.h>
+
+#include "mib.h"
+
+static const char * const ktcp_mib_names[KTCP_MIB_MAX] = {
+	[KTCP_MIB_ACTIVEOPENS]		= "ActiveOpens",
+	[KTCP_MIB_PASSIVEOPENS]		= "PassiveOpens",
+	[KTCP_MIB_ATTEMPTFAILS]		= "AttemptFails",
+	[KTCP_MIB_ESTABRESETS]		= "EstabResets",
+	[KTCP_MIB_INSEGS]		= "InSegs",
+	[KTCP_MIB_OUTSEGS]		= "OutSegs",
+	[KTCP_MIB_RETRANSSEGS]		= "RetransSegs",
+	[KTCP_MIB_INERRS]		= "InErrs",
+	[KTCP_MIB_INCSUMERRORS]		= "InCsumErrors",
+	[KTCP_MIB_OUTRSTS]		= "OutRsts",
+	[KTCP_MIB_INRSTS]		= "InRsts",
+	[KTCP_MIB_LISTENOVERFLOWS]	= "ListenOverflows",
+	[KTCP_MIB_LISTENDROPS]		= "ListenDrops",
+	[KTCP_MIB_SYNQFULL]		= "SynQueueFull",
+	[KTCP_MIB_BACKLOGDROP]		= "BacklogDrop",
+	[KTCP_MIB_OUTOFWINDOW]		= "OutOfWindow",
+	[KTCP_MIB_OFODROP]		= "OfoDrop",
+	[KTCP_MIB_CHALLENGEACKS]	= "ChallengeAcks",
+	[KTCP_MIB_TIMEOUTS]		= "Timeouts",
+	[KTCP_MIB_ABORTONTIMEOUT]	= "AbortOnTimeout",
+	[KTCP_MIB_ABORTONDATA]		= "AbortOnData",
+	[KTCP_MIB_TWEXPIRED]		= "TimeWaitExpired",
+	[KTCP_MIB_NOMEM]		= "NoMem",
+	[KTCP_MIB_CURRESTAB]		= "CurrEstab",
+};
+
+void ktcp_mib_seq_show(struct seq_file *seq, struct ktcp_mib __percpu *mib)
+{
+	unsigned long sum;
+	int i, cpu;
+
+	for (i = 0; i < KTCP_MIB_MAX; i++) {
+		sum = 0;
+		for_each_possible_cpu(cpu)
+			sum += per_cpu_ptr(mib, cpu)->mibs[i];
+		seq_printf(seq, "%s %lu\n", ktcp_mib_names[i], sum);
+	}
+}

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Per-namespace counters, per CPU (like net/mptcp/mib.h). Every drop has one.
+ * Documentation/counters.rst says what each means; /proc/net/ktcp_snmp shows
+ * them.
+ */
+#ifndef _KTCP_MIB_H
+#define _KTCP_MIB_H
+
+#include <linux/seq_file.h>
+
+enum ktcp_mib_field {
+	KTCP_MIB_ACTIVEOPENS,		/* connect() sent a SYN */
+	KTCP_MIB_PASSIVEOPENS,		/* a listener accepted a SYN */
+	KTCP_MIB_ATTEMPTFAILS,		/* SYN_SENT/SYN_RECV went to CLOSE */
+	KTCP_MIB_ESTABRESETS,		/* ESTABLISHED/CLOSE_WAIT to CLOSE */
+	KTCP_MIB_INSEGS,		/* segments taken for ktcp sockets */
+	KTCP_MIB_OUTSEGS,		/* segments sent */
+	KTCP_MIB_RETRANSSEGS,		/* segments retransmitted */
+	KTCP_MIB_INERRS,		/* bad header: dropped */
+	KTCP_MIB_INCSUMERRORS,		/* bad checksum: dropped */
+	KTCP_MIB_OUTRSTS,		/* RSTs sent */
+	KTCP_MIB_INRSTS,		/* acceptable RSTs received */
+	KTCP_MIB_LISTENOVERFLOWS,	/* final ACK dropped, accept queue full */
+	KTCP_MIB_LISTENDROPS,		/* SYN or ACK dropped by a listener */
+	KTCP_MIB_SYNQFULL,		/* SYN dropped, SYN queue full */
+	KTCP_MIB_BACKLOGDROP,		/* socket backlog full: dropped */
+	KTCP_MIB_OUTOFWINDOW,		/* unacceptable segment: ACKed, dropped */
+	KTCP_MIB_OFODROP,		/* out-of-order data dropped */
+	KTCP_MIB_CHALLENGEACKS,		/* RFC 5961 challenge ACKs sent */
+	KTCP_MIB_TIMEOUTS,		/* retransmission timer expiries */
+	KTCP_MIB_ABORTONTIMEOUT,	/* aborted after the retry limit */
+	KTCP_MIB_ABORTONDATA,		/* close() with unread data: RST */
+	KTCP_MIB_TWEXPIRED,		/* TIME_WAIT sockets expired */
+	KTCP_MIB_NOMEM,			/* allocation failure: dropped */
+	KTCP_MIB_CURRESTAB,		/* gauge: ESTABLISHED + CLOSE_WAIT */
+	KTCP_MIB_MAX
+};
+
+struct ktcp_mib {
+	unsigned long mibs[KTCP_MIB_MAX];
+};
+
+void ktcp_mib_seq_show(struct seq_file *seq, struct ktcp_mib __percpu *mib);
+
+#endif /* _KTCP_MIB_H */

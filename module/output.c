@@ -1,0 +1,417 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Building and sending segments.
+ *
+ * Connected sockets send through ip_queue_xmit(), which routes with the
+ * socket's cached dst and fills the IP header from the inet_sock, exactly as
+ * native TCP does. Segments that have no full socket behind them (SYN-ACKs of
+ * requests, RSTs answering a segment) are routed and sent by
+ * ktcp_output_raw().
+ *
+ * The write queue (sk_write_queue) holds every segment from snd_una on: the
+ * SYN, data and the FIN are skbs with their sequence range in ktcp_skb_cb, so
+ * retransmission and acknowledgement treat them alike (RFC 9293 3.10.7.4).
+ * send_head is the first one not yet sent. Transmission sends a clone (or a
+ * copy when the queued skb is still cloned by an earlier transmission, so two
+ * TCP headers never share one headroom) and leaves the original queued.
+ *
+ * Checksums are CHECKSUM_PARTIAL: lo and veth never compute them; a device
+ * without offload gets them computed by the core on the way out.
+ *
+ * Context: process (sendmsg, connect, close) or softirq (input, timers), the
+ * socket lock held in both.
+ */
+
+#include <net/ip.h>
+#include <net/route.h>
+#include <net/secure_seq.h>
+
+#include "ktcp.h"
+
+/* The header's checksum field, prepared for CHECKSUM_PARTIAL completion. */
+static void ktcp_output_csum(struct sk_buff *skb, __be32 saddr, __be32 daddr)
+{
+	struct tcphdr *th = tcp_hdr(skb);
+
+	th->check = ~tcp_v4_check(skb->len, saddr, daddr, 0);
+	skb->ip_summed = CHECKSUM_PARTIAL;
+	skb->csum_start = skb_transport_header(skb) - skb->head;
+	skb->csum_offset = offsetof(struct tcphdr, check);
+}
+
+/* Push a TCP header for @cb's segment, with @opts (may be NULL). */
+static struct tcphdr *ktcp_output_header(struct sk_buff *skb, __be16 sport,
+					 __be16 dport,
+					 const struct ktcp_skb_cb *cb,
+					 const struct ktcp_opts *opts)
+{
+	unsigned int optlen = opts ? ktcp_opts_len(opts) : 0;
+	struct tcphdr *th;
+
+	th = skb_push(skb, sizeof(*th) + optlen);
+	skb_reset_transport_header(skb);
+	memset(th, 0, sizeof(*th));
+	th->source = sport;
+	th->dest = dport;
+	th->seq = htonl(cb->seq);
+	th->ack_seq = htonl(cb->ack_seq);
+	th->doff = (sizeof(*th) + optlen) >> 2;
+	tcp_flag_byte(th) = cb->flags;
+	th->window = htons(cb->window);
+	if (optlen)
+		ktcp_opts_build((u8 *)(th + 1), opts);
+	return th;
+}
+
+static struct sk_buff *ktcp_output_alloc(gfp_t gfp)
+{
+	struct sk_buff *skb = alloc_skb(KTCP_HDR_ROOM, gfp);
+
+	if (skb)
+		skb_reserve(skb, KTCP_HDR_ROOM);
+	return skb;
+}
+
+/*
+ * The window to advertise (RFC 9293 3.8.6.2.2): half the free receive
+ * buffer, the other half covering skb overhead as tcp_adv_win_scale=1 did;
+ * never shrinking the right edge already offered, and moved right only by at
+ * least an MSS, so the peer is never lured into sending tiny segments (SWS).
+ */
+u16 ktcp_output_rcv_window(struct sock *sk)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+	int free = sk->sk_rcvbuf - atomic_read(&sk->sk_rmem_alloc);
+	s32 cur = ks->rcv_wnd - (ks->rcv_nxt - ks->rcv_wup);
+	u32 new = min_t(u32, max(free, 0) / 2, U16_MAX);
+
+	if (cur < 0)
+		cur = 0;
+	if (new <= cur || (new - cur < ks->adv_mss && new < U16_MAX))
+		new = cur;
+	ks->rcv_wnd = new;
+	ks->rcv_wup = ks->rcv_nxt;
+	return new;
+}
+
+/* Send @skb (queued, or a one-off built by the caller) on a connected @sk. */
+static int ktcp_output_xmit(struct sock *sk, struct sk_buff *skb, bool clone)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+	struct inet_sock *inet = inet_sk(sk);
+	struct ktcp_skb_cb cb = *KTCP_SKB_CB(skb);
+	struct ktcp_opts opts = {
+		.present = KTCP_OPTF_MSS, .mss = ks->adv_mss,
+	};
+	int err;
+
+	if (clone) {
+		KTCP_SKB_CB(skb)->when = tcp_jiffies32;
+		skb = skb_cloned(skb) ? pskb_copy(skb, GFP_ATOMIC) :
+					skb_clone(skb, GFP_ATOMIC);
+		if (!skb) {
+			KTCP_INC_STATS(sock_net(sk), KTCP_MIB_NOMEM);
+			return -ENOBUFS;
+		}
+	}
+	cb.ack_seq = ks->rcv_nxt;
+	/* Only the SYN of an active open goes without ACK (RFC 9293 3.5). */
+	if (!(cb.flags & TCPHDR_SYN) || sk->sk_state != TCP_SYN_SENT)
+		cb.flags |= TCPHDR_ACK;
+	else
+		cb.ack_seq = 0;
+	/* RFC 7323 2.2: the window of a SYN is never scaled. */
+	if (cb.flags & TCPHDR_SYN)
+		cb.window = min_t(u32, ks->rcv_wnd, U16_MAX);
+	else
+		cb.window = ktcp_output_rcv_window(sk);
+	ktcp_output_header(skb, inet->inet_sport, inet->inet_dport, &cb,
+			   (cb.flags & TCPHDR_SYN) ? &opts : NULL);
+	ktcp_output_csum(skb, inet->inet_saddr, inet->inet_daddr);
+	memset(skb->cb, 0, sizeof(struct inet_skb_parm));
+	skb_set_owner_w(skb, sk);
+	KTCP_INC_STATS(sock_net(sk), KTCP_MIB_OUTSEGS);
+	err = ip_queue_xmit(sk, skb, &inet->cork.fl);
+	return net_xmit_eval(err);
+}
+
+/* MSS for our SYN: the route's MTU less the IPv4 and TCP headers. */
+u32 ktcp_output_route_mss(struct sock *sk)
+{
+	struct dst_entry *dst = __sk_dst_get(sk);
+
+	return ktcp_output_mtu_to_mss(dst ? dst_mtu(dst) : IPV4_MIN_MTU);
+}
+
+/* IPv4 caps a packet at 65535 bytes whatever the MTU (lo has 65536). */
+u16 ktcp_output_mtu_to_mss(u32 mtu)
+{
+	mtu = min_t(u32, mtu, IP_MAX_MTU);
+	return max_t(u32, mtu - sizeof(struct iphdr) - sizeof(struct tcphdr),
+		     KTCP_MSS_MIN);
+}
+
+static void ktcp_output_queue_tail(struct sock *sk, struct sk_buff *skb)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+
+	__skb_queue_tail(&sk->sk_write_queue, skb);
+	sk_wmem_queued_add(sk, skb->truesize);
+	if (!ks->send_head)
+		ks->send_head = skb;
+}
+
+/* connect(): queue and send the SYN; the socket is routed and hashed. */
+int ktcp_output_syn(struct sock *sk)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+	struct sk_buff *skb = ktcp_output_alloc(sk->sk_allocation);
+
+	if (!skb)
+		return -ENOBUFS;
+	KTCP_SKB_CB(skb)->seq = ks->iss;
+	KTCP_SKB_CB(skb)->end_seq = ks->iss + 1;
+	KTCP_SKB_CB(skb)->flags = TCPHDR_SYN;
+	ks->write_seq = ks->iss + 1;
+	ks->rcv_wnd = min_t(u32, sk->sk_rcvbuf / 2, U16_MAX);
+	ktcp_output_queue_tail(sk, skb);
+	ktcp_output_push(sk);
+	return 0;
+}
+
+/* The payload bytes of @skb that the send window has room for. */
+static bool ktcp_output_wnd_allows(const struct ktcp_sock *ks,
+				   const struct sk_buff *skb)
+{
+	u32 right = ks->snd_una + ks->snd_wnd;
+
+	return !ktcp_seq_after(KTCP_SKB_CB(skb)->seq + skb->len, right);
+}
+
+/*
+ * Send what the window allows, from send_head on. When the window is shut
+ * and nothing is in flight, arm the timer so that it probes (persist).
+ */
+void ktcp_output_push(struct sock *sk)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+	struct sk_buff *skb;
+
+	while ((skb = ks->send_head)) {
+		if (!ktcp_output_wnd_allows(ks, skb))
+			break;
+		if (ktcp_output_xmit(sk, skb, true))
+			break;
+		ks->snd_nxt = KTCP_SKB_CB(skb)->end_seq;
+		ks->send_head = skb_queue_is_last(&sk->sk_write_queue, skb) ?
+				NULL : skb->next;
+		if (!ktcp_timer_pending(&ks->rtx_timer))
+			ktcp_timer_sk_reset(sk, &ks->rtx_timer,
+					    jiffies + ks->rto);
+	}
+	if (ks->send_head && !ktcp_timer_pending(&ks->rtx_timer))
+		ktcp_timer_sk_reset(sk, &ks->rtx_timer, jiffies + ks->rto);
+}
+
+/* Retransmit the oldest unacknowledged segment (RFC 6298 5.4). */
+int ktcp_output_retransmit(struct sock *sk)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+	struct sk_buff *skb = skb_peek(&sk->sk_write_queue);
+
+	if (!skb || skb == ks->send_head)
+		return 0;
+	KTCP_SKB_CB(skb)->retransmitted = 1;
+	KTCP_INC_STATS(sock_net(sk), KTCP_MIB_RETRANSSEGS);
+	return ktcp_output_xmit(sk, skb, true);
+}
+
+/* A segment with no payload and @flags at SND.NXT, sent once, not queued. */
+static void ktcp_output_ctl(struct sock *sk, u8 flags, u32 seq, gfp_t gfp)
+{
+	struct sk_buff *skb = ktcp_output_alloc(gfp);
+
+	if (!skb) {
+		KTCP_INC_STATS(sock_net(sk), KTCP_MIB_NOMEM);
+		return;
+	}
+	KTCP_SKB_CB(skb)->seq = seq;
+	KTCP_SKB_CB(skb)->end_seq = seq;
+	KTCP_SKB_CB(skb)->flags = flags;
+	ktcp_output_xmit(sk, skb, false);
+}
+
+void ktcp_output_ack(struct sock *sk)
+{
+	ktcp_output_ctl(sk, TCPHDR_ACK, ktcp_sk(sk)->snd_nxt, GFP_ATOMIC);
+}
+
+/* abort(): RST at SND.NXT (RFC 9293 3.10.5). */
+void ktcp_output_rst(struct sock *sk, gfp_t gfp)
+{
+	KTCP_INC_STATS(sock_net(sk), KTCP_MIB_OUTRSTS);
+	ktcp_output_ctl(sk, TCPHDR_RST | TCPHDR_ACK, ktcp_sk(sk)->snd_nxt, gfp);
+}
+
+/*
+ * Cut queued @skb after @len payload bytes; the rest becomes a new skb
+ * right behind it (tcp_fragment). FIN and PSH stay with the second part.
+ */
+static int ktcp_output_split(struct sock *sk, struct sk_buff *skb, u32 len)
+{
+	struct ktcp_skb_cb *cb = KTCP_SKB_CB(skb);
+	struct sk_buff *nskb = alloc_skb(KTCP_HDR_ROOM, GFP_ATOMIC);
+	u32 moved = skb->len - len;
+
+	if (!nskb)
+		return -ENOMEM;
+	skb_reserve(nskb, KTCP_HDR_ROOM);
+	sk_wmem_queued_add(sk, nskb->truesize);
+	skb_split(skb, nskb, len);
+	skb->truesize -= moved;
+	nskb->truesize += moved;
+	*KTCP_SKB_CB(nskb) = *cb;
+	KTCP_SKB_CB(nskb)->seq = cb->seq + len;
+	cb->end_seq = cb->seq + len;
+	cb->flags &= ~(TCPHDR_FIN | TCPHDR_PSH);
+	__skb_queue_after(&sk->sk_write_queue, skb, nskb);
+	return 0;
+}
+
+/*
+ * The persist timer fired with nothing in flight (RFC 9293 3.8.6.1). A shut
+ * window gets a probe, an ACK carrying SND.UNA - 1 that the peer answers
+ * with its window (tcp_xmit_probe_skb); a window too small for the next
+ * segment gets what fits (tcp_write_wakeup).
+ */
+void ktcp_output_probe(struct sock *sk)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+	struct sk_buff *skb = ks->send_head;
+	u32 room;
+
+	if (!skb || !ks->snd_wnd) {
+		ktcp_output_ctl(sk, TCPHDR_ACK, ks->snd_una - 1, GFP_ATOMIC);
+		return;
+	}
+	room = ks->snd_una + ks->snd_wnd - KTCP_SKB_CB(skb)->seq;
+	if (skb->len > room && ktcp_output_split(sk, skb, room))
+		return;
+	ktcp_output_push(sk);
+}
+
+/* Queue a FIN after all data (close() or shutdown(SHUT_WR)) and push. */
+void ktcp_output_fin(struct sock *sk)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+	struct sk_buff *tail = skb_peek_tail(&sk->sk_write_queue);
+	struct sk_buff *skb;
+
+	if (ks->fin_queued)
+		return;
+	ks->fin_queued = 1;
+	if (tail && ks->send_head &&
+	    !(KTCP_SKB_CB(tail)->flags & (TCPHDR_SYN | TCPHDR_FIN))) {
+		/* Ride on the last unsent data segment. */
+		KTCP_SKB_CB(tail)->flags |= TCPHDR_FIN;
+		KTCP_SKB_CB(tail)->end_seq++;
+	} else {
+		skb = ktcp_output_alloc(sk->sk_allocation | __GFP_NOFAIL);
+		KTCP_SKB_CB(skb)->seq = ks->write_seq;
+		KTCP_SKB_CB(skb)->end_seq = ks->write_seq + 1;
+		KTCP_SKB_CB(skb)->flags = TCPHDR_FIN;
+		ktcp_output_queue_tail(sk, skb);
+	}
+	ks->write_seq++;
+	ktcp_output_push(sk);
+}
+
+/* Route and send a segment that has no full socket behind it. */
+static void ktcp_output_raw(struct net *net, struct sk_buff *skb,
+			    __be32 saddr, __be32 daddr)
+{
+	struct tcphdr *th = tcp_hdr(skb);
+	struct flowi4 fl4;
+	struct rtable *rt;
+	struct iphdr *iph;
+
+	rt = ip_route_output_ports(net, &fl4, NULL, daddr, saddr, th->dest,
+				   th->source, IPPROTO_TCP, 0, 0);
+	if (IS_ERR(rt)) {
+		kfree_skb(skb);
+		return;
+	}
+	skb_dst_set(skb, &rt->dst);
+	ktcp_output_csum(skb, saddr, daddr);
+	iph = skb_push(skb, sizeof(*iph));
+	skb_reset_network_header(skb);
+	iph->version = 4;
+	iph->ihl = 5;
+	iph->tos = 0;
+	iph->tot_len = htons(skb->len);
+	iph->frag_off = htons(IP_DF);
+	iph->id = 0;
+	iph->ttl = ip4_dst_hoplimit(&rt->dst);
+	iph->protocol = IPPROTO_TCP;
+	iph->saddr = saddr;
+	iph->daddr = daddr;
+	ip_send_check(iph);
+	skb->protocol = htons(ETH_P_IP);
+	memset(skb->cb, 0, sizeof(struct inet_skb_parm));
+	KTCP_INC_STATS(net, KTCP_MIB_OUTSEGS);
+	ip_local_out(net, NULL, skb);
+}
+
+/* SYN-ACK for @req of @listener (RFC 9293 3.10.7.2). */
+int ktcp_output_synack(const struct sock *listener,
+		       const struct ktcp_request *req)
+{
+	const struct ktcp_tuple *t = &req->hnode.key;
+	struct ktcp_skb_cb cb = {
+		.seq = req->iss, .ack_seq = req->irs + 1,
+		.flags = TCPHDR_SYN | TCPHDR_ACK,
+		.window = min_t(u32, listener->sk_rcvbuf / 2, U16_MAX),
+	};
+	struct ktcp_opts opts = {
+		.present = KTCP_OPTF_MSS,
+		.mss = req->adv_mss,
+	};
+	struct sk_buff *skb = ktcp_output_alloc(GFP_ATOMIC);
+
+	if (!skb)
+		return -ENOBUFS;
+	ktcp_output_header(skb, t->lport, t->rport, &cb, &opts);
+	ktcp_output_raw(sock_net(listener), skb, t->laddr, t->raddr);
+	return 0;
+}
+
+/*
+ * RST in answer to @in, a segment ktcp took but cannot accept
+ * (RFC 9293 3.10.7.1): SEQ=SEG.ACK if it had ACK, else SEQ=0 with
+ * ACK=SEG.SEQ+SEG.LEN. Never in answer to a RST.
+ */
+void ktcp_output_reply_rst(struct net *net, struct sk_buff *in)
+{
+	const struct ktcp_skb_cb *icb = KTCP_SKB_CB(in);
+	const struct iphdr *iph = ip_hdr(in);
+	const struct tcphdr *ith = tcp_hdr(in);
+	struct ktcp_skb_cb cb = { .flags = TCPHDR_RST };
+	struct sk_buff *skb;
+
+	if (ith->rst)
+		return;
+	if (ith->ack) {
+		cb.seq = icb->ack_seq;
+	} else {
+		cb.ack_seq = icb->end_seq;
+		cb.flags |= TCPHDR_ACK;
+	}
+	skb = ktcp_output_alloc(GFP_ATOMIC);
+	if (!skb) {
+		KTCP_INC_STATS(net, KTCP_MIB_NOMEM);
+		return;
+	}
+	ktcp_output_header(skb, ith->dest, ith->source, &cb, NULL);
+	KTCP_INC_STATS(net, KTCP_MIB_OUTRSTS);
+	ktcp_output_raw(net, skb, iph->daddr, iph->saddr);
+}

@@ -1,0 +1,247 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * /proc/net/ktcp: every ktcp socket of the namespace, in /proc/net/tcp's
+ * layout so that tools that read one read the other: listeners, then the
+ * established table (connections in any state, TIME_WAIT included, and the
+ * requests of SYN queues as SYN_RECV rows).
+ *
+ * /proc/net/ktcp_snmp: the counters, one "Name value" per line.
+ *
+ * The walk holds rcu_read_lock() from ->start to ->stop and resumes at the
+ * bucket and offset where the previous read stopped, so reading N sockets
+ * costs O(N), not O(N^2). Like /proc/net/tcp it is a best-effort snapshot:
+ * a socket that moves while the file is read may be shown twice or missed.
+ */
+
+#include <linux/proc_fs.h>
+#include <linux/seq_file.h>
+#include <net/net_namespace.h>
+
+#include "ktcp.h"
+
+#define KTCP_PROC_WIDTH		149	/* as tcp4_seq_show's TMPSZ - 1 */
+
+struct ktcp_proc_iter {
+	struct seq_net_private p;	/* must be first */
+	unsigned int bucket;		/* listener buckets, then ehash ones */
+	unsigned int offset;		/* entries into that bucket */
+	loff_t last_pos;
+};
+
+/* The @offset-th entry of listener bucket @b, as its hnode. */
+static struct ktcp_hnode *ktcp_proc_listener(struct ktcp_net *kn,
+					     unsigned int b,
+					     unsigned int offset)
+{
+	struct ktcp_sock *ks;
+
+	hlist_for_each_entry_rcu(ks, &kn->lhash[b], listen_node)
+		if (!offset--)
+			return &ks->hnode;
+	return NULL;
+}
+
+static struct ktcp_hnode *ktcp_proc_established(struct ktcp_net *kn,
+						unsigned int b,
+						unsigned int offset)
+{
+	struct bucket_table *tbl = rht_dereference_rcu(kn->ehash.tbl,
+						       &kn->ehash);
+	struct rhash_head *pos;
+
+	if (b >= tbl->size)
+		return NULL;
+	rht_for_each_rcu(pos, tbl, b)
+		if (!offset--)
+			return container_of(pos, struct ktcp_hnode, node);
+	return NULL;
+}
+
+static unsigned int ktcp_proc_buckets(struct ktcp_net *kn)
+{
+	struct bucket_table *tbl = rht_dereference_rcu(kn->ehash.tbl,
+						       &kn->ehash);
+
+	return KTCP_LHASH_SIZE + tbl->size;
+}
+
+/* The entry at the iterator's position, moving to later buckets if needed. */
+static struct ktcp_hnode *ktcp_proc_at(struct seq_file *seq)
+{
+	struct ktcp_net *kn = ktcp_pernet(seq_file_net(seq));
+	struct ktcp_proc_iter *it = seq->private;
+	struct ktcp_hnode *h;
+
+	for (; it->bucket < ktcp_proc_buckets(kn); it->bucket++,
+	     it->offset = 0) {
+		if (it->bucket < KTCP_LHASH_SIZE)
+			h = ktcp_proc_listener(kn, it->bucket, it->offset);
+		else
+			h = ktcp_proc_established(kn, it->bucket -
+						  KTCP_LHASH_SIZE,
+						  it->offset);
+		if (h)
+			return h;
+	}
+	return NULL;
+}
+
+static void *ktcp_proc_start(struct seq_file *seq, loff_t *pos)
+	__acquires(RCU)
+{
+	struct ktcp_proc_iter *it = seq->private;
+	loff_t n;
+	void *v;
+
+	rcu_read_lock();
+	if (!*pos)
+		return SEQ_START_TOKEN;
+	if (*pos == it->last_pos) {
+		v = ktcp_proc_at(seq);	/* resume where the last read stopped */
+		if (v)
+			return v;
+	}
+	it->bucket = 0;
+	it->offset = 0;
+	for (n = 1, v = ktcp_proc_at(seq); v && n < *pos; n++) {
+		it->offset++;
+		v = ktcp_proc_at(seq);
+	}
+	it->last_pos = *pos;
+	return v;
+}
+
+static void *ktcp_proc_next(struct seq_file *seq, void *v, loff_t *pos)
+{
+	struct ktcp_proc_iter *it = seq->private;
+
+	if (v == SEQ_START_TOKEN) {
+		it->bucket = 0;
+		it->offset = 0;
+	} else {
+		it->offset++;
+	}
+	++*pos;
+	it->last_pos = *pos;
+	return ktcp_proc_at(seq);
+}
+
+static void ktcp_proc_stop(struct seq_file *seq, void *v)
+	__releases(RCU)
+{
+	rcu_read_unlock();
+}
+
+/* /proc/net/tcp's timer codes: 1 retransmit, 2 keepalive/FIN_WAIT2, 3 TW. */
+static int ktcp_proc_timer(const struct sock *sk, unsigned long *expires)
+{
+	const struct ktcp_sock *ks = ktcp_sk(sk);
+
+	if (ktcp_timer_pending(&ks->rtx_timer)) {
+		*expires = ktcp_timer_expires(&ks->rtx_timer);
+		return 1;
+	}
+	if (ktcp_timer_pending(&ks->tw_timer)) {
+		*expires = ktcp_timer_expires(&ks->tw_timer);
+		return sk->sk_state == TCP_TIME_WAIT ? 3 : 2;
+	}
+	*expires = jiffies;
+	return 0;
+}
+
+static void ktcp_proc_show_sock(struct seq_file *seq, struct sock *sk,
+				loff_t sl)
+{
+	const struct ktcp_sock *ks = ktcp_sk(sk);
+	const struct inet_sock *inet = inet_sk(sk);
+	u8 state = inet_sk_state_load(sk);
+	unsigned long expires;
+	int timer = ktcp_proc_timer(sk, &expires);
+	u32 txq, rxq;
+
+	if (state == TCP_LISTEN) {
+		txq = READ_ONCE(sk->sk_max_ack_backlog);
+		rxq = READ_ONCE(sk->sk_ack_backlog);
+	} else {
+		txq = READ_ONCE(ks->write_seq) - READ_ONCE(ks->snd_una);
+		/* The FIN takes a sequence number, not a byte of data. */
+		rxq = max_t(int, READ_ONCE(ks->rcv_nxt) -
+			    READ_ONCE(ks->copied_seq) -
+			    sock_flag(sk, SOCK_DONE), 0);
+	}
+	seq_printf(seq, "%4lld: %08X:%04X %08X:%04X %02X %08X:%08X %02X:%08lX %08X %5u %8d %lu %d %pK",
+		   sl, inet->inet_rcv_saddr, inet->inet_num,
+		   inet->inet_daddr, ntohs(inet->inet_dport), state, txq, rxq,
+		   timer, jiffies_delta_to_clock_t(expires - jiffies),
+		   ks->retries,
+		   from_kuid_munged(seq_user_ns(seq), sock_i_uid(sk)), 0,
+		   sock_i_ino(sk), refcount_read(&sk->sk_refcnt), sk);
+}
+
+static void ktcp_proc_show_req(struct seq_file *seq,
+			       const struct ktcp_request *req, loff_t sl)
+{
+	const struct ktcp_tuple *t = &req->hnode.key;
+
+	seq_printf(seq, "%4lld: %08X:%04X %08X:%04X %02X %08X:%08X %02X:%08lX %08X %5u %8d %u %d %pK",
+		   sl, t->laddr, ntohs(t->lport), t->raddr, ntohs(t->rport),
+		   TCP_SYN_RECV, 0, 0, 1,
+		   jiffies_delta_to_clock_t(ktcp_timer_expires(&req->timer) -
+					    jiffies),
+		   req->retries,
+		   from_kuid_munged(seq_user_ns(seq),
+				    sock_i_uid(req->listener)),
+		   0, 0, 0, req);
+}
+
+static int ktcp_proc_show(struct seq_file *seq, void *v)
+{
+	struct ktcp_proc_iter *it = seq->private;
+	struct ktcp_hnode *h = v;
+
+	seq_setwidth(seq, KTCP_PROC_WIDTH);
+	if (v == SEQ_START_TOKEN) {
+		seq_puts(seq, "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode");
+	} else if (h->kind == KTCP_HNODE_REQ) {
+		ktcp_proc_show_req(seq, container_of(h, struct ktcp_request,
+						     hnode), it->last_pos - 1);
+	} else {
+		ktcp_proc_show_sock(seq, &container_of(h, struct ktcp_sock,
+						       hnode)->inet.sk,
+				    it->last_pos - 1);
+	}
+	seq_pad(seq, '\n');
+	return 0;
+}
+
+static const struct seq_operations ktcp_proc_ops = {
+	.start	= ktcp_proc_start,
+	.next	= ktcp_proc_next,
+	.stop	= ktcp_proc_stop,
+	.show	= ktcp_proc_show,
+};
+
+static int ktcp_snmp_show(struct seq_file *seq, void *v)
+{
+	ktcp_mib_seq_show(seq, ktcp_pernet(seq_file_single_net(seq))->mib);
+	return 0;
+}
+
+int ktcp_proc_net_init(struct net *net)
+{
+	if (!proc_create_net("ktcp", 0444, net->proc_net, &ktcp_proc_ops,
+			     sizeof(struct ktcp_proc_iter)))
+		return -ENOMEM;
+	if (!proc_create_net_single("ktcp_snmp", 0444, net->proc_net,
+				    ktcp_snmp_show, NULL)) {
+		remove_proc_entry("ktcp", net->proc_net);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void ktcp_proc_net_exit(struct net *net)
+{
+	remove_proc_entry("ktcp_snmp", net->proc_net);
+	remove_proc_entry("ktcp", net->proc_net);
+}

@@ -1,0 +1,974 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The socket family: proto_ops (what each POSIX call does in the stack) and
+ * the life of a ktcp_sock from socket() to its last reference.
+ *
+ * References on a ktcp_sock:
+ * - one from sk_alloc(), owned by the user's socket; close() hands it to the
+ *   orphan, which drops it in ktcp_sock_destroy() once it reaches CLOSE;
+ *   an unaccepted child's is owned by its listener's accept queue;
+ * - one while it is in the established table (hash.c);
+ * - one per armed timer (timers.c).
+ * The sock is freed an RCU grace period after the last (SOCK_RCU_FREE), so
+ * lookups under rcu_read_lock() may take a reference with
+ * refcount_inc_not_zero().
+ */
+
+#include <asm/ioctls.h>
+#include <linux/sockios.h>
+#include <net/inet_common.h>
+#include <net/ip.h>
+#include <net/route.h>
+#include <net/secure_seq.h>
+
+#include "ktcp.h"
+
+#define KTCP_SNDBUF_DEFAULT	(512 * 1024)
+#define KTCP_RCVBUF_DEFAULT	(256 * 1024)
+
+static void ktcp_sock_purge(struct sock *sk)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+	struct sk_buff *skb;
+
+	while ((skb = __skb_dequeue(&sk->sk_write_queue))) {
+		sk_wmem_queued_add(sk, -skb->truesize);
+		__kfree_skb(skb);
+	}
+	ks->send_head = NULL;
+}
+
+/* sk_stream_write_space(), which 6.12 does not export. */
+static void ktcp_sock_write_space(struct sock *sk)
+{
+	struct socket *sock = sk->sk_socket;
+	struct socket_wq *wq;
+
+	if (!sock || !__sk_stream_is_writeable(sk, 1))
+		return;
+	clear_bit(SOCK_NOSPACE, &sock->flags);
+	rcu_read_lock();
+	wq = rcu_dereference(sk->sk_wq);
+	if (skwq_has_sleeper(wq))
+		wake_up_interruptible_poll(&wq->wait, EPOLLOUT | EPOLLWRNORM |
+					   EPOLLWRBAND);
+	if (wq && wq->fasync_list && !(sk->sk_shutdown & SEND_SHUTDOWN))
+		sock_wake_async(wq, SOCK_WAKE_SPACE, POLL_OUT);
+	rcu_read_unlock();
+}
+
+static void ktcp_sock_destruct(struct sock *sk)
+{
+	ktcp_sock_purge(sk);
+	inet_sock_destruct(sk);
+}
+
+void ktcp_sock_init_tcb(struct sock *sk)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+	struct inet_sock *inet = inet_sk(sk);
+
+	sk->sk_protocol = IPPROTO_TCP;
+	sk->sk_type = SOCK_STREAM;
+	sk->sk_state = TCP_CLOSE;
+	sk->sk_destruct = ktcp_sock_destruct;
+	sk->sk_write_space = ktcp_sock_write_space;
+	sk->sk_backlog_rcv = ktcp_input_rcv;
+	sk->sk_sndbuf = KTCP_SNDBUF_DEFAULT;
+	sk->sk_rcvbuf = KTCP_RCVBUF_DEFAULT;
+	sock_set_flag(sk, SOCK_RCU_FREE);
+	inet->uc_ttl = -1;
+	inet->pmtudisc = IP_PMTUDISC_WANT;
+	atomic_set(&inet->inet_id, get_random_u16());
+	ks->hnode.kind = KTCP_HNODE_SOCK;
+	INIT_HLIST_NODE(&ks->bind_node);
+	INIT_HLIST_NODE(&ks->listen_node);
+	INIT_LIST_HEAD(&ks->accept_node);
+	INIT_LIST_HEAD(&ks->syn_queue);
+	INIT_LIST_HEAD(&ks->accept_queue);
+	ks->rto = KTCP_RTO_INIT;
+	ks->mss = KTCP_MSS_DEFAULT;
+	ks->adv_mss = KTCP_MSS_DEFAULT;
+	ktcp_timers_sk_init(sk);
+}
+
+/* A fresh socket for a listener's child, carrying the listener's settings. */
+struct sock *ktcp_sock_clone(const struct sock *listener, gfp_t prio)
+{
+	struct sock *sk = sk_alloc(sock_net(listener), ktcp_family, prio,
+				   &ktcp_prot, listener->sk_kern_sock);
+
+	if (!sk)
+		return NULL;
+	sock_init_data(NULL, sk);
+	ktcp_sock_init_tcb(sk);
+	sk->sk_uid = listener->sk_uid;
+	sk->sk_sndbuf = listener->sk_sndbuf;
+	sk->sk_rcvbuf = listener->sk_rcvbuf;
+	sk->sk_userlocks = listener->sk_userlocks & ~SOCK_BINDPORT_LOCK;
+	sk->sk_reuse = listener->sk_reuse;
+	sk->sk_mark = listener->sk_mark;
+	sk->sk_priority = listener->sk_priority;
+	sk->sk_bound_dev_if = listener->sk_bound_dev_if;
+	sk->sk_flags = listener->sk_flags & (BIT(SOCK_KEEPOPEN) |
+					     BIT(SOCK_LINGER));
+	sock_set_flag(sk, SOCK_RCU_FREE);
+	sk->sk_lingertime = listener->sk_lingertime;
+	inet_sk(sk)->uc_ttl = inet_sk(listener)->uc_ttl;
+	inet_sk(sk)->tos = inet_sk(listener)->tos;
+	ktcp_sk(sk)->nodelay = ktcp_sk(listener)->nodelay;
+	return sk;
+}
+
+/* Every state change goes here: CurrEstab, and leaving the tables. */
+void ktcp_sock_set_state(struct sock *sk, u8 state)
+{
+	struct net *net = sock_net(sk);
+	u8 old = sk->sk_state;
+	u32 estab = TCPF_ESTABLISHED | TCPF_CLOSE_WAIT;
+
+	if (WARN_ON_ONCE(state == KTCP_STATE_INVALID) || state == old)
+		return;
+	if (((1 << state) & estab) && !((1 << old) & estab))
+		this_cpu_inc(ktcp_pernet(net)->mib->mibs[KTCP_MIB_CURRESTAB]);
+	else if (!((1 << state) & estab) && ((1 << old) & estab))
+		this_cpu_dec(ktcp_pernet(net)->mib->mibs[KTCP_MIB_CURRESTAB]);
+	/* Lockless readers (poll, /proc) pair with inet_sk_state_load(). */
+	smp_store_release(&sk->sk_state, state);
+	if (state != TCP_CLOSE)
+		return;
+	ktcp_hash_sock_unhash(sk);
+	/* A port the user bound stays bound until close() (tcp_set_state). */
+	if (!(sk->sk_userlocks & SOCK_BINDPORT_LOCK))
+		ktcp_hash_unbind(ktcp_pernet(net), sk);
+}
+
+/* An orphan reached CLOSE: free its queues, port, and the user's reference. */
+static void ktcp_sock_destroy(struct sock *sk)
+{
+	WARN_ON_ONCE(sk->sk_state != TCP_CLOSE);
+	ktcp_sock_purge(sk);
+	__skb_queue_purge(&sk->sk_receive_queue);
+	ktcp_hash_unbind(ktcp_pernet(sock_net(sk)), sk);
+	sock_put(sk);
+}
+
+/* The connection is over (tcp_done): nothing more is sent or received. */
+void ktcp_sock_done(struct sock *sk)
+{
+	ktcp_sock_set_state(sk, TCP_CLOSE);
+	ktcp_timers_sk_stop(sk);
+	ktcp_sock_purge(sk);
+	WRITE_ONCE(sk->sk_shutdown, SHUTDOWN_MASK);
+	if (!sock_flag(sk, SOCK_DEAD))
+		sk->sk_state_change(sk);
+	else
+		ktcp_sock_destroy(sk);
+}
+
+/* Abort with @err for the user (RST received, timeout). */
+void ktcp_sock_reset(struct sock *sk, int err)
+{
+	struct net *net = sock_net(sk);
+
+	if ((1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_SYN_RECV))
+		KTCP_INC_STATS(net, KTCP_MIB_ATTEMPTFAILS);
+	else if ((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT))
+		KTCP_INC_STATS(net, KTCP_MIB_ESTABRESETS);
+	WRITE_ONCE(sk->sk_err, err);
+	sk_error_report(sk);
+	ktcp_sock_done(sk);
+}
+
+static int ktcp_check_sin(const struct sockaddr *uaddr, int addr_len)
+{
+	const struct sockaddr_in *sin = (const struct sockaddr_in *)uaddr;
+
+	if (addr_len < (int)sizeof(*sin))
+		return -EINVAL;
+	if (sin->sin_family != AF_INET)
+		return -EAFNOSUPPORT;
+	return 0;
+}
+
+static int ktcp_bind(struct socket *sock, struct sockaddr *uaddr, int addr_len)
+{
+	struct sockaddr_in *sin = (struct sockaddr_in *)uaddr;
+	struct sock *sk = sock->sk;
+	struct net *net = sock_net(sk);
+	u16 port;
+	int err;
+
+	err = ktcp_check_sin(uaddr, addr_len);
+	if (err)
+		return err;
+	if (sin->sin_addr.s_addr != htonl(INADDR_ANY) &&
+	    inet_addr_type(net, sin->sin_addr.s_addr) != RTN_LOCAL)
+		return -EADDRNOTAVAIL;
+	port = ntohs(sin->sin_port);
+	if (port && inet_port_requires_bind_service(net, port) &&
+	    !ns_capable(net->user_ns, CAP_NET_BIND_SERVICE))
+		return -EACCES;
+	lock_sock(sk);
+	err = -EINVAL;
+	if (sk->sk_state != TCP_CLOSE || inet_sk(sk)->inet_num)
+		goto out;
+	inet_sk(sk)->inet_rcv_saddr = sin->sin_addr.s_addr;
+	inet_sk(sk)->inet_saddr = sin->sin_addr.s_addr;
+	if (port)
+		err = ktcp_hash_bind(ktcp_pernet(net), sk, sin->sin_addr.s_addr,
+				     port);
+	else
+		err = ktcp_hash_bind_ephemeral(ktcp_pernet(net), sk);
+	if (err) {
+		inet_sk(sk)->inet_rcv_saddr = 0;
+		inet_sk(sk)->inet_saddr = 0;
+		goto out;
+	}
+	sk->sk_userlocks |= SOCK_BINDPORT_LOCK;
+	if (sin->sin_addr.s_addr)
+		sk->sk_userlocks |= SOCK_BINDADDR_LOCK;
+out:
+	release_sock(sk);
+	return err;
+}
+
+/* Route, pick the source and port, hash the 4-tuple (tcp_v4_connect). */
+static int ktcp_connect_route(struct sock *sk, const struct sockaddr_in *usin)
+{
+	struct inet_sock *inet = inet_sk(sk);
+	struct flowi4 *fl4 = &inet->cork.fl.u.ip4;
+	__be16 orig_sport = inet->inet_sport;
+	struct ktcp_net *kn = ktcp_pernet(sock_net(sk));
+	struct rtable *rt;
+	int err;
+
+	rt = ip_route_connect(fl4, usin->sin_addr.s_addr, inet->inet_saddr,
+			      sk->sk_bound_dev_if, IPPROTO_TCP, orig_sport,
+			      usin->sin_port, sk);
+	if (IS_ERR(rt))
+		return PTR_ERR(rt);
+	if (rt->rt_flags & (RTCF_MULTICAST | RTCF_BROADCAST)) {
+		ip_rt_put(rt);
+		return -ENETUNREACH;
+	}
+	if (!inet->inet_saddr) {
+		inet->inet_saddr = fl4->saddr;
+		inet->inet_rcv_saddr = fl4->saddr;
+	}
+	inet->inet_daddr = fl4->daddr;
+	inet->inet_dport = usin->sin_port;
+	err = inet->inet_num ? 0 : ktcp_hash_bind_ephemeral(kn, sk);
+	if (err)
+		goto err_rt;
+	rt = ip_route_newports(fl4, rt, orig_sport, usin->sin_port,
+			       inet->inet_sport, inet->inet_dport, sk);
+	if (IS_ERR(rt)) {
+		err = PTR_ERR(rt);
+		rt = NULL;
+		goto err_rt;
+	}
+	sk_setup_caps(sk, &rt->dst);
+	return 0;
+err_rt:
+	if (rt)
+		ip_rt_put(rt);
+	inet->inet_dport = 0;
+	inet->inet_daddr = 0;
+	return err;
+}
+
+/* Everything connect() does before waiting: route, hash, send the SYN. */
+static int ktcp_connect_start(struct sock *sk, const struct sockaddr_in *usin)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+	struct inet_sock *inet = inet_sk(sk);
+	struct net *net = sock_net(sk);
+	int err;
+
+	err = ktcp_connect_route(sk, usin);
+	if (err)
+		return err;
+	/* A socket may connect again after a failed attempt (tcp_disconnect). */
+	WRITE_ONCE(sk->sk_shutdown, 0);
+	sock_reset_flag(sk, SOCK_DONE);
+	ks->hnode.key = (struct ktcp_tuple){
+		.laddr = inet->inet_saddr, .raddr = inet->inet_daddr,
+		.lport = inet->inet_sport, .rport = inet->inet_dport,
+	};
+	sock_hold(sk);
+	if (ktcp_hash_insert(ktcp_pernet(net), &ks->hnode)) {
+		__sock_put(sk);
+		err = -EADDRNOTAVAIL;
+		goto fail;
+	}
+	ks->iss = secure_tcp_seq_and_ts_off(net, inet->inet_saddr,
+					    inet->inet_daddr, inet->inet_sport,
+					    inet->inet_dport).seq;
+	ks->snd_una = ks->iss;
+	ks->snd_nxt = ks->iss;
+	ks->adv_mss = ktcp_output_route_mss(sk);
+	ks->rto = KTCP_RTO_INIT;
+	ks->retries = 0;
+	ks->fin_queued = 0;
+	ktcp_sock_set_state(sk, ktcp_state_next(sk->sk_state, KTCP_EV_CONNECT,
+						false));
+	KTCP_INC_STATS(net, KTCP_MIB_ACTIVEOPENS);
+	err = ktcp_output_syn(sk);
+	if (!err)
+		return 0;
+fail:
+	ktcp_sock_set_state(sk, TCP_CLOSE);
+	sk_dst_reset(sk);
+	inet->inet_dport = 0;
+	inet->inet_daddr = 0;
+	return err;
+}
+
+/* Sleep until the handshake ends; 0, or -errno for a signal. */
+static int ktcp_connect_wait(struct sock *sk, long *timeo)
+{
+	DEFINE_WAIT_FUNC(wait, woken_wake_function);
+
+	add_wait_queue(sk_sleep(sk), &wait);
+	while ((1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_SYN_RECV)) {
+		release_sock(sk);
+		*timeo = wait_woken(&wait, TASK_INTERRUPTIBLE, *timeo);
+		lock_sock(sk);
+		if (signal_pending(current) || !*timeo)
+			break;
+	}
+	remove_wait_queue(sk_sleep(sk), &wait);
+	return signal_pending(current) ? sock_intr_errno(*timeo) : 0;
+}
+
+static int ktcp_connect(struct socket *sock, struct sockaddr *uaddr,
+			int addr_len, int flags)
+{
+	struct sock *sk = sock->sk;
+	long timeo;
+	int err;
+
+	err = ktcp_check_sin(uaddr, addr_len);
+	if (err)
+		return err;
+	lock_sock(sk);
+	switch (sock->state) {
+	case SS_CONNECTED:
+		err = -EISCONN;
+		goto out;
+	case SS_CONNECTING:
+		err = -EALREADY;
+		break;
+	default:
+		err = -EISCONN;
+		if (sk->sk_state != TCP_CLOSE)
+			goto out;
+		err = ktcp_connect_start(sk, (struct sockaddr_in *)uaddr);
+		if (err)
+			goto out;
+		sock->state = SS_CONNECTING;
+		err = -EINPROGRESS;
+	}
+	timeo = sock_sndtimeo(sk, flags & O_NONBLOCK);
+	if ((1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_SYN_RECV)) {
+		if (!timeo)
+			goto out;
+		err = ktcp_connect_wait(sk, &timeo);
+		if (err)
+			goto out;
+		err = -EINPROGRESS;
+		if ((1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_SYN_RECV))
+			goto out;
+	}
+	if (sk->sk_state == TCP_CLOSE) {
+		err = sock_error(sk) ? : -ECONNABORTED;
+		sock->state = SS_UNCONNECTED;
+		goto out;
+	}
+	sock->state = SS_CONNECTED;
+	err = 0;
+out:
+	release_sock(sk);
+	return err;
+}
+
+static int ktcp_listen(struct socket *sock, int backlog)
+{
+	struct sock *sk = sock->sk;
+	int err = -EINVAL;
+
+	lock_sock(sk);
+	if (sock->state == SS_UNCONNECTED)
+		err = ktcp_listen_start(sk, backlog);
+	release_sock(sk);
+	return err;
+}
+
+/* Sleep until a child is queued; 0 or -errno. */
+static int ktcp_accept_wait(struct sock *sk, long *timeo)
+{
+	DEFINE_WAIT_FUNC(wait, woken_wake_function);
+	int err = 0;
+
+	add_wait_queue_exclusive(sk_sleep(sk), &wait);
+	while (list_empty(&ktcp_sk(sk)->accept_queue)) {
+		err = -EINVAL;
+		if (sk->sk_state != TCP_LISTEN)
+			break;
+		err = sock_intr_errno(*timeo);
+		if (signal_pending(current))
+			break;
+		err = -EAGAIN;
+		if (!*timeo)
+			break;
+		release_sock(sk);
+		*timeo = wait_woken(&wait, TASK_INTERRUPTIBLE, *timeo);
+		lock_sock(sk);
+		err = 0;
+	}
+	remove_wait_queue(sk_sleep(sk), &wait);
+	return err;
+}
+
+static int ktcp_accept(struct socket *sock, struct socket *newsock,
+		       struct proto_accept_arg *arg)
+{
+	struct sock *sk = sock->sk, *child = NULL;
+	long timeo;
+	int err;
+
+	lock_sock(sk);
+	err = -EINVAL;
+	if (sk->sk_state != TCP_LISTEN)
+		goto out;
+	timeo = sock_rcvtimeo(sk, arg->flags & O_NONBLOCK);
+	err = ktcp_accept_wait(sk, &timeo);
+	if (!err)
+		child = ktcp_listen_accept_dequeue(sk);
+out:
+	release_sock(sk);
+	if (!child)
+		return err ? : -EAGAIN;
+	lock_sock(child);
+	sock_graft(child, newsock);
+	newsock->state = SS_CONNECTED;
+	release_sock(child);
+	return 0;
+}
+
+static int ktcp_getname(struct socket *sock, struct sockaddr *uaddr, int peer)
+{
+	DECLARE_SOCKADDR(struct sockaddr_in *, sin, uaddr);
+	struct sock *sk = sock->sk;
+	struct inet_sock *inet = inet_sk(sk);
+	int err = sizeof(*sin);
+
+	lock_sock(sk);
+	sin->sin_family = AF_INET;
+	if (peer) {
+		if (!inet->inet_dport ||
+		    (((1 << sk->sk_state) & (TCPF_CLOSE | TCPF_SYN_SENT)) &&
+		     peer == 1))
+			err = -ENOTCONN;
+		sin->sin_port = inet->inet_dport;
+		sin->sin_addr.s_addr = inet->inet_daddr;
+	} else {
+		sin->sin_port = inet->inet_sport;
+		sin->sin_addr.s_addr = inet->inet_rcv_saddr ? :
+				       inet->inet_saddr;
+	}
+	release_sock(sk);
+	memset(sin->sin_zero, 0, sizeof(sin->sin_zero));
+	return err;
+}
+
+static __poll_t ktcp_poll_rw(struct sock *sk, u8 shutdown)
+{
+	__poll_t mask = 0;
+
+	if (!skb_queue_empty_lockless(&sk->sk_receive_queue))
+		mask |= EPOLLIN | EPOLLRDNORM;
+	if (shutdown & SEND_SHUTDOWN)
+		return mask | EPOLLOUT | EPOLLWRNORM;
+	if (sk_stream_is_writeable(sk))
+		return mask | EPOLLOUT | EPOLLWRNORM;
+	sk_set_bit(SOCKWQ_ASYNC_NOSPACE, sk);
+	set_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
+	/* Race with the ACK that frees space: check again (tcp_poll). */
+	smp_mb__after_atomic();
+	if (sk_stream_is_writeable(sk))
+		mask |= EPOLLOUT | EPOLLWRNORM;
+	return mask;
+}
+
+static __poll_t ktcp_poll(struct file *file, struct socket *sock,
+			  poll_table *wait)
+{
+	struct sock *sk = sock->sk;
+	__poll_t mask = 0;
+	u8 state, shutdown;
+
+	sock_poll_wait(file, sock, wait);
+	state = inet_sk_state_load(sk);
+	if (state == TCP_LISTEN)
+		return READ_ONCE(sk->sk_ack_backlog) ? EPOLLIN | EPOLLRDNORM : 0;
+	shutdown = READ_ONCE(sk->sk_shutdown);
+	if (shutdown == SHUTDOWN_MASK || state == TCP_CLOSE)
+		mask |= EPOLLHUP;
+	if (shutdown & RCV_SHUTDOWN)
+		mask |= EPOLLIN | EPOLLRDNORM | EPOLLRDHUP;
+	if (state != TCP_SYN_SENT && state != TCP_SYN_RECV)
+		mask |= ktcp_poll_rw(sk, shutdown);
+	smp_rmb();
+	if (READ_ONCE(sk->sk_err) ||
+	    !skb_queue_empty_lockless(&sk->sk_error_queue))
+		mask |= EPOLLERR;
+	return mask;
+}
+
+static int ktcp_ioctl(struct socket *sock, unsigned int cmd, unsigned long arg)
+{
+	struct sock *sk = sock->sk;
+	struct ktcp_sock *ks = ktcp_sk(sk);
+	int answ;
+
+	switch (cmd) {
+	case SIOCINQ:
+		if (sk->sk_state == TCP_LISTEN)
+			return -EINVAL;
+		lock_sock(sk);
+		answ = ks->rcv_nxt - ks->copied_seq;
+		/* A FIN takes a sequence number but no byte of data. */
+		if (answ && sock_flag(sk, SOCK_DONE))
+			answ--;
+		release_sock(sk);
+		break;
+	case SIOCOUTQ:
+		if (sk->sk_state == TCP_LISTEN)
+			return -EINVAL;
+		answ = READ_ONCE(ks->write_seq) - READ_ONCE(ks->snd_una);
+		break;
+	default:
+		return -ENOIOCTLCMD;
+	}
+	return put_user(answ, (int __user *)arg);
+}
+
+/* shutdown(): RFC 9293 3.10.4 CLOSE for the sending half. */
+static int ktcp_shutdown(struct socket *sock, int how)
+{
+	struct sock *sk = sock->sk;
+	int err = 0;
+
+	how++;	/* SHUT_RD=0 becomes RCV_SHUTDOWN=1, and so on */
+	if ((how & ~SHUTDOWN_MASK) || !how)
+		return -EINVAL;
+	lock_sock(sk);
+	switch (sk->sk_state) {
+	case TCP_CLOSE:
+		err = -ENOTCONN;
+		break;
+	case TCP_LISTEN:
+		if (how & RCV_SHUTDOWN) {
+			ktcp_listen_stop(sk);
+			ktcp_sock_set_state(sk, TCP_CLOSE);
+		}
+		break;
+	case TCP_SYN_SENT:
+		ktcp_sock_done(sk);
+		sock->state = SS_UNCONNECTED;
+		break;
+	default:
+		WRITE_ONCE(sk->sk_shutdown, sk->sk_shutdown | how);
+		if ((how & SEND_SHUTDOWN) &&
+		    ((1 << sk->sk_state) &
+		     (TCPF_ESTABLISHED | TCPF_SYN_RECV | TCPF_CLOSE_WAIT))) {
+			ktcp_sock_set_state(sk, ktcp_state_next(sk->sk_state,
+							KTCP_EV_CLOSE, false));
+			ktcp_output_fin(sk);
+		}
+	}
+	sk->sk_state_change(sk);
+	release_sock(sk);
+	return err;
+}
+
+/* close(): RFC 9293 3.10.4, with Linux's RST when unread data is lost. */
+static void ktcp_close(struct sock *sk, long timeout)
+{
+	struct sk_buff *skb;
+	u32 unread = 0;
+
+	lock_sock(sk);
+	WRITE_ONCE(sk->sk_shutdown, SHUTDOWN_MASK);
+	while ((skb = __skb_dequeue(&sk->sk_receive_queue))) {
+		unread += skb->len;
+		__kfree_skb(skb);
+	}
+	if (sk->sk_state == TCP_LISTEN) {
+		ktcp_listen_stop(sk);
+		ktcp_sock_set_state(sk, TCP_CLOSE);
+	} else if (sk->sk_state == TCP_SYN_SENT) {
+		ktcp_sock_set_state(sk, TCP_CLOSE);
+	} else if (sk->sk_state != TCP_CLOSE &&
+		   (unread || (sock_flag(sk, SOCK_LINGER) && !timeout))) {
+		/* RFC 2525 2.17: data would be lost, so say so with RST. */
+		KTCP_INC_STATS(sock_net(sk), KTCP_MIB_ABORTONDATA);
+		ktcp_output_rst(sk, sk->sk_allocation);
+		ktcp_sock_set_state(sk, TCP_CLOSE);
+	} else if ((1 << sk->sk_state) &
+		   (TCPF_ESTABLISHED | TCPF_SYN_RECV | TCPF_CLOSE_WAIT)) {
+		ktcp_sock_set_state(sk, ktcp_state_next(sk->sk_state,
+							KTCP_EV_CLOSE, false));
+		ktcp_output_fin(sk);
+	}
+	if (timeout)
+		sk_stream_wait_close(sk, timeout);
+	sock_hold(sk);
+	sock_orphan(sk);
+	if (sk->sk_state == TCP_CLOSE)
+		ktcp_sock_done(sk);
+	else if (sk->sk_state == TCP_FIN_WAIT2)
+		ktcp_timer_sk_reset(sk, &ktcp_sk(sk)->tw_timer, jiffies +
+				    ktcp_fin_timeout(sock_net(sk)));
+	release_sock(sk);
+	sock_put(sk);
+}
+
+static int ktcp_release(struct socket *sock)
+{
+	struct sock *sk = sock->sk;
+
+	if (!sk)
+		return 0;
+	ktcp_close(sk, sock_flag(sk, SOCK_LINGER) ? sk->sk_lingertime : 0);
+	sock->sk = NULL;
+	return 0;
+}
+
+/* The unsent tail segment if sendmsg() may append to it, else NULL. */
+static struct sk_buff *ktcp_send_tail(struct sock *sk)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+	struct sk_buff *skb = skb_peek_tail(&sk->sk_write_queue);
+
+	if (!skb || !ks->send_head || skb->len >= ks->mss ||
+	    (KTCP_SKB_CB(skb)->flags & (TCPHDR_SYN | TCPHDR_FIN)))
+		return NULL;
+	return skb;
+}
+
+static struct sk_buff *ktcp_send_new_skb(struct sock *sk)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+	struct sk_buff *skb = alloc_skb_fclone(KTCP_HDR_ROOM, sk->sk_allocation);
+
+	if (!skb)
+		return NULL;
+	skb_reserve(skb, KTCP_HDR_ROOM);
+	KTCP_SKB_CB(skb)->seq = ks->write_seq;
+	KTCP_SKB_CB(skb)->end_seq = ks->write_seq;
+	KTCP_SKB_CB(skb)->flags = TCPHDR_ACK | TCPHDR_PSH;
+	__skb_queue_tail(&sk->sk_write_queue, skb);
+	sk_wmem_queued_add(sk, skb->truesize);
+	if (!ks->send_head)
+		ks->send_head = skb;
+	return skb;
+}
+
+/* Copy up to @len bytes into @skb's page frags; bytes copied or -errno. */
+static int ktcp_send_copy(struct sock *sk, struct sk_buff *skb,
+			  struct msghdr *msg, int len)
+{
+	struct page_frag *pfrag = sk_page_frag(sk);
+	int i = skb_shinfo(skb)->nr_frags, copy, err;
+	bool merge;
+
+	if (!sk_page_frag_refill(sk, pfrag))
+		return -ENOMEM;
+	merge = skb_can_coalesce(skb, i, pfrag->page, pfrag->offset);
+	if (!merge && i >= MAX_SKB_FRAGS)
+		return 0;	/* full: the caller starts a new skb */
+	copy = min_t(int, len, pfrag->size - pfrag->offset);
+	err = skb_copy_to_page_nocache(sk, &msg->msg_iter, skb, pfrag->page,
+				       pfrag->offset, copy);
+	if (err)
+		return err;
+	if (merge) {
+		skb_frag_size_add(&skb_shinfo(skb)->frags[i - 1], copy);
+	} else {
+		skb_fill_page_desc(skb, i, pfrag->page, pfrag->offset, copy);
+		page_ref_inc(pfrag->page);
+	}
+	pfrag->offset += copy;
+	return copy;
+}
+
+/* Queue one chunk of the user's data; bytes queued, 0 to wait, or -errno. */
+static int ktcp_send_chunk(struct sock *sk, struct msghdr *msg)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+	struct sk_buff *skb = ktcp_send_tail(sk);
+	int copied;
+
+	if (!skb) {
+		if (!sk_stream_memory_free(sk))
+			return 0;
+		skb = ktcp_send_new_skb(sk);
+		if (!skb)
+			return 0;
+	}
+	copied = ktcp_send_copy(sk, skb, msg,
+				min_t(int, ks->mss - skb->len,
+				      msg_data_left(msg)));
+	if (!copied) {
+		/* Out of frag slots: close this segment, start another. */
+		skb = ktcp_send_new_skb(sk);
+		if (!skb)
+			return 0;
+		copied = ktcp_send_copy(sk, skb, msg, min_t(int, ks->mss,
+							msg_data_left(msg)));
+	}
+	if (copied < 0)
+		return copied == -ENOMEM ? 0 : copied;
+	KTCP_SKB_CB(skb)->end_seq += copied;
+	ks->write_seq += copied;
+	if (skb->len >= ks->mss)
+		ktcp_output_push(sk);
+	return copied;
+}
+
+static int ktcp_sendmsg(struct socket *sock, struct msghdr *msg, size_t size)
+{
+	struct sock *sk = sock->sk;
+	int flags = msg->msg_flags, copied = 0, n, err;
+	long timeo;
+
+	if (flags & MSG_OOB)
+		return -EOPNOTSUPP;
+	lock_sock(sk);
+	timeo = sock_sndtimeo(sk, flags & MSG_DONTWAIT);
+	err = 0;
+	if (!((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT)))
+		err = sk_stream_wait_connect(sk, &timeo);
+	while (!err && msg_data_left(msg)) {
+		err = -EPIPE;
+		if (sk->sk_err || (sk->sk_shutdown & SEND_SHUTDOWN))
+			break;
+		n = ktcp_send_chunk(sk, msg);
+		err = n < 0 ? n : 0;
+		if (n > 0)
+			copied += n;
+		if (n)
+			continue;
+		set_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
+		ktcp_output_push(sk);
+		err = sk_stream_wait_memory(sk, &timeo);
+	}
+	ktcp_output_push(sk);
+	if (!copied && err)
+		copied = sk_stream_error(sk, flags, err);
+	release_sock(sk);
+	return copied;
+}
+
+/* After reading, tell the peer if its window grew enough (tcp_cleanup_rbuf). */
+static void ktcp_recv_window_update(struct sock *sk)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+	int free = sk->sk_rcvbuf - atomic_read(&sk->sk_rmem_alloc);
+	s32 cur = ks->rcv_wnd - (ks->rcv_nxt - ks->rcv_wup);
+	s32 new = min_t(int, max(free, 0) / 2, U16_MAX);
+
+	if (!((1 << sk->sk_state) &
+	      (TCPF_ESTABLISHED | TCPF_FIN_WAIT1 | TCPF_FIN_WAIT2)))
+		return;
+	if (new - cur >= ks->adv_mss && new >= 2 * cur)
+		ktcp_output_ack(sk);
+}
+
+/* Should recvmsg() stop waiting with nothing copied? 1 = EOF, <0 = error. */
+static int ktcp_recv_stop(struct sock *sk, long timeo)
+{
+	if (sock_flag(sk, SOCK_DONE))
+		return 1;
+	if (sk->sk_err)
+		return sock_error(sk);
+	if (sk->sk_shutdown & RCV_SHUTDOWN)
+		return 1;
+	if (sk->sk_state == TCP_CLOSE)
+		return -ENOTCONN;
+	if (!timeo)
+		return -EAGAIN;
+	if (signal_pending(current))
+		return sock_intr_errno(timeo);
+	return 0;
+}
+
+/* Copy from the skb holding *@seq; bytes copied, 0 if none, or -EFAULT. */
+static int ktcp_recv_copy(struct sock *sk, struct msghdr *msg, size_t len,
+			  u32 *seq, int flags)
+{
+	struct sk_buff *skb, *tmp;
+	u32 off, used;
+
+	skb_queue_walk_safe(&sk->sk_receive_queue, skb, tmp) {
+		off = *seq - KTCP_SKB_CB(skb)->seq;
+		if (off >= skb->len)
+			continue;	/* only MSG_PEEK leaves read skbs */
+		used = min_t(size_t, skb->len - off, len);
+		if (skb_copy_datagram_msg(skb, off, msg, used))
+			return -EFAULT;
+		*seq += used;
+		if (!(flags & MSG_PEEK) && off + used == skb->len)
+			sk_eat_skb(sk, skb);
+		return used;
+	}
+	return 0;
+}
+
+static int ktcp_recvmsg(struct socket *sock, struct msghdr *msg, size_t len,
+			int flags)
+{
+	struct sock *sk = sock->sk;
+	struct ktcp_sock *ks = ktcp_sk(sk);
+	int copied = 0, target, n;
+	u32 peek_seq, *seq;
+	long timeo;
+
+	if (flags & (MSG_OOB | MSG_ERRQUEUE))
+		return -EINVAL;
+	lock_sock(sk);
+	if (sk->sk_state == TCP_LISTEN) {
+		release_sock(sk);
+		return -ENOTCONN;
+	}
+	timeo = sock_rcvtimeo(sk, flags & MSG_DONTWAIT);
+	target = sock_rcvlowat(sk, flags & MSG_WAITALL, len);
+	peek_seq = ks->copied_seq;
+	seq = (flags & MSG_PEEK) ? &peek_seq : &ks->copied_seq;
+	while (len > 0) {
+		n = ktcp_recv_copy(sk, msg, len, seq, flags);
+		if (n < 0) {
+			copied = copied ? : n;
+			break;
+		}
+		copied += n;
+		len -= n;
+		if (n) {
+			ktcp_recv_window_update(sk);
+			continue;
+		}
+		if (copied >= target)
+			break;
+		n = ktcp_recv_stop(sk, timeo);
+		if (n) {
+			if (!copied && n < 0)
+				copied = n;
+			break;
+		}
+		sk_wait_data(sk, &timeo, skb_peek_tail(&sk->sk_receive_queue));
+	}
+	release_sock(sk);
+	return copied;
+}
+
+static int ktcp_setsockopt(struct socket *sock, int level, int optname,
+			   sockptr_t optval, unsigned int optlen)
+{
+	struct sock *sk = sock->sk;
+	int val;
+
+	if (level != SOL_TCP)
+		return -ENOPROTOOPT;
+	if (optlen < sizeof(int))
+		return -EINVAL;
+	if (copy_from_sockptr(&val, optval, sizeof(val)))
+		return -EFAULT;
+	switch (optname) {
+	case TCP_NODELAY:
+		lock_sock(sk);
+		ktcp_sk(sk)->nodelay = !!val;
+		ktcp_output_push(sk);
+		release_sock(sk);
+		return 0;
+	default:
+		return -ENOPROTOOPT;
+	}
+}
+
+static int ktcp_getsockopt(struct socket *sock, int level, int optname,
+			   char __user *optval, int __user *optlen)
+{
+	struct ktcp_sock *ks = ktcp_sk(sock->sk);
+	int val, len;
+
+	if (level != SOL_TCP)
+		return -ENOPROTOOPT;
+	if (get_user(len, optlen))
+		return -EFAULT;
+	if (len < 0)
+		return -EINVAL;
+	switch (optname) {
+	case TCP_NODELAY:
+		val = ks->nodelay;
+		break;
+	case TCP_MAXSEG:
+		val = ks->mss;
+		break;
+	default:
+		return -ENOPROTOOPT;
+	}
+	len = min_t(unsigned int, len, sizeof(int));
+	if (put_user(len, optlen) || copy_to_user(optval, &val, len))
+		return -EFAULT;
+	return 0;
+}
+
+/* Not const: .family is the module parameter, set before sock_register(). */
+struct proto_ops ktcp_proto_ops = {
+	.owner		= THIS_MODULE,
+	.release	= ktcp_release,
+	.bind		= ktcp_bind,
+	.connect	= ktcp_connect,
+	.socketpair	= sock_no_socketpair,
+	.accept		= ktcp_accept,
+	.getname	= ktcp_getname,
+	.poll		= ktcp_poll,
+	.ioctl		= ktcp_ioctl,
+	.listen		= ktcp_listen,
+	.shutdown	= ktcp_shutdown,
+	.setsockopt	= ktcp_setsockopt,
+	.getsockopt	= ktcp_getsockopt,
+	.sendmsg	= ktcp_sendmsg,
+	.recvmsg	= ktcp_recvmsg,
+	.mmap		= sock_no_mmap,
+};
+
+struct proto ktcp_prot = {
+	.name		= "KTCP",
+	.owner		= THIS_MODULE,
+	.obj_size	= sizeof(struct ktcp_sock),
+	.backlog_rcv	= ktcp_input_rcv,
+	.release_cb	= ktcp_timers_release_cb,
+};
+
+int ktcp_sock_create(struct net *net, struct socket *sock, int protocol,
+		     int kern)
+{
+	struct sock *sk;
+
+	if (sock->type != SOCK_STREAM)
+		return -ESOCKTNOSUPPORT;
+	if (protocol && protocol != IPPROTO_TCP)
+		return -EPROTONOSUPPORT;
+	sk = sk_alloc(net, ktcp_family, GFP_KERNEL, &ktcp_prot, kern);
+	if (!sk)
+		return -ENOBUFS;
+	sock->state = SS_UNCONNECTED;
+	sock->ops = &ktcp_proto_ops;
+	sock_init_data(sock, sk);
+	ktcp_sock_init_tcb(sk);
+	return 0;
+}

@@ -1,0 +1,66 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Per-namespace sysctls under net.ktcp (like net/mptcp/ctrl.c).
+ * Documentation/sysctl.rst lists each one.
+ *
+ * tw_timeout_ms   TIME_WAIT length (2*MSL, RFC 9293 3.6.1). Linux fixes it
+ *                 at compile time (TCP_TIMEWAIT_LEN, 60 s); ktcp lets the
+ *                 operator change it at run time, per namespace. New value
+ *                 applies to connections entering TIME_WAIT afterwards.
+ * fin_timeout_ms  how long an orphaned connection waits in FIN_WAIT_2 for
+ *                 the peer's FIN (tcp_fin_timeout, 60 s).
+ */
+
+#include <linux/sysctl.h>
+
+#include "ktcp.h"
+
+static int ktcp_timeout_max_ms = 600 * MSEC_PER_SEC;
+
+static const struct ctl_table ktcp_sysctl_template[] = {
+	{
+		.procname	= "tw_timeout_ms",
+		.maxlen		= sizeof(int),
+		.mode		= 0644,
+		.proc_handler	= proc_dointvec_minmax,
+		.extra1		= SYSCTL_ZERO,
+		.extra2		= &ktcp_timeout_max_ms,
+	},
+	{
+		.procname	= "fin_timeout_ms",
+		.maxlen		= sizeof(int),
+		.mode		= 0644,
+		.proc_handler	= proc_dointvec_minmax,
+		.extra1		= SYSCTL_ZERO,
+		.extra2		= &ktcp_timeout_max_ms,
+	},
+};
+
+int ktcp_sysctl_net_init(struct net *net)
+{
+	struct ktcp_net *kn = ktcp_pernet(net);
+	struct ctl_table *table;
+
+	table = kmemdup(ktcp_sysctl_template, sizeof(ktcp_sysctl_template),
+			GFP_KERNEL);
+	if (!table)
+		return -ENOMEM;
+	table[0].data = &kn->tw_timeout_ms;
+	table[1].data = &kn->fin_timeout_ms;
+	kn->sysctl_hdr = register_net_sysctl_sz(net, "net/ktcp", table,
+						ARRAY_SIZE(ktcp_sysctl_template));
+	if (!kn->sysctl_hdr) {
+		kfree(table);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void ktcp_sysctl_net_exit(struct net *net)
+{
+	struct ktcp_net *kn = ktcp_pernet(net);
+	const struct ctl_table *table = kn->sysctl_hdr->ctl_table_arg;
+
+	unregister_net_sysctl_table(kn->sysctl_hdr);
+	kfree(table);
+}

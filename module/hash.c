@@ -4,13 +4,16 @@
  *
  * ehash  every connection by its 4-tuple (local first): ktcp_socks in any
  *        state but LISTEN (TIME_WAIT included) and ktcp_requests of SYN
- *        queues. An rhashtable: RCU lookups, per-bucket locks, grows with
- *        the number of connections and is seeded randomly (no hash flooding).
+ *        queues. A fixed array of RCU hlists sized at namespace creation
+ *        (module parameter ehash_buckets), as Linux's TCP ehash is: no
+ *        resize ever moves an entry, so lookups and the /proc walk never
+ *        miss one, and the hash is keyed with a per-namespace random seed.
  * lhash  listeners by port; few, so a small fixed array of RCU lists.
  * bhash  bound ports: a ktcp_bind_bucket per port lists its owners, for
  *        bind() conflicts and ephemeral port choice.
  *
- * Locking: ehash writers use the rhashtable's own bucket locks; lhash and
+ * Locking: ehash writers take the bucket's lock from a small array of
+ * spinlocks (BHs off: requests and children are hashed in softirq); lhash and
  * bhash writers take ktcp_net.bind_lock with BHs off (children inherit their
  * listener's port in softirq). Readers of ehash and lhash hold rcu_read_lock
  * and take a reference with refcount_inc_not_zero(); sockets are freed after
@@ -21,7 +24,11 @@
  * is unambiguously ktcp's (Documentation/design.rst, "Coexistence").
  */
 
+#include <linux/jhash.h>
+#include <linux/log2.h>
+#include <linux/moduleparam.h>
 #include <linux/random.h>
+#include <linux/vmalloc.h>
 #include <net/inet_hashtables.h>
 #include <net/ip.h>
 
@@ -33,64 +40,121 @@ struct ktcp_bind_bucket {
 	u16 port;
 };
 
-static const struct rhashtable_params ktcp_ehash_params = {
-	.head_offset = offsetof(struct ktcp_hnode, node),
-	.key_offset = offsetof(struct ktcp_hnode, key),
-	.key_len = sizeof(struct ktcp_tuple),
-	.automatic_shrinking = true,
-};
+unsigned int ktcp_ehash_buckets = 65536;
+module_param_named(ehash_buckets, ktcp_ehash_buckets, uint, 0444);
+MODULE_PARM_DESC(ehash_buckets,
+		 "established-table buckets per namespace (power of 2)");
 
 int ktcp_hash_net_init(struct ktcp_net *kn)
 {
-	int err;
+	u32 n = roundup_pow_of_two(clamp(ktcp_ehash_buckets, 64U, 1U << 24));
+	int i;
 
 	spin_lock_init(&kn->bind_lock);
 	kn->lhash = kcalloc(KTCP_LHASH_SIZE, sizeof(*kn->lhash), GFP_KERNEL);
 	kn->bhash = kcalloc(KTCP_BHASH_SIZE, sizeof(*kn->bhash), GFP_KERNEL);
-	if (!kn->lhash || !kn->bhash) {
-		err = -ENOMEM;
-		goto err_free;
+	kn->ehash = kvcalloc(n, sizeof(*kn->ehash), GFP_KERNEL);
+	kn->ehash_locks = kcalloc(KTCP_EHASH_LOCKS, sizeof(*kn->ehash_locks),
+				  GFP_KERNEL);
+	if (!kn->lhash || !kn->bhash || !kn->ehash || !kn->ehash_locks) {
+		ktcp_hash_net_exit(kn);
+		return -ENOMEM;
 	}
-	err = rhashtable_init(&kn->ehash, &ktcp_ehash_params);
-	if (err)
-		goto err_free;
+	for (i = 0; i < KTCP_EHASH_LOCKS; i++)
+		spin_lock_init(&kn->ehash_locks[i]);
+	kn->ehash_mask = n - 1;
+	kn->ehash_seed = get_random_u32();
 	return 0;
-err_free:
-	kfree(kn->lhash);
-	kfree(kn->bhash);
-	return err;
 }
 
 /* Sockets hold their namespace, so every table is empty by now. */
 void ktcp_hash_net_exit(struct ktcp_net *kn)
 {
-	int i;
+	u32 i;
 
-	for (i = 0; i < KTCP_BHASH_SIZE; i++)
-		WARN_ON_ONCE(!hlist_empty(&kn->bhash[i]));
-	rhashtable_destroy(&kn->ehash);
+	if (kn->bhash)
+		for (i = 0; i < KTCP_BHASH_SIZE; i++)
+			WARN_ON_ONCE(!hlist_empty(&kn->bhash[i]));
+	if (kn->ehash)
+		for (i = 0; i <= kn->ehash_mask; i++)
+			WARN_ON_ONCE(!hlist_empty(&kn->ehash[i]));
+	kvfree(kn->ehash);
+	kfree(kn->ehash_locks);
 	kfree(kn->lhash);
 	kfree(kn->bhash);
+}
+
+u32 ktcp_hash_bucket(const struct ktcp_net *kn, const struct ktcp_tuple *t)
+{
+	return jhash_3words((__force u32)t->laddr, (__force u32)t->raddr,
+			    ((u32)(__force u16)t->lport << 16) |
+			    (__force u16)t->rport, kn->ehash_seed) &
+	       kn->ehash_mask;
+}
+
+static spinlock_t *ktcp_hash_lock(struct ktcp_net *kn, u32 bucket)
+{
+	return &kn->ehash_locks[bucket & (KTCP_EHASH_LOCKS - 1)];
+}
+
+static struct ktcp_hnode *ktcp_hash_find(struct ktcp_net *kn, u32 bucket,
+					 const struct ktcp_tuple *key)
+{
+	struct ktcp_hnode *h;
+
+	hlist_for_each_entry_rcu(h, &kn->ehash[bucket], node)
+		if (!memcmp(&h->key, key, sizeof(*key)))
+			return h;
+	return NULL;
 }
 
 /* Add @h; -EEXIST if its 4-tuple is taken. */
 int ktcp_hash_insert(struct ktcp_net *kn, struct ktcp_hnode *h)
 {
-	return rhashtable_lookup_insert_fast(&kn->ehash, &h->node,
-					     ktcp_ehash_params);
+	u32 b = ktcp_hash_bucket(kn, &h->key);
+	spinlock_t *lock = ktcp_hash_lock(kn, b);
+	int err = -EEXIST;
+
+	spin_lock_bh(lock);
+	if (!ktcp_hash_find(kn, b, &h->key)) {
+		hlist_add_head_rcu(&h->node, &kn->ehash[b]);
+		err = 0;
+	}
+	spin_unlock_bh(lock);
+	return err;
 }
 
-void ktcp_hash_remove(struct ktcp_net *kn, struct ktcp_hnode *h)
+/* Remove @h; returns true if it was in the table. */
+bool ktcp_hash_remove(struct ktcp_net *kn, struct ktcp_hnode *h)
 {
-	rhashtable_remove_fast(&kn->ehash, &h->node, ktcp_ehash_params);
+	spinlock_t *lock = ktcp_hash_lock(kn, ktcp_hash_bucket(kn, &h->key));
+	bool was;
+
+	spin_lock_bh(lock);
+	was = !hlist_unhashed(&h->node);
+	if (was)
+		hlist_del_init_rcu(&h->node);
+	spin_unlock_bh(lock);
+	return was;
 }
 
 /* Put @new (same 4-tuple) where @old was, atomically for readers. */
 int ktcp_hash_replace(struct ktcp_net *kn, struct ktcp_hnode *old,
 		      struct ktcp_hnode *new)
 {
-	return rhashtable_replace_fast(&kn->ehash, &old->node, &new->node,
-				       ktcp_ehash_params);
+	spinlock_t *lock = ktcp_hash_lock(kn, ktcp_hash_bucket(kn, &old->key));
+	int err = -ENOENT;
+
+	if (WARN_ON_ONCE(memcmp(&old->key, &new->key, sizeof(old->key))))
+		return -EINVAL;
+	spin_lock_bh(lock);
+	if (!hlist_unhashed(&old->node)) {
+		hlist_replace_rcu(&old->node, &new->node);
+		INIT_HLIST_NODE(&old->node);
+		err = 0;
+	}
+	spin_unlock_bh(lock);
+	return err;
 }
 
 /* Caller holds rcu_read_lock(); no reference is taken. */
@@ -101,7 +165,7 @@ struct ktcp_hnode *ktcp_hash_lookup(struct ktcp_net *kn, __be32 laddr,
 		.laddr = laddr, .raddr = raddr, .lport = lport, .rport = rport,
 	};
 
-	return rhashtable_lookup(&kn->ehash, &key, ktcp_ehash_params);
+	return ktcp_hash_find(kn, ktcp_hash_bucket(kn, &key), &key);
 }
 
 static struct hlist_head *ktcp_lhash_head(struct ktcp_net *kn, u16 port)
@@ -133,14 +197,40 @@ struct sock *ktcp_hash_lookup_listener(struct ktcp_net *kn, __be32 laddr,
 	return any;
 }
 
-void ktcp_hash_listen(struct ktcp_net *kn, struct sock *sk)
+/*
+ * listen(): bind() let SO_REUSEADDR sockets share the port, but only one
+ * may listen on an address (inet_csk_get_port's check at listen time).
+ */
+static bool ktcp_listen_conflict(const struct ktcp_bind_bucket *bb,
+				 const struct sock *sk)
+{
+	__be32 addr = inet_sk(sk)->inet_rcv_saddr;
+	struct ktcp_sock *o;
+
+	hlist_for_each_entry(o, &bb->owners, bind_node) {
+		__be32 addr2 = o->inet.inet_rcv_saddr;
+
+		if (&o->inet.sk == sk || o->inet.sk.sk_state != TCP_LISTEN)
+			continue;
+		if (!addr || !addr2 || addr == addr2)
+			return true;
+	}
+	return false;
+}
+
+int ktcp_hash_listen(struct ktcp_net *kn, struct sock *sk)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
+	int err = 0;
 
 	spin_lock_bh(&kn->bind_lock);
-	hlist_add_head_rcu(&ks->listen_node,
-			   ktcp_lhash_head(kn, inet_sk(sk)->inet_num));
+	if (ks->bb && ktcp_listen_conflict(ks->bb, sk))
+		err = -EADDRINUSE;
+	else
+		hlist_add_head_rcu(&ks->listen_node,
+				   ktcp_lhash_head(kn, inet_sk(sk)->inet_num));
 	spin_unlock_bh(&kn->bind_lock);
+	return err;
 }
 
 void ktcp_hash_unlisten(struct ktcp_net *kn, struct sock *sk)
@@ -315,15 +405,17 @@ void ktcp_hash_unbind(struct ktcp_net *kn, struct sock *sk)
 	inet_sk(sk)->inet_num = 0;
 }
 
-/* Take @sk out of every table; drops the established table's reference. */
+/*
+ * Take @sk out of the established and listener tables, dropping the former's
+ * reference. The port stays bound: ktcp_sock_set_state() and
+ * ktcp_sock_destroy() decide when it goes.
+ */
 void ktcp_hash_sock_unhash(struct sock *sk)
 {
 	struct ktcp_net *kn = ktcp_pernet(sock_net(sk));
 	struct ktcp_sock *ks = ktcp_sk(sk);
 
-	if (!rhashtable_remove_fast(&kn->ehash, &ks->hnode.node,
-				    ktcp_ehash_params))
+	if (ktcp_hash_remove(kn, &ks->hnode))
 		__sock_put(sk);
 	ktcp_hash_unlisten(kn, sk);
-	ktcp_hash_unbind(kn, sk);
 }

@@ -23,6 +23,7 @@
 #include <linux/netfilter.h>
 #include <linux/netfilter_ipv4.h>
 #include <net/ip.h>
+#include <net/route.h>
 
 #include "ktcp.h"
 
@@ -35,6 +36,7 @@ static int ktcp_hook_prepare(struct sk_buff *skb)
 
 	__skb_pull(skb, thoff);
 	skb_reset_transport_header(skb);
+
 	th = tcp_hdr(skb);
 	if (th->doff < sizeof(*th) / 4 || !pskb_may_pull(skb, th->doff * 4))
 		return KTCP_MIB_INERRS;
@@ -45,6 +47,8 @@ static int ktcp_hook_prepare(struct sk_buff *skb)
 	/* Input dsts may be noref; ktcp queues skbs past this RCU section. */
 	skb_dst_drop(skb);
 	cb = KTCP_SKB_CB(skb);
+	/* skb->dev is only safe under the hook's RCU section: read it now. */
+	cb->dev_mss = ktcp_output_mtu_to_mss(READ_ONCE(skb->dev->mtu));
 	cb->seq = ntohl(th->seq);
 	cb->end_seq = cb->seq + th->syn + th->fin + skb->len - th->doff * 4;
 	cb->ack_seq = ntohl(th->ack_seq);
@@ -56,8 +60,23 @@ static int ktcp_hook_prepare(struct sk_buff *skb)
 	return 0;
 }
 
+/*
+ * A pure SYN that may open a connection: not to a broadcast or multicast
+ * address (RFC 9293 3.10.7.2; Linux's tcp_v4_conn_request).
+ */
+static bool ktcp_hook_is_open(const struct sk_buff *skb,
+			      const struct tcphdr *th)
+{
+	const struct rtable *rt = skb_rtable(skb);
+
+	if (!th->syn || th->ack || th->rst)
+		return false;
+	return !rt || !(rt->rt_flags & (RTCF_BROADCAST | RTCF_MULTICAST));
+}
+
 /* The ktcp socket (referenced) that @skb belongs to, or NULL. */
 static struct sock *ktcp_hook_lookup(struct ktcp_net *kn,
+				     const struct sk_buff *skb,
 				     const struct iphdr *iph,
 				     const struct tcphdr *th)
 {
@@ -69,37 +88,85 @@ static struct sock *ktcp_hook_lookup(struct ktcp_net *kn,
 		sk = &container_of(h, struct ktcp_sock, hnode)->inet.sk;
 	else if (h)
 		sk = container_of(h, struct ktcp_request, hnode)->listener;
-	else if (th->syn && !th->ack && !th->rst)
+	else if (ktcp_hook_is_open(skb, th))
 		sk = ktcp_hash_lookup_listener(kn, iph->daddr, th->dest);
 	if (sk && !refcount_inc_not_zero(&sk->sk_refcnt))
 		sk = NULL;
 	return sk;
 }
 
-/* Process now, or queue to the backlog if a process owns the socket. */
+/*
+ * Process @skb on @sk now, or queue it to the backlog if a process owns @sk.
+ * Consumes @skb; the caller keeps its reference on @sk. @nested: @sk is a
+ * child and its listener's lock is held. Returns KTCP_RCV_TW_SYN when a
+ * TIME_WAIT socket let go of a new SYN, which is then not consumed.
+ */
+static int __ktcp_hook_deliver_sock(struct sock *sk, struct sk_buff *skb,
+				    bool nested)
+{
+	int ret = 0;
+
+	if (nested)
+		bh_lock_sock_nested(sk);
+	else
+		bh_lock_sock(sk);
+	if (!sock_owned_by_user(sk)) {
+		ret = ktcp_input_rcv(sk, skb);
+	} else if (sk_add_backlog(sk, skb, READ_ONCE(sk->sk_rcvbuf) +
+					  READ_ONCE(sk->sk_sndbuf))) {
+		KTCP_INC_STATS(sock_net(sk), KTCP_MIB_BACKLOGDROP);
+		kfree_skb(skb);
+	}
+	bh_unlock_sock(sk);
+	return ret;
+}
+
+void ktcp_hook_deliver_sock(struct sock *sk, struct sk_buff *skb, bool nested)
+{
+	/* A child of a listener is never in TIME_WAIT yet. */
+	if (__ktcp_hook_deliver_sock(sk, skb, nested) == KTCP_RCV_TW_SYN)
+		kfree_skb(skb);
+}
+
+/*
+ * RFC 9293 3.6.1 and Linux's TCP_TW_SYN: a SYN above the sequence space of
+ * a TIME_WAIT connection opens a new one; TIME_WAIT has ended, so the SYN
+ * goes to the listener, if there is one.
+ */
+static void ktcp_hook_tw_syn(struct net *net, struct sk_buff *skb)
+{
+	const struct iphdr *iph = ip_hdr(skb);
+	const struct tcphdr *th = tcp_hdr(skb);
+	struct sock *listener;
+
+	rcu_read_lock();
+	listener = ktcp_hash_lookup_listener(ktcp_pernet(net), iph->daddr,
+					     th->dest);
+	if (listener && !refcount_inc_not_zero(&listener->sk_refcnt))
+		listener = NULL;
+	rcu_read_unlock();
+	if (!listener) {
+		ktcp_output_reply_rst(net, skb);
+		kfree_skb(skb);
+		return;
+	}
+	ktcp_hook_deliver_sock(listener, skb, false);
+	sock_put(listener);
+}
+
 static void ktcp_hook_deliver(struct net *net, struct sock *sk,
 			      struct sk_buff *skb)
 {
 	int drop = ktcp_hook_prepare(skb);
 
-	if (drop)
-		goto drop;
-	KTCP_INC_STATS(net, KTCP_MIB_INSEGS);
-	bh_lock_sock(sk);
-	if (!sock_owned_by_user(sk)) {
-		ktcp_input_rcv(sk, skb);
-	} else if (sk_add_backlog(sk, skb, READ_ONCE(sk->sk_rcvbuf) +
-					  READ_ONCE(sk->sk_sndbuf))) {
-		bh_unlock_sock(sk);
-		drop = KTCP_MIB_BACKLOGDROP;
-		goto drop;
+	if (drop) {
+		KTCP_INC_STATS(net, drop);
+		kfree_skb(skb);
+	} else {
+		KTCP_INC_STATS(net, KTCP_MIB_INSEGS);
+		if (__ktcp_hook_deliver_sock(sk, skb, false) == KTCP_RCV_TW_SYN)
+			ktcp_hook_tw_syn(net, skb);
 	}
-	bh_unlock_sock(sk);
-	sock_put(sk);
-	return;
-drop:
-	KTCP_INC_STATS(net, drop);
-	kfree_skb(skb);
 	sock_put(sk);
 }
 
@@ -117,7 +184,7 @@ static unsigned int ktcp_hook_in(void *priv, struct sk_buff *skb,
 		return NF_ACCEPT;
 	iph = ip_hdr(skb);
 	th = (const struct tcphdr *)(skb_network_header(skb) + ip_hdrlen(skb));
-	sk = ktcp_hook_lookup(ktcp_pernet(state->net), iph, th);
+	sk = ktcp_hook_lookup(ktcp_pernet(state->net), skb, iph, th);
 	if (!sk)
 		return NF_ACCEPT;
 	ktcp_hook_deliver(state->net, sk, skb);

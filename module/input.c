@@ -79,7 +79,10 @@ static void ktcp_input_clean_rtx(struct sock *sk, u32 ack)
 	sk->sk_write_space(sk);
 }
 
-/* RFC 9293 3.10.7.4, fifth step, window update rule. */
+/*
+ * RFC 9293 3.10.7.4, fifth step, window update rule; the caller has checked
+ * SND.UNA =< SEG.ACK.
+ */
 static void ktcp_input_update_wnd(struct ktcp_sock *ks,
 				  const struct ktcp_skb_cb *cb)
 {
@@ -89,6 +92,7 @@ static void ktcp_input_update_wnd(struct ktcp_sock *ks,
 		ks->snd_wnd = cb->window;
 		ks->snd_wl1 = cb->seq;
 		ks->snd_wl2 = cb->ack_seq;
+		ks->max_window = max(ks->max_window, ks->snd_wnd);
 	}
 }
 
@@ -127,6 +131,7 @@ static void ktcp_input_syn_sent(struct sock *sk, struct sk_buff *skb)
 	ks->snd_wl1 = cb->seq;
 	ks->snd_wl2 = cb->ack_seq;
 	ks->snd_wnd = cb->window;
+	ks->max_window = cb->window;
 	if (!th->ack) {
 		/* Simultaneous open: our SYN goes out again with an ACK. */
 		ktcp_sock_set_state(sk, ktcp_state_next(sk->sk_state,
@@ -161,8 +166,6 @@ static void ktcp_input_rst(struct sock *sk, const struct ktcp_skb_cb *cb)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
 
-	if (sk->sk_state == TCP_TIME_WAIT)
-		return;	/* RFC 1337: no TIME_WAIT assassination */
 	if (cb->seq != ks->rcv_nxt) {
 		KTCP_INC_STATS(sock_net(sk), KTCP_MIB_CHALLENGEACKS);
 		ktcp_output_ack(sk);
@@ -204,8 +207,7 @@ static void ktcp_input_ack_state(struct sock *sk)
 			sk->sk_state_change(sk);
 		break;
 	case TCP_TIME_WAIT:
-		ktcp_timers_enter_timewait(sk,
-				ktcp_tw_timeout(sock_net(sk)));
+		ktcp_timers_enter_timewait(sk, ktcp_tw_timeout(sock_net(sk)));
 		break;
 	case TCP_CLOSE:
 		ktcp_sock_done(sk);
@@ -219,25 +221,62 @@ static bool ktcp_input_ack(struct sock *sk, struct sk_buff *skb)
 	const struct ktcp_skb_cb *cb = KTCP_SKB_CB(skb);
 	struct ktcp_sock *ks = ktcp_sk(sk);
 
-	if (ktcp_seq_after(cb->ack_seq, ks->snd_nxt)) {
-		/* Acks what we never sent: tell the peer where we are. */
-		ktcp_output_ack(sk);
-		return false;
-	}
 	if (sk->sk_state == TCP_SYN_RECV &&
-	    ktcp_seq_before_eq(cb->ack_seq, ks->snd_una)) {
+	    !ktcp_seq_between(cb->ack_seq, ks->snd_una + 1, ks->snd_nxt)) {
 		/* RFC 9293 3.10.7.4: unacceptable ACK in SYN_RECV. */
 		ktcp_output_reply_rst(sock_net(sk), skb);
 		return false;
 	}
+	if (ktcp_seq_after(cb->ack_seq, ks->snd_nxt) ||
+	    ktcp_seq_before(cb->ack_seq, ks->snd_una - ks->max_window)) {
+		/*
+		 * Acks what we never sent, or is older than any window could
+		 * explain (RFC 5961 5.2, blind data injection): tell the peer
+		 * where we are and drop the segment.
+		 */
+		KTCP_INC_STATS(sock_net(sk), KTCP_MIB_CHALLENGEACKS);
+		ktcp_output_ack(sk);
+		return false;
+	}
+	ks->probes = 0;
 	if (ktcp_seq_after(cb->ack_seq, ks->snd_una))
 		ktcp_input_clean_rtx(sk, cb->ack_seq);
-	ktcp_input_update_wnd(ks, cb);
+	if (!ktcp_seq_before(cb->ack_seq, ks->snd_una))
+		ktcp_input_update_wnd(ks, cb);
 	ktcp_input_ack_state(sk);
 	if (sk->sk_state == TCP_CLOSE)
 		return false;
 	if (ks->send_head)
 		ktcp_output_push(sk);
+	return true;
+}
+
+/*
+ * Trim @skb to what the window we advertised allows past RCV.NXT (a peer
+ * may not send beyond it, RFC 9293 3.8.6), and refuse it if the receive
+ * buffer is full anyway. Returns false if nothing of it can be queued.
+ */
+static bool ktcp_input_data_fits(struct sock *sk, struct sk_buff *skb)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+	struct ktcp_skb_cb *cb = KTCP_SKB_CB(skb);
+	u32 room = ks->rcv_wup + ks->rcv_wnd - ks->rcv_nxt;
+
+	if ((s32)room <= 0)
+		return false;
+	if (skb->len > room) {
+		if (pskb_trim(skb, room))
+			return false;
+		cb->end_seq = cb->seq + room;	/* a FIN past the edge is lost */
+	}
+	if (atomic_read(&sk->sk_rmem_alloc) + skb->truesize >
+	    READ_ONCE(sk->sk_rcvbuf)) {
+		/* Many tiny segments: their overhead filled the buffer. */
+		skb_condense(skb);
+		if (atomic_read(&sk->sk_rmem_alloc) + skb->truesize >
+		    READ_ONCE(sk->sk_rcvbuf))
+			return false;
+	}
 	return true;
 }
 
@@ -265,6 +304,10 @@ static bool ktcp_input_data(struct sock *sk, struct sk_buff *skb,
 	if (off && !pskb_pull(skb, off))
 		return false;
 	cb->seq += off;
+	if (!ktcp_input_data_fits(sk, skb)) {
+		KTCP_INC_STATS(sock_net(sk), KTCP_MIB_RCVQDROP);
+		return false;
+	}
 	skb_orphan(skb);
 	skb_set_owner_r(skb, sk);
 	__skb_queue_tail(&sk->sk_receive_queue, skb);
@@ -287,8 +330,7 @@ static void ktcp_input_fin(struct sock *sk)
 	sock_set_flag(sk, SOCK_DONE);
 	ktcp_sock_set_state(sk, new);
 	if (new == TCP_TIME_WAIT)
-		ktcp_timers_enter_timewait(sk,
-				ktcp_tw_timeout(sock_net(sk)));
+		ktcp_timers_enter_timewait(sk, ktcp_tw_timeout(sock_net(sk)));
 	if (!sock_flag(sk, SOCK_DEAD)) {
 		sk->sk_state_change(sk);
 		sk_wake_async(sk, SOCK_WAKE_WAITD, POLL_HUP);
@@ -309,21 +351,54 @@ static bool ktcp_input_orphan_data(struct sock *sk, struct sk_buff *skb)
 	return true;
 }
 
-/* TIME_WAIT: only a retransmitted FIN is expected; ACK it, restart 2MSL. */
-static void ktcp_input_timewait(struct sock *sk, const struct tcphdr *th)
+/*
+ * TIME_WAIT (RFC 9293 3.10.7.4, tcp_timewait_state_process): a RST is
+ * ignored (RFC 1337); a retransmitted FIN is ACKed and restarts 2*MSL; a new
+ * SYN above RCV.NXT to an orphan ends TIME_WAIT so that the 4-tuple can
+ * open again (RFC 9293 3.6.1), and the caller hands it to the listener;
+ * anything else out of window is answered with an ACK.
+ */
+static int ktcp_input_timewait(struct sock *sk, struct sk_buff *skb)
 {
-	if (th->rst || !th->fin)
-		return;
-	ktcp_output_ack(sk);
-	ktcp_timers_enter_timewait(sk, ktcp_tw_timeout(sock_net(sk)));
+	const struct ktcp_skb_cb *cb = KTCP_SKB_CB(skb);
+	const struct tcphdr *th = tcp_hdr(skb);
+	struct ktcp_sock *ks = ktcp_sk(sk);
+
+	if (th->syn && !th->ack && !th->rst && sock_flag(sk, SOCK_DEAD) &&
+	    ktcp_seq_after(cb->seq, ks->rcv_nxt)) {
+		KTCP_INC_STATS(sock_net(sk), KTCP_MIB_TWRECYCLED);
+		ktcp_sock_done(sk);
+		return KTCP_RCV_TW_SYN;
+	}
+	if (th->rst) {
+		/* no TIME_WAIT assassination */
+	} else if (th->fin && cb->end_seq == ks->rcv_nxt) {
+		ktcp_output_ack(sk);
+		ktcp_timers_enter_timewait(sk, ktcp_tw_timeout(sock_net(sk)));
+	} else if (!ktcp_input_seq_ok(ks, cb) || cb->end_seq != cb->seq) {
+		KTCP_INC_STATS(sock_net(sk), KTCP_MIB_OUTOFWINDOW);
+		ktcp_output_ack(sk);
+	}
+	kfree_skb(skb);
+	return 0;
 }
 
-static void ktcp_input_synchronized(struct sock *sk, struct sk_buff *skb)
+/* A segment that occupies sequence space wholly below RCV.NXT: re-ACK it. */
+static bool ktcp_input_is_dup(const struct ktcp_sock *ks,
+			      const struct ktcp_skb_cb *cb)
+{
+	return cb->end_seq != cb->seq &&
+	       !ktcp_seq_after(cb->end_seq, ks->rcv_nxt);
+}
+
+static int ktcp_input_synchronized(struct sock *sk, struct sk_buff *skb)
 {
 	struct ktcp_skb_cb *cb = KTCP_SKB_CB(skb);
 	const struct tcphdr *th = tcp_hdr(skb);
-	bool ack_now = false, fin = th->fin;
+	bool ack_now, fin = th->fin;
 
+	if (sk->sk_state == TCP_TIME_WAIT)
+		return ktcp_input_timewait(sk, skb);
 	if (!ktcp_input_seq_ok(ktcp_sk(sk), cb)) {
 		KTCP_INC_STATS(sock_net(sk), KTCP_MIB_OUTOFWINDOW);
 		if (!th->rst)
@@ -334,16 +409,13 @@ static void ktcp_input_synchronized(struct sock *sk, struct sk_buff *skb)
 		ktcp_input_rst(sk, cb);
 		goto drop;
 	}
-	if (sk->sk_state == TCP_TIME_WAIT) {
-		ktcp_input_timewait(sk, th);
-		goto drop;
-	}
 	if (th->syn) {
 		/* RFC 5961 4.2: a SYN on a connection gets a challenge ACK. */
 		KTCP_INC_STATS(sock_net(sk), KTCP_MIB_CHALLENGEACKS);
 		ktcp_output_ack(sk);
 		goto drop;
 	}
+	ack_now = ktcp_input_is_dup(ktcp_sk(sk), cb);
 	if (!th->ack || !ktcp_input_ack(sk, skb))
 		goto drop;
 	if (ktcp_input_orphan_data(sk, skb))
@@ -358,8 +430,10 @@ static void ktcp_input_synchronized(struct sock *sk, struct sk_buff *skb)
 		ktcp_output_ack(sk);
 drop:
 	kfree_skb(skb);
+	return 0;
 }
 
+/* Consumes @skb, unless it returns KTCP_RCV_TW_SYN (see hook.c). */
 int ktcp_input_rcv(struct sock *sk, struct sk_buff *skb)
 {
 	switch (sk->sk_state) {
@@ -372,9 +446,20 @@ int ktcp_input_rcv(struct sock *sk, struct sk_buff *skb)
 		ktcp_input_syn_sent(sk, skb);
 		break;
 	default:
-		ktcp_input_synchronized(sk, skb);
-		return 0;
+		return ktcp_input_synchronized(sk, skb);
 	}
 	kfree_skb(skb);
+	return 0;
+}
+
+/*
+ * proto.backlog_rcv, from release_sock(). A SYN that ends a TIME_WAIT here
+ * (the socket was orphaned while it sat in the backlog) is dropped: the
+ * peer's retransmission finds the listener.
+ */
+int ktcp_input_backlog_rcv(struct sock *sk, struct sk_buff *skb)
+{
+	if (ktcp_input_rcv(sk, skb) == KTCP_RCV_TW_SYN)
+		kfree_skb(skb);
 	return 0;
 }

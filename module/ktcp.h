@@ -18,7 +18,6 @@
 #ifndef _KTCP_H
 #define _KTCP_H
 
-#include <linux/rhashtable.h>
 #include <linux/skbuff.h>
 #include <linux/tcp.h>
 #include <net/inet_sock.h>
@@ -42,6 +41,7 @@ extern unsigned int ktcp_net_id;
 #define KTCP_SYN_RETRIES	6	/* tcp_syn_retries */
 #define KTCP_SYNACK_RETRIES	5	/* tcp_synack_retries */
 #define KTCP_DATA_RETRIES	15	/* tcp_retries2 */
+#define KTCP_ORPHAN_RETRIES	8	/* tcp_orphan_retries() when 0 */
 #define KTCP_MSS_DEFAULT	536	/* RFC 9293 3.7.1, no MSS option */
 #define KTCP_MSS_MIN		48	/* tcp_min_snd_mss */
 #define KTCP_TW_TIMEOUT_MS	60000	/* TCP_TIMEWAIT_LEN */
@@ -49,6 +49,8 @@ extern unsigned int ktcp_net_id;
 #define KTCP_HDR_ROOM		(MAX_TCP_HEADER)
 #define KTCP_LHASH_SIZE		32	/* listener buckets */
 #define KTCP_BHASH_SIZE		256	/* bound-port buckets */
+#define KTCP_EHASH_LOCKS	1024	/* established-table writer locks */
+extern unsigned int ktcp_ehash_buckets;
 
 /* A 4-tuple as seen from the local end: the key of the established table. */
 struct ktcp_tuple {
@@ -65,7 +67,7 @@ enum ktcp_hnode_kind {
 
 /* What the established table holds: both sockets and requests embed it. */
 struct ktcp_hnode {
-	struct rhash_head node;
+	struct hlist_node node;		/* RCU chain of one ehash bucket */
 	struct ktcp_tuple key;
 	u8 kind;
 };
@@ -108,6 +110,7 @@ struct ktcp_sock {
 	u32 snd_wnd;
 	u32 snd_wl1;
 	u32 snd_wl2;
+	u32 max_window;		/* largest window the peer offered */
 	u32 iss;
 	u32 rcv_nxt;
 	u32 rcv_wnd;		/* window advertised last */
@@ -119,6 +122,7 @@ struct ktcp_sock {
 	u16 mss;		/* send MSS: peer's clamped to the path */
 	u16 adv_mss;		/* MSS we announced in our SYN */
 	u8 retries;		/* retransmissions of the head segment */
+	u8 probes;		/* persist probes unanswered by an ACK */
 	u8 fin_queued:1,	/* FIN is in the write queue */
 	   nodelay:1;
 
@@ -171,6 +175,7 @@ struct ktcp_skb_cb {
 	u32 ack_seq;
 	u32 when;	/* jiffies of the last transmission, for RTT */
 	u16 window;	/* unscaled window field */
+	u16 dev_mss;	/* input: MSS the arrival device allows (for SYNs) */
 	u8 flags;	/* TCPHDR_* */
 	u8 retransmitted:1;
 };
@@ -179,7 +184,10 @@ struct ktcp_skb_cb {
 
 /* Per network namespace: hash tables, counters, sysctls, the rx hook. */
 struct ktcp_net {
-	struct rhashtable ehash;	/* ktcp_hnode by ktcp_tuple */
+	struct hlist_head *ehash;	/* ktcp_hnode by ktcp_tuple */
+	spinlock_t *ehash_locks;	/* writers: bucket & (LOCKS - 1) */
+	u32 ehash_mask;			/* buckets - 1 */
+	u32 ehash_seed;
 	spinlock_t bind_lock;		/* bhash and lhash chains */
 	struct hlist_head *bhash;	/* ktcp_bind_bucket by port */
 	struct hlist_head *lhash;	/* listeners by port */
@@ -210,7 +218,7 @@ static inline unsigned long ktcp_fin_timeout(const struct net *net)
 
 /* socket.c: proto_ops and proto. */
 extern struct proto ktcp_prot;
-extern struct proto_ops ktcp_proto_ops;
+extern const struct proto_ops ktcp_proto_ops;
 int ktcp_sock_create(struct net *net, struct socket *sock, int protocol,
 		     int kern);
 void ktcp_sock_init_tcb(struct sock *sk);
@@ -221,16 +229,17 @@ void ktcp_sock_reset(struct sock *sk, int err);
 
 /* hash.c: established, listener and bind tables. */
 int ktcp_hash_net_init(struct ktcp_net *kn);
+u32 ktcp_hash_bucket(const struct ktcp_net *kn, const struct ktcp_tuple *t);
 void ktcp_hash_net_exit(struct ktcp_net *kn);
 int ktcp_hash_insert(struct ktcp_net *kn, struct ktcp_hnode *h);
-void ktcp_hash_remove(struct ktcp_net *kn, struct ktcp_hnode *h);
+bool ktcp_hash_remove(struct ktcp_net *kn, struct ktcp_hnode *h);
 int ktcp_hash_replace(struct ktcp_net *kn, struct ktcp_hnode *old,
 		      struct ktcp_hnode *new);
 struct ktcp_hnode *ktcp_hash_lookup(struct ktcp_net *kn, __be32 laddr,
 				    __be16 lport, __be32 raddr, __be16 rport);
 struct sock *ktcp_hash_lookup_listener(struct ktcp_net *kn, __be32 laddr,
 				       __be16 lport);
-void ktcp_hash_listen(struct ktcp_net *kn, struct sock *sk);
+int ktcp_hash_listen(struct ktcp_net *kn, struct sock *sk);
 void ktcp_hash_unlisten(struct ktcp_net *kn, struct sock *sk);
 int ktcp_hash_bind(struct ktcp_net *kn, struct sock *sk, __be32 addr,
 		   u16 port);
@@ -252,11 +261,14 @@ void ktcp_output_reply_rst(struct net *net, struct sk_buff *in);
 int ktcp_output_synack(const struct sock *listener,
 		       const struct ktcp_request *req);
 u16 ktcp_output_rcv_window(struct sock *sk);
+u32 ktcp_output_window_now(const struct sock *sk, u32 *cur);
 u32 ktcp_output_route_mss(struct sock *sk);
 u16 ktcp_output_mtu_to_mss(u32 mtu);
 
 /* input.c: segment processing for a socket in any state but LISTEN. */
+#define KTCP_RCV_TW_SYN	1	/* TIME_WAIT ended for a new SYN: relook up */
 int ktcp_input_rcv(struct sock *sk, struct sk_buff *skb);
+int ktcp_input_backlog_rcv(struct sock *sk, struct sk_buff *skb);
 void ktcp_input_rtt_sample(struct ktcp_sock *ks, long rtt);
 
 /* listen.c: SYN queue, request handling, accept queue. */
@@ -269,6 +281,7 @@ void ktcp_request_put(struct ktcp_request *req);
 /* hook.c: the netfilter LOCAL_IN hook that takes ktcp's segments. */
 int ktcp_hook_net_init(struct net *net);
 void ktcp_hook_net_exit(struct net *net);
+void ktcp_hook_deliver_sock(struct sock *sk, struct sk_buff *skb, bool nested);
 
 /* timers.c: per-CPU wheels and the socket timers driven by them. */
 int ktcp_timers_init(void);

@@ -9,10 +9,11 @@
  * finds it in O(1), and a child socket replaces it in the table in one
  * atomic step; the child goes to the accept queue.
  *
- * Bounds, as Linux: the SYN queue holds at most sk_max_ack_backlog requests
- * (SYN cookies for the overflow come later); the accept queue is full when it
- * holds more than sk_max_ack_backlog children, and then new SYNs and final
- * ACKs are dropped (ListenOverflows): the peer's retransmissions retry.
+ * Bounds, as Linux: a SYN is dropped when the SYN queue already holds more
+ * than sk_max_ack_backlog requests (SYN cookies for the overflow come
+ * later); the accept queue is full when it holds more than
+ * sk_max_ack_backlog children, and then new SYNs and final ACKs are dropped
+ * (ListenOverflows): the peer's retransmissions retry.
  *
  * Locking: syn_queue, accept_queue and the counters are protected by the
  * listener's socket lock (bh_lock_sock in softirq, owned by the process
@@ -104,7 +105,7 @@ static struct ktcp_request *ktcp_req_alloc(struct sock *listener,
 		memset(&opts, 0, sizeof(opts));
 	req->mss = (opts.present & KTCP_OPTF_MSS) ? opts.mss :
 						    KTCP_MSS_DEFAULT;
-	req->adv_mss = ktcp_output_mtu_to_mss(READ_ONCE(skb->dev->mtu));
+	req->adv_mss = KTCP_SKB_CB(skb)->dev_mss;
 	req->irs = KTCP_SKB_CB(skb)->seq;
 	req->snd_wnd = KTCP_SKB_CB(skb)->window;
 	req->iss = secure_tcp_seq_and_ts_off(sock_net(listener), iph->daddr,
@@ -178,6 +179,7 @@ static struct sock *ktcp_listen_child(struct sock *listener,
 	kc->rcv_wup = kc->rcv_nxt;
 	kc->rcv_wnd = min_t(u32, listener->sk_rcvbuf / 2, U16_MAX);
 	kc->snd_wnd = req->snd_wnd;
+	kc->max_window = req->snd_wnd;
 	kc->snd_wl1 = req->irs;
 	kc->adv_mss = req->adv_mss;
 	kc->mss = clamp_t(u16, req->mss, KTCP_MSS_MIN, req->adv_mss);
@@ -224,6 +226,18 @@ static void ktcp_listen_complete(struct sock *listener,
 	listener->sk_data_ready(listener);
 }
 
+/* A segment for the listener itself (RFC 9293 3.10.7.2). Consumes @skb. */
+static void ktcp_listen_segment(struct sock *sk, struct sk_buff *skb)
+{
+	const struct tcphdr *th = tcp_hdr(skb);
+
+	if (!th->rst && th->ack)
+		ktcp_output_reply_rst(sock_net(sk), skb);
+	else if (th->syn && !th->rst && !th->ack)
+		ktcp_listen_syn(sk, skb);
+	kfree_skb(skb);
+}
+
 /* A segment for a request (RFC 9293 3.10.7.4 in SYN_RECV, passive side). */
 static void ktcp_req_rcv(struct sock *listener, struct ktcp_request *req,
 			 struct sk_buff *skb)
@@ -246,34 +260,44 @@ static void ktcp_req_rcv(struct sock *listener, struct ktcp_request *req,
 	kfree_skb(skb);
 }
 
-/* A segment for a listener, or for one of its requests. Consumes @skb. */
+/*
+ * A segment for a listener, for one of its requests or (when it waited in
+ * the listener's backlog while its request became a child) for a child.
+ * Consumes @skb. Runs in softirq, or from release_sock() with BHs on:
+ * disable them, since the locks taken here are also taken in softirq.
+ */
 int ktcp_listen_rcv(struct sock *sk, struct sk_buff *skb)
 {
 	const struct iphdr *iph = ip_hdr(skb);
 	const struct tcphdr *th = tcp_hdr(skb);
+	struct ktcp_request *req = NULL;
+	struct sock *child = NULL;
 	struct ktcp_hnode *h;
 
+	local_bh_disable();
 	rcu_read_lock();
 	h = ktcp_hash_lookup(ktcp_pernet(sock_net(sk)), iph->daddr, th->dest,
 			     iph->saddr, th->source);
 	if (h && h->kind == KTCP_HNODE_REQ) {
-		struct ktcp_request *req;
-
 		req = container_of(h, struct ktcp_request, hnode);
-		rcu_read_unlock();
-		if (req->listener == sk) {
-			ktcp_req_rcv(sk, req, skb);
-			return 0;
-		}
-		kfree_skb(skb);
-		return 0;
+		if (req->listener != sk)
+			req = NULL;
+	} else if (h) {
+		child = &container_of(h, struct ktcp_sock, hnode)->inet.sk;
+		if (!refcount_inc_not_zero(&child->sk_refcnt))
+			child = NULL;
 	}
 	rcu_read_unlock();
-	if (!th->rst && th->ack)
-		ktcp_output_reply_rst(sock_net(sk), skb);
-	else if (th->syn && !th->rst && !th->ack)
-		ktcp_listen_syn(sk, skb);
-	kfree_skb(skb);
+	if (req) {
+		/* Still linked: we hold the listener lock that unlinks it. */
+		ktcp_req_rcv(sk, req, skb);
+	} else if (child) {
+		ktcp_hook_deliver_sock(child, skb, true);
+		sock_put(child);
+	} else {
+		ktcp_listen_segment(sk, skb);
+	}
+	local_bh_enable();
 	return 0;
 }
 
@@ -296,21 +320,29 @@ int ktcp_listen_start(struct sock *sk, int backlog)
 	}
 	sk->sk_ack_backlog = 0;
 	ks->syn_qlen = 0;
+	err = ktcp_hash_listen(kn, sk);
+	if (err)
+		return err;
 	ktcp_sock_set_state(sk, ktcp_state_next(sk->sk_state, KTCP_EV_LISTEN,
 						false));
-	ktcp_hash_listen(kn, sk);
 	return 0;
 }
 
-/* Reset a child nobody accepted (inet_child_forget). Drops its reference. */
+/*
+ * Reset a child nobody accepted (inet_child_forget): it becomes an orphan
+ * and its destruction drops the accept queue's reference.
+ */
 static void ktcp_listen_forget(struct sock *child)
 {
+	sock_hold(child);
 	local_bh_disable();
 	bh_lock_sock(child);
 	sock_orphan(child);
 	if (child->sk_state != TCP_CLOSE) {
 		ktcp_output_rst(child, GFP_ATOMIC);
 		ktcp_sock_reset(child, ECONNRESET);
+	} else {
+		ktcp_sock_done(child);
 	}
 	bh_unlock_sock(child);
 	local_bh_enable();

@@ -99,7 +99,6 @@ static int __init ktcp_init(void)
 	if (err)
 		goto err_timers;
 	ktcp_family_ops.family = ktcp_family;
-	ktcp_proto_ops.family = ktcp_family;
 	err = sock_register(&ktcp_family_ops);
 	if (err) {
 		pr_err("ktcp: socket family %d is taken; load with family=N\n",

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Per-namespace counters, per CPU (like net/mptcp/mib.h). Every drop has one.
+ * Per-namespace counters, per CPU, as MPTCP keeps them. Every drop has one.
  * Documentation/counters.rst says what each means; /proc/net/ktcp_snmp shows
  * them.
  */
@@ -11,7 +11,7 @@
 
 enum ktcp_mib_field {
 	KTCP_MIB_ACTIVEOPENS,		/* connect() sent a SYN */
-	KTCP_MIB_PASSIVEOPENS,		/* a listener accepted a SYN */
+	KTCP_MIB_PASSIVEOPENS,		/* a handshake completed on a listener */
 	KTCP_MIB_ATTEMPTFAILS,		/* SYN_SENT/SYN_RECV went to CLOSE */
 	KTCP_MIB_ESTABRESETS,		/* ESTABLISHED/CLOSE_WAIT to CLOSE */
 	KTCP_MIB_INSEGS,		/* segments taken for ktcp sockets */
@@ -21,12 +21,14 @@ enum ktcp_mib_field {
 	KTCP_MIB_INCSUMERRORS,		/* bad checksum: dropped */
 	KTCP_MIB_OUTRSTS,		/* RSTs sent */
 	KTCP_MIB_INRSTS,		/* acceptable RSTs received */
-	KTCP_MIB_LISTENOVERFLOWS,	/* final ACK dropped, accept queue full */
+	KTCP_MIB_LISTENOVERFLOWS,	/* SYN or final ACK dropped: accept queue full */
 	KTCP_MIB_LISTENDROPS,		/* SYN or ACK dropped by a listener */
 	KTCP_MIB_SYNQFULL,		/* SYN dropped, SYN queue full */
 	KTCP_MIB_BACKLOGDROP,		/* socket backlog full: dropped */
 	KTCP_MIB_OUTOFWINDOW,		/* unacceptable segment: ACKed, dropped */
 	KTCP_MIB_OFODROP,		/* out-of-order data dropped */
+	KTCP_MIB_RCVQDROP,		/* in-order data dropped: rcvbuf full */
+	KTCP_MIB_TWRECYCLED,		/* TIME_WAIT ended by a new SYN */
 	KTCP_MIB_CHALLENGEACKS,		/* RFC 5961 challenge ACKs sent */
 	KTCP_MIB_TIMEOUTS,		/* retransmission timer expiries */
 	KTCP_MIB_ABORTONTIMEOUT,	/* aborted after the retry limit */

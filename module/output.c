@@ -10,7 +10,7 @@
  *
  * The write queue (sk_write_queue) holds every segment from snd_una on: the
  * SYN, data and the FIN are skbs with their sequence range in ktcp_skb_cb, so
- * retransmission and acknowledgement treat them alike (RFC 9293 3.10.7.4).
+ * retransmission and acknowledgment treat them alike (RFC 9293 3.10.7.4).
  * send_head is the first one not yet sent. Transmission sends a clone (or a
  * copy when the queued skb is still cloned by an earlier transmission, so two
  * TCP headers never share one headroom) and leaves the original queued.
@@ -75,23 +75,35 @@ static struct sk_buff *ktcp_output_alloc(gfp_t gfp)
 /*
  * The window to advertise (RFC 9293 3.8.6.2.2): half the free receive
  * buffer, the other half covering skb overhead as tcp_adv_win_scale=1 did;
- * never shrinking the right edge already offered, and moved right only by at
- * least an MSS, so the peer is never lured into sending tiny segments (SWS).
+ * never shrinking the right edge already offered (*@cur is what is left of
+ * it), and moved right only by min(MSS, half the buffer) or up to the full
+ * window, so the peer is never lured into sending tiny segments (SWS).
+ * ktcp_output_window_now() computes it; ktcp_output_rcv_window() commits it.
  */
+u32 ktcp_output_window_now(const struct sock *sk, u32 *cur)
+{
+	const struct ktcp_sock *ks = ktcp_sk(sk);
+	int free = READ_ONCE(sk->sk_rcvbuf) - atomic_read(&sk->sk_rmem_alloc);
+	u32 full = min_t(u32, READ_ONCE(sk->sk_rcvbuf) / 2, U16_MAX);
+	s32 left = ks->rcv_wnd - (ks->rcv_nxt - ks->rcv_wup);
+	u32 new = min_t(u32, max(free, 0) / 2, U16_MAX);
+
+	*cur = max(left, 0);
+	/* RFC 9293 3.8.6.2.2: move by min(MSS, half the buffer) at least. */
+	if (new <= *cur || (new - *cur < min_t(u32, ks->adv_mss, full / 2) &&
+			    new < full))
+		return *cur;
+	return new;
+}
+
 u16 ktcp_output_rcv_window(struct sock *sk)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
-	int free = sk->sk_rcvbuf - atomic_read(&sk->sk_rmem_alloc);
-	s32 cur = ks->rcv_wnd - (ks->rcv_nxt - ks->rcv_wup);
-	u32 new = min_t(u32, max(free, 0) / 2, U16_MAX);
+	u32 cur;
 
-	if (cur < 0)
-		cur = 0;
-	if (new <= cur || (new - cur < ks->adv_mss && new < U16_MAX))
-		new = cur;
-	ks->rcv_wnd = new;
+	ks->rcv_wnd = ktcp_output_window_now(sk, &cur);
 	ks->rcv_wup = ks->rcv_nxt;
-	return new;
+	return ks->rcv_wnd;
 }
 
 /* Send @skb (queued, or a one-off built by the caller) on a connected @sk. */
@@ -179,38 +191,48 @@ int ktcp_output_syn(struct sock *sk)
 	return 0;
 }
 
-/* The payload bytes of @skb that the send window has room for. */
-static bool ktcp_output_wnd_allows(const struct ktcp_sock *ks,
-				   const struct sk_buff *skb)
-{
-	u32 right = ks->snd_una + ks->snd_wnd;
+static int ktcp_output_split(struct sock *sk, struct sk_buff *skb, u32 len);
 
-	return !ktcp_seq_after(KTCP_SKB_CB(skb)->seq + skb->len, right);
+/*
+ * May @skb go now (RFC 9293 3.8.6.2.1, sender SWS avoidance)? Yes if it fits
+ * in the window; if only part of it fits, that part goes when it is at least
+ * min(MSS, half the largest window the peer offered): @skb is split there.
+ * Otherwise wait for ACKs, or for the persist timer.
+ */
+static bool ktcp_output_wnd_allows(struct sock *sk, struct sk_buff *skb)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+	s32 room = ks->snd_una + ks->snd_wnd - KTCP_SKB_CB(skb)->seq;
+
+	if (room >= (s32)skb->len)
+		return true;
+	if (room <= 0 || room < min_t(u32, ks->mss, ks->max_window / 2))
+		return false;
+	return !ktcp_output_split(sk, skb, room);
 }
 
 /*
- * Send what the window allows, from send_head on. When the window is shut
- * and nothing is in flight, arm the timer so that it probes (persist).
+ * Send what the window allows, from send_head on. A segment that the IP
+ * layer refuses counts as sent and lost (as tcp_connect does for the SYN):
+ * the retransmission timer and its retry limit take care of it. With data
+ * waiting and nothing in flight, the same timer probes the window (persist).
  */
 void ktcp_output_push(struct sock *sk)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
 	struct sk_buff *skb;
 
-	while ((skb = ks->send_head)) {
-		if (!ktcp_output_wnd_allows(ks, skb))
-			break;
-		if (ktcp_output_xmit(sk, skb, true))
-			break;
+	while ((skb = ks->send_head) && ktcp_output_wnd_allows(sk, skb)) {
+		ktcp_output_xmit(sk, skb, true);
 		ks->snd_nxt = KTCP_SKB_CB(skb)->end_seq;
 		ks->send_head = skb_queue_is_last(&sk->sk_write_queue, skb) ?
 				NULL : skb->next;
+	}
+	if (ks->snd_una != ks->snd_nxt || ks->send_head) {
 		if (!ktcp_timer_pending(&ks->rtx_timer))
 			ktcp_timer_sk_reset(sk, &ks->rtx_timer,
 					    jiffies + ks->rto);
 	}
-	if (ks->send_head && !ktcp_timer_pending(&ks->rtx_timer))
-		ktcp_timer_sk_reset(sk, &ks->rtx_timer, jiffies + ks->rto);
 }
 
 /* Retransmit the oldest unacknowledged segment (RFC 6298 5.4). */

@@ -9,8 +9,8 @@
  *
  * The walk holds rcu_read_lock() from ->start to ->stop and resumes at the
  * bucket and offset where the previous read stopped, so reading N sockets
- * costs O(N), not O(N^2). Like /proc/net/tcp it is a best-effort snapshot:
- * a socket that moves while the file is read may be shown twice or missed.
+ * costs O(N + buckets), not O(N^2). The tables never resize, so an entry is
+ * missed only if it is inserted or removed while the file is being read.
  */
 
 #include <linux/proc_fs.h>
@@ -45,24 +45,17 @@ static struct ktcp_hnode *ktcp_proc_established(struct ktcp_net *kn,
 						unsigned int b,
 						unsigned int offset)
 {
-	struct bucket_table *tbl = rht_dereference_rcu(kn->ehash.tbl,
-						       &kn->ehash);
-	struct rhash_head *pos;
+	struct ktcp_hnode *h;
 
-	if (b >= tbl->size)
-		return NULL;
-	rht_for_each_rcu(pos, tbl, b)
+	hlist_for_each_entry_rcu(h, &kn->ehash[b], node)
 		if (!offset--)
-			return container_of(pos, struct ktcp_hnode, node);
+			return h;
 	return NULL;
 }
 
-static unsigned int ktcp_proc_buckets(struct ktcp_net *kn)
+static unsigned int ktcp_proc_buckets(const struct ktcp_net *kn)
 {
-	struct bucket_table *tbl = rht_dereference_rcu(kn->ehash.tbl,
-						       &kn->ehash);
-
-	return KTCP_LHASH_SIZE + tbl->size;
+	return KTCP_LHASH_SIZE + kn->ehash_mask + 1;
 }
 
 /* The entry at the iterator's position, moving to later buckets if needed. */

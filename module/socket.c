@@ -22,6 +22,7 @@
 #include <net/secure_seq.h>
 
 #include "ktcp.h"
+#include "uapi/ktcp.h"
 
 #define KTCP_SNDBUF_DEFAULT	(512 * 1024)
 #define KTCP_RCVBUF_DEFAULT	(256 * 1024)
@@ -73,7 +74,7 @@ void ktcp_sock_init_tcb(struct sock *sk)
 	sk->sk_state = TCP_CLOSE;
 	sk->sk_destruct = ktcp_sock_destruct;
 	sk->sk_write_space = ktcp_sock_write_space;
-	sk->sk_backlog_rcv = ktcp_input_rcv;
+	sk->sk_backlog_rcv = ktcp_input_backlog_rcv;
 	sk->sk_sndbuf = KTCP_SNDBUF_DEFAULT;
 	sk->sk_rcvbuf = KTCP_RCVBUF_DEFAULT;
 	sock_set_flag(sk, SOCK_RCU_FREE);
@@ -81,6 +82,7 @@ void ktcp_sock_init_tcb(struct sock *sk)
 	inet->pmtudisc = IP_PMTUDISC_WANT;
 	atomic_set(&inet->inet_id, get_random_u16());
 	ks->hnode.kind = KTCP_HNODE_SOCK;
+	INIT_HLIST_NODE(&ks->hnode.node);
 	INIT_HLIST_NODE(&ks->bind_node);
 	INIT_HLIST_NODE(&ks->listen_node);
 	INIT_LIST_HEAD(&ks->accept_node);
@@ -233,6 +235,26 @@ out:
 	return err;
 }
 
+/*
+ * Forget what a failed connect() chose, so that the next attempt starts
+ * afresh: the peer, the route, and the source address and port unless the
+ * user bound them.
+ */
+static void ktcp_connect_undo(struct sock *sk)
+{
+	struct inet_sock *inet = inet_sk(sk);
+
+	sk_dst_reset(sk);
+	inet->inet_dport = 0;
+	inet->inet_daddr = 0;
+	if (!(sk->sk_userlocks & SOCK_BINDADDR_LOCK)) {
+		inet->inet_saddr = 0;
+		inet->inet_rcv_saddr = 0;
+	}
+	if (!(sk->sk_userlocks & SOCK_BINDPORT_LOCK))
+		ktcp_hash_unbind(ktcp_pernet(sock_net(sk)), sk);
+}
+
 /* Route, pick the source and port, hash the 4-tuple (tcp_v4_connect). */
 static int ktcp_connect_route(struct sock *sk, const struct sockaddr_in *usin)
 {
@@ -273,8 +295,7 @@ static int ktcp_connect_route(struct sock *sk, const struct sockaddr_in *usin)
 err_rt:
 	if (rt)
 		ip_rt_put(rt);
-	inet->inet_dport = 0;
-	inet->inet_daddr = 0;
+	ktcp_connect_undo(sk);
 	return err;
 }
 
@@ -292,6 +313,11 @@ static int ktcp_connect_start(struct sock *sk, const struct sockaddr_in *usin)
 	/* A socket may connect again after a failed attempt (tcp_disconnect). */
 	WRITE_ONCE(sk->sk_shutdown, 0);
 	sock_reset_flag(sk, SOCK_DONE);
+	__skb_queue_purge(&sk->sk_receive_queue);
+	ks->snd_wnd = 0;
+	ks->max_window = 0;
+	ks->srtt = 0;
+	ks->rttvar = 0;
 	ks->hnode.key = (struct ktcp_tuple){
 		.laddr = inet->inet_saddr, .raddr = inet->inet_daddr,
 		.lport = inet->inet_sport, .rport = inet->inet_dport,
@@ -319,9 +345,7 @@ static int ktcp_connect_start(struct sock *sk, const struct sockaddr_in *usin)
 		return 0;
 fail:
 	ktcp_sock_set_state(sk, TCP_CLOSE);
-	sk_dst_reset(sk);
-	inet->inet_dport = 0;
-	inet->inet_daddr = 0;
+	ktcp_connect_undo(sk);
 	return err;
 }
 
@@ -384,6 +408,7 @@ static int ktcp_connect(struct socket *sock, struct sockaddr *uaddr,
 	if (sk->sk_state == TCP_CLOSE) {
 		err = sock_error(sk) ? : -ECONNABORTED;
 		sock->state = SS_UNCONNECTED;
+		ktcp_connect_undo(sk);
 		goto out;
 	}
 	sock->state = SS_CONNECTED;
@@ -520,6 +545,7 @@ static __poll_t ktcp_poll(struct file *file, struct socket *sock,
 		mask |= EPOLLIN | EPOLLRDNORM | EPOLLRDHUP;
 	if (state != TCP_SYN_SENT && state != TCP_SYN_RECV)
 		mask |= ktcp_poll_rw(sk, shutdown);
+	/* Read sk_err after the state and queues, as tcp_poll() does. */
 	smp_rmb();
 	if (READ_ONCE(sk->sk_err) ||
 	    !skb_queue_empty_lockless(&sk->sk_error_queue))
@@ -584,8 +610,10 @@ static int ktcp_shutdown(struct socket *sock, int how)
 		if ((how & SEND_SHUTDOWN) &&
 		    ((1 << sk->sk_state) &
 		     (TCPF_ESTABLISHED | TCPF_SYN_RECV | TCPF_CLOSE_WAIT))) {
-			ktcp_sock_set_state(sk, ktcp_state_next(sk->sk_state,
-							KTCP_EV_CLOSE, false));
+			u8 next = ktcp_state_next(sk->sk_state, KTCP_EV_CLOSE,
+						  false);
+
+			ktcp_sock_set_state(sk, next);
 			ktcp_output_fin(sk);
 		}
 	}
@@ -727,8 +755,8 @@ static int ktcp_send_chunk(struct sock *sk, struct msghdr *msg)
 		skb = ktcp_send_new_skb(sk);
 		if (!skb)
 			return 0;
-		copied = ktcp_send_copy(sk, skb, msg, min_t(int, ks->mss,
-							msg_data_left(msg)));
+		copied = ktcp_send_copy(sk, skb, msg,
+					min_t(int, ks->mss, msg_data_left(msg)));
 	}
 	if (copied < 0)
 		return copied == -ENOMEM ? 0 : copied;
@@ -773,24 +801,33 @@ static int ktcp_sendmsg(struct socket *sock, struct msghdr *msg, size_t size)
 	return copied;
 }
 
-/* After reading, tell the peer if its window grew enough (tcp_cleanup_rbuf). */
+/*
+ * After reading, tell the peer if the window we may offer has at least
+ * doubled and moved by the SWS threshold (tcp_cleanup_rbuf).
+ */
 static void ktcp_recv_window_update(struct sock *sk)
 {
-	struct ktcp_sock *ks = ktcp_sk(sk);
-	int free = sk->sk_rcvbuf - atomic_read(&sk->sk_rmem_alloc);
-	s32 cur = ks->rcv_wnd - (ks->rcv_nxt - ks->rcv_wup);
-	s32 new = min_t(int, max(free, 0) / 2, U16_MAX);
+	u32 cur, new;
 
 	if (!((1 << sk->sk_state) &
 	      (TCPF_ESTABLISHED | TCPF_FIN_WAIT1 | TCPF_FIN_WAIT2)))
 		return;
-	if (new - cur >= ks->adv_mss && new >= 2 * cur)
+	new = ktcp_output_window_now(sk, &cur);
+	if (new > cur && new >= 2 * cur)
 		ktcp_output_ack(sk);
 }
 
-/* Should recvmsg() stop waiting with nothing copied? 1 = EOF, <0 = error. */
-static int ktcp_recv_stop(struct sock *sk, long timeo)
+/*
+ * Should recvmsg() stop waiting? 1 = yes, <0 = yes with this error for a
+ * caller that has copied nothing. An error is consumed only then: after a
+ * partial read it stays for the next call (tcp_recvmsg_locked).
+ */
+static int ktcp_recv_stop(struct sock *sk, long timeo, int copied)
 {
+	if (copied)
+		return sk->sk_err || sk->sk_state == TCP_CLOSE ||
+		       (sk->sk_shutdown & RCV_SHUTDOWN) || !timeo ||
+		       signal_pending(current);
 	if (sock_flag(sk, SOCK_DONE))
 		return 1;
 	if (sk->sk_err)
@@ -862,7 +899,7 @@ static int ktcp_recvmsg(struct socket *sock, struct msghdr *msg, size_t len,
 		}
 		if (copied >= target)
 			break;
-		n = ktcp_recv_stop(sk, timeo);
+		n = ktcp_recv_stop(sk, timeo, copied);
 		if (n) {
 			if (!copied && n < 0)
 				copied = n;
@@ -880,6 +917,8 @@ static int ktcp_setsockopt(struct socket *sock, int level, int optname,
 	struct sock *sk = sock->sk;
 	int val;
 
+	if (level == SOL_IP)
+		return ip_setsockopt(sk, level, optname, optval, optlen);
 	if (level != SOL_TCP)
 		return -ENOPROTOOPT;
 	if (optlen < sizeof(int))
@@ -904,6 +943,8 @@ static int ktcp_getsockopt(struct socket *sock, int level, int optname,
 	struct ktcp_sock *ks = ktcp_sk(sock->sk);
 	int val, len;
 
+	if (level == SOL_IP)
+		return ip_getsockopt(sock->sk, level, optname, optval, optlen);
 	if (level != SOL_TCP)
 		return -ENOPROTOOPT;
 	if (get_user(len, optlen))
@@ -926,8 +967,12 @@ static int ktcp_getsockopt(struct socket *sock, int level, int optname,
 	return 0;
 }
 
-/* Not const: .family is the module parameter, set before sock_register(). */
-struct proto_ops ktcp_proto_ops = {
+/*
+ * .family is not read by the 6.12 core for a socket's ops; the family that
+ * counts is the one registered with sock_register() (main.c).
+ */
+const struct proto_ops ktcp_proto_ops = {
+	.family		= AF_KTCP_DEFAULT,
 	.owner		= THIS_MODULE,
 	.release	= ktcp_release,
 	.bind		= ktcp_bind,
@@ -950,7 +995,7 @@ struct proto ktcp_prot = {
 	.name		= "KTCP",
 	.owner		= THIS_MODULE,
 	.obj_size	= sizeof(struct ktcp_sock),
-	.backlog_rcv	= ktcp_input_rcv,
+	.backlog_rcv	= ktcp_input_backlog_rcv,
 	.release_cb	= ktcp_timers_release_cb,
 };
 

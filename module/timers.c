@@ -159,6 +159,30 @@ static bool ktcp_rtx_give_up(struct sock *sk)
 	return true;
 }
 
+/*
+ * Nothing in flight, data waiting, the window too small for it: probe
+ * (RFC 9293 3.8.6.1). A peer that answers keeps the connection open for as
+ * long as it likes (RFC 1122 4.2.2.17); ACKs reset the count. Unanswered, a
+ * connection gives up after tcp_retries2 probes, an orphan sooner
+ * (RFC 6429's zero-window hold).
+ */
+static void ktcp_persist_handler(struct sock *sk)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+	u8 limit = sock_flag(sk, SOCK_DEAD) ? KTCP_ORPHAN_RETRIES :
+					       KTCP_DATA_RETRIES;
+
+	if (ks->probes >= limit) {
+		KTCP_INC_STATS(sock_net(sk), KTCP_MIB_ABORTONTIMEOUT);
+		ktcp_sock_reset(sk, ETIMEDOUT);
+		return;
+	}
+	ks->probes++;
+	ktcp_output_probe(sk);
+	ks->rto = min_t(u32, ks->rto << 1, KTCP_RTO_MAX);
+	ktcp_timer_sk_reset(sk, &ks->rtx_timer, jiffies + ks->rto);
+}
+
 /* The retransmission timer proper; the socket lock is held, not by a user. */
 static void ktcp_rtx_handler(struct sock *sk)
 {
@@ -167,13 +191,8 @@ static void ktcp_rtx_handler(struct sock *sk)
 	if ((1 << sk->sk_state) & (TCPF_CLOSE | TCPF_LISTEN))
 		return;
 	if (ks->snd_una == ks->snd_nxt) {
-		/* Nothing in flight, data waiting: the window is too small. */
-		if (ks->send_head) {
-			ktcp_output_probe(sk);
-			ks->rto = min_t(u32, ks->rto << 1, KTCP_RTO_MAX);
-			ktcp_timer_sk_reset(sk, &ks->rtx_timer,
-					    jiffies + ks->rto);
-		}
+		if (ks->send_head)
+			ktcp_persist_handler(sk);
 		return;
 	}
 	if (ktcp_rtx_give_up(sk))

@@ -28,14 +28,15 @@
 #ifndef _KTCP_WHEEL_H
 #define _KTCP_WHEEL_H
 
+#include <linux/bits.h>
 #include <linux/list.h>
 #include <linux/types.h>
 
 #define KTCP_WHEEL_L0_BITS	8
 #define KTCP_WHEEL_LN_BITS	6
 #define KTCP_WHEEL_LEVELS	5
-#define KTCP_WHEEL_L0_SIZE	(1 << KTCP_WHEEL_L0_BITS)
-#define KTCP_WHEEL_LN_SIZE	(1 << KTCP_WHEEL_LN_BITS)
+#define KTCP_WHEEL_L0_SIZE	BIT(KTCP_WHEEL_L0_BITS)
+#define KTCP_WHEEL_LN_SIZE	BIT(KTCP_WHEEL_LN_BITS)
 /* Largest distance from now that the wheel can represent exactly. */
 #define KTCP_WHEEL_MAX_DELTA	0xffffffffUL
 

@@ -1,0 +1,704 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit tests for the per-namespace lookup tables (hash.c), with no network:
+ * each test gets a kzalloc'ed ktcp_net of its own and hashes kzalloc'ed
+ * ktcp_sock and ktcp_request objects that are initialised just enough for
+ * the tables (keys, ports, addresses; sk_net for the bind tests).
+ *
+ * The suite's exit unlistens and unbinds every socket a test made, so that a
+ * failed assertion leaves the tables empty; ktcp_hash_net_exit() then runs
+ * before KUnit frees the objects, as a namespace's exit runs after its last
+ * socket is gone.
+ */
+#include <kunit/resource.h>
+#include <kunit/test.h>
+#include <linux/in.h>
+#include <linux/net.h>
+#include <linux/rcupdate.h>
+#include <linux/slab.h>
+#include <net/ip.h>
+#include <net/net_namespace.h>
+
+#include "../ktcp.h"
+
+#define HT_MAX_SOCKS	8
+#define HT_MANY		5000
+
+/* Host-order addresses: 10.0.0.1, 10.0.0.2, 192.0.2.7. */
+#define HT_ADDR_A	0x0a000001
+#define HT_ADDR_B	0x0a000002
+#define HT_ADDR_R	0xc0000207
+
+/* Above the default ip_local_port_range, so no ephemeral bind takes them. */
+#define HT_PORT		61080
+#define HT_PORT2	61081
+
+struct ht_ctx {
+	struct ktcp_net *kn;
+	struct ktcp_sock *socks[HT_MAX_SOCKS];
+	unsigned int nsocks;
+};
+
+static int ht_init(struct kunit *test)
+{
+	struct ht_ctx *ctx;
+	int err;
+
+	ctx = kunit_kzalloc(test, sizeof(*ctx), GFP_KERNEL);
+	if (!ctx)
+		return -ENOMEM;
+	test->priv = ctx;
+	ctx->kn = kzalloc(sizeof(*ctx->kn), GFP_KERNEL);
+	if (!ctx->kn)
+		return -ENOMEM;
+	err = ktcp_hash_net_init(ctx->kn);
+	if (err) {
+		kfree(ctx->kn);
+		ctx->kn = NULL;
+	}
+	return err;
+}
+
+static void ht_exit(struct kunit *test)
+{
+	struct ht_ctx *ctx = test->priv;
+	unsigned int i;
+
+	if (!ctx || !ctx->kn)
+		return;
+	for (i = 0; i < ctx->nsocks; i++) {
+		ktcp_hash_unlisten(ctx->kn, &ctx->socks[i]->inet.sk);
+		ktcp_hash_unbind(ctx->kn, &ctx->socks[i]->inet.sk);
+	}
+	ktcp_hash_net_exit(ctx->kn);
+	kfree(ctx->kn);
+}
+
+static struct ktcp_net *ht_kn(struct kunit *test)
+{
+	return ((struct ht_ctx *)test->priv)->kn;
+}
+
+static struct ktcp_tuple ht_tuple(u32 laddr, u16 lport, u32 raddr, u16 rport)
+{
+	struct ktcp_tuple t = {
+		.laddr = htonl(laddr), .raddr = htonl(raddr),
+		.lport = htons(lport), .rport = htons(rport),
+	};
+
+	return t;
+}
+
+/* A socket in init_net, CLOSE, owning @addr:@port but in no table yet. */
+static struct ktcp_sock *ht_sock(struct kunit *test, u32 addr, u16 port)
+{
+	struct ht_ctx *ctx = test->priv;
+	struct ktcp_sock *ks;
+
+	KUNIT_ASSERT_LT(test, ctx->nsocks, HT_MAX_SOCKS);
+	ks = kunit_kzalloc(test, sizeof(*ks), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, ks);
+	write_pnet(&ks->inet.sk.sk_net, &init_net);
+	ks->inet.sk.sk_state = TCP_CLOSE;
+	ks->inet.inet_rcv_saddr = htonl(addr);
+	ks->inet.inet_num = port;
+	ks->hnode.kind = KTCP_HNODE_SOCK;
+	INIT_HLIST_NODE(&ks->bind_node);
+	INIT_HLIST_NODE(&ks->listen_node);
+	INIT_LIST_HEAD(&ks->accept_node);
+	ctx->socks[ctx->nsocks++] = ks;
+	return ks;
+}
+
+static struct ktcp_sock *ht_conn(struct kunit *test,
+				 const struct ktcp_tuple *t)
+{
+	struct ktcp_sock *ks = ht_sock(test, ntohl(t->laddr), ntohs(t->lport));
+
+	ks->hnode.key = *t;
+	return ks;
+}
+
+static struct ktcp_request *ht_req(struct kunit *test,
+				   const struct ktcp_tuple *t)
+{
+	struct ktcp_request *req;
+
+	req = kunit_kzalloc(test, sizeof(*req), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, req);
+	req->hnode.kind = KTCP_HNODE_REQ;
+	req->hnode.key = *t;
+	INIT_LIST_HEAD(&req->list);
+	refcount_set(&req->refcnt, 1);
+	return req;
+}
+
+/*
+ * Lookups run under rcu_read_lock() as in softirq. The pointer is only
+ * compared afterwards; nothing frees a node while a test runs.
+ */
+static struct ktcp_hnode *ht_lookup(struct kunit *test,
+				    const struct ktcp_tuple *t)
+{
+	struct ktcp_hnode *h;
+
+	rcu_read_lock();
+	h = ktcp_hash_lookup(ht_kn(test), t->laddr, t->lport, t->raddr,
+			     t->rport);
+	rcu_read_unlock();
+	return h;
+}
+
+static struct sock *ht_listener(struct kunit *test, u32 laddr, u16 lport)
+{
+	struct sock *sk;
+
+	rcu_read_lock();
+	sk = ktcp_hash_lookup_listener(ht_kn(test), htonl(laddr),
+				       htons(lport));
+	rcu_read_unlock();
+	return sk;
+}
+
+/* Entries in the established table, and its longest chain. */
+static unsigned int ht_walk(struct kunit *test, unsigned int *longest)
+{
+	struct ktcp_net *kn = ht_kn(test);
+	unsigned int n = 0, chain, max = 0;
+	struct ktcp_hnode *h;
+	u32 b;
+
+	rcu_read_lock();
+	for (b = 0; b <= kn->ehash_mask; b++) {
+		chain = 0;
+		hlist_for_each_entry_rcu(h, &kn->ehash[b], node)
+			chain++;
+		n += chain;
+		max = max(max, chain);
+	}
+	rcu_read_unlock();
+	if (longest)
+		*longest = max;
+	return n;
+}
+
+static unsigned int ht_nelems(struct kunit *test)
+{
+	return ht_walk(test, NULL);
+}
+
+/* Established table. */
+
+static void ht_insert_lookup(struct kunit *test)
+{
+	struct ktcp_tuple t1 = ht_tuple(HT_ADDR_A, 80, HT_ADDR_R, 40000);
+	struct ktcp_tuple t2 = ht_tuple(HT_ADDR_A, 80, HT_ADDR_R, 40001);
+	struct ktcp_request *req = ht_req(test, &t1);
+	struct ktcp_sock *ks = ht_conn(test, &t2);
+	struct ktcp_hnode *h;
+
+	KUNIT_EXPECT_NULL(test, ht_lookup(test, &t1));
+	KUNIT_ASSERT_EQ(test, ktcp_hash_insert(ht_kn(test), &req->hnode), 0);
+	KUNIT_ASSERT_EQ(test, ktcp_hash_insert(ht_kn(test), &ks->hnode), 0);
+	KUNIT_EXPECT_EQ(test, ht_nelems(test), 2);
+
+	h = ht_lookup(test, &t1);
+	KUNIT_ASSERT_PTR_EQ(test, h, &req->hnode);
+	KUNIT_EXPECT_EQ(test, h->kind, KTCP_HNODE_REQ);
+	KUNIT_EXPECT_PTR_EQ(test, container_of(h, struct ktcp_request, hnode),
+			    req);
+
+	h = ht_lookup(test, &t2);
+	KUNIT_ASSERT_PTR_EQ(test, h, &ks->hnode);
+	KUNIT_EXPECT_EQ(test, h->kind, KTCP_HNODE_SOCK);
+	KUNIT_EXPECT_PTR_EQ(test, container_of(h, struct ktcp_sock, hnode),
+			    ks);
+}
+
+static void ht_duplicate(struct kunit *test)
+{
+	struct ktcp_tuple t = ht_tuple(HT_ADDR_A, 80, HT_ADDR_R, 40000);
+	struct ktcp_tuple rev = ht_tuple(HT_ADDR_R, 40000, HT_ADDR_A, 80);
+	struct ktcp_sock *ks = ht_conn(test, &t);
+	struct ktcp_request *dup = ht_req(test, &t);
+	struct ktcp_request *other = ht_req(test, &rev);
+
+	KUNIT_ASSERT_EQ(test, ktcp_hash_insert(ht_kn(test), &ks->hnode), 0);
+	KUNIT_EXPECT_EQ(test, ktcp_hash_insert(ht_kn(test), &dup->hnode),
+			-EEXIST);
+	KUNIT_EXPECT_PTR_EQ(test, ht_lookup(test, &t), &ks->hnode);
+	KUNIT_EXPECT_EQ(test, ht_nelems(test), 1);
+
+	/* The same endpoints seen from the other end are another key. */
+	KUNIT_EXPECT_EQ(test, ktcp_hash_insert(ht_kn(test), &other->hnode), 0);
+	KUNIT_EXPECT_PTR_EQ(test, ht_lookup(test, &rev), &other->hnode);
+	KUNIT_EXPECT_PTR_EQ(test, ht_lookup(test, &t), &ks->hnode);
+}
+
+static void ht_lookup_exact(struct kunit *test)
+{
+	struct ktcp_tuple t = ht_tuple(HT_ADDR_A, 80, HT_ADDR_R, 40000);
+	struct ktcp_tuple miss[] = {
+		ht_tuple(HT_ADDR_A + 1, 80, HT_ADDR_R, 40000),
+		ht_tuple(HT_ADDR_A - 1, 80, HT_ADDR_R, 40000),
+		ht_tuple(HT_ADDR_A, 81, HT_ADDR_R, 40000),
+		ht_tuple(HT_ADDR_A, 79, HT_ADDR_R, 40000),
+		ht_tuple(HT_ADDR_A, 80, HT_ADDR_R + 1, 40000),
+		ht_tuple(HT_ADDR_A, 80, HT_ADDR_R - 1, 40000),
+		ht_tuple(HT_ADDR_A, 80, HT_ADDR_R, 40001),
+		ht_tuple(HT_ADDR_A, 80, HT_ADDR_R, 39999),
+		ht_tuple(HT_ADDR_R, 40000, HT_ADDR_A, 80),
+		ht_tuple(HT_ADDR_A, 40000, HT_ADDR_R, 80),
+	};
+	struct ktcp_request *req = ht_req(test, &t);
+	unsigned int i;
+
+	KUNIT_ASSERT_EQ(test, ktcp_hash_insert(ht_kn(test), &req->hnode), 0);
+	KUNIT_EXPECT_PTR_EQ(test, ht_lookup(test, &t), &req->hnode);
+	for (i = 0; i < ARRAY_SIZE(miss); i++)
+		KUNIT_EXPECT_NULL_MSG(test, ht_lookup(test, &miss[i]),
+				      "variant %u", i);
+}
+
+static void ht_remove(struct kunit *test)
+{
+	struct ktcp_tuple t1 = ht_tuple(HT_ADDR_A, 80, HT_ADDR_R, 40000);
+	struct ktcp_tuple t2 = ht_tuple(HT_ADDR_B, 80, HT_ADDR_R, 40000);
+	struct ktcp_sock *ks = ht_conn(test, &t1);
+	struct ktcp_request *req = ht_req(test, &t2);
+
+	KUNIT_ASSERT_EQ(test, ktcp_hash_insert(ht_kn(test), &ks->hnode), 0);
+	KUNIT_ASSERT_EQ(test, ktcp_hash_insert(ht_kn(test), &req->hnode), 0);
+
+	ktcp_hash_remove(ht_kn(test), &ks->hnode);
+	KUNIT_EXPECT_NULL(test, ht_lookup(test, &t1));
+	KUNIT_EXPECT_PTR_EQ(test, ht_lookup(test, &t2), &req->hnode);
+	KUNIT_EXPECT_EQ(test, ht_nelems(test), 1);
+
+	/* Removing what is not there changes nothing. */
+	ktcp_hash_remove(ht_kn(test), &ks->hnode);
+	KUNIT_EXPECT_PTR_EQ(test, ht_lookup(test, &t2), &req->hnode);
+
+	ktcp_hash_remove(ht_kn(test), &req->hnode);
+	KUNIT_EXPECT_NULL(test, ht_lookup(test, &t2));
+	KUNIT_EXPECT_EQ(test, ht_nelems(test), 0);
+
+	/* The key is free again. */
+	KUNIT_EXPECT_EQ(test, ktcp_hash_insert(ht_kn(test), &ks->hnode), 0);
+	KUNIT_EXPECT_PTR_EQ(test, ht_lookup(test, &t1), &ks->hnode);
+}
+
+/* A request becomes a socket (listen.c): same key, new node. */
+static void ht_replace(struct kunit *test)
+{
+	struct ktcp_tuple t = ht_tuple(HT_ADDR_A, 80, HT_ADDR_R, 40000);
+	struct ktcp_request *req = ht_req(test, &t);
+	struct ktcp_request *late = ht_req(test, &t);
+	struct ktcp_sock *child = ht_conn(test, &t);
+	struct ktcp_hnode *h;
+
+	KUNIT_ASSERT_EQ(test, ktcp_hash_insert(ht_kn(test), &req->hnode), 0);
+	KUNIT_ASSERT_EQ(test, ktcp_hash_replace(ht_kn(test), &req->hnode,
+						&child->hnode), 0);
+	h = ht_lookup(test, &t);
+	KUNIT_ASSERT_PTR_EQ(test, h, &child->hnode);
+	KUNIT_EXPECT_EQ(test, h->kind, KTCP_HNODE_SOCK);
+	KUNIT_EXPECT_EQ(test, ht_nelems(test), 1);
+
+	/* The request is out: it can be replaced no more. */
+	KUNIT_EXPECT_EQ(test, ktcp_hash_replace(ht_kn(test), &req->hnode,
+						&late->hnode), -ENOENT);
+	KUNIT_EXPECT_PTR_EQ(test, ht_lookup(test, &t), &child->hnode);
+	/* The socket owns the key now. */
+	KUNIT_EXPECT_EQ(test, ktcp_hash_insert(ht_kn(test), &late->hnode),
+			-EEXIST);
+
+	ktcp_hash_remove(ht_kn(test), &child->hnode);
+	KUNIT_EXPECT_NULL(test, ht_lookup(test, &t));
+	KUNIT_EXPECT_EQ(test, ht_nelems(test), 0);
+}
+
+static struct ktcp_tuple ht_many_tuple(unsigned int i)
+{
+	return ht_tuple(HT_ADDR_A, 80 + (i & 3), 0x0b000000 | i,
+			1024 + i % 4001);
+}
+
+/* Find, or with @want_none fail to find, every @step'th from @first. */
+static void ht_many_check(struct kunit *test, struct ktcp_request **reqs,
+			  unsigned int first, unsigned int step, bool want_none)
+{
+	unsigned int i, wrong = 0;
+
+	for (i = first; i < HT_MANY; i += step) {
+		struct ktcp_tuple t = ht_many_tuple(i);
+		struct ktcp_hnode *h = ht_lookup(test, &t);
+
+		if (h != (want_none ? NULL : &reqs[i]->hnode))
+			wrong++;
+	}
+	KUNIT_EXPECT_EQ_MSG(test, wrong, 0, "from %u step %u, %s", first,
+			    step, want_none ? "found" : "missed");
+}
+
+static void ht_many(struct kunit *test)
+{
+	struct ktcp_request **reqs;
+	unsigned int i, longest;
+
+	reqs = kunit_kcalloc(test, HT_MANY, sizeof(*reqs), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, reqs);
+	for (i = 0; i < HT_MANY; i++) {
+		struct ktcp_tuple t = ht_many_tuple(i);
+
+		reqs[i] = ht_req(test, &t);
+		KUNIT_ASSERT_EQ_MSG(test, ktcp_hash_insert(ht_kn(test),
+							   &reqs[i]->hnode),
+				    0, "insert %u", i);
+	}
+	KUNIT_EXPECT_EQ(test, ht_walk(test, &longest), HT_MANY);
+	/*
+	 * Sequential tuples must spread: with 5,000 of them in at least 64K
+	 * buckets a good hash leaves no chain longer than a handful.
+	 */
+	KUNIT_EXPECT_LE(test, longest, 6U);
+	ht_many_check(test, reqs, 0, 1, false);
+
+	for (i = 0; i < HT_MANY; i += 2)
+		ktcp_hash_remove(ht_kn(test), &reqs[i]->hnode);
+	KUNIT_EXPECT_EQ(test, ht_nelems(test), HT_MANY / 2);
+	ht_many_check(test, reqs, 0, 2, true);
+	ht_many_check(test, reqs, 1, 2, false);
+
+	for (i = 1; i < HT_MANY; i += 2)
+		ktcp_hash_remove(ht_kn(test), &reqs[i]->hnode);
+	KUNIT_EXPECT_EQ(test, ht_nelems(test), 0);
+	ht_many_check(test, reqs, 0, 1, true);
+}
+
+/* Listener table. */
+
+static struct ktcp_sock *ht_listen(struct kunit *test, u32 addr, u16 port)
+{
+	struct ktcp_sock *ks = ht_sock(test, addr, port);
+
+	ks->inet.sk.sk_state = TCP_LISTEN;
+	ktcp_hash_listen(ht_kn(test), &ks->inet.sk);
+	return ks;
+}
+
+static void ht_check_specific_beats_any(struct kunit *test, bool any_first)
+{
+	struct ktcp_sock *any, *spec;
+
+	if (any_first) {
+		any = ht_listen(test, INADDR_ANY, HT_PORT);
+		spec = ht_listen(test, HT_ADDR_A, HT_PORT);
+	} else {
+		spec = ht_listen(test, HT_ADDR_A, HT_PORT);
+		any = ht_listen(test, INADDR_ANY, HT_PORT);
+	}
+	KUNIT_EXPECT_PTR_EQ(test, ht_listener(test, HT_ADDR_A, HT_PORT),
+			    &spec->inet.sk);
+	KUNIT_EXPECT_PTR_EQ(test, ht_listener(test, HT_ADDR_B, HT_PORT),
+			    &any->inet.sk);
+}
+
+static void ht_listener_specific_any_first(struct kunit *test)
+{
+	ht_check_specific_beats_any(test, true);
+}
+
+static void ht_listener_specific_any_last(struct kunit *test)
+{
+	ht_check_specific_beats_any(test, false);
+}
+
+static void ht_listener_other_addr(struct kunit *test)
+{
+	struct ktcp_sock *ks = ht_listen(test, HT_ADDR_B, HT_PORT);
+
+	KUNIT_EXPECT_NULL(test, ht_listener(test, HT_ADDR_A, HT_PORT));
+	KUNIT_EXPECT_PTR_EQ(test, ht_listener(test, HT_ADDR_B, HT_PORT),
+			    &ks->inet.sk);
+}
+
+static void ht_listener_port(struct kunit *test)
+{
+	/* Same lhash bucket as HT_PORT: the port itself must be compared. */
+	u16 twin = HT_PORT + KTCP_LHASH_SIZE;
+	struct ktcp_sock *ks = ht_listen(test, INADDR_ANY, HT_PORT);
+	struct ktcp_sock *ks2;
+
+	KUNIT_EXPECT_PTR_EQ(test, ht_listener(test, HT_ADDR_A, HT_PORT),
+			    &ks->inet.sk);
+	KUNIT_EXPECT_NULL(test, ht_listener(test, HT_ADDR_A, HT_PORT + 1));
+	KUNIT_EXPECT_NULL(test, ht_listener(test, HT_ADDR_A, HT_PORT - 1));
+	KUNIT_EXPECT_NULL(test, ht_listener(test, HT_ADDR_A, twin));
+	KUNIT_EXPECT_NULL(test, ht_listener(test, HT_ADDR_A, 0));
+
+	ks2 = ht_listen(test, HT_ADDR_A, twin);
+	KUNIT_EXPECT_PTR_EQ(test, ht_listener(test, HT_ADDR_A, twin),
+			    &ks2->inet.sk);
+	KUNIT_EXPECT_NULL(test, ht_listener(test, HT_ADDR_B, twin));
+	KUNIT_EXPECT_PTR_EQ(test, ht_listener(test, HT_ADDR_A, HT_PORT),
+			    &ks->inet.sk);
+}
+
+static void ht_listener_unlisten(struct kunit *test)
+{
+	struct ktcp_sock *any = ht_listen(test, INADDR_ANY, HT_PORT);
+	struct ktcp_sock *spec = ht_listen(test, HT_ADDR_A, HT_PORT);
+
+	ktcp_hash_unlisten(ht_kn(test), &spec->inet.sk);
+	KUNIT_EXPECT_PTR_EQ(test, ht_listener(test, HT_ADDR_A, HT_PORT),
+			    &any->inet.sk);
+
+	ktcp_hash_unlisten(ht_kn(test), &any->inet.sk);
+	KUNIT_EXPECT_NULL(test, ht_listener(test, HT_ADDR_A, HT_PORT));
+	KUNIT_EXPECT_NULL(test, ht_listener(test, HT_ADDR_B, HT_PORT));
+
+	/* A second unlisten is a no-op; listening again works. */
+	ktcp_hash_unlisten(ht_kn(test), &any->inet.sk);
+	KUNIT_EXPECT_TRUE(test, hlist_unhashed(&any->listen_node));
+	ktcp_hash_listen(ht_kn(test), &spec->inet.sk);
+	KUNIT_EXPECT_PTR_EQ(test, ht_listener(test, HT_ADDR_A, HT_PORT),
+			    &spec->inet.sk);
+	KUNIT_EXPECT_NULL(test, ht_listener(test, HT_ADDR_B, HT_PORT));
+}
+
+/* Bind table. The sockets are in init_net, whose native table is consulted. */
+
+static struct ktcp_sock *ht_unbound(struct kunit *test, bool reuse)
+{
+	struct ktcp_sock *ks = ht_sock(test, INADDR_ANY, 0);
+
+	ks->inet.sk.sk_reuse = reuse ? SK_CAN_REUSE : SK_NO_REUSE;
+	return ks;
+}
+
+static int ht_bind(struct kunit *test, struct ktcp_sock *ks, u32 addr,
+		   u16 port)
+{
+	return ktcp_hash_bind(ht_kn(test), &ks->inet.sk, htonl(addr), port);
+}
+
+static void ht_unbind(struct kunit *test, struct ktcp_sock *ks)
+{
+	ktcp_hash_unbind(ht_kn(test), &ks->inet.sk);
+}
+
+static void ht_bind_sets_addr(struct kunit *test)
+{
+	struct ktcp_sock *ks = ht_unbound(test, false);
+
+	KUNIT_ASSERT_EQ(test, ht_bind(test, ks, HT_ADDR_A, HT_PORT), 0);
+	KUNIT_EXPECT_EQ(test, ks->inet.inet_num, HT_PORT);
+	KUNIT_EXPECT_EQ(test, ntohs(ks->inet.inet_sport), HT_PORT);
+	KUNIT_EXPECT_EQ(test, ntohl(ks->inet.inet_rcv_saddr), HT_ADDR_A);
+	KUNIT_EXPECT_EQ(test, ntohl(ks->inet.inet_saddr), HT_ADDR_A);
+	KUNIT_EXPECT_NOT_NULL(test, ks->bb);
+}
+
+static void ht_bind_conflict(struct kunit *test)
+{
+	struct ktcp_sock *a = ht_unbound(test, false);
+	struct ktcp_sock *b = ht_unbound(test, false);
+
+	KUNIT_ASSERT_EQ(test, ht_bind(test, a, INADDR_ANY, HT_PORT), 0);
+	KUNIT_EXPECT_EQ(test, ht_bind(test, b, INADDR_ANY, HT_PORT),
+			-EADDRINUSE);
+	KUNIT_EXPECT_EQ(test, b->inet.inet_num, 0);
+	KUNIT_EXPECT_NULL(test, b->bb);
+	KUNIT_EXPECT_EQ(test, ht_bind(test, b, INADDR_ANY, HT_PORT2), 0);
+}
+
+static void ht_bind_reuse(struct kunit *test)
+{
+	struct ktcp_sock *a = ht_unbound(test, true);
+	struct ktcp_sock *b = ht_unbound(test, true);
+	struct ktcp_sock *c = ht_unbound(test, true);
+	struct ktcp_sock *d = ht_unbound(test, false);
+
+	KUNIT_ASSERT_EQ(test, ht_bind(test, a, INADDR_ANY, HT_PORT), 0);
+	KUNIT_EXPECT_EQ(test, ht_bind(test, b, INADDR_ANY, HT_PORT), 0);
+	/* Both must have SO_REUSEADDR. */
+	KUNIT_EXPECT_EQ(test, ht_bind(test, d, INADDR_ANY, HT_PORT),
+			-EADDRINUSE);
+
+	/* A listener among the owners refuses even reusers. */
+	b->inet.sk.sk_state = TCP_LISTEN;
+	KUNIT_EXPECT_EQ(test, ht_bind(test, c, INADDR_ANY, HT_PORT),
+			-EADDRINUSE);
+	b->inet.sk.sk_state = TCP_ESTABLISHED;
+	KUNIT_EXPECT_EQ(test, ht_bind(test, c, INADDR_ANY, HT_PORT), 0);
+}
+
+static void ht_bind_addresses(struct kunit *test)
+{
+	struct ktcp_sock *a = ht_unbound(test, false);
+	struct ktcp_sock *b = ht_unbound(test, false);
+	struct ktcp_sock *any = ht_unbound(test, false);
+	struct ktcp_sock *any2 = ht_unbound(test, false);
+	struct ktcp_sock *c = ht_unbound(test, false);
+
+	KUNIT_ASSERT_EQ(test, ht_bind(test, a, HT_ADDR_A, HT_PORT), 0);
+	KUNIT_EXPECT_EQ(test, ht_bind(test, b, HT_ADDR_B, HT_PORT), 0);
+	KUNIT_EXPECT_EQ(test, ht_bind(test, c, HT_ADDR_A, HT_PORT),
+			-EADDRINUSE);
+	KUNIT_EXPECT_EQ(test, ht_bind(test, any, INADDR_ANY, HT_PORT),
+			-EADDRINUSE);
+
+	/* INADDR_ANY first: every address on that port then conflicts. */
+	KUNIT_ASSERT_EQ(test, ht_bind(test, any2, INADDR_ANY, HT_PORT2), 0);
+	KUNIT_EXPECT_EQ(test, ht_bind(test, c, HT_ADDR_A, HT_PORT2),
+			-EADDRINUSE);
+	KUNIT_EXPECT_EQ(test, ht_bind(test, c, HT_ADDR_R, HT_PORT2),
+			-EADDRINUSE);
+}
+
+static void ht_unbind_frees_port(struct kunit *test)
+{
+	struct hlist_head *head;
+	struct ktcp_sock *a = ht_unbound(test, false);
+	struct ktcp_sock *b = ht_unbound(test, false);
+
+	head = &ht_kn(test)->bhash[HT_PORT & (KTCP_BHASH_SIZE - 1)];
+	KUNIT_ASSERT_EQ(test, ht_bind(test, a, INADDR_ANY, HT_PORT), 0);
+	KUNIT_EXPECT_FALSE(test, hlist_empty(head));
+	KUNIT_EXPECT_EQ(test, ht_bind(test, b, HT_ADDR_A, HT_PORT),
+			-EADDRINUSE);
+
+	ht_unbind(test, a);
+	KUNIT_EXPECT_EQ(test, a->inet.inet_num, 0);
+	KUNIT_EXPECT_NULL(test, a->bb);
+	KUNIT_EXPECT_TRUE(test, hlist_empty(head));
+	/* Unbinding twice is harmless. */
+	ht_unbind(test, a);
+
+	KUNIT_EXPECT_EQ(test, ht_bind(test, b, HT_ADDR_A, HT_PORT), 0);
+	KUNIT_EXPECT_EQ(test, ht_bind(test, a, HT_ADDR_B, HT_PORT), 0);
+	ht_unbind(test, b);
+	ht_unbind(test, a);
+	KUNIT_EXPECT_TRUE(test, hlist_empty(head));
+}
+
+/* An accepted child keeps its listener's port after the listener goes. */
+static void ht_inherit_port(struct kunit *test)
+{
+	struct ktcp_sock *l = ht_unbound(test, false);
+	struct ktcp_sock *child = ht_sock(test, HT_ADDR_A, HT_PORT);
+	struct ktcp_sock *orphan = ht_sock(test, HT_ADDR_A, HT_PORT2);
+	struct ktcp_sock *other = ht_unbound(test, false);
+	struct ktcp_sock *l2 = ht_unbound(test, false);
+
+	KUNIT_ASSERT_EQ(test, ht_bind(test, l, INADDR_ANY, HT_PORT), 0);
+	l->inet.sk.sk_state = TCP_LISTEN;
+	child->inet.sk.sk_state = TCP_ESTABLISHED;
+	ktcp_hash_inherit_port(ht_kn(test), &child->inet.sk, &l->inet.sk);
+	KUNIT_EXPECT_NOT_NULL(test, child->bb);
+	KUNIT_EXPECT_PTR_EQ(test, child->bb, l->bb);
+
+	ht_unbind(test, l);
+	KUNIT_EXPECT_EQ(test, ht_bind(test, other, HT_ADDR_A, HT_PORT),
+			-EADDRINUSE);
+	ht_unbind(test, child);
+	KUNIT_EXPECT_EQ(test, ht_bind(test, other, HT_ADDR_A, HT_PORT), 0);
+
+	/* A listener that owns no port passes none on. */
+	ktcp_hash_inherit_port(ht_kn(test), &orphan->inet.sk, &l2->inet.sk);
+	KUNIT_EXPECT_NULL(test, orphan->bb);
+}
+
+static void ht_bind_ephemeral(struct kunit *test)
+{
+	struct ktcp_sock *a = ht_unbound(test, false);
+	struct ktcp_sock *b = ht_unbound(test, false);
+	struct ktcp_sock *c = ht_unbound(test, false);
+	int low, high;
+
+	inet_get_local_port_range(&init_net, &low, &high);
+	KUNIT_ASSERT_EQ(test, ktcp_hash_bind_ephemeral(ht_kn(test),
+						       &a->inet.sk), 0);
+	KUNIT_ASSERT_EQ(test, ktcp_hash_bind_ephemeral(ht_kn(test),
+						       &b->inet.sk), 0);
+	KUNIT_EXPECT_GE(test, a->inet.inet_num, low);
+	KUNIT_EXPECT_LE(test, a->inet.inet_num, high);
+	KUNIT_EXPECT_GE(test, b->inet.inet_num, low);
+	KUNIT_EXPECT_LE(test, b->inet.inet_num, high);
+	KUNIT_EXPECT_NE(test, a->inet.inet_num, b->inet.inet_num);
+	KUNIT_EXPECT_EQ(test, ntohs(a->inet.inet_sport), a->inet.inet_num);
+	KUNIT_EXPECT_NOT_NULL(test, a->bb);
+
+	/* The port is owned like an explicitly bound one. */
+	KUNIT_EXPECT_EQ(test, ht_bind(test, c, INADDR_ANY, a->inet.inet_num),
+			-EADDRINUSE);
+}
+
+KUNIT_DEFINE_ACTION_WRAPPER(ht_sock_release, sock_release, struct socket *);
+
+/* A native TCP socket in init_net bound to INADDR_ANY:@port. */
+static struct socket *ht_native_bind(struct kunit *test, u16 port)
+{
+	struct sockaddr_in sin = {
+		.sin_family = AF_INET,
+		.sin_addr.s_addr = htonl(INADDR_ANY),
+		.sin_port = htons(port),
+	};
+	struct socket *sock;
+	int err;
+
+	err = sock_create_kern(&init_net, PF_INET, SOCK_STREAM, IPPROTO_TCP,
+			       &sock);
+	KUNIT_ASSERT_EQ(test, err, 0);
+	err = kunit_add_action_or_reset(test, ht_sock_release, sock);
+	KUNIT_ASSERT_EQ(test, err, 0);
+	err = kernel_bind(sock, (struct sockaddr *)&sin, sizeof(sin));
+	KUNIT_ASSERT_EQ(test, err, 0);
+	return sock;
+}
+
+static void ht_bind_native(struct kunit *test)
+{
+	struct ktcp_sock *a = ht_unbound(test, true);
+	struct socket *sock = ht_native_bind(test, HT_PORT);
+
+	KUNIT_EXPECT_EQ(test, ht_bind(test, a, HT_ADDR_A, HT_PORT),
+			-EADDRINUSE);
+	KUNIT_EXPECT_EQ(test, a->inet.inet_num, 0);
+
+	kunit_release_action(test, ht_sock_release, sock);
+	KUNIT_EXPECT_EQ(test, ht_bind(test, a, HT_ADDR_A, HT_PORT), 0);
+}
+
+static struct kunit_case ktcp_hash_cases[] = {
+	KUNIT_CASE(ht_insert_lookup),
+	KUNIT_CASE(ht_duplicate),
+	KUNIT_CASE(ht_lookup_exact),
+	KUNIT_CASE(ht_remove),
+	KUNIT_CASE(ht_replace),
+	KUNIT_CASE(ht_many),
+	KUNIT_CASE(ht_listener_specific_any_first),
+	KUNIT_CASE(ht_listener_specific_any_last),
+	KUNIT_CASE(ht_listener_other_addr),
+	KUNIT_CASE(ht_listener_port),
+	KUNIT_CASE(ht_listener_unlisten),
+	KUNIT_CASE(ht_bind_sets_addr),
+	KUNIT_CASE(ht_bind_conflict),
+	KUNIT_CASE(ht_bind_reuse),
+	KUNIT_CASE(ht_bind_addresses),
+	KUNIT_CASE(ht_unbind_frees_port),
+	KUNIT_CASE(ht_inherit_port),
+	KUNIT_CASE(ht_bind_ephemeral),
+	KUNIT_CASE(ht_bind_native),
+	{}
+};
+
+static struct kunit_suite ktcp_hash_suite = {
+	.name = "ktcp_hash",
+	.init = ht_init,
+	.exit = ht_exit,
+	.test_cases = ktcp_hash_cases,
+};
+
+kunit_test_suite(ktcp_hash_suite);

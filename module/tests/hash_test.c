@@ -59,6 +59,21 @@ static int ht_init(struct kunit *test)
 	return err;
 }
 
+/*
+ * Take whatever a test left in the established table out of it: the
+ * namespace exit rightly warns about a non-empty table.
+ */
+static void ht_empty_ehash(struct ktcp_net *kn)
+{
+	struct hlist_node *tmp;
+	struct ktcp_hnode *h;
+	u32 b;
+
+	for (b = 0; b <= kn->ehash_mask; b++)
+		hlist_for_each_entry_safe(h, tmp, &kn->ehash[b], node)
+			ktcp_hash_remove(kn, h);
+}
+
 static void ht_exit(struct kunit *test)
 {
 	struct ht_ctx *ctx = test->priv;
@@ -70,6 +85,7 @@ static void ht_exit(struct kunit *test)
 		ktcp_hash_unlisten(ctx->kn, &ctx->socks[i]->inet.sk);
 		ktcp_hash_unbind(ctx->kn, &ctx->socks[i]->inet.sk);
 	}
+	ht_empty_ehash(ctx->kn);
 	ktcp_hash_net_exit(ctx->kn);
 	kfree(ctx->kn);
 }

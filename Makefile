@@ -1,0 +1,111 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# ktcp build and test entry points. Kbuild reads ./Kbuild (not this file)
+# when it builds the module, so this Makefile is only the front door.
+#
+#   make [module]   module/ktcp.ko against KDIR, W=1, warnings are errors
+#   make tests      userspace-tests/build/<name> for every userspace-tests/*.c
+#   make checkpatch checkpatch.pl --strict over module/**/*.[ch]
+#   make sparse     the module with sparse (C=2); fails on its warnings
+#   make kunit      KUnit: module/ in-tree, kunit.py on x86_64 QEMU
+#   make vmtest     userspace-tests/run.sh inside a VM with ktcp.ko loaded
+#   make check      all but sparse and demo, ending in "N passed, N failed"
+#   make demo       ktcp_demo between AF_INET and ktcp inside a VM
+#   make clean
+#
+# KDIR defaults to /lib/modules/$(uname -r)/build when present, else the
+# newest installed Debian 6.12 amd64 headers. KTCP_CACHE (default
+# /var/cache/ktcp) holds the kernel source, KUnit build and VM images.
+# KTCP_SKIP_SETUP=1 skips scripts/setup.sh.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := module
+
+ROOT := $(patsubst %/,%,$(dir $(abspath $(lastword $(MAKEFILE_LIST)))))
+KTCP_CACHE ?= /var/cache/ktcp
+export KTCP_CACHE
+KSRC := $(KTCP_CACHE)/linux-source-6.12
+KDIR ?= $(shell $(ROOT)/scripts/lib.sh kdir)
+LOGDIR := $(ROOT)/build/log
+
+TESTDIR := userspace-tests
+TESTBUILD := $(TESTDIR)/build
+HDRDIR := $(TESTBUILD)/include
+TEST_SRCS := $(sort $(wildcard $(TESTDIR)/*.c))
+TEST_BINS := $(patsubst $(TESTDIR)/%.c,$(TESTBUILD)/%,$(TEST_SRCS))
+TEST_CC ?= gcc
+TEST_CFLAGS ?= -Wall -Wextra -O2 -g
+TEST_CPPFLAGS := -isystem $(HDRDIR)
+TEST_LDLIBS := -lpthread
+
+CHECKPATCH_IGNORE := FILE_PATH_CHANGES
+MODULE_SRCS = $(shell find module -name '*.[ch]' ! -name '*.mod.c' | LC_ALL=C sort)
+
+.PHONY: all module tests checkpatch sparse kunit vmtest check demo clean setup help
+
+all: module tests
+
+help:
+	@sed -n '3,/^[^#]/{/^#/p}' $(ROOT)/Makefile | sed 's/^# \{0,1\}//'
+
+setup:
+ifndef KTCP_SKIP_SETUP
+	@$(ROOT)/scripts/setup.sh
+endif
+
+# Kbuild's own -Werror covers compiler warnings; modpost and friends print
+# "WARNING:" lines without failing, so the log is checked too.
+module: setup
+	@test -n "$(KDIR)" -a -d "$(KDIR)" || { echo "make: no kernel headers (KDIR='$(KDIR)')" >&2; exit 1; }
+	@mkdir -p $(LOGDIR)
+	@$(MAKE) -C $(KDIR) M=$(ROOT) W=1 KCFLAGS=-Werror modules 2>&1 | tee $(LOGDIR)/kbuild.log
+	@if grep -Ein '(^|[^a-z_])warning:' $(LOGDIR)/kbuild.log >&2; then \
+		echo "make: FAIL: warnings in the module build (W=1 is fatal here)" >&2; exit 1; fi
+
+$(KSRC)/.ktcp-unpacked:
+	$(ROOT)/scripts/setup.sh
+
+$(HDRDIR)/.copied: $(KSRC)/.ktcp-unpacked
+	@mkdir -p $(HDRDIR)
+	cp $(KSRC)/tools/testing/selftests/kselftest_harness.h \
+	   $(KSRC)/tools/testing/selftests/kselftest.h $(HDRDIR)/
+	@touch $@
+
+tests: $(TEST_BINS)
+
+$(TESTBUILD)/%: $(TESTDIR)/%.c $(HDRDIR)/.copied | setup
+	$(TEST_CC) $(TEST_CPPFLAGS) $(TEST_CFLAGS) -MMD -MP -MF $(TESTBUILD)/.$*.d \
+		-o $@ $< $(TEST_LDLIBS)
+
+-include $(wildcard $(TESTBUILD)/.*.d)
+
+checkpatch: setup
+	@files="$(MODULE_SRCS)"; test -n "$$files" || { echo "checkpatch: no sources" >&2; exit 1; }; \
+	perl $(KSRC)/scripts/checkpatch.pl --strict --no-tree --show-types --color=never \
+		--ignore $(CHECKPATCH_IGNORE) --summary-file -f $$files
+
+sparse: setup
+	@mkdir -p $(LOGDIR)
+	@$(MAKE) -C $(KDIR) M=$(ROOT) C=2 CHECK=sparse modules 2>&1 | tee $(LOGDIR)/sparse.log
+	@if grep -Ein '(^|[^a-z_])(warning|error):' $(LOGDIR)/sparse.log >&2; then \
+		echo "make: sparse reported problems" >&2; exit 1; fi
+
+kunit: setup
+	KTCP_SKIP_SETUP=1 $(ROOT)/scripts/kunit.sh
+
+vmtest: module tests
+	@test -x $(TESTDIR)/run.sh || { echo "make: $(TESTDIR)/run.sh missing or not executable" >&2; exit 1; }
+	$(ROOT)/scripts/vm.sh --log $(LOGDIR)/vmtest.log -- $(TESTDIR)/run.sh
+
+check:
+	$(ROOT)/scripts/check.sh
+
+demo:
+	$(ROOT)/scripts/demo.sh
+
+clean:
+	-$(MAKE) -C $(KDIR) M=$(ROOT) clean >/dev/null 2>&1
+	rm -rf $(TESTBUILD) $(ROOT)/build
+	rm -f module/*.o module/*/*.o module/.*.cmd module/*/.*.cmd module/*.mod* \
+	      module/*.ko module/modules.order Module.symvers modules.order .*.cmd .module-common.o

@@ -1,0 +1,198 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The project's test command (`make check`, run by .ci/run): setup, module
+# build (W=1, warnings fatal), userspace test build, checkpatch, KUnit, and
+# userspace-tests/run.sh inside a VM with ktcp.ko loaded.
+#
+# usage: scripts/check.sh [STAGE...]
+#   stages: module tests checkpatch kunit vmtest (default: all, in order)
+#
+# Every KUnit case and every kselftest case (TAP "ok N"/"not ok N" lines)
+# counts as one item; the module build, test build and checkpatch count as
+# one item each, and so does a VM run that fails without failing a test case.
+# Ends with the line "N passed, N failed, N skipped" and exits non-zero if
+# anything failed. Stage logs: build/log/<stage>.log.
+#
+# Environment: KTCP_VM_TIMEOUT (default 2400 s) for the VM stage, and what
+# scripts/vm.sh and scripts/kunit.sh take.
+set -euo pipefail
+
+KTCP_PROG=check.sh
+# shellcheck source=scripts/lib.sh
+. "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"
+cd "$KTCP_ROOT"
+
+ALL_STAGES=(module tests checkpatch kunit vmtest)
+if (($#)); then
+	stages=("$@")
+	for s in "${stages[@]}"; do
+		[[ " ${ALL_STAGES[*]} " == *" $s "* ]] || ktcp_die "unknown stage '$s' (${ALL_STAGES[*]})"
+	done
+else
+	stages=("${ALL_STAGES[@]}")
+fi
+want() { [[ " ${stages[*]} " == *" $1 "* ]]; }
+
+logdir=$KTCP_ROOT/build/log
+mkdir -p "$logdir"
+passed=0
+failed=0
+skipped=0
+summary=()
+t_start=$SECONDS
+
+note() { summary+=("$(printf '%-11s %s' "$1:" "$2")"); }
+banner() { printf '\n==== %s ====\n' "$*"; }
+took() { printf '%ds' $((SECONDS - $1)); }
+
+# run_logged LOG CMD...: run with output to the console and LOG; returns rc.
+run_logged() {
+	local log=$1 rc
+	shift
+	set +e
+	"$@" 2>&1 | tee "$log"
+	rc=${PIPESTATUS[0]}
+	set -e
+	return "$rc"
+}
+
+# one_item STAGE LOG CMD...: a stage that is a single pass/fail item.
+one_item() {
+	local stage=$1 log=$2 t=$SECONDS
+	shift 2
+	banner "$stage"
+	if run_logged "$log" "$@"; then
+		passed=$((passed + 1))
+		note "$stage" "ok ($(took "$t"))"
+		return 0
+	fi
+	failed=$((failed + 1))
+	note "$stage" "FAILED ($(took "$t")), see ${log#"$KTCP_ROOT"/}"
+	return 1
+}
+
+finish() {
+	banner "summary ($(took "$t_start"))"
+	printf '%s\n' "${summary[@]}"
+	printf '%d passed, %d failed, %d skipped\n' "$passed" "$failed" "$skipped"
+	if ((failed)); then
+		exit 1
+	fi
+	exit 0
+}
+
+# --- setup ----------------------------------------------------------------------
+
+banner setup
+if ! run_logged "$logdir/setup.log" scripts/setup.sh; then
+	failed=$((failed + 1))
+	note setup "FAILED, see build/log/setup.log"
+	finish
+fi
+export KTCP_SKIP_SETUP=1
+
+# --- builds and checkpatch ----------------------------------------------------
+
+module_ok=0
+if want module || want vmtest; then
+	one_item module "$logdir/module.log" make --no-print-directory module && module_ok=1
+fi
+tests_ok=0
+if want tests || want vmtest; then
+	one_item tests "$logdir/tests.log" make --no-print-directory tests && tests_ok=1
+fi
+if want checkpatch; then
+	if ! one_item checkpatch "$logdir/checkpatch.log" make --no-print-directory checkpatch; then
+		bad=$(grep -c 'has style problems' "$logdir/checkpatch.log" || true)
+		summary[-1]+=" ($bad files with problems)"
+	fi
+fi
+
+# --- KUnit ------------------------------------------------------------------------
+
+# kunit_parser.py: "Testing complete. Ran N tests: passed: P, failed: F,
+# crashed: C, skipped: S, errors: E" (zero counts left out).
+kunit_count() {
+	local line=$1 key=$2
+	sed -n "s/.*[ ,]$key: \\([0-9]\\{1,\\}\\).*/\\1/p" <<<"$line"
+}
+
+if want kunit; then
+	banner kunit
+	t=$SECONDS
+	log=$logdir/kunit.log
+	krc=0
+	run_logged "$log" scripts/kunit.sh || krc=$?
+	line=$(sed 's/\x1b\[[0-9;]*m//g' "$log" | grep -o 'Testing complete\. Ran [0-9]* tests:.*' | tail -n 1 || true)
+	if [[ -z $line ]]; then
+		failed=$((failed + 1))
+		note kunit "FAILED (rc $krc, no test results; $(took "$t")), see build/log/kunit.log"
+	else
+		kp=$(kunit_count "$line" passed)
+		kf=$(kunit_count "$line" failed)
+		kc=$(kunit_count "$line" crashed)
+		ks=$(kunit_count "$line" skipped)
+		ke=$(kunit_count "$line" errors)
+		kp=${kp:-0} kf=${kf:-0} kc=${kc:-0} ks=${ks:-0} ke=${ke:-0}
+		passed=$((passed + kp))
+		failed=$((failed + kf + kc))
+		skipped=$((skipped + ks))
+		extra=
+		if ((ke > 0 || (krc != 0 && kf + kc == 0))); then
+			# Parse errors, kernel log errors, or a non-zero exit with
+			# no failed case.
+			failed=$((failed + 1))
+			extra=", rc $krc, errors $ke"
+			grep -q 'FAIL: the KUnit kernel logged errors' "$log" &&
+				extra+=", kernel log has WARNING/BUG/lockdep/KASAN reports"
+		fi
+		if ((kp + kf + kc + ks == 0)); then
+			failed=$((failed + 1))
+			extra+=", ran no test"
+		fi
+		note kunit "$kp passed, $((kf + kc)) failed, $ks skipped$extra ($(took "$t"))"
+	fi
+fi
+
+# --- VM suite -------------------------------------------------------------------
+
+if want vmtest; then
+	banner vmtest
+	t=$SECONDS
+	log=$logdir/vmtest.log
+	if [[ ! -e userspace-tests/run.sh ]]; then
+		failed=$((failed + 1))
+		note vmtest "FAILED: userspace-tests/run.sh does not exist"
+	elif ((!module_ok || !tests_ok)); then
+		failed=$((failed + 1))
+		note vmtest "FAILED: not run, the module or test build failed"
+	else
+		vrc=0
+		scripts/vm.sh --timeout "${KTCP_VM_TIMEOUT:-2400}" --log "$log" \
+			-- bash userspace-tests/run.sh || vrc=$?
+		# kselftest harness results, one per test case, from every binary.
+		tap=$(grep -E '^(not )?ok [0-9]+( |$)' "$log" || true)
+		vs=$(grep -cE '^ok [0-9]+.*# *SKIP' <<<"$tap" || true)
+		vp=$(grep -E '^ok [0-9]+' <<<"$tap" | grep -cvE '# *SKIP' || true)
+		vf=$(grep -cE '^not ok [0-9]+' <<<"$tap" || true)
+		passed=$((passed + vp))
+		failed=$((failed + vf))
+		skipped=$((skipped + vs))
+		extra=
+		if ((vp + vf + vs == 0)); then
+			failed=$((failed + 1))
+			extra=", no test results"
+		elif ((vrc != 0 && vf == 0)); then
+			failed=$((failed + 1))
+			extra=", but the VM run failed (rc $vrc)"
+		fi
+		note vmtest "$vp passed, $vf failed, $vs skipped$extra ($(took "$t")), console: build/log/vmtest.log"
+		if ((vf)); then
+			mapfile -t -O "${#summary[@]}" summary < <(grep -E '^not ok [0-9]+' "$log" |
+				head -n 20 | sed 's/^/            /')
+		fi
+	fi
+fi
+
+finish

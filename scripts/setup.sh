@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Install what the ktcp build and tests need on Debian bookworm, and unpack
+# the kernel source for KUnit and checkpatch. Idempotent and quick (a few
+# dpkg-query calls) when everything is already there; quiet unless it has
+# something to do.
+#
+# Environment: KTCP_CACHE (default /var/cache/ktcp) holds the unpacked
+# source at $KTCP_CACHE/linux-source-6.12.
+set -euo pipefail
+
+KTCP_PROG=setup.sh
+# shellcheck source=scripts/lib.sh
+. "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"
+
+PACKAGES=(
+	gcc make perl
+	linux-headers-6.12-amd64 linux-image-6.12-amd64 linux-source-6.12
+	qemu-system-x86 busybox-static
+	flex bison bc libelf-dev libssl-dev dwarves cpio xz-utils kmod python3
+	sparse iproute2 tshark python3-scapy tcpdump
+)
+
+as_root() {
+	if [[ $(id -u) -eq 0 ]]; then
+		"$@"
+	elif command -v sudo >/dev/null; then
+		sudo "$@"
+	else
+		ktcp_die "need root to run: $*"
+	fi
+}
+
+missing_packages() {
+	# dpkg-query prints one line per known package; unknown ones only go
+	# to stderr, so compare against the list instead of trusting rc.
+	local installed
+	installed=$(dpkg-query -W -f='${Package} ${db:Status-Status}\n' \
+		"${PACKAGES[@]}" 2>/dev/null | awk '$2 == "installed" { print $1 }' || true)
+	local p
+	for p in "${PACKAGES[@]}"; do
+		grep -qxF -- "$p" <<<"$installed" || printf '%s\n' "$p"
+	done
+}
+
+install_packages() {
+	local missing
+	mapfile -t missing < <(missing_packages)
+	((${#missing[@]})) || return 0
+	ktcp_log "installing: ${missing[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	as_root apt-get update -q
+	as_root apt-get install -y -q --no-install-recommends \
+		-o Dpkg::Options::=--force-confdef \
+		-o Dpkg::Options::=--force-confold "${missing[@]}"
+	mapfile -t missing < <(missing_packages)
+	((${#missing[@]} == 0)) || ktcp_die "still missing after install: ${missing[*]}"
+}
+
+# Unpack /usr/src/linux-source-6.12.tar.xz into $KTCP_SRCDIR when it is
+# missing or the tarball is newer than our stamp. The stamp records the
+# package version; an existing tree without a stamp is adopted if its
+# Makefile version matches the package's upstream version.
+unpack_source() {
+	local tarball=/usr/src/$KTCP_SRC_PKG.tar.xz
+	local stamp=$KTCP_SRCDIR/.ktcp-unpacked
+	local pkgver upstream treever tmp old
+
+	[[ -r $tarball ]] || ktcp_die "$tarball missing (is $KTCP_SRC_PKG installed?)"
+	pkgver=$(dpkg-query -W -f='${Version}' "$KTCP_SRC_PKG")
+	upstream=${pkgver%%-*}
+
+	if [[ -f $stamp && ! $tarball -nt $stamp &&
+	      $(cat "$stamp") == "$pkgver" ]]; then
+		return 0
+	fi
+	if [[ ! -f $stamp && -f $KTCP_SRCDIR/Makefile ]]; then
+		treever=$(awk -F' = ' '/^VERSION =/ { v = $2 } /^PATCHLEVEL =/ { p = $2 }
+			/^SUBLEVEL =/ { s = $2; exit } END { print v "." p "." s }' \
+			"$KTCP_SRCDIR/Makefile")
+		if [[ $treever == "$upstream" ]]; then
+			printf '%s\n' "$pkgver" >"$stamp"
+			return 0
+		fi
+	fi
+
+	if pgrep -f "kunit.py.*$KTCP_CACHE" >/dev/null; then
+		ktcp_die "$KTCP_SRCDIR needs re-unpacking but a kunit.py build is using it; retry when it ends"
+	fi
+	ktcp_log "unpacking $tarball ($pkgver) into $KTCP_SRCDIR"
+	mkdir -p "$KTCP_CACHE"
+	tmp=$(mktemp -d "$KTCP_CACHE/.unpack.XXXXXX")
+	tar -xf "$tarball" -C "$tmp"
+	[[ -f $tmp/$KTCP_SRC_PKG/Makefile ]] || ktcp_die "unexpected layout in $tarball"
+	printf '%s\n' "$pkgver" >"$tmp/$KTCP_SRC_PKG/.ktcp-unpacked"
+	old=
+	if [[ -e $KTCP_SRCDIR ]]; then
+		old=$tmp/old
+		mv "$KTCP_SRCDIR" "$old"
+	fi
+	mv "$tmp/$KTCP_SRC_PKG" "$KTCP_SRCDIR"
+	rm -rf "$tmp"
+}
+
+main() {
+	mkdir -p "$KTCP_CACHE"
+	exec 9>"$KTCP_CACHE/.setup.lock"
+	flock 9
+	install_packages
+	unpack_source
+}
+
+main "$@"

@@ -1,0 +1,566 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ktcp_demo: move a stream of bytes between two endpoints and compare
+ * SHA-256 digests at both ends. Either end can use ktcp or native AF_INET
+ * TCP, so the two stacks can talk to each other over 127.0.0.1.
+ *
+ *   ktcp_demo [-k|-i] [options] server PORT
+ *   ktcp_demo [-k|-i] [options] client HOST PORT BYTES
+ *
+ * The client sends BYTES (suffix K, M or G: KiB, MiB, GiB) of pseudo-random
+ * data and shuts down its sending side; the server reads to EOF, hashes what
+ * it got and answers with the byte count and digest; the client compares
+ * them with its own. Both print family, bytes, time and digest. Exit status:
+ * 0 on a match, 1 on a mismatch or error, 2 on a usage error or timeout.
+ *
+ * Not a kselftest-harness test: `make tests` builds it like the others,
+ * scripts/demo.sh runs it.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include "../module/uapi/ktcp.h"
+
+#define CHUNK		(64 * 1024)
+#define DIGEST_LEN	32
+#define REPLY_LEN	(8 + DIGEST_LEN)
+
+static const char *prog = "ktcp_demo";
+static const char *role = "demo";
+
+/* ---- SHA-256 (FIPS 180-4), small and self-contained ---- */
+
+struct sha256 {
+	uint32_t h[8];
+	uint8_t buf[64];
+	uint64_t len;
+	size_t fill;
+};
+
+static const uint32_t sha256_k[64] = {
+	0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1,
+	0x923f82a4, 0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3,
+	0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786,
+	0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
+	0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147,
+	0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13,
+	0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85, 0xa2bfe8a1, 0xa81a664b,
+	0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
+	0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a,
+	0x5b9cca4f, 0x682e6ff3, 0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208,
+	0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
+};
+
+static inline uint32_t ror32(uint32_t x, unsigned int n)
+{
+	return (x >> n) | (x << (32 - n));
+}
+
+static void sha256_block(struct sha256 *s, const uint8_t *p)
+{
+	uint32_t w[64], a, b, c, d, e, f, g, h, t1, t2;
+	int i;
+
+	for (i = 0; i < 16; i++)
+		w[i] = (uint32_t)p[4 * i] << 24 | (uint32_t)p[4 * i + 1] << 16 |
+		       (uint32_t)p[4 * i + 2] << 8 | p[4 * i + 3];
+	for (i = 16; i < 64; i++)
+		w[i] = w[i - 16] + w[i - 7] +
+		       (ror32(w[i - 15], 7) ^ ror32(w[i - 15], 18) ^ (w[i - 15] >> 3)) +
+		       (ror32(w[i - 2], 17) ^ ror32(w[i - 2], 19) ^ (w[i - 2] >> 10));
+
+	a = s->h[0]; b = s->h[1]; c = s->h[2]; d = s->h[3];
+	e = s->h[4]; f = s->h[5]; g = s->h[6]; h = s->h[7];
+	for (i = 0; i < 64; i++) {
+		t1 = h + (ror32(e, 6) ^ ror32(e, 11) ^ ror32(e, 25)) +
+		     ((e & f) ^ (~e & g)) + sha256_k[i] + w[i];
+		t2 = (ror32(a, 2) ^ ror32(a, 13) ^ ror32(a, 22)) +
+		     ((a & b) ^ (a & c) ^ (b & c));
+		h = g; g = f; f = e; e = d + t1;
+		d = c; c = b; b = a; a = t1 + t2;
+	}
+	s->h[0] += a; s->h[1] += b; s->h[2] += c; s->h[3] += d;
+	s->h[4] += e; s->h[5] += f; s->h[6] += g; s->h[7] += h;
+}
+
+static void sha256_init(struct sha256 *s)
+{
+	static const uint32_t iv[8] = {
+		0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
+		0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
+	};
+
+	memcpy(s->h, iv, sizeof(iv));
+	s->len = 0;
+	s->fill = 0;
+}
+
+static void sha256_update(struct sha256 *s, const void *data, size_t len)
+{
+	const uint8_t *p = data;
+	size_t n;
+
+	s->len += len;
+	while (len) {
+		if (!s->fill && len >= 64) {
+			sha256_block(s, p);
+			p += 64;
+			len -= 64;
+			continue;
+		}
+		n = 64 - s->fill < len ? 64 - s->fill : len;
+		memcpy(s->buf + s->fill, p, n);
+		s->fill += n;
+		p += n;
+		len -= n;
+		if (s->fill == 64) {
+			sha256_block(s, s->buf);
+			s->fill = 0;
+		}
+	}
+}
+
+static void sha256_final(struct sha256 *s, uint8_t out[DIGEST_LEN])
+{
+	uint64_t bits = s->len * 8;
+	uint8_t pad[72] = { 0x80 };
+	size_t padlen = (s->fill < 56 ? 56 : 120) - s->fill;
+	int i;
+
+	for (i = 0; i < 8; i++)
+		pad[padlen + i] = bits >> (56 - 8 * i);
+	sha256_update(s, pad, padlen + 8);
+	for (i = 0; i < 8; i++) {
+		out[4 * i] = s->h[i] >> 24;
+		out[4 * i + 1] = s->h[i] >> 16;
+		out[4 * i + 2] = s->h[i] >> 8;
+		out[4 * i + 3] = s->h[i];
+	}
+}
+
+static void hex(const uint8_t *d, size_t len, char *out)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		sprintf(out + 2 * i, "%02x", d[i]);
+}
+
+/* ---- helpers ---- */
+
+__attribute__((format(printf, 1, 2)))
+static void msg(const char *fmt, ...);
+static void msg(const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("%s %s: ", prog, role);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+	fflush(stdout);
+}
+
+#define die(fmt, ...) do {						\
+	fprintf(stderr, "%s %s: error: " fmt "\n", prog, role, ##__VA_ARGS__); \
+	exit(1);							\
+} while (0)
+
+#define die_errno(what) die("%s: %s", what, strerror(errno))
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void on_alarm(int sig)
+{
+	static const char m[] = "ktcp_demo: error: timed out\n";
+
+	(void)sig;
+	if (write(STDERR_FILENO, m, sizeof(m) - 1) < 0)
+		_exit(2);
+	_exit(2);
+}
+
+/* The ktcp family number: what the loaded module says, else the default. */
+static int ktcp_family(void)
+{
+	FILE *f = fopen(KTCP_FAMILY_SYSFS, "r");
+	int fam = AF_KTCP_DEFAULT;
+
+	if (f) {
+		if (fscanf(f, "%d", &fam) != 1)
+			fam = AF_KTCP_DEFAULT;
+		fclose(f);
+	}
+	return fam;
+}
+
+static const char *family_name(int family)
+{
+	static char name[32];
+
+	if (family == AF_INET)
+		return "AF_INET (native TCP)";
+	snprintf(name, sizeof(name), "ktcp (family %d)", family);
+	return name;
+}
+
+static int open_socket(int family)
+{
+	int fd = socket(family, SOCK_STREAM, 0);
+
+	if (fd < 0) {
+		if (family != AF_INET && (errno == EAFNOSUPPORT || errno == EINVAL))
+			die("socket(%d, SOCK_STREAM): %s (is ktcp.ko loaded?)",
+			    family, strerror(errno));
+		die("socket(%d, SOCK_STREAM): %s", family, strerror(errno));
+	}
+	return fd;
+}
+
+static void write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+	ssize_t n;
+
+	while (len) {
+		n = send(fd, p, len, MSG_NOSIGNAL);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			die_errno("send");
+		}
+		p += n;
+		len -= n;
+	}
+}
+
+/* Reads up to len bytes; returns fewer only at EOF. */
+static size_t read_full(int fd, void *buf, size_t len)
+{
+	char *p = buf;
+	size_t got = 0;
+	ssize_t n;
+
+	while (got < len) {
+		n = recv(fd, p + got, len - got, 0);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			die_errno("recv");
+		}
+		if (!n)
+			break;
+		got += n;
+	}
+	return got;
+}
+
+static void show_file(const char *path, const char *when)
+{
+	char line[512];
+	FILE *f;
+
+	if (!path)
+		return;
+	f = fopen(path, "r");
+	if (!f) {
+		msg("cannot read %s: %s", path, strerror(errno));
+		return;
+	}
+	msg("%s %s:", path, when);
+	while (fgets(line, sizeof(line), f))
+		printf("    %s", line);
+	fclose(f);
+	fflush(stdout);
+}
+
+static uint64_t parse_bytes(const char *s)
+{
+	static const char units[] = "KkMmGg";
+	unsigned long long v;
+	const char *p;
+	char *end;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || end == s)
+		return UINT64_MAX;
+	p = strchr(units, *end);
+	if (*end && p) {
+		v <<= 10 * (1 + (p - units) / 2);
+		end++;
+		if (!strcmp(end, "iB"))
+			end += 2;
+	}
+	return *end ? UINT64_MAX : v;
+}
+
+static int parse_port(const char *s)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+
+	return (*end || v < 1 || v > 65535) ? -1 : (int)v;
+}
+
+/* xorshift64*: the same stream on every run, cheap to make. */
+static void fill_random(uint64_t *state, uint8_t *buf, size_t len)
+{
+	uint64_t x = *state, r;
+	size_t i;
+
+	for (i = 0; i < len; i += 8) {
+		x ^= x >> 12;
+		x ^= x << 25;
+		x ^= x >> 27;
+		r = x * 0x2545f4914f6cdd1dULL;
+		memcpy(buf + i, &r, len - i < 8 ? len - i : 8);
+	}
+	*state = x;
+}
+
+static void report(const char *what, uint64_t bytes, double secs,
+		   const uint8_t digest[DIGEST_LEN])
+{
+	char hexd[2 * DIGEST_LEN + 1];
+
+	hex(digest, DIGEST_LEN, hexd);
+	msg("%s %llu bytes in %.3f s (%.2f MiB/s), sha256 %s", what,
+	    (unsigned long long)bytes, secs,
+	    secs > 0 ? bytes / secs / (1 << 20) : 0.0, hexd);
+}
+
+/* ---- the two ends ---- */
+
+static int run_server(int family, int port, const char *show)
+{
+	struct sockaddr_in addr = {
+		.sin_family = AF_INET,
+		.sin_port = htons(port),
+		.sin_addr.s_addr = htonl(INADDR_LOOPBACK),
+	};
+	static uint8_t buf[CHUNK];
+	uint8_t digest[DIGEST_LEN], reply[REPLY_LEN];
+	struct sha256 sha;
+	uint64_t total = 0;
+	int lfd, fd, one = 1, i;
+	double t0;
+	ssize_t n;
+
+	lfd = open_socket(family);
+	if (setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)))
+		msg("warning: SO_REUSEADDR: %s", strerror(errno));
+	if (bind(lfd, (struct sockaddr *)&addr, sizeof(addr)))
+		die("bind 127.0.0.1:%d: %s", port, strerror(errno));
+	if (listen(lfd, 8))
+		die_errno("listen");
+	msg("%s listening on 127.0.0.1:%d", family_name(family), port);
+
+	fd = accept(lfd, NULL, NULL);
+	if (fd < 0)
+		die_errno("accept");
+	close(lfd);
+	msg("connection accepted");
+
+	sha256_init(&sha);
+	t0 = now();
+	for (;;) {
+		n = recv(fd, buf, sizeof(buf), 0);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			die_errno("recv");
+		}
+		if (!n)
+			break;
+		sha256_update(&sha, buf, n);
+		total += n;
+	}
+	sha256_final(&sha, digest);
+	report("received", total, now() - t0, digest);
+
+	for (i = 0; i < 8; i++)
+		reply[i] = total >> (56 - 8 * i);
+	memcpy(reply + 8, digest, DIGEST_LEN);
+	write_all(fd, reply, sizeof(reply));
+	show_file(show, "with the connection up");
+	if (close(fd))
+		die_errno("close");
+	return 0;
+}
+
+static int run_client(int family, const char *host, int port, uint64_t bytes,
+		      const char *show, double retry)
+{
+	struct sockaddr_in addr = {
+		.sin_family = AF_INET,
+		.sin_port = htons(port),
+	};
+	static uint8_t buf[CHUNK];
+	uint8_t digest[DIGEST_LEN], reply[REPLY_LEN];
+	uint64_t left = bytes, seed = 0x6b746370ULL, peer_bytes = 0;
+	char mine[2 * DIGEST_LEN + 1], theirs[2 * DIGEST_LEN + 1];
+	struct sha256 sha;
+	double t0, deadline = now() + retry;
+	size_t n;
+	int fd, i;
+
+	if (inet_pton(AF_INET, host, &addr.sin_addr) != 1)
+		die("bad IPv4 address '%s'", host);
+
+	for (;;) {
+		fd = open_socket(family);
+		if (!connect(fd, (struct sockaddr *)&addr, sizeof(addr)))
+			break;
+		if (errno != ECONNREFUSED || now() > deadline)
+			die("connect %s:%d: %s", host, port, strerror(errno));
+		close(fd);
+		usleep(100 * 1000);
+	}
+	msg("%s connected to %s:%d, sending %llu bytes", family_name(family),
+	    host, port, (unsigned long long)bytes);
+
+	sha256_init(&sha);
+	t0 = now();
+	while (left) {
+		n = left < sizeof(buf) ? left : sizeof(buf);
+		fill_random(&seed, buf, n);
+		sha256_update(&sha, buf, n);
+		write_all(fd, buf, n);
+		left -= n;
+	}
+	if (shutdown(fd, SHUT_WR))
+		die_errno("shutdown");
+	sha256_final(&sha, digest);
+	report("sent", bytes, now() - t0, digest);
+
+	if (read_full(fd, reply, sizeof(reply)) != sizeof(reply))
+		die("connection closed before the server's digest arrived");
+	show_file(show, "with the connection up");
+	if (close(fd))
+		die_errno("close");
+	show_file(show, "after close");
+
+	for (i = 0; i < 8; i++)
+		peer_bytes = peer_bytes << 8 | reply[i];
+	hex(digest, DIGEST_LEN, mine);
+	hex(reply + 8, DIGEST_LEN, theirs);
+	if (peer_bytes != bytes || memcmp(digest, reply + 8, DIGEST_LEN)) {
+		fprintf(stderr,
+			"%s client: MISMATCH: sent %llu bytes sha256 %s, server got %llu bytes sha256 %s\n",
+			prog, (unsigned long long)bytes, mine,
+			(unsigned long long)peer_bytes, theirs);
+		return 1;
+	}
+	msg("OK: server received the same %llu bytes (sha256 %s)",
+	    (unsigned long long)bytes, mine);
+	return 0;
+}
+
+static void usage(void)
+{
+	fprintf(stderr,
+		"usage: %s [-k|-i] [options] server PORT\n"
+		"       %s [-k|-i] [options] client HOST PORT BYTES\n"
+		"  -k, --ktcp         use ktcp (default; family from %s,\n"
+		"                     else %d)\n"
+		"  -i, --inet         use native AF_INET TCP\n"
+		"  -f, --family N     use socket family N\n"
+		"  -s, --show FILE    print FILE (e.g. /proc/net/ktcp) while the\n"
+		"                     connection is up, and after close (client)\n"
+		"  -r, --retry SEC    client: retry refused connects (default 10)\n"
+		"  -t, --timeout SEC  give up after SEC seconds (default 300)\n"
+		"BYTES takes a K, M or G suffix (KiB, MiB, GiB).\n",
+		prog, prog, KTCP_FAMILY_SYSFS, AF_KTCP_DEFAULT);
+	exit(2);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "ktcp", no_argument, NULL, 'k' },
+		{ "inet", no_argument, NULL, 'i' },
+		{ "family", required_argument, NULL, 'f' },
+		{ "show", required_argument, NULL, 's' },
+		{ "retry", required_argument, NULL, 'r' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *show = NULL;
+	double retry = 10;
+	int family = -1, timeout = 300, port, c;
+	uint64_t bytes;
+
+	while ((c = getopt_long(argc, argv, "+kif:s:r:t:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'k':
+			family = -1;
+			break;
+		case 'i':
+			family = AF_INET;
+			break;
+		case 'f':
+			family = atoi(optarg);
+			break;
+		case 's':
+			show = optarg;
+			break;
+		case 'r':
+			retry = atof(optarg);
+			break;
+		case 't':
+			timeout = atoi(optarg);
+			break;
+		default:
+			usage();
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc < 1)
+		usage();
+	if (family < 0)
+		family = ktcp_family();
+	signal(SIGALRM, on_alarm);
+	if (timeout > 0)
+		alarm(timeout);
+
+	if (!strcmp(argv[0], "server") && argc == 2) {
+		role = "server";
+		port = parse_port(argv[1]);
+		if (port < 0)
+			usage();
+		return run_server(family, port, show);
+	}
+	if (!strcmp(argv[0], "client") && argc == 4) {
+		role = "client";
+		port = parse_port(argv[2]);
+		bytes = parse_bytes(argv[3]);
+		if (port < 0 || bytes == UINT64_MAX)
+			usage();
+		return run_client(family, argv[1], port, bytes, show, retry);
+	}
+	usage();
+	return 2;
+}

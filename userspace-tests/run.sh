@@ -1,0 +1,153 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Run the ktcp userspace test binaries (kselftest harness, TAP output) from
+# userspace-tests/build/ in a fixed order, lifecycle (rmmod) last, pass
+# their output through, print a summary, and exit non-zero if any test
+# case failed or any binary did not finish cleanly.
+#
+# usage: userspace-tests/run.sh [NAME...]     (default: every binary)
+#
+# Runs as root, normally inside the VM (scripts/vm.sh) with ktcp.ko loaded,
+# from the repository, which may be read-only: only /tmp is written.
+#
+# Environment:
+#   KTCP_TEST_FAMILY=inet    run against native TCP (validates the suite)
+#   KTCP_TEST_TIMEOUT_MULT   scale every timeout (default 1)
+#   KTCP_KO                  module for the rmmod/insmod test
+#                            (default <repo>/module/ktcp.ko)
+#   KTCP_TEST_BUILD          where the binaries are (default ./build)
+
+set -u
+
+here=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)
+repo=$(dirname -- "$here")
+build=${KTCP_TEST_BUILD:-$here/build}
+export KTCP_KO=${KTCP_KO:-$repo/module/ktcp.ko}
+
+# Fixed order; anything else found runs before lifecycle, which unloads
+# and reloads the module and so comes last.
+ORDER=(echo conn close interop)
+LAST=(lifecycle)
+EXCLUDE=(ktcp_demo)
+
+in_list() {
+	local x=$1 y
+	shift
+	for y in "$@"; do
+		[[ $x == "$y" ]] && return 0
+	done
+	return 1
+}
+
+if [[ ! -d $build ]]; then
+	echo "run.sh: $build missing (make tests)" >&2
+	exit 1
+fi
+
+if (($#)); then
+	names=("$@")
+else
+	names=()
+	for n in "${ORDER[@]}"; do
+		[[ -x $build/$n ]] && names+=("$n")
+	done
+	for f in "$build"/*; do
+		n=${f##*/}
+		[[ -f $f && -x $f ]] || continue
+		in_list "$n" "${ORDER[@]}" "${LAST[@]}" "${EXCLUDE[@]}" && continue
+		names+=("$n")
+	done
+	for n in "${LAST[@]}"; do
+		[[ -x $build/$n ]] && names+=("$n")
+	done
+fi
+if ((${#names[@]} == 0)); then
+	echo "run.sh: no test binaries in $build (make tests)" >&2
+	exit 1
+fi
+
+if [[ $(id -u) -ne 0 ]]; then
+	echo "run.sh: warning: not root; netns, sysctl and rmmod tests will fail" >&2
+fi
+
+# The interop tests need veth (they would try modprobe themselves too).
+if ! modprobe veth 2>/dev/null && [[ ! -d /sys/module/veth ]]; then
+	echo "run.sh: warning: modprobe veth failed; interop over veth will fail" >&2
+fi
+
+if [[ -z ${KTCP_TEST_FAMILY:-} ]]; then
+	fam=$(cat /sys/module/ktcp/parameters/family 2>/dev/null || echo "?")
+	echo "# ktcp: module $([[ -d /sys/module/ktcp ]] && echo loaded || echo NOT LOADED), family $fam, KTCP_KO=$KTCP_KO"
+else
+	echo "# KTCP_TEST_FAMILY=$KTCP_TEST_FAMILY"
+fi
+
+logdir=$(mktemp -d /tmp/ktcp-tests.XXXXXX) || exit 1
+trap 'rm -rf -- "$logdir"' EXIT
+
+t_all=$SECONDS
+tot_pass=0 tot_fail=0 tot_skip=0 bad_bins=0
+summary=()
+
+for n in "${names[@]}"; do
+	bin=$build/$n
+	log=$logdir/$n.log
+	if [[ ! -x $bin ]]; then
+		summary+=("$(printf '%-12s MISSING (%s)' "$n" "$bin")")
+		bad_bins=$((bad_bins + 1))
+		continue
+	fi
+	echo "# ==== $n ===="
+	t=$SECONDS
+	"$bin" 2>&1 | tee "$log"
+	rc=${PIPESTATUS[0]}
+	# "# Totals: pass:5 fail:0 xfail:0 xpass:0 skip:0 error:0"
+	totals=$(grep -E '^# Totals: ' "$log" | tail -n 1)
+	p=$(sed -n 's/.* pass:\([0-9]*\).*/\1/p' <<<"$totals")
+	fl=$(sed -n 's/.* fail:\([0-9]*\).*/\1/p' <<<"$totals")
+	xp=$(sed -n 's/.*xpass:\([0-9]*\).*/\1/p' <<<"$totals")
+	s=$(sed -n 's/.*skip:\([0-9]*\).*/\1/p' <<<"$totals")
+	e=$(sed -n 's/.*error:\([0-9]*\).*/\1/p' <<<"$totals")
+	if [[ -z $totals ]]; then
+		# crashed or killed before the end: count its TAP lines
+		p=$(grep -cE '^ok [0-9]+' "$log")
+		s=$(grep -cE '^ok [0-9]+.*# *SKIP' "$log")
+		p=$((p - s))
+		fl=$(grep -cE '^not ok [0-9]+' "$log")
+		xp=0 e=0
+	fi
+	fl=$((fl + ${xp:-0} + ${e:-0}))
+	tot_pass=$((tot_pass + p))
+	tot_fail=$((tot_fail + fl))
+	tot_skip=$((tot_skip + s))
+	status="rc $rc"
+	if [[ -z $totals ]]; then
+		status+=", no TAP totals (crashed?)"
+		bad_bins=$((bad_bins + 1))
+	elif ((rc != 0 && fl == 0)); then
+		status+=", non-zero exit without a failed case"
+		bad_bins=$((bad_bins + 1))
+	fi
+	summary+=("$(printf '%-12s pass %3d  fail %3d  skip %3d  (%s, %ds)' \
+		"$n" "$p" "$fl" "$s" "$status" $((SECONDS - t)))")
+done
+
+# The rmmod test reloads the module itself; make sure of it anyway.
+if [[ -z ${KTCP_TEST_FAMILY:-} && ! -d /sys/module/ktcp && -r $KTCP_KO ]]; then
+	args=
+	[[ -n ${fam:-} && $fam != "?" ]] && args="family=$fam"
+	echo "# ktcp not loaded after the tests: insmod $KTCP_KO $args"
+	# shellcheck disable=SC2086
+	insmod "$KTCP_KO" $args || echo "run.sh: warning: reloading ktcp failed" >&2
+fi
+
+echo "# ==== summary ($((SECONDS - t_all)) s) ===="
+printf '# %s\n' "${summary[@]}"
+echo "# total: $tot_pass passed, $tot_fail failed, $tot_skip skipped"
+if ((tot_fail || bad_bins)); then
+	echo "# RESULT: FAIL"
+	exit 1
+fi
+echo "# RESULT: PASS"
+exit 0

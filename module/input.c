@@ -11,35 +11,6 @@
 
 #include "ktcp.h"
 
-/* RFC 6298 2.2 and 2.3, in Linux's fixed point (srtt << 3, rttvar << 2). */
-void ktcp_input_rtt_sample(struct ktcp_sock *ks, long rtt)
-{
-	long delta;
-
-	if (rtt < 0)
-		return;
-	if (!ks->srtt) {
-		ks->srtt = rtt << 3;
-		ks->rttvar = rtt << 1;
-	} else {
-		delta = rtt - (ks->srtt >> 3);
-		ks->srtt += delta;
-		if (delta < 0)
-			delta = -delta;
-		ks->rttvar += delta - (ks->rttvar >> 2);
-	}
-	ks->rto = (ks->srtt >> 3) + max_t(u32, ks->rttvar, 1);
-	ks->rto = clamp_t(u32, ks->rto, KTCP_RTO_MIN, KTCP_RTO_MAX);
-}
-
-/* The send MSS: the peer's (or 536) clamped to our path and a floor. */
-static void ktcp_input_set_mss(struct ktcp_sock *ks, const struct ktcp_opts *o)
-{
-	u16 peer = (o->present & KTCP_OPTF_MSS) ? o->mss : KTCP_MSS_DEFAULT;
-
-	ks->mss = clamp_t(u16, peer, KTCP_MSS_MIN, ks->adv_mss);
-}
-
 static void ktcp_input_parse_opts(struct sk_buff *skb, struct ktcp_opts *o)
 {
 	const struct tcphdr *th = tcp_hdr(skb);
@@ -50,11 +21,31 @@ static void ktcp_input_parse_opts(struct sk_buff *skb, struct ktcp_opts *o)
 		memset(o, 0, sizeof(*o));
 }
 
-/* Free what @ack covers from the write queue; sample RTT (Karn's rule). */
-static void ktcp_input_clean_rtx(struct sock *sk, u32 ack)
+/*
+ * An RTT sample in microseconds for an ACK that advances SND.UNA: from the
+ * echoed timestamp when there is one (RFC 7323 4.1, RTTM, valid even for
+ * retransmissions), else from the newest segment it covers that was sent
+ * once (Karn). 0: no sample.
+ */
+static u32 ktcp_input_ts_rtt(const struct ktcp_sock *ks,
+			     const struct ktcp_opts *o)
+{
+	if (!ks->neg.tstamp_ok || !(o->present & KTCP_OPTF_TS) || !o->tsecr)
+		return 0;
+	return max_t(u32, (ktcp_neg_ts_now(&ks->neg) - o->tsecr) *
+			  USEC_PER_MSEC, 1);
+}
+
+/*
+ * Free what @ack covers from the write queue, sample the RTT, restart the
+ * retransmission timer (RFC 6298 5.3). Returns the segments freed; *@rtt_us
+ * gets the sample or 0.
+ */
+static u32 ktcp_input_clean_rtx(struct sock *sk, u32 ack,
+				const struct ktcp_opts *o, u32 *rtt_us)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
-	long rtt = -1;
+	u32 rtt = ktcp_input_ts_rtt(ks, o), karn = 0, acked = 0;
 	struct sk_buff *skb;
 
 	while ((skb = skb_peek(&sk->sk_write_queue)) && skb != ks->send_head) {
@@ -63,20 +54,26 @@ static void ktcp_input_clean_rtx(struct sock *sk, u32 ack)
 		if (ktcp_seq_after(cb->end_seq, ack))
 			break;
 		if (!cb->retransmitted)
-			rtt = (long)(tcp_jiffies32 - cb->when);
+			karn = max_t(u32, (u32)tcp_clock_us() - cb->when, 1);
+		ktcp_recovery_acked(sk, skb);
 		__skb_unlink(skb, &sk->sk_write_queue);
 		sk_wmem_queued_add(sk, -skb->truesize);
 		__kfree_skb(skb);
+		acked++;
 	}
-	if (rtt >= 0)
-		ktcp_input_rtt_sample(ks, rtt);
+	rtt = rtt ? : karn;
+	if (rtt)
+		ktcp_rtt_sample(&ks->rtt, rtt, ack, ks->snd_nxt);
+	ktcp_rtt_reset_backoff(&ks->rtt);
 	ks->snd_una = ack;
 	ks->retries = 0;
 	if (ks->snd_una == ks->snd_nxt)
 		ktcp_timer_sk_clear(sk, &ks->rtx_timer);
 	else
-		ktcp_timer_sk_reset(sk, &ks->rtx_timer, jiffies + ks->rto);
+		ktcp_timer_sk_reset(sk, &ks->rtx_timer, jiffies + ktcp_rto(ks));
 	sk->sk_write_space(sk);
+	*rtt_us = rtt;
+	return acked;
 }
 
 /*
@@ -89,7 +86,7 @@ static void ktcp_input_update_wnd(struct ktcp_sock *ks,
 	if (ktcp_seq_before(ks->snd_wl1, cb->seq) ||
 	    (ks->snd_wl1 == cb->seq && !ktcp_seq_before(cb->ack_seq,
 							ks->snd_wl2))) {
-		ks->snd_wnd = cb->window;
+		ks->snd_wnd = (u32)cb->window << ks->neg.snd_wscale;
 		ks->snd_wl1 = cb->seq;
 		ks->snd_wl2 = cb->ack_seq;
 		ks->max_window = max(ks->max_window, ks->snd_wnd);
@@ -109,6 +106,7 @@ static void ktcp_input_syn_sent(struct sock *sk, struct sk_buff *skb)
 	struct ktcp_skb_cb *cb = KTCP_SKB_CB(skb);
 	const struct tcphdr *th = tcp_hdr(skb);
 	struct ktcp_opts opts;
+	u32 rtt;
 
 	if (th->ack && (ktcp_seq_before_eq(cb->ack_seq, ks->iss) ||
 			ktcp_seq_after(cb->ack_seq, ks->snd_nxt))) {
@@ -123,7 +121,8 @@ static void ktcp_input_syn_sent(struct sock *sk, struct sk_buff *skb)
 	if (!th->syn)
 		return;
 	ktcp_input_parse_opts(skb, &opts);
-	ktcp_input_set_mss(ks, &opts);
+	ktcp_neg_peer_syn(&ks->neg, &opts);
+	ks->mss = ktcp_neg_data_mss(&ks->neg, ks->adv_mss);
 	ks->irs = cb->seq;
 	ks->rcv_nxt = cb->seq + 1;
 	ks->copied_seq = ks->rcv_nxt;
@@ -139,7 +138,7 @@ static void ktcp_input_syn_sent(struct sock *sk, struct sk_buff *skb)
 		ktcp_output_retransmit(sk);
 		return;
 	}
-	ktcp_input_clean_rtx(sk, cb->ack_seq);
+	ktcp_input_clean_rtx(sk, cb->ack_seq, &opts, &rtt);
 	ktcp_sock_set_state(sk, ktcp_state_next(sk->sk_state,
 						KTCP_EV_RCV_SYNACK, false));
 	ktcp_output_ack(sk);
@@ -216,10 +215,13 @@ static void ktcp_input_ack_state(struct sock *sk)
 }
 
 /* Fifth step: returns false if the segment must be dropped here. */
-static bool ktcp_input_ack(struct sock *sk, struct sk_buff *skb)
+static bool ktcp_input_ack(struct sock *sk, struct sk_buff *skb,
+			   const struct ktcp_opts *o)
 {
 	const struct ktcp_skb_cb *cb = KTCP_SKB_CB(skb);
 	struct ktcp_sock *ks = ktcp_sk(sk);
+	u32 acked = 0, rtt = 0, prior_wnd;
+	bool dup;
 
 	if (sk->sk_state == TCP_SYN_RECV &&
 	    !ktcp_seq_between(cb->ack_seq, ks->snd_una + 1, ks->snd_nxt)) {
@@ -239,28 +241,40 @@ static bool ktcp_input_ack(struct sock *sk, struct sk_buff *skb)
 		return false;
 	}
 	ks->probes = 0;
+	prior_wnd = ks->snd_wnd;
 	if (ktcp_seq_after(cb->ack_seq, ks->snd_una))
-		ktcp_input_clean_rtx(sk, cb->ack_seq);
+		acked = ktcp_input_clean_rtx(sk, cb->ack_seq, o, &rtt);
 	if (!ktcp_seq_before(cb->ack_seq, ks->snd_una))
 		ktcp_input_update_wnd(ks, cb);
+	/*
+	 * RFC 5681 2: a duplicate ACK carries nothing new at all; RFC 6675 2:
+	 * with SACK, one that SACKs new data counts too.
+	 */
+	dup = !acked && cb->ack_seq == ks->snd_una && !skb->len &&
+	      !(cb->flags & (TCPHDR_SYN | TCPHDR_FIN)) &&
+	      ks->snd_wnd == prior_wnd;
+	if (ktcp_recovery_sack(sk, o) && !acked)
+		dup = true;
+	ktcp_recovery_on_ack(sk, acked, rtt, dup);
 	ktcp_input_ack_state(sk);
 	if (sk->sk_state == TCP_CLOSE)
 		return false;
-	if (ks->send_head)
+	if (ks->send_head || ks->lost_out)
 		ktcp_output_push(sk);
 	return true;
 }
 
 /*
- * Trim @skb to what the window we advertised allows past RCV.NXT (a peer
- * may not send beyond it, RFC 9293 3.8.6), and refuse it if the receive
+ * Trim @skb to the right edge of the window we advertised (a peer may not
+ * send beyond it, RFC 9293 3.8.6), and refuse in-order data if the receive
  * buffer is full anyway. Returns false if nothing of it can be queued.
  */
-static bool ktcp_input_data_fits(struct sock *sk, struct sk_buff *skb)
+static bool ktcp_input_data_fits(struct sock *sk, struct sk_buff *skb,
+				 bool ofo)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
 	struct ktcp_skb_cb *cb = KTCP_SKB_CB(skb);
-	u32 room = ks->rcv_wup + ks->rcv_wnd - ks->rcv_nxt;
+	u32 room = ks->rcv_wup + ks->rcv_wnd - cb->seq;
 
 	if ((s32)room <= 0)
 		return false;
@@ -268,7 +282,11 @@ static bool ktcp_input_data_fits(struct sock *sk, struct sk_buff *skb)
 		if (pskb_trim(skb, room))
 			return false;
 		cb->end_seq = cb->seq + room;	/* a FIN past the edge is lost */
+		cb->flags &= ~TCPHDR_FIN;
 	}
+	/* The out-of-order queue has its own budget (ktcp_input_ofo()). */
+	if (ofo)
+		return true;
 	if (atomic_read(&sk->sk_rmem_alloc) + skb->truesize >
 	    READ_ONCE(sk->sk_rcvbuf)) {
 		/* Many tiny segments: their overhead filled the buffer. */
@@ -280,12 +298,95 @@ static bool ktcp_input_data_fits(struct sock *sk, struct sk_buff *skb)
 	return true;
 }
 
-/* Seventh step: queue in-order payload. Returns true if @skb was queued. */
+static void ktcp_input_fin(struct sock *sk);
+
+static struct ktcp_reasm *ktcp_input_reasm(struct ktcp_sock *ks)
+{
+	if (!ks->reasm) {
+		ks->reasm = kmalloc(sizeof(*ks->reasm), GFP_ATOMIC);
+		if (!ks->reasm)
+			return NULL;
+		ktcp_ofo_init(&ks->reasm->ofo);
+		ktcp_sack_rx_init(&ks->reasm->sack);
+	}
+	return ks->reasm;
+}
+
+static void ktcp_input_dsack(struct ktcp_sock *ks,
+			     const struct ktcp_sack_block *d)
+{
+	if (d->start != d->end && ks->reasm && ks->neg.sack_ok)
+		ktcp_sack_rx_dsack(&ks->reasm->sack, d->start, d->end);
+}
+
+/*
+ * A segment above RCV.NXT: keep it in the out-of-order queue, charged to
+ * the receive buffer, within a budget of what the buffer has left (CVE-2018-
+ * 5390: bounded memory, O(log n) work per segment); SACK reports it
+ * (RFC 2018 4). Returns true if @skb was queued.
+ */
+static bool ktcp_input_ofo(struct sock *sk, struct sk_buff *skb)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+	u32 s = KTCP_SKB_CB(skb)->seq, e = KTCP_SKB_CB(skb)->end_seq;
+	struct ktcp_sack_block d = {};
+	struct ktcp_reasm *r = ktcp_input_reasm(ks);
+	u32 budget, cut;
+	int ret;
+
+	if (!r || !ktcp_input_data_fits(sk, skb, true))
+		return false;
+	budget = max_t(int, READ_ONCE(sk->sk_rcvbuf) -
+		       (atomic_read(&sk->sk_rmem_alloc) -
+			ktcp_ofo_truesize(&r->ofo)), 0);
+	skb_orphan(skb);
+	skb_set_owner_r(skb, sk);
+	ret = ktcp_ofo_insert(&r->ofo, skb, ks->rcv_nxt, budget, &d);
+	if (ret == -ENOBUFS &&
+	    ktcp_ofo_prune(&r->ofo, s, budget - skb->truesize, &cut)) {
+		ktcp_sack_rx_cut(&r->sack, cut);
+		ret = ktcp_ofo_insert(&r->ofo, skb, ks->rcv_nxt, budget, &d);
+	}
+	if (ret == KTCP_OFO_QUEUED)
+		ktcp_sack_rx_add(&r->sack, s, e);
+	ktcp_input_dsack(ks, &d);
+	return ret == KTCP_OFO_QUEUED;
+}
+
+/* RCV.NXT moved: deliver what the out-of-order queue now holds in order. */
+static void ktcp_input_ofo_drain(struct sock *sk)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+	struct ktcp_reasm *r = ks->reasm;
+	struct ktcp_sack_block d = {};
+	struct sk_buff *skb;
+	bool fin = false;
+
+	if (!r)
+		return;
+	while (!fin && (skb = ktcp_ofo_pop(&r->ofo, ks->rcv_nxt, &d))) {
+		fin = KTCP_SKB_CB(skb)->flags & TCPHDR_FIN;
+		ks->rcv_nxt = KTCP_SKB_CB(skb)->end_seq - fin;
+		if (skb->len)
+			__skb_queue_tail(&sk->sk_receive_queue, skb);
+		else
+			kfree_skb(skb);
+	}
+	if (fin) {
+		ktcp_ofo_purge(&r->ofo);
+		ktcp_input_fin(sk);
+	}
+	ktcp_sack_rx_advance(&r->sack, ks->rcv_nxt);
+	ktcp_input_dsack(ks, &d);
+}
+
+/* Seventh step: queue payload. Returns true if @skb was queued. */
 static bool ktcp_input_data(struct sock *sk, struct sk_buff *skb,
 			    bool *ack_now)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
 	struct ktcp_skb_cb *cb = KTCP_SKB_CB(skb);
+	struct ktcp_sack_block d;
 	u32 off;
 
 	if (!skb->len)
@@ -294,17 +395,23 @@ static bool ktcp_input_data(struct sock *sk, struct sk_buff *skb,
 	if (!((1 << sk->sk_state) &
 	      (TCPF_ESTABLISHED | TCPF_FIN_WAIT1 | TCPF_FIN_WAIT2)))
 		return false;
-	if (ktcp_seq_before_eq(cb->seq + skb->len, ks->rcv_nxt))
-		return false;	/* all old: the ACK tells the peer */
+	if (ktcp_seq_before_eq(cb->seq + skb->len, ks->rcv_nxt)) {
+		/* All old: the ACK tells the peer, D-SACK says why. */
+		d = (struct ktcp_sack_block){ cb->seq, cb->seq + skb->len };
+		ktcp_input_dsack(ks, &d);
+		return false;
+	}
 	if (ktcp_seq_after(cb->seq, ks->rcv_nxt)) {
+		if (ktcp_input_ofo(sk, skb))
+			return true;
 		KTCP_INC_STATS(sock_net(sk), KTCP_MIB_OFODROP);
-		return false;	/* a hole: the duplicate ACK asks for it */
+		return false;	/* the duplicate ACK asks for the hole */
 	}
 	off = ks->rcv_nxt - cb->seq;
 	if (off && !pskb_pull(skb, off))
 		return false;
 	cb->seq += off;
-	if (!ktcp_input_data_fits(sk, skb)) {
+	if (!ktcp_input_data_fits(sk, skb, false)) {
 		KTCP_INC_STATS(sock_net(sk), KTCP_MIB_RCVQDROP);
 		return false;
 	}
@@ -312,6 +419,7 @@ static bool ktcp_input_data(struct sock *sk, struct sk_buff *skb,
 	skb_set_owner_r(skb, sk);
 	__skb_queue_tail(&sk->sk_receive_queue, skb);
 	ks->rcv_nxt += skb->len;
+	ktcp_input_ofo_drain(sk);
 	sk->sk_data_ready(sk);
 	return true;
 }
@@ -395,16 +503,26 @@ static int ktcp_input_synchronized(struct sock *sk, struct sk_buff *skb)
 {
 	struct ktcp_skb_cb *cb = KTCP_SKB_CB(skb);
 	const struct tcphdr *th = tcp_hdr(skb);
+	struct ktcp_sock *ks = ktcp_sk(sk);
 	bool ack_now, fin = th->fin;
+	struct ktcp_opts opts;
 
 	if (sk->sk_state == TCP_TIME_WAIT)
 		return ktcp_input_timewait(sk, skb);
-	if (!ktcp_input_seq_ok(ktcp_sk(sk), cb)) {
+	ktcp_input_parse_opts(skb, &opts);
+	if (ktcp_neg_paws_reject(&ks->neg, &opts, th->rst)) {
+		/* RFC 7323 5.3 R1: an old duplicate; ACK and drop it. */
+		KTCP_INC_STATS(sock_net(sk), KTCP_MIB_PAWSREJECTED);
+		ktcp_output_ack(sk);
+		goto drop;
+	}
+	if (!ktcp_input_seq_ok(ks, cb)) {
 		KTCP_INC_STATS(sock_net(sk), KTCP_MIB_OUTOFWINDOW);
 		if (!th->rst)
 			ktcp_output_ack(sk);
 		goto drop;
 	}
+	ktcp_neg_ts_update(&ks->neg, &opts, cb->seq, ks->rcv_wup);
 	if (th->rst) {
 		ktcp_input_rst(sk, cb);
 		goto drop;
@@ -415,14 +533,14 @@ static int ktcp_input_synchronized(struct sock *sk, struct sk_buff *skb)
 		ktcp_output_ack(sk);
 		goto drop;
 	}
-	ack_now = ktcp_input_is_dup(ktcp_sk(sk), cb);
-	if (!th->ack || !ktcp_input_ack(sk, skb))
+	ack_now = ktcp_input_is_dup(ks, cb);
+	if (!th->ack || !ktcp_input_ack(sk, skb, &opts))
 		goto drop;
 	if (ktcp_input_orphan_data(sk, skb))
 		goto drop;
 	if (ktcp_input_data(sk, skb, &ack_now))
 		skb = NULL;
-	if (fin && cb->end_seq - 1 == ktcp_sk(sk)->rcv_nxt) {
+	if (fin && cb->end_seq - 1 == ks->rcv_nxt) {
 		ktcp_input_fin(sk);
 		ack_now = true;
 	}

@@ -25,8 +25,12 @@
 #include <net/sock.h>
 #include <net/tcp.h>
 
+#include "cong.h"
 #include "mib.h"
+#include "ofo.h"
 #include "options.h"
+#include "rtt.h"
+#include "sack.h"
 #include "seq.h"
 #include "state.h"
 #include "wheel.h"
@@ -35,8 +39,7 @@ extern int ktcp_family;
 extern unsigned int ktcp_net_id;
 
 /* RFC 6298 and Linux's include/net/tcp.h values. */
-#define KTCP_RTO_INIT		(HZ)
-#define KTCP_RTO_MIN		(HZ / 5)
+#define KTCP_RTO_INIT		(HZ)	/* SYN-ACKs; sockets use rtt.c */
 #define KTCP_RTO_MAX		(120 * HZ)
 #define KTCP_SYN_RETRIES	6	/* tcp_syn_retries */
 #define KTCP_SYNACK_RETRIES	5	/* tcp_synack_retries */
@@ -94,6 +97,32 @@ enum ktcp_deferred {
 struct ktcp_bind_bucket;
 
 /*
+ * Out-of-order data and what SACK says about it (input.c): allocated when
+ * the first segment arrives out of order and freed with the socket, so an
+ * idle or in-order connection does not carry it.
+ */
+struct ktcp_reasm {
+	struct ktcp_ofo ofo;
+	struct ktcp_sack_rx sack;
+};
+
+/*
+ * What the handshake agreed (negotiate.c). Embedded in the request and in
+ * the socket, protected by whatever protects them.
+ */
+struct ktcp_neg {
+	u32 ts_recent;		/* RFC 7323 TS.Recent */
+	u32 ts_recent_stamp;	/* seconds, when TS.Recent was taken */
+	u32 ts_off;		/* our TSval offset (RFC 7323 5.4) */
+	u16 mss_clamp;		/* the peer's MSS option, or 536 */
+	u8 snd_wscale:4,	/* shift for the peer's window field */
+	   rcv_wscale:4;	/* shift for ours */
+	u8 wscale_ok:1,
+	   sack_ok:1,
+	   tstamp_ok:1;
+};
+
+/*
  * The TCB. Fields below inet are protected by the socket lock unless noted.
  * Sequence variables follow RFC 9293 section 3.3.1.
  */
@@ -119,19 +148,28 @@ struct ktcp_sock {
 	u32 copied_seq;		/* next byte recvmsg() hands to the user */
 	u32 write_seq;		/* next byte sendmsg() queues */
 
-	u16 mss;		/* send MSS: peer's clamped to the path */
+	u16 mss;		/* payload of a full segment (negotiate.c) */
 	u16 adv_mss;		/* MSS we announced in our SYN */
+	struct ktcp_neg neg;
 	u8 retries;		/* retransmissions of the head segment */
 	u8 probes;		/* persist probes unanswered by an ACK */
 	u8 fin_queued:1,	/* FIN is in the write queue */
 	   nodelay:1;
 
-	u32 srtt;		/* smoothed RTT << 3, jiffies (RFC 6298) */
-	u32 rttvar;		/* RTT variance << 2, jiffies */
-	u32 rto;		/* jiffies */
+	struct ktcp_rtt rtt;	/* RTT estimator and RTO (rtt.c) */
+	struct ktcp_cc cc;	/* cwnd, ssthresh, algorithm (cong.c) */
+	u32 packets_out;	/* segments sent, not cumulatively acked */
+	u32 lost_out;		/* of which marked lost (recovery.c) */
+	u32 retrans_out;	/* of which lost and retransmitted */
+	u32 sacked_out;		/* of which SACKed */
+	u32 recover;		/* SND.NXT when recovery began (RFC 6582) */
+	u32 lsndtime;		/* jiffies of the last new data sent */
+	u8 dupacks;
+	bool cwnd_limited;	/* the last push stopped at cwnd */
 	unsigned long deferred;	/* enum ktcp_deferred bits */
 
 	struct sk_buff *send_head;	/* first unsent skb in sk_write_queue */
+	struct ktcp_reasm *reasm;	/* NULL until data arrives out of order */
 	struct ktcp_timer rtx_timer;	/* SYN, data, FIN retransmit; probe */
 	struct ktcp_timer tw_timer;	/* TIME_WAIT, orphan FIN_WAIT_2 */
 
@@ -162,8 +200,8 @@ struct ktcp_request {
 	u32 iss;
 	u32 irs;
 	u32 snd_wnd;
-	u16 mss;			/* peer's MSS option, or default */
 	u16 adv_mss;			/* ours, from the arrival device */
+	struct ktcp_neg neg;
 	u8 retries;
 	bool linked;			/* in the table and syn_queue */
 };
@@ -173,12 +211,17 @@ struct ktcp_skb_cb {
 	u32 seq;
 	u32 end_seq;	/* seq + data length + SYN + FIN */
 	u32 ack_seq;
-	u32 when;	/* jiffies of the last transmission, for RTT */
+	u32 when;	/* tcp_clock_us() of the last transmission, for RTT */
 	u16 window;	/* unscaled window field */
 	u16 dev_mss;	/* input: MSS the arrival device allows (for SYNs) */
 	u8 flags;	/* TCPHDR_* */
-	u8 retransmitted:1;
+	u8 sacked;	/* KTCP_SKB_*: recovery state of a sent segment */
+	u8 retransmitted:1;	/* ever retransmitted: no RTT (Karn) */
 };
+
+#define KTCP_SKB_LOST		BIT(0)	/* marked lost */
+#define KTCP_SKB_RETRANS	BIT(1)	/* lost, retransmitted, unacked */
+#define KTCP_SKB_SACKED		BIT(2)	/* the peer holds it (RFC 2018) */
 
 #define KTCP_SKB_CB(skb) ((struct ktcp_skb_cb *)&((skb)->cb[0]))
 
@@ -262,14 +305,33 @@ int ktcp_output_synack(const struct sock *listener,
 		       const struct ktcp_request *req);
 u16 ktcp_output_rcv_window(struct sock *sk);
 u32 ktcp_output_window_now(const struct sock *sk, u32 *cur);
+u32 ktcp_output_syn_window(const struct sock *sk, u16 mss);
 u32 ktcp_output_route_mss(struct sock *sk);
 u16 ktcp_output_mtu_to_mss(u32 mtu);
+
+/* recovery.c: in-flight accounting, fast recovery, RTO recovery. */
+static inline u32 ktcp_in_flight(const struct ktcp_sock *ks)
+{
+	return ks->packets_out - ks->sacked_out - ks->lost_out +
+	       ks->retrans_out;
+}
+
+static inline unsigned long ktcp_rto(const struct ktcp_sock *ks)
+{
+	return usecs_to_jiffies(ktcp_rtt_rto(&ks->rtt));
+}
+
+void ktcp_recovery_sent(struct sock *sk, struct sk_buff *skb, bool new_data);
+void ktcp_recovery_acked(struct sock *sk, struct sk_buff *skb);
+struct sk_buff *ktcp_recovery_next_lost(struct sock *sk);
+u32 ktcp_recovery_sack(struct sock *sk, const struct ktcp_opts *o);
+void ktcp_recovery_on_ack(struct sock *sk, u32 acked, u32 rtt_us, bool dup);
+void ktcp_recovery_on_rto(struct sock *sk);
 
 /* input.c: segment processing for a socket in any state but LISTEN. */
 #define KTCP_RCV_TW_SYN	1	/* TIME_WAIT ended for a new SYN: relook up */
 int ktcp_input_rcv(struct sock *sk, struct sk_buff *skb);
 int ktcp_input_backlog_rcv(struct sock *sk, struct sk_buff *skb);
-void ktcp_input_rtt_sample(struct ktcp_sock *ks, long rtt);
 
 /* listen.c: SYN queue, request handling, accept queue. */
 int ktcp_listen_start(struct sock *sk, int backlog);
@@ -298,6 +360,18 @@ void ktcp_timers_sk_init(struct sock *sk);
 void ktcp_timers_sk_stop(struct sock *sk);
 void ktcp_timers_release_cb(struct sock *sk);
 void ktcp_timers_enter_timewait(struct sock *sk, unsigned long timeout);
+
+/* negotiate.c: options agreed in the handshake, PAWS, timestamps. */
+u8 ktcp_neg_rcv_wscale(const struct sock *sk);
+void ktcp_neg_peer_syn(struct ktcp_neg *n, const struct ktcp_opts *o);
+u32 ktcp_neg_ts_now(const struct ktcp_neg *n);
+void ktcp_neg_fill(const struct ktcp_neg *n, struct ktcp_opts *o, bool syn,
+		   bool offer, u16 adv_mss);
+bool ktcp_neg_paws_reject(const struct ktcp_neg *n, const struct ktcp_opts *o,
+			  bool rst);
+void ktcp_neg_ts_update(struct ktcp_neg *n, const struct ktcp_opts *o,
+			u32 seq, u32 last_ack_sent);
+u16 ktcp_neg_data_mss(const struct ktcp_neg *n, u16 path_mss);
 
 /* proc.c, sysctl.c, mib.c. */
 int ktcp_proc_net_init(struct net *net);

@@ -89,6 +89,7 @@ static struct ktcp_request *ktcp_req_alloc(struct sock *listener,
 {
 	const struct iphdr *iph = ip_hdr(skb);
 	const struct tcphdr *th = tcp_hdr(skb);
+	union tcp_seq_and_ts_off st;
 	struct ktcp_request *req;
 	struct ktcp_opts opts;
 
@@ -103,14 +104,15 @@ static struct ktcp_request *ktcp_req_alloc(struct sock *listener,
 	if (ktcp_opts_parse((const u8 *)(th + 1), th->doff * 4 - sizeof(*th),
 			    true, &opts))
 		memset(&opts, 0, sizeof(opts));
-	req->mss = (opts.present & KTCP_OPTF_MSS) ? opts.mss :
-						    KTCP_MSS_DEFAULT;
+	st = secure_tcp_seq_and_ts_off(sock_net(listener), iph->daddr,
+				       iph->saddr, th->dest, th->source);
+	req->iss = st.seq;
+	req->neg.ts_off = st.ts_off;
+	req->neg.rcv_wscale = ktcp_neg_rcv_wscale(listener);
+	ktcp_neg_peer_syn(&req->neg, &opts);
 	req->adv_mss = KTCP_SKB_CB(skb)->dev_mss;
 	req->irs = KTCP_SKB_CB(skb)->seq;
-	req->snd_wnd = KTCP_SKB_CB(skb)->window;
-	req->iss = secure_tcp_seq_and_ts_off(sock_net(listener), iph->daddr,
-					     iph->saddr, th->dest,
-					     th->source).seq;
+	req->snd_wnd = KTCP_SKB_CB(skb)->window;	/* never scaled in a SYN */
 	refcount_set(&req->refcnt, 1);
 	sock_hold(listener);
 	req->listener = listener;
@@ -172,17 +174,19 @@ static struct sock *ktcp_listen_child(struct sock *listener,
 	kc->iss = req->iss;
 	kc->snd_una = req->iss;
 	kc->snd_nxt = req->iss + 1;
+	kc->recover = req->iss;
 	kc->write_seq = req->iss + 1;
 	kc->irs = req->irs;
 	kc->rcv_nxt = req->irs + 1;
 	kc->copied_seq = kc->rcv_nxt;
 	kc->rcv_wup = kc->rcv_nxt;
-	kc->rcv_wnd = min_t(u32, listener->sk_rcvbuf / 2, U16_MAX);
+	kc->rcv_wnd = ktcp_output_syn_window(listener, req->adv_mss);
 	kc->snd_wnd = req->snd_wnd;
 	kc->max_window = req->snd_wnd;
 	kc->snd_wl1 = req->irs;
 	kc->adv_mss = req->adv_mss;
-	kc->mss = clamp_t(u16, req->mss, KTCP_MSS_MIN, req->adv_mss);
+	kc->neg = req->neg;
+	kc->mss = ktcp_neg_data_mss(&kc->neg, req->adv_mss);
 	child->sk_state = TCP_SYN_RECV;
 	return child;
 }

@@ -17,6 +17,7 @@ enum ktcp_mib_field {
 	KTCP_MIB_INSEGS,		/* segments taken for ktcp sockets */
 	KTCP_MIB_OUTSEGS,		/* segments sent */
 	KTCP_MIB_RETRANSSEGS,		/* segments retransmitted */
+	KTCP_MIB_FASTRETRANS,		/* fast recoveries entered (3 dup ACKs) */
 	KTCP_MIB_INERRS,		/* bad header: dropped */
 	KTCP_MIB_INCSUMERRORS,		/* bad checksum: dropped */
 	KTCP_MIB_OUTRSTS,		/* RSTs sent */
@@ -26,6 +27,7 @@ enum ktcp_mib_field {
 	KTCP_MIB_SYNQFULL,		/* SYN dropped, SYN queue full */
 	KTCP_MIB_BACKLOGDROP,		/* socket backlog full: dropped */
 	KTCP_MIB_OUTOFWINDOW,		/* unacceptable segment: ACKed, dropped */
+	KTCP_MIB_PAWSREJECTED,		/* old timestamp (PAWS): ACKed, dropped */
 	KTCP_MIB_OFODROP,		/* out-of-order data dropped */
 	KTCP_MIB_RCVQDROP,		/* in-order data dropped: rcvbuf full */
 	KTCP_MIB_TWRECYCLED,		/* TIME_WAIT ended by a new SYN */

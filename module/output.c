@@ -83,19 +83,22 @@ static struct sk_buff *ktcp_output_alloc(gfp_t gfp)
 u32 ktcp_output_window_now(const struct sock *sk, u32 *cur)
 {
 	const struct ktcp_sock *ks = ktcp_sk(sk);
+	u32 unit = 1U << ks->neg.rcv_wscale;
 	int free = READ_ONCE(sk->sk_rcvbuf) - atomic_read(&sk->sk_rmem_alloc);
-	u32 full = min_t(u32, READ_ONCE(sk->sk_rcvbuf) / 2, U16_MAX);
+	u32 full = min_t(u32, READ_ONCE(sk->sk_rcvbuf) / 2, U16_MAX * unit);
 	s32 left = ks->rcv_wnd - (ks->rcv_nxt - ks->rcv_wup);
-	u32 new = min_t(u32, max(free, 0) / 2, U16_MAX);
+	u32 new = round_down(min_t(u32, max(free, 0) / 2, full), unit);
 
+	full = round_down(full, unit);
 	*cur = max(left, 0);
 	/* RFC 9293 3.8.6.2.2: move by min(MSS, half the buffer) at least. */
 	if (new <= *cur || (new - *cur < min_t(u32, ks->adv_mss, full / 2) &&
 			    new < full))
-		return *cur;
+		return ALIGN(*cur, unit);	/* never shrink the right edge */
 	return new;
 }
 
+/* Commit the window to advertise; returns the (scaled) header field. */
 u16 ktcp_output_rcv_window(struct sock *sk)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
@@ -103,7 +106,33 @@ u16 ktcp_output_rcv_window(struct sock *sk)
 
 	ks->rcv_wnd = ktcp_output_window_now(sk, &cur);
 	ks->rcv_wup = ks->rcv_nxt;
-	return ks->rcv_wnd;
+	return min_t(u32, ks->rcv_wnd >> ks->neg.rcv_wscale, U16_MAX);
+}
+
+/*
+ * The window of a SYN or SYN-ACK, which is never scaled (RFC 7323 2.2):
+ * half the buffer up to 64 KB, in whole segments (tcp_select_initial_window).
+ */
+u32 ktcp_output_syn_window(const struct sock *sk, u16 mss)
+{
+	u32 space = min_t(u32, READ_ONCE(sk->sk_rcvbuf) / 2, U16_MAX);
+
+	return space > mss ? rounddown(space, mss) : space;
+}
+
+/*
+ * SACK blocks for a segment with no payload (RFC 2018 4: at most 3 beside
+ * timestamps). Data segments go without, so a full segment never outgrows
+ * the MSS; the receiver of our data needs them less than our ACKs do.
+ */
+static void ktcp_output_sack_blocks(struct ktcp_sock *ks, struct ktcp_opts *o)
+{
+	if (!ks->neg.sack_ok || !ks->reasm)
+		return;
+	o->num_sacks = ktcp_sack_rx_build(&ks->reasm->sack, o->sacks,
+					  ks->neg.tstamp_ok ? 3 : 4);
+	if (o->num_sacks)
+		o->present |= KTCP_OPTF_SACK;
 }
 
 /* Send @skb (queued, or a one-off built by the caller) on a connected @sk. */
@@ -112,13 +141,12 @@ static int ktcp_output_xmit(struct sock *sk, struct sk_buff *skb, bool clone)
 	struct ktcp_sock *ks = ktcp_sk(sk);
 	struct inet_sock *inet = inet_sk(sk);
 	struct ktcp_skb_cb cb = *KTCP_SKB_CB(skb);
-	struct ktcp_opts opts = {
-		.present = KTCP_OPTF_MSS, .mss = ks->adv_mss,
-	};
+	bool syn = cb.flags & TCPHDR_SYN;
+	struct ktcp_opts opts;
 	int err;
 
 	if (clone) {
-		KTCP_SKB_CB(skb)->when = tcp_jiffies32;
+		KTCP_SKB_CB(skb)->when = (u32)tcp_clock_us();
 		skb = skb_cloned(skb) ? pskb_copy(skb, GFP_ATOMIC) :
 					skb_clone(skb, GFP_ATOMIC);
 		if (!skb) {
@@ -133,12 +161,16 @@ static int ktcp_output_xmit(struct sock *sk, struct sk_buff *skb, bool clone)
 	else
 		cb.ack_seq = 0;
 	/* RFC 7323 2.2: the window of a SYN is never scaled. */
-	if (cb.flags & TCPHDR_SYN)
+	if (syn)
 		cb.window = min_t(u32, ks->rcv_wnd, U16_MAX);
 	else
 		cb.window = ktcp_output_rcv_window(sk);
+	ktcp_neg_fill(&ks->neg, &opts, syn, syn && sk->sk_state == TCP_SYN_SENT,
+		      ks->adv_mss);
+	if (!syn && !skb->len)
+		ktcp_output_sack_blocks(ks, &opts);
 	ktcp_output_header(skb, inet->inet_sport, inet->inet_dport, &cb,
-			   (cb.flags & TCPHDR_SYN) ? &opts : NULL);
+			   opts.present ? &opts : NULL);
 	ktcp_output_csum(skb, inet->inet_saddr, inet->inet_daddr);
 	memset(skb->cb, 0, sizeof(struct inet_skb_parm));
 	skb_set_owner_w(skb, sk);
@@ -185,7 +217,7 @@ int ktcp_output_syn(struct sock *sk)
 	KTCP_SKB_CB(skb)->end_seq = ks->iss + 1;
 	KTCP_SKB_CB(skb)->flags = TCPHDR_SYN;
 	ks->write_seq = ks->iss + 1;
-	ks->rcv_wnd = min_t(u32, sk->sk_rcvbuf / 2, U16_MAX);
+	ks->rcv_wnd = ktcp_output_syn_window(sk, ks->adv_mss);
 	ktcp_output_queue_tail(sk, skb);
 	ktcp_output_push(sk);
 	return 0;
@@ -211,31 +243,66 @@ static bool ktcp_output_wnd_allows(struct sock *sk, struct sk_buff *skb)
 	return !ktcp_output_split(sk, skb, room);
 }
 
+/* RFC 5681 4.1: after an idle period longer than the RTO, restart slow. */
+static void ktcp_output_idle_check(struct sock *sk)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+	u32 idle = tcp_jiffies32 - ks->lsndtime;
+
+	if (ks->packets_out || !ks->lsndtime)
+		return;
+	ktcp_cc_on_idle(&ks->cc, jiffies_to_usecs(idle),
+			ktcp_rtt_rto(&ks->rtt), true, tcp_clock_us());
+}
+
+/* Retransmit lost segments while cwnd allows (RFC 6675 NextSeg rule 1). */
+static void ktcp_output_retransmit_lost(struct sock *sk)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+	struct sk_buff *skb;
+
+	while (ktcp_in_flight(ks) < ks->cc.cwnd &&
+	       (skb = ktcp_recovery_next_lost(sk))) {
+		KTCP_INC_STATS(sock_net(sk), KTCP_MIB_RETRANSSEGS);
+		ktcp_recovery_sent(sk, skb, false);
+		ktcp_output_xmit(sk, skb, true);
+	}
+}
+
 /*
- * Send what the window allows, from send_head on. A segment that the IP
- * layer refuses counts as sent and lost (as tcp_connect does for the SYN):
- * the retransmission timer and its retry limit take care of it. With data
- * waiting and nothing in flight, the same timer probes the window (persist).
+ * Send what cwnd and the peer's window allow: lost segments first, then new
+ * data from send_head on. A segment that the IP layer refuses counts as
+ * sent and lost (as tcp_connect does for the SYN): the retransmission timer
+ * and its retry limit take care of it. With data waiting and nothing in
+ * flight, the same timer probes the window (persist).
  */
 void ktcp_output_push(struct sock *sk)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
 	struct sk_buff *skb;
 
-	while ((skb = ks->send_head) && ktcp_output_wnd_allows(sk, skb)) {
+	ktcp_output_retransmit_lost(sk);
+	if (ks->send_head)
+		ktcp_output_idle_check(sk);
+	while ((skb = ks->send_head) && ktcp_in_flight(ks) < ks->cc.cwnd &&
+	       ktcp_output_wnd_allows(sk, skb)) {
+		ktcp_recovery_sent(sk, skb, true);
 		ktcp_output_xmit(sk, skb, true);
 		ks->snd_nxt = KTCP_SKB_CB(skb)->end_seq;
+		ks->lsndtime = tcp_jiffies32;
 		ks->send_head = skb_queue_is_last(&sk->sk_write_queue, skb) ?
 				NULL : skb->next;
 	}
+	ks->cwnd_limited = ks->send_head &&
+			   ktcp_in_flight(ks) >= ks->cc.cwnd;
 	if (ks->snd_una != ks->snd_nxt || ks->send_head) {
 		if (!ktcp_timer_pending(&ks->rtx_timer))
 			ktcp_timer_sk_reset(sk, &ks->rtx_timer,
-					    jiffies + ks->rto);
+					    jiffies + ktcp_rto(ks));
 	}
 }
 
-/* Retransmit the oldest unacknowledged segment (RFC 6298 5.4). */
+/* Send the oldest unacknowledged segment again now, whatever cwnd says. */
 int ktcp_output_retransmit(struct sock *sk)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
@@ -243,8 +310,8 @@ int ktcp_output_retransmit(struct sock *sk)
 
 	if (!skb || skb == ks->send_head)
 		return 0;
-	KTCP_SKB_CB(skb)->retransmitted = 1;
 	KTCP_INC_STATS(sock_net(sk), KTCP_MIB_RETRANSSEGS);
+	ktcp_recovery_sent(sk, skb, false);
 	return ktcp_output_xmit(sk, skb, true);
 }
 
@@ -392,16 +459,14 @@ int ktcp_output_synack(const struct sock *listener,
 	struct ktcp_skb_cb cb = {
 		.seq = req->iss, .ack_seq = req->irs + 1,
 		.flags = TCPHDR_SYN | TCPHDR_ACK,
-		.window = min_t(u32, listener->sk_rcvbuf / 2, U16_MAX),
-	};
-	struct ktcp_opts opts = {
-		.present = KTCP_OPTF_MSS,
-		.mss = req->adv_mss,
+		.window = ktcp_output_syn_window(listener, req->adv_mss),
 	};
 	struct sk_buff *skb = ktcp_output_alloc(GFP_ATOMIC);
+	struct ktcp_opts opts;
 
 	if (!skb)
 		return -ENOBUFS;
+	ktcp_neg_fill(&req->neg, &opts, true, false, req->adv_mss);
 	ktcp_output_header(skb, t->lport, t->rport, &cb, &opts);
 	ktcp_output_raw(sock_net(listener), skb, t->laddr, t->raddr);
 	return 0;

@@ -24,9 +24,14 @@
 #include "ktcp.h"
 #include "uapi/ktcp.h"
 
-#define KTCP_SNDBUF_DEFAULT	(512 * 1024)
-#define KTCP_RCVBUF_DEFAULT	(256 * 1024)
+/*
+ * Fixed buffers until autotuning comes: large enough for a scaled window
+ * over a lossy, delayed path; memory is charged only when data is queued.
+ */
+#define KTCP_SNDBUF_DEFAULT	(1024 * 1024)
+#define KTCP_RCVBUF_DEFAULT	(1024 * 1024)
 
+/* Drop what is queued to send, and out-of-order data (received or not). */
 static void ktcp_sock_purge(struct sock *sk)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
@@ -37,6 +42,15 @@ static void ktcp_sock_purge(struct sock *sk)
 		__kfree_skb(skb);
 	}
 	ks->send_head = NULL;
+	ks->packets_out = 0;
+	ks->lost_out = 0;
+	ks->retrans_out = 0;
+	ks->sacked_out = 0;
+	if (ks->reasm) {
+		ktcp_ofo_purge(&ks->reasm->ofo);
+		kfree(ks->reasm);
+		ks->reasm = NULL;
+	}
 }
 
 /* sk_stream_write_space(), which 6.12 does not export. */
@@ -88,7 +102,8 @@ void ktcp_sock_init_tcb(struct sock *sk)
 	INIT_LIST_HEAD(&ks->accept_node);
 	INIT_LIST_HEAD(&ks->syn_queue);
 	INIT_LIST_HEAD(&ks->accept_queue);
-	ks->rto = KTCP_RTO_INIT;
+	ktcp_rtt_init(&ks->rtt);
+	ktcp_cc_init(&ks->cc, NULL);
 	ks->mss = KTCP_MSS_DEFAULT;
 	ks->adv_mss = KTCP_MSS_DEFAULT;
 	ktcp_timers_sk_init(sk);
@@ -305,6 +320,7 @@ static int ktcp_connect_start(struct sock *sk, const struct sockaddr_in *usin)
 	struct ktcp_sock *ks = ktcp_sk(sk);
 	struct inet_sock *inet = inet_sk(sk);
 	struct net *net = sock_net(sk);
+	union tcp_seq_and_ts_off st;
 	int err;
 
 	err = ktcp_connect_route(sk, usin);
@@ -316,8 +332,8 @@ static int ktcp_connect_start(struct sock *sk, const struct sockaddr_in *usin)
 	__skb_queue_purge(&sk->sk_receive_queue);
 	ks->snd_wnd = 0;
 	ks->max_window = 0;
-	ks->srtt = 0;
-	ks->rttvar = 0;
+	ktcp_rtt_init(&ks->rtt);
+	ktcp_cc_init(&ks->cc, ks->cc.ops);
 	ks->hnode.key = (struct ktcp_tuple){
 		.laddr = inet->inet_saddr, .raddr = inet->inet_daddr,
 		.lport = inet->inet_sport, .rport = inet->inet_dport,
@@ -328,13 +344,21 @@ static int ktcp_connect_start(struct sock *sk, const struct sockaddr_in *usin)
 		err = -EADDRNOTAVAIL;
 		goto fail;
 	}
-	ks->iss = secure_tcp_seq_and_ts_off(net, inet->inet_saddr,
-					    inet->inet_daddr, inet->inet_sport,
-					    inet->inet_dport).seq;
+	st = secure_tcp_seq_and_ts_off(net, inet->inet_saddr, inet->inet_daddr,
+				       inet->inet_sport, inet->inet_dport);
+	ks->iss = st.seq;
+	memset(&ks->neg, 0, sizeof(ks->neg));
+	ks->neg.ts_off = st.ts_off;
+	ks->neg.rcv_wscale = ktcp_neg_rcv_wscale(sk);
 	ks->snd_una = ks->iss;
 	ks->snd_nxt = ks->iss;
+	ks->recover = ks->iss;		/* RFC 6582 3.2 step 1 */
+	ks->packets_out = 0;
+	ks->lost_out = 0;
+	ks->retrans_out = 0;
+	ks->sacked_out = 0;
+	ks->dupacks = 0;
 	ks->adv_mss = ktcp_output_route_mss(sk);
-	ks->rto = KTCP_RTO_INIT;
 	ks->retries = 0;
 	ks->fin_queued = 0;
 	ktcp_sock_set_state(sk, ktcp_state_next(sk->sk_state, KTCP_EV_CONNECT,

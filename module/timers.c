@@ -179,8 +179,8 @@ static void ktcp_persist_handler(struct sock *sk)
 	}
 	ks->probes++;
 	ktcp_output_probe(sk);
-	ks->rto = min_t(u32, ks->rto << 1, KTCP_RTO_MAX);
-	ktcp_timer_sk_reset(sk, &ks->rtx_timer, jiffies + ks->rto);
+	ktcp_rtt_backoff(&ks->rtt);
+	ktcp_timer_sk_reset(sk, &ks->rtx_timer, jiffies + ktcp_rto(ks));
 }
 
 /* The retransmission timer proper; the socket lock is held, not by a user. */
@@ -198,11 +198,12 @@ static void ktcp_rtx_handler(struct sock *sk)
 	if (ktcp_rtx_give_up(sk))
 		return;
 	KTCP_INC_STATS(sock_net(sk), KTCP_MIB_TIMEOUTS);
-	ktcp_output_retransmit(sk);
 	ks->retries++;
-	/* RFC 6298 5.5: back off the timer. */
-	ks->rto = min_t(u32, ks->rto << 1, KTCP_RTO_MAX);
-	ktcp_timer_sk_reset(sk, &ks->rtx_timer, jiffies + ks->rto);
+	/* RFC 6298 5.5-5.6: back off, then resend from SND.UNA under cwnd 1. */
+	ktcp_rtt_backoff(&ks->rtt);
+	ktcp_recovery_on_rto(sk);
+	ktcp_timer_sk_clear(sk, &ks->rtx_timer);
+	ktcp_output_push(sk);
 }
 
 static void ktcp_tw_handler(struct sock *sk)

@@ -1,0 +1,224 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Congestion control, the generic layer: the window arithmetic shared by
+ * every algorithm, and the registry of algorithms. Linux keeps the same
+ * split between tcp_cong.c / tcp_input.c / tcp_output.c and the
+ * tcp_congestion_ops modules.
+ *
+ * One deliberate difference from Linux: fast recovery uses RFC 6582's
+ * window arithmetic (cwnd = ssthresh + 3, inflate per duplicate ACK,
+ * deflate on partial ACKs), where Linux uses Proportional Rate Reduction
+ * (RFC 6937) driven by SACK and pipe accounting that this layer has not.
+ */
+
+#include <linux/array_size.h>
+#include <linux/minmax.h>
+#include <linux/string.h>
+
+#include "cong.h"
+
+/* The first is the default (KTCP_CC_DEFAULT). */
+static const struct ktcp_cc_ops *const ktcp_cc_list[] = {
+	&ktcp_cc_cubic,
+	&ktcp_cc_reno,
+};
+
+/*
+ * Exact, case-sensitive match on a NUL-terminated name, as Linux's
+ * tcp_ca_find(): "cubic", "reno". NULL if unknown.
+ */
+const struct ktcp_cc_ops *ktcp_cc_find(const char *name)
+{
+	unsigned int i;
+
+	if (!name)
+		return NULL;
+	for (i = 0; i < ARRAY_SIZE(ktcp_cc_list); i++)
+		if (!strcmp(ktcp_cc_list[i]->name, name))
+			return ktcp_cc_list[i];
+	return NULL;
+}
+
+const struct ktcp_cc_ops *ktcp_cc_default(void)
+{
+	return ktcp_cc_list[0];
+}
+
+void ktcp_cc_init(struct ktcp_cc *cc, const struct ktcp_cc_ops *ops)
+{
+	memset(cc, 0, sizeof(*cc));
+	cc->cwnd = KTCP_CC_INIT_CWND;			/* RFC 6928 2 */
+	cc->ssthresh = KTCP_CC_INFINITE_SSTHRESH;	/* RFC 5681 3.1 */
+	cc->state = KTCP_CC_OPEN;
+	ktcp_cc_set_ops(cc, ops ?: ktcp_cc_default());
+}
+
+/* As tcp_reinit_congestion_control(): fresh private state, same windows. */
+void ktcp_cc_set_ops(struct ktcp_cc *cc, const struct ktcp_cc_ops *ops)
+{
+	cc->ops = ops;
+	memset(cc->priv, 0, sizeof(cc->priv));
+	if (ops->init)
+		ops->init(cc);
+}
+
+/*
+ * RFC 5681 3.1 slow start, counting segments acked (RFC 3465 with no limit
+ * L, as Linux's tcp_slow_start()): cwnd grows by @acked but stops at
+ * ssthresh. Returns what is left of @acked for congestion avoidance.
+ */
+static u32 ktcp_cc_slow_start(struct ktcp_cc *cc, u32 acked)
+{
+	u32 cwnd = min(cc->cwnd + acked, cc->ssthresh);
+
+	acked -= cwnd - cc->cwnd;
+	cc->cwnd = cwnd;
+	return acked;
+}
+
+/*
+ * Congestion avoidance's additive increase, cwnd += 1 per @w segments
+ * acked (RFC 5681 3.1 eq. 3 with w = cwnd). Credits counted against a
+ * larger w earlier are applied gently: at most one step at once.
+ */
+void ktcp_cc_cong_avoid_ai(struct ktcp_cc *cc, u32 w, u32 acked)
+{
+	u32 delta;
+
+	w = max(w, 1U);
+	if (cc->cwnd_cnt >= w) {
+		cc->cwnd_cnt = 0;
+		cc->cwnd++;
+	}
+	cc->cwnd_cnt += acked;
+	if (cc->cwnd_cnt >= w) {
+		delta = cc->cwnd_cnt / w;
+		cc->cwnd_cnt -= delta * w;
+		cc->cwnd += delta;
+	}
+}
+
+void ktcp_cc_on_ack(struct ktcp_cc *cc, u32 acked, u32 rtt_us, u64 now_us,
+		    bool cwnd_limited)
+{
+	if (rtt_us && cc->ops->on_rtt)
+		cc->ops->on_rtt(cc, rtt_us, now_us);
+	/* RFC 6582 3.2: recovery sets cwnd itself; RFC 7661: no growth idle. */
+	if (!acked || !cwnd_limited || cc->state == KTCP_CC_RECOVERY)
+		return;
+	if (ktcp_cc_in_slow_start(cc)) {
+		acked = ktcp_cc_slow_start(cc, acked);
+		if (!acked)
+			return;
+	}
+	cc->ops->cong_avoid(cc, acked, now_us);
+}
+
+static u32 ktcp_cc_ssthresh(struct ktcp_cc *cc, u32 flight)
+{
+	u32 ssthresh = cc->ops->ssthresh(cc, flight);
+
+	return max(ssthresh, 2U);
+}
+
+/*
+ * Third duplicate ACK: RFC 5681 3.2 steps 2 and 3 (RFC 6582 3.2 step 2):
+ * ssthresh from the algorithm, cwnd = ssthresh + 3 for the three segments
+ * that have left the network.
+ */
+void ktcp_cc_enter_recovery(struct ktcp_cc *cc, u32 flight, u64 now_us)
+{
+	cc->prior_cwnd = cc->cwnd;
+	cc->ssthresh = ktcp_cc_ssthresh(cc, flight);
+	cc->cwnd = cc->ssthresh + 3;
+	cc->cwnd_cnt = 0;
+	cc->event_us = now_us;
+	cc->state = KTCP_CC_RECOVERY;
+}
+
+/* RFC 5681 3.2 step 4: each further duplicate ACK inflates cwnd by one. */
+void ktcp_cc_dupack(struct ktcp_cc *cc)
+{
+	if (cc->state == KTCP_CC_RECOVERY)
+		cc->cwnd++;
+}
+
+/*
+ * RFC 6582 3.2 step 5, partial ACK: deflate by the @acked segments, then
+ * add one back if at least one was acked, for the one that left.
+ */
+void ktcp_cc_partial_ack(struct ktcp_cc *cc, u32 acked)
+{
+	if (cc->state != KTCP_CC_RECOVERY)
+		return;
+	cc->cwnd = cc->cwnd > acked ? cc->cwnd - acked : 0;
+	if (acked)
+		cc->cwnd++;
+	cc->cwnd = max(cc->cwnd, 1U);
+}
+
+/*
+ * The ACK covers "recover". RFC 6582 3.2 step 5, full ACK, option (1):
+ * cwnd = min(ssthresh, max(FlightSize, SMSS) + SMSS), which avoids a burst
+ * when little is in flight (Linux sets cwnd = ssthresh and relies on
+ * pacing). After an RTO, cwnd has been slow-starting: leave it.
+ */
+void ktcp_cc_exit_recovery(struct ktcp_cc *cc, u32 flight)
+{
+	if (cc->state == KTCP_CC_RECOVERY) {
+		cc->cwnd = min(cc->ssthresh, max(flight, 1U) + 1);
+		cc->cwnd_cnt = 0;
+	}
+	cc->state = KTCP_CC_OPEN;
+}
+
+/*
+ * RFC 5681 3.1: ssthresh by eq. 4 on the first timeout of an episode, and
+ * cwnd = LW = 1 (Linux: in flight + 1, which is 1 once everything
+ * outstanding is marked lost).
+ */
+void ktcp_cc_on_rto(struct ktcp_cc *cc, u32 flight, bool reduce, u64 now_us)
+{
+	if (reduce) {
+		cc->prior_cwnd = cc->cwnd;
+		cc->ssthresh = ktcp_cc_ssthresh(cc, flight);
+	}
+	cc->cwnd = 1;
+	cc->cwnd_cnt = 0;
+	cc->event_us = now_us;
+	cc->state = KTCP_CC_LOSS;
+	if (cc->ops->on_rto)
+		cc->ops->on_rto(cc);
+}
+
+/*
+ * Linux's tcp_cwnd_restart(): remember 3/4 of the window in ssthresh
+ * (tcp_current_ssthresh()), then halve cwnd once for every RTO of idle
+ * time beyond the first, never below min(cwnd, IW) (RFC 5681 4.1's
+ * restart window; the halving is RFC 2861's decay).
+ */
+static void ktcp_cc_restart(struct ktcp_cc *cc, u64 idle_us, u32 rto_us,
+			    u64 now_us)
+{
+	u32 restart = min_t(u32, KTCP_CC_INIT_CWND, cc->cwnd);
+	u32 cwnd = cc->cwnd;
+
+	if (cc->state != KTCP_CC_RECOVERY)
+		cc->ssthresh = max(cc->ssthresh, (cwnd >> 1) + (cwnd >> 2));
+	/* At most 32 rounds: each one halves cwnd. */
+	while (idle_us > rto_us && cwnd > restart) {
+		idle_us -= rto_us;
+		cwnd >>= 1;
+	}
+	cc->cwnd = max(cwnd, restart);
+	cc->event_us = now_us;
+}
+
+void ktcp_cc_on_idle(struct ktcp_cc *cc, u64 idle_us, u32 rto_us,
+		     bool restart, u64 now_us)
+{
+	if (restart && idle_us > rto_us)
+		ktcp_cc_restart(cc, idle_us, rto_us, now_us);
+	if (cc->ops->on_tx_start)
+		cc->ops->on_tx_start(cc, idle_us, now_us);
+}

@@ -1,0 +1,156 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Congestion control, as pure logic: windows in segments, time passed in by
+ * the caller in microseconds, no sockets, no locks (the caller holds the
+ * socket lock).
+ *
+ * The split follows Linux's: the generic layer (cong.c) owns the window
+ * arithmetic every algorithm shares (slow start, fast recovery's window,
+ * the cwnd of 1 after an RTO, the restart after idle); an algorithm
+ * (struct ktcp_cc_ops) says how far to back off (ssthresh) and how to grow
+ * in congestion avoidance, and keeps its state in cc->priv.
+ *
+ * What the caller (input.c, output.c, timers.c) tells it:
+ *   every ACK of new data        ktcp_cc_on_ack()
+ *   third duplicate ACK          ktcp_cc_enter_recovery()  (RFC 6582 3.2)
+ *   more duplicate ACKs          ktcp_cc_dupack()
+ *   a partial ACK in recovery    ktcp_cc_partial_ack()
+ *   SND.UNA passes "recover"     ktcp_cc_exit_recovery()
+ *   retransmission timeout       ktcp_cc_on_rto()
+ *   sending, nothing in flight   ktcp_cc_on_idle()         (RFC 5681 4.1)
+ * and it reads cc->cwnd to decide how much may be in flight.
+ */
+#ifndef _KTCP_CONG_H
+#define _KTCP_CONG_H
+
+#include <linux/types.h>
+
+#define KTCP_CC_INIT_CWND		10		/* RFC 6928 */
+#define KTCP_CC_INFINITE_SSTHRESH	0x7fffffffU	/* Linux's */
+#define KTCP_CC_NAME_MAX		16		/* TCP_CA_NAME_MAX */
+#define KTCP_CC_DEFAULT			"cubic"		/* as Linux */
+#define KTCP_CC_PRIV_SIZE		64		/* bytes, for ops */
+
+enum ktcp_cc_state {
+	KTCP_CC_OPEN,		/* slow start or congestion avoidance */
+	KTCP_CC_RECOVERY,	/* fast recovery (RFC 6582): no growth */
+	KTCP_CC_LOSS,		/* after an RTO, until recovery ends */
+};
+
+struct ktcp_cc;
+
+/*
+ * An algorithm. ssthresh and cong_avoid are required, the rest optional.
+ * Names are Linux's, so TCP_CONGESTION strings carry over.
+ */
+struct ktcp_cc_ops {
+	const char *name;
+	/* Set up cc->priv; the generic layer has set cwnd and ssthresh. */
+	void (*init)(struct ktcp_cc *cc);
+	/* Loss or RTO detected: the new ssthresh (>= 2), from @flight. */
+	u32 (*ssthresh)(struct ktcp_cc *cc, u32 flight);
+	/* Congestion avoidance (cwnd >= ssthresh): grow for @acked. */
+	void (*cong_avoid)(struct ktcp_cc *cc, u32 acked, u64 now_us);
+	/* An RTT sample came with an ACK (any state, even app-limited). */
+	void (*on_rtt)(struct ktcp_cc *cc, u32 rtt_us, u64 now_us);
+	/* After an RTO, once ssthresh and cwnd are set. */
+	void (*on_rto)(struct ktcp_cc *cc);
+	/* Sending again with nothing in flight, last send @idle_us ago. */
+	void (*on_tx_start)(struct ktcp_cc *cc, u64 idle_us, u64 now_us);
+};
+
+struct ktcp_cc {
+	const struct ktcp_cc_ops *ops;
+	u32 cwnd;		/* segments (RFC 5681 cwnd / SMSS) */
+	u32 ssthresh;		/* segments */
+	u32 cwnd_cnt;		/* acked segments towards the next +1 in CA */
+	u32 prior_cwnd;		/* cwnd before the last reduction */
+	u64 event_us;		/* last recovery, RTO or idle restart */
+	u8 state;		/* enum ktcp_cc_state */
+	u64 priv[KTCP_CC_PRIV_SIZE / sizeof(u64)];	/* the algorithm's */
+};
+
+static inline void *ktcp_cc_priv(struct ktcp_cc *cc)
+{
+	return cc->priv;
+}
+
+static inline bool ktcp_cc_in_slow_start(const struct ktcp_cc *cc)
+{
+	return cc->cwnd < cc->ssthresh;
+}
+
+/* The algorithms, and the registry of them: "cubic" (default), "reno". */
+extern const struct ktcp_cc_ops ktcp_cc_cubic;
+extern const struct ktcp_cc_ops ktcp_cc_reno;
+const struct ktcp_cc_ops *ktcp_cc_find(const char *name);
+const struct ktcp_cc_ops *ktcp_cc_default(void);
+
+/* A new connection: cwnd = IW (RFC 6928), ssthresh infinite (RFC 5681 3.1). */
+void ktcp_cc_init(struct ktcp_cc *cc, const struct ktcp_cc_ops *ops);
+/* TCP_CONGESTION on a live connection: keep the windows, restart @ops. */
+void ktcp_cc_set_ops(struct ktcp_cc *cc, const struct ktcp_cc_ops *ops);
+
+/*
+ * An ACK newly acknowledged @acked segments; @rtt_us is its RTT sample, 0 if
+ * none (pass 1 for a measured 0). @cwnd_limited: the sender was limited by
+ * cwnd, not by the application or the peer's window, in the last window
+ * (Linux's tcp_is_cwnd_limited()); otherwise cwnd does not grow (RFC 7661).
+ */
+void ktcp_cc_on_ack(struct ktcp_cc *cc, u32 acked, u32 rtt_us, u64 now_us,
+		    bool cwnd_limited);
+
+/* Fast recovery, RFC 5681 3.2 with RFC 6582 3.2's partial ACKs. */
+void ktcp_cc_enter_recovery(struct ktcp_cc *cc, u32 flight, u64 now_us);
+void ktcp_cc_dupack(struct ktcp_cc *cc);
+void ktcp_cc_partial_ack(struct ktcp_cc *cc, u32 acked);
+void ktcp_cc_exit_recovery(struct ktcp_cc *cc, u32 flight);
+
+/*
+ * The retransmission timer expired (RFC 5681 3.1, eq. 4 and LW = 1).
+ * @reduce: this is the first timeout of this loss episode, so ssthresh is
+ * lowered (RFC 5681: "when a segment ... is retransmitted the first time");
+ * false for the backed-off timeouts that follow.
+ */
+void ktcp_cc_on_rto(struct ktcp_cc *cc, u32 flight, bool reduce, u64 now_us);
+
+/*
+ * About to send with nothing in flight, the last send @idle_us ago. If that
+ * is more than @rto_us, restart from a smaller window (RFC 5681 4.1;
+ * Linux's tcp_cwnd_restart(): halve once per RTO idle, down to
+ * min(cwnd, IW)). @restart: the tcp_slow_start_after_idle sysctl.
+ */
+void ktcp_cc_on_idle(struct ktcp_cc *cc, u64 idle_us, u32 rto_us,
+		     bool restart, u64 now_us);
+
+/* For the algorithms: cwnd += 1 per @w segments acked (tcp_cong_avoid_ai). */
+void ktcp_cc_cong_avoid_ai(struct ktcp_cc *cc, u32 w, u32 acked);
+
+/*
+ * CUBIC internals (cong_cubic.c), visible for KUnit. Time t and K are in
+ * units of 1/1024 s (Linux's BICTCP_HZ), windows in segments.
+ */
+struct ktcp_cubic {
+	u64 epoch_start_us;	/* start of this congestion avoidance epoch */
+	u64 last_time_us;	/* when cnt was last computed */
+	u32 cnt;		/* acked segments per cwnd + 1 */
+	u32 w_max;		/* W_max (RFC 9438 4.6); 0 after an RTO */
+	u32 last_cwnd;		/* cwnd when cnt was last computed */
+	u32 origin;		/* W_cubic's plateau: W_max, or cwnd if above */
+	u32 k;			/* K (RFC 9438 eq. 2), 1/1024 s */
+	u32 delay_min_us;	/* smallest RTT: the curve looks this far ahead */
+	u32 ack_cnt;		/* acked segments not yet in w_est */
+	u32 w_est;		/* Reno-friendly estimate (RFC 9438 4.3) */
+	bool in_epoch;		/* epoch_start_us is valid */
+};
+
+static inline struct ktcp_cubic *ktcp_cubic_priv(struct ktcp_cc *cc)
+{
+	return ktcp_cc_priv(cc);
+}
+
+u32 ktcp_cubic_cbrt(u64 a);
+u32 ktcp_cubic_k(u32 w_max, u32 cwnd);
+u32 ktcp_cubic_target(u32 origin, u32 k, u64 t);
+
+#endif /* _KTCP_CONG_H */

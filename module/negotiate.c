@@ -1,0 +1,130 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * What the two ends agree on in the handshake, and what follows from it on
+ * every segment: window scaling (RFC 7323 section 2), SACK-permitted
+ * (RFC 2018 section 2), timestamps with PAWS and RTTM (RFC 7323 sections 3
+ * to 5), and the MSS (RFC 9293 3.7.1, RFC 6691).
+ *
+ * ktcp offers all three in its SYN, as Linux 6.12 does with its default
+ * sysctls (tcp_window_scaling, tcp_sack, tcp_timestamps = 1), in Linux's
+ * layout (options.c); a SYN-ACK echoes only what the peer offered.
+ *
+ * Everything here works on a struct ktcp_neg that both the request and the
+ * socket embed, under the lock of whoever owns it; the only clock read is
+ * ktcp_neg_ts_now().
+ */
+
+#include <linux/log2.h>
+
+#include "ktcp.h"
+
+/* RFC 7323 5.5: TS.Recent older than 24 days is not trusted for PAWS. */
+#define KTCP_PAWS_24DAYS	(60 * 60 * 24 * 24)
+
+/*
+ * Our window shift: enough for the largest buffer this socket could grow to
+ * (tcp_select_initial_window: tcp_rmem[2], rmem_max), so that a later
+ * SO_RCVBUF can still be offered in full.
+ */
+u8 ktcp_neg_rcv_wscale(const struct sock *sk)
+{
+	u32 space = max_t(u32, READ_ONCE(sk->sk_rcvbuf),
+			  READ_ONCE(sock_net(sk)->ipv4.sysctl_tcp_rmem[2]));
+
+	space = max_t(u32, space, READ_ONCE(sysctl_rmem_max));
+	return clamp_t(int, ilog2(space) - 15, 0, KTCP_MAX_WSCALE);
+}
+
+/* Record what the peer's SYN (or SYN-ACK) offered; @n holds our offer. */
+void ktcp_neg_peer_syn(struct ktcp_neg *n, const struct ktcp_opts *o)
+{
+	n->mss_clamp = (o->present & KTCP_OPTF_MSS) && o->mss ?
+		       o->mss : KTCP_MSS_DEFAULT;
+	n->sack_ok = !!(o->present & KTCP_OPTF_SACK_PERM);
+	n->wscale_ok = !!(o->present & KTCP_OPTF_WSCALE);
+	/* RFC 7323 2.2: scaling only if both sent WSopt; 0 both ways else. */
+	n->snd_wscale = n->wscale_ok ? o->wscale : 0;
+	if (!n->wscale_ok)
+		n->rcv_wscale = 0;
+	n->tstamp_ok = !!(o->present & KTCP_OPTF_TS);
+	if (n->tstamp_ok) {
+		n->ts_recent = o->tsval;
+		n->ts_recent_stamp = ktime_get_seconds();
+	}
+}
+
+/* The TSval clock: 1 ms, as Linux's, plus a per-connection offset. */
+u32 ktcp_neg_ts_now(const struct ktcp_neg *n)
+{
+	return (u32)tcp_clock_ms() + n->ts_off;
+}
+
+/*
+ * The options of an outgoing segment. @offer: the SYN of an active open,
+ * which offers everything; other SYNs (SYN-ACK) echo what was agreed.
+ */
+void ktcp_neg_fill(const struct ktcp_neg *n, struct ktcp_opts *o, bool syn,
+		   bool offer, u16 adv_mss)
+{
+	memset(o, 0, sizeof(*o));
+	if (syn) {
+		o->present = KTCP_OPTF_MSS;
+		o->mss = adv_mss;
+		if (offer || n->sack_ok)
+			o->present |= KTCP_OPTF_SACK_PERM;
+		if (offer || n->wscale_ok) {
+			o->present |= KTCP_OPTF_WSCALE;
+			o->wscale = n->rcv_wscale;
+		}
+	}
+	if (offer || n->tstamp_ok) {
+		o->present |= KTCP_OPTF_TS;
+		o->tsval = ktcp_neg_ts_now(n);
+		o->tsecr = offer ? 0 : n->ts_recent;
+	}
+}
+
+/*
+ * PAWS (RFC 7323 5.3): a segment whose TSval is older than TS.Recent is an
+ * old duplicate. Not applied to RSTs (5.3 R1 note), nor when TS.Recent is
+ * over 24 days old (5.5).
+ */
+bool ktcp_neg_paws_reject(const struct ktcp_neg *n, const struct ktcp_opts *o,
+			  bool rst)
+{
+	if (!n->tstamp_ok || !(o->present & KTCP_OPTF_TS) || rst)
+		return false;
+	if ((s32)(o->tsval - n->ts_recent) >= 0)
+		return false;
+	return ktime_get_seconds() - n->ts_recent_stamp < KTCP_PAWS_24DAYS;
+}
+
+/*
+ * RFC 7323 4.3: remember TSval when the segment covers Last.ACK.sent
+ * (RCV.WUP here, as Linux's tcp_replace_ts_recent uses) and is not older.
+ */
+void ktcp_neg_ts_update(struct ktcp_neg *n, const struct ktcp_opts *o,
+			u32 seq, u32 last_ack_sent)
+{
+	if (!n->tstamp_ok || !(o->present & KTCP_OPTF_TS))
+		return;
+	if (ktcp_seq_after(seq, last_ack_sent) ||
+	    (s32)(o->tsval - n->ts_recent) < 0)
+		return;
+	n->ts_recent = o->tsval;
+	n->ts_recent_stamp = ktime_get_seconds();
+}
+
+/*
+ * Payload per full segment: the peer's MSS clamped to our path and a
+ * floor (CVE-2019-11479), less the timestamp option every segment carries
+ * (RFC 6691: MSS counts no options).
+ */
+u16 ktcp_neg_data_mss(const struct ktcp_neg *n, u16 path_mss)
+{
+	u16 mss = clamp_t(u16, n->mss_clamp, KTCP_MSS_MIN, path_mss);
+
+	if (n->tstamp_ok)
+		mss -= TCPOLEN_TSTAMP_ALIGNED;
+	return max_t(u16, mss, KTCP_MSS_MIN - TCPOLEN_TSTAMP_ALIGNED);
+}

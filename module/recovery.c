@@ -1,0 +1,280 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Sender-side loss recovery: which segments are in flight, which are lost,
+ * and what an ACK or a timeout does about it.
+ *
+ * Accounting follows Linux (tcp_packets_in_flight): every segment sent and
+ * not yet cumulatively acked counts in packets_out; sacked_out of them the
+ * peer reported holding (RFC 2018); lost_out are marked lost; retrans_out
+ * of those were retransmitted and not yet acked. In flight = packets_out -
+ * sacked_out - lost_out + retrans_out, RFC 6675's "pipe" (SetPipe) counted
+ * in segments; cwnd (cong.c) bounds it. The scoreboard is these per-skb
+ * bits: SACK blocks mark whole segments, as Linux's does.
+ *
+ * Events:
+ * - three duplicate ACKs (RFC 5681 3.2), or with SACK a hole with DupThresh
+ *   SACKed segments above it (RFC 6675 IsLost), start fast recovery once
+ *   per window (RFC 6582's "recover"): the holes are marked lost and
+ *   retransmitted, each further duplicate inflates cwnd;
+ * - a partial ACK in recovery marks the next hole lost (RFC 6582 3.2 step
+ *   5); an ACK at or above "recover" ends recovery;
+ * - a retransmission timeout marks everything outstanding lost (go back
+ *   N under cwnd 1, Linux's tcp_enter_loss), until an ACK reaches
+ *   "recover".
+ * The retransmissions themselves go out from ktcp_output_push(), lost
+ * segments first, as cwnd allows.
+ *
+ * Context: the socket lock is held by the caller in every function.
+ */
+
+#include "ktcp.h"
+
+#define KTCP_DUPTHRESH	3	/* RFC 5681 3.2, RFC 6675 DupThresh */
+
+static u64 ktcp_now_us(void)
+{
+	return tcp_clock_us();
+}
+
+static void ktcp_recovery_mark_lost(struct ktcp_sock *ks, struct sk_buff *skb)
+{
+	struct ktcp_skb_cb *cb = KTCP_SKB_CB(skb);
+
+	if (cb->sacked & KTCP_SKB_RETRANS) {
+		cb->sacked &= ~KTCP_SKB_RETRANS;
+		ks->retrans_out--;
+	}
+	if (!(cb->sacked & KTCP_SKB_LOST)) {
+		cb->sacked |= KTCP_SKB_LOST;
+		ks->lost_out++;
+	}
+}
+
+/* The first sent, unacked segment, or NULL. */
+static struct sk_buff *ktcp_recovery_head(struct sock *sk)
+{
+	struct sk_buff *skb = skb_peek(&sk->sk_write_queue);
+
+	return skb && skb != ktcp_sk(sk)->send_head ? skb : NULL;
+}
+
+/* A segment goes out: count it (new data) or its retransmission. */
+void ktcp_recovery_sent(struct sock *sk, struct sk_buff *skb, bool new_data)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+	struct ktcp_skb_cb *cb = KTCP_SKB_CB(skb);
+
+	if (new_data) {
+		ks->packets_out++;
+		return;
+	}
+	cb->retransmitted = 1;
+	if ((cb->sacked & KTCP_SKB_LOST) && !(cb->sacked & KTCP_SKB_RETRANS)) {
+		cb->sacked |= KTCP_SKB_RETRANS;
+		ks->retrans_out++;
+	}
+}
+
+/* A segment left the write queue, cumulatively acked. */
+void ktcp_recovery_acked(struct sock *sk, struct sk_buff *skb)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+	u8 sacked = KTCP_SKB_CB(skb)->sacked;
+
+	if (WARN_ON_ONCE(!ks->packets_out))
+		return;
+	ks->packets_out--;
+	if (sacked & KTCP_SKB_LOST)
+		ks->lost_out--;
+	if (sacked & KTCP_SKB_RETRANS)
+		ks->retrans_out--;
+	if (sacked & KTCP_SKB_SACKED)
+		ks->sacked_out--;
+}
+
+/* The peer holds @skb: it is neither lost nor in flight any more. */
+static void ktcp_recovery_mark_sacked(struct ktcp_sock *ks,
+				      struct sk_buff *skb)
+{
+	struct ktcp_skb_cb *cb = KTCP_SKB_CB(skb);
+
+	if (cb->sacked & KTCP_SKB_RETRANS)
+		ks->retrans_out--;
+	if (cb->sacked & KTCP_SKB_LOST)
+		ks->lost_out--;
+	cb->sacked = KTCP_SKB_SACKED;
+	ks->sacked_out++;
+}
+
+/*
+ * A SACK block is usable if it lies within what we sent and above
+ * SND.UNA (RFC 2018 4; blocks below are D-SACKs, RFC 2883, and say no more
+ * than that a retransmission was spurious).
+ */
+static bool ktcp_recovery_block_ok(const struct ktcp_sock *ks,
+				   const struct ktcp_sack_block *b)
+{
+	return ktcp_seq_before(b->start, b->end) &&
+	       ktcp_seq_after(b->start, ks->snd_una) &&
+	       !ktcp_seq_after(b->end, ks->snd_nxt);
+}
+
+/*
+ * RFC 6675 IsLost, per segment: a segment not SACKed with DupThresh SACKed
+ * segments above it is lost. One walk from the tail; the caller bounds the
+ * queue (sndbuf), so the work per ACK is bounded whatever the peer sends.
+ */
+static void ktcp_recovery_sack_lost(struct sock *sk)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+	struct sk_buff *skb = ks->send_head ? ks->send_head->prev :
+				skb_peek_tail(&sk->sk_write_queue);
+	u32 above = 0;
+
+	for (; skb && skb != (struct sk_buff *)&sk->sk_write_queue;
+	     skb = skb->prev) {
+		u8 sacked = KTCP_SKB_CB(skb)->sacked;
+
+		if (sacked & KTCP_SKB_SACKED)
+			above++;
+		else if (above >= KTCP_DUPTHRESH && !(sacked & KTCP_SKB_LOST))
+			ktcp_recovery_mark_lost(ks, skb);
+	}
+}
+
+/*
+ * Apply the SACK blocks of an ACK to the scoreboard. Returns how many
+ * segments became SACKed: an ACK that SACKs new data is a duplicate ACK in
+ * RFC 6675's sense even if it changes nothing else.
+ */
+u32 ktcp_recovery_sack(struct sock *sk, const struct ktcp_opts *o)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+	u32 newly = 0;
+	struct sk_buff *skb;
+	int i;
+
+	if (!ks->neg.sack_ok || !(o->present & KTCP_OPTF_SACK))
+		return 0;
+	for (i = 0; i < o->num_sacks; i++) {
+		const struct ktcp_sack_block *b = &o->sacks[i];
+
+		if (!ktcp_recovery_block_ok(ks, b))
+			continue;
+		skb_queue_walk(&sk->sk_write_queue, skb) {
+			struct ktcp_skb_cb *cb = KTCP_SKB_CB(skb);
+
+			if (skb == ks->send_head ||
+			    !ktcp_seq_before(cb->seq, b->end))
+				break;
+			if ((cb->sacked & KTCP_SKB_SACKED) ||
+			    ktcp_seq_before(cb->seq, b->start) ||
+			    ktcp_seq_after(cb->end_seq, b->end))
+				continue;
+			ktcp_recovery_mark_sacked(ks, skb);
+			newly++;
+		}
+	}
+	if (newly)
+		ktcp_recovery_sack_lost(sk);
+	return newly;
+}
+
+/* The next segment to retransmit: lost and not yet resent, or NULL. */
+struct sk_buff *ktcp_recovery_next_lost(struct sock *sk)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+	struct sk_buff *skb;
+
+	if (!ks->lost_out || ks->lost_out == ks->retrans_out)
+		return NULL;
+	skb_queue_walk(&sk->sk_write_queue, skb) {
+		u8 sacked = KTCP_SKB_CB(skb)->sacked;
+
+		if (skb == ks->send_head)
+			break;
+		if ((sacked & KTCP_SKB_LOST) && !(sacked & KTCP_SKB_RETRANS))
+			return skb;
+	}
+	return NULL;
+}
+
+/* RFC 5681 3.2 and RFC 6582 3.2 step 1: the third duplicate ACK. */
+static void ktcp_recovery_enter(struct sock *sk)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+	struct sk_buff *head = ktcp_recovery_head(sk);
+
+	if (!head || !ktcp_seq_after(ks->snd_una, ks->recover - 1))
+		return;	/* still within the window of the last recovery */
+	ks->recover = ks->snd_nxt;
+	ktcp_cc_enter_recovery(&ks->cc, ktcp_in_flight(ks), ktcp_now_us());
+	if (!(KTCP_SKB_CB(head)->sacked & KTCP_SKB_SACKED))
+		ktcp_recovery_mark_lost(ks, head);
+	KTCP_INC_STATS(sock_net(sk), KTCP_MIB_FASTRETRANS);
+}
+
+static void ktcp_recovery_dupack(struct sock *sk)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+
+	if (!ks->packets_out)
+		return;
+	ks->dupacks++;
+	if (ks->cc.state == KTCP_CC_RECOVERY)
+		ktcp_cc_dupack(&ks->cc);
+	else if (ks->cc.state == KTCP_CC_OPEN &&
+		 (ks->dupacks >= KTCP_DUPTHRESH || ks->lost_out))
+		ktcp_recovery_enter(sk);
+}
+
+/* SND.UNA advanced by @acked segments; @rtt_us is 0 or a sample. */
+static void ktcp_recovery_advance(struct sock *sk, u32 acked, u32 rtt_us)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+	struct sk_buff *head;
+
+	ks->dupacks = 0;
+	if (ks->cc.state != KTCP_CC_OPEN &&
+	    !ktcp_seq_before(ks->snd_una, ks->recover)) {
+		ktcp_cc_exit_recovery(&ks->cc, ktcp_in_flight(ks));
+	} else if (ks->cc.state == KTCP_CC_RECOVERY) {
+		/* RFC 6582 3.2 step 5: a partial ACK shows the next hole. */
+		head = ktcp_recovery_head(sk);
+		if (head && !(KTCP_SKB_CB(head)->sacked & KTCP_SKB_SACKED))
+			ktcp_recovery_mark_lost(ks, head);
+		ktcp_cc_partial_ack(&ks->cc, acked);
+		return;
+	}
+	ktcp_cc_on_ack(&ks->cc, acked, rtt_us, ktcp_now_us(), ks->cwnd_limited);
+}
+
+/*
+ * An acceptable ACK was processed: @acked segments left the queue (0 for a
+ * duplicate); @dup says it is a duplicate ACK in RFC 5681's sense.
+ */
+void ktcp_recovery_on_ack(struct sock *sk, u32 acked, u32 rtt_us, bool dup)
+{
+	if (acked)
+		ktcp_recovery_advance(sk, acked, rtt_us);
+	else if (dup)
+		ktcp_recovery_dupack(sk);
+}
+
+/* RFC 6298 5.4-5.6 and RFC 5681 3.1: everything outstanding is lost. */
+void ktcp_recovery_on_rto(struct sock *sk)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+	struct sk_buff *skb;
+
+	ktcp_cc_on_rto(&ks->cc, ktcp_in_flight(ks),
+		       ks->cc.state != KTCP_CC_LOSS, ktcp_now_us());
+	skb_queue_walk(&sk->sk_write_queue, skb) {
+		if (skb == ks->send_head)
+			break;
+		if (!(KTCP_SKB_CB(skb)->sacked & KTCP_SKB_SACKED))
+			ktcp_recovery_mark_lost(ks, skb);
+	}
+	ks->recover = ks->snd_nxt;
+	ks->dupacks = 0;
+}

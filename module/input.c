@@ -161,13 +161,12 @@ static bool ktcp_input_seq_ok(const struct ktcp_sock *ks,
 }
 
 /* RFC 5961 3.2: only a RST at exactly RCV.NXT resets; others are challenged. */
-static void ktcp_input_rst(struct sock *sk, const struct ktcp_skb_cb *cb)
+static void ktcp_input_rst(struct sock *sk, const struct sk_buff *skb)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
 
-	if (cb->seq != ks->rcv_nxt) {
-		KTCP_INC_STATS(sock_net(sk), KTCP_MIB_CHALLENGEACKS);
-		ktcp_output_ack(sk);
+	if (KTCP_SKB_CB(skb)->seq != ks->rcv_nxt) {
+		ktcp_output_oow_ack(sk, skb, KTCP_MIB_CHALLENGEACKS);
 		return;
 	}
 	KTCP_INC_STATS(sock_net(sk), KTCP_MIB_INRSTS);
@@ -200,7 +199,7 @@ static void ktcp_input_ack_state(struct sock *sk)
 		break;
 	case TCP_FIN_WAIT2:
 		if (sock_flag(sk, SOCK_DEAD))
-			ktcp_timer_sk_reset(sk, &ks->tw_timer, jiffies +
+			ktcp_timer_sk_reset(sk, &ks->state_timer, jiffies +
 				ktcp_fin_timeout(sock_net(sk)));
 		else
 			sk->sk_state_change(sk);
@@ -236,8 +235,7 @@ static bool ktcp_input_ack(struct sock *sk, struct sk_buff *skb,
 		 * explain (RFC 5961 5.2, blind data injection): tell the peer
 		 * where we are and drop the segment.
 		 */
-		KTCP_INC_STATS(sock_net(sk), KTCP_MIB_CHALLENGEACKS);
-		ktcp_output_ack(sk);
+		ktcp_output_oow_ack(sk, skb, KTCP_MIB_CHALLENGEACKS);
 		return false;
 	}
 	ks->probes = 0;
@@ -391,7 +389,7 @@ static bool ktcp_input_data(struct sock *sk, struct sk_buff *skb,
 
 	if (!skb->len)
 		return false;
-	*ack_now = true;
+	*ack_now = true;	/* unless it is queued in order, below */
 	if (!((1 << sk->sk_state) &
 	      (TCPF_ESTABLISHED | TCPF_FIN_WAIT1 | TCPF_FIN_WAIT2)))
 		return false;
@@ -402,6 +400,8 @@ static bool ktcp_input_data(struct sock *sk, struct sk_buff *skb,
 		return false;
 	}
 	if (ktcp_seq_after(cb->seq, ks->rcv_nxt)) {
+		/* RFC 5681 4.2: ACK out-of-order data at once, and a while on. */
+		ks->quickack = KTCP_MAX_QUICKACKS;
 		if (ktcp_input_ofo(sk, skb))
 			return true;
 		KTCP_INC_STATS(sock_net(sk), KTCP_MIB_OFODROP);
@@ -419,9 +419,32 @@ static bool ktcp_input_data(struct sock *sk, struct sk_buff *skb,
 	skb_set_owner_r(skb, sk);
 	__skb_queue_tail(&sk->sk_receive_queue, skb);
 	ks->rcv_nxt += skb->len;
+	ks->rcv_mss = max_t(u16, ks->rcv_mss, min_t(u32, skb->len,
+						    ks->adv_mss));
+	/* Filling a hole is news the sender waits for (RFC 5681 4.2). */
+	*ack_now = ks->reasm && !ktcp_ofo_empty(&ks->reasm->ofo);
 	ktcp_input_ofo_drain(sk);
 	sk->sk_data_ready(sk);
 	return true;
+}
+
+/*
+ * In-order data arrived and nothing forces an ACK now: Linux's policy
+ * (RFC 9293 3.8.6.3, RFC 5681 4.2): quick ACKs while the connection starts,
+ * an ACK for at least every second full-sized segment, else a delayed ACK.
+ */
+static void ktcp_input_schedule_ack(struct sock *sk)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+
+	if (ks->quickack) {
+		ks->quickack--;
+		ktcp_output_ack(sk);
+	} else if (ks->rcv_nxt - ks->rcv_wup > ks->rcv_mss) {
+		ktcp_output_ack(sk);
+	} else {
+		ktcp_timers_delack(sk);
+	}
 }
 
 /* Eighth step: an in-sequence FIN. */
@@ -484,8 +507,7 @@ static int ktcp_input_timewait(struct sock *sk, struct sk_buff *skb)
 		ktcp_output_ack(sk);
 		ktcp_timers_enter_timewait(sk, ktcp_tw_timeout(sock_net(sk)));
 	} else if (!ktcp_input_seq_ok(ks, cb) || cb->end_seq != cb->seq) {
-		KTCP_INC_STATS(sock_net(sk), KTCP_MIB_OUTOFWINDOW);
-		ktcp_output_ack(sk);
+		ktcp_output_oow_ack(sk, skb, KTCP_MIB_OUTOFWINDOW);
 	}
 	kfree_skb(skb);
 	return 0;
@@ -504,7 +526,7 @@ static int ktcp_input_synchronized(struct sock *sk, struct sk_buff *skb)
 	struct ktcp_skb_cb *cb = KTCP_SKB_CB(skb);
 	const struct tcphdr *th = tcp_hdr(skb);
 	struct ktcp_sock *ks = ktcp_sk(sk);
-	bool ack_now, fin = th->fin;
+	bool ack_now = false, dup, in_order = false, fin = th->fin;
 	struct ktcp_opts opts;
 
 	if (sk->sk_state == TCP_TIME_WAIT)
@@ -512,40 +534,43 @@ static int ktcp_input_synchronized(struct sock *sk, struct sk_buff *skb)
 	ktcp_input_parse_opts(skb, &opts);
 	if (ktcp_neg_paws_reject(&ks->neg, &opts, th->rst)) {
 		/* RFC 7323 5.3 R1: an old duplicate; ACK and drop it. */
-		KTCP_INC_STATS(sock_net(sk), KTCP_MIB_PAWSREJECTED);
-		ktcp_output_ack(sk);
+		if (!th->rst)
+			ktcp_output_oow_ack(sk, skb, KTCP_MIB_PAWSREJECTED);
 		goto drop;
 	}
 	if (!ktcp_input_seq_ok(ks, cb)) {
-		KTCP_INC_STATS(sock_net(sk), KTCP_MIB_OUTOFWINDOW);
 		if (!th->rst)
-			ktcp_output_ack(sk);
+			ktcp_output_oow_ack(sk, skb, KTCP_MIB_OUTOFWINDOW);
 		goto drop;
 	}
+	ks->rcv_tstamp = tcp_jiffies32;	/* the peer is alive */
 	ktcp_neg_ts_update(&ks->neg, &opts, cb->seq, ks->rcv_wup);
 	if (th->rst) {
-		ktcp_input_rst(sk, cb);
+		ktcp_input_rst(sk, skb);
 		goto drop;
 	}
 	if (th->syn) {
 		/* RFC 5961 4.2: a SYN on a connection gets a challenge ACK. */
-		KTCP_INC_STATS(sock_net(sk), KTCP_MIB_CHALLENGEACKS);
-		ktcp_output_ack(sk);
+		ktcp_output_oow_ack(sk, skb, KTCP_MIB_CHALLENGEACKS);
 		goto drop;
 	}
-	ack_now = ktcp_input_is_dup(ks, cb);
+	dup = ktcp_input_is_dup(ks, cb);
 	if (!th->ack || !ktcp_input_ack(sk, skb, &opts))
 		goto drop;
 	if (ktcp_input_orphan_data(sk, skb))
 		goto drop;
-	if (ktcp_input_data(sk, skb, &ack_now))
+	if (ktcp_input_data(sk, skb, &ack_now)) {
+		in_order = !ack_now;
 		skb = NULL;
+	}
 	if (fin && cb->end_seq - 1 == ks->rcv_nxt) {
 		ktcp_input_fin(sk);
 		ack_now = true;
 	}
-	if (ack_now)
+	if (ack_now || dup)
 		ktcp_output_ack(sk);
+	else if (in_order)
+		ktcp_input_schedule_ack(sk);
 drop:
 	kfree_skb(skb);
 	return 0;

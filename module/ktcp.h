@@ -45,6 +45,13 @@ extern unsigned int ktcp_net_id;
 #define KTCP_SYNACK_RETRIES	5	/* tcp_synack_retries */
 #define KTCP_DATA_RETRIES	15	/* tcp_retries2 */
 #define KTCP_ORPHAN_RETRIES	8	/* tcp_orphan_retries() when 0 */
+#define KTCP_KEEPIDLE		(7200 * HZ)	/* tcp_keepalive_time */
+#define KTCP_KEEPINTVL		(75 * HZ)	/* tcp_keepalive_intvl */
+#define KTCP_KEEPCNT		9		/* tcp_keepalive_probes */
+#define KTCP_ATO_MIN		(HZ / 25)	/* delayed ACK: 40 ms */
+#define KTCP_DELACK_MAX		(HZ / 5)	/* 200 ms */
+#define KTCP_MAX_QUICKACKS	16
+#define KTCP_OOW_RATELIMIT	(HZ / 2)	/* tcp_invalid_ratelimit */
 #define KTCP_MSS_DEFAULT	536	/* RFC 9293 3.7.1, no MSS option */
 #define KTCP_MSS_MIN		48	/* tcp_min_snd_mss */
 #define KTCP_TW_TIMEOUT_MS	60000	/* TCP_TIMEWAIT_LEN */
@@ -91,7 +98,8 @@ struct ktcp_timer {
 /* release_cb work that a timer deferred because a process owned the sock. */
 enum ktcp_deferred {
 	KTCP_RTX_DEFERRED,
-	KTCP_TW_DEFERRED,
+	KTCP_STATE_DEFERRED,
+	KTCP_DELACK_DEFERRED,
 };
 
 struct ktcp_bind_bucket;
@@ -171,7 +179,24 @@ struct ktcp_sock {
 	struct sk_buff *send_head;	/* first unsent skb in sk_write_queue */
 	struct ktcp_reasm *reasm;	/* NULL until data arrives out of order */
 	struct ktcp_timer rtx_timer;	/* SYN, data, FIN retransmit; probe */
-	struct ktcp_timer tw_timer;	/* TIME_WAIT, orphan FIN_WAIT_2 */
+	struct ktcp_timer state_timer;	/* keepalive; orphan FIN_WAIT_2; TW */
+	struct ktcp_timer delack_timer;	/* delayed ACK */
+
+	/* ACK policy (input.c): delayed ACK as Linux times it. */
+	u16 rcv_mss;		/* largest segment seen: a "full" one */
+	u8 quickack;		/* ACKs left to send at once */
+	u8 ack_pending:1,	/* an ACK is owed; delack_timer runs */
+	   cork:1;		/* TCP_CORK: hold partial segments */
+	u32 ato;		/* delayed-ACK timeout, jiffies */
+	u32 last_oow_ack;	/* jiffies: rate limit of RFC 5961 ACKs */
+
+	/* Keepalive and user timeout (timers.c), settable per socket. */
+	u32 rcv_tstamp;		/* jiffies of the last segment received */
+	u32 rto_stamp;		/* jiffies the current retransmissions began */
+	u32 keepidle;		/* jiffies */
+	u32 keepintvl;		/* jiffies */
+	u32 user_timeout;	/* ms, 0: off (RFC 5482) */
+	u8 keepcnt;
 
 	/* Listener only. */
 	struct list_head syn_queue;	/* ktcp_request, not yet acked */
@@ -296,6 +321,9 @@ void ktcp_hash_sock_unhash(struct sock *sk);
 int ktcp_output_syn(struct sock *sk);
 void ktcp_output_push(struct sock *sk);
 void ktcp_output_ack(struct sock *sk);
+void ktcp_output_oow_ack(struct sock *sk, const struct sk_buff *in,
+			 enum ktcp_mib_field why);
+void __ktcp_output_push(struct sock *sk, bool force);
 void ktcp_output_fin(struct sock *sk);
 void ktcp_output_rst(struct sock *sk, gfp_t gfp);
 void ktcp_output_probe(struct sock *sk);
@@ -360,6 +388,8 @@ void ktcp_timers_sk_init(struct sock *sk);
 void ktcp_timers_sk_stop(struct sock *sk);
 void ktcp_timers_release_cb(struct sock *sk);
 void ktcp_timers_enter_timewait(struct sock *sk, unsigned long timeout);
+void ktcp_timers_keepalive(struct sock *sk, int on);
+void ktcp_timers_delack(struct sock *sk);
 
 /* negotiate.c: options agreed in the handshake, PAWS, timestamps. */
 u8 ktcp_neg_rcv_wscale(const struct sock *sk);

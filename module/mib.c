@@ -32,6 +32,9 @@ static const char * const ktcp_mib_names[KTCP_MIB_MAX] = {
 	[KTCP_MIB_ABORTONTIMEOUT]	= "AbortOnTimeout",
 	[KTCP_MIB_ABORTONDATA]		= "AbortOnData",
 	[KTCP_MIB_TWEXPIRED]		= "TimeWaitExpired",
+	[KTCP_MIB_KEEPALIVEDROPS]	= "KeepAliveDrops",
+	[KTCP_MIB_DELAYEDACKS]		= "DelayedACKs",
+	[KTCP_MIB_OOWRATELIMITED]	= "OutOfWindowRateLimited",
 	[KTCP_MIB_NOMEM]		= "NoMem",
 	[KTCP_MIB_CURRESTAB]		= "CurrEstab",
 };

@@ -36,6 +36,9 @@ enum ktcp_mib_field {
 	KTCP_MIB_ABORTONTIMEOUT,	/* aborted after the retry limit */
 	KTCP_MIB_ABORTONDATA,		/* close() with unread data: RST */
 	KTCP_MIB_TWEXPIRED,		/* TIME_WAIT sockets expired */
+	KTCP_MIB_KEEPALIVEDROPS,	/* reset: keepalive probes unanswered */
+	KTCP_MIB_DELAYEDACKS,		/* delayed ACKs sent by their timer */
+	KTCP_MIB_OOWRATELIMITED,	/* RFC 5961 / OOW ACK not sent: limit */
 	KTCP_MIB_NOMEM,			/* allocation failure: dropped */
 	KTCP_MIB_CURRESTAB,		/* gauge: ESTABLISHED + CLOSE_WAIT */
 	KTCP_MIB_MAX

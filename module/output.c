@@ -174,6 +174,11 @@ static int ktcp_output_xmit(struct sock *sk, struct sk_buff *skb, bool clone)
 	ktcp_output_csum(skb, inet->inet_saddr, inet->inet_daddr);
 	memset(skb->cb, 0, sizeof(struct inet_skb_parm));
 	skb_set_owner_w(skb, sk);
+	if ((cb.flags & TCPHDR_ACK) && ks->ack_pending) {
+		/* This segment carries the ACK that was owed. */
+		ks->ack_pending = 0;
+		ktcp_timer_sk_clear(sk, &ks->delack_timer);
+	}
 	KTCP_INC_STATS(sock_net(sk), KTCP_MIB_OUTSEGS);
 	err = ip_queue_xmit(sk, skb, &inet->cork.fl);
 	return net_xmit_eval(err);
@@ -270,13 +275,29 @@ static void ktcp_output_retransmit_lost(struct sock *sk)
 }
 
 /*
+ * Nagle (RFC 896, RFC 9293 3.7.4): a segment shorter than the MSS waits while
+ * data is unacknowledged, unless TCP_NODELAY; with TCP_CORK it waits until
+ * uncorked (@force). A SYN or FIN never waits.
+ */
+static bool ktcp_output_nagle_ok(const struct ktcp_sock *ks,
+				 const struct sk_buff *skb, bool force)
+{
+	if (skb->len >= ks->mss || force ||
+	    (KTCP_SKB_CB(skb)->flags & (TCPHDR_SYN | TCPHDR_FIN)))
+		return true;
+	if (ks->cork)
+		return false;
+	return ks->nodelay || !ks->packets_out;
+}
+
+/*
  * Send what cwnd and the peer's window allow: lost segments first, then new
  * data from send_head on. A segment that the IP layer refuses counts as
  * sent and lost (as tcp_connect does for the SYN): the retransmission timer
  * and its retry limit take care of it. With data waiting and nothing in
  * flight, the same timer probes the window (persist).
  */
-void ktcp_output_push(struct sock *sk)
+void __ktcp_output_push(struct sock *sk, bool force)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
 	struct sk_buff *skb;
@@ -285,6 +306,7 @@ void ktcp_output_push(struct sock *sk)
 	if (ks->send_head)
 		ktcp_output_idle_check(sk);
 	while ((skb = ks->send_head) && ktcp_in_flight(ks) < ks->cc.cwnd &&
+	       ktcp_output_nagle_ok(ks, skb, force) &&
 	       ktcp_output_wnd_allows(sk, skb)) {
 		ktcp_recovery_sent(sk, skb, true);
 		ktcp_output_xmit(sk, skb, true);
@@ -300,6 +322,11 @@ void ktcp_output_push(struct sock *sk)
 			ktcp_timer_sk_reset(sk, &ks->rtx_timer,
 					    jiffies + ktcp_rto(ks));
 	}
+}
+
+void ktcp_output_push(struct sock *sk)
+{
+	__ktcp_output_push(sk, false);
 }
 
 /* Send the oldest unacknowledged segment again now, whatever cwnd says. */
@@ -333,6 +360,30 @@ static void ktcp_output_ctl(struct sock *sk, u8 flags, u32 seq, gfp_t gfp)
 void ktcp_output_ack(struct sock *sk)
 {
 	ktcp_output_ctl(sk, TCPHDR_ACK, ktcp_sk(sk)->snd_nxt, GFP_ATOMIC);
+}
+
+/*
+ * An ACK in answer to an unacceptable segment or as an RFC 5961 challenge,
+ * at most one per tcp_invalid_ratelimit (500 ms) per socket: two ends
+ * disagreeing on the window must not ping-pong ACKs (RFC 5961 10), and a
+ * per-socket limit leaks nothing across connections (CVE-2016-5696).
+ * Segments carrying data are always answered (tcp_oow_rate_limited).
+ */
+void ktcp_output_oow_ack(struct sock *sk, const struct sk_buff *in,
+			 enum ktcp_mib_field why)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+	const struct ktcp_skb_cb *cb = KTCP_SKB_CB(in);
+	bool data = cb->end_seq != cb->seq && !(cb->flags & TCPHDR_SYN);
+
+	KTCP_INC_STATS(sock_net(sk), why);
+	if (!data && ks->last_oow_ack &&
+	    tcp_jiffies32 - ks->last_oow_ack < KTCP_OOW_RATELIMIT) {
+		KTCP_INC_STATS(sock_net(sk), KTCP_MIB_OOWRATELIMITED);
+		return;
+	}
+	ks->last_oow_ack = tcp_jiffies32 ? : 1;
+	ktcp_output_ack(sk);
 }
 
 /* abort(): RST at SND.NXT (RFC 9293 3.10.5). */

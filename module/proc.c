@@ -134,8 +134,8 @@ static int ktcp_proc_timer(const struct sock *sk, unsigned long *expires)
 		*expires = ktcp_timer_expires(&ks->rtx_timer);
 		return 1;
 	}
-	if (ktcp_timer_pending(&ks->tw_timer)) {
-		*expires = ktcp_timer_expires(&ks->tw_timer);
+	if (ktcp_timer_pending(&ks->state_timer)) {
+		*expires = ktcp_timer_expires(&ks->state_timer);
 		return sk->sk_state == TCP_TIME_WAIT ? 3 : 2;
 	}
 	*expires = jiffies;

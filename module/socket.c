@@ -104,9 +104,25 @@ void ktcp_sock_init_tcb(struct sock *sk)
 	INIT_LIST_HEAD(&ks->accept_queue);
 	ktcp_rtt_init(&ks->rtt);
 	ktcp_cc_init(&ks->cc, NULL);
+	ks->keepidle = KTCP_KEEPIDLE;
+	ks->keepintvl = KTCP_KEEPINTVL;
+	ks->keepcnt = KTCP_KEEPCNT;
+	ks->ato = KTCP_ATO_MIN;
+	ks->rcv_mss = KTCP_MSS_DEFAULT;
 	ks->mss = KTCP_MSS_DEFAULT;
 	ks->adv_mss = KTCP_MSS_DEFAULT;
 	ktcp_timers_sk_init(sk);
+}
+
+/* Per-socket TCP settings a child takes from its listener, as Linux's do. */
+static void ktcp_sock_inherit(struct ktcp_sock *kc, const struct ktcp_sock *kl)
+{
+	kc->nodelay = kl->nodelay;
+	kc->keepidle = kl->keepidle;
+	kc->keepintvl = kl->keepintvl;
+	kc->keepcnt = kl->keepcnt;
+	kc->user_timeout = kl->user_timeout;
+	ktcp_cc_init(&kc->cc, kl->cc.ops);
 }
 
 /* A fresh socket for a listener's child, carrying the listener's settings. */
@@ -133,8 +149,23 @@ struct sock *ktcp_sock_clone(const struct sock *listener, gfp_t prio)
 	sk->sk_lingertime = listener->sk_lingertime;
 	inet_sk(sk)->uc_ttl = inet_sk(listener)->uc_ttl;
 	inet_sk(sk)->tos = inet_sk(listener)->tos;
-	ktcp_sk(sk)->nodelay = ktcp_sk(listener)->nodelay;
+	ktcp_sock_inherit(ktcp_sk(sk), ktcp_sk(listener));
 	return sk;
+}
+
+/*
+ * The connection is up: ACK quickly while it starts (Linux's quickack mode,
+ * RFC 5681 4.2 allows it) and start keepalive if it was asked for.
+ */
+static void ktcp_sock_established(struct sock *sk)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+
+	ks->quickack = KTCP_MAX_QUICKACKS;
+	ks->rcv_tstamp = tcp_jiffies32;
+	if (sock_flag(sk, SOCK_KEEPOPEN))
+		ktcp_timer_sk_reset(sk, &ks->state_timer,
+				    jiffies + ks->keepidle);
 }
 
 /* Every state change goes here: CurrEstab, and leaving the tables. */
@@ -146,6 +177,8 @@ void ktcp_sock_set_state(struct sock *sk, u8 state)
 
 	if (WARN_ON_ONCE(state == KTCP_STATE_INVALID) || state == old)
 		return;
+	if (state == TCP_ESTABLISHED)
+		ktcp_sock_established(sk);
 	if (((1 << state) & estab) && !((1 << old) & estab))
 		this_cpu_inc(ktcp_pernet(net)->mib->mibs[KTCP_MIB_CURRESTAB]);
 	else if (!((1 << state) & estab) && ((1 << old) & estab))
@@ -682,7 +715,7 @@ static void ktcp_close(struct sock *sk, long timeout)
 	if (sk->sk_state == TCP_CLOSE)
 		ktcp_sock_done(sk);
 	else if (sk->sk_state == TCP_FIN_WAIT2)
-		ktcp_timer_sk_reset(sk, &ktcp_sk(sk)->tw_timer, jiffies +
+		ktcp_timer_sk_reset(sk, &ktcp_sk(sk)->state_timer, jiffies +
 				    ktcp_fin_timeout(sock_net(sk)));
 	release_sock(sk);
 	sock_put(sk);
@@ -935,37 +968,130 @@ static int ktcp_recvmsg(struct socket *sock, struct msghdr *msg, size_t len,
 	return copied;
 }
 
+/* TCP_CONGESTION: a name as Linux spells it ("cubic", "reno"). */
+static int ktcp_set_congestion(struct sock *sk, sockptr_t optval,
+			       unsigned int optlen)
+{
+	char name[KTCP_CC_NAME_MAX];
+	const struct ktcp_cc_ops *ops;
+
+	if (optlen < 1)
+		return -EINVAL;
+	optlen = min_t(unsigned int, optlen, sizeof(name) - 1);
+	if (copy_from_sockptr(name, optval, optlen))
+		return -EFAULT;
+	name[optlen] = '\0';
+	ops = ktcp_cc_find(strim(name));
+	if (!ops)
+		return -ENOENT;
+	lock_sock(sk);
+	ktcp_cc_set_ops(&ktcp_sk(sk)->cc, ops);
+	release_sock(sk);
+	return 0;
+}
+
+/* Integer SOL_TCP options; the socket lock is held. Linux's ranges. */
+static int ktcp_set_int(struct sock *sk, int optname, int val)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+
+	switch (optname) {
+	case TCP_NODELAY:
+		ks->nodelay = !!val;
+		__ktcp_output_push(sk, !!val);
+		return 0;
+	case TCP_CORK:
+		ks->cork = !!val;
+		if (!val)
+			__ktcp_output_push(sk, true);
+		return 0;
+	case TCP_KEEPIDLE:
+		if (val < 1 || val > MAX_TCP_KEEPIDLE)
+			return -EINVAL;
+		ks->keepidle = val * HZ;
+		ktcp_timers_keepalive(sk, sock_flag(sk, SOCK_KEEPOPEN));
+		return 0;
+	case TCP_KEEPINTVL:
+		if (val < 1 || val > MAX_TCP_KEEPINTVL)
+			return -EINVAL;
+		ks->keepintvl = val * HZ;
+		return 0;
+	case TCP_KEEPCNT:
+		if (val < 1 || val > MAX_TCP_KEEPCNT)
+			return -EINVAL;
+		ks->keepcnt = val;
+		return 0;
+	case TCP_USER_TIMEOUT:
+		if (val < 0)
+			return -EINVAL;
+		ks->user_timeout = val;
+		return 0;
+	case TCP_QUICKACK:
+		if (val)
+			ks->quickack = KTCP_MAX_QUICKACKS;
+		return 0;
+	}
+	return -ENOPROTOOPT;
+}
+
 static int ktcp_setsockopt(struct socket *sock, int level, int optname,
 			   sockptr_t optval, unsigned int optlen)
 {
 	struct sock *sk = sock->sk;
-	int val;
+	int val, err;
 
 	if (level == SOL_IP)
 		return ip_setsockopt(sk, level, optname, optval, optlen);
 	if (level != SOL_TCP)
 		return -ENOPROTOOPT;
+	if (optname == TCP_CONGESTION)
+		return ktcp_set_congestion(sk, optval, optlen);
 	if (optlen < sizeof(int))
 		return -EINVAL;
 	if (copy_from_sockptr(&val, optval, sizeof(val)))
 		return -EFAULT;
+	lock_sock(sk);
+	err = ktcp_set_int(sk, optname, val);
+	release_sock(sk);
+	return err;
+}
+
+static int ktcp_get_int(const struct ktcp_sock *ks, int optname, int *val)
+{
 	switch (optname) {
 	case TCP_NODELAY:
-		lock_sock(sk);
-		ktcp_sk(sk)->nodelay = !!val;
-		ktcp_output_push(sk);
-		release_sock(sk);
-		return 0;
+		*val = ks->nodelay;
+		break;
+	case TCP_CORK:
+		*val = ks->cork;
+		break;
+	case TCP_MAXSEG:
+		*val = ks->mss;
+		break;
+	case TCP_KEEPIDLE:
+		*val = ks->keepidle / HZ;
+		break;
+	case TCP_KEEPINTVL:
+		*val = ks->keepintvl / HZ;
+		break;
+	case TCP_KEEPCNT:
+		*val = ks->keepcnt;
+		break;
+	case TCP_USER_TIMEOUT:
+		*val = ks->user_timeout;
+		break;
 	default:
 		return -ENOPROTOOPT;
 	}
+	return 0;
 }
 
 static int ktcp_getsockopt(struct socket *sock, int level, int optname,
 			   char __user *optval, int __user *optlen)
 {
 	struct ktcp_sock *ks = ktcp_sk(sock->sk);
-	int val, len;
+	const char *name;
+	int val, len, err;
 
 	if (level == SOL_IP)
 		return ip_getsockopt(sock->sk, level, optname, optval, optlen);
@@ -975,16 +1101,16 @@ static int ktcp_getsockopt(struct socket *sock, int level, int optname,
 		return -EFAULT;
 	if (len < 0)
 		return -EINVAL;
-	switch (optname) {
-	case TCP_NODELAY:
-		val = ks->nodelay;
-		break;
-	case TCP_MAXSEG:
-		val = ks->mss;
-		break;
-	default:
-		return -ENOPROTOOPT;
+	if (optname == TCP_CONGESTION) {
+		name = READ_ONCE(ks->cc.ops)->name;
+		len = min_t(unsigned int, len, strlen(name) + 1);
+		if (put_user(len, optlen) || copy_to_user(optval, name, len))
+			return -EFAULT;
+		return 0;
 	}
+	err = ktcp_get_int(ks, optname, &val);
+	if (err)
+		return err;
 	len = min_t(unsigned int, len, sizeof(int));
 	if (put_user(len, optlen) || copy_to_user(optval, &val, len))
 		return -EFAULT;
@@ -1021,6 +1147,7 @@ struct proto ktcp_prot = {
 	.obj_size	= sizeof(struct ktcp_sock),
 	.backlog_rcv	= ktcp_input_backlog_rcv,
 	.release_cb	= ktcp_timers_release_cb,
+	.keepalive	= ktcp_timers_keepalive,
 };
 
 int ktcp_sock_create(struct net *net, struct socket *sock, int protocol,

@@ -7,9 +7,13 @@
  *                            exponential backoff (RFC 6298 5.5); when the
  *                            peer's window is zero, the persist probe
  *                            (RFC 9293 3.8.6.1).
- *   tw_timer (ktcp_sock)     TIME_WAIT expiry after tw_timeout_ms (2*MSL,
- *                            RFC 9293 3.6.1), and the orphaned FIN_WAIT_2
- *                            timeout (fin_timeout_ms), as Linux does.
+ *   state_timer (ktcp_sock)  one timer per state, as Linux's sk_timer:
+ *                            keepalive while connected (RFC 9293 3.8.4,
+ *                            RFC 1122 4.2.3.6); the orphaned FIN_WAIT_2
+ *                            timeout (fin_timeout_ms); TIME_WAIT expiry
+ *                            after tw_timeout_ms (2*MSL, RFC 9293 3.6.1).
+ *   delack_timer (ktcp_sock) the delayed ACK: 40 ms at first, at most
+ *                            200 ms (RFC 9293 3.8.6.3, Linux's ato).
  *   timer (ktcp_request)     SYN-ACK retransmission (listen.c).
  *
  * Each CPU owns a wheel (wheel.c) under a spinlock and one kernel timer armed
@@ -144,6 +148,13 @@ void ktcp_timer_sk_clear(struct sock *sk, struct ktcp_timer *t)
 		__sock_put(sk);
 }
 
+/* TCP_USER_TIMEOUT (RFC 5482): unacknowledged for longer than allowed. */
+static bool ktcp_user_timeout_hit(const struct ktcp_sock *ks, u32 since)
+{
+	return ks->user_timeout &&
+	       tcp_jiffies32 - since >= msecs_to_jiffies(ks->user_timeout);
+}
+
 /* Give up on the connection after the retry limit (RFC 9293 3.8.3). */
 static bool ktcp_rtx_give_up(struct sock *sk)
 {
@@ -152,7 +163,9 @@ static bool ktcp_rtx_give_up(struct sock *sk)
 
 	if ((1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_SYN_RECV))
 		limit = KTCP_SYN_RETRIES;
-	if (ks->retries < limit)
+	if (!ks->retries)
+		ks->rto_stamp = tcp_jiffies32;
+	if (ks->retries < limit && !ktcp_user_timeout_hit(ks, ks->rto_stamp))
 		return false;
 	KTCP_INC_STATS(sock_net(sk), KTCP_MIB_ABORTONTIMEOUT);
 	ktcp_sock_reset(sk, ETIMEDOUT);
@@ -172,7 +185,9 @@ static void ktcp_persist_handler(struct sock *sk)
 	u8 limit = sock_flag(sk, SOCK_DEAD) ? KTCP_ORPHAN_RETRIES :
 					       KTCP_DATA_RETRIES;
 
-	if (ks->probes >= limit) {
+	if (!ks->probes)
+		ks->rto_stamp = tcp_jiffies32;
+	if (ks->probes >= limit || ktcp_user_timeout_hit(ks, ks->rto_stamp)) {
 		KTCP_INC_STATS(sock_net(sk), KTCP_MIB_ABORTONTIMEOUT);
 		ktcp_sock_reset(sk, ETIMEDOUT);
 		return;
@@ -206,15 +221,87 @@ static void ktcp_rtx_handler(struct sock *sk)
 	ktcp_output_push(sk);
 }
 
-static void ktcp_tw_handler(struct sock *sk)
+/*
+ * Keepalive (RFC 1122 4.2.3.6, tcp_keepalive_timer): after keepidle with
+ * nothing received and nothing to send, probe every keepintvl; keepcnt
+ * probes unanswered, or the user timeout, end the connection.
+ */
+static void ktcp_keepalive_handler(struct sock *sk)
 {
-	if (sk->sk_state == TCP_TIME_WAIT)
-		KTCP_INC_STATS(sock_net(sk), KTCP_MIB_TWEXPIRED);
-	else if (sk->sk_state != TCP_FIN_WAIT2 || !sock_flag(sk, SOCK_DEAD))
+	struct ktcp_sock *ks = ktcp_sk(sk);
+	u32 idle = tcp_jiffies32 - ks->rcv_tstamp;
+	unsigned long next = ks->keepidle;
+
+	if (!sock_flag(sk, SOCK_KEEPOPEN) ||
+	    !((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT)))
 		return;
+	if (ks->packets_out || ks->send_head) {
+		/* The retransmission or persist timer watches the peer. */
+	} else if (idle >= ks->keepidle) {
+		if (ks->probes >= ks->keepcnt ||
+		    ktcp_user_timeout_hit(ks, ks->rcv_tstamp)) {
+			KTCP_INC_STATS(sock_net(sk), KTCP_MIB_KEEPALIVEDROPS);
+			ktcp_sock_reset(sk, ETIMEDOUT);
+			return;
+		}
+		ks->probes++;
+		ktcp_output_probe(sk);
+		next = ks->keepintvl;
+	} else {
+		next = ks->keepidle - idle;
+	}
+	ktcp_timer_sk_reset(sk, &ks->state_timer, jiffies + next);
+}
+
+static void ktcp_state_handler(struct sock *sk)
+{
+	if (sk->sk_state == TCP_TIME_WAIT) {
+		KTCP_INC_STATS(sock_net(sk), KTCP_MIB_TWEXPIRED);
+	} else if (sk->sk_state != TCP_FIN_WAIT2 || !sock_flag(sk, SOCK_DEAD)) {
+		ktcp_keepalive_handler(sk);
+		return;
+	}
 	ktcp_sock_set_state(sk, ktcp_state_next(sk->sk_state,
 						KTCP_EV_TIMEOUT, false));
 	ktcp_sock_done(sk);
+}
+
+/* The delayed ACK is due (tcp_delack_timer_handler). */
+static void ktcp_delack_handler(struct sock *sk)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+
+	if (!ks->ack_pending || (1 << sk->sk_state) & (TCPF_CLOSE |
+						       TCPF_LISTEN))
+		return;
+	/* It was late: the peer is slow, wait longer next time. */
+	ks->ato = min_t(u32, ks->ato << 1, KTCP_DELACK_MAX);
+	KTCP_INC_STATS(sock_net(sk), KTCP_MIB_DELAYEDACKS);
+	ktcp_output_ack(sk);
+}
+
+/* SO_KEEPALIVE (proto.keepalive): start or stop the keepalive timer. */
+void ktcp_timers_keepalive(struct sock *sk, int on)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+
+	if (!((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT)))
+		return;
+	if (on)
+		ktcp_timer_sk_reset(sk, &ks->state_timer,
+				    jiffies + ks->keepidle);
+	else
+		ktcp_timer_sk_clear(sk, &ks->state_timer);
+}
+
+/* Owe an ACK: send it within ato unless data carries it first. */
+void ktcp_timers_delack(struct sock *sk)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+
+	ks->ack_pending = 1;
+	if (!ktcp_timer_pending(&ks->delack_timer))
+		ktcp_timer_sk_reset(sk, &ks->delack_timer, jiffies + ks->ato);
 }
 
 /* Run @handler now, or leave it to release_cb if a process owns @sk. */
@@ -239,11 +326,20 @@ static void ktcp_rtx_timer_fn(struct ktcp_timer *t)
 	ktcp_sk_timer_fire(&ks->inet.sk, KTCP_RTX_DEFERRED, ktcp_rtx_handler);
 }
 
-static void ktcp_tw_timer_fn(struct ktcp_timer *t)
+static void ktcp_state_timer_fn(struct ktcp_timer *t)
 {
-	struct ktcp_sock *ks = container_of(t, struct ktcp_sock, tw_timer);
+	struct ktcp_sock *ks = container_of(t, struct ktcp_sock, state_timer);
 
-	ktcp_sk_timer_fire(&ks->inet.sk, KTCP_TW_DEFERRED, ktcp_tw_handler);
+	ktcp_sk_timer_fire(&ks->inet.sk, KTCP_STATE_DEFERRED,
+			   ktcp_state_handler);
+}
+
+static void ktcp_delack_timer_fn(struct ktcp_timer *t)
+{
+	struct ktcp_sock *ks = container_of(t, struct ktcp_sock, delack_timer);
+
+	ktcp_sk_timer_fire(&ks->inet.sk, KTCP_DELACK_DEFERRED,
+			   ktcp_delack_handler);
 }
 
 void ktcp_timers_sk_init(struct sock *sk)
@@ -251,7 +347,8 @@ void ktcp_timers_sk_init(struct sock *sk)
 	struct ktcp_sock *ks = ktcp_sk(sk);
 
 	ktcp_timer_init(&ks->rtx_timer, ktcp_rtx_timer_fn);
-	ktcp_timer_init(&ks->tw_timer, ktcp_tw_timer_fn);
+	ktcp_timer_init(&ks->state_timer, ktcp_state_timer_fn);
+	ktcp_timer_init(&ks->delack_timer, ktcp_delack_timer_fn);
 }
 
 void ktcp_timers_sk_stop(struct sock *sk)
@@ -259,7 +356,8 @@ void ktcp_timers_sk_stop(struct sock *sk)
 	struct ktcp_sock *ks = ktcp_sk(sk);
 
 	ktcp_timer_sk_clear(sk, &ks->rtx_timer);
-	ktcp_timer_sk_clear(sk, &ks->tw_timer);
+	ktcp_timer_sk_clear(sk, &ks->state_timer);
+	ktcp_timer_sk_clear(sk, &ks->delack_timer);
 }
 
 /* proto.release_cb: run what timers deferred while the user held @sk. */
@@ -271,8 +369,12 @@ void ktcp_timers_release_cb(struct sock *sk)
 		ktcp_rtx_handler(sk);
 		__sock_put(sk);
 	}
-	if (test_and_clear_bit(KTCP_TW_DEFERRED, &ks->deferred)) {
-		ktcp_tw_handler(sk);
+	if (test_and_clear_bit(KTCP_STATE_DEFERRED, &ks->deferred)) {
+		ktcp_state_handler(sk);
+		__sock_put(sk);
+	}
+	if (test_and_clear_bit(KTCP_DELACK_DEFERRED, &ks->deferred)) {
+		ktcp_delack_handler(sk);
 		__sock_put(sk);
 	}
 }
@@ -282,7 +384,8 @@ void ktcp_timers_enter_timewait(struct sock *sk, unsigned long timeout)
 	struct ktcp_sock *ks = ktcp_sk(sk);
 
 	ktcp_timer_sk_clear(sk, &ks->rtx_timer);
-	ktcp_timer_sk_reset(sk, &ks->tw_timer, jiffies + timeout);
+	ktcp_timer_sk_clear(sk, &ks->delack_timer);
+	ktcp_timer_sk_reset(sk, &ks->state_timer, jiffies + timeout);
 }
 
 int ktcp_timers_init(void)

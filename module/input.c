@@ -244,6 +244,9 @@ static bool ktcp_input_ack(struct sock *sk, struct sk_buff *skb,
 		acked = ktcp_input_clean_rtx(sk, cb->ack_seq, o, &rtt);
 	if (!ktcp_seq_before(cb->ack_seq, ks->snd_una))
 		ktcp_input_update_wnd(ks, cb);
+	/* A window that opens ends the persist backoff (tcp_ack_probe). */
+	if (!prior_wnd && ks->snd_wnd)
+		ktcp_rtt_reset_backoff(&ks->rtt);
 	/*
 	 * RFC 5681 2: a duplicate ACK carries nothing new at all; RFC 6675 2:
 	 * with SACK, one that SACKs new data counts too.
@@ -310,11 +313,17 @@ static struct ktcp_reasm *ktcp_input_reasm(struct ktcp_sock *ks)
 	return ks->reasm;
 }
 
+/* RFC 2883: report a duplicate once, first in the next SACK option. */
 static void ktcp_input_dsack(struct ktcp_sock *ks,
 			     const struct ktcp_sack_block *d)
 {
-	if (d->start != d->end && ks->reasm && ks->neg.sack_ok)
-		ktcp_sack_rx_dsack(&ks->reasm->sack, d->start, d->end);
+	struct ktcp_reasm *r;
+
+	if (d->start == d->end || !ks->neg.sack_ok)
+		return;
+	r = ktcp_input_reasm(ks);
+	if (r)
+		ktcp_sack_rx_dsack(&r->sack, d->start, d->end);
 }
 
 /*

@@ -8,7 +8,7 @@
  * - A ktcp_sock is protected by its socket lock. Process context takes it with
  *   lock_sock(); softirq (segment input, timers) with bh_lock_sock() and, when
  *   a process owns the socket, queues the segment to the backlog or defers
- *   the timer's work to release_cb (ktcp_sock_release_cb()).
+ *   the timer's work to release_cb (ktcp_timers_release_cb()).
  * - A listener's SYN queue and accept queue are protected by the listener's
  *   socket lock, like any other field of the listener.
  * - The per-namespace hash tables have their own locks (hash.c) and are read

@@ -293,8 +293,8 @@ static bool ktcp_output_nagle_ok(const struct ktcp_sock *ks,
 /*
  * Send what cwnd and the peer's window allow: lost segments first, then new
  * data from send_head on. A segment that the IP layer refuses counts as
- * sent and lost (as tcp_connect does for the SYN): the retransmission timer
- * and its retry limit take care of it. With data waiting and nothing in
+ * sent (as tcp_connect does for the SYN): it is never acked, so the
+ * retransmission timer and its retry limit take care of it. With data waiting and nothing in
  * flight, the same timer probes the window (persist).
  */
 void __ktcp_output_push(struct sock *sk, bool force)
@@ -303,11 +303,10 @@ void __ktcp_output_push(struct sock *sk, bool force)
 	struct sk_buff *skb;
 
 	ktcp_output_retransmit_lost(sk);
-	if (ks->send_head)
-		ktcp_output_idle_check(sk);
 	while ((skb = ks->send_head) && ktcp_in_flight(ks) < ks->cc.cwnd &&
 	       ktcp_output_nagle_ok(ks, skb, force) &&
 	       ktcp_output_wnd_allows(sk, skb)) {
+		ktcp_output_idle_check(sk);
 		ktcp_recovery_sent(sk, skb, true);
 		ktcp_output_xmit(sk, skb, true);
 		ks->snd_nxt = KTCP_SKB_CB(skb)->end_seq;
@@ -437,7 +436,8 @@ void ktcp_output_probe(struct sock *sk)
 	room = ks->snd_una + ks->snd_wnd - KTCP_SKB_CB(skb)->seq;
 	if (skb->len > room && ktcp_output_split(sk, skb, room))
 		return;
-	ktcp_output_push(sk);
+	/* Corked or Nagle-held data goes now too (Linux's 200 ms ceiling). */
+	__ktcp_output_push(sk, true);
 }
 
 /* Queue a FIN after all data (close() or shutdown(SHUT_WR)) and push. */

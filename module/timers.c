@@ -238,9 +238,11 @@ static void ktcp_keepalive_handler(struct sock *sk)
 	if (ks->packets_out || ks->send_head) {
 		/* The retransmission or persist timer watches the peer. */
 	} else if (idle >= ks->keepidle) {
+		/* The user timeout counts only once a probe went unanswered. */
 		if (ks->probes >= ks->keepcnt ||
-		    ktcp_user_timeout_hit(ks, ks->rcv_tstamp)) {
+		    (ks->probes && ktcp_user_timeout_hit(ks, ks->rcv_tstamp))) {
 			KTCP_INC_STATS(sock_net(sk), KTCP_MIB_KEEPALIVEDROPS);
+			ktcp_output_rst(sk, GFP_ATOMIC);
 			ktcp_sock_reset(sk, ETIMEDOUT);
 			return;
 		}

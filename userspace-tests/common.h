@@ -92,10 +92,8 @@ static inline const char *ktcp_state_name(int st)
 		[KT_CLOSING] = "CLOSING",
 	};
 
-	if (st == KT_ANY)
-		return "any";
 	if (st < 0)
-		return "absent";
+		return "gone (no row)";
 	if (st >= (int)ARRAY_SIZE(names) || !names[st])
 		return "?";
 	return names[st];
@@ -249,6 +247,22 @@ static inline int ktcp_set_nonblock(int fd, bool on)
 		return -errno;
 	fl = on ? (fl | O_NONBLOCK) : (fl & ~O_NONBLOCK);
 	return fcntl(fd, F_SETFL, fl) ? -errno : 0;
+}
+
+/*
+ * Close @fd with a RST (SO_LINGER 0) if it is open: teardown after a
+ * failure must not leave an orphan retransmitting for minutes (it would
+ * keep the module busy for the rmmod test).
+ */
+static inline void ktcp_abort_fd(int *fd)
+{
+	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+
+	if (*fd < 0)
+		return;
+	setsockopt(*fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+	close(*fd);
+	*fd = -1;
 }
 
 /* SO_RCVTIMEO/SO_SNDTIMEO so that blocking calls cannot hang forever. */
@@ -902,6 +916,35 @@ static inline int ktcp_wait_state(int lport, int rport, int state,
 }
 
 /*
+ * Log the rows of both tables (ktcp's and native TCP's) of the current
+ * netns that have @port at either end: what a failure left behind.
+ */
+static inline void ktcp_dump_rows(struct __test_metadata *_metadata, int port)
+{
+	const char *paths[2] = { ktcp_proc_path(false), ktcp_proc_path(true) };
+	int i, n = ktcp_native() ? 1 : 2;
+
+	for (i = 0; i < n; i++) {
+		FILE *f = fopen(paths[i], "re");
+		char line[512];
+
+		if (!f)
+			continue;
+		while (fgets(line, sizeof(line), f)) {
+			unsigned int lp, rp;
+
+			if (sscanf(line, " %*u: %*X:%X %*X:%X", &lp, &rp) != 2 ||
+			    ((int)lp != port && (int)rp != port))
+				continue;
+			line[strcspn(line, "\n")] = 0;
+			TH_LOG("%s:%s", paths[i] + strlen("/proc/thread-self"),
+			       line);
+		}
+		fclose(f);
+	}
+}
+
+/*
  * ASSERT_STATE(lport, rport, state, timeout_ms, who): the (lport, rport)
  * row reaches @state (-1: is gone) within @timeout_ms. The indirection
  * lets one macro supply "lport, rport".
@@ -909,11 +952,13 @@ static inline int ktcp_wait_state(int lport, int rport, int state,
 #define ASSERT_STATE(...) __ASSERT_STATE(__VA_ARGS__)
 #define __ASSERT_STATE(lport, rport, state, timeout_ms, who) do { \
 	int __st = ktcp_wait_state((lport), (rport), (state), (timeout_ms)); \
-	ASSERT_EQ((state), __st) \
+	ASSERT_EQ((state), __st) { \
 		TH_LOG("%s (local port %d, remote port %d): state %s " \
 		       "(0x%02X), want %s in %s", (who), (int)(lport), \
 		       (int)(rport), ktcp_state_name(__st), __st, \
 		       ktcp_state_name(state), ktcp_proc_path(false)); \
+		ktcp_dump_rows(_metadata, (lport)); \
+	} \
 } while (0)
 
 /* ------------------------------------------------------------------ */
@@ -924,6 +969,8 @@ static inline int ktcp_wait_state(int lport, int rport, int state,
  * "Tcp:" / "TcpExt:" style files: a line of names, then a line of values
  * with the same prefix.
  */
+#define KTCP__SEPS	"\t\n "
+
 static inline int ktcp__snmp_pairs(const char *path, const char *prefix,
 				   const char *name, long long *val)
 {
@@ -943,16 +990,16 @@ static inline int ktcp__snmp_pairs(const char *path, const char *prefix,
 			names = strdup(line);
 			continue;
 		}
-		n = strtok_r(names + plen + 1, " \n", &sn);
-		v = strtok_r(line + plen + 1, " \n", &sv);
+		n = strtok_r(names + plen + 1, KTCP__SEPS, &sn);
+		v = strtok_r(line + plen + 1, KTCP__SEPS, &sv);
 		while (n && v) {
 			if (!strcmp(n, name)) {
 				*val = strtoll(v, NULL, 10);
 				ret = 0;
 				break;
 			}
-			n = strtok_r(NULL, " \n", &sn);
-			v = strtok_r(NULL, " \n", &sv);
+			n = strtok_r(NULL, KTCP__SEPS, &sn);
+			v = strtok_r(NULL, KTCP__SEPS, &sv);
 		}
 		free(names);
 		names = NULL;
@@ -994,15 +1041,21 @@ static inline int ktcp__snmp_lines(const char *path, const char *name,
 }
 
 /* Read counter @name of the current netns into *@val: 0 or -errno. */
+/* Native TCP's counter @name (Tcp: or TcpExt:) of the current netns. */
+static inline int native_snmp_read(const char *name, long long *val)
+{
+	if (!ktcp__snmp_pairs("/proc/thread-self/net/snmp", "Tcp", name, val))
+		return 0;
+	return ktcp__snmp_pairs("/proc/thread-self/net/netstat", "TcpExt",
+				name, val);
+}
+
 static inline int ktcp_snmp_read(const char *name, long long *val)
 {
 	if (!ktcp_native())
 		return ktcp__snmp_lines("/proc/thread-self/net/ktcp_snmp",
 					name, val);
-	if (!ktcp__snmp_pairs("/proc/thread-self/net/snmp", "Tcp", name, val))
-		return 0;
-	return ktcp__snmp_pairs("/proc/thread-self/net/netstat", "TcpExt",
-				name, val);
+	return native_snmp_read(name, val);
 }
 
 static inline long long ktcp_snmp(struct __test_metadata *_metadata,
@@ -1172,6 +1225,32 @@ static inline int ktcp_if_flags(const char *ifname, short set, short clear)
 	else if (!set && !clear)
 		ret = (unsigned short)ifr.ifr_flags;
 out:
+	close(fd);
+	return ret;
+}
+
+/* Read (@set false) or set the MAC address of @ifname. */
+static inline int ktcp_if_hwaddr(const char *ifname, unsigned char mac[6],
+				 bool set)
+{
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), ret = 0;
+	struct ifreq ifr;
+
+	if (fd < 0)
+		return -errno;
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, IFNAMSIZ, "%s", ifname);
+	if (set) {
+		ifr.ifr_hwaddr.sa_family = 1;	/* ARPHRD_ETHER */
+		memcpy(ifr.ifr_hwaddr.sa_data, mac, 6);
+		if (ioctl(fd, SIOCSIFHWADDR, &ifr))
+			ret = -errno;
+	} else {
+		if (ioctl(fd, SIOCGIFHWADDR, &ifr))
+			ret = -errno;
+		else
+			memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
+	}
 	close(fd);
 	return ret;
 }
@@ -1390,6 +1469,9 @@ static inline int ktcp_veth_pair(struct __test_metadata *_metadata)
 		TH_LOG("creating veth pair: %s (modprobe veth?)",
 		       strerror(-ret));
 
+	/* IPv4 only: no IPv6 chatter (DAD, RS) on the pair */
+	ktcp_sysctl_path_write("/proc/sys/net/ipv6/conf/" KTCP_VETH_A
+			       "/disable_ipv6", 1);
 	ret = ktcp_if_addr(KTCP_VETH_A, KTCP_VETH_IP_A, 24);
 	ASSERT_EQ(0, ret) TH_LOG("address on " KTCP_VETH_A ": %s",
 				 strerror(-ret));
@@ -1397,6 +1479,8 @@ static inline int ktcp_veth_pair(struct __test_metadata *_metadata)
 	ASSERT_EQ(0, ret) TH_LOG("up " KTCP_VETH_A ": %s", strerror(-ret));
 
 	ktcp_setns(_metadata, there);
+	ktcp_sysctl_path_write("/proc/sys/net/ipv6/conf/" KTCP_VETH_B
+			       "/disable_ipv6", 1);
 	ret = ktcp_if_addr(KTCP_VETH_B, KTCP_VETH_IP_B, 24);
 	ASSERT_EQ(0, ret) TH_LOG("address on " KTCP_VETH_B ": %s",
 				 strerror(-ret));

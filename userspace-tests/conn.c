@@ -32,8 +32,10 @@ FIXTURE_TEARDOWN(conn)
 	close(self->lfd);
 }
 
-/* After every connection is closed: only the listener remains, TIME_WAIT
- * rows expire, no connection counted as established. */
+/*
+ * After every connection is closed: only the listener remains, TIME_WAIT
+ * rows expire, no connection is counted as established.
+ */
 static void conn_all_gone(struct __test_metadata *_metadata, int port,
 			  int tw_ms)
 {

@@ -260,11 +260,13 @@ TEST_F_TIMEOUT(echo, roundtrip, 900)
 		};
 
 		ktcp_xfer_run(&x);
-		ASSERT_EQ(0, x.err)
+		ASSERT_EQ(0, x.err) {
 			TH_LOG("client %s: %s (sent %llu, echoed back %llu)",
 			       x.err_what, strerror(-x.err),
 			       (unsigned long long)x.tx.off,
 			       (unsigned long long)x.rx.off);
+			ktcp_dump_rows(_metadata, self->port);
+		}
 		tx = x.tx;
 		rx = x.rx;
 	} else {
@@ -282,10 +284,12 @@ TEST_F_TIMEOUT(echo, roundtrip, 900)
 
 			if (n < 0 && errno == EINTR)
 				continue;
-			ASSERT_LE(0, n)
+			ASSERT_LE(0, n) {
 				TH_LOG("client recv after %llu bytes: %s",
 				       (unsigned long long)rx.off,
 				       strerror(errno));
+				ktcp_dump_rows(_metadata, self->port);
+			}
 			if (n == 0)
 				break;
 			ktcp_stream_check(&rx, buf, n);
@@ -299,10 +303,12 @@ TEST_F_TIMEOUT(echo, roundtrip, 900)
 	pthread_join(srv_thread, NULL);
 
 	/* server side: everything arrived, intact, and was echoed */
-	ASSERT_EQ(0, srv.err)
+	ASSERT_EQ(0, srv.err) {
 		TH_LOG("server %s: %s (received %llu of %zu)", srv.what,
 		       strerror(-srv.err), (unsigned long long)srv.rx.off,
 		       variant->len);
+		ktcp_dump_rows(_metadata, self->port);
+	}
 	EXPECT_EQ(variant->len, srv.rx.off)
 		TH_LOG("server received %llu bytes, client sent %zu",
 		       (unsigned long long)srv.rx.off, variant->len);

@@ -12,10 +12,32 @@
 
 #define BULK_BYTES	(4 << 20)
 
+struct conn_pair {
+	int lfd, c, s;
+	uint16_t port;
+	int cport;
+};
+
+static void pair_init(struct conn_pair *p)
+{
+	p->lfd = p->c = p->s = -1;
+}
+
+/* After a failure: RST rather than leave orphans retransmitting. */
+static void pair_abort(struct conn_pair *p)
+{
+	ktcp_abort_fd(&p->c);
+	ktcp_abort_fd(&p->s);
+	if (p->lfd >= 0)
+		close(p->lfd);
+	p->lfd = -1;
+}
+
 FIXTURE(interop)
 {
 	int ns_cli, ns_srv;	/* netns fds (the same netns on loopback) */
 	const char *srv_ip;
+	struct conn_pair p;
 };
 
 FIXTURE_VARIANT(interop)
@@ -62,6 +84,7 @@ FIXTURE_VARIANT_ADD(interop, veth_ktcp_to_ktcp)
 
 FIXTURE_SETUP(interop)
 {
+	pair_init(&self->p);
 	ktcp_new_netns(_metadata);
 	/* do not leave a minute-long TIME_WAIT behind (rmmod test) */
 	ktcp_set_tw_timeout(_metadata, 5000);
@@ -80,6 +103,7 @@ FIXTURE_SETUP(interop)
 
 FIXTURE_TEARDOWN(interop)
 {
+	pair_abort(&self->p);
 	close(self->ns_cli);
 	close(self->ns_srv);
 }
@@ -101,24 +125,20 @@ static int side_counted(bool is_ktcp)
 	return is_ktcp || ktcp_native();
 }
 
-struct conn_pair {
-	int lfd, c, s;
-	uint16_t port;
-	int cport;
-};
-
-/* Listener in the server netns, connection from the client netns. */
-static void open_pair(struct __test_metadata *_metadata,
-		      FIXTURE_DATA(interop) *self,
-		      const FIXTURE_VARIANT(interop) *variant,
-		      struct conn_pair *p)
+/*
+ * Listener in netns @ns_srv on @srv_ip, connection to it from netns
+ * @ns_cli; the calling thread ends in @ns_cli.
+ */
+static void __open_pair(struct __test_metadata *_metadata, int ns_cli,
+			int ns_srv, const char *srv_ip, bool client_ktcp,
+			bool server_ktcp, struct conn_pair *p)
 {
-	ktcp_setns(_metadata, self->ns_srv);
-	p->lfd = ktcp_listener(_metadata, side_family(variant->server_ktcp),
-			       self->srv_ip, 0, 8, &p->port);
-	ktcp_setns(_metadata, self->ns_cli);
-	p->c = ktcp_connect(_metadata, side_family(variant->client_ktcp),
-			    self->srv_ip, p->port);
+	ktcp_setns(_metadata, ns_srv);
+	p->lfd = ktcp_listener(_metadata, side_family(server_ktcp), srv_ip, 0,
+			       8, &p->port);
+	ktcp_setns(_metadata, ns_cli);
+	p->c = ktcp_connect(_metadata, side_family(client_ktcp), srv_ip,
+			    p->port);
 	p->s = ktcp_accept(_metadata, p->lfd);
 	p->cport = ktcp_local_port(p->c);
 	ASSERT_LT(0, p->cport);
@@ -126,10 +146,14 @@ static void open_pair(struct __test_metadata *_metadata,
 		TH_LOG("server accepted a connection from the wrong port");
 }
 
+#define open_pair(_metadata, self, variant, p) \
+	__open_pair(_metadata, (self)->ns_cli, (self)->ns_srv, (self)->srv_ip, \
+		    (variant)->client_ktcp, (variant)->server_ktcp, p)
+
 TEST_F_TIMEOUT(interop, bulk_both_ways, 600)
 {
 	long long active0, passive0, active1, passive1;
-	struct conn_pair p;
+	struct conn_pair *p = &self->p;
 	struct ktcp_xfer cx = {
 		.send_len = BULK_BYTES,
 		.send_seed = 0xc11e47,
@@ -152,38 +176,43 @@ TEST_F_TIMEOUT(interop, bulk_both_ways, 600)
 	ktcp_setns(_metadata, self->ns_cli);
 	active0 = ktcp_snmp(_metadata, "ActiveOpens");
 
-	open_pair(_metadata, self, variant, &p);
+	open_pair(_metadata, self, variant, p);
 
 	/* each socket is listed in its own table, ESTABLISHED */
 	EXPECT_EQ(KT_ESTABLISHED,
 		  ktcp_wait_state_table(side_native_table(variant->client_ktcp),
-					p.cport, p.port, KT_ESTABLISHED,
+					p->cport, p->port, KT_ESTABLISHED,
 					ktcp_ms(KTCP_STATE_WAIT_MS)))
 		TH_LOG("client not ESTABLISHED in %s",
 		       ktcp_proc_path(side_native_table(variant->client_ktcp)));
 	ktcp_setns(_metadata, self->ns_srv);
 	EXPECT_EQ(KT_ESTABLISHED,
 		  ktcp_wait_state_table(side_native_table(variant->server_ktcp),
-					p.port, p.cport, KT_ESTABLISHED,
+					p->port, p->cport, KT_ESTABLISHED,
 					ktcp_ms(KTCP_STATE_WAIT_MS)))
 		TH_LOG("server not ESTABLISHED in %s",
 		       ktcp_proc_path(side_native_table(variant->server_ktcp)));
 	ktcp_setns(_metadata, self->ns_cli);
 
-	cx.fd = p.c;
-	sx.fd = p.s;
+	cx.fd = p->c;
+	sx.fd = p->s;
 	ASSERT_EQ(0, pthread_create(&th, NULL, ktcp__xfer_thread, &sx));
 	ktcp_xfer_run(&cx);
 	pthread_join(th, NULL);
 
-	ASSERT_EQ(0, cx.err)
+	ASSERT_EQ(0, cx.err) {
 		TH_LOG("client %s: %s (sent %llu, got %llu)", cx.err_what,
 		       strerror(-cx.err), (unsigned long long)cx.tx.off,
 		       (unsigned long long)cx.rx.off);
-	ASSERT_EQ(0, sx.err)
+		ktcp_dump_rows(_metadata, p->port);
+	}
+	ASSERT_EQ(0, sx.err) {
 		TH_LOG("server %s: %s (sent %llu, got %llu)", sx.err_what,
 		       strerror(-sx.err), (unsigned long long)sx.tx.off,
 		       (unsigned long long)sx.rx.off);
+		ktcp_setns(_metadata, self->ns_srv);
+		ktcp_dump_rows(_metadata, p->port);
+	}
 
 	/* client -> server */
 	EXPECT_EQ(BULK_BYTES, (long long)sx.rx.off);
@@ -213,9 +242,10 @@ TEST_F_TIMEOUT(interop, bulk_both_ways, 600)
 	EXPECT_EQ(side_counted(variant->client_ktcp), active1 - active0);
 	EXPECT_EQ(side_counted(variant->server_ktcp), passive1 - passive0);
 
-	close(p.c);
-	close(p.s);
-	close(p.lfd);
+	ASSERT_EQ(0, close(p->c));
+	ASSERT_EQ(0, close(p->s));
+	ASSERT_EQ(0, close(p->lfd));
+	pair_init(p);
 }
 
 /* FIN handshake across stacks: the active closer ends in TIME_WAIT. */
@@ -224,45 +254,204 @@ TEST_F_TIMEOUT(interop, graceful_close, 300)
 	bool cli_tab = side_native_table(variant->client_ktcp);
 	bool srv_tab = side_native_table(variant->server_ktcp);
 	char msg[1024], got[sizeof(msg) + 1];
-	struct conn_pair p;
+	struct conn_pair *p = &self->p;
 	ssize_t n;
 	int st;
 
 	ktcp_setns(_metadata, self->ns_cli);
-	open_pair(_metadata, self, variant, &p);
+	open_pair(_metadata, self, variant, p);
 
 	memset(msg, 'g', sizeof(msg));
-	n = ktcp_send_all(p.c, msg, sizeof(msg), ktcp_ms(KTCP_IO_IDLE_MS));
+	n = ktcp_send_all(p->c, msg, sizeof(msg), ktcp_ms(KTCP_IO_IDLE_MS));
 	ASSERT_EQ((ssize_t)sizeof(msg), n);
-	ASSERT_EQ(0, close(p.c));
+	ASSERT_EQ(0, close(p->c));
+	p->c = -1;
 
 	/* all data, then EOF */
-	n = ktcp_recv_all(p.s, got, sizeof(got), ktcp_ms(KTCP_IO_IDLE_MS));
+	n = ktcp_recv_all(p->s, got, sizeof(got), ktcp_ms(KTCP_IO_IDLE_MS));
 	ASSERT_EQ((ssize_t)sizeof(msg), n)
 		TH_LOG("server read %zd bytes before EOF, want %zu", n,
 		       sizeof(msg));
 	ASSERT_EQ(0, memcmp(msg, got, sizeof(msg)));
 
 	ktcp_setns(_metadata, self->ns_srv);
-	st = ktcp_wait_state_table(srv_tab, p.port, p.cport, KT_CLOSE_WAIT,
+	st = ktcp_wait_state_table(srv_tab, p->port, p->cport, KT_CLOSE_WAIT,
 				   ktcp_ms(KTCP_STATE_WAIT_MS));
 	EXPECT_EQ(KT_CLOSE_WAIT, st)
 		TH_LOG("server %s in %s", ktcp_state_name(st),
 		       ktcp_proc_path(srv_tab));
-	ASSERT_EQ(0, close(p.s));
-	st = ktcp_wait_state_table(srv_tab, p.port, p.cport, -1,
+	ASSERT_EQ(0, close(p->s));
+	p->s = -1;
+	st = ktcp_wait_state_table(srv_tab, p->port, p->cport, -1,
 				   ktcp_ms(KTCP_STATE_WAIT_MS));
 	EXPECT_EQ(-1, st)
 		TH_LOG("server still %s in %s", ktcp_state_name(st),
 		       ktcp_proc_path(srv_tab));
 
 	ktcp_setns(_metadata, self->ns_cli);
-	st = ktcp_wait_state_table(cli_tab, p.cport, p.port, KT_TIME_WAIT,
+	st = ktcp_wait_state_table(cli_tab, p->cport, p->port, KT_TIME_WAIT,
 				   ktcp_ms(KTCP_STATE_WAIT_MS));
 	EXPECT_EQ(KT_TIME_WAIT, st)
 		TH_LOG("client %s in %s, want TIME_WAIT", ktcp_state_name(st),
 		       ktcp_proc_path(cli_tab));
-	close(p.lfd);
+	ASSERT_EQ(0, close(p->lfd));
+	p->lfd = -1;
+}
+
+/*
+ * Loss over the veth: while the sender has data to send, the receiver's
+ * veth changes its MAC address, so every frame the sender's (cached) ARP
+ * entry addresses is dropped at the receiver: the sender's transmissions
+ * succeed locally and vanish on the wire. Once the address is back,
+ * retransmissions must deliver all of it, intact.
+ */
+#define LOSSY_BYTES	(1 << 20)
+#define LOSSY_DOWN_MS	1500
+
+FIXTURE(lossy)
+{
+	int ns_cli, ns_srv;
+	struct conn_pair p;
+};
+
+FIXTURE_VARIANT(lossy)
+{
+	bool client_ktcp;
+	bool server_ktcp;
+};
+
+FIXTURE_VARIANT_ADD(lossy, ktcp_to_native)
+{
+	.client_ktcp = true,
+};
+
+FIXTURE_VARIANT_ADD(lossy, native_to_ktcp)
+{
+	.server_ktcp = true,
+};
+
+FIXTURE_VARIANT_ADD(lossy, ktcp_to_ktcp)
+{
+	.client_ktcp = true,
+	.server_ktcp = true,
+};
+
+FIXTURE_SETUP(lossy)
+{
+	pair_init(&self->p);
+	ktcp_new_netns(_metadata);
+	ktcp_set_tw_timeout(_metadata, 5000);
+	self->ns_cli = ktcp_netns_fd(_metadata);
+	self->ns_srv = ktcp_veth_pair(_metadata);
+	ktcp_setns(_metadata, self->ns_srv);
+	ktcp_set_tw_timeout(_metadata, 5000);
+	ktcp_setns(_metadata, self->ns_cli);
+}
+
+FIXTURE_TEARDOWN(lossy)
+{
+	pair_abort(&self->p);
+	close(self->ns_cli);
+	close(self->ns_srv);
+}
+
+/* RetransSegs of the stack the sender (client) runs on, in its netns. */
+static long long sender_retrans(struct __test_metadata *_metadata,
+				bool client_ktcp)
+{
+	long long v = -1;
+	int ret;
+
+	if (client_ktcp)
+		return ktcp_snmp(_metadata, "RetransSegs");
+	ret = native_snmp_read("RetransSegs", &v);
+	ASSERT_EQ(0, ret) TH_LOG("native RetransSegs: %s", strerror(-ret));
+	return v;
+}
+
+TEST_F_TIMEOUT(lossy, receiver_blackout, 600)
+{
+	struct ktcp_xfer cx = {
+		.send_len = LOSSY_BYTES,
+		.send_seed = 0x1055,
+		.shut_wr = true,
+		.idle_ms = ktcp_ms(KTCP_IO_IDLE_MS),
+	};
+	struct ktcp_xfer sx = {
+		.send_len = 0,
+		.shut_wr = true,	/* the server has nothing to say */
+		.recv_seed = 0x1055,
+		.idle_ms = ktcp_ms(KTCP_IO_IDLE_MS),
+	};
+	unsigned char mac[6], other[6];
+	long long retrans0, retrans1;
+	struct conn_pair *p = &self->p;
+	pthread_t tc, ts;
+	int ret;
+
+	__open_pair(_metadata, self->ns_cli, self->ns_srv, KTCP_VETH_IP_B,
+		    variant->client_ktcp, variant->server_ktcp, p);
+	retrans0 = sender_retrans(_metadata, variant->client_ktcp);
+
+	/* the receiver stops answering to its (cached) MAC address ... */
+	ktcp_setns(_metadata, self->ns_srv);
+	ret = ktcp_if_hwaddr(KTCP_VETH_B, mac, false);
+	ASSERT_EQ(0, ret) TH_LOG("MAC of " KTCP_VETH_B ": %s", strerror(-ret));
+	memcpy(other, mac, sizeof(mac));
+	other[5] ^= 0x55;
+	ret = ktcp_if_hwaddr(KTCP_VETH_B, other, true);
+	ASSERT_EQ(0, ret) TH_LOG("set MAC of " KTCP_VETH_B ": %s",
+				 strerror(-ret));
+	ktcp_setns(_metadata, self->ns_cli);
+
+	/*
+	 * ... while the client sends. The server stays silent meanwhile: a
+	 * frame from it would need ARP, and its ARP request would teach the
+	 * client the new address.
+	 */
+	cx.fd = p->c;
+	sx.fd = p->s;
+	ASSERT_EQ(0, pthread_create(&tc, NULL, ktcp__xfer_thread, &cx));
+	ktcp_sleep_ms(LOSSY_DOWN_MS);
+	EXPECT_EQ(0ULL, (unsigned long long)__atomic_load_n(&sx.rx.off,
+							    __ATOMIC_RELAXED))
+		TH_LOG("data arrived while the receiver dropped everything");
+
+	ktcp_setns(_metadata, self->ns_srv);
+	ret = ktcp_if_hwaddr(KTCP_VETH_B, mac, true);
+	ASSERT_EQ(0, ret) TH_LOG("restore MAC of " KTCP_VETH_B ": %s",
+				 strerror(-ret));
+	ktcp_setns(_metadata, self->ns_cli);
+	ASSERT_EQ(0, pthread_create(&ts, NULL, ktcp__xfer_thread, &sx));
+
+	pthread_join(tc, NULL);
+	pthread_join(ts, NULL);
+	ASSERT_EQ(0, cx.err) {
+		TH_LOG("client %s: %s (sent %llu)", cx.err_what,
+		       strerror(-cx.err), (unsigned long long)cx.tx.off);
+		ktcp_dump_rows(_metadata, p->port);
+	}
+	ASSERT_EQ(0, sx.err) {
+		TH_LOG("server %s: %s (got %llu)", sx.err_what,
+		       strerror(-sx.err), (unsigned long long)sx.rx.off);
+		ktcp_setns(_metadata, self->ns_srv);
+		ktcp_dump_rows(_metadata, p->port);
+	}
+	EXPECT_EQ(LOSSY_BYTES, (long long)sx.rx.off);
+	EXPECT_EQ(-1, sx.rx.bad_off)
+		TH_LOG("first wrong byte at %lld", (long long)sx.rx.bad_off);
+	EXPECT_EQ(cx.tx.sum, sx.rx.sum);
+	EXPECT_TRUE(sx.eof);
+	EXPECT_TRUE(cx.eof);
+
+	retrans1 = sender_retrans(_metadata, variant->client_ktcp);
+	EXPECT_LT(retrans0, retrans1)
+		TH_LOG("RetransSegs did not grow on the sender (%s)",
+		       variant->client_ktcp ? "ktcp" : "native");
+	ASSERT_EQ(0, close(p->c));
+	ASSERT_EQ(0, close(p->s));
+	ASSERT_EQ(0, close(p->lfd));
+	pair_init(p);
 }
 
 TEST_HARNESS_MAIN

@@ -522,6 +522,21 @@ static int ktcp_input_timewait(struct sock *sk, struct sk_buff *skb)
 	return 0;
 }
 
+/*
+ * Simultaneous open (RFC 9293 figure 8): in SYN_RECV the peer's SYN-ACK
+ * repeats its SYN and acknowledges ours; it completes the handshake rather
+ * than drawing a challenge ACK (tcp_validate_incoming does the same).
+ */
+static bool ktcp_input_simultaneous_synack(const struct ktcp_sock *ks,
+					   const struct sk_buff *skb)
+{
+	const struct ktcp_skb_cb *cb = KTCP_SKB_CB(skb);
+
+	return ks->inet.sk.sk_state == TCP_SYN_RECV && tcp_hdr(skb)->ack &&
+	       cb->seq + 1 == cb->end_seq && cb->seq + 1 == ks->rcv_nxt &&
+	       cb->ack_seq == ks->snd_nxt;
+}
+
 /* A segment that occupies sequence space wholly below RCV.NXT: re-ACK it. */
 static bool ktcp_input_is_dup(const struct ktcp_sock *ks,
 			      const struct ktcp_skb_cb *cb)
@@ -558,7 +573,7 @@ static int ktcp_input_synchronized(struct sock *sk, struct sk_buff *skb)
 		ktcp_input_rst(sk, skb);
 		goto drop;
 	}
-	if (th->syn) {
+	if (th->syn && !ktcp_input_simultaneous_synack(ks, skb)) {
 		/* RFC 5961 4.2: a SYN on a connection gets a challenge ACK. */
 		ktcp_output_oow_ack(sk, skb, KTCP_MIB_CHALLENGEACKS);
 		goto drop;

@@ -171,6 +171,7 @@ struct ktcp_sock {
 	u32 retrans_out;	/* of which lost and retransmitted */
 	u32 sacked_out;		/* of which SACKed */
 	u32 recover;		/* SND.NXT when recovery began (RFC 6582) */
+	u32 snd_sml;		/* end of the last short segment sent */
 	u32 lsndtime;		/* jiffies of the last new data sent */
 	u8 dupacks;
 	bool cwnd_limited;	/* the last push stopped at cwnd */

@@ -275,9 +275,10 @@ static void ktcp_output_retransmit_lost(struct sock *sk)
 }
 
 /*
- * Nagle (RFC 896, RFC 9293 3.7.4): a segment shorter than the MSS waits while
- * data is unacknowledged, unless TCP_NODELAY; with TCP_CORK it waits until
- * uncorked (@force). A SYN or FIN never waits.
+ * Nagle (RFC 896, RFC 9293 3.7.4) in Minshall's form, as Linux does it: a
+ * segment shorter than the MSS waits only while an earlier short segment is
+ * unacknowledged, unless TCP_NODELAY; with TCP_CORK it waits until uncorked
+ * (@force). A SYN or FIN never waits.
  */
 static bool ktcp_output_nagle_ok(const struct ktcp_sock *ks,
 				 const struct sk_buff *skb, bool force)
@@ -287,7 +288,8 @@ static bool ktcp_output_nagle_ok(const struct ktcp_sock *ks,
 		return true;
 	if (ks->cork)
 		return false;
-	return ks->nodelay || !ks->packets_out;
+	return ks->nodelay || !ks->packets_out ||
+	       !ktcp_seq_after(ks->snd_sml, ks->snd_una);
 }
 
 /*
@@ -310,6 +312,8 @@ void __ktcp_output_push(struct sock *sk, bool force)
 		ktcp_recovery_sent(sk, skb, true);
 		ktcp_output_xmit(sk, skb, true);
 		ks->snd_nxt = KTCP_SKB_CB(skb)->end_seq;
+		if (skb->len < ks->mss)
+			ks->snd_sml = ks->snd_nxt;
 		ks->lsndtime = tcp_jiffies32;
 		ks->send_head = skb_queue_is_last(&sk->sk_write_queue, skb) ?
 				NULL : skb->next;

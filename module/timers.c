@@ -163,6 +163,8 @@ static bool ktcp_rtx_give_up(struct sock *sk)
 
 	if ((1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_SYN_RECV))
 		limit = KTCP_SYN_RETRIES;
+	else if (sock_flag(sk, SOCK_DEAD))
+		limit = KTCP_ORPHAN_RETRIES;	/* tcp_orphan_retries() */
 	if (!ks->retries)
 		ks->rto_stamp = tcp_jiffies32;
 	if (ks->retries < limit && !ktcp_user_timeout_hit(ks, ks->rto_stamp))

@@ -49,7 +49,7 @@ void ktcp_neg_peer_syn(struct ktcp_neg *n, const struct ktcp_opts *o)
 	n->tstamp_ok = !!(o->present & KTCP_OPTF_TS);
 	if (n->tstamp_ok) {
 		n->ts_recent = o->tsval;
-		n->ts_recent_stamp = ktime_get_seconds();
+		n->ts_recent_stamp = (u32)ktime_get_seconds();
 	}
 }
 
@@ -96,7 +96,9 @@ bool ktcp_neg_paws_reject(const struct ktcp_neg *n, const struct ktcp_opts *o,
 		return false;
 	if ((s32)(o->tsval - n->ts_recent) >= 0)
 		return false;
-	return ktime_get_seconds() - n->ts_recent_stamp < KTCP_PAWS_24DAYS;
+	/* u32 arithmetic, as Linux's: correct across the clock's wrap. */
+	return (u32)ktime_get_seconds() - n->ts_recent_stamp <
+	       KTCP_PAWS_24DAYS;
 }
 
 /*
@@ -112,7 +114,7 @@ void ktcp_neg_ts_update(struct ktcp_neg *n, const struct ktcp_opts *o,
 	    (s32)(o->tsval - n->ts_recent) < 0)
 		return;
 	n->ts_recent = o->tsval;
-	n->ts_recent_stamp = ktime_get_seconds();
+	n->ts_recent_stamp = (u32)ktime_get_seconds();
 }
 
 /*

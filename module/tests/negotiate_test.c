@@ -28,8 +28,8 @@ static void neg_peer_offers_all(struct kunit *test)
 	ktcp_neg_peer_syn(&n, &o);
 	KUNIT_EXPECT_EQ(test, n.mss_clamp, 1460);
 	KUNIT_EXPECT_TRUE(test, n.wscale_ok);
-	KUNIT_EXPECT_EQ(test, n.snd_wscale, 7);
-	KUNIT_EXPECT_EQ(test, n.rcv_wscale, 9);
+	KUNIT_EXPECT_EQ(test, (int)n.snd_wscale, 7);
+	KUNIT_EXPECT_EQ(test, (int)n.rcv_wscale, 9);
 	KUNIT_EXPECT_TRUE(test, n.sack_ok);
 	KUNIT_EXPECT_TRUE(test, n.tstamp_ok);
 	KUNIT_EXPECT_EQ(test, n.ts_recent, 1000U);
@@ -44,8 +44,8 @@ static void neg_peer_offers_nothing(struct kunit *test)
 	ktcp_neg_peer_syn(&n, &o);
 	KUNIT_EXPECT_EQ(test, n.mss_clamp, KTCP_MSS_DEFAULT);
 	KUNIT_EXPECT_FALSE(test, n.wscale_ok);
-	KUNIT_EXPECT_EQ(test, n.snd_wscale, 0);
-	KUNIT_EXPECT_EQ(test, n.rcv_wscale, 0);
+	KUNIT_EXPECT_EQ(test, (int)n.snd_wscale, 0);
+	KUNIT_EXPECT_EQ(test, (int)n.rcv_wscale, 0);
 	KUNIT_EXPECT_FALSE(test, n.sack_ok);
 	KUNIT_EXPECT_FALSE(test, n.tstamp_ok);
 }

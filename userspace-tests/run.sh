@@ -17,6 +17,8 @@
 #   KTCP_KO                  module for the rmmod/insmod test
 #                            (default <repo>/module/ktcp.ko)
 #   KTCP_TEST_BUILD          where the binaries are (default ./build)
+#   KTCP_TEST_PKT=0          skip the packet-level tests (pkt-tests.sh, run
+#                            last: python3-scapy peers on a veth)
 #   KTCP_TEST_NETEM=1        also run netem and capture-check.sh (long, and
 #                            they need loss recovery; off by default)
 
@@ -66,6 +68,10 @@ else
 	for n in "${LAST[@]}"; do
 		[[ -x $build/$n ]] && names+=("$n")
 	done
+	# Packet-level tests after lifecycle: their scripted peers vanish and
+	# leave orphans retransmitting, which would keep rmmod busy.
+	[[ ${KTCP_TEST_PKT:-1} == 1 && -x $here/pkt-tests.sh &&
+	   -z ${KTCP_TEST_FAMILY:-} ]] && names+=(pkt)
 fi
 if ((${#names[@]} == 0)); then
 	echo "run.sh: no test binaries in $build (make tests)" >&2
@@ -98,6 +104,7 @@ summary=()
 for n in "${names[@]}"; do
 	bin=$build/$n
 	[[ $n == capture-check ]] && bin=$here/capture-check.sh
+	[[ $n == pkt ]] && bin=$here/pkt-tests.sh
 	log=$logdir/$n.log
 	if [[ ! -x $bin ]]; then
 		summary+=("$(printf '%-12s MISSING (%s)' "$n" "$bin")")
@@ -108,6 +115,14 @@ for n in "${names[@]}"; do
 	t=$SECONDS
 	"$bin" 2>&1 | tee "$log"
 	rc=${PIPESTATUS[0]}
+	if [[ $n == pkt || $n == capture-check ]] &&
+	   ! grep -qE '^# Totals: ' "$log"; then
+		# A plain TAP script: derive the kselftest totals line.
+		s=$(grep -cE '^ok [0-9]+.*# *SKIP' "$log")
+		printf '# Totals: pass:%d fail:%d xfail:0 xpass:0 skip:%d error:0\n' \
+			$(($(grep -cE '^ok [0-9]+' "$log") - s)) \
+			"$(grep -cE '^not ok [0-9]+' "$log")" "$s" >> "$log"
+	fi
 	# "# Totals: pass:5 fail:0 xfail:0 xpass:0 skip:0 error:0"
 	totals=$(grep -E '^# Totals: ' "$log" | tail -n 1)
 	p=$(sed -n 's/.* pass:\([0-9]*\).*/\1/p' <<<"$totals")

@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Packet-level TCP conformance tests (userspace-tests/pkt/): a scripted peer
+# (python3-scapy, on a veth in its own network namespace) sends exact
+# segments to a ktcp socket driven by ktcp_sockctl and checks the exact
+# replies, packetdrill-style. Linux 6.12's TCP is the reference: --native
+# runs the same tests against a native AF_INET socket. TAP output; exits
+# non-zero if any test fails.
+#
+# usage: userspace-tests/pkt-tests.sh [--native] [--list] [TEST...]
+#        scripts/vm.sh -- userspace-tests/pkt-tests.sh [--native]
+#
+# Runs as root with ktcp.ko loaded (inside the VM, normally), from the
+# repository, which may be read-only: only /tmp is written. Each test gets
+# fresh namespaces (ktcppkt-<pid>-<n>-k and -p, deleted afterwards, and
+# again here should the runner die) and a time limit of its own.
+#
+# Environment:
+#   KTCP_SOCKCTL            helper binary (default: userspace-tests/build/
+#                           ktcp_sockctl if newer than its source, else
+#                           compiled into /tmp)
+#   KTCP_PKT_TIMEOUT_MULT   scales every test's time limit (default 1)
+#   KTCP_PKT_PYTHON         python with scapy (default /usr/bin/python3)
+
+set -u
+
+here=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)
+native=0
+list=0
+names=()
+for a in "$@"; do
+	case $a in
+	--native) native=1 ;;
+	--list) list=1 ;;
+	-h | --help)
+		sed -n '/^# usage:/,/^# Environment/p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+		exit 0
+		;;
+	-*) echo "pkt-tests.sh: unknown option $a" >&2; exit 2 ;;
+	*) names+=("$a") ;;
+	esac
+done
+
+export PYTHONDONTWRITEBYTECODE=1
+py=${KTCP_PKT_PYTHON:-/usr/bin/python3}
+[[ -x $py ]] || py=$(command -v python3)
+runpy=$here/pkt/run.py
+
+if ((list)); then
+	exec "$py" "$runpy" --list
+fi
+
+bail() {
+	echo "1..0 # SKIP $*"
+	echo "pkt-tests.sh: $*" >&2
+	exit 1
+}
+
+[[ $(id -u) -eq 0 ]] || bail "must run as root (network namespaces)"
+command -v ip >/dev/null || bail "ip (iproute2) missing"
+# veth may be built in (no /sys/module/veth): only warn.
+modprobe veth 2>/dev/null || [[ -d /sys/module/veth ]] ||
+	echo "# warning: modprobe veth failed; assuming veth is built in"
+if ((!native)) && [[ ! -d /sys/module/ktcp ]]; then
+	bail "ktcp is not loaded (insmod module/ktcp.ko, or --native)"
+fi
+
+work=$(mktemp -d /tmp/ktcp-pkt.XXXXXX) || exit 1
+prefix=ktcppkt-$$
+# shellcheck disable=SC2317 # run by trap
+cleanup() {
+	local ns
+	for ns in /run/netns/"$prefix"-*; do
+		[[ -e $ns ]] && ip netns del "${ns##*/}" 2>/dev/null
+	done
+	rm -rf -- "$work"
+}
+runner=
+trap cleanup EXIT
+trap '[[ -n $runner ]] && kill "$runner" 2>/dev/null; wait; exit 130' INT TERM
+
+# The helper: the build tree's if it is newer than its source, else our own.
+helper=${KTCP_SOCKCTL:-}
+src=$here/ktcp_sockctl.c
+if [[ -z $helper ]]; then
+	helper=$here/build/ktcp_sockctl
+	if [[ ! -x $helper || $helper -ot $src ]]; then
+		helper=$work/ktcp_sockctl
+		gcc -Wall -Wextra -O2 -o "$helper" "$src" ||
+			bail "cannot build ktcp_sockctl"
+	fi
+fi
+"$helper" >/dev/null 2>&1 || bail "$helper does not run"
+
+if ((native)); then
+	echo "# packet tests against native Linux TCP ($(uname -r))"
+	args=(--native)
+else
+	echo "# packet tests against ktcp, family" \
+		"$(cat /sys/module/ktcp/parameters/family 2>/dev/null || echo '?')" \
+		"($(uname -r))"
+	args=()
+fi
+args+=(--helper "$helper" --prefix "$prefix"
+	--timeout-mult "${KTCP_PKT_TIMEOUT_MULT:-1}")
+
+# run.py bounds each test; this bounds run.py as a whole. In the background
+# so that the INT/TERM trap runs at once.
+mult=${KTCP_PKT_TIMEOUT_MULT:-1}
+limit=$(awk -v m="$mult" 'BEGIN { printf "%d", 3600 * m }')
+timeout -k 15 "$limit" "$py" -u "$runpy" "${args[@]}" "${names[@]}" &
+runner=$!
+wait "$runner"
+rc=$?
+runner=
+((rc == 124)) && echo "Bail out! run.py did not finish within $limit s"
+exit $((rc == 0 ? 0 : 1))

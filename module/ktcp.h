@@ -51,6 +51,7 @@ extern unsigned int ktcp_net_id;
 #define KTCP_ATO_MIN		(HZ / 25)	/* delayed ACK: 40 ms */
 #define KTCP_DELACK_MAX		(HZ / 5)	/* 200 ms */
 #define KTCP_MAX_QUICKACKS	16
+#define KTCP_REORDERING_INIT	3	/* DupThresh, RFC 5681 3.2, 6675 */
 #define KTCP_OOW_RATELIMIT	(HZ / 2)	/* tcp_invalid_ratelimit */
 #define KTCP_MSS_DEFAULT	536	/* RFC 9293 3.7.1, no MSS option */
 #define KTCP_MSS_MIN		48	/* tcp_min_snd_mss */
@@ -174,6 +175,7 @@ struct ktcp_sock {
 	u32 snd_sml;		/* end of the last short segment sent */
 	u32 lsndtime;		/* jiffies of the last new data sent */
 	u8 dupacks;
+	u8 reordering;		/* DupThresh, raised by spurious rexmits */
 	bool cwnd_limited;	/* the last push stopped at cwnd */
 	unsigned long deferred;	/* enum ktcp_deferred bits */
 

@@ -14,6 +14,7 @@ static const char * const ktcp_mib_names[KTCP_MIB_MAX] = {
 	[KTCP_MIB_OUTSEGS]		= "OutSegs",
 	[KTCP_MIB_RETRANSSEGS]		= "RetransSegs",
 	[KTCP_MIB_FASTRETRANS]		= "FastRetrans",
+	[KTCP_MIB_DSACKRECV]		= "DSACKRecv",
 	[KTCP_MIB_INERRS]		= "InErrs",
 	[KTCP_MIB_INCSUMERRORS]		= "InCsumErrors",
 	[KTCP_MIB_OUTRSTS]		= "OutRsts",

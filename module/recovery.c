@@ -29,7 +29,7 @@
 
 #include "ktcp.h"
 
-#define KTCP_DUPTHRESH	3	/* RFC 5681 3.2, RFC 6675 DupThresh */
+#define KTCP_REORDER_MAX	127	/* Linux allows 300 (tcp_max_reordering) */
 
 static u64 ktcp_now_us(void)
 {
@@ -137,9 +137,31 @@ static void ktcp_recovery_sack_lost(struct sock *sk)
 
 		if (sacked & KTCP_SKB_SACKED)
 			above++;
-		else if (above >= KTCP_DUPTHRESH && !(sacked & KTCP_SKB_LOST))
+		else if (above >= ks->reordering &&
+			 !(sacked & KTCP_SKB_LOST))
 			ktcp_recovery_mark_lost(ks, skb);
 	}
+}
+
+/*
+ * RFC 2883 4 and RFC 3708: a first block below SND.UNA, or inside the
+ * second, reports a segment that arrived twice: a retransmission was
+ * spurious, the path reorders. Raise DupThresh (Linux's tp->reordering) so
+ * that reordering stops passing for loss.
+ */
+static void ktcp_recovery_dsack(struct sock *sk, const struct ktcp_opts *o)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+	const struct ktcp_sack_block *b = o->sacks;
+
+	if (!ktcp_seq_before(b[0].start, b[0].end))
+		return;
+	if (!ktcp_seq_before_eq(b[0].end, ks->snd_una) &&
+	    !(o->num_sacks > 1 && !ktcp_seq_before(b[0].start, b[1].start) &&
+	      !ktcp_seq_after(b[0].end, b[1].end)))
+		return;
+	KTCP_INC_STATS(sock_net(sk), KTCP_MIB_DSACKRECV);
+	ks->reordering = min_t(u32, ks->reordering * 2, KTCP_REORDER_MAX);
 }
 
 /*
@@ -154,8 +176,10 @@ u32 ktcp_recovery_sack(struct sock *sk, const struct ktcp_opts *o)
 	struct sk_buff *skb;
 	int i;
 
-	if (!ks->neg.sack_ok || !(o->present & KTCP_OPTF_SACK))
+	if (!ks->neg.sack_ok || !(o->present & KTCP_OPTF_SACK) ||
+	    !o->num_sacks)
 		return 0;
+	ktcp_recovery_dsack(sk, o);
 	for (i = 0; i < o->num_sacks; i++) {
 		const struct ktcp_sack_block *b = &o->sacks[i];
 
@@ -224,7 +248,7 @@ static void ktcp_recovery_dupack(struct sock *sk)
 	if (ks->cc.state == KTCP_CC_RECOVERY)
 		ktcp_cc_dupack(&ks->cc);
 	else if (ks->cc.state == KTCP_CC_OPEN &&
-		 (ks->dupacks >= KTCP_DUPTHRESH || ks->lost_out))
+		 (ks->dupacks >= ks->reordering || ks->lost_out))
 		ktcp_recovery_enter(sk);
 }
 

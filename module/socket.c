@@ -108,6 +108,7 @@ void ktcp_sock_init_tcb(struct sock *sk)
 	ks->keepintvl = KTCP_KEEPINTVL;
 	ks->keepcnt = KTCP_KEEPCNT;
 	ks->ato = KTCP_ATO_MIN;
+	ks->reordering = KTCP_REORDERING_INIT;
 	ks->rcv_mss = KTCP_MSS_DEFAULT;
 	ks->mss = KTCP_MSS_DEFAULT;
 	ks->adv_mss = KTCP_MSS_DEFAULT;
@@ -392,6 +393,7 @@ static int ktcp_connect_start(struct sock *sk, const struct sockaddr_in *usin)
 	ks->retrans_out = 0;
 	ks->sacked_out = 0;
 	ks->dupacks = 0;
+	ks->reordering = KTCP_REORDERING_INIT;
 	ks->adv_mss = ktcp_output_route_mss(sk);
 	ks->retries = 0;
 	ks->fin_queued = 0;

@@ -1,0 +1,278 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Benchmark (not a test): the transfer of userspace-tests/netem.c, done by
+# userspace-tests/build/ktcp_bench (BYTES each way at once, SHA-256 checked
+# at both ends), with native TCP and with ktcp, over loopback, over a clean
+# veth pair, and over the veth pair under each netem profile of netem.c.
+# Boots the VM once (scripts/vm.sh, ktcp.ko loaded) and runs everything in
+# that boot, then prints a table of transfer times and the ratio
+# ktcp/native per profile.
+#
+# usage: scripts/bench.sh [options] [vm.sh options]
+#   --bytes N          bytes each way (default 16M; K/M/G suffixes; netem.c
+#                      moves 64M, which takes an hour or more here under TCG)
+#   --pairs LIST       comma-separated, from: native (inet -> inet), ktcp
+#                      (ktcp -> ktcp), k2n (ktcp client -> inet server),
+#                      n2k (inet client -> ktcp server); default all four
+#   --profiles LIST    comma-separated profile names (default: all, in the
+#                      order below)
+#   --timeout S        give up on one transfer after S seconds (default 300)
+#   --here             no VM: run on this machine (root; ktcp columns need
+#                      ktcp.ko loaded, netem profiles need sch_netem)
+#   any other option goes to scripts/vm.sh (--accel, --smp, --mem, ...)
+# KTCP_TEST_FAMILY=inet makes the "ktcp" ends native (checks this script).
+#
+# Profiles (netem on the egress of both veth ends, as in netem.c):
+#   loopback   127.0.0.1 in one netns, no qdisc
+#   veth       the veth pair, no qdisc
+#   loss1      loss 1%            loss5     loss 5%
+#   reorder25  delay 10ms reorder 25% 50%
+#   dup5       duplicate 5%       jitter    delay 20ms 5ms
+#   rate10mbit rate 10mbit        corrupt1  corrupt 1%
+# The veths run without offloads (tx checksum, TSO, GSO off, gso_max_segs
+# 1), so netem acts on wire-sized segments for both stacks.
+#
+# Output: the table, and one machine-readable line per transfer in the
+# log ("KTCP-BENCH-ROW|profile|pair|ok/FAIL|secs|MiB/s|retrans client|
+# retrans server|why|netem"); on the host the rows also go to
+# build/log/bench.tsv. `make bench BENCH_ARGS="--bytes 4M"` passes options.
+# A failed transfer shows as FAIL (footnoted) and does not stop the run.
+# Exit status: 0 when every transfer succeeded, 1 otherwise.
+set -euo pipefail
+
+KTCP_PROG=bench.sh
+# shellcheck source=scripts/lib.sh
+. "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"
+cd "$KTCP_ROOT"
+
+bench=userspace-tests/build/ktcp_bench
+bytes=16M
+pairs=native,ktcp,k2n,n2k
+profiles=
+timeout_s=300
+mode=vm
+vm_args=()
+
+ALL_PROFILES=(loopback veth loss1 loss5 reorder25 dup5 jitter rate10mbit corrupt1)
+netem_of() {
+	case $1 in
+	loopback | veth) echo "-" ;;
+	loss1) echo "loss 1%" ;;
+	loss5) echo "loss 5%" ;;
+	reorder25) echo "delay 10ms reorder 25% 50%" ;;
+	dup5) echo "duplicate 5%" ;;
+	jitter) echo "delay 20ms 5ms" ;;
+	rate10mbit) echo "rate 10mbit" ;;
+	corrupt1) echo "corrupt 1%" ;;
+	*) return 1 ;;
+	esac
+}
+# client and server family of a pair
+fams_of() {
+	case $1 in
+	native) echo "inet inet" ;;
+	ktcp) echo "ktcp ktcp" ;;
+	k2n) echo "ktcp inet" ;;
+	n2k) echo "inet ktcp" ;;
+	*) return 1 ;;
+	esac
+}
+
+while (($#)); do
+	case $1 in
+	--bytes) bytes=$2; shift 2 ;;
+	--pairs) pairs=$2; shift 2 ;;
+	--profiles) profiles=$2; shift 2 ;;
+	--timeout) timeout_s=$2; shift 2 ;;
+	--here) mode=here; shift ;;
+	--in-vm) mode=in-vm; shift ;;
+	-h | --help) sed -n '3,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+	*) vm_args+=("$1"); shift ;;
+	esac
+done
+
+IFS=, read -r -a pair_list <<<"$pairs"
+if [[ -n $profiles ]]; then
+	IFS=, read -r -a profile_list <<<"$profiles"
+else
+	profile_list=("${ALL_PROFILES[@]}")
+fi
+for p in "${pair_list[@]}"; do
+	fams_of "$p" >/dev/null || ktcp_die "unknown pair '$p' (native, ktcp, k2n, n2k)"
+done
+for p in "${profile_list[@]}"; do
+	netem_of "$p" >/dev/null || ktcp_die "unknown profile '$p' (${ALL_PROFILES[*]})"
+done
+[[ $timeout_s =~ ^[0-9]+$ && $timeout_s -gt 0 ]] || ktcp_die "--timeout wants seconds"
+
+# --- the table (from KTCP-BENCH-ROW lines) ----------------------------------
+
+# print_table ROWS: one line per profile, a time column per pair, and
+# ktcp/native for every pair that is not native.
+print_table() {
+	local rows=$1
+	awk -F'|' -v pairs="$pairs" -v bytes="$bytes" '
+	function cell(p, q) { return (p SUBSEP q) in st ? (st[p, q] == "ok" ? sprintf("%.2f", secs[p, q]) : "FAIL") : "-" }
+	$1 == "KTCP-BENCH-ROW" {
+		if (!($2 in seen)) { seen[$2] = 1; order[++np] = $2 }
+		st[$2, $3] = $4; secs[$2, $3] = $5; netem[$2] = $10
+		if ($4 != "ok") fails[++nf] = $2 " " $3 ": " $9
+	}
+	END {
+		nq = split(pairs, q, ",")
+		printf "transfer: %s each way, both directions at once; times in seconds; ratio = pair / native\n\n", bytes
+		printf "%-11s %-27s", "profile", "netem (both veth ends)"
+		for (j = 1; j <= nq; j++) {
+			printf " %9s", q[j]
+			if (q[j] != "native") printf " %6s", "ratio"
+		}
+		printf "\n"
+		for (i = 1; i <= np; i++) {
+			p = order[i]
+			printf "%-11s %-27s", p, netem[p]
+			for (j = 1; j <= nq; j++) {
+				printf " %9s", cell(p, q[j])
+				if (q[j] == "native") continue
+				if (st[p, q[j]] == "ok" && st[p, "native"] == "ok" && secs[p, "native"] > 0)
+					printf " %6.2f", secs[p, q[j]] / secs[p, "native"]
+				else
+					printf " %6s", "-"
+			}
+			printf "\n"
+		}
+		if (nf) {
+			printf "\nfailed transfers:\n"
+			for (i = 1; i <= nf; i++) printf "  %s\n", fails[i]
+		}
+	}' "$rows"
+}
+
+# --- host side: boot the VM once ------------------------------------------------
+
+if [[ $mode == vm ]]; then
+	[[ -x $bench ]] || ktcp_die "$bench missing (make tests)"
+	[[ -f module/ktcp.ko ]] || ktcp_die "module/ktcp.ko missing (make module)"
+	logdir=$KTCP_ROOT/build/log
+	mkdir -p "$logdir"
+	log=$logdir/bench.log
+	# every transfer may run to its timeout; plus boot and set-up
+	vm_timeout=$(((${#profile_list[@]} * ${#pair_list[@]}) * (timeout_s + 30) + 300))
+	ktcp_log "${#profile_list[@]} profiles x ${#pair_list[@]} pairs, $bytes each way; VM timeout ${vm_timeout}s, log $log"
+	rc=0
+	# KTCP_TEST_FAMILY=inet (ktcp pairs run native: checks this script) goes along
+	scripts/vm.sh --timeout "$vm_timeout" --log "$log" "${vm_args[@]}" -- \
+		env ${KTCP_TEST_FAMILY:+KTCP_TEST_FAMILY="$KTCP_TEST_FAMILY"} bash scripts/bench.sh --in-vm --bytes "$bytes" --pairs "$pairs" \
+		--profiles "$(IFS=,; echo "${profile_list[*]}")" --timeout "$timeout_s" || rc=$?
+	tr -d '\r' <"$log" | grep '^KTCP-BENCH-ROW|' >"$logdir/bench.rows" || true
+	if [[ ! -s $logdir/bench.rows ]]; then
+		ktcp_die "no results in $log (VM rc $rc)"
+	fi
+	cut -d'|' -f2- "$logdir/bench.rows" >"$logdir/bench.tsv"
+	echo
+	echo "==== ktcp benchmark ($(date -u +%Y-%m-%dT%H:%MZ), VM rc $rc) ===="
+	print_table "$logdir/bench.rows"
+	echo "rows: build/log/bench.tsv, console: build/log/bench.log"
+	exit "$rc"
+fi
+
+# --- in the VM (or --here): run the transfers ------------------------------------
+
+[[ $(id -u) -eq 0 ]] || ktcp_die "must run as root (namespaces, tc)"
+for t in ip tc; do
+	command -v "$t" >/dev/null || ktcp_die "$t missing (iproute2)"
+done
+[[ -x $bench ]] || ktcp_die "$bench missing (make tests)"
+
+ktcp_ok=1
+if [[ ${KTCP_TEST_FAMILY:-} != inet && ! -d /sys/module/ktcp ]]; then
+	ktcp_ok=0
+	ktcp_log "ktcp.ko is not loaded: ktcp pairs are left out"
+fi
+
+ns_a=ktbench-$$-a
+ns_b=ktbench-$$-b
+if_a=ktbench_a
+if_b=ktbench_b
+work=$(mktemp -d /tmp/ktcp-bench.XXXXXX)
+rows=$work/rows
+: >"$rows"
+# shellcheck disable=SC2317 # run by trap
+cleanup() {
+	ip netns del "$ns_a" 2>/dev/null || true
+	ip netns del "$ns_b" 2>/dev/null || true
+	rm -rf -- "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+modprobe -q veth 2>/dev/null || true
+modprobe -q sch_netem 2>/dev/null || true
+ip netns add "$ns_a"
+ip netns add "$ns_b"
+ip link add "$if_a" netns "$ns_a" type veth peer name "$if_b" netns "$ns_b"
+for side in a b; do
+	if [[ $side == a ]]; then ns=$ns_a ifc=$if_a addr=198.18.0.1; else ns=$ns_b ifc=$if_b addr=198.18.0.2; fi
+	ip netns exec "$ns" sysctl -q -w "net.ipv6.conf.$ifc.disable_ipv6=1" || true
+	ip netns exec "$ns" sysctl -q -w net.ktcp.tw_timeout_ms=5000 2>/dev/null || true
+	ip -n "$ns" addr add "$addr/24" dev "$ifc"
+	ip netns exec "$ns" "$bench" offloads-off "$ifc"
+	ip -n "$ns" link set dev "$ifc" gso_max_segs 1
+	ip -n "$ns" link set lo up
+	ip -n "$ns" link set "$ifc" up
+done
+
+echo "# ktcp_bench: $bytes each way; $(nproc) CPUs; kernel $(uname -r); ktcp $(
+	sed 's/^/family /' /sys/module/ktcp/parameters/family 2>/dev/null || echo "not loaded")"
+fail=0
+for prof in "${profile_list[@]}"; do
+	netem=$(netem_of "$prof")
+	tc_err=
+	ns_cli=$ns_a ns_srv=$ns_b addr=198.18.0.2
+	if [[ $prof == loopback ]]; then
+		ns_srv=$ns_a addr=127.0.0.1
+	fi
+	for ns_ifc in "$ns_a:$if_a" "$ns_b:$if_b"; do
+		if [[ $netem == - ]]; then
+			tc -n "${ns_ifc%%:*}" qdisc del dev "${ns_ifc#*:}" root 2>/dev/null || true
+		else
+			# shellcheck disable=SC2086 # netem parameters are words
+			if ! tc_err=$(tc -n "${ns_ifc%%:*}" qdisc replace dev "${ns_ifc#*:}" root netem $netem 2>&1); then
+				tc_err=${tc_err%%$'\n'*}
+				ktcp_log "tc qdisc replace dev ${ns_ifc#*:} root netem $netem: $tc_err"
+				break
+			fi
+			tc_err=""
+		fi
+	done
+	for pair in "${pair_list[@]}"; do
+		read -r cfam sfam <<<"$(fams_of "$pair")"
+		if [[ -n $tc_err ]]; then
+			res="RESULT FAIL secs=0 why=\"tc: $tc_err\""
+		elif ((!ktcp_ok)) && [[ $pair != native ]]; then
+			res="RESULT FAIL secs=0 why=\"ktcp.ko not loaded\""
+		else
+			echo "# $prof ($netem): $pair, $cfam client -> $sfam server"
+			res=$("$bench" -q -c "$cfam" -s "$sfam" -C "/run/netns/$ns_cli" \
+				-S "/run/netns/$ns_srv" -a "$addr" -b "$bytes" -t "$timeout_s" -i 60 2>&1 |
+				grep '^RESULT ' | tail -n 1 || true)
+			[[ -n $res ]] || res="RESULT FAIL secs=0 why=\"ktcp_bench printed no RESULT\""
+			echo "# $res"
+		fi
+		st=$(awk '{ print $2 }' <<<"$res")
+		secs=$(sed -n 's/.* secs=\([0-9.]*\).*/\1/p' <<<"$res")
+		mibps=$(sed -n 's/.* mibps=\([0-9.]*\).*/\1/p' <<<"$res")
+		rc_=$(sed -n 's/.* retrans_client=\(-\{0,1\}[0-9]*\).*/\1/p' <<<"$res")
+		rs_=$(sed -n 's/.* retrans_server=\(-\{0,1\}[0-9]*\).*/\1/p' <<<"$res")
+		why=$(sed -n 's/.* why="\(.*\)"$/\1/p' <<<"$res")
+		[[ $st == ok ]] || fail=1
+		printf 'KTCP-BENCH-ROW|%s|%s|%s|%s|%s|%s|%s|%s|%s\n' "$prof" "$pair" "$st" \
+			"${secs:-0}" "${mibps:-0}" "${rc_:--1}" "${rs_:--1}" "$why" "$netem" | tee -a "$rows"
+	done
+done
+
+if [[ $mode == here ]]; then
+	echo
+	print_table "$rows"
+fi
+exit "$fail"

@@ -1,0 +1,446 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Interop under netem: bulk transfers both ways at once across a veth pair
+ * between two fresh network namespaces (198.18.0.1/24 <-> 198.18.0.2/24,
+ * the RFC 2544 benchmarking range), with a netem qdisc on the egress of
+ * BOTH veth ends: each profile applies to each direction, to data and to
+ * ACKs alike, since data flows both ways.
+ *
+ *   loss1       loss 1%
+ *   loss5       loss 5%
+ *   reorder25   delay 10ms reorder 25% 50%   (25% of frames, correlated
+ *               50%, go at once, the rest 10 ms later)
+ *   dup5        duplicate 5%
+ *   jitter      delay 20ms 5ms   (per-frame delays, so frames reorder too)
+ *   rate10mbit  rate 10mbit      (64 MiB each way, concurrently, takes 54 s
+ *               at the limit: a few minutes at most under QEMU TCG, where
+ *               native TCP over an unshaped veth moves about 3.3 MiB/s
+ *               (27 Mbit/s) each way, so the limit, not the emulator, sets
+ *               the pace; 20mbit would barely bite under TCG)
+ *   corrupt1    corrupt 1%       (one bit of 1% of frames; checksums must
+ *               catch every one: the data must still match)
+ *
+ * Each profile runs three pairings: ktcp client to native server, native
+ * client to ktcp server, ktcp to ktcp. Each moves KTCP_NETEM_BYTES
+ * (default 64 MiB; K/M/G suffixes) in each direction concurrently, and
+ * compares the SHA-256 of what each end sent with what the other got (and
+ * the first wrong offset, if any, against the known stream).
+ *
+ * The veths carry no offloads (tx checksum, TSO, GSO off, gso_max_segs 1):
+ * every frame netem sees is one wire-sized segment with a complete
+ * checksum, so "loss 1%" means 1% of segments for both stacks, and every
+ * receiver verifies every checksum.
+ *
+ * Counters, for each end whose stack is under test (ktcp; both in native
+ * mode), from its own netns, when at least 4 MiB go each way (so that the
+ * random events surely happen):
+ *   loss1, loss5, corrupt1   RetransSegs grew (every end sends)
+ *   corrupt1                 InCsumErrors grew (every end receives)
+ *
+ * Nothing can hang: every wait is a poll() with an idle limit, the transfer
+ * has an overall deadline inside the harness timeout, and the harness kills
+ * the test after NETEM_TIMEOUT_S (all scaled by KTCP_TEST_TIMEOUT_MULT).
+ * The namespaces are anonymous (unshare), so they vanish with the test,
+ * even a killed one.
+ *
+ * Environment: KTCP_NETEM_BYTES, and KTCP_TEST_FAMILY / KTCP_TEST_TIMEOUT_MULT
+ * as in common.h (KTCP_TEST_FAMILY=inet: every socket native, which checks
+ * the test itself). Needs tc and ip (iproute2) and sch_netem; without
+ * netem in the kernel the tests are skipped. run.sh only runs this binary
+ * with KTCP_TEST_NETEM=1 (or when named).
+ */
+#include "common.h"
+#include "bulk.h"
+
+#define NETEM_BYTES_DEFAULT	(64ULL << 20)
+/* harness timeout per test, seconds, before KTCP_TEST_TIMEOUT_MULT */
+#define NETEM_TIMEOUT_S		1800
+/* no byte moved either way for this long fails the transfer (ms) */
+#define NETEM_IDLE_MS		90000
+/*
+ * The transfer's own deadline: NETEM_DEADLINE_BASE_S plus the time the
+ * bytes take at NETEM_MIN_RATE each way, and at most the harness timeout
+ * less NETEM_MARGIN_S, so that it fails with a report instead of a kill.
+ */
+#define NETEM_DEADLINE_BASE_S	120
+#define NETEM_MIN_RATE		(64 << 10)	/* bytes/s each way */
+#define NETEM_MARGIN_S		60
+/* below this many bytes each way the counter checks are left out */
+#define NETEM_COUNTER_MIN_BYTES	(4ULL << 20)
+
+#define SEED_UP		0x6e6574656d7570ULL	/* client -> server */
+#define SEED_DOWN	0x6e6574656d646eULL	/* server -> client */
+
+enum {
+	WANT_RETRANS = 1 << 0,	/* RetransSegs grows on every end */
+	WANT_CSUMERR = 1 << 1,	/* InCsumErrors grows on every end */
+};
+
+FIXTURE(netem)
+{
+	int ns_cli, ns_srv;
+};
+
+FIXTURE_VARIANT(netem)
+{
+	const char *netem;	/* tc-netem(8) parameters */
+	bool client_ktcp;
+	bool server_ktcp;
+	unsigned int want;
+};
+
+#define NETEM_VARIANT(prof, pair, cli, srv, args, flags)		\
+	FIXTURE_VARIANT_ADD(netem, prof##_##pair)			\
+	{								\
+		.netem = args,						\
+		.client_ktcp = cli,					\
+		.server_ktcp = srv,					\
+		.want = flags,						\
+	}
+
+#define NETEM_PROFILE(prof, args, flags)				\
+	NETEM_VARIANT(prof, ktcp_to_native, true, false, args, flags);	\
+	NETEM_VARIANT(prof, native_to_ktcp, false, true, args, flags);	\
+	NETEM_VARIANT(prof, ktcp_to_ktcp, true, true, args, flags)
+
+NETEM_PROFILE(loss1, "loss 1%", WANT_RETRANS);
+NETEM_PROFILE(loss5, "loss 5%", WANT_RETRANS);
+NETEM_PROFILE(reorder25, "delay 10ms reorder 25% 50%", 0);
+NETEM_PROFILE(dup5, "duplicate 5%", 0);
+NETEM_PROFILE(jitter, "delay 20ms 5ms", 0);
+NETEM_PROFILE(rate10mbit, "rate 10mbit", 0);
+NETEM_PROFILE(corrupt1, "corrupt 1%", WANT_RETRANS | WANT_CSUMERR);
+
+static uint64_t netem_bytes(void)
+{
+	const char *e = getenv("KTCP_NETEM_BYTES");
+
+	return e && *e ? bulk_parse_size(e) : NETEM_BYTES_DEFAULT;
+}
+
+/*
+ * Run @cmd (words separated by single blanks, no quoting) in the calling
+ * thread's netns; its output goes to @out. Returns the exit status (127:
+ * could not exec), or -errno.
+ */
+static int run_cmd(char *out, size_t outlen, const char *cmd)
+{
+	char *argv[32], *copy = strdup(cmd), *save, *w;
+	int pfd[2], status = 0, argc = 0;
+	size_t len = 0;
+	ssize_t n;
+	pid_t pid;
+
+	out[0] = 0;
+	if (!copy)
+		return -ENOMEM;
+	for (w = strtok_r(copy, " ", &save); w && argc < 31;
+	     w = strtok_r(NULL, " ", &save))
+		argv[argc++] = w;
+	argv[argc] = NULL;
+	if (pipe2(pfd, O_CLOEXEC)) {
+		free(copy);
+		return -errno;
+	}
+	pid = fork();
+	if (pid < 0) {
+		close(pfd[0]);
+		close(pfd[1]);
+		free(copy);
+		return -errno;
+	}
+	if (pid == 0) {
+		dup2(pfd[1], STDOUT_FILENO);
+		dup2(pfd[1], STDERR_FILENO);
+		execvp(argv[0], argv);
+		fprintf(stderr, "cannot run %s: %s", argv[0], strerror(errno));
+		_exit(127);
+	}
+	close(pfd[1]);
+	for (;;) {
+		char junk[256];
+
+		if (len + 1 < outlen)
+			n = read(pfd[0], out + len, outlen - 1 - len);
+		else
+			n = read(pfd[0], junk, sizeof(junk));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		if (len + 1 < outlen)
+			len += n;
+	}
+	out[len] = 0;
+	while (len && (out[len - 1] == '\n' || out[len - 1] == ' '))
+		out[--len] = 0;
+	close(pfd[0]);
+	free(copy);
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -errno;
+	return WIFEXITED(status) ? WEXITSTATUS(status) :
+				   128 + WTERMSIG(status);
+}
+
+/*
+ * Offloads off, one segment per skb, and the netem qdisc on @ifname in the
+ * calling thread's netns. Returns false when the kernel has no netem.
+ */
+static bool link_setup(struct __test_metadata *_metadata, const char *ifname,
+		       const char *netem, char *why, size_t whylen)
+{
+	char cmd[256], out[1024];
+	const char *what = "";
+	int ret;
+
+	ret = bulk_if_offloads_off(ifname, &what);
+	ASSERT_EQ(0, ret)
+		TH_LOG("%s: turning %s off (SIOCETHTOOL): %s", ifname, what,
+		       strerror(-ret));
+	/* native TCP always builds GSO skbs; make them one segment each */
+	snprintf(cmd, sizeof(cmd), "ip link set dev %s gso_max_segs 1", ifname);
+	ret = run_cmd(out, sizeof(out), cmd);
+	ASSERT_EQ(0, ret) TH_LOG("`%s` failed (%d): %s", cmd, ret, out);
+
+	snprintf(cmd, sizeof(cmd), "tc qdisc add dev %s root netem %s", ifname,
+		 netem);
+	ret = run_cmd(out, sizeof(out), cmd);
+	if (ret && strstr(out, "qdisc kind is unknown")) {
+		snprintf(why, whylen, "`%.200s`: %.600s", cmd, out);
+		return false;
+	}
+	ASSERT_EQ(0, ret)
+		TH_LOG("`%s` failed (%d): %s%s", cmd, ret, out,
+		       ret == 127 ? " (is iproute2 installed?)" : "");
+	return true;
+}
+
+FIXTURE_SETUP(netem)
+{
+	char out[256], why[1024] = "";
+	bool ok;
+
+	/* sch_netem may be a module (Debian); tc would load it too */
+	run_cmd(out, sizeof(out), "modprobe -q sch_netem");
+
+	ktcp_new_netns(_metadata);
+	/* do not leave a minute-long TIME_WAIT behind (rmmod test) */
+	ktcp_set_tw_timeout(_metadata, 5000);
+	self->ns_cli = ktcp_netns_fd(_metadata);
+	self->ns_srv = ktcp_veth_pair(_metadata);
+	ok = link_setup(_metadata, KTCP_VETH_A, variant->netem, why,
+			sizeof(why));
+	if (!ok)
+		SKIP(return, "no netem in this kernel (CONFIG_NET_SCH_NETEM): %s",
+		     why);
+	ktcp_setns(_metadata, self->ns_srv);
+	ktcp_set_tw_timeout(_metadata, 5000);
+	ok = link_setup(_metadata, KTCP_VETH_B, variant->netem, why,
+			sizeof(why));
+	ktcp_setns(_metadata, self->ns_cli);
+	if (!ok)
+		SKIP(return, "no netem in this kernel (CONFIG_NET_SCH_NETEM): %s",
+		     why);
+}
+
+FIXTURE_TEARDOWN(netem)
+{
+	close(self->ns_cli);
+	close(self->ns_srv);
+}
+
+/* One end: its stack, its netns and its counters. */
+struct side {
+	const char *who;
+	bool ktcp;
+	int nsfd;
+	long long retrans0, csum0, retrans, csum;
+};
+
+static const char *side_stack(const struct side *s)
+{
+	return s->ktcp && !ktcp_native() ? "ktcp" : "native";
+}
+
+/* Is this end's stack the one under test (whose counters are checked)? */
+static bool side_tested(const struct side *s)
+{
+	return s->ktcp || ktcp_native();
+}
+
+static long long side_counter(struct __test_metadata *_metadata,
+			      const struct side *s, const char *name)
+{
+	long long v = -1;
+	int ret;
+
+	if (s->ktcp)
+		return ktcp_snmp(_metadata, name);
+	ret = native_snmp_read(name, &v);
+	ASSERT_EQ(0, ret)
+		TH_LOG("native counter %s: %s", name, strerror(-ret));
+	return v;
+}
+
+/* Snapshot (or, with @after, the growth of) this end's counters. */
+static void side_counters(struct __test_metadata *_metadata, struct side *s,
+			  int ns_back, bool after)
+{
+	long long r, c;
+
+	ktcp_setns(_metadata, s->nsfd);
+	r = side_counter(_metadata, s, "RetransSegs");
+	c = side_counter(_metadata, s, "InCsumErrors");
+	ktcp_setns(_metadata, ns_back);
+	if (!after) {
+		s->retrans0 = r;
+		s->csum0 = c;
+	} else {
+		s->retrans = r - s->retrans0;
+		s->csum = c - s->csum0;
+	}
+}
+
+static void log_end(struct __test_metadata *_metadata, const char *who,
+		    const struct bulk_end *e)
+{
+	TH_LOG("%s: %s: %s (sent %llu of %llu, got %llu%s, after %.1f s)",
+	       who, e->err_what, strerror(-e->err),
+	       (unsigned long long)e->sent, (unsigned long long)e->send_len,
+	       (unsigned long long)e->rcvd, e->eof ? " and EOF" : "",
+	       (e->t_end - e->t_start) / 1000.0);
+}
+
+/* @rx got what @tx sent: every byte, intact, then EOF. */
+static void check_direction(struct __test_metadata *_metadata,
+			    const char *what, const struct bulk_end *tx,
+			    const struct bulk_end *rx, uint64_t bytes)
+{
+	char h1[2 * BULK_SHA256_LEN + 1], h2[2 * BULK_SHA256_LEN + 1];
+
+	EXPECT_EQ(bytes, tx->sent) TH_LOG("%s: sender sent %llu", what,
+					  (unsigned long long)tx->sent);
+	EXPECT_EQ(bytes, rx->rcvd) TH_LOG("%s: receiver got %llu", what,
+					  (unsigned long long)rx->rcvd);
+	EXPECT_TRUE(rx->eof) TH_LOG("%s: no EOF after the data", what);
+	EXPECT_EQ(-1, rx->bad_off)
+		TH_LOG("%s: first wrong byte at offset %lld", what,
+		       (long long)rx->bad_off);
+	EXPECT_EQ(0, memcmp(tx->tx_sha, rx->rx_sha, BULK_SHA256_LEN))
+		TH_LOG("%s: SHA-256 sent %s, received %s", what,
+		       bulk_hex(tx->tx_sha, h1), bulk_hex(rx->rx_sha, h2));
+}
+
+TEST_F_TIMEOUT(netem, bulk_both_ways, NETEM_TIMEOUT_S)
+{
+	struct side cs = {
+		.who = "client", .ktcp = variant->client_ktcp,
+		.nsfd = self->ns_cli,
+	};
+	struct side ss = {
+		.who = "server", .ktcp = variant->server_ktcp,
+		.nsfd = self->ns_srv,
+	};
+	uint64_t bytes = netem_bytes();
+	struct bulk_end ce = { 0 }, se = { 0 };
+	long long t0, budget_s, cap_s;
+	int lfd, c, s, cport;
+	struct side *sides[2] = { &cs, &ss };
+	uint16_t port;
+	pthread_t th;
+	double secs;
+	int i;
+
+	ASSERT_NE(0, bytes)
+		TH_LOG("KTCP_NETEM_BYTES='%s' is not a byte count (N[KMG])",
+		       getenv("KTCP_NETEM_BYTES"));
+
+	side_counters(_metadata, &cs, self->ns_cli, false);
+	side_counters(_metadata, &ss, self->ns_cli, false);
+
+	ktcp_setns(_metadata, self->ns_srv);
+	lfd = ktcp_listener(_metadata,
+			    variant->server_ktcp ? ktcp_family() : AF_INET,
+			    KTCP_VETH_IP_B, 0, 4, &port);
+	ktcp_setns(_metadata, self->ns_cli);
+	c = ktcp_connect(_metadata,
+			 variant->client_ktcp ? ktcp_family() : AF_INET,
+			 KTCP_VETH_IP_B, port);
+	s = ktcp_accept(_metadata, lfd);
+	cport = ktcp_local_port(c);
+	ASSERT_EQ(cport, ktcp_peer_port(s))
+		TH_LOG("accepted a connection from another port");
+
+	/* the transfer's deadline, inside the (scaled) harness timeout */
+	budget_s = NETEM_DEADLINE_BASE_S + bytes / NETEM_MIN_RATE;
+	budget_s = ktcp_ms(budget_s * 1000) / 1000;
+	cap_s = _metadata->timeout - NETEM_MARGIN_S;
+	if (budget_s > cap_s)
+		budget_s = cap_s;
+	t0 = bulk_now_ms();
+	ce = (struct bulk_end){
+		.fd = c, .send_len = bytes, .send_seed = SEED_UP,
+		.recv_seed = SEED_DOWN, .recv_max = bytes,
+		.idle_ms = ktcp_ms(NETEM_IDLE_MS),
+		.deadline_ms = t0 + budget_s * 1000,
+	};
+	se = (struct bulk_end){
+		.fd = s, .send_len = bytes, .send_seed = SEED_DOWN,
+		.recv_seed = SEED_UP, .recv_max = bytes,
+		.idle_ms = ktcp_ms(NETEM_IDLE_MS),
+		.deadline_ms = t0 + budget_s * 1000,
+	};
+	ASSERT_EQ(0, pthread_create(&th, NULL, bulk_end_thread, &se));
+	bulk_end_run(&ce);
+	if (ce.err)	/* wake the server end rather than wait for its limit */
+		shutdown(s, SHUT_RDWR);
+	pthread_join(th, NULL);
+	secs = ((ce.t_end > se.t_end ? ce.t_end : se.t_end) - t0) / 1000.0;
+
+	side_counters(_metadata, &cs, self->ns_cli, true);
+	side_counters(_metadata, &ss, self->ns_cli, true);
+	ksft_print_msg("netem \"%s\", %s client -> %s server: %llu bytes each way in %.1f s (%.2f MiB/s each way); RetransSegs client +%lld server +%lld; InCsumErrors client +%lld server +%lld\n",
+		       variant->netem, side_stack(&cs), side_stack(&ss),
+		       (unsigned long long)bytes, secs,
+		       secs > 0 ? bytes / 1048576.0 / secs : 0.0,
+		       cs.retrans, ss.retrans, cs.csum, ss.csum);
+
+	if (ce.err)
+		log_end(_metadata, "client", &ce);
+	if (se.err)
+		log_end(_metadata, "server", &se);
+	EXPECT_EQ(0, ce.err);
+	EXPECT_EQ(0, se.err);
+	check_direction(_metadata, "client -> server", &ce, &se, bytes);
+	check_direction(_metadata, "server -> client", &se, &ce, bytes);
+
+	if (bytes < NETEM_COUNTER_MIN_BYTES) {
+		ksft_print_msg("counter checks left out: fewer than %llu bytes each way\n",
+			       NETEM_COUNTER_MIN_BYTES);
+	} else if (!ce.err && !se.err) {
+		for (i = 0; i < 2; i++) {
+			struct side *e = sides[i];
+
+			if (!side_tested(e))
+				continue;
+			if (variant->want & WANT_RETRANS)
+				EXPECT_LT(0, e->retrans)
+					TH_LOG("%s (%s) sent %llu bytes under \"%s\" without a retransmission (RetransSegs)",
+					       e->who, side_stack(e),
+					       (unsigned long long)bytes,
+					       variant->netem);
+			if (variant->want & WANT_CSUMERR)
+				EXPECT_LT(0, e->csum)
+					TH_LOG("%s (%s) received %llu bytes under \"%s\" without a checksum error (InCsumErrors)",
+					       e->who, side_stack(e),
+					       (unsigned long long)bytes,
+					       variant->netem);
+		}
+	}
+	close(c);
+	close(s);
+	close(lfd);
+}
+
+TEST_HARNESS_MAIN

@@ -19,8 +19,8 @@
 #   KTCP_TEST_BUILD          where the binaries are (default ./build)
 #   KTCP_TEST_PKT=0          skip the packet-level tests (pkt-tests.sh, run
 #                            last: python3-scapy peers on a veth)
-#   KTCP_TEST_NETEM=1        also run netem and capture-check.sh (long, and
-#                            they need loss recovery; off by default)
+#   KTCP_TEST_NETEM=1        also run capture-check.sh (tshark on captures)
+#   KTCP_NETEM_BYTES         bytes each way per netem run (default 8 MiB)
 
 set -u
 
@@ -34,7 +34,6 @@ export KTCP_KO=${KTCP_KO:-$repo/module/ktcp.ko}
 ORDER=(echo conn close interop)
 LAST=(lifecycle)
 EXCLUDE=(ktcp_demo ktcp_bench ktcp_sockctl)
-# Only with KTCP_TEST_NETEM=1 (or when named); capture-check is a script here.
 # netem runs by default with 8 MiB each way (CI's time budget); 64 MiB by
 # hand: KTCP_NETEM_BYTES=67108864. capture-check only with KTCP_TEST_NETEM=1.
 export KTCP_NETEM_BYTES=${KTCP_NETEM_BYTES:-8388608}

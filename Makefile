@@ -9,6 +9,9 @@
 #   make sparse     the module with sparse (C=2); fails on its warnings
 #   make kunit      KUnit: module/ in-tree, kunit.py on x86_64 QEMU
 #   make vmtest     userspace-tests/run.sh inside a VM with ktcp.ko loaded
+#   make debugvm    interop and packet-level tests, kmemleak scan and rmmod in
+#                   a VM on a debug kernel (KASAN, lockdep, kmemleak...) built
+#                   from linux-source-6.12, ktcp.ko built against it
 #   make check      all but sparse and demo, ending in "N passed, N failed"
 #   make demo       ktcp_demo between AF_INET and ktcp inside a VM
 #   make clean
@@ -42,7 +45,7 @@ TEST_LDLIBS := -lpthread
 CHECKPATCH_IGNORE := FILE_PATH_CHANGES
 MODULE_SRCS = $(shell find module -name '*.[ch]' ! -name '*.mod.c' | LC_ALL=C sort)
 
-.PHONY: all module tests checkpatch sparse kunit vmtest check demo clean setup help
+.PHONY: all module tests checkpatch sparse kunit vmtest debugvm check demo clean setup help
 
 all: module tests
 
@@ -98,11 +101,17 @@ vmtest: module tests
 	@test -x $(TESTDIR)/run.sh || { echo "make: $(TESTDIR)/run.sh missing or not executable" >&2; exit 1; }
 	$(ROOT)/scripts/vm.sh --log $(LOGDIR)/vmtest.log -- $(TESTDIR)/run.sh
 
+debugvm: setup tests
+	KTCP_SKIP_SETUP=1 $(ROOT)/scripts/debugvm.sh
+
 check:
 	$(ROOT)/scripts/check.sh
 
 demo:
 	$(ROOT)/scripts/demo.sh
+
+bench: module tests
+	$(ROOT)/scripts/bench.sh $(BENCH_ARGS)
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(ROOT) clean >/dev/null 2>&1

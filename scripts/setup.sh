@@ -19,7 +19,7 @@ PACKAGES=(
 	linux-headers-6.12-amd64 linux-image-6.12-amd64 linux-source-6.12
 	qemu-system-x86 busybox-static
 	flex bison bc libelf-dev libssl-dev dwarves cpio xz-utils kmod python3
-	sparse iproute2 tshark python3-scapy tcpdump
+	sparse iproute2 tshark python3-scapy tcpdump rsync
 )
 
 as_root() {

@@ -236,8 +236,11 @@ decompress() {
 
 build_initramfs() {
 	local -a mods
-	local key m out stage base
-	mapfile -t mods < <(resolve_modules)
+	local key m out stage base list
+	# Not `mapfile < <(...)`: resolve_modules' ktcp_die must stop us.
+	list=$(resolve_modules) || exit 1
+	mapfile -t mods <<<"$list"
+	[[ -n $list ]] || mods=()
 	key=$({
 		printf '%s\n' "$INIT"
 		sha256sum /bin/busybox

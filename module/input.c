@@ -265,6 +265,35 @@ static bool ktcp_input_ack(struct sock *sk, struct sk_buff *skb,
 	return true;
 }
 
+static bool ktcp_input_rmem_ok(const struct sock *sk,
+			       const struct sk_buff *skb)
+{
+	return atomic_read(&sk->sk_rmem_alloc) + skb->truesize <=
+	       READ_ONCE(sk->sk_rcvbuf);
+}
+
+/* Free out-of-order data, highest first, until @need bytes fit. */
+static void ktcp_input_ofo_prune(struct sock *sk, u32 need)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+	struct ktcp_reasm *r = ks->reasm;
+	int over;
+	u32 cut;
+
+	if (!r || ktcp_ofo_empty(&r->ofo))
+		return;
+	over = atomic_read(&sk->sk_rmem_alloc) + need -
+	       READ_ONCE(sk->sk_rcvbuf);
+	if (over <= 0)
+		return;
+	if (ktcp_ofo_prune(&r->ofo, ks->rcv_nxt,
+			   ktcp_ofo_truesize(&r->ofo) > over ?
+			   ktcp_ofo_truesize(&r->ofo) - over : 0, &cut)) {
+		KTCP_INC_STATS(sock_net(sk), KTCP_MIB_OFOPRUNED);
+		ktcp_sack_rx_cut(&r->sack, cut);
+	}
+}
+
 /*
  * Trim @skb to the right edge of the window we advertised (a peer may not
  * send beyond it, RFC 9293 3.8.6), and refuse in-order data if the receive
@@ -286,17 +315,19 @@ static bool ktcp_input_data_fits(struct sock *sk, struct sk_buff *skb,
 		cb->flags &= ~TCPHDR_FIN;
 	}
 	/* The out-of-order queue has its own budget (ktcp_input_ofo()). */
-	if (ofo)
+	if (ofo || ktcp_input_rmem_ok(sk, skb))
 		return true;
-	if (atomic_read(&sk->sk_rmem_alloc) + skb->truesize >
-	    READ_ONCE(sk->sk_rcvbuf)) {
-		/* Many tiny segments: their overhead filled the buffer. */
-		skb_condense(skb);
-		if (atomic_read(&sk->sk_rmem_alloc) + skb->truesize >
-		    READ_ONCE(sk->sk_rcvbuf))
-			return false;
-	}
-	return true;
+	/* Many tiny segments: their overhead filled the buffer. */
+	skb_condense(skb);
+	if (ktcp_input_rmem_ok(sk, skb))
+		return true;
+	/*
+	 * Out-of-order data must never keep out the segment that fills the
+	 * hole below it, or the connection deadlocks: drop it from the top
+	 * down instead (tcp_prune_ofo_queue).
+	 */
+	ktcp_input_ofo_prune(sk, skb->truesize);
+	return ktcp_input_rmem_ok(sk, skb);
 }
 
 static void ktcp_input_fin(struct sock *sk);

@@ -27,6 +27,7 @@ static const char * const ktcp_mib_names[KTCP_MIB_MAX] = {
 	[KTCP_MIB_PAWSREJECTED]		= "PAWSRejected",
 	[KTCP_MIB_OFODROP]		= "OfoDrop",
 	[KTCP_MIB_RCVQDROP]		= "RcvQDrop",
+	[KTCP_MIB_OFOPRUNED]		= "OfoPruned",
 	[KTCP_MIB_TWRECYCLED]		= "TimeWaitRecycled",
 	[KTCP_MIB_CHALLENGEACKS]	= "ChallengeAcks",
 	[KTCP_MIB_TIMEOUTS]		= "Timeouts",

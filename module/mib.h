@@ -31,6 +31,7 @@ enum ktcp_mib_field {
 	KTCP_MIB_PAWSREJECTED,		/* old timestamp (PAWS): ACKed, dropped */
 	KTCP_MIB_OFODROP,		/* out-of-order data dropped */
 	KTCP_MIB_RCVQDROP,		/* in-order data dropped: rcvbuf full */
+	KTCP_MIB_OFOPRUNED,		/* out-of-order data freed for in-order */
 	KTCP_MIB_TWRECYCLED,		/* TIME_WAIT ended by a new SYN */
 	KTCP_MIB_CHALLENGEACKS,		/* RFC 5961 challenge ACKs sent */
 	KTCP_MIB_TIMEOUTS,		/* retransmission timer expiries */

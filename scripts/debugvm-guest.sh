@@ -4,24 +4,28 @@
 # Runs inside the debug-kernel VM (scripts/debugvm.sh starts it through
 # scripts/vm.sh, ktcp.ko built against that kernel already loaded):
 #
-#   1. kmemleak: scan once and clear, so that what boot left is not blamed
-#      on the tests;
+#   1. kmemleak: scan and clear, so that what boot left is not blamed on
+#      the tests;
 #   2. userspace-tests/run.sh with the names in $KTCP_DEBUGVM_TESTS (empty:
 #      all of them);
-#   3. userspace-tests/pkt-tests.sh, when it exists and is executable;
-#   4. kmemleak scan with ktcp loaded (its symbols still resolve), then
-#      rmmod ktcp (retried while TIME_WAIT sockets drain) and a last scan
-#      for what the module did not free on unload.
+#   3. kmemleak scan with ktcp loaded (its symbols still resolve), rmmod ktcp
+#      (retried while TIME_WAIT sockets drain), a kmemleak scan for what the
+#      module did not free on unload, and insmod $KTCP_KO again;
+#   4. userspace-tests/pkt-tests.sh, when it exists and is executable, and a
+#      last kmemleak scan. No rmmod after it: its tests end with the peer's
+#      namespace gone, and the orphans left retransmit their FINs for
+#      minutes (tcp_orphan_retries) before they let go of the module.
 #
-# Steps 4's checks print TAP lines "ok N debugvm.<check>" / "not ok N ..."
-# that scripts/check.sh counts like the test cases. Exits non-zero if a
-# step failed; the kernel log (WARNING, KASAN, lockdep...) is judged by
-# scripts/vm.sh.
+# The checks of steps 3 and 4 print TAP lines "ok N debugvm.<check>" /
+# "not ok N ..." that scripts/check.sh counts like the test cases. Exits
+# non-zero if a step failed; the kernel log (WARNING, KASAN, lockdep...) is
+# judged by scripts/vm.sh.
 #
 # Environment: KTCP_DEBUGVM_TESTS, KTCP_TEST_TIMEOUT_MULT (passed on, and
 # the default of KTCP_PKT_TIMEOUT_MULT for pkt-tests.sh), KTCP_KO (the debug
-# ktcp.ko, for the lifecycle test's reload),
-# KTCP_DEBUGVM_RMMOD_WAIT (seconds, default 150).
+# ktcp.ko: reloaded after the rmmod, and by the lifecycle test),
+# KTCP_DEBUGVM_RMMOD_WAIT (seconds, default 150), KTCP_DEBUGVM_PKT=0 skips
+# the packet tests.
 set -u
 
 here=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)
@@ -31,6 +35,7 @@ kml=/sys/kernel/debug/kmemleak
 export KTCP_PKT_TIMEOUT_MULT=${KTCP_PKT_TIMEOUT_MULT:-${KTCP_TEST_TIMEOUT_MULT:-1}}
 rc=0
 n=0
+have_kml=0
 
 tap() { # tap ok|fail NAME [COMMENT]
 	n=$((n + 1))
@@ -56,8 +61,23 @@ kmemleak_scan() {
 	cat "$kml"
 }
 
+# kmemleak_check NAME WHAT: one TAP line; a report fails it, is printed and
+# cleared so that the next check reports only what is new.
+kmemleak_check() {
+	local leaks
+	((have_kml)) || return 0
+	leaks=$(kmemleak_scan)
+	if [[ -n $leaks ]]; then
+		echo "# kmemleak report $2:"
+		comment <<<"$leaks"
+		tap fail "$1" "$(grep -c '^unreferenced object' <<<"$leaks") objects"
+		echo clear >"$kml"
+	else
+		tap ok "$1"
+	fi
+}
+
 echo "# debugvm: $(uname -r), $(nproc) CPUs, tests: ${KTCP_DEBUGVM_TESTS:-all}, KTCP_TEST_TIMEOUT_MULT=${KTCP_TEST_TIMEOUT_MULT:-1}"
-have_kml=0
 if [[ -w $kml ]]; then
 	have_kml=1
 	boot=$(kmemleak_scan)
@@ -67,32 +87,18 @@ else
 	echo "# kmemleak: $kml not available"
 fi
 
+# --- 2. the kselftest suite -----------------------------------------------------
+
 t=$SECONDS
 # shellcheck disable=SC2086 # a list of names
 bash userspace-tests/run.sh ${KTCP_DEBUGVM_TESTS:-} || rc=1
 echo "# debugvm: run.sh took $((SECONDS - t)) s"
 
-if [[ -x userspace-tests/pkt-tests.sh ]]; then
-	t=$SECONDS
-	userspace-tests/pkt-tests.sh || rc=1
-	echo "# debugvm: pkt-tests.sh took $((SECONDS - t)) s"
-else
-	echo "# debugvm: userspace-tests/pkt-tests.sh absent or not executable; skipped"
-fi
+# --- 3. leaks, unload, reload ----------------------------------------------------
 
-if ((have_kml)); then
-	leaks=$(kmemleak_scan)
-	if [[ -n $leaks ]]; then
-		echo "# kmemleak report with ktcp loaded:"
-		comment <<<"$leaks"
-		tap fail kmemleak_loaded "$(grep -c '^unreferenced object' <<<"$leaks") objects"
-		echo clear >"$kml"
-	else
-		tap ok kmemleak_loaded
-	fi
-fi
-
+kmemleak_check kmemleak_loaded "after run.sh, ktcp loaded"
 if [[ -d /sys/module/ktcp ]]; then
+	fam=$(cat /sys/module/ktcp/parameters/family)
 	wait_s=${KTCP_DEBUGVM_RMMOD_WAIT:-150}
 	t=$SECONDS
 	echo "# rmmod ktcp: module refcount $(cat /sys/module/ktcp/refcnt 2>/dev/null)"
@@ -109,19 +115,30 @@ if [[ -d /sys/module/ktcp ]]; then
 		tap fail rmmod "refused for $wait_s s"
 	else
 		tap ok rmmod "after $((SECONDS - t)) s"
-		if ((have_kml)); then
-			leaks=$(kmemleak_scan)
-			if [[ -n $leaks ]]; then
-				echo "# kmemleak report after rmmod ktcp (module addresses no longer resolve):"
-				comment <<<"$leaks"
-				tap fail kmemleak_unloaded "$(grep -c '^unreferenced object' <<<"$leaks") objects"
-			else
-				tap ok kmemleak_unloaded
-			fi
+		kmemleak_check kmemleak_unloaded "after rmmod ktcp (module addresses no longer resolve)"
+		if ! err=$(insmod "${KTCP_KO:?}" "family=$fam" 2>&1); then
+			echo "# insmod $KTCP_KO family=$fam: $err"
+			tap fail reload
 		fi
 	fi
 else
-	tap fail rmmod "ktcp is not loaded after the tests"
+	tap fail rmmod "ktcp is not loaded after run.sh"
+fi
+
+# --- 4. packet-level tests --------------------------------------------------------
+
+if [[ ${KTCP_DEBUGVM_PKT:-1} == 0 ]]; then
+	echo "# debugvm: packet tests skipped (KTCP_DEBUGVM_PKT=0)"
+elif [[ ! -x userspace-tests/pkt-tests.sh ]]; then
+	echo "# debugvm: userspace-tests/pkt-tests.sh absent or not executable; skipped"
+elif [[ ! -d /sys/module/ktcp ]]; then
+	echo "# debugvm: ktcp is not loaded; packet tests not run"
+	tap fail pkt_tests "ktcp not loaded"
+else
+	t=$SECONDS
+	userspace-tests/pkt-tests.sh || rc=1
+	echo "# debugvm: pkt-tests.sh took $((SECONDS - t)) s"
+	kmemleak_check kmemleak_pkt "after pkt-tests.sh, ktcp loaded"
 fi
 
 echo "# debugvm: RESULT: $( ((rc)) && echo FAIL || echo PASS)"

@@ -10,10 +10,6 @@
 
 #include "options.h"
 
-#define KTCP_OPTLEN_SACK_BASE	2	/* kind, length */
-#define KTCP_OPTLEN_SACK_BLOCK	8	/* left edge, right edge */
-#define KTCP_OPTLEN_WORD	4	/* every option we send fills whole words */
-
 static int ktcp_opt_mss(const u8 *p, u8 optlen, bool syn, struct ktcp_opts *o)
 {
 	if (optlen != KTCP_OPTLEN_MSS)

@@ -21,6 +21,9 @@
 #define KTCP_OPTLEN_SACK_PERM	2
 #define KTCP_OPTLEN_TS		10
 #define KTCP_MAX_OPTLEN		40
+#define KTCP_OPTLEN_SACK_BASE	2	/* kind, length */
+#define KTCP_OPTLEN_SACK_BLOCK	8	/* left edge, right edge */
+#define KTCP_OPTLEN_WORD	4	/* every option we send fills whole words */
 #define KTCP_MAX_SACK_BLOCKS	4
 #define KTCP_MAX_WSCALE		14	/* RFC 7323 section 2.3 */
 

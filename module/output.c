@@ -121,16 +121,28 @@ u32 ktcp_output_syn_window(const struct sock *sk, u16 mss)
 }
 
 /*
- * SACK blocks for a segment with no payload (RFC 2018 4: at most 3 beside
- * timestamps). Data segments go without, so a full segment never outgrows
- * the MSS; the receiver of our data needs them less than our ACKs do.
+ * SACK blocks for a segment carrying @len bytes (RFC 2018 section 4: at most
+ * 3 beside timestamps). A data segment takes only the blocks that fit in
+ * what its payload leaves of the MSS, so that no segment outgrows it: a
+ * short one carries them, as Linux's do; a full-sized one goes without
+ * (Linux shrinks it instead), and the pure ACK that out-of-order data
+ * triggers at once (input.c) carries them anyway.
  */
-static void ktcp_output_sack_blocks(struct ktcp_sock *ks, struct ktcp_opts *o)
+static void ktcp_output_sack_blocks(struct ktcp_sock *ks, struct ktcp_opts *o,
+				    u32 len)
 {
+	unsigned int max = ks->neg.tstamp_ok ? 3 : 4;
+	u32 room = ks->mss > len ? ks->mss - len : 0;
+
 	if (!ks->neg.sack_ok || !ks->reasm)
 		return;
-	o->num_sacks = ktcp_sack_rx_build(&ks->reasm->sack, o->sacks,
-					  ks->neg.tstamp_ok ? 3 : 4);
+	if (len) {
+		if (room < KTCP_OPTLEN_WORD + KTCP_OPTLEN_SACK_BLOCK)
+			return;
+		max = min_t(u32, max, (room - KTCP_OPTLEN_WORD) /
+				      KTCP_OPTLEN_SACK_BLOCK);
+	}
+	o->num_sacks = ktcp_sack_rx_build(&ks->reasm->sack, o->sacks, max);
 	if (o->num_sacks)
 		o->present |= KTCP_OPTF_SACK;
 }
@@ -167,8 +179,8 @@ static int ktcp_output_xmit(struct sock *sk, struct sk_buff *skb, bool clone)
 		cb.window = ktcp_output_rcv_window(sk);
 	ktcp_neg_fill(&ks->neg, &opts, syn, syn && sk->sk_state == TCP_SYN_SENT,
 		      ks->adv_mss);
-	if (!syn && !skb->len)
-		ktcp_output_sack_blocks(ks, &opts);
+	if (!syn)
+		ktcp_output_sack_blocks(ks, &opts, skb->len);
 	ktcp_output_header(skb, inet->inet_sport, inet->inet_dport, &cb,
 			   opts.present ? &opts : NULL);
 	ktcp_output_csum(skb, inet->inet_saddr, inet->inet_daddr);

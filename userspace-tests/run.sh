@@ -19,8 +19,8 @@
 #   KTCP_TEST_BUILD          where the binaries are (default ./build)
 #   KTCP_TEST_PKT=0          skip the packet-level tests (pkt-tests.sh, run
 #                            last: python3-scapy peers on a veth)
-#   KTCP_TEST_NETEM=1        also run capture-check.sh (tshark on captures)
-#   KTCP_NETEM_BYTES         bytes each way per netem run (default 8 MiB)
+#   KTCP_TEST_CAPTURE=0      skip capture-check.sh (tshark on captures)
+#   KTCP_NETEM_BYTES         bytes each way per netem run (default 64 MiB)
 
 set -u
 
@@ -34,10 +34,12 @@ export KTCP_KO=${KTCP_KO:-$repo/module/ktcp.ko}
 ORDER=(echo conn close interop)
 LAST=(lifecycle)
 EXCLUDE=(ktcp_demo ktcp_bench ktcp_sockctl)
-# netem runs by default with 8 MiB each way (CI's time budget); 64 MiB by
-# hand: KTCP_NETEM_BYTES=67108864. capture-check only with KTCP_TEST_NETEM=1.
-export KTCP_NETEM_BYTES=${KTCP_NETEM_BYTES:-8388608}
-[[ ${KTCP_TEST_NETEM:-} == 1 ]] || EXCLUDE+=(capture-check)
+# netem moves 64 MiB each way per run (the floor); capture-check
+# (tshark reads captures of short netem transfers) runs after it.
+export KTCP_NETEM_BYTES=${KTCP_NETEM_BYTES:-67108864}
+EXCLUDE+=(capture-check)
+capture=1
+[[ ${KTCP_TEST_CAPTURE:-1} == 0 ]] && capture=0
 
 in_list() {
 	local x=$1 y
@@ -66,7 +68,7 @@ else
 		in_list "$n" "${ORDER[@]}" "${LAST[@]}" "${EXCLUDE[@]}" && continue
 		names+=("$n")
 	done
-	[[ ${KTCP_TEST_NETEM:-} == 1 ]] && names+=(capture-check)
+	((capture)) && [[ -x $here/capture-check.sh ]] && names+=(capture-check)
 	for n in "${LAST[@]}"; do
 		[[ -x $build/$n ]] && names+=("$n")
 	done

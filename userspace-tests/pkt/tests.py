@@ -473,6 +473,49 @@ def t_sack_recovery(env):
     c.expect_none(0.5, lambda s: s.len > 0, "data after everything was acked")
 
 
+def sack_blocks_of(s):
+    """The SACK blocks of segment @s as [(left, right)], [] without."""
+    v = s.opt(5) or b""
+    return [struct.unpack("!II", v[i:i + 8]) for i in range(0, len(v) - 7, 8)]
+
+
+@test("sack_blocks")
+def t_sack_blocks(env):
+    """Receiver side of SACK (RFC 2018 section 4): out-of-order data gets
+    an ACK for RCV.NXT at once, with a block for what arrived; a short data
+    segment sent while the hole is open carries the block too (Linux puts
+    them on every segment they fit in); the segment that fills the hole
+    gets an ACK for everything, with no block, and the reader gets it all
+    in order."""
+    need_default_sysctls(env)
+    env.start()
+    h = env.new_helper()
+    c = env.active_open(h, options=[("MSS", 1000), ("NOP", None),
+                                    ("NOP", None), ("SAckOK", b"")])
+    hole = c.snd_nxt
+    above = (seq_add(hole, 100), seq_add(hole, 200))
+    c.send("PA", seq=above[0], data=b"B" * 100)
+    a = c.expect(2, what="an ACK for out-of-order data")
+    check(a.ack == hole and a.len == 0,
+          "expected a pure ACK for %u, got %s" % (hole, a))
+    check(sack_blocks_of(a) == [above],
+          "SACK blocks %s, expected [%s]" % (sack_blocks_of(a), above))
+    h.must("send 5")
+    d = c.expect(3, lambda s: s.len > 0, "their data")
+    check(d.len == 5 and d.ack == hole, "unexpected data segment %s" % d)
+    check(above in sack_blocks_of(d), "a 5-byte data segment with the hole "
+          "open carries SACK blocks %s, not %s" % (sack_blocks_of(d), above))
+    c.rcv_nxt = seq_add(c.rcv_nxt, 5)
+    c.send("PA", seq=hole, data=b"A" * 100)
+    c.snd_nxt = above[1]
+    a = c.expect(2, lambda s: s.ack == above[1], "an ACK for all the data")
+    check(not sack_blocks_of(a), "ACK after the hole filled still carries "
+          "SACK blocks %s" % sack_blocks_of(a))
+    r = h.cmd("recv 300 3000", 5)
+    check(r.ok and r.data() == b"A" * 100 + b"B" * 100,
+          "the reader got %s" % r)
+
+
 # --------------------------------------------------------------------------
 # 7. Zero window probes
 # --------------------------------------------------------------------------

@@ -223,18 +223,34 @@ struct sk_buff *ktcp_recovery_next_lost(struct sock *sk)
 	return NULL;
 }
 
+/*
+ * The head segment is lost (a partial ACK, or a third duplicate): mark it,
+ * unless SACKed, or already lost, whose retransmission may be in flight.
+ */
+static void ktcp_recovery_head_lost(struct ktcp_sock *ks, struct sk_buff *head)
+{
+	if (!(KTCP_SKB_CB(head)->sacked & (KTCP_SKB_SACKED | KTCP_SKB_LOST)))
+		ktcp_recovery_mark_lost(ks, head);
+}
+
 /* RFC 5681 3.2 and RFC 6582 3.2 step 1: the third duplicate ACK. */
 static void ktcp_recovery_enter(struct sock *sk)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
 	struct sk_buff *head = ktcp_recovery_head(sk);
 
-	if (!head || !ktcp_seq_after(ks->snd_una, ks->recover - 1))
-		return;	/* still within the window of the last recovery */
+	/*
+	 * Still within the window of the last recovery: SND.UNA below
+	 * "recover", which is at most SND.NXT. Asked that way, a "recover"
+	 * left 2^31 octets behind (ISS, on a long loss-free connection)
+	 * does not pass for one ahead.
+	 */
+	if (!head || ktcp_seq_between(ks->recover, ks->snd_una + 1,
+				      ks->snd_nxt))
+		return;
 	ks->recover = ks->snd_nxt;
 	ktcp_cc_enter_recovery(&ks->cc, ktcp_in_flight(ks), ktcp_now_us());
-	if (!(KTCP_SKB_CB(head)->sacked & KTCP_SKB_SACKED))
-		ktcp_recovery_mark_lost(ks, head);
+	ktcp_recovery_head_lost(ks, head);
 	KTCP_INC_STATS(sock_net(sk), KTCP_MIB_FASTRETRANS);
 }
 
@@ -265,8 +281,8 @@ static void ktcp_recovery_advance(struct sock *sk, u32 acked, u32 rtt_us)
 	} else if (ks->cc.state == KTCP_CC_RECOVERY) {
 		/* RFC 6582 3.2 step 5: a partial ACK shows the next hole. */
 		head = ktcp_recovery_head(sk);
-		if (head && !(KTCP_SKB_CB(head)->sacked & KTCP_SKB_SACKED))
-			ktcp_recovery_mark_lost(ks, head);
+		if (head)
+			ktcp_recovery_head_lost(ks, head);
 		ktcp_cc_partial_ack(&ks->cc, acked);
 		return;
 	}

@@ -1,0 +1,746 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit tests for sender loss recovery (recovery.c): the per-skb SACK
+ * scoreboard and in-flight accounting the socket uses, with no network.
+ *
+ * Each test kunit_kzalloc's a ktcp_sock in init_net and sets up only what
+ * recovery.c reads: the write queue and send_head, SND.UNA and SND.NXT,
+ * "recover" (ISS, as socket.c and listen.c set it), DupThresh, whether SACK
+ * was agreed, and congestion control (reno, for round numbers). Segments
+ * of RT_MSS octets are queued and sent as output.c sends them; an ACK is
+ * applied in input.c's order: the cumulative ACK frees what it covers
+ * (ktcp_recovery_acked()), then ktcp_recovery_sack(), then
+ * ktcp_recovery_on_ack() with input.c's duplicate flag. A KUnit action
+ * purges the write queue even when an assertion ends a test early.
+ *
+ * Sequence numbers in a test are offsets from the first data octet (ISS
+ * + 1), so that the same scenarios also run across 2^32. A scoreboard is
+ * written one character per queued skb, lowest first: '.' nothing, 'S'
+ * SACKed, 'L' lost, 'R' lost and retransmitted, '?' anything else.
+ */
+#include <kunit/resource.h>
+#include <kunit/test.h>
+#include <linux/percpu.h>
+#include <linux/skbuff.h>
+#include <net/net_namespace.h>
+#include <net/sock.h>
+
+#include "../ktcp.h"
+
+#define RT_MSS		1000
+#define RT_MAX_SEGS	32
+#define RT_NONE		(-1)	/* rt_next_lost(): nothing to retransmit */
+
+/* A SACK block, as offsets from the first data octet. */
+struct rt_blk {
+	u32 start;
+	u32 end;
+};
+
+struct rt_ctx {
+	struct kunit *test;
+	struct ktcp_sock *ks;
+	struct sock *sk;
+	u32 base;		/* first data octet, ISS + 1 */
+	u32 queued;		/* octets queued, from base */
+	unsigned long fastretrans;	/* counters when the test began */
+	unsigned long dsackrecv;
+};
+
+KUNIT_DEFINE_ACTION_WRAPPER(rt_purge_action, __skb_queue_purge,
+			    struct sk_buff_head *);
+
+/* A counter of init_net, summed over the CPUs. */
+static unsigned long rt_mib(enum ktcp_mib_field f)
+{
+	struct ktcp_mib __percpu *mib = ktcp_pernet(&init_net)->mib;
+	unsigned long sum = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		sum += per_cpu_ptr(mib, cpu)->mibs[f];
+	return sum;
+}
+
+static unsigned long rt_fastretrans(const struct rt_ctx *c)
+{
+	return rt_mib(KTCP_MIB_FASTRETRANS) - c->fastretrans;
+}
+
+static unsigned long rt_dsackrecv(const struct rt_ctx *c)
+{
+	return rt_mib(KTCP_MIB_DSACKRECV) - c->dsackrecv;
+}
+
+/* Queue @n segments of RT_MSS octets after what is queued (sendmsg()). */
+static void rt_queue(struct rt_ctx *c, unsigned int n)
+{
+	struct ktcp_sock *ks = c->ks;
+	struct sk_buff *skb;
+
+	while (n--) {
+		skb = alloc_skb(0, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(c->test, skb);
+		memset(KTCP_SKB_CB(skb), 0, sizeof(struct ktcp_skb_cb));
+		KTCP_SKB_CB(skb)->seq = c->base + c->queued;
+		KTCP_SKB_CB(skb)->end_seq = c->base + c->queued + RT_MSS;
+		KTCP_SKB_CB(skb)->flags = TCPHDR_ACK;
+		c->queued += RT_MSS;
+		__skb_queue_tail(&c->sk->sk_write_queue, skb);
+		if (!ks->send_head)
+			ks->send_head = skb;
+	}
+}
+
+/* Send @n new segments from send_head, as __ktcp_output_push() does. */
+static void rt_send(struct rt_ctx *c, unsigned int n)
+{
+	struct ktcp_sock *ks = c->ks;
+	struct sock *sk = c->sk;
+	struct sk_buff *skb;
+
+	while (n--) {
+		skb = ks->send_head;
+		KUNIT_ASSERT_NOT_NULL(c->test, skb);
+		ktcp_recovery_sent(sk, skb, true);
+		ks->snd_nxt = KTCP_SKB_CB(skb)->end_seq;
+		ks->send_head = skb_queue_is_last(&sk->sk_write_queue, skb) ?
+				NULL : skb->next;
+	}
+}
+
+/*
+ * A socket after the handshake with ISS @iss, SACK agreed or not, and
+ * @sent + @unsent segments queued of which @sent are sent.
+ */
+static struct rt_ctx *rt_start(struct kunit *test, u32 iss,
+			       unsigned int sent, unsigned int unsent,
+			       bool sack_ok)
+{
+	struct ktcp_sock *ks;
+	struct rt_ctx *c;
+	struct sock *sk;
+
+	/* ktcp is built in: its pernet init has run for init_net. */
+	if (!ktcp_net_id || !ktcp_pernet(&init_net)->mib)
+		kunit_skip(test, "ktcp has no state in init_net");
+	c = kunit_kzalloc(test, sizeof(*c), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	ks = kunit_kzalloc(test, sizeof(*ks), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, ks);
+	sk = &ks->inet.sk;
+	c->test = test;
+	c->ks = ks;
+	c->sk = sk;
+	sock_net_set(sk, &init_net);
+	skb_queue_head_init(&sk->sk_write_queue);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, rt_purge_action,
+							&sk->sk_write_queue),
+			0);
+	c->base = iss + 1;
+	ks->iss = iss;
+	ks->snd_una = c->base;
+	ks->snd_nxt = c->base;
+	ks->recover = iss;
+	ks->reordering = KTCP_REORDERING_INIT;
+	ks->mss = RT_MSS;
+	ks->neg.sack_ok = sack_ok;
+	ktcp_cc_init(&ks->cc, &ktcp_cc_reno);
+	c->fastretrans = rt_mib(KTCP_MIB_FASTRETRANS);
+	c->dsackrecv = rt_mib(KTCP_MIB_DSACKRECV);
+	rt_queue(c, sent + unsent);
+	rt_send(c, sent);
+	return c;
+}
+
+/*
+ * An ACK of @ack with the SACK blocks @blk[0..@n), through the calls
+ * ktcp_input_ack() makes. @wnd_update: the ACK also changes the window, so
+ * it is no duplicate in RFC 5681's sense. Returns ktcp_recovery_sack()'s
+ * count of newly SACKed segments.
+ */
+static u32 rt_ack(struct rt_ctx *c, u32 ack, bool wnd_update,
+		  const struct rt_blk *blk, unsigned int n)
+{
+	struct ktcp_sock *ks = c->ks;
+	struct sock *sk = c->sk;
+	struct ktcp_opts o = {};
+	struct sk_buff *skb;
+	u32 acked = 0, newly;
+	unsigned int i;
+	bool dup;
+
+	ack += c->base;
+	KUNIT_ASSERT_LE(c->test, n, KTCP_MAX_SACK_BLOCKS);
+	KUNIT_ASSERT_FALSE(c->test, ktcp_seq_after(ack, ks->snd_nxt));
+	/* ktcp_input_clean_rtx() */
+	if (ktcp_seq_after(ack, ks->snd_una)) {
+		while ((skb = skb_peek(&sk->sk_write_queue)) &&
+		       skb != ks->send_head &&
+		       !ktcp_seq_after(KTCP_SKB_CB(skb)->end_seq, ack)) {
+			ktcp_recovery_acked(sk, skb);
+			__skb_unlink(skb, &sk->sk_write_queue);
+			kfree_skb(skb);
+			acked++;
+		}
+		ks->snd_una = ack;
+	}
+	for (i = 0; i < n; i++) {
+		o.sacks[i].start = c->base + blk[i].start;
+		o.sacks[i].end = c->base + blk[i].end;
+	}
+	if (n)
+		o.present |= KTCP_OPTF_SACK;
+	o.num_sacks = n;
+	/* ktcp_input_ack() */
+	dup = !acked && ack == ks->snd_una && !wnd_update;
+	newly = ktcp_recovery_sack(sk, &o);
+	if (newly && !acked)
+		dup = true;
+	ktcp_recovery_on_ack(sk, acked, 0, dup);
+	return newly;
+}
+
+/* A duplicate ACK with no SACK option. */
+static void rt_dupack(struct rt_ctx *c)
+{
+	rt_ack(c, c->ks->snd_una - c->base, false, NULL, 0);
+}
+
+/* Segment @i, the one that starts at offset @i * RT_MSS. */
+static struct sk_buff *rt_skb(struct rt_ctx *c, int i)
+{
+	struct sk_buff *skb;
+
+	skb_queue_walk(&c->sk->sk_write_queue, skb)
+		if (KTCP_SKB_CB(skb)->seq == c->base + i * RT_MSS)
+			return skb;
+	KUNIT_FAIL_AND_ABORT(c->test, "segment %d is not queued", i);
+	return NULL;
+}
+
+static int rt_index(const struct rt_ctx *c, const struct sk_buff *skb)
+{
+	return skb ? (KTCP_SKB_CB(skb)->seq - c->base) / RT_MSS : RT_NONE;
+}
+
+/* Which segment ktcp_recovery_next_lost() returns, or RT_NONE. */
+static int rt_next_lost(struct rt_ctx *c)
+{
+	return rt_index(c, ktcp_recovery_next_lost(c->sk));
+}
+
+/* Retransmit the next lost segment, as ktcp_output_retransmit_lost(). */
+static int rt_rexmit(struct rt_ctx *c)
+{
+	struct sk_buff *skb = ktcp_recovery_next_lost(c->sk);
+
+	KUNIT_ASSERT_NOT_NULL(c->test, skb);
+	ktcp_recovery_sent(c->sk, skb, false);
+	return rt_index(c, skb);
+}
+
+static char rt_mark(u8 sacked)
+{
+	switch (sacked) {
+	case 0:
+		return '.';
+	case KTCP_SKB_SACKED:
+		return 'S';
+	case KTCP_SKB_LOST:
+		return 'L';
+	case KTCP_SKB_LOST | KTCP_SKB_RETRANS:
+		return 'R';
+	}
+	return '?';
+}
+
+/* The scoreboard and the counters, reported with the caller's line. */
+static void rt_expect(struct rt_ctx *c, int line, const char *board,
+		      u32 packets, u32 sacked, u32 lost, u32 retrans,
+		      u32 flight)
+{
+	struct kunit *test = c->test;
+	const struct ktcp_sock *ks = c->ks;
+	char got[RT_MAX_SEGS + 1];
+	struct sk_buff *skb;
+	unsigned int n = 0;
+
+	skb_queue_walk(&c->sk->sk_write_queue, skb) {
+		if (n == RT_MAX_SEGS)
+			break;
+		got[n++] = rt_mark(KTCP_SKB_CB(skb)->sacked);
+	}
+	got[n] = '\0';
+	KUNIT_EXPECT_STREQ_MSG(test, got, board, "line %d", line);
+	KUNIT_EXPECT_EQ_MSG(test, ks->packets_out, packets, "line %d", line);
+	KUNIT_EXPECT_EQ_MSG(test, ks->sacked_out, sacked, "line %d", line);
+	KUNIT_EXPECT_EQ_MSG(test, ks->lost_out, lost, "line %d", line);
+	KUNIT_EXPECT_EQ_MSG(test, ks->retrans_out, retrans, "line %d", line);
+	KUNIT_EXPECT_EQ_MSG(test, ktcp_in_flight(ks), flight, "line %d", line);
+}
+
+#define RT_EXPECT(c, ...)	rt_expect(c, __LINE__, __VA_ARGS__)
+
+/* SACK blocks mark whole segments only (skbs are never split). */
+static void recovery_sack_whole_segments(struct kunit *test)
+{
+	static const struct rt_blk half[] = { { 1500, 3000 } };
+	static const struct rt_blk parts[] = {
+		{ 3000, 3999 },		/* segment 3 but its last octet */
+		{ 4001, 5000 },		/* segment 4 but its first */
+		{ 5500, 6500 },		/* halves of 5 and 6 */
+	};
+	static const struct rt_blk one[] = { { 1000, 2000 } };
+	struct rt_ctx *c = rt_start(test, 1000, 10, 0, true);
+
+	RT_EXPECT(c, "..........", 10, 0, 0, 0, 10);
+	KUNIT_EXPECT_EQ(test, rt_ack(c, 0, false, half, 1), 1U);
+	RT_EXPECT(c, "..S.......", 10, 1, 0, 0, 9);
+	KUNIT_EXPECT_EQ(test, c->ks->dupacks, 1);
+	KUNIT_EXPECT_EQ(test, rt_ack(c, 0, true, parts, ARRAY_SIZE(parts)),
+			0U);
+	RT_EXPECT(c, "..S.......", 10, 1, 0, 0, 9);
+	KUNIT_EXPECT_EQ(test, c->ks->dupacks, 1);
+	KUNIT_EXPECT_EQ(test, rt_ack(c, 0, false, one, 1), 1U);
+	RT_EXPECT(c, ".SS.......", 10, 2, 0, 0, 8);
+	KUNIT_EXPECT_EQ(test, c->ks->dupacks, 2);
+	/* Two SACKed above segment 0 is below DupThresh: nothing lost. */
+	KUNIT_EXPECT_EQ(test, rt_next_lost(c), RT_NONE);
+	KUNIT_EXPECT_EQ(test, c->ks->cc.state, KTCP_CC_OPEN);
+	KUNIT_EXPECT_EQ(test, rt_fastretrans(c), 0UL);
+}
+
+/*
+ * RFC 2018 4 and RFC 6675 5: blocks not wholly above SND.UNA and at or
+ * below SND.NXT, reversed or empty blocks, and repeats change nothing;
+ * nor does a SACK option when SACK was not agreed.
+ */
+static void recovery_sack_ignored_blocks(struct kunit *test)
+{
+	static const struct rt_blk bad1[] = {
+		{ 3000, 3000 },		/* empty */
+		{ 500, 1500 },		/* below SND.UNA */
+		{ 1500, 2500 },		/* across SND.UNA */
+		{ 9500, 10500 },	/* across SND.NXT */
+	};
+	static const struct rt_blk bad2[] = {
+		{ 10000, 11000 },	/* a segment not sent yet */
+		{ 5000, 4000 },		/* reversed */
+		{ 2000, 12000 },	/* all, but past SND.NXT */
+		{ 4000, 4000 + 0x7fffffffU },	/* 2^31 - 1 octets */
+	};
+	static const struct rt_blk good[] = { { 3000, 4000 } };
+	static const struct rt_blk twice[] = {
+		{ 3000, 4000 }, { 9000, 10000 },
+		{ 9000, 10000 }, { 3000, 4000 },
+	};
+	struct rt_ctx *c = rt_start(test, 1000, 10, 2, true);
+	struct ktcp_opts o = {};
+
+	KUNIT_EXPECT_EQ(test, rt_ack(c, 2000, false, NULL, 0), 0U);
+	RT_EXPECT(c, "..........", 8, 0, 0, 0, 8);
+	KUNIT_EXPECT_EQ(test, rt_ack(c, 2000, true, bad1, ARRAY_SIZE(bad1)),
+			0U);
+	RT_EXPECT(c, "..........", 8, 0, 0, 0, 8);
+	KUNIT_EXPECT_EQ(test, rt_ack(c, 2000, true, bad2, ARRAY_SIZE(bad2)),
+			0U);
+	RT_EXPECT(c, "..........", 8, 0, 0, 0, 8);
+
+	/* SACK not agreed, or no SACK option: blocks are not looked at. */
+	c->ks->neg.sack_ok = 0;
+	KUNIT_EXPECT_EQ(test, rt_ack(c, 2000, true, good, 1), 0U);
+	c->ks->neg.sack_ok = 1;
+	o.num_sacks = 1;
+	o.sacks[0].start = c->base + good[0].start;
+	o.sacks[0].end = c->base + good[0].end;
+	KUNIT_EXPECT_EQ(test, ktcp_recovery_sack(c->sk, &o), 0U);
+	RT_EXPECT(c, "..........", 8, 0, 0, 0, 8);
+
+	/* Repeated blocks, and the same ACK again: each segment once. */
+	KUNIT_EXPECT_EQ(test, rt_ack(c, 2000, true, twice, ARRAY_SIZE(twice)),
+			2U);
+	RT_EXPECT(c, ".S.....S..", 8, 2, 0, 0, 6);
+	KUNIT_EXPECT_EQ(test, rt_ack(c, 2000, true, twice, ARRAY_SIZE(twice)),
+			0U);
+	RT_EXPECT(c, ".S.....S..", 8, 2, 0, 0, 6);
+
+	KUNIT_EXPECT_EQ(test, rt_next_lost(c), RT_NONE);
+	KUNIT_EXPECT_EQ(test, c->ks->reordering, KTCP_REORDERING_INIT);
+	KUNIT_EXPECT_EQ(test, rt_dsackrecv(c), 0UL);
+	KUNIT_EXPECT_EQ(test, c->ks->cc.state, KTCP_CC_OPEN);
+	KUNIT_EXPECT_PTR_EQ(test, c->ks->send_head, rt_skb(c, 10));
+}
+
+/*
+ * RFC 2883 4: a first block below the cumulative ACK, or inside the
+ * second block, is a D-SACK. It marks nothing itself, is counted, and
+ * doubles DupThresh (up to 127), which then holds back IsLost.
+ */
+static void recovery_dsack(struct kunit *test)
+{
+	static const struct rt_blk below[] = { { 1000, 2000 } };
+	static const struct rt_blk inside[] = {
+		{ 3500, 4000 }, { 3000, 5000 },
+	};
+	static const struct rt_blk plain[] = { { 6000, 7000 }, { 3000, 5000 } };
+	static const struct rt_blk reversed[] = { { 2000, 1000 } };
+	struct rt_ctx *c = rt_start(test, 1000, 10, 0, true);
+	int i;
+
+	rt_ack(c, 2000, false, NULL, 0);
+	KUNIT_EXPECT_EQ(test, rt_ack(c, 2000, true, below, 1), 0U);
+	RT_EXPECT(c, "........", 8, 0, 0, 0, 8);
+	KUNIT_EXPECT_EQ(test, rt_dsackrecv(c), 1UL);
+	KUNIT_EXPECT_EQ(test, c->ks->reordering, 6);
+
+	KUNIT_EXPECT_EQ(test, rt_ack(c, 2000, true, inside, 2), 2U);
+	RT_EXPECT(c, ".SS.....", 8, 2, 0, 0, 6);
+	KUNIT_EXPECT_EQ(test, rt_dsackrecv(c), 2UL);
+	KUNIT_EXPECT_EQ(test, c->ks->reordering, 12);
+
+	/* Not a D-SACK; segment 2 has 3 SACKed above, under DupThresh 12. */
+	KUNIT_EXPECT_EQ(test, rt_ack(c, 2000, true, plain, 2), 1U);
+	RT_EXPECT(c, ".SS.S...", 8, 3, 0, 0, 5);
+	KUNIT_EXPECT_EQ(test, rt_dsackrecv(c), 2UL);
+	KUNIT_EXPECT_EQ(test, rt_next_lost(c), RT_NONE);
+	KUNIT_EXPECT_EQ(test, c->ks->cc.state, KTCP_CC_OPEN);
+
+	KUNIT_EXPECT_EQ(test, rt_ack(c, 2000, true, reversed, 1), 0U);
+	KUNIT_EXPECT_EQ(test, rt_dsackrecv(c), 2UL);
+
+	for (i = 0; i < 10; i++)
+		rt_ack(c, 2000, true, below, 1);
+	KUNIT_EXPECT_EQ(test, rt_dsackrecv(c), 12UL);
+	KUNIT_EXPECT_EQ(test, c->ks->reordering, 127);
+	RT_EXPECT(c, ".SS.S...", 8, 3, 0, 0, 5);
+}
+
+/* RFC 6675 IsLost: DupThresh (3) SACKed segments above a hole, not 2. */
+static void recovery_islost_threshold(struct kunit *test)
+{
+	static const struct rt_blk two[] = { { 1000, 3000 } };
+	static const struct rt_blk three[] = { { 3000, 4000 }, { 1000, 3000 } };
+	struct rt_ctx *c = rt_start(test, 1000, 10, 0, true);
+
+	KUNIT_EXPECT_EQ(test, rt_ack(c, 0, false, two, 1), 2U);
+	RT_EXPECT(c, ".SS.......", 10, 2, 0, 0, 8);
+	KUNIT_EXPECT_EQ(test, rt_next_lost(c), RT_NONE);
+	KUNIT_EXPECT_EQ(test, c->ks->cc.state, KTCP_CC_OPEN);
+
+	/* The second duplicate ACK, but a lost segment: fast recovery. */
+	KUNIT_EXPECT_EQ(test, rt_ack(c, 0, false, three, 2), 1U);
+	RT_EXPECT(c, "LSSS......", 10, 3, 1, 0, 6);
+	KUNIT_EXPECT_EQ(test, rt_next_lost(c), 0);
+	KUNIT_EXPECT_EQ(test, c->ks->cc.state, KTCP_CC_RECOVERY);
+	KUNIT_EXPECT_EQ(test, c->ks->recover, c->base + 10 * RT_MSS);
+	KUNIT_EXPECT_EQ(test, rt_fastretrans(c), 1UL);
+
+	KUNIT_EXPECT_EQ(test, rt_rexmit(c), 0);
+	RT_EXPECT(c, "RSSS......", 10, 3, 1, 1, 7);
+	KUNIT_EXPECT_EQ(test, rt_next_lost(c), RT_NONE);
+}
+
+/*
+ * Two holes: both lost at once, retransmitted lowest first. A partial ACK
+ * for the first leaves the second's retransmission in flight (it is not
+ * sent again) and marks the next unSACKed segment lost (RFC 6582 3.2).
+ */
+static void recovery_islost_two_holes(struct kunit *test)
+{
+	static const struct rt_blk b[] = { { 1000, 2000 }, { 3000, 6000 } };
+	struct rt_ctx *c = rt_start(test, 1000, 10, 0, true);
+
+	KUNIT_EXPECT_EQ(test, rt_ack(c, 0, false, b, 2), 4U);
+	RT_EXPECT(c, "LSLSSS....", 10, 4, 2, 0, 4);
+	KUNIT_EXPECT_EQ(test, c->ks->cc.state, KTCP_CC_RECOVERY);
+	KUNIT_EXPECT_EQ(test, rt_fastretrans(c), 1UL);
+	KUNIT_EXPECT_EQ(test, rt_next_lost(c), 0);
+	KUNIT_EXPECT_EQ(test, rt_rexmit(c), 0);
+	RT_EXPECT(c, "RSLSSS....", 10, 4, 2, 1, 5);
+	KUNIT_EXPECT_EQ(test, rt_next_lost(c), 2);
+	KUNIT_EXPECT_EQ(test, rt_rexmit(c), 2);
+	RT_EXPECT(c, "RSRSSS....", 10, 4, 2, 2, 6);
+	KUNIT_EXPECT_EQ(test, rt_next_lost(c), RT_NONE);
+
+	/* Segment 0's retransmission arrives. */
+	KUNIT_EXPECT_EQ(test, rt_ack(c, 2000, false, b + 1, 1), 0U);
+	RT_EXPECT(c, "RSSS....", 8, 3, 1, 1, 5);
+	KUNIT_EXPECT_EQ(test, rt_next_lost(c), RT_NONE);
+	KUNIT_EXPECT_EQ(test, c->ks->cc.state, KTCP_CC_RECOVERY);
+
+	/* Segment 2's: the partial ACK shows segment 6 lost. */
+	KUNIT_EXPECT_EQ(test, rt_ack(c, 6000, false, NULL, 0), 0U);
+	RT_EXPECT(c, "L...", 4, 0, 1, 0, 3);
+	KUNIT_EXPECT_EQ(test, rt_rexmit(c), 6);
+	RT_EXPECT(c, "R...", 4, 0, 1, 1, 4);
+
+	rt_ack(c, 10000, false, NULL, 0);
+	RT_EXPECT(c, "", 0, 0, 0, 0, 0);
+	KUNIT_EXPECT_EQ(test, c->ks->cc.state, KTCP_CC_OPEN);
+	KUNIT_EXPECT_EQ(test, rt_fastretrans(c), 1UL);
+}
+
+/*
+ * SACK recovery from the first SACK to the cumulative ACK of everything:
+ * a retransmission counts once in retrans_out, only for a lost segment; a
+ * SACK of a retransmitted segment clears its lost and retransmitted state.
+ */
+static void rt_sack_scenario(struct kunit *test, u32 iss)
+{
+	static const struct rt_blk a[] = { { 1000, 2000 } };
+	static const struct rt_blk b[] = { { 3000, 5000 }, { 1000, 2000 } };
+	static const struct rt_blk d[] = { { 3000, 6000 }, { 1000, 2000 } };
+	static const struct rt_blk f[] = { { 1000, 6000 } };
+	static const struct rt_blk g[] = { { 1000, 10000 } };
+	struct rt_ctx *c = rt_start(test, iss, 10, 0, true);
+
+	KUNIT_EXPECT_EQ(test, rt_ack(c, 0, false, a, 1), 1U);
+	RT_EXPECT(c, ".S........", 10, 1, 0, 0, 9);
+	KUNIT_EXPECT_EQ(test, rt_ack(c, 0, false, b, 2), 2U);
+	RT_EXPECT(c, "LS.SS.....", 10, 3, 1, 0, 6);
+	KUNIT_EXPECT_EQ(test, c->ks->cc.state, KTCP_CC_RECOVERY);
+
+	KUNIT_EXPECT_EQ(test, rt_rexmit(c), 0);
+	RT_EXPECT(c, "RS.SS.....", 10, 3, 1, 1, 7);
+	/* Sent again (a timer, say): still one retransmission out. */
+	ktcp_recovery_sent(c->sk, rt_skb(c, 0), false);
+	/* Not marked lost: resent, but not counted. */
+	ktcp_recovery_sent(c->sk, rt_skb(c, 9), false);
+	KUNIT_EXPECT_TRUE(test, KTCP_SKB_CB(rt_skb(c, 9))->retransmitted);
+	RT_EXPECT(c, "RS.SS.....", 10, 3, 1, 1, 7);
+	KUNIT_EXPECT_EQ(test, rt_next_lost(c), RT_NONE);
+
+	KUNIT_EXPECT_EQ(test, rt_ack(c, 0, false, d, 2), 1U);
+	RT_EXPECT(c, "RSLSSS....", 10, 4, 2, 1, 5);
+	KUNIT_EXPECT_EQ(test, rt_rexmit(c), 2);
+	RT_EXPECT(c, "RSRSSS....", 10, 4, 2, 2, 6);
+
+	/* Segment 2's retransmission is SACKed, then 6 to 9. */
+	KUNIT_EXPECT_EQ(test, rt_ack(c, 0, false, f, 1), 1U);
+	RT_EXPECT(c, "RSSSSS....", 10, 5, 1, 1, 5);
+	KUNIT_EXPECT_EQ(test, rt_ack(c, 0, false, g, 1), 4U);
+	RT_EXPECT(c, "RSSSSSSSSS", 10, 9, 1, 1, 1);
+	KUNIT_EXPECT_EQ(test, rt_next_lost(c), RT_NONE);
+
+	KUNIT_EXPECT_EQ(test, rt_ack(c, 10000, false, NULL, 0), 0U);
+	RT_EXPECT(c, "", 0, 0, 0, 0, 0);
+	KUNIT_EXPECT_EQ(test, c->ks->snd_una, c->ks->snd_nxt);
+	KUNIT_EXPECT_EQ(test, c->ks->cc.state, KTCP_CC_OPEN);
+	KUNIT_EXPECT_EQ(test, c->ks->dupacks, 0);
+	KUNIT_EXPECT_EQ(test, rt_fastretrans(c), 1UL);
+}
+
+static void recovery_retrans_accounting(struct kunit *test)
+{
+	rt_sack_scenario(test, 1000);
+}
+
+/*
+ * No SACK (RFC 5681 3.2, RFC 6582): the third duplicate ACK, not an ACK
+ * that updates the window, enters fast recovery and marks the first
+ * segment lost; each partial ACK marks the next. SACK blocks are ignored.
+ */
+static void rt_newreno_scenario(struct kunit *test, u32 iss)
+{
+	static const struct rt_blk blk[] = { { 1000, 4000 } };
+	struct rt_ctx *c = rt_start(test, iss, 10, 0, false);
+
+	KUNIT_EXPECT_EQ(test, rt_ack(c, 0, false, blk, 1), 0U);
+	KUNIT_EXPECT_EQ(test, rt_ack(c, 0, false, blk, 1), 0U);
+	rt_ack(c, 0, true, NULL, 0);
+	KUNIT_EXPECT_EQ(test, c->ks->dupacks, 2);
+	RT_EXPECT(c, "..........", 10, 0, 0, 0, 10);
+	KUNIT_EXPECT_EQ(test, c->ks->cc.state, KTCP_CC_OPEN);
+
+	rt_dupack(c);
+	RT_EXPECT(c, "L.........", 10, 0, 1, 0, 9);
+	KUNIT_EXPECT_EQ(test, c->ks->cc.state, KTCP_CC_RECOVERY);
+	KUNIT_EXPECT_EQ(test, c->ks->recover, c->base + 10 * RT_MSS);
+	KUNIT_EXPECT_EQ(test, c->ks->cc.ssthresh, 5U);
+	KUNIT_EXPECT_EQ(test, c->ks->cc.cwnd, 8U);
+	KUNIT_EXPECT_EQ(test, rt_fastretrans(c), 1UL);
+	KUNIT_EXPECT_EQ(test, rt_rexmit(c), 0);
+	RT_EXPECT(c, "R.........", 10, 0, 1, 1, 10);
+
+	rt_dupack(c);
+	RT_EXPECT(c, "R.........", 10, 0, 1, 1, 10);
+	KUNIT_EXPECT_EQ(test, c->ks->cc.cwnd, 9U);
+
+	rt_ack(c, 3000, false, NULL, 0);
+	RT_EXPECT(c, "L......", 7, 0, 1, 0, 6);
+	KUNIT_EXPECT_EQ(test, c->ks->cc.state, KTCP_CC_RECOVERY);
+	KUNIT_EXPECT_EQ(test, c->ks->cc.cwnd, 7U);
+	KUNIT_EXPECT_EQ(test, rt_rexmit(c), 3);
+	RT_EXPECT(c, "R......", 7, 0, 1, 1, 7);
+	KUNIT_EXPECT_EQ(test, rt_next_lost(c), RT_NONE);
+
+	rt_ack(c, 10000, false, NULL, 0);
+	RT_EXPECT(c, "", 0, 0, 0, 0, 0);
+	KUNIT_EXPECT_EQ(test, c->ks->cc.state, KTCP_CC_OPEN);
+	KUNIT_EXPECT_EQ(test, c->ks->cc.cwnd, 2U);
+	KUNIT_EXPECT_EQ(test, rt_fastretrans(c), 1UL);
+}
+
+static void recovery_newreno(struct kunit *test)
+{
+	rt_newreno_scenario(test, 1000);
+}
+
+/*
+ * RFC 6298 5.4-5.6 with RFC 5681 3.1: a timeout marks every unSACKed sent
+ * segment lost and forgets what was retransmitted; they are resent in
+ * order, and duplicate ACKs start no fast recovery until "recover".
+ */
+static void recovery_rto(struct kunit *test)
+{
+	static const struct rt_blk b[] = { { 1000, 2000 }, { 3000, 6000 } };
+	static const int order[] = { 0, 2, 6, 7, 8, 9 };
+	struct rt_ctx *c = rt_start(test, 1000, 10, 2, true);
+	unsigned int i;
+
+	KUNIT_EXPECT_EQ(test, rt_ack(c, 0, false, b, 2), 4U);
+	KUNIT_EXPECT_EQ(test, rt_rexmit(c), 0);
+	RT_EXPECT(c, "RSLSSS......", 10, 4, 2, 1, 5);
+
+	ktcp_recovery_on_rto(c->sk);
+	RT_EXPECT(c, "LSLSSSLLLL..", 10, 4, 6, 0, 0);
+	KUNIT_EXPECT_EQ(test, c->ks->cc.state, KTCP_CC_LOSS);
+	KUNIT_EXPECT_EQ(test, c->ks->cc.cwnd, 1U);
+	KUNIT_EXPECT_EQ(test, c->ks->recover, c->base + 10 * RT_MSS);
+	for (i = 0; i < ARRAY_SIZE(order); i++)
+		KUNIT_EXPECT_EQ(test, rt_rexmit(c), order[i]);
+	KUNIT_EXPECT_EQ(test, rt_next_lost(c), RT_NONE);
+	RT_EXPECT(c, "RSRSSSRRRR..", 10, 4, 6, 6, 6);
+
+	/* Backed off: the retransmissions are presumed lost too. */
+	ktcp_recovery_on_rto(c->sk);
+	RT_EXPECT(c, "LSLSSSLLLL..", 10, 4, 6, 0, 0);
+	for (i = 0; i < ARRAY_SIZE(order); i++)
+		KUNIT_EXPECT_EQ(test, rt_rexmit(c), order[i]);
+
+	rt_dupack(c);
+	rt_dupack(c);
+	rt_dupack(c);
+	KUNIT_EXPECT_EQ(test, c->ks->cc.state, KTCP_CC_LOSS);
+	KUNIT_EXPECT_EQ(test, rt_fastretrans(c), 1UL);
+
+	rt_ack(c, 2000, false, NULL, 0);
+	RT_EXPECT(c, "RSSSRRRR..", 8, 3, 5, 5, 5);
+	KUNIT_EXPECT_EQ(test, c->ks->cc.state, KTCP_CC_LOSS);
+	KUNIT_EXPECT_EQ(test, rt_next_lost(c), RT_NONE);
+
+	rt_ack(c, 10000, false, NULL, 0);
+	RT_EXPECT(c, "..", 0, 0, 0, 0, 0);
+	KUNIT_EXPECT_EQ(test, c->ks->cc.state, KTCP_CC_OPEN);
+	KUNIT_EXPECT_PTR_EQ(test, c->ks->send_head, rt_skb(c, 10));
+}
+
+/*
+ * A loss among segments sent during recovery starts a new recovery once
+ * the first ends; the new head, already lost and retransmitted, is not
+ * sent again.
+ */
+static void recovery_second_episode(struct kunit *test)
+{
+	static const struct rt_blk first[] = { { 1000, 4000 } };
+	static const struct rt_blk more[] = {
+		{ 11000, 14000 }, { 1000, 10000 },
+	};
+	static const struct rt_blk after[] = { { 11000, 14000 } };
+	static const struct rt_blk last[] = { { 11000, 15000 } };
+	struct rt_ctx *c = rt_start(test, 1000, 10, 5, true);
+
+	KUNIT_EXPECT_EQ(test, rt_ack(c, 0, false, first, 1), 3U);
+	KUNIT_EXPECT_EQ(test, rt_rexmit(c), 0);
+	rt_send(c, 5);
+	RT_EXPECT(c, "RSSS...........", 15, 3, 1, 1, 12);
+	KUNIT_EXPECT_EQ(test, rt_ack(c, 0, false, more, 2), 9U);
+	RT_EXPECT(c, "RSSSSSSSSSLSSS.", 15, 12, 2, 1, 2);
+	KUNIT_EXPECT_EQ(test, rt_rexmit(c), 10);
+	RT_EXPECT(c, "RSSSSSSSSSRSSS.", 15, 12, 2, 2, 3);
+
+	/* Segment 0's retransmission ends the first recovery. */
+	KUNIT_EXPECT_EQ(test, rt_ack(c, 10000, false, after, 1), 0U);
+	RT_EXPECT(c, "RSSS.", 5, 3, 1, 1, 2);
+	KUNIT_EXPECT_EQ(test, c->ks->cc.state, KTCP_CC_OPEN);
+
+	KUNIT_EXPECT_EQ(test, rt_ack(c, 10000, false, last, 1), 1U);
+	KUNIT_EXPECT_EQ(test, c->ks->cc.state, KTCP_CC_RECOVERY);
+	KUNIT_EXPECT_EQ(test, c->ks->recover, c->base + 15 * RT_MSS);
+	KUNIT_EXPECT_EQ(test, rt_fastretrans(c), 2UL);
+	RT_EXPECT(c, "RSSSS", 5, 4, 1, 1, 1);
+	KUNIT_EXPECT_EQ(test, rt_next_lost(c), RT_NONE);
+
+	rt_ack(c, 15000, false, NULL, 0);
+	RT_EXPECT(c, "", 0, 0, 0, 0, 0);
+	KUNIT_EXPECT_EQ(test, c->ks->cc.state, KTCP_CC_OPEN);
+}
+
+/*
+ * The scenarios with the sequence space wrapping: across 2^32 in the
+ * middle of the window, SND.UNA at 2^32 - 1, SND.NXT ending at 0.
+ */
+static void recovery_wrap(struct kunit *test)
+{
+	static const u32 isses[] = { -4501U, -2U, -10001U };
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(isses); i++) {
+		rt_sack_scenario(test, isses[i]);
+		rt_newreno_scenario(test, isses[i]);
+	}
+}
+
+/*
+ * "recover" is ISS until the first recovery. Once SND.UNA is 2^31 or more
+ * past it (2 GiB sent without a loss), fast recovery must still start.
+ */
+static void recovery_enter_after_2g(struct kunit *test)
+{
+	static const struct rt_blk b[] = { { 1000, 4000 } };
+	const u32 sent = 0x90000000U, iss = 1000;
+	struct rt_ctx *c = rt_start(test, iss + sent, 10, 0, false);
+	struct rt_ctx *s;
+
+	c->ks->iss = iss;
+	c->ks->recover = iss;
+	rt_dupack(c);
+	rt_dupack(c);
+	rt_dupack(c);
+	RT_EXPECT(c, "L.........", 10, 0, 1, 0, 9);
+	KUNIT_EXPECT_EQ(test, c->ks->cc.state, KTCP_CC_RECOVERY);
+	KUNIT_EXPECT_EQ(test, c->ks->recover, c->base + 10 * RT_MSS);
+
+	KUNIT_EXPECT_EQ(test, rt_fastretrans(c), 1UL);
+
+	s = rt_start(test, iss + sent, 10, 0, true);
+	s->ks->iss = iss;
+	s->ks->recover = iss;
+	KUNIT_EXPECT_EQ(test, rt_ack(s, 0, false, b, 1), 3U);
+	RT_EXPECT(s, "LSSS......", 10, 3, 1, 0, 6);
+	KUNIT_EXPECT_EQ(test, s->ks->cc.state, KTCP_CC_RECOVERY);
+	KUNIT_EXPECT_EQ(test, rt_fastretrans(s), 1UL);
+}
+
+static struct kunit_case ktcp_recovery_cases[] = {
+	KUNIT_CASE(recovery_sack_whole_segments),
+	KUNIT_CASE(recovery_sack_ignored_blocks),
+	KUNIT_CASE(recovery_dsack),
+	KUNIT_CASE(recovery_islost_threshold),
+	KUNIT_CASE(recovery_islost_two_holes),
+	KUNIT_CASE(recovery_retrans_accounting),
+	KUNIT_CASE(recovery_newreno),
+	KUNIT_CASE(recovery_rto),
+	KUNIT_CASE(recovery_second_episode),
+	KUNIT_CASE(recovery_wrap),
+	KUNIT_CASE(recovery_enter_after_2g),
+	{}
+};
+
+static struct kunit_suite ktcp_recovery_suite = {
+	.name = "ktcp_recovery",
+	.test_cases = ktcp_recovery_cases,
+};
+
+kunit_test_suite(ktcp_recovery_suite);

@@ -11,7 +11,7 @@
  * in congestion avoidance, and keeps its state in cc->priv.
  *
  * What the caller (input.c, output.c, timers.c) tells it:
- *   every ACK of new data        ktcp_cc_on_ack()
+ *   every ACK of new data        ktcp_cc_set_seq(), then ktcp_cc_on_ack()
  *   third duplicate ACK          ktcp_cc_enter_recovery()  (RFC 6582 3.2)
  *   more duplicate ACKs          ktcp_cc_dupack()
  *   a partial ACK in recovery    ktcp_cc_partial_ack()
@@ -29,7 +29,7 @@
 #define KTCP_CC_INFINITE_SSTHRESH	0x7fffffffU	/* Linux's */
 #define KTCP_CC_NAME_MAX		16		/* TCP_CA_NAME_MAX */
 #define KTCP_CC_DEFAULT			"cubic"		/* as Linux */
-#define KTCP_CC_PRIV_SIZE		64		/* bytes, for ops */
+#define KTCP_CC_PRIV_SIZE		80		/* bytes, for ops */
 
 enum ktcp_cc_state {
 	KTCP_CC_OPEN,		/* slow start or congestion avoidance */
@@ -66,9 +66,24 @@ struct ktcp_cc {
 	u32 cwnd_cnt;		/* acked segments towards the next +1 in CA */
 	u32 prior_cwnd;		/* cwnd before the last reduction */
 	u64 event_us;		/* last recovery, RTO or idle restart */
+	u32 snd_una;		/* the caller's SND.UNA and SND.NXT at this */
+	u32 snd_nxt;		/* ACK (ktcp_cc_set_seq()), for per-round logic */
 	u8 state;		/* enum ktcp_cc_state */
+	u8 events;		/* KTCP_CC_EV_*, for the caller's counters */
 	u64 priv[KTCP_CC_PRIV_SIZE / sizeof(u64)];	/* the algorithm's */
 };
+
+/* What an algorithm saw, for counters: the caller reads and clears them. */
+#define KTCP_CC_EV_HYSTART_TRAIN	BIT(0)	/* ACK train ended slow start */
+#define KTCP_CC_EV_HYSTART_DELAY	BIT(1)	/* RTT growth ended slow start */
+
+/* Before ktcp_cc_on_ack(): where the sequence space stands. */
+static inline void ktcp_cc_set_seq(struct ktcp_cc *cc, u32 snd_una,
+				   u32 snd_nxt)
+{
+	cc->snd_una = snd_una;
+	cc->snd_nxt = snd_nxt;
+}
 
 static inline void *ktcp_cc_priv(struct ktcp_cc *cc)
 {
@@ -142,6 +157,14 @@ struct ktcp_cubic {
 	u32 ack_cnt;		/* acked segments not yet in w_est */
 	u32 w_est;		/* Reno-friendly estimate (RFC 9438 4.3) */
 	bool in_epoch;		/* epoch_start_us is valid */
+	/* HyStart (Linux's hystart_detect=3), per round of slow start. */
+	bool hs_found;		/* slow start ended by HyStart */
+	bool hs_round;		/* a round is being measured */
+	u8 hs_samples;		/* RTT samples taken this round */
+	u32 hs_end_seq;		/* the round ends when SND.UNA passes this */
+	u32 hs_round_start;	/* (u32) us: when the round began */
+	u32 hs_last_ack;	/* (u32) us: the last ACK of the train */
+	u32 hs_curr_rtt;	/* smallest RTT of the round's first samples */
 };
 
 static inline struct ktcp_cubic *ktcp_cubic_priv(struct ktcp_cc *cc)

@@ -22,10 +22,18 @@
  * does not switch to alpha = 1 above W_max); cwnd grows at most 1 per 2
  * acked segments, and at most 5% per RTT before any loss is known.
  *
+ * HyStart, as Linux's (hystart=1, hystart_detect=3), ends slow start
+ * before it overflows a queue: from cwnd 16 on, per round (one window of
+ * data, tracked by SND.NXT), if the ACKs of the round keep arriving in a
+ * train (each within 2 ms of the last) for longer than half the minimum
+ * RTT plus 1 ms, the pipe is full (ACK train); or if the smallest RTT of
+ * the round's first 8 samples exceeds the minimum RTT by an eighth of it,
+ * clamped to 4..16 ms, a queue is building (delay increase). Either way
+ * ssthresh = cwnd: congestion avoidance from here.
+ *
  * Differences from Linux:
- * - No HyStart: slow start runs until loss or ssthresh (RFC 5681), as with
- *   Linux's hystart=0. HyStart needs per-round sequence tracking that the
- *   generic layer does not pass in.
+ * - HyStart's ACK-train allowance is Linux's for rates below 262 MB/s,
+ *   1 ms (hystart_ack_delay() shrinks it at higher pacing rates).
  * - Time is microseconds, not jiffies, so cnt is recomputed on every ACK
  *   that changes cwnd (Linux: at most once per jiffy), and still only every
  *   1/32 s while cwnd stands still.
@@ -58,6 +66,12 @@
 #define CUBIC_UPDATE_US		(USEC_PER_SEC / 32)
 #define CUBIC_OFFS_MAX		BIT_ULL(18)	/* |t - K| cap, 256 s */
 #define CUBIC_CNT_NO_LOSS	20	/* 5% per RTT while W_max is 0 */
+#define HYSTART_LOW_WINDOW	16	/* segments: below, no HyStart */
+#define HYSTART_MIN_SAMPLES	8
+#define HYSTART_ACK_DELTA_US	2000	/* ACKs this close form a train */
+#define HYSTART_ACK_DELAY_US	1000	/* hystart_ack_delay() below 262 MB/s */
+#define HYSTART_DELAY_MIN_US	4000
+#define HYSTART_DELAY_MAX_US	16000
 
 /*
  * cbrt(a), within about 0.2%: an estimate from the top bits of @a through
@@ -231,7 +245,61 @@ static void ktcp_cubic_on_rto(struct ktcp_cc *cc)
 	memset(ktcp_cubic_priv(cc), 0, sizeof(struct ktcp_cubic));
 }
 
-/* The minimum RTT, skipping the first second of an epoch as Linux does. */
+/* A new HyStart round: the window just sent (bictcp_hystart_reset()). */
+static void ktcp_hystart_reset(struct ktcp_cc *cc, u32 now)
+{
+	struct ktcp_cubic *ca = ktcp_cubic_priv(cc);
+
+	ca->hs_round = true;
+	ca->hs_round_start = now;
+	ca->hs_last_ack = now;
+	ca->hs_end_seq = cc->snd_nxt;
+	ca->hs_curr_rtt = U32_MAX;
+	ca->hs_samples = 0;
+}
+
+static void ktcp_hystart_found(struct ktcp_cc *cc, u8 event)
+{
+	ktcp_cubic_priv(cc)->hs_found = true;
+	cc->ssthresh = cc->cwnd;
+	cc->events |= event;
+}
+
+/* One RTT sample in slow start (hystart_update()). */
+static void ktcp_hystart_update(struct ktcp_cc *cc, u32 rtt_us, u32 now)
+{
+	struct ktcp_cubic *ca = ktcp_cubic_priv(cc);
+	u32 thresh;
+
+	if (!ca->hs_round || (s32)(cc->snd_una - ca->hs_end_seq) > 0)
+		ktcp_hystart_reset(cc, now);
+	if (cc->cwnd < HYSTART_LOW_WINDOW)
+		return;
+	/* ACK train: the round's ACKs still come back to back. */
+	if ((s32)(now - ca->hs_last_ack) <= HYSTART_ACK_DELTA_US) {
+		ca->hs_last_ack = now;
+		thresh = (ca->delay_min_us + HYSTART_ACK_DELAY_US) >> 1;
+		if ((s32)(now - ca->hs_round_start) > (s32)thresh) {
+			ktcp_hystart_found(cc, KTCP_CC_EV_HYSTART_TRAIN);
+			return;
+		}
+	}
+	/* Delay increase over the round's first samples. */
+	if (ca->hs_samples < HYSTART_MIN_SAMPLES) {
+		ca->hs_curr_rtt = min(ca->hs_curr_rtt, rtt_us);
+		ca->hs_samples++;
+		return;
+	}
+	thresh = clamp_t(u32, ca->delay_min_us >> 3, HYSTART_DELAY_MIN_US,
+			 HYSTART_DELAY_MAX_US);
+	if (ca->hs_curr_rtt > ca->delay_min_us + thresh)
+		ktcp_hystart_found(cc, KTCP_CC_EV_HYSTART_DELAY);
+}
+
+/*
+ * The minimum RTT, skipping the first second of an epoch as Linux does;
+ * in slow start, HyStart.
+ */
 static void ktcp_cubic_on_rtt(struct ktcp_cc *cc, u32 rtt_us, u64 now_us)
 {
 	struct ktcp_cubic *ca = ktcp_cubic_priv(cc);
@@ -241,6 +309,8 @@ static void ktcp_cubic_on_rtt(struct ktcp_cc *cc, u32 rtt_us, u64 now_us)
 		return;
 	if (!ca->delay_min_us || ca->delay_min_us > rtt_us)
 		ca->delay_min_us = rtt_us;
+	if (!ca->hs_found && ktcp_cc_in_slow_start(cc))
+		ktcp_hystart_update(cc, rtt_us, (u32)now_us);
 }
 
 /*

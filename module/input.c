@@ -39,7 +39,7 @@ static u32 ktcp_input_ts_rtt(const struct ktcp_sock *ks,
 /*
  * Free what @ack covers from the write queue, sample the RTT, restart the
  * retransmission timer (RFC 6298 5.3). Returns the segments freed; *@rtt_us
- * gets the sample or 0.
+ * gets the sample or 0. The caller wakes writers (sk_write_space).
  */
 static u32 ktcp_input_clean_rtx(struct sock *sk, u32 ack,
 				const struct ktcp_opts *o, u32 *rtt_us)
@@ -71,7 +71,6 @@ static u32 ktcp_input_clean_rtx(struct sock *sk, u32 ack,
 		ktcp_timer_sk_clear(sk, &ks->rtx_timer);
 	else
 		ktcp_timer_sk_reset(sk, &ks->rtx_timer, jiffies + ktcp_rto(ks));
-	sk->sk_write_space(sk);
 	*rtt_us = rtt;
 	return acked;
 }
@@ -141,6 +140,7 @@ static void ktcp_input_syn_sent(struct sock *sk, struct sk_buff *skb)
 	ktcp_input_clean_rtx(sk, cb->ack_seq, &opts, &rtt);
 	ktcp_sock_set_state(sk, ktcp_state_next(sk->sk_state,
 						KTCP_EV_RCV_SYNACK, false));
+	ktcp_buf_init(sk);
 	ktcp_output_ack(sk);
 	sk->sk_state_change(sk);
 	sk_wake_async(sk, SOCK_WAKE_IO, POLL_OUT);
@@ -195,6 +195,7 @@ static void ktcp_input_ack_state(struct sock *sk)
 	ktcp_sock_set_state(sk, new);
 	switch (new) {
 	case TCP_ESTABLISHED:
+		ktcp_buf_init(sk);
 		sk->sk_state_change(sk);
 		break;
 	case TCP_FIN_WAIT2:
@@ -219,7 +220,7 @@ static bool ktcp_input_ack(struct sock *sk, struct sk_buff *skb,
 {
 	const struct ktcp_skb_cb *cb = KTCP_SKB_CB(skb);
 	struct ktcp_sock *ks = ktcp_sk(sk);
-	u32 acked = 0, rtt = 0, prior_wnd;
+	u32 acked = 0, rtt = 0, prior_wnd, prior_una = ks->snd_una;
 	bool dup;
 
 	if (sk->sk_state == TCP_SYN_RECV &&
@@ -251,12 +252,17 @@ static bool ktcp_input_ack(struct sock *sk, struct sk_buff *skb,
 	 * RFC 5681 2: a duplicate ACK carries nothing new at all; RFC 6675 2:
 	 * with SACK, one that SACKs new data counts too.
 	 */
-	dup = !acked && cb->ack_seq == ks->snd_una && !skb->len &&
+	dup = cb->ack_seq == prior_una && !skb->len &&
 	      !(cb->flags & (TCPHDR_SYN | TCPHDR_FIN)) &&
 	      ks->snd_wnd == prior_wnd;
-	if (ktcp_recovery_sack(sk, o) && !acked)
+	if (ktcp_recovery_sack(sk, o) && cb->ack_seq == prior_una)
 		dup = true;
 	ktcp_recovery_on_ack(sk, acked, rtt, dup);
+	if (acked) {
+		/* Grow the buffer with the new cwnd first (tcp_check_space). */
+		ktcp_buf_snd_moderate(sk);
+		sk->sk_write_space(sk);
+	}
 	ktcp_input_ack_state(sk);
 	if (sk->sk_state == TCP_CLOSE)
 		return false;
@@ -614,6 +620,7 @@ static int ktcp_input_synchronized(struct sock *sk, struct sk_buff *skb)
 		goto drop;
 	if (ktcp_input_orphan_data(sk, skb))
 		goto drop;
+	ktcp_buf_rcv_rtt(sk, &opts, skb->len);
 	if (ktcp_input_data(sk, skb, &ack_now)) {
 		in_order = !ack_now;
 		skb = NULL;

@@ -201,6 +201,13 @@ struct ktcp_sock {
 	u32 user_timeout;	/* ms, 0: off (RFC 5482) */
 	u8 keepcnt;
 
+	/* Receive buffer autotuning (buffers.c). */
+	u32 rcvq_space;		/* bytes read in the last measured RTT */
+	u32 rcvq_seq;		/* copied_seq when this measurement began */
+	u32 rcvq_time;		/* (u32)tcp_clock_us() then */
+	u32 rcv_rtt_us;		/* receiver RTT, << 3; 0: no sample yet */
+	u32 rcv_rtt_last_tsecr;	/* TSecr of the last sample */
+
 	/* Listener only. */
 	struct list_head syn_queue;	/* ktcp_request, not yet acked */
 	struct list_head accept_queue;	/* established children */
@@ -339,6 +346,14 @@ u32 ktcp_output_window_now(const struct sock *sk, u32 *cur);
 u32 ktcp_output_syn_window(const struct sock *sk, u16 mss);
 u32 ktcp_output_route_mss(struct sock *sk);
 u16 ktcp_output_mtu_to_mss(u32 mtu);
+
+/* buffers.c: send and receive buffer autotuning, as Linux's. */
+u64 ktcp_buf_rcv_target(u32 copied, u32 prev, u32 advmss);
+u32 ktcp_buf_snd_target(u32 mss, u32 nr_segs);
+void ktcp_buf_init(struct sock *sk);
+void ktcp_buf_snd_moderate(struct sock *sk);
+void ktcp_buf_rcv_rtt(struct sock *sk, const struct ktcp_opts *o, u32 len);
+void ktcp_buf_rcv_space_adjust(struct sock *sk);
 
 /* recovery.c: in-flight accounting, fast recovery, RTO recovery. */
 static inline u32 ktcp_in_flight(const struct ktcp_sock *ks)

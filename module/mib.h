@@ -19,6 +19,8 @@ enum ktcp_mib_field {
 	KTCP_MIB_RETRANSSEGS,		/* segments retransmitted */
 	KTCP_MIB_FASTRETRANS,		/* fast recoveries entered (3 dup ACKs) */
 	KTCP_MIB_DSACKRECV,		/* D-SACKs received: a spurious rexmit */
+	KTCP_MIB_HYSTARTTRAINDETECT,	/* slow start ended by an ACK train */
+	KTCP_MIB_HYSTARTDELAYDETECT,	/* slow start ended by RTT growth */
 	KTCP_MIB_INERRS,		/* bad header: dropped */
 	KTCP_MIB_INCSUMERRORS,		/* bad checksum: dropped */
 	KTCP_MIB_OUTRSTS,		/* RSTs sent */

@@ -268,6 +268,18 @@ static void ktcp_recovery_dupack(struct sock *sk)
 		ktcp_recovery_enter(sk);
 }
 
+/* Count what congestion control saw on this ACK (HyStart). */
+static void ktcp_recovery_cc_events(struct sock *sk)
+{
+	struct ktcp_cc *cc = &ktcp_sk(sk)->cc;
+
+	if (cc->events & KTCP_CC_EV_HYSTART_TRAIN)
+		KTCP_INC_STATS(sock_net(sk), KTCP_MIB_HYSTARTTRAINDETECT);
+	if (cc->events & KTCP_CC_EV_HYSTART_DELAY)
+		KTCP_INC_STATS(sock_net(sk), KTCP_MIB_HYSTARTDELAYDETECT);
+	cc->events = 0;
+}
+
 /* SND.UNA advanced by @acked segments; @rtt_us is 0 or a sample. */
 static void ktcp_recovery_advance(struct sock *sk, u32 acked, u32 rtt_us)
 {
@@ -286,7 +298,9 @@ static void ktcp_recovery_advance(struct sock *sk, u32 acked, u32 rtt_us)
 		ktcp_cc_partial_ack(&ks->cc, acked);
 		return;
 	}
+	ktcp_cc_set_seq(&ks->cc, ks->snd_una, ks->snd_nxt);
 	ktcp_cc_on_ack(&ks->cc, acked, rtt_us, ktcp_now_us(), ks->cwnd_limited);
+	ktcp_recovery_cc_events(sk);
 }
 
 /*

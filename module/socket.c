@@ -28,8 +28,6 @@
  * Fixed buffers until autotuning comes: large enough for a scaled window
  * over a lossy, delayed path; memory is charged only when data is queued.
  */
-#define KTCP_SNDBUF_DEFAULT	(1024 * 1024)
-#define KTCP_RCVBUF_DEFAULT	(1024 * 1024)
 
 /* Drop what is queued to send, and out-of-order data (received or not). */
 static void ktcp_sock_purge(struct sock *sk)
@@ -89,8 +87,9 @@ void ktcp_sock_init_tcb(struct sock *sk)
 	sk->sk_destruct = ktcp_sock_destruct;
 	sk->sk_write_space = ktcp_sock_write_space;
 	sk->sk_backlog_rcv = ktcp_input_backlog_rcv;
-	sk->sk_sndbuf = KTCP_SNDBUF_DEFAULT;
-	sk->sk_rcvbuf = KTCP_RCVBUF_DEFAULT;
+	/* Linux's start values; buffers.c grows them (tcp_init_sock()). */
+	sk->sk_sndbuf = READ_ONCE(sock_net(sk)->ipv4.sysctl_tcp_wmem[1]);
+	sk->sk_rcvbuf = READ_ONCE(sock_net(sk)->ipv4.sysctl_tcp_rmem[1]);
 	sock_set_flag(sk, SOCK_RCU_FREE);
 	inet->uc_ttl = -1;
 	inet->pmtudisc = IP_PMTUDISC_WANT;
@@ -954,6 +953,8 @@ static int ktcp_recvmsg(struct socket *sock, struct msghdr *msg, size_t len,
 		copied += n;
 		len -= n;
 		if (n) {
+			if (!(flags & MSG_PEEK))
+				ktcp_buf_rcv_space_adjust(sk);
 			ktcp_recv_window_update(sk);
 			continue;
 		}

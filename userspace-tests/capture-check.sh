@@ -30,7 +30,7 @@
 # the transfer and the wire check, then "# Totals: ..."), and exits
 # non-zero on any problem. Runs as root with tc, ip, tcpdump and tshark
 # (Debian: iproute2, tcpdump, tshark); without netem in the kernel every
-# case is skipped. run.sh runs it only with KTCP_TEST_NETEM=1.
+# case is skipped. run.sh runs it after netem (KTCP_TEST_CAPTURE=0 skips it).
 #
 # Environment:
 #   KTCP_CAPTURE_BYTES      bytes each way per transfer (default 1M)

@@ -36,6 +36,9 @@
  * random events surely happen):
  *   loss1, loss5, corrupt1   RetransSegs grew (every end sends)
  *   corrupt1                 InCsumErrors grew (every end receives)
+ *   rate10mbit               TCPHystartTrainDetect + TCPHystartDelayDetect
+ *                            grew (every end sends: HyStart, not a queue
+ *                            overflow, ends its slow start)
  *
  * Nothing can hang: every wait is a poll() with an idle limit, the transfer
  * has an overall deadline inside the harness timeout, and the harness kills
@@ -46,8 +49,8 @@
  * Environment: KTCP_NETEM_BYTES, and KTCP_TEST_FAMILY / KTCP_TEST_TIMEOUT_MULT
  * as in common.h (KTCP_TEST_FAMILY=inet: every socket native, which checks
  * the test itself). Needs tc and ip (iproute2) and sch_netem; without
- * netem in the kernel the tests are skipped. run.sh only runs this binary
- * with KTCP_TEST_NETEM=1 (or when named).
+ * netem in the kernel the tests are skipped. run.sh runs it before
+ * lifecycle.
  */
 #include "common.h"
 #include "bulk.h"
@@ -74,6 +77,7 @@
 enum {
 	WANT_RETRANS = 1 << 0,	/* RetransSegs grows on every end */
 	WANT_CSUMERR = 1 << 1,	/* InCsumErrors grows on every end */
+	WANT_HYSTART = 1 << 2,	/* HyStart ends slow start on every end */
 };
 
 FIXTURE(netem)
@@ -108,7 +112,7 @@ NETEM_PROFILE(loss5, "loss 5%", WANT_RETRANS);
 NETEM_PROFILE(reorder25, "delay 10ms reorder 25% 50%", 0);
 NETEM_PROFILE(dup5, "duplicate 5%", 0);
 NETEM_PROFILE(jitter, "delay 20ms 5ms", 0);
-NETEM_PROFILE(rate10mbit, "rate 10mbit", 0);
+NETEM_PROFILE(rate10mbit, "rate 10mbit", WANT_HYSTART);
 NETEM_PROFILE(corrupt1, "corrupt 1%", WANT_RETRANS | WANT_CSUMERR);
 
 static uint64_t netem_bytes(void)
@@ -255,7 +259,7 @@ struct side {
 	const char *who;
 	bool ktcp;
 	int nsfd;
-	long long retrans0, csum0, retrans, csum;
+	long long retrans0, csum0, hs0, retrans, csum, hs;
 };
 
 static const char *side_stack(const struct side *s)
@@ -287,16 +291,20 @@ static long long side_counter(struct __test_metadata *_metadata,
 static void side_counters(struct __test_metadata *_metadata, struct side *s,
 			  int ns_back, bool after)
 {
-	long long r, c;
+	long long r, c, h;
 
 	ktcp_setns(_metadata, s->nsfd);
 	r = side_counter(_metadata, s, "RetransSegs");
 	c = side_counter(_metadata, s, "InCsumErrors");
+	h = side_counter(_metadata, s, "TCPHystartTrainDetect") +
+	    side_counter(_metadata, s, "TCPHystartDelayDetect");
 	ktcp_setns(_metadata, ns_back);
 	if (!after) {
 		s->retrans0 = r;
 		s->csum0 = c;
+		s->hs0 = h;
 	} else {
+		s->hs = h - s->hs0;
 		s->retrans = r - s->retrans0;
 		s->csum = c - s->csum0;
 	}
@@ -400,11 +408,11 @@ TEST_F_TIMEOUT(netem, bulk_both_ways, NETEM_TIMEOUT_S)
 
 	side_counters(_metadata, &cs, self->ns_cli, true);
 	side_counters(_metadata, &ss, self->ns_cli, true);
-	ksft_print_msg("netem \"%s\", %s client -> %s server: %llu bytes each way in %.1f s (%.2f MiB/s each way); RetransSegs client +%lld server +%lld; InCsumErrors client +%lld server +%lld\n",
+	ksft_print_msg("netem \"%s\", %s client -> %s server: %llu bytes each way in %.1f s (%.2f MiB/s each way); RetransSegs client +%lld server +%lld; InCsumErrors client +%lld server +%lld; HyStart client +%lld server +%lld\n",
 		       variant->netem, side_stack(&cs), side_stack(&ss),
 		       (unsigned long long)bytes, secs,
 		       secs > 0 ? bytes / 1048576.0 / secs : 0.0,
-		       cs.retrans, ss.retrans, cs.csum, ss.csum);
+		       cs.retrans, ss.retrans, cs.csum, ss.csum, cs.hs, ss.hs);
 
 	if (ce.err)
 		log_end(_metadata, "client", &ce);
@@ -427,6 +435,12 @@ TEST_F_TIMEOUT(netem, bulk_both_ways, NETEM_TIMEOUT_S)
 			if (variant->want & WANT_RETRANS)
 				EXPECT_LT(0, e->retrans)
 					TH_LOG("%s (%s) sent %llu bytes under \"%s\" without a retransmission (RetransSegs)",
+					       e->who, side_stack(e),
+					       (unsigned long long)bytes,
+					       variant->netem);
+			if (variant->want & WANT_HYSTART)
+				EXPECT_LT(0, e->hs)
+					TH_LOG("%s (%s) sent %llu bytes under \"%s\" and HyStart never ended its slow start (TCPHystart*Detect)",
 					       e->who, side_stack(e),
 					       (unsigned long long)bytes,
 					       variant->netem);

@@ -562,6 +562,103 @@ static void cubic_idle_and_delay(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ca->epoch_start_us, now + 400 * MS);
 }
 
+/*
+ * HyStart (Linux's hystart_update()), one ACK per call at @gap_us spacing
+ * with RTT @rtt_us, until @n ACKs or HyStart ends slow start; the window
+ * in flight is [@una, @nxt). Returns the clock after the last ACK.
+ */
+static u64 hs_acks(struct ktcp_cc *cc, u64 now, u32 n, u32 gap_us,
+		   u32 rtt_us, u32 una, u32 nxt)
+{
+	u32 i;
+
+	for (i = 0; i < n && ktcp_cc_in_slow_start(cc); i++) {
+		now += gap_us;
+		ktcp_cc_set_seq(cc, una, nxt);
+		ktcp_cc_on_ack(cc, 1, rtt_us, now, true);
+	}
+	return now;
+}
+
+/*
+ * Delay increase: a round at 10 ms sets the minimum; in the next round the
+ * first 8 samples are all 15 ms, over 10 ms + max(10/8, 4) ms: the 9th
+ * ACK ends slow start with ssthresh = cwnd. ACKs 5 ms apart never form a
+ * train.
+ */
+static void cubic_hystart_delay(struct kunit *test)
+{
+	struct ktcp_cc cc;
+	u64 now = SEC;
+	u32 cwnd;
+
+	ktcp_cc_init(&cc, &ktcp_cc_cubic);
+	cc.cwnd = 20;
+	now = hs_acks(&cc, now, 9, 5 * MS, 10 * MS, 1000, 30000);
+	KUNIT_EXPECT_TRUE(test, ktcp_cc_in_slow_start(&cc));
+	KUNIT_EXPECT_EQ(test, cc.events, 0);
+	/* 13.9 ms would stay under the 14 ms threshold. */
+	now = hs_acks(&cc, now, 9, 5 * MS, 13900, 30001, 60000);
+	KUNIT_EXPECT_TRUE(test, ktcp_cc_in_slow_start(&cc));
+	now = hs_acks(&cc, now, 8, 5 * MS, 15 * MS, 60001, 90000);
+	KUNIT_EXPECT_TRUE(test, ktcp_cc_in_slow_start(&cc));
+	cwnd = cc.cwnd;
+	hs_acks(&cc, now, 1, 5 * MS, 15 * MS, 60001, 90000);
+	KUNIT_EXPECT_FALSE(test, ktcp_cc_in_slow_start(&cc));
+	/* Set from the sample, before that ACK grows cwnd (as Linux). */
+	KUNIT_EXPECT_EQ(test, cc.ssthresh, cwnd);
+	KUNIT_EXPECT_EQ(test, cc.events, (u8)KTCP_CC_EV_HYSTART_DELAY);
+}
+
+/*
+ * ACK train: with a 10 ms minimum RTT, ACKs 1 ms apart for more than
+ * (10 + 1) / 2 = 5.5 ms after the round began: the pipe is full.
+ */
+static void cubic_hystart_train(struct kunit *test)
+{
+	struct ktcp_cc cc;
+	u64 now = SEC;
+
+	ktcp_cc_init(&cc, &ktcp_cc_cubic);
+	cc.cwnd = 16;
+	/* The first ACK starts the round; 5 more reach 5 ms: not yet. */
+	now = hs_acks(&cc, now, 6, MS, 10 * MS, 1000, 20000);
+	KUNIT_EXPECT_TRUE(test, ktcp_cc_in_slow_start(&cc));
+	hs_acks(&cc, now, 1, MS, 10 * MS, 1000, 20000);
+	KUNIT_EXPECT_FALSE(test, ktcp_cc_in_slow_start(&cc));
+	KUNIT_EXPECT_EQ(test, cc.events, (u8)KTCP_CC_EV_HYSTART_TRAIN);
+	KUNIT_EXPECT_EQ(test, cc.ssthresh, cc.cwnd);
+}
+
+/* Below 16 segments, and for Reno, slow start ignores RTT growth. */
+static void cubic_hystart_limits(struct kunit *test)
+{
+	struct ktcp_cc cc;
+	u64 now = SEC;
+
+	ktcp_cc_init(&cc, &ktcp_cc_cubic);
+	now = hs_acks(&cc, now, 1, 5 * MS, 10 * MS, 1000, 5000);
+	now = hs_acks(&cc, now, 4, 5 * MS, 50 * MS, 5001, 9000);
+	KUNIT_EXPECT_TRUE(test, ktcp_cc_in_slow_start(&cc));
+	KUNIT_EXPECT_LT(test, cc.cwnd, 16U);
+
+	ktcp_cc_init(&cc, &ktcp_cc_reno);
+	cc.cwnd = 20;
+	now = hs_acks(&cc, now, 9, 5 * MS, 10 * MS, 1000, 30000);
+	now = hs_acks(&cc, now, 20, 500, 50 * MS, 30001, 60000);
+	KUNIT_EXPECT_TRUE(test, ktcp_cc_in_slow_start(&cc));
+	KUNIT_EXPECT_EQ(test, cc.events, 0);
+
+	/* After an RTO, CUBIC's HyStart measures afresh. */
+	ktcp_cc_init(&cc, &ktcp_cc_cubic);
+	cc.cwnd = 20;
+	now = hs_acks(&cc, now, 9, 5 * MS, 10 * MS, 1000, 30000);
+	now = hs_acks(&cc, now, 9, 5 * MS, 15 * MS, 30001, 60000);
+	KUNIT_EXPECT_FALSE(test, ktcp_cc_in_slow_start(&cc));
+	ktcp_cc_on_rto(&cc, 20, true, now);
+	KUNIT_EXPECT_FALSE(test, ktcp_cubic_priv(&cc)->hs_found);
+}
+
 static struct kunit_case ktcp_cong_cases[] = {
 	KUNIT_CASE(cc_registry),
 	KUNIT_CASE(cc_init),
@@ -580,6 +677,9 @@ static struct kunit_case ktcp_cong_cases[] = {
 	KUNIT_CASE(cubic_rto),
 	KUNIT_CASE(cubic_convex_start),
 	KUNIT_CASE(cubic_idle_and_delay),
+	KUNIT_CASE(cubic_hystart_delay),
+	KUNIT_CASE(cubic_hystart_train),
+	KUNIT_CASE(cubic_hystart_limits),
 	{}
 };
 

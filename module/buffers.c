@@ -1,0 +1,185 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Send and receive buffer sizes, tuned as Linux tunes native TCP's: a
+ * socket starts with net.ipv4.tcp_wmem[1] and tcp_rmem[1] (16 KiB and
+ * 128 KiB by default) and grows, up to tcp_wmem[2] and tcp_rmem[2], only
+ * as far as its connection needs. SO_SNDBUF/SO_RCVBUF fix a size and stop
+ * the tuning (SOCK_SNDBUF_LOCK, SOCK_RCVBUF_LOCK); net.ipv4.
+ * tcp_moderate_rcvbuf=0 stops the receive side. A million idle sockets
+ * thus hold no more than they would natively: buffers are limits, and an
+ * idle socket's stay at the start values.
+ *
+ * Receive side, Dynamic Right-Sizing (tcp_rcv_space_adjust()): once per
+ * receiver RTT, what the program read in that RTT is the rate the
+ * connection runs at. The buffer must then hold twice that (a loss costs
+ * an RTT) plus 16 segments of cushion, plus twice the growth over the
+ * previous RTT (a sender in slow start doubles every RTT, and the window
+ * advertised now is used an RTT later). The advertised window is half the
+ * buffer (output.c), so the buffer is twice that window.
+ *
+ * The receiver RTT comes from the timestamps the peer echoes on full-sized
+ * data segments (tcp_rcv_rtt_measure_ts(): they return with the data our
+ * ACK released, one RTT after), filtered as Linux does; without
+ * timestamps, from our own smoothed RTT.
+ *
+ * Send side (tcp_sndbuf_expand()): room for twice max(cwnd, the initial
+ * window, DupThresh + 1) segments at their true size, enough for CUBIC's
+ * recovery, recomputed when a writer is waiting for room and cwnd is not
+ * what limits the sending.
+ *
+ * Context: every function runs with the socket lock held (process context,
+ * or softirq with the socket not owned by a process).
+ */
+
+#include "ktcp.h"
+
+#define KTCP_RCV_CUSHION_SEGS	16	/* tcp_rcv_space_adjust() */
+#define KTCP_SND_INIT_SEGS	10	/* TCP_INIT_CWND */
+
+/*
+ * The receive buffer for a connection that read @copied bytes in the last
+ * RTT and @prev in the one before (@prev > 0), with @advmss-sized segments,
+ * before the tcp_rmem[2] cap.
+ */
+u64 ktcp_buf_rcv_target(u32 copied, u32 prev, u32 advmss)
+{
+	u64 rcvwin, grow = 0;
+
+	/*
+	 * Far past any tcp_rmem[2] (an int) either way; the clamps keep the
+	 * product below 2^64 and the result exact below them.
+	 */
+	copied = min_t(u32, copied, S32_MAX);
+	rcvwin = ((u64)copied << 1) + KTCP_RCV_CUSHION_SEGS * advmss;
+	if (copied > prev && prev)
+		grow = min_t(u64, div_u64(rcvwin * (copied - prev), prev),
+			     U32_MAX);
+	rcvwin += grow << 1;
+	return rcvwin << 1;	/* the window is half the buffer */
+}
+
+/* The send buffer for @nr_segs segments of @mss payload, as Linux sizes it. */
+u32 ktcp_buf_snd_target(u32 mss, u32 nr_segs)
+{
+	u32 per_mss = mss + MAX_TCP_HEADER +
+		      SKB_DATA_ALIGN(sizeof(struct skb_shared_info));
+
+	per_mss = roundup_pow_of_two(per_mss) +
+		  SKB_DATA_ALIGN(sizeof(struct sk_buff));
+	/* A huge cwnd must not wrap: the caller caps at tcp_wmem[2] anyway. */
+	return min_t(u64, 2ULL * max_t(u32, nr_segs, KTCP_SND_INIT_SEGS) *
+			  per_mss, U32_MAX);
+}
+
+/* Grow sk_sndbuf to what cwnd and reordering need (tcp_sndbuf_expand()). */
+static void ktcp_buf_snd_expand(struct sock *sk)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+	u32 want = ktcp_buf_snd_target(max_t(u32, ks->mss, ks->neg.mss_clamp),
+				       max_t(u32, ks->cc.cwnd,
+					     ks->reordering + 1));
+
+	want = min_t(u32, want,
+		     READ_ONCE(sock_net(sk)->ipv4.sysctl_tcp_wmem[2]));
+	if (sk->sk_userlocks & SOCK_SNDBUF_LOCK || want <= sk->sk_sndbuf)
+		return;
+	WRITE_ONCE(sk->sk_sndbuf, want);
+}
+
+/* The connection is established: start the measurements (tcp_init_buffer_space). */
+void ktcp_buf_init(struct sock *sk)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+
+	sock_owned_by_me(sk);
+	ks->rcvq_space = min_t(u32, ks->rcv_wnd,
+			       KTCP_SND_INIT_SEGS * ks->adv_mss);
+	ks->rcvq_seq = ks->copied_seq;
+	ks->rcvq_time = (u32)tcp_clock_us();
+	ktcp_buf_snd_expand(sk);
+}
+
+/*
+ * An ACK freed room in the write queue: a writer waiting for room, with
+ * cwnd not the limit, gets a larger buffer (tcp_new_space()).
+ */
+void ktcp_buf_snd_moderate(struct sock *sk)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+
+	if (!sk->sk_socket || !test_bit(SOCK_NOSPACE, &sk->sk_socket->flags))
+		return;
+	if (ktcp_in_flight(ks) >= ks->cc.cwnd)
+		return;
+	ktcp_buf_snd_expand(sk);
+}
+
+/*
+ * One receiver RTT sample in microseconds, filtered as tcp_rcv_rtt_update()
+ * with win_dep 0: an EWMA with gain 1/8, kept << 3.
+ */
+static void ktcp_buf_rcv_rtt_update(struct ktcp_sock *ks, u32 sample_us)
+{
+	u32 rtt = ks->rcv_rtt_us;
+
+	if (rtt)
+		rtt = rtt - (rtt >> 3) + sample_us;
+	else
+		rtt = sample_us << 3;
+	ks->rcv_rtt_us = rtt;
+}
+
+/*
+ * A data segment of @len bytes arrived with options @o: with timestamps, a
+ * full-sized one gives an RTT sample from its TSecr, once per TSecr value
+ * (tcp_rcv_rtt_measure_ts()).
+ */
+void ktcp_buf_rcv_rtt(struct sock *sk, const struct ktcp_opts *o, u32 len)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+	u32 delta;
+
+	if (!ks->neg.tstamp_ok || !(o->present & KTCP_OPTF_TS) || !o->tsecr ||
+	    len < ks->rcv_mss || o->tsecr == ks->rcv_rtt_last_tsecr)
+		return;
+	ks->rcv_rtt_last_tsecr = o->tsecr;
+	delta = ktcp_neg_ts_now(&ks->neg) - o->tsecr;
+	if (delta >= INT_MAX / USEC_PER_MSEC)
+		return;		/* an echo from the future or of long ago */
+	ktcp_buf_rcv_rtt_update(ks, max_t(u32, delta, 1) * USEC_PER_MSEC);
+}
+
+/* The receiver RTT in microseconds, or our SRTT without one; 0: unknown. */
+static u32 ktcp_buf_rcv_rtt_us(const struct ktcp_sock *ks)
+{
+	return ks->rcv_rtt_us ? ks->rcv_rtt_us >> 3 :
+				ktcp_rtt_srtt_us(&ks->rtt);
+}
+
+/* recvmsg() copied data out: DRS, once per receiver RTT. */
+void ktcp_buf_rcv_space_adjust(struct sock *sk)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+	struct net *net = sock_net(sk);
+	u32 now = (u32)tcp_clock_us(), rtt = ktcp_buf_rcv_rtt_us(ks);
+	u32 copied = ks->copied_seq - ks->rcvq_seq;
+	u64 want;
+
+	sock_owned_by_me(sk);
+	if (!rtt || now - ks->rcvq_time < rtt)
+		return;
+	if (copied <= ks->rcvq_space)
+		goto new_measure;
+	if (READ_ONCE(net->ipv4.sysctl_tcp_moderate_rcvbuf) &&
+	    !(sk->sk_userlocks & SOCK_RCVBUF_LOCK)) {
+		want = ktcp_buf_rcv_target(copied, ks->rcvq_space, ks->adv_mss);
+		want = min_t(u64, want,
+			     READ_ONCE(net->ipv4.sysctl_tcp_rmem[2]));
+		if (want > sk->sk_rcvbuf)
+			WRITE_ONCE(sk->sk_rcvbuf, (int)want);
+	}
+	ks->rcvq_space = copied;
+new_measure:
+	ks->rcvq_seq = ks->copied_seq;
+	ks->rcvq_time = now;
+}

@@ -310,16 +310,24 @@ static bool ktcp_output_nagle_ok(const struct ktcp_sock *ks,
  * sent (as tcp_connect does for the SYN): it is never acked, so the
  * retransmission timer and its retry limit take care of it. With data waiting and nothing in
  * flight, the same timer probes the window (persist).
+ *
+ * New data leaving with nothing in flight before it restarts the timer as
+ * an RTO from now (tcp_event_new_data_sent() rearms when prior_packets is
+ * 0): the timer may be the persist timer, armed for a backed-off probe
+ * interval, when a zero window has just opened (Linux's tcp_ack_probe()
+ * clears it there).
  */
 void __ktcp_output_push(struct sock *sk, bool force)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
+	bool rearm = false;
 	struct sk_buff *skb;
 
 	ktcp_output_retransmit_lost(sk);
 	while ((skb = ks->send_head) && ktcp_in_flight(ks) < ks->cc.cwnd &&
 	       ktcp_output_nagle_ok(ks, skb, force) &&
 	       ktcp_output_wnd_allows(sk, skb)) {
+		rearm |= !ks->packets_out;
 		ktcp_output_idle_check(sk);
 		ktcp_recovery_sent(sk, skb, true);
 		ktcp_output_xmit(sk, skb, true);
@@ -333,7 +341,7 @@ void __ktcp_output_push(struct sock *sk, bool force)
 	ks->cwnd_limited = ks->send_head &&
 			   ktcp_in_flight(ks) >= ks->cc.cwnd;
 	if (ks->snd_una != ks->snd_nxt || ks->send_head) {
-		if (!ktcp_timer_pending(&ks->rtx_timer))
+		if (rearm || !ktcp_timer_pending(&ks->rtx_timer))
 			ktcp_timer_sk_reset(sk, &ks->rtx_timer,
 					    jiffies + ktcp_rto(ks));
 	}

@@ -8,10 +8,11 @@
  *                            peer's window is zero, the persist probe
  *                            (RFC 9293 3.8.6.1).
  *   state_timer (ktcp_sock)  one timer per state, as Linux's sk_timer:
- *                            keepalive while connected (RFC 9293 3.8.4,
- *                            RFC 1122 4.2.3.6); the orphaned FIN_WAIT_2
- *                            timeout (fin_timeout_ms); TIME_WAIT expiry
- *                            after tw_timeout_ms (2*MSL, RFC 9293 3.6.1).
+ *                            keepalive from ESTABLISHED to LAST_ACK
+ *                            (RFC 9293 3.8.4, RFC 1122 4.2.3.6); the
+ *                            orphaned FIN_WAIT_2 timeout (fin_timeout_ms);
+ *                            TIME_WAIT expiry after tw_timeout_ms (2*MSL,
+ *                            RFC 9293 3.6.1).
  *   delack_timer (ktcp_sock) the delayed ACK: 40 ms at first, at most
  *                            200 ms (RFC 9293 3.8.6.3, Linux's ato).
  *   timer (ktcp_request)     SYN-ACK retransmission (listen.c).
@@ -27,7 +28,9 @@
  *
  * Socket timers fire in softirq context. If a process owns the socket the
  * work is deferred to release_cb (ktcp_timers_release_cb()), as
- * tcp_write_timer does, so it never runs concurrently with the owner.
+ * tcp_write_timer does, so it never runs concurrently with the owner. Either
+ * way the handler runs only if the timer was not re-armed in the meantime
+ * (ktcp_timer_stale()).
  */
 
 #include <linux/jiffies.h>
@@ -224,9 +227,21 @@ static void ktcp_rtx_handler(struct sock *sk)
 }
 
 /*
+ * The states keepalive runs in (tcp_keepalive_timer): all but CLOSE,
+ * SYN_SENT and LISTEN, and TIME_WAIT, which has the timer to itself here (a
+ * tw sock in Linux). SYN_RECV is left out too: a simultaneous open arms the
+ * timer when it becomes ESTABLISHED (ktcp_sock_established()).
+ */
+#define KTCP_KEEPALIVE_STATES	(TCPF_ESTABLISHED | TCPF_CLOSE_WAIT | \
+				 TCPF_FIN_WAIT1 | TCPF_FIN_WAIT2 | \
+				 TCPF_CLOSING | TCPF_LAST_ACK)
+
+/*
  * Keepalive (RFC 1122 4.2.3.6, tcp_keepalive_timer): after keepidle with
- * nothing received and nothing to send, probe every keepintvl; keepcnt
- * probes unanswered, or the user timeout, end the connection.
+ * nothing received and nothing to send, probe every keepintvl. keepcnt
+ * probes unanswered end the connection; with TCP_USER_TIMEOUT set, the user
+ * timeout does instead, once a probe went unanswered (Linux's choice: the
+ * one replaces the other).
  */
 static void ktcp_keepalive_handler(struct sock *sk)
 {
@@ -235,14 +250,14 @@ static void ktcp_keepalive_handler(struct sock *sk)
 	unsigned long next = ks->keepidle;
 
 	if (!sock_flag(sk, SOCK_KEEPOPEN) ||
-	    !((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT)))
+	    !((1 << sk->sk_state) & KTCP_KEEPALIVE_STATES))
 		return;
 	if (ks->packets_out || ks->send_head) {
 		/* The retransmission or persist timer watches the peer. */
 	} else if (idle >= ks->keepidle) {
-		/* The user timeout counts only once a probe went unanswered. */
-		if (ks->probes >= ks->keepcnt ||
-		    (ks->probes && ktcp_user_timeout_hit(ks, ks->rcv_tstamp))) {
+		if (ks->user_timeout ?
+		    ks->probes && ktcp_user_timeout_hit(ks, ks->rcv_tstamp) :
+		    ks->probes >= ks->keepcnt) {
 			KTCP_INC_STATS(sock_net(sk), KTCP_MIB_KEEPALIVEDROPS);
 			ktcp_output_rst(sk, GFP_ATOMIC);
 			ktcp_sock_reset(sk, ETIMEDOUT);
@@ -284,12 +299,16 @@ static void ktcp_delack_handler(struct sock *sk)
 	ktcp_output_ack(sk);
 }
 
-/* SO_KEEPALIVE (proto.keepalive): start or stop the keepalive timer. */
+/*
+ * SO_KEEPALIVE (proto.keepalive, tcp_set_keepalive), TCP_KEEPIDLE: start or
+ * stop the keepalive timer. A socket the application holds keeps it through
+ * FIN_WAIT1/2, CLOSING and LAST_ACK: the handler re-arms it there too.
+ */
 void ktcp_timers_keepalive(struct sock *sk, int on)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
 
-	if (!((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT)))
+	if (!((1 << sk->sk_state) & KTCP_KEEPALIVE_STATES))
 		return;
 	if (on)
 		ktcp_timer_sk_reset(sk, &ks->state_timer,
@@ -308,15 +327,43 @@ void ktcp_timers_delack(struct sock *sk)
 		ktcp_timer_sk_reset(sk, &ks->delack_timer, jiffies + ks->ato);
 }
 
+/*
+ * Was @t re-armed after it fired? Linux's handlers ask the same
+ * (tcp_write_timer_handler(), tcp_delack_timer_handler(): icsk_timeout
+ * still in the future). Between the expiry and the handler the wheel's base
+ * lock is dropped, and a deferred handler waits for release_sock(), which
+ * drains the backlog first: an ACK processed there (or on another CPU) may
+ * have re-armed the timer, and the expiry is stale. @t is then pending
+ * again, and will run the handler at its new time; or it was re-armed and
+ * cancelled since, its deadline (entry.expires, kept after an expiry or a
+ * cancel) still ahead, and nobody wants it to run. A timer that really
+ * expired has its deadline at or before now (the wheel never fires early).
+ * The socket lock is held, so nothing re-arms @t while we look.
+ */
+static bool ktcp_timer_stale(const struct ktcp_timer *t)
+{
+	return ktcp_timer_pending(t) ||
+	       time_after(ktcp_timer_expires(t), jiffies);
+}
+
+/* Run @handler for the expiry of @t unless @t was re-armed since. */
+static void ktcp_sk_timer_run(struct sock *sk, struct ktcp_timer *t,
+			      void (*handler)(struct sock *sk))
+{
+	if (!ktcp_timer_stale(t))
+		handler(sk);
+}
+
 /* Run @handler now, or leave it to release_cb if a process owns @sk. */
-static void ktcp_sk_timer_fire(struct sock *sk, enum ktcp_deferred bit,
+static void ktcp_sk_timer_fire(struct sock *sk, struct ktcp_timer *t,
+			       enum ktcp_deferred bit,
 			       void (*handler)(struct sock *sk))
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
 
 	bh_lock_sock(sk);
 	if (!sock_owned_by_user(sk))
-		handler(sk);
+		ktcp_sk_timer_run(sk, t, handler);
 	else if (!test_and_set_bit(bit, &ks->deferred))
 		sock_hold(sk);
 	bh_unlock_sock(sk);
@@ -327,14 +374,15 @@ static void ktcp_rtx_timer_fn(struct ktcp_timer *t)
 {
 	struct ktcp_sock *ks = container_of(t, struct ktcp_sock, rtx_timer);
 
-	ktcp_sk_timer_fire(&ks->inet.sk, KTCP_RTX_DEFERRED, ktcp_rtx_handler);
+	ktcp_sk_timer_fire(&ks->inet.sk, t, KTCP_RTX_DEFERRED,
+			   ktcp_rtx_handler);
 }
 
 static void ktcp_state_timer_fn(struct ktcp_timer *t)
 {
 	struct ktcp_sock *ks = container_of(t, struct ktcp_sock, state_timer);
 
-	ktcp_sk_timer_fire(&ks->inet.sk, KTCP_STATE_DEFERRED,
+	ktcp_sk_timer_fire(&ks->inet.sk, t, KTCP_STATE_DEFERRED,
 			   ktcp_state_handler);
 }
 
@@ -342,7 +390,7 @@ static void ktcp_delack_timer_fn(struct ktcp_timer *t)
 {
 	struct ktcp_sock *ks = container_of(t, struct ktcp_sock, delack_timer);
 
-	ktcp_sk_timer_fire(&ks->inet.sk, KTCP_DELACK_DEFERRED,
+	ktcp_sk_timer_fire(&ks->inet.sk, t, KTCP_DELACK_DEFERRED,
 			   ktcp_delack_handler);
 }
 
@@ -364,21 +412,25 @@ void ktcp_timers_sk_stop(struct sock *sk)
 	ktcp_timer_sk_clear(sk, &ks->delack_timer);
 }
 
-/* proto.release_cb: run what timers deferred while the user held @sk. */
+/*
+ * proto.release_cb: run what timers deferred while the user held @sk. The
+ * backlog was drained just before (release_sock()), so each expiry is
+ * checked again for a re-arm (ktcp_timer_stale()).
+ */
 void ktcp_timers_release_cb(struct sock *sk)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
 
 	if (test_and_clear_bit(KTCP_RTX_DEFERRED, &ks->deferred)) {
-		ktcp_rtx_handler(sk);
+		ktcp_sk_timer_run(sk, &ks->rtx_timer, ktcp_rtx_handler);
 		__sock_put(sk);
 	}
 	if (test_and_clear_bit(KTCP_STATE_DEFERRED, &ks->deferred)) {
-		ktcp_state_handler(sk);
+		ktcp_sk_timer_run(sk, &ks->state_timer, ktcp_state_handler);
 		__sock_put(sk);
 	}
 	if (test_and_clear_bit(KTCP_DELACK_DEFERRED, &ks->deferred)) {
-		ktcp_delack_handler(sk);
+		ktcp_sk_timer_run(sk, &ks->delack_timer, ktcp_delack_handler);
 		__sock_put(sk);
 	}
 }

@@ -42,7 +42,12 @@
 
 struct ktcp_wheel_entry {
 	struct list_head node;	/* in a slot, or in an expiry list */
-	u64 expires;		/* absolute tick */
+	/*
+	 * Absolute tick. Kept after the entry expires or is cancelled, so
+	 * that a late callback can tell a re-arm from its own expiry (timers.c
+	 * ktcp_timer_stale()); an entry never expires before it.
+	 */
+	u64 expires;
 	bool pending;		/* filed in a slot of the wheel */
 	/* Where it is filed (wheel.c private; fits in the padding). */
 	u8 level;

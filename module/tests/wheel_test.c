@@ -60,6 +60,8 @@ static void wt_expect(struct kunit *test, struct ktcp_wheel *w, u64 now,
 			KUNIT_EXPECT_PTR_EQ_MSG(test, e, want[i],
 						"entry %u at tick %llu", i, now);
 		KUNIT_EXPECT_FALSE(test, e->pending);
+		/* Never early: timers.c's re-arm check relies on it. */
+		KUNIT_EXPECT_LE(test, e->expires, now);
 		list_del_init(&e->node);
 		i++;
 	}
@@ -218,6 +220,31 @@ static void wheel_add_moves_pending(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, w->count, 1U);
 	KUNIT_EXPECT_EQ(test, e->expires, 20ULL);
 	wt_expect_one(test, w, 20, e);
+	wt_expect_none(test, w, 6000);
+	wt_expect_empty(test, w);
+}
+
+/*
+ * The deadline stays in the entry after it expires and after a cancel:
+ * timers.c compares it with jiffies to tell a timer re-armed (and perhaps
+ * cancelled again) since it fired from one whose handler is due.
+ */
+static void wheel_expires_kept(struct kunit *test)
+{
+	struct ktcp_wheel *w = wt_wheel(test, 0);
+	struct ktcp_wheel_entry *e = wt_entries(test, 2);
+
+	ktcp_wheel_add(w, &e[0], 300);
+	ktcp_wheel_add(w, &e[1], 5000);
+	wt_expect_one(test, w, 400, &e[0]);
+	KUNIT_EXPECT_EQ(test, e[0].expires, 300ULL);
+	KUNIT_EXPECT_TRUE(test, ktcp_wheel_del(w, &e[1]));
+	KUNIT_EXPECT_EQ(test, e[1].expires, 5000ULL);
+	/* Re-armed after its expiry, then cancelled: the new deadline. */
+	ktcp_wheel_add(w, &e[0], 900);
+	KUNIT_EXPECT_TRUE(test, ktcp_wheel_del(w, &e[0]));
+	KUNIT_EXPECT_FALSE(test, e[0].pending);
+	KUNIT_EXPECT_EQ(test, e[0].expires, 900ULL);
 	wt_expect_none(test, w, 6000);
 	wt_expect_empty(test, w);
 }
@@ -635,6 +662,7 @@ static struct kunit_case ktcp_wheel_cases[] = {
 	KUNIT_CASE(wheel_fifo_across_cascade),
 	KUNIT_CASE(wheel_cancel),
 	KUNIT_CASE(wheel_add_moves_pending),
+	KUNIT_CASE(wheel_expires_kept),
 	KUNIT_CASE(wheel_cascade_every_pair),
 	KUNIT_CASE(wheel_level_boundaries),
 	KUNIT_CASE(wheel_far_future),

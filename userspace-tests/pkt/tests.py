@@ -558,6 +558,55 @@ def t_zero_window_probe(env):
     c.ack()
 
 
+@test("zero_window_reopen_rto", timeout=120)
+def t_zero_window_reopen_rto(env):
+    """Four window probes back the persist timer off to several seconds;
+    then the window opens and the data goes, but the peer loses it: it is
+    retransmitted an RTO after it was sent, not at the persist timer's
+    backed-off deadline (tcp_ack_probe() clears the probe timer and
+    tcp_event_new_data_sent() arms the RTO when nothing was in flight)."""
+    env.start()
+    h = env.new_helper()
+    c = env.active_open(h)
+    h.must("send 1000")
+    c.expect_data(1000, 5)
+    c.ack(win=0)
+    h.must("send 1000")
+    times = []
+    for i in range(4):
+        d = intervals(times)
+        wait = max(3.0, 3 * d[-1] + 1.0) if d else 3.0
+        s = c.expect(wait, what="window probe %d" % (i + 1))
+        check(s.len == 0 and s.seq == seq_add(c.rcv_nxt, -1),
+              "window probe %d: expected an ACK at SND.UNA - 1 = %u with "
+              "no data, got %s" % (i + 1, seq_add(c.rcv_nxt, -1), s))
+        times.append(s.time)
+        if i < 3:
+            c.ack(win=0)
+    check_backoff(times, "window probes")
+    # The next probe would be about twice the last interval away.
+    persist = 2 * intervals(times)[-1]
+    t = c.ack(win=65535)
+    first = c.expect(2, lambda s: s.len > 0, "the data once the window opened")
+    check(first.seq == c.rcv_nxt and first.len == 1000,
+          "unexpected data segment %s" % first)
+    rtx = c.expect(persist + 3, lambda s: s.len > 0 or s.flags & F_RST,
+                   "the retransmission of the data")
+    gap = rtx.time - first.time
+    diag("data %.3f s after the window opened, retransmitted %.3f s later; "
+         "the persist timer was %.3f s away" %
+         (first.time - t, gap, persist - (first.time - times[-1])))
+    check(rtx.seq == first.seq and rtx.data == first.data,
+          "expected a retransmission of %s, got %s" % (first, rtx))
+    bound = min(1.5, persist / 2)
+    check(gap < bound, "retransmitted %.2f s after the data, expected an RTO "
+          "(under %.2f s): the persist timer's deadline was kept" %
+          (gap, bound))
+    c.rcv_nxt = seq_add(c.rcv_nxt, 1000)
+    c.ack()
+    c.expect_none(1.0, lambda s: s.len > 0, "data after everything was acked")
+
+
 # --------------------------------------------------------------------------
 # 8. FIN retransmission
 # --------------------------------------------------------------------------
@@ -657,6 +706,41 @@ def check_probe(c, s, i):
           "no data; got %s" % (i, seq_add(c.rcv_nxt, -1), c.snd_nxt, s))
 
 
+def set_opts(h, opts):
+    bad = []
+    for o in opts:
+        r = h.cmd("setsockopt " + o)
+        if not r.ok:
+            bad.append("%s: %s" % (o, r.errno))
+    check(not bad, "setsockopt failed: " + ", ".join(bad))
+
+
+def keepalive_until_rst(c, h, t_last, n, gap_lo, gap_hi):
+    """@n unanswered keepalive probes, then a RST; the gaps from @t_last
+    (the last segment the peer sent) on must be @gap_lo..@gap_hi s. recv()
+    then fails with ETIMEDOUT."""
+    times = []
+    for i in range(n):
+        s = c.expect(gap_hi + 2, what="unanswered keepalive probe %d" %
+                     (i + 1))
+        check_probe(c, s, i + 1)
+        times.append(s.time)
+    rst = c.recv(gap_hi + 2)
+    r = h.cmd("recv 10 2000", 5)
+    check(rst is not None, "no RST within %.0f s of unanswered probe %d "
+          "(Linux sends one, tcp_send_active_reset); recv: %s" %
+          (gap_hi + 2, n, r))
+    check(rst.flags & F_RST and rst.seq == c.rcv_nxt and rst.len == 0,
+          "expected RST seq %u after the probes, got %s" % (c.rcv_nxt, rst))
+    gaps = [times[0] - t_last] + intervals(times) + [rst.time - times[-1]]
+    diag("last segment -> probes -> RST: %s s" % fmt_times(gaps))
+    for g in gaps:
+        check(gap_lo <= g <= gap_hi, "keepalive gaps %s s, expected "
+              "%.1f..%.1f s" % (fmt_times(gaps), gap_lo, gap_hi))
+    check(r.errno == "ETIMEDOUT", "recv after the keepalive RST: %s, "
+          "expected ETIMEDOUT" % r)
+
+
 @test("keepalive", timeout=90)
 def t_keepalive(env):
     """SO_KEEPALIVE, TCP_KEEPIDLE 1, TCP_KEEPINTVL 1, TCP_KEEPCNT 3: an idle
@@ -666,33 +750,53 @@ def t_keepalive(env):
     env.start()
     h = env.new_helper()
     c = env.active_open(h)
-    bad = []
-    for o in ("SO_KEEPALIVE 1", "TCP_KEEPIDLE 1", "TCP_KEEPINTVL 1",
-              "TCP_KEEPCNT 3"):
-        r = h.cmd("setsockopt " + o)
-        if not r.ok:
-            bad.append("%s: %s" % (o, r.errno))
-    check(not bad, "setsockopt failed: " + ", ".join(bad))
+    set_opts(h, ("SO_KEEPALIVE 1", "TCP_KEEPIDLE 1", "TCP_KEEPINTVL 1",
+                 "TCP_KEEPCNT 3"))
     t_set = time.time()
     p1 = c.expect(5, what="keepalive probe 1")
     check_probe(c, p1, 1)
     diag("probe 1 %.3f s after the options were set" % (p1.time - t_set))
     t_ans = c.ack()
-    times = []
-    for i in range(2, 5):
-        s = c.expect(5, what="keepalive probe %d" % i)
-        check_probe(c, s, i)
-        times.append(s.time)
-    rst = c.recv(5)
+    keepalive_until_rst(c, h, t_ans, 3, 0.6, 3.0)
+
+
+@test("keepalive_fin_wait2", timeout=90)
+def t_keepalive_fin_wait2(env):
+    """Keepalive goes on after shutdown(SHUT_WR): with SO_KEEPALIVE,
+    TCP_KEEPIDLE 1, TCP_KEEPINTVL 1, TCP_KEEPCNT 3, the socket sends its
+    FIN, the peer ACKs it (FIN_WAIT2) and then says nothing: 3 probes 1 s
+    apart (SND.UNA - 1 is the FIN's sequence number), a RST 1 s later and
+    ETIMEDOUT (tcp_keepalive_timer() probes in every state but CLOSE,
+    SYN_SENT and LISTEN)."""
+    env.start()
+    h = env.new_helper()
+    c = env.active_open(h)
+    set_opts(h, ("SO_KEEPALIVE 1", "TCP_KEEPIDLE 1", "TCP_KEEPINTVL 1",
+                 "TCP_KEEPCNT 3"))
+    h.must("shutdown wr")
+    fin = c.expect(3, lambda s: s.flags & F_FIN, "their FIN")
+    check(fin.flags & ~0x08 == F_FIN | F_ACK and fin.len == 0 and
+          fin.seq == c.rcv_nxt, "unexpected FIN %s" % fin)
+    c.rcv_nxt = seq_add(c.rcv_nxt, 1)
+    t_ack = c.ack()
+    keepalive_until_rst(c, h, t_ack, 3, 0.6, 3.0)
+
+
+@test("keepalive_user_timeout", timeout=90)
+def t_keepalive_user_timeout(env):
+    """TCP_USER_TIMEOUT replaces TCP_KEEPCNT: with TCP_KEEPIDLE 1,
+    TCP_KEEPINTVL 2, TCP_KEEPCNT 1 and a 4 s user timeout, an idle
+    connection probes at 1 s and 3 s (past KEEPCNT) and is reset at 5 s,
+    the first expiry with a probe unanswered and 4 s without a word from
+    the peer (tcp_keepalive_timer())."""
+    env.start()
+    h = env.new_helper()
+    c = env.active_open(h)
+    set_opts(h, ("SO_KEEPALIVE 1", "TCP_KEEPIDLE 1", "TCP_KEEPINTVL 2",
+                 "TCP_KEEPCNT 1", "TCP_USER_TIMEOUT 4000"))
+    # Heard from last now: the keepalive clock starts here.
+    t_data = c.send_data(b"x")
+    c.expect(2, lambda s: s.ack == c.snd_nxt, "the ACK of our data")
     r = h.cmd("recv 10 2000", 5)
-    check(rst is not None, "no RST within 5 s of the 3rd unanswered probe "
-          "(Linux sends one, tcp_send_active_reset); recv: %s" % r)
-    check(rst.flags & F_RST and rst.seq == c.rcv_nxt and rst.len == 0,
-          "expected RST seq %u after the probes, got %s" % (c.rcv_nxt, rst))
-    gaps = [times[0] - t_ans] + intervals(times) + [rst.time - times[-1]]
-    diag("answer->probe 2, probe 2->3, 3->4, 4->RST: %s s" % fmt_times(gaps))
-    for g in gaps:
-        check(0.6 <= g <= 3.0, "keepalive gaps %s s, expected about 1 s" %
-              fmt_times(gaps))
-    check(r.errno == "ETIMEDOUT", "recv after the keepalive RST: %s, "
-          "expected ETIMEDOUT" % r)
+    check(r.ok and r.data() == b"x", "recv: %s" % r)
+    keepalive_until_rst(c, h, t_data, 2, 0.6, 2.8)

@@ -124,22 +124,26 @@ static u32 ktcp_cc_ssthresh(struct ktcp_cc *cc, u32 flight)
 /*
  * Third duplicate ACK: RFC 5681 3.2 steps 2 and 3 (RFC 6582 3.2 step 2):
  * ssthresh from the algorithm, cwnd = ssthresh + 3 for the three segments
- * that have left the network.
+ * that have left the network; with SACK (RFC 6675 5) cwnd = ssthresh, the
+ * pipe counting what left.
  */
-void ktcp_cc_enter_recovery(struct ktcp_cc *cc, u32 flight, u64 now_us)
+void ktcp_cc_enter_recovery(struct ktcp_cc *cc, u32 flight, u64 now_us,
+			    bool sack)
 {
 	cc->prior_cwnd = cc->cwnd;
 	cc->ssthresh = ktcp_cc_ssthresh(cc, flight);
-	cc->cwnd = cc->ssthresh + 3;
+	cc->cwnd = sack ? cc->ssthresh : cc->ssthresh + 3;
 	cc->cwnd_cnt = 0;
 	cc->event_us = now_us;
 	cc->state = KTCP_CC_RECOVERY;
+	cc->sack_recovery = sack;
+	cc->recovery_sent = false;
 }
 
 /* RFC 5681 3.2 step 4: each further duplicate ACK inflates cwnd by one. */
 void ktcp_cc_dupack(struct ktcp_cc *cc)
 {
-	if (cc->state == KTCP_CC_RECOVERY)
+	if (cc->state == KTCP_CC_RECOVERY && !cc->sack_recovery)
 		cc->cwnd++;
 }
 
@@ -149,7 +153,7 @@ void ktcp_cc_dupack(struct ktcp_cc *cc)
  */
 void ktcp_cc_partial_ack(struct ktcp_cc *cc, u32 acked)
 {
-	if (cc->state != KTCP_CC_RECOVERY)
+	if (cc->state != KTCP_CC_RECOVERY || cc->sack_recovery)
 		return;
 	cc->cwnd = cc->cwnd > acked ? cc->cwnd - acked : 0;
 	if (acked)

@@ -70,6 +70,8 @@ struct ktcp_cc {
 	u32 snd_nxt;		/* ACK (ktcp_cc_set_seq()), for per-round logic */
 	u8 state;		/* enum ktcp_cc_state */
 	u8 events;		/* KTCP_CC_EV_*, for the caller's counters */
+	bool sack_recovery;	/* this recovery follows RFC 6675, not 6582 */
+	bool recovery_sent;	/* a segment went out in this recovery */
 	u64 priv[KTCP_CC_PRIV_SIZE / sizeof(u64)];	/* the algorithm's */
 };
 
@@ -115,8 +117,13 @@ void ktcp_cc_set_ops(struct ktcp_cc *cc, const struct ktcp_cc_ops *ops);
 void ktcp_cc_on_ack(struct ktcp_cc *cc, u32 acked, u32 rtt_us, u64 now_us,
 		    bool cwnd_limited);
 
-/* Fast recovery, RFC 5681 3.2 with RFC 6582 3.2's partial ACKs. */
-void ktcp_cc_enter_recovery(struct ktcp_cc *cc, u32 flight, u64 now_us);
+/*
+ * Fast recovery, RFC 5681 3.2 with RFC 6582 3.2's partial ACKs; with
+ * @sack, RFC 6675 5: cwnd = ssthresh throughout, since the sender's pipe
+ * already leaves out what the peer SACKed (no inflation, no deflation).
+ */
+void ktcp_cc_enter_recovery(struct ktcp_cc *cc, u32 flight, u64 now_us,
+			    bool sack);
 void ktcp_cc_dupack(struct ktcp_cc *cc);
 void ktcp_cc_partial_ack(struct ktcp_cc *cc, u32 acked);
 void ktcp_cc_exit_recovery(struct ktcp_cc *cc, u32 flight);

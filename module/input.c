@@ -22,22 +22,29 @@ static void ktcp_input_parse_opts(struct sk_buff *skb, struct ktcp_opts *o)
 }
 
 /*
- * An RTT sample in microseconds for an ACK that advances SND.UNA: from the
- * echoed timestamp when there is one (RFC 7323 4.1, RTTM, valid even for
- * retransmissions), else from the newest segment it covers that was sent
- * once (Karn). 0: no sample.
+ * An RTT sample in microseconds from the echoed timestamp (RFC 7323 4.1,
+ * RTTM, valid even for retransmissions), in whole milliseconds, at least
+ * one (tcp_rtt_tsopt_us()); 0 for none, or for an echo from the future or
+ * from too long ago to be one of ours.
  */
 static u32 ktcp_input_ts_rtt(const struct ktcp_sock *ks,
 			     const struct ktcp_opts *o)
 {
+	u32 delta;
+
 	if (!ks->neg.tstamp_ok || !(o->present & KTCP_OPTF_TS) || !o->tsecr)
 		return 0;
-	return max_t(u32, (ktcp_neg_ts_now(&ks->neg) - o->tsecr) *
-			  USEC_PER_MSEC, 1);
+	delta = ktcp_neg_ts_now(&ks->neg) - o->tsecr;
+	if (delta >= INT_MAX / USEC_PER_MSEC)
+		return 0;
+	return max_t(u32, delta, 1) * USEC_PER_MSEC;
 }
 
 /*
- * Free what @ack covers from the write queue, sample the RTT, restart the
+ * Free what @ack covers from the write queue, sample the RTT (from the
+ * oldest segment it newly acks, to the microsecond, unless any of them was
+ * resent (Karn); else from the timestamp echo: Linux's tcp_clean_rtx_queue()
+ * and tcp_ack_update_rtt()), restart the
  * retransmission timer (RFC 6298 5.3). Returns the segments freed; *@rtt_us
  * gets the sample or 0. The caller wakes writers (sk_write_space).
  */
@@ -46,6 +53,7 @@ static u32 ktcp_input_clean_rtx(struct sock *sk, u32 ack,
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
 	u32 rtt = ktcp_input_ts_rtt(ks, o), karn = 0, acked = 0;
+	bool rexmit_acked = false;
 	struct sk_buff *skb;
 
 	while ((skb = skb_peek(&sk->sk_write_queue)) && skb != ks->send_head) {
@@ -53,7 +61,10 @@ static u32 ktcp_input_clean_rtx(struct sock *sk, u32 ack,
 
 		if (ktcp_seq_after(cb->end_seq, ack))
 			break;
-		if (!cb->retransmitted)
+		/* The oldest segment newly acked, none of them resent. */
+		if (cb->retransmitted)
+			rexmit_acked = true;
+		else if (!karn && !(cb->sacked & KTCP_SKB_SACKED))
 			karn = max_t(u32, (u32)tcp_clock_us() - cb->when, 1);
 		ktcp_recovery_acked(sk, skb);
 		__skb_unlink(skb, &sk->sk_write_queue);
@@ -61,7 +72,8 @@ static u32 ktcp_input_clean_rtx(struct sock *sk, u32 ack,
 		__kfree_skb(skb);
 		acked++;
 	}
-	rtt = rtt ? : karn;
+	if (karn && !rexmit_acked)
+		rtt = karn;
 	if (rtt)
 		ktcp_rtt_sample(&ks->rtt, rtt, ack, ks->snd_nxt);
 	ktcp_rtt_reset_backoff(&ks->rtt);
@@ -239,6 +251,12 @@ static bool ktcp_input_ack(struct sock *sk, struct sk_buff *skb,
 		ktcp_output_oow_ack(sk, skb, KTCP_MIB_CHALLENGEACKS);
 		return false;
 	}
+	/*
+	 * RFC 7323 4.3: TS.Recent moves only for a segment found acceptable,
+	 * its ACK included, as Linux's tcp_ack() does (FLAG_UPDATE_TS_RECENT):
+	 * a blind segment that only hits the window must not poison PAWS.
+	 */
+	ktcp_neg_ts_update(&ks->neg, o, cb->seq, ks->rcv_wup);
 	ks->probes = 0;
 	prior_wnd = ks->snd_wnd;
 	if (ktcp_seq_after(cb->ack_seq, ks->snd_una))
@@ -372,14 +390,16 @@ static void ktcp_input_dsack(struct ktcp_sock *ks,
 static bool ktcp_input_ofo(struct sock *sk, struct sk_buff *skb)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
-	u32 s = KTCP_SKB_CB(skb)->seq, e = KTCP_SKB_CB(skb)->end_seq;
 	struct ktcp_sack_block d = {};
 	struct ktcp_reasm *r = ktcp_input_reasm(ks);
-	u32 budget, cut;
+	u32 s, e, budget, cut;
 	int ret;
 
 	if (!r || !ktcp_input_data_fits(sk, skb, true))
 		return false;
+	/* After the trim to the window: never SACK what was cut off. */
+	s = KTCP_SKB_CB(skb)->seq;
+	e = KTCP_SKB_CB(skb)->end_seq;
 	budget = max_t(int, READ_ONCE(sk->sk_rcvbuf) -
 		       (atomic_read(&sk->sk_rmem_alloc) -
 			ktcp_ofo_truesize(&r->ofo)), 0);
@@ -433,8 +453,13 @@ static bool ktcp_input_data(struct sock *sk, struct sk_buff *skb,
 	struct ktcp_sack_block d;
 	u32 off;
 
-	if (!skb->len)
+	if (!skb->len) {
+		/* A FIN above a hole: a duplicate ACK at once asks for it. */
+		if ((cb->flags & TCPHDR_FIN) &&
+		    ktcp_seq_after(cb->seq, ks->rcv_nxt))
+			*ack_now = true;
 		return false;
+	}
 	*ack_now = true;	/* unless it is queued in order, below */
 	if (!((1 << sk->sk_state) &
 	      (TCPF_ESTABLISHED | TCPF_FIN_WAIT1 | TCPF_FIN_WAIT2)))
@@ -469,6 +494,11 @@ static bool ktcp_input_data(struct sock *sk, struct sk_buff *skb,
 						    ks->adv_mss));
 	/* Filling a hole is news the sender waits for (RFC 5681 4.2). */
 	*ack_now = ks->reasm && !ktcp_ofo_empty(&ks->reasm->ofo);
+	if ((cb->flags & TCPHDR_FIN) && ks->reasm) {
+		/* Nothing follows a FIN: what sits above it is no data. */
+		ktcp_ofo_purge(&ks->reasm->ofo);
+		ktcp_sack_rx_cut(&ks->reasm->sack, ks->rcv_nxt);
+	}
 	ktcp_input_ofo_drain(sk);
 	sk->sk_data_ready(sk);
 	return true;
@@ -605,7 +635,6 @@ static int ktcp_input_synchronized(struct sock *sk, struct sk_buff *skb)
 		goto drop;
 	}
 	ks->rcv_tstamp = tcp_jiffies32;	/* the peer is alive */
-	ktcp_neg_ts_update(&ks->neg, &opts, cb->seq, ks->rcv_wup);
 	if (th->rst) {
 		ktcp_input_rst(sk, skb);
 		goto drop;

@@ -176,6 +176,7 @@ struct ktcp_sock {
 	u32 lsndtime;		/* jiffies of the last new data sent */
 	u8 dupacks;
 	u8 reordering;		/* DupThresh, raised by spurious rexmits */
+	u32 reord_seq;		/* SND.NXT when DupThresh was last raised */
 	bool cwnd_limited;	/* the last push stopped at cwnd */
 	unsigned long deferred;	/* enum ktcp_deferred bits */
 
@@ -360,6 +361,18 @@ static inline u32 ktcp_in_flight(const struct ktcp_sock *ks)
 {
 	return ks->packets_out - ks->sacked_out - ks->lost_out +
 	       ks->retrans_out;
+}
+
+/*
+ * May a lost segment be resent now? While in flight is below cwnd; and the
+ * first retransmission of a fast recovery goes at once whatever cwnd says
+ * (RFC 5681 3.2 step 2, RFC 6675 5 (4.3); Linux's tcp_cwnd_reduction()
+ * forces it the same way).
+ */
+static inline bool ktcp_may_resend(const struct ktcp_sock *ks)
+{
+	return ktcp_in_flight(ks) < ks->cc.cwnd ||
+	       (ks->cc.state == KTCP_CC_RECOVERY && !ks->cc.recovery_sent);
 }
 
 static inline unsigned long ktcp_rto(const struct ktcp_sock *ks)

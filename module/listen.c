@@ -175,6 +175,7 @@ static struct sock *ktcp_listen_child(struct sock *listener,
 	kc->snd_una = req->iss;
 	kc->snd_nxt = req->iss + 1;
 	kc->recover = req->iss;
+	kc->reord_seq = req->iss;
 	kc->reordering = KTCP_REORDERING_INIT;
 	kc->snd_sml = req->iss;
 	kc->write_seq = req->iss + 1;

@@ -278,7 +278,7 @@ static void ktcp_output_retransmit_lost(struct sock *sk)
 	struct ktcp_sock *ks = ktcp_sk(sk);
 	struct sk_buff *skb;
 
-	while (ktcp_in_flight(ks) < ks->cc.cwnd &&
+	while (ktcp_may_resend(ks) &&
 	       (skb = ktcp_recovery_next_lost(sk))) {
 		KTCP_INC_STATS(sock_net(sk), KTCP_MIB_RETRANSSEGS);
 		ktcp_recovery_sent(sk, skb, false);

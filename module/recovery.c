@@ -69,6 +69,8 @@ void ktcp_recovery_sent(struct sock *sk, struct sk_buff *skb, bool new_data)
 		return;
 	}
 	cb->retransmitted = 1;
+	if (ks->cc.state == KTCP_CC_RECOVERY)
+		ks->cc.recovery_sent = true;
 	if ((cb->sacked & KTCP_SKB_LOST) && !(cb->sacked & KTCP_SKB_RETRANS)) {
 		cb->sacked |= KTCP_SKB_RETRANS;
 		ks->retrans_out++;
@@ -161,6 +163,13 @@ static void ktcp_recovery_dsack(struct sock *sk, const struct ktcp_opts *o)
 	      !ktcp_seq_after(b[0].end, b[1].end)))
 		return;
 	KTCP_INC_STATS(sock_net(sk), KTCP_MIB_DSACKRECV);
+	/*
+	 * Once per round trip: the D-SACKs of one go-back-N after a spurious
+	 * RTO (one per resent segment) are one piece of evidence, not many.
+	 */
+	if (ktcp_seq_before(ks->snd_una, ks->reord_seq))
+		return;
+	ks->reord_seq = ks->snd_nxt;
 	ks->reordering = min_t(u32, ks->reordering * 2, KTCP_REORDER_MAX);
 }
 
@@ -249,7 +258,8 @@ static void ktcp_recovery_enter(struct sock *sk)
 				      ks->snd_nxt))
 		return;
 	ks->recover = ks->snd_nxt;
-	ktcp_cc_enter_recovery(&ks->cc, ktcp_in_flight(ks), ktcp_now_us());
+	ktcp_cc_enter_recovery(&ks->cc, ktcp_in_flight(ks), ktcp_now_us(),
+			       ks->neg.sack_ok);
 	ktcp_recovery_head_lost(ks, head);
 	KTCP_INC_STATS(sock_net(sk), KTCP_MIB_FASTRETRANS);
 }
@@ -309,10 +319,19 @@ static void ktcp_recovery_advance(struct sock *sk, u32 acked, u32 rtt_us)
  */
 void ktcp_recovery_on_ack(struct sock *sk, u32 acked, u32 rtt_us, bool dup)
 {
+	struct ktcp_sock *ks = ktcp_sk(sk);
+
 	if (acked)
 		ktcp_recovery_advance(sk, acked, rtt_us);
 	else if (dup)
 		ktcp_recovery_dupack(sk);
+	/*
+	 * SACK marked a segment lost on an ACK that also moved SND.UNA (or
+	 * was no duplicate): that is loss all the same (RFC 6675 5; Linux's
+	 * tcp_ack_is_dubious()), so recovery, and its cwnd reduction, begin.
+	 */
+	if (ks->cc.state == KTCP_CC_OPEN && ks->lost_out)
+		ktcp_recovery_enter(sk);
 }
 
 /* RFC 6298 5.4-5.6 and RFC 5681 3.1: everything outstanding is lost. */
@@ -331,4 +350,11 @@ void ktcp_recovery_on_rto(struct sock *sk)
 	}
 	ks->recover = ks->snd_nxt;
 	ks->dupacks = 0;
+	/*
+	 * Many segments SACKed above the loss: that was loss, not
+	 * reordering; DupThresh returns to its start (tcp_enter_loss()).
+	 */
+	if (ks->sacked_out >= KTCP_REORDERING_INIT)
+		ks->reordering = min_t(u32, ks->reordering,
+				       KTCP_REORDERING_INIT);
 }

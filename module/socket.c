@@ -386,6 +386,7 @@ static int ktcp_connect_start(struct sock *sk, const struct sockaddr_in *usin)
 	ks->snd_una = ks->iss;
 	ks->snd_nxt = ks->iss;
 	ks->recover = ks->iss;		/* RFC 6582 3.2 step 1 */
+	ks->reord_seq = ks->iss;
 	ks->snd_sml = ks->iss;
 	ks->packets_out = 0;
 	ks->lost_out = 0;

@@ -340,6 +340,23 @@ static void check_direction(struct __test_metadata *_metadata,
 		       bulk_hex(tx->tx_sha, h1), bulk_hex(rx->rx_sha, h2));
 }
 
+/*
+ * A transfer failed: log both ends' rows while the sockets are still up
+ * (queues, timer and its countdown, retries), for the post-mortem. The
+ * test thread is back in the client's netns afterwards.
+ */
+static void netem_dump(struct __test_metadata *_metadata, int ns_cli,
+		       int ns_srv, int port)
+{
+	ktcp_setns(_metadata, ns_cli);
+	TH_LOG("client netns rows of port %d:", port);
+	ktcp_dump_rows(_metadata, port);
+	ktcp_setns(_metadata, ns_srv);
+	TH_LOG("server netns rows of port %d:", port);
+	ktcp_dump_rows(_metadata, port);
+	ktcp_setns(_metadata, ns_cli);
+}
+
 TEST_F_TIMEOUT(netem, bulk_both_ways, NETEM_TIMEOUT_S)
 {
 	struct side cs = {
@@ -401,9 +418,14 @@ TEST_F_TIMEOUT(netem, bulk_both_ways, NETEM_TIMEOUT_S)
 	};
 	ASSERT_EQ(0, pthread_create(&th, NULL, bulk_end_thread, &se));
 	bulk_end_run(&ce);
-	if (ce.err)	/* wake the server end rather than wait for its limit */
+	if (ce.err) {
+		netem_dump(_metadata, self->ns_cli, self->ns_srv, port);
+		/* wake the server end rather than wait for its limit */
 		shutdown(s, SHUT_RDWR);
+	}
 	pthread_join(th, NULL);
+	if (se.err && !ce.err)
+		netem_dump(_metadata, self->ns_cli, self->ns_srv, port);
 	secs = ((ce.t_end > se.t_end ? ce.t_end : se.t_end) - t0) / 1000.0;
 
 	side_counters(_metadata, &cs, self->ns_cli, true);

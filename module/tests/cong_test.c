@@ -163,7 +163,7 @@ static void reno_fast_recovery(struct kunit *test)
 	ktcp_cc_init(&cc, &ktcp_cc_reno);
 	cc.cwnd = 40;
 	cc.ssthresh = 30;
-	ktcp_cc_enter_recovery(&cc, 40, 7 * SEC);
+	ktcp_cc_enter_recovery(&cc, 40, 7 * SEC, false);
 	KUNIT_EXPECT_EQ(test, cc.ssthresh, 20U);
 	KUNIT_EXPECT_EQ(test, cc.cwnd, 23U);		/* ssthresh + 3 */
 	KUNIT_EXPECT_EQ(test, cc.prior_cwnd, 40U);
@@ -188,17 +188,17 @@ static void reno_fast_recovery(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, ktcp_cc_in_slow_start(&cc));
 
 	cc.cwnd = 40;
-	ktcp_cc_enter_recovery(&cc, 40, 0);
+	ktcp_cc_enter_recovery(&cc, 40, 0, false);
 	ktcp_cc_exit_recovery(&cc, 30);
 	KUNIT_EXPECT_EQ(test, cc.cwnd, 20U);		/* ssthresh */
 
 	/* Floors: 2 segments. App-limited: half the flight, not cwnd. */
-	ktcp_cc_enter_recovery(&cc, 3, 0);
+	ktcp_cc_enter_recovery(&cc, 3, 0, false);
 	KUNIT_EXPECT_EQ(test, cc.ssthresh, 2U);
-	ktcp_cc_enter_recovery(&cc, 0, 0);
+	ktcp_cc_enter_recovery(&cc, 0, 0, false);
 	KUNIT_EXPECT_EQ(test, cc.ssthresh, 2U);
 	cc.cwnd = 40;
-	ktcp_cc_enter_recovery(&cc, 10, 0);
+	ktcp_cc_enter_recovery(&cc, 10, 0, false);
 	KUNIT_EXPECT_EQ(test, cc.ssthresh, 5U);
 	/* Outside recovery, dupack and partial_ack are no-ops. */
 	ktcp_cc_exit_recovery(&cc, 10);
@@ -375,26 +375,26 @@ static void cubic_ssthresh(struct kunit *test)
 	ktcp_cc_init(&cc, &ktcp_cc_cubic);
 	ca = ktcp_cubic_priv(&cc);
 	cc.cwnd = 100;
-	ktcp_cc_enter_recovery(&cc, 100, 0);
+	ktcp_cc_enter_recovery(&cc, 100, 0, false);
 	KUNIT_EXPECT_EQ(test, cc.ssthresh, 70U);	/* 100 * 717/1024 */
 	KUNIT_EXPECT_EQ(test, ca->w_max, 100U);
 	KUNIT_EXPECT_FALSE(test, ca->in_epoch);
 
 	/* Loss below the last W_max: W_max = 80 (1 + 0.7) / 2 = 68. */
 	cc.cwnd = 80;
-	ktcp_cc_enter_recovery(&cc, 80, 0);
+	ktcp_cc_enter_recovery(&cc, 80, 0, false);
 	KUNIT_EXPECT_EQ(test, ca->w_max, 68U);
 	KUNIT_EXPECT_EQ(test, cc.ssthresh, 56U);
 
 	/* Loss above it: W_max = cwnd. ssthresh 90 * 0.7 = 63. */
 	cc.cwnd = 90;
-	ktcp_cc_enter_recovery(&cc, 90, 0);
+	ktcp_cc_enter_recovery(&cc, 90, 0, false);
 	KUNIT_EXPECT_EQ(test, ca->w_max, 90U);
 	KUNIT_EXPECT_EQ(test, cc.ssthresh, 63U);
 
 	/* cwnd, not FlightSize (as Linux), floored at 2. */
 	cc.cwnd = 2;
-	ktcp_cc_enter_recovery(&cc, 50, 0);
+	ktcp_cc_enter_recovery(&cc, 50, 0, false);
 	KUNIT_EXPECT_EQ(test, cc.ssthresh, 2U);
 }
 
@@ -407,7 +407,7 @@ static u64 ct_cubic_after_loss(struct ktcp_cc *cc, u32 rtt_us)
 	cc->cwnd = 100;
 	cc->ssthresh = 100;
 	ktcp_cc_on_ack(cc, 0, rtt_us, now, true);	/* min RTT known */
-	ktcp_cc_enter_recovery(cc, 100, now);
+	ktcp_cc_enter_recovery(cc, 100, now, false);
 	ktcp_cc_exit_recovery(cc, 100);
 	return now;
 }

@@ -142,6 +142,7 @@ static struct rt_ctx *rt_start(struct kunit *test, u32 iss,
 	ks->snd_una = c->base;
 	ks->snd_nxt = c->base;
 	ks->recover = iss;
+	ks->reord_seq = iss;
 	ks->reordering = KTCP_REORDERING_INIT;
 	ks->mss = RT_MSS;
 	ks->neg.sack_ok = sack_ok;
@@ -166,7 +167,7 @@ static u32 rt_ack(struct rt_ctx *c, u32 ack, bool wnd_update,
 	struct sock *sk = c->sk;
 	struct ktcp_opts o = {};
 	struct sk_buff *skb;
-	u32 acked = 0, newly;
+	u32 acked = 0, newly, prior_una = ks->snd_una;
 	unsigned int i;
 	bool dup;
 
@@ -193,9 +194,9 @@ static u32 rt_ack(struct rt_ctx *c, u32 ack, bool wnd_update,
 		o.present |= KTCP_OPTF_SACK;
 	o.num_sacks = n;
 	/* ktcp_input_ack() */
-	dup = !acked && ack == ks->snd_una && !wnd_update;
+	dup = ack == prior_una && !wnd_update;
 	newly = ktcp_recovery_sack(sk, &o);
-	if (newly && !acked)
+	if (newly && ack == prior_una)
 		dup = true;
 	ktcp_recovery_on_ack(sk, acked, 0, dup);
 	return newly;
@@ -375,7 +376,9 @@ static void recovery_sack_ignored_blocks(struct kunit *test)
 /*
  * RFC 2883 4: a first block below the cumulative ACK, or inside the
  * second block, is a D-SACK. It marks nothing itself, is counted, and
- * doubles DupThresh (up to 127), which then holds back IsLost.
+ * doubles DupThresh (up to 127) at most once per round trip (until SND.UNA
+ * passes what was in flight at the last raise), which then holds back
+ * IsLost.
  */
 static void recovery_dsack(struct kunit *test)
 {
@@ -397,9 +400,10 @@ static void recovery_dsack(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, rt_ack(c, 2000, true, inside, 2), 2U);
 	RT_EXPECT(c, ".SS.....", 8, 2, 0, 0, 6);
 	KUNIT_EXPECT_EQ(test, rt_dsackrecv(c), 2UL);
-	KUNIT_EXPECT_EQ(test, c->ks->reordering, 12);
+	/* The same round trip: counted, DupThresh unchanged. */
+	KUNIT_EXPECT_EQ(test, c->ks->reordering, 6);
 
-	/* Not a D-SACK; segment 2 has 3 SACKed above, under DupThresh 12. */
+	/* Not a D-SACK; segment 2 has 3 SACKed above, under DupThresh 6. */
 	KUNIT_EXPECT_EQ(test, rt_ack(c, 2000, true, plain, 2), 1U);
 	RT_EXPECT(c, ".SS.S...", 8, 3, 0, 0, 5);
 	KUNIT_EXPECT_EQ(test, rt_dsackrecv(c), 2UL);
@@ -409,11 +413,19 @@ static void recovery_dsack(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, rt_ack(c, 2000, true, reversed, 1), 0U);
 	KUNIT_EXPECT_EQ(test, rt_dsackrecv(c), 2UL);
 
+	/* A go-back-N's worth of D-SACKs in one round trip: one raise. */
 	for (i = 0; i < 10; i++)
 		rt_ack(c, 2000, true, below, 1);
 	KUNIT_EXPECT_EQ(test, rt_dsackrecv(c), 12UL);
-	KUNIT_EXPECT_EQ(test, c->ks->reordering, 127);
+	KUNIT_EXPECT_EQ(test, c->ks->reordering, 6);
 	RT_EXPECT(c, ".SS.S...", 8, 3, 0, 0, 5);
+
+	/* All acked: each later round may raise it again, up to 127. */
+	rt_ack(c, 10000, false, NULL, 0);
+	for (i = 0; i < 6; i++)
+		rt_ack(c, 10000, true, below, 1);
+	KUNIT_EXPECT_EQ(test, rt_dsackrecv(c), 18UL);
+	KUNIT_EXPECT_EQ(test, c->ks->reordering, 127);
 }
 
 /* RFC 6675 IsLost: DupThresh (3) SACKed segments above a hole, not 2. */
@@ -603,7 +615,10 @@ static void recovery_rto(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, rt_rexmit(c), 0);
 	RT_EXPECT(c, "RSLSSS......", 10, 4, 2, 1, 5);
 
+	/* 4 SACKed above the loss: loss, not reordering (tcp_enter_loss). */
+	c->ks->reordering = 24;
 	ktcp_recovery_on_rto(c->sk);
+	KUNIT_EXPECT_EQ(test, c->ks->reordering, KTCP_REORDERING_INIT);
 	RT_EXPECT(c, "LSLSSSLLLL..", 10, 4, 6, 0, 0);
 	KUNIT_EXPECT_EQ(test, c->ks->cc.state, KTCP_CC_LOSS);
 	KUNIT_EXPECT_EQ(test, c->ks->cc.cwnd, 1U);
@@ -637,7 +652,7 @@ static void recovery_rto(struct kunit *test)
 }
 
 /*
- * A loss among segments sent during recovery starts a new recovery once
+ * A loss among segments sent during recovery starts a new recovery as
  * the first ends; the new head, already lost and retransmitted, is not
  * sent again.
  */
@@ -660,14 +675,19 @@ static void recovery_second_episode(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, rt_rexmit(c), 10);
 	RT_EXPECT(c, "RSSSSSSSSSRSSS.", 15, 12, 2, 2, 3);
 
-	/* Segment 0's retransmission ends the first recovery. */
+	/*
+	 * Segment 0's retransmission ends the first recovery; segment 10 is
+	 * still lost, so the second begins on the same ACK (Linux's
+	 * tcp_time_to_recover(): lost_out).
+	 */
 	KUNIT_EXPECT_EQ(test, rt_ack(c, 10000, false, after, 1), 0U);
 	RT_EXPECT(c, "RSSS.", 5, 3, 1, 1, 2);
-	KUNIT_EXPECT_EQ(test, c->ks->cc.state, KTCP_CC_OPEN);
+	KUNIT_EXPECT_EQ(test, c->ks->cc.state, KTCP_CC_RECOVERY);
+	KUNIT_EXPECT_EQ(test, c->ks->recover, c->base + 15 * RT_MSS);
+	KUNIT_EXPECT_EQ(test, rt_fastretrans(c), 2UL);
 
 	KUNIT_EXPECT_EQ(test, rt_ack(c, 10000, false, last, 1), 1U);
 	KUNIT_EXPECT_EQ(test, c->ks->cc.state, KTCP_CC_RECOVERY);
-	KUNIT_EXPECT_EQ(test, c->ks->recover, c->base + 15 * RT_MSS);
 	KUNIT_EXPECT_EQ(test, rt_fastretrans(c), 2UL);
 	RT_EXPECT(c, "RSSSS", 5, 4, 1, 1, 1);
 	KUNIT_EXPECT_EQ(test, rt_next_lost(c), RT_NONE);
@@ -723,10 +743,60 @@ static void recovery_enter_after_2g(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, rt_fastretrans(s), 1UL);
 }
 
+/*
+ * With SACK (RFC 6675 5): cwnd = ssthresh on entry and not inflated by
+ * further duplicates, the pipe counting what left; the first
+ * retransmission goes although the pipe is over cwnd (RFC 5681 3.2 step
+ * 2; Linux's tcp_cwnd_reduction() forces it too), the next ones only as
+ * the pipe falls below cwnd.
+ */
+static void recovery_sack_cwnd(struct kunit *test)
+{
+	static const struct rt_blk three[] = { { 1000, 4000 } };
+	static const struct rt_blk more[] = { { 1000, 6000 } };
+	struct rt_ctx *c = rt_start(test, 1000, 20, 0, true);
+	u32 cwnd;
+
+	c->ks->cc.cwnd = 20;
+	KUNIT_EXPECT_EQ(test, rt_ack(c, 0, false, three, 1), 3U);
+	KUNIT_EXPECT_EQ(test, c->ks->cc.state, KTCP_CC_RECOVERY);
+	cwnd = c->ks->cc.cwnd;
+	KUNIT_EXPECT_EQ(test, cwnd, c->ks->cc.ssthresh);
+	KUNIT_EXPECT_LT(test, cwnd, 20U);
+	KUNIT_EXPECT_GE(test, ktcp_in_flight(c->ks), cwnd);
+	KUNIT_EXPECT_TRUE(test, ktcp_may_resend(c->ks));
+	KUNIT_EXPECT_EQ(test, rt_rexmit(c), 0);
+	KUNIT_EXPECT_FALSE(test, ktcp_may_resend(c->ks));
+	/* Two more SACKed: the pipe shrinks by two, cwnd stays. */
+	KUNIT_EXPECT_EQ(test, rt_ack(c, 0, false, more, 1), 2U);
+	KUNIT_EXPECT_EQ(test, c->ks->cc.cwnd, cwnd);
+	KUNIT_EXPECT_EQ(test, ktcp_in_flight(c->ks), 20U - 5 - 1 + 1);
+	rt_dupack(c);
+	KUNIT_EXPECT_EQ(test, c->ks->cc.cwnd, cwnd);
+}
+
+/*
+ * A SACK that shows a loss on an ACK that also moves SND.UNA is loss all
+ * the same: recovery begins (RFC 6675 5; Linux's tcp_ack_is_dubious()).
+ */
+static void recovery_sack_on_advance(struct kunit *test)
+{
+	static const struct rt_blk blk[] = { { 2000, 5000 } };
+	struct rt_ctx *c = rt_start(test, 1000, 10, 0, true);
+
+	KUNIT_EXPECT_EQ(test, rt_ack(c, 1000, false, blk, 1), 3U);
+	RT_EXPECT(c, "LSSS.....", 9, 3, 1, 0, 5);
+	KUNIT_EXPECT_EQ(test, c->ks->cc.state, KTCP_CC_RECOVERY);
+	KUNIT_EXPECT_EQ(test, rt_fastretrans(c), 1UL);
+	KUNIT_EXPECT_EQ(test, rt_next_lost(c), 1);
+}
+
 static struct kunit_case ktcp_recovery_cases[] = {
 	KUNIT_CASE(recovery_sack_whole_segments),
 	KUNIT_CASE(recovery_sack_ignored_blocks),
 	KUNIT_CASE(recovery_dsack),
+	KUNIT_CASE(recovery_sack_cwnd),
+	KUNIT_CASE(recovery_sack_on_advance),
 	KUNIT_CASE(recovery_islost_threshold),
 	KUNIT_CASE(recovery_islost_two_holes),
 	KUNIT_CASE(recovery_retrans_accounting),

@@ -306,6 +306,52 @@ def t_oow_data(env):
     check(r.ok and r.data() == b"Z" * 10, "in-order data after: %s" % r)
 
 
+def ts_opts(tsval, tsecr):
+    return [("NOP", None), ("NOP", None), ("Timestamp", (tsval, tsecr))]
+
+
+def their_tsval(s):
+    v = s.opt(8)
+    check(v is not None and len(v) == 8, "no timestamp option in %s" % s)
+    return struct.unpack("!II", v)
+
+
+@test("ts_recent_needs_ack")
+def t_ts_recent_needs_ack(env):
+    """RFC 7323 4.3 as Linux's tcp_ack() does it: TS.Recent moves only for a
+    segment whose ACK is acceptable too. An in-window segment without the
+    ACK flag, with a TSval 2^31 - 10 ahead, is dropped and must not make
+    PAWS reject the peer's next ordinary segment (a blind attacker would
+    otherwise stall the connection)."""
+    need_default_sysctls(env)
+    env.start()
+    h = env.new_helper()
+    opts = [("MSS", 1460), ("NOP", None), ("NOP", None),
+            ("Timestamp", (1000, 0))]
+
+    def echo_syn_ts(syn):
+        opts[3] = ("Timestamp", (1000, their_tsval(syn)[0]))
+    c = env.active_open(h, options=opts, syn_check=echo_syn_ts)
+    c.send("PA", data=b"A" * 10, options=ts_opts(1000, opts[3][1][1]))
+    c.snd_nxt = seq_add(c.snd_nxt, 10)
+    a = c.expect(2, lambda s: s.ack == c.snd_nxt, "the ACK of our data")
+    echo = their_tsval(a)[0]
+    seq = c.snd_nxt
+    c.send("P", seq=seq, data=b"X" * 10, options=ts_opts(1001 + 2**31 - 10,
+                                                         echo))
+    c.expect_none(0.5, lambda s: s.ack != c.snd_nxt,
+                  "an ACK for the segment without ACK flag")
+    c.send("PA", seq=seq, data=b"B" * 10, options=ts_opts(1002, echo))
+    c.snd_nxt = seq_add(seq, 10)
+    a = c.expect(2, lambda s: s.ack == c.snd_nxt,
+                 "the ACK of the ordinary segment after it (PAWS poisoned?)")
+    check(their_tsval(a)[1] == 1002, "TSecr %u, expected 1002" %
+          their_tsval(a)[1])
+    r = h.cmd("recv 100 3000", 5)
+    check(r.ok and r.data() == b"A" * 10 + b"B" * 10,
+          "the reader got %s" % r)
+
+
 # --------------------------------------------------------------------------
 # 5. Retransmission timeout and backoff
 # --------------------------------------------------------------------------

@@ -137,16 +137,12 @@ static void ktcp_buf_rcv_rtt_update(struct ktcp_sock *ks, u32 sample_us)
 void ktcp_buf_rcv_rtt(struct sock *sk, const struct ktcp_opts *o, u32 len)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
-	u32 delta;
+	u32 rtt = ktcp_neg_ts_rtt_us(&ks->neg, o);
 
-	if (!ks->neg.tstamp_ok || !(o->present & KTCP_OPTF_TS) || !o->tsecr ||
-	    len < ks->rcv_mss || o->tsecr == ks->rcv_rtt_last_tsecr)
+	if (!rtt || len < ks->rcv_mss || o->tsecr == ks->rcv_rtt_last_tsecr)
 		return;
 	ks->rcv_rtt_last_tsecr = o->tsecr;
-	delta = ktcp_neg_ts_now(&ks->neg) - o->tsecr;
-	if (delta >= INT_MAX / USEC_PER_MSEC)
-		return;		/* an echo from the future or of long ago */
-	ktcp_buf_rcv_rtt_update(ks, max_t(u32, delta, 1) * USEC_PER_MSEC);
+	ktcp_buf_rcv_rtt_update(ks, rtt);
 }
 
 /* The receiver RTT in microseconds, or our SRTT without one; 0: unknown. */

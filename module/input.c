@@ -22,25 +22,6 @@ static void ktcp_input_parse_opts(struct sk_buff *skb, struct ktcp_opts *o)
 }
 
 /*
- * An RTT sample in microseconds from the echoed timestamp (RFC 7323 4.1,
- * RTTM, valid even for retransmissions), in whole milliseconds, at least
- * one (tcp_rtt_tsopt_us()); 0 for none, or for an echo from the future or
- * from too long ago to be one of ours.
- */
-static u32 ktcp_input_ts_rtt(const struct ktcp_sock *ks,
-			     const struct ktcp_opts *o)
-{
-	u32 delta;
-
-	if (!ks->neg.tstamp_ok || !(o->present & KTCP_OPTF_TS) || !o->tsecr)
-		return 0;
-	delta = ktcp_neg_ts_now(&ks->neg) - o->tsecr;
-	if (delta >= INT_MAX / USEC_PER_MSEC)
-		return 0;
-	return max_t(u32, delta, 1) * USEC_PER_MSEC;
-}
-
-/*
  * Free what @ack covers from the write queue, sample the RTT (from the
  * oldest segment it newly acks, to the microsecond, unless any of them was
  * resent (Karn); else from the timestamp echo: Linux's tcp_clean_rtx_queue()
@@ -52,7 +33,7 @@ static u32 ktcp_input_clean_rtx(struct sock *sk, u32 ack,
 				const struct ktcp_opts *o, u32 *rtt_us)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
-	u32 rtt = ktcp_input_ts_rtt(ks, o), karn = 0, acked = 0;
+	u32 rtt = ktcp_neg_ts_rtt_us(&ks->neg, o), karn = 0, acked = 0;
 	bool rexmit_acked = false;
 	struct sk_buff *skb;
 

@@ -426,6 +426,7 @@ void ktcp_timers_delack(struct sock *sk);
 u8 ktcp_neg_rcv_wscale(const struct sock *sk);
 void ktcp_neg_peer_syn(struct ktcp_neg *n, const struct ktcp_opts *o);
 u32 ktcp_neg_ts_now(const struct ktcp_neg *n);
+u32 ktcp_neg_ts_rtt_us(const struct ktcp_neg *n, const struct ktcp_opts *o);
 void ktcp_neg_fill(const struct ktcp_neg *n, struct ktcp_opts *o, bool syn,
 		   bool offer, u16 adv_mss);
 bool ktcp_neg_paws_reject(const struct ktcp_neg *n, const struct ktcp_opts *o,

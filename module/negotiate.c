@@ -60,6 +60,24 @@ u32 ktcp_neg_ts_now(const struct ktcp_neg *n)
 }
 
 /*
+ * The RTT a segment's TSecr measures (RFC 7323 4.1, RTTM), in microseconds,
+ * in whole milliseconds and at least one (tcp_rtt_tsopt_us()); 0 without
+ * timestamps, or for an echo from the future or from too long ago to be
+ * one of ours.
+ */
+u32 ktcp_neg_ts_rtt_us(const struct ktcp_neg *n, const struct ktcp_opts *o)
+{
+	u32 delta;
+
+	if (!n->tstamp_ok || !(o->present & KTCP_OPTF_TS) || !o->tsecr)
+		return 0;
+	delta = ktcp_neg_ts_now(n) - o->tsecr;
+	if (delta >= INT_MAX / USEC_PER_MSEC)
+		return 0;
+	return max_t(u32, delta, 1) * USEC_PER_MSEC;
+}
+
+/*
  * The options of an outgoing segment. @offer: the SYN of an active open,
  * which offers everything; other SYNs (SYN-ACK) echo what was agreed.
  */

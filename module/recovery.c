@@ -274,7 +274,7 @@ static void ktcp_recovery_dupack(struct sock *sk)
 	if (ks->cc.state == KTCP_CC_RECOVERY)
 		ktcp_cc_dupack(&ks->cc);
 	else if (ks->cc.state == KTCP_CC_OPEN &&
-		 (ks->dupacks >= ks->reordering || ks->lost_out))
+		 ks->dupacks >= ks->reordering)
 		ktcp_recovery_enter(sk);
 }
 

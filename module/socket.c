@@ -954,8 +954,6 @@ static int ktcp_recvmsg(struct socket *sock, struct msghdr *msg, size_t len,
 		copied += n;
 		len -= n;
 		if (n) {
-			if (!(flags & MSG_PEEK))
-				ktcp_buf_rcv_space_adjust(sk);
 			ktcp_recv_window_update(sk);
 			continue;
 		}
@@ -968,6 +966,11 @@ static int ktcp_recvmsg(struct socket *sock, struct msghdr *msg, size_t len,
 			break;
 		}
 		sk_wait_data(sk, &timeo, skb_peek_tail(&sk->sk_receive_queue));
+	}
+	/* Once per call, as tcp_recvmsg_locked() does; it may grow the window. */
+	if (copied > 0 && !(flags & MSG_PEEK)) {
+		ktcp_buf_rcv_space_adjust(sk);
+		ktcp_recv_window_update(sk);
 	}
 	release_sock(sk);
 	return copied;

@@ -340,6 +340,35 @@ static void check_direction(struct __test_metadata *_metadata,
 		       bulk_hex(tx->tx_sha, h1), bulk_hex(rx->rx_sha, h2));
 }
 
+/* The counter checks of one end whose stack is under test. */
+static void check_side(struct __test_metadata *_metadata,
+		       const struct side *e, unsigned int want,
+		       const char *netem, uint64_t bytes)
+{
+	const struct {
+		unsigned int flag;
+		long long delta;
+		const char *what;
+	} checks[] = {
+		{ WANT_RETRANS, e->retrans,
+		  "sent data without a retransmission (RetransSegs)" },
+		{ WANT_HYSTART, e->hs,
+		  "sent data and HyStart never ended its slow start (TCPHystart*Detect)" },
+		{ WANT_CSUMERR, e->csum,
+		  "received data without a checksum error (InCsumErrors)" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(checks) / sizeof(checks[0]); i++) {
+		if (!(want & checks[i].flag))
+			continue;
+		EXPECT_LT(0, checks[i].delta)
+			TH_LOG("%s (%s), %llu bytes each way under \"%s\": %s",
+			       e->who, side_stack(e), (unsigned long long)bytes,
+			       netem, checks[i].what);
+	}
+}
+
 /*
  * A transfer failed: log both ends' rows while the sockets are still up
  * (queues, timer and its countdown, retries), for the post-mortem. The
@@ -450,28 +479,9 @@ TEST_F_TIMEOUT(netem, bulk_both_ways, NETEM_TIMEOUT_S)
 			       NETEM_COUNTER_MIN_BYTES);
 	} else if (!ce.err && !se.err) {
 		for (i = 0; i < 2; i++) {
-			struct side *e = sides[i];
-
-			if (!side_tested(e))
-				continue;
-			if (variant->want & WANT_RETRANS)
-				EXPECT_LT(0, e->retrans)
-					TH_LOG("%s (%s) sent %llu bytes under \"%s\" without a retransmission (RetransSegs)",
-					       e->who, side_stack(e),
-					       (unsigned long long)bytes,
-					       variant->netem);
-			if (variant->want & WANT_HYSTART)
-				EXPECT_LT(0, e->hs)
-					TH_LOG("%s (%s) sent %llu bytes under \"%s\" and HyStart never ended its slow start (TCPHystart*Detect)",
-					       e->who, side_stack(e),
-					       (unsigned long long)bytes,
-					       variant->netem);
-			if (variant->want & WANT_CSUMERR)
-				EXPECT_LT(0, e->csum)
-					TH_LOG("%s (%s) received %llu bytes under \"%s\" without a checksum error (InCsumErrors)",
-					       e->who, side_stack(e),
-					       (unsigned long long)bytes,
-					       variant->netem);
+			if (side_tested(sides[i]))
+				check_side(_metadata, sides[i], variant->want,
+					   variant->netem, bytes);
 		}
 	}
 	close(c);

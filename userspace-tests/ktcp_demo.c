@@ -33,123 +33,14 @@
 #include <sys/socket.h>
 
 #include "../module/uapi/ktcp.h"
+#include "bulk.h"		/* SHA-256 */
 
 #define CHUNK		(64 * 1024)
-#define DIGEST_LEN	32
+#define DIGEST_LEN	BULK_SHA256_LEN
 #define REPLY_LEN	(8 + DIGEST_LEN)
 
 static const char *prog = "ktcp_demo";
 static const char *role = "demo";
-
-/* ---- SHA-256 (FIPS 180-4), small and self-contained ---- */
-
-struct sha256 {
-	uint32_t h[8];
-	uint8_t buf[64];
-	uint64_t len;
-	size_t fill;
-};
-
-static const uint32_t sha256_k[64] = {
-	0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1,
-	0x923f82a4, 0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3,
-	0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786,
-	0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
-	0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147,
-	0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13,
-	0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85, 0xa2bfe8a1, 0xa81a664b,
-	0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
-	0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a,
-	0x5b9cca4f, 0x682e6ff3, 0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208,
-	0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
-};
-
-static inline uint32_t ror32(uint32_t x, unsigned int n)
-{
-	return (x >> n) | (x << (32 - n));
-}
-
-static void sha256_block(struct sha256 *s, const uint8_t *p)
-{
-	uint32_t w[64], a, b, c, d, e, f, g, h, t1, t2;
-	int i;
-
-	for (i = 0; i < 16; i++)
-		w[i] = (uint32_t)p[4 * i] << 24 | (uint32_t)p[4 * i + 1] << 16 |
-		       (uint32_t)p[4 * i + 2] << 8 | p[4 * i + 3];
-	for (i = 16; i < 64; i++)
-		w[i] = w[i - 16] + w[i - 7] +
-		       (ror32(w[i - 15], 7) ^ ror32(w[i - 15], 18) ^ (w[i - 15] >> 3)) +
-		       (ror32(w[i - 2], 17) ^ ror32(w[i - 2], 19) ^ (w[i - 2] >> 10));
-
-	a = s->h[0]; b = s->h[1]; c = s->h[2]; d = s->h[3];
-	e = s->h[4]; f = s->h[5]; g = s->h[6]; h = s->h[7];
-	for (i = 0; i < 64; i++) {
-		t1 = h + (ror32(e, 6) ^ ror32(e, 11) ^ ror32(e, 25)) +
-		     ((e & f) ^ (~e & g)) + sha256_k[i] + w[i];
-		t2 = (ror32(a, 2) ^ ror32(a, 13) ^ ror32(a, 22)) +
-		     ((a & b) ^ (a & c) ^ (b & c));
-		h = g; g = f; f = e; e = d + t1;
-		d = c; c = b; b = a; a = t1 + t2;
-	}
-	s->h[0] += a; s->h[1] += b; s->h[2] += c; s->h[3] += d;
-	s->h[4] += e; s->h[5] += f; s->h[6] += g; s->h[7] += h;
-}
-
-static void sha256_init(struct sha256 *s)
-{
-	static const uint32_t iv[8] = {
-		0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
-		0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
-	};
-
-	memcpy(s->h, iv, sizeof(iv));
-	s->len = 0;
-	s->fill = 0;
-}
-
-static void sha256_update(struct sha256 *s, const void *data, size_t len)
-{
-	const uint8_t *p = data;
-	size_t n;
-
-	s->len += len;
-	while (len) {
-		if (!s->fill && len >= 64) {
-			sha256_block(s, p);
-			p += 64;
-			len -= 64;
-			continue;
-		}
-		n = 64 - s->fill < len ? 64 - s->fill : len;
-		memcpy(s->buf + s->fill, p, n);
-		s->fill += n;
-		p += n;
-		len -= n;
-		if (s->fill == 64) {
-			sha256_block(s, s->buf);
-			s->fill = 0;
-		}
-	}
-}
-
-static void sha256_final(struct sha256 *s, uint8_t out[DIGEST_LEN])
-{
-	uint64_t bits = s->len * 8;
-	uint8_t pad[72] = { 0x80 };
-	size_t padlen = (s->fill < 56 ? 56 : 120) - s->fill;
-	int i;
-
-	for (i = 0; i < 8; i++)
-		pad[padlen + i] = bits >> (56 - 8 * i);
-	sha256_update(s, pad, padlen + 8);
-	for (i = 0; i < 8; i++) {
-		out[4 * i] = s->h[i] >> 24;
-		out[4 * i + 1] = s->h[i] >> 16;
-		out[4 * i + 2] = s->h[i] >> 8;
-		out[4 * i + 3] = s->h[i];
-	}
-}
 
 static void hex(const uint8_t *d, size_t len, char *out)
 {
@@ -361,7 +252,7 @@ static int run_server(int family, int port, const char *show)
 	};
 	static uint8_t buf[CHUNK];
 	uint8_t digest[DIGEST_LEN], reply[REPLY_LEN];
-	struct sha256 sha;
+	struct bulk_sha256 sha;
 	uint64_t total = 0;
 	int lfd, fd, one = 1, i;
 	double t0;
@@ -382,7 +273,7 @@ static int run_server(int family, int port, const char *show)
 	close(lfd);
 	msg("connection accepted");
 
-	sha256_init(&sha);
+	bulk_sha256_init(&sha);
 	t0 = now();
 	for (;;) {
 		n = recv(fd, buf, sizeof(buf), 0);
@@ -393,10 +284,10 @@ static int run_server(int family, int port, const char *show)
 		}
 		if (!n)
 			break;
-		sha256_update(&sha, buf, n);
+		bulk_sha256_update(&sha, buf, n);
 		total += n;
 	}
-	sha256_final(&sha, digest);
+	bulk_sha256_final(&sha, digest);
 	report("received", total, now() - t0, digest);
 
 	for (i = 0; i < 8; i++)
@@ -420,7 +311,7 @@ static int run_client(int family, const char *host, int port, uint64_t bytes,
 	uint8_t digest[DIGEST_LEN], reply[REPLY_LEN];
 	uint64_t left = bytes, seed = 0x6b746370ULL, peer_bytes = 0;
 	char mine[2 * DIGEST_LEN + 1], theirs[2 * DIGEST_LEN + 1];
-	struct sha256 sha;
+	struct bulk_sha256 sha;
 	double t0, deadline = now() + retry;
 	size_t n;
 	int fd, i;
@@ -440,18 +331,18 @@ static int run_client(int family, const char *host, int port, uint64_t bytes,
 	msg("%s connected to %s:%d, sending %llu bytes", family_name(family),
 	    host, port, (unsigned long long)bytes);
 
-	sha256_init(&sha);
+	bulk_sha256_init(&sha);
 	t0 = now();
 	while (left) {
 		n = left < sizeof(buf) ? left : sizeof(buf);
 		fill_random(&seed, buf, n);
-		sha256_update(&sha, buf, n);
+		bulk_sha256_update(&sha, buf, n);
 		write_all(fd, buf, n);
 		left -= n;
 	}
 	if (shutdown(fd, SHUT_WR))
 		die_errno("shutdown");
-	sha256_final(&sha, digest);
+	bulk_sha256_final(&sha, digest);
 	report("sent", bytes, now() - t0, digest);
 
 	if (read_full(fd, reply, sizeof(reply)) != sizeof(reply))

@@ -13,7 +13,7 @@
  *   socket lock, like any other field of the listener.
  * - The per-namespace hash tables have their own locks (hash.c) and are read
  *   under RCU; sockets are freed after a grace period (SOCK_RCU_FREE).
- * - Each CPU has its own timer wheel with its own spinlock (timers.c).
+ * - Each CPU has its own timer wheel with its own spinlock (timer.c).
  */
 #ifndef _KTCP_H
 #define _KTCP_H
@@ -33,7 +33,7 @@
 #include "sack.h"
 #include "seq.h"
 #include "state.h"
-#include "wheel.h"
+#include "timer.h"
 
 extern int ktcp_family;
 extern unsigned int ktcp_net_id;
@@ -81,26 +81,6 @@ struct ktcp_hnode {
 	struct hlist_node node;		/* RCU chain of one ehash bucket */
 	struct ktcp_tuple key;
 	u8 kind;
-};
-
-struct ktcp_timer_base;
-
-/*
- * A timer on the per-CPU wheels. A pending timer holds a reference on the
- * object it belongs to (the socket, or the request); the callback runs in
- * softirq context with no lock held and must drop that reference.
- */
-struct ktcp_timer {
-	struct ktcp_wheel_entry entry;
-	struct ktcp_timer_base *base;	/* fixed at init: the wheel it uses */
-	void (*fn)(struct ktcp_timer *t);
-};
-
-/* release_cb work that a timer deferred because a process owned the sock. */
-enum ktcp_deferred {
-	KTCP_RTX_DEFERRED,
-	KTCP_STATE_DEFERRED,
-	KTCP_DELACK_DEFERRED,
 };
 
 struct ktcp_bind_bucket;
@@ -178,7 +158,7 @@ struct ktcp_sock {
 	u8 reordering;		/* DupThresh, raised by spurious rexmits */
 	u32 reord_seq;		/* SND.NXT when DupThresh was last raised */
 	bool cwnd_limited;	/* the last push stopped at cwnd */
-	unsigned long deferred;	/* enum ktcp_deferred bits */
+	unsigned long deferred;	/* timers.c: work left to release_cb */
 
 	struct sk_buff *send_head;	/* first unsent skb in sk_write_queue */
 	struct ktcp_reasm *reasm;	/* NULL until data arrives out of order */
@@ -404,17 +384,7 @@ int ktcp_hook_net_init(struct net *net);
 void ktcp_hook_net_exit(struct net *net);
 void ktcp_hook_deliver_sock(struct sock *sk, struct sk_buff *skb, bool nested);
 
-/* timers.c: per-CPU wheels and the socket timers driven by them. */
-int ktcp_timers_init(void);
-void ktcp_timers_exit(void);
-void ktcp_timer_init(struct ktcp_timer *t, void (*fn)(struct ktcp_timer *t));
-bool ktcp_timer_mod(struct ktcp_timer *t, unsigned long expires);
-bool ktcp_timer_del(struct ktcp_timer *t);
-bool ktcp_timer_pending(const struct ktcp_timer *t);
-unsigned long ktcp_timer_expires(const struct ktcp_timer *t);
-void ktcp_timer_sk_reset(struct sock *sk, struct ktcp_timer *t,
-			 unsigned long when);
-void ktcp_timer_sk_clear(struct sock *sk, struct ktcp_timer *t);
+/* timers.c: the protocol's timers and their handlers. */
 void ktcp_timers_sk_init(struct sock *sk);
 void ktcp_timers_sk_stop(struct sock *sk);
 void ktcp_timers_release_cb(struct sock *sk);

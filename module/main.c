@@ -92,7 +92,7 @@ static int __init ktcp_init(void)
 	err = proto_register(&ktcp_prot, 1);
 	if (err)
 		return err;
-	err = ktcp_timers_init();
+	err = ktcp_timer_bases_init();
 	if (err)
 		goto err_proto;
 	err = register_pernet_subsys(&ktcp_net_ops);
@@ -110,7 +110,7 @@ static int __init ktcp_init(void)
 err_pernet:
 	unregister_pernet_subsys(&ktcp_net_ops);
 err_timers:
-	ktcp_timers_exit();
+	ktcp_timer_bases_exit();
 err_proto:
 	proto_unregister(&ktcp_prot);
 	return err;
@@ -121,7 +121,7 @@ static void __exit ktcp_exit(void)
 	sock_unregister(ktcp_family);
 	unregister_pernet_subsys(&ktcp_net_ops);
 	rcu_barrier();
-	ktcp_timers_exit();
+	ktcp_timer_bases_exit();
 	proto_unregister(&ktcp_prot);
 }
 

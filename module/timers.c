@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Every ktcp timer, and the per-CPU wheels that drive them.
+ * The protocol's timers and what each does when it fires. The engine that
+ * drives them (per-CPU wheels) is timer.c.
  *
  * The timers:
  *   rtx_timer (ktcp_sock)    SYN, data and FIN retransmission with
@@ -17,149 +18,39 @@
  *                            200 ms (RFC 9293 3.8.6.3, Linux's ato).
  *   timer (ktcp_request)     SYN-ACK retransmission (listen.c).
  *
- * Each CPU owns a wheel (wheel.c) under a spinlock and one kernel timer armed
- * for the wheel's next expiry. A ktcp_timer is bound to the wheel of the CPU
- * that initialised it, so that add and cancel touch one lock and stay O(1).
- *
- * An armed timer is in a wheel slot or, once expired, on its base's expired
- * list until its callback runs; both are protected by the base lock, so a
- * cancel on another CPU can take it off either. Whoever takes it off (the
- * runner or a successful cancel) owns the reference the armed timer held.
- *
  * Socket timers fire in softirq context. If a process owns the socket the
  * work is deferred to release_cb (ktcp_timers_release_cb()), as
  * tcp_write_timer does, so it never runs concurrently with the owner. Either
  * way the handler runs only if the timer was not re-armed in the meantime
  * (ktcp_timer_stale()).
+ *
+ * Context: every handler runs with the socket lock held and no process
+ * owning the socket (softirq), or from release_sock() (the owner).
  */
 
 #include <linux/jiffies.h>
-#include <linux/percpu.h>
-#include <linux/timer.h>
 
 #include "ktcp.h"
 
-struct ktcp_timer_base {
-	spinlock_t lock;		/* wheel, expired, timer arming */
-	struct ktcp_wheel wheel;
-	struct list_head expired;	/* taken off the wheel, not yet run */
-	struct timer_list timer;
-	u64 armed_for;			/* U64_MAX when the timer is idle */
+/*
+ * release_cb work that a timer deferred because a process owned the socket:
+ * bits in ktcp_sock.deferred (tcp_tsq_flags' TCP_*_DEFERRED).
+ */
+enum ktcp_timers_deferred {
+	KTCP_RTX_DEFERRED,
+	KTCP_STATE_DEFERRED,
+	KTCP_DELACK_DEFERRED,
 };
 
-static struct ktcp_timer_base __percpu *ktcp_bases;
-
-/* Arm the base's kernel timer for the wheel's next expiry if it is earlier. */
-static void ktcp_base_rearm(struct ktcp_timer_base *b)
-{
-	u64 next = ktcp_wheel_next(&b->wheel);
-
-	lockdep_assert_held(&b->lock);
-	if (next == U64_MAX || next >= b->armed_for)
-		return;
-	b->armed_for = next;
-	mod_timer(&b->timer, (unsigned long)next);
-}
-
-static void ktcp_base_run(struct timer_list *tl)
-{
-	struct ktcp_timer_base *b = from_timer(b, tl, timer);
-	struct ktcp_timer *t;
-
-	spin_lock(&b->lock);
-	b->armed_for = U64_MAX;
-	ktcp_wheel_advance(&b->wheel, get_jiffies_64(), &b->expired);
-	while (!list_empty(&b->expired)) {
-		t = list_first_entry(&b->expired, struct ktcp_timer,
-				     entry.node);
-		list_del_init(&t->entry.node);
-		spin_unlock(&b->lock);
-		t->fn(t);
-		spin_lock(&b->lock);
-	}
-	ktcp_base_rearm(b);
-	spin_unlock(&b->lock);
-}
-
-void ktcp_timer_init(struct ktcp_timer *t, void (*fn)(struct ktcp_timer *t))
-{
-	ktcp_wheel_entry_init(&t->entry);
-	t->base = raw_cpu_ptr(ktcp_bases);
-	t->fn = fn;
-}
-
-/* Take @t off the wheel or the expired list. Returns true if it was armed. */
-static bool ktcp_timer_detach(struct ktcp_timer_base *b, struct ktcp_timer *t)
-{
-	lockdep_assert_held(&b->lock);
-	if (ktcp_wheel_del(&b->wheel, &t->entry))
-		return true;
-	if (list_empty(&t->entry.node))
-		return false;
-	list_del_init(&t->entry.node);
-	return true;
-}
-
-/* (Re)arm @t for absolute jiffies @expires. Returns true if it was armed. */
-bool ktcp_timer_mod(struct ktcp_timer *t, unsigned long expires)
-{
-	struct ktcp_timer_base *b = t->base;
-	bool was;
-
-	spin_lock_bh(&b->lock);
-	was = ktcp_timer_detach(b, t);
-	ktcp_wheel_add(&b->wheel, &t->entry, expires);
-	ktcp_base_rearm(b);
-	spin_unlock_bh(&b->lock);
-	return was;
-}
-
-/* Cancel @t. Returns true if it was armed: the caller owns its reference. */
-bool ktcp_timer_del(struct ktcp_timer *t)
-{
-	struct ktcp_timer_base *b = t->base;
-	bool was;
-
-	spin_lock_bh(&b->lock);
-	was = ktcp_timer_detach(b, t);
-	spin_unlock_bh(&b->lock);
-	return was;
-}
-
-/* Racy by nature, like timer_pending(): for /proc and decisions under lock. */
-bool ktcp_timer_pending(const struct ktcp_timer *t)
-{
-	return READ_ONCE(t->entry.pending);
-}
-
-unsigned long ktcp_timer_expires(const struct ktcp_timer *t)
-{
-	return (unsigned long)READ_ONCE(t->entry.expires);
-}
-
-/* sk_reset_timer() for ktcp: an armed timer holds a socket reference. */
-void ktcp_timer_sk_reset(struct sock *sk, struct ktcp_timer *t,
-			 unsigned long when)
-{
-	if (!ktcp_timer_mod(t, when))
-		sock_hold(sk);
-}
-
-void ktcp_timer_sk_clear(struct sock *sk, struct ktcp_timer *t)
-{
-	if (ktcp_timer_del(t))
-		__sock_put(sk);
-}
-
 /* TCP_USER_TIMEOUT (RFC 5482): unacknowledged for longer than allowed. */
-static bool ktcp_user_timeout_hit(const struct ktcp_sock *ks, u32 since)
+static bool ktcp_timers_user_timeout_hit(const struct ktcp_sock *ks, u32 since)
 {
 	return ks->user_timeout &&
 	       tcp_jiffies32 - since >= msecs_to_jiffies(ks->user_timeout);
 }
 
 /* Give up on the connection after the retry limit (RFC 9293 3.8.3). */
-static bool ktcp_rtx_give_up(struct sock *sk)
+static bool ktcp_timers_rtx_give_up(struct sock *sk)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
 	u8 limit = KTCP_DATA_RETRIES;
@@ -170,7 +61,7 @@ static bool ktcp_rtx_give_up(struct sock *sk)
 		limit = KTCP_ORPHAN_RETRIES;	/* tcp_orphan_retries() */
 	if (!ks->retries)
 		ks->rto_stamp = tcp_jiffies32;
-	if (ks->retries < limit && !ktcp_user_timeout_hit(ks, ks->rto_stamp))
+	if (ks->retries < limit && !ktcp_timers_user_timeout_hit(ks, ks->rto_stamp))
 		return false;
 	KTCP_INC_STATS(sock_net(sk), KTCP_MIB_ABORTONTIMEOUT);
 	ktcp_sock_reset(sk, ETIMEDOUT);
@@ -184,7 +75,7 @@ static bool ktcp_rtx_give_up(struct sock *sk)
  * connection gives up after tcp_retries2 probes, an orphan sooner
  * (RFC 6429's zero-window hold).
  */
-static void ktcp_persist_handler(struct sock *sk)
+static void ktcp_timers_persist_handler(struct sock *sk)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
 	u8 limit = sock_flag(sk, SOCK_DEAD) ? KTCP_ORPHAN_RETRIES :
@@ -192,7 +83,7 @@ static void ktcp_persist_handler(struct sock *sk)
 
 	if (!ks->probes)
 		ks->rto_stamp = tcp_jiffies32;
-	if (ks->probes >= limit || ktcp_user_timeout_hit(ks, ks->rto_stamp)) {
+	if (ks->probes >= limit || ktcp_timers_user_timeout_hit(ks, ks->rto_stamp)) {
 		KTCP_INC_STATS(sock_net(sk), KTCP_MIB_ABORTONTIMEOUT);
 		ktcp_sock_reset(sk, ETIMEDOUT);
 		return;
@@ -204,7 +95,7 @@ static void ktcp_persist_handler(struct sock *sk)
 }
 
 /* The retransmission timer proper; the socket lock is held, not by a user. */
-static void ktcp_rtx_handler(struct sock *sk)
+static void ktcp_timers_rtx_handler(struct sock *sk)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
 
@@ -212,10 +103,10 @@ static void ktcp_rtx_handler(struct sock *sk)
 		return;
 	if (ks->snd_una == ks->snd_nxt) {
 		if (ks->send_head)
-			ktcp_persist_handler(sk);
+			ktcp_timers_persist_handler(sk);
 		return;
 	}
-	if (ktcp_rtx_give_up(sk))
+	if (ktcp_timers_rtx_give_up(sk))
 		return;
 	KTCP_INC_STATS(sock_net(sk), KTCP_MIB_TIMEOUTS);
 	ks->retries++;
@@ -243,7 +134,7 @@ static void ktcp_rtx_handler(struct sock *sk)
  * timeout does instead, once a probe went unanswered (Linux's choice: the
  * one replaces the other).
  */
-static void ktcp_keepalive_handler(struct sock *sk)
+static void ktcp_timers_keepalive_handler(struct sock *sk)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
 	u32 idle = tcp_jiffies32 - ks->rcv_tstamp;
@@ -256,7 +147,7 @@ static void ktcp_keepalive_handler(struct sock *sk)
 		/* The retransmission or persist timer watches the peer. */
 	} else if (idle >= ks->keepidle) {
 		if (ks->user_timeout ?
-		    ks->probes && ktcp_user_timeout_hit(ks, ks->rcv_tstamp) :
+		    ks->probes && ktcp_timers_user_timeout_hit(ks, ks->rcv_tstamp) :
 		    ks->probes >= ks->keepcnt) {
 			KTCP_INC_STATS(sock_net(sk), KTCP_MIB_KEEPALIVEDROPS);
 			ktcp_output_rst(sk, GFP_ATOMIC);
@@ -272,12 +163,12 @@ static void ktcp_keepalive_handler(struct sock *sk)
 	ktcp_timer_sk_reset(sk, &ks->state_timer, jiffies + next);
 }
 
-static void ktcp_state_handler(struct sock *sk)
+static void ktcp_timers_state_handler(struct sock *sk)
 {
 	if (sk->sk_state == TCP_TIME_WAIT) {
 		KTCP_INC_STATS(sock_net(sk), KTCP_MIB_TWEXPIRED);
 	} else if (sk->sk_state != TCP_FIN_WAIT2 || !sock_flag(sk, SOCK_DEAD)) {
-		ktcp_keepalive_handler(sk);
+		ktcp_timers_keepalive_handler(sk);
 		return;
 	}
 	ktcp_sock_set_state(sk, ktcp_state_next(sk->sk_state,
@@ -286,7 +177,7 @@ static void ktcp_state_handler(struct sock *sk)
 }
 
 /* The delayed ACK is due (tcp_delack_timer_handler). */
-static void ktcp_delack_handler(struct sock *sk)
+static void ktcp_timers_delack_handler(struct sock *sk)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
 
@@ -327,80 +218,61 @@ void ktcp_timers_delack(struct sock *sk)
 		ktcp_timer_sk_reset(sk, &ks->delack_timer, jiffies + ks->ato);
 }
 
-/*
- * Was @t re-armed after it fired? Linux's handlers ask the same
- * (tcp_write_timer_handler(), tcp_delack_timer_handler(): icsk_timeout
- * still in the future). Between the expiry and the handler the wheel's base
- * lock is dropped, and a deferred handler waits for release_sock(), which
- * drains the backlog first: an ACK processed there (or on another CPU) may
- * have re-armed the timer, and the expiry is stale. @t is then pending
- * again, and will run the handler at its new time; or it was re-armed and
- * cancelled since, its deadline (entry.expires, kept after an expiry or a
- * cancel) still ahead, and nobody wants it to run. A timer that really
- * expired has its deadline at or before now (the wheel never fires early).
- * The socket lock is held, so nothing re-arms @t while we look.
- */
-static bool ktcp_timer_stale(const struct ktcp_timer *t)
-{
-	return ktcp_timer_pending(t) ||
-	       time_after(ktcp_timer_expires(t), jiffies);
-}
-
 /* Run @handler for the expiry of @t unless @t was re-armed since. */
-static void ktcp_sk_timer_run(struct sock *sk, struct ktcp_timer *t,
-			      void (*handler)(struct sock *sk))
+static void ktcp_timers_run(struct sock *sk, struct ktcp_timer *t,
+			    void (*handler)(struct sock *sk))
 {
 	if (!ktcp_timer_stale(t))
 		handler(sk);
 }
 
 /* Run @handler now, or leave it to release_cb if a process owns @sk. */
-static void ktcp_sk_timer_fire(struct sock *sk, struct ktcp_timer *t,
-			       enum ktcp_deferred bit,
+static void ktcp_timers_fire(struct sock *sk, struct ktcp_timer *t,
+			     enum ktcp_timers_deferred bit,
 			       void (*handler)(struct sock *sk))
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
 
 	bh_lock_sock(sk);
 	if (!sock_owned_by_user(sk))
-		ktcp_sk_timer_run(sk, t, handler);
+		ktcp_timers_run(sk, t, handler);
 	else if (!test_and_set_bit(bit, &ks->deferred))
 		sock_hold(sk);
 	bh_unlock_sock(sk);
 	sock_put(sk);	/* the armed timer's reference */
 }
 
-static void ktcp_rtx_timer_fn(struct ktcp_timer *t)
+static void ktcp_timers_rtx_fn(struct ktcp_timer *t)
 {
 	struct ktcp_sock *ks = container_of(t, struct ktcp_sock, rtx_timer);
 
-	ktcp_sk_timer_fire(&ks->inet.sk, t, KTCP_RTX_DEFERRED,
-			   ktcp_rtx_handler);
+	ktcp_timers_fire(&ks->inet.sk, t, KTCP_RTX_DEFERRED,
+			 ktcp_timers_rtx_handler);
 }
 
-static void ktcp_state_timer_fn(struct ktcp_timer *t)
+static void ktcp_timers_state_fn(struct ktcp_timer *t)
 {
 	struct ktcp_sock *ks = container_of(t, struct ktcp_sock, state_timer);
 
-	ktcp_sk_timer_fire(&ks->inet.sk, t, KTCP_STATE_DEFERRED,
-			   ktcp_state_handler);
+	ktcp_timers_fire(&ks->inet.sk, t, KTCP_STATE_DEFERRED,
+			 ktcp_timers_state_handler);
 }
 
-static void ktcp_delack_timer_fn(struct ktcp_timer *t)
+static void ktcp_timers_delack_fn(struct ktcp_timer *t)
 {
 	struct ktcp_sock *ks = container_of(t, struct ktcp_sock, delack_timer);
 
-	ktcp_sk_timer_fire(&ks->inet.sk, t, KTCP_DELACK_DEFERRED,
-			   ktcp_delack_handler);
+	ktcp_timers_fire(&ks->inet.sk, t, KTCP_DELACK_DEFERRED,
+			 ktcp_timers_delack_handler);
 }
 
 void ktcp_timers_sk_init(struct sock *sk)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
 
-	ktcp_timer_init(&ks->rtx_timer, ktcp_rtx_timer_fn);
-	ktcp_timer_init(&ks->state_timer, ktcp_state_timer_fn);
-	ktcp_timer_init(&ks->delack_timer, ktcp_delack_timer_fn);
+	ktcp_timer_init(&ks->rtx_timer, ktcp_timers_rtx_fn);
+	ktcp_timer_init(&ks->state_timer, ktcp_timers_state_fn);
+	ktcp_timer_init(&ks->delack_timer, ktcp_timers_delack_fn);
 }
 
 void ktcp_timers_sk_stop(struct sock *sk)
@@ -422,15 +294,15 @@ void ktcp_timers_release_cb(struct sock *sk)
 	struct ktcp_sock *ks = ktcp_sk(sk);
 
 	if (test_and_clear_bit(KTCP_RTX_DEFERRED, &ks->deferred)) {
-		ktcp_sk_timer_run(sk, &ks->rtx_timer, ktcp_rtx_handler);
+		ktcp_timers_run(sk, &ks->rtx_timer, ktcp_timers_rtx_handler);
 		__sock_put(sk);
 	}
 	if (test_and_clear_bit(KTCP_STATE_DEFERRED, &ks->deferred)) {
-		ktcp_sk_timer_run(sk, &ks->state_timer, ktcp_state_handler);
+		ktcp_timers_run(sk, &ks->state_timer, ktcp_timers_state_handler);
 		__sock_put(sk);
 	}
 	if (test_and_clear_bit(KTCP_DELACK_DEFERRED, &ks->deferred)) {
-		ktcp_sk_timer_run(sk, &ks->delack_timer, ktcp_delack_handler);
+		ktcp_timers_run(sk, &ks->delack_timer, ktcp_timers_delack_handler);
 		__sock_put(sk);
 	}
 }
@@ -444,38 +316,3 @@ void ktcp_timers_enter_timewait(struct sock *sk, unsigned long timeout)
 	ktcp_timer_sk_reset(sk, &ks->state_timer, jiffies + timeout);
 }
 
-int ktcp_timers_init(void)
-{
-	int cpu;
-
-	ktcp_bases = alloc_percpu(struct ktcp_timer_base);
-	if (!ktcp_bases)
-		return -ENOMEM;
-	for_each_possible_cpu(cpu) {
-		struct ktcp_timer_base *b = per_cpu_ptr(ktcp_bases, cpu);
-
-		spin_lock_init(&b->lock);
-		ktcp_wheel_init(&b->wheel, get_jiffies_64());
-		INIT_LIST_HEAD(&b->expired);
-		timer_setup(&b->timer, ktcp_base_run, 0);
-		b->armed_for = U64_MAX;
-	}
-	return 0;
-}
-
-/*
- * Called after every socket and request is gone (the module reference each
- * holds guarantees it), so the wheels are empty: stop the kernel timers.
- */
-void ktcp_timers_exit(void)
-{
-	int cpu;
-
-	for_each_possible_cpu(cpu) {
-		struct ktcp_timer_base *b = per_cpu_ptr(ktcp_bases, cpu);
-
-		timer_shutdown_sync(&b->timer);
-		WARN_ON_ONCE(b->wheel.count || !list_empty(&b->expired));
-	}
-	free_percpu(ktcp_bases);
-}

@@ -4,7 +4,7 @@
  *
  * The wheel knows nothing about jiffies, sockets or locks: it is driven by
  * ktcp_wheel_advance() with a tick count supplied by the caller, so that KUnit
- * can test it on a virtual clock. timers.c owns the per-CPU instances, their
+ * can test it on a virtual clock. timer.c owns the per-CPU instances, their
  * locks and the kernel timer that drives them.
  *
  * Geometry: level 0 has 256 slots of one tick each; levels 1..4 have 64 slots
@@ -44,7 +44,7 @@ struct ktcp_wheel_entry {
 	struct list_head node;	/* in a slot, or in an expiry list */
 	/*
 	 * Absolute tick. Kept after the entry expires or is cancelled, so
-	 * that a late callback can tell a re-arm from its own expiry (timers.c
+	 * that a late callback can tell a re-arm from its own expiry (timer.c
 	 * ktcp_timer_stale()); an entry never expires before it.
 	 */
 	u64 expires;

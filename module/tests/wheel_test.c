@@ -60,7 +60,7 @@ static void wt_expect(struct kunit *test, struct ktcp_wheel *w, u64 now,
 			KUNIT_EXPECT_PTR_EQ_MSG(test, e, want[i],
 						"entry %u at tick %llu", i, now);
 		KUNIT_EXPECT_FALSE(test, e->pending);
-		/* Never early: timers.c's re-arm check relies on it. */
+		/* Never early: timer.c's stale check relies on it. */
 		KUNIT_EXPECT_LE(test, e->expires, now);
 		list_del_init(&e->node);
 		i++;
@@ -226,7 +226,7 @@ static void wheel_add_moves_pending(struct kunit *test)
 
 /*
  * The deadline stays in the entry after it expires and after a cancel:
- * timers.c compares it with jiffies to tell a timer re-armed (and perhaps
+ * timer.c compares it with jiffies to tell a timer re-armed (and perhaps
  * cancelled again) since it fired from one whose handler is due.
  */
 static void wheel_expires_kept(struct kunit *test)

@@ -1,0 +1,183 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The timer engine (timer.h says how it works): per-CPU bases, each a
+ * hierarchical wheel (wheel.c) under a spinlock with one kernel timer armed
+ * for the wheel's next expiry.
+ *
+ * Context: ktcp_timer_mod() and ktcp_timer_del() from any context (they take
+ * the base lock with BHs off); callbacks run in softirq from the base's
+ * kernel timer, with no lock held.
+ */
+
+#include <linux/jiffies.h>
+#include <linux/percpu.h>
+#include <linux/timer.h>
+
+#include "timer.h"
+
+struct ktcp_timer_base {
+	spinlock_t lock;		/* wheel, expired, timer arming */
+	struct ktcp_wheel wheel;
+	struct list_head expired;	/* taken off the wheel, not yet run */
+	struct timer_list timer;
+	u64 armed_for;			/* U64_MAX when the timer is idle */
+};
+
+static struct ktcp_timer_base __percpu *ktcp_timer_bases;
+
+/* Arm the base's kernel timer for the wheel's next expiry if it is earlier. */
+static void ktcp_timer_base_rearm(struct ktcp_timer_base *b)
+{
+	u64 next = ktcp_wheel_next(&b->wheel);
+
+	lockdep_assert_held(&b->lock);
+	if (next == U64_MAX || next >= b->armed_for)
+		return;
+	b->armed_for = next;
+	mod_timer(&b->timer, (unsigned long)next);
+}
+
+static void ktcp_timer_base_run(struct timer_list *tl)
+{
+	struct ktcp_timer_base *b = from_timer(b, tl, timer);
+	struct ktcp_timer *t;
+
+	spin_lock(&b->lock);
+	b->armed_for = U64_MAX;
+	ktcp_wheel_advance(&b->wheel, get_jiffies_64(), &b->expired);
+	while (!list_empty(&b->expired)) {
+		t = list_first_entry(&b->expired, struct ktcp_timer,
+				     entry.node);
+		list_del_init(&t->entry.node);
+		spin_unlock(&b->lock);
+		t->fn(t);
+		spin_lock(&b->lock);
+	}
+	ktcp_timer_base_rearm(b);
+	spin_unlock(&b->lock);
+}
+
+void ktcp_timer_init(struct ktcp_timer *t, void (*fn)(struct ktcp_timer *t))
+{
+	ktcp_wheel_entry_init(&t->entry);
+	t->base = raw_cpu_ptr(ktcp_timer_bases);
+	t->fn = fn;
+}
+
+/* Take @t off the wheel or the expired list. Returns true if it was armed. */
+static bool ktcp_timer_detach(struct ktcp_timer_base *b, struct ktcp_timer *t)
+{
+	lockdep_assert_held(&b->lock);
+	if (ktcp_wheel_del(&b->wheel, &t->entry))
+		return true;
+	if (list_empty(&t->entry.node))
+		return false;
+	list_del_init(&t->entry.node);
+	return true;
+}
+
+/* (Re)arm @t for absolute jiffies @expires. Returns true if it was armed. */
+bool ktcp_timer_mod(struct ktcp_timer *t, unsigned long expires)
+{
+	struct ktcp_timer_base *b = t->base;
+	bool was;
+
+	spin_lock_bh(&b->lock);
+	was = ktcp_timer_detach(b, t);
+	ktcp_wheel_add(&b->wheel, &t->entry, expires);
+	ktcp_timer_base_rearm(b);
+	spin_unlock_bh(&b->lock);
+	return was;
+}
+
+/* Cancel @t. Returns true if it was armed: the caller owns its reference. */
+bool ktcp_timer_del(struct ktcp_timer *t)
+{
+	struct ktcp_timer_base *b = t->base;
+	bool was;
+
+	spin_lock_bh(&b->lock);
+	was = ktcp_timer_detach(b, t);
+	spin_unlock_bh(&b->lock);
+	return was;
+}
+
+/* Racy by nature, like timer_pending(): for /proc and decisions under lock. */
+bool ktcp_timer_pending(const struct ktcp_timer *t)
+{
+	return READ_ONCE(t->entry.pending);
+}
+
+unsigned long ktcp_timer_expires(const struct ktcp_timer *t)
+{
+	return (unsigned long)READ_ONCE(t->entry.expires);
+}
+
+/* sk_reset_timer() for ktcp: an armed timer holds a socket reference. */
+void ktcp_timer_sk_reset(struct sock *sk, struct ktcp_timer *t,
+			 unsigned long when)
+{
+	if (!ktcp_timer_mod(t, when))
+		sock_hold(sk);
+}
+
+void ktcp_timer_sk_clear(struct sock *sk, struct ktcp_timer *t)
+{
+	if (ktcp_timer_del(t))
+		__sock_put(sk);
+}
+
+/*
+ * Was @t re-armed after it fired? Linux's handlers ask the same
+ * (tcp_write_timer_handler(), tcp_delack_timer_handler(): icsk_timeout
+ * still in the future). Between the expiry and the handler the wheel's base
+ * lock is dropped, and a deferred handler waits for release_sock(), which
+ * drains the backlog first: an ACK processed there (or on another CPU) may
+ * have re-armed the timer, and the expiry is stale. @t is then pending
+ * again, and will run the handler at its new time; or it was re-armed and
+ * cancelled since, its deadline (entry.expires, kept after an expiry or a
+ * cancel) still ahead, and nobody wants it to run. A timer that really
+ * expired has its deadline at or before now (the wheel never fires early).
+ * The socket lock is held, so nothing re-arms @t while we look.
+ */
+bool ktcp_timer_stale(const struct ktcp_timer *t)
+{
+	return ktcp_timer_pending(t) ||
+	       time_after(ktcp_timer_expires(t), jiffies);
+}
+
+int ktcp_timer_bases_init(void)
+{
+	int cpu;
+
+	ktcp_timer_bases = alloc_percpu(struct ktcp_timer_base);
+	if (!ktcp_timer_bases)
+		return -ENOMEM;
+	for_each_possible_cpu(cpu) {
+		struct ktcp_timer_base *b = per_cpu_ptr(ktcp_timer_bases, cpu);
+
+		spin_lock_init(&b->lock);
+		ktcp_wheel_init(&b->wheel, get_jiffies_64());
+		INIT_LIST_HEAD(&b->expired);
+		timer_setup(&b->timer, ktcp_timer_base_run, 0);
+		b->armed_for = U64_MAX;
+	}
+	return 0;
+}
+
+/*
+ * Called after every socket and request is gone (the module reference each
+ * holds guarantees it), so the wheels are empty: stop the kernel timers.
+ */
+void ktcp_timer_bases_exit(void)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		struct ktcp_timer_base *b = per_cpu_ptr(ktcp_timer_bases, cpu);
+
+		timer_shutdown_sync(&b->timer);
+		WARN_ON_ONCE(b->wheel.count || !list_empty(&b->expired));
+	}
+	free_percpu(ktcp_timer_bases);
+}

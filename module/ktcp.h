@@ -275,11 +275,19 @@ static inline unsigned long ktcp_fin_timeout(const struct net *net)
 #define KTCP_INC_STATS(net, field) \
 	this_cpu_inc(ktcp_pernet(net)->mib->mibs[field])
 
-/* socket.c: proto_ops and proto. */
+/* af_ktcp.c: proto_ops and proto. */
 extern struct proto ktcp_prot;
 extern const struct proto_ops ktcp_proto_ops;
-int ktcp_sock_create(struct net *net, struct socket *sock, int protocol,
-		     int kern);
+int ktcp_af_create(struct net *net, struct socket *sock, int protocol,
+		   int kern);
+
+/* sockopt.c: SOL_TCP and SOL_IP options. */
+int ktcp_sockopt_set(struct socket *sock, int level, int optname,
+		     sockptr_t optval, unsigned int optlen);
+int ktcp_sockopt_get(struct socket *sock, int level, int optname,
+		     char __user *optval, int __user *optlen);
+
+/* sock.c: the TCB's lifecycle. */
 void ktcp_sock_init_tcb(struct sock *sk);
 struct sock *ktcp_sock_clone(const struct sock *listener, gfp_t prio);
 void ktcp_sock_set_state(struct sock *sk, u8 state);

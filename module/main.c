@@ -76,7 +76,7 @@ static struct pernet_operations ktcp_net_ops = {
 };
 
 static struct net_proto_family ktcp_family_ops = {
-	.create	= ktcp_sock_create,
+	.create	= ktcp_af_create,
 	.owner	= THIS_MODULE,
 };
 

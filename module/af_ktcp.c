@@ -1,17 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The socket family: proto_ops (what each POSIX call does in the stack) and
- * the life of a ktcp_sock from socket() to its last reference.
+ * The socket family's proto_ops: what each POSIX call does in the stack
+ * (bind, connect, listen, accept, getsockname/getpeername, poll, ioctl,
+ * shutdown, close, sendmsg, recvmsg), and socket() itself. Socket options
+ * are sockopt.c's; the TCB's lifecycle is sock.c's.
  *
- * References on a ktcp_sock:
- * - one from sk_alloc(), owned by the user's socket; close() hands it to the
- *   orphan, which drops it in ktcp_sock_destroy() once it reaches CLOSE;
- *   an unaccepted child's is owned by its listener's accept queue;
- * - one while it is in the established table (hash.c);
- * - one per armed timer (timers.c).
- * The sock is freed an RCU grace period after the last (SOCK_RCU_FREE), so
- * lookups under rcu_read_lock() may take a reference with
- * refcount_inc_not_zero().
+ * Context: process. Every call takes the socket lock (lock_sock()) for what
+ * it reads or changes, except poll() and SIOCOUTQ, which read lockless as
+ * tcp_poll() and tcp_ioctl() do.
  */
 
 #include <asm/ioctls.h>
@@ -24,213 +20,7 @@
 #include "ktcp.h"
 #include "uapi/ktcp.h"
 
-/*
- * Fixed buffers until autotuning comes: large enough for a scaled window
- * over a lossy, delayed path; memory is charged only when data is queued.
- */
-
-/* Drop what is queued to send, and out-of-order data (received or not). */
-static void ktcp_sock_purge(struct sock *sk)
-{
-	struct ktcp_sock *ks = ktcp_sk(sk);
-	struct sk_buff *skb;
-
-	while ((skb = __skb_dequeue(&sk->sk_write_queue))) {
-		sk_wmem_queued_add(sk, -skb->truesize);
-		__kfree_skb(skb);
-	}
-	ks->send_head = NULL;
-	ks->packets_out = 0;
-	ks->lost_out = 0;
-	ks->retrans_out = 0;
-	ks->sacked_out = 0;
-	if (ks->reasm) {
-		ktcp_ofo_purge(&ks->reasm->ofo);
-		kfree(ks->reasm);
-		ks->reasm = NULL;
-	}
-}
-
-/* sk_stream_write_space(), which 6.12 does not export. */
-static void ktcp_sock_write_space(struct sock *sk)
-{
-	struct socket *sock = sk->sk_socket;
-	struct socket_wq *wq;
-
-	if (!sock || !__sk_stream_is_writeable(sk, 1))
-		return;
-	clear_bit(SOCK_NOSPACE, &sock->flags);
-	rcu_read_lock();
-	wq = rcu_dereference(sk->sk_wq);
-	if (skwq_has_sleeper(wq))
-		wake_up_interruptible_poll(&wq->wait, EPOLLOUT | EPOLLWRNORM |
-					   EPOLLWRBAND);
-	if (wq && wq->fasync_list && !(sk->sk_shutdown & SEND_SHUTDOWN))
-		sock_wake_async(wq, SOCK_WAKE_SPACE, POLL_OUT);
-	rcu_read_unlock();
-}
-
-static void ktcp_sock_destruct(struct sock *sk)
-{
-	ktcp_sock_purge(sk);
-	inet_sock_destruct(sk);
-}
-
-void ktcp_sock_init_tcb(struct sock *sk)
-{
-	struct ktcp_sock *ks = ktcp_sk(sk);
-	struct inet_sock *inet = inet_sk(sk);
-
-	sk->sk_protocol = IPPROTO_TCP;
-	sk->sk_type = SOCK_STREAM;
-	sk->sk_state = TCP_CLOSE;
-	sk->sk_destruct = ktcp_sock_destruct;
-	sk->sk_write_space = ktcp_sock_write_space;
-	sk->sk_backlog_rcv = ktcp_input_backlog_rcv;
-	/* Linux's start values; buffers.c grows them (tcp_init_sock()). */
-	sk->sk_sndbuf = READ_ONCE(sock_net(sk)->ipv4.sysctl_tcp_wmem[1]);
-	sk->sk_rcvbuf = READ_ONCE(sock_net(sk)->ipv4.sysctl_tcp_rmem[1]);
-	sock_set_flag(sk, SOCK_RCU_FREE);
-	inet->uc_ttl = -1;
-	inet->pmtudisc = IP_PMTUDISC_WANT;
-	atomic_set(&inet->inet_id, get_random_u16());
-	ks->hnode.kind = KTCP_HNODE_SOCK;
-	INIT_HLIST_NODE(&ks->hnode.node);
-	INIT_HLIST_NODE(&ks->bind_node);
-	INIT_HLIST_NODE(&ks->listen_node);
-	INIT_LIST_HEAD(&ks->accept_node);
-	INIT_LIST_HEAD(&ks->syn_queue);
-	INIT_LIST_HEAD(&ks->accept_queue);
-	ktcp_rtt_init(&ks->rtt);
-	ktcp_cc_init(&ks->cc, NULL);
-	ks->keepidle = KTCP_KEEPIDLE;
-	ks->keepintvl = KTCP_KEEPINTVL;
-	ks->keepcnt = KTCP_KEEPCNT;
-	ks->ato = KTCP_ATO_MIN;
-	ks->reordering = KTCP_REORDERING_INIT;
-	ks->rcv_mss = KTCP_MSS_DEFAULT;
-	ks->mss = KTCP_MSS_DEFAULT;
-	ks->adv_mss = KTCP_MSS_DEFAULT;
-	ktcp_timers_sk_init(sk);
-}
-
-/* Per-socket TCP settings a child takes from its listener, as Linux's do. */
-static void ktcp_sock_inherit(struct ktcp_sock *kc, const struct ktcp_sock *kl)
-{
-	kc->nodelay = kl->nodelay;
-	kc->keepidle = kl->keepidle;
-	kc->keepintvl = kl->keepintvl;
-	kc->keepcnt = kl->keepcnt;
-	kc->user_timeout = kl->user_timeout;
-	ktcp_cc_init(&kc->cc, kl->cc.ops);
-}
-
-/* A fresh socket for a listener's child, carrying the listener's settings. */
-struct sock *ktcp_sock_clone(const struct sock *listener, gfp_t prio)
-{
-	struct sock *sk = sk_alloc(sock_net(listener), ktcp_family, prio,
-				   &ktcp_prot, listener->sk_kern_sock);
-
-	if (!sk)
-		return NULL;
-	sock_init_data(NULL, sk);
-	ktcp_sock_init_tcb(sk);
-	sk->sk_uid = listener->sk_uid;
-	sk->sk_sndbuf = listener->sk_sndbuf;
-	sk->sk_rcvbuf = listener->sk_rcvbuf;
-	sk->sk_userlocks = listener->sk_userlocks & ~SOCK_BINDPORT_LOCK;
-	sk->sk_reuse = listener->sk_reuse;
-	sk->sk_mark = listener->sk_mark;
-	sk->sk_priority = listener->sk_priority;
-	sk->sk_bound_dev_if = listener->sk_bound_dev_if;
-	sk->sk_flags = listener->sk_flags & (BIT(SOCK_KEEPOPEN) |
-					     BIT(SOCK_LINGER));
-	sock_set_flag(sk, SOCK_RCU_FREE);
-	sk->sk_lingertime = listener->sk_lingertime;
-	inet_sk(sk)->uc_ttl = inet_sk(listener)->uc_ttl;
-	inet_sk(sk)->tos = inet_sk(listener)->tos;
-	ktcp_sock_inherit(ktcp_sk(sk), ktcp_sk(listener));
-	return sk;
-}
-
-/*
- * The connection is up: ACK quickly while it starts (Linux's quickack mode,
- * RFC 5681 4.2 allows it) and start keepalive if it was asked for.
- */
-static void ktcp_sock_established(struct sock *sk)
-{
-	struct ktcp_sock *ks = ktcp_sk(sk);
-
-	ks->quickack = KTCP_MAX_QUICKACKS;
-	ks->rcv_tstamp = tcp_jiffies32;
-	if (sock_flag(sk, SOCK_KEEPOPEN))
-		ktcp_timer_sk_reset(sk, &ks->state_timer,
-				    jiffies + ks->keepidle);
-}
-
-/* Every state change goes here: CurrEstab, and leaving the tables. */
-void ktcp_sock_set_state(struct sock *sk, u8 state)
-{
-	struct net *net = sock_net(sk);
-	u8 old = sk->sk_state;
-	u32 estab = TCPF_ESTABLISHED | TCPF_CLOSE_WAIT;
-
-	if (WARN_ON_ONCE(state == KTCP_STATE_INVALID) || state == old)
-		return;
-	if (state == TCP_ESTABLISHED)
-		ktcp_sock_established(sk);
-	if (((1 << state) & estab) && !((1 << old) & estab))
-		this_cpu_inc(ktcp_pernet(net)->mib->mibs[KTCP_MIB_CURRESTAB]);
-	else if (!((1 << state) & estab) && ((1 << old) & estab))
-		this_cpu_dec(ktcp_pernet(net)->mib->mibs[KTCP_MIB_CURRESTAB]);
-	/* Lockless readers (poll, /proc) pair with inet_sk_state_load(). */
-	smp_store_release(&sk->sk_state, state);
-	if (state != TCP_CLOSE)
-		return;
-	ktcp_hash_sock_unhash(sk);
-	/* A port the user bound stays bound until close() (tcp_set_state). */
-	if (!(sk->sk_userlocks & SOCK_BINDPORT_LOCK))
-		ktcp_hash_unbind(ktcp_pernet(net), sk);
-}
-
-/* An orphan reached CLOSE: free its queues, port, and the user's reference. */
-static void ktcp_sock_destroy(struct sock *sk)
-{
-	WARN_ON_ONCE(sk->sk_state != TCP_CLOSE);
-	ktcp_sock_purge(sk);
-	__skb_queue_purge(&sk->sk_receive_queue);
-	ktcp_hash_unbind(ktcp_pernet(sock_net(sk)), sk);
-	sock_put(sk);
-}
-
-/* The connection is over (tcp_done): nothing more is sent or received. */
-void ktcp_sock_done(struct sock *sk)
-{
-	ktcp_sock_set_state(sk, TCP_CLOSE);
-	ktcp_timers_sk_stop(sk);
-	ktcp_sock_purge(sk);
-	WRITE_ONCE(sk->sk_shutdown, SHUTDOWN_MASK);
-	if (!sock_flag(sk, SOCK_DEAD))
-		sk->sk_state_change(sk);
-	else
-		ktcp_sock_destroy(sk);
-}
-
-/* Abort with @err for the user (RST received, timeout). */
-void ktcp_sock_reset(struct sock *sk, int err)
-{
-	struct net *net = sock_net(sk);
-
-	if ((1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_SYN_RECV))
-		KTCP_INC_STATS(net, KTCP_MIB_ATTEMPTFAILS);
-	else if ((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT))
-		KTCP_INC_STATS(net, KTCP_MIB_ESTABRESETS);
-	WRITE_ONCE(sk->sk_err, err);
-	sk_error_report(sk);
-	ktcp_sock_done(sk);
-}
-
-static int ktcp_check_sin(const struct sockaddr *uaddr, int addr_len)
+static int ktcp_af_check_sin(const struct sockaddr *uaddr, int addr_len)
 {
 	const struct sockaddr_in *sin = (const struct sockaddr_in *)uaddr;
 
@@ -241,7 +31,7 @@ static int ktcp_check_sin(const struct sockaddr *uaddr, int addr_len)
 	return 0;
 }
 
-static int ktcp_bind(struct socket *sock, struct sockaddr *uaddr, int addr_len)
+static int ktcp_af_bind(struct socket *sock, struct sockaddr *uaddr, int addr_len)
 {
 	struct sockaddr_in *sin = (struct sockaddr_in *)uaddr;
 	struct sock *sk = sock->sk;
@@ -249,7 +39,7 @@ static int ktcp_bind(struct socket *sock, struct sockaddr *uaddr, int addr_len)
 	u16 port;
 	int err;
 
-	err = ktcp_check_sin(uaddr, addr_len);
+	err = ktcp_af_check_sin(uaddr, addr_len);
 	if (err)
 		return err;
 	if (sin->sin_addr.s_addr != htonl(INADDR_ANY) &&
@@ -288,7 +78,7 @@ out:
  * afresh: the peer, the route, and the source address and port unless the
  * user bound them.
  */
-static void ktcp_connect_undo(struct sock *sk)
+static void ktcp_af_connect_undo(struct sock *sk)
 {
 	struct inet_sock *inet = inet_sk(sk);
 
@@ -304,7 +94,7 @@ static void ktcp_connect_undo(struct sock *sk)
 }
 
 /* Route, pick the source and port, hash the 4-tuple (tcp_v4_connect). */
-static int ktcp_connect_route(struct sock *sk, const struct sockaddr_in *usin)
+static int ktcp_af_connect_route(struct sock *sk, const struct sockaddr_in *usin)
 {
 	struct inet_sock *inet = inet_sk(sk);
 	struct flowi4 *fl4 = &inet->cork.fl.u.ip4;
@@ -343,12 +133,12 @@ static int ktcp_connect_route(struct sock *sk, const struct sockaddr_in *usin)
 err_rt:
 	if (rt)
 		ip_rt_put(rt);
-	ktcp_connect_undo(sk);
+	ktcp_af_connect_undo(sk);
 	return err;
 }
 
 /* Everything connect() does before waiting: route, hash, send the SYN. */
-static int ktcp_connect_start(struct sock *sk, const struct sockaddr_in *usin)
+static int ktcp_af_connect_start(struct sock *sk, const struct sockaddr_in *usin)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
 	struct inet_sock *inet = inet_sk(sk);
@@ -356,7 +146,7 @@ static int ktcp_connect_start(struct sock *sk, const struct sockaddr_in *usin)
 	union tcp_seq_and_ts_off st;
 	int err;
 
-	err = ktcp_connect_route(sk, usin);
+	err = ktcp_af_connect_route(sk, usin);
 	if (err)
 		return err;
 	/* A socket may connect again after a failed attempt (tcp_disconnect). */
@@ -405,12 +195,12 @@ static int ktcp_connect_start(struct sock *sk, const struct sockaddr_in *usin)
 		return 0;
 fail:
 	ktcp_sock_set_state(sk, TCP_CLOSE);
-	ktcp_connect_undo(sk);
+	ktcp_af_connect_undo(sk);
 	return err;
 }
 
 /* Sleep until the handshake ends; 0, or -errno for a signal. */
-static int ktcp_connect_wait(struct sock *sk, long *timeo)
+static int ktcp_af_connect_wait(struct sock *sk, long *timeo)
 {
 	DEFINE_WAIT_FUNC(wait, woken_wake_function);
 
@@ -426,14 +216,14 @@ static int ktcp_connect_wait(struct sock *sk, long *timeo)
 	return signal_pending(current) ? sock_intr_errno(*timeo) : 0;
 }
 
-static int ktcp_connect(struct socket *sock, struct sockaddr *uaddr,
-			int addr_len, int flags)
+static int ktcp_af_connect(struct socket *sock, struct sockaddr *uaddr,
+			   int addr_len, int flags)
 {
 	struct sock *sk = sock->sk;
 	long timeo;
 	int err;
 
-	err = ktcp_check_sin(uaddr, addr_len);
+	err = ktcp_af_check_sin(uaddr, addr_len);
 	if (err)
 		return err;
 	lock_sock(sk);
@@ -448,7 +238,7 @@ static int ktcp_connect(struct socket *sock, struct sockaddr *uaddr,
 		err = -EISCONN;
 		if (sk->sk_state != TCP_CLOSE)
 			goto out;
-		err = ktcp_connect_start(sk, (struct sockaddr_in *)uaddr);
+		err = ktcp_af_connect_start(sk, (struct sockaddr_in *)uaddr);
 		if (err)
 			goto out;
 		sock->state = SS_CONNECTING;
@@ -458,7 +248,7 @@ static int ktcp_connect(struct socket *sock, struct sockaddr *uaddr,
 	if ((1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_SYN_RECV)) {
 		if (!timeo)
 			goto out;
-		err = ktcp_connect_wait(sk, &timeo);
+		err = ktcp_af_connect_wait(sk, &timeo);
 		if (err)
 			goto out;
 		err = -EINPROGRESS;
@@ -468,7 +258,7 @@ static int ktcp_connect(struct socket *sock, struct sockaddr *uaddr,
 	if (sk->sk_state == TCP_CLOSE) {
 		err = sock_error(sk) ? : -ECONNABORTED;
 		sock->state = SS_UNCONNECTED;
-		ktcp_connect_undo(sk);
+		ktcp_af_connect_undo(sk);
 		goto out;
 	}
 	sock->state = SS_CONNECTED;
@@ -478,7 +268,7 @@ out:
 	return err;
 }
 
-static int ktcp_listen(struct socket *sock, int backlog)
+static int ktcp_af_listen(struct socket *sock, int backlog)
 {
 	struct sock *sk = sock->sk;
 	int err = -EINVAL;
@@ -491,7 +281,7 @@ static int ktcp_listen(struct socket *sock, int backlog)
 }
 
 /* Sleep until a child is queued; 0 or -errno. */
-static int ktcp_accept_wait(struct sock *sk, long *timeo)
+static int ktcp_af_accept_wait(struct sock *sk, long *timeo)
 {
 	DEFINE_WAIT_FUNC(wait, woken_wake_function);
 	int err = 0;
@@ -516,8 +306,8 @@ static int ktcp_accept_wait(struct sock *sk, long *timeo)
 	return err;
 }
 
-static int ktcp_accept(struct socket *sock, struct socket *newsock,
-		       struct proto_accept_arg *arg)
+static int ktcp_af_accept(struct socket *sock, struct socket *newsock,
+			  struct proto_accept_arg *arg)
 {
 	struct sock *sk = sock->sk, *child = NULL;
 	long timeo;
@@ -528,7 +318,7 @@ static int ktcp_accept(struct socket *sock, struct socket *newsock,
 	if (sk->sk_state != TCP_LISTEN)
 		goto out;
 	timeo = sock_rcvtimeo(sk, arg->flags & O_NONBLOCK);
-	err = ktcp_accept_wait(sk, &timeo);
+	err = ktcp_af_accept_wait(sk, &timeo);
 	if (!err)
 		child = ktcp_listen_accept_dequeue(sk);
 out:
@@ -542,7 +332,7 @@ out:
 	return 0;
 }
 
-static int ktcp_getname(struct socket *sock, struct sockaddr *uaddr, int peer)
+static int ktcp_af_getname(struct socket *sock, struct sockaddr *uaddr, int peer)
 {
 	DECLARE_SOCKADDR(struct sockaddr_in *, sin, uaddr);
 	struct sock *sk = sock->sk;
@@ -568,7 +358,7 @@ static int ktcp_getname(struct socket *sock, struct sockaddr *uaddr, int peer)
 	return err;
 }
 
-static __poll_t ktcp_poll_rw(struct sock *sk, u8 shutdown)
+static __poll_t ktcp_af_poll_rw(struct sock *sk, u8 shutdown)
 {
 	__poll_t mask = 0;
 
@@ -587,8 +377,8 @@ static __poll_t ktcp_poll_rw(struct sock *sk, u8 shutdown)
 	return mask;
 }
 
-static __poll_t ktcp_poll(struct file *file, struct socket *sock,
-			  poll_table *wait)
+static __poll_t ktcp_af_poll(struct file *file, struct socket *sock,
+			     poll_table *wait)
 {
 	struct sock *sk = sock->sk;
 	__poll_t mask = 0;
@@ -604,7 +394,7 @@ static __poll_t ktcp_poll(struct file *file, struct socket *sock,
 	if (shutdown & RCV_SHUTDOWN)
 		mask |= EPOLLIN | EPOLLRDNORM | EPOLLRDHUP;
 	if (state != TCP_SYN_SENT && state != TCP_SYN_RECV)
-		mask |= ktcp_poll_rw(sk, shutdown);
+		mask |= ktcp_af_poll_rw(sk, shutdown);
 	/* Read sk_err after the state and queues, as tcp_poll() does. */
 	smp_rmb();
 	if (READ_ONCE(sk->sk_err) ||
@@ -613,7 +403,7 @@ static __poll_t ktcp_poll(struct file *file, struct socket *sock,
 	return mask;
 }
 
-static int ktcp_ioctl(struct socket *sock, unsigned int cmd, unsigned long arg)
+static int ktcp_af_ioctl(struct socket *sock, unsigned int cmd, unsigned long arg)
 {
 	struct sock *sk = sock->sk;
 	struct ktcp_sock *ks = ktcp_sk(sk);
@@ -642,7 +432,7 @@ static int ktcp_ioctl(struct socket *sock, unsigned int cmd, unsigned long arg)
 }
 
 /* shutdown(): RFC 9293 3.10.4 CLOSE for the sending half. */
-static int ktcp_shutdown(struct socket *sock, int how)
+static int ktcp_af_shutdown(struct socket *sock, int how)
 {
 	struct sock *sk = sock->sk;
 	int err = 0;
@@ -683,7 +473,7 @@ static int ktcp_shutdown(struct socket *sock, int how)
 }
 
 /* close(): RFC 9293 3.10.4, with Linux's RST when unread data is lost. */
-static void ktcp_close(struct sock *sk, long timeout)
+static void ktcp_af_close(struct sock *sk, long timeout)
 {
 	struct sk_buff *skb;
 	u32 unread = 0;
@@ -724,13 +514,13 @@ static void ktcp_close(struct sock *sk, long timeout)
 	sock_put(sk);
 }
 
-static int ktcp_release(struct socket *sock)
+static int ktcp_af_release(struct socket *sock)
 {
 	struct sock *sk = sock->sk;
 
 	if (!sk)
 		return 0;
-	ktcp_close(sk, sock_flag(sk, SOCK_LINGER) ? sk->sk_lingertime : 0);
+	ktcp_af_close(sk, sock_flag(sk, SOCK_LINGER) ? sk->sk_lingertime : 0);
 	sock->sk = NULL;
 	return 0;
 }
@@ -766,8 +556,8 @@ static struct sk_buff *ktcp_send_new_skb(struct sock *sk)
 }
 
 /* Copy up to @len bytes into @skb's page frags; bytes copied or -errno. */
-static int ktcp_send_copy(struct sock *sk, struct sk_buff *skb,
-			  struct msghdr *msg, int len)
+static int ktcp_af_send_copy(struct sock *sk, struct sk_buff *skb,
+			     struct msghdr *msg, int len)
 {
 	struct page_frag *pfrag = sk_page_frag(sk);
 	int i = skb_shinfo(skb)->nr_frags, copy, err;
@@ -794,7 +584,7 @@ static int ktcp_send_copy(struct sock *sk, struct sk_buff *skb,
 }
 
 /* Queue one chunk of the user's data; bytes queued, 0 to wait, or -errno. */
-static int ktcp_send_chunk(struct sock *sk, struct msghdr *msg)
+static int ktcp_af_send_chunk(struct sock *sk, struct msghdr *msg)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
 	struct sk_buff *skb = ktcp_send_tail(sk);
@@ -807,16 +597,16 @@ static int ktcp_send_chunk(struct sock *sk, struct msghdr *msg)
 		if (!skb)
 			return 0;
 	}
-	copied = ktcp_send_copy(sk, skb, msg,
-				min_t(int, ks->mss - skb->len,
-				      msg_data_left(msg)));
+	copied = ktcp_af_send_copy(sk, skb, msg,
+				   min_t(int, ks->mss - skb->len,
+					 msg_data_left(msg)));
 	if (!copied) {
 		/* Out of frag slots: close this segment, start another. */
 		skb = ktcp_send_new_skb(sk);
 		if (!skb)
 			return 0;
-		copied = ktcp_send_copy(sk, skb, msg,
-					min_t(int, ks->mss, msg_data_left(msg)));
+		copied = ktcp_af_send_copy(sk, skb, msg,
+					   min_t(int, ks->mss, msg_data_left(msg)));
 	}
 	if (copied < 0)
 		return copied == -ENOMEM ? 0 : copied;
@@ -827,7 +617,7 @@ static int ktcp_send_chunk(struct sock *sk, struct msghdr *msg)
 	return copied;
 }
 
-static int ktcp_sendmsg(struct socket *sock, struct msghdr *msg, size_t size)
+static int ktcp_af_sendmsg(struct socket *sock, struct msghdr *msg, size_t size)
 {
 	struct sock *sk = sock->sk;
 	int flags = msg->msg_flags, copied = 0, n, err;
@@ -844,7 +634,7 @@ static int ktcp_sendmsg(struct socket *sock, struct msghdr *msg, size_t size)
 		err = -EPIPE;
 		if (sk->sk_err || (sk->sk_shutdown & SEND_SHUTDOWN))
 			break;
-		n = ktcp_send_chunk(sk, msg);
+		n = ktcp_af_send_chunk(sk, msg);
 		err = n < 0 ? n : 0;
 		if (n > 0)
 			copied += n;
@@ -865,7 +655,7 @@ static int ktcp_sendmsg(struct socket *sock, struct msghdr *msg, size_t size)
  * After reading, tell the peer if the window we may offer has at least
  * doubled and moved by the SWS threshold (tcp_cleanup_rbuf).
  */
-static void ktcp_recv_window_update(struct sock *sk)
+static void ktcp_af_recv_window_update(struct sock *sk)
 {
 	u32 cur, new;
 
@@ -882,7 +672,7 @@ static void ktcp_recv_window_update(struct sock *sk)
  * caller that has copied nothing. An error is consumed only then: after a
  * partial read it stays for the next call (tcp_recvmsg_locked).
  */
-static int ktcp_recv_stop(struct sock *sk, long timeo, int copied)
+static int ktcp_af_recv_stop(struct sock *sk, long timeo, int copied)
 {
 	if (copied)
 		return sk->sk_err || sk->sk_state == TCP_CLOSE ||
@@ -904,8 +694,8 @@ static int ktcp_recv_stop(struct sock *sk, long timeo, int copied)
 }
 
 /* Copy from the skb holding *@seq; bytes copied, 0 if none, or -EFAULT. */
-static int ktcp_recv_copy(struct sock *sk, struct msghdr *msg, size_t len,
-			  u32 *seq, int flags)
+static int ktcp_af_recv_copy(struct sock *sk, struct msghdr *msg, size_t len,
+			     u32 *seq, int flags)
 {
 	struct sk_buff *skb, *tmp;
 	u32 off, used;
@@ -925,8 +715,8 @@ static int ktcp_recv_copy(struct sock *sk, struct msghdr *msg, size_t len,
 	return 0;
 }
 
-static int ktcp_recvmsg(struct socket *sock, struct msghdr *msg, size_t len,
-			int flags)
+static int ktcp_af_recvmsg(struct socket *sock, struct msghdr *msg, size_t len,
+			   int flags)
 {
 	struct sock *sk = sock->sk;
 	struct ktcp_sock *ks = ktcp_sk(sk);
@@ -946,7 +736,7 @@ static int ktcp_recvmsg(struct socket *sock, struct msghdr *msg, size_t len,
 	peek_seq = ks->copied_seq;
 	seq = (flags & MSG_PEEK) ? &peek_seq : &ks->copied_seq;
 	while (len > 0) {
-		n = ktcp_recv_copy(sk, msg, len, seq, flags);
+		n = ktcp_af_recv_copy(sk, msg, len, seq, flags);
 		if (n < 0) {
 			copied = copied ? : n;
 			break;
@@ -954,12 +744,12 @@ static int ktcp_recvmsg(struct socket *sock, struct msghdr *msg, size_t len,
 		copied += n;
 		len -= n;
 		if (n) {
-			ktcp_recv_window_update(sk);
+			ktcp_af_recv_window_update(sk);
 			continue;
 		}
 		if (copied >= target)
 			break;
-		n = ktcp_recv_stop(sk, timeo, copied);
+		n = ktcp_af_recv_stop(sk, timeo, copied);
 		if (n) {
 			if (!copied && n < 0)
 				copied = n;
@@ -970,159 +760,10 @@ static int ktcp_recvmsg(struct socket *sock, struct msghdr *msg, size_t len,
 	/* Once per call, as tcp_recvmsg_locked() does; it may grow the window. */
 	if (copied > 0 && !(flags & MSG_PEEK)) {
 		ktcp_buf_rcv_space_adjust(sk);
-		ktcp_recv_window_update(sk);
+		ktcp_af_recv_window_update(sk);
 	}
 	release_sock(sk);
 	return copied;
-}
-
-/* TCP_CONGESTION: a name as Linux spells it ("cubic", "reno"). */
-static int ktcp_set_congestion(struct sock *sk, sockptr_t optval,
-			       unsigned int optlen)
-{
-	char name[KTCP_CC_NAME_MAX];
-	const struct ktcp_cc_ops *ops;
-
-	if (optlen < 1)
-		return -EINVAL;
-	optlen = min_t(unsigned int, optlen, sizeof(name) - 1);
-	if (copy_from_sockptr(name, optval, optlen))
-		return -EFAULT;
-	name[optlen] = '\0';
-	ops = ktcp_cc_find(strim(name));
-	if (!ops)
-		return -ENOENT;
-	lock_sock(sk);
-	ktcp_cc_set_ops(&ktcp_sk(sk)->cc, ops);
-	release_sock(sk);
-	return 0;
-}
-
-/* Integer SOL_TCP options; the socket lock is held. Linux's ranges. */
-static int ktcp_set_int(struct sock *sk, int optname, int val)
-{
-	struct ktcp_sock *ks = ktcp_sk(sk);
-
-	switch (optname) {
-	case TCP_NODELAY:
-		ks->nodelay = !!val;
-		__ktcp_output_push(sk, !!val);
-		return 0;
-	case TCP_CORK:
-		ks->cork = !!val;
-		if (!val)
-			__ktcp_output_push(sk, true);
-		return 0;
-	case TCP_KEEPIDLE:
-		if (val < 1 || val > MAX_TCP_KEEPIDLE)
-			return -EINVAL;
-		ks->keepidle = val * HZ;
-		ktcp_timers_keepalive(sk, sock_flag(sk, SOCK_KEEPOPEN));
-		return 0;
-	case TCP_KEEPINTVL:
-		if (val < 1 || val > MAX_TCP_KEEPINTVL)
-			return -EINVAL;
-		ks->keepintvl = val * HZ;
-		return 0;
-	case TCP_KEEPCNT:
-		if (val < 1 || val > MAX_TCP_KEEPCNT)
-			return -EINVAL;
-		ks->keepcnt = val;
-		return 0;
-	case TCP_USER_TIMEOUT:
-		if (val < 0)
-			return -EINVAL;
-		ks->user_timeout = val;
-		return 0;
-	case TCP_QUICKACK:
-		if (val)
-			ks->quickack = KTCP_MAX_QUICKACKS;
-		return 0;
-	}
-	return -ENOPROTOOPT;
-}
-
-static int ktcp_setsockopt(struct socket *sock, int level, int optname,
-			   sockptr_t optval, unsigned int optlen)
-{
-	struct sock *sk = sock->sk;
-	int val, err;
-
-	if (level == SOL_IP)
-		return ip_setsockopt(sk, level, optname, optval, optlen);
-	if (level != SOL_TCP)
-		return -ENOPROTOOPT;
-	if (optname == TCP_CONGESTION)
-		return ktcp_set_congestion(sk, optval, optlen);
-	if (optlen < sizeof(int))
-		return -EINVAL;
-	if (copy_from_sockptr(&val, optval, sizeof(val)))
-		return -EFAULT;
-	lock_sock(sk);
-	err = ktcp_set_int(sk, optname, val);
-	release_sock(sk);
-	return err;
-}
-
-static int ktcp_get_int(const struct ktcp_sock *ks, int optname, int *val)
-{
-	switch (optname) {
-	case TCP_NODELAY:
-		*val = ks->nodelay;
-		break;
-	case TCP_CORK:
-		*val = ks->cork;
-		break;
-	case TCP_MAXSEG:
-		*val = ks->mss;
-		break;
-	case TCP_KEEPIDLE:
-		*val = ks->keepidle / HZ;
-		break;
-	case TCP_KEEPINTVL:
-		*val = ks->keepintvl / HZ;
-		break;
-	case TCP_KEEPCNT:
-		*val = ks->keepcnt;
-		break;
-	case TCP_USER_TIMEOUT:
-		*val = ks->user_timeout;
-		break;
-	default:
-		return -ENOPROTOOPT;
-	}
-	return 0;
-}
-
-static int ktcp_getsockopt(struct socket *sock, int level, int optname,
-			   char __user *optval, int __user *optlen)
-{
-	struct ktcp_sock *ks = ktcp_sk(sock->sk);
-	const char *name;
-	int val, len, err;
-
-	if (level == SOL_IP)
-		return ip_getsockopt(sock->sk, level, optname, optval, optlen);
-	if (level != SOL_TCP)
-		return -ENOPROTOOPT;
-	if (get_user(len, optlen))
-		return -EFAULT;
-	if (len < 0)
-		return -EINVAL;
-	if (optname == TCP_CONGESTION) {
-		name = READ_ONCE(ks->cc.ops)->name;
-		len = min_t(unsigned int, len, strlen(name) + 1);
-		if (put_user(len, optlen) || copy_to_user(optval, name, len))
-			return -EFAULT;
-		return 0;
-	}
-	err = ktcp_get_int(ks, optname, &val);
-	if (err)
-		return err;
-	len = min_t(unsigned int, len, sizeof(int));
-	if (put_user(len, optlen) || copy_to_user(optval, &val, len))
-		return -EFAULT;
-	return 0;
 }
 
 /*
@@ -1132,20 +773,20 @@ static int ktcp_getsockopt(struct socket *sock, int level, int optname,
 const struct proto_ops ktcp_proto_ops = {
 	.family		= AF_KTCP_DEFAULT,
 	.owner		= THIS_MODULE,
-	.release	= ktcp_release,
-	.bind		= ktcp_bind,
-	.connect	= ktcp_connect,
+	.release	= ktcp_af_release,
+	.bind		= ktcp_af_bind,
+	.connect	= ktcp_af_connect,
 	.socketpair	= sock_no_socketpair,
-	.accept		= ktcp_accept,
-	.getname	= ktcp_getname,
-	.poll		= ktcp_poll,
-	.ioctl		= ktcp_ioctl,
-	.listen		= ktcp_listen,
-	.shutdown	= ktcp_shutdown,
-	.setsockopt	= ktcp_setsockopt,
-	.getsockopt	= ktcp_getsockopt,
-	.sendmsg	= ktcp_sendmsg,
-	.recvmsg	= ktcp_recvmsg,
+	.accept		= ktcp_af_accept,
+	.getname	= ktcp_af_getname,
+	.poll		= ktcp_af_poll,
+	.ioctl		= ktcp_af_ioctl,
+	.listen		= ktcp_af_listen,
+	.shutdown	= ktcp_af_shutdown,
+	.setsockopt	= ktcp_sockopt_set,
+	.getsockopt	= ktcp_sockopt_get,
+	.sendmsg	= ktcp_af_sendmsg,
+	.recvmsg	= ktcp_af_recvmsg,
 	.mmap		= sock_no_mmap,
 };
 
@@ -1158,8 +799,8 @@ struct proto ktcp_prot = {
 	.keepalive	= ktcp_timers_keepalive,
 };
 
-int ktcp_sock_create(struct net *net, struct socket *sock, int protocol,
-		     int kern)
+int ktcp_af_create(struct net *net, struct socket *sock, int protocol,
+		   int kern)
 {
 	struct sock *sk;
 

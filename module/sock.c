@@ -1,0 +1,227 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The life of a ktcp_sock, from allocation (socket() or a listener's child)
+ * through its state changes to its last reference: what input.c, listen.c,
+ * timers.c and af_ktcp.c call when a connection opens, changes state or
+ * ends (tcp_set_state(), tcp_done() and tcp_reset() in Linux).
+ *
+ * References on a ktcp_sock:
+ * - one from sk_alloc(), owned by the user's socket; close() hands it to the
+ *   orphan, which drops it in ktcp_sock_destroy() once it reaches CLOSE;
+ *   an unaccepted child's is owned by its listener's accept queue;
+ * - one while it is in the established table (hash.c);
+ * - one per armed timer (timer.c).
+ * The sock is freed an RCU grace period after the last (SOCK_RCU_FREE), so
+ * lookups under rcu_read_lock() may take a reference with
+ * refcount_inc_not_zero().
+ *
+ * Context: the socket lock held (process or softirq), except in
+ * ktcp_sock_init_tcb() and ktcp_sock_clone(), whose socket nobody else sees
+ * yet.
+ */
+
+#include <net/inet_common.h>
+
+#include "ktcp.h"
+
+/* Drop what is queued to send, and out-of-order data (received or not). */
+static void ktcp_sock_purge(struct sock *sk)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+	struct sk_buff *skb;
+
+	while ((skb = __skb_dequeue(&sk->sk_write_queue))) {
+		sk_wmem_queued_add(sk, -skb->truesize);
+		__kfree_skb(skb);
+	}
+	ks->send_head = NULL;
+	ks->packets_out = 0;
+	ks->lost_out = 0;
+	ks->retrans_out = 0;
+	ks->sacked_out = 0;
+	if (ks->reasm) {
+		ktcp_ofo_purge(&ks->reasm->ofo);
+		kfree(ks->reasm);
+		ks->reasm = NULL;
+	}
+}
+
+/* sk_stream_write_space(), which 6.12 does not export. */
+static void ktcp_sock_write_space(struct sock *sk)
+{
+	struct socket *sock = sk->sk_socket;
+	struct socket_wq *wq;
+
+	if (!sock || !__sk_stream_is_writeable(sk, 1))
+		return;
+	clear_bit(SOCK_NOSPACE, &sock->flags);
+	rcu_read_lock();
+	wq = rcu_dereference(sk->sk_wq);
+	if (skwq_has_sleeper(wq))
+		wake_up_interruptible_poll(&wq->wait, EPOLLOUT | EPOLLWRNORM |
+					   EPOLLWRBAND);
+	if (wq && wq->fasync_list && !(sk->sk_shutdown & SEND_SHUTDOWN))
+		sock_wake_async(wq, SOCK_WAKE_SPACE, POLL_OUT);
+	rcu_read_unlock();
+}
+
+static void ktcp_sock_destruct(struct sock *sk)
+{
+	ktcp_sock_purge(sk);
+	inet_sock_destruct(sk);
+}
+
+void ktcp_sock_init_tcb(struct sock *sk)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+	struct inet_sock *inet = inet_sk(sk);
+
+	sk->sk_protocol = IPPROTO_TCP;
+	sk->sk_type = SOCK_STREAM;
+	sk->sk_state = TCP_CLOSE;
+	sk->sk_destruct = ktcp_sock_destruct;
+	sk->sk_write_space = ktcp_sock_write_space;
+	/* As inet_create() does; sock_init_data() leaves it unset. */
+	sk->sk_backlog_rcv = sk->sk_prot->backlog_rcv;
+	/* Linux's start values; buffers.c grows them (tcp_init_sock()). */
+	sk->sk_sndbuf = READ_ONCE(sock_net(sk)->ipv4.sysctl_tcp_wmem[1]);
+	sk->sk_rcvbuf = READ_ONCE(sock_net(sk)->ipv4.sysctl_tcp_rmem[1]);
+	sock_set_flag(sk, SOCK_RCU_FREE);
+	inet->uc_ttl = -1;
+	inet->pmtudisc = IP_PMTUDISC_WANT;
+	atomic_set(&inet->inet_id, get_random_u16());
+	ks->hnode.kind = KTCP_HNODE_SOCK;
+	INIT_HLIST_NODE(&ks->hnode.node);
+	INIT_HLIST_NODE(&ks->bind_node);
+	INIT_HLIST_NODE(&ks->listen_node);
+	INIT_LIST_HEAD(&ks->accept_node);
+	INIT_LIST_HEAD(&ks->syn_queue);
+	INIT_LIST_HEAD(&ks->accept_queue);
+	ktcp_rtt_init(&ks->rtt);
+	ktcp_cc_init(&ks->cc, NULL);
+	ks->keepidle = KTCP_KEEPIDLE;
+	ks->keepintvl = KTCP_KEEPINTVL;
+	ks->keepcnt = KTCP_KEEPCNT;
+	ks->ato = KTCP_ATO_MIN;
+	ks->reordering = KTCP_REORDERING_INIT;
+	ks->rcv_mss = KTCP_MSS_DEFAULT;
+	ks->mss = KTCP_MSS_DEFAULT;
+	ks->adv_mss = KTCP_MSS_DEFAULT;
+	ktcp_timers_sk_init(sk);
+}
+
+/* Per-socket TCP settings a child takes from its listener, as Linux's do. */
+static void ktcp_sock_inherit(struct ktcp_sock *kc, const struct ktcp_sock *kl)
+{
+	kc->nodelay = kl->nodelay;
+	kc->keepidle = kl->keepidle;
+	kc->keepintvl = kl->keepintvl;
+	kc->keepcnt = kl->keepcnt;
+	kc->user_timeout = kl->user_timeout;
+	ktcp_cc_init(&kc->cc, kl->cc.ops);
+}
+
+/* A fresh socket for a listener's child, carrying the listener's settings. */
+struct sock *ktcp_sock_clone(const struct sock *listener, gfp_t prio)
+{
+	struct sock *sk = sk_alloc(sock_net(listener), ktcp_family, prio,
+				   &ktcp_prot, listener->sk_kern_sock);
+
+	if (!sk)
+		return NULL;
+	sock_init_data(NULL, sk);
+	ktcp_sock_init_tcb(sk);
+	sk->sk_uid = listener->sk_uid;
+	sk->sk_sndbuf = listener->sk_sndbuf;
+	sk->sk_rcvbuf = listener->sk_rcvbuf;
+	sk->sk_userlocks = listener->sk_userlocks & ~SOCK_BINDPORT_LOCK;
+	sk->sk_reuse = listener->sk_reuse;
+	sk->sk_mark = listener->sk_mark;
+	sk->sk_priority = listener->sk_priority;
+	sk->sk_bound_dev_if = listener->sk_bound_dev_if;
+	sk->sk_flags = listener->sk_flags & (BIT(SOCK_KEEPOPEN) |
+					     BIT(SOCK_LINGER));
+	sock_set_flag(sk, SOCK_RCU_FREE);
+	sk->sk_lingertime = listener->sk_lingertime;
+	inet_sk(sk)->uc_ttl = inet_sk(listener)->uc_ttl;
+	inet_sk(sk)->tos = inet_sk(listener)->tos;
+	ktcp_sock_inherit(ktcp_sk(sk), ktcp_sk(listener));
+	return sk;
+}
+
+/*
+ * The connection is up: ACK quickly while it starts (Linux's quickack mode,
+ * RFC 5681 4.2 allows it) and start keepalive if it was asked for.
+ */
+static void ktcp_sock_established(struct sock *sk)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+
+	ks->quickack = KTCP_MAX_QUICKACKS;
+	ks->rcv_tstamp = tcp_jiffies32;
+	if (sock_flag(sk, SOCK_KEEPOPEN))
+		ktcp_timer_sk_reset(sk, &ks->state_timer,
+				    jiffies + ks->keepidle);
+}
+
+/* Every state change goes here: CurrEstab, and leaving the tables. */
+void ktcp_sock_set_state(struct sock *sk, u8 state)
+{
+	struct net *net = sock_net(sk);
+	u8 old = sk->sk_state;
+	u32 estab = TCPF_ESTABLISHED | TCPF_CLOSE_WAIT;
+
+	if (WARN_ON_ONCE(state == KTCP_STATE_INVALID) || state == old)
+		return;
+	if (state == TCP_ESTABLISHED)
+		ktcp_sock_established(sk);
+	if (((1 << state) & estab) && !((1 << old) & estab))
+		this_cpu_inc(ktcp_pernet(net)->mib->mibs[KTCP_MIB_CURRESTAB]);
+	else if (!((1 << state) & estab) && ((1 << old) & estab))
+		this_cpu_dec(ktcp_pernet(net)->mib->mibs[KTCP_MIB_CURRESTAB]);
+	/* Lockless readers (poll, /proc) pair with inet_sk_state_load(). */
+	smp_store_release(&sk->sk_state, state);
+	if (state != TCP_CLOSE)
+		return;
+	ktcp_hash_sock_unhash(sk);
+	/* A port the user bound stays bound until close() (tcp_set_state). */
+	if (!(sk->sk_userlocks & SOCK_BINDPORT_LOCK))
+		ktcp_hash_unbind(ktcp_pernet(net), sk);
+}
+
+/* An orphan reached CLOSE: free its queues, port, and the user's reference. */
+static void ktcp_sock_destroy(struct sock *sk)
+{
+	WARN_ON_ONCE(sk->sk_state != TCP_CLOSE);
+	ktcp_sock_purge(sk);
+	__skb_queue_purge(&sk->sk_receive_queue);
+	ktcp_hash_unbind(ktcp_pernet(sock_net(sk)), sk);
+	sock_put(sk);
+}
+
+/* The connection is over (tcp_done): nothing more is sent or received. */
+void ktcp_sock_done(struct sock *sk)
+{
+	ktcp_sock_set_state(sk, TCP_CLOSE);
+	ktcp_timers_sk_stop(sk);
+	ktcp_sock_purge(sk);
+	WRITE_ONCE(sk->sk_shutdown, SHUTDOWN_MASK);
+	if (!sock_flag(sk, SOCK_DEAD))
+		sk->sk_state_change(sk);
+	else
+		ktcp_sock_destroy(sk);
+}
+
+/* Abort with @err for the user (RST received, timeout). */
+void ktcp_sock_reset(struct sock *sk, int err)
+{
+	struct net *net = sock_net(sk);
+
+	if ((1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_SYN_RECV))
+		KTCP_INC_STATS(net, KTCP_MIB_ATTEMPTFAILS);
+	else if ((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT))
+		KTCP_INC_STATS(net, KTCP_MIB_ESTABRESETS);
+	WRITE_ONCE(sk->sk_err, err);
+	sk_error_report(sk);
+	ktcp_sock_done(sk);
+}

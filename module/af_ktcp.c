@@ -794,7 +794,7 @@ struct proto ktcp_prot = {
 	.name		= "KTCP",
 	.owner		= THIS_MODULE,
 	.obj_size	= sizeof(struct ktcp_sock),
-	.backlog_rcv	= ktcp_input_backlog_rcv,
+	.backlog_rcv	= ktcp_rcv_backlog,
 	.release_cb	= ktcp_timers_release_cb,
 	.keepalive	= ktcp_timers_keepalive,
 };

@@ -17,6 +17,9 @@
  * answers it with the RST a listener would send; and a native connection
  * that happens to use a port ktcp listens on is not disturbed.
  *
+ * The segment then goes to rcv.c, which processes it on its socket now or
+ * queues it to the socket's backlog.
+ *
  * Context: softirq, under rcu_read_lock (nf_hook_slow holds it).
  */
 
@@ -95,87 +98,13 @@ static struct sock *ktcp_hook_lookup(struct ktcp_net *kn,
 	return sk;
 }
 
-/*
- * Process @skb on @sk now, or queue it to the backlog if a process owns @sk.
- * Consumes @skb; the caller keeps its reference on @sk. @nested: @sk is a
- * child and its listener's lock is held. Returns KTCP_RCV_TW_SYN when a
- * TIME_WAIT socket let go of a new SYN, which is then not consumed.
- */
-static int __ktcp_hook_deliver_sock(struct sock *sk, struct sk_buff *skb,
-				    bool nested)
-{
-	int ret = 0;
-
-	if (nested)
-		bh_lock_sock_nested(sk);
-	else
-		bh_lock_sock(sk);
-	if (!sock_owned_by_user(sk)) {
-		ret = ktcp_input_rcv(sk, skb);
-	} else if (sk_add_backlog(sk, skb, READ_ONCE(sk->sk_rcvbuf) +
-					  READ_ONCE(sk->sk_sndbuf))) {
-		KTCP_INC_STATS(sock_net(sk), KTCP_MIB_BACKLOGDROP);
-		kfree_skb(skb);
-	}
-	bh_unlock_sock(sk);
-	return ret;
-}
-
-void ktcp_hook_deliver_sock(struct sock *sk, struct sk_buff *skb, bool nested)
-{
-	/* A child of a listener is never in TIME_WAIT yet. */
-	if (__ktcp_hook_deliver_sock(sk, skb, nested) == KTCP_RCV_TW_SYN)
-		kfree_skb(skb);
-}
-
-/*
- * RFC 9293 3.6.1 and Linux's TCP_TW_SYN: a SYN above the sequence space of
- * a TIME_WAIT connection opens a new one; TIME_WAIT has ended, so the SYN
- * goes to the listener, if there is one.
- */
-static void ktcp_hook_tw_syn(struct net *net, struct sk_buff *skb)
-{
-	const struct iphdr *iph = ip_hdr(skb);
-	const struct tcphdr *th = tcp_hdr(skb);
-	struct sock *listener;
-
-	rcu_read_lock();
-	listener = ktcp_hash_lookup_listener(ktcp_pernet(net), iph->daddr,
-					     th->dest);
-	if (listener && !refcount_inc_not_zero(&listener->sk_refcnt))
-		listener = NULL;
-	rcu_read_unlock();
-	if (!listener) {
-		ktcp_output_reply_rst(net, skb);
-		kfree_skb(skb);
-		return;
-	}
-	ktcp_hook_deliver_sock(listener, skb, false);
-	sock_put(listener);
-}
-
-static void ktcp_hook_deliver(struct net *net, struct sock *sk,
-			      struct sk_buff *skb)
-{
-	int drop = ktcp_hook_prepare(skb);
-
-	if (drop) {
-		KTCP_INC_STATS(net, drop);
-		kfree_skb(skb);
-	} else {
-		KTCP_INC_STATS(net, KTCP_MIB_INSEGS);
-		if (__ktcp_hook_deliver_sock(sk, skb, false) == KTCP_RCV_TW_SYN)
-			ktcp_hook_tw_syn(net, skb);
-	}
-	sock_put(sk);
-}
-
 static unsigned int ktcp_hook_in(void *priv, struct sk_buff *skb,
 				 const struct nf_hook_state *state)
 {
 	const struct iphdr *iph = ip_hdr(skb);
 	const struct tcphdr *th;
 	struct sock *sk;
+	int drop;
 
 	if (iph->protocol != IPPROTO_TCP || skb->pkt_type != PACKET_HOST)
 		return NF_ACCEPT;
@@ -187,7 +116,15 @@ static unsigned int ktcp_hook_in(void *priv, struct sk_buff *skb,
 	sk = ktcp_hook_lookup(ktcp_pernet(state->net), skb, iph, th);
 	if (!sk)
 		return NF_ACCEPT;
-	ktcp_hook_deliver(state->net, sk, skb);
+	drop = ktcp_hook_prepare(skb);
+	if (drop) {
+		KTCP_INC_STATS(state->net, drop);
+		kfree_skb(skb);
+	} else {
+		KTCP_INC_STATS(state->net, KTCP_MIB_INSEGS);
+		ktcp_rcv_segment(state->net, sk, skb);
+	}
+	sock_put(sk);
 	return NF_STOLEN;
 }
 

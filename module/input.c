@@ -92,7 +92,7 @@ static bool ktcp_input_fin_acked(const struct ktcp_sock *ks)
 }
 
 /* SYN_SENT (RFC 9293 3.10.7.3). */
-static void ktcp_input_syn_sent(struct sock *sk, struct sk_buff *skb)
+void ktcp_input_syn_sent(struct sock *sk, struct sk_buff *skb)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
 	struct ktcp_skb_cb *cb = KTCP_SKB_CB(skb);
@@ -543,10 +543,11 @@ static bool ktcp_input_orphan_data(struct sock *sk, struct sk_buff *skb)
  * TIME_WAIT (RFC 9293 3.10.7.4, tcp_timewait_state_process): a RST is
  * ignored (RFC 1337); a retransmitted FIN is ACKed and restarts 2*MSL; a new
  * SYN above RCV.NXT to an orphan ends TIME_WAIT so that the 4-tuple can
- * open again (RFC 9293 3.6.1), and the caller hands it to the listener;
+ * open again (RFC 9293 3.6.1): KTCP_RCV_TW_SYN, and rcv.c hands it to the
+ * listener;
  * anything else out of window is answered with an ACK.
  */
-static int ktcp_input_timewait(struct sock *sk, struct sk_buff *skb)
+int ktcp_input_timewait(struct sock *sk, struct sk_buff *skb)
 {
 	const struct ktcp_skb_cb *cb = KTCP_SKB_CB(skb);
 	const struct tcphdr *th = tcp_hdr(skb);
@@ -593,7 +594,8 @@ static bool ktcp_input_is_dup(const struct ktcp_sock *ks,
 	       !ktcp_seq_after(cb->end_seq, ks->rcv_nxt);
 }
 
-static int ktcp_input_synchronized(struct sock *sk, struct sk_buff *skb)
+/* Every state from SYN_RECV on but TIME_WAIT (RFC 9293 3.10.7.4). */
+int ktcp_input_synchronized(struct sock *sk, struct sk_buff *skb)
 {
 	struct ktcp_skb_cb *cb = KTCP_SKB_CB(skb);
 	const struct tcphdr *th = tcp_hdr(skb);
@@ -601,8 +603,6 @@ static int ktcp_input_synchronized(struct sock *sk, struct sk_buff *skb)
 	bool ack_now = false, dup, in_order = false, fin = th->fin;
 	struct ktcp_opts opts;
 
-	if (sk->sk_state == TCP_TIME_WAIT)
-		return ktcp_input_timewait(sk, skb);
 	ktcp_input_parse_opts(skb, &opts);
 	if (ktcp_neg_paws_reject(&ks->neg, &opts, th->rst)) {
 		/* RFC 7323 5.3 R1: an old duplicate; ACK and drop it. */
@@ -645,36 +645,5 @@ static int ktcp_input_synchronized(struct sock *sk, struct sk_buff *skb)
 		ktcp_input_schedule_ack(sk);
 drop:
 	kfree_skb(skb);
-	return 0;
-}
-
-/* Consumes @skb, unless it returns KTCP_RCV_TW_SYN (see hook.c). */
-int ktcp_input_rcv(struct sock *sk, struct sk_buff *skb)
-{
-	switch (sk->sk_state) {
-	case TCP_LISTEN:
-		return ktcp_listen_rcv(sk, skb);
-	case TCP_CLOSE:
-		ktcp_output_reply_rst(sock_net(sk), skb);
-		break;
-	case TCP_SYN_SENT:
-		ktcp_input_syn_sent(sk, skb);
-		break;
-	default:
-		return ktcp_input_synchronized(sk, skb);
-	}
-	kfree_skb(skb);
-	return 0;
-}
-
-/*
- * proto.backlog_rcv, from release_sock(). A SYN that ends a TIME_WAIT here
- * (the socket was orphaned while it sat in the backlog) is dropped: the
- * peer's retransmission finds the listener.
- */
-int ktcp_input_backlog_rcv(struct sock *sk, struct sk_buff *skb)
-{
-	if (ktcp_input_rcv(sk, skb) == KTCP_RCV_TW_SYN)
-		kfree_skb(skb);
 	return 0;
 }

@@ -375,10 +375,16 @@ u32 ktcp_recovery_sack(struct sock *sk, const struct ktcp_opts *o);
 void ktcp_recovery_on_ack(struct sock *sk, u32 acked, u32 rtt_us, bool dup);
 void ktcp_recovery_on_rto(struct sock *sk);
 
-/* input.c: segment processing for a socket in any state but LISTEN. */
+/* rcv.c: now or to the backlog, then by state to input.c or listen.c. */
 #define KTCP_RCV_TW_SYN	1	/* TIME_WAIT ended for a new SYN: relook up */
-int ktcp_input_rcv(struct sock *sk, struct sk_buff *skb);
-int ktcp_input_backlog_rcv(struct sock *sk, struct sk_buff *skb);
+void ktcp_rcv_segment(struct net *net, struct sock *sk, struct sk_buff *skb);
+void ktcp_rcv_child(struct sock *child, struct sk_buff *skb);
+int ktcp_rcv_backlog(struct sock *sk, struct sk_buff *skb);
+
+/* input.c: segment processing for a socket in any state but LISTEN. */
+void ktcp_input_syn_sent(struct sock *sk, struct sk_buff *skb);
+int ktcp_input_timewait(struct sock *sk, struct sk_buff *skb);
+int ktcp_input_synchronized(struct sock *sk, struct sk_buff *skb);
 
 /* listen.c: SYN queue, request handling, accept queue. */
 int ktcp_listen_start(struct sock *sk, int backlog);
@@ -390,7 +396,6 @@ void ktcp_request_put(struct ktcp_request *req);
 /* hook.c: the netfilter LOCAL_IN hook that takes ktcp's segments. */
 int ktcp_hook_net_init(struct net *net);
 void ktcp_hook_net_exit(struct net *net);
-void ktcp_hook_deliver_sock(struct sock *sk, struct sk_buff *skb, bool nested);
 
 /* timers.c: the protocol's timers and their handlers. */
 void ktcp_timers_sk_init(struct sock *sk);

@@ -227,9 +227,7 @@ static void ktcp_listen_complete(struct sock *listener,
 	KTCP_INC_STATS(sock_net(listener), KTCP_MIB_PASSIVEOPENS);
 	list_add_tail(&ktcp_sk(child)->accept_node, &kl->accept_queue);
 	sk_acceptq_added(listener);
-	bh_lock_sock_nested(child);
-	ktcp_input_rcv(child, skb);
-	bh_unlock_sock(child);
+	ktcp_rcv_child(child, skb);
 	listener->sk_data_ready(listener);
 }
 
@@ -299,7 +297,7 @@ int ktcp_listen_rcv(struct sock *sk, struct sk_buff *skb)
 		/* Still linked: we hold the listener lock that unlinks it. */
 		ktcp_req_rcv(sk, req, skb);
 	} else if (child) {
-		ktcp_hook_deliver_sock(child, skb, true);
+		ktcp_rcv_child(child, skb);
 		sock_put(child);
 	} else {
 		ktcp_listen_segment(sk, skb);

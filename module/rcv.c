@@ -1,0 +1,134 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The receive side's dispatch: where a segment goes once hook.c has matched
+ * it to a socket (the tail of Linux's tcp_v4_rcv() and the state switch of
+ * tcp_rcv_state_process()).
+ *
+ * - Now or later: a segment is processed at once under the socket spinlock,
+ *   or queued to the socket's backlog when a process owns the socket;
+ *   release_sock() then runs the backlog through ktcp_rcv_backlog(), in
+ *   process context with the socket still owned.
+ * - By state: a listener's segments go to listen.c, every other state's to
+ *   input.c (SYN_SENT, TIME_WAIT and the synchronized states each have their
+ *   own entry), and a CLOSE socket answers with a RST.
+ *
+ * The three ways in differ in who calls and what lock is around them:
+ *   ktcp_rcv_segment()  the hook, softirq, no socket lock held;
+ *   ktcp_rcv_child()    listen.c, with the child's listener locked, so the
+ *                       child is locked nested inside it;
+ *   ktcp_rcv_backlog()  release_sock(), the socket owned by the process.
+ *
+ * A SYN that ends a TIME_WAIT (KTCP_RCV_TW_SYN) is the one segment that
+ * changes socket on the way: it is handed to the listener of its port.
+ */
+
+#include <net/ip.h>
+
+#include "ktcp.h"
+
+/* By state; consumes @skb, unless it returns KTCP_RCV_TW_SYN. */
+static int ktcp_rcv_state(struct sock *sk, struct sk_buff *skb)
+{
+	switch (sk->sk_state) {
+	case TCP_LISTEN:
+		return ktcp_listen_rcv(sk, skb);
+	case TCP_CLOSE:
+		ktcp_output_reply_rst(sock_net(sk), skb);
+		break;
+	case TCP_SYN_SENT:
+		ktcp_input_syn_sent(sk, skb);
+		break;
+	case TCP_TIME_WAIT:
+		return ktcp_input_timewait(sk, skb);
+	default:
+		return ktcp_input_synchronized(sk, skb);
+	}
+	kfree_skb(skb);
+	return 0;
+}
+
+/*
+ * Process @skb on @sk now, or queue it to the backlog if a process owns @sk.
+ * Consumes @skb, unless it returns KTCP_RCV_TW_SYN; the caller keeps its
+ * reference on @sk. @nested: @sk is a child and its listener's lock is held.
+ */
+static int ktcp_rcv_now_or_backlog(struct sock *sk, struct sk_buff *skb,
+				   bool nested)
+{
+	int ret = 0;
+
+	if (nested)
+		bh_lock_sock_nested(sk);
+	else
+		bh_lock_sock(sk);
+	if (!sock_owned_by_user(sk)) {
+		ret = ktcp_rcv_state(sk, skb);
+	} else if (sk_add_backlog(sk, skb, READ_ONCE(sk->sk_rcvbuf) +
+					  READ_ONCE(sk->sk_sndbuf))) {
+		KTCP_INC_STATS(sock_net(sk), KTCP_MIB_BACKLOGDROP);
+		kfree_skb(skb);
+	}
+	bh_unlock_sock(sk);
+	return ret;
+}
+
+/*
+ * A segment for a listener's child (a completing ACK, or a segment that
+ * waited in the listener's backlog while its request became a child).
+ * Consumes @skb; a child is never in TIME_WAIT yet.
+ */
+void ktcp_rcv_child(struct sock *child, struct sk_buff *skb)
+{
+	if (ktcp_rcv_now_or_backlog(child, skb, true) == KTCP_RCV_TW_SYN)
+		kfree_skb(skb);
+}
+
+/*
+ * RFC 9293 3.6.1 and Linux's TCP_TW_SYN: a SYN above the sequence space of
+ * a TIME_WAIT connection opens a new one; TIME_WAIT has ended, so the SYN
+ * goes to the listener, if there is one.
+ */
+static void ktcp_rcv_tw_syn(struct net *net, struct sk_buff *skb)
+{
+	const struct iphdr *iph = ip_hdr(skb);
+	const struct tcphdr *th = tcp_hdr(skb);
+	struct sock *listener;
+
+	rcu_read_lock();
+	listener = ktcp_hash_lookup_listener(ktcp_pernet(net), iph->daddr,
+					     th->dest);
+	if (listener && !refcount_inc_not_zero(&listener->sk_refcnt))
+		listener = NULL;
+	rcu_read_unlock();
+	if (!listener) {
+		ktcp_output_reply_rst(net, skb);
+		kfree_skb(skb);
+		return;
+	}
+	/* A listener never answers KTCP_RCV_TW_SYN. */
+	if (ktcp_rcv_now_or_backlog(listener, skb, false) == KTCP_RCV_TW_SYN)
+		kfree_skb(skb);
+	sock_put(listener);
+}
+
+/*
+ * A segment from the hook for @sk (referenced by the caller), its header
+ * checked and ktcp_skb_cb filled. Consumes @skb.
+ */
+void ktcp_rcv_segment(struct net *net, struct sock *sk, struct sk_buff *skb)
+{
+	if (ktcp_rcv_now_or_backlog(sk, skb, false) == KTCP_RCV_TW_SYN)
+		ktcp_rcv_tw_syn(net, skb);
+}
+
+/*
+ * proto.backlog_rcv, from release_sock(). A SYN that ends a TIME_WAIT here
+ * (the socket was orphaned while it sat in the backlog) is dropped: the
+ * peer's retransmission finds the listener.
+ */
+int ktcp_rcv_backlog(struct sock *sk, struct sk_buff *skb)
+{
+	if (ktcp_rcv_state(sk, skb) == KTCP_RCV_TW_SYN)
+		kfree_skb(skb);
+	return 0;
+}

@@ -184,7 +184,7 @@ static int ktcp_af_connect_start(struct sock *sk, const struct sockaddr_in *usin
 	ks->sacked_out = 0;
 	ks->dupacks = 0;
 	ks->reordering = KTCP_REORDERING_INIT;
-	ks->adv_mss = ktcp_output_route_mss(sk);
+	ks->adv_mss = ktcp_window_mss_route(sk);
 	ks->retries = 0;
 	ks->fin_queued = 0;
 	ktcp_sock_set_state(sk, ktcp_state_next(sk->sk_state, KTCP_EV_CONNECT,
@@ -662,7 +662,7 @@ static void ktcp_af_recv_window_update(struct sock *sk)
 	if (!((1 << sk->sk_state) &
 	      (TCPF_ESTABLISHED | TCPF_FIN_WAIT1 | TCPF_FIN_WAIT2)))
 		return;
-	new = ktcp_output_window_now(sk, &cur);
+	new = ktcp_window_rcv_now(sk, &cur);
 	if (new > cur && new >= 2 * cur)
 		ktcp_output_ack(sk);
 }

@@ -51,7 +51,7 @@ static int ktcp_hook_prepare(struct sk_buff *skb)
 	skb_dst_drop(skb);
 	cb = KTCP_SKB_CB(skb);
 	/* skb->dev is only safe under the hook's RCU section: read it now. */
-	cb->dev_mss = ktcp_output_mtu_to_mss(READ_ONCE(skb->dev->mtu));
+	cb->dev_mss = ktcp_window_mss_from_mtu(READ_ONCE(skb->dev->mtu));
 	cb->seq = ntohl(th->seq);
 	cb->end_seq = cb->seq + th->syn + th->fin + skb->len - th->doff * 4;
 	cb->ack_seq = ntohl(th->ack_seq);

@@ -330,11 +330,16 @@ int ktcp_output_retransmit(struct sock *sk);
 void ktcp_output_reply_rst(struct net *net, struct sk_buff *in);
 int ktcp_output_synack(const struct sock *listener,
 		       const struct ktcp_request *req);
-u16 ktcp_output_rcv_window(struct sock *sk);
-u32 ktcp_output_window_now(const struct sock *sk, u32 *cur);
-u32 ktcp_output_syn_window(const struct sock *sk, u16 mss);
-u32 ktcp_output_route_mss(struct sock *sk);
-u16 ktcp_output_mtu_to_mss(u32 mtu);
+
+/* window.c: the receive window to advertise, the MSS to announce. */
+u32 ktcp_window_calc(int rcvbuf, int rmem, s32 left, u16 adv_mss, u8 wscale,
+		     u32 *cur);
+u32 ktcp_window_rcv_now(const struct sock *sk, u32 *cur);
+u16 ktcp_window_rcv_select(struct sock *sk);
+u32 ktcp_window_syn_calc(int rcvbuf, u16 mss);
+u32 ktcp_window_syn(const struct sock *sk, u16 mss);
+u16 ktcp_window_mss_from_mtu(u32 mtu);
+u16 ktcp_window_mss_route(const struct sock *sk);
 
 /* buffers.c: send and receive buffer autotuning, as Linux's. */
 u64 ktcp_buf_rcv_target(u32 copied, u32 prev, u32 advmss);

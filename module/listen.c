@@ -183,7 +183,7 @@ static struct sock *ktcp_listen_child(struct sock *listener,
 	kc->rcv_nxt = req->irs + 1;
 	kc->copied_seq = kc->rcv_nxt;
 	kc->rcv_wup = kc->rcv_nxt;
-	kc->rcv_wnd = ktcp_output_syn_window(listener, req->adv_mss);
+	kc->rcv_wnd = ktcp_window_syn(listener, req->adv_mss);
 	kc->snd_wnd = req->snd_wnd;
 	kc->max_window = req->snd_wnd;
 	kc->snd_wl1 = req->irs;

@@ -73,54 +73,6 @@ static struct sk_buff *ktcp_output_alloc(gfp_t gfp)
 }
 
 /*
- * The window to advertise (RFC 9293 3.8.6.2.2): half the free receive
- * buffer, the other half covering skb overhead as tcp_adv_win_scale=1 did;
- * never shrinking the right edge already offered (*@cur is what is left of
- * it), and moved right only by min(MSS, half the buffer) or up to the full
- * window, so the peer is never lured into sending tiny segments (SWS).
- * ktcp_output_window_now() computes it; ktcp_output_rcv_window() commits it.
- */
-u32 ktcp_output_window_now(const struct sock *sk, u32 *cur)
-{
-	const struct ktcp_sock *ks = ktcp_sk(sk);
-	u32 unit = 1U << ks->neg.rcv_wscale;
-	int free = READ_ONCE(sk->sk_rcvbuf) - atomic_read(&sk->sk_rmem_alloc);
-	u32 full = min_t(u32, READ_ONCE(sk->sk_rcvbuf) / 2, U16_MAX * unit);
-	s32 left = ks->rcv_wnd - (ks->rcv_nxt - ks->rcv_wup);
-	u32 new = round_down(min_t(u32, max(free, 0) / 2, full), unit);
-
-	full = round_down(full, unit);
-	*cur = max(left, 0);
-	/* RFC 9293 3.8.6.2.2: move by min(MSS, half the buffer) at least. */
-	if (new <= *cur || (new - *cur < min_t(u32, ks->adv_mss, full / 2) &&
-			    new < full))
-		return ALIGN(*cur, unit);	/* never shrink the right edge */
-	return new;
-}
-
-/* Commit the window to advertise; returns the (scaled) header field. */
-u16 ktcp_output_rcv_window(struct sock *sk)
-{
-	struct ktcp_sock *ks = ktcp_sk(sk);
-	u32 cur;
-
-	ks->rcv_wnd = ktcp_output_window_now(sk, &cur);
-	ks->rcv_wup = ks->rcv_nxt;
-	return min_t(u32, ks->rcv_wnd >> ks->neg.rcv_wscale, U16_MAX);
-}
-
-/*
- * The window of a SYN or SYN-ACK, which is never scaled (RFC 7323 2.2):
- * half the buffer up to 64 KB, in whole segments (tcp_select_initial_window).
- */
-u32 ktcp_output_syn_window(const struct sock *sk, u16 mss)
-{
-	u32 space = min_t(u32, READ_ONCE(sk->sk_rcvbuf) / 2, U16_MAX);
-
-	return space > mss ? rounddown(space, mss) : space;
-}
-
-/*
  * SACK blocks for a segment carrying @len bytes (RFC 2018 section 4: at most
  * 3 beside timestamps). A data segment takes only the blocks that fit in
  * what its payload leaves of the MSS, so that no segment outgrows it: a
@@ -176,7 +128,7 @@ static int ktcp_output_xmit(struct sock *sk, struct sk_buff *skb, bool clone)
 	if (syn)
 		cb.window = min_t(u32, ks->rcv_wnd, U16_MAX);
 	else
-		cb.window = ktcp_output_rcv_window(sk);
+		cb.window = ktcp_window_rcv_select(sk);
 	ktcp_neg_fill(&ks->neg, &opts, syn, syn && sk->sk_state == TCP_SYN_SENT,
 		      ks->adv_mss);
 	if (!syn)
@@ -194,22 +146,6 @@ static int ktcp_output_xmit(struct sock *sk, struct sk_buff *skb, bool clone)
 	KTCP_INC_STATS(sock_net(sk), KTCP_MIB_OUTSEGS);
 	err = ip_queue_xmit(sk, skb, &inet->cork.fl);
 	return net_xmit_eval(err);
-}
-
-/* MSS for our SYN: the route's MTU less the IPv4 and TCP headers. */
-u32 ktcp_output_route_mss(struct sock *sk)
-{
-	struct dst_entry *dst = __sk_dst_get(sk);
-
-	return ktcp_output_mtu_to_mss(dst ? dst_mtu(dst) : IPV4_MIN_MTU);
-}
-
-/* IPv4 caps a packet at 65535 bytes whatever the MTU (lo has 65536). */
-u16 ktcp_output_mtu_to_mss(u32 mtu)
-{
-	mtu = min_t(u32, mtu, IP_MAX_MTU);
-	return max_t(u32, mtu - sizeof(struct iphdr) - sizeof(struct tcphdr),
-		     KTCP_MSS_MIN);
 }
 
 static void ktcp_output_queue_tail(struct sock *sk, struct sk_buff *skb)
@@ -234,7 +170,7 @@ int ktcp_output_syn(struct sock *sk)
 	KTCP_SKB_CB(skb)->end_seq = ks->iss + 1;
 	KTCP_SKB_CB(skb)->flags = TCPHDR_SYN;
 	ks->write_seq = ks->iss + 1;
-	ks->rcv_wnd = ktcp_output_syn_window(sk, ks->adv_mss);
+	ks->rcv_wnd = ktcp_window_syn(sk, ks->adv_mss);
 	ktcp_output_queue_tail(sk, skb);
 	ktcp_output_push(sk);
 	return 0;
@@ -534,7 +470,7 @@ int ktcp_output_synack(const struct sock *listener,
 	struct ktcp_skb_cb cb = {
 		.seq = req->iss, .ack_seq = req->irs + 1,
 		.flags = TCPHDR_SYN | TCPHDR_ACK,
-		.window = ktcp_output_syn_window(listener, req->adv_mss),
+		.window = ktcp_window_syn(listener, req->adv_mss),
 	};
 	struct sk_buff *skb = ktcp_output_alloc(GFP_ATOMIC);
 	struct ktcp_opts opts;

@@ -169,24 +169,11 @@ static int ktcp_af_connect_start(struct sock *sk, const struct sockaddr_in *usin
 	}
 	st = secure_tcp_seq_and_ts_off(net, inet->inet_saddr, inet->inet_daddr,
 				       inet->inet_sport, inet->inet_dport);
-	ks->iss = st.seq;
+	ktcp_sock_init_seq(ks, st.seq);
 	memset(&ks->neg, 0, sizeof(ks->neg));
 	ks->neg.ts_off = st.ts_off;
 	ks->neg.rcv_wscale = ktcp_neg_rcv_wscale(sk);
-	ks->snd_una = ks->iss;
-	ks->snd_nxt = ks->iss;
-	ks->recover = ks->iss;		/* RFC 6582 3.2 step 1 */
-	ks->reord_seq = ks->iss;
-	ks->snd_sml = ks->iss;
-	ks->packets_out = 0;
-	ks->lost_out = 0;
-	ks->retrans_out = 0;
-	ks->sacked_out = 0;
-	ks->dupacks = 0;
-	ks->reordering = KTCP_REORDERING_INIT;
 	ks->adv_mss = ktcp_window_mss_route(sk);
-	ks->retries = 0;
-	ks->fin_queued = 0;
 	ktcp_sock_set_state(sk, ktcp_state_next(sk->sk_state, KTCP_EV_CONNECT,
 						false));
 	KTCP_INC_STATS(net, KTCP_MIB_ACTIVEOPENS);
@@ -526,7 +513,7 @@ static int ktcp_af_release(struct socket *sock)
 }
 
 /* The unsent tail segment if sendmsg() may append to it, else NULL. */
-static struct sk_buff *ktcp_send_tail(struct sock *sk)
+static struct sk_buff *ktcp_af_send_tail(struct sock *sk)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
 	struct sk_buff *skb = skb_peek_tail(&sk->sk_write_queue);
@@ -534,24 +521,6 @@ static struct sk_buff *ktcp_send_tail(struct sock *sk)
 	if (!skb || !ks->send_head || skb->len >= ks->mss ||
 	    (KTCP_SKB_CB(skb)->flags & (TCPHDR_SYN | TCPHDR_FIN)))
 		return NULL;
-	return skb;
-}
-
-static struct sk_buff *ktcp_send_new_skb(struct sock *sk)
-{
-	struct ktcp_sock *ks = ktcp_sk(sk);
-	struct sk_buff *skb = alloc_skb_fclone(KTCP_HDR_ROOM, sk->sk_allocation);
-
-	if (!skb)
-		return NULL;
-	skb_reserve(skb, KTCP_HDR_ROOM);
-	KTCP_SKB_CB(skb)->seq = ks->write_seq;
-	KTCP_SKB_CB(skb)->end_seq = ks->write_seq;
-	KTCP_SKB_CB(skb)->flags = TCPHDR_ACK | TCPHDR_PSH;
-	__skb_queue_tail(&sk->sk_write_queue, skb);
-	sk_wmem_queued_add(sk, skb->truesize);
-	if (!ks->send_head)
-		ks->send_head = skb;
 	return skb;
 }
 
@@ -587,13 +556,14 @@ static int ktcp_af_send_copy(struct sock *sk, struct sk_buff *skb,
 static int ktcp_af_send_chunk(struct sock *sk, struct msghdr *msg)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
-	struct sk_buff *skb = ktcp_send_tail(sk);
+	struct sk_buff *skb = ktcp_af_send_tail(sk);
 	int copied;
 
 	if (!skb) {
 		if (!sk_stream_memory_free(sk))
 			return 0;
-		skb = ktcp_send_new_skb(sk);
+		skb = ktcp_output_queue_new(sk, TCPHDR_ACK | TCPHDR_PSH,
+					    sk->sk_allocation);
 		if (!skb)
 			return 0;
 	}
@@ -602,7 +572,8 @@ static int ktcp_af_send_chunk(struct sock *sk, struct msghdr *msg)
 					 msg_data_left(msg)));
 	if (!copied) {
 		/* Out of frag slots: close this segment, start another. */
-		skb = ktcp_send_new_skb(sk);
+		skb = ktcp_output_queue_new(sk, TCPHDR_ACK | TCPHDR_PSH,
+					    sk->sk_allocation);
 		if (!skb)
 			return 0;
 		copied = ktcp_af_send_copy(sk, skb, msg,

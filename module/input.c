@@ -11,16 +11,6 @@
 
 #include "ktcp.h"
 
-static void ktcp_input_parse_opts(struct sk_buff *skb, struct ktcp_opts *o)
-{
-	const struct tcphdr *th = tcp_hdr(skb);
-
-	/* Malformed options are ignored, as Linux does; the segment stays. */
-	if (ktcp_opts_parse((const u8 *)(th + 1), th->doff * 4 - sizeof(*th),
-			    th->syn, o))
-		memset(o, 0, sizeof(*o));
-}
-
 /*
  * Free what @ack covers from the write queue, sample the RTT (from the
  * oldest segment it newly acks, to the microsecond, unless any of them was
@@ -112,17 +102,11 @@ void ktcp_input_syn_sent(struct sock *sk, struct sk_buff *skb)
 	}
 	if (!th->syn)
 		return;
-	ktcp_input_parse_opts(skb, &opts);
+	ktcp_opts_parse_hdr(tcp_hdr(skb), &opts);
 	ktcp_neg_peer_syn(&ks->neg, &opts);
 	ks->mss = ktcp_neg_data_mss(&ks->neg, ks->adv_mss);
-	ks->irs = cb->seq;
-	ks->rcv_nxt = cb->seq + 1;
-	ks->copied_seq = ks->rcv_nxt;
-	ks->rcv_wup = ks->rcv_nxt;
-	ks->snd_wl1 = cb->seq;
+	ktcp_sock_init_peer(ks, cb->seq, cb->window);	/* never scaled */
 	ks->snd_wl2 = cb->ack_seq;
-	ks->snd_wnd = cb->window;
-	ks->max_window = cb->window;
 	if (!th->ack) {
 		/* Simultaneous open: our SYN goes out again with an ACK. */
 		ktcp_sock_set_state(sk, ktcp_state_next(sk->sk_state,
@@ -603,7 +587,7 @@ int ktcp_input_synchronized(struct sock *sk, struct sk_buff *skb)
 	bool ack_now = false, dup, in_order = false, fin = th->fin;
 	struct ktcp_opts opts;
 
-	ktcp_input_parse_opts(skb, &opts);
+	ktcp_opts_parse_hdr(tcp_hdr(skb), &opts);
 	if (ktcp_neg_paws_reject(&ks->neg, &opts, th->rst)) {
 		/* RFC 7323 5.3 R1: an old duplicate; ACK and drop it. */
 		if (!th->rst)

@@ -289,6 +289,8 @@ int ktcp_sockopt_get(struct socket *sock, int level, int optname,
 
 /* sock.c: the TCB's lifecycle. */
 void ktcp_sock_init_tcb(struct sock *sk);
+void ktcp_sock_init_seq(struct ktcp_sock *ks, u32 iss);
+void ktcp_sock_init_peer(struct ktcp_sock *ks, u32 irs, u32 wnd);
 struct sock *ktcp_sock_clone(const struct sock *listener, gfp_t prio);
 void ktcp_sock_set_state(struct sock *sk, u8 state);
 void ktcp_sock_done(struct sock *sk);
@@ -317,6 +319,7 @@ void ktcp_hash_unbind(struct ktcp_net *kn, struct sock *sk);
 void ktcp_hash_sock_unhash(struct sock *sk);
 
 /* output.c: building and sending segments. */
+struct sk_buff *ktcp_output_queue_new(struct sock *sk, u8 flags, gfp_t gfp);
 int ktcp_output_syn(struct sock *sk);
 void ktcp_output_push(struct sock *sk);
 void ktcp_output_ack(struct sock *sk);
@@ -396,7 +399,7 @@ int ktcp_listen_start(struct sock *sk, int backlog);
 void ktcp_listen_stop(struct sock *sk);
 int ktcp_listen_rcv(struct sock *sk, struct sk_buff *skb);
 struct sock *ktcp_listen_accept_dequeue(struct sock *sk);
-void ktcp_request_put(struct ktcp_request *req);
+void ktcp_listen_req_put(struct ktcp_request *req);
 
 /* hook.c: the netfilter LOCAL_IN hook that takes ktcp's segments. */
 int ktcp_hook_net_init(struct net *net);

@@ -26,9 +26,9 @@
 
 #include "ktcp.h"
 
-static void ktcp_req_timer_fn(struct ktcp_timer *t);
+static void ktcp_listen_req_timer_fn(struct ktcp_timer *t);
 
-void ktcp_request_put(struct ktcp_request *req)
+void ktcp_listen_req_put(struct ktcp_request *req)
 {
 	if (!refcount_dec_and_test(&req->refcnt))
 		return;
@@ -36,30 +36,38 @@ void ktcp_request_put(struct ktcp_request *req)
 	kfree_rcu(req, rcu);
 }
 
-/* Take @req out of the table and the SYN queue; drops their reference. */
-static void ktcp_req_unlink(struct sock *listener, struct ktcp_request *req)
+/*
+ * Take @req off the SYN queue and stop its timer, once the table no longer
+ * holds it (removed, or replaced by its child); drops the reference the
+ * table and queue held, and the armed timer's.
+ */
+static void ktcp_listen_req_dequeue(struct sock *listener, struct ktcp_request *req)
 {
-	struct ktcp_sock *kl = ktcp_sk(listener);
-
-	if (!req->linked)
-		return;
 	req->linked = false;
-	ktcp_hash_remove(ktcp_pernet(sock_net(listener)), &req->hnode);
 	list_del(&req->list);
-	kl->syn_qlen--;
+	ktcp_sk(listener)->syn_qlen--;
 	if (ktcp_timer_del(&req->timer))
-		ktcp_request_put(req);
-	ktcp_request_put(req);
+		ktcp_listen_req_put(req);
+	ktcp_listen_req_put(req);
 }
 
-static void ktcp_req_arm(struct ktcp_request *req, unsigned long delay)
+/* Take @req out of the table and the SYN queue (a RST, a timeout, close). */
+static void ktcp_listen_req_unlink(struct sock *listener, struct ktcp_request *req)
+{
+	if (!req->linked)
+		return;
+	ktcp_hash_remove(ktcp_pernet(sock_net(listener)), &req->hnode);
+	ktcp_listen_req_dequeue(listener, req);
+}
+
+static void ktcp_listen_req_arm(struct ktcp_request *req, unsigned long delay)
 {
 	if (!ktcp_timer_mod(&req->timer, jiffies + delay))
 		refcount_inc(&req->refcnt);
 }
 
 /* SYN-ACK retransmission, 1 s doubling, tcp_synack_retries times. */
-static void ktcp_req_timer_fn(struct ktcp_timer *t)
+static void ktcp_listen_req_timer_fn(struct ktcp_timer *t)
 {
 	struct ktcp_request *req = container_of(t, struct ktcp_request, timer);
 	struct sock *listener = req->listener;
@@ -69,23 +77,23 @@ static void ktcp_req_timer_fn(struct ktcp_timer *t)
 		/* unlinked while the timer was on its way */
 	} else if (sock_owned_by_user(listener)) {
 		/* Not under the owner's feet: come back a tick later. */
-		ktcp_req_arm(req, 1);
+		ktcp_listen_req_arm(req, 1);
 	} else if (req->retries >= KTCP_SYNACK_RETRIES) {
-		ktcp_req_unlink(listener, req);
+		ktcp_listen_req_unlink(listener, req);
 	} else {
 		req->retries++;
 		KTCP_INC_STATS(sock_net(listener), KTCP_MIB_RETRANSSEGS);
 		ktcp_output_synack(listener, req);
-		ktcp_req_arm(req, min_t(unsigned long,
-					KTCP_RTO_INIT << req->retries,
+		ktcp_listen_req_arm(req, min_t(unsigned long,
+					       KTCP_RTO_INIT << req->retries,
 					KTCP_RTO_MAX));
 	}
 	bh_unlock_sock(listener);
-	ktcp_request_put(req);	/* the armed timer's reference */
+	ktcp_listen_req_put(req);	/* the armed timer's reference */
 }
 
-static struct ktcp_request *ktcp_req_alloc(struct sock *listener,
-					   struct sk_buff *skb)
+static struct ktcp_request *ktcp_listen_req_alloc(struct sock *listener,
+						  struct sk_buff *skb)
 {
 	const struct iphdr *iph = ip_hdr(skb);
 	const struct tcphdr *th = tcp_hdr(skb);
@@ -101,9 +109,7 @@ static struct ktcp_request *ktcp_req_alloc(struct sock *listener,
 		.laddr = iph->daddr, .raddr = iph->saddr,
 		.lport = th->dest, .rport = th->source,
 	};
-	if (ktcp_opts_parse((const u8 *)(th + 1), th->doff * 4 - sizeof(*th),
-			    true, &opts))
-		memset(&opts, 0, sizeof(opts));
+	ktcp_opts_parse_hdr(th, &opts);
 	st = secure_tcp_seq_and_ts_off(sock_net(listener), iph->daddr,
 				       iph->saddr, th->dest, th->source);
 	req->iss = st.seq;
@@ -116,7 +122,7 @@ static struct ktcp_request *ktcp_req_alloc(struct sock *listener,
 	refcount_set(&req->refcnt, 1);
 	sock_hold(listener);
 	req->listener = listener;
-	ktcp_timer_init(&req->timer, ktcp_req_timer_fn);
+	ktcp_timer_init(&req->timer, ktcp_listen_req_timer_fn);
 	return req;
 }
 
@@ -137,18 +143,18 @@ static void ktcp_listen_syn(struct sock *listener, struct sk_buff *skb)
 		return ktcp_listen_drop(listener, KTCP_MIB_LISTENOVERFLOWS);
 	if (kl->syn_qlen > READ_ONCE(listener->sk_max_ack_backlog))
 		return ktcp_listen_drop(listener, KTCP_MIB_SYNQFULL);
-	req = ktcp_req_alloc(listener, skb);
+	req = ktcp_listen_req_alloc(listener, skb);
 	if (!req)
 		return ktcp_listen_drop(listener, KTCP_MIB_NOMEM);
 	if (ktcp_hash_insert(kn, &req->hnode)) {
-		ktcp_request_put(req);
+		ktcp_listen_req_put(req);
 		return ktcp_listen_drop(listener, KTCP_MIB_NOMEM);
 	}
 	req->linked = true;
 	list_add_tail(&req->list, &kl->syn_queue);
 	kl->syn_qlen++;
 	ktcp_output_synack(listener, req);
-	ktcp_req_arm(req, KTCP_RTO_INIT);
+	ktcp_listen_req_arm(req, KTCP_RTO_INIT);
 }
 
 /* The child socket for a completed handshake, in SYN_RECV until its ACK. */
@@ -171,22 +177,11 @@ static struct sock *ktcp_listen_child(struct sock *listener,
 	inet->inet_dport = t->rport;
 	inet->inet_num = ntohs(t->lport);
 	kc->hnode.key = *t;
-	kc->iss = req->iss;
-	kc->snd_una = req->iss;
-	kc->snd_nxt = req->iss + 1;
-	kc->recover = req->iss;
-	kc->reord_seq = req->iss;
-	kc->reordering = KTCP_REORDERING_INIT;
-	kc->snd_sml = req->iss;
+	ktcp_sock_init_seq(kc, req->iss);
+	kc->snd_nxt = req->iss + 1;	/* the SYN-ACK went out */
 	kc->write_seq = req->iss + 1;
-	kc->irs = req->irs;
-	kc->rcv_nxt = req->irs + 1;
-	kc->copied_seq = kc->rcv_nxt;
-	kc->rcv_wup = kc->rcv_nxt;
+	ktcp_sock_init_peer(kc, req->irs, req->snd_wnd);
 	kc->rcv_wnd = ktcp_window_syn(listener, req->adv_mss);
-	kc->snd_wnd = req->snd_wnd;
-	kc->max_window = req->snd_wnd;
-	kc->snd_wl1 = req->irs;
 	kc->adv_mss = req->adv_mss;
 	kc->neg = req->neg;
 	kc->mss = ktcp_neg_data_mss(&kc->neg, req->adv_mss);
@@ -217,12 +212,7 @@ static void ktcp_listen_complete(struct sock *listener,
 	}
 	ktcp_hash_inherit_port(kn, child, listener);
 	/* The table now holds the child: only the SYN queue lets go of req. */
-	req->linked = false;
-	list_del(&req->list);
-	kl->syn_qlen--;
-	if (ktcp_timer_del(&req->timer))
-		ktcp_request_put(req);
-	ktcp_request_put(req);
+	ktcp_listen_req_dequeue(listener, req);
 
 	KTCP_INC_STATS(sock_net(listener), KTCP_MIB_PASSIVEOPENS);
 	list_add_tail(&ktcp_sk(child)->accept_node, &kl->accept_queue);
@@ -244,15 +234,15 @@ static void ktcp_listen_segment(struct sock *sk, struct sk_buff *skb)
 }
 
 /* A segment for a request (RFC 9293 3.10.7.4 in SYN_RECV, passive side). */
-static void ktcp_req_rcv(struct sock *listener, struct ktcp_request *req,
-			 struct sk_buff *skb)
+static void ktcp_listen_req_rcv(struct sock *listener, struct ktcp_request *req,
+				struct sk_buff *skb)
 {
 	const struct ktcp_skb_cb *cb = KTCP_SKB_CB(skb);
 	const struct tcphdr *th = tcp_hdr(skb);
 
 	if (th->rst) {
 		if (cb->seq == req->irs + 1)
-			ktcp_req_unlink(listener, req);
+			ktcp_listen_req_unlink(listener, req);
 	} else if (th->syn && cb->seq == req->irs) {
 		ktcp_output_synack(listener, req);	/* SYN retransmitted */
 	} else if (th->ack && cb->ack_seq != req->iss + 1) {
@@ -295,7 +285,7 @@ int ktcp_listen_rcv(struct sock *sk, struct sk_buff *skb)
 	rcu_read_unlock();
 	if (req) {
 		/* Still linked: we hold the listener lock that unlinks it. */
-		ktcp_req_rcv(sk, req, skb);
+		ktcp_listen_req_rcv(sk, req, skb);
 	} else if (child) {
 		ktcp_rcv_child(child, skb);
 		sock_put(child);
@@ -363,7 +353,7 @@ void ktcp_listen_stop(struct sock *sk)
 	sock_owned_by_me(sk);
 	ktcp_hash_unlisten(ktcp_pernet(sock_net(sk)), sk);
 	list_for_each_entry_safe(req, tmp, &kl->syn_queue, list)
-		ktcp_req_unlink(sk, req);
+		ktcp_listen_req_unlink(sk, req);
 	list_for_each_entry_safe(kc, tmp_c, &kl->accept_queue, accept_node) {
 		list_del_init(&kc->accept_node);
 		sk_acceptq_removed(sk);

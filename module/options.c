@@ -6,6 +6,7 @@
 #include <linux/errno.h>
 #include <linux/minmax.h>
 #include <linux/string.h>
+#include <linux/tcp.h>
 #include <linux/unaligned.h>
 
 #include "options.h"
@@ -251,4 +252,11 @@ unsigned int ktcp_opts_build(u8 *p, const struct ktcp_opts *o)
 		}
 	}
 	return p - start;
+}
+
+void ktcp_opts_parse_hdr(const struct tcphdr *th, struct ktcp_opts *o)
+{
+	if (ktcp_opts_parse((const u8 *)(th + 1), th->doff * 4 - sizeof(*th),
+			    th->syn, o))
+		memset(o, 0, sizeof(*o));
 }

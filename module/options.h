@@ -8,6 +8,8 @@
 
 #include <linux/types.h>
 
+struct tcphdr;
+
 #define KTCP_OPT_EOL		0
 #define KTCP_OPT_NOP		1
 #define KTCP_OPT_MSS		2
@@ -63,6 +65,12 @@ struct ktcp_opts {
  */
 int ktcp_opts_parse(const u8 *p, unsigned int len, bool syn,
 		    struct ktcp_opts *o);
+/*
+ * The options of a received TCP header whose doff was checked. Malformed
+ * options are ignored, as Linux does: @o comes back empty and the segment
+ * stays (tcp_parse_options() stops at the first bad one).
+ */
+void ktcp_opts_parse_hdr(const struct tcphdr *th, struct ktcp_opts *o);
 
 /*
  * Write the options present in @o in Linux's order and layout

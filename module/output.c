@@ -148,30 +148,42 @@ static int ktcp_output_xmit(struct sock *sk, struct sk_buff *skb, bool clone)
 	return net_xmit_eval(err);
 }
 
-static void ktcp_output_queue_tail(struct sock *sk, struct sk_buff *skb)
+/*
+ * A new, empty segment with @flags at write_seq, at the tail of the write
+ * queue and charged to the socket; the caller fills it and moves end_seq
+ * and write_seq. A fast clone: every queued segment is cloned to be sent.
+ */
+struct sk_buff *ktcp_output_queue_new(struct sock *sk, u8 flags, gfp_t gfp)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
+	struct sk_buff *skb = alloc_skb_fclone(KTCP_HDR_ROOM, gfp);
 
+	if (!skb)
+		return NULL;
+	skb_reserve(skb, KTCP_HDR_ROOM);
+	KTCP_SKB_CB(skb)->seq = ks->write_seq;
+	KTCP_SKB_CB(skb)->end_seq = ks->write_seq;
+	KTCP_SKB_CB(skb)->flags = flags;
 	__skb_queue_tail(&sk->sk_write_queue, skb);
 	sk_wmem_queued_add(sk, skb->truesize);
 	if (!ks->send_head)
 		ks->send_head = skb;
+	return skb;
 }
 
 /* connect(): queue and send the SYN; the socket is routed and hashed. */
 int ktcp_output_syn(struct sock *sk)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
-	struct sk_buff *skb = ktcp_output_alloc(sk->sk_allocation);
+	struct sk_buff *skb;
 
+	ks->write_seq = ks->iss;
+	skb = ktcp_output_queue_new(sk, TCPHDR_SYN, sk->sk_allocation);
 	if (!skb)
 		return -ENOBUFS;
-	KTCP_SKB_CB(skb)->seq = ks->iss;
 	KTCP_SKB_CB(skb)->end_seq = ks->iss + 1;
-	KTCP_SKB_CB(skb)->flags = TCPHDR_SYN;
 	ks->write_seq = ks->iss + 1;
 	ks->rcv_wnd = ktcp_window_syn(sk, ks->adv_mss);
-	ktcp_output_queue_tail(sk, skb);
 	ktcp_output_push(sk);
 	return 0;
 }
@@ -416,11 +428,9 @@ void ktcp_output_fin(struct sock *sk)
 		KTCP_SKB_CB(tail)->flags |= TCPHDR_FIN;
 		KTCP_SKB_CB(tail)->end_seq++;
 	} else {
-		skb = ktcp_output_alloc(sk->sk_allocation | __GFP_NOFAIL);
-		KTCP_SKB_CB(skb)->seq = ks->write_seq;
+		skb = ktcp_output_queue_new(sk, TCPHDR_FIN,
+					    sk->sk_allocation | __GFP_NOFAIL);
 		KTCP_SKB_CB(skb)->end_seq = ks->write_seq + 1;
-		KTCP_SKB_CB(skb)->flags = TCPHDR_FIN;
-		ktcp_output_queue_tail(sk, skb);
 	}
 	ks->write_seq++;
 	ktcp_output_push(sk);

@@ -110,6 +110,46 @@ void ktcp_sock_init_tcb(struct sock *sk)
 	ktcp_timers_sk_init(sk);
 }
 
+/*
+ * Send-side sequence state of a new connection from our ISS (RFC 9293 3.3.1):
+ * nothing sent or acknowledged yet, recovery and reordering state at their
+ * start (RFC 6582 3.2 step 1: recover = ISS). connect() calls it before its
+ * SYN is queued; a listener's child after its SYN-ACK went out, and moves
+ * snd_nxt and write_seq past the SYN itself.
+ */
+void ktcp_sock_init_seq(struct ktcp_sock *ks, u32 iss)
+{
+	ks->iss = iss;
+	ks->snd_una = iss;
+	ks->snd_nxt = iss;
+	ks->recover = iss;
+	ks->reord_seq = iss;
+	ks->snd_sml = iss;
+	ks->packets_out = 0;
+	ks->lost_out = 0;
+	ks->retrans_out = 0;
+	ks->sacked_out = 0;
+	ks->dupacks = 0;
+	ks->reordering = KTCP_REORDERING_INIT;
+	ks->retries = 0;
+	ks->fin_queued = 0;
+}
+
+/*
+ * Receive-side state from the peer's SYN: its ISN @irs and its window @wnd
+ * (never scaled in a SYN, RFC 7323 2.2).
+ */
+void ktcp_sock_init_peer(struct ktcp_sock *ks, u32 irs, u32 wnd)
+{
+	ks->irs = irs;
+	ks->rcv_nxt = irs + 1;
+	ks->copied_seq = ks->rcv_nxt;
+	ks->rcv_wup = ks->rcv_nxt;
+	ks->snd_wl1 = irs;
+	ks->snd_wnd = wnd;
+	ks->max_window = wnd;
+}
+
 /* Per-socket TCP settings a child takes from its listener, as Linux's do. */
 static void ktcp_sock_inherit(struct ktcp_sock *kc, const struct ktcp_sock *kl)
 {

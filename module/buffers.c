@@ -32,6 +32,7 @@
  */
 
 #include "ktcp.h"
+#include "recovery.h"
 
 #define KTCP_RCV_CUSHION_SEGS	16	/* tcp_rcv_space_adjust() */
 #define KTCP_SND_INIT_SEGS	10	/* TCP_INIT_CWND */

@@ -34,6 +34,8 @@
 
 #include "ktcp.h"
 
+#define KTCP_EHASH_LOCKS	1024	/* established-table writer locks */
+
 struct ktcp_bind_bucket {
 	struct hlist_node node;		/* in bhash */
 	struct hlist_head owners;	/* ktcp_sock.bind_node */

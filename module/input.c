@@ -10,6 +10,7 @@
  */
 
 #include "ktcp.h"
+#include "recovery.h"
 
 /*
  * Free what @ack covers from the write queue, sample the RTT (from the

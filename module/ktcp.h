@@ -1,14 +1,33 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * ktcp internals: the TCB, the request (SYN queue entry), per-namespace state
- * and the functions each file exports to the others.
+ * ktcp internals: per-namespace state, the TCB, the request (SYN queue
+ * entry), and the functions each file exports to the others, in the order a
+ * segment meets them.
+ *
+ * How segments and calls flow (one layer per file; calls run downwards):
+ *
+ *   system calls                      IPv4 LOCAL_IN
+ *   af_ktcp.c, sockopt.c              hook.c         checksum, lookup
+ *        |                            rcv.c          now or backlog; by state
+ *        |                     input.c     listen.c  (listen.c calls rcv.c
+ *        |                           |     |          back for a new child)
+ *        v                           v     v
+ *   output.c  window.c  recovery.c  buffers.c  sock.c   <-- timers.c, the
+ *        |                                         protocol's timers (sock.c
+ *        v                                         and timers.c call each other)
+ *   timer.c (per-CPU wheels)  hash.c (tables)
+ *
+ * Below them, pure logic with no socket or lock, each with KUnit tests:
+ * options.c, negotiate.c, sack.c, ofo.c, rtt.c, cong*.c, state.c, seq.h,
+ * wheel.c.
  *
  * Contexts and locks, once for the whole module (Documentation/design.rst has
  * the long version):
  * - A ktcp_sock is protected by its socket lock. Process context takes it with
  *   lock_sock(); softirq (segment input, timers) with bh_lock_sock() and, when
  *   a process owns the socket, queues the segment to the backlog or defers
- *   the timer's work to release_cb (ktcp_timers_release_cb()).
+ *   the timer's work to release_cb (ktcp_timers_release_cb()). Entry points
+ *   that need it assert it with sock_owned_by_me().
  * - A listener's SYN queue and accept queue are protected by the listener's
  *   socket lock, like any other field of the listener.
  * - The per-namespace hash tables have their own locks (hash.c) and are read
@@ -38,30 +57,67 @@
 extern int ktcp_family;
 extern unsigned int ktcp_net_id;
 
-/* RFC 6298 and Linux's include/net/tcp.h values. */
-#define KTCP_RTO_INIT		(HZ)	/* SYN-ACKs; sockets use rtt.c */
-#define KTCP_RTO_MAX		(120 * HZ)
-#define KTCP_SYN_RETRIES	6	/* tcp_syn_retries */
-#define KTCP_SYNACK_RETRIES	5	/* tcp_synack_retries */
-#define KTCP_DATA_RETRIES	15	/* tcp_retries2 */
-#define KTCP_ORPHAN_RETRIES	8	/* tcp_orphan_retries() when 0 */
-#define KTCP_KEEPIDLE		(7200 * HZ)	/* tcp_keepalive_time */
-#define KTCP_KEEPINTVL		(75 * HZ)	/* tcp_keepalive_intvl */
-#define KTCP_KEEPCNT		9		/* tcp_keepalive_probes */
-#define KTCP_ATO_MIN		(HZ / 25)	/* delayed ACK: 40 ms */
-#define KTCP_DELACK_MAX		(HZ / 5)	/* 200 ms */
+/* Linux's include/net/tcp.h values used by more than one file. */
 #define KTCP_MAX_QUICKACKS	16
 #define KTCP_REORDERING_INIT	3	/* DupThresh, RFC 5681 3.2, 6675 */
-#define KTCP_OOW_RATELIMIT	(HZ / 2)	/* tcp_invalid_ratelimit */
 #define KTCP_MSS_DEFAULT	536	/* RFC 9293 3.7.1, no MSS option */
 #define KTCP_MSS_MIN		48	/* tcp_min_snd_mss */
-#define KTCP_TW_TIMEOUT_MS	60000	/* TCP_TIMEWAIT_LEN */
-#define KTCP_FIN_TIMEOUT_MS	60000	/* tcp_fin_timeout */
-#define KTCP_HDR_ROOM		(MAX_TCP_HEADER)
 #define KTCP_LHASH_SIZE		32	/* listener buckets */
 #define KTCP_BHASH_SIZE		256	/* bound-port buckets */
-#define KTCP_EHASH_LOCKS	1024	/* established-table writer locks */
 extern unsigned int ktcp_ehash_buckets;
+
+/* Per network namespace: hash tables, counters, sysctls, the rx hook. */
+struct ktcp_net {
+	struct hlist_head *ehash;	/* ktcp_hnode by ktcp_tuple */
+	spinlock_t *ehash_locks;	/* writers: bucket & (LOCKS - 1) */
+	u32 ehash_mask;			/* buckets - 1 */
+	u32 ehash_seed;
+	spinlock_t bind_lock;		/* bhash and lhash chains */
+	struct hlist_head *bhash;	/* ktcp_bind_bucket by port */
+	struct hlist_head *lhash;	/* listeners by port */
+	struct ktcp_mib __percpu *mib;
+	int tw_timeout_ms;		/* sysctl, TIME_WAIT length */
+	int fin_timeout_ms;		/* sysctl, orphan FIN_WAIT_2 */
+	struct ctl_table_header *sysctl_hdr;
+	bool hook_registered;
+};
+
+static inline struct ktcp_net *ktcp_pernet(const struct net *net)
+{
+	return net_generic(net, ktcp_net_id);
+}
+
+static inline unsigned long ktcp_tw_timeout(const struct net *net)
+{
+	return msecs_to_jiffies(READ_ONCE(ktcp_pernet(net)->tw_timeout_ms));
+}
+
+static inline unsigned long ktcp_fin_timeout(const struct net *net)
+{
+	return msecs_to_jiffies(READ_ONCE(ktcp_pernet(net)->fin_timeout_ms));
+}
+
+#define KTCP_INC_STATS(net, field) \
+	this_cpu_inc(ktcp_pernet(net)->mib->mibs[field])
+
+/* Per-skb state, in skb->cb (RFC 9293's SEG.* variables). */
+struct ktcp_skb_cb {
+	u32 seq;
+	u32 end_seq;	/* seq + data length + SYN + FIN */
+	u32 ack_seq;
+	u32 when;	/* tcp_clock_us() of the last transmission, for RTT */
+	u16 window;	/* unscaled window field */
+	u16 dev_mss;	/* input: MSS the arrival device allows (for SYNs) */
+	u8 flags;	/* TCPHDR_* */
+	u8 sacked;	/* KTCP_SKB_*: recovery state of a sent segment */
+	u8 retransmitted:1;	/* ever retransmitted: no RTT (Karn) */
+};
+
+#define KTCP_SKB_LOST		BIT(0)	/* marked lost */
+#define KTCP_SKB_RETRANS	BIT(1)	/* lost, retransmitted, unacked */
+#define KTCP_SKB_SACKED		BIT(2)	/* the peer holds it (RFC 2018) */
+
+#define KTCP_SKB_CB(skb) ((struct ktcp_skb_cb *)&((skb)->cb[0]))
 
 /* A 4-tuple as seen from the local end: the key of the established table. */
 struct ktcp_tuple {
@@ -222,101 +278,27 @@ struct ktcp_request {
 	bool linked;			/* in the table and syn_queue */
 };
 
-/* Per-skb state, in skb->cb (RFC 9293's SEG.* variables). */
-struct ktcp_skb_cb {
-	u32 seq;
-	u32 end_seq;	/* seq + data length + SYN + FIN */
-	u32 ack_seq;
-	u32 when;	/* tcp_clock_us() of the last transmission, for RTT */
-	u16 window;	/* unscaled window field */
-	u16 dev_mss;	/* input: MSS the arrival device allows (for SYNs) */
-	u8 flags;	/* TCPHDR_* */
-	u8 sacked;	/* KTCP_SKB_*: recovery state of a sent segment */
-	u8 retransmitted:1;	/* ever retransmitted: no RTT (Karn) */
-};
+/* hook.c: the netfilter LOCAL_IN hook that takes ktcp's segments. */
+int ktcp_hook_net_init(struct net *net);
+void ktcp_hook_net_exit(struct net *net);
 
-#define KTCP_SKB_LOST		BIT(0)	/* marked lost */
-#define KTCP_SKB_RETRANS	BIT(1)	/* lost, retransmitted, unacked */
-#define KTCP_SKB_SACKED		BIT(2)	/* the peer holds it (RFC 2018) */
+/* rcv.c: now or to the backlog, then by state to input.c or listen.c. */
+#define KTCP_RCV_TW_SYN	1	/* TIME_WAIT ended for a new SYN: relook up */
+void ktcp_rcv_segment(struct net *net, struct sock *sk, struct sk_buff *skb);
+void ktcp_rcv_child(struct sock *child, struct sk_buff *skb);
+int ktcp_rcv_backlog(struct sock *sk, struct sk_buff *skb);
 
-#define KTCP_SKB_CB(skb) ((struct ktcp_skb_cb *)&((skb)->cb[0]))
+/* input.c: segment processing for a socket in any state but LISTEN. */
+void ktcp_input_syn_sent(struct sock *sk, struct sk_buff *skb);
+int ktcp_input_timewait(struct sock *sk, struct sk_buff *skb);
+int ktcp_input_synchronized(struct sock *sk, struct sk_buff *skb);
 
-/* Per network namespace: hash tables, counters, sysctls, the rx hook. */
-struct ktcp_net {
-	struct hlist_head *ehash;	/* ktcp_hnode by ktcp_tuple */
-	spinlock_t *ehash_locks;	/* writers: bucket & (LOCKS - 1) */
-	u32 ehash_mask;			/* buckets - 1 */
-	u32 ehash_seed;
-	spinlock_t bind_lock;		/* bhash and lhash chains */
-	struct hlist_head *bhash;	/* ktcp_bind_bucket by port */
-	struct hlist_head *lhash;	/* listeners by port */
-	struct ktcp_mib __percpu *mib;
-	int tw_timeout_ms;		/* sysctl, TIME_WAIT length */
-	int fin_timeout_ms;		/* sysctl, orphan FIN_WAIT_2 */
-	struct ctl_table_header *sysctl_hdr;
-	bool hook_registered;
-};
-
-static inline struct ktcp_net *ktcp_pernet(const struct net *net)
-{
-	return net_generic(net, ktcp_net_id);
-}
-
-static inline unsigned long ktcp_tw_timeout(const struct net *net)
-{
-	return msecs_to_jiffies(READ_ONCE(ktcp_pernet(net)->tw_timeout_ms));
-}
-
-static inline unsigned long ktcp_fin_timeout(const struct net *net)
-{
-	return msecs_to_jiffies(READ_ONCE(ktcp_pernet(net)->fin_timeout_ms));
-}
-
-#define KTCP_INC_STATS(net, field) \
-	this_cpu_inc(ktcp_pernet(net)->mib->mibs[field])
-
-/* af_ktcp.c: proto_ops and proto. */
-extern struct proto ktcp_prot;
-extern const struct proto_ops ktcp_proto_ops;
-int ktcp_af_create(struct net *net, struct socket *sock, int protocol,
-		   int kern);
-
-/* sockopt.c: SOL_TCP and SOL_IP options. */
-int ktcp_sockopt_set(struct socket *sock, int level, int optname,
-		     sockptr_t optval, unsigned int optlen);
-int ktcp_sockopt_get(struct socket *sock, int level, int optname,
-		     char __user *optval, int __user *optlen);
-
-/* sock.c: the TCB's lifecycle. */
-void ktcp_sock_init_tcb(struct sock *sk);
-void ktcp_sock_init_seq(struct ktcp_sock *ks, u32 iss);
-void ktcp_sock_init_peer(struct ktcp_sock *ks, u32 irs, u32 wnd);
-struct sock *ktcp_sock_clone(const struct sock *listener, gfp_t prio);
-void ktcp_sock_set_state(struct sock *sk, u8 state);
-void ktcp_sock_done(struct sock *sk);
-void ktcp_sock_reset(struct sock *sk, int err);
-
-/* hash.c: established, listener and bind tables. */
-int ktcp_hash_net_init(struct ktcp_net *kn);
-u32 ktcp_hash_bucket(const struct ktcp_net *kn, const struct ktcp_tuple *t);
-void ktcp_hash_net_exit(struct ktcp_net *kn);
-int ktcp_hash_insert(struct ktcp_net *kn, struct ktcp_hnode *h);
-bool ktcp_hash_remove(struct ktcp_net *kn, struct ktcp_hnode *h);
-int ktcp_hash_replace(struct ktcp_net *kn, struct ktcp_hnode *old,
-		      struct ktcp_hnode *new);
-struct ktcp_hnode *ktcp_hash_lookup(struct ktcp_net *kn, __be32 laddr,
-				    __be16 lport, __be32 raddr, __be16 rport);
-struct sock *ktcp_hash_lookup_listener(struct ktcp_net *kn, __be32 laddr,
-				       __be16 lport);
-int ktcp_hash_listen(struct ktcp_net *kn, struct sock *sk);
-void ktcp_hash_unlisten(struct ktcp_net *kn, struct sock *sk);
-int ktcp_hash_bind(struct ktcp_net *kn, struct sock *sk, __be32 addr,
-		   u16 port);
-int ktcp_hash_bind_ephemeral(struct ktcp_net *kn, struct sock *sk);
-void ktcp_hash_inherit_port(struct ktcp_net *kn, struct sock *child,
-			    const struct sock *listener);
-void ktcp_hash_unbind(struct ktcp_net *kn, struct sock *sk);
-void ktcp_hash_sock_unhash(struct sock *sk);
+/* listen.c: SYN queue, request handling, accept queue. */
+int ktcp_listen_start(struct sock *sk, int backlog);
+void ktcp_listen_stop(struct sock *sk);
+int ktcp_listen_rcv(struct sock *sk, struct sk_buff *skb);
+struct sock *ktcp_listen_accept_dequeue(struct sock *sk);
+void ktcp_listen_req_put(struct ktcp_request *req);
 
 /* output.c: building and sending segments. */
 struct sk_buff *ktcp_output_queue_new(struct sock *sk, u8 flags, gfp_t gfp);
@@ -352,58 +334,14 @@ void ktcp_buf_snd_moderate(struct sock *sk);
 void ktcp_buf_rcv_rtt(struct sock *sk, const struct ktcp_opts *o, u32 len);
 void ktcp_buf_rcv_space_adjust(struct sock *sk);
 
-/* recovery.c: in-flight accounting, fast recovery, RTO recovery. */
-static inline u32 ktcp_in_flight(const struct ktcp_sock *ks)
-{
-	return ks->packets_out - ks->sacked_out - ks->lost_out +
-	       ks->retrans_out;
-}
-
-/*
- * May a lost segment be resent now? While in flight is below cwnd; and the
- * first retransmission of a fast recovery goes at once whatever cwnd says
- * (RFC 5681 3.2 step 2, RFC 6675 5 (4.3); Linux's tcp_cwnd_reduction()
- * forces it the same way).
- */
-static inline bool ktcp_may_resend(const struct ktcp_sock *ks)
-{
-	return ktcp_in_flight(ks) < ks->cc.cwnd ||
-	       (ks->cc.state == KTCP_CC_RECOVERY && !ks->cc.recovery_sent);
-}
-
-static inline unsigned long ktcp_rto(const struct ktcp_sock *ks)
-{
-	return usecs_to_jiffies(ktcp_rtt_rto(&ks->rtt));
-}
-
-void ktcp_recovery_sent(struct sock *sk, struct sk_buff *skb, bool new_data);
-void ktcp_recovery_acked(struct sock *sk, struct sk_buff *skb);
-struct sk_buff *ktcp_recovery_next_lost(struct sock *sk);
-u32 ktcp_recovery_sack(struct sock *sk, const struct ktcp_opts *o);
-void ktcp_recovery_on_ack(struct sock *sk, u32 acked, u32 rtt_us, bool dup);
-void ktcp_recovery_on_rto(struct sock *sk);
-
-/* rcv.c: now or to the backlog, then by state to input.c or listen.c. */
-#define KTCP_RCV_TW_SYN	1	/* TIME_WAIT ended for a new SYN: relook up */
-void ktcp_rcv_segment(struct net *net, struct sock *sk, struct sk_buff *skb);
-void ktcp_rcv_child(struct sock *child, struct sk_buff *skb);
-int ktcp_rcv_backlog(struct sock *sk, struct sk_buff *skb);
-
-/* input.c: segment processing for a socket in any state but LISTEN. */
-void ktcp_input_syn_sent(struct sock *sk, struct sk_buff *skb);
-int ktcp_input_timewait(struct sock *sk, struct sk_buff *skb);
-int ktcp_input_synchronized(struct sock *sk, struct sk_buff *skb);
-
-/* listen.c: SYN queue, request handling, accept queue. */
-int ktcp_listen_start(struct sock *sk, int backlog);
-void ktcp_listen_stop(struct sock *sk);
-int ktcp_listen_rcv(struct sock *sk, struct sk_buff *skb);
-struct sock *ktcp_listen_accept_dequeue(struct sock *sk);
-void ktcp_listen_req_put(struct ktcp_request *req);
-
-/* hook.c: the netfilter LOCAL_IN hook that takes ktcp's segments. */
-int ktcp_hook_net_init(struct net *net);
-void ktcp_hook_net_exit(struct net *net);
+/* sock.c: the TCB's lifecycle. */
+void ktcp_sock_init_tcb(struct sock *sk);
+void ktcp_sock_init_seq(struct ktcp_sock *ks, u32 iss);
+void ktcp_sock_init_peer(struct ktcp_sock *ks, u32 irs, u32 wnd);
+struct sock *ktcp_sock_clone(const struct sock *listener, gfp_t prio);
+void ktcp_sock_set_state(struct sock *sk, u8 state);
+void ktcp_sock_done(struct sock *sk);
+void ktcp_sock_reset(struct sock *sk, int err);
 
 /* timers.c: the protocol's timers and their handlers. */
 void ktcp_timers_sk_init(struct sock *sk);
@@ -412,6 +350,40 @@ void ktcp_timers_release_cb(struct sock *sk);
 void ktcp_timers_enter_timewait(struct sock *sk, unsigned long timeout);
 void ktcp_timers_keepalive(struct sock *sk, int on);
 void ktcp_timers_delack(struct sock *sk);
+
+/* af_ktcp.c: proto_ops and proto. */
+extern struct proto ktcp_prot;
+extern const struct proto_ops ktcp_proto_ops;
+int ktcp_af_create(struct net *net, struct socket *sock, int protocol,
+		   int kern);
+
+/* sockopt.c: SOL_TCP and SOL_IP options. */
+int ktcp_sockopt_set(struct socket *sock, int level, int optname,
+		     sockptr_t optval, unsigned int optlen);
+int ktcp_sockopt_get(struct socket *sock, int level, int optname,
+		     char __user *optval, int __user *optlen);
+
+/* hash.c: established, listener and bind tables. */
+int ktcp_hash_net_init(struct ktcp_net *kn);
+u32 ktcp_hash_bucket(const struct ktcp_net *kn, const struct ktcp_tuple *t);
+void ktcp_hash_net_exit(struct ktcp_net *kn);
+int ktcp_hash_insert(struct ktcp_net *kn, struct ktcp_hnode *h);
+bool ktcp_hash_remove(struct ktcp_net *kn, struct ktcp_hnode *h);
+int ktcp_hash_replace(struct ktcp_net *kn, struct ktcp_hnode *old,
+		      struct ktcp_hnode *new);
+struct ktcp_hnode *ktcp_hash_lookup(struct ktcp_net *kn, __be32 laddr,
+				    __be16 lport, __be32 raddr, __be16 rport);
+struct sock *ktcp_hash_lookup_listener(struct ktcp_net *kn, __be32 laddr,
+				       __be16 lport);
+int ktcp_hash_listen(struct ktcp_net *kn, struct sock *sk);
+void ktcp_hash_unlisten(struct ktcp_net *kn, struct sock *sk);
+int ktcp_hash_bind(struct ktcp_net *kn, struct sock *sk, __be32 addr,
+		   u16 port);
+int ktcp_hash_bind_ephemeral(struct ktcp_net *kn, struct sock *sk);
+void ktcp_hash_inherit_port(struct ktcp_net *kn, struct sock *child,
+			    const struct sock *listener);
+void ktcp_hash_unbind(struct ktcp_net *kn, struct sock *sk);
+void ktcp_hash_sock_unhash(struct sock *sk);
 
 /* negotiate.c: options agreed in the handshake, PAWS, timestamps. */
 u8 ktcp_neg_rcv_wscale(const struct sock *sk);

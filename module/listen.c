@@ -26,6 +26,11 @@
 
 #include "ktcp.h"
 
+/* SYN-ACK retransmission: RFC 6298's initial RTO, doubling (Linux's). */
+#define KTCP_RTO_INIT		(HZ)
+#define KTCP_RTO_MAX		(120 * HZ)
+#define KTCP_SYNACK_RETRIES	5	/* tcp_synack_retries */
+
 static void ktcp_listen_req_timer_fn(struct ktcp_timer *t);
 
 void ktcp_listen_req_put(struct ktcp_request *req)

@@ -17,6 +17,9 @@
 #include "ktcp.h"
 #include "uapi/ktcp.h"
 
+#define KTCP_TW_TIMEOUT_MS	60000	/* TCP_TIMEWAIT_LEN */
+#define KTCP_FIN_TIMEOUT_MS	60000	/* tcp_fin_timeout */
+
 int ktcp_family = AF_KTCP_DEFAULT;
 module_param_named(family, ktcp_family, int, 0444);
 MODULE_PARM_DESC(family, "socket family number (default 23, unused in 6.12)");

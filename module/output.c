@@ -27,6 +27,10 @@
 #include <net/secure_seq.h>
 
 #include "ktcp.h"
+#include "recovery.h"
+
+#define KTCP_HDR_ROOM		(MAX_TCP_HEADER)
+#define KTCP_OOW_RATELIMIT	(HZ / 2)	/* tcp_invalid_ratelimit */
 
 /* The header's checksum field, prepared for CHECKSUM_PARTIAL completion. */
 static void ktcp_output_csum(struct sk_buff *skb, __be32 saddr, __be32 daddr)

@@ -28,6 +28,7 @@
  */
 
 #include "ktcp.h"
+#include "recovery.h"
 
 #define KTCP_REORDER_MAX	127	/* Linux allows 300 (tcp_max_reordering) */
 

@@ -31,6 +31,13 @@
 #include <linux/jiffies.h>
 
 #include "ktcp.h"
+#include "recovery.h"
+
+/* Linux 6.12's defaults (include/net/tcp.h, net/ipv4/tcp_timer.c). */
+#define KTCP_SYN_RETRIES	6	/* tcp_syn_retries */
+#define KTCP_DATA_RETRIES	15	/* tcp_retries2 */
+#define KTCP_ORPHAN_RETRIES	8	/* tcp_orphan_retries() when 0 */
+#define KTCP_DELACK_MAX		(HZ / 5)	/* TCP_DELACK_MAX: 200 ms */
 
 /*
  * release_cb work that a timer deferred because a process owned the socket:

@@ -26,6 +26,7 @@
 #include <net/sock.h>
 
 #include "../ktcp.h"
+#include "../recovery.h"
 
 #define RT_MSS		1000
 #define RT_MAX_SEGS	32

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Loss recovery's view of a socket (recovery.c): what is in flight, whether
+ * a lost segment may be resent, the RTO, and the scoreboard's entry points
+ * for output.c (a segment sent), input.c (an ACK, SACK blocks) and timers.c
+ * (an RTO).
+ *
+ * Context: the socket lock held, as for every field of the TCB.
+ */
+#ifndef _KTCP_RECOVERY_H
+#define _KTCP_RECOVERY_H
+
+#include "ktcp.h"
+
+/* Segments in flight (RFC 6675's pipe, Linux's tcp_packets_in_flight()). */
+static inline u32 ktcp_in_flight(const struct ktcp_sock *ks)
+{
+	return ks->packets_out - ks->sacked_out - ks->lost_out +
+	       ks->retrans_out;
+}
+
+/*
+ * May a lost segment be resent now? While in flight is below cwnd; and the
+ * first retransmission of a fast recovery goes at once whatever cwnd says
+ * (RFC 5681 3.2 step 2, RFC 6675 5 (4.3); Linux's tcp_cwnd_reduction()
+ * forces it the same way).
+ */
+static inline bool ktcp_may_resend(const struct ktcp_sock *ks)
+{
+	return ktcp_in_flight(ks) < ks->cc.cwnd ||
+	       (ks->cc.state == KTCP_CC_RECOVERY && !ks->cc.recovery_sent);
+}
+
+static inline unsigned long ktcp_rto(const struct ktcp_sock *ks)
+{
+	return usecs_to_jiffies(ktcp_rtt_rto(&ks->rtt));
+}
+
+void ktcp_recovery_sent(struct sock *sk, struct sk_buff *skb, bool new_data);
+void ktcp_recovery_acked(struct sock *sk, struct sk_buff *skb);
+struct sk_buff *ktcp_recovery_next_lost(struct sock *sk);
+u32 ktcp_recovery_sack(struct sock *sk, const struct ktcp_opts *o);
+void ktcp_recovery_on_ack(struct sock *sk, u32 acked, u32 rtt_us, bool dup);
+void ktcp_recovery_on_rto(struct sock *sk);
+
+#endif /* _KTCP_RECOVERY_H */

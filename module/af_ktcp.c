@@ -582,7 +582,7 @@ static int ktcp_af_send_chunk(struct sock *sk, struct msghdr *msg)
 	if (copied < 0)
 		return copied == -ENOMEM ? 0 : copied;
 	KTCP_SKB_CB(skb)->end_seq += copied;
-	ks->write_seq += copied;
+	WRITE_ONCE(ks->write_seq, ks->write_seq + copied);
 	if (skb->len >= ks->mss)
 		ktcp_output_push(sk);
 	return copied;
@@ -678,7 +678,7 @@ static int ktcp_af_recv_copy(struct sock *sk, struct msghdr *msg, size_t len,
 		used = min_t(size_t, skb->len - off, len);
 		if (skb_copy_datagram_msg(skb, off, msg, used))
 			return -EFAULT;
-		*seq += used;
+		WRITE_ONCE(*seq, *seq + used);	/* copied_seq: SIOCINQ, /proc */
 		if (!(flags & MSG_PEEK) && off + used == skb->len)
 			sk_eat_skb(sk, skb);
 		return used;

@@ -56,7 +56,7 @@ void ktcp_cc_init(struct ktcp_cc *cc, const struct ktcp_cc_ops *ops)
 /* As tcp_reinit_congestion_control(): fresh private state, same windows. */
 void ktcp_cc_set_ops(struct ktcp_cc *cc, const struct ktcp_cc_ops *ops)
 {
-	cc->ops = ops;
+	WRITE_ONCE(cc->ops, ops);	/* TCP_CONGESTION reads it lockless */
 	memset(cc->priv, 0, sizeof(cc->priv));
 	if (ops->init)
 		ops->init(cc);

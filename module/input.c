@@ -49,8 +49,8 @@ static u32 ktcp_input_clean_rtx(struct sock *sk, u32 ack,
 	if (rtt)
 		ktcp_rtt_sample(&ks->rtt, rtt, ack, ks->snd_nxt);
 	ktcp_rtt_reset_backoff(&ks->rtt);
-	ks->snd_una = ack;
-	ks->retries = 0;
+	WRITE_ONCE(ks->snd_una, ack);
+	WRITE_ONCE(ks->retries, 0);
 	if (ks->snd_una == ks->snd_nxt)
 		ktcp_timer_sk_clear(sk, &ks->rtx_timer);
 	else
@@ -91,6 +91,7 @@ void ktcp_input_syn_sent(struct sock *sk, struct sk_buff *skb)
 	struct ktcp_opts opts;
 	u32 rtt;
 
+	sock_owned_by_me(sk);
 	if (th->ack && (ktcp_seq_before_eq(cb->ack_seq, ks->iss) ||
 			ktcp_seq_after(cb->ack_seq, ks->snd_nxt))) {
 		ktcp_output_reply_rst(sock_net(sk), skb);
@@ -396,7 +397,7 @@ static void ktcp_input_ofo_drain(struct sock *sk)
 		return;
 	while (!fin && (skb = ktcp_ofo_pop(&r->ofo, ks->rcv_nxt, &d))) {
 		fin = KTCP_SKB_CB(skb)->flags & TCPHDR_FIN;
-		ks->rcv_nxt = KTCP_SKB_CB(skb)->end_seq - fin;
+		WRITE_ONCE(ks->rcv_nxt, KTCP_SKB_CB(skb)->end_seq - fin);
 		if (skb->len)
 			__skb_queue_tail(&sk->sk_receive_queue, skb);
 		else
@@ -455,7 +456,7 @@ static bool ktcp_input_data(struct sock *sk, struct sk_buff *skb,
 	skb_orphan(skb);
 	skb_set_owner_r(skb, sk);
 	__skb_queue_tail(&sk->sk_receive_queue, skb);
-	ks->rcv_nxt += skb->len;
+	WRITE_ONCE(ks->rcv_nxt, ks->rcv_nxt + skb->len);
 	ks->rcv_mss = max_t(u16, ks->rcv_mss, min_t(u32, skb->len,
 						    ks->adv_mss));
 	/* Filling a hole is news the sender waits for (RFC 5681 4.2). */
@@ -498,7 +499,7 @@ static void ktcp_input_fin(struct sock *sk)
 
 	if (new == KTCP_STATE_INVALID)
 		return;
-	ks->rcv_nxt++;
+	WRITE_ONCE(ks->rcv_nxt, ks->rcv_nxt + 1);
 	WRITE_ONCE(sk->sk_shutdown, sk->sk_shutdown | RCV_SHUTDOWN);
 	sock_set_flag(sk, SOCK_DONE);
 	ktcp_sock_set_state(sk, new);
@@ -538,6 +539,7 @@ int ktcp_input_timewait(struct sock *sk, struct sk_buff *skb)
 	const struct tcphdr *th = tcp_hdr(skb);
 	struct ktcp_sock *ks = ktcp_sk(sk);
 
+	sock_owned_by_me(sk);
 	if (th->syn && !th->ack && !th->rst && sock_flag(sk, SOCK_DEAD) &&
 	    ktcp_seq_after(cb->seq, ks->rcv_nxt)) {
 		KTCP_INC_STATS(sock_net(sk), KTCP_MIB_TWRECYCLED);
@@ -588,6 +590,7 @@ int ktcp_input_synchronized(struct sock *sk, struct sk_buff *skb)
 	bool ack_now = false, dup, in_order = false, fin = th->fin;
 	struct ktcp_opts opts;
 
+	sock_owned_by_me(sk);
 	ktcp_opts_parse_hdr(tcp_hdr(skb), &opts);
 	if (ktcp_neg_paws_reject(&ks->neg, &opts, th->rst)) {
 		/* RFC 7323 5.3 R1: an old duplicate; ACK and drop it. */

@@ -86,7 +86,7 @@ static void ktcp_listen_req_timer_fn(struct ktcp_timer *t)
 	} else if (req->retries >= KTCP_SYNACK_RETRIES) {
 		ktcp_listen_req_unlink(listener, req);
 	} else {
-		req->retries++;
+		WRITE_ONCE(req->retries, req->retries + 1);	/* /proc */
 		KTCP_INC_STATS(sock_net(listener), KTCP_MIB_RETRANSSEGS);
 		ktcp_output_synack(listener, req);
 		ktcp_listen_req_arm(req, min_t(unsigned long,
@@ -184,7 +184,7 @@ static struct sock *ktcp_listen_child(struct sock *listener,
 	kc->hnode.key = *t;
 	ktcp_sock_init_seq(kc, req->iss);
 	kc->snd_nxt = req->iss + 1;	/* the SYN-ACK went out */
-	kc->write_seq = req->iss + 1;
+	WRITE_ONCE(kc->write_seq, req->iss + 1);
 	ktcp_sock_init_peer(kc, req->irs, req->snd_wnd);
 	kc->rcv_wnd = ktcp_window_syn(listener, req->adv_mss);
 	kc->adv_mss = req->adv_mss;
@@ -274,6 +274,7 @@ int ktcp_listen_rcv(struct sock *sk, struct sk_buff *skb)
 	struct sock *child = NULL;
 	struct ktcp_hnode *h;
 
+	sock_owned_by_me(sk);
 	local_bh_disable();
 	rcu_read_lock();
 	h = ktcp_hash_lookup(ktcp_pernet(sock_net(sk)), iph->daddr, th->dest,

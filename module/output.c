@@ -162,6 +162,7 @@ struct sk_buff *ktcp_output_queue_new(struct sock *sk, u8 flags, gfp_t gfp)
 	struct ktcp_sock *ks = ktcp_sk(sk);
 	struct sk_buff *skb = alloc_skb_fclone(KTCP_HDR_ROOM, gfp);
 
+	sock_owned_by_me(sk);
 	if (!skb)
 		return NULL;
 	skb_reserve(skb, KTCP_HDR_ROOM);
@@ -181,12 +182,12 @@ int ktcp_output_syn(struct sock *sk)
 	struct ktcp_sock *ks = ktcp_sk(sk);
 	struct sk_buff *skb;
 
-	ks->write_seq = ks->iss;
+	WRITE_ONCE(ks->write_seq, ks->iss);
 	skb = ktcp_output_queue_new(sk, TCPHDR_SYN, sk->sk_allocation);
 	if (!skb)
 		return -ENOBUFS;
 	KTCP_SKB_CB(skb)->end_seq = ks->iss + 1;
-	ks->write_seq = ks->iss + 1;
+	WRITE_ONCE(ks->write_seq, ks->iss + 1);
 	ks->rcv_wnd = ktcp_window_syn(sk, ks->adv_mss);
 	ktcp_output_push(sk);
 	return 0;
@@ -275,6 +276,7 @@ void __ktcp_output_push(struct sock *sk, bool force)
 	bool rearm = false;
 	struct sk_buff *skb;
 
+	sock_owned_by_me(sk);
 	ktcp_output_retransmit_lost(sk);
 	while ((skb = ks->send_head) && ktcp_in_flight(ks) < ks->cc.cwnd &&
 	       ktcp_output_nagle_ok(ks, skb, force) &&
@@ -310,6 +312,7 @@ int ktcp_output_retransmit(struct sock *sk)
 	struct ktcp_sock *ks = ktcp_sk(sk);
 	struct sk_buff *skb = skb_peek(&sk->sk_write_queue);
 
+	sock_owned_by_me(sk);
 	if (!skb || skb == ks->send_head)
 		return 0;
 	KTCP_INC_STATS(sock_net(sk), KTCP_MIB_RETRANSSEGS);
@@ -322,6 +325,7 @@ static void ktcp_output_ctl(struct sock *sk, u8 flags, u32 seq, gfp_t gfp)
 {
 	struct sk_buff *skb = ktcp_output_alloc(gfp);
 
+	sock_owned_by_me(sk);
 	if (!skb) {
 		KTCP_INC_STATS(sock_net(sk), KTCP_MIB_NOMEM);
 		return;
@@ -405,6 +409,7 @@ void ktcp_output_probe(struct sock *sk)
 	struct sk_buff *skb = ks->send_head;
 	u32 room;
 
+	sock_owned_by_me(sk);
 	if (!skb || !ks->snd_wnd) {
 		ktcp_output_ctl(sk, TCPHDR_ACK, ks->snd_una - 1, GFP_ATOMIC);
 		return;
@@ -423,6 +428,7 @@ void ktcp_output_fin(struct sock *sk)
 	struct sk_buff *tail = skb_peek_tail(&sk->sk_write_queue);
 	struct sk_buff *skb;
 
+	sock_owned_by_me(sk);
 	if (ks->fin_queued)
 		return;
 	ks->fin_queued = 1;
@@ -436,7 +442,7 @@ void ktcp_output_fin(struct sock *sk)
 					    sk->sk_allocation | __GFP_NOFAIL);
 		KTCP_SKB_CB(skb)->end_seq = ks->write_seq + 1;
 	}
-	ks->write_seq++;
+	WRITE_ONCE(ks->write_seq, ks->write_seq + 1);
 	ktcp_output_push(sk);
 }
 
@@ -489,6 +495,7 @@ int ktcp_output_synack(const struct sock *listener,
 	struct sk_buff *skb = ktcp_output_alloc(GFP_ATOMIC);
 	struct ktcp_opts opts;
 
+	sock_owned_by_me(listener);
 	if (!skb)
 		return -ENOBUFS;
 	ktcp_neg_fill(&req->neg, &opts, true, false, req->adv_mss);

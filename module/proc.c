@@ -166,7 +166,7 @@ static void ktcp_proc_show_sock(struct seq_file *seq, struct sock *sk,
 		   sl, inet->inet_rcv_saddr, inet->inet_num,
 		   inet->inet_daddr, ntohs(inet->inet_dport), state, txq, rxq,
 		   timer, jiffies_delta_to_clock_t(expires - jiffies),
-		   ks->retries,
+		   READ_ONCE(ks->retries),
 		   from_kuid_munged(seq_user_ns(seq), sock_i_uid(sk)), 0,
 		   sock_i_ino(sk), refcount_read(&sk->sk_refcnt), sk);
 }
@@ -181,7 +181,7 @@ static void ktcp_proc_show_req(struct seq_file *seq,
 		   TCP_SYN_RECV, 0, 0, 1,
 		   jiffies_delta_to_clock_t(ktcp_timer_expires(&req->timer) -
 					    jiffies),
-		   req->retries,
+		   READ_ONCE(req->retries),
 		   from_kuid_munged(seq_user_ns(seq),
 				    sock_i_uid(req->listener)),
 		   0, 0, 0, req);

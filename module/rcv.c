@@ -29,6 +29,7 @@
 /* By state; consumes @skb, unless it returns KTCP_RCV_TW_SYN. */
 static int ktcp_rcv_state(struct sock *sk, struct sk_buff *skb)
 {
+	sock_owned_by_me(sk);
 	switch (sk->sk_state) {
 	case TCP_LISTEN:
 		return ktcp_listen_rcv(sk, skb);

@@ -65,6 +65,7 @@ void ktcp_recovery_sent(struct sock *sk, struct sk_buff *skb, bool new_data)
 	struct ktcp_sock *ks = ktcp_sk(sk);
 	struct ktcp_skb_cb *cb = KTCP_SKB_CB(skb);
 
+	sock_owned_by_me(sk);
 	if (new_data) {
 		ks->packets_out++;
 		return;
@@ -84,6 +85,7 @@ void ktcp_recovery_acked(struct sock *sk, struct sk_buff *skb)
 	struct ktcp_sock *ks = ktcp_sk(sk);
 	u8 sacked = KTCP_SKB_CB(skb)->sacked;
 
+	sock_owned_by_me(sk);
 	if (WARN_ON_ONCE(!ks->packets_out))
 		return;
 	ks->packets_out--;
@@ -186,6 +188,7 @@ u32 ktcp_recovery_sack(struct sock *sk, const struct ktcp_opts *o)
 	struct sk_buff *skb;
 	int i;
 
+	sock_owned_by_me(sk);
 	if (!ks->neg.sack_ok || !(o->present & KTCP_OPTF_SACK) ||
 	    !o->num_sacks)
 		return 0;
@@ -220,6 +223,7 @@ struct sk_buff *ktcp_recovery_next_lost(struct sock *sk)
 	struct ktcp_sock *ks = ktcp_sk(sk);
 	struct sk_buff *skb;
 
+	sock_owned_by_me(sk);
 	if (!ks->lost_out || ks->lost_out == ks->retrans_out)
 		return NULL;
 	skb_queue_walk(&sk->sk_write_queue, skb) {
@@ -322,6 +326,7 @@ void ktcp_recovery_on_ack(struct sock *sk, u32 acked, u32 rtt_us, bool dup)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
 
+	sock_owned_by_me(sk);
 	if (acked)
 		ktcp_recovery_advance(sk, acked, rtt_us);
 	else if (dup)
@@ -341,6 +346,7 @@ void ktcp_recovery_on_rto(struct sock *sk)
 	struct ktcp_sock *ks = ktcp_sk(sk);
 	struct sk_buff *skb;
 
+	sock_owned_by_me(sk);
 	ktcp_cc_on_rto(&ks->cc, ktcp_in_flight(ks),
 		       ks->cc.state != KTCP_CC_LOSS, ktcp_now_us());
 	skb_queue_walk(&sk->sk_write_queue, skb) {

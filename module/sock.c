@@ -126,7 +126,7 @@ void ktcp_sock_init_tcb(struct sock *sk)
 void ktcp_sock_init_seq(struct ktcp_sock *ks, u32 iss)
 {
 	ks->iss = iss;
-	ks->snd_una = iss;
+	WRITE_ONCE(ks->snd_una, iss);
 	ks->snd_nxt = iss;
 	ks->recover = iss;
 	ks->reord_seq = iss;
@@ -137,7 +137,7 @@ void ktcp_sock_init_seq(struct ktcp_sock *ks, u32 iss)
 	ks->sacked_out = 0;
 	ks->dupacks = 0;
 	ks->reordering = KTCP_REORDERING_INIT;
-	ks->retries = 0;
+	WRITE_ONCE(ks->retries, 0);
 	ks->fin_queued = 0;
 }
 
@@ -148,8 +148,8 @@ void ktcp_sock_init_seq(struct ktcp_sock *ks, u32 iss)
 void ktcp_sock_init_peer(struct ktcp_sock *ks, u32 irs, u32 wnd)
 {
 	ks->irs = irs;
-	ks->rcv_nxt = irs + 1;
-	ks->copied_seq = ks->rcv_nxt;
+	WRITE_ONCE(ks->rcv_nxt, irs + 1);
+	WRITE_ONCE(ks->copied_seq, irs + 1);
 	ks->rcv_wup = ks->rcv_nxt;
 	ks->snd_wl1 = irs;
 	ks->snd_wnd = wnd;
@@ -217,6 +217,7 @@ void ktcp_sock_set_state(struct sock *sk, u8 state)
 	u8 old = sk->sk_state;
 	u32 estab = TCPF_ESTABLISHED | TCPF_CLOSE_WAIT;
 
+	sock_owned_by_me(sk);
 	if (WARN_ON_ONCE(state == KTCP_STATE_INVALID) || state == old)
 		return;
 	if (state == TCP_ESTABLISHED)
@@ -248,6 +249,7 @@ static void ktcp_sock_destroy(struct sock *sk)
 /* The connection is over (tcp_done): nothing more is sent or received. */
 void ktcp_sock_done(struct sock *sk)
 {
+	sock_owned_by_me(sk);
 	ktcp_sock_set_state(sk, TCP_CLOSE);
 	ktcp_timers_sk_stop(sk);
 	ktcp_sock_purge(sk);

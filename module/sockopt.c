@@ -104,6 +104,7 @@ int ktcp_sockopt_set(struct socket *sock, int level, int optname,
 
 static int ktcp_sockopt_get_int(const struct ktcp_sock *ks, int optname, int *val)
 {
+	sock_owned_by_me(&ks->inet.sk);
 	switch (optname) {
 	case TCP_NODELAY:
 		*val = ks->nodelay;
@@ -154,7 +155,10 @@ int ktcp_sockopt_get(struct socket *sock, int level, int optname,
 			return -EFAULT;
 		return 0;
 	}
+	/* Bitfields and multi-field values: read them under the lock. */
+	lock_sock(sock->sk);
 	err = ktcp_sockopt_get_int(ks, optname, &val);
+	release_sock(sock->sk);
 	if (err)
 		return err;
 	len = min_t(unsigned int, len, sizeof(int));

@@ -116,7 +116,7 @@ static void ktcp_timers_rtx_handler(struct sock *sk)
 	if (ktcp_timers_rtx_give_up(sk))
 		return;
 	KTCP_INC_STATS(sock_net(sk), KTCP_MIB_TIMEOUTS);
-	ks->retries++;
+	WRITE_ONCE(ks->retries, ks->retries + 1);
 	/* RFC 6298 5.5-5.6: back off, then resend from SND.UNA under cwnd 1. */
 	ktcp_rtt_backoff(&ks->rtt);
 	ktcp_recovery_on_rto(sk);
@@ -206,6 +206,7 @@ void ktcp_timers_keepalive(struct sock *sk, int on)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
 
+	sock_owned_by_me(sk);
 	if (!((1 << sk->sk_state) & KTCP_KEEPALIVE_STATES))
 		return;
 	if (on)
@@ -220,6 +221,7 @@ void ktcp_timers_delack(struct sock *sk)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
 
+	sock_owned_by_me(sk);
 	ks->ack_pending = 1;
 	if (!ktcp_timer_pending(&ks->delack_timer))
 		ktcp_timer_sk_reset(sk, &ks->delack_timer, jiffies + ks->ato);
@@ -229,6 +231,7 @@ void ktcp_timers_delack(struct sock *sk)
 static void ktcp_timers_run(struct sock *sk, struct ktcp_timer *t,
 			    void (*handler)(struct sock *sk))
 {
+	sock_owned_by_me(sk);
 	if (!ktcp_timer_stale(t))
 		handler(sk);
 }
@@ -300,6 +303,7 @@ void ktcp_timers_release_cb(struct sock *sk)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
 
+	sock_owned_by_me(sk);
 	if (test_and_clear_bit(KTCP_RTX_DEFERRED, &ks->deferred)) {
 		ktcp_timers_run(sk, &ks->rtx_timer, ktcp_timers_rtx_handler);
 		__sock_put(sk);
@@ -318,6 +322,7 @@ void ktcp_timers_enter_timewait(struct sock *sk, unsigned long timeout)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
 
+	sock_owned_by_me(sk);
 	ktcp_timer_sk_clear(sk, &ks->rtx_timer);
 	ktcp_timer_sk_clear(sk, &ks->delack_timer);
 	ktcp_timer_sk_reset(sk, &ks->state_timer, jiffies + timeout);

@@ -132,8 +132,8 @@ void ktcp_wheel_init(struct ktcp_wheel *w, u64 now)
 void ktcp_wheel_entry_init(struct ktcp_wheel_entry *e)
 {
 	INIT_LIST_HEAD(&e->node);
-	e->expires = 0;
-	e->pending = false;
+	WRITE_ONCE(e->expires, 0);
+	WRITE_ONCE(e->pending, false);
 	e->level = 0;
 	e->slot = 0;
 }
@@ -146,8 +146,8 @@ void ktcp_wheel_add(struct ktcp_wheel *w, struct ktcp_wheel_entry *e,
 	/* Beyond the top level's span: clamp, the caller re-arms. */
 	if (expires > w->clk && expires - w->clk > KTCP_WHEEL_MAX_DELTA)
 		expires = w->clk + KTCP_WHEEL_MAX_DELTA;
-	e->expires = expires;
-	e->pending = true;
+	WRITE_ONCE(e->expires, expires);
+	WRITE_ONCE(e->pending, true);
 	w->count++;
 	wheel_file(w, e, false);
 }
@@ -160,7 +160,7 @@ bool ktcp_wheel_del(struct ktcp_wheel *w, struct ktcp_wheel_entry *e)
 		return false;
 	head = wheel_slot(w, e->level, e->slot);
 	list_del_init(&e->node);
-	e->pending = false;
+	WRITE_ONCE(e->pending, false);
 	w->count--;
 	if (!e->level)
 		w->l0_count--;
@@ -207,7 +207,7 @@ static unsigned int wheel_run_tick(struct ktcp_wheel *w,
 
 	list_for_each_entry_safe(e, tmp, &w->l0[slot], node) {
 		list_move_tail(&e->node, expired);
-		e->pending = false;
+		WRITE_ONCE(e->pending, false);
 		n++;
 	}
 	__clear_bit(slot, w->l0_map);

@@ -5,13 +5,14 @@
  *
  * Each test kunit_kzalloc's a ktcp_sock in init_net and sets up only what
  * recovery.c reads: the write queue and send_head, SND.UNA and SND.NXT,
- * "recover" (ISS, as socket.c and listen.c set it), DupThresh, whether SACK
+ * "recover" (ISS, as ktcp_sock_init_seq() sets it), DupThresh, whether SACK
  * was agreed, and congestion control (reno, for round numbers). Segments
  * of RT_MSS octets are queued and sent as output.c sends them; an ACK is
  * applied in input.c's order: the cumulative ACK frees what it covers
  * (ktcp_recovery_acked()), then ktcp_recovery_sack(), then
  * ktcp_recovery_on_ack() with input.c's duplicate flag. A KUnit action
- * purges the write queue even when an assertion ends a test early.
+ * purges the write queue even when an assertion ends a test early; the
+ * test owns the socket lock (recovery.c asserts it), as a process would.
  *
  * Sequence numbers in a test are offsets from the first data octet (ISS
  * + 1), so that the same scenarios also run across 2^32. A scoreboard is
@@ -51,6 +52,13 @@ struct rt_ctx {
 KUNIT_DEFINE_ACTION_WRAPPER(rt_purge_action, __skb_queue_purge,
 			    struct sk_buff_head *);
 
+/*
+ * recovery.c asserts the socket lock. The rt_*() wrappers below take it
+ * around each call alone, as a process would, so that an assertion that
+ * ends a test early never leaves it held.
+ */
+static struct lock_class_key rt_slock_key, rt_sk_key;
+
 /* A counter of init_net, summed over the CPUs. */
 static unsigned long rt_mib(enum ktcp_mib_field f)
 {
@@ -71,6 +79,54 @@ static unsigned long rt_fastretrans(const struct rt_ctx *c)
 static unsigned long rt_dsackrecv(const struct rt_ctx *c)
 {
 	return rt_mib(KTCP_MIB_DSACKRECV) - c->dsackrecv;
+}
+
+static void rt_sent(struct rt_ctx *c, struct sk_buff *skb, bool new_data)
+{
+	lock_sock(c->sk);
+	ktcp_recovery_sent(c->sk, skb, new_data);
+	release_sock(c->sk);
+}
+
+static void rt_acked(struct rt_ctx *c, struct sk_buff *skb)
+{
+	lock_sock(c->sk);
+	ktcp_recovery_acked(c->sk, skb);
+	release_sock(c->sk);
+}
+
+static u32 rt_sack(struct rt_ctx *c, const struct ktcp_opts *o)
+{
+	u32 newly;
+
+	lock_sock(c->sk);
+	newly = ktcp_recovery_sack(c->sk, o);
+	release_sock(c->sk);
+	return newly;
+}
+
+static void rt_on_ack(struct rt_ctx *c, u32 acked, bool dup)
+{
+	lock_sock(c->sk);
+	ktcp_recovery_on_ack(c->sk, acked, 0, dup);
+	release_sock(c->sk);
+}
+
+static struct sk_buff *rt_lost(struct rt_ctx *c)
+{
+	struct sk_buff *skb;
+
+	lock_sock(c->sk);
+	skb = ktcp_recovery_next_lost(c->sk);
+	release_sock(c->sk);
+	return skb;
+}
+
+static void rt_on_rto(struct rt_ctx *c)
+{
+	lock_sock(c->sk);
+	ktcp_recovery_on_rto(c->sk);
+	release_sock(c->sk);
 }
 
 /* Queue @n segments of RT_MSS octets after what is queued (sendmsg()). */
@@ -103,7 +159,7 @@ static void rt_send(struct rt_ctx *c, unsigned int n)
 	while (n--) {
 		skb = ks->send_head;
 		KUNIT_ASSERT_NOT_NULL(c->test, skb);
-		ktcp_recovery_sent(sk, skb, true);
+		rt_sent(c, skb, true);
 		ks->snd_nxt = KTCP_SKB_CB(skb)->end_seq;
 		ks->send_head = skb_queue_is_last(&sk->sk_write_queue, skb) ?
 				NULL : skb->next;
@@ -138,6 +194,9 @@ static struct rt_ctx *rt_start(struct kunit *test, u32 iss,
 	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, rt_purge_action,
 							&sk->sk_write_queue),
 			0);
+	sk->sk_prot = &ktcp_prot;	/* release_sock() calls its release_cb */
+	sock_lock_init_class_and_name(sk, "slock-ktcp-test", &rt_slock_key,
+				      "sk_lock-ktcp-test", &rt_sk_key);
 	c->base = iss + 1;
 	ks->iss = iss;
 	ks->snd_una = c->base;
@@ -180,7 +239,7 @@ static u32 rt_ack(struct rt_ctx *c, u32 ack, bool wnd_update,
 		while ((skb = skb_peek(&sk->sk_write_queue)) &&
 		       skb != ks->send_head &&
 		       !ktcp_seq_after(KTCP_SKB_CB(skb)->end_seq, ack)) {
-			ktcp_recovery_acked(sk, skb);
+			rt_acked(c, skb);
 			__skb_unlink(skb, &sk->sk_write_queue);
 			kfree_skb(skb);
 			acked++;
@@ -196,10 +255,10 @@ static u32 rt_ack(struct rt_ctx *c, u32 ack, bool wnd_update,
 	o.num_sacks = n;
 	/* ktcp_input_ack() */
 	dup = ack == prior_una && !wnd_update;
-	newly = ktcp_recovery_sack(sk, &o);
+	newly = rt_sack(c, &o);
 	if (newly && ack == prior_una)
 		dup = true;
-	ktcp_recovery_on_ack(sk, acked, 0, dup);
+	rt_on_ack(c, acked, dup);
 	return newly;
 }
 
@@ -229,16 +288,16 @@ static int rt_index(const struct rt_ctx *c, const struct sk_buff *skb)
 /* Which segment ktcp_recovery_next_lost() returns, or RT_NONE. */
 static int rt_next_lost(struct rt_ctx *c)
 {
-	return rt_index(c, ktcp_recovery_next_lost(c->sk));
+	return rt_index(c, rt_lost(c));
 }
 
 /* Retransmit the next lost segment, as ktcp_output_retransmit_lost(). */
 static int rt_rexmit(struct rt_ctx *c)
 {
-	struct sk_buff *skb = ktcp_recovery_next_lost(c->sk);
+	struct sk_buff *skb = rt_lost(c);
 
 	KUNIT_ASSERT_NOT_NULL(c->test, skb);
-	ktcp_recovery_sent(c->sk, skb, false);
+	rt_sent(c, skb, false);
 	return rt_index(c, skb);
 }
 
@@ -356,7 +415,7 @@ static void recovery_sack_ignored_blocks(struct kunit *test)
 	o.num_sacks = 1;
 	o.sacks[0].start = c->base + good[0].start;
 	o.sacks[0].end = c->base + good[0].end;
-	KUNIT_EXPECT_EQ(test, ktcp_recovery_sack(c->sk, &o), 0U);
+	KUNIT_EXPECT_EQ(test, rt_sack(c, &o), 0U);
 	RT_EXPECT(c, "..........", 8, 0, 0, 0, 8);
 
 	/* Repeated blocks, and the same ACK again: each segment once. */
@@ -517,9 +576,9 @@ static void rt_sack_scenario(struct kunit *test, u32 iss)
 	KUNIT_EXPECT_EQ(test, rt_rexmit(c), 0);
 	RT_EXPECT(c, "RS.SS.....", 10, 3, 1, 1, 7);
 	/* Sent again (a timer, say): still one retransmission out. */
-	ktcp_recovery_sent(c->sk, rt_skb(c, 0), false);
+	rt_sent(c, rt_skb(c, 0), false);
 	/* Not marked lost: resent, but not counted. */
-	ktcp_recovery_sent(c->sk, rt_skb(c, 9), false);
+	rt_sent(c, rt_skb(c, 9), false);
 	KUNIT_EXPECT_TRUE(test, KTCP_SKB_CB(rt_skb(c, 9))->retransmitted);
 	RT_EXPECT(c, "RS.SS.....", 10, 3, 1, 1, 7);
 	KUNIT_EXPECT_EQ(test, rt_next_lost(c), RT_NONE);
@@ -618,7 +677,7 @@ static void recovery_rto(struct kunit *test)
 
 	/* 4 SACKed above the loss: loss, not reordering (tcp_enter_loss). */
 	c->ks->reordering = 24;
-	ktcp_recovery_on_rto(c->sk);
+	rt_on_rto(c);
 	KUNIT_EXPECT_EQ(test, c->ks->reordering, KTCP_REORDERING_INIT);
 	RT_EXPECT(c, "LSLSSSLLLL..", 10, 4, 6, 0, 0);
 	KUNIT_EXPECT_EQ(test, c->ks->cc.state, KTCP_CC_LOSS);
@@ -630,7 +689,7 @@ static void recovery_rto(struct kunit *test)
 	RT_EXPECT(c, "RSRSSSRRRR..", 10, 4, 6, 6, 6);
 
 	/* Backed off: the retransmissions are presumed lost too. */
-	ktcp_recovery_on_rto(c->sk);
+	rt_on_rto(c);
 	RT_EXPECT(c, "LSLSSSLLLL..", 10, 4, 6, 0, 0);
 	for (i = 0; i < ARRAY_SIZE(order); i++)
 		KUNIT_EXPECT_EQ(test, rt_rexmit(c), order[i]);

@@ -28,7 +28,9 @@ SHELL := /bin/bash
 ROOT := $(patsubst %/,%,$(dir $(abspath $(lastword $(MAKEFILE_LIST)))))
 KTCP_CACHE ?= /var/cache/ktcp
 export KTCP_CACHE
-KSRC := $(KTCP_CACHE)/linux-source-6.12
+# The kernel series (6.12) is named once, in scripts/lib.sh (KTCP_KSERIES);
+# KSRC is where scripts/setup.sh unpacks its source package.
+KSRC := $(shell $(ROOT)/scripts/lib.sh srcdir)
 KDIR ?= $(shell $(ROOT)/scripts/lib.sh kdir)
 LOGDIR := $(ROOT)/build/log
 

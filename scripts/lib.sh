@@ -2,16 +2,19 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Shared helpers for the ktcp build/test harness. Source it from bash
-# scripts, or run it as `scripts/lib.sh kdir|krelease|cache|srcdir` (the
-# Makefile does) to print one value.
+# scripts, or run it as `scripts/lib.sh kdir|krelease|kseries|cache|srcdir`
+# (the Makefile does) to print one value.
 #
-# Nothing here hard-codes a kernel version: the kernel is whatever Debian
-# 6.12 amd64 flavour is installed (newest wins), or the running kernel when
-# its headers are installed, or KDIR when set.
+# The kernel series (6.12) is named once, in KTCP_KSERIES below; setup.sh's
+# packages, the source directory and the headers looked for all follow it.
+# No release is hard-coded: the kernel is the newest installed Debian
+# amd64 flavour of that series, or the running kernel when its headers are
+# installed, or KDIR when set.
 
 KTCP_ROOT=${KTCP_ROOT:-$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd)}
 KTCP_CACHE=${KTCP_CACHE:-/var/cache/ktcp}
-KTCP_SRC_PKG=linux-source-6.12
+KTCP_KSERIES=6.12
+KTCP_SRC_PKG=linux-source-$KTCP_KSERIES
 KTCP_SRCDIR=${KTCP_SRCDIR:-$KTCP_CACHE/$KTCP_SRC_PKG}
 
 # Kernel log lines that mean a kernel bug: oops, BUG, WARNING, lockdep,
@@ -35,7 +38,7 @@ ktcp_kdir() {
 		printf '%s\n' "/lib/modules/$running/build"
 		return
 	fi
-	newest=$(find /usr/src -maxdepth 1 -name 'linux-headers-6.12*-amd64' \
+	newest=$(find /usr/src -maxdepth 1 -name "linux-headers-$KTCP_KSERIES*-amd64" \
 		-printf '%f\n' 2>/dev/null | sort -V | tail -n 1)
 	[[ -n $newest ]] || return 1
 	newest=${newest#linux-headers-}
@@ -71,9 +74,10 @@ if [[ ${BASH_SOURCE[0]} == "$0" ]]; then
 	case ${1:-} in
 	kdir) ktcp_kdir ;;
 	krelease) ktcp_krelease ;;
+	kseries) printf '%s\n' "$KTCP_KSERIES" ;;
 	cache) printf '%s\n' "$KTCP_CACHE" ;;
 	srcdir) printf '%s\n' "$KTCP_SRCDIR" ;;
 	bzrelease) ktcp_bzimage_release "$2" ;;
-	*) echo "usage: $0 kdir|krelease|cache|srcdir|bzrelease IMG" >&2; exit 2 ;;
+	*) echo "usage: $0 kdir|krelease|kseries|cache|srcdir|bzrelease IMG" >&2; exit 2 ;;
 	esac
 fi

@@ -7,7 +7,7 @@
 # something to do.
 #
 # Environment: KTCP_CACHE (default /var/cache/ktcp) holds the unpacked
-# source at $KTCP_CACHE/linux-source-6.12.
+# source at $KTCP_CACHE/linux-source-<series> (KTCP_KSERIES in lib.sh: 6.12).
 set -euo pipefail
 
 KTCP_PROG=setup.sh
@@ -16,7 +16,7 @@ KTCP_PROG=setup.sh
 
 PACKAGES=(
 	gcc make perl
-	linux-headers-6.12-amd64 linux-image-6.12-amd64 linux-source-6.12
+	"linux-headers-$KTCP_KSERIES-amd64" "linux-image-$KTCP_KSERIES-amd64" "$KTCP_SRC_PKG"
 	qemu-system-x86 busybox-static
 	flex bison bc libelf-dev libssl-dev dwarves cpio xz-utils kmod python3
 	sparse iproute2 tshark python3-scapy tcpdump rsync
@@ -58,10 +58,11 @@ install_packages() {
 	((${#missing[@]} == 0)) || ktcp_die "still missing after install: ${missing[*]}"
 }
 
-# Unpack /usr/src/linux-source-6.12.tar.xz into $KTCP_SRCDIR when it is
-# missing or the tarball is newer than our stamp. The stamp records the
-# package version; an existing tree without a stamp is adopted if its
-# Makefile version matches the package's upstream version.
+# Unpack /usr/src/$KTCP_SRC_PKG.tar.xz (linux-source-6.12.tar.xz) into
+# $KTCP_SRCDIR when it is missing or the tarball is newer than our stamp.
+# The stamp records the package version; an existing tree without a stamp
+# is adopted if its Makefile version matches the package's upstream
+# version.
 unpack_source() {
 	local tarball=/usr/src/$KTCP_SRC_PKG.tar.xz
 	local stamp=$KTCP_SRCDIR/.ktcp-unpacked

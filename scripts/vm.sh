@@ -85,7 +85,7 @@ done
 # --- kernel, modules, ktcp.ko ---------------------------------------------
 
 if [[ -z $kernel ]]; then
-	rel=$(ktcp_krelease) || ktcp_die "no Debian 6.12 kernel headers found (run scripts/setup.sh)"
+	rel=$(ktcp_krelease) || ktcp_die "no Debian $KTCP_KSERIES kernel headers found (run scripts/setup.sh)"
 	kernel=/boot/vmlinuz-$rel
 fi
 [[ -r $kernel ]] || ktcp_die "kernel image $kernel not readable"

@@ -9,7 +9,8 @@
 #   build (default)  build what is out of date, then print the paths
 #   paths            print the paths only (no build; fails if missing)
 #
-# Paths printed on stdout, one shell assignment per line:
+# Paths printed on stdout, one KEY=VALUE line each, the value as is (no
+# quoting: read it up to the end of the line, never eval it):
 #   KERNEL=<bzImage>  MODULES_DIR=<dir with modules.dep>  KTCP_KO=<ktcp.ko>
 #   RELEASE=<uname -r of the debug kernel>
 #
@@ -60,7 +61,7 @@ print_paths() {
 		ktcp_die "the debug kernel is not built ($build)"
 	[[ -f $build/arch/x86/boot/bzImage && -f $modroot/lib/modules/$rel/modules.dep &&
 		-f $kbuild/module/ktcp.ko ]] || ktcp_die "the debug kernel or its ktcp.ko is not built"
-	printf 'KERNEL=%q\nMODULES_DIR=%q\nKTCP_KO=%q\nRELEASE=%q\n' \
+	printf 'KERNEL=%s\nMODULES_DIR=%s\nKTCP_KO=%s\nRELEASE=%s\n' \
 		"$build/arch/x86/boot/bzImage" "$modroot/lib/modules/$rel" \
 		"$kbuild/module/ktcp.ko" "$rel"
 }

@@ -41,12 +41,33 @@ done
 tests=${*:-${KTCP_DEBUGVM_TESTS-interop}}
 [[ $tests == all ]] && tests=
 
+# read_paths: take debug-kernel.sh's KEY=VALUE lines (stdin) into the
+# variables named here; nothing it prints is evaluated.
+read_paths() {
+	local line key value
+	KERNEL='' MODULES_DIR='' KTCP_KO=''
+	while IFS= read -r line; do
+		key=${line%%=*}
+		value=${line#*=}
+		[[ $line == *=* && -n $value ]] || ktcp_die "debug-kernel.sh printed '$line'"
+		case $key in
+		KERNEL) KERNEL=$value ;;
+		MODULES_DIR) MODULES_DIR=$value ;;
+		KTCP_KO) KTCP_KO=$value ;;
+		RELEASE) ;;
+		*) ktcp_die "debug-kernel.sh printed an unknown key '$key'" ;;
+		esac
+	done
+	[[ -n $KERNEL && -n $MODULES_DIR && -n $KTCP_KO ]] ||
+		ktcp_die "debug-kernel.sh did not print KERNEL, MODULES_DIR and KTCP_KO"
+}
+
 if ((build)); then
 	paths=$(scripts/debug-kernel.sh build)
 else
 	paths=$(scripts/debug-kernel.sh paths)
 fi
-eval "$paths"
+read_paths <<<"$paths"
 [[ -d userspace-tests/build ]] || ktcp_die "userspace tests not built (make tests)"
 
 # preempt=full: the kernel is PREEMPT_DYNAMIC, and full preemption with

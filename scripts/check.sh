@@ -94,11 +94,13 @@ finish() {
 # --- setup ----------------------------------------------------------------------
 
 banner setup
+t=$SECONDS
 if ! run_logged "$logdir/setup.log" scripts/setup.sh; then
 	failed=$((failed + 1))
-	note setup "FAILED, see build/log/setup.log"
+	note setup "FAILED ($(took "$t")), see build/log/setup.log"
 	finish
 fi
+note setup "ok ($(took "$t"))"
 export KTCP_SKIP_SETUP=1
 
 # --- builds and checkpatch ----------------------------------------------------
@@ -200,10 +202,10 @@ if want vmtest; then
 	log=$logdir/vmtest.log
 	if [[ ! -e userspace-tests/run.sh ]]; then
 		failed=$((failed + 1))
-		note vmtest "FAILED: userspace-tests/run.sh does not exist"
+		note vmtest "FAILED ($(took "$t")): userspace-tests/run.sh does not exist"
 	elif ((!module_ok || !tests_ok)); then
 		failed=$((failed + 1))
-		note vmtest "FAILED: not run, the module or test build failed"
+		note vmtest "FAILED ($(took "$t")): not run, the module or test build failed"
 	else
 		vrc=0
 		scripts/vm.sh --timeout "${KTCP_VM_TIMEOUT:-4200}" --log "$log" \
@@ -219,12 +221,12 @@ if want debugvm; then
 	log=$logdir/debugvm.log
 	if [[ ! -e userspace-tests/run.sh ]]; then
 		failed=$((failed + 1))
-		note debugvm "FAILED: userspace-tests/run.sh does not exist"
+		note debugvm "FAILED ($(took "$t")): userspace-tests/run.sh does not exist"
 	elif ((!tests_ok)); then
 		failed=$((failed + 1))
-		note debugvm "FAILED: not run, the test build failed"
+		note debugvm "FAILED ($(took "$t")): not run, the test build failed"
 	elif ! one_item debugbuild "$logdir/debug-kernel.log" scripts/debug-kernel.sh build; then
-		note debugvm "FAILED: not run, the debug kernel or ktcp.ko for it did not build"
+		note debugvm "FAILED ($(took "$t")): not run, the debug kernel or ktcp.ko for it did not build"
 	else
 		banner debugvm
 		t=$SECONDS

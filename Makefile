@@ -7,6 +7,9 @@
 #   make tests      userspace-tests/build/<name> for every userspace-tests/*.c
 #   make checkpatch checkpatch.pl --strict over module/**/*.[ch]
 #   make sparse     the module with sparse (C=2); fails on its warnings
+#   make docs-check every sysctl, module parameter and counter in the code
+#                   is documented, and nothing documented is gone
+#                   (scripts/check-docs.sh, then its --self-test)
 #   make kunit      KUnit: module/ in-tree, kunit.py on x86_64 QEMU
 #   make vmtest     userspace-tests/run.sh inside a VM with ktcp.ko loaded
 #   make debugvm    interop and packet-level tests, kmemleak scan and rmmod in
@@ -95,6 +98,13 @@ sparse: setup
 	@$(MAKE) -C $(KDIR) M=$(ROOT) C=2 CHECK=sparse modules 2>&1 | tee $(LOGDIR)/sparse.log
 	@if grep -Ein '(^|[^a-z_])(warning|error):' $(LOGDIR)/sparse.log >&2; then \
 		echo "make: sparse reported problems" >&2; exit 1; fi
+
+# The docs check, then its self-test: that it fails when a copy of the
+# tree drifts. Needs gcc and perl (setup).
+.PHONY: docs-check
+docs-check: setup
+	@$(ROOT)/scripts/check-docs.sh
+	@$(ROOT)/scripts/check-docs.sh --self-test
 
 kunit: setup
 	KTCP_SKIP_SETUP=1 $(ROOT)/scripts/kunit.sh

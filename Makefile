@@ -17,6 +17,8 @@
 #                   from linux-source-6.12, ktcp.ko built against it
 #   make check      all but sparse and demo, ending in "N passed, N failed"
 #   make demo       ktcp_demo between AF_INET and ktcp inside a VM
+#   make bench      transfer times, ktcp against native TCP, per netem
+#                   profile, in one VM boot (scripts/bench.sh; BENCH_ARGS)
 #   make clean
 #
 # KDIR defaults to /lib/modules/$(uname -r)/build when present, else the
@@ -122,6 +124,7 @@ check:
 demo:
 	$(ROOT)/scripts/demo.sh
 
+.PHONY: bench
 bench: module tests
 	$(ROOT)/scripts/bench.sh $(BENCH_ARGS)
 

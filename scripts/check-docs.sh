@@ -17,7 +17,10 @@
 #
 # Every net.ktcp.NAME, /sys/module/ktcp/parameters/NAME and
 # "insmod ... ktcp.ko NAME=..." anywhere in Documentation/*.rst and README
-# must name something that exists. The C sources are read with their
+# must name something that exists, and so must every ``name.c``/``name.h``
+# (a file of module/) and ktcp_name() (a function of the module) named in
+# Documentation/*.rst, so that a refactor cannot leave the design stale.
+# The C sources are read with their
 # comments removed (gcc -fpreprocessed), so a commented-out definition does
 # not count. Each problem is printed on a line of its own, naming the item;
 # the exit status is 1 if there was any.
@@ -28,7 +31,8 @@
 #                passes, then that each of a few edits (an item dropped from
 #                a document, an item added to one, an undocumented item added
 #                to the code, a counter left unnamed, two counter rows
-#                swapped) makes the check fail and name the item
+#                swapped, a file and a function that do not exist named in
+#                the design) makes the check fail and name the item
 set -euo pipefail
 
 KTCP_PROG=check-docs.sh
@@ -132,6 +136,16 @@ doc_mentions() {
 }
 
 # --- the check ----------------------------------------------------------------
+
+# ``name.c`` and ``name.h`` (no directory) in the rst files: module/ files.
+doc_source_files() {
+	grep -ohE '``[a-z0-9_]+\.[ch]``' "$1"/Documentation/*.rst | tr -d '`' | sort -u
+}
+
+# ktcp_name() in the rst files: functions of the module.
+doc_functions() {
+	grep -ohE '\bktcp_[a-z0-9_]+\(\)' "$1"/Documentation/*.rst | tr -d '()' | sort -u
+}
 
 problems=0
 problem() {
@@ -250,6 +264,17 @@ check_tree() {
 		esac
 	done <<<"$mentions"
 
+	# Source files and functions the documents name must exist (a
+	# refactor that renames them must update the documents too).
+	while read -r f; do
+		[[ -z $f || -e $root/module/$f || -e $root/module/tests/$f ]] ||
+			problem "file $f: named in Documentation/, not in module/"
+	done < <(doc_source_files "$root")
+	while read -r fn; do
+		[[ -z $fn ]] || grep -qw -- "$fn" "$root"/module/*.[ch] ||
+			problem "function $fn(): named in Documentation/, not in module/"
+	done < <(doc_functions "$root")
+
 	if ((problems)); then
 		printf '%s: %d problem(s) in %s\n' "$KTCP_PROG" "$problems" "$root"
 		return 1
@@ -348,6 +373,15 @@ self_test() {
 	perl -i -ne 'print unless /^\s*\[KTCP_MIB_NOMEM\]\s*=/' "$copy/module/mib.c"
 	expect_fail "KTCP_MIB_NOMEM's name removed from mib.c" \
 		"counter KTCP_MIB_NOMEM: in module/mib.h, no name in module/mib.c" || rc=1
+
+	# A renamed file and function still named in the design.
+	restore
+	# shellcheck disable=SC2016 # rst literals
+	printf '\n``gone.c`` holds ``ktcp_gone_fn()``.\n' >>"$copy/Documentation/design.rst"
+	expect_fail "gone.c named in design.rst" \
+		"file gone.c: named in Documentation/, not in module/" || rc=1
+	expect_fail "ktcp_gone_fn() named in design.rst" \
+		"function ktcp_gone_fn(): named in Documentation/, not in module/" || rc=1
 
 	if ((rc)); then
 		ktcp_log "self-test FAILED"

@@ -4,8 +4,8 @@
  *
  * ktcp uses Linux's TCP_* state numbers (include/net/tcp_states.h) in
  * sk->sk_state so that generic stream helpers and tools read them right.
- * ktcp_state_next() is pure: input.c, socket.c and timers.c decide which
- * event happened, the table alone says where it leads. Events that are not
+ * ktcp_state_next() is pure: input.c, af_ktcp.c, listen.c and timers.c
+ * decide which event happened, the table alone says where it leads. Events that are not
  * legal in a state leave it unchanged (KTCP_STATE_INVALID tells the caller).
  * Only the eleven RFC states have transitions: TCP_NEW_SYN_RECV and
  * TCP_BOUND_INACTIVE, like out-of-range values, give INVALID for any event.

@@ -15,7 +15,7 @@
  * an RTT) plus 16 segments of cushion, plus twice the growth over the
  * previous RTT (a sender in slow start doubles every RTT, and the window
  * advertised now is used an RTT later). The advertised window is half the
- * buffer (output.c), so the buffer is twice that window.
+ * buffer (window.c), so the buffer is twice that window.
  *
  * The receiver RTT comes from the timestamps the peer echoes on full-sized
  * data segments (tcp_rcv_rtt_measure_ts(): they return with the data our

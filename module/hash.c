@@ -110,13 +110,38 @@ static struct ktcp_hnode *ktcp_hash_find(struct ktcp_net *kn, u32 bucket,
 	return NULL;
 }
 
-/* Add @h; -EEXIST if its 4-tuple is taken. */
+/*
+ * A node taken out of a chain keeps its ->next, and only its ->pprev is
+ * cleared to mark it unhashed (hlist_del_init_rcu(); Linux's nulls lists do
+ * the same): a reader standing on it in an RCU walk goes on from there to
+ * the rest of the chain. That ->next is also why the node must not be
+ * linked again while such a reader may still be on it: the reader would
+ * follow it into the chain the node joined and miss the rest of its own.
+ * Linux's tables end each chain in a nulls marker naming the bucket and
+ * restart a lookup that ends in another; ours wait for a grace period.
+ * Only a node taken from before the end of a chain has a ->next to lead
+ * readers astray, and only connect() and listen() hash a node again, both
+ * in process context.
+ */
+static void ktcp_hash_wait_readers(struct hlist_node *n)
+{
+	if (hlist_unhashed(n) && n->next) {
+		might_sleep();
+		synchronize_rcu();
+	}
+}
+
+/*
+ * Add @h; -EEXIST if its 4-tuple is taken. May sleep if @h was in the
+ * table before (ktcp_hash_wait_readers()).
+ */
 int ktcp_hash_insert(struct ktcp_net *kn, struct ktcp_hnode *h)
 {
 	u32 b = ktcp_hash_bucket(kn, &h->key);
 	spinlock_t *lock = ktcp_hash_lock(kn, b);
 	int err = -EEXIST;
 
+	ktcp_hash_wait_readers(&h->node);
 	spin_lock_bh(lock);
 	if (!ktcp_hash_find(kn, b, &h->key)) {
 		hlist_add_head_rcu(&h->node, &kn->ehash[b]);
@@ -126,7 +151,10 @@ int ktcp_hash_insert(struct ktcp_net *kn, struct ktcp_hnode *h)
 	return err;
 }
 
-/* Remove @h; returns true if it was in the table. */
+/*
+ * Remove @h; returns true if it was in the table. Readers on @h go on past
+ * it (ktcp_hash_wait_readers()).
+ */
 bool ktcp_hash_remove(struct ktcp_net *kn, struct ktcp_hnode *h)
 {
 	spinlock_t *lock = ktcp_hash_lock(kn, ktcp_hash_bucket(kn, &h->key));
@@ -140,7 +168,12 @@ bool ktcp_hash_remove(struct ktcp_net *kn, struct ktcp_hnode *h)
 	return was;
 }
 
-/* Put @new (same 4-tuple) where @old was, atomically for readers. */
+/*
+ * Put @new (same 4-tuple) where @old was, atomically for readers. @old is
+ * left unhashed as ktcp_hash_remove() leaves a node: hlist_replace_rcu()
+ * poisons its ->pprev, which is cleared here, while its ->next must stay,
+ * for a reader on @old still has the rest of the chain to walk.
+ */
 int ktcp_hash_replace(struct ktcp_net *kn, struct ktcp_hnode *old,
 		      struct ktcp_hnode *new)
 {
@@ -152,7 +185,7 @@ int ktcp_hash_replace(struct ktcp_net *kn, struct ktcp_hnode *old,
 	spin_lock_bh(lock);
 	if (!hlist_unhashed(&old->node)) {
 		hlist_replace_rcu(&old->node, &new->node);
-		INIT_HLIST_NODE(&old->node);
+		WRITE_ONCE(old->node.pprev, NULL);
 		err = 0;
 	}
 	spin_unlock_bh(lock);
@@ -220,11 +253,13 @@ static bool ktcp_listen_conflict(const struct ktcp_bind_bucket *bb,
 	return false;
 }
 
+/* May sleep if @sk listened before (ktcp_hash_wait_readers()). */
 int ktcp_hash_listen(struct ktcp_net *kn, struct sock *sk)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
 	int err = 0;
 
+	ktcp_hash_wait_readers(&ks->listen_node);
 	spin_lock_bh(&kn->bind_lock);
 	if (ks->bb && ktcp_listen_conflict(ks->bb, sk))
 		err = -EADDRINUSE;

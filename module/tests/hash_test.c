@@ -9,12 +9,21 @@
  * failed assertion leaves the tables empty; ktcp_hash_net_exit() then runs
  * before KUnit frees the objects, as a namespace's exit runs after its last
  * socket is gone.
+ *
+ * The walker tests stand where an RCU reader of a chain stands when a
+ * writer takes the node it is on out of the chain, and check that the
+ * reader still walks the rest; ht_replace_race makes a softirq writer
+ * interrupt real lookups.
  */
 #include <kunit/resource.h>
 #include <kunit/test.h>
+#include <linux/hrtimer.h>
 #include <linux/in.h>
+#include <linux/jiffies.h>
 #include <linux/net.h>
+#include <linux/random.h>
 #include <linux/rcupdate.h>
+#include <linux/sched.h>
 #include <linux/slab.h>
 #include <net/ip.h>
 #include <net/net_namespace.h>
@@ -334,6 +343,230 @@ static void ht_replace(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ht_nelems(test), 0);
 }
 
+/*
+ * Every tuple in bucket 0, as if every hash collided: the table stays
+ * allocated at full size, the mask only narrows what the hash may pick.
+ * Before anything is hashed.
+ */
+static void ht_one_bucket(struct kunit *test)
+{
+	ht_kn(test)->ehash_mask = 0;
+}
+
+/* A reader on @pos walks on: the entry for @t further down, if any. */
+static struct ktcp_hnode *ht_walk_on(struct ktcp_hnode *pos,
+				     const struct ktcp_tuple *t)
+{
+	hlist_for_each_entry_continue_rcu(pos, node)
+		if (!memcmp(&pos->key, t, sizeof(*t)))
+			return pos;
+	return NULL;
+}
+
+/*
+ * One chain, head first: reqs[2], reqs[1], reqs[0]. A reader stands on
+ * reqs[1] when @replace (or, without it, ktcp_hash_remove()) takes it out;
+ * from there it must still reach reqs[0], as a lookup of reqs[0] walking
+ * the chain at that moment would.
+ */
+static void ht_check_walker(struct kunit *test, bool replace)
+{
+	struct ktcp_tuple t[] = {
+		ht_tuple(HT_ADDR_A, 80, HT_ADDR_R, 40000),
+		ht_tuple(HT_ADDR_A, 80, HT_ADDR_R, 40001),
+		ht_tuple(HT_ADDR_A, 80, HT_ADDR_R, 40002),
+	};
+	struct ktcp_request *reqs[ARRAY_SIZE(t)], *twin;
+	struct ktcp_hnode *pos, *found;
+	unsigned int i;
+	int err;
+
+	ht_one_bucket(test);
+	for (i = 0; i < ARRAY_SIZE(t); i++) {
+		reqs[i] = ht_req(test, &t[i]);
+		KUNIT_ASSERT_EQ(test, ktcp_hash_insert(ht_kn(test),
+						       &reqs[i]->hnode), 0);
+	}
+	twin = ht_req(test, &t[1]);
+
+	rcu_read_lock();
+	pos = ktcp_hash_lookup(ht_kn(test), t[1].laddr, t[1].lport,
+			       t[1].raddr, t[1].rport);
+	if (replace)
+		err = ktcp_hash_replace(ht_kn(test), &reqs[1]->hnode,
+					&twin->hnode);
+	else
+		err = !ktcp_hash_remove(ht_kn(test), &reqs[1]->hnode);
+	found = pos ? ht_walk_on(pos, &t[0]) : NULL;
+	rcu_read_unlock();
+
+	KUNIT_ASSERT_PTR_EQ(test, pos, &reqs[1]->hnode);
+	KUNIT_EXPECT_EQ(test, err, 0);
+	KUNIT_EXPECT_PTR_EQ_MSG(test, found, &reqs[0]->hnode,
+				"a reader on the node taken out lost the chain");
+
+	/* Out of the table, as far as the writers' tests go. */
+	KUNIT_EXPECT_TRUE(test, hlist_unhashed(&reqs[1]->hnode.node));
+	KUNIT_EXPECT_FALSE(test, ktcp_hash_remove(ht_kn(test),
+						  &reqs[1]->hnode));
+	KUNIT_EXPECT_EQ(test, ktcp_hash_replace(ht_kn(test), &reqs[1]->hnode,
+						&twin->hnode), -ENOENT);
+	KUNIT_EXPECT_PTR_EQ(test, ht_lookup(test, &t[0]), &reqs[0]->hnode);
+	KUNIT_EXPECT_PTR_EQ(test, ht_lookup(test, &t[2]), &reqs[2]->hnode);
+	KUNIT_EXPECT_PTR_EQ(test, ht_lookup(test, &t[1]),
+			    replace ? &twin->hnode : NULL);
+	KUNIT_EXPECT_EQ(test, ht_nelems(test), replace ? 3 : 2);
+}
+
+static void ht_walker_replace(struct kunit *test)
+{
+	ht_check_walker(test, true);
+}
+
+static void ht_walker_remove(struct kunit *test)
+{
+	ht_check_walker(test, false);
+}
+
+/*
+ * A node taken from the middle of a chain is hashed again (a socket that
+ * connects again, under another 4-tuple) only after a grace period: a
+ * reader still on it would otherwise follow it into its new chain.
+ */
+static void ht_reinsert_waits(struct kunit *test)
+{
+	struct ktcp_tuple t1 = ht_tuple(HT_ADDR_A, 80, HT_ADDR_R, 40000);
+	struct ktcp_tuple t2 = ht_tuple(HT_ADDR_A, 80, HT_ADDR_R, 40001);
+	struct ktcp_tuple t3 = ht_tuple(HT_ADDR_B, 81, HT_ADDR_R, 40002);
+	struct ktcp_sock *tail = ht_conn(test, &t1);
+	struct ktcp_sock *ks = ht_conn(test, &t2);
+	struct rcu_gp_oldstate gp;
+
+	ht_one_bucket(test);
+	KUNIT_ASSERT_EQ(test, ktcp_hash_insert(ht_kn(test), &tail->hnode), 0);
+	KUNIT_ASSERT_EQ(test, ktcp_hash_insert(ht_kn(test), &ks->hnode), 0);
+	KUNIT_ASSERT_TRUE(test, ktcp_hash_remove(ht_kn(test), &ks->hnode));
+	get_state_synchronize_rcu_full(&gp);
+	ks->hnode.key = t3;
+	KUNIT_ASSERT_EQ(test, ktcp_hash_insert(ht_kn(test), &ks->hnode), 0);
+	KUNIT_EXPECT_TRUE_MSG(test, poll_state_synchronize_rcu_full(&gp),
+			      "hashed again before readers were done");
+	KUNIT_EXPECT_PTR_EQ(test, ht_lookup(test, &t3), &ks->hnode);
+	KUNIT_EXPECT_NULL(test, ht_lookup(test, &t2));
+	KUNIT_EXPECT_PTR_EQ(test, ht_lookup(test, &t1), &tail->hnode);
+}
+
+#define HT_RACE_SLOTS		32
+#define HT_RACE_BATCH		16
+#define HT_RACE_HITS		200
+#define HT_RACE_TIME		(2 * HZ)
+#define HT_RACE_PERIOD_NS	(20 * NSEC_PER_USEC)
+
+/*
+ * ht_replace_race: the chain is HT_RACE_SLOTS entries, each with a twin of
+ * the same 4-tuple, in front of a tail. A softirq timer swaps every entry
+ * for its twin and back, as listen.c turns requests into children in
+ * softirq, while the test's thread looks the tail up: each time the
+ * timer interrupts a lookup, the node the lookup is on has just been taken
+ * out of the chain, and the lookup must still find the tail.
+ *
+ * Lookups come about HT_RACE_BATCH to a read-side section, so that the
+ * timer mostly finds the thread walking the chain, and in batches of random
+ * length, so that it does not land at the same point of every batch. The
+ * test runs until HT_RACE_HITS swaps have landed in a lookup, or for
+ * HT_RACE_TIME; without high-resolution timers the timer fires once a tick,
+ * not every period. The KUnit kernel has one CPU: this interleaving, not a
+ * second CPU, is what races the reader against the writer.
+ */
+struct ht_race {
+	struct hrtimer timer;
+	struct ktcp_net *kn;
+	struct ktcp_hnode *cur[HT_RACE_SLOTS], *alt[HT_RACE_SLOTS];
+	bool in_lookup;
+	unsigned int passes, interleaved, failed;
+};
+
+static enum hrtimer_restart ht_race_swap(struct hrtimer *timer)
+{
+	struct ht_race *r = container_of(timer, struct ht_race, timer);
+	unsigned int i;
+
+	for (i = 0; i < HT_RACE_SLOTS; i++) {
+		if (ktcp_hash_replace(r->kn, r->cur[i], r->alt[i]))
+			r->failed++;
+		swap(r->cur[i], r->alt[i]);
+	}
+	r->passes++;
+	if (READ_ONCE(r->in_lookup))
+		r->interleaved++;
+	hrtimer_forward_now(timer, ns_to_ktime(HT_RACE_PERIOD_NS));
+	return HRTIMER_RESTART;
+}
+
+static void ht_replace_race(struct kunit *test)
+{
+	struct ktcp_tuple tt = ht_tuple(HT_ADDR_B, 443, HT_ADDR_R, 50000);
+	struct ktcp_request *tail = ht_req(test, &tt);
+	unsigned long deadline, lookups, misses = 0;
+	unsigned int i, j, batch = 0;
+	struct ktcp_hnode *h;
+	struct ht_race *r;
+
+	r = kunit_kzalloc(test, sizeof(*r), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, r);
+	r->kn = ht_kn(test);
+	ht_one_bucket(test);
+	KUNIT_ASSERT_EQ(test, ktcp_hash_insert(r->kn, &tail->hnode), 0);
+	for (i = 0; i < HT_RACE_SLOTS; i++) {
+		struct ktcp_tuple t = ht_tuple(HT_ADDR_A, 80, HT_ADDR_R,
+					       40000 + i);
+
+		r->cur[i] = &ht_req(test, &t)->hnode;
+		r->alt[i] = &ht_req(test, &t)->hnode;
+		KUNIT_ASSERT_EQ(test, ktcp_hash_insert(r->kn, r->cur[i]), 0);
+	}
+
+	/* No assertion until the timer is cancelled: it uses the table. */
+	hrtimer_init(&r->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_SOFT);
+	r->timer.function = ht_race_swap;
+	hrtimer_start(&r->timer, ns_to_ktime(HT_RACE_PERIOD_NS),
+		      HRTIMER_MODE_REL_SOFT);
+	deadline = jiffies + HT_RACE_TIME;
+	for (lookups = 0; READ_ONCE(r->interleaved) < HT_RACE_HITS &&
+	     time_before(jiffies, deadline); lookups += batch) {
+		/* Not in step with the tick, so that it lands anywhere. */
+		batch = HT_RACE_BATCH / 2 + get_random_u32_below(HT_RACE_BATCH);
+		rcu_read_lock();
+		WRITE_ONCE(r->in_lookup, true);
+		for (j = 0; j < batch; j++) {
+			h = ktcp_hash_lookup(r->kn, tt.laddr, tt.lport,
+					     tt.raddr, tt.rport);
+			if (h != &tail->hnode)
+				misses++;
+		}
+		WRITE_ONCE(r->in_lookup, false);
+		rcu_read_unlock();
+		cond_resched();
+	}
+	hrtimer_cancel(&r->timer);
+
+	kunit_info(test, "%lu lookups, %u passes, %u during a lookup",
+		   lookups, r->passes, r->interleaved);
+	KUNIT_EXPECT_EQ_MSG(test, misses, 0, "%lu of %lu lookups missed",
+			    misses, lookups);
+	KUNIT_EXPECT_EQ(test, r->failed, 0U);
+	/* The race was run: swaps landed in the middle of lookups. */
+	KUNIT_EXPECT_GT(test, r->interleaved, 0U);
+	for (i = 0; i < HT_RACE_SLOTS; i++) {
+		struct ktcp_tuple t = ht_tuple(HT_ADDR_A, 80, HT_ADDR_R,
+					       40000 + i);
+
+		KUNIT_EXPECT_PTR_EQ(test, ht_lookup(test, &t), r->cur[i]);
+		KUNIT_EXPECT_TRUE(test, hlist_unhashed(&r->alt[i]->node));
+	}
+	KUNIT_EXPECT_EQ(test, ht_nelems(test), HT_RACE_SLOTS + 1);
+}
+
 static struct ktcp_tuple ht_many_tuple(unsigned int i)
 {
 	return ht_tuple(HT_ADDR_A, 80 + (i & 3), 0x0b000000 | i,
@@ -481,6 +714,56 @@ static void ht_listener_unlisten(struct kunit *test)
 	KUNIT_EXPECT_PTR_EQ(test, ht_listener(test, HT_ADDR_A, HT_PORT),
 			    &spec->inet.sk);
 	KUNIT_EXPECT_NULL(test, ht_listener(test, HT_ADDR_B, HT_PORT));
+}
+
+/* A reader on a listener that stops listening walks on to the rest. */
+static void ht_walker_unlisten(struct kunit *test)
+{
+	struct ktcp_sock *any = ht_listen(test, INADDR_ANY, HT_PORT);
+	struct ktcp_sock *spec = ht_listen(test, HT_ADDR_A, HT_PORT);
+	struct hlist_head *head;
+	struct ktcp_sock *pos;
+	bool on_spec, found = false;
+
+	head = &ht_kn(test)->lhash[HT_PORT & (KTCP_LHASH_SIZE - 1)];
+	rcu_read_lock();
+	/* The chain is spec, any: a lookup for HT_ADDR_B stands on spec. */
+	pos = hlist_entry_safe(rcu_dereference(hlist_first_rcu(head)),
+			       struct ktcp_sock, listen_node);
+	on_spec = pos == spec;
+	ktcp_hash_unlisten(ht_kn(test), &spec->inet.sk);
+	if (pos) {
+		hlist_for_each_entry_continue_rcu(pos, listen_node)
+			found |= pos == any;
+	}
+	rcu_read_unlock();
+
+	KUNIT_ASSERT_TRUE(test, on_spec);
+	KUNIT_EXPECT_TRUE_MSG(test, found,
+			      "a reader on the listener taken out lost the chain");
+	KUNIT_EXPECT_TRUE(test, hlist_unhashed(&spec->listen_node));
+	KUNIT_EXPECT_PTR_EQ(test, ht_listener(test, HT_ADDR_A, HT_PORT),
+			    &any->inet.sk);
+}
+
+/* Listening again, on another port, waits for readers of the old chain. */
+static void ht_relisten_waits(struct kunit *test)
+{
+	struct ktcp_sock *any = ht_listen(test, INADDR_ANY, HT_PORT);
+	struct ktcp_sock *spec = ht_listen(test, HT_ADDR_A, HT_PORT);
+	struct rcu_gp_oldstate gp;
+
+	ktcp_hash_unlisten(ht_kn(test), &spec->inet.sk);
+	get_state_synchronize_rcu_full(&gp);
+	spec->inet.inet_num = HT_PORT2;
+	KUNIT_ASSERT_EQ(test, ktcp_hash_listen(ht_kn(test), &spec->inet.sk),
+			0);
+	KUNIT_EXPECT_TRUE_MSG(test, poll_state_synchronize_rcu_full(&gp),
+			      "listening again before readers were done");
+	KUNIT_EXPECT_PTR_EQ(test, ht_listener(test, HT_ADDR_A, HT_PORT2),
+			    &spec->inet.sk);
+	KUNIT_EXPECT_PTR_EQ(test, ht_listener(test, HT_ADDR_A, HT_PORT),
+			    &any->inet.sk);
 }
 
 /* Bind table. The sockets are in init_net, whose native table is consulted. */
@@ -693,12 +976,18 @@ static struct kunit_case ktcp_hash_cases[] = {
 	KUNIT_CASE(ht_lookup_exact),
 	KUNIT_CASE(ht_remove),
 	KUNIT_CASE(ht_replace),
+	KUNIT_CASE(ht_walker_replace),
+	KUNIT_CASE(ht_walker_remove),
+	KUNIT_CASE(ht_reinsert_waits),
+	KUNIT_CASE_SLOW(ht_replace_race),
 	KUNIT_CASE(ht_many),
 	KUNIT_CASE(ht_listener_specific_any_first),
 	KUNIT_CASE(ht_listener_specific_any_last),
 	KUNIT_CASE(ht_listener_other_addr),
 	KUNIT_CASE(ht_listener_port),
 	KUNIT_CASE(ht_listener_unlisten),
+	KUNIT_CASE(ht_walker_unlisten),
+	KUNIT_CASE(ht_relisten_waits),
 	KUNIT_CASE(ht_bind_sets_addr),
 	KUNIT_CASE(ht_bind_conflict),
 	KUNIT_CASE(ht_bind_reuse),

@@ -10,6 +10,9 @@
 #   make docs-check every sysctl, module parameter and counter in the code
 #                   is documented, and nothing documented is gone
 #                   (scripts/check-docs.sh, then its --self-test)
+#   make layers-check  calls between module/*.c files run one way, from
+#                   layer to lower layer (scripts/check-layers.py, then its
+#                   --self-test)
 #   make kunit      KUnit: module/ in-tree, kunit.py on x86_64 QEMU
 #   make vmtest     userspace-tests/run.sh inside a VM with ktcp.ko loaded
 #   make debugvm    interop and packet-level tests, kmemleak scan and rmmod in
@@ -107,6 +110,13 @@ sparse: setup
 docs-check: setup
 	@$(ROOT)/scripts/check-docs.sh
 	@$(ROOT)/scripts/check-docs.sh --self-test
+
+# Calls between module files run one way (ktcp.h's flow comment), then
+# the check's self-test. Needs python3 (setup).
+.PHONY: layers-check
+layers-check: setup
+	@python3 $(ROOT)/scripts/check-layers.py
+	@python3 $(ROOT)/scripts/check-layers.py --self-test
 
 kunit: setup
 	KTCP_SKIP_SETUP=1 $(ROOT)/scripts/kunit.sh

@@ -3,18 +3,20 @@
 #
 # The project's test command (`make check`, run by .ci/run): setup, module
 # build (W=1, warnings fatal), userspace test build, checkpatch, the docs
-# check (scripts/check-docs.sh: sysctls, parameters, counters), KUnit,
+# check (scripts/check-docs.sh: sysctls, parameters, counters, files and
+# functions named), the layers check (scripts/check-layers.py: calls
+# between module files run one way), KUnit,
 # userspace-tests/run.sh inside a VM with ktcp.ko loaded, and debugvm: the
 # interop and packet-level tests, a kmemleak scan and rmmod on a debug kernel
 # (KASAN, lockdep, kmemleak...; scripts/debugvm.sh, scripts/debug-kernel.sh).
 #
 # usage: scripts/check.sh [STAGE...]
-#   stages: module tests checkpatch docs kunit vmtest debugvm (default:
-#   all, in order)
+#   stages: module tests checkpatch docs layers kunit vmtest debugvm
+#   (default: all, in order)
 #
 # Every KUnit case and every kselftest case (TAP "ok N"/"not ok N" lines)
-# counts as one item; the module build, test build, checkpatch and the docs
-# check count as one item each, and so do the debug kernel build
+# counts as one item; the module build, test build, checkpatch, the docs
+# check and the layers check count as one item each, and so do the debug kernel build
 # (debugbuild) and a VM run that fails without failing a test case.
 # Ends with the line "N passed, N failed, N skipped" and exits non-zero if
 # anything failed. Stage logs: build/log/<stage>.log.
@@ -30,7 +32,7 @@ KTCP_PROG=check.sh
 . "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"
 cd "$KTCP_ROOT"
 
-ALL_STAGES=(module tests checkpatch docs kunit vmtest debugvm)
+ALL_STAGES=(module tests checkpatch docs layers kunit vmtest debugvm)
 if (($#)); then
 	stages=("$@")
 	for s in "${stages[@]}"; do
@@ -125,6 +127,9 @@ fi
 
 if want docs; then
 	one_item docs "$logdir/docs.log" make --no-print-directory docs-check || true
+fi
+if want layers; then
+	one_item layers "$logdir/layers.log" make --no-print-directory layers-check || true
 fi
 
 # --- KUnit ------------------------------------------------------------------------

@@ -1,0 +1,134 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * libktcp-run.so: LD_PRELOADed by ktcp-run, it makes a dynamically linked
+ * program's TCP/IPv4 sockets ktcp sockets.
+ *
+ * socket(AF_INET, SOCK_STREAM[|SOCK_NONBLOCK|SOCK_CLOEXEC], 0 or
+ * IPPROTO_TCP) is turned into the same call on ktcp's family; everything
+ * else (UDP, raw, AF_UNIX, AF_INET6, other protocols) goes to libc as it
+ * came. ktcp takes struct sockaddr_in with AF_INET as it is, so nothing
+ * after socket() needs translating except getsockopt(SO_DOMAIN), which the
+ * kernel answers from sk_family: it would show ktcp's number where the
+ * program asked for AF_INET.
+ */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+
+#include "ktcp-run.h"
+
+#define KTCP_SOCK_FLAGS	(SOCK_NONBLOCK | SOCK_CLOEXEC)
+
+typedef int (*socket_fn)(int, int, int);
+typedef int (*getsockopt_fn)(int, int, int, void *, socklen_t *);
+
+static int ktcp_family = -1;	/* -1: not known, convert nothing */
+static bool verbose;
+static bool fallback;
+
+static bool env_flag(const char *name)
+{
+	const char *v = getenv(name);
+
+	return v && strcmp(v, "1") == 0;
+}
+
+/*
+ * Read the environment once, before main(): the program may clear its
+ * environment later, and socket() must stay cheap.
+ */
+__attribute__((constructor))
+static void ktcp_run_init(void)
+{
+	const char *v = getenv(KTCP_RUN_ENV_FAMILY);
+	char *end;
+	long n;
+
+	verbose = env_flag(KTCP_RUN_ENV_VERBOSE);
+	fallback = env_flag(KTCP_RUN_ENV_FALLBACK);
+	if (!v || !*v)
+		return;
+	n = strtol(v, &end, 10);
+	if (*end || n <= 0 || n == AF_INET || n == AF_INET6 || n > 255)
+		return;
+	ktcp_family = (int)n;
+}
+
+/* libc's own symbol; resolved lazily since constructors may run late */
+static void *next_sym(const char *name)
+{
+	void *p = dlsym(RTLD_NEXT, name);
+
+	if (!p) {
+		fprintf(stderr, "libktcp-run: dlsym(%s) failed\n", name);
+		abort();
+	}
+	return p;
+}
+
+static bool wants_ktcp(int domain, int type, int protocol)
+{
+	if (ktcp_family < 0 || domain != AF_INET)
+		return false;
+	if ((type & ~KTCP_SOCK_FLAGS) != SOCK_STREAM)
+		return false;
+	return protocol == 0 || protocol == IPPROTO_TCP;
+}
+
+int socket(int domain, int type, int protocol)
+{
+	static socket_fn real_socket;
+	int fd, err;
+
+	if (!real_socket)
+		real_socket = (socket_fn)next_sym("socket");
+	if (!wants_ktcp(domain, type, protocol))
+		return real_socket(domain, type, protocol);
+
+	fd = real_socket(ktcp_family, type, protocol);
+	err = errno;
+	if (fd < 0 && fallback) {
+		if (verbose)
+			fprintf(stderr, "ktcp-run: pid %d: ktcp socket failed (%s), native TCP\n",
+				getpid(), strerror(err));
+		return real_socket(domain, type, protocol);
+	}
+	if (verbose) {
+		if (fd >= 0)
+			fprintf(stderr, "ktcp-run: pid %d: socket(AF_INET, SOCK_STREAM) -> ktcp fd %d\n",
+				getpid(), fd);
+		else
+			fprintf(stderr, "ktcp-run: pid %d: ktcp socket failed: %s\n",
+				getpid(), strerror(err));
+	}
+	errno = err;
+	return fd;
+}
+
+/*
+ * SO_DOMAIN on a ktcp socket answers ktcp's family; the program asked for
+ * AF_INET. Any socket of ktcp's family is rewritten, without tracking fds:
+ * that survives dup(), fork() and exec() as a table would not, and only a
+ * program that opens AF_KTCP sockets itself could tell the difference.
+ * SO_PROTOCOL needs nothing: ktcp sets sk_protocol to IPPROTO_TCP.
+ */
+int getsockopt(int fd, int level, int optname, void *optval, socklen_t *optlen)
+{
+	static getsockopt_fn real_getsockopt;
+	int ret;
+
+	if (!real_getsockopt)
+		real_getsockopt = (getsockopt_fn)next_sym("getsockopt");
+	ret = real_getsockopt(fd, level, optname, optval, optlen);
+	if (ret == 0 && level == SOL_SOCKET && optname == SO_DOMAIN &&
+	    ktcp_family > 0 && optval && optlen && *optlen >= sizeof(int) &&
+	    *(int *)optval == ktcp_family)
+		*(int *)optval = AF_INET;
+	return ret;
+}

@@ -22,6 +22,8 @@
 #   make demo       ktcp_demo between AF_INET and ktcp inside a VM
 #   make bench      transfer times, ktcp against native TCP, per netem
 #                   profile, in one VM boot (scripts/bench.sh; BENCH_ARGS)
+#   make install    tools/ktcp-run (PREFIX/bin/ktcp-run, its library), and
+#                   ktcp.ko if built (DESTDIR, PREFIX=/usr/local)
 #   make clean
 #
 # KDIR defaults to /lib/modules/$(uname -r)/build when present, else the
@@ -85,7 +87,7 @@ $(HDRDIR)/.copied: $(KSRC)/.ktcp-unpacked
 	   $(KSRC)/tools/testing/selftests/kselftest.h $(HDRDIR)/
 	@touch $@
 
-tests: $(TEST_BINS)
+tests: $(TEST_BINS) ktcp-run
 
 $(TESTBUILD)/%: $(TESTDIR)/%.c $(HDRDIR)/.copied | setup
 	$(TEST_CC) $(TEST_CPPFLAGS) $(TEST_CFLAGS) -MMD -MP -MF $(TESTBUILD)/.$*.d \
@@ -138,8 +140,13 @@ demo:
 bench: module tests
 	$(ROOT)/scripts/bench.sh $(BENCH_ARGS)
 
+.PHONY: ktcp-run install
+ktcp-run install:
+	$(MAKE) -C $(ROOT)/tools/ktcp-run $(patsubst ktcp-run,all,$@) KO=$(ROOT)/module/ktcp.ko
+
 clean:
 	-$(MAKE) -C $(KDIR) M=$(ROOT) clean >/dev/null 2>&1
+	-$(MAKE) -C $(ROOT)/tools/ktcp-run clean
 	rm -rf $(TESTBUILD) $(ROOT)/build
 	rm -f module/*.o module/*/*.o module/.*.cmd module/*/.*.cmd module/*.mod* \
 	      module/*.ko module/modules.order Module.symvers modules.order .*.cmd .module-common.o

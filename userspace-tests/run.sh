@@ -69,6 +69,7 @@ else
 		names+=("$n")
 	done
 	((capture)) && [[ -x $here/capture-check.sh ]] && names+=(capture-check)
+	[[ -x $here/launcher.sh && -z ${KTCP_TEST_FAMILY:-} ]] && names+=(launcher)
 	for n in "${LAST[@]}"; do
 		[[ -x $build/$n ]] && names+=("$n")
 	done
@@ -109,6 +110,7 @@ for n in "${names[@]}"; do
 	bin=$build/$n
 	[[ $n == capture-check ]] && bin=$here/capture-check.sh
 	[[ $n == pkt ]] && bin=$here/pkt-tests.sh
+	[[ $n == launcher ]] && bin=$here/launcher.sh
 	log=$logdir/$n.log
 	if [[ ! -x $bin ]]; then
 		summary+=("$(printf '%-12s MISSING (%s)' "$n" "$bin")")

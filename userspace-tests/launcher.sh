@@ -12,8 +12,8 @@
 #   - an LD_PRELOAD already set is kept, ktcp-run's library appended
 #   - busybox-static httpd (server) and nc (client) through the seccomp
 #     supervisor, chosen because busybox has no PT_INTERP
-#   - --supervise forced on a dynamic program: SOCK_CLOEXEC and
-#     SOCK_NONBLOCK honoured
+#   - --supervise forced on a dynamic program: SO_DOMAIN reads AF_INET,
+#     SOCK_CLOEXEC and SOCK_NONBLOCK honoured
 #   - exit codes (125 usage, 126/127 exec) and, last, ktcp not loaded:
 #     rmmod ktcp, then a clear error, and --fallback runs on native TCP;
 #     the module is reloaded from KTCP_KO afterwards (skipped if busy)
@@ -288,8 +288,9 @@ check "ktcp-run busybox nc -> native http.server (opens: active $opens_a passive
 client "$krun" --supervise -v "$py" "$work/probe.py" SOCK_NONBLOCK || true
 diag "$work/out"
 diag "$work/err"
-check "--supervise python3: ktcp listener, SOCK_CLOEXEC and SOCK_NONBLOCK kept" \
-	eval 'probe ktcp=1 && probe inheritable=0 && probe blocking=0 &&
+check "--supervise python3: ktcp listener, SO_DOMAIN AF_INET, SOCK_CLOEXEC and SOCK_NONBLOCK kept" \
+	eval 'probe ktcp=1 && probe domain=2 && probe protocol=6 &&
+	      probe inheritable=0 && probe blocking=0 && probe unix_domain=1 &&
 	      probe udp_native=1 && (($(grep -c "ktcp fd" "$work/err") == 1))'
 
 # --- 13-15: exit codes, as env(1) ------------------------------------------

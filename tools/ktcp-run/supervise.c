@@ -19,6 +19,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +32,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 
 #include "ktcp-run.h"
@@ -56,24 +58,31 @@
 static pid_t child_pid;
 
 /*
- * Only socket(AF_INET, SOCK_STREAM | flags, *) reaches user space: every
- * other system call of the program stays in the kernel at full speed.
- * Another ABI (x32, i386 on x86_64) is let through natively.
+ * Only socket(AF_INET, SOCK_STREAM | flags, *) and getsockopt(SOL_SOCKET,
+ * SO_DOMAIN) reach user space: every other system call of the program
+ * stays in the kernel at full speed. Another ABI (x32, i386 on x86_64) is
+ * let through natively. Jump offsets count from the next instruction.
  */
 static int install_filter(void)
 {
 	struct sock_filter f[] = {
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, KTCP_RUN_AUDIT_ARCH, 0, 7),
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_socket, 0, 5),
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARG_LO(0)),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AF_INET, 0, 3),
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARG_LO(1)),
-		BPF_STMT(BPF_ALU | BPF_AND | BPF_K, SOCK_TYPE_MASK),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SOCK_STREAM, 1, 0),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF),
+		/* 0 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
+		/* 1 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, KTCP_RUN_AUDIT_ARCH, 0, 12),
+		/* 2 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		/* 3 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_socket, 0, 5),
+		/* 4 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARG_LO(0)),
+		/* 5 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AF_INET, 0, 8),
+		/* 6 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARG_LO(1)),
+		/* 7 */ BPF_STMT(BPF_ALU | BPF_AND | BPF_K, SOCK_TYPE_MASK),
+		/* 8 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SOCK_STREAM, 6, 5),
+		/* 9: A is still nr */
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_getsockopt, 0, 4),
+		/* 10 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARG_LO(1)),
+		/* 11 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SOL_SOCKET, 0, 2),
+		/* 12 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARG_LO(2)),
+		/* 13 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SO_DOMAIN, 1, 0),
+		/* 14 */ BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+		/* 15 */ BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF),
 	};
 	struct sock_fprog prog = { .len = sizeof(f) / sizeof(f[0]), .filter = f };
 	int fd;
@@ -216,6 +225,75 @@ static int convert(struct supervisor *s, struct seccomp_notif *req)
 	return respond(s->listener, req->id, -err, false);
 }
 
+/* the thread group of thread TID, for pidfd_open() (threads need 6.9) */
+static pid_t tgid_of(pid_t tid)
+{
+	char path[64], line[128];
+	pid_t tgid = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", tid);
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "Tgid: %d", &tgid) == 1)
+			break;
+	fclose(f);
+	return tgid;
+}
+
+/* the caller's fd FD, copied into the supervisor (pidfd_getfd, 5.6) */
+static int caller_fd(pid_t tid, int fd)
+{
+	int pidfd, ret;
+
+	pidfd = syscall(SYS_pidfd_open, tgid_of(tid), 0);
+	if (pidfd < 0)
+		return -1;
+	ret = syscall(SYS_pidfd_getfd, pidfd, fd, 0);
+	close(pidfd);
+	return ret;
+}
+
+/*
+ * getsockopt(SO_DOMAIN) on a ktcp socket: the kernel would answer ktcp's
+ * family, the program asked for AF_INET; write that into its buffers and
+ * complete the call. Anything unexpected (not ktcp, a short or bad
+ * buffer) continues to the kernel, which answers as it always does.
+ */
+static int fix_domain(struct supervisor *s, struct seccomp_notif *req)
+{
+	int fd = caller_fd(req->pid, (int)req->data.args[0]);
+	int domain = 0, inet = AF_INET;
+	socklen_t len = sizeof(domain), ulen = 0;
+	struct iovec local = { &ulen, sizeof(ulen) };
+	struct iovec remote = { (void *)(uintptr_t)req->data.args[4], sizeof(ulen) };
+
+	if (fd < 0)
+		return respond(s->listener, req->id, 0, true);
+	if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len))
+		domain = 0;
+	close(fd);
+	if (domain != s->family ||
+	    process_vm_readv(req->pid, &local, 1, &remote, 1, 0) != sizeof(ulen) ||
+	    ulen < sizeof(int))
+		return respond(s->listener, req->id, 0, true);
+	/* still the same call? tid reuse must not have us write elsewhere */
+	if (ioctl(s->listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &req->id))
+		return 0;
+	ulen = sizeof(int);
+	local = (struct iovec){ &inet, sizeof(inet) };
+	remote = (struct iovec){ (void *)(uintptr_t)req->data.args[3], sizeof(inet) };
+	if (process_vm_writev(req->pid, &local, 1, &remote, 1, 0) != sizeof(inet))
+		return respond(s->listener, req->id, -EFAULT, false);
+	local = (struct iovec){ &ulen, sizeof(ulen) };
+	remote = (struct iovec){ (void *)(uintptr_t)req->data.args[4], sizeof(ulen) };
+	if (process_vm_writev(req->pid, &local, 1, &remote, 1, 0) != sizeof(ulen))
+		return respond(s->listener, req->id, -EFAULT, false);
+	return respond(s->listener, req->id, 0, false);
+}
+
 static void forward_signal(int sig)
 {
 	if (child_pid > 0)
@@ -286,7 +364,8 @@ static int serve(struct supervisor *s, pid_t pid)
 		memset(req, 0, len);
 		if (ioctl(s->listener, SECCOMP_IOCTL_NOTIF_RECV, req))
 			continue;	/* EINTR, or ENOENT: the caller is gone */
-		if (convert(s, req))
+		if ((req->data.nr == __NR_getsockopt ? fix_domain(s, req) :
+		     convert(s, req)))
 			fprintf(stderr, "ktcp-run: answering pid %u: %s\n", req->pid, strerror(errno));
 	}
 	free(req);

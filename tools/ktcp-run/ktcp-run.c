@@ -193,7 +193,14 @@ static void __attribute__((noreturn)) run_preload(char **argv, int family,
 	exit(KTCP_RUN_EXIT_FAIL);	/* not reached */
 }
 
-int main(int argc, char **argv)
+struct args {
+	enum mode mode;
+	bool verbose;
+	bool fallback;
+};
+
+/* the options before PROG; returns PROG's index, exits on bad usage */
+static int parse_args(int argc, char **argv, struct args *a)
 {
 	static const struct option opts[] = {
 		{ "help", no_argument, NULL, 'h' },
@@ -203,51 +210,54 @@ int main(int argc, char **argv)
 		{ "fallback", no_argument, NULL, 'F' },
 		{ }
 	};
-	bool verbose = false, fallback = false;
-	enum mode mode = MODE_AUTO;
-	int c, family;
+	int c;
 
 	/* '+': options end at PROG, whose own options are its business */
 	while ((c = getopt_long(argc, argv, "+hv", opts, NULL)) != -1) {
 		switch (c) {
 		case 'h':
 			usage();
-			return 0;
+			exit(0);
 		case 'v':
-			verbose = true;
+			a->verbose = true;
 			break;
 		case 'P':
 		case 'S':
-			if (mode != MODE_AUTO)
+			if (a->mode != MODE_AUTO)
 				die("--preload and --supervise exclude each other");
-			mode = c == 'P' ? MODE_PRELOAD : MODE_SUPERVISE;
+			a->mode = c == 'P' ? MODE_PRELOAD : MODE_SUPERVISE;
 			break;
 		case 'F':
-			fallback = true;
+			a->fallback = true;
 			break;
 		default:
 			fprintf(stderr, "Try 'ktcp-run --help' for more information.\n");
-			return KTCP_RUN_EXIT_FAIL;
+			exit(KTCP_RUN_EXIT_FAIL);
 		}
 	}
-	if (optind >= argc) {
-		fprintf(stderr, "ktcp-run: no PROG given\nTry 'ktcp-run --help' for more information.\n");
-		return KTCP_RUN_EXIT_FAIL;
-	}
-	argv += optind;
+	if (optind >= argc)
+		die("no PROG given\nTry 'ktcp-run --help' for more information.");
+	return optind;
+}
 
-	family = ktcp_family(verbose);
+int main(int argc, char **argv)
+{
+	struct args a = { .mode = MODE_AUTO };
+	int family;
+
+	argv += parse_args(argc, argv, &a);
+	family = ktcp_family(a.verbose);
 	if (family < 0) {
-		if (!fallback)
+		if (!a.fallback)
 			die("the ktcp module is not loaded (%s missing) and `modprobe ktcp` did not load it; --fallback runs %s on native TCP",
 			    KTCP_FAMILY_SYSFS, argv[0]);
 		fprintf(stderr, "ktcp-run: ktcp is not loaded: running %s on native TCP\n",
 			argv[0]);
 		ktcp_run_exec(argv);
 	}
-	if (mode == MODE_AUTO)
-		mode = ktcp_run_is_static(argv[0], verbose) ? MODE_SUPERVISE : MODE_PRELOAD;
-	if (mode == MODE_PRELOAD)
-		run_preload(argv, family, verbose, fallback);
-	return ktcp_run_supervise(argv, family, verbose, fallback);
+	if (a.mode == MODE_AUTO)
+		a.mode = ktcp_run_is_static(argv[0], a.verbose) ? MODE_SUPERVISE : MODE_PRELOAD;
+	if (a.mode == MODE_PRELOAD)
+		run_preload(argv, family, a.verbose, a.fallback);
+	return ktcp_run_supervise(argv, family, a.verbose, a.fallback);
 }

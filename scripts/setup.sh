@@ -19,7 +19,7 @@ PACKAGES=(
 	"linux-headers-$KTCP_KSERIES-amd64" "linux-image-$KTCP_KSERIES-amd64" "$KTCP_SRC_PKG"
 	qemu-system-x86 busybox-static
 	flex bison bc libelf-dev libssl-dev dwarves cpio xz-utils kmod python3
-	sparse iproute2 tshark python3-scapy tcpdump rsync
+	sparse iproute2 tshark python3-scapy tcpdump rsync curl
 )
 
 as_root() {

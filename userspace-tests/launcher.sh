@@ -9,7 +9,8 @@
 #     ktcp-run, by native curl, and a native server fetched by ktcp-run curl
 #   - SO_DOMAIN reads AF_INET and SO_PROTOCOL IPPROTO_TCP through the
 #     preload; UDP, AF_UNIX and AF_INET6 sockets stay native
-#   - an LD_PRELOAD already set is kept, ktcp-run's library appended
+#   - an LD_PRELOAD already set is kept, ktcp-run's library appended;
+#     the library preloaded by hand finds the family itself
 #   - busybox-static httpd (server) and nc (client) through the seccomp
 #     supervisor, chosen because busybox has no PT_INTERP
 #   - --supervise forced on a dynamic program: SO_DOMAIN reads AF_INET,
@@ -49,7 +50,7 @@ t_cmd=$(scaled 60)	# one client run
 t_srv=$(scaled 600)	# a server's whole life
 t_up=$(scaled 90)	# a server to start listening
 
-NCASES=18
+NCASES=19
 n=0 pass=0 fail=0 skip=0
 pids=()
 work=
@@ -265,7 +266,13 @@ check "LD_PRELOAD=$mark kept, libktcp-run.so appended" \
 	eval 'grep -q "^preload=$mark:.*/libktcp-run\.so$" "$work/out" && probe ktcp=1 &&
 	      { [[ $mark != "$work/libmark.so" ]] || [[ -e $work/marked ]]; }'
 
-# --- 9-11: busybox-static through the supervisor ---------------------------
+# --- 9: the library preloaded by hand asks the module for the family -------
+
+LD_PRELOAD=$(dirname -- "$krun")/libktcp-run.so client "$py" "$work/probe.py" || true
+check "libktcp-run.so preloaded without ktcp-run" \
+	eval 'probe ktcp=1 && probe domain=2'
+
+# --- 10-12: busybox-static through the supervisor --------------------------
 
 readelf -lW "$busybox" 2>/dev/null | grep -q INTERP &&
 	note "$busybox has a PT_INTERP: not busybox-static?"
@@ -283,7 +290,7 @@ client "$krun" "$busybox" nc 127.0.0.1 "$p_native" <"$work/req" || true
 check "ktcp-run busybox nc -> native http.server (opens: active $opens_a passive $opens_p)" \
 	pair_ok + 0
 
-# --- 12: --supervise on a dynamic program ----------------------------------
+# --- 13: --supervise on a dynamic program ----------------------------------
 
 client "$krun" --supervise -v "$py" "$work/probe.py" SOCK_NONBLOCK || true
 diag "$work/out"
@@ -293,7 +300,7 @@ check "--supervise python3: ktcp listener, SO_DOMAIN AF_INET, SOCK_CLOEXEC and S
 	      probe inheritable=0 && probe blocking=0 && probe unix_domain=1 &&
 	      probe udp_native=1 && (($(grep -c "ktcp fd" "$work/err") == 1))'
 
-# --- 13-15: exit codes, as env(1) ------------------------------------------
+# --- 14-16: exit codes, as env(1) ------------------------------------------
 
 rc_is() {	# WANT CMD...: CMD's exit status is WANT
 	local rc=0
@@ -314,7 +321,7 @@ check "PROG's exit status and signal passed on (both modes)" \
 	eval 'rc_is 7 "$krun" sh -c "exit 7" && rc_is 7 "$krun" "$busybox" sh -c "exit 7" &&
 	      rc_is 137 "$krun" "$busybox" sh -c "kill -9 \$\$"'
 
-# --- 16-18: ktcp not loaded ------------------------------------------------
+# --- 17-19: ktcp not loaded ------------------------------------------------
 
 # Every ktcp socket has to be gone first: servers stopped, TIME_WAIT over.
 for p in "${pids[@]}"; do

@@ -23,9 +23,6 @@
 
 #include "ktcp-run.h"
 
-#ifndef KTCP_FAMILY_SYSFS	/* a test build may point it elsewhere */
-#define KTCP_FAMILY_SYSFS	"/sys/module/ktcp/parameters/family"
-#endif
 #define KTCP_AF_MAX		256	/* families are a u8 in sockaddr users */
 
 /* where `make install` puts the library, relative to PREFIX */

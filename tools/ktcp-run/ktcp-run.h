@@ -18,6 +18,8 @@
 #define KTCP_RUN_ENV_FALLBACK	"KTCP_RUN_FALLBACK"	/* "1": native if ktcp fails */
 #define KTCP_RUN_ENV_LIB	"KTCP_RUN_LIB"		/* override the library path */
 
+#include "ktcp.h"		/* module/uapi/: KTCP_FAMILY_SYSFS */
+
 #define KTCP_RUN_LIB_NAME	"libktcp-run.so"
 
 /* exit codes, as env(1) and timeout(1) use them */

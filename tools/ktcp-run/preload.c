@@ -40,6 +40,23 @@ static bool env_flag(const char *name)
 }
 
 /*
+ * Preloaded by hand, without ktcp-run: ask the module. A failure leaves
+ * every socket native.
+ */
+static void family_from_sysfs(char *buf, size_t len)
+{
+	FILE *f = fopen(KTCP_FAMILY_SYSFS, "re");
+
+	buf[0] = '\0';
+	if (f) {
+		if (!fgets(buf, len, f))
+			buf[0] = '\0';
+		fclose(f);
+	}
+	buf[strcspn(buf, "\n")] = '\0';
+}
+
+/*
  * Read the environment once, before main(): the program may clear its
  * environment later, and socket() must stay cheap.
  */
@@ -47,12 +64,17 @@ __attribute__((constructor))
 static void ktcp_run_init(void)
 {
 	const char *v = getenv(KTCP_RUN_ENV_FAMILY);
+	char buf[16];
 	char *end;
 	long n;
 
 	verbose = env_flag(KTCP_RUN_ENV_VERBOSE);
 	fallback = env_flag(KTCP_RUN_ENV_FALLBACK);
-	if (!v || !*v)
+	if (!v || !*v) {
+		family_from_sysfs(buf, sizeof(buf));
+		v = buf;
+	}
+	if (!*v)
 		return;
 	n = strtol(v, &end, 10);
 	if (*end || n <= 0 || n == AF_INET || n == AF_INET6 || n > 255)

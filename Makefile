@@ -4,7 +4,9 @@
 # when it builds the module, so this Makefile is only the front door.
 #
 #   make [module]   module/ktcp.ko against KDIR, W=1, warnings are errors
-#   make tests      userspace-tests/build/<name> for every userspace-tests/*.c
+#   make tests      userspace-tests/build/<name> for every userspace-tests/*.c,
+#                   linked against userspace-tests/build/libktcptest.a
+#                   (userspace-tests/lib/*.c)
 #   make checkpatch checkpatch.pl --strict over module/**/*.[ch]
 #   make sparse     the module with sparse (C=2); fails on its warnings
 #   make docs-check every sysctl, module parameter and counter in the code
@@ -50,9 +52,15 @@ HDRDIR := $(TESTBUILD)/include
 TEST_SRCS := $(sort $(wildcard $(TESTDIR)/*.c))
 TEST_BINS := $(patsubst $(TESTDIR)/%.c,$(TESTBUILD)/%,$(TEST_SRCS))
 TEST_CC ?= gcc
+TEST_AR ?= ar
 TEST_CFLAGS ?= -Wall -Wextra -O2 -g
 TEST_CPPFLAGS := -isystem $(HDRDIR)
 TEST_LDLIBS := -lpthread
+# the library the tests (and tools) share, built once
+LIBDIR := $(TESTDIR)/lib
+LIB_SRCS := $(sort $(wildcard $(LIBDIR)/*.c))
+LIB_OBJS := $(patsubst $(LIBDIR)/%.c,$(TESTBUILD)/lib/%.o,$(LIB_SRCS))
+LIBKTCPTEST := $(TESTBUILD)/libktcptest.a
 
 CHECKPATCH_IGNORE := FILE_PATH_CHANGES
 MODULE_SRCS = $(shell find module -name '*.[ch]' ! -name '*.mod.c' | LC_ALL=C sort)
@@ -89,11 +97,19 @@ $(HDRDIR)/.copied: $(KSRC)/.ktcp-unpacked
 
 tests: $(TEST_BINS) ktcp-run
 
-$(TESTBUILD)/%: $(TESTDIR)/%.c $(HDRDIR)/.copied | setup
-	$(TEST_CC) $(TEST_CPPFLAGS) $(TEST_CFLAGS) -MMD -MP -MF $(TESTBUILD)/.$*.d \
-		-o $@ $< $(TEST_LDLIBS)
+$(TESTBUILD)/lib/%.o: $(LIBDIR)/%.c | setup
+	@mkdir -p $(@D)
+	$(TEST_CC) $(TEST_CFLAGS) -MMD -MP -MF $(TESTBUILD)/lib/.$*.d -c -o $@ $<
 
--include $(wildcard $(TESTBUILD)/.*.d)
+$(LIBKTCPTEST): $(LIB_OBJS)
+	rm -f $@
+	$(TEST_AR) rcs $@ $^
+
+$(TESTBUILD)/%: $(TESTDIR)/%.c $(LIBKTCPTEST) $(HDRDIR)/.copied | setup
+	$(TEST_CC) $(TEST_CPPFLAGS) $(TEST_CFLAGS) -MMD -MP -MF $(TESTBUILD)/.$*.d \
+		-o $@ $< $(LIBKTCPTEST) $(TEST_LDLIBS)
+
+-include $(wildcard $(TESTBUILD)/.*.d $(TESTBUILD)/lib/.*.d)
 
 checkpatch: setup
 	@files="$(MODULE_SRCS)"; test -n "$$files" || { echo "checkpatch: no sources" >&2; exit 1; }; \

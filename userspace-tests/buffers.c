@@ -8,7 +8,8 @@
  * Each test runs for the family under test and for native TCP, in a fresh
  * netns over 127.0.0.1, with a 32 MiB transfer from client to server.
  */
-#include "common.h"
+#include "kselftest_harness.h"
+#include "lib/ktcptest.h"
 
 #define BUF_XFER_BYTES	(32 << 20)
 #define BUF_LOCKED	65536
@@ -100,7 +101,7 @@ static void buffers_transfer(struct __test_metadata *_metadata, int family,
 	sfd = ktcp_accept(_metadata, lfd);
 	cx.fd = cfd;
 	sx.fd = sfd;
-	ASSERT_EQ(0, pthread_create(&t, NULL, ktcp__xfer_thread, &cx));
+	ASSERT_EQ(0, pthread_create(&t, NULL, ktcp_xfer_thread, &cx));
 	ktcp_xfer_run(&sx);
 	pthread_join(t, NULL);
 	ASSERT_EQ(0, cx.err) TH_LOG("client %s: %s", cx.err_what,

@@ -7,7 +7,8 @@
  * In native mode (KTCP_TEST_FAMILY=inet) TIME_WAIT lasts Linux's fixed
  * 60 s, so the expiry checks wait that long.
  */
-#include "common.h"
+#include "kselftest_harness.h"
+#include "lib/ktcptest.h"
 
 /* TIME_WAIT for most tests here: long enough to be seen under TCG. */
 #define CLOSE_TW_MS	8000
@@ -167,7 +168,7 @@ TEST_F_TIMEOUT(close, half_close, 300)
 
 	/* server: sees EOF at once, still sends 256 KiB, then SHUT_WR */
 	t0 = ktcp_now_ms();
-	ASSERT_EQ(0, pthread_create(&th, NULL, ktcp__xfer_thread, &x));
+	ASSERT_EQ(0, pthread_create(&th, NULL, ktcp_xfer_thread, &x));
 	ktcp_xfer_run(&y);
 	pthread_join(th, NULL);
 	ASSERT_EQ(0, x.err)

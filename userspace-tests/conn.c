@@ -4,7 +4,8 @@
  * ECONNREFUSED, and the listen backlog. Every test runs in a fresh netns
  * so /proc/net/ktcp and the counters hold only its own sockets.
  */
-#include "common.h"
+#include "kselftest_harness.h"
+#include "lib/ktcptest.h"
 
 #define SEQ_CONNS	1000
 #define CONC_CONNS	100

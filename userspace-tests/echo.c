@@ -8,7 +8,8 @@
  * classic way, SO_RCVTIMEO/SO_SNDTIMEO as a safety net), and 1 B, 1 MiB
  * with non-blocking I/O driven by poll().
  */
-#include "common.h"
+#include "kselftest_harness.h"
+#include "lib/ktcptest.h"
 
 #define ECHO_CHUNK	(64 * 1024)
 

@@ -8,7 +8,8 @@
  *
  * In native mode every socket is native, so this checks the test itself.
  */
-#include "common.h"
+#include "kselftest_harness.h"
+#include "lib/ktcptest.h"
 
 #define BULK_BYTES	(4 << 20)
 
@@ -196,7 +197,7 @@ TEST_F_TIMEOUT(interop, bulk_both_ways, 600)
 
 	cx.fd = p->c;
 	sx.fd = p->s;
-	ASSERT_EQ(0, pthread_create(&th, NULL, ktcp__xfer_thread, &sx));
+	ASSERT_EQ(0, pthread_create(&th, NULL, ktcp_xfer_thread, &sx));
 	ktcp_xfer_run(&cx);
 	pthread_join(th, NULL);
 
@@ -411,7 +412,7 @@ TEST_F_TIMEOUT(lossy, receiver_blackout, 600)
 	 */
 	cx.fd = p->c;
 	sx.fd = p->s;
-	ASSERT_EQ(0, pthread_create(&tc, NULL, ktcp__xfer_thread, &cx));
+	ASSERT_EQ(0, pthread_create(&tc, NULL, ktcp_xfer_thread, &cx));
 	ktcp_sleep_ms(LOSSY_DOWN_MS);
 	EXPECT_EQ(0ULL, (unsigned long long)__atomic_load_n(&sx.rx.off,
 							    __ATOMIC_RELAXED))
@@ -422,7 +423,7 @@ TEST_F_TIMEOUT(lossy, receiver_blackout, 600)
 	ASSERT_EQ(0, ret) TH_LOG("restore MAC of " KTCP_VETH_B ": %s",
 				 strerror(-ret));
 	ktcp_setns(_metadata, self->ns_cli);
-	ASSERT_EQ(0, pthread_create(&ts, NULL, ktcp__xfer_thread, &sx));
+	ASSERT_EQ(0, pthread_create(&ts, NULL, ktcp_xfer_thread, &sx));
 
 	pthread_join(tc, NULL);
 	pthread_join(ts, NULL);

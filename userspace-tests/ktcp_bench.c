@@ -46,7 +46,7 @@
 #include <netinet/in.h>
 #include <sys/stat.h>
 
-#include "bulk.h"
+#include "lib/ktcptest.h"
 #include "../module/uapi/ktcp.h"
 
 #define SEED_UP		0x75707374726561ULL	/* client -> server */
@@ -315,7 +315,7 @@ int main(int argc, char **argv)
 			addr = optarg;
 			break;
 		case 'b':
-			bytes = bulk_parse_size(optarg);
+			bytes = ktcp_parse_size(optarg);
 			if (!bytes)
 				die(2, "bad byte count '%s'", optarg);
 			break;
@@ -379,7 +379,7 @@ int main(int argc, char **argv)
 	if (c < 0)
 		die(2, "client socket(%d): %s%s", cli.family, strerror(errno),
 		    cli.family != AF_INET ? " (is ktcp.ko loaded?)" : "");
-	t0 = bulk_now_ms();
+	t0 = ktcp_now_ms();
 	ret = connect(c, (struct sockaddr *)&sa, sizeof(sa));
 	if (ret && errno != EINPROGRESS)
 		die(1, "connect to %s:%u: %s", addr, ntohs(sa.sin_port),

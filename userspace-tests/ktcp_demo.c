@@ -33,7 +33,7 @@
 #include <sys/socket.h>
 
 #include "../module/uapi/ktcp.h"
-#include "bulk.h"		/* SHA-256 */
+#include "lib/ktcptest.h"	/* SHA-256 */
 
 #define CHUNK		(64 * 1024)
 #define DIGEST_LEN	BULK_SHA256_LEN
@@ -92,7 +92,7 @@ static void on_alarm(int sig)
 }
 
 /* The ktcp family number: what the loaded module says, else the default. */
-static int ktcp_family(void)
+static int demo_family(void)
 {
 	FILE *f = fopen(KTCP_FAMILY_SYSFS, "r");
 	int fam = AF_KTCP_DEFAULT;
@@ -432,7 +432,7 @@ int main(int argc, char **argv)
 	if (argc < 1)
 		usage();
 	if (family < 0)
-		family = ktcp_family();
+		family = demo_family();
 	signal(SIGALRM, on_alarm);
 	if (timeout > 0)
 		alarm(timeout);

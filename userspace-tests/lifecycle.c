@@ -8,9 +8,12 @@
  *
  * Run this binary last: the rmmod test unloads the module.
  */
-#include "common.h"
+#include "kselftest_harness.h"
+#include "lib/ktcptest.h"
 
 #include <dirent.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 
 #define KTCP_MODNAME	"ktcp"
 #define KTCP_SYSMOD	"/sys/module/" KTCP_MODNAME

@@ -47,13 +47,13 @@
  * even a killed one.
  *
  * Environment: KTCP_NETEM_BYTES, and KTCP_TEST_FAMILY / KTCP_TEST_TIMEOUT_MULT
- * as in common.h (KTCP_TEST_FAMILY=inet: every socket native, which checks
+ * as in lib/ktcptest.h (KTCP_TEST_FAMILY=inet: every socket native, which checks
  * the test itself). Needs tc and ip (iproute2) and sch_netem; without
  * netem in the kernel the tests are skipped. run.sh runs it before
  * lifecycle.
  */
-#include "common.h"
-#include "bulk.h"
+#include "kselftest_harness.h"
+#include "lib/ktcptest.h"
 
 #define NETEM_BYTES_DEFAULT	(64ULL << 20)
 /* harness timeout per test, seconds, before KTCP_TEST_TIMEOUT_MULT */
@@ -119,72 +119,7 @@ static uint64_t netem_bytes(void)
 {
 	const char *e = getenv("KTCP_NETEM_BYTES");
 
-	return e && *e ? bulk_parse_size(e) : NETEM_BYTES_DEFAULT;
-}
-
-/*
- * Run @cmd (words separated by single blanks, no quoting) in the calling
- * thread's netns; its output goes to @out. Returns the exit status (127:
- * could not exec), or -errno.
- */
-static int run_cmd(char *out, size_t outlen, const char *cmd)
-{
-	char *argv[32], *copy = strdup(cmd), *save, *w;
-	int pfd[2], status = 0, argc = 0;
-	size_t len = 0;
-	ssize_t n;
-	pid_t pid;
-
-	out[0] = 0;
-	if (!copy)
-		return -ENOMEM;
-	for (w = strtok_r(copy, " ", &save); w && argc < 31;
-	     w = strtok_r(NULL, " ", &save))
-		argv[argc++] = w;
-	argv[argc] = NULL;
-	if (pipe2(pfd, O_CLOEXEC)) {
-		free(copy);
-		return -errno;
-	}
-	pid = fork();
-	if (pid < 0) {
-		close(pfd[0]);
-		close(pfd[1]);
-		free(copy);
-		return -errno;
-	}
-	if (pid == 0) {
-		dup2(pfd[1], STDOUT_FILENO);
-		dup2(pfd[1], STDERR_FILENO);
-		execvp(argv[0], argv);
-		fprintf(stderr, "cannot run %s: %s", argv[0], strerror(errno));
-		_exit(127);
-	}
-	close(pfd[1]);
-	for (;;) {
-		char junk[256];
-
-		if (len + 1 < outlen)
-			n = read(pfd[0], out + len, outlen - 1 - len);
-		else
-			n = read(pfd[0], junk, sizeof(junk));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		if (len + 1 < outlen)
-			len += n;
-	}
-	out[len] = 0;
-	while (len && (out[len - 1] == '\n' || out[len - 1] == ' '))
-		out[--len] = 0;
-	close(pfd[0]);
-	free(copy);
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return -errno;
-	return WIFEXITED(status) ? WEXITSTATUS(status) :
-				   128 + WTERMSIG(status);
+	return e && *e ? ktcp_parse_size(e) : NETEM_BYTES_DEFAULT;
 }
 
 /*
@@ -194,28 +129,22 @@ static int run_cmd(char *out, size_t outlen, const char *cmd)
 static bool link_setup(struct __test_metadata *_metadata, const char *ifname,
 		       const char *netem, char *why, size_t whylen)
 {
-	char cmd[256], out[1024];
+	char out[1024];
 	const char *what = "";
 	int ret;
 
-	ret = bulk_if_offloads_off(ifname, &what);
+	ret = ktcp_if_wire(ifname, &what);
 	ASSERT_EQ(0, ret)
-		TH_LOG("%s: turning %s off (SIOCETHTOOL): %s", ifname, what,
-		       strerror(-ret));
-	/* native TCP always builds GSO skbs; make them one segment each */
-	snprintf(cmd, sizeof(cmd), "ip link set dev %s gso_max_segs 1", ifname);
-	ret = run_cmd(out, sizeof(out), cmd);
-	ASSERT_EQ(0, ret) TH_LOG("`%s` failed (%d): %s", cmd, ret, out);
-
-	snprintf(cmd, sizeof(cmd), "tc qdisc add dev %s root netem %s", ifname,
-		 netem);
-	ret = run_cmd(out, sizeof(out), cmd);
+		TH_LOG("%s: turning %s off: %s", ifname, what, strerror(-ret));
+	ret = ktcp_netem_add(ifname, netem, out, sizeof(out));
 	if (ret && strstr(out, "qdisc kind is unknown")) {
-		snprintf(why, whylen, "`%.200s`: %.600s", cmd, out);
+		snprintf(why, whylen, "`tc qdisc add dev %s root netem %s`: %.600s",
+			 ifname, netem, out);
 		return false;
 	}
 	ASSERT_EQ(0, ret)
-		TH_LOG("`%s` failed (%d): %s%s", cmd, ret, out,
+		TH_LOG("`tc qdisc add dev %s root netem %s` failed (%d): %s%s",
+		       ifname, netem, ret, out,
 		       ret == 127 ? " (is iproute2 installed?)" : "");
 	return true;
 }
@@ -226,7 +155,7 @@ FIXTURE_SETUP(netem)
 	bool ok;
 
 	/* sch_netem may be a module (Debian); tc would load it too */
-	run_cmd(out, sizeof(out), "modprobe -q sch_netem");
+	ktcp_run_cmd(out, sizeof(out), "modprobe -q sch_netem");
 
 	ktcp_new_netns(_metadata);
 	/* do not leave a minute-long TIME_WAIT behind (rmmod test) */
@@ -432,7 +361,7 @@ TEST_F_TIMEOUT(netem, bulk_both_ways, NETEM_TIMEOUT_S)
 	cap_s = _metadata->timeout - NETEM_MARGIN_S;
 	if (budget_s > cap_s)
 		budget_s = cap_s;
-	t0 = bulk_now_ms();
+	t0 = ktcp_now_ms();
 	ce = (struct bulk_end){
 		.fd = c, .send_len = bytes, .send_seed = SEED_UP,
 		.recv_seed = SEED_DOWN, .recv_max = bytes,

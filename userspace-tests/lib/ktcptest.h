@@ -1,0 +1,446 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * libktcptest: what the ktcp userspace tests and tools share. Built once
+ * into userspace-tests/build/libktcptest.a from the .c files here:
+ *
+ *   family.c   the family under test, modes, timeouts, clocks, sizes
+ *   sock.c     sockets: connect/accept/send/recv with timeouts
+ *   stream.c   deterministic byte streams, FNV-1a and a duplex transfer
+ *   bulk.c     SHA-256 and the bulk transfer engine (netem, ktcp_bench)
+ *   proc.c     /proc/net/ktcp, the counters, the sysctls
+ *   netns.c    network namespaces, interfaces, the veth topology
+ *   fail.c     how library helpers fail a kselftest test
+ *
+ * The socket family under test comes from the environment:
+ *   KTCP_TEST_FAMILY unset   AF_KTCP: /sys/module/ktcp/parameters/family,
+ *                            falling back to AF_KTCP_DEFAULT
+ *   KTCP_TEST_FAMILY=inet    native AF_INET TCP, to validate the suite on a
+ *                            host without the module; /proc/net/tcp,
+ *                            /proc/net/snmp and /proc/net/netstat stand in
+ *                            for /proc/net/ktcp and /proc/net/ktcp_snmp
+ *   KTCP_TEST_FAMILY=<n>     family number n
+ *   KTCP_TEST_TIMEOUT_MULT   scales every harness and I/O timeout (default 1)
+ *
+ * Helpers that take a struct __test_metadata fail the test on error, like
+ * ASSERT (the glue at the end of this file, compiled into each test, does
+ * that); they must run in the test's main thread. Helpers without one
+ * return -errno and are safe in helper threads. The library itself does not
+ * include kselftest_harness.h: that header defines globals and can only be
+ * in one file of a program.
+ */
+#ifndef KTCPTEST_H
+#define KTCPTEST_H
+
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+
+#include "../../module/uapi/ktcp.h"
+
+struct __test_metadata;		/* kselftest_harness.h; opaque here */
+
+/* ---- family.c: family, mode, timeouts, time ---- */
+
+/* Linux TCP state numbers, as printed in /proc/net/ktcp and /proc/net/tcp. */
+enum {
+	KT_ESTABLISHED = 0x01,
+	KT_SYN_SENT = 0x02,
+	KT_SYN_RECV = 0x03,
+	KT_FIN_WAIT1 = 0x04,
+	KT_FIN_WAIT2 = 0x05,
+	KT_TIME_WAIT = 0x06,
+	KT_CLOSE = 0x07,
+	KT_CLOSE_WAIT = 0x08,
+	KT_LAST_ACK = 0x09,
+	KT_LISTEN = 0x0A,
+	KT_CLOSING = 0x0B,
+};
+
+#define KT_ANY		(-1)	/* wildcard for state and port filters */
+
+/* Defaults of the ktcp sysctls (contract) and of native Linux. */
+#define KTCP_TW_DEFAULT_MS	60000
+#define KTCP_FIN_DEFAULT_MS	60000
+#define NATIVE_TW_MS		60000	/* TCP_TIMEWAIT_LEN, not tunable */
+
+/* Base timeouts, before KTCP_TEST_TIMEOUT_MULT. QEMU TCG is slow. */
+#define KTCP_IO_IDLE_MS		30000	/* no progress at all for this long */
+#define KTCP_STATE_WAIT_MS	30000	/* state change that needs no timer */
+
+#define KTCP_NATIVE_REASON "KTCP_TEST_FAMILY=inet (native TCP)"
+
+const char *ktcp_state_name(int st);
+/* The ktcp family number: the loaded module's, else AF_KTCP. */
+int ktcp_module_family(void);
+/* "ktcp", "inet"/"native" or a number; -1 if none of those. */
+int ktcp_parse_family(const char *s);
+/* The family "ktcp sockets" are created in (AF_INET in native mode). */
+int ktcp_family(void);
+/* True when KTCP_TEST_FAMILY=inet: the suite runs against native TCP. */
+bool ktcp_native(void);
+/* KTCP_TEST_TIMEOUT_MULT, read once. */
+double ktcp_timeout_mult(void);
+/* A timeout in ms, scaled by KTCP_TEST_TIMEOUT_MULT. */
+int ktcp_ms(long base_ms);
+long long ktcp_now_ms(void);
+void ktcp_sleep_ms(long ms);
+/* "64M", "512K", "1G", "12345": bytes (K/M/G are binary); 0 on error. */
+uint64_t ktcp_parse_size(const char *s);
+
+/* ---- fail.c ---- */
+
+/* Fail the test like ASSERT: log @fmt and never return. */
+void ktcp_fail(struct __test_metadata *t, const char *file, int line,
+	       const char *fmt, ...)
+	__attribute__((noreturn, format(printf, 4, 5)));
+/* Log like TH_LOG. */
+void ktcp_log(struct __test_metadata *t, const char *file, int line,
+	      const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+#define KTCP_FAIL(t, ...)	ktcp_fail(t, __FILE__, __LINE__, __VA_ARGS__)
+#define KTCP_LOG(t, ...)	ktcp_log(t, __FILE__, __LINE__, __VA_ARGS__)
+/* Set by the harness glue below; without it ktcp_fail() aborts. */
+extern void (*ktcp_report_hook)(struct __test_metadata *t, const char *file,
+				int line, const char *msg, bool fatal);
+
+/* ---- sock.c: addresses and sockets ---- */
+
+struct sockaddr_in ktcp_sin(const char *ip, uint16_t port);
+int ktcp_local_port(int fd);
+int ktcp_peer_port(int fd);
+int ktcp_set_nonblock(int fd, bool on);
+/* Close *@fd with a RST (SO_LINGER 0) if it is open; *@fd becomes -1. */
+void ktcp_abort_fd(int *fd);
+/* SO_RCVTIMEO/SO_SNDTIMEO so that blocking calls cannot hang forever. */
+int ktcp_set_io_timeouts(int fd, int ms);
+/* Connect within @timeout_ms: 0 or -errno (-ETIMEDOUT). Thread-safe. */
+int ktcp_connect_fd(int fd, const struct sockaddr_in *sa, int timeout_ms);
+/* poll() for @events on one fd; 1 ready, 0 timeout, -errno. */
+int ktcp_poll1(int fd, short events, int timeout_ms, short *revents);
+/* accept() within @timeout_ms: a new fd or -errno (-ETIMEDOUT). */
+int ktcp_accept_fd(int lfd, int timeout_ms);
+/* send() all of @buf, each bit of progress within @idle_ms: @len or -errno. */
+ssize_t ktcp_send_all(int fd, const void *buf, size_t len, int idle_ms);
+/* recv() @len bytes or up to EOF: the count or -errno. */
+ssize_t ktcp_recv_all(int fd, void *buf, size_t len, int idle_ms);
+/* Wait for EOF: 0 at EOF, the byte count if data came, -errno. */
+ssize_t ktcp_wait_eof(int fd, int idle_ms);
+
+/* Asserting forms (the test fails on error). */
+int __ktcp_socket(struct __test_metadata *t, int family);
+int ktcp_socket(struct __test_metadata *t);
+int native_socket(struct __test_metadata *t);
+int ktcp_listener(struct __test_metadata *t, int family, const char *ip,
+		  uint16_t port, int backlog, uint16_t *port_out);
+int ktcp_connect(struct __test_metadata *t, int family, const char *ip,
+		 uint16_t port);
+int ktcp_accept(struct __test_metadata *t, int lfd);
+
+/* ---- stream.c: a deterministic byte stream, FNV-1a 64, duplex xfer ---- */
+
+#define KTCP_FNV_INIT	0xcbf29ce484222325ULL
+
+/*
+ * Byte i of stream @seed is a pure function of (seed, i), so sender and
+ * receiver agree without sharing buffers, and the receiver can name the
+ * first wrong offset. sum is the FNV-1a of the bytes that went through.
+ */
+struct ktcp_stream {
+	uint64_t seed;
+	uint64_t off;		/* bytes so far */
+	uint64_t sum;		/* FNV-1a of those bytes */
+	int64_t bad_off;	/* first byte that differed, or -1 */
+};
+
+uint64_t ktcp_fnv1a(uint64_t h, const void *buf, size_t len);
+/* Bytes @off.. of stream @seed into @buf (no state). */
+void ktcp_pattern(uint64_t seed, uint64_t off, uint8_t *buf, size_t len);
+void ktcp_stream_init(struct ktcp_stream *s, uint64_t seed);
+void ktcp_stream_gen(struct ktcp_stream *s, void *buf, size_t len);
+void ktcp_stream_check(struct ktcp_stream *s, const void *buf, size_t len);
+uint64_t ktcp_stream_sum(uint64_t seed, size_t len);
+
+/*
+ * Full-duplex transfer on one socket with poll(): send send_len bytes of
+ * stream send_seed (then shutdown(SHUT_WR) if shut_wr), and at the same
+ * time read until EOF, checking against stream recv_seed. Thread-safe.
+ */
+struct ktcp_xfer {
+	/* in */
+	int fd;
+	size_t send_len;
+	uint64_t send_seed;
+	bool shut_wr;
+	uint64_t recv_seed;
+	int idle_ms;
+	/* out */
+	struct ktcp_stream tx, rx;
+	bool eof;
+	int err;		/* 0 or -errno */
+	const char *err_what;	/* which call failed */
+};
+
+int ktcp_xfer_run(struct ktcp_xfer *x);
+void *ktcp_xfer_thread(void *arg);	/* ktcp_xfer_run for pthreads */
+
+/* ---- bulk.c: SHA-256 and the bulk transfer engine ---- */
+
+#define BULK_SHA256_LEN	32
+
+struct bulk_sha256 {
+	uint32_t h[8];
+	uint8_t buf[64];
+	uint64_t len;
+	size_t fill;
+};
+
+void bulk_sha256_init(struct bulk_sha256 *s);
+void bulk_sha256_update(struct bulk_sha256 *s, const void *data, size_t len);
+void bulk_sha256_final(struct bulk_sha256 *s, uint8_t out[BULK_SHA256_LEN]);
+/* Lower-case hex of @len bytes into @out (2 * len + 1 bytes); @out. */
+const char *ktcp_hex(const uint8_t *d, size_t len, char *out);
+/* Lower-case hex of a digest into @out (2 * BULK_SHA256_LEN + 1 bytes). */
+const char *bulk_hex(const uint8_t *d, char *out);
+
+/*
+ * One end of a full-duplex transfer: send send_len bytes of stream
+ * send_seed, then shutdown(SHUT_WR); at the same time read until EOF,
+ * hashing and checking against stream recv_seed. No progress for idle_ms,
+ * or deadline_ms passed, fails it. The socket is made non-blocking.
+ */
+struct bulk_end {
+	/* in */
+	int fd;
+	uint64_t send_len;	/* bytes to send, then shutdown(SHUT_WR) */
+	uint64_t send_seed;
+	uint64_t recv_seed;	/* the stream the peer sends */
+	uint64_t recv_max;	/* more than this before EOF is an error */
+	int idle_ms;		/* no progress at all for this long: fail */
+	long long deadline_ms;	/* ktcp_now_ms() to give up at, 0: never */
+	/* out; sent and rcvd can be read (atomically) while it runs */
+	uint64_t sent, rcvd;
+	int64_t bad_off;	/* first received byte that was wrong, or -1 */
+	bool eof;
+	uint8_t tx_sha[BULK_SHA256_LEN], rx_sha[BULK_SHA256_LEN];
+	long long t_start, t_sent, t_end;	/* ktcp_now_ms() */
+	int err;		/* 0 or -errno */
+	const char *err_what;	/* what failed */
+};
+
+int bulk_end_run(struct bulk_end *e);
+void *bulk_end_thread(void *arg);
+
+/* ---- proc.c: /proc/net/ktcp (or tcp), counters, sysctls ---- */
+
+struct ktcp_row {
+	uint32_t laddr, raddr;	/* network byte order, as in sin_addr */
+	int lport, rport;
+	int state;
+	long txq, rxq;		/* LISTEN: backlog, accept queue */
+	unsigned int uid;
+	unsigned long inode;	/* 0 for TIME_WAIT and request rows */
+};
+
+/* The counters the contract promises. */
+extern const char *const ktcp_snmp_names[13];
+
+/* The socket table: ktcp's, or native TCP's when @native_table. */
+const char *ktcp_proc_path(bool native_table);
+/*
+ * Count rows matching @state, @lport and @rport (KT_ANY for any) in the
+ * current thread's netns; the first match goes to @first. -errno if the
+ * table cannot be read.
+ */
+int ktcp_proc_scan_table(bool native_table, int state, int lport, int rport,
+			 struct ktcp_row *first);
+int ktcp_proc_scan(int state, int lport, int rport, struct ktcp_row *first);
+/* State of the (lport, rport) row, or -1 if there is none. */
+int ktcp_proc_state_table(bool native_table, int lport, int rport);
+int ktcp_proc_state(int lport, int rport);
+/* Poll until exactly @count rows match; returns the last count seen. */
+int ktcp_wait_rows_table(bool native_table, int state, int lport, int rport,
+			 int count, int timeout_ms);
+int ktcp_wait_rows(int state, int lport, int rport, int count,
+		   int timeout_ms);
+/* Poll until the row is in @state (-1: gone); the last state seen. */
+int ktcp_wait_state_table(bool native_table, int lport, int rport, int state,
+			  int timeout_ms);
+int ktcp_wait_state(int lport, int rport, int state, int timeout_ms);
+/* Log the rows of both tables with @port at either end. */
+void ktcp_dump_rows(struct __test_metadata *t, int port);
+/* The proc table must be readable. */
+void ktcp_assert_proc(struct __test_metadata *t);
+
+/* Counter @name of the current netns: 0 or -errno. */
+int ktcp_snmp_read(const char *name, long long *val);
+/* Native TCP's counter @name (Tcp: or TcpExt:) of the current netns. */
+int native_snmp_read(const char *name, long long *val);
+/* Counter @name of @family's stack (AF_INET: native); -1 if unreadable. */
+long long ktcp_counter(int family, const char *name);
+long long ktcp_snmp(struct __test_metadata *t, const char *name);
+/* Poll until counter @name equals @want; the last value seen. */
+long long ktcp_wait_snmp(struct __test_metadata *t, const char *name,
+			 long long want, int timeout_ms);
+
+#define KTCP_SYSCTL_DIR "/proc/sys/net/ktcp/"
+
+int ktcp_sysctl_path_read(const char *path, long *val);
+int ktcp_sysctl_path_write(const char *path, long val);
+/* /proc/sys/net/ktcp/@name of the current netns: 0 or -errno. */
+int ktcp_sysctl_read(const char *name, long *val);
+int ktcp_sysctl_write(const char *name, long val);
+/* Write a ktcp sysctl and read it back. */
+void ktcp_sysctl_set(struct __test_metadata *t, const char *name, long val);
+/* TIME_WAIT length of the current netns; returns the one in force (ms). */
+int ktcp_set_tw_timeout(struct __test_metadata *t, int ms);
+/* Orphan FIN_WAIT_2 timeout; returns the one in force (ms). */
+int ktcp_set_fin_timeout(struct __test_metadata *t, int ms);
+
+/* ---- netns.c: namespaces, interfaces, the veth topology ---- */
+
+/*
+ * The two-namespace veth topology of the tests, the benchmark and the
+ * capture check (RFC 2544 benchmarking range). tools/ktcp_topo sets it up
+ * for the shell scripts, from the same code.
+ */
+#define KTCP_VETH_A	"kt_va"
+#define KTCP_VETH_B	"kt_vb"
+#define KTCP_VETH_IP_A	"198.18.0.1"
+#define KTCP_VETH_IP_B	"198.18.0.2"
+#define KTCP_VETH_PREFIX	24
+
+int ktcp_if_flags(const char *ifname, short set, short clear);
+/* Read (@set false) or set the MAC address of @ifname. */
+int ktcp_if_hwaddr(const char *ifname, unsigned char mac[6], bool set);
+int ktcp_if_up(const char *ifname);
+int ktcp_if_addr(const char *ifname, const char *ip, int prefix);
+/* Wait until @ifname is IFF_RUNNING (carrier up). */
+bool ktcp_wait_running(const char *ifname, int timeout_ms);
+/* A veth pair: @name in the current netns, @peer in @peer_nsfd. */
+int ktcp_veth_create(const char *name, const char *peer, int peer_nsfd);
+/*
+ * tx checksum, TSO and GSO off, and gso_max_segs 1, on @ifname: every
+ * frame leaves as one wire-sized segment with a complete checksum.
+ * 0 or -errno; *@what names the failed step.
+ */
+int ktcp_if_wire(const char *ifname, const char **what);
+/* Only the ethtool part of ktcp_if_wire(). */
+int bulk_if_offloads_off(const char *ifname, const char **what);
+
+/*
+ * Set up the veth pair between netns @ns_a (address KTCP_VETH_IP_A) and
+ * @ns_b (KTCP_VETH_IP_B): IPv4 only, up, carrier on; @wire: see
+ * ktcp_if_wire(). The calling thread ends in the netns it started in.
+ * 0 or -errno, with the failed step in @err.
+ */
+struct ktcp_topo {
+	int ns_a, ns_b;		/* netns fds */
+	const char *if_a, *if_b;
+	bool wire;
+};
+
+int ktcp_topo_pair(const struct ktcp_topo *tp, char *err, size_t errlen);
+
+/*
+ * Run @cmd (words separated by single blanks, no quoting) in the calling
+ * thread's netns; its output goes to @out. The exit status (127: could
+ * not exec), or -errno.
+ */
+int ktcp_run_cmd(char *out, size_t outlen, const char *cmd);
+/* `tc qdisc add dev @ifname root netem @netem` in the current netns. */
+int ktcp_netem_add(const char *ifname, const char *netem, char *out,
+		   size_t outlen);
+
+void ktcp_new_netns(struct __test_metadata *t);
+int ktcp_netns_fd(struct __test_metadata *t);
+void ktcp_setns(struct __test_metadata *t, int nsfd);
+int ktcp_make_netns(struct __test_metadata *t);
+/* Wire this netns to a new one (returned) by the KTCP_VETH_* pair. */
+int ktcp_veth_pair(struct __test_metadata *t);
+
+/* ---- glue for tests built with kselftest_harness.h ---- */
+
+#ifdef __KSELFTEST_HARNESS_H
+
+/* Skip the current test in native mode, telling why. */
+#define SKIP_IF_NATIVE(what) do { \
+	if (ktcp_native()) \
+		SKIP(return, "%s: %s", KTCP_NATIVE_REASON, what); \
+} while (0)
+
+/*
+ * ASSERT_STATE(lport, rport, state, timeout_ms, who): the (lport, rport)
+ * row reaches @state (-1: is gone) within @timeout_ms. The indirection
+ * lets one macro supply "lport, rport".
+ */
+#define ASSERT_STATE(...) __ASSERT_STATE(__VA_ARGS__)
+#define __ASSERT_STATE(lport, rport, state, timeout_ms, who) do { \
+	int __st = ktcp_wait_state((lport), (rport), (state), (timeout_ms)); \
+	ASSERT_EQ((state), __st) { \
+		TH_LOG("%s (local port %d, remote port %d): state %s " \
+		       "(0x%02X), want %s in %s", (who), (int)(lport), \
+		       (int)(rport), ktcp_state_name(__st), __st, \
+		       ktcp_state_name(state), ktcp_proc_path(false)); \
+		ktcp_dump_rows(_metadata, (lport)); \
+	} \
+} while (0)
+
+/* A library helper failed or logs: report it as ASSERT and TH_LOG do. */
+static void ktcp__harness_report(struct __test_metadata *_metadata,
+				 const char *file, int line, const char *msg,
+				 bool fatal)
+{
+	fprintf(TH_LOG_STREAM, "# %s:%d:%s:%s\n", file, line, _metadata->name,
+		msg);
+	if (!fatal)
+		return;
+	_metadata->exit_code = KSFT_FAIL;
+	__bail(1, _metadata);	/* longjmp()s out of the test */
+}
+
+/*
+ * Runs after every TEST/TEST_F registered itself: scale the harness
+ * timeouts, ignore SIGPIPE (a test must see EPIPE, not die), read the
+ * family once, and route library failures to the harness.
+ */
+static void __attribute__((constructor(KSELFTEST_PRIO_TEST + 100)))
+ktcp__suite_init(void)
+{
+	double mult = ktcp_timeout_mult();
+	struct __fixture_metadata *f;
+	struct __test_metadata *t;
+
+	for (f = __fixture_list; f; f = f->next)
+		for (t = f->tests; t; t = t->next) {
+			double v = t->timeout * mult;
+
+			t->timeout = v > INT_MAX / 2 ? INT_MAX / 2 : (int)v;
+		}
+	signal(SIGPIPE, SIG_IGN);
+	ktcp_family();
+	ktcp_report_hook = ktcp__harness_report;
+}
+
+#endif /* __KSELFTEST_HARNESS_H */
+
+#endif /* KTCPTEST_H */

@@ -1,0 +1,386 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * What the stack shows in /proc of the calling thread's netns: the socket
+ * table (/proc/net/ktcp, or /proc/net/tcp for native TCP), the counters
+ * (/proc/net/ktcp_snmp, or /proc/net/snmp and netstat) and the sysctls
+ * (/proc/sys/net/ktcp/). /proc/thread-self, since tests move threads
+ * between namespaces.
+ */
+#include "ktcptest.h"
+
+#define SEPS	"\t\n "
+
+const char *const ktcp_snmp_names[13] = {
+	"ActiveOpens", "PassiveOpens", "AttemptFails", "EstabResets",
+	"CurrEstab", "InSegs", "OutSegs", "RetransSegs", "InErrs",
+	"InCsumErrors", "OutRsts", "ListenOverflows", "ListenDrops",
+};
+
+const char *ktcp_proc_path(bool native_table)
+{
+	return native_table || ktcp_native() ?
+		"/proc/thread-self/net/tcp" : "/proc/thread-self/net/ktcp";
+}
+
+/* One line of the table: 0, or -1 for the header or a line it cannot read. */
+static int parse_row(const char *line, struct ktcp_row *r)
+{
+	unsigned int la, lp, ra, rp, st, uid = 0;
+	unsigned long tx, rx, ino = 0;
+
+	/* sl local rem st tx:rx tr:when retrnsmt uid timeout inode */
+	if (sscanf(line, " %*u: %8X:%4X %8X:%4X %2X %8lX:%8lX"
+		   " %*x:%*x %*x %u %*d %lu",
+		   &la, &lp, &ra, &rp, &st, &tx, &rx, &uid, &ino) < 7)
+		return -1;
+	r->uid = uid;
+	r->inode = ino;
+	r->laddr = la;
+	r->raddr = ra;
+	r->lport = lp;
+	r->rport = rp;
+	r->state = st;
+	r->txq = (long)tx;
+	r->rxq = (long)rx;
+	return 0;
+}
+
+int ktcp_proc_scan_table(bool native_table, int state, int lport, int rport,
+			 struct ktcp_row *first)
+{
+	FILE *f = fopen(ktcp_proc_path(native_table), "re");
+	char line[512];
+	int count = 0;
+
+	if (!f)
+		return -errno;
+	if (!fgets(line, sizeof(line), f)) {	/* header */
+		fclose(f);
+		return -EIO;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		struct ktcp_row r;
+
+		if (parse_row(line, &r))
+			continue;
+		if ((state != KT_ANY && r.state != state) ||
+		    (lport != KT_ANY && r.lport != lport) ||
+		    (rport != KT_ANY && r.rport != rport))
+			continue;
+		if (!count && first)
+			*first = r;
+		count++;
+	}
+	fclose(f);
+	return count;
+}
+
+int ktcp_proc_scan(int state, int lport, int rport, struct ktcp_row *first)
+{
+	return ktcp_proc_scan_table(false, state, lport, rport, first);
+}
+
+int ktcp_proc_state_table(bool native_table, int lport, int rport)
+{
+	struct ktcp_row r = { .state = -1 };
+	int n = ktcp_proc_scan_table(native_table, KT_ANY, lport, rport, &r);
+
+	return n > 0 ? r.state : -1;
+}
+
+int ktcp_proc_state(int lport, int rport)
+{
+	return ktcp_proc_state_table(false, lport, rport);
+}
+
+void ktcp_assert_proc(struct __test_metadata *t)
+{
+	int n = ktcp_proc_scan(KT_ANY, KT_ANY, KT_ANY, NULL);
+
+	if (n < 0)
+		KTCP_FAIL(t, "cannot read %s: %s", ktcp_proc_path(false),
+			  strerror(-n));
+}
+
+int ktcp_wait_rows_table(bool native_table, int state, int lport, int rport,
+			 int count, int timeout_ms)
+{
+	long long end = ktcp_now_ms() + timeout_ms;
+	int n;
+
+	for (;;) {
+		n = ktcp_proc_scan_table(native_table, state, lport, rport,
+					 NULL);
+		if (n == count || ktcp_now_ms() > end)
+			return n;
+		ktcp_sleep_ms(20);
+	}
+}
+
+int ktcp_wait_rows(int state, int lport, int rport, int count, int timeout_ms)
+{
+	return ktcp_wait_rows_table(false, state, lport, rport, count,
+				    timeout_ms);
+}
+
+int ktcp_wait_state_table(bool native_table, int lport, int rport, int state,
+			  int timeout_ms)
+{
+	long long end = ktcp_now_ms() + timeout_ms;
+	int st;
+
+	for (;;) {
+		st = ktcp_proc_state_table(native_table, lport, rport);
+		if (st == state || ktcp_now_ms() > end)
+			return st;
+		ktcp_sleep_ms(20);
+	}
+}
+
+int ktcp_wait_state(int lport, int rport, int state, int timeout_ms)
+{
+	return ktcp_wait_state_table(false, lport, rport, state, timeout_ms);
+}
+
+/* What a failure left behind: rows of both tables with @port at an end. */
+void ktcp_dump_rows(struct __test_metadata *t, int port)
+{
+	const char *paths[2] = { ktcp_proc_path(false), ktcp_proc_path(true) };
+	int i, n = ktcp_native() ? 1 : 2;
+
+	for (i = 0; i < n; i++) {
+		FILE *f = fopen(paths[i], "re");
+		char line[512];
+
+		if (!f)
+			continue;
+		while (fgets(line, sizeof(line), f)) {
+			unsigned int lp, rp;
+
+			if (sscanf(line, " %*u: %*X:%X %*X:%X", &lp, &rp) != 2 ||
+			    ((int)lp != port && (int)rp != port))
+				continue;
+			line[strcspn(line, "\n")] = 0;
+			KTCP_LOG(t, "%s:%s",
+				 paths[i] + strlen("/proc/thread-self"), line);
+		}
+		fclose(f);
+	}
+}
+
+/* @name's value among the names and values of one "Tcp:" pair of lines. */
+static int pick_pair(char *names, char *values, const char *name,
+		     long long *val)
+{
+	char *sn, *sv, *n = strtok_r(names, SEPS, &sn);
+	char *v = strtok_r(values, SEPS, &sv);
+
+	while (n && v) {
+		if (!strcmp(n, name)) {
+			*val = strtoll(v, NULL, 10);
+			return 0;
+		}
+		n = strtok_r(NULL, SEPS, &sn);
+		v = strtok_r(NULL, SEPS, &sv);
+	}
+	return -ENOENT;
+}
+
+/* "Tcp:" / "TcpExt:" style: a line of names, then one of values. */
+static int snmp_pairs(const char *path, const char *prefix, const char *name,
+		      long long *val)
+{
+	size_t plen = strlen(prefix), sz = 0;
+	char *names = NULL, *line = NULL;
+	int ret = -ENOENT;
+	FILE *f = fopen(path, "re");
+
+	if (!f)
+		return -errno;
+	while (ret && getline(&line, &sz, f) > 0) {
+		if (strncmp(line, prefix, plen) || line[plen] != ':')
+			continue;
+		if (!names) {
+			names = strdup(line);
+			continue;
+		}
+		ret = pick_pair(names + plen + 1, line + plen + 1, name, val);
+		free(names);
+		names = NULL;
+	}
+	free(names);
+	free(line);
+	fclose(f);
+	return ret;
+}
+
+/* "Name Value" lines, as in /proc/net/ktcp_snmp. */
+static int snmp_lines(const char *path, const char *name, long long *val)
+{
+	FILE *f = fopen(path, "re");
+	char line[256], n[128];
+	long long v;
+
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		size_t l;
+
+		if (sscanf(line, "%127s %lld", n, &v) != 2)
+			continue;
+		l = strlen(n);
+		if (l && n[l - 1] == ':')
+			n[l - 1] = 0;
+		if (!strcmp(n, name)) {
+			fclose(f);
+			*val = v;
+			return 0;
+		}
+	}
+	fclose(f);
+	return -ENOENT;
+}
+
+int native_snmp_read(const char *name, long long *val)
+{
+	if (!snmp_pairs("/proc/thread-self/net/snmp", "Tcp", name, val))
+		return 0;
+	return snmp_pairs("/proc/thread-self/net/netstat", "TcpExt", name,
+			  val);
+}
+
+int ktcp_snmp_read(const char *name, long long *val)
+{
+	if (!ktcp_native())
+		return snmp_lines("/proc/thread-self/net/ktcp_snmp", name, val);
+	return native_snmp_read(name, val);
+}
+
+long long ktcp_counter(int family, const char *name)
+{
+	long long v = -1;
+	int ret = family == AF_INET ? native_snmp_read(name, &v) :
+		  snmp_lines("/proc/thread-self/net/ktcp_snmp", name, &v);
+
+	return ret ? -1 : v;
+}
+
+long long ktcp_snmp(struct __test_metadata *t, const char *name)
+{
+	long long v = 0;
+	int ret = ktcp_snmp_read(name, &v);
+
+	if (ret)
+		KTCP_FAIL(t, "counter %s in %s: %s", name,
+			  ktcp_native() ? "/proc/net/snmp" :
+			  "/proc/net/ktcp_snmp", strerror(-ret));
+	return v;
+}
+
+long long ktcp_wait_snmp(struct __test_metadata *t, const char *name,
+			 long long want, int timeout_ms)
+{
+	long long end = ktcp_now_ms() + timeout_ms, v;
+
+	for (;;) {
+		v = ktcp_snmp(t, name);
+		if (v == want || ktcp_now_ms() > end)
+			return v;
+		ktcp_sleep_ms(20);
+	}
+}
+
+int ktcp_sysctl_path_read(const char *path, long *val)
+{
+	char buf[64];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	buf[n] = 0;
+	*val = strtol(buf, NULL, 10);
+	return 0;
+}
+
+int ktcp_sysctl_path_write(const char *path, long val)
+{
+	char buf[64];
+	int fd = open(path, O_WRONLY | O_CLOEXEC), len;
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	len = snprintf(buf, sizeof(buf), "%ld\n", val);
+	n = write(fd, buf, len);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	return n == len ? 0 : -EIO;
+}
+
+int ktcp_sysctl_read(const char *name, long *val)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), KTCP_SYSCTL_DIR "%s", name);
+	return ktcp_sysctl_path_read(path, val);
+}
+
+int ktcp_sysctl_write(const char *name, long val)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), KTCP_SYSCTL_DIR "%s", name);
+	return ktcp_sysctl_path_write(path, val);
+}
+
+void ktcp_sysctl_set(struct __test_metadata *t, const char *name, long val)
+{
+	long got = -1;
+	int ret = ktcp_sysctl_write(name, val);
+
+	if (ret)
+		KTCP_FAIL(t, "write %ld to " KTCP_SYSCTL_DIR "%s: %s", val,
+			  name, strerror(-ret));
+	ret = ktcp_sysctl_read(name, &got);
+	if (ret)
+		KTCP_FAIL(t, "read " KTCP_SYSCTL_DIR "%s: %s", name,
+			  strerror(-ret));
+	if (got != val)
+		KTCP_FAIL(t, KTCP_SYSCTL_DIR "%s reads back %ld after writing %ld",
+			  name, got, val);
+}
+
+/* Native TCP cannot change it: 60 s. */
+int ktcp_set_tw_timeout(struct __test_metadata *t, int ms)
+{
+	if (ktcp_native())
+		return NATIVE_TW_MS;
+	ktcp_sysctl_set(t, "tw_timeout_ms", ms);
+	return ms;
+}
+
+/* Native: net.ipv4.tcp_fin_timeout, in seconds. */
+int ktcp_set_fin_timeout(struct __test_metadata *t, int ms)
+{
+	const char *p = "/proc/sys/net/ipv4/tcp_fin_timeout";
+	long s = (ms + 999) / 1000, got = -1;
+	int ret;
+
+	if (!ktcp_native()) {
+		ktcp_sysctl_set(t, "fin_timeout_ms", ms);
+		return ms;
+	}
+	ret = ktcp_sysctl_path_write(p, s);
+	if (!ret)
+		ret = ktcp_sysctl_path_read(p, &got);
+	if (ret || got != s)
+		KTCP_FAIL(t, "%s: wrote %ld, read %ld: %s", p, s, got,
+			  strerror(-ret));
+	return s * 1000;
+}

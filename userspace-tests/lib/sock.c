@@ -1,0 +1,279 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Sockets for the tests and tools: every blocking step has a timeout, so
+ * a broken stack fails a test instead of hanging it.
+ */
+#include "ktcptest.h"
+
+struct sockaddr_in ktcp_sin(const char *ip, uint16_t port)
+{
+	struct sockaddr_in sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons(port);
+	inet_pton(AF_INET, ip, &sa.sin_addr);
+	return sa;
+}
+
+static int sock_port(int fd, bool peer)
+{
+	struct sockaddr_in sa;
+	socklen_t len = sizeof(sa);
+	int ret = peer ? getpeername(fd, (struct sockaddr *)&sa, &len) :
+			 getsockname(fd, (struct sockaddr *)&sa, &len);
+
+	return ret ? -errno : ntohs(sa.sin_port);
+}
+
+int ktcp_local_port(int fd)
+{
+	return sock_port(fd, false);
+}
+
+int ktcp_peer_port(int fd)
+{
+	return sock_port(fd, true);
+}
+
+int ktcp_set_nonblock(int fd, bool on)
+{
+	int fl = fcntl(fd, F_GETFL);
+
+	if (fl < 0)
+		return -errno;
+	fl = on ? (fl | O_NONBLOCK) : (fl & ~O_NONBLOCK);
+	return fcntl(fd, F_SETFL, fl) ? -errno : 0;
+}
+
+/*
+ * Teardown after a failure must not leave an orphan retransmitting for
+ * minutes: it would keep the module busy for the rmmod test.
+ */
+void ktcp_abort_fd(int *fd)
+{
+	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+
+	if (*fd < 0)
+		return;
+	setsockopt(*fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+	close(*fd);
+	*fd = -1;
+}
+
+int ktcp_set_io_timeouts(int fd, int ms)
+{
+	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
+
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) ||
+	    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)))
+		return -errno;
+	return 0;
+}
+
+int __ktcp_socket(struct __test_metadata *t, int family)
+{
+	int fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		KTCP_FAIL(t, "socket(%d, SOCK_STREAM, 0): %s%s", family,
+			  strerror(errno),
+			  family != AF_INET ? " (is ktcp.ko loaded? family from "
+			  KTCP_FAMILY_SYSFS ")" : "");
+	return fd;
+}
+
+int ktcp_socket(struct __test_metadata *t)
+{
+	return __ktcp_socket(t, ktcp_family());
+}
+
+int native_socket(struct __test_metadata *t)
+{
+	return __ktcp_socket(t, AF_INET);
+}
+
+/*
+ * socket(@family) + SO_REUSEADDR + bind(@ip:@port) + listen(@backlog).
+ * Port 0 picks an ephemeral one; *@port_out gets the bound port.
+ */
+int ktcp_listener(struct __test_metadata *t, int family, const char *ip,
+		  uint16_t port, int backlog, uint16_t *port_out)
+{
+	struct sockaddr_in sa = ktcp_sin(ip, port);
+	int fd = __ktcp_socket(t, family);
+	int one = 1, p;
+
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)))
+		KTCP_FAIL(t, "SO_REUSEADDR: %s", strerror(errno));
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)))
+		KTCP_FAIL(t, "bind(%s:%u) family %d: %s", ip, port, family,
+			  strerror(errno));
+	if (listen(fd, backlog))
+		KTCP_FAIL(t, "listen(backlog %d): %s", backlog,
+			  strerror(errno));
+	p = ktcp_local_port(fd);
+	if (p <= 0)
+		KTCP_FAIL(t, "getsockname on listener: %s", strerror(-p));
+	if (port && p != port)
+		KTCP_FAIL(t, "listener bound to wrong port %d, not %u", p, port);
+	if (port_out)
+		*port_out = p;
+	return fd;
+}
+
+static int wait_connected(int fd, int timeout_ms)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLOUT };
+	socklen_t len = sizeof(int);
+	int ret, err = 0;
+
+	do {
+		ret = poll(&pfd, 1, timeout_ms);
+	} while (ret < 0 && errno == EINTR);
+	if (ret < 0)
+		return errno;
+	if (ret == 0)
+		return ETIMEDOUT;
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len))
+		return errno;
+	return err;
+}
+
+/* The socket's blocking mode is restored afterwards. */
+int ktcp_connect_fd(int fd, const struct sockaddr_in *sa, int timeout_ms)
+{
+	int fl = fcntl(fd, F_GETFL), err = 0;
+
+	if (fl < 0)
+		return -errno;
+	if (fcntl(fd, F_SETFL, fl | O_NONBLOCK))
+		return -errno;
+	if (connect(fd, (const struct sockaddr *)sa, sizeof(*sa)))
+		err = errno == EINPROGRESS ? wait_connected(fd, timeout_ms) :
+					     errno;
+	fcntl(fd, F_SETFL, fl);
+	return -err;
+}
+
+int ktcp_connect(struct __test_metadata *t, int family, const char *ip,
+		 uint16_t port)
+{
+	struct sockaddr_in sa = ktcp_sin(ip, port);
+	int fd = __ktcp_socket(t, family);
+	int ret = ktcp_connect_fd(fd, &sa, ktcp_ms(KTCP_IO_IDLE_MS));
+
+	if (ret)
+		KTCP_FAIL(t, "connect(%s:%u) family %d: %s", ip, port, family,
+			  strerror(-ret));
+	return fd;
+}
+
+int ktcp_poll1(int fd, short events, int timeout_ms, short *revents)
+{
+	struct pollfd pfd = { .fd = fd, .events = events };
+	long long end = ktcp_now_ms() + timeout_ms;
+	int ret;
+
+	for (;;) {
+		int left = (int)(end - ktcp_now_ms());
+
+		ret = poll(&pfd, 1, left < 0 ? 0 : left);
+		if (ret >= 0 || errno != EINTR)
+			break;
+	}
+	if (ret < 0)
+		return -errno;
+	if (revents)
+		*revents = pfd.revents;
+	return ret;
+}
+
+int ktcp_accept_fd(int lfd, int timeout_ms)
+{
+	int ret = ktcp_poll1(lfd, POLLIN, timeout_ms, NULL);
+	int fd;
+
+	if (ret < 0)
+		return ret;
+	if (ret == 0)
+		return -ETIMEDOUT;
+	fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+int ktcp_accept(struct __test_metadata *t, int lfd)
+{
+	int fd = ktcp_accept_fd(lfd, ktcp_ms(KTCP_IO_IDLE_MS));
+
+	if (fd < 0)
+		KTCP_FAIL(t, "accept: %s", strerror(-fd));
+	return fd;
+}
+
+/*
+ * One non-blocking send() or recv() and, when it would block, a wait of up
+ * to @idle_ms for @events: >0 bytes moved, 0 EOF (recv), -EAGAIN ready
+ * again, or -errno.
+ */
+static ssize_t io_step(int fd, char *p, size_t len, bool tx, int idle_ms)
+{
+	ssize_t n = tx ? send(fd, p, len, MSG_DONTWAIT | MSG_NOSIGNAL) :
+			 recv(fd, p, len, MSG_DONTWAIT);
+
+	if (n >= 0)
+		return n;
+	if (errno == EINTR)
+		return -EAGAIN;
+	if (errno != EAGAIN && errno != EWOULDBLOCK)
+		return -errno;
+	n = ktcp_poll1(fd, tx ? POLLOUT : POLLIN, idle_ms, NULL);
+	if (n < 0)
+		return n;
+	return n ? -EAGAIN : -ETIMEDOUT;
+}
+
+ssize_t ktcp_send_all(int fd, const void *buf, size_t len, int idle_ms)
+{
+	size_t done = 0;
+
+	while (done < len) {
+		ssize_t n = io_step(fd, (char *)buf + done, len - done, true,
+				    idle_ms);
+
+		if (n == 0)
+			return -EIO;
+		if (n == -EAGAIN)
+			continue;
+		if (n < 0)
+			return n;
+		done += n;
+	}
+	return done;
+}
+
+ssize_t ktcp_recv_all(int fd, void *buf, size_t len, int idle_ms)
+{
+	size_t done = 0;
+
+	while (done < len) {
+		ssize_t n = io_step(fd, (char *)buf + done, len - done, false,
+				    idle_ms);
+
+		if (n == 0)
+			break;
+		if (n == -EAGAIN)
+			continue;
+		if (n < 0)
+			return n;
+		done += n;
+	}
+	return done;
+}
+
+ssize_t ktcp_wait_eof(int fd, int idle_ms)
+{
+	char c[256];
+
+	return ktcp_recv_all(fd, c, sizeof(c), idle_ms);
+}

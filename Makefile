@@ -6,7 +6,9 @@
 #   make [module]   module/ktcp.ko against KDIR, W=1, warnings are errors
 #   make tests      userspace-tests/build/<name> for every userspace-tests/*.c,
 #                   linked against userspace-tests/build/libktcptest.a
-#                   (userspace-tests/lib/*.c)
+#                   (userspace-tests/lib/*.c), and the tools
+#   make tools      tools/build/<name> for every tools/*.c (ktcp_demo,
+#                   ktcp_bench, ktcp_sockctl...), against the same library
 #   make checkpatch checkpatch.pl --strict over module/**/*.[ch]
 #   make sparse     the module with sparse (C=2); fails on its warnings
 #   make docs-check every sysctl, module parameter and counter in the code
@@ -61,11 +63,16 @@ LIBDIR := $(TESTDIR)/lib
 LIB_SRCS := $(sort $(wildcard $(LIBDIR)/*.c))
 LIB_OBJS := $(patsubst $(LIBDIR)/%.c,$(TESTBUILD)/lib/%.o,$(LIB_SRCS))
 LIBKTCPTEST := $(TESTBUILD)/libktcptest.a
+# programs, not tests (the packet tests and scripts/ use some of them)
+TOOLDIR := tools
+TOOLBUILD := $(TOOLDIR)/build
+TOOL_SRCS := $(sort $(wildcard $(TOOLDIR)/*.c))
+TOOL_BINS := $(patsubst $(TOOLDIR)/%.c,$(TOOLBUILD)/%,$(TOOL_SRCS))
 
 CHECKPATCH_IGNORE := FILE_PATH_CHANGES
 MODULE_SRCS = $(shell find module -name '*.[ch]' ! -name '*.mod.c' | LC_ALL=C sort)
 
-.PHONY: all module tests checkpatch sparse kunit vmtest debugvm check demo clean setup help
+.PHONY: all module tests tools checkpatch sparse kunit vmtest debugvm check demo clean setup help
 
 all: module tests
 
@@ -95,7 +102,11 @@ $(HDRDIR)/.copied: $(KSRC)/.ktcp-unpacked
 	   $(KSRC)/tools/testing/selftests/kselftest.h $(HDRDIR)/
 	@touch $@
 
-tests: $(TEST_BINS) ktcp-run
+# pkt-tests.sh and capture-check.sh need tools (ktcp_sockctl, ktcp_bench);
+# launcher.sh needs ktcp-run
+tests: $(TEST_BINS) tools ktcp-run
+
+tools: $(TOOL_BINS)
 
 $(TESTBUILD)/lib/%.o: $(LIBDIR)/%.c | setup
 	@mkdir -p $(@D)
@@ -109,7 +120,12 @@ $(TESTBUILD)/%: $(TESTDIR)/%.c $(LIBKTCPTEST) $(HDRDIR)/.copied | setup
 	$(TEST_CC) $(TEST_CPPFLAGS) $(TEST_CFLAGS) -MMD -MP -MF $(TESTBUILD)/.$*.d \
 		-o $@ $< $(LIBKTCPTEST) $(TEST_LDLIBS)
 
--include $(wildcard $(TESTBUILD)/.*.d $(TESTBUILD)/lib/.*.d)
+$(TOOLBUILD)/%: $(TOOLDIR)/%.c $(LIBKTCPTEST) | setup
+	@mkdir -p $(@D)
+	$(TEST_CC) $(TEST_CFLAGS) -MMD -MP -MF $(TOOLBUILD)/.$*.d \
+		-o $@ $< $(LIBKTCPTEST) $(TEST_LDLIBS)
+
+-include $(wildcard $(TESTBUILD)/.*.d $(TESTBUILD)/lib/.*.d $(TOOLBUILD)/.*.d)
 
 checkpatch: setup
 	@files="$(MODULE_SRCS)"; test -n "$$files" || { echo "checkpatch: no sources" >&2; exit 1; }; \
@@ -163,6 +179,6 @@ ktcp-run install:
 clean:
 	-$(MAKE) -C $(KDIR) M=$(ROOT) clean >/dev/null 2>&1
 	-$(MAKE) -C $(ROOT)/tools/ktcp-run clean
-	rm -rf $(TESTBUILD) $(ROOT)/build
+	rm -rf $(TESTBUILD) $(TOOLBUILD) $(ROOT)/build
 	rm -f module/*.o module/*/*.o module/.*.cmd module/*/.*.cmd module/*.mod* \
 	      module/*.ko module/modules.order Module.symvers modules.order .*.cmd .module-common.o

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Benchmark (not a test): the transfer of userspace-tests/netem.c, done by
-# userspace-tests/build/ktcp_bench (BYTES each way at once, SHA-256 checked
+# tools/build/ktcp_bench (BYTES each way at once, SHA-256 checked
 # at both ends), with native TCP and with ktcp, over loopback, over a clean
 # veth pair, and over the veth pair under each netem profile of netem.c.
 # Boots the VM once (scripts/vm.sh, ktcp.ko loaded) and runs everything in
@@ -46,7 +46,7 @@ KTCP_PROG=bench.sh
 . "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"
 cd "$KTCP_ROOT"
 
-bench=userspace-tests/build/ktcp_bench
+bench=tools/build/ktcp_bench
 bytes=16M
 pairs=native,ktcp,k2n,n2k
 profiles=
@@ -151,7 +151,7 @@ print_table() {
 # --- host side: boot the VM once ------------------------------------------------
 
 if [[ $mode == vm ]]; then
-	[[ -x $bench ]] || ktcp_die "$bench missing (make tests)"
+	[[ -x $bench ]] || ktcp_die "$bench missing (make tools)"
 	[[ -f module/ktcp.ko ]] || ktcp_die "module/ktcp.ko missing (make module)"
 	logdir=$KTCP_ROOT/build/log
 	mkdir -p "$logdir"
@@ -182,7 +182,7 @@ fi
 for t in ip tc; do
 	command -v "$t" >/dev/null || ktcp_die "$t missing (iproute2)"
 done
-[[ -x $bench ]] || ktcp_die "$bench missing (make tests)"
+[[ -x $bench ]] || ktcp_die "$bench missing (make tools)"
 
 ktcp_ok=1
 if [[ ${KTCP_TEST_FAMILY:-} != inet && ! -d /sys/module/ktcp ]]; then

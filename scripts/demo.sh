@@ -17,7 +17,7 @@ KTCP_PROG=demo.sh
 . "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"
 cd "$KTCP_ROOT"
 
-demo=userspace-tests/build/ktcp_demo
+demo=tools/build/ktcp_demo
 bytes=4M
 mode=vm
 vm_args=()

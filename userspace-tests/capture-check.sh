@@ -37,12 +37,11 @@
 #   KTCP_CAPTURE_KEEP=1     keep the captures (default: only on failure)
 #   KTCP_TEST_FAMILY=inet   "ktcp" ends are native (checks this script)
 #   KTCP_TEST_TIMEOUT_MULT  scales the transfer and tool timeouts
-#   KTCP_TEST_BUILD         where ktcp_bench is (default ./build)
+#   KTCP_TOOLS_BUILD        where ktcp_bench is (default <repo>/tools/build)
 set -euo pipefail
 
 here=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)
-build=${KTCP_TEST_BUILD:-$here/build}
-bench=$build/ktcp_bench
+bench=${KTCP_TOOLS_BUILD:-$(dirname -- "$here")/tools/build}/ktcp_bench
 bytes=${KTCP_CAPTURE_BYTES:-1M}
 mult=${KTCP_TEST_TIMEOUT_MULT:-1}
 
@@ -120,7 +119,7 @@ missing=()
 for t in ip tc tcpdump tshark; do
 	command -v "$t" >/dev/null || missing+=("$t")
 done
-[[ -x $bench ]] || missing+=("$bench (make tests)")
+[[ -x $bench ]] || missing+=("$bench (make tools)")
 [[ $(id -u) -eq 0 ]] || missing+=("root")
 if ((${#missing[@]})); then
 	note "capture-check: missing: ${missing[*]}"

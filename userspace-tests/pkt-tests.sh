@@ -17,15 +17,16 @@
 # again here should the runner die) and a time limit of its own.
 #
 # Environment:
-#   KTCP_SOCKCTL            helper binary (default: userspace-tests/build/
-#                           ktcp_sockctl if newer than its source, else
-#                           compiled into /tmp)
+#   KTCP_SOCKCTL            helper binary (default: tools/build/ktcp_sockctl
+#                           if newer than its source, else compiled into
+#                           /tmp)
 #   KTCP_PKT_TIMEOUT_MULT   scales every test's time limit (default 1)
 #   KTCP_PKT_PYTHON         python with scapy (default /usr/bin/python3)
 
 set -u
 
 here=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)
+repo=$(dirname -- "$here")
 native=0
 list=0
 names=()
@@ -82,12 +83,12 @@ trap '[[ -n $runner ]] && kill "$runner" 2>/dev/null; wait; exit 130' INT TERM
 
 # The helper: the build tree's if it is newer than its source, else our own.
 helper=${KTCP_SOCKCTL:-}
-src=$here/ktcp_sockctl.c
+src=$repo/tools/ktcp_sockctl.c
 if [[ -z $helper ]]; then
-	helper=$here/build/ktcp_sockctl
+	helper=$repo/tools/build/ktcp_sockctl
 	if [[ ! -x $helper || $helper -ot $src ]]; then
 		helper=$work/ktcp_sockctl
-		gcc -Wall -Wextra -O2 -o "$helper" "$src" ||
+		gcc -Wall -Wextra -O2 -o "$helper" "$src" "$here"/lib/*.c -lpthread ||
 			bail "cannot build ktcp_sockctl"
 	fi
 fi

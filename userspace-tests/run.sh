@@ -29,11 +29,12 @@ repo=$(dirname -- "$here")
 build=${KTCP_TEST_BUILD:-$here/build}
 export KTCP_KO=${KTCP_KO:-$repo/module/ktcp.ko}
 
-# Fixed order; anything else found runs before lifecycle, which unloads
-# and reloads the module and so comes last.
+# Fixed order; any other test (a binary built from userspace-tests/*.c;
+# tools/ holds the programs that are not tests) runs before lifecycle,
+# which unloads and reloads the module and so comes last.
 ORDER=(echo conn close interop)
 LAST=(lifecycle)
-EXCLUDE=(ktcp_demo ktcp_bench ktcp_sockctl)
+EXCLUDE=()
 # netem moves 64 MiB each way per run (the floor); capture-check
 # (tshark reads captures of short netem transfers) runs after it.
 export KTCP_NETEM_BYTES=${KTCP_NETEM_BYTES:-67108864}
@@ -64,7 +65,7 @@ else
 	done
 	for f in "$build"/*; do
 		n=${f##*/}
-		[[ -f $f && -x $f ]] || continue
+		[[ -f $f && -x $f && -f $here/$n.c ]] || continue
 		in_list "$n" "${ORDER[@]}" "${LAST[@]}" "${EXCLUDE[@]}" && continue
 		names+=("$n")
 	done

@@ -13,27 +13,13 @@
  * them with its own. Both print family, bytes, time and digest. Exit status:
  * 0 on a match, 1 on a mismatch or error, 2 on a usage error or timeout.
  *
- * Not a kselftest-harness test: `make tests` builds it like the others,
+ * A tool, not a test: `make tools` builds it into tools/build/,
  * scripts/demo.sh runs it.
  */
-#define _GNU_SOURCE
-#include <errno.h>
-#include <getopt.h>
-#include <signal.h>
-#include <stdarg.h>
-#include <stdbool.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <time.h>
-#include <unistd.h>
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
+#include "../userspace-tests/lib/ktcptest.h"	/* family, SHA-256 */
 
-#include "../module/uapi/ktcp.h"
-#include "lib/ktcptest.h"	/* SHA-256 */
+#include <getopt.h>
+#include <stdarg.h>
 
 #define CHUNK		(64 * 1024)
 #define DIGEST_LEN	BULK_SHA256_LEN
@@ -41,14 +27,6 @@
 
 static const char *prog = "ktcp_demo";
 static const char *role = "demo";
-
-static void hex(const uint8_t *d, size_t len, char *out)
-{
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		sprintf(out + 2 * i, "%02x", d[i]);
-}
 
 /* ---- helpers ---- */
 
@@ -75,10 +53,7 @@ static void msg(const char *fmt, ...)
 
 static double now(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
+	return ktcp_now_ms() / 1000.0;
 }
 
 static void on_alarm(int sig)
@@ -89,20 +64,6 @@ static void on_alarm(int sig)
 	if (write(STDERR_FILENO, m, sizeof(m) - 1) < 0)
 		_exit(2);
 	_exit(2);
-}
-
-/* The ktcp family number: what the loaded module says, else the default. */
-static int demo_family(void)
-{
-	FILE *f = fopen(KTCP_FAMILY_SYSFS, "r");
-	int fam = AF_KTCP_DEFAULT;
-
-	if (f) {
-		if (fscanf(f, "%d", &fam) != 1)
-			fam = AF_KTCP_DEFAULT;
-		fclose(f);
-	}
-	return fam;
 }
 
 static const char *family_name(int family)
@@ -185,25 +146,14 @@ static void show_file(const char *path, const char *when)
 	fflush(stdout);
 }
 
+/* ktcp_parse_size(), but "0" is a size too: UINT64_MAX on error. */
 static uint64_t parse_bytes(const char *s)
 {
-	static const char units[] = "KkMmGg";
-	unsigned long long v;
-	const char *p;
-	char *end;
+	uint64_t v = ktcp_parse_size(s);
 
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || end == s)
+	if (!v && (!*s || s[strspn(s, "0")]))
 		return UINT64_MAX;
-	p = strchr(units, *end);
-	if (*end && p) {
-		v <<= 10 * (1 + (p - units) / 2);
-		end++;
-		if (!strcmp(end, "iB"))
-			end += 2;
-	}
-	return *end ? UINT64_MAX : v;
+	return v;
 }
 
 static int parse_port(const char *s)
@@ -235,7 +185,7 @@ static void report(const char *what, uint64_t bytes, double secs,
 {
 	char hexd[2 * DIGEST_LEN + 1];
 
-	hex(digest, DIGEST_LEN, hexd);
+	ktcp_hex(digest, DIGEST_LEN, hexd);
 	msg("%s %llu bytes in %.3f s (%.2f MiB/s), sha256 %s", what,
 	    (unsigned long long)bytes, secs,
 	    secs > 0 ? bytes / secs / (1 << 20) : 0.0, hexd);
@@ -354,8 +304,8 @@ static int run_client(int family, const char *host, int port, uint64_t bytes,
 
 	for (i = 0; i < 8; i++)
 		peer_bytes = peer_bytes << 8 | reply[i];
-	hex(digest, DIGEST_LEN, mine);
-	hex(reply + 8, DIGEST_LEN, theirs);
+	ktcp_hex(digest, DIGEST_LEN, mine);
+	ktcp_hex(reply + 8, DIGEST_LEN, theirs);
 	if (peer_bytes != bytes || memcmp(digest, reply + 8, DIGEST_LEN)) {
 		fprintf(stderr,
 			"%s client: MISMATCH: sent %llu bytes sha256 %s, server got %llu bytes sha256 %s\n",
@@ -432,7 +382,7 @@ int main(int argc, char **argv)
 	if (argc < 1)
 		usage();
 	if (family < 0)
-		family = demo_family();
+		family = ktcp_module_family();
 	signal(SIGALRM, on_alarm);
 	if (timeout > 0)
 		alarm(timeout);

@@ -14,7 +14,7 @@
  *   --timeout MS bound on every blocking call (default 10000)
  *
  * Run without arguments it prints a TAP plan that skips (it is a helper,
- * not a test: make tests builds it next to the harness tests).
+ * not a test: make tools builds it into tools/build/).
  *
  * Every command prints exactly one line on stdout, flushed:
  *   ok CMD [key=value...]
@@ -50,24 +50,9 @@
  *   echo TEXT
  *   quit
  */
-#define _GNU_SOURCE
-#include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
-#include <stdbool.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <time.h>
-#include <unistd.h>
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <sys/socket.h>
-#include <sys/time.h>
+#include "../userspace-tests/lib/ktcptest.h"
 
-#include "../module/uapi/ktcp.h"
+#include <sys/time.h>
 
 #define MAX_ARGS	8
 #define MAX_SEND	(16 << 20)
@@ -219,20 +204,6 @@ static void print_hex(const unsigned char *b, size_t n)
 		printf("%02x", b[i]);
 }
 
-/* Wait up to @ms for @events on @fd; 1 ready, 0 timeout, -1 error. */
-static int wait_fd(int fd, short events, int ms, short *revents)
-{
-	struct pollfd p = { .fd = fd, .events = events };
-	int r;
-
-	do {
-		r = poll(&p, 1, ms);
-	} while (r < 0 && errno == EINTR);
-	if (revents)
-		*revents = p.revents;
-	return r;
-}
-
 static void fmt_revents(short r, char *buf, size_t len)
 {
 	snprintf(buf, len, "%s%s%s%s%s%s",
@@ -300,9 +271,9 @@ static void do_recv(const char *cmd, long n, int ms, bool all)
 				(t1.tv_nsec - t0.tv_nsec) / 1000000);
 		if (left_ms < 0)
 			left_ms = 0;
-		w = wait_fd(cur, POLLIN, (int)left_ms, NULL);
+		w = ktcp_poll1(cur, POLLIN, (int)left_ms, NULL);
 		if (w < 0) {
-			say_err(cmd, errno);
+			say_err(cmd, -w);
 			goto out;
 		}
 		if (w == 0) {
@@ -430,7 +401,7 @@ static bool run(char *line)
 		ms = ac >= 2 ? atoi(av[1]) : timeout_ms;
 		if (lsn < 0)
 			return say_err(cmd, EBADF), true;
-		r = wait_fd(lsn, POLLIN, ms, NULL);
+		r = ktcp_poll1(lsn, POLLIN, ms, NULL);
 		if (r == 0) {
 			printf("timeout %s\n", cmd);
 			return true;
@@ -473,7 +444,7 @@ static bool run(char *line)
 		ms = ac >= 2 ? atoi(av[1]) : timeout_ms;
 		if (cur < 0)
 			return say_err(cmd, EBADF), true;
-		r = wait_fd(cur, POLLOUT, ms, &rev);
+		r = ktcp_poll1(cur, POLLOUT, ms, &rev);
 		if (r == 0) {
 			printf("timeout %s\n", cmd);
 			return true;
@@ -544,7 +515,7 @@ static bool run(char *line)
 	} else if (!strcmp(cmd, "poll")) {
 		if (cur < 0)
 			return say_err(cmd, EBADF), true;
-		r = wait_fd(cur, POLLIN | POLLOUT | POLLRDHUP,
+		r = ktcp_poll1(cur, POLLIN | POLLOUT | POLLRDHUP,
 			    ac >= 2 ? atoi(av[1]) : 0, &rev);
 		fmt_revents(r > 0 ? rev : 0, rbuf, sizeof(rbuf));
 		printf("ok poll revents=%s\n", rbuf);
@@ -560,19 +531,6 @@ static bool run(char *line)
 		say_err(cmd, EINVAL);
 	}
 	return true;
-}
-
-static int read_family(void)
-{
-	FILE *f = fopen(KTCP_FAMILY_SYSFS, "r");
-	int fam = AF_KTCP_DEFAULT;
-
-	if (f) {
-		if (fscanf(f, "%d", &fam) != 1)
-			fam = AF_KTCP_DEFAULT;
-		fclose(f);
-	}
-	return fam;
 }
 
 int main(int argc, char **argv)
@@ -604,7 +562,7 @@ int main(int argc, char **argv)
 		}
 	}
 	if (family < 0)
-		family = read_family();
+		family = ktcp_module_family();
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGALRM, &sa, NULL);	/* no SA_RESTART: EINTR */
 	signal(SIGPIPE, SIG_IGN);

@@ -30,8 +30,9 @@
 #   reorder25  delay 10ms reorder 25% 50%
 #   dup5       duplicate 5%       jitter    delay 20ms 5ms
 #   rate10mbit rate 10mbit        corrupt1  corrupt 1%
-# The veths run without offloads (tx checksum, TSO, GSO off, gso_max_segs
-# 1), so netem acts on wire-sized segments for both stacks.
+# The veths (userspace-tests/lib/topo.sh: the tests' topology) run without
+# offloads (tx checksum, TSO, GSO off, gso_max_segs 1), so netem acts on
+# wire-sized segments for both stacks.
 #
 # Output: the table, and one machine-readable line per transfer in the
 # log ("KTCP-BENCH-ROW|profile|pair|ok/FAIL|secs|MiB/s|retrans client|
@@ -45,6 +46,8 @@ KTCP_PROG=bench.sh
 # shellcheck source=scripts/lib.sh
 . "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"
 cd "$KTCP_ROOT"
+# shellcheck source=userspace-tests/lib/topo.sh
+. userspace-tests/lib/topo.sh
 
 bench=tools/build/ktcp_bench
 bytes=16M
@@ -183,6 +186,7 @@ for t in ip tc; do
 	command -v "$t" >/dev/null || ktcp_die "$t missing (iproute2)"
 done
 [[ -x $bench ]] || ktcp_die "$bench missing (make tools)"
+[[ -x $KTCP_TOPO ]] || ktcp_die "$KTCP_TOPO missing (make tools)"
 
 ktcp_ok=1
 if [[ ${KTCP_TEST_FAMILY:-} != inet && ! -d /sys/module/ktcp ]]; then
@@ -199,28 +203,14 @@ rows=$work/rows
 : >"$rows"
 # shellcheck disable=SC2317 # run by trap
 cleanup() {
-	ip netns del "$ns_a" 2>/dev/null || true
-	ip netns del "$ns_b" 2>/dev/null || true
+	ktcp_topo_down "$ns_a" "$ns_b"
 	rm -rf -- "$work"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-modprobe -q veth 2>/dev/null || true
 modprobe -q sch_netem 2>/dev/null || true
-ip netns add "$ns_a"
-ip netns add "$ns_b"
-ip link add "$if_a" netns "$ns_a" type veth peer name "$if_b" netns "$ns_b"
-for side in a b; do
-	if [[ $side == a ]]; then ns=$ns_a ifc=$if_a addr=198.18.0.1; else ns=$ns_b ifc=$if_b addr=198.18.0.2; fi
-	ip netns exec "$ns" sysctl -q -w "net.ipv6.conf.$ifc.disable_ipv6=1" || true
-	ip netns exec "$ns" sysctl -q -w net.ktcp.tw_timeout_ms=5000 2>/dev/null || true
-	ip -n "$ns" addr add "$addr/24" dev "$ifc"
-	ip netns exec "$ns" "$bench" offloads-off "$ifc"
-	ip -n "$ns" link set dev "$ifc" gso_max_segs 1
-	ip -n "$ns" link set lo up
-	ip -n "$ns" link set "$ifc" up
-done
+ktcp_topo_up "$ns_a" "$if_a" "$ns_b" "$if_b"
 
 echo "# ktcp_bench: $bytes each way; $(nproc) CPUs; kernel $(uname -r); ktcp $(
 	sed 's/^/family /' /sys/module/ktcp/parameters/family 2>/dev/null || echo "not loaded")"
@@ -228,22 +218,18 @@ fail=0
 for prof in "${profile_list[@]}"; do
 	netem=$(netem_of "$prof")
 	tc_err=
-	ns_cli=$ns_a ns_srv=$ns_b addr=198.18.0.2
+	ns_cli=$ns_a ns_srv=$ns_b addr=$KTCP_TOPO_IP_B
 	if [[ $prof == loopback ]]; then
 		ns_srv=$ns_a addr=127.0.0.1
 	fi
 	for ns_ifc in "$ns_a:$if_a" "$ns_b:$if_b"; do
-		if [[ $netem == - ]]; then
-			tc -n "${ns_ifc%%:*}" qdisc del dev "${ns_ifc#*:}" root 2>/dev/null || true
-		else
-			# shellcheck disable=SC2086 # netem parameters are words
-			if ! tc_err=$(tc -n "${ns_ifc%%:*}" qdisc replace dev "${ns_ifc#*:}" root netem $netem 2>&1); then
-				tc_err=${tc_err%%$'\n'*}
-				ktcp_log "tc qdisc replace dev ${ns_ifc#*:} root netem $netem: $tc_err"
-				break
-			fi
-			tc_err=""
+		# shellcheck disable=SC2086 # netem parameters are words
+		if ! tc_err=$(ktcp_topo_netem "${ns_ifc%%:*}" "${ns_ifc#*:}" $netem 2>&1); then
+			tc_err=${tc_err%%$'\n'*}
+			ktcp_log "tc qdisc replace dev ${ns_ifc#*:} root netem $netem: $tc_err"
+			break
 		fi
+		tc_err=""
 	done
 	for pair in "${pair_list[@]}"; do
 		read -r cfam sfam <<<"$(fams_of "$pair")"

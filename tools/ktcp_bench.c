@@ -8,8 +8,8 @@
  * userspace-tests/capture-check.sh drive it.
  *
  *   ktcp_bench [options]                  one transfer, prints a RESULT line
- *   ktcp_bench offloads-off IFNAME...     ethtool -K IFNAME tx off tso off
- *                                         gso off, in the current netns
+ *
+ * (The veth set-up, offloads off included, is tools/ktcp_topo's.)
  *
  * Options:
  *   -c, --client FAM         ktcp, inet or a family number (default ktcp)
@@ -79,7 +79,6 @@ static void __attribute__((noreturn)) usage(void)
 	fprintf(stderr,
 		"usage: ktcp_bench [-c FAM] [-s FAM] [-C NETNS] [-S NETNS] [-a IP]\n"
 		"                  [-b BYTES] [-d both|up|down] [-t S] [-i S] [-q]\n"
-		"       ktcp_bench offloads-off IFNAME...\n"
 		"  FAM: ktcp, inet or a number; see the head of ktcp_bench.c\n");
 	exit(2);
 }
@@ -135,24 +134,6 @@ static int open_ns(const char *path)
 	if (fd < 0)
 		die(2, "open netns %s: %s", path, strerror(errno));
 	return fd;
-}
-
-static int offloads_off(int argc, char **argv)
-{
-	const char *what = "";
-	int i, ret, rc = 0;
-
-	if (argc < 1)
-		usage();
-	for (i = 0; i < argc; i++) {
-		ret = bulk_if_offloads_off(argv[i], &what);
-		if (ret) {
-			fprintf(stderr, "ktcp_bench: %s: turning %s off: %s\n",
-				argv[i], what, strerror(-ret));
-			rc = 1;
-		}
-	}
-	return rc;
 }
 
 static const char *family_name(int fam, char *buf, size_t len)
@@ -354,8 +335,6 @@ int main(int argc, char **argv)
 	long long t0;
 	pthread_t th;
 
-	if (argc > 1 && !strcmp(argv[1], "offloads-off"))
-		return offloads_off(argc - 2, argv + 2);
 	parse_args(&b, argc, argv);
 	signal(SIGPIPE, SIG_IGN);
 

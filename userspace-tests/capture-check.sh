@@ -15,8 +15,8 @@
 #
 # Two fresh network namespaces with unique names (ktcap-PID-a/-b) joined by
 # a veth pair, 198.18.0.1/24 <-> 198.18.0.2/24 (RFC 2544 benchmarking
-# range). Offloads are off on both ends (tx checksum, TSO, GSO, via
-# ktcp_bench offloads-off, which needs no ethtool; gso_max_segs 1) so that
+# range): lib/topo.sh, the tests' own topology. Offloads are off on both
+# ends (tx checksum, TSO, GSO; gso_max_segs 1) so that
 # every frame carries a complete checksum: with offloads, veth passes
 # CHECKSUM_PARTIAL frames whose checksums tshark reports as bad. netem runs
 # on the egress of both ends; only profiles whose frames must all be
@@ -41,6 +41,8 @@
 set -euo pipefail
 
 here=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=userspace-tests/lib/topo.sh
+. "$here/lib/topo.sh"
 bench=${KTCP_TOOLS_BUILD:-$(dirname -- "$here")/tools/build}/ktcp_bench
 bytes=${KTCP_CAPTURE_BYTES:-1M}
 mult=${KTCP_TEST_TIMEOUT_MULT:-1}
@@ -68,8 +70,7 @@ ns_a=ktcap-$$-a
 ns_b=ktcap-$$-b
 if_a=ktcap_a
 if_b=ktcap_b
-ip_a=198.18.0.1
-ip_b=198.18.0.2
+ip_b=$KTCP_TOPO_IP_B
 
 n=0 pass=0 fail=0 skip=0
 tcpdump_pids=()
@@ -96,8 +97,7 @@ cleanup() {
 	for pid in "${tcpdump_pids[@]}"; do
 		kill "$pid" 2>/dev/null || true
 	done
-	ip netns del "$ns_a" 2>/dev/null || true
-	ip netns del "$ns_b" 2>/dev/null || true
+	ktcp_topo_down "$ns_a" "$ns_b"
 	if [[ -n $work && -d $work ]]; then
 		if ((fail)) || [[ ${KTCP_CAPTURE_KEEP:-} == 1 ]]; then
 			note "captures kept in $work"
@@ -120,6 +120,7 @@ for t in ip tc tcpdump tshark; do
 	command -v "$t" >/dev/null || missing+=("$t")
 done
 [[ -x $bench ]] || missing+=("$bench (make tools)")
+[[ -x $KTCP_TOPO ]] || missing+=("$KTCP_TOPO (make tools)")
 [[ $(id -u) -eq 0 ]] || missing+=("root")
 if ((${#missing[@]})); then
 	note "capture-check: missing: ${missing[*]}"
@@ -141,27 +142,9 @@ note "tshark: $(tshark --version 2>/dev/null | head -n 1)"
 # --- topology ------------------------------------------------------------------
 
 work=$(mktemp -d /tmp/ktcp-capture.XXXXXX)
-modprobe -q veth 2>/dev/null || true
 modprobe -q sch_netem 2>/dev/null || true
 
-setup_ns() {
-	ip netns add "$ns_a"
-	ip netns add "$ns_b"
-	ip link add "$if_a" netns "$ns_a" type veth peer name "$if_b" netns "$ns_b"
-	local ns ifc addr
-	for ns in "$ns_a" "$ns_b"; do
-		if [[ $ns == "$ns_a" ]]; then ifc=$if_a addr=$ip_a; else ifc=$if_b addr=$ip_b; fi
-		ip netns exec "$ns" sysctl -q -w "net.ipv6.conf.$ifc.disable_ipv6=1" || true
-		# short TIME_WAIT for ktcp sockets (the namespaces go away)
-		ip netns exec "$ns" sysctl -q -w net.ktcp.tw_timeout_ms=5000 2>/dev/null || true
-		ip -n "$ns" addr add "$addr/24" dev "$ifc"
-		ip netns exec "$ns" "$bench" offloads-off "$ifc"
-		ip -n "$ns" link set dev "$ifc" gso_max_segs 1
-		ip -n "$ns" link set lo up
-		ip -n "$ns" link set "$ifc" up
-	done
-}
-if ! setup_err=$(setup_ns 2>&1); then
+if ! setup_err=$(ktcp_topo_up "$ns_a" "$if_a" "$ns_b" "$if_b" 2>&1); then
 	note "capture-check: cannot set up the namespaces and veth pair:"
 	printf '%s\n' "$setup_err" | diag
 	exit 1
@@ -264,8 +247,8 @@ run_case() {
 	log=$dir/log
 
 	# shellcheck disable=SC2086 # netem parameters are words
-	if ! out=$(tc -n "$ns_a" qdisc replace dev "$if_a" root netem $netem 2>&1 &&
-		tc -n "$ns_b" qdisc replace dev "$if_b" root netem $netem 2>&1); then
+	if ! out=$(ktcp_topo_netem "$ns_a" "$if_a" $netem 2>&1 &&
+		ktcp_topo_netem "$ns_b" "$if_b" $netem 2>&1); then
 		if grep -q 'qdisc kind is unknown' <<<"$out"; then
 			skip_case "$name.transfer" "no netem in this kernel (CONFIG_NET_SCH_NETEM)"
 			skip_case "$name.wire" "no netem in this kernel (CONFIG_NET_SCH_NETEM)"

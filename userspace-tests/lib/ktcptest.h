@@ -8,7 +8,9 @@
  *   stream.c   deterministic byte streams, FNV-1a and a duplex transfer
  *   bulk.c     SHA-256 and the bulk transfer engine (netem, ktcp_bench)
  *   proc.c     /proc/net/ktcp, the counters, the sysctls
- *   netns.c    network namespaces, interfaces, the veth topology
+ *   netns.c    interfaces: addresses, flags, veth, offloads (rtnetlink)
+ *   topo.c     namespaces and the veth topology (also tools/ktcp_topo's,
+ *              which topo.sh runs for the shell scripts); tc commands
  *   fail.c     how library helpers fail a kselftest test
  *
  * The socket family under test comes from the environment:
@@ -316,12 +318,12 @@ int ktcp_set_tw_timeout(struct __test_metadata *t, int ms);
 /* Orphan FIN_WAIT_2 timeout; returns the one in force (ms). */
 int ktcp_set_fin_timeout(struct __test_metadata *t, int ms);
 
-/* ---- netns.c: namespaces, interfaces, the veth topology ---- */
+/* ---- netns.c, topo.c: interfaces, namespaces, the veth topology ---- */
 
 /*
  * The two-namespace veth topology of the tests, the benchmark and the
  * capture check (RFC 2544 benchmarking range). tools/ktcp_topo sets it up
- * for the shell scripts, from the same code.
+ * for the shell scripts (lib/topo.sh), from the same code.
  */
 #define KTCP_VETH_A	"kt_va"
 #define KTCP_VETH_B	"kt_vb"
@@ -344,8 +346,6 @@ int ktcp_veth_create(const char *name, const char *peer, int peer_nsfd);
  * 0 or -errno; *@what names the failed step.
  */
 int ktcp_if_wire(const char *ifname, const char **what);
-/* Only the ethtool part of ktcp_if_wire(). */
-int bulk_if_offloads_off(const char *ifname, const char **what);
 
 /*
  * Set up the veth pair between netns @ns_a (address KTCP_VETH_IP_A) and

@@ -261,7 +261,7 @@ static int ethtool_set(int fd, const char *ifname, uint32_t cmd, uint32_t val)
  * hands CHECKSUM_PARTIAL skbs to its peer, whose stack trusts them, and a
  * capture shows unfinished checksums.
  */
-int bulk_if_offloads_off(const char *ifname, const char **what)
+static int offloads_off(const char *ifname, const char **what)
 {
 	static const struct {
 		uint32_t cmd;
@@ -292,7 +292,7 @@ int bulk_if_offloads_off(const char *ifname, const char **what)
 /* Native TCP always builds GSO skbs: gso_max_segs 1 makes them one each. */
 int ktcp_if_wire(const char *ifname, const char **what)
 {
-	int ret = bulk_if_offloads_off(ifname, what);
+	int ret = offloads_off(ifname, what);
 
 	if (ret)
 		return ret;

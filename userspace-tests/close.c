@@ -21,7 +21,9 @@ FIXTURE(close)
 	int tw_ms;
 };
 
-FIXTURE_SETUP(close)
+/* A connection over 127.0.0.1 in a fresh netns, both ends ESTABLISHED. */
+static void close_pair_open(struct __test_metadata *_metadata,
+			    FIXTURE_DATA(close) *self)
 {
 	ktcp_new_netns(_metadata);
 	ktcp_assert_proc(_metadata);
@@ -41,12 +43,22 @@ FIXTURE_SETUP(close)
 		     ktcp_ms(KTCP_STATE_WAIT_MS), "server");
 }
 
-FIXTURE_TEARDOWN(close)
+/* Only after a failure does this close anything: no orphans left. */
+static void close_pair_abort(FIXTURE_DATA(close) *self)
 {
-	/* only after a failure: no orphans left retransmitting */
 	ktcp_abort_fd(&self->c);
 	ktcp_abort_fd(&self->s);
 	close(self->lfd);
+}
+
+FIXTURE_SETUP(close)
+{
+	close_pair_open(_metadata, self);
+}
+
+FIXTURE_TEARDOWN(close)
+{
+	close_pair_abort(self);
 }
 
 #define CLIENT(self)	(self)->cport, (self)->port
@@ -73,67 +85,74 @@ static void tw_expires(struct __test_metadata *_metadata, int lport,
 		       gone - t0, tw_ms);
 }
 
-TEST_F_TIMEOUT(close, client_first, 300)
+/*
+ * An orderly close, started by one end (the variant), then the other:
+ * the first closer goes FIN_WAIT2 -> TIME_WAIT and waits it out, the
+ * other goes CLOSE_WAIT -> LAST_ACK -> gone. The listener is untouched.
+ */
+FIXTURE(close_order)
 {
-	char b;
-	long long t0;
+	FIXTURE_DATA(close) p;
+};
 
-	ASSERT_EQ(0, close(self->c));
-	self->c = -1;
+FIXTURE_VARIANT(close_order)
+{
+	bool server;	/* the server closes first, else the client */
+};
 
-	/* the server reads EOF, and again */
-	ASSERT_EQ(0, ktcp_wait_eof(self->s, ktcp_ms(KTCP_IO_IDLE_MS)))
-		TH_LOG("server: no EOF after the client closed");
-	ASSERT_EQ(0, recv(self->s, &b, 1, MSG_DONTWAIT))
-		TH_LOG("EOF is not sticky: %s", strerror(errno));
+FIXTURE_VARIANT_ADD(close_order, client_first) { .server = false };
+FIXTURE_VARIANT_ADD(close_order, server_first) { .server = true };
 
-	ASSERT_STATE(CLIENT(self), KT_FIN_WAIT2, ktcp_ms(KTCP_STATE_WAIT_MS),
-		     "client (closed first)");
-	ASSERT_STATE(SERVER(self), KT_CLOSE_WAIT, ktcp_ms(KTCP_STATE_WAIT_MS),
-		     "server");
-
-	t0 = ktcp_now_ms();
-	ASSERT_EQ(0, close(self->s));
-	self->s = -1;
-
-	ASSERT_STATE(CLIENT(self), KT_TIME_WAIT, ktcp_ms(KTCP_STATE_WAIT_MS),
-		     "client (closed first)");
-	ASSERT_STATE(SERVER(self), -1, ktcp_ms(KTCP_STATE_WAIT_MS),
-		     "server (LAST_ACK must end)");
-	tw_expires(_metadata, CLIENT(self), t0, self->tw_ms, "client");
-	EXPECT_EQ(0, ktcp_wait_snmp(_metadata, "CurrEstab", 0,
-				    ktcp_ms(KTCP_STATE_WAIT_MS)));
+FIXTURE_SETUP(close_order)
+{
+	close_pair_open(_metadata, &self->p);
 }
 
-TEST_F_TIMEOUT(close, server_first, 300)
+FIXTURE_TEARDOWN(close_order)
 {
-	char b;
+	close_pair_abort(&self->p);
+}
+
+TEST_F_TIMEOUT(close_order, orderly, 300)
+{
+	FIXTURE_DATA(close) *p = &self->p;
+	bool srv = variant->server;
+	int *first = srv ? &p->s : &p->c, *second = srv ? &p->c : &p->s;
+	/* the first closer's row is (lport, rport), the other's mirrors it */
+	int lport = srv ? p->port : p->cport, rport = srv ? p->cport : p->port;
+	const char *who1 = srv ? "server" : "client";
+	const char *who2 = srv ? "client" : "server";
+	char b, what1[32], what2[32];
 	long long t0;
 
-	ASSERT_EQ(0, close(self->s));
-	self->s = -1;
+	snprintf(what1, sizeof(what1), "%s (closed first)", who1);
+	snprintf(what2, sizeof(what2), "%s (LAST_ACK must end)", who2);
+	ASSERT_EQ(0, close(*first));
+	*first = -1;
 
-	ASSERT_EQ(0, ktcp_wait_eof(self->c, ktcp_ms(KTCP_IO_IDLE_MS)))
-		TH_LOG("client: no EOF after the server closed");
-	ASSERT_EQ(0, recv(self->c, &b, 1, MSG_DONTWAIT))
+	/* the other end reads EOF, and again */
+	ASSERT_EQ(0, ktcp_wait_eof(*second, ktcp_ms(KTCP_IO_IDLE_MS)))
+		TH_LOG("%s: no EOF after the %s closed", who2, who1);
+	ASSERT_EQ(0, recv(*second, &b, 1, MSG_DONTWAIT))
 		TH_LOG("EOF is not sticky: %s", strerror(errno));
 
-	ASSERT_STATE(SERVER(self), KT_FIN_WAIT2, ktcp_ms(KTCP_STATE_WAIT_MS),
-		     "server (closed first)");
-	ASSERT_STATE(CLIENT(self), KT_CLOSE_WAIT, ktcp_ms(KTCP_STATE_WAIT_MS),
-		     "client");
+	ASSERT_STATE(lport, rport, KT_FIN_WAIT2, ktcp_ms(KTCP_STATE_WAIT_MS),
+		     what1);
+	ASSERT_STATE(rport, lport, KT_CLOSE_WAIT, ktcp_ms(KTCP_STATE_WAIT_MS),
+		     who2);
 
 	t0 = ktcp_now_ms();
-	ASSERT_EQ(0, close(self->c));
-	self->c = -1;
+	ASSERT_EQ(0, close(*second));
+	*second = -1;
 
-	ASSERT_STATE(SERVER(self), KT_TIME_WAIT, ktcp_ms(KTCP_STATE_WAIT_MS),
-		     "server (closed first)");
-	ASSERT_STATE(CLIENT(self), -1, ktcp_ms(KTCP_STATE_WAIT_MS),
-		     "client (LAST_ACK must end)");
-	tw_expires(_metadata, SERVER(self), t0, self->tw_ms, "server");
+	ASSERT_STATE(lport, rport, KT_TIME_WAIT, ktcp_ms(KTCP_STATE_WAIT_MS),
+		     what1);
+	ASSERT_STATE(rport, lport, -1, ktcp_ms(KTCP_STATE_WAIT_MS), what2);
+	tw_expires(_metadata, lport, rport, t0, p->tw_ms, who1);
+	EXPECT_EQ(0, ktcp_wait_snmp(_metadata, "CurrEstab", 0,
+				    ktcp_ms(KTCP_STATE_WAIT_MS)));
 	/* the listener is untouched */
-	EXPECT_EQ(1, ktcp_proc_scan(KT_LISTEN, self->port, 0, NULL));
+	EXPECT_EQ(1, ktcp_proc_scan(KT_LISTEN, p->port, 0, NULL));
 }
 
 /* shutdown(SHUT_WR): the other direction keeps working. */

@@ -53,6 +53,24 @@ static void conn_all_gone(struct __test_metadata *_metadata, int port,
 				    ktcp_ms(KTCP_STATE_WAIT_MS)));
 }
 
+/* The 8-byte @msg from @from to @to, intact, or connection @i fails. */
+static void pass_msg(struct __test_metadata *_metadata, int from, int to,
+		     const uint32_t msg[2], int i, const char *what)
+{
+	int idle = ktcp_ms(KTCP_IO_IDLE_MS);
+	uint32_t got[2];
+	ssize_t n;
+
+	n = ktcp_send_all(from, msg, sizeof(got), idle);
+	ASSERT_EQ((ssize_t)sizeof(got), n)
+		TH_LOG("connection %d: %s: send: %zd", i, what, n);
+	n = ktcp_recv_all(to, got, sizeof(got), idle);
+	ASSERT_EQ((ssize_t)sizeof(got), n)
+		TH_LOG("connection %d: %s: recv: %zd", i, what, n);
+	ASSERT_EQ(0, memcmp(msg, got, sizeof(got)))
+		TH_LOG("connection %d: %s corrupted", i, what);
+}
+
 TEST_F_TIMEOUT(conn, sequential_1000, 1200)
 {
 	struct sockaddr_in sa = ktcp_sin("127.0.0.1", self->port);
@@ -66,7 +84,7 @@ TEST_F_TIMEOUT(conn, sequential_1000, 1200)
 	resets0 = ktcp_snmp(_metadata, "EstabResets");
 
 	for (i = 0; i < SEQ_CONNS; i++) {
-		uint32_t req[2] = { i, 0x6b746370 }, resp[2], got[2];
+		uint32_t req[2] = { i, 0x6b746370 }, resp[2];
 		int c = ktcp_socket(_metadata), s, ret;
 		ssize_t n;
 
@@ -79,24 +97,10 @@ TEST_F_TIMEOUT(conn, sequential_1000, 1200)
 		ASSERT_EQ(ktcp_local_port(c), ktcp_peer_port(s))
 			TH_LOG("connection %d: accepted the wrong peer", i);
 
-		n = ktcp_send_all(c, req, sizeof(req), idle);
-		ASSERT_EQ((ssize_t)sizeof(req), n)
-			TH_LOG("connection %d: client send: %zd", i, n);
-		n = ktcp_recv_all(s, got, sizeof(got), idle);
-		ASSERT_EQ((ssize_t)sizeof(got), n)
-			TH_LOG("connection %d: server recv: %zd", i, n);
-		ASSERT_EQ(0, memcmp(req, got, sizeof(req)))
-			TH_LOG("connection %d: request corrupted", i);
+		pass_msg(_metadata, c, s, req, i, "request");
 		resp[0] = ~req[0];
 		resp[1] = ~req[1];
-		n = ktcp_send_all(s, resp, sizeof(resp), idle);
-		ASSERT_EQ((ssize_t)sizeof(resp), n)
-			TH_LOG("connection %d: server send: %zd", i, n);
-		n = ktcp_recv_all(c, got, sizeof(got), idle);
-		ASSERT_EQ((ssize_t)sizeof(got), n)
-			TH_LOG("connection %d: client recv: %zd", i, n);
-		ASSERT_EQ(0, memcmp(resp, got, sizeof(resp)))
-			TH_LOG("connection %d: response corrupted", i);
+		pass_msg(_metadata, s, c, resp, i, "response");
 
 		ASSERT_EQ(0, close(c));
 		n = ktcp_wait_eof(s, idle);

@@ -233,33 +233,16 @@ static ssize_t io_step(int fd, char *p, size_t len, bool tx, int idle_ms)
 	return n ? -EAGAIN : -ETIMEDOUT;
 }
 
-ssize_t ktcp_send_all(int fd, const void *buf, size_t len, int idle_ms)
+/* All of @len, or up to EOF when receiving: the count or -errno. */
+static ssize_t io_all(int fd, char *p, size_t len, bool tx, int idle_ms)
 {
 	size_t done = 0;
 
 	while (done < len) {
-		ssize_t n = io_step(fd, (char *)buf + done, len - done, true,
-				    idle_ms);
+		ssize_t n = io_step(fd, p + done, len - done, tx, idle_ms);
 
-		if (n == 0)
+		if (n == 0 && tx)
 			return -EIO;
-		if (n == -EAGAIN)
-			continue;
-		if (n < 0)
-			return n;
-		done += n;
-	}
-	return done;
-}
-
-ssize_t ktcp_recv_all(int fd, void *buf, size_t len, int idle_ms)
-{
-	size_t done = 0;
-
-	while (done < len) {
-		ssize_t n = io_step(fd, (char *)buf + done, len - done, false,
-				    idle_ms);
-
 		if (n == 0)
 			break;
 		if (n == -EAGAIN)
@@ -269,6 +252,16 @@ ssize_t ktcp_recv_all(int fd, void *buf, size_t len, int idle_ms)
 		done += n;
 	}
 	return done;
+}
+
+ssize_t ktcp_send_all(int fd, const void *buf, size_t len, int idle_ms)
+{
+	return io_all(fd, (char *)buf, len, true, idle_ms);
+}
+
+ssize_t ktcp_recv_all(int fd, void *buf, size_t len, int idle_ms)
+{
+	return io_all(fd, buf, len, false, idle_ms);
 }
 
 ssize_t ktcp_wait_eof(int fd, int idle_ms)

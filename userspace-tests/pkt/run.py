@@ -32,7 +32,7 @@ sys.path.insert(0, HERE)
 sys.dont_write_bytecode = True     # the tree may be read-only; keep it clean
 
 import pktlib  # noqa: E402
-import tests  # noqa: E402
+import tests  # noqa: E402  (the package tests/: one module a topic)
 from pktlib import diag  # noqa: E402
 
 EXIT_PASS, EXIT_FAIL, EXIT_SKIP = 0, 1, 3
@@ -185,19 +185,20 @@ def main():
     ap.add_argument("--timeout-mult", type=float, default=1.0)
     ap.add_argument("names", nargs="*")
     args = ap.parse_args()
+    all_tests = tests.load()
 
     if args.list:
-        for t in tests.TESTS:
+        for t in all_tests:
             out(t[0])
         return 0
     if not args.helper:
         ap.error("--helper is required")
-    byname = {t[0]: t for t in tests.TESTS}
+    byname = {t[0]: t for t in all_tests}
     bad = [x for x in args.names if x not in byname]
     if bad:
         out("1..0 # SKIP unknown test(s): %s" % " ".join(bad))
         return 2
-    todo = [byname[x] for x in args.names] if args.names else tests.TESTS
+    todo = [byname[x] for x in args.names] if args.names else all_tests
 
     t0 = time.time()
     try:

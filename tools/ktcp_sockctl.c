@@ -337,16 +337,302 @@ static void do_name(const char *cmd, bool peer)
 	printf("ok %s ip=%s port=%d\n", cmd, ip, ntohs(a.sin_port));
 }
 
+/* @fd must be open: else say EBADF and return false. */
+static bool have_fd(const char *cmd, int fd)
+{
+	if (fd < 0)
+		say_err(cmd, EBADF);
+	return fd >= 0;
+}
+
+/* Say "ok CMD" (@ret 0) or the error in errno. */
+static void say_ret(const char *cmd, int ret)
+{
+	if (ret)
+		say_err(cmd, errno);
+	else
+		printf("ok %s\n", cmd);
+}
+
+/*
+ * The commands: @av[0] is the command, @ac counts it, @rest is the line
+ * after it (sendstr).
+ */
+static void c_echo(const char *cmd, char **av, int ac, const char *rest)
+{
+	(void)cmd, (void)rest;
+	printf("ok echo %s\n", ac > 1 ? av[1] : "");
+}
+
+static void c_sleep(const char *cmd, char **av, int ac, const char *rest)
+{
+	(void)ac, (void)rest;
+	usleep((useconds_t)atoi(av[1]) * 1000);
+	printf("ok %s\n", cmd);
+}
+
+static void c_socket(const char *cmd, char **av, int ac, const char *rest)
+{
+	(void)av, (void)ac, (void)rest;
+	if (cur >= 0)
+		close(cur);
+	cur = new_socket();
+	if (cur < 0)
+		say_err(cmd, errno);
+	else
+		printf("ok socket family=%d\n", native ? AF_INET : family);
+}
+
+static void c_bind(const char *cmd, char **av, int ac, const char *rest)
+{
+	struct sockaddr_in a;
+
+	(void)ac, (void)rest;
+	if (need_cur(cmd))
+		return;
+	if (parse_addr(av[1], av[2], &a))
+		return say_err(cmd, EINVAL);
+	say_ret(cmd, bind(cur, (struct sockaddr *)&a, sizeof(a)));
+}
+
+static void c_listen(const char *cmd, char **av, int ac, const char *rest)
+{
+	struct sockaddr_in a;
+
+	(void)rest;
+	if (lsn >= 0)
+		close(lsn);
+	lsn = new_socket();
+	if (lsn < 0)
+		return say_err(cmd, errno);
+	parse_addr("0.0.0.0", av[1], &a);
+	if (bind(lsn, (struct sockaddr *)&a, sizeof(a)))
+		return say_err(cmd, errno);
+	if (listen(lsn, ac >= 3 ? atoi(av[2]) : 16))
+		return say_err(cmd, errno);
+	printf("ok listen port=%s\n", av[1]);
+}
+
+static void c_accept(const char *cmd, char **av, int ac, const char *rest)
+{
+	int ms = ac >= 2 ? atoi(av[1]) : timeout_ms, r;
+	struct sockaddr_in a;
+	socklen_t len = sizeof(a);
+	char ip[INET_ADDRSTRLEN];
+
+	(void)rest;
+	if (!have_fd(cmd, lsn))
+		return;
+	if (ktcp_poll1(lsn, POLLIN, ms, NULL) == 0) {
+		printf("timeout %s\n", cmd);
+		return;
+	}
+	r = accept(lsn, (struct sockaddr *)&a, &len);
+	if (r < 0)
+		return say_err(cmd, errno);
+	if (cur >= 0)
+		close(cur);
+	cur = r;
+	inet_ntop(AF_INET, &a.sin_addr, ip, sizeof(ip));
+	printf("ok accept ip=%s port=%d\n", ip, ntohs(a.sin_port));
+}
+
+/* connect (blocking, bounded by MS) and connect_nb */
+static void c_connect(const char *cmd, char **av, int ac, const char *rest)
+{
+	bool nb = !strcmp(cmd, "connect_nb");
+	struct sockaddr_in a;
+	int r, err;
+
+	(void)rest;
+	if (need_cur(cmd))
+		return;
+	if (parse_addr(av[1], av[2], &a))
+		return say_err(cmd, EINVAL);
+	if (nb)
+		ktcp_set_nonblock(cur, true);
+	else
+		arm(ac >= 4 ? atoi(av[3]) : 0);
+	r = connect(cur, (struct sockaddr *)&a, sizeof(a));
+	err = errno;
+	disarm();
+	if (nb)
+		ktcp_set_nonblock(cur, false);
+	if (!r)
+		printf("ok %s inprogress=0\n", cmd);
+	else if (nb && err == EINPROGRESS)
+		printf("ok %s inprogress=1\n", cmd);
+	else if (err == EINTR && alarmed)
+		printf("timeout %s\n", cmd);
+	else
+		say_err(cmd, err);
+}
+
+static void c_wait_connect(const char *cmd, char **av, int ac,
+			   const char *rest)
+{
+	int ms = ac >= 2 ? atoi(av[1]) : timeout_ms, err = 0;
+	socklen_t len = sizeof(err);
+
+	(void)rest;
+	if (!have_fd(cmd, cur))
+		return;
+	if (ktcp_poll1(cur, POLLOUT, ms, NULL) == 0) {
+		printf("timeout %s\n", cmd);
+		return;
+	}
+	if (getsockopt(cur, SOL_SOCKET, SO_ERROR, &err, &len))
+		err = errno;
+	if (err)
+		say_err(cmd, err);
+	else
+		printf("ok wait_connect\n");
+}
+
+static void c_send(const char *cmd, char **av, int ac, const char *rest)
+{
+	(void)rest;
+	if (have_fd(cmd, cur))
+		do_send(cmd, atol(av[1]), ac >= 3 && !strcmp(av[2], "nb"));
+}
+
+static void c_sendstr(const char *cmd, char **av, int ac, const char *rest)
+{
+	const char *s = rest ? rest + strspn(rest, " \t") : "";
+	ssize_t n;
+	int err;
+
+	(void)av, (void)ac;
+	if (!have_fd(cmd, cur))
+		return;
+	arm(0);
+	n = send(cur, s, strlen(s), MSG_NOSIGNAL);
+	err = errno;
+	disarm();
+	if (n < 0)
+		say_err(cmd, err);
+	else
+		printf("ok sendstr sent=%zd\n", n);
+}
+
+/* recv and recvall */
+static void c_recv(const char *cmd, char **av, int ac, const char *rest)
+{
+	(void)rest;
+	if (have_fd(cmd, cur))
+		do_recv(cmd, atol(av[1]), ac >= 3 ? atoi(av[2]) : 0,
+			!strcmp(cmd, "recvall"));
+}
+
+static void c_shutdown(const char *cmd, char **av, int ac, const char *rest)
+{
+	int how = !strcmp(av[1], "rd") ? SHUT_RD :
+		  !strcmp(av[1], "wr") ? SHUT_WR : SHUT_RDWR;
+
+	(void)ac, (void)rest;
+	if (shutdown(cur, how))
+		say_err(cmd, errno);
+	else
+		printf("ok shutdown %s\n", av[1]);
+}
+
+static void c_close(const char *cmd, char **av, int ac, const char *rest)
+{
+	int *fd = (ac >= 2 && !strcmp(av[1], "listener")) ? &lsn : &cur;
+	int r;
+
+	(void)rest;
+	if (!have_fd(cmd, *fd))
+		return;
+	r = close(*fd);
+	*fd = -1;
+	say_ret(cmd, r);
+}
+
+/* setsockopt (on cur) and lsetsockopt (on the listener) */
+static void c_setsockopt(const char *cmd, char **av, int ac, const char *rest)
+{
+	(void)rest;
+	if (cmd[0] == 'l') {
+		if (have_fd(cmd, lsn))
+			do_setsockopt(cmd, lsn, av, ac);
+	} else if (!need_cur(cmd)) {
+		do_setsockopt(cmd, cur, av, ac);
+	}
+}
+
+static void c_getsockopt(const char *cmd, char **av, int ac, const char *rest)
+{
+	(void)rest;
+	do_getsockopt(cmd, av, ac);
+}
+
+/* sockname and peername */
+static void c_name(const char *cmd, char **av, int ac, const char *rest)
+{
+	(void)av, (void)ac, (void)rest;
+	do_name(cmd, !strcmp(cmd, "peername"));
+}
+
+static void c_poll(const char *cmd, char **av, int ac, const char *rest)
+{
+	char rbuf[64];
+	short rev = 0;
+	int r;
+
+	(void)rest;
+	if (!have_fd(cmd, cur))
+		return;
+	r = ktcp_poll1(cur, POLLIN | POLLOUT | POLLRDHUP,
+		       ac >= 2 ? atoi(av[1]) : 0, &rev);
+	fmt_revents(r > 0 ? rev : 0, rbuf, sizeof(rbuf));
+	printf("ok poll revents=%s\n", rbuf);
+}
+
+static void c_nonblock(const char *cmd, char **av, int ac, const char *rest)
+{
+	(void)ac, (void)rest;
+	if (ktcp_set_nonblock(cur, atoi(av[1])))
+		say_err(cmd, errno);
+	else
+		printf("ok nonblock\n");
+}
+
+static const struct command {
+	const char *name;
+	int min_ac;		/* words, the command's own included */
+	void (*fn)(const char *cmd, char **av, int ac, const char *rest);
+} commands[] = {
+	{ "echo", 1, c_echo },
+	{ "sleep", 2, c_sleep },
+	{ "socket", 1, c_socket },
+	{ "bind", 3, c_bind },
+	{ "listen", 2, c_listen },
+	{ "accept", 1, c_accept },
+	{ "connect", 3, c_connect },
+	{ "connect_nb", 3, c_connect },
+	{ "wait_connect", 1, c_wait_connect },
+	{ "send", 2, c_send },
+	{ "sendstr", 1, c_sendstr },
+	{ "recv", 2, c_recv },
+	{ "recvall", 2, c_recv },
+	{ "shutdown", 2, c_shutdown },
+	{ "close", 1, c_close },
+	{ "setsockopt", 1, c_setsockopt },
+	{ "lsetsockopt", 1, c_setsockopt },
+	{ "getsockopt", 1, c_getsockopt },
+	{ "sockname", 1, c_name },
+	{ "peername", 1, c_name },
+	{ "poll", 1, c_poll },
+	{ "nonblock", 2, c_nonblock },
+};
+
 /* Run one command line; returns false on "quit". */
 static bool run(char *line)
 {
 	char *av[MAX_ARGS + 1], *save = NULL, *p, *rest = NULL;
-	struct sockaddr_in a;
-	socklen_t len;
-	const char *cmd;
-	char rbuf[64];
-	short rev;
-	int ac = 0, r, err, ms;
+	int ac = 0;
+	size_t i;
 
 	line[strcspn(line, "\r\n")] = '\0';
 	for (p = strtok_r(line, " \t", &save); p && ac < MAX_ARGS;
@@ -358,178 +644,18 @@ static bool run(char *line)
 	av[ac] = NULL;
 	if (!ac)
 		return true;
-	cmd = av[0];
-
-	if (!strcmp(cmd, "quit")) {
+	if (!strcmp(av[0], "quit")) {
 		printf("ok quit\n");
 		return false;
-	} else if (!strcmp(cmd, "echo")) {
-		printf("ok echo %s\n", ac > 1 ? av[1] : "");
-	} else if (!strcmp(cmd, "sleep") && ac >= 2) {
-		usleep((useconds_t)atoi(av[1]) * 1000);
-		printf("ok sleep\n");
-	} else if (!strcmp(cmd, "socket")) {
-		if (cur >= 0)
-			close(cur);
-		cur = new_socket();
-		if (cur < 0)
-			say_err(cmd, errno);
-		else
-			printf("ok socket family=%d\n", native ? AF_INET : family);
-	} else if (!strcmp(cmd, "bind") && ac >= 3) {
-		if (need_cur(cmd))
-			return true;
-		if (parse_addr(av[1], av[2], &a))
-			return say_err(cmd, EINVAL), true;
-		if (bind(cur, (struct sockaddr *)&a, sizeof(a)))
-			say_err(cmd, errno);
-		else
-			printf("ok bind\n");
-	} else if (!strcmp(cmd, "listen") && ac >= 2) {
-		if (lsn >= 0)
-			close(lsn);
-		lsn = new_socket();
-		if (lsn < 0)
-			return say_err(cmd, errno), true;
-		parse_addr("0.0.0.0", av[1], &a);
-		if (bind(lsn, (struct sockaddr *)&a, sizeof(a)))
-			return say_err(cmd, errno), true;
-		if (listen(lsn, ac >= 3 ? atoi(av[2]) : 16))
-			return say_err(cmd, errno), true;
-		printf("ok listen port=%s\n", av[1]);
-	} else if (!strcmp(cmd, "accept")) {
-		ms = ac >= 2 ? atoi(av[1]) : timeout_ms;
-		if (lsn < 0)
-			return say_err(cmd, EBADF), true;
-		r = ktcp_poll1(lsn, POLLIN, ms, NULL);
-		if (r == 0) {
-			printf("timeout %s\n", cmd);
-			return true;
-		}
-		len = sizeof(a);
-		r = accept(lsn, (struct sockaddr *)&a, &len);
-		if (r < 0)
-			return say_err(cmd, errno), true;
-		if (cur >= 0)
-			close(cur);
-		cur = r;
-		inet_ntop(AF_INET, &a.sin_addr, rbuf, sizeof(rbuf));
-		printf("ok accept ip=%s port=%d\n", rbuf, ntohs(a.sin_port));
-	} else if ((!strcmp(cmd, "connect") || !strcmp(cmd, "connect_nb")) &&
-		   ac >= 3) {
-		bool nb = !strcmp(cmd, "connect_nb");
-
-		if (need_cur(cmd))
-			return true;
-		if (parse_addr(av[1], av[2], &a))
-			return say_err(cmd, EINVAL), true;
-		if (nb)
-			fcntl(cur, F_SETFL, fcntl(cur, F_GETFL) | O_NONBLOCK);
-		else
-			arm(ac >= 4 ? atoi(av[3]) : 0);
-		r = connect(cur, (struct sockaddr *)&a, sizeof(a));
-		err = errno;
-		disarm();
-		if (nb)
-			fcntl(cur, F_SETFL, fcntl(cur, F_GETFL) & ~O_NONBLOCK);
-		if (!r)
-			printf("ok %s inprogress=0\n", cmd);
-		else if (nb && err == EINPROGRESS)
-			printf("ok %s inprogress=1\n", cmd);
-		else if (err == EINTR && alarmed)
-			printf("timeout %s\n", cmd);
-		else
-			say_err(cmd, err);
-	} else if (!strcmp(cmd, "wait_connect")) {
-		ms = ac >= 2 ? atoi(av[1]) : timeout_ms;
-		if (cur < 0)
-			return say_err(cmd, EBADF), true;
-		r = ktcp_poll1(cur, POLLOUT, ms, &rev);
-		if (r == 0) {
-			printf("timeout %s\n", cmd);
-			return true;
-		}
-		len = sizeof(err);
-		if (getsockopt(cur, SOL_SOCKET, SO_ERROR, &err, &len))
-			err = errno;
-		if (err)
-			say_err(cmd, err);
-		else
-			printf("ok wait_connect\n");
-	} else if (!strcmp(cmd, "send") && ac >= 2) {
-		if (cur < 0)
-			return say_err(cmd, EBADF), true;
-		do_send(cmd, atol(av[1]), ac >= 3 && !strcmp(av[2], "nb"));
-	} else if (!strcmp(cmd, "sendstr")) {
-		const char *s = rest ? rest + strspn(rest, " \t") : "";
-		ssize_t n;
-
-		if (cur < 0)
-			return say_err(cmd, EBADF), true;
-		arm(0);
-		n = send(cur, s, strlen(s), MSG_NOSIGNAL);
-		err = errno;
-		disarm();
-		if (n < 0)
-			say_err(cmd, err);
-		else
-			printf("ok sendstr sent=%zd\n", n);
-	} else if ((!strcmp(cmd, "recv") || !strcmp(cmd, "recvall")) &&
-		   ac >= 2) {
-		if (cur < 0)
-			return say_err(cmd, EBADF), true;
-		do_recv(cmd, atol(av[1]), ac >= 3 ? atoi(av[2]) : 0,
-			!strcmp(cmd, "recvall"));
-	} else if (!strcmp(cmd, "shutdown") && ac >= 2) {
-		int how = !strcmp(av[1], "rd") ? SHUT_RD :
-			  !strcmp(av[1], "wr") ? SHUT_WR : SHUT_RDWR;
-
-		if (shutdown(cur, how))
-			say_err(cmd, errno);
-		else
-			printf("ok shutdown %s\n", av[1]);
-	} else if (!strcmp(cmd, "close")) {
-		int *fd = (ac >= 2 && !strcmp(av[1], "listener")) ? &lsn : &cur;
-
-		if (*fd < 0)
-			return say_err(cmd, EBADF), true;
-		r = close(*fd);
-		err = errno;
-		*fd = -1;
-		if (r)
-			say_err(cmd, err);
-		else
-			printf("ok close\n");
-	} else if (!strcmp(cmd, "setsockopt")) {
-		if (need_cur(cmd))
-			return true;
-		do_setsockopt(cmd, cur, av, ac);
-	} else if (!strcmp(cmd, "lsetsockopt")) {
-		if (lsn < 0)
-			return say_err(cmd, EBADF), true;
-		do_setsockopt(cmd, lsn, av, ac);
-	} else if (!strcmp(cmd, "getsockopt")) {
-		do_getsockopt(cmd, av, ac);
-	} else if (!strcmp(cmd, "sockname") || !strcmp(cmd, "peername")) {
-		do_name(cmd, !strcmp(cmd, "peername"));
-	} else if (!strcmp(cmd, "poll")) {
-		if (cur < 0)
-			return say_err(cmd, EBADF), true;
-		r = ktcp_poll1(cur, POLLIN | POLLOUT | POLLRDHUP,
-			    ac >= 2 ? atoi(av[1]) : 0, &rev);
-		fmt_revents(r > 0 ? rev : 0, rbuf, sizeof(rbuf));
-		printf("ok poll revents=%s\n", rbuf);
-	} else if (!strcmp(cmd, "nonblock") && ac >= 2) {
-		int fl = fcntl(cur, F_GETFL);
-
-		fl = atoi(av[1]) ? fl | O_NONBLOCK : fl & ~O_NONBLOCK;
-		if (fcntl(cur, F_SETFL, fl))
-			say_err(cmd, errno);
-		else
-			printf("ok nonblock\n");
-	} else {
-		say_err(cmd, EINVAL);
 	}
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (!strcmp(av[0], commands[i].name) &&
+		    ac >= commands[i].min_ac) {
+			commands[i].fn(av[0], av, ac, rest);
+			return true;
+		}
+	}
+	say_err(av[0], EINVAL);
 	return true;
 }
 

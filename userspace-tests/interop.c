@@ -86,20 +86,9 @@ FIXTURE_VARIANT_ADD(interop, veth_ktcp_to_ktcp)
 FIXTURE_SETUP(interop)
 {
 	pair_init(&self->p);
-	ktcp_new_netns(_metadata);
-	/* do not leave a minute-long TIME_WAIT behind (rmmod test) */
-	ktcp_set_tw_timeout(_metadata, 5000);
-	self->ns_cli = ktcp_netns_fd(_metadata);
-	if (variant->veth) {
-		self->ns_srv = ktcp_veth_pair(_metadata);
-		self->srv_ip = KTCP_VETH_IP_B;
-		ktcp_setns(_metadata, self->ns_srv);
-		ktcp_set_tw_timeout(_metadata, 5000);
-		ktcp_setns(_metadata, self->ns_cli);
-	} else {
-		self->ns_srv = ktcp_netns_fd(_metadata);
-		self->srv_ip = "127.0.0.1";
-	}
+	ktcp_test_netns(_metadata, variant->veth, 5000, &self->ns_cli,
+			&self->ns_srv);
+	self->srv_ip = variant->veth ? KTCP_VETH_IP_B : "127.0.0.1";
 }
 
 FIXTURE_TEARDOWN(interop)
@@ -340,13 +329,7 @@ FIXTURE_VARIANT_ADD(lossy, ktcp_to_ktcp)
 FIXTURE_SETUP(lossy)
 {
 	pair_init(&self->p);
-	ktcp_new_netns(_metadata);
-	ktcp_set_tw_timeout(_metadata, 5000);
-	self->ns_cli = ktcp_netns_fd(_metadata);
-	self->ns_srv = ktcp_veth_pair(_metadata);
-	ktcp_setns(_metadata, self->ns_srv);
-	ktcp_set_tw_timeout(_metadata, 5000);
-	ktcp_setns(_metadata, self->ns_cli);
+	ktcp_test_netns(_metadata, true, 5000, &self->ns_cli, &self->ns_srv);
 }
 
 FIXTURE_TEARDOWN(lossy)

@@ -157,18 +157,13 @@ FIXTURE_SETUP(netem)
 	/* sch_netem may be a module (Debian); tc would load it too */
 	ktcp_run_cmd(out, sizeof(out), "modprobe -q sch_netem");
 
-	ktcp_new_netns(_metadata);
-	/* do not leave a minute-long TIME_WAIT behind (rmmod test) */
-	ktcp_set_tw_timeout(_metadata, 5000);
-	self->ns_cli = ktcp_netns_fd(_metadata);
-	self->ns_srv = ktcp_veth_pair(_metadata);
+	ktcp_test_netns(_metadata, true, 5000, &self->ns_cli, &self->ns_srv);
 	ok = link_setup(_metadata, KTCP_VETH_A, variant->netem, why,
 			sizeof(why));
 	if (!ok)
 		SKIP(return, "no netem in this kernel (CONFIG_NET_SCH_NETEM): %s",
 		     why);
 	ktcp_setns(_metadata, self->ns_srv);
-	ktcp_set_tw_timeout(_metadata, 5000);
 	ok = link_setup(_metadata, KTCP_VETH_B, variant->netem, why,
 			sizeof(why));
 	ktcp_setns(_metadata, self->ns_cli);

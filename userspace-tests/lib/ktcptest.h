@@ -377,6 +377,14 @@ void ktcp_setns(struct __test_metadata *t, int nsfd);
 int ktcp_make_netns(struct __test_metadata *t);
 /* Wire this netns to a new one (returned) by the KTCP_VETH_* pair. */
 int ktcp_veth_pair(struct __test_metadata *t);
+/*
+ * A client and a server netns for one test: a fresh netns for the client,
+ * where the thread stays, and for the server the same one or, with @veth,
+ * one at the other end of the pair. TIME_WAIT lasts @tw_ms in both, so
+ * that none outlives the test by a minute (it would keep rmmod busy).
+ */
+void ktcp_test_netns(struct __test_metadata *t, bool veth, int tw_ms,
+		     int *ns_cli, int *ns_srv);
 
 /* ---- glue for tests built with kselftest_harness.h ---- */
 

@@ -172,6 +172,22 @@ int ktcp_veth_pair(struct __test_metadata *t)
 	return tp.ns_b;
 }
 
+void ktcp_test_netns(struct __test_metadata *t, bool veth, int tw_ms,
+		     int *ns_cli, int *ns_srv)
+{
+	ktcp_new_netns(t);
+	ktcp_set_tw_timeout(t, tw_ms);
+	*ns_cli = ktcp_netns_fd(t);
+	if (!veth) {
+		*ns_srv = ktcp_netns_fd(t);
+		return;
+	}
+	*ns_srv = ktcp_veth_pair(t);
+	ktcp_setns(t, *ns_srv);
+	ktcp_set_tw_timeout(t, tw_ms);
+	ktcp_setns(t, *ns_cli);
+}
+
 static void split_words(char *s, char **argv, int max)
 {
 	char *save, *w;

@@ -206,7 +206,7 @@ static int run_server(int family, int port, const char *show)
 	uint64_t total = 0;
 	int lfd, fd, one = 1, i;
 	double t0;
-	ssize_t n;
+	size_t n;
 
 	lfd = open_socket(family);
 	if (setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)))
@@ -225,18 +225,11 @@ static int run_server(int family, int port, const char *show)
 
 	bulk_sha256_init(&sha);
 	t0 = now();
-	for (;;) {
-		n = recv(fd, buf, sizeof(buf), 0);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			die_errno("recv");
-		}
-		if (!n)
-			break;
+	do {
+		n = read_full(fd, buf, sizeof(buf));
 		bulk_sha256_update(&sha, buf, n);
 		total += n;
-	}
+	} while (n == sizeof(buf));	/* less: EOF */
 	bulk_sha256_final(&sha, digest);
 	report("received", total, now() - t0, digest);
 

@@ -28,7 +28,8 @@
  * that); they must run in the test's main thread. Helpers without one
  * return -errno and are safe in helper threads. The library itself does not
  * include kselftest_harness.h: that header defines globals and can only be
- * in one file of a program.
+ * in one file of a program. A test includes kselftest_harness.h, then this
+ * header (which sees the harness and adds the glue); a tool only this one.
  */
 #ifndef KTCPTEST_H
 #define KTCPTEST_H

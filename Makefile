@@ -157,7 +157,7 @@ kunit: setup
 
 vmtest: module tests
 	@test -x $(TESTDIR)/run.sh || { echo "make: $(TESTDIR)/run.sh missing or not executable" >&2; exit 1; }
-	$(ROOT)/scripts/vm.sh --log $(LOGDIR)/vmtest.log -- $(TESTDIR)/run.sh
+	$(ROOT)/scripts/vm.sh --timeout $${KTCP_VM_TIMEOUT:-4200} --log $(LOGDIR)/vmtest.log -- $(TESTDIR)/run.sh
 
 debugvm: setup tests
 	KTCP_SKIP_SETUP=1 $(ROOT)/scripts/debugvm.sh

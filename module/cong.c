@@ -14,6 +14,7 @@
 #include <linux/array_size.h>
 #include <linux/minmax.h>
 #include <linux/string.h>
+#include <uapi/linux/tcp.h>
 
 #include "cong.h"
 
@@ -225,4 +226,20 @@ void ktcp_cc_on_idle(struct ktcp_cc *cc, u64 idle_us, u32 rto_us,
 		ktcp_cc_restart(cc, idle_us, rto_us, now_us);
 	if (cc->ops->on_tx_start)
 		cc->ops->on_tx_start(cc, idle_us, now_us);
+}
+
+/*
+ * Linux's icsk_ca_state for @cc (enum tcp_ca_state, TCP_INFO's ca_state):
+ * Open, or Disorder (tcp_try_to_open()) while @disorder (dupacks or SACKed
+ * segments) in Open; Recovery; Loss.
+ */
+u8 ktcp_cc_ca_state(const struct ktcp_cc *cc, bool disorder)
+{
+	switch (cc->state) {
+	case KTCP_CC_RECOVERY:
+		return TCP_CA_Recovery;
+	case KTCP_CC_LOSS:
+		return TCP_CA_Loss;
+	}
+	return disorder ? TCP_CA_Disorder : TCP_CA_Open;
 }

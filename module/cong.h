@@ -179,6 +179,9 @@ static inline struct ktcp_cubic *ktcp_cubic_priv(struct ktcp_cc *cc)
 	return ktcp_cc_priv(cc);
 }
 
+/* TCP_INFO: Linux's enum tcp_ca_state value for @cc's state. */
+u8 ktcp_cc_ca_state(const struct ktcp_cc *cc, bool disorder);
+
 u32 ktcp_cubic_cbrt(u64 a);
 u32 ktcp_cubic_k(u32 w_max, u32 cwnd);
 u32 ktcp_cubic_target(u32 origin, u32 k, u64 t);

@@ -12,6 +12,13 @@
 #include "ktcp.h"
 #include "recovery.h"
 
+/* RCV.NXT moves to @seq: Linux's tcp_rcv_nxt_update(), a FIN counted too. */
+static void ktcp_input_rcv_nxt(struct ktcp_sock *ks, u32 seq)
+{
+	ks->bytes_received += seq - ks->rcv_nxt;
+	WRITE_ONCE(ks->rcv_nxt, seq);
+}
+
 /*
  * Free what @ack covers from the write queue, sample the RTT (from the
  * oldest segment it newly acks, to the microsecond, unless any of them was
@@ -49,6 +56,7 @@ static u32 ktcp_input_clean_rtx(struct sock *sk, u32 ack,
 	if (rtt)
 		ktcp_rtt_sample(&ks->rtt, rtt, ack, ks->snd_nxt);
 	ktcp_rtt_reset_backoff(&ks->rtt);
+	ks->bytes_acked += ack - ks->snd_una;	/* tcp_snd_una_update() */
 	WRITE_ONCE(ks->snd_una, ack);
 	WRITE_ONCE(ks->retries, 0);
 	if (ks->snd_una == ks->snd_nxt)
@@ -397,7 +405,7 @@ static void ktcp_input_ofo_drain(struct sock *sk)
 		return;
 	while (!fin && (skb = ktcp_ofo_pop(&r->ofo, ks->rcv_nxt, &d))) {
 		fin = KTCP_SKB_CB(skb)->flags & TCPHDR_FIN;
-		WRITE_ONCE(ks->rcv_nxt, KTCP_SKB_CB(skb)->end_seq - fin);
+		ktcp_input_rcv_nxt(ks, KTCP_SKB_CB(skb)->end_seq - fin);
 		if (skb->len)
 			__skb_queue_tail(&sk->sk_receive_queue, skb);
 		else
@@ -456,7 +464,8 @@ static bool ktcp_input_data(struct sock *sk, struct sk_buff *skb,
 	skb_orphan(skb);
 	skb_set_owner_r(skb, sk);
 	__skb_queue_tail(&sk->sk_receive_queue, skb);
-	WRITE_ONCE(ks->rcv_nxt, ks->rcv_nxt + skb->len);
+	ktcp_input_rcv_nxt(ks, ks->rcv_nxt + skb->len);
+	ks->lrcvtime = tcp_jiffies32;		/* tcp_event_data_recv() */
 	ks->rcv_mss = max_t(u16, ks->rcv_mss, min_t(u32, skb->len,
 						    ks->adv_mss));
 	/* Filling a hole is news the sender waits for (RFC 5681 4.2). */
@@ -499,7 +508,7 @@ static void ktcp_input_fin(struct sock *sk)
 
 	if (new == KTCP_STATE_INVALID)
 		return;
-	WRITE_ONCE(ks->rcv_nxt, ks->rcv_nxt + 1);
+	ktcp_input_rcv_nxt(ks, ks->rcv_nxt + 1);
 	WRITE_ONCE(sk->sk_shutdown, sk->sk_shutdown | RCV_SHUTDOWN);
 	sock_set_flag(sk, SOCK_DONE);
 	ktcp_sock_set_state(sk, new);

@@ -245,6 +245,18 @@ struct ktcp_sock {
 	u32 rcv_rtt_us;		/* receiver RTT, << 3; 0: no sample yet */
 	u32 rcv_rtt_last_tsecr;	/* TSecr of the last sample */
 
+	/* TCP_INFO's counters (tcp_get_info()), as tcp_sock's same names. */
+	u64 bytes_sent;		/* payload sent, retransmissions included */
+	u64 bytes_retrans;	/* payload retransmitted */
+	u64 bytes_acked;	/* SND.UNA's advance (RFC 4898) */
+	u64 bytes_received;	/* RCV.NXT's advance by data (RFC 4898) */
+	u32 segs_out;		/* segments sent, control ones included */
+	u32 data_segs_out;	/* of which with payload */
+	u32 segs_in;		/* segments processed in a non-LISTEN state */
+	u32 data_segs_in;	/* of which with payload */
+	u32 total_retrans;	/* segments retransmitted */
+	u32 lrcvtime;		/* jiffies of the last data received */
+
 	/* Listener only. */
 	struct list_head syn_queue;	/* ktcp_request, not yet acked */
 	struct list_head accept_queue;	/* established children */

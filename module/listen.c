@@ -190,6 +190,7 @@ static struct sock *ktcp_listen_child(struct sock *listener,
 	kc->adv_mss = req->adv_mss;
 	kc->neg = req->neg;
 	kc->mss = ktcp_neg_data_mss(&kc->neg, req->adv_mss);
+	kc->total_retrans = req->retries;	/* tcp_create_openreq_child() */
 	child->sk_state = TCP_SYN_RECV;
 	return child;
 }

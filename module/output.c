@@ -103,6 +103,27 @@ static void ktcp_output_sack_blocks(struct ktcp_sock *ks, struct ktcp_opts *o,
 		o->present |= KTCP_OPTF_SACK;
 }
 
+/* TCP_INFO's counters of a segment with @len bytes of payload leaving. */
+static void ktcp_output_count(struct ktcp_sock *ks, u32 len)
+{
+	ks->segs_out++;			/* tcp_transmit_skb() */
+	if (len) {
+		ks->data_segs_out++;
+		ks->bytes_sent += len;
+	}
+}
+
+/* A retransmission of @skb: counters as __tcp_retransmit_skb() keeps them. */
+static void ktcp_output_count_retrans(struct sock *sk,
+				      const struct sk_buff *skb)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+
+	KTCP_INC_STATS(sock_net(sk), KTCP_MIB_RETRANSSEGS);
+	ks->total_retrans++;
+	ks->bytes_retrans += skb->len;
+}
+
 /* Send @skb (queued, or a one-off built by the caller) on a connected @sk. */
 static int ktcp_output_xmit(struct sock *sk, struct sk_buff *skb, bool clone)
 {
@@ -137,6 +158,7 @@ static int ktcp_output_xmit(struct sock *sk, struct sk_buff *skb, bool clone)
 		      ks->adv_mss);
 	if (!syn)
 		ktcp_output_sack_blocks(ks, &opts, skb->len);
+	ktcp_output_count(ks, skb->len);	/* payload: no header yet */
 	ktcp_output_header(skb, inet->inet_sport, inet->inet_dport, &cb,
 			   opts.present ? &opts : NULL);
 	ktcp_output_csum(skb, inet->inet_saddr, inet->inet_daddr);
@@ -233,7 +255,7 @@ static void ktcp_output_retransmit_lost(struct sock *sk)
 
 	while (ktcp_may_resend(ks) &&
 	       (skb = ktcp_recovery_next_lost(sk))) {
-		KTCP_INC_STATS(sock_net(sk), KTCP_MIB_RETRANSSEGS);
+		ktcp_output_count_retrans(sk, skb);
 		ktcp_recovery_sent(sk, skb, false);
 		ktcp_output_xmit(sk, skb, true);
 	}
@@ -315,7 +337,7 @@ int ktcp_output_retransmit(struct sock *sk)
 	sock_owned_by_me(sk);
 	if (!skb || skb == ks->send_head)
 		return 0;
-	KTCP_INC_STATS(sock_net(sk), KTCP_MIB_RETRANSSEGS);
+	ktcp_output_count_retrans(sk, skb);
 	ktcp_recovery_sent(sk, skb, false);
 	return ktcp_output_xmit(sk, skb, true);
 }

@@ -26,13 +26,21 @@
 
 #include "ktcp.h"
 
-/* By state; consumes @skb, unless it returns KTCP_RCV_TW_SYN. */
+/*
+ * By state; consumes @skb, unless it returns KTCP_RCV_TW_SYN. A segment for
+ * a connection counts in its TCP_INFO (tcp_segs_in(); the header is pulled).
+ */
 static int ktcp_rcv_state(struct sock *sk, struct sk_buff *skb)
 {
+	struct ktcp_sock *ks = ktcp_sk(sk);
+
 	sock_owned_by_me(sk);
-	switch (sk->sk_state) {
-	case TCP_LISTEN:
+	if (sk->sk_state == TCP_LISTEN)
 		return ktcp_listen_rcv(sk, skb);
+	ks->segs_in++;
+	if (skb->len)
+		ks->data_segs_in++;
+	switch (sk->sk_state) {
 	case TCP_CLOSE:
 		ktcp_output_reply_rst(sock_net(sk), skb);
 		break;

@@ -205,6 +205,7 @@ static void ktcp_sock_established(struct sock *sk)
 
 	ks->quickack = KTCP_MAX_QUICKACKS;
 	ks->rcv_tstamp = tcp_jiffies32;
+	ks->lrcvtime = tcp_jiffies32;	/* tcp_finish_connect() */
 	if (sock_flag(sk, SOCK_KEEPOPEN))
 		ktcp_timer_sk_reset(sk, &ks->state_timer,
 				    jiffies + ks->keepidle);

@@ -102,6 +102,109 @@ int ktcp_sockopt_set(struct socket *sock, int level, int optname,
 	return err;
 }
 
+/* TCP_INFO's options and negotiated window scales (tcp_get_info()). */
+static void ktcp_sockopt_info_opts(const struct ktcp_sock *ks,
+				   struct tcp_info *info)
+{
+	if (ks->neg.tstamp_ok)
+		info->tcpi_options |= TCPI_OPT_TIMESTAMPS;
+	if (ks->neg.sack_ok)
+		info->tcpi_options |= TCPI_OPT_SACK;
+	if (ks->neg.wscale_ok) {
+		info->tcpi_options |= TCPI_OPT_WSCALE;
+		info->tcpi_snd_wscale = ks->neg.snd_wscale;
+		info->tcpi_rcv_wscale = ks->neg.rcv_wscale;
+	}
+}
+
+/* TCP_INFO's counters and times (tcp_get_info()); the socket lock is held. */
+static void ktcp_sockopt_info_stats(struct sock *sk, struct tcp_info *info)
+{
+	const struct ktcp_sock *ks = ktcp_sk(sk);
+	u32 now = tcp_jiffies32;
+	struct dst_entry *dst = __sk_dst_get(sk);
+
+	info->tcpi_last_data_sent = jiffies_to_msecs(now - ks->lsndtime);
+	info->tcpi_last_data_recv = jiffies_to_msecs(now - ks->lrcvtime);
+	info->tcpi_last_ack_recv = jiffies_to_msecs(now - ks->rcv_tstamp);
+	info->tcpi_pmtu = dst ? dst_mtu(dst) : 0;
+	info->tcpi_rtt = ks->rtt.srtt_us >> 3;
+	info->tcpi_rttvar = ks->rtt.mdev_us >> 2;
+	info->tcpi_snd_ssthresh = ks->cc.ssthresh;
+	info->tcpi_advmss = ks->adv_mss;
+	info->tcpi_rcv_rtt = ks->rcv_rtt_us >> 3;
+	info->tcpi_rcv_space = ks->rcvq_space;
+	info->tcpi_total_retrans = ks->total_retrans;
+	info->tcpi_bytes_acked = ks->bytes_acked;
+	info->tcpi_bytes_received = ks->bytes_received;
+	info->tcpi_notsent_bytes = max_t(int, 0, ks->write_seq - ks->snd_nxt);
+	info->tcpi_segs_out = ks->segs_out;
+	info->tcpi_segs_in = ks->segs_in;
+	info->tcpi_data_segs_out = ks->data_segs_out;
+	info->tcpi_data_segs_in = ks->data_segs_in;
+	info->tcpi_bytes_sent = ks->bytes_sent;
+	info->tcpi_bytes_retrans = ks->bytes_retrans;
+	info->tcpi_snd_wnd = ks->snd_wnd;
+	info->tcpi_rcv_wnd = ks->rcv_wnd;
+}
+
+/*
+ * TCP_INFO: Linux's tcp_get_info(), with the fields ktcp does not track left
+ * 0 (Documentation/user-guide.rst lists them). A listener reports its accept
+ * queue and backlog without the lock, as Linux's does.
+ */
+static void ktcp_sockopt_info(struct sock *sk, struct tcp_info *info)
+{
+	const struct ktcp_sock *ks = ktcp_sk(sk);
+	unsigned long rate;
+
+	memset(info, 0, sizeof(*info));
+	info->tcpi_state = inet_sk_state_load(sk);
+	rate = READ_ONCE(sk->sk_pacing_rate);
+	info->tcpi_pacing_rate = rate != ~0UL ? rate : ~0ULL;
+	rate = READ_ONCE(sk->sk_max_pacing_rate);
+	info->tcpi_max_pacing_rate = rate != ~0UL ? rate : ~0ULL;
+	if (info->tcpi_state == TCP_LISTEN) {
+		info->tcpi_reordering = KTCP_REORDERING_INIT;
+		info->tcpi_snd_cwnd = TCP_INIT_CWND;
+		info->tcpi_unacked = READ_ONCE(sk->sk_ack_backlog);
+		info->tcpi_sacked = READ_ONCE(sk->sk_max_ack_backlog);
+		return;
+	}
+	lock_sock(sk);
+	info->tcpi_reordering = ks->reordering;
+	info->tcpi_snd_cwnd = ks->cc.cwnd;
+	info->tcpi_ca_state = ktcp_cc_ca_state(&ks->cc, ks->dupacks ||
+					       ks->sacked_out);
+	info->tcpi_retransmits = ks->retries;
+	info->tcpi_probes = ks->probes;
+	info->tcpi_backoff = ks->rtt.backoff;
+	ktcp_sockopt_info_opts(ks, info);
+	info->tcpi_rto = ktcp_rtt_rto(&ks->rtt);
+	info->tcpi_ato = jiffies_to_usecs(min_t(u32, ks->ato, TCP_DELACK_MAX));
+	info->tcpi_snd_mss = ks->mss;
+	info->tcpi_rcv_mss = ks->rcv_mss;
+	info->tcpi_unacked = ks->packets_out;
+	info->tcpi_sacked = ks->sacked_out;
+	info->tcpi_lost = ks->lost_out;
+	info->tcpi_retrans = ks->retrans_out;
+	ktcp_sockopt_info_stats(sk, info);
+	release_sock(sk);
+}
+
+/* TCP_INFO as tcp_getsockopt() copies it: min(len, sizeof) bytes. */
+static int ktcp_sockopt_get_info(struct sock *sk, char __user *optval,
+				 int __user *optlen, int len)
+{
+	struct tcp_info info;
+
+	ktcp_sockopt_info(sk, &info);
+	len = min_t(unsigned int, len, sizeof(info));
+	if (put_user(len, optlen) || copy_to_user(optval, &info, len))
+		return -EFAULT;
+	return 0;
+}
+
 static int ktcp_sockopt_get_int(const struct ktcp_sock *ks, int optname, int *val)
 {
 	sock_owned_by_me(&ks->inet.sk);
@@ -155,6 +258,8 @@ int ktcp_sockopt_get(struct socket *sock, int level, int optname,
 			return -EFAULT;
 		return 0;
 	}
+	if (optname == TCP_INFO)
+		return ktcp_sockopt_get_info(sock->sk, optval, optlen, len);
 	/* Bitfields and multi-field values: read them under the lock. */
 	lock_sock(sock->sk);
 	err = ktcp_sockopt_get_int(ks, optname, &val);

@@ -659,6 +659,23 @@ static void cubic_hystart_limits(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, ktcp_cubic_priv(&cc)->hs_found);
 }
 
+/* TCP_INFO's ca_state: Linux's enum tcp_ca_state numbers. */
+static void cc_ca_state(struct kunit *test)
+{
+	struct ktcp_cc cc;
+
+	ktcp_cc_init(&cc, NULL);
+	KUNIT_EXPECT_EQ(test, ktcp_cc_ca_state(&cc, false), 0);	/* Open */
+	KUNIT_EXPECT_EQ(test, ktcp_cc_ca_state(&cc, true), 1);	/* Disorder */
+	ktcp_cc_enter_recovery(&cc, 10, 0, true);
+	KUNIT_EXPECT_EQ(test, cc.state, KTCP_CC_RECOVERY);
+	KUNIT_EXPECT_EQ(test, ktcp_cc_ca_state(&cc, false), 3);	/* Recovery */
+	KUNIT_EXPECT_EQ(test, ktcp_cc_ca_state(&cc, true), 3);
+	ktcp_cc_on_rto(&cc, 10, true, 0);
+	KUNIT_EXPECT_EQ(test, cc.state, KTCP_CC_LOSS);
+	KUNIT_EXPECT_EQ(test, ktcp_cc_ca_state(&cc, true), 4);	/* Loss */
+}
+
 static struct kunit_case ktcp_cong_cases[] = {
 	KUNIT_CASE(cc_registry),
 	KUNIT_CASE(cc_init),
@@ -668,6 +685,7 @@ static struct kunit_case ktcp_cong_cases[] = {
 	KUNIT_CASE(reno_fast_recovery),
 	KUNIT_CASE(reno_rto),
 	KUNIT_CASE(cc_idle_restart),
+	KUNIT_CASE(cc_ca_state),
 	KUNIT_CASE(cubic_cbrt),
 	KUNIT_CASE(cubic_k),
 	KUNIT_CASE(cubic_curve),

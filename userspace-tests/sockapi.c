@@ -1,0 +1,427 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The socket API as Linux 6.12's TCP has it: each case runs the same calls
+ * on native AF_INET and on ktcp (the family in
+ * /sys/module/ktcp/parameters/family) over 127.0.0.1, in a fresh network
+ * namespace of its own, and asserts the same results: return values, errno,
+ * values read back. What native TCP cannot be compared on (counters after a
+ * transfer) is asserted against what the transfer was.
+ *
+ * Self-contained (kselftest_harness.h and its own helpers), as
+ * tools/testing/selftests/net/tls.c is.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sched.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <linux/types.h>
+
+#include "kselftest_harness.h"
+
+#ifndef SOL_TCP
+#define SOL_TCP		6
+#endif
+#define SA_TCP_INFO	11	/* TCP_INFO */
+#define SA_AF_KTCP	23	/* AF_KTCP_DEFAULT */
+#define SA_XFER		(1 << 20)
+#define SA_WAIT_MS	10000	/* every wait is bounded by this */
+
+/* Linux 6.12's include/uapi/linux/tcp.h struct tcp_info (libc's is older). */
+struct sa_tcp_info {
+	__u8	tcpi_state;
+	__u8	tcpi_ca_state;
+	__u8	tcpi_retransmits;
+	__u8	tcpi_probes;
+	__u8	tcpi_backoff;
+	__u8	tcpi_options;
+	__u8	tcpi_snd_wscale : 4, tcpi_rcv_wscale : 4;
+	__u8	tcpi_delivery_rate_app_limited:1, tcpi_fastopen_client_fail:2;
+	__u32	tcpi_rto;
+	__u32	tcpi_ato;
+	__u32	tcpi_snd_mss;
+	__u32	tcpi_rcv_mss;
+	__u32	tcpi_unacked;
+	__u32	tcpi_sacked;
+	__u32	tcpi_lost;
+	__u32	tcpi_retrans;
+	__u32	tcpi_fackets;
+	__u32	tcpi_last_data_sent;
+	__u32	tcpi_last_ack_sent;
+	__u32	tcpi_last_data_recv;
+	__u32	tcpi_last_ack_recv;
+	__u32	tcpi_pmtu;
+	__u32	tcpi_rcv_ssthresh;
+	__u32	tcpi_rtt;
+	__u32	tcpi_rttvar;
+	__u32	tcpi_snd_ssthresh;
+	__u32	tcpi_snd_cwnd;
+	__u32	tcpi_advmss;
+	__u32	tcpi_reordering;
+	__u32	tcpi_rcv_rtt;
+	__u32	tcpi_rcv_space;
+	__u32	tcpi_total_retrans;
+	__u64	tcpi_pacing_rate;
+	__u64	tcpi_max_pacing_rate;
+	__u64	tcpi_bytes_acked;
+	__u64	tcpi_bytes_received;
+	__u32	tcpi_segs_out;
+	__u32	tcpi_segs_in;
+	__u32	tcpi_notsent_bytes;
+	__u32	tcpi_min_rtt;
+	__u32	tcpi_data_segs_in;
+	__u32	tcpi_data_segs_out;
+	__u64	tcpi_delivery_rate;
+	__u64	tcpi_busy_time;
+	__u64	tcpi_rwnd_limited;
+	__u64	tcpi_sndbuf_limited;
+	__u32	tcpi_delivered;
+	__u32	tcpi_delivered_ce;
+	__u64	tcpi_bytes_sent;
+	__u64	tcpi_bytes_retrans;
+	__u32	tcpi_dsack_dups;
+	__u32	tcpi_reord_seen;
+	__u32	tcpi_rcv_ooopack;
+	__u32	tcpi_snd_wnd;
+	__u32	tcpi_rcv_wnd;
+	__u32	tcpi_rehash;
+	__u16	tcpi_total_rto;
+	__u16	tcpi_total_rto_recoveries;
+	__u32	tcpi_total_rto_time;
+};
+
+#define SA_TCP_ESTABLISHED	1
+#define SA_TCP_LISTEN		10
+#define SA_TCP_CLOSE		7
+
+/* The family ktcp registered, or its default if the parameter is absent. */
+static int sa_ktcp_family(void)
+{
+	FILE *f = fopen("/sys/module/ktcp/parameters/family", "r");
+	int fam = SA_AF_KTCP;
+
+	if (f) {
+		if (fscanf(f, "%d", &fam) != 1)
+			fam = SA_AF_KTCP;
+		fclose(f);
+	}
+	return fam;
+}
+
+/* A netns of our own with lo up: counters start at 0, ports are free. */
+static void sa_netns(struct __test_metadata *_metadata)
+{
+	struct ifreq ifr = {};
+	int fd;
+
+	ASSERT_EQ(0, unshare(CLONE_NEWNET)) TH_LOG("unshare: %s", strerror(errno));
+	fd = socket(AF_INET, SOCK_DGRAM, 0);
+	ASSERT_LE(0, fd);
+	strcpy(ifr.ifr_name, "lo");
+	ASSERT_EQ(0, ioctl(fd, SIOCGIFFLAGS, &ifr));
+	ifr.ifr_flags |= IFF_UP;
+	ASSERT_EQ(0, ioctl(fd, SIOCSIFFLAGS, &ifr));
+	close(fd);
+}
+
+static int sa_socket(struct __test_metadata *_metadata, int family)
+{
+	struct timeval tv = { .tv_sec = SA_WAIT_MS / 1000 };
+	int fd = socket(family, SOCK_STREAM, 0);
+
+	ASSERT_LE(0, fd) TH_LOG("socket(%d): %s", family, strerror(errno));
+	ASSERT_EQ(0, setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)));
+	ASSERT_EQ(0, setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)));
+	return fd;
+}
+
+static struct sockaddr_in sa_addr(unsigned short port)
+{
+	struct sockaddr_in a = {
+		.sin_family = AF_INET,
+		.sin_port = htons(port),
+		.sin_addr.s_addr = htonl(INADDR_LOOPBACK),
+	};
+	return a;
+}
+
+/* A listener of @family on 127.0.0.1, port returned in *@port. */
+static int sa_listen(struct __test_metadata *_metadata, int family,
+		     int backlog, unsigned short *port)
+{
+	struct sockaddr_in a = sa_addr(0);
+	socklen_t len = sizeof(a);
+	int fd = sa_socket(_metadata, family);
+
+	ASSERT_EQ(0, bind(fd, (struct sockaddr *)&a, sizeof(a)));
+	ASSERT_EQ(0, listen(fd, backlog));
+	ASSERT_EQ(0, getsockname(fd, (struct sockaddr *)&a, &len));
+	*port = ntohs(a.sin_port);
+	return fd;
+}
+
+static int sa_connect(struct __test_metadata *_metadata, int family,
+		      unsigned short port)
+{
+	struct sockaddr_in a = sa_addr(port);
+	int fd = sa_socket(_metadata, family);
+
+	ASSERT_EQ(0, connect(fd, (struct sockaddr *)&a, sizeof(a)))
+		TH_LOG("connect: %s", strerror(errno));
+	return fd;
+}
+
+/* A connected pair of @family: *@cli connected, *@srv accepted. */
+static void sa_pair(struct __test_metadata *_metadata, int family, int *cli,
+		    int *srv)
+{
+	unsigned short port;
+	int lfd = sa_listen(_metadata, family, 8, &port);
+	struct pollfd p = { .fd = lfd, .events = POLLIN };
+
+	*cli = sa_connect(_metadata, family, port);
+	ASSERT_EQ(1, poll(&p, 1, SA_WAIT_MS));
+	*srv = accept(lfd, NULL, NULL);
+	ASSERT_LE(0, *srv) TH_LOG("accept: %s", strerror(errno));
+	close(lfd);
+}
+
+static void sa_info(struct __test_metadata *_metadata, int fd,
+		    struct sa_tcp_info *ti)
+{
+	socklen_t len = sizeof(*ti);
+
+	memset(ti, 0, sizeof(*ti));
+	ASSERT_EQ(0, getsockopt(fd, SOL_TCP, SA_TCP_INFO, ti, &len))
+		TH_LOG("TCP_INFO: %s", strerror(errno));
+	ASSERT_EQ(sizeof(*ti), len);
+}
+
+/* Move @n bytes from @tx to @rx, reading as they come. */
+static void sa_xfer(struct __test_metadata *_metadata, int tx, int rx, size_t n)
+{
+	static char buf[65536];
+	size_t sent = 0, got = 0;
+	ssize_t r;
+
+	memset(buf, 'k', sizeof(buf));
+	while (got < n) {
+		struct pollfd p[2] = {
+			{ .fd = tx, .events = sent < n ? POLLOUT : 0 },
+			{ .fd = rx, .events = POLLIN },
+		};
+
+		ASSERT_LT(0, poll(p, 2, SA_WAIT_MS)) TH_LOG("transfer stalled");
+		if (p[0].revents & POLLOUT) {
+			r = send(tx, buf, n - sent < sizeof(buf) ? n - sent :
+				 sizeof(buf), MSG_DONTWAIT);
+			ASSERT_LT(0, r) TH_LOG("send: %s", strerror(errno));
+			sent += r;
+		}
+		if (p[1].revents & POLLIN) {
+			r = recv(rx, buf, sizeof(buf), MSG_DONTWAIT);
+			ASSERT_LT(0, r) TH_LOG("recv: %s", strerror(errno));
+			got += r;
+		}
+	}
+	ASSERT_EQ(n, got);
+}
+
+/* Until everything @fd sent is acked (bounded). */
+static void sa_wait_acked(struct __test_metadata *_metadata, int fd)
+{
+	struct sa_tcp_info ti;
+	int i;
+
+	for (i = 0; i < SA_WAIT_MS / 10; i++) {
+		sa_info(_metadata, fd, &ti);
+		if (!ti.tcpi_unacked && !ti.tcpi_notsent_bytes)
+			return;
+		usleep(10000);
+	}
+	ASSERT_EQ(0, ti.tcpi_unacked) TH_LOG("data not acked in time");
+}
+
+/* RetransSegs of /proc/net/ktcp_snmp in this namespace. */
+static long sa_ktcp_retrans(struct __test_metadata *_metadata)
+{
+	FILE *f = fopen("/proc/net/ktcp_snmp", "r");
+	char name[64];
+	long v, ret = -1;
+
+	ASSERT_NE(NULL, f) TH_LOG("/proc/net/ktcp_snmp: %s", strerror(errno));
+	while (fscanf(f, "%63s %ld", name, &v) == 2)
+		if (!strcmp(name, "RetransSegs"))
+			ret = v;
+	fclose(f);
+	ASSERT_LE(0, ret) TH_LOG("no RetransSegs");
+	return ret;
+}
+
+FIXTURE(sockapi)
+{
+	int family;
+};
+
+FIXTURE_VARIANT(sockapi)
+{
+	bool native;
+};
+
+FIXTURE_VARIANT_ADD(sockapi, ktcp) { .native = false };
+FIXTURE_VARIANT_ADD(sockapi, native) { .native = true };
+
+FIXTURE_SETUP(sockapi)
+{
+	sa_netns(_metadata);
+	self->family = variant->native ? AF_INET : sa_ktcp_family();
+}
+
+FIXTURE_TEARDOWN(sockapi)
+{
+}
+
+/* TCP_INFO copies min(len, sizeof) bytes and says how many; len < 0 fails. */
+TEST_F(sockapi, tcp_info_len)
+{
+	unsigned char big[sizeof(struct sa_tcp_info) + 32];
+	struct sa_tcp_info ti;
+	socklen_t len;
+	int fd = sa_socket(_metadata, self->family);
+
+	len = sizeof(big);
+	memset(big, 0xa5, sizeof(big));
+	ASSERT_EQ(0, getsockopt(fd, SOL_TCP, SA_TCP_INFO, big, &len));
+	EXPECT_EQ(sizeof(struct sa_tcp_info), len);
+	EXPECT_EQ(0xa5, big[sizeof(struct sa_tcp_info)]);
+	memcpy(&ti, big, sizeof(ti));
+	EXPECT_EQ(SA_TCP_CLOSE, ti.tcpi_state);
+	EXPECT_EQ(0, ti.tcpi_bytes_acked);
+	EXPECT_EQ(0, ti.tcpi_total_retrans);
+
+	len = 1;
+	memset(big, 0xa5, sizeof(big));
+	ASSERT_EQ(0, getsockopt(fd, SOL_TCP, SA_TCP_INFO, big, &len));
+	EXPECT_EQ(1, len);
+	EXPECT_EQ(SA_TCP_CLOSE, big[0]);
+	EXPECT_EQ(0xa5, big[1]);
+
+	len = 0;
+	ASSERT_EQ(0, getsockopt(fd, SOL_TCP, SA_TCP_INFO, big, &len));
+	EXPECT_EQ(0, len);
+
+	len = -1;
+	EXPECT_EQ(-1, getsockopt(fd, SOL_TCP, SA_TCP_INFO, big, &len));
+	EXPECT_EQ(EINVAL, errno);
+	close(fd);
+}
+
+/* A listener: tcpi_unacked is the accept queue, tcpi_sacked the backlog. */
+TEST_F(sockapi, tcp_info_listener)
+{
+	struct sa_tcp_info ti;
+	unsigned short port;
+	int lfd = sa_listen(_metadata, self->family, 5, &port);
+	int c1, c2, i;
+
+	sa_info(_metadata, lfd, &ti);
+	EXPECT_EQ(SA_TCP_LISTEN, ti.tcpi_state);
+	EXPECT_EQ(0, ti.tcpi_unacked);
+	EXPECT_EQ(5, ti.tcpi_sacked);
+	EXPECT_EQ(3, ti.tcpi_reordering);
+	EXPECT_EQ(10, ti.tcpi_snd_cwnd);
+
+	c1 = sa_connect(_metadata, self->family, port);
+	c2 = sa_connect(_metadata, self->family, port);
+	for (i = 0; i < SA_WAIT_MS / 10; i++) {
+		sa_info(_metadata, lfd, &ti);
+		if (ti.tcpi_unacked == 2)
+			break;
+		usleep(10000);
+	}
+	EXPECT_EQ(2, ti.tcpi_unacked);
+	EXPECT_EQ(5, ti.tcpi_sacked);
+	close(c1);
+	close(c2);
+	close(lfd);
+}
+
+/* The options both ends agreed, on native TCP over lo, for reference. */
+static void sa_native_info(struct __test_metadata *_metadata,
+			   struct sa_tcp_info *ti)
+{
+	int c, s;
+
+	sa_pair(_metadata, AF_INET, &c, &s);
+	sa_info(_metadata, c, ti);
+	close(c);
+	close(s);
+}
+
+/* After N bytes: counters at least N, states and options as native's. */
+TEST_F(sockapi, tcp_info_transfer)
+{
+	struct sa_tcp_info tc, ts, ref;
+	long retrans0 = 0;
+	int c, s;
+
+	if (!variant->native)
+		retrans0 = sa_ktcp_retrans(_metadata);
+	sa_pair(_metadata, self->family, &c, &s);
+	sa_xfer(_metadata, c, s, SA_XFER);
+	sa_wait_acked(_metadata, c);
+	sa_info(_metadata, c, &tc);
+	sa_info(_metadata, s, &ts);
+	sa_native_info(_metadata, &ref);
+
+	EXPECT_EQ(SA_TCP_ESTABLISHED, tc.tcpi_state);
+	EXPECT_EQ(SA_TCP_ESTABLISHED, ts.tcpi_state);
+	EXPECT_EQ(0, tc.tcpi_ca_state);
+	EXPECT_EQ(ref.tcpi_options, tc.tcpi_options);
+	EXPECT_EQ(ref.tcpi_options, ts.tcpi_options);
+	EXPECT_EQ(ref.tcpi_snd_wscale != 0, tc.tcpi_snd_wscale != 0);
+	EXPECT_LE(SA_XFER, tc.tcpi_bytes_acked);
+	EXPECT_GE(SA_XFER + 1, tc.tcpi_bytes_acked);
+	EXPECT_LE(SA_XFER, tc.tcpi_bytes_sent);
+	EXPECT_LE(SA_XFER, ts.tcpi_bytes_received);
+	EXPECT_GE(SA_XFER + 1, ts.tcpi_bytes_received);
+	EXPECT_LT(0, tc.tcpi_segs_out);
+	EXPECT_LT(0, tc.tcpi_data_segs_out);
+	EXPECT_LE(tc.tcpi_data_segs_out, tc.tcpi_segs_out);
+	EXPECT_LT(0, ts.tcpi_segs_in);
+	EXPECT_LT(0, ts.tcpi_data_segs_in);
+	EXPECT_LE(ts.tcpi_data_segs_in, ts.tcpi_segs_in);
+	EXPECT_EQ(0, tc.tcpi_unacked);
+	EXPECT_EQ(0, tc.tcpi_notsent_bytes);
+	EXPECT_LT(0, tc.tcpi_snd_mss);
+	EXPECT_LT(0, tc.tcpi_rcv_mss);
+	EXPECT_LT(0, tc.tcpi_advmss);
+	EXPECT_LT(0, tc.tcpi_rtt);
+	EXPECT_LE(200000, tc.tcpi_rto);
+	EXPECT_LT(0, tc.tcpi_snd_cwnd);
+	EXPECT_EQ(ref.tcpi_pmtu, tc.tcpi_pmtu);
+	EXPECT_LT(0, tc.tcpi_snd_wnd);
+	EXPECT_LT(0, ts.tcpi_rcv_wnd);
+	EXPECT_GT(SA_WAIT_MS, ts.tcpi_last_data_recv);
+	EXPECT_GT(SA_WAIT_MS, tc.tcpi_last_data_sent);
+	EXPECT_GT(SA_WAIT_MS, tc.tcpi_last_ack_recv);
+	EXPECT_EQ(tc.tcpi_bytes_retrans ? 1 : 0, tc.tcpi_total_retrans ? 1 : 0);
+	if (!variant->native)	/* a loss-free run over lo: RetransSegs' change */
+		EXPECT_EQ(sa_ktcp_retrans(_metadata) - retrans0,
+			  (long)(tc.tcpi_total_retrans + ts.tcpi_total_retrans));
+	close(c);
+	close(s);
+}
+
+TEST_HARNESS_MAIN

@@ -174,6 +174,8 @@ static int ktcp_af_connect_start(struct sock *sk, const struct sockaddr_in *usin
 	ks->neg.ts_off = st.ts_off;
 	ks->neg.rcv_wscale = ktcp_neg_rcv_wscale(sk);
 	ks->adv_mss = ktcp_window_mss_route(sk);
+	if (ks->user_mss)	/* tcp_connect_init(): tcp_mss_clamp() */
+		ks->adv_mss = min(ks->adv_mss, ks->user_mss);
 	ktcp_sock_set_state(sk, ktcp_state_next(sk->sk_state, KTCP_EV_CONNECT,
 						false));
 	KTCP_INC_STATS(net, KTCP_MIB_ACTIVEOPENS);

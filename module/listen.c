@@ -122,6 +122,8 @@ static struct ktcp_request *ktcp_listen_req_alloc(struct sock *listener,
 	req->neg.rcv_wscale = ktcp_neg_rcv_wscale(listener);
 	ktcp_neg_peer_syn(&req->neg, &opts);
 	req->adv_mss = KTCP_SKB_CB(skb)->dev_mss;
+	if (ktcp_sk(listener)->user_mss)	/* tcp_openreq_init() */
+		req->adv_mss = min(req->adv_mss, ktcp_sk(listener)->user_mss);
 	req->irs = KTCP_SKB_CB(skb)->seq;
 	req->snd_wnd = KTCP_SKB_CB(skb)->window;	/* never scaled in a SYN */
 	refcount_set(&req->refcnt, 1);

@@ -160,6 +160,7 @@ void ktcp_sock_init_peer(struct ktcp_sock *ks, u32 irs, u32 wnd)
 static void ktcp_sock_inherit(struct ktcp_sock *kc, const struct ktcp_sock *kl)
 {
 	kc->nodelay = kl->nodelay;
+	kc->user_mss = kl->user_mss;
 	kc->keepidle = kl->keepidle;
 	kc->keepintvl = kl->keepintvl;
 	kc->keepcnt = kl->keepcnt;

@@ -72,6 +72,12 @@ static int ktcp_sockopt_set_int(struct sock *sk, int optname, int val)
 			return -EINVAL;
 		ks->user_timeout = val;
 		return 0;
+	case TCP_MAXSEG:
+		/* Takes effect at connect() or on the next SYN, as in Linux. */
+		if (val && (val < TCP_MIN_MSS || val > MAX_TCP_WINDOW))
+			return -EINVAL;
+		ks->user_mss = val;
+		return 0;
 	case TCP_QUICKACK:
 		if (val)
 			ks->quickack = KTCP_MAX_QUICKACKS;
@@ -216,7 +222,11 @@ static int ktcp_sockopt_get_int(const struct ktcp_sock *ks, int optname, int *va
 		*val = ks->cork;
 		break;
 	case TCP_MAXSEG:
+		/* tcp_getsockopt(): what was set, until a connection has one. */
 		*val = ks->mss;
+		if (ks->user_mss && ((1 << ks->inet.sk.sk_state) &
+				     (TCPF_CLOSE | TCPF_LISTEN)))
+			*val = ks->user_mss;
 		break;
 	case TCP_KEEPIDLE:
 		*val = ks->keepidle / HZ;

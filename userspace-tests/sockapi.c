@@ -33,7 +33,8 @@
 #ifndef SOL_TCP
 #define SOL_TCP		6
 #endif
-#define SA_TCP_INFO	11	/* TCP_INFO */
+#define SA_TCP_MAXSEG	2
+#define SA_TCP_INFO	11
 #define SA_AF_KTCP	23	/* AF_KTCP_DEFAULT */
 #define SA_XFER		(1 << 20)
 #define SA_WAIT_MS	10000	/* every wait is bounded by this */
@@ -269,6 +270,24 @@ static long sa_ktcp_retrans(struct __test_metadata *_metadata)
 	return ret;
 }
 
+/* getsockopt(SOL_TCP, @opt) as an int, asserting success. */
+static int sa_get(struct __test_metadata *_metadata, int fd, int opt)
+{
+	socklen_t len = sizeof(int);
+	int v = -12345;
+
+	ASSERT_EQ(0, getsockopt(fd, SOL_TCP, opt, &v, &len))
+		TH_LOG("getsockopt(%d): %s", opt, strerror(errno));
+	ASSERT_EQ(sizeof(int), len);
+	return v;
+}
+
+/* setsockopt(SOL_TCP, @opt, @v): 0 or the errno. */
+static int sa_set(int fd, int opt, int v)
+{
+	return setsockopt(fd, SOL_TCP, opt, &v, sizeof(v)) ? errno : 0;
+}
+
 FIXTURE(sockapi)
 {
 	int family;
@@ -422,6 +441,71 @@ TEST_F(sockapi, tcp_info_transfer)
 			  (long)(tc.tcpi_total_retrans + ts.tcpi_total_retrans));
 	close(c);
 	close(s);
+}
+
+/* TCP_MAXSEG: Linux's range, read back before connect, clamps both ends. */
+TEST_F(sockapi, maxseg)
+{
+	unsigned short port;
+	int fd = sa_socket(_metadata, self->family);
+	int lfd, c, s;
+	short small = 1000;
+
+	EXPECT_EQ(536, sa_get(_metadata, fd, SA_TCP_MAXSEG));
+	EXPECT_EQ(EINVAL, sa_set(fd, SA_TCP_MAXSEG, 87));
+	EXPECT_EQ(EINVAL, sa_set(fd, SA_TCP_MAXSEG, 32768));
+	EXPECT_EQ(EINVAL, sa_set(fd, SA_TCP_MAXSEG, -1));
+	EXPECT_EQ(-1, setsockopt(fd, SOL_TCP, SA_TCP_MAXSEG, &small,
+				 sizeof(small)));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(0, sa_set(fd, SA_TCP_MAXSEG, 88));
+	EXPECT_EQ(88, sa_get(_metadata, fd, SA_TCP_MAXSEG));
+	EXPECT_EQ(0, sa_set(fd, SA_TCP_MAXSEG, 32767));
+	EXPECT_EQ(32767, sa_get(_metadata, fd, SA_TCP_MAXSEG));
+	EXPECT_EQ(0, sa_set(fd, SA_TCP_MAXSEG, 0));
+	EXPECT_EQ(536, sa_get(_metadata, fd, SA_TCP_MAXSEG));
+	EXPECT_EQ(0, sa_set(fd, SA_TCP_MAXSEG, 1000));
+	EXPECT_EQ(1000, sa_get(_metadata, fd, SA_TCP_MAXSEG));
+	close(fd);
+
+	/* The client announces 1000: both ends send 1000 - 12 (timestamps). */
+	lfd = sa_listen(_metadata, self->family, 4, &port);
+	c = sa_socket(_metadata, self->family);
+	ASSERT_EQ(0, sa_set(c, SA_TCP_MAXSEG, 1000));
+	{
+		struct sockaddr_in a = sa_addr(port);
+
+		ASSERT_EQ(0, connect(c, (struct sockaddr *)&a, sizeof(a)));
+	}
+	s = accept(lfd, NULL, NULL);
+	ASSERT_LE(0, s);
+	EXPECT_EQ(988, sa_get(_metadata, c, SA_TCP_MAXSEG));
+	EXPECT_EQ(988, sa_get(_metadata, s, SA_TCP_MAXSEG));
+	close(c);
+	close(s);
+	close(lfd);
+
+	/* A listener's 600 goes to its SYN-ACK and its children. */
+	{
+		struct sockaddr_in a = sa_addr(0);
+		socklen_t len = sizeof(a);
+
+		lfd = sa_socket(_metadata, self->family);
+		ASSERT_EQ(0, sa_set(lfd, SA_TCP_MAXSEG, 600));
+		ASSERT_EQ(0, bind(lfd, (struct sockaddr *)&a, sizeof(a)));
+		ASSERT_EQ(0, listen(lfd, 4));
+		ASSERT_EQ(0, getsockname(lfd, (struct sockaddr *)&a, &len));
+		port = ntohs(a.sin_port);
+	}
+	EXPECT_EQ(600, sa_get(_metadata, lfd, SA_TCP_MAXSEG));
+	c = sa_connect(_metadata, self->family, port);
+	s = accept(lfd, NULL, NULL);
+	ASSERT_LE(0, s);
+	EXPECT_EQ(588, sa_get(_metadata, c, SA_TCP_MAXSEG));
+	EXPECT_EQ(588, sa_get(_metadata, s, SA_TCP_MAXSEG));
+	close(c);
+	close(s);
+	close(lfd);
 }
 
 TEST_HARNESS_MAIN

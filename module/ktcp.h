@@ -59,6 +59,7 @@ extern unsigned int ktcp_net_id;
 
 /* Linux's include/net/tcp.h values used by more than one file. */
 #define KTCP_MAX_QUICKACKS	16
+#define KTCP_SYN_RETRIES	6	/* tcp_syn_retries */
 #define KTCP_REORDERING_INIT	3	/* DupThresh, RFC 5681 3.2, 6675 */
 #define KTCP_MSS_DEFAULT	536	/* RFC 9293 3.7.1, no MSS option */
 #define KTCP_MSS_MIN		48	/* tcp_min_snd_mss */
@@ -238,6 +239,7 @@ struct ktcp_sock {
 	u32 keepintvl;		/* jiffies */
 	u32 user_timeout;	/* ms, 0: off (RFC 5482) */
 	u8 keepcnt;
+	u8 syn_retries;		/* TCP_SYNCNT, 0: the default (6) */
 
 	/* Receive buffer autotuning (buffers.c). */
 	u32 rcvq_space;		/* bytes read in the last measured RTT */

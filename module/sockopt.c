@@ -67,6 +67,11 @@ static int ktcp_sockopt_set_int(struct sock *sk, int optname, int val)
 			return -EINVAL;
 		ks->keepcnt = val;
 		return 0;
+	case TCP_SYNCNT:
+		if (val < 1 || val > MAX_TCP_SYNCNT)
+			return -EINVAL;
+		ks->syn_retries = val;
+		return 0;
 	case TCP_USER_TIMEOUT:
 		if (val < 0)
 			return -EINVAL;
@@ -239,6 +244,9 @@ static int ktcp_sockopt_get_int(const struct ktcp_sock *ks, int optname, int *va
 		break;
 	case TCP_USER_TIMEOUT:
 		*val = ks->user_timeout;
+		break;
+	case TCP_SYNCNT:
+		*val = ks->syn_retries ?: KTCP_SYN_RETRIES;
 		break;
 	default:
 		return -ENOPROTOOPT;

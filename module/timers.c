@@ -34,7 +34,6 @@
 #include "recovery.h"
 
 /* Linux 6.12's defaults (include/net/tcp.h, net/ipv4/tcp_timer.c). */
-#define KTCP_SYN_RETRIES	6	/* tcp_syn_retries */
 #define KTCP_DATA_RETRIES	15	/* tcp_retries2 */
 #define KTCP_ORPHAN_RETRIES	8	/* tcp_orphan_retries() when 0 */
 #define KTCP_DELACK_MAX		(HZ / 5)	/* TCP_DELACK_MAX: 200 ms */
@@ -63,7 +62,7 @@ static bool ktcp_timers_rtx_give_up(struct sock *sk)
 	u8 limit = KTCP_DATA_RETRIES;
 
 	if ((1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_SYN_RECV))
-		limit = KTCP_SYN_RETRIES;
+		limit = ks->syn_retries ?: KTCP_SYN_RETRIES;	/* TCP_SYNCNT */
 	else if (sock_flag(sk, SOCK_DEAD))
 		limit = KTCP_ORPHAN_RETRIES;	/* tcp_orphan_retries() */
 	if (!ks->retries)

@@ -24,6 +24,7 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <linux/types.h>
@@ -34,6 +35,7 @@
 #define SOL_TCP		6
 #endif
 #define SA_TCP_MAXSEG	2
+#define SA_TCP_SYNCNT	7
 #define SA_TCP_INFO	11
 #define SA_AF_KTCP	23	/* AF_KTCP_DEFAULT */
 #define SA_XFER		(1 << 20)
@@ -505,6 +507,54 @@ TEST_F(sockapi, maxseg)
 	EXPECT_EQ(588, sa_get(_metadata, s, SA_TCP_MAXSEG));
 	close(c);
 	close(s);
+	close(lfd);
+}
+
+static double sa_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/*
+ * TCP_SYNCNT: 1 to 127, 6 by default; with 1, a connect() whose SYNs are
+ * dropped (a native listener with a full accept queue) times out after the
+ * SYN and one retransmission (1 s + 2 s), not the default 127 s.
+ */
+TEST_F(sockapi, syncnt)
+{
+	struct sockaddr_in a;
+	unsigned short port;
+	int fd = sa_socket(_metadata, self->family);
+	int lfd, c1, c2, ret;
+	double t0, dt;
+
+	EXPECT_EQ(6, sa_get(_metadata, fd, SA_TCP_SYNCNT));
+	EXPECT_EQ(EINVAL, sa_set(fd, SA_TCP_SYNCNT, 0));
+	EXPECT_EQ(EINVAL, sa_set(fd, SA_TCP_SYNCNT, 128));
+	EXPECT_EQ(EINVAL, sa_set(fd, SA_TCP_SYNCNT, -1));
+	EXPECT_EQ(0, sa_set(fd, SA_TCP_SYNCNT, 127));
+	EXPECT_EQ(127, sa_get(_metadata, fd, SA_TCP_SYNCNT));
+	EXPECT_EQ(0, sa_set(fd, SA_TCP_SYNCNT, 1));
+	EXPECT_EQ(1, sa_get(_metadata, fd, SA_TCP_SYNCNT));
+	close(fd);
+
+	lfd = sa_listen(_metadata, AF_INET, 0, &port);
+	c1 = sa_connect(_metadata, AF_INET, port);	/* fills the queue */
+	c2 = sa_socket(_metadata, self->family);
+	ASSERT_EQ(0, sa_set(c2, SA_TCP_SYNCNT, 1));
+	a = sa_addr(port);
+	t0 = sa_now();
+	ret = connect(c2, (struct sockaddr *)&a, sizeof(a));
+	dt = sa_now() - t0;
+	EXPECT_EQ(-1, ret);
+	EXPECT_EQ(ETIMEDOUT, errno);
+	EXPECT_LE(2.5, dt);
+	EXPECT_GE(7.0, dt);
+	close(c2);
+	close(c1);
 	close(lfd);
 }
 

@@ -494,11 +494,16 @@ static void ktcp_af_close(struct sock *sk, long timeout)
 		sk_stream_wait_close(sk, timeout);
 	sock_hold(sk);
 	sock_orphan(sk);
+	if (sk->sk_state == TCP_FIN_WAIT2 && ktcp_sk(sk)->linger2 < 0) {
+		/* tcp_close(): a negative TCP_LINGER2 resets it at once. */
+		ktcp_output_rst(sk, sk->sk_allocation);
+		ktcp_sock_set_state(sk, TCP_CLOSE);
+	}
 	if (sk->sk_state == TCP_CLOSE)
 		ktcp_sock_done(sk);
 	else if (sk->sk_state == TCP_FIN_WAIT2)
 		ktcp_timer_sk_reset(sk, &ktcp_sk(sk)->state_timer, jiffies +
-				    ktcp_fin_timeout(sock_net(sk)));
+				    ktcp_fin_time(sk));
 	release_sock(sk);
 	sock_put(sk);
 }

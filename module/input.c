@@ -188,7 +188,7 @@ static void ktcp_input_ack_state(struct sock *sk)
 	case TCP_FIN_WAIT2:
 		if (sock_flag(sk, SOCK_DEAD))
 			ktcp_timer_sk_reset(sk, &ks->state_timer, jiffies +
-				ktcp_fin_timeout(sock_net(sk)));
+				ktcp_fin_time(sk));
 		else
 			sk->sk_state_change(sk);
 		break;

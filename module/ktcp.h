@@ -204,6 +204,7 @@ struct ktcp_sock {
 	   nodelay:1;
 
 	struct ktcp_rtt rtt;	/* RTT estimator and RTO (rtt.c) */
+	int linger2;		/* TCP_LINGER2: jiffies; 0: sysctl; < 0: none */
 	struct ktcp_cc cc;	/* cwnd, ssthresh, algorithm (cong.c) */
 	u32 packets_out;	/* segments sent, not cumulatively acked */
 	u32 lost_out;		/* of which marked lost (recovery.c) */
@@ -269,6 +270,20 @@ struct ktcp_sock {
 static inline struct ktcp_sock *ktcp_sk(const struct sock *sk)
 {
 	return (struct ktcp_sock *)sk;
+}
+
+/*
+ * How long an orphan waits in FIN_WAIT_2 (Linux's tcp_fin_time(), without
+ * its RTO floor): TCP_LINGER2, else net.ktcp.fin_timeout_ms; 0 when
+ * TCP_LINGER2 is negative, which ends the connection at once.
+ */
+static inline unsigned long ktcp_fin_time(const struct sock *sk)
+{
+	int linger2 = ktcp_sk(sk)->linger2;
+
+	if (linger2 < 0)
+		return 0;
+	return linger2 ?: ktcp_fin_timeout(sock_net(sk));
 }
 
 /*

@@ -165,6 +165,7 @@ static void ktcp_sock_inherit(struct ktcp_sock *kc, const struct ktcp_sock *kl)
 	kc->keepintvl = kl->keepintvl;
 	kc->keepcnt = kl->keepcnt;
 	kc->syn_retries = kl->syn_retries;
+	kc->linger2 = kl->linger2;
 	kc->user_timeout = kl->user_timeout;
 	ktcp_cc_init(&kc->cc, kl->cc.ops);
 }

@@ -72,6 +72,14 @@ static int ktcp_sockopt_set_int(struct sock *sk, int optname, int val)
 			return -EINVAL;
 		ks->syn_retries = val;
 		return 0;
+	case TCP_LINGER2:
+		if (val < 0)
+			ks->linger2 = -1;
+		else if (val > TCP_FIN_TIMEOUT_MAX / HZ)
+			ks->linger2 = TCP_FIN_TIMEOUT_MAX;
+		else
+			ks->linger2 = val * HZ;
+		return 0;
 	case TCP_USER_TIMEOUT:
 		if (val < 0)
 			return -EINVAL;
@@ -247,6 +255,11 @@ static int ktcp_sockopt_get_int(const struct ktcp_sock *ks, int optname, int *va
 		break;
 	case TCP_SYNCNT:
 		*val = ks->syn_retries ?: KTCP_SYN_RETRIES;
+		break;
+	case TCP_LINGER2:
+		*val = ks->linger2;
+		if (*val >= 0)
+			*val = (*val ?: ktcp_fin_timeout(sock_net(&ks->inet.sk))) / HZ;
 		break;
 	default:
 		return -ENOPROTOOPT;

@@ -36,6 +36,7 @@
 #endif
 #define SA_TCP_MAXSEG	2
 #define SA_TCP_SYNCNT	7
+#define SA_TCP_LINGER2	8
 #define SA_TCP_INFO	11
 #define SA_AF_KTCP	23	/* AF_KTCP_DEFAULT */
 #define SA_XFER		(1 << 20)
@@ -556,6 +557,106 @@ TEST_F(sockapi, syncnt)
 	close(c2);
 	close(c1);
 	close(lfd);
+}
+
+/* The state in /proc/net/tcp or /proc/net/ktcp of local port @port, or -1. */
+static int sa_proc_state(bool native, unsigned short port)
+{
+	FILE *f = fopen(native ? "/proc/net/tcp" : "/proc/net/ktcp", "r");
+	unsigned int lport, st;
+	char line[512];
+	int ret = -1;
+
+	if (!f)
+		return -2;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, " %*d: %*x:%x %*x:%*x %x", &lport, &st) == 2 &&
+		    lport == port)
+			ret = st;
+	fclose(f);
+	return ret;
+}
+
+static unsigned short sa_local_port(int fd)
+{
+	struct sockaddr_in a;
+	socklen_t len = sizeof(a);
+
+	if (getsockname(fd, (struct sockaddr *)&a, &len))
+		return 0;
+	return ntohs(a.sin_port);
+}
+
+/* Until TCP_INFO says @fd is in @state (bounded). */
+static void sa_wait_state(struct __test_metadata *_metadata, int fd, int state)
+{
+	struct sa_tcp_info ti;
+	int i;
+
+	for (i = 0; i < SA_WAIT_MS / 10; i++) {
+		sa_info(_metadata, fd, &ti);
+		if (ti.tcpi_state == state)
+			return;
+		usleep(10000);
+	}
+	ASSERT_EQ(state, ti.tcpi_state);
+}
+
+/*
+ * TCP_LINGER2: seconds an orphan stays in FIN_WAIT_2, capped at 120, read
+ * back as the sysctl's 60 when 0; negative: -1, and close() in FIN_WAIT_2
+ * resets the connection at once.
+ */
+TEST_F(sockapi, linger2)
+{
+	int fd = sa_socket(_metadata, self->family);
+	unsigned short port;
+	short small = 5;
+	double t0, dt;
+	int c, s;
+
+	EXPECT_EQ(60, sa_get(_metadata, fd, SA_TCP_LINGER2));
+	EXPECT_EQ(0, sa_set(fd, SA_TCP_LINGER2, -5));
+	EXPECT_EQ(-1, sa_get(_metadata, fd, SA_TCP_LINGER2));
+	EXPECT_EQ(0, sa_set(fd, SA_TCP_LINGER2, 200));
+	EXPECT_EQ(120, sa_get(_metadata, fd, SA_TCP_LINGER2));
+	EXPECT_EQ(0, sa_set(fd, SA_TCP_LINGER2, 30));
+	EXPECT_EQ(30, sa_get(_metadata, fd, SA_TCP_LINGER2));
+	EXPECT_EQ(0, sa_set(fd, SA_TCP_LINGER2, 0));
+	EXPECT_EQ(60, sa_get(_metadata, fd, SA_TCP_LINGER2));
+	EXPECT_EQ(-1, setsockopt(fd, SOL_TCP, SA_TCP_LINGER2, &small,
+				 sizeof(small)));
+	EXPECT_EQ(EINVAL, errno);
+	close(fd);
+
+	/* -1: close() in FIN_WAIT_2 sends RST, the peer goes to CLOSE. */
+	sa_pair(_metadata, self->family, &c, &s);
+	port = sa_local_port(c);
+	ASSERT_EQ(0, shutdown(c, SHUT_WR));
+	sa_wait_state(_metadata, c, 5);			/* FIN_WAIT2 */
+	ASSERT_EQ(0, sa_set(c, SA_TCP_LINGER2, -1));
+	close(c);
+	EXPECT_EQ(-1, sa_proc_state(variant->native, port));
+	sa_wait_state(_metadata, s, SA_TCP_CLOSE);
+	close(s);
+
+	/* 1: the orphan stays in FIN_WAIT_2 about 1 s, not 60. */
+	sa_pair(_metadata, self->family, &c, &s);
+	port = sa_local_port(c);
+	ASSERT_EQ(0, shutdown(c, SHUT_WR));
+	sa_wait_state(_metadata, c, 5);
+	ASSERT_EQ(0, sa_set(c, SA_TCP_LINGER2, 1));
+	t0 = sa_now();
+	close(c);
+	EXPECT_EQ(5, sa_proc_state(variant->native, port));
+	while (sa_proc_state(variant->native, port) == 5 &&
+	       sa_now() - t0 < SA_WAIT_MS / 1000)
+		usleep(20000);
+	dt = sa_now() - t0;
+	EXPECT_EQ(-1, sa_proc_state(variant->native, port));
+	EXPECT_LE(0.5, dt);
+	EXPECT_GE(5.0, dt);
+	close(s);
 }
 
 TEST_HARNESS_MAIN

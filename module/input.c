@@ -489,7 +489,7 @@ static void ktcp_input_schedule_ack(struct sock *sk)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
 
-	if (ks->quickack) {
+	if (ks->quickack && !ks->pingpong) {	/* tcp_in_quickack_mode() */
 		ks->quickack--;
 		ktcp_output_ack(sk);
 	} else if (ks->rcv_nxt - ks->rcv_wup > ks->rcv_mss) {

@@ -229,7 +229,8 @@ struct ktcp_sock {
 	u16 rcv_mss;		/* largest segment seen: a "full" one */
 	u8 quickack;		/* ACKs left to send at once */
 	u8 ack_pending:1,	/* an ACK is owed; delack_timer runs */
-	   cork:1;		/* TCP_CORK: hold partial segments */
+	   cork:1,		/* TCP_CORK: hold partial segments */
+	   pingpong:1;		/* TCP_QUICKACK 0: no quick ACKs */
 	u32 ato;		/* delayed-ACK timeout, jiffies */
 	u32 last_oow_ack;	/* jiffies: rate limit of RFC 5961 ACKs */
 

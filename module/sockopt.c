@@ -36,6 +36,30 @@ static int ktcp_sockopt_set_congestion(struct sock *sk, sockptr_t optval,
 	return 0;
 }
 
+/*
+ * TCP_QUICKACK as Linux's __tcp_sock_set_quickack(): 0 enters "pingpong"
+ * mode (no quick ACKs: delayed ones); non-zero leaves it, ACKs the next 16
+ * in-order segments at once, sends an owed ACK now on a connection and
+ * then, for an even value, enters pingpong mode again.
+ */
+static void ktcp_sockopt_quickack(struct sock *sk, int val)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+
+	if (!val) {
+		ks->pingpong = 1;
+		return;
+	}
+	ks->pingpong = 0;
+	ks->quickack = KTCP_MAX_QUICKACKS;
+	if (((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT)) &&
+	    ks->ack_pending) {
+		ktcp_output_ack(sk);
+		if (!(val & 1))
+			ks->pingpong = 1;
+	}
+}
+
 /* Integer SOL_TCP options; the socket lock is held. Linux's ranges. */
 static int ktcp_sockopt_set_int(struct sock *sk, int optname, int val)
 {
@@ -92,8 +116,7 @@ static int ktcp_sockopt_set_int(struct sock *sk, int optname, int val)
 		ks->user_mss = val;
 		return 0;
 	case TCP_QUICKACK:
-		if (val)
-			ks->quickack = KTCP_MAX_QUICKACKS;
+		ktcp_sockopt_quickack(sk, val);
 		return 0;
 	}
 	return -ENOPROTOOPT;
@@ -255,6 +278,9 @@ static int ktcp_sockopt_get_int(const struct ktcp_sock *ks, int optname, int *va
 		break;
 	case TCP_SYNCNT:
 		*val = ks->syn_retries ?: KTCP_SYN_RETRIES;
+		break;
+	case TCP_QUICKACK:
+		*val = !ks->pingpong;	/* !inet_csk_in_pingpong_mode() */
 		break;
 	case TCP_LINGER2:
 		*val = ks->linger2;

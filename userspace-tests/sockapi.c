@@ -38,6 +38,7 @@
 #define SA_TCP_SYNCNT	7
 #define SA_TCP_LINGER2	8
 #define SA_TCP_INFO	11
+#define SA_TCP_QUICKACK	12
 #define SA_AF_KTCP	23	/* AF_KTCP_DEFAULT */
 #define SA_XFER		(1 << 20)
 #define SA_WAIT_MS	10000	/* every wait is bounded by this */
@@ -656,6 +657,37 @@ TEST_F(sockapi, linger2)
 	EXPECT_EQ(-1, sa_proc_state(variant->native, port));
 	EXPECT_LE(0.5, dt);
 	EXPECT_GE(5.0, dt);
+	close(s);
+}
+
+/* TCP_QUICKACK reads back 1 unless set to 0 (Linux's pingpong mode). */
+TEST_F(sockapi, quickack)
+{
+	int fd = sa_socket(_metadata, self->family);
+	short small = 1;
+	int c, s;
+
+	EXPECT_EQ(1, sa_get(_metadata, fd, SA_TCP_QUICKACK));
+	EXPECT_EQ(0, sa_set(fd, SA_TCP_QUICKACK, 0));
+	EXPECT_EQ(0, sa_get(_metadata, fd, SA_TCP_QUICKACK));
+	EXPECT_EQ(0, sa_set(fd, SA_TCP_QUICKACK, 1));
+	EXPECT_EQ(1, sa_get(_metadata, fd, SA_TCP_QUICKACK));
+	EXPECT_EQ(0, sa_set(fd, SA_TCP_QUICKACK, 2));	/* nothing owed */
+	EXPECT_EQ(1, sa_get(_metadata, fd, SA_TCP_QUICKACK));
+	EXPECT_EQ(-1, setsockopt(fd, SOL_TCP, SA_TCP_QUICKACK, &small,
+				 sizeof(small)));
+	EXPECT_EQ(EINVAL, errno);
+	close(fd);
+
+	sa_pair(_metadata, self->family, &c, &s);
+	EXPECT_EQ(1, sa_get(_metadata, s, SA_TCP_QUICKACK));
+	EXPECT_EQ(0, sa_set(s, SA_TCP_QUICKACK, 0));
+	EXPECT_EQ(0, sa_get(_metadata, s, SA_TCP_QUICKACK));
+	sa_xfer(_metadata, c, s, 100000);	/* delayed ACKs only: still moves */
+	EXPECT_EQ(0, sa_set(s, SA_TCP_QUICKACK, 1));
+	EXPECT_EQ(1, sa_get(_metadata, s, SA_TCP_QUICKACK));
+	sa_xfer(_metadata, c, s, 100000);
+	close(c);
 	close(s);
 }
 

@@ -7,7 +7,7 @@
  * How segments and calls flow (one layer per file; calls run downwards):
  *
  *   system calls                      IPv4 LOCAL_IN
- *   af_ktcp.c, sockopt.c              hook.c         checksum, lookup
+ *   af_ktcp.c, sockopt.c, sendrecv.c  hook.c         checksum, lookup
  *        |                            rcv.c          now or backlog; by state
  *        |                     input.c     listen.c  (listen.c calls rcv.c
  *        |                           |     |          back for a new child)
@@ -387,6 +387,11 @@ extern struct proto ktcp_prot;
 extern const struct proto_ops ktcp_proto_ops;
 int ktcp_af_create(struct net *net, struct socket *sock, int protocol,
 		   int kern);
+
+/* sendrecv.c: sendmsg() and recvmsg(). */
+int ktcp_sr_sendmsg(struct socket *sock, struct msghdr *msg, size_t size);
+int ktcp_sr_recvmsg(struct socket *sock, struct msghdr *msg, size_t len,
+		    int flags);
 
 /* sockopt.c: SOL_TCP and SOL_IP options. */
 int ktcp_sockopt_set(struct socket *sock, int level, int optname,

@@ -21,7 +21,7 @@ import tempfile
 LAYERS = [
     ['main.c'],
     ['af_ktcp.c', 'hook.c', 'proc.c', 'sysctl.c'],
-    ['sockopt.c'],
+    ['sockopt.c', 'sendrecv.c'],
     ['rcv.c'],
     ['input.c', 'listen.c'],
     ['timers.c'],

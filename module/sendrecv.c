@@ -1,0 +1,240 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * sendmsg() and recvmsg(): Linux's tcp_sendmsg_locked() and
+ * tcp_recvmsg_locked() for ktcp. sendmsg appends the user's data to the
+ * write queue in page frags, a segment's worth per skb, and pushes it
+ * (output.c); recvmsg copies from the receive queue, waiting as
+ * SO_RCVTIMEO and SO_RCVLOWAT say, and tells the peer when reading opened
+ * the window (window.c, buffers.c).
+ *
+ * Context: process, under the socket lock (lock_sock()).
+ */
+
+#include <net/sock.h>
+
+#include "ktcp.h"
+
+/* The unsent tail segment if sendmsg() may append to it, else NULL. */
+static struct sk_buff *ktcp_sr_send_tail(struct sock *sk)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+	struct sk_buff *skb = skb_peek_tail(&sk->sk_write_queue);
+
+	if (!skb || !ks->send_head || skb->len >= ks->mss ||
+	    (KTCP_SKB_CB(skb)->flags & (TCPHDR_SYN | TCPHDR_FIN)))
+		return NULL;
+	return skb;
+}
+
+/* Copy up to @len bytes into @skb's page frags; bytes copied or -errno. */
+static int ktcp_sr_send_copy(struct sock *sk, struct sk_buff *skb,
+			     struct msghdr *msg, int len)
+{
+	struct page_frag *pfrag = sk_page_frag(sk);
+	int i = skb_shinfo(skb)->nr_frags, copy, err;
+	bool merge;
+
+	if (!sk_page_frag_refill(sk, pfrag))
+		return -ENOMEM;
+	merge = skb_can_coalesce(skb, i, pfrag->page, pfrag->offset);
+	if (!merge && i >= MAX_SKB_FRAGS)
+		return 0;	/* full: the caller starts a new skb */
+	copy = min_t(int, len, pfrag->size - pfrag->offset);
+	err = skb_copy_to_page_nocache(sk, &msg->msg_iter, skb, pfrag->page,
+				       pfrag->offset, copy);
+	if (err)
+		return err;
+	if (merge) {
+		skb_frag_size_add(&skb_shinfo(skb)->frags[i - 1], copy);
+	} else {
+		skb_fill_page_desc(skb, i, pfrag->page, pfrag->offset, copy);
+		page_ref_inc(pfrag->page);
+	}
+	pfrag->offset += copy;
+	return copy;
+}
+
+/* Queue one chunk of the user's data; bytes queued, 0 to wait, or -errno. */
+static int ktcp_sr_send_chunk(struct sock *sk, struct msghdr *msg)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+	struct sk_buff *skb = ktcp_sr_send_tail(sk);
+	int copied;
+
+	if (!skb) {
+		if (!sk_stream_memory_free(sk))
+			return 0;
+		skb = ktcp_output_queue_new(sk, TCPHDR_ACK | TCPHDR_PSH,
+					    sk->sk_allocation);
+		if (!skb)
+			return 0;
+	}
+	copied = ktcp_sr_send_copy(sk, skb, msg,
+				   min_t(int, ks->mss - skb->len,
+					 msg_data_left(msg)));
+	if (!copied) {
+		/* Out of frag slots: close this segment, start another. */
+		skb = ktcp_output_queue_new(sk, TCPHDR_ACK | TCPHDR_PSH,
+					    sk->sk_allocation);
+		if (!skb)
+			return 0;
+		copied = ktcp_sr_send_copy(sk, skb, msg,
+					   min_t(int, ks->mss, msg_data_left(msg)));
+	}
+	if (copied < 0)
+		return copied == -ENOMEM ? 0 : copied;
+	KTCP_SKB_CB(skb)->end_seq += copied;
+	WRITE_ONCE(ks->write_seq, ks->write_seq + copied);
+	if (skb->len >= ks->mss)
+		ktcp_output_push(sk);
+	return copied;
+}
+
+int ktcp_sr_sendmsg(struct socket *sock, struct msghdr *msg, size_t size)
+{
+	struct sock *sk = sock->sk;
+	int flags = msg->msg_flags, copied = 0, n, err;
+	long timeo;
+
+	if (flags & MSG_OOB)
+		return -EOPNOTSUPP;
+	lock_sock(sk);
+	timeo = sock_sndtimeo(sk, flags & MSG_DONTWAIT);
+	err = 0;
+	if (!((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT)))
+		err = sk_stream_wait_connect(sk, &timeo);
+	while (!err && msg_data_left(msg)) {
+		err = -EPIPE;
+		if (sk->sk_err || (sk->sk_shutdown & SEND_SHUTDOWN))
+			break;
+		n = ktcp_sr_send_chunk(sk, msg);
+		err = n < 0 ? n : 0;
+		if (n > 0)
+			copied += n;
+		if (n)
+			continue;
+		set_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
+		ktcp_output_push(sk);
+		err = sk_stream_wait_memory(sk, &timeo);
+	}
+	ktcp_output_push(sk);
+	if (!copied && err)
+		copied = sk_stream_error(sk, flags, err);
+	release_sock(sk);
+	return copied;
+}
+
+/*
+ * After reading, tell the peer if the window we may offer has at least
+ * doubled and moved by the SWS threshold (tcp_cleanup_rbuf).
+ */
+static void ktcp_sr_recv_window_update(struct sock *sk)
+{
+	u32 cur, new;
+
+	if (!((1 << sk->sk_state) &
+	      (TCPF_ESTABLISHED | TCPF_FIN_WAIT1 | TCPF_FIN_WAIT2)))
+		return;
+	new = ktcp_window_rcv_now(sk, &cur);
+	if (new > cur && new >= 2 * cur)
+		ktcp_output_ack(sk);
+}
+
+/*
+ * Should recvmsg() stop waiting? 1 = yes, <0 = yes with this error for a
+ * caller that has copied nothing. An error is consumed only then: after a
+ * partial read it stays for the next call (tcp_recvmsg_locked).
+ */
+static int ktcp_sr_recv_stop(struct sock *sk, long timeo, int copied)
+{
+	if (copied)
+		return sk->sk_err || sk->sk_state == TCP_CLOSE ||
+		       (sk->sk_shutdown & RCV_SHUTDOWN) || !timeo ||
+		       signal_pending(current);
+	if (sock_flag(sk, SOCK_DONE))
+		return 1;
+	if (sk->sk_err)
+		return sock_error(sk);
+	if (sk->sk_shutdown & RCV_SHUTDOWN)
+		return 1;
+	if (sk->sk_state == TCP_CLOSE)
+		return -ENOTCONN;
+	if (!timeo)
+		return -EAGAIN;
+	if (signal_pending(current))
+		return sock_intr_errno(timeo);
+	return 0;
+}
+
+/* Copy from the skb holding *@seq; bytes copied, 0 if none, or -EFAULT. */
+static int ktcp_sr_recv_copy(struct sock *sk, struct msghdr *msg, size_t len,
+			     u32 *seq, int flags)
+{
+	struct sk_buff *skb, *tmp;
+	u32 off, used;
+
+	skb_queue_walk_safe(&sk->sk_receive_queue, skb, tmp) {
+		off = *seq - KTCP_SKB_CB(skb)->seq;
+		if (off >= skb->len)
+			continue;	/* only MSG_PEEK leaves read skbs */
+		used = min_t(size_t, skb->len - off, len);
+		if (skb_copy_datagram_msg(skb, off, msg, used))
+			return -EFAULT;
+		WRITE_ONCE(*seq, *seq + used);	/* copied_seq: SIOCINQ, /proc */
+		if (!(flags & MSG_PEEK) && off + used == skb->len)
+			sk_eat_skb(sk, skb);
+		return used;
+	}
+	return 0;
+}
+
+int ktcp_sr_recvmsg(struct socket *sock, struct msghdr *msg, size_t len,
+		    int flags)
+{
+	struct sock *sk = sock->sk;
+	struct ktcp_sock *ks = ktcp_sk(sk);
+	int copied = 0, target, n;
+	u32 peek_seq, *seq;
+	long timeo;
+
+	if (flags & (MSG_OOB | MSG_ERRQUEUE))
+		return -EINVAL;
+	lock_sock(sk);
+	if (sk->sk_state == TCP_LISTEN) {
+		release_sock(sk);
+		return -ENOTCONN;
+	}
+	timeo = sock_rcvtimeo(sk, flags & MSG_DONTWAIT);
+	target = sock_rcvlowat(sk, flags & MSG_WAITALL, len);
+	peek_seq = ks->copied_seq;
+	seq = (flags & MSG_PEEK) ? &peek_seq : &ks->copied_seq;
+	while (len > 0) {
+		n = ktcp_sr_recv_copy(sk, msg, len, seq, flags);
+		if (n < 0) {
+			copied = copied ? : n;
+			break;
+		}
+		copied += n;
+		len -= n;
+		if (n) {
+			ktcp_sr_recv_window_update(sk);
+			continue;
+		}
+		if (copied >= target)
+			break;
+		n = ktcp_sr_recv_stop(sk, timeo, copied);
+		if (n) {
+			if (!copied && n < 0)
+				copied = n;
+			break;
+		}
+		sk_wait_data(sk, &timeo, skb_peek_tail(&sk->sk_receive_queue));
+	}
+	/* Once per call, as tcp_recvmsg_locked() does; it may grow the window. */
+	if (copied > 0 && !(flags & MSG_PEEK)) {
+		ktcp_buf_rcv_space_adjust(sk);
+		ktcp_sr_recv_window_update(sk);
+	}
+	release_sock(sk);
+	return copied;
+}

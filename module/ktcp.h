@@ -201,7 +201,8 @@ struct ktcp_sock {
 	u8 retries;		/* retransmissions of the head segment */
 	u8 probes;		/* persist probes unanswered by an ACK */
 	u8 fin_queued:1,	/* FIN is in the write queue */
-	   nodelay:1;
+	   nodelay:1,
+	   recvmsg_inq:1;	/* TCP_INQ: recvmsg() adds TCP_CM_INQ */
 
 	struct ktcp_rtt rtt;	/* RTT estimator and RTO (rtt.c) */
 	int linger2;		/* TCP_LINGER2: jiffies; 0: sysctl; < 0: none */

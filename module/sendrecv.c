@@ -188,6 +188,21 @@ static int ktcp_sr_recv_copy(struct sock *sk, struct msghdr *msg, size_t len,
 	return 0;
 }
 
+/*
+ * Bytes left to read, for TCP_INQ (Linux's tcp_inq_hint()): the FIN counts
+ * as one, so that 0 means more data may come and 1 at EOF means none will.
+ */
+static int ktcp_sr_inq_hint(struct sock *sk)
+{
+	const struct ktcp_sock *ks = ktcp_sk(sk);
+	int inq = ks->rcv_nxt - ks->copied_seq;
+
+	sock_owned_by_me(sk);
+	if (!inq && sock_flag(sk, SOCK_DONE))
+		inq = 1;
+	return inq;
+}
+
 int ktcp_sr_recvmsg(struct socket *sock, struct msghdr *msg, size_t len,
 		    int flags)
 {
@@ -195,6 +210,7 @@ int ktcp_sr_recvmsg(struct socket *sock, struct msghdr *msg, size_t len,
 	struct ktcp_sock *ks = ktcp_sk(sk);
 	int copied = 0, target, n;
 	u32 peek_seq, *seq;
+	bool inq_cmsg;
 	long timeo;
 
 	if (flags & (MSG_OOB | MSG_ERRQUEUE))
@@ -235,6 +251,15 @@ int ktcp_sr_recvmsg(struct socket *sock, struct msghdr *msg, size_t len,
 		ktcp_buf_rcv_space_adjust(sk);
 		ktcp_sr_recv_window_update(sk);
 	}
+	/* tcp_recvmsg(): TCP_INQ's hint, after the copy. */
+	inq_cmsg = ks->recvmsg_inq;
+	if (inq_cmsg)
+		msg->msg_get_inq = 1;
+	if (msg->msg_get_inq && copied >= 0)
+		msg->msg_inq = ktcp_sr_inq_hint(sk);
 	release_sock(sk);
+	if (inq_cmsg && copied >= 0)
+		put_cmsg(msg, SOL_TCP, TCP_CM_INQ, sizeof(msg->msg_inq),
+			 &msg->msg_inq);
 	return copied;
 }

@@ -91,6 +91,11 @@ static int ktcp_sockopt_set_int(struct sock *sk, int optname, int val)
 			return -EINVAL;
 		ks->keepcnt = val;
 		return 0;
+	case TCP_INQ:
+		if (val > 1 || val < 0)
+			return -EINVAL;
+		ks->recvmsg_inq = val;
+		return 0;
 	case TCP_SYNCNT:
 		if (val < 1 || val > MAX_TCP_SYNCNT)
 			return -EINVAL;
@@ -278,6 +283,9 @@ static int ktcp_sockopt_get_int(const struct ktcp_sock *ks, int optname, int *va
 		break;
 	case TCP_SYNCNT:
 		*val = ks->syn_retries ?: KTCP_SYN_RETRIES;
+		break;
+	case TCP_INQ:
+		*val = ks->recvmsg_inq;
 		break;
 	case TCP_QUICKACK:
 		*val = !ks->pingpong;	/* !inet_csk_in_pingpong_mode() */

@@ -39,6 +39,7 @@
 #define SA_TCP_LINGER2	8
 #define SA_TCP_INFO	11
 #define SA_TCP_QUICKACK	12
+#define SA_TCP_INQ	36	/* and TCP_CM_INQ */
 #define SA_AF_KTCP	23	/* AF_KTCP_DEFAULT */
 #define SA_XFER		(1 << 20)
 #define SA_WAIT_MS	10000	/* every wait is bounded by this */
@@ -688,6 +689,71 @@ TEST_F(sockapi, quickack)
 	EXPECT_EQ(1, sa_get(_metadata, s, SA_TCP_QUICKACK));
 	sa_xfer(_metadata, c, s, 100000);
 	close(c);
+	close(s);
+}
+
+/* recv() of up to @len bytes; the TCP_CM_INQ value in *@inq, or -1. */
+static ssize_t sa_recv_inq(int fd, size_t len, int *inq)
+{
+	char buf[4096], cbuf[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { .iov_base = buf, .iov_len = len };
+	struct msghdr m = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
+	};
+	struct cmsghdr *cm;
+	ssize_t r;
+
+	*inq = -1;
+	r = recvmsg(fd, &m, 0);
+	for (cm = CMSG_FIRSTHDR(&m); r >= 0 && cm; cm = CMSG_NXTHDR(&m, cm))
+		if (cm->cmsg_level == SOL_TCP && cm->cmsg_type == SA_TCP_INQ)
+			memcpy(inq, CMSG_DATA(cm), sizeof(*inq));
+	return r;
+}
+
+/* Until SIOCINQ on @fd says @n (bounded). */
+static void sa_wait_inq(struct __test_metadata *_metadata, int fd, int n)
+{
+	int i, v = -1;
+
+	for (i = 0; i < SA_WAIT_MS / 10; i++) {
+		ASSERT_EQ(0, ioctl(fd, FIONREAD, &v));
+		if (v == n)
+			return;
+		usleep(10000);
+	}
+	ASSERT_EQ(n, v);
+}
+
+/* TCP_INQ: 0 or 1; with 1, recvmsg() says what is left (EOF counts 1). */
+TEST_F(sockapi, inq)
+{
+	char buf[1000];
+	int c, s, inq;
+
+	sa_pair(_metadata, self->family, &c, &s);
+	EXPECT_EQ(0, sa_get(_metadata, s, SA_TCP_INQ));
+	EXPECT_EQ(EINVAL, sa_set(s, SA_TCP_INQ, 2));
+	EXPECT_EQ(EINVAL, sa_set(s, SA_TCP_INQ, -1));
+	EXPECT_EQ(0, sa_get(_metadata, s, SA_TCP_INQ));
+
+	memset(buf, 'i', sizeof(buf));
+	ASSERT_EQ(sizeof(buf), send(c, buf, sizeof(buf), 0));
+	sa_wait_inq(_metadata, s, sizeof(buf));
+	EXPECT_EQ(100, sa_recv_inq(s, 100, &inq));
+	EXPECT_EQ(-1, inq);				/* off: no cmsg */
+
+	EXPECT_EQ(0, sa_set(s, SA_TCP_INQ, 1));
+	EXPECT_EQ(1, sa_get(_metadata, s, SA_TCP_INQ));
+	EXPECT_EQ(300, sa_recv_inq(s, 300, &inq));
+	EXPECT_EQ(600, inq);
+	EXPECT_EQ(600, sa_recv_inq(s, 600, &inq));
+	EXPECT_EQ(0, inq);
+
+	close(c);
+	EXPECT_EQ(0, sa_recv_inq(s, 100, &inq));	/* EOF, bounded */
+	EXPECT_EQ(1, inq);
 	close(s);
 }
 

@@ -550,6 +550,7 @@ struct proto ktcp_prot = {
 	.backlog_rcv	= ktcp_rcv_backlog,
 	.release_cb	= ktcp_timers_release_cb,
 	.keepalive	= ktcp_timers_keepalive,
+	.stream_memory_free = ktcp_sr_stream_memory_free,
 };
 
 int ktcp_af_create(struct net *net, struct socket *sock, int protocol,

@@ -193,6 +193,7 @@ struct ktcp_sock {
 	u32 irs;
 	u32 copied_seq;		/* next byte recvmsg() hands to the user */
 	u32 write_seq;		/* next byte sendmsg() queues */
+	u32 notsent_lowat;	/* TCP_NOTSENT_LOWAT, 0: none; poll reads it */
 
 	u16 mss;		/* payload of a full segment (negotiate.c) */
 	u16 adv_mss;		/* MSS we announced in our SYN */
@@ -390,6 +391,7 @@ int ktcp_af_create(struct net *net, struct socket *sock, int protocol,
 		   int kern);
 
 /* sendrecv.c: sendmsg() and recvmsg(). */
+bool ktcp_sr_stream_memory_free(const struct sock *sk, int wake);
 int ktcp_sr_sendmsg(struct socket *sock, struct msghdr *msg, size_t size);
 int ktcp_sr_recvmsg(struct socket *sock, struct msghdr *msg, size_t len,
 		    int flags);

@@ -185,7 +185,7 @@ static struct sock *ktcp_listen_child(struct sock *listener,
 	inet->inet_num = ntohs(t->lport);
 	kc->hnode.key = *t;
 	ktcp_sock_init_seq(kc, req->iss);
-	kc->snd_nxt = req->iss + 1;	/* the SYN-ACK went out */
+	WRITE_ONCE(kc->snd_nxt, req->iss + 1);	/* the SYN-ACK went out */
 	WRITE_ONCE(kc->write_seq, req->iss + 1);
 	ktcp_sock_init_peer(kc, req->irs, req->snd_wnd);
 	kc->rcv_wnd = ktcp_window_syn(listener, req->adv_mss);

@@ -307,7 +307,7 @@ void __ktcp_output_push(struct sock *sk, bool force)
 		ktcp_output_idle_check(sk);
 		ktcp_recovery_sent(sk, skb, true);
 		ktcp_output_xmit(sk, skb, true);
-		ks->snd_nxt = KTCP_SKB_CB(skb)->end_seq;
+		WRITE_ONCE(ks->snd_nxt, KTCP_SKB_CB(skb)->end_seq);
 		if (skb->len < ks->mss)
 			ks->snd_sml = ks->snd_nxt;
 		ks->lsndtime = tcp_jiffies32;

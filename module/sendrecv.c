@@ -14,6 +14,21 @@
 
 #include "ktcp.h"
 
+/*
+ * proto.stream_memory_free, Linux's tcp_stream_memory_free(): with
+ * TCP_NOTSENT_LOWAT, sendmsg() queues and poll() says EPOLLOUT only while
+ * fewer bytes than it wait unsent; a wakeup (@wake) wants half as many.
+ * Lockless: poll() and the write-space callback read it.
+ */
+bool ktcp_sr_stream_memory_free(const struct sock *sk, int wake)
+{
+	const struct ktcp_sock *ks = ktcp_sk(sk);
+	u32 lowat = READ_ONCE(ks->notsent_lowat) ?: UINT_MAX;
+	u32 notsent = READ_ONCE(ks->write_seq) - READ_ONCE(ks->snd_nxt);
+
+	return (notsent << wake) < lowat;
+}
+
 /* The unsent tail segment if sendmsg() may append to it, else NULL. */
 static struct sk_buff *ktcp_sr_send_tail(struct sock *sk)
 {

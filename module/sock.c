@@ -127,7 +127,7 @@ void ktcp_sock_init_seq(struct ktcp_sock *ks, u32 iss)
 {
 	ks->iss = iss;
 	WRITE_ONCE(ks->snd_una, iss);
-	ks->snd_nxt = iss;
+	WRITE_ONCE(ks->snd_nxt, iss);	/* poll: notsent bytes */
 	ks->recover = iss;
 	ks->reord_seq = iss;
 	ks->snd_sml = iss;
@@ -166,6 +166,7 @@ static void ktcp_sock_inherit(struct ktcp_sock *kc, const struct ktcp_sock *kl)
 	kc->keepcnt = kl->keepcnt;
 	kc->syn_retries = kl->syn_retries;
 	kc->linger2 = kl->linger2;
+	kc->notsent_lowat = kl->notsent_lowat;
 	kc->user_timeout = kl->user_timeout;
 	ktcp_cc_init(&kc->cc, kl->cc.ops);
 }

@@ -91,6 +91,10 @@ static int ktcp_sockopt_set_int(struct sock *sk, int optname, int val)
 			return -EINVAL;
 		ks->keepcnt = val;
 		return 0;
+	case TCP_NOTSENT_LOWAT:
+		WRITE_ONCE(ks->notsent_lowat, val);	/* any value, as Linux */
+		sk->sk_write_space(sk);
+		return 0;
 	case TCP_INQ:
 		if (val > 1 || val < 0)
 			return -EINVAL;
@@ -283,6 +287,9 @@ static int ktcp_sockopt_get_int(const struct ktcp_sock *ks, int optname, int *va
 		break;
 	case TCP_SYNCNT:
 		*val = ks->syn_retries ?: KTCP_SYN_RETRIES;
+		break;
+	case TCP_NOTSENT_LOWAT:
+		*val = READ_ONCE(ks->notsent_lowat);
 		break;
 	case TCP_INQ:
 		*val = ks->recvmsg_inq;

@@ -39,6 +39,7 @@
 #define SA_TCP_LINGER2	8
 #define SA_TCP_INFO	11
 #define SA_TCP_QUICKACK	12
+#define SA_TCP_NOTSENT_LOWAT	25
 #define SA_TCP_INQ	36	/* and TCP_CM_INQ */
 #define SA_AF_KTCP	23	/* AF_KTCP_DEFAULT */
 #define SA_XFER		(1 << 20)
@@ -754,6 +755,72 @@ TEST_F(sockapi, inq)
 	close(c);
 	EXPECT_EQ(0, sa_recv_inq(s, 100, &inq));	/* EOF, bounded */
 	EXPECT_EQ(1, inq);
+	close(s);
+}
+
+/* Send without blocking until EAGAIN (bounded); bytes sent. */
+static size_t sa_fill(struct __test_metadata *_metadata, int fd)
+{
+	static char buf[16384];
+	size_t sent = 0;
+	double t0 = sa_now();
+	ssize_t r;
+
+	while (sa_now() - t0 < SA_WAIT_MS / 1000) {
+		r = send(fd, buf, sizeof(buf), MSG_DONTWAIT);
+		if (r < 0) {
+			if (errno != EAGAIN)
+				break;
+			usleep(50000);	/* let ACKs in: then EAGAIN is final */
+			r = send(fd, buf, sizeof(buf), MSG_DONTWAIT);
+			if (r < 0)
+				break;
+		}
+		sent += r;
+	}
+	EXPECT_EQ(EAGAIN, errno);
+	return sent;
+}
+
+/*
+ * TCP_NOTSENT_LOWAT: any value reads back; with 10000 set, sendmsg() stops
+ * and poll() withholds POLLOUT while 10000 or more bytes are unsent, and
+ * says POLLOUT again only once fewer are.
+ */
+TEST_F(sockapi, notsent_lowat)
+{
+	struct pollfd p;
+	struct sa_tcp_info ti;
+	static char buf[65536];
+	double t0;
+	int c, s;
+
+	sa_pair(_metadata, self->family, &c, &s);
+	EXPECT_EQ(0, sa_get(_metadata, c, SA_TCP_NOTSENT_LOWAT));
+	EXPECT_EQ(0, sa_set(c, SA_TCP_NOTSENT_LOWAT, -1));
+	EXPECT_EQ(-1, sa_get(_metadata, c, SA_TCP_NOTSENT_LOWAT));
+	EXPECT_EQ(0, sa_set(c, SA_TCP_NOTSENT_LOWAT, 10000));
+	EXPECT_EQ(10000, sa_get(_metadata, c, SA_TCP_NOTSENT_LOWAT));
+
+	p = (struct pollfd){ .fd = c, .events = POLLOUT };
+	EXPECT_EQ(1, poll(&p, 1, 0));
+	sa_fill(_metadata, c);
+	sa_info(_metadata, c, &ti);
+	EXPECT_LE(10000, ti.tcpi_notsent_bytes);
+	EXPECT_EQ(0, poll(&p, 1, 100));
+
+	/* The reader drains: POLLOUT comes back with under 10000 unsent. */
+	t0 = sa_now();
+	for (;;) {
+		ASSERT_GT(SA_WAIT_MS / 1000, sa_now() - t0);
+		if (poll(&p, 1, 0) == 1)
+			break;
+		if (recv(s, buf, sizeof(buf), MSG_DONTWAIT) < 0)
+			usleep(1000);
+	}
+	sa_info(_metadata, c, &ti);
+	EXPECT_GT(10000, ti.tcpi_notsent_bytes);
+	close(c);
 	close(s);
 }
 

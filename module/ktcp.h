@@ -244,6 +244,7 @@ struct ktcp_sock {
 	u32 user_timeout;	/* ms, 0: off (RFC 5482) */
 	u8 keepcnt;
 	u8 syn_retries;		/* TCP_SYNCNT, 0: the default (6) */
+	u8 defer_accept;	/* listener: TCP_DEFER_ACCEPT, SYN-ACK timeouts */
 
 	/* Receive buffer autotuning (buffers.c). */
 	u32 rcvq_space;		/* bytes read in the last measured RTT */
@@ -307,8 +308,9 @@ struct ktcp_request {
 	u32 snd_wnd;
 	u16 adv_mss;			/* ours, from the arrival device */
 	struct ktcp_neg neg;
-	u8 retries;
+	u8 retries;			/* SYN-ACK timeouts */
 	bool linked;			/* in the table and syn_queue */
+	bool acked;			/* a bare ACK came, TCP_DEFER_ACCEPT */
 };
 
 /* hook.c: the netfilter LOCAL_IN hook that takes ktcp's segments. */

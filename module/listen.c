@@ -71,11 +71,28 @@ static void ktcp_listen_req_arm(struct ktcp_request *req, unsigned long delay)
 		refcount_inc(&req->refcnt);
 }
 
+/*
+ * Linux's syn_ack_recalc(): should @req go, and is its SYN-ACK resent?
+ * With TCP_DEFER_ACCEPT, a request whose bare ACK came lives on (without
+ * resending) until the defer count, and its last SYN-ACK asks for the ACK
+ * again, which then completes it.
+ */
+static bool ktcp_listen_req_expire(const struct sock *listener,
+				   const struct ktcp_request *req, bool *resend)
+{
+	u8 defer = ktcp_sk(listener)->defer_accept;
+
+	*resend = !req->acked || req->retries + 1 >= defer;
+	return req->retries >= KTCP_SYNACK_RETRIES &&
+	       (!req->acked || req->retries >= defer);
+}
+
 /* SYN-ACK retransmission, 1 s doubling, tcp_synack_retries times. */
 static void ktcp_listen_req_timer_fn(struct ktcp_timer *t)
 {
 	struct ktcp_request *req = container_of(t, struct ktcp_request, timer);
 	struct sock *listener = req->listener;
+	bool resend;
 
 	bh_lock_sock(listener);
 	if (!req->linked) {
@@ -83,12 +100,15 @@ static void ktcp_listen_req_timer_fn(struct ktcp_timer *t)
 	} else if (sock_owned_by_user(listener)) {
 		/* Not under the owner's feet: come back a tick later. */
 		ktcp_listen_req_arm(req, 1);
-	} else if (req->retries >= KTCP_SYNACK_RETRIES) {
+	} else if (ktcp_listen_req_expire(listener, req, &resend)) {
 		ktcp_listen_req_unlink(listener, req);
 	} else {
 		WRITE_ONCE(req->retries, req->retries + 1);	/* /proc */
-		KTCP_INC_STATS(sock_net(listener), KTCP_MIB_RETRANSSEGS);
-		ktcp_output_synack(listener, req);
+		if (resend) {
+			KTCP_INC_STATS(sock_net(listener),
+				       KTCP_MIB_RETRANSSEGS);
+			ktcp_output_synack(listener, req);
+		}
 		ktcp_listen_req_arm(req, min_t(unsigned long,
 					       KTCP_RTO_INIT << req->retries,
 					KTCP_RTO_MAX));
@@ -256,10 +276,17 @@ static void ktcp_listen_req_rcv(struct sock *listener, struct ktcp_request *req,
 	} else if (th->ack && cb->ack_seq != req->iss + 1) {
 		ktcp_output_reply_rst(sock_net(listener), skb);
 	} else if (th->ack && cb->seq == req->irs + 1) {
+		/* tcp_check_req(): TCP_DEFER_ACCEPT drops a bare ACK. */
+		if (req->retries < ktcp_sk(listener)->defer_accept &&
+		    cb->end_seq == req->irs + 1) {
+			req->acked = true;
+			goto drop;
+		}
 		if (!sk_acceptq_is_full(listener))
 			return ktcp_listen_complete(listener, req, skb);
 		ktcp_listen_drop(listener, KTCP_MIB_LISTENOVERFLOWS);
 	}
+drop:
 	kfree_skb(skb);
 }
 

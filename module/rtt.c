@@ -116,3 +116,39 @@ void ktcp_rtt_reset_backoff(struct ktcp_rtt *r)
 {
 	r->backoff = 0;
 }
+
+/*
+ * TCP_DEFER_ACCEPT's seconds to a count of SYN-ACK timeouts, Linux's
+ * secs_to_retrans(): the first timeout that ends @seconds or more after the
+ * SYN-ACK, the timeout starting at @timeout and doubling up to @rto_max
+ * (all in seconds); 0 for none, at most 255.
+ */
+u8 ktcp_rtt_secs_to_retrans(int seconds, int timeout, int rto_max)
+{
+	int period = timeout;
+	u8 res = 1;
+
+	if (seconds <= 0)
+		return 0;
+	while (seconds > period && res < 255) {
+		res++;
+		timeout = min(timeout << 1, rto_max);
+		period += timeout;
+	}
+	return res;
+}
+
+/* And back, Linux's retrans_to_secs(): what TCP_DEFER_ACCEPT reads. */
+int ktcp_rtt_retrans_to_secs(u8 retrans, int timeout, int rto_max)
+{
+	int period;
+
+	if (!retrans)
+		return 0;
+	period = timeout;
+	while (--retrans) {
+		timeout = min(timeout << 1, rto_max);
+		period += timeout;
+	}
+	return period;
+}

@@ -73,6 +73,10 @@ void ktcp_rtt_sample(struct ktcp_rtt *r, u32 rtt_us, u32 snd_una,
  */
 void ktcp_rtt_fallback(struct ktcp_rtt *r);
 
+/* TCP_DEFER_ACCEPT: seconds to SYN-ACK timeouts and back (in seconds). */
+u8 ktcp_rtt_secs_to_retrans(int seconds, int timeout, int rto_max);
+int ktcp_rtt_retrans_to_secs(u8 retrans, int timeout, int rto_max);
+
 /* The timeout to arm now: rto_us << backoff, capped at 120 s (RFC 6298 5.5). */
 u32 ktcp_rtt_rto(const struct ktcp_rtt *r);
 

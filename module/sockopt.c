@@ -95,6 +95,10 @@ static int ktcp_sockopt_set_int(struct sock *sk, int optname, int val)
 		WRITE_ONCE(ks->notsent_lowat, val);	/* any value, as Linux */
 		sk->sk_write_space(sk);
 		return 0;
+	case TCP_DEFER_ACCEPT:
+		/* Seconds to SYN-ACK timeouts, 1 s doubling to 120 s (Linux). */
+		ks->defer_accept = ktcp_rtt_secs_to_retrans(val, 1, 120);
+		return 0;
 	case TCP_INQ:
 		if (val > 1 || val < 0)
 			return -EINVAL;
@@ -290,6 +294,9 @@ static int ktcp_sockopt_get_int(const struct ktcp_sock *ks, int optname, int *va
 		break;
 	case TCP_NOTSENT_LOWAT:
 		*val = READ_ONCE(ks->notsent_lowat);
+		break;
+	case TCP_DEFER_ACCEPT:
+		*val = ktcp_rtt_retrans_to_secs(ks->defer_accept, 1, 120);
 		break;
 	case TCP_INQ:
 		*val = ks->recvmsg_inq;

@@ -37,6 +37,7 @@
 #define SA_TCP_MAXSEG	2
 #define SA_TCP_SYNCNT	7
 #define SA_TCP_LINGER2	8
+#define SA_TCP_DEFER_ACCEPT	9
 #define SA_TCP_INFO	11
 #define SA_TCP_QUICKACK	12
 #define SA_TCP_NOTSENT_LOWAT	25
@@ -822,6 +823,62 @@ TEST_F(sockapi, notsent_lowat)
 	EXPECT_GT(10000, ti.tcpi_notsent_bytes);
 	close(c);
 	close(s);
+}
+
+/*
+ * TCP_DEFER_ACCEPT: seconds read back rounded up to SYN-ACK timeouts (1 s
+ * doubling); a listener with it set queues a connection for accept() when
+ * its first data arrives, or, without data, once its last SYN-ACK is
+ * answered.
+ */
+TEST_F(sockapi, defer_accept)
+{
+	static const int v[][2] = {
+		{ 0, 0 }, { -1, 0 }, { 1, 1 }, { 3, 3 }, { 5, 7 }, { 10, 15 },
+	};
+	struct pollfd p;
+	unsigned short port;
+	int fd = sa_socket(_metadata, self->family);
+	int lfd, c, s;
+	unsigned int i;
+	char x = 0;
+	double t0, dt;
+
+	EXPECT_EQ(0, sa_get(_metadata, fd, SA_TCP_DEFER_ACCEPT));
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		EXPECT_EQ(0, sa_set(fd, SA_TCP_DEFER_ACCEPT, v[i][0]));
+		EXPECT_EQ(v[i][1], sa_get(_metadata, fd, SA_TCP_DEFER_ACCEPT));
+	}
+	close(fd);
+
+	lfd = sa_listen(_metadata, self->family, 4, &port);
+	ASSERT_EQ(0, sa_set(lfd, SA_TCP_DEFER_ACCEPT, 1));
+	p = (struct pollfd){ .fd = lfd, .events = POLLIN };
+
+	/* Data: accept() is ready when it comes, with the data. */
+	c = sa_connect(_metadata, self->family, port);
+	EXPECT_EQ(0, poll(&p, 1, 300));
+	ASSERT_EQ(1, send(c, "d", 1, 0));
+	EXPECT_EQ(1, poll(&p, 1, 2000));
+	s = accept(lfd, NULL, NULL);
+	ASSERT_LE(0, s);
+	EXPECT_EQ(1, recv(s, &x, 1, 0));
+	EXPECT_EQ('d', x);
+	close(s);
+	close(c);
+
+	/* No data: ready after the SYN-ACK resent at 1 s is answered. */
+	t0 = sa_now();
+	c = sa_connect(_metadata, self->family, port);
+	EXPECT_EQ(1, poll(&p, 1, 5000));
+	dt = sa_now() - t0;
+	EXPECT_LE(0.8, dt);
+	EXPECT_GE(3.0, dt);
+	s = accept(lfd, NULL, NULL);
+	EXPECT_LE(0, s);
+	close(s);
+	close(c);
+	close(lfd);
 }
 
 TEST_HARNESS_MAIN

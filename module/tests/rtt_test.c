@@ -274,6 +274,26 @@ static void rtt_fallback(struct kunit *test)
 	rtt_expect(test, &r, 800 * MS, 200 * MS, 200 * MS, 300 * MS);
 }
 
+/* TCP_DEFER_ACCEPT's rounding, as Linux's secs_to_retrans() has it. */
+static void rtt_defer_accept(struct kunit *test)
+{
+	static const struct { int secs; u8 retrans; int back; } v[] = {
+		{ -1, 0, 0 }, { 0, 0, 0 }, { 1, 1, 1 }, { 2, 2, 3 },
+		{ 3, 2, 3 }, { 5, 3, 7 }, { 10, 4, 15 }, { 100, 7, 127 },
+		{ 300, 9, 367 },	/* 1+2+...+64 = 127, then 120 each */
+		{ INT_MAX, 255, 127 + 248 * 120 },
+	};
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(v); i++) {
+		u8 r = ktcp_rtt_secs_to_retrans(v[i].secs, 1, 120);
+
+		KUNIT_EXPECT_EQ_MSG(test, r, v[i].retrans, "secs %d", v[i].secs);
+		KUNIT_EXPECT_EQ_MSG(test, ktcp_rtt_retrans_to_secs(r, 1, 120),
+				    v[i].back, "secs %d", v[i].secs);
+	}
+}
+
 static struct kunit_case ktcp_rtt_cases[] = {
 	KUNIT_CASE(rtt_init),
 	KUNIT_CASE(rtt_first_sample),
@@ -284,6 +304,7 @@ static struct kunit_case ktcp_rtt_cases[] = {
 	KUNIT_CASE(rtt_backoff),
 	KUNIT_CASE(rtt_sample_clears_backoff),
 	KUNIT_CASE(rtt_fallback),
+	KUNIT_CASE(rtt_defer_accept),
 	{}
 };
 

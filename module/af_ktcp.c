@@ -6,8 +6,8 @@
  * sendrecv.c's, socket options sockopt.c's; the TCB's lifecycle is sock.c's.
  *
  * Context: process. Every call takes the socket lock (lock_sock()) for what
- * it reads or changes, except poll() and SIOCOUTQ, which read lockless as
- * tcp_poll() and tcp_ioctl() do.
+ * it reads or changes, except poll(), SIOCOUTQ and SIOCOUTQNSD, which read
+ * lockless as tcp_poll() and tcp_ioctl() do.
  */
 
 #include <asm/ioctls.h>
@@ -413,6 +413,14 @@ static int ktcp_af_ioctl(struct socket *sock, unsigned int cmd, unsigned long ar
 		if (sk->sk_state == TCP_LISTEN)
 			return -EINVAL;
 		answ = READ_ONCE(ks->write_seq) - READ_ONCE(ks->snd_una);
+		break;
+	case SIOCOUTQNSD:	/* queued, not yet sent (tcp_ioctl()) */
+		if (sk->sk_state == TCP_LISTEN)
+			return -EINVAL;
+		if ((1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_SYN_RECV))
+			answ = 0;
+		else
+			answ = READ_ONCE(ks->write_seq) - READ_ONCE(ks->snd_nxt);
 		break;
 	default:
 		return -ENOIOCTLCMD;

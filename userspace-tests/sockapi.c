@@ -28,6 +28,7 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <linux/types.h>
+#include <linux/sockios.h>
 
 #include "kselftest_harness.h"
 
@@ -879,6 +880,41 @@ TEST_F(sockapi, defer_accept)
 	close(s);
 	close(c);
 	close(lfd);
+}
+
+/* SIOCOUTQNSD: bytes queued and not yet sent; EINVAL on a listener. */
+TEST_F(sockapi, outqnsd)
+{
+	struct sa_tcp_info ti;
+	unsigned short port;
+	int fd = sa_socket(_metadata, self->family);
+	int lfd, c, s, v = -1, outq = -1;
+
+	EXPECT_EQ(0, ioctl(fd, SIOCOUTQNSD, &v));
+	EXPECT_EQ(0, v);
+	close(fd);
+	lfd = sa_listen(_metadata, self->family, 4, &port);
+	EXPECT_EQ(-1, ioctl(lfd, SIOCOUTQNSD, &v));
+	EXPECT_EQ(EINVAL, errno);
+	close(lfd);
+
+	sa_pair(_metadata, self->family, &c, &s);
+	ASSERT_EQ(100, send(c, "0123456789012345678901234567890123456789"
+			       "0123456789012345678901234567890123456789"
+			       "01234567890123456789", 100, 0));
+	sa_wait_acked(_metadata, c);
+	EXPECT_EQ(0, ioctl(c, SIOCOUTQNSD, &v));
+	EXPECT_EQ(0, v);
+
+	sa_fill(_metadata, c);			/* the reader waits */
+	ASSERT_EQ(0, ioctl(c, SIOCOUTQNSD, &v));
+	ASSERT_EQ(0, ioctl(c, SIOCOUTQ, &outq));
+	sa_info(_metadata, c, &ti);
+	EXPECT_LT(0, v);
+	EXPECT_EQ(ti.tcpi_notsent_bytes, v);
+	EXPECT_LE(v, outq);
+	close(c);
+	close(s);
 }
 
 TEST_HARNESS_MAIN

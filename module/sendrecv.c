@@ -181,7 +181,10 @@ static int ktcp_sr_recv_stop(struct sock *sk, long timeo, int copied)
 	return 0;
 }
 
-/* Copy from the skb holding *@seq; bytes copied, 0 if none, or -EFAULT. */
+/*
+ * Copy from the skb holding *@seq; bytes copied, 0 if none, or -EFAULT.
+ * MSG_TRUNC discards the bytes instead of copying them (tcp_recvmsg_locked).
+ */
 static int ktcp_sr_recv_copy(struct sock *sk, struct msghdr *msg, size_t len,
 			     u32 *seq, int flags)
 {
@@ -193,7 +196,8 @@ static int ktcp_sr_recv_copy(struct sock *sk, struct msghdr *msg, size_t len,
 		if (off >= skb->len)
 			continue;	/* only MSG_PEEK leaves read skbs */
 		used = min_t(size_t, skb->len - off, len);
-		if (skb_copy_datagram_msg(skb, off, msg, used))
+		if (!(flags & MSG_TRUNC) &&
+		    skb_copy_datagram_msg(skb, off, msg, used))
 			return -EFAULT;
 		WRITE_ONCE(*seq, *seq + used);	/* copied_seq: SIOCINQ, /proc */
 		if (!(flags & MSG_PEEK) && off + used == skb->len)
@@ -228,8 +232,11 @@ int ktcp_sr_recvmsg(struct socket *sock, struct msghdr *msg, size_t len,
 	bool inq_cmsg;
 	long timeo;
 
-	if (flags & (MSG_OOB | MSG_ERRQUEUE))
+	if (flags & MSG_OOB)
 		return -EINVAL;
+	/* tcp_recvmsg(): ip_recv_error(), which 6.12 does not export. */
+	if (flags & MSG_ERRQUEUE)
+		return sock_recv_errqueue(sk, msg, len, SOL_IP, IP_RECVERR);
 	lock_sock(sk);
 	if (sk->sk_state == TCP_LISTEN) {
 		release_sock(sk);

@@ -917,4 +917,34 @@ TEST_F(sockapi, outqnsd)
 	close(s);
 }
 
+/*
+ * recvmsg() flags: MSG_TRUNC discards what it would have copied and says
+ * how much (with MSG_PEEK, leaves it); MSG_ERRQUEUE with nothing queued
+ * gives EAGAIN.
+ */
+TEST_F(sockapi, recv_flags)
+{
+	char buf[1000], in[1000];
+	unsigned int i;
+	int c, s;
+
+	sa_pair(_metadata, self->family, &c, &s);
+	for (i = 0; i < sizeof(buf); i++)
+		buf[i] = i % 251;
+	ASSERT_EQ(sizeof(buf), send(c, buf, sizeof(buf), 0));
+	sa_wait_inq(_metadata, s, sizeof(buf));
+
+	EXPECT_EQ(-1, recv(s, in, sizeof(in), MSG_ERRQUEUE));
+	EXPECT_EQ(EAGAIN, errno);
+
+	EXPECT_EQ(300, recv(s, NULL, 300, MSG_TRUNC));
+	sa_wait_inq(_metadata, s, 700);
+	EXPECT_EQ(700, recv(s, NULL, sizeof(in), MSG_TRUNC | MSG_PEEK));
+	sa_wait_inq(_metadata, s, 700);
+	EXPECT_EQ(700, recv(s, in, sizeof(in), 0));
+	EXPECT_EQ(0, memcmp(in, buf + 300, 700));
+	close(c);
+	close(s);
+}
+
 TEST_HARNESS_MAIN

@@ -347,11 +347,34 @@ static int ktcp_af_getname(struct socket *sock, struct sockaddr *uaddr, int peer
 	return err;
 }
 
+/*
+ * Readable as Linux's tcp_stream_is_readable() says: SO_RCVLOWAT bytes
+ * are there, or fewer when they fill 7/8 of the receive buffer or leave
+ * the window offered at a segment or less, since more cannot come
+ * (tcp_epollin_ready(), tcp_rmem_pressure()). Lockless.
+ */
+static bool ktcp_af_readable(const struct sock *sk)
+{
+	const struct ktcp_sock *ks = ktcp_sk(sk);
+	u32 rcv_nxt = READ_ONCE(ks->rcv_nxt);
+	int avail = rcv_nxt - READ_ONCE(ks->copied_seq);
+	int rcvbuf = READ_ONCE(sk->sk_rcvbuf);
+	s32 win;
+
+	if (avail <= 0)
+		return false;
+	if (avail >= sock_rcvlowat(sk, 0, INT_MAX) ||
+	    atomic_read(&sk->sk_rmem_alloc) > rcvbuf - (rcvbuf >> 3))
+		return true;
+	win = READ_ONCE(ks->rcv_wup) + READ_ONCE(ks->rcv_wnd) - rcv_nxt;
+	return win <= (s32)READ_ONCE(ks->rcv_mss);
+}
+
 static __poll_t ktcp_af_poll_rw(struct sock *sk, u8 shutdown)
 {
 	__poll_t mask = 0;
 
-	if (!skb_queue_empty_lockless(&sk->sk_receive_queue))
+	if (ktcp_af_readable(sk))
 		mask |= EPOLLIN | EPOLLRDNORM;
 	if (shutdown & SEND_SHUTDOWN)
 		return mask | EPOLLOUT | EPOLLWRNORM;

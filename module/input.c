@@ -466,8 +466,8 @@ static bool ktcp_input_data(struct sock *sk, struct sk_buff *skb,
 	__skb_queue_tail(&sk->sk_receive_queue, skb);
 	ktcp_input_rcv_nxt(ks, ks->rcv_nxt + skb->len);
 	ks->lrcvtime = tcp_jiffies32;		/* tcp_event_data_recv() */
-	ks->rcv_mss = max_t(u16, ks->rcv_mss, min_t(u32, skb->len,
-						    ks->adv_mss));
+	WRITE_ONCE(ks->rcv_mss, max_t(u16, ks->rcv_mss,
+				      min_t(u32, skb->len, ks->adv_mss)));
 	/* Filling a hole is news the sender waits for (RFC 5681 4.2). */
 	*ack_now = ks->reasm && !ktcp_ofo_empty(&ks->reasm->ofo);
 	if ((cb->flags & TCPHDR_FIN) && ks->reasm) {

@@ -208,7 +208,7 @@ static struct sock *ktcp_listen_child(struct sock *listener,
 	WRITE_ONCE(kc->snd_nxt, req->iss + 1);	/* the SYN-ACK went out */
 	WRITE_ONCE(kc->write_seq, req->iss + 1);
 	ktcp_sock_init_peer(kc, req->irs, req->snd_wnd);
-	kc->rcv_wnd = ktcp_window_syn(listener, req->adv_mss);
+	WRITE_ONCE(kc->rcv_wnd, ktcp_window_syn(listener, req->adv_mss));
 	kc->adv_mss = req->adv_mss;
 	kc->neg = req->neg;
 	kc->mss = ktcp_neg_data_mss(&kc->neg, req->adv_mss);

@@ -210,7 +210,7 @@ int ktcp_output_syn(struct sock *sk)
 		return -ENOBUFS;
 	KTCP_SKB_CB(skb)->end_seq = ks->iss + 1;
 	WRITE_ONCE(ks->write_seq, ks->iss + 1);
-	ks->rcv_wnd = ktcp_window_syn(sk, ks->adv_mss);
+	WRITE_ONCE(ks->rcv_wnd, ktcp_window_syn(sk, ks->adv_mss));
 	ktcp_output_push(sk);
 	return 0;
 }

@@ -150,7 +150,7 @@ void ktcp_sock_init_peer(struct ktcp_sock *ks, u32 irs, u32 wnd)
 	ks->irs = irs;
 	WRITE_ONCE(ks->rcv_nxt, irs + 1);
 	WRITE_ONCE(ks->copied_seq, irs + 1);
-	ks->rcv_wup = ks->rcv_nxt;
+	WRITE_ONCE(ks->rcv_wup, ks->rcv_nxt);
 	ks->snd_wl1 = irs;
 	ks->snd_wnd = wnd;
 	ks->max_window = wnd;

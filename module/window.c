@@ -57,8 +57,8 @@ u16 ktcp_window_rcv_select(struct sock *sk)
 	struct ktcp_sock *ks = ktcp_sk(sk);
 	u32 cur;
 
-	ks->rcv_wnd = ktcp_window_rcv_now(sk, &cur);
-	ks->rcv_wup = ks->rcv_nxt;
+	WRITE_ONCE(ks->rcv_wnd, ktcp_window_rcv_now(sk, &cur));
+	WRITE_ONCE(ks->rcv_wup, ks->rcv_nxt);	/* poll reads both */
 	return min_t(u32, ks->rcv_wnd >> ks->neg.rcv_wscale, U16_MAX);
 }
 

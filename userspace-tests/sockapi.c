@@ -947,4 +947,33 @@ TEST_F(sockapi, recv_flags)
 	close(s);
 }
 
+/* poll() says POLLIN only once SO_RCVLOWAT bytes are there. */
+TEST_F(sockapi, poll_rcvlowat)
+{
+	char buf[1100] = {};
+	struct pollfd p;
+	int c, s, lowat = 1000;
+
+	sa_pair(_metadata, self->family, &c, &s);
+	ASSERT_EQ(0, setsockopt(s, SOL_SOCKET, SO_RCVLOWAT, &lowat,
+				sizeof(lowat)));
+	p = (struct pollfd){ .fd = s, .events = POLLIN };
+	ASSERT_EQ(500, send(c, buf, 500, 0));
+	sa_wait_inq(_metadata, s, 500);
+	EXPECT_EQ(0, poll(&p, 1, 200));
+	ASSERT_EQ(600, send(c, buf, 600, 0));
+	EXPECT_EQ(1, poll(&p, 1, SA_WAIT_MS));
+	EXPECT_EQ(POLLIN, p.revents);
+	EXPECT_EQ(1100, recv(s, buf, sizeof(buf), 0));
+
+	/* Fewer bytes and then EOF: readable at the FIN. */
+	ASSERT_EQ(10, send(c, buf, 10, 0));
+	sa_wait_inq(_metadata, s, 10);
+	EXPECT_EQ(0, poll(&p, 1, 100));
+	close(c);
+	EXPECT_EQ(1, poll(&p, 1, SA_WAIT_MS));
+	EXPECT_EQ(10, recv(s, buf, sizeof(buf), 0));
+	close(s);
+}
+
 TEST_HARNESS_MAIN

@@ -190,6 +190,7 @@ struct ktcp_sock {
 	u32 rcv_nxt;
 	u32 rcv_wnd;		/* window advertised last */
 	u32 rcv_wup;		/* rcv_nxt when rcv_wnd was advertised */
+	u32 window_clamp;	/* TCP_WINDOW_CLAMP, 0: none */
 	u32 irs;
 	u32 copied_seq;		/* next byte recvmsg() hands to the user */
 	u32 write_seq;		/* next byte sendmsg() queues */

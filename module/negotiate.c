@@ -32,6 +32,8 @@ u8 ktcp_neg_rcv_wscale(const struct sock *sk)
 			  READ_ONCE(sock_net(sk)->ipv4.sysctl_tcp_rmem[2]));
 
 	space = max_t(u32, space, READ_ONCE(sysctl_rmem_max));
+	if (ktcp_sk(sk)->window_clamp)	/* tcp_select_initial_window() */
+		space = min(space, ktcp_sk(sk)->window_clamp);
 	return clamp_t(int, ilog2(space) - 15, 0, KTCP_MAX_WSCALE);
 }
 

@@ -167,6 +167,7 @@ static void ktcp_sock_inherit(struct ktcp_sock *kc, const struct ktcp_sock *kl)
 	kc->syn_retries = kl->syn_retries;
 	kc->linger2 = kl->linger2;
 	kc->notsent_lowat = kl->notsent_lowat;
+	kc->window_clamp = kl->window_clamp;
 	kc->user_timeout = kl->user_timeout;
 	ktcp_cc_init(&kc->cc, kl->cc.ops);
 }

@@ -60,6 +60,25 @@ static void ktcp_sockopt_quickack(struct sock *sk, int val)
 	}
 }
 
+/*
+ * TCP_WINDOW_CLAMP as Linux's tcp_set_window_clamp(): at least half of
+ * SOCK_MIN_RCVBUF (compared as Linux does, unsigned: a negative value is
+ * taken as is); 0 (no clamp) only on a closed socket. The next window
+ * advertised honours it (window.c).
+ */
+static int ktcp_sockopt_window_clamp(struct sock *sk, int val)
+{
+	if (!val) {
+		if (sk->sk_state != TCP_CLOSE)
+			return -EINVAL;
+		ktcp_sk(sk)->window_clamp = 0;
+		return 0;
+	}
+	ktcp_sk(sk)->window_clamp = val < SOCK_MIN_RCVBUF / 2 ?
+				    SOCK_MIN_RCVBUF / 2 : val;
+	return 0;
+}
+
 /* Integer SOL_TCP options; the socket lock is held. Linux's ranges. */
 static int ktcp_sockopt_set_int(struct sock *sk, int optname, int val)
 {
@@ -95,6 +114,8 @@ static int ktcp_sockopt_set_int(struct sock *sk, int optname, int val)
 		WRITE_ONCE(ks->notsent_lowat, val);	/* any value, as Linux */
 		sk->sk_write_space(sk);
 		return 0;
+	case TCP_WINDOW_CLAMP:
+		return ktcp_sockopt_window_clamp(sk, val);
 	case TCP_DEFER_ACCEPT:
 		/* Seconds to SYN-ACK timeouts, 1 s doubling to 120 s (Linux). */
 		ks->defer_accept = ktcp_rtt_secs_to_retrans(val, 1, 120);
@@ -294,6 +315,9 @@ static int ktcp_sockopt_get_int(const struct ktcp_sock *ks, int optname, int *va
 		break;
 	case TCP_NOTSENT_LOWAT:
 		*val = READ_ONCE(ks->notsent_lowat);
+		break;
+	case TCP_WINDOW_CLAMP:
+		*val = ks->window_clamp;
 		break;
 	case TCP_DEFER_ACCEPT:
 		*val = ktcp_rtt_retrans_to_secs(ks->defer_accept, 1, 120);

@@ -40,15 +40,24 @@ u32 ktcp_window_calc(int rcvbuf, int rmem, s32 left, u16 adv_mss, u8 wscale,
 	return new;
 }
 
-/* The window @sk would advertise now; *@cur gets what is left of the last. */
+/*
+ * The window @sk would advertise now; *@cur gets what is left of the last.
+ * TCP_WINDOW_CLAMP caps it, without shrinking the right edge already
+ * offered (__tcp_select_window()).
+ */
 u32 ktcp_window_rcv_now(const struct sock *sk, u32 *cur)
 {
 	const struct ktcp_sock *ks = ktcp_sk(sk);
+	u32 unit = 1U << ks->neg.rcv_wscale;
+	u32 new = ktcp_window_calc(READ_ONCE(sk->sk_rcvbuf),
+				   atomic_read(&sk->sk_rmem_alloc),
+				   ks->rcv_wnd - (ks->rcv_nxt - ks->rcv_wup),
+				   ks->adv_mss, ks->neg.rcv_wscale, cur);
 
-	return ktcp_window_calc(READ_ONCE(sk->sk_rcvbuf),
-				atomic_read(&sk->sk_rmem_alloc),
-				ks->rcv_wnd - (ks->rcv_nxt - ks->rcv_wup),
-				ks->adv_mss, ks->neg.rcv_wscale, cur);
+	if (ks->window_clamp && new > ks->window_clamp)
+		new = max_t(u32, round_down(ks->window_clamp, unit),
+			    ALIGN(*cur, unit));
+	return new;
 }
 
 /* Commit the window to advertise; returns the (scaled) header field. */
@@ -73,9 +82,15 @@ u32 ktcp_window_syn_calc(int rcvbuf, u16 mss)
 	return space > mss ? rounddown(space, mss) : space;
 }
 
+/* TCP_WINDOW_CLAMP caps it too (tcp_select_initial_window()). */
 u32 ktcp_window_syn(const struct sock *sk, u16 mss)
 {
-	return ktcp_window_syn_calc(READ_ONCE(sk->sk_rcvbuf), mss);
+	u32 clamp = ktcp_sk(sk)->window_clamp;
+	int rcvbuf = READ_ONCE(sk->sk_rcvbuf);
+
+	if (clamp)
+		rcvbuf = min_t(u32, rcvbuf, 2 * clamp);
+	return ktcp_window_syn_calc(rcvbuf, mss);
 }
 
 /* IPv4 caps a packet at 65535 bytes whatever the MTU (lo has 65536). */

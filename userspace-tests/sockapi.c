@@ -39,6 +39,7 @@
 #define SA_TCP_SYNCNT	7
 #define SA_TCP_LINGER2	8
 #define SA_TCP_DEFER_ACCEPT	9
+#define SA_TCP_WINDOW_CLAMP	10
 #define SA_TCP_INFO	11
 #define SA_TCP_QUICKACK	12
 #define SA_TCP_NOTSENT_LOWAT	25
@@ -974,6 +975,47 @@ TEST_F(sockapi, poll_rcvlowat)
 	EXPECT_EQ(1, poll(&p, 1, SA_WAIT_MS));
 	EXPECT_EQ(10, recv(s, buf, sizeof(buf), 0));
 	close(s);
+}
+
+/*
+ * TCP_WINDOW_CLAMP: at least SOCK_MIN_RCVBUF / 2 (1152 on x86_64), 0 only
+ * while closed; a listener's clamp caps the window its SYN-ACK offers.
+ */
+TEST_F(sockapi, window_clamp)
+{
+	struct sa_tcp_info ti;
+	struct sockaddr_in a = sa_addr(0);
+	socklen_t len = sizeof(a);
+	int fd = sa_socket(_metadata, self->family);
+	int lfd, c, s;
+
+	EXPECT_EQ(0, sa_get(_metadata, fd, SA_TCP_WINDOW_CLAMP));
+	EXPECT_EQ(0, sa_set(fd, SA_TCP_WINDOW_CLAMP, 0));
+	EXPECT_EQ(0, sa_set(fd, SA_TCP_WINDOW_CLAMP, 100));
+	EXPECT_EQ(1152, sa_get(_metadata, fd, SA_TCP_WINDOW_CLAMP));
+	EXPECT_EQ(0, sa_set(fd, SA_TCP_WINDOW_CLAMP, -1));	/* unsigned */
+	EXPECT_EQ(-1, sa_get(_metadata, fd, SA_TCP_WINDOW_CLAMP));
+	EXPECT_EQ(0, sa_set(fd, SA_TCP_WINDOW_CLAMP, 20000));
+	EXPECT_EQ(20000, sa_get(_metadata, fd, SA_TCP_WINDOW_CLAMP));
+	EXPECT_EQ(0, sa_set(fd, SA_TCP_WINDOW_CLAMP, 0));
+	EXPECT_EQ(0, sa_get(_metadata, fd, SA_TCP_WINDOW_CLAMP));
+	close(fd);
+
+	lfd = sa_socket(_metadata, self->family);
+	ASSERT_EQ(0, sa_set(lfd, SA_TCP_WINDOW_CLAMP, 20000));
+	ASSERT_EQ(0, bind(lfd, (struct sockaddr *)&a, sizeof(a)));
+	ASSERT_EQ(0, listen(lfd, 4));
+	ASSERT_EQ(0, getsockname(lfd, (struct sockaddr *)&a, &len));
+	c = sa_connect(_metadata, self->family, ntohs(a.sin_port));
+	s = accept(lfd, NULL, NULL);
+	ASSERT_LE(0, s);
+	EXPECT_EQ(EINVAL, sa_set(s, SA_TCP_WINDOW_CLAMP, 0));
+	sa_info(_metadata, c, &ti);		/* the SYN-ACK's window */
+	EXPECT_GE(20000, ti.tcpi_snd_wnd);
+	EXPECT_LT(0, ti.tcpi_snd_wnd);
+	close(c);
+	close(s);
+	close(lfd);
 }
 
 TEST_HARNESS_MAIN

@@ -205,6 +205,43 @@ static int ktcp_af_connect_wait(struct sock *sk, long *timeo)
 	return signal_pending(current) ? sock_intr_errno(*timeo) : 0;
 }
 
+/*
+ * connect(AF_UNSPEC), Linux's tcp_disconnect() (the RFC's ABORT): a
+ * listener stops listening; a synchronized connection (or one closing
+ * with data unsent) is reset with RST and ECONNRESET for the user, as is a
+ * connect() in progress, without RST. The socket is CLOSE and unconnected
+ * again, its bound address and port kept.
+ */
+static int ktcp_af_disconnect(struct socket *sock)
+{
+	struct sock *sk = sock->sk;
+	struct ktcp_sock *ks = ktcp_sk(sk);
+	u8 old;
+
+	lock_sock(sk);
+	old = sk->sk_state;
+	if (old == TCP_LISTEN) {
+		ktcp_listen_stop(sk);
+	} else if (((1 << old) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT |
+				  TCPF_FIN_WAIT1 | TCPF_FIN_WAIT2 |
+				  TCPF_SYN_RECV)) ||	/* tcp_need_reset() */
+		   (ks->snd_nxt != ks->write_seq &&
+		    ((1 << old) & (TCPF_CLOSING | TCPF_LAST_ACK)))) {
+		ktcp_output_rst(sk, GFP_KERNEL);
+		WRITE_ONCE(sk->sk_err, ECONNRESET);
+	} else if (old == TCP_SYN_SENT) {
+		WRITE_ONCE(sk->sk_err, ECONNRESET);
+	}
+	if (old != TCP_CLOSE)
+		ktcp_sock_set_state(sk, TCP_CLOSE);
+	ktcp_sock_disconnect(sk);
+	ktcp_af_connect_undo(sk);
+	sock->state = SS_UNCONNECTED;
+	sk_error_report(sk);
+	release_sock(sk);
+	return 0;
+}
+
 static int ktcp_af_connect(struct socket *sock, struct sockaddr *uaddr,
 			   int addr_len, int flags)
 {
@@ -212,6 +249,11 @@ static int ktcp_af_connect(struct socket *sock, struct sockaddr *uaddr,
 	long timeo;
 	int err;
 
+	/* __inet_stream_connect(): AF_UNSPEC disconnects. */
+	if (addr_len < (int)sizeof(uaddr->sa_family))
+		return -EINVAL;
+	if (uaddr->sa_family == AF_UNSPEC)
+		return ktcp_af_disconnect(sock);
 	err = ktcp_af_check_sin(uaddr, addr_len);
 	if (err)
 		return err;

@@ -378,6 +378,7 @@ struct sock *ktcp_sock_clone(const struct sock *listener, gfp_t prio);
 void ktcp_sock_set_state(struct sock *sk, u8 state);
 void ktcp_sock_done(struct sock *sk);
 void ktcp_sock_reset(struct sock *sk, int err);
+void ktcp_sock_disconnect(struct sock *sk);
 
 /* timers.c: the protocol's timers and their handlers. */
 void ktcp_timers_sk_init(struct sock *sk);

@@ -266,6 +266,39 @@ void ktcp_sock_done(struct sock *sk)
 		ktcp_sock_destroy(sk);
 }
 
+/* TCP_INFO's counters from 0 again, as tcp_disconnect() sets them. */
+static void ktcp_sock_clear_info(struct ktcp_sock *ks)
+{
+	ks->bytes_sent = 0;
+	ks->bytes_retrans = 0;
+	ks->bytes_acked = 0;
+	ks->bytes_received = 0;
+	ks->segs_out = 0;
+	ks->data_segs_out = 0;
+	ks->segs_in = 0;
+	ks->data_segs_in = 0;
+	ks->total_retrans = 0;
+}
+
+/*
+ * connect(AF_UNSPEC) has closed @sk (tcp_disconnect()): drop what is queued
+ * either way and the timers, and start TCP_INFO's counters again, so that
+ * the socket may connect or listen anew.
+ */
+void ktcp_sock_disconnect(struct sock *sk)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+
+	sock_owned_by_me(sk);
+	ktcp_timers_sk_stop(sk);
+	ktcp_sock_purge(sk);
+	__skb_queue_purge(&sk->sk_receive_queue);
+	WRITE_ONCE(ks->copied_seq, ks->rcv_nxt);
+	ktcp_sock_clear_info(ks);
+	WRITE_ONCE(sk->sk_shutdown, 0);
+	sock_reset_flag(sk, SOCK_DONE);
+}
+
 /* Abort with @err for the user (RST received, timeout). */
 void ktcp_sock_reset(struct sock *sk, int err)
 {

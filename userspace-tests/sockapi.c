@@ -1018,4 +1018,77 @@ TEST_F(sockapi, window_clamp)
 	close(lfd);
 }
 
+static int sa_unspec(int fd, socklen_t len)
+{
+	struct sockaddr_in a = { .sin_family = AF_UNSPEC };
+
+	return connect(fd, (struct sockaddr *)&a, len) ? errno : 0;
+}
+
+/*
+ * connect(AF_UNSPEC), tcp_disconnect(): 0; a connection is reset (the peer
+ * sees ECONNRESET, SO_ERROR says ECONNRESET) and the socket is CLOSE and
+ * may connect again, its TCP_INFO counters started afresh; a listener
+ * stops listening.
+ */
+TEST_F(sockapi, disconnect)
+{
+	struct sa_tcp_info ti;
+	unsigned short port;
+	socklen_t len = sizeof(int);
+	int fd = sa_socket(_metadata, self->family);
+	int lfd, c, s, err = -1;
+	char buf[16];
+
+	EXPECT_EQ(0, sa_unspec(fd, sizeof(struct sockaddr_in)));
+	EXPECT_EQ(EINVAL, sa_unspec(fd, 1));
+	close(fd);
+
+	sa_pair(_metadata, self->family, &c, &s);
+	sa_xfer(_metadata, c, s, 5000);
+	sa_wait_acked(_metadata, c);
+	EXPECT_EQ(0, sa_unspec(c, sizeof(struct sockaddr_in)));
+	sa_info(_metadata, c, &ti);
+	EXPECT_EQ(SA_TCP_CLOSE, ti.tcpi_state);
+	EXPECT_EQ(0, ti.tcpi_bytes_acked);
+	EXPECT_EQ(0, getsockopt(c, SOL_SOCKET, SO_ERROR, &err, &len));
+	EXPECT_EQ(ECONNRESET, err);
+	EXPECT_EQ(-1, recv(s, buf, sizeof(buf), 0));
+	EXPECT_EQ(ECONNRESET, errno);
+	close(s);
+
+	/* The same socket connects again. */
+	lfd = sa_listen(_metadata, self->family, 4, &port);
+	{
+		struct sockaddr_in a = sa_addr(port);
+
+		ASSERT_EQ(0, connect(c, (struct sockaddr *)&a, sizeof(a)))
+			TH_LOG("reconnect: %s", strerror(errno));
+	}
+	s = accept(lfd, NULL, NULL);
+	ASSERT_LE(0, s);
+	sa_xfer(_metadata, c, s, 1000);
+	sa_wait_acked(_metadata, c);
+	sa_info(_metadata, c, &ti);
+	EXPECT_EQ(SA_TCP_ESTABLISHED, ti.tcpi_state);
+	EXPECT_LE(1000, ti.tcpi_bytes_acked);
+	EXPECT_GE(1001, ti.tcpi_bytes_acked);
+	close(c);
+	close(s);
+
+	/* A listener stops listening. */
+	EXPECT_EQ(0, sa_unspec(lfd, sizeof(struct sockaddr_in)));
+	sa_info(_metadata, lfd, &ti);
+	EXPECT_EQ(SA_TCP_CLOSE, ti.tcpi_state);
+	c = sa_socket(_metadata, self->family);
+	{
+		struct sockaddr_in a = sa_addr(port);
+
+		EXPECT_EQ(-1, connect(c, (struct sockaddr *)&a, sizeof(a)));
+		EXPECT_EQ(ECONNREFUSED, errno);
+	}
+	close(c);
+	close(lfd);
+}
+
 TEST_HARNESS_MAIN

@@ -16,6 +16,7 @@ void ktcp_rtt_init(struct ktcp_rtt *r)
 {
 	memset(r, 0, sizeof(*r));
 	r->rto_us = KTCP_RTT_RTO_INIT_US;
+	r->min_us = U32_MAX;	/* tcp_init_sock()'s minmax_reset(~0U) */
 }
 
 /* RFC 6298 2.2: SRTT <- R, RTTVAR <- R/2 (so 4 * RTTVAR = 2R), floored. */
@@ -72,6 +73,8 @@ void ktcp_rtt_sample(struct ktcp_rtt *r, u32 rtt_us, u32 snd_una,
 	u32 rto;
 
 	rtt_us = min_t(u32, rtt_us, KTCP_RTT_SAMPLE_MAX_US);
+	/* tcp_update_rtt_min(), over the connection's life: no window. */
+	r->min_us = min(r->min_us, max(rtt_us, 1U));
 	if (r->srtt_us)
 		ktcp_rtt_update(r, rtt_us, snd_una, snd_nxt);
 	else

@@ -51,6 +51,7 @@ struct ktcp_rtt {
 	u32 rttvar_us;		/* the 4 * RTTVAR the RTO uses, >= floor */
 	u32 rtt_seq;		/* SND.NXT when the round trip began */
 	u32 rto_us;		/* RTO before backoff, RFC 6298 2.4 and 2.5 */
+	u32 min_us;		/* smallest sample; U32_MAX: none (TCP_INFO) */
 	u8 backoff;		/* timeouts since the last valid sample */
 };
 

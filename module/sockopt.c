@@ -206,6 +206,7 @@ static void ktcp_sockopt_info_stats(struct sock *sk, struct tcp_info *info)
 	info->tcpi_pmtu = dst ? dst_mtu(dst) : 0;
 	info->tcpi_rtt = ks->rtt.srtt_us >> 3;
 	info->tcpi_rttvar = ks->rtt.mdev_us >> 2;
+	info->tcpi_min_rtt = ks->rtt.min_us;
 	info->tcpi_snd_ssthresh = ks->cc.ssthresh;
 	info->tcpi_advmss = ks->adv_mss;
 	info->tcpi_rcv_rtt = ks->rcv_rtt_us >> 3;

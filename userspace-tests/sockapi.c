@@ -337,6 +337,7 @@ TEST_F(sockapi, tcp_info_len)
 	EXPECT_EQ(SA_TCP_CLOSE, ti.tcpi_state);
 	EXPECT_EQ(0, ti.tcpi_bytes_acked);
 	EXPECT_EQ(0, ti.tcpi_total_retrans);
+	EXPECT_EQ(0xffffffffU, ti.tcpi_min_rtt);	/* no sample yet */
 
 	len = 1;
 	memset(big, 0xa5, sizeof(big));
@@ -436,6 +437,8 @@ TEST_F(sockapi, tcp_info_transfer)
 	EXPECT_LT(0, tc.tcpi_rcv_mss);
 	EXPECT_LT(0, tc.tcpi_advmss);
 	EXPECT_LT(0, tc.tcpi_rtt);
+	EXPECT_LT(0, tc.tcpi_min_rtt);
+	EXPECT_GE(tc.tcpi_rtt + 1, tc.tcpi_min_rtt);
 	EXPECT_LE(200000, tc.tcpi_rto);
 	EXPECT_LT(0, tc.tcpi_snd_cwnd);
 	EXPECT_EQ(ref.tcpi_pmtu, tc.tcpi_pmtu);

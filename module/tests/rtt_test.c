@@ -35,6 +35,7 @@ static void rtt_init(struct kunit *test)
 	memset(&r, 0xa5, sizeof(r));
 	ktcp_rtt_init(&r);
 	KUNIT_EXPECT_EQ(test, r.srtt_us, 0U);
+	KUNIT_EXPECT_EQ(test, r.min_us, U32_MAX);
 	KUNIT_EXPECT_EQ(test, r.backoff, 0);
 	KUNIT_EXPECT_EQ(test, ktcp_rtt_srtt_us(&r), 0U);
 	for (i = 0; i < ARRAY_SIZE(want); i++) {
@@ -274,6 +275,26 @@ static void rtt_fallback(struct kunit *test)
 	rtt_expect(test, &r, 800 * MS, 200 * MS, 200 * MS, 300 * MS);
 }
 
+/* TCP_INFO's min_rtt: the smallest sample, a 0 us one counting as 1. */
+static void rtt_min(struct kunit *test)
+{
+	struct ktcp_rtt r;
+
+	ktcp_rtt_init(&r);
+	ktcp_rtt_sample(&r, 100 * MS, 1, 2);
+	KUNIT_EXPECT_EQ(test, r.min_us, 100 * MS);
+	ktcp_rtt_sample(&r, 50 * MS, 2, 3);
+	ktcp_rtt_sample(&r, 80 * MS, 3, 4);
+	KUNIT_EXPECT_EQ(test, r.min_us, 50 * MS);
+	ktcp_rtt_fallback(&r);
+	ktcp_rtt_backoff(&r);
+	KUNIT_EXPECT_EQ(test, r.min_us, 50 * MS);
+	ktcp_rtt_sample(&r, 0, 4, 5);
+	KUNIT_EXPECT_EQ(test, r.min_us, 1U);
+	ktcp_rtt_init(&r);
+	KUNIT_EXPECT_EQ(test, r.min_us, U32_MAX);
+}
+
 /* TCP_DEFER_ACCEPT's rounding, as Linux's secs_to_retrans() has it. */
 static void rtt_defer_accept(struct kunit *test)
 {
@@ -304,6 +325,7 @@ static struct kunit_case ktcp_rtt_cases[] = {
 	KUNIT_CASE(rtt_backoff),
 	KUNIT_CASE(rtt_sample_clears_backoff),
 	KUNIT_CASE(rtt_fallback),
+	KUNIT_CASE(rtt_min),
 	KUNIT_CASE(rtt_defer_accept),
 	{}
 };

@@ -358,6 +358,7 @@ out:
 		return err ? : -EAGAIN;
 	lock_sock(child);
 	sock_graft(child, newsock);
+	set_bit(SOCK_CUSTOM_SOCKOPT, &newsock->flags);
 	newsock->state = SS_CONNECTED;
 	release_sock(child);
 	return 0;
@@ -640,6 +641,8 @@ int ktcp_af_create(struct net *net, struct socket *sock, int protocol,
 		return -ENOBUFS;
 	sock->state = SS_UNCONNECTED;
 	sock->ops = &ktcp_proto_ops;
+	/* SOL_SOCKET setsockopt() through ktcp_sockopt_set() */
+	set_bit(SOCK_CUSTOM_SOCKOPT, &sock->flags);
 	sock_init_data(sock, sk);
 	ktcp_sock_init_tcb(sk);
 	return 0;

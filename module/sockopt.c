@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Socket options: SOL_TCP here, SOL_IP through ip_setsockopt() and
- * ip_getsockopt() as native TCP does, SOL_SOCKET in the core (sock_setsockopt()),
- * whose effects on TCP come back through struct proto: SO_KEEPALIVE calls
- * proto.keepalive (ktcp_timers_keepalive()), and SO_SNDBUF/SO_RCVBUF set
- * sk_userlocks, which stop buffer autotuning (buffers.c). The kernel refuses
- * SO_REUSEPORT for a family other than AF_INET/AF_INET6 (EOPNOTSUPP).
+ * ip_getsockopt() as native TCP does. SOL_SOCKET comes here too (the socket
+ * has SOCK_CUSTOM_SOCKOPT, as MPTCP's do): SO_REUSEPORT is set here, for the
+ * core refuses it to a family other than AF_INET/AF_INET6, and everything else
+ * goes on to sock_setsockopt(), whose effects on TCP come back through struct
+ * proto: SO_KEEPALIVE calls proto.keepalive (ktcp_timers_keepalive()), and
+ * SO_SNDBUF/SO_RCVBUF set sk_userlocks, which stop buffer autotuning
+ * (buffers.c). getsockopt(SOL_SOCKET) always stays in the core.
  *
  * Context: process; each option takes the socket lock for what it changes.
  */
@@ -156,12 +158,34 @@ static int ktcp_sockopt_set_int(struct sock *sk, int optname, int val)
 	return -ENOPROTOOPT;
 }
 
+/* SOL_SOCKET: SO_REUSEPORT as sk_setsockopt() does it for inet. */
+static int ktcp_sockopt_set_socket(struct socket *sock, int optname,
+				   sockptr_t optval, unsigned int optlen)
+{
+	struct sock *sk = sock->sk;
+	int val;
+
+	if (optname != SO_REUSEPORT)
+		return sock_setsockopt(sock, SOL_SOCKET, optname, optval,
+				       optlen);
+	if (optlen < sizeof(int))
+		return -EINVAL;
+	if (copy_from_sockptr(&val, optval, sizeof(val)))
+		return -EFAULT;
+	lock_sock(sk);
+	sk->sk_reuseport = !!val;
+	release_sock(sk);
+	return 0;
+}
+
 int ktcp_sockopt_set(struct socket *sock, int level, int optname,
 		     sockptr_t optval, unsigned int optlen)
 {
 	struct sock *sk = sock->sk;
 	int val, err;
 
+	if (level == SOL_SOCKET)
+		return ktcp_sockopt_set_socket(sock, optname, optval, optlen);
 	if (level == SOL_IP)
 		return ip_setsockopt(sk, level, optname, optval, optlen);
 	if (level != SOL_TCP)

@@ -1094,4 +1094,31 @@ TEST_F(sockapi, disconnect)
 	close(lfd);
 }
 
+/* SO_REUSEPORT: set, read back, cleared; a short option is EINVAL. */
+TEST_F(sockapi, reuseport_opt)
+{
+	int fd = sa_socket(_metadata, self->family), one = 1, zero = 0, v = -1;
+	socklen_t len = sizeof(v);
+	char c = 1;
+
+	ASSERT_EQ(0, getsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &v, &len));
+	EXPECT_EQ(0, v);
+	ASSERT_EQ(0, setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one,
+				sizeof(one))) TH_LOG("%s", strerror(errno));
+	ASSERT_EQ(0, getsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &v, &len));
+	EXPECT_EQ(1, v);
+	EXPECT_EQ(-1, setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &c, 1));
+	EXPECT_EQ(EINVAL, errno);
+	ASSERT_EQ(0, setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &zero,
+				sizeof(zero)));
+	ASSERT_EQ(0, getsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &v, &len));
+	EXPECT_EQ(0, v);
+	/* other SOL_SOCKET options still reach the core */
+	ASSERT_EQ(0, setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one,
+				sizeof(one)));
+	ASSERT_EQ(0, getsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &v, &len));
+	EXPECT_EQ(1, v);
+	close(fd);
+}
+
 TEST_HARNESS_MAIN

@@ -187,8 +187,12 @@ struct sock *ktcp_sock_clone(const struct sock *listener, gfp_t prio)
 	sk->sk_rcvbuf = listener->sk_rcvbuf;
 	sk->sk_userlocks = listener->sk_userlocks & ~SOCK_BINDPORT_LOCK;
 	sk->sk_reuse = listener->sk_reuse;
+	sk->sk_reuseport = listener->sk_reuseport;
+	sk->sk_rcvtimeo = READ_ONCE(listener->sk_rcvtimeo);
+	sk->sk_sndtimeo = READ_ONCE(listener->sk_sndtimeo);
+	sk->sk_rcvlowat = READ_ONCE(listener->sk_rcvlowat);
 	sk->sk_mark = listener->sk_mark;
-	sk->sk_priority = listener->sk_priority;
+	/* sk_priority stays 0, as sk_clone_lock() leaves it */
 	sk->sk_bound_dev_if = listener->sk_bound_dev_if;
 	sk->sk_flags = listener->sk_flags & (BIT(SOCK_KEEPOPEN) |
 					     BIT(SOCK_LINGER));

@@ -42,6 +42,7 @@
 #define SA_TCP_WINDOW_CLAMP	10
 #define SA_TCP_INFO	11
 #define SA_TCP_QUICKACK	12
+#define SA_TCP_USER_TIMEOUT	18
 #define SA_TCP_NOTSENT_LOWAT	25
 #define SA_TCP_INQ	36	/* and TCP_CM_INQ */
 #define SA_AF_KTCP	23	/* AF_KTCP_DEFAULT */
@@ -1119,6 +1120,67 @@ TEST_F(sockapi, reuseport_opt)
 	ASSERT_EQ(0, getsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &v, &len));
 	EXPECT_EQ(1, v);
 	close(fd);
+}
+
+/* getsockopt(@level, @opt) as an int, asserting success. */
+static int sa_get_lvl(struct __test_metadata *_metadata, int fd, int level,
+		      int opt)
+{
+	socklen_t len = sizeof(int);
+	int v = -12345;
+
+	ASSERT_EQ(0, getsockopt(fd, level, opt, &v, &len))
+		TH_LOG("getsockopt(%d, %d): %s", level, opt, strerror(errno));
+	return v;
+}
+
+/* An accepted socket takes the listener's settings (sk_clone_lock()). */
+TEST_F(sockapi, accept_inherits)
+{
+	struct timeval tv = { .tv_sec = 3, .tv_usec = 250000 }, got;
+	int one = 1, lowat = 777, prio = 5, mark = 42;
+	socklen_t len = sizeof(got);
+	unsigned short port;
+	int lfd, c, s;
+
+	lfd = sa_listen(_metadata, self->family, 8, &port);
+	ASSERT_EQ(0, setsockopt(lfd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)));
+	tv.tv_sec = 2;
+	ASSERT_EQ(0, setsockopt(lfd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)));
+	ASSERT_EQ(0, setsockopt(lfd, SOL_SOCKET, SO_RCVLOWAT, &lowat,
+				sizeof(lowat)));
+	ASSERT_EQ(0, setsockopt(lfd, SOL_SOCKET, SO_PRIORITY, &prio,
+				sizeof(prio)));
+	ASSERT_EQ(0, setsockopt(lfd, SOL_SOCKET, SO_REUSEPORT, &one,
+				sizeof(one)));
+	if (!geteuid())
+		ASSERT_EQ(0, setsockopt(lfd, SOL_SOCKET, SO_MARK, &mark,
+					sizeof(mark)));
+	ASSERT_EQ(0, sa_set(lfd, SA_TCP_USER_TIMEOUT, 4321));
+	ASSERT_EQ(0, sa_set(lfd, SA_TCP_NOTSENT_LOWAT, 9999));
+
+	c = sa_connect(_metadata, self->family, port);
+	s = accept(lfd, NULL, NULL);
+	ASSERT_LE(0, s) TH_LOG("accept: %s", strerror(errno));
+	ASSERT_EQ(0, getsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &got, &len));
+	EXPECT_EQ(3, got.tv_sec);
+	EXPECT_GE(got.tv_usec, 240000);
+	EXPECT_LE(got.tv_usec, 260000);
+	ASSERT_EQ(0, getsockopt(s, SOL_SOCKET, SO_SNDTIMEO, &got, &len));
+	EXPECT_EQ(2, got.tv_sec);
+	EXPECT_GE(got.tv_usec, 240000);
+	EXPECT_LE(got.tv_usec, 260000);
+	EXPECT_EQ(lowat, sa_get_lvl(_metadata, s, SOL_SOCKET, SO_RCVLOWAT));
+	/* sk_clone_lock() sets sk_priority to 0 */
+	EXPECT_EQ(0, sa_get_lvl(_metadata, s, SOL_SOCKET, SO_PRIORITY));
+	EXPECT_EQ(1, sa_get_lvl(_metadata, s, SOL_SOCKET, SO_REUSEPORT));
+	if (!geteuid())
+		EXPECT_EQ(mark, sa_get_lvl(_metadata, s, SOL_SOCKET, SO_MARK));
+	EXPECT_EQ(4321, sa_get(_metadata, s, SA_TCP_USER_TIMEOUT));
+	EXPECT_EQ(9999, sa_get(_metadata, s, SA_TCP_NOTSENT_LOWAT));
+	close(s);
+	close(c);
+	close(lfd);
 }
 
 TEST_HARNESS_MAIN

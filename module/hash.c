@@ -9,6 +9,8 @@
  *        resize ever moves an entry, so lookups and the /proc walk never
  *        miss one, and the hash is keyed with a per-namespace random seed.
  * lhash  listeners by port; few, so a small fixed array of RCU lists.
+ *        SO_REUSEPORT listeners of one address and port are simply all
+ *        there; ktcp_hash_lookup_listener() picks one per 4-tuple.
  * bhash  bound ports: a ktcp_bind_bucket per port lists its owners, for
  *        bind() conflicts and ephemeral port choice.
  *
@@ -208,33 +210,78 @@ static struct hlist_head *ktcp_lhash_head(struct ktcp_net *kn, u16 port)
 	return &kn->lhash[port & (KTCP_LHASH_SIZE - 1)];
 }
 
+/* How well listener @ks matches a segment to @laddr:@port: 0 not at all. */
+static int ktcp_listener_score(const struct ktcp_sock *ks, __be32 laddr,
+			       u16 port)
+{
+	const struct inet_sock *inet = &ks->inet;
+
+	if (inet->inet_num != port)
+		return 0;
+	if (inet->inet_rcv_saddr == laddr)
+		return 2;
+	return inet->inet_rcv_saddr ? 0 : 1;
+}
+
 /*
  * The listener for @laddr:@lport: one bound to @laddr beats one bound to
- * INADDR_ANY. Caller holds rcu_read_lock(); no reference is taken.
+ * INADDR_ANY. Several SO_REUSEPORT listeners on the best address form a
+ * group; the segment's 4-tuple hash (jhash with the namespace's seed) scaled
+ * to the group's size picks one, stable while the group does not change.
+ * Caller holds rcu_read_lock(); no reference is taken.
  */
 struct sock *ktcp_hash_lookup_listener(struct ktcp_net *kn, __be32 laddr,
-				       __be16 lport)
+				       __be16 lport, __be32 raddr,
+				       __be16 rport)
 {
-	u16 port = ntohs(lport);
-	struct sock *any = NULL;
+	struct hlist_head *head = ktcp_lhash_head(kn, ntohs(lport));
+	int score, best = 0, n = 0, pick;
+	struct sock *found = NULL;
 	struct ktcp_sock *ks;
 
-	hlist_for_each_entry_rcu(ks, ktcp_lhash_head(kn, port), listen_node) {
-		struct inet_sock *inet = &ks->inet;
-
-		if (inet->inet_num != port)
-			continue;
-		if (inet->inet_rcv_saddr == laddr)
-			return &inet->sk;
-		if (!inet->inet_rcv_saddr)
-			any = &inet->sk;
+	hlist_for_each_entry_rcu(ks, head, listen_node) {
+		score = ktcp_listener_score(ks, laddr, ntohs(lport));
+		if (score > best) {
+			best = score;
+			found = &ks->inet.sk;
+			n = 0;
+		}
+		if (score && score == best && ks->inet.sk.sk_reuseport)
+			n++;
 	}
-	return any;
+	if (n < 2 || !found->sk_reuseport)
+		return found;
+	pick = reciprocal_scale(jhash_3words((__force u32)laddr,
+					     (__force u32)raddr,
+					     ((u32)(__force u16)lport << 16) |
+					     (__force u16)rport,
+					     kn->ehash_seed), n);
+	hlist_for_each_entry_rcu(ks, head, listen_node) {
+		if (ktcp_listener_score(ks, laddr, ntohs(lport)) != best ||
+		    !ks->inet.sk.sk_reuseport)
+			continue;
+		found = &ks->inet.sk;	/* the last, if the group shrank */
+		if (!pick--)
+			break;
+	}
+	return found;
+}
+
+/*
+ * The reuseport exception of Linux's inet_bind_conflict(): both sockets set
+ * SO_REUSEPORT and have the same owner (or the other is in TIME_WAIT).
+ */
+static bool ktcp_reuseport_ok(const struct sock *sk, const struct sock *sk2)
+{
+	return sk->sk_reuseport && sk2->sk_reuseport &&
+	       (sk2->sk_state == TCP_TIME_WAIT ||
+		uid_eq(sk->sk_uid, sk2->sk_uid));
 }
 
 /*
  * listen(): bind() let SO_REUSEADDR sockets share the port, but only one
- * may listen on an address (inet_csk_get_port's check at listen time).
+ * may listen on an address (inet_csk_get_port's check at listen time),
+ * unless all of them have SO_REUSEPORT and one owner.
  */
 static bool ktcp_listen_conflict(const struct ktcp_bind_bucket *bb,
 				 const struct sock *sk)
@@ -245,7 +292,8 @@ static bool ktcp_listen_conflict(const struct ktcp_bind_bucket *bb,
 	hlist_for_each_entry(o, &bb->owners, bind_node) {
 		__be32 addr2 = o->inet.inet_rcv_saddr;
 
-		if (&o->inet.sk == sk || o->inet.sk.sk_state != TCP_LISTEN)
+		if (&o->inet.sk == sk || o->inet.sk.sk_state != TCP_LISTEN ||
+		    ktcp_reuseport_ok(sk, &o->inet.sk))
 			continue;
 		if (!addr || !addr2 || addr == addr2)
 			return true;
@@ -319,7 +367,8 @@ static bool ktcp_native_port_used(struct net *net, u16 port)
 /*
  * Linux's bind conflict rule (inet_bind_conflict): two owners of a port
  * conflict when their addresses overlap, unless both set SO_REUSEADDR and the
- * existing one is not listening.
+ * existing one is not listening, or both set SO_REUSEPORT with one owner
+ * uid. Linux's bind-bucket fastreuseport flag only caches this answer.
  */
 static bool ktcp_bb_conflict(const struct ktcp_bind_bucket *bb,
 			     const struct sock *sk, __be32 addr)
@@ -334,6 +383,8 @@ static bool ktcp_bb_conflict(const struct ktcp_bind_bucket *bb,
 			continue;
 		if (sk->sk_reuse && sk2->sk_reuse &&
 		    sk2->sk_state != TCP_LISTEN)
+			continue;
+		if (ktcp_reuseport_ok(sk, sk2))
 			continue;
 		return true;
 	}

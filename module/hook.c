@@ -92,7 +92,8 @@ static struct sock *ktcp_hook_lookup(struct ktcp_net *kn,
 	else if (h)
 		sk = container_of(h, struct ktcp_request, hnode)->listener;
 	else if (ktcp_hook_is_open(skb, th))
-		sk = ktcp_hash_lookup_listener(kn, iph->daddr, th->dest);
+		sk = ktcp_hash_lookup_listener(kn, iph->daddr, th->dest,
+					       iph->saddr, th->source);
 	if (sk && !refcount_inc_not_zero(&sk->sk_refcnt))
 		sk = NULL;
 	return sk;

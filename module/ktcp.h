@@ -417,7 +417,8 @@ int ktcp_hash_replace(struct ktcp_net *kn, struct ktcp_hnode *old,
 struct ktcp_hnode *ktcp_hash_lookup(struct ktcp_net *kn, __be32 laddr,
 				    __be16 lport, __be32 raddr, __be16 rport);
 struct sock *ktcp_hash_lookup_listener(struct ktcp_net *kn, __be32 laddr,
-				       __be16 lport);
+				       __be16 lport, __be32 raddr,
+				       __be16 rport);
 int ktcp_hash_listen(struct ktcp_net *kn, struct sock *sk);
 void ktcp_hash_unlisten(struct ktcp_net *kn, struct sock *sk);
 int ktcp_hash_bind(struct ktcp_net *kn, struct sock *sk, __be32 addr,

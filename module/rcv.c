@@ -105,7 +105,7 @@ static void ktcp_rcv_tw_syn(struct net *net, struct sk_buff *skb)
 
 	rcu_read_lock();
 	listener = ktcp_hash_lookup_listener(ktcp_pernet(net), iph->daddr,
-					     th->dest);
+					     th->dest, iph->saddr, th->source);
 	if (listener && !refcount_inc_not_zero(&listener->sk_refcnt))
 		listener = NULL;
 	rcu_read_unlock();

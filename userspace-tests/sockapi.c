@@ -24,6 +24,7 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include <arpa/inet.h>
@@ -1181,6 +1182,109 @@ TEST_F(sockapi, accept_inherits)
 	close(s);
 	close(c);
 	close(lfd);
+}
+
+/* A socket of @family bound to 127.0.0.1:@port, SO_REUSEPORT if @rp. */
+static int sa_bind_rp(struct __test_metadata *_metadata, int family,
+		      unsigned short port, int rp)
+{
+	struct sockaddr_in a = sa_addr(port);
+	int fd = sa_socket(_metadata, family);
+
+	ASSERT_EQ(0, setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &rp, sizeof(rp)));
+	if (bind(fd, (struct sockaddr *)&a, sizeof(a))) {
+		int e = errno;
+
+		close(fd);
+		return -e;
+	}
+	return fd;
+}
+
+/*
+ * bind() of an SO_REUSEPORT socket to 127.0.0.1:@port by uid 65534, in a
+ * child: 0 or the errno (an exit status over 255 means the child failed).
+ */
+static int sa_bind_other_uid(int family, unsigned short port)
+{
+	struct sockaddr_in a = sa_addr(port);
+	int status, one = 1, fd;
+	pid_t pid = fork();
+
+	if (!pid) {
+		if (setresuid(65534, 65534, 65534))
+			_exit(255);
+		fd = socket(family, SOCK_STREAM, 0);
+		if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one,
+					 sizeof(one)))
+			_exit(254);
+		_exit(bind(fd, (struct sockaddr *)&a, sizeof(a)) ? errno : 0);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}
+
+#define SA_RP_CONNS	32
+
+/*
+ * SO_REUSEPORT: two listeners share a port and split 32 connections by
+ * their 4-tuple hash; a socket without the option, or of another uid,
+ * cannot bind the port; closing one listener leaves the other accepting.
+ */
+TEST_F(sockapi, reuseport_group)
+{
+	int l[2], c[SA_RP_CONNS], got[2] = {}, i, n = 0, s;
+	struct sockaddr_in a = sa_addr(0);
+	socklen_t len = sizeof(a);
+	unsigned short port;
+
+	l[0] = sa_bind_rp(_metadata, self->family, 0, 1);
+	ASSERT_LE(0, l[0]);
+	ASSERT_EQ(0, getsockname(l[0], (struct sockaddr *)&a, &len));
+	port = ntohs(a.sin_port);
+	l[1] = sa_bind_rp(_metadata, self->family, port, 1);
+	ASSERT_LE(0, l[1]) TH_LOG("second bind: %s", strerror(-l[1]));
+	ASSERT_EQ(0, listen(l[0], SA_RP_CONNS));
+	ASSERT_EQ(0, listen(l[1], SA_RP_CONNS));
+	EXPECT_EQ(-EADDRINUSE, sa_bind_rp(_metadata, self->family, port, 0));
+	if (!geteuid())
+		EXPECT_EQ(EADDRINUSE, sa_bind_other_uid(self->family, port));
+
+	for (i = 0; i < SA_RP_CONNS; i++)
+		c[i] = sa_connect(_metadata, self->family, port);
+	while (n < SA_RP_CONNS) {
+		struct pollfd p[2] = {
+			{ .fd = l[0], .events = POLLIN },
+			{ .fd = l[1], .events = POLLIN },
+		};
+
+		ASSERT_LT(0, poll(p, 2, SA_WAIT_MS)) TH_LOG("%d accepted", n);
+		for (i = 0; i < 2; i++) {
+			if (!(p[i].revents & POLLIN))
+				continue;
+			s = accept(l[i], NULL, NULL);
+			ASSERT_LE(0, s) TH_LOG("accept: %s", strerror(errno));
+			close(s);
+			got[i]++;
+			n++;
+		}
+	}
+	EXPECT_LE(1, got[0]);
+	EXPECT_LE(1, got[1]);
+	EXPECT_EQ(SA_RP_CONNS, got[0] + got[1]);
+	for (i = 0; i < SA_RP_CONNS; i++)
+		close(c[i]);
+
+	close(l[0]);
+	for (i = 0; i < 4; i++) {
+		c[i] = sa_connect(_metadata, self->family, port);
+		s = accept(l[1], NULL, NULL);
+		ASSERT_LE(0, s) TH_LOG("accept after close: %s", strerror(errno));
+		close(s);
+		close(c[i]);
+	}
+	close(l[1]);
 }
 
 TEST_HARNESS_MAIN

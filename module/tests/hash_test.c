@@ -174,15 +174,23 @@ static struct ktcp_hnode *ht_lookup(struct kunit *test,
 	return h;
 }
 
-static struct sock *ht_listener(struct kunit *test, u32 laddr, u16 lport)
+/* The listener a SYN from @raddr:@rport to @laddr:@lport finds. */
+static struct sock *ht_listener_for(struct kunit *test, u32 laddr, u16 lport,
+				    u32 raddr, u16 rport)
 {
 	struct sock *sk;
 
 	rcu_read_lock();
-	sk = ktcp_hash_lookup_listener(ht_kn(test), htonl(laddr),
-				       htons(lport));
+	sk = ktcp_hash_lookup_listener(ht_kn(test), htonl(laddr), htons(lport),
+				       htonl(raddr), htons(rport));
 	rcu_read_unlock();
 	return sk;
+}
+
+/* The same from one fixed peer: no SO_REUSEPORT group is involved. */
+static struct sock *ht_listener(struct kunit *test, u32 laddr, u16 lport)
+{
+	return ht_listener_for(test, laddr, lport, HT_ADDR_R, 40000);
 }
 
 /* Entries in the established table, and its longest chain. */
@@ -694,6 +702,42 @@ static void ht_listener_port(struct kunit *test)
 			    &ks->inet.sk);
 }
 
+/*
+ * An SO_REUSEPORT group of two: the 4-tuple picks the member, the same
+ * tuple always the same one, and 64 peer ports reach both; a listener with
+ * a more specific address still wins over the group.
+ */
+static void ht_listener_reuseport(struct kunit *test)
+{
+	struct ktcp_sock *a = ht_sock(test, INADDR_ANY, HT_PORT);
+	struct ktcp_sock *b = ht_sock(test, INADDR_ANY, HT_PORT);
+	struct ktcp_sock *spec;
+	unsigned int hits_a = 0, hits_b = 0;
+	struct sock *sk;
+	u16 rport;
+
+	a->inet.sk.sk_reuseport = 1;
+	b->inet.sk.sk_reuseport = 1;
+	a->inet.sk.sk_state = TCP_LISTEN;
+	b->inet.sk.sk_state = TCP_LISTEN;
+	KUNIT_ASSERT_EQ(test, ktcp_hash_listen(ht_kn(test), &a->inet.sk), 0);
+	KUNIT_ASSERT_EQ(test, ktcp_hash_listen(ht_kn(test), &b->inet.sk), 0);
+	for (rport = 40000; rport < 40064; rport++) {
+		sk = ht_listener_for(test, HT_ADDR_A, HT_PORT, HT_ADDR_R, rport);
+		KUNIT_EXPECT_PTR_EQ(test, sk, ht_listener_for(test, HT_ADDR_A,
+							      HT_PORT, HT_ADDR_R,
+							      rport));
+		hits_a += sk == &a->inet.sk;
+		hits_b += sk == &b->inet.sk;
+	}
+	KUNIT_EXPECT_EQ(test, hits_a + hits_b, 64U);
+	KUNIT_EXPECT_GT(test, hits_a, 0U);
+	KUNIT_EXPECT_GT(test, hits_b, 0U);
+	spec = ht_listen(test, HT_ADDR_A, HT_PORT);
+	KUNIT_EXPECT_PTR_EQ(test, ht_listener(test, HT_ADDR_A, HT_PORT),
+			    &spec->inet.sk);
+}
+
 static void ht_listener_unlisten(struct kunit *test)
 {
 	struct ktcp_sock *any = ht_listen(test, INADDR_ANY, HT_PORT);
@@ -982,6 +1026,7 @@ static struct kunit_case ktcp_hash_cases[] = {
 	KUNIT_CASE_SLOW(ht_replace_race),
 	KUNIT_CASE(ht_many),
 	KUNIT_CASE(ht_listener_specific_any_first),
+	KUNIT_CASE(ht_listener_reuseport),
 	KUNIT_CASE(ht_listener_specific_any_last),
 	KUNIT_CASE(ht_listener_other_addr),
 	KUNIT_CASE(ht_listener_port),

@@ -81,21 +81,15 @@ static int ktcp_sockopt_window_clamp(struct sock *sk, int val)
 	return 0;
 }
 
-/* Integer SOL_TCP options; the socket lock is held. Linux's ranges. */
-static int ktcp_sockopt_set_int(struct sock *sk, int optname, int val)
+/*
+ * The timing options: keepalive, user timeout, SYN retries, FIN_WAIT_2
+ * linger. -ENOPROTOOPT for any other option.
+ */
+static int ktcp_sockopt_set_timing(struct sock *sk, int optname, int val)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
 
 	switch (optname) {
-	case TCP_NODELAY:
-		ks->nodelay = !!val;
-		__ktcp_output_push(sk, !!val);
-		return 0;
-	case TCP_CORK:
-		ks->cork = !!val;
-		if (!val)
-			__ktcp_output_push(sk, true);
-		return 0;
 	case TCP_KEEPIDLE:
 		if (val < 1 || val > MAX_TCP_KEEPIDLE)
 			return -EINVAL;
@@ -111,21 +105,6 @@ static int ktcp_sockopt_set_int(struct sock *sk, int optname, int val)
 		if (val < 1 || val > MAX_TCP_KEEPCNT)
 			return -EINVAL;
 		ks->keepcnt = val;
-		return 0;
-	case TCP_NOTSENT_LOWAT:
-		WRITE_ONCE(ks->notsent_lowat, val);	/* any value, as Linux */
-		sk->sk_write_space(sk);
-		return 0;
-	case TCP_WINDOW_CLAMP:
-		return ktcp_sockopt_window_clamp(sk, val);
-	case TCP_DEFER_ACCEPT:
-		/* Seconds to SYN-ACK timeouts, 1 s doubling to 120 s (Linux). */
-		ks->defer_accept = ktcp_rtt_secs_to_retrans(val, 1, 120);
-		return 0;
-	case TCP_INQ:
-		if (val > 1 || val < 0)
-			return -EINVAL;
-		ks->recvmsg_inq = val;
 		return 0;
 	case TCP_SYNCNT:
 		if (val < 1 || val > MAX_TCP_SYNCNT)
@@ -145,6 +124,40 @@ static int ktcp_sockopt_set_int(struct sock *sk, int optname, int val)
 			return -EINVAL;
 		ks->user_timeout = val;
 		return 0;
+	}
+	return -ENOPROTOOPT;
+}
+
+/* Integer SOL_TCP options; the socket lock is held. Linux's ranges. */
+static int ktcp_sockopt_set_int(struct sock *sk, int optname, int val)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+
+	switch (optname) {
+	case TCP_NODELAY:
+		ks->nodelay = !!val;
+		__ktcp_output_push(sk, !!val);
+		return 0;
+	case TCP_CORK:
+		ks->cork = !!val;
+		if (!val)
+			__ktcp_output_push(sk, true);
+		return 0;
+	case TCP_NOTSENT_LOWAT:
+		WRITE_ONCE(ks->notsent_lowat, val);	/* any value, as Linux */
+		sk->sk_write_space(sk);
+		return 0;
+	case TCP_WINDOW_CLAMP:
+		return ktcp_sockopt_window_clamp(sk, val);
+	case TCP_DEFER_ACCEPT:
+		/* Seconds to SYN-ACK timeouts, 1 s doubling to 120 s (Linux). */
+		ks->defer_accept = ktcp_rtt_secs_to_retrans(val, 1, 120);
+		return 0;
+	case TCP_INQ:
+		if (val > 1 || val < 0)
+			return -EINVAL;
+		ks->recvmsg_inq = val;
+		return 0;
 	case TCP_MAXSEG:
 		/* Takes effect at connect() or on the next SYN, as in Linux. */
 		if (val && (val < TCP_MIN_MSS || val > MAX_TCP_WINDOW))
@@ -155,7 +168,7 @@ static int ktcp_sockopt_set_int(struct sock *sk, int optname, int val)
 		ktcp_sockopt_quickack(sk, val);
 		return 0;
 	}
-	return -ENOPROTOOPT;
+	return ktcp_sockopt_set_timing(sk, optname, val);
 }
 
 /* SOL_SOCKET: SO_REUSEPORT as sk_setsockopt() does it for inet. */

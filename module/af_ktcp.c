@@ -53,19 +53,20 @@ static int ktcp_af_bind(struct socket *sock, struct sockaddr *uaddr, int addr_le
 	err = -EINVAL;
 	if (sk->sk_state != TCP_CLOSE || inet_sk(sk)->inet_num)
 		goto out;
-	inet_sk(sk)->inet_rcv_saddr = sin->sin_addr.s_addr;
-	inet_sk(sk)->inet_saddr = sin->sin_addr.s_addr;
-	if (port)
-		err = ktcp_hash_bind(ktcp_pernet(net), sk, sin->sin_addr.s_addr,
+	/* IP_BIND_ADDRESS_NO_PORT: connect() picks the port (__inet_bind). */
+	if (!port && inet_test_bit(BIND_ADDRESS_NO_PORT, sk)) {
+		inet_sk(sk)->inet_rcv_saddr = sin->sin_addr.s_addr;
+		inet_sk(sk)->inet_saddr = sin->sin_addr.s_addr;
+		err = 0;
+	} else {
+		err = ktcp_port_bind(ktcp_pernet(net), sk, sin->sin_addr.s_addr,
 				     port);
-	else
-		err = ktcp_hash_bind_ephemeral(ktcp_pernet(net), sk);
-	if (err) {
-		inet_sk(sk)->inet_rcv_saddr = 0;
-		inet_sk(sk)->inet_saddr = 0;
-		goto out;
+		if (err)
+			goto out;
 	}
-	sk->sk_userlocks |= SOCK_BINDPORT_LOCK;
+	/* As __inet_bind(): a port picked for port 0 goes at TCP_CLOSE. */
+	if (port)
+		sk->sk_userlocks |= SOCK_BINDPORT_LOCK;
 	if (sin->sin_addr.s_addr)
 		sk->sk_userlocks |= SOCK_BINDADDR_LOCK;
 out:
@@ -90,7 +91,7 @@ static void ktcp_af_connect_undo(struct sock *sk)
 		inet->inet_rcv_saddr = 0;
 	}
 	if (!(sk->sk_userlocks & SOCK_BINDPORT_LOCK))
-		ktcp_hash_unbind(ktcp_pernet(sock_net(sk)), sk);
+		ktcp_port_unbind(ktcp_pernet(sock_net(sk)), sk);
 }
 
 /* Route, pick the source and port, hash the 4-tuple (tcp_v4_connect). */
@@ -99,7 +100,6 @@ static int ktcp_af_connect_route(struct sock *sk, const struct sockaddr_in *usin
 	struct inet_sock *inet = inet_sk(sk);
 	struct flowi4 *fl4 = &inet->cork.fl.u.ip4;
 	__be16 orig_sport = inet->inet_sport;
-	struct ktcp_net *kn = ktcp_pernet(sock_net(sk));
 	struct rtable *rt;
 	int err;
 
@@ -118,7 +118,8 @@ static int ktcp_af_connect_route(struct sock *sk, const struct sockaddr_in *usin
 	}
 	inet->inet_daddr = fl4->daddr;
 	inet->inet_dport = usin->sin_port;
-	err = inet->inet_num ? 0 : ktcp_hash_bind_ephemeral(kn, sk);
+	err = inet->inet_num ? 0 :
+	      ktcp_port_connect(ktcp_pernet(sock_net(sk)), sk);
 	if (err)
 		goto err_rt;
 	rt = ip_route_newports(fl4, rt, orig_sport, usin->sin_port,

@@ -175,8 +175,9 @@ struct ktcp_neg {
 struct ktcp_sock {
 	struct inet_sock inet;		/* must be first */
 	struct ktcp_hnode hnode;	/* established table; hash.c's lock */
-	struct hlist_node bind_node;	/* owners of a port; hash.c's lock */
-	struct ktcp_bind_bucket *bb;
+	struct hlist_node bind_node;	/* owners of a port; port.c's lock */
+	struct ktcp_bind_bucket *bb;	/* port.c's lock, as .claim */
+	struct ktcp_port_claim *claim;	/* the port in native TCP's table */
 	struct hlist_node listen_node;	/* listener table; hash.c's lock */
 	struct list_head accept_node;	/* a listener's accept_queue */
 
@@ -406,7 +407,21 @@ int ktcp_sockopt_set(struct socket *sock, int level, int optname,
 int ktcp_sockopt_get(struct socket *sock, int level, int optname,
 		     char __user *optval, int __user *optlen);
 
-/* hash.c: established, listener and bind tables. */
+/* port.c: the bind table, one port space with native TCP. */
+int ktcp_port_init(void);
+void ktcp_port_exit(void);
+int ktcp_port_net_init(struct ktcp_net *kn);
+void ktcp_port_net_exit(struct ktcp_net *kn);
+int ktcp_port_bind(struct ktcp_net *kn, struct sock *sk, __be32 addr,
+		   u16 port);
+int ktcp_port_connect(struct ktcp_net *kn, struct sock *sk);
+int ktcp_port_listen(struct ktcp_net *kn, struct sock *sk);
+void ktcp_port_unlisten(struct sock *sk);
+void ktcp_port_inherit(struct ktcp_net *kn, struct sock *child,
+		       const struct sock *listener);
+void ktcp_port_unbind(struct ktcp_net *kn, struct sock *sk);
+
+/* hash.c: established and listener tables. */
 int ktcp_hash_net_init(struct ktcp_net *kn);
 u32 ktcp_hash_bucket(const struct ktcp_net *kn, const struct ktcp_tuple *t);
 void ktcp_hash_net_exit(struct ktcp_net *kn);
@@ -419,14 +434,9 @@ struct ktcp_hnode *ktcp_hash_lookup(struct ktcp_net *kn, __be32 laddr,
 struct sock *ktcp_hash_lookup_listener(struct ktcp_net *kn, __be32 laddr,
 				       __be16 lport, __be32 raddr,
 				       __be16 rport);
-int ktcp_hash_listen(struct ktcp_net *kn, struct sock *sk);
+void ktcp_hash_listen_prepare(struct sock *sk);
+void ktcp_hash_listen_add(struct ktcp_net *kn, struct sock *sk);
 void ktcp_hash_unlisten(struct ktcp_net *kn, struct sock *sk);
-int ktcp_hash_bind(struct ktcp_net *kn, struct sock *sk, __be32 addr,
-		   u16 port);
-int ktcp_hash_bind_ephemeral(struct ktcp_net *kn, struct sock *sk);
-void ktcp_hash_inherit_port(struct ktcp_net *kn, struct sock *child,
-			    const struct sock *listener);
-void ktcp_hash_unbind(struct ktcp_net *kn, struct sock *sk);
 void ktcp_hash_sock_unhash(struct sock *sk);
 
 /* negotiate.c: options agreed in the handshake, PAWS, timestamps. */

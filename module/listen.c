@@ -238,7 +238,7 @@ static void ktcp_listen_complete(struct sock *listener,
 		sock_put(child);
 		return ktcp_listen_drop(listener, KTCP_MIB_NOMEM);
 	}
-	ktcp_hash_inherit_port(kn, child, listener);
+	ktcp_port_inherit(kn, child, listener);
 	/* The table now holds the child: only the SYN queue lets go of req. */
 	ktcp_listen_req_dequeue(listener, req);
 
@@ -344,14 +344,14 @@ int ktcp_listen_start(struct sock *sk, int backlog)
 		return 0;
 	if (sk->sk_state != TCP_CLOSE)
 		return -EINVAL;
-	if (!inet_sk(sk)->inet_num) {
-		err = ktcp_hash_bind_ephemeral(kn, sk);
+	if (!inet_sk(sk)->inet_num) {	/* inet_csk_get_port(sk, 0) */
+		err = ktcp_port_bind(kn, sk, inet_sk(sk)->inet_rcv_saddr, 0);
 		if (err)
 			return err;
 	}
 	sk->sk_ack_backlog = 0;
 	ks->syn_qlen = 0;
-	err = ktcp_hash_listen(kn, sk);
+	err = ktcp_port_listen(kn, sk);
 	if (err)
 		return err;
 	ktcp_sock_set_state(sk, ktcp_state_next(sk->sk_state, KTCP_EV_LISTEN,
@@ -388,6 +388,7 @@ void ktcp_listen_stop(struct sock *sk)
 
 	sock_owned_by_me(sk);
 	ktcp_hash_unlisten(ktcp_pernet(sock_net(sk)), sk);
+	ktcp_port_unlisten(sk);
 	list_for_each_entry_safe(req, tmp, &kl->syn_queue, list)
 		ktcp_listen_req_unlink(sk, req);
 	list_for_each_entry_safe(kc, tmp_c, &kl->accept_queue, accept_node) {

@@ -36,9 +36,12 @@ static int __net_init ktcp_net_init(struct net *net)
 	kn->mib = alloc_percpu(struct ktcp_mib);
 	if (!kn->mib)
 		return -ENOMEM;
-	err = ktcp_hash_net_init(kn);
+	err = ktcp_port_net_init(kn);
 	if (err)
 		goto err_mib;
+	err = ktcp_hash_net_init(kn);
+	if (err)
+		goto err_port;
 	err = ktcp_sysctl_net_init(net);
 	if (err)
 		goto err_hash;
@@ -55,6 +58,8 @@ err_sysctl:
 	ktcp_sysctl_net_exit(net);
 err_hash:
 	ktcp_hash_net_exit(kn);
+err_port:
+	ktcp_port_net_exit(kn);
 err_mib:
 	free_percpu(kn->mib);
 	return err;
@@ -68,6 +73,7 @@ static void __net_exit ktcp_net_exit(struct net *net)
 	ktcp_proc_net_exit(net);
 	ktcp_sysctl_net_exit(net);
 	ktcp_hash_net_exit(kn);
+	ktcp_port_net_exit(kn);
 	free_percpu(kn->mib);
 }
 
@@ -98,9 +104,12 @@ static int __init ktcp_init(void)
 	err = ktcp_timer_bases_init();
 	if (err)
 		goto err_proto;
-	err = register_pernet_subsys(&ktcp_net_ops);
+	err = ktcp_port_init();
 	if (err)
 		goto err_timers;
+	err = register_pernet_subsys(&ktcp_net_ops);
+	if (err)
+		goto err_port;
 	ktcp_family_ops.family = ktcp_family;
 	err = sock_register(&ktcp_family_ops);
 	if (err) {
@@ -112,6 +121,8 @@ static int __init ktcp_init(void)
 	return 0;
 err_pernet:
 	unregister_pernet_subsys(&ktcp_net_ops);
+err_port:
+	ktcp_port_exit();
 err_timers:
 	ktcp_timer_bases_exit();
 err_proto:
@@ -123,6 +134,7 @@ static void __exit ktcp_exit(void)
 {
 	sock_unregister(ktcp_family);
 	unregister_pernet_subsys(&ktcp_net_ops);
+	ktcp_port_exit();
 	rcu_barrier();
 	ktcp_timer_bases_exit();
 	proto_unregister(&ktcp_prot);

@@ -243,7 +243,7 @@ void ktcp_sock_set_state(struct sock *sk, u8 state)
 	ktcp_hash_sock_unhash(sk);
 	/* A port the user bound stays bound until close() (tcp_set_state). */
 	if (!(sk->sk_userlocks & SOCK_BINDPORT_LOCK))
-		ktcp_hash_unbind(ktcp_pernet(net), sk);
+		ktcp_port_unbind(ktcp_pernet(net), sk);
 }
 
 /* An orphan reached CLOSE: free its queues, port, and the user's reference. */
@@ -252,7 +252,7 @@ static void ktcp_sock_destroy(struct sock *sk)
 	WARN_ON_ONCE(sk->sk_state != TCP_CLOSE);
 	ktcp_sock_purge(sk);
 	__skb_queue_purge(&sk->sk_receive_queue);
-	ktcp_hash_unbind(ktcp_pernet(sock_net(sk)), sk);
+	ktcp_port_unbind(ktcp_pernet(sock_net(sk)), sk);
 	sock_put(sk);
 }
 

@@ -3,7 +3,7 @@
  * KUnit tests for the per-namespace lookup tables (hash.c), with no network:
  * each test gets a kzalloc'ed ktcp_net of its own and hashes kzalloc'ed
  * ktcp_sock and ktcp_request objects that are initialised just enough for
- * the tables (keys, ports, addresses; sk_net for the bind tests).
+ * the tables (keys, ports, addresses). The bind table is port_test.c's.
  *
  * The suite's exit unlistens and unbinds every socket a test made, so that a
  * failed assertion leaves the tables empty; ktcp_hash_net_exit() then runs
@@ -90,10 +90,8 @@ static void ht_exit(struct kunit *test)
 
 	if (!ctx || !ctx->kn)
 		return;
-	for (i = 0; i < ctx->nsocks; i++) {
+	for (i = 0; i < ctx->nsocks; i++)
 		ktcp_hash_unlisten(ctx->kn, &ctx->socks[i]->inet.sk);
-		ktcp_hash_unbind(ctx->kn, &ctx->socks[i]->inet.sk);
-	}
 	ht_empty_ehash(ctx->kn);
 	ktcp_hash_net_exit(ctx->kn);
 	kfree(ctx->kn);
@@ -635,12 +633,24 @@ static void ht_many(struct kunit *test)
 
 /* Listener table. */
 
+/* What port.c's ktcp_port_listen() does once its conflicts are checked. */
+static int ht_hash_listen(struct kunit *test, struct ktcp_sock *ks)
+{
+	struct ktcp_net *kn = ht_kn(test);
+
+	ktcp_hash_listen_prepare(&ks->inet.sk);
+	spin_lock_bh(&kn->bind_lock);
+	ktcp_hash_listen_add(kn, &ks->inet.sk);
+	spin_unlock_bh(&kn->bind_lock);
+	return 0;
+}
+
 static struct ktcp_sock *ht_listen(struct kunit *test, u32 addr, u16 port)
 {
 	struct ktcp_sock *ks = ht_sock(test, addr, port);
 
 	ks->inet.sk.sk_state = TCP_LISTEN;
-	ktcp_hash_listen(ht_kn(test), &ks->inet.sk);
+	ht_hash_listen(test, ks);
 	return ks;
 }
 
@@ -720,8 +730,8 @@ static void ht_listener_reuseport(struct kunit *test)
 	b->inet.sk.sk_reuseport = 1;
 	a->inet.sk.sk_state = TCP_LISTEN;
 	b->inet.sk.sk_state = TCP_LISTEN;
-	KUNIT_ASSERT_EQ(test, ktcp_hash_listen(ht_kn(test), &a->inet.sk), 0);
-	KUNIT_ASSERT_EQ(test, ktcp_hash_listen(ht_kn(test), &b->inet.sk), 0);
+	KUNIT_ASSERT_EQ(test, ht_hash_listen(test, a), 0);
+	KUNIT_ASSERT_EQ(test, ht_hash_listen(test, b), 0);
 	for (rport = 40000; rport < 40064; rport++) {
 		sk = ht_listener_for(test, HT_ADDR_A, HT_PORT, HT_ADDR_R, rport);
 		KUNIT_EXPECT_PTR_EQ(test, sk, ht_listener_for(test, HT_ADDR_A,
@@ -754,7 +764,7 @@ static void ht_listener_unlisten(struct kunit *test)
 	/* A second unlisten is a no-op; listening again works. */
 	ktcp_hash_unlisten(ht_kn(test), &any->inet.sk);
 	KUNIT_EXPECT_TRUE(test, hlist_unhashed(&any->listen_node));
-	ktcp_hash_listen(ht_kn(test), &spec->inet.sk);
+	ht_hash_listen(test, spec);
 	KUNIT_EXPECT_PTR_EQ(test, ht_listener(test, HT_ADDR_A, HT_PORT),
 			    &spec->inet.sk);
 	KUNIT_EXPECT_NULL(test, ht_listener(test, HT_ADDR_B, HT_PORT));
@@ -800,218 +810,13 @@ static void ht_relisten_waits(struct kunit *test)
 	ktcp_hash_unlisten(ht_kn(test), &spec->inet.sk);
 	get_state_synchronize_rcu_full(&gp);
 	spec->inet.inet_num = HT_PORT2;
-	KUNIT_ASSERT_EQ(test, ktcp_hash_listen(ht_kn(test), &spec->inet.sk),
-			0);
+	KUNIT_ASSERT_EQ(test, ht_hash_listen(test, spec), 0);
 	KUNIT_EXPECT_TRUE_MSG(test, poll_state_synchronize_rcu_full(&gp),
 			      "listening again before readers were done");
 	KUNIT_EXPECT_PTR_EQ(test, ht_listener(test, HT_ADDR_A, HT_PORT2),
 			    &spec->inet.sk);
 	KUNIT_EXPECT_PTR_EQ(test, ht_listener(test, HT_ADDR_A, HT_PORT),
 			    &any->inet.sk);
-}
-
-/* Bind table. The sockets are in init_net, whose native table is consulted. */
-
-static struct ktcp_sock *ht_unbound(struct kunit *test, bool reuse)
-{
-	struct ktcp_sock *ks = ht_sock(test, INADDR_ANY, 0);
-
-	ks->inet.sk.sk_reuse = reuse ? SK_CAN_REUSE : SK_NO_REUSE;
-	return ks;
-}
-
-static int ht_bind(struct kunit *test, struct ktcp_sock *ks, u32 addr,
-		   u16 port)
-{
-	return ktcp_hash_bind(ht_kn(test), &ks->inet.sk, htonl(addr), port);
-}
-
-static void ht_unbind(struct kunit *test, struct ktcp_sock *ks)
-{
-	ktcp_hash_unbind(ht_kn(test), &ks->inet.sk);
-}
-
-static void ht_bind_sets_addr(struct kunit *test)
-{
-	struct ktcp_sock *ks = ht_unbound(test, false);
-
-	KUNIT_ASSERT_EQ(test, ht_bind(test, ks, HT_ADDR_A, HT_PORT), 0);
-	KUNIT_EXPECT_EQ(test, ks->inet.inet_num, HT_PORT);
-	KUNIT_EXPECT_EQ(test, ntohs(ks->inet.inet_sport), HT_PORT);
-	KUNIT_EXPECT_EQ(test, ntohl(ks->inet.inet_rcv_saddr), HT_ADDR_A);
-	KUNIT_EXPECT_EQ(test, ntohl(ks->inet.inet_saddr), HT_ADDR_A);
-	KUNIT_EXPECT_NOT_NULL(test, ks->bb);
-}
-
-static void ht_bind_conflict(struct kunit *test)
-{
-	struct ktcp_sock *a = ht_unbound(test, false);
-	struct ktcp_sock *b = ht_unbound(test, false);
-
-	KUNIT_ASSERT_EQ(test, ht_bind(test, a, INADDR_ANY, HT_PORT), 0);
-	KUNIT_EXPECT_EQ(test, ht_bind(test, b, INADDR_ANY, HT_PORT),
-			-EADDRINUSE);
-	KUNIT_EXPECT_EQ(test, b->inet.inet_num, 0);
-	KUNIT_EXPECT_NULL(test, b->bb);
-	KUNIT_EXPECT_EQ(test, ht_bind(test, b, INADDR_ANY, HT_PORT2), 0);
-}
-
-static void ht_bind_reuse(struct kunit *test)
-{
-	struct ktcp_sock *a = ht_unbound(test, true);
-	struct ktcp_sock *b = ht_unbound(test, true);
-	struct ktcp_sock *c = ht_unbound(test, true);
-	struct ktcp_sock *d = ht_unbound(test, false);
-
-	KUNIT_ASSERT_EQ(test, ht_bind(test, a, INADDR_ANY, HT_PORT), 0);
-	KUNIT_EXPECT_EQ(test, ht_bind(test, b, INADDR_ANY, HT_PORT), 0);
-	/* Both must have SO_REUSEADDR. */
-	KUNIT_EXPECT_EQ(test, ht_bind(test, d, INADDR_ANY, HT_PORT),
-			-EADDRINUSE);
-
-	/* A listener among the owners refuses even reusers. */
-	b->inet.sk.sk_state = TCP_LISTEN;
-	KUNIT_EXPECT_EQ(test, ht_bind(test, c, INADDR_ANY, HT_PORT),
-			-EADDRINUSE);
-	b->inet.sk.sk_state = TCP_ESTABLISHED;
-	KUNIT_EXPECT_EQ(test, ht_bind(test, c, INADDR_ANY, HT_PORT), 0);
-}
-
-static void ht_bind_addresses(struct kunit *test)
-{
-	struct ktcp_sock *a = ht_unbound(test, false);
-	struct ktcp_sock *b = ht_unbound(test, false);
-	struct ktcp_sock *any = ht_unbound(test, false);
-	struct ktcp_sock *any2 = ht_unbound(test, false);
-	struct ktcp_sock *c = ht_unbound(test, false);
-
-	KUNIT_ASSERT_EQ(test, ht_bind(test, a, HT_ADDR_A, HT_PORT), 0);
-	KUNIT_EXPECT_EQ(test, ht_bind(test, b, HT_ADDR_B, HT_PORT), 0);
-	KUNIT_EXPECT_EQ(test, ht_bind(test, c, HT_ADDR_A, HT_PORT),
-			-EADDRINUSE);
-	KUNIT_EXPECT_EQ(test, ht_bind(test, any, INADDR_ANY, HT_PORT),
-			-EADDRINUSE);
-
-	/* INADDR_ANY first: every address on that port then conflicts. */
-	KUNIT_ASSERT_EQ(test, ht_bind(test, any2, INADDR_ANY, HT_PORT2), 0);
-	KUNIT_EXPECT_EQ(test, ht_bind(test, c, HT_ADDR_A, HT_PORT2),
-			-EADDRINUSE);
-	KUNIT_EXPECT_EQ(test, ht_bind(test, c, HT_ADDR_R, HT_PORT2),
-			-EADDRINUSE);
-}
-
-static void ht_unbind_frees_port(struct kunit *test)
-{
-	struct hlist_head *head;
-	struct ktcp_sock *a = ht_unbound(test, false);
-	struct ktcp_sock *b = ht_unbound(test, false);
-
-	head = &ht_kn(test)->bhash[HT_PORT & (KTCP_BHASH_SIZE - 1)];
-	KUNIT_ASSERT_EQ(test, ht_bind(test, a, INADDR_ANY, HT_PORT), 0);
-	KUNIT_EXPECT_FALSE(test, hlist_empty(head));
-	KUNIT_EXPECT_EQ(test, ht_bind(test, b, HT_ADDR_A, HT_PORT),
-			-EADDRINUSE);
-
-	ht_unbind(test, a);
-	KUNIT_EXPECT_EQ(test, a->inet.inet_num, 0);
-	KUNIT_EXPECT_NULL(test, a->bb);
-	KUNIT_EXPECT_TRUE(test, hlist_empty(head));
-	/* Unbinding twice is harmless. */
-	ht_unbind(test, a);
-
-	KUNIT_EXPECT_EQ(test, ht_bind(test, b, HT_ADDR_A, HT_PORT), 0);
-	KUNIT_EXPECT_EQ(test, ht_bind(test, a, HT_ADDR_B, HT_PORT), 0);
-	ht_unbind(test, b);
-	ht_unbind(test, a);
-	KUNIT_EXPECT_TRUE(test, hlist_empty(head));
-}
-
-/* An accepted child keeps its listener's port after the listener goes. */
-static void ht_inherit_port(struct kunit *test)
-{
-	struct ktcp_sock *l = ht_unbound(test, false);
-	struct ktcp_sock *child = ht_sock(test, HT_ADDR_A, HT_PORT);
-	struct ktcp_sock *orphan = ht_sock(test, HT_ADDR_A, HT_PORT2);
-	struct ktcp_sock *other = ht_unbound(test, false);
-	struct ktcp_sock *l2 = ht_unbound(test, false);
-
-	KUNIT_ASSERT_EQ(test, ht_bind(test, l, INADDR_ANY, HT_PORT), 0);
-	l->inet.sk.sk_state = TCP_LISTEN;
-	child->inet.sk.sk_state = TCP_ESTABLISHED;
-	ktcp_hash_inherit_port(ht_kn(test), &child->inet.sk, &l->inet.sk);
-	KUNIT_EXPECT_NOT_NULL(test, child->bb);
-	KUNIT_EXPECT_PTR_EQ(test, child->bb, l->bb);
-
-	ht_unbind(test, l);
-	KUNIT_EXPECT_EQ(test, ht_bind(test, other, HT_ADDR_A, HT_PORT),
-			-EADDRINUSE);
-	ht_unbind(test, child);
-	KUNIT_EXPECT_EQ(test, ht_bind(test, other, HT_ADDR_A, HT_PORT), 0);
-
-	/* A listener that owns no port passes none on. */
-	ktcp_hash_inherit_port(ht_kn(test), &orphan->inet.sk, &l2->inet.sk);
-	KUNIT_EXPECT_NULL(test, orphan->bb);
-}
-
-static void ht_bind_ephemeral(struct kunit *test)
-{
-	struct ktcp_sock *a = ht_unbound(test, false);
-	struct ktcp_sock *b = ht_unbound(test, false);
-	struct ktcp_sock *c = ht_unbound(test, false);
-	int low, high;
-
-	inet_get_local_port_range(&init_net, &low, &high);
-	KUNIT_ASSERT_EQ(test, ktcp_hash_bind_ephemeral(ht_kn(test),
-						       &a->inet.sk), 0);
-	KUNIT_ASSERT_EQ(test, ktcp_hash_bind_ephemeral(ht_kn(test),
-						       &b->inet.sk), 0);
-	KUNIT_EXPECT_GE(test, a->inet.inet_num, low);
-	KUNIT_EXPECT_LE(test, a->inet.inet_num, high);
-	KUNIT_EXPECT_GE(test, b->inet.inet_num, low);
-	KUNIT_EXPECT_LE(test, b->inet.inet_num, high);
-	KUNIT_EXPECT_NE(test, a->inet.inet_num, b->inet.inet_num);
-	KUNIT_EXPECT_EQ(test, ntohs(a->inet.inet_sport), a->inet.inet_num);
-	KUNIT_EXPECT_NOT_NULL(test, a->bb);
-
-	/* The port is owned like an explicitly bound one. */
-	KUNIT_EXPECT_EQ(test, ht_bind(test, c, INADDR_ANY, a->inet.inet_num),
-			-EADDRINUSE);
-}
-
-KUNIT_DEFINE_ACTION_WRAPPER(ht_sock_release, sock_release, struct socket *);
-
-/* A native TCP socket in init_net bound to INADDR_ANY:@port. */
-static struct socket *ht_native_bind(struct kunit *test, u16 port)
-{
-	struct sockaddr_in sin = {
-		.sin_family = AF_INET,
-		.sin_addr.s_addr = htonl(INADDR_ANY),
-		.sin_port = htons(port),
-	};
-	struct socket *sock;
-	int err;
-
-	err = sock_create_kern(&init_net, PF_INET, SOCK_STREAM, IPPROTO_TCP,
-			       &sock);
-	KUNIT_ASSERT_EQ(test, err, 0);
-	err = kunit_add_action_or_reset(test, ht_sock_release, sock);
-	KUNIT_ASSERT_EQ(test, err, 0);
-	err = kernel_bind(sock, (struct sockaddr *)&sin, sizeof(sin));
-	KUNIT_ASSERT_EQ(test, err, 0);
-	return sock;
-}
-
-static void ht_bind_native(struct kunit *test)
-{
-	struct ktcp_sock *a = ht_unbound(test, true);
-	struct socket *sock = ht_native_bind(test, HT_PORT);
-
-	KUNIT_EXPECT_EQ(test, ht_bind(test, a, HT_ADDR_A, HT_PORT),
-			-EADDRINUSE);
-	KUNIT_EXPECT_EQ(test, a->inet.inet_num, 0);
-
-	kunit_release_action(test, ht_sock_release, sock);
-	KUNIT_EXPECT_EQ(test, ht_bind(test, a, HT_ADDR_A, HT_PORT), 0);
 }
 
 static struct kunit_case ktcp_hash_cases[] = {
@@ -1033,14 +838,6 @@ static struct kunit_case ktcp_hash_cases[] = {
 	KUNIT_CASE(ht_listener_unlisten),
 	KUNIT_CASE(ht_walker_unlisten),
 	KUNIT_CASE(ht_relisten_waits),
-	KUNIT_CASE(ht_bind_sets_addr),
-	KUNIT_CASE(ht_bind_conflict),
-	KUNIT_CASE(ht_bind_reuse),
-	KUNIT_CASE(ht_bind_addresses),
-	KUNIT_CASE(ht_unbind_frees_port),
-	KUNIT_CASE(ht_inherit_port),
-	KUNIT_CASE(ht_bind_ephemeral),
-	KUNIT_CASE(ht_bind_native),
 	{}
 };
 

@@ -1,0 +1,526 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The bind table, and the one port space ktcp shares with native TCP.
+ *
+ * bhash  a ktcp_bind_bucket per port lists its ktcp owners, for bind() and
+ *        listen() conflicts between ktcp sockets and for connect()'s port
+ *        choice. A bucket whose owners all had their port chosen by
+ *        connect() is shared by connections whose 4-tuples differ, as
+ *        Linux's are (a bucket with fastreuse == -1 in __inet_hash_connect).
+ *
+ * Native TCP knows nothing of that table, so every address and port ktcp
+ * owns is held in native TCP's table as well, by a claim: a kernel AF_INET
+ * TCP socket bound to the same address and port with its owner's
+ * SO_REUSEADDR, SO_REUSEPORT, uid, device and IP_FREEBIND/IP_TRANSPARENT,
+ * and listening while a ktcp listener owns it. Native TCP's own rules
+ * (inet_csk_get_port(), __inet_hash_connect()) then refuse a native bind(),
+ * listen() or ephemeral port that collides with ktcp, and ktcp takes
+ * native TCP's verdict on its own bind() and listen() from the claim's: one
+ * set of rules, Linux's, for both stacks, SO_REUSEADDR over a TIME_WAIT
+ * included. A claim belongs to the socket that bound (bind(), listen()'s
+ * autobind), or to an address and port that connect() chose, shared by the
+ * connections using it; accepted children hold their listener's, as
+ * inet_inherit_port() has them hold its bucket.
+ *
+ * Claims are made in process context (binding sleeps). The last reference
+ * may go in softirq (a connection reaching CLOSE); such claims are released
+ * from a work item, and a namespace's exit waits for them.
+ *
+ * Locking: ktcp_net.bind_lock, BHs off, guards bhash, the owner lists and
+ * ktcp_sock.bb and .claim; claims are reference-counted.
+ */
+
+#include <linux/once.h>
+#include <linux/random.h>
+#include <linux/workqueue.h>
+#include <net/inet_hashtables.h>
+#include <net/ip.h>
+#include <net/secure_seq.h>
+
+#include "ktcp.h"
+
+#define KTCP_PORT_PERTURB	256	/* INET_TABLE_PERTURB_SIZE, smaller */
+
+struct ktcp_bind_bucket {
+	struct hlist_node node;		/* in bhash */
+	struct hlist_head owners;	/* ktcp_sock.bind_node */
+	u16 port;
+	bool by_connect;		/* every owner's port came from connect() */
+};
+
+/* A native TCP socket holding an address and port for ktcp. */
+struct ktcp_port_claim {
+	struct socket *sock;
+	refcount_t ref;
+	struct work_struct free_work;
+};
+
+static struct workqueue_struct *ktcp_port_wq;
+static u32 ktcp_port_perturb[KTCP_PORT_PERTURB];
+
+int ktcp_port_init(void)
+{
+	ktcp_port_wq = alloc_workqueue("ktcp_port", 0, 0);
+	return ktcp_port_wq ? 0 : -ENOMEM;
+}
+
+void ktcp_port_exit(void)
+{
+	destroy_workqueue(ktcp_port_wq);
+}
+
+int ktcp_port_net_init(struct ktcp_net *kn)
+{
+	kn->bhash = kcalloc(KTCP_BHASH_SIZE, sizeof(*kn->bhash), GFP_KERNEL);
+	return kn->bhash ? 0 : -ENOMEM;
+}
+
+/* Sockets hold their namespace; only claim releases may still be queued. */
+void ktcp_port_net_exit(struct ktcp_net *kn)
+{
+	u32 i;
+
+	flush_workqueue(ktcp_port_wq);
+	if (kn->bhash)
+		for (i = 0; i < KTCP_BHASH_SIZE; i++)
+			WARN_ON_ONCE(!hlist_empty(&kn->bhash[i]));
+	kfree(kn->bhash);
+}
+
+static void ktcp_port_claim_free(struct work_struct *work)
+{
+	struct ktcp_port_claim *c = container_of(work, struct ktcp_port_claim,
+						 free_work);
+
+	sock_release(c->sock);
+	kfree(c);
+}
+
+/*
+ * Where it may sleep, the port is free when this returns, as after a native
+ * socket's close(); in softirq (a connection reset) it is soon after.
+ */
+static void ktcp_port_claim_put(struct ktcp_port_claim *c)
+{
+	if (!c || !refcount_dec_and_test(&c->ref))
+		return;
+	if (preemptible())
+		ktcp_port_claim_free(&c->free_work);
+	else
+		queue_work(ktcp_port_wq, &c->free_work);
+}
+
+/*
+ * Bind a native socket to @addr:@port (0: native TCP picks, as bind() to
+ * port 0 does) with what of @sk decides conflicts in inet_csk_get_port().
+ */
+static struct ktcp_port_claim *ktcp_port_claim_new(struct sock *sk,
+						   __be32 addr, u16 port)
+{
+	struct sockaddr_in sin = {
+		.sin_family = AF_INET,
+		.sin_addr.s_addr = addr,
+		.sin_port = htons(port),
+	};
+	struct ktcp_port_claim *c;
+	struct sock *csk;
+	int err;
+
+	might_sleep();
+	c = kmalloc(sizeof(*c), GFP_KERNEL);
+	if (!c)
+		return ERR_PTR(-ENOMEM);
+	err = sock_create_kern(sock_net(sk), PF_INET, SOCK_STREAM, IPPROTO_TCP,
+			       &c->sock);
+	if (err) {
+		kfree(c);
+		return ERR_PTR(err);
+	}
+	refcount_set(&c->ref, 1);
+	INIT_WORK(&c->free_work, ktcp_port_claim_free);
+	csk = c->sock->sk;
+	csk->sk_reuse = sk->sk_reuse;
+	csk->sk_reuseport = sk->sk_reuseport;
+	csk->sk_bound_dev_if = sk->sk_bound_dev_if;
+	/* inet_csk_bind_conflict() compares SO_REUSEPORT owners by inode. */
+	SOCK_INODE(c->sock)->i_uid = sk->sk_uid;
+	csk->sk_uid = sk->sk_uid;
+	inet_assign_bit(FREEBIND, csk, inet_test_bit(FREEBIND, sk));
+	inet_assign_bit(TRANSPARENT, csk, inet_test_bit(TRANSPARENT, sk));
+	err = kernel_bind(c->sock, (struct sockaddr *)&sin, sizeof(sin));
+	if (err) {
+		sock_release(c->sock);
+		kfree(c);
+		return ERR_PTR(err);
+	}
+	return c;
+}
+
+static u16 ktcp_port_claim_num(const struct ktcp_port_claim *c)
+{
+	return inet_sk(c->sock->sk)->inet_num;
+}
+
+static struct hlist_head *ktcp_port_head(struct ktcp_net *kn, u16 port)
+{
+	return &kn->bhash[port & (KTCP_BHASH_SIZE - 1)];
+}
+
+static struct ktcp_bind_bucket *ktcp_port_find(struct ktcp_net *kn, u16 port)
+{
+	struct ktcp_bind_bucket *bb;
+
+	lockdep_assert_held(&kn->bind_lock);
+	hlist_for_each_entry(bb, ktcp_port_head(kn, port), node)
+		if (bb->port == port)
+			return bb;
+	return NULL;
+}
+
+/* Does native TCP hold @port in @net? Its bind table says (read only). */
+static bool ktcp_port_native_used(struct net *net, u16 port)
+{
+	struct inet_hashinfo *hinfo = net->ipv4.tcp_death_row.hashinfo;
+	struct inet_bind_hashbucket *head;
+	struct inet_bind_bucket *tb;
+	bool used = false;
+
+	head = &hinfo->bhash[inet_bhashfn(net, port, hinfo->bhash_size)];
+	spin_lock_bh(&head->lock);
+	inet_bind_bucket_for_each(tb, &head->chain) {
+		if (net_eq(ib_net(tb), net) && tb->port == port) {
+			used = true;
+			break;
+		}
+	}
+	spin_unlock_bh(&head->lock);
+	return used;
+}
+
+/*
+ * The reuseport exception of Linux's inet_bind_conflict(): both sockets set
+ * SO_REUSEPORT and have the same owner (or the other is in TIME_WAIT).
+ */
+static bool ktcp_port_reuseport_ok(const struct sock *sk,
+				   const struct sock *sk2)
+{
+	return sk->sk_reuseport && sk2->sk_reuseport &&
+	       (sk2->sk_state == TCP_TIME_WAIT ||
+		uid_eq(sk->sk_uid, sk2->sk_uid));
+}
+
+/*
+ * Linux's bind conflict rule (inet_bind_conflict): two owners of a port
+ * conflict when their addresses overlap, unless both set SO_REUSEADDR and the
+ * existing one is not listening, or both set SO_REUSEPORT with one owner
+ * uid. Linux's bind-bucket fastreuseport flag only caches this answer.
+ */
+static bool ktcp_port_conflict(const struct ktcp_bind_bucket *bb,
+			       const struct sock *sk, __be32 addr)
+{
+	struct ktcp_sock *o;
+
+	hlist_for_each_entry(o, &bb->owners, bind_node) {
+		const struct sock *sk2 = &o->inet.sk;
+		__be32 addr2 = o->inet.inet_rcv_saddr;
+
+		if (addr && addr2 && addr != addr2)
+			continue;
+		if (sk->sk_reuse && sk2->sk_reuse &&
+		    sk2->sk_state != TCP_LISTEN)
+			continue;
+		if (ktcp_port_reuseport_ok(sk, sk2))
+			continue;
+		return true;
+	}
+	return false;
+}
+
+/* Make @sk an owner of @port (a new bucket if @bb is NULL). */
+static int ktcp_port_add(struct ktcp_net *kn, struct sock *sk,
+			 struct ktcp_bind_bucket *bb, u16 port,
+			 bool by_connect)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+
+	lockdep_assert_held(&kn->bind_lock);
+	if (!bb) {
+		bb = kmalloc(sizeof(*bb), GFP_ATOMIC);
+		if (!bb)
+			return -ENOMEM;
+		bb->port = port;
+		bb->by_connect = by_connect;
+		INIT_HLIST_HEAD(&bb->owners);
+		hlist_add_head(&bb->node, ktcp_port_head(kn, port));
+	}
+	bb->by_connect &= by_connect;
+	hlist_add_head(&ks->bind_node, &bb->owners);
+	ks->bb = bb;
+	inet_sk(sk)->inet_num = port;
+	inet_sk(sk)->inet_sport = htons(port);
+	return 0;
+}
+
+/*
+ * bind() to @addr:@port, or to a port native TCP picks when @port is 0
+ * (inet_csk_find_open_port()'s choice sees ktcp's ports through their
+ * claims). Native TCP's verdict first, then ktcp's owners'.
+ */
+int ktcp_port_bind(struct ktcp_net *kn, struct sock *sk, __be32 addr, u16 port)
+{
+	struct ktcp_port_claim *c;
+	struct ktcp_bind_bucket *bb;
+	int err = -EADDRINUSE;
+
+	c = ktcp_port_claim_new(sk, addr, port);
+	if (IS_ERR(c))
+		return PTR_ERR(c);
+	port = ktcp_port_claim_num(c);
+	spin_lock_bh(&kn->bind_lock);
+	bb = ktcp_port_find(kn, port);
+	if (!bb || !ktcp_port_conflict(bb, sk, addr))
+		err = ktcp_port_add(kn, sk, bb, port, false);
+	if (!err) {
+		ktcp_sk(sk)->claim = c;
+		inet_sk(sk)->inet_rcv_saddr = addr;
+		inet_sk(sk)->inet_saddr = addr;
+	}
+	spin_unlock_bh(&kn->bind_lock);
+	if (err)
+		ktcp_port_claim_put(c);
+	return err;
+}
+
+/* May connect()'s @sk share @bb? Then the claim to share, or NULL. */
+static bool ktcp_port_shareable(struct ktcp_net *kn, struct sock *sk,
+				struct ktcp_bind_bucket *bb,
+				struct ktcp_port_claim **claim)
+{
+	const struct inet_sock *inet = inet_sk(sk);
+	struct ktcp_sock *o;
+	bool taken;
+
+	lockdep_assert_held(&kn->bind_lock);
+	*claim = NULL;
+	if (!bb->by_connect)
+		return false;
+	rcu_read_lock();
+	taken = ktcp_hash_lookup(kn, inet->inet_saddr, htons(bb->port),
+				 inet->inet_daddr, inet->inet_dport);
+	rcu_read_unlock();
+	if (taken)
+		return false;
+	hlist_for_each_entry(o, &bb->owners, bind_node)
+		if (o->inet.inet_rcv_saddr == inet->inet_saddr && o->claim) {
+			*claim = o->claim;
+			break;
+		}
+	return true;
+}
+
+/*
+ * Try @port for connect()'s @sk: 1 if @sk now owns it, 0 to try the next
+ * port, -errno to give up. Takes a claim of its own when no connection
+ * from this address shares the port yet.
+ */
+static int ktcp_port_connect_try(struct ktcp_net *kn, struct sock *sk,
+				 u16 port)
+{
+	__be32 saddr = inet_sk(sk)->inet_saddr;
+	struct ktcp_port_claim *c = NULL;
+	struct ktcp_bind_bucket *bb;
+	int err = 0;
+
+	for (;;) {
+		struct ktcp_port_claim *share;
+
+		spin_lock_bh(&kn->bind_lock);
+		bb = ktcp_port_find(kn, port);
+		if (bb && !ktcp_port_shareable(kn, sk, bb, &share))
+			break;
+		if (bb && share) {
+			refcount_inc(&share->ref);
+			ktcp_port_claim_put(c);
+			c = share;
+		}
+		if (c) {
+			err = ktcp_port_add(kn, sk, bb, port, true);
+			if (!err) {
+				ktcp_sk(sk)->claim = c;
+				c = NULL;
+			}
+			err = err ?: 1;
+			break;
+		}
+		spin_unlock_bh(&kn->bind_lock);
+		if (!bb && ktcp_port_native_used(sock_net(sk), port))
+			return 0;
+		c = ktcp_port_claim_new(sk, saddr, port);
+		if (IS_ERR(c))
+			return PTR_ERR(c) == -EADDRINUSE ? 0 : PTR_ERR(c);
+	}
+	spin_unlock_bh(&kn->bind_lock);
+	ktcp_port_claim_put(c);
+	return err;
+}
+
+/*
+ * connect() on an unbound port: __inet_hash_connect()'s search. The start
+ * is keyed by the 3-tuple (RFC 6056 3.3.4, algorithm 4: a keyed hash plus a
+ * perturbation table), ports of the range's low parity first (bind() to
+ * port 0 takes the other parity), and a port that connections to other
+ * destinations use is shared when the 4-tuple is new. inet_saddr,
+ * inet_daddr and inet_dport must be set.
+ */
+int ktcp_port_connect(struct ktcp_net *kn, struct sock *sk)
+{
+	const struct inet_sock *inet = inet_sk(sk);
+	struct net *net = sock_net(sk);
+	u32 remaining, offset, index;
+	int low, high, i, step, err;
+	bool local_ports;
+	u64 key;
+
+	local_ports = inet_sk_get_local_port_range(sk, &low, &high);
+	step = local_ports ? 1 : 2;
+	remaining = high - low + 1;
+	if (!local_ports && remaining > 1)
+		remaining &= ~1U;
+	get_random_sleepable_once(ktcp_port_perturb, sizeof(ktcp_port_perturb));
+	key = secure_ipv4_port_ephemeral(inet->inet_saddr, inet->inet_daddr,
+					 inet->inet_dport);
+	index = key & (KTCP_PORT_PERTURB - 1);
+	offset = (READ_ONCE(ktcp_port_perturb[index]) + (key >> 32)) %
+		 remaining;
+	if (!local_ports)
+		offset &= ~1U;
+again:
+	for (i = 0; i < remaining; i += step) {
+		u16 port = low + (offset + i) % remaining;
+
+		if (inet_is_local_reserved_port(net, port))
+			continue;
+		err = ktcp_port_connect_try(kn, sk, port);
+		if (err < 0)
+			return err;
+		if (err) {
+			/* Linux's perturbation: the next search starts later. */
+			WRITE_ONCE(ktcp_port_perturb[index],
+				   READ_ONCE(ktcp_port_perturb[index]) + i +
+				   step);
+			return 0;
+		}
+		cond_resched();
+	}
+	if (step == 2 && !(offset & 1)) {
+		offset++;
+		goto again;
+	}
+	return -EADDRNOTAVAIL;
+}
+
+/*
+ * listen(): native TCP first (the claim listens, so inet_csk_get_port()'s
+ * listen-time check sees other native listeners), then ktcp's owners: one
+ * listener per address unless all have SO_REUSEPORT and one owner.
+ */
+static bool ktcp_port_listen_conflict(const struct ktcp_bind_bucket *bb,
+				      const struct sock *sk)
+{
+	__be32 addr = inet_sk(sk)->inet_rcv_saddr;
+	struct ktcp_sock *o;
+
+	hlist_for_each_entry(o, &bb->owners, bind_node) {
+		__be32 addr2 = o->inet.inet_rcv_saddr;
+
+		if (&o->inet.sk == sk || o->inet.sk.sk_state != TCP_LISTEN ||
+		    ktcp_port_reuseport_ok(sk, &o->inet.sk))
+			continue;
+		if (!addr || !addr2 || addr == addr2)
+			return true;
+	}
+	return false;
+}
+
+/* Stop the claim listening; it keeps the port (SOCK_BINDPORT_LOCK). */
+static void ktcp_port_claim_unlisten(struct ktcp_port_claim *c)
+{
+	struct sockaddr unspec = { .sa_family = AF_UNSPEC };
+
+	kernel_connect(c->sock, &unspec, sizeof(unspec), 0);
+}
+
+int ktcp_port_listen(struct ktcp_net *kn, struct sock *sk)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+	int err;
+
+	if (ks->claim) {
+		err = kernel_listen(ks->claim->sock, 0);
+		if (err)
+			return err;
+	}
+	ktcp_hash_listen_prepare(sk);
+	spin_lock_bh(&kn->bind_lock);
+	err = ks->bb && ktcp_port_listen_conflict(ks->bb, sk) ? -EADDRINUSE : 0;
+	if (!err)
+		ktcp_hash_listen_add(kn, sk);
+	spin_unlock_bh(&kn->bind_lock);
+	if (err && ks->claim)
+		ktcp_port_claim_unlisten(ks->claim);
+	return err;
+}
+
+/*
+ * close() of a listener: native TCP may bind the port again under its
+ * SO_REUSEADDR rule while accepted children still hold it, as after a
+ * native listener's close.
+ */
+void ktcp_port_unlisten(struct sock *sk)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+
+	if (ks->claim)
+		ktcp_port_claim_unlisten(ks->claim);
+}
+
+/* An accepted child owns its listener's port too (inet_inherit_port). */
+void ktcp_port_inherit(struct ktcp_net *kn, struct sock *child,
+		       const struct sock *listener)
+{
+	struct ktcp_sock *kc = ktcp_sk(child);
+	const struct ktcp_sock *kl = ktcp_sk(listener);
+
+	spin_lock_bh(&kn->bind_lock);
+	kc->bb = kl->bb;
+	if (kc->bb)
+		hlist_add_head(&kc->bind_node, &kc->bb->owners);
+	kc->claim = kl->claim;
+	if (kc->claim)
+		refcount_inc(&kc->claim->ref);
+	spin_unlock_bh(&kn->bind_lock);
+}
+
+/* @sk gives up its port; any context. */
+void ktcp_port_unbind(struct ktcp_net *kn, struct sock *sk)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+	struct ktcp_port_claim *c;
+	struct ktcp_bind_bucket *bb;
+
+	spin_lock_bh(&kn->bind_lock);
+	bb = ks->bb;
+	c = ks->claim;
+	ks->claim = NULL;
+	if (bb) {
+		hlist_del_init(&ks->bind_node);
+		ks->bb = NULL;
+		if (hlist_empty(&bb->owners)) {
+			hlist_del(&bb->node);
+			kfree(bb);
+		}
+	}
+	spin_unlock_bh(&kn->bind_lock);
+	ktcp_port_claim_put(c);
+	inet_sk(sk)->inet_num = 0;
+}

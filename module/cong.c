@@ -54,6 +54,13 @@ void ktcp_cc_init(struct ktcp_cc *cc, const struct ktcp_cc_ops *ops)
 	ktcp_cc_set_ops(cc, ops ?: ktcp_cc_default());
 }
 
+void ktcp_cc_init_transfer(struct ktcp_cc *cc, u32 syn_retrans)
+{
+	cc->cwnd = syn_retrans > 1 ? 1 : KTCP_CC_INIT_CWND;
+	cc->cwnd_cnt = 0;
+	cc->state = KTCP_CC_OPEN;
+}
+
 /* As tcp_reinit_congestion_control(): fresh private state, same windows. */
 void ktcp_cc_set_ops(struct ktcp_cc *cc, const struct ktcp_cc_ops *ops)
 {

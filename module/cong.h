@@ -105,6 +105,14 @@ const struct ktcp_cc_ops *ktcp_cc_default(void);
 
 /* A new connection: cwnd = IW (RFC 6928), ssthresh infinite (RFC 5681 3.1). */
 void ktcp_cc_init(struct ktcp_cc *cc, const struct ktcp_cc_ops *ops);
+/*
+ * The handshake is over after @syn_retrans retransmissions of our SYN
+ * (tcp_init_transfer()): the window restarts at IW, or at 1 segment after
+ * more than one retransmission. RFC 6298 5.7 and RFC 5681 3.1 ask for 1
+ * after any; Linux keeps IW for a single one. ssthresh stays as the SYN's
+ * timeouts set it.
+ */
+void ktcp_cc_init_transfer(struct ktcp_cc *cc, u32 syn_retrans);
 /* TCP_CONGESTION on a live connection: keep the windows, restart @ops. */
 void ktcp_cc_set_ops(struct ktcp_cc *cc, const struct ktcp_cc_ops *ops);
 

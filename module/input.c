@@ -125,6 +125,7 @@ void ktcp_input_syn_sent(struct sock *sk, struct sk_buff *skb)
 		return;
 	}
 	ktcp_input_clean_rtx(sk, cb->ack_seq, &opts, &rtt);
+	ktcp_cc_init_transfer(&ks->cc, ks->total_retrans);
 	ktcp_sock_set_state(sk, ktcp_state_next(sk->sk_state,
 						KTCP_EV_RCV_SYNACK, false));
 	ktcp_buf_init(sk);

@@ -170,13 +170,15 @@ p_ktcp=$base p_native=$((base + 1)) p_bb=$((base + 2))
 cat >"$work/probe.py" <<'EOF'
 import os, socket, sys
 
-def listed(path, port, state=None):
+# Is this very socket (by inode) in the table? A ktcp socket's port also
+# shows in /proc/net/tcp as its native claim, a socket of its own.
+def listed(path, sock, state=None):
+    ino = str(os.fstat(sock.fileno()).st_ino)
     try:
         rows = [l.split() for l in open(path).read().splitlines()[1:]]
     except OSError:
         return 0
-    return int(any(r[1].endswith(":%04X" % port) and state in (None, r[3])
-                   for r in rows))
+    return int(any(r[9] == ino and state in (None, r[3]) for r in rows))
 
 flags = 0
 for f in sys.argv[1:]:
@@ -187,14 +189,14 @@ s.listen()
 port = s.getsockname()[1]
 print("domain=%d" % s.getsockopt(socket.SOL_SOCKET, socket.SO_DOMAIN))
 print("protocol=%d" % s.getsockopt(socket.SOL_SOCKET, socket.SO_PROTOCOL))
-print("ktcp=%d" % listed("/proc/net/ktcp", port, "0A"))
-print("tcp=%d" % listed("/proc/net/tcp", port, "0A"))
+print("ktcp=%d" % listed("/proc/net/ktcp", s, "0A"))
+print("tcp=%d" % listed("/proc/net/tcp", s, "0A"))
 print("inheritable=%d" % os.get_inheritable(s.fileno()))
 print("blocking=%d" % s.getblocking())
 u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 u.bind(("127.0.0.1", 0))
 print("udp_domain=%d" % u.getsockopt(socket.SOL_SOCKET, socket.SO_DOMAIN))
-print("udp_native=%d" % listed("/proc/net/udp", u.getsockname()[1]))
+print("udp_native=%d" % listed("/proc/net/udp", u))
 x = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
 print("unix_domain=%d" % x.getsockopt(socket.SOL_SOCKET, socket.SO_DOMAIN))
 try:

@@ -164,3 +164,21 @@ def t_simultaneous_open_synack(env):
     """Crossed SYNs, then the peer's SYN-ACK completes the connection (RFC
     9293 figure 8, Linux)."""
     simultaneous_open(env, strict=True)
+
+
+@test("syn_timeout_once_window", timeout=60)
+def t_syn_timeout_once_window(env):
+    """The peer answers only the retransmitted SYN (one SYN timeout at
+    about 1 s). Linux's tcp_init_transfer() keeps the initial window of 10
+    segments after a single SYN retransmission (1 segment only after more
+    than one), so 8 segments leave at once, long before an RTO."""
+    env.start()
+    h = env.new_helper()
+    c = env.active_open(h, options=[("MSS", 1000)], synack_delay=1.6)
+    h.must("send 8000")
+    segs = c.expect_data(8000, 0.8)
+    check(len(segs) == 8 and all(s.len == 1000 for s in segs),
+          "expected 8 segments of 1000 bytes, got %s" %
+          [s.len for s in segs])
+    c.ack()
+    c.expect_none(0.5, lambda s: s.len > 0, "data after everything was acked")

@@ -6,8 +6,8 @@
  * sendrecv.c's, socket options sockopt.c's; the TCB's lifecycle is sock.c's.
  *
  * Context: process. Every call takes the socket lock (lock_sock()) for what
- * it reads or changes, except poll(), SIOCOUTQ and SIOCOUTQNSD, which read
- * lockless as tcp_poll() and tcp_ioctl() do.
+ * it reads or changes, except poll(), SIOCATMARK, SIOCOUTQ and SIOCOUTQNSD,
+ * which read lockless as tcp_poll() and tcp_ioctl() do.
  */
 
 #include <asm/ioctls.h>
@@ -392,12 +392,12 @@ static int ktcp_af_getname(struct socket *sock, struct sockaddr *uaddr, int peer
 }
 
 /*
- * Readable as Linux's tcp_stream_is_readable() says: SO_RCVLOWAT bytes
+ * Readable as Linux's tcp_stream_is_readable() says: @target bytes
  * are there, or fewer when they fill 7/8 of the receive buffer or leave
  * the window offered at a segment or less, since more cannot come
  * (tcp_epollin_ready(), tcp_rmem_pressure()). Lockless.
  */
-static bool ktcp_af_readable(const struct sock *sk)
+static bool ktcp_af_readable(const struct sock *sk, int target)
 {
 	const struct ktcp_sock *ks = ktcp_sk(sk);
 	u32 rcv_nxt = READ_ONCE(ks->rcv_nxt);
@@ -407,18 +407,20 @@ static bool ktcp_af_readable(const struct sock *sk)
 
 	if (avail <= 0)
 		return false;
-	if (avail >= sock_rcvlowat(sk, 0, INT_MAX) ||
+	if (avail >= target ||
 	    atomic_read(&sk->sk_rmem_alloc) > rcvbuf - (rcvbuf >> 3))
 		return true;
 	win = READ_ONCE(ks->rcv_wup) + READ_ONCE(ks->rcv_wnd) - rcv_nxt;
 	return win <= (s32)READ_ONCE(ks->rcv_mss);
 }
 
+/* SO_RCVLOWAT bytes readable, or more at the urgent mark; EPOLLPRI (urg.c). */
 static __poll_t ktcp_af_poll_rw(struct sock *sk, u8 shutdown)
 {
-	__poll_t mask = 0;
+	int target = sock_rcvlowat(sk, 0, INT_MAX);
+	__poll_t mask = ktcp_urg_poll(sk, &target);
 
-	if (ktcp_af_readable(sk))
+	if (ktcp_af_readable(sk, target))
 		mask |= EPOLLIN | EPOLLRDNORM;
 	if (shutdown & SEND_SHUTDOWN)
 		return mask | EPOLLOUT | EPOLLWRNORM;
@@ -474,7 +476,11 @@ static int ktcp_af_ioctl(struct socket *sock, unsigned int cmd, unsigned long ar
 		/* A FIN takes a sequence number but no byte of data. */
 		if (answ && sock_flag(sk, SOCK_DONE))
 			answ--;
+		answ = ktcp_urg_inq(sk, answ);
 		release_sock(sk);
+		break;
+	case SIOCATMARK:	/* sockatmark(): the reader is at the mark */
+		answ = ktcp_urg_at(sk, READ_ONCE(ks->copied_seq));
 		break;
 	case SIOCOUTQ:
 		if (sk->sk_state == TCP_LISTEN)

@@ -32,6 +32,7 @@ static u32 ktcp_input_clean_rtx(struct sock *sk, u32 ack,
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
 	u32 rtt = ktcp_neg_ts_rtt_us(&ks->neg, o), karn = 0, acked = 0;
+	u32 prior_una = ks->snd_una;
 	bool rexmit_acked = false;
 	struct sk_buff *skb;
 
@@ -58,6 +59,7 @@ static u32 ktcp_input_clean_rtx(struct sock *sk, u32 ack,
 	ktcp_rtt_reset_backoff(&ks->rtt);
 	ks->bytes_acked += ack - ks->snd_una;	/* tcp_snd_una_update() */
 	WRITE_ONCE(ks->snd_una, ack);
+	ktcp_urg_snd_una(ks, prior_una);
 	WRITE_ONCE(ks->retries, 0);
 	if (ks->snd_una == ks->snd_nxt)
 		ktcp_timer_sk_clear(sk, &ks->rtx_timer);
@@ -132,6 +134,7 @@ void ktcp_input_syn_sent(struct sock *sk, struct sk_buff *skb)
 	ktcp_output_ack(sk);
 	sk->sk_state_change(sk);
 	sk_wake_async(sk, SOCK_WAKE_IO, POLL_OUT);
+	ktcp_urg_rcv(sk, skb);	/* step 6 by hand, as tcp_rcv_state_process() */
 }
 
 /*
@@ -629,6 +632,7 @@ int ktcp_input_synchronized(struct sock *sk, struct sk_buff *skb)
 	if (ktcp_input_orphan_data(sk, skb))
 		goto drop;
 	ktcp_buf_rcv_rtt(sk, &opts, skb->len);
+	ktcp_urg_rcv(sk, skb);	/* sixth step */
 	if (ktcp_input_data(sk, skb, &ack_now)) {
 		in_order = !ack_now;
 		skb = NULL;

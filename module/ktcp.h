@@ -17,6 +17,9 @@
  *        v                                         and timers.c call each other)
  *   timer.c (per-CPU wheels)  hash.c (tables)
  *
+ * urg.c (urgent data) sits beside window.c: sendrecv.c, af_ktcp.c, input.c
+ * and output.c call it, and it calls no other file.
+ *
  * Below them, pure logic with no socket or lock, each with KUnit tests:
  * options.c, negotiate.c, sack.c, ofo.c, rtt.c, cong*.c, state.c, seq.h,
  * wheel.c.
@@ -196,6 +199,9 @@ struct ktcp_sock {
 	u32 copied_seq;		/* next byte recvmsg() hands to the user */
 	u32 write_seq;		/* next byte sendmsg() queues */
 	u32 notsent_lowat;	/* TCP_NOTSENT_LOWAT, 0: none; poll reads it */
+	u32 snd_up;		/* SND.UP: after the last urgent byte (urg.c) */
+	u32 urg_seq;		/* the urgent byte received; poll reads it */
+	u16 urg_data;		/* TCP_URG_*, the byte; poll reads it */
 
 	u16 mss;		/* payload of a full segment (negotiate.c) */
 	u16 adv_mss;		/* MSS we announced in our SYN */
@@ -292,6 +298,12 @@ static inline unsigned long ktcp_fin_time(const struct sock *sk)
 	return linger2 ?: ktcp_fin_timeout(sock_net(sk));
 }
 
+/* Urgent mode (tcp_urg_mode()): urgent data sent and not yet acked. */
+static inline bool ktcp_urg_mode(const struct ktcp_sock *ks)
+{
+	return ks->snd_una != ks->snd_up;
+}
+
 /*
  * A connection in the SYN queue: SYN received, SYN-ACK sent, final ACK not yet
  * seen. About 150 bytes, against a full socket's ~1.5 KB, so that a SYN flood
@@ -370,6 +382,18 @@ void ktcp_buf_init(struct sock *sk);
 void ktcp_buf_snd_moderate(struct sock *sk);
 void ktcp_buf_rcv_rtt(struct sock *sk, const struct ktcp_opts *o, u32 len);
 void ktcp_buf_rcv_space_adjust(struct sock *sk);
+
+/* urg.c: urgent data, MSG_OOB, SO_OOBINLINE, SIOCATMARK. */
+void ktcp_urg_snd_una(struct ktcp_sock *ks, u32 prior_una);
+void ktcp_urg_xmit(const struct ktcp_sock *ks, struct tcphdr *th, u32 seq);
+bool ktcp_urg_probe(const struct ktcp_sock *ks);
+void ktcp_urg_rcv(struct sock *sk, const struct sk_buff *skb);
+int ktcp_urg_recv(struct sock *sk, struct msghdr *msg, size_t len, int flags);
+int ktcp_urg_inq(const struct sock *sk, int inq);
+bool ktcp_urg_at(const struct sock *sk, u32 seq);
+u32 ktcp_urg_recv_clip(const struct sock *sk, u32 seq, u32 *used);
+void ktcp_urg_recv_passed(struct sock *sk);
+__poll_t ktcp_urg_poll(const struct sock *sk, int *target);
 
 /* sock.c: the TCB's lifecycle. */
 void ktcp_sock_init_tcb(struct sock *sk);

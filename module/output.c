@@ -132,6 +132,7 @@ static int ktcp_output_xmit(struct sock *sk, struct sk_buff *skb, bool clone)
 	struct ktcp_skb_cb cb = *KTCP_SKB_CB(skb);
 	bool syn = cb.flags & TCPHDR_SYN;
 	struct ktcp_opts opts;
+	struct tcphdr *th;
 	int err;
 
 	if (clone) {
@@ -159,8 +160,9 @@ static int ktcp_output_xmit(struct sock *sk, struct sk_buff *skb, bool clone)
 	if (!syn)
 		ktcp_output_sack_blocks(ks, &opts, skb->len);
 	ktcp_output_count(ks, skb->len);	/* payload: no header yet */
-	ktcp_output_header(skb, inet->inet_sport, inet->inet_dport, &cb,
-			   opts.present ? &opts : NULL);
+	th = ktcp_output_header(skb, inet->inet_sport, inet->inet_dport, &cb,
+				opts.present ? &opts : NULL);
+	ktcp_urg_xmit(ks, th, cb.seq);
 	ktcp_output_csum(skb, inet->inet_saddr, inet->inet_daddr);
 	memset(skb->cb, 0, sizeof(struct inet_skb_parm));
 	skb_set_owner_w(skb, sk);
@@ -265,12 +267,13 @@ static void ktcp_output_retransmit_lost(struct sock *sk)
  * Nagle (RFC 896, RFC 9293 3.7.4) in Minshall's form, as Linux does it: a
  * segment shorter than the MSS waits only while an earlier short segment is
  * unacknowledged, unless TCP_NODELAY; with TCP_CORK it waits until uncorked
- * (@force). A SYN or FIN never waits.
+ * (@force). A SYN or FIN never waits, nor anything in urgent mode, corked
+ * or not (tcp_nagle_test()).
  */
 static bool ktcp_output_nagle_ok(const struct ktcp_sock *ks,
 				 const struct sk_buff *skb, bool force)
 {
-	if (skb->len >= ks->mss || force ||
+	if (skb->len >= ks->mss || force || ktcp_urg_mode(ks) ||
 	    (KTCP_SKB_CB(skb)->flags & (TCPHDR_SYN | TCPHDR_FIN)))
 		return true;
 	if (ks->cork)
@@ -422,8 +425,9 @@ static int ktcp_output_split(struct sock *sk, struct sk_buff *skb, u32 len)
 /*
  * The persist timer fired with nothing in flight (RFC 9293 3.8.6.1). A shut
  * window gets a probe, an ACK carrying SND.UNA - 1 that the peer answers
- * with its window (tcp_xmit_probe_skb); a window too small for the next
- * segment gets what fits (tcp_write_wakeup).
+ * with its window (tcp_xmit_probe_skb), and in urgent mode one at SND.UNA
+ * first, to carry the urgent pointer (urg.c); a window too small for the
+ * next segment gets what fits (tcp_write_wakeup).
  */
 void ktcp_output_probe(struct sock *sk)
 {
@@ -433,6 +437,8 @@ void ktcp_output_probe(struct sock *sk)
 
 	sock_owned_by_me(sk);
 	if (!skb || !ks->snd_wnd) {
+		if (ktcp_urg_probe(ks))
+			ktcp_output_ctl(sk, TCPHDR_ACK, ks->snd_una, GFP_ATOMIC);
 		ktcp_output_ctl(sk, TCPHDR_ACK, ks->snd_una - 1, GFP_ATOMIC);
 		return;
 	}

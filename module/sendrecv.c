@@ -7,6 +7,9 @@
  * SO_RCVTIMEO and SO_RCVLOWAT say, and tells the peer when reading opened
  * the window (window.c, buffers.c).
  *
+ * MSG_OOB's urgent byte is urg.c's: sendmsg() marks it, recvmsg() reads it
+ * or stops at it.
+ *
  * Context: process, under the socket lock (lock_sock()).
  */
 
@@ -100,9 +103,23 @@ static int ktcp_sr_send_chunk(struct sock *sk, struct msghdr *msg)
 		return copied == -ENOMEM ? 0 : copied;
 	KTCP_SKB_CB(skb)->end_seq += copied;
 	WRITE_ONCE(ks->write_seq, ks->write_seq + copied);
-	if (skb->len >= ks->mss)
+	/* With MSG_OOB, nothing leaves before SND.UP is set (Linux's). */
+	if (skb->len >= ks->mss && !(msg->msg_flags & MSG_OOB))
 		ktcp_output_push(sk);
 	return copied;
+}
+
+/*
+ * Send what sendmsg() queued, as tcp_push() does: after @copied bytes of
+ * MSG_OOB, the last of them is urgent (tcp_mark_urg()).
+ */
+static void ktcp_sr_push(struct sock *sk, int flags, int copied)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+
+	if (copied && (flags & MSG_OOB))
+		ks->snd_up = ks->write_seq;
+	ktcp_output_push(sk);
 }
 
 int ktcp_sr_sendmsg(struct socket *sock, struct msghdr *msg, size_t size)
@@ -111,8 +128,6 @@ int ktcp_sr_sendmsg(struct socket *sock, struct msghdr *msg, size_t size)
 	int flags = msg->msg_flags, copied = 0, n, err;
 	long timeo;
 
-	if (flags & MSG_OOB)
-		return -EOPNOTSUPP;
 	lock_sock(sk);
 	timeo = sock_sndtimeo(sk, flags & MSG_DONTWAIT);
 	err = 0;
@@ -129,10 +144,10 @@ int ktcp_sr_sendmsg(struct socket *sock, struct msghdr *msg, size_t size)
 		if (n)
 			continue;
 		set_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
-		ktcp_output_push(sk);
+		ktcp_sr_push(sk, flags, copied);
 		err = sk_stream_wait_memory(sk, &timeo);
 	}
-	ktcp_output_push(sk);
+	ktcp_sr_push(sk, flags, copied);
 	if (!copied && err)
 		copied = sk_stream_error(sk, flags, err);
 	release_sock(sk);
@@ -184,6 +199,8 @@ static int ktcp_sr_recv_stop(struct sock *sk, long timeo, int copied)
 /*
  * Copy from the skb holding *@seq; bytes copied, 0 if none, or -EFAULT.
  * MSG_TRUNC discards the bytes instead of copying them (tcp_recvmsg_locked).
+ * The copy ends short of the urgent mark, and an out-of-band urgent byte at
+ * *@seq is stepped over (urg.c): *@seq may move with nothing copied.
  */
 static int ktcp_sr_recv_copy(struct sock *sk, struct msghdr *msg, size_t len,
 			     u32 *seq, int flags)
@@ -196,10 +213,15 @@ static int ktcp_sr_recv_copy(struct sock *sk, struct msghdr *msg, size_t len,
 		if (off >= skb->len)
 			continue;	/* only MSG_PEEK leaves read skbs */
 		used = min_t(size_t, skb->len - off, len);
-		if (!(flags & MSG_TRUNC) &&
+		if (ktcp_urg_recv_clip(sk, *seq, &used)) {
+			WRITE_ONCE(*seq, *seq + 1);
+			off++;
+		}
+		if (used && !(flags & MSG_TRUNC) &&
 		    skb_copy_datagram_msg(skb, off, msg, used))
 			return -EFAULT;
 		WRITE_ONCE(*seq, *seq + used);	/* copied_seq: SIOCINQ, /proc */
+		ktcp_urg_recv_passed(sk);
 		if (!(flags & MSG_PEEK) && off + used == skb->len)
 			sk_eat_skb(sk, skb);
 		return used;
@@ -222,31 +244,42 @@ static int ktcp_sr_inq_hint(struct sock *sk)
 	return inq;
 }
 
-int ktcp_sr_recvmsg(struct socket *sock, struct msghdr *msg, size_t len,
-		    int flags)
+/*
+ * At the urgent mark, a read that has copied something ends there; one
+ * that has not goes on (to step over the byte), unless a signal such as
+ * SIGURG is pending (tcp_recvmsg_locked()). 1 to stop, or -errno.
+ */
+static int ktcp_sr_recv_mark(struct sock *sk, u32 seq, long timeo, int copied)
 {
-	struct sock *sk = sock->sk;
+	if (!ktcp_urg_at(sk, seq))
+		return 0;
+	if (copied)
+		return 1;
+	if (signal_pending(current))
+		return timeo ? sock_intr_errno(timeo) : -EAGAIN;
+	return 0;
+}
+
+/* The stream's bytes, as tcp_recvmsg_locked() reads them. */
+static int ktcp_sr_recv_stream(struct sock *sk, struct msghdr *msg,
+			       size_t len, int flags)
+{
 	struct ktcp_sock *ks = ktcp_sk(sk);
 	int copied = 0, target, n;
-	u32 peek_seq, *seq;
-	bool inq_cmsg;
+	u32 peek_seq, *seq, prev;
 	long timeo;
 
-	if (flags & MSG_OOB)
-		return -EINVAL;
-	/* tcp_recvmsg(): ip_recv_error(), which 6.12 does not export. */
-	if (flags & MSG_ERRQUEUE)
-		return sock_recv_errqueue(sk, msg, len, SOL_IP, IP_RECVERR);
-	lock_sock(sk);
-	if (sk->sk_state == TCP_LISTEN) {
-		release_sock(sk);
-		return -ENOTCONN;
-	}
 	timeo = sock_rcvtimeo(sk, flags & MSG_DONTWAIT);
 	target = sock_rcvlowat(sk, flags & MSG_WAITALL, len);
 	peek_seq = ks->copied_seq;
 	seq = (flags & MSG_PEEK) ? &peek_seq : &ks->copied_seq;
 	while (len > 0) {
+		n = ktcp_sr_recv_mark(sk, *seq, timeo, copied);
+		if (n) {
+			copied = n < 0 ? n : copied;
+			break;
+		}
+		prev = *seq;
 		n = ktcp_sr_recv_copy(sk, msg, len, seq, flags);
 		if (n < 0) {
 			copied = copied ? : n;
@@ -254,7 +287,7 @@ int ktcp_sr_recvmsg(struct socket *sock, struct msghdr *msg, size_t len,
 		}
 		copied += n;
 		len -= n;
-		if (n) {
+		if (*seq != prev) {
 			ktcp_sr_recv_window_update(sk);
 			continue;
 		}
@@ -273,6 +306,29 @@ int ktcp_sr_recvmsg(struct socket *sock, struct msghdr *msg, size_t len,
 		ktcp_buf_rcv_space_adjust(sk);
 		ktcp_sr_recv_window_update(sk);
 	}
+	return copied;
+}
+
+int ktcp_sr_recvmsg(struct socket *sock, struct msghdr *msg, size_t len,
+		    int flags)
+{
+	struct sock *sk = sock->sk;
+	struct ktcp_sock *ks = ktcp_sk(sk);
+	bool inq_cmsg;
+	int copied;
+
+	/* tcp_recvmsg(): ip_recv_error(), which 6.12 does not export. */
+	if (flags & MSG_ERRQUEUE)
+		return sock_recv_errqueue(sk, msg, len, SOL_IP, IP_RECVERR);
+	lock_sock(sk);
+	if (sk->sk_state == TCP_LISTEN) {
+		release_sock(sk);
+		return -ENOTCONN;
+	}
+	if (flags & MSG_OOB)
+		copied = ktcp_urg_recv(sk, msg, len, flags);
+	else
+		copied = ktcp_sr_recv_stream(sk, msg, len, flags);
 	/* tcp_recvmsg(): TCP_INQ's hint, after the copy. */
 	inq_cmsg = ks->recvmsg_inq;
 	if (inq_cmsg)

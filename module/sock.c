@@ -128,6 +128,7 @@ void ktcp_sock_init_seq(struct ktcp_sock *ks, u32 iss)
 	ks->iss = iss;
 	WRITE_ONCE(ks->snd_una, iss);
 	WRITE_ONCE(ks->snd_nxt, iss);	/* poll: notsent bytes */
+	ks->snd_up = iss;		/* no urgent data */
 	ks->recover = iss;
 	ks->reord_seq = iss;
 	ks->snd_sml = iss;
@@ -150,6 +151,7 @@ void ktcp_sock_init_peer(struct ktcp_sock *ks, u32 irs, u32 wnd)
 	ks->irs = irs;
 	WRITE_ONCE(ks->rcv_nxt, irs + 1);
 	WRITE_ONCE(ks->copied_seq, irs + 1);
+	WRITE_ONCE(ks->urg_data, 0);
 	WRITE_ONCE(ks->rcv_wup, ks->rcv_nxt);
 	ks->snd_wl1 = irs;
 	ks->snd_wnd = wnd;
@@ -195,7 +197,8 @@ struct sock *ktcp_sock_clone(const struct sock *listener, gfp_t prio)
 	/* sk_priority stays 0, as sk_clone_lock() leaves it */
 	sk->sk_bound_dev_if = listener->sk_bound_dev_if;
 	sk->sk_flags = listener->sk_flags & (BIT(SOCK_KEEPOPEN) |
-					     BIT(SOCK_LINGER));
+					     BIT(SOCK_LINGER) |
+					     BIT(SOCK_URGINLINE));
 	sock_set_flag(sk, SOCK_RCU_FREE);
 	sk->sk_lingertime = listener->sk_lingertime;
 	inet_sk(sk)->uc_ttl = inet_sk(listener)->uc_ttl;
@@ -298,6 +301,7 @@ void ktcp_sock_disconnect(struct sock *sk)
 	ktcp_sock_purge(sk);
 	__skb_queue_purge(&sk->sk_receive_queue);
 	WRITE_ONCE(ks->copied_seq, ks->rcv_nxt);
+	WRITE_ONCE(ks->urg_data, 0);
 	ktcp_sock_clear_info(ks);
 	WRITE_ONCE(sk->sk_shutdown, 0);
 	sock_reset_flag(sk, SOCK_DONE);

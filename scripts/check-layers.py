@@ -26,7 +26,7 @@ LAYERS = [
     ['input.c', 'listen.c'],
     ['timers.c'],
     ['output.c', 'sock.c'],
-    ['recovery.c', 'buffers.c', 'window.c'],
+    ['recovery.c', 'buffers.c', 'window.c', 'urg.c'],
     ['port.c'],
     ['timer.c', 'hash.c'],
     # Pure logic, no socket or lock; the algorithms over their framework.

@@ -35,16 +35,19 @@
  *   send N [nb]                  N bytes of the pattern 'a'..'z' (stream
  *                                offset mod 26), blocking unless nb
  *   sendstr TEXT                 the rest of the line
+ *   sendoob TEXT                 the same with MSG_OOB: its last byte urgent
  *   recv N [MS]                  wait up to MS (default 0: do not wait)
  *                                for data, then one recv(): n=, hex=
  *   recvall N [MS]               until N bytes, EOF, error or MS
+ *   recvoob [peek]               recv(MSG_OOB), never waiting: n=, hex=
+ *   atmark                       ioctl(SIOCATMARK): mark=0|1
  *   shutdown wr|rd|rdwr
  *   close [listener]             close cur (or the listener)
  *   setsockopt NAME VAL          on cur; NAME is SO_* or TCP_*
  *   lsetsockopt NAME VAL         on the listener
  *   getsockopt NAME
  *   sockname | peername
- *   poll [MS]                    revents of cur
+ *   poll [MS]                    revents of cur (POLLPRI asked for too)
  *   nonblock 0|1
  *   sleep MS
  *   echo TEXT
@@ -52,6 +55,7 @@
  */
 #include "../userspace-tests/lib/ktcptest.h"
 
+#include <sys/ioctl.h>
 #include <sys/time.h>
 
 #define MAX_ARGS	8
@@ -152,6 +156,7 @@ static const struct optname opts[] = {
 	{ "SO_ERROR", SOL_SOCKET, SO_ERROR },
 	{ "SO_LINGER", SOL_SOCKET, SO_LINGER },	/* VAL: seconds, on */
 	{ "SO_RCVLOWAT", SOL_SOCKET, SO_RCVLOWAT },
+	{ "SO_OOBINLINE", SOL_SOCKET, SO_OOBINLINE },
 	{ "TCP_NODELAY", SOL_TCP, TCP_NODELAY },
 	{ "TCP_MAXSEG", SOL_TCP, TCP_MAXSEG },
 	{ "TCP_KEEPIDLE", SOL_TCP, TCP_KEEPIDLE },
@@ -496,9 +501,11 @@ static void c_send(const char *cmd, char **av, int ac, const char *rest)
 		do_send(cmd, atol(av[1]), ac >= 3 && !strcmp(av[2], "nb"));
 }
 
+/* sendstr, and sendoob with MSG_OOB */
 static void c_sendstr(const char *cmd, char **av, int ac, const char *rest)
 {
 	const char *s = rest ? rest + strspn(rest, " \t") : "";
+	int oob = !strcmp(cmd, "sendoob") ? MSG_OOB : 0;
 	ssize_t n;
 	int err;
 
@@ -506,13 +513,42 @@ static void c_sendstr(const char *cmd, char **av, int ac, const char *rest)
 	if (!have_fd(cmd, cur))
 		return;
 	arm(0);
-	n = send(cur, s, strlen(s), MSG_NOSIGNAL);
+	n = send(cur, s, strlen(s), MSG_NOSIGNAL | oob);
 	err = errno;
 	disarm();
 	if (n < 0)
 		say_err(cmd, err);
 	else
-		printf("ok sendstr sent=%zd\n", n);
+		printf("ok %s sent=%zd\n", cmd, n);
+}
+
+static void c_recvoob(const char *cmd, char **av, int ac, const char *rest)
+{
+	int peek = ac >= 2 && !strcmp(av[1], "peek") ? MSG_PEEK : 0;
+	unsigned char c;
+	ssize_t n;
+
+	(void)rest;
+	if (!have_fd(cmd, cur))
+		return;
+	n = recv(cur, &c, 1, MSG_OOB | MSG_DONTWAIT | peek);
+	if (n < 0)
+		return say_err(cmd, errno);
+	printf("ok %s n=%zd hex=", cmd, n);
+	print_hex(&c, n);
+	printf("%s\n", n ? "" : "-");
+}
+
+static void c_atmark(const char *cmd, char **av, int ac, const char *rest)
+{
+	int mark = -1;
+
+	(void)av, (void)ac, (void)rest;
+	if (!have_fd(cmd, cur))
+		return;
+	if (ioctl(cur, SIOCATMARK, &mark))
+		return say_err(cmd, errno);
+	printf("ok %s mark=%d\n", cmd, mark);
 }
 
 /* recv and recvall */
@@ -583,7 +619,7 @@ static void c_poll(const char *cmd, char **av, int ac, const char *rest)
 	(void)rest;
 	if (!have_fd(cmd, cur))
 		return;
-	r = ktcp_poll1(cur, POLLIN | POLLOUT | POLLRDHUP,
+	r = ktcp_poll1(cur, POLLIN | POLLOUT | POLLRDHUP | POLLPRI,
 		       ac >= 2 ? atoi(av[1]) : 0, &rev);
 	fmt_revents(r > 0 ? rev : 0, rbuf, sizeof(rbuf));
 	printf("ok poll revents=%s\n", rbuf);
@@ -614,8 +650,11 @@ static const struct command {
 	{ "wait_connect", 1, c_wait_connect },
 	{ "send", 2, c_send },
 	{ "sendstr", 1, c_sendstr },
+	{ "sendoob", 1, c_sendstr },
 	{ "recv", 2, c_recv },
 	{ "recvall", 2, c_recv },
+	{ "recvoob", 1, c_recvoob },
+	{ "atmark", 1, c_atmark },
 	{ "shutdown", 2, c_shutdown },
 	{ "close", 1, c_close },
 	{ "setsockopt", 1, c_setsockopt },

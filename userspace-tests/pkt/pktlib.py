@@ -429,6 +429,8 @@ class Seg:
         s = "%s:%d > %s:%d [%s] seq %u ack %u win %u len %u" % (
             self.src, self.sport, self.dst, self.dport, flagstr(self.flags),
             self.seq, self.ack, self.win, self.len)
+        if self.flags & F_URG:
+            s += " urp %u" % self.urp
         if self.opts:
             s += " opts " + self.opts.hex()
         return s
@@ -485,7 +487,8 @@ class Peer:
         self.sock.send(pkt)
         diag("%7.3f peer  > [%s] %d>%d seq %u ack %u win %u len %u%s" % (
             self.rel(t), flagstr(int(tcp.flags)), sport, dport, seq, ack,
-            win, len(data), (" opts " + str(options)) if options else ""))
+            win, len(data), (" opts " + str(options)) if options else "") +
+            (" urp %u" % urp if urp else ""))
         return t
 
     def _answer_arp(self, frame):
@@ -604,13 +607,14 @@ class Conn:
         return s.sport == self.rport and s.dport == self.lport
 
     def send(self, flags, seq=None, ack=None, data=b"", win=None,
-             options=None):
+             options=None, urp=0):
         if seq is None:
             seq = self.snd_nxt
         if ack is None:
             ack = self.rcv_nxt if self.rcv_nxt is not None else 0
         t = self.peer.send(self.lport, self.rport, flags, seq, ack,
-                           self.win if win is None else win, data, options)
+                           self.win if win is None else win, data, options,
+                           urp)
         return t
 
     def send_data(self, data, flags="PA"):

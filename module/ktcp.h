@@ -114,7 +114,8 @@ struct ktcp_skb_cb {
 	u16 dev_mss;	/* input: MSS the arrival device allows (for SYNs) */
 	u8 flags;	/* TCPHDR_* */
 	u8 sacked;	/* KTCP_SKB_*: recovery state of a sent segment */
-	u8 retransmitted:1;	/* ever retransmitted: no RTT (Karn) */
+	u8 retransmitted:1,	/* ever retransmitted: no RTT (Karn) */
+	   eor:1;		/* MSG_EOR: sendmsg() appends no more to it */
 };
 
 #define KTCP_SKB_LOST		BIT(0)	/* marked lost */

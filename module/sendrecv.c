@@ -8,7 +8,8 @@
  * the window (window.c, buffers.c).
  *
  * MSG_OOB's urgent byte is urg.c's: sendmsg() marks it, recvmsg() reads it
- * or stops at it.
+ * or stops at it. MSG_MORE holds a partial last segment back as TCP_CORK
+ * does, for this call; MSG_EOR keeps later writes out of the last segment.
  *
  * Context: process, under the socket lock (lock_sock()).
  */
@@ -39,6 +40,7 @@ static struct sk_buff *ktcp_sr_send_tail(struct sock *sk)
 	struct sk_buff *skb = skb_peek_tail(&sk->sk_write_queue);
 
 	if (!skb || !ks->send_head || skb->len >= ks->mss ||
+	    KTCP_SKB_CB(skb)->eor ||
 	    (KTCP_SKB_CB(skb)->flags & (TCPHDR_SYN | TCPHDR_FIN)))
 		return NULL;
 	return skb;
@@ -111,7 +113,8 @@ static int ktcp_sr_send_chunk(struct sock *sk, struct msghdr *msg)
 
 /*
  * Send what sendmsg() queued, as tcp_push() does: after @copied bytes of
- * MSG_OOB, the last of them is urgent (tcp_mark_urg()).
+ * MSG_OOB, the last of them is urgent (tcp_mark_urg()); MSG_MORE holds a
+ * partial segment as TCP_CORK would, until the next push without it.
  */
 static void ktcp_sr_push(struct sock *sk, int flags, int copied)
 {
@@ -119,7 +122,22 @@ static void ktcp_sr_push(struct sock *sk, int flags, int copied)
 
 	if (copied && (flags & MSG_OOB))
 		ks->snd_up = ks->write_seq;
+	if (!(flags & MSG_MORE) || ks->cork) {
+		ktcp_output_push(sk);
+		return;
+	}
+	ks->cork = 1;
 	ktcp_output_push(sk);
+	ks->cork = 0;
+}
+
+/* MSG_EOR: later writes go into new segments (tcp_skb_can_collapse_to()). */
+static void ktcp_sr_send_eor(struct sock *sk)
+{
+	struct sk_buff *skb = skb_peek_tail(&sk->sk_write_queue);
+
+	if (skb)
+		KTCP_SKB_CB(skb)->eor = 1;
 }
 
 int ktcp_sr_sendmsg(struct socket *sock, struct msghdr *msg, size_t size)
@@ -144,9 +162,11 @@ int ktcp_sr_sendmsg(struct socket *sock, struct msghdr *msg, size_t size)
 		if (n)
 			continue;
 		set_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
-		ktcp_sr_push(sk, flags, copied);
+		ktcp_sr_push(sk, flags & ~MSG_MORE, copied);
 		err = sk_stream_wait_memory(sk, &timeo);
 	}
+	if (copied && (flags & MSG_EOR) && !msg_data_left(msg))
+		ktcp_sr_send_eor(sk);
 	ktcp_sr_push(sk, flags, copied);
 	if (!copied && err)
 		copied = sk_stream_error(sk, flags, err);

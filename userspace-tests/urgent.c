@@ -2,7 +2,7 @@
 /*
  * Urgent data as Linux 6.12's TCP has it: send(MSG_OOB), recv(MSG_OOB),
  * reads that stop at the mark, SIOCATMARK, SO_OOBINLINE, POLLPRI, SIGURG
- * and their errnos.
+ * and their errnos; and MSG_MORE and MSG_EOR on send.
  *
  * Each case runs on four pairs over 127.0.0.1, each in a fresh netns:
  * native client and server (the reference: every expected value below is
@@ -156,7 +156,7 @@ static void urg_info(struct __test_metadata *_metadata, int fd,
 	ASSERT_EQ(sizeof(*ti), len);
 }
 
-/* Until the peer acknowledged all @fd sent. */
+/* Until the peer acknowledged all @fd sent; its data segments then. */
 static uint32_t urg_wait_acked(struct __test_metadata *_metadata, int fd)
 {
 	long long end = ktcp_now_ms() + URG_WAIT_MS;
@@ -364,6 +364,44 @@ TEST_F(urgent, oob_notyet)
 	EXPECT_EQ(1, urg_recv_oob(self->srv, 0, &c, &mflags));
 	EXPECT_EQ('X', c);
 	EXPECT_EQ(1, urg_signals);
+}
+
+/*
+ * MSG_MORE holds a partial segment for that call as TCP_CORK does; MSG_EOR
+ * keeps the next write out of the segment it ends (seen while corked:
+ * two data segments where there would be one).
+ */
+TEST_F(urgent, more_eor)
+{
+	struct urg_tcp_info ti;
+	int on = 1, off = 0;
+	uint32_t segs;
+	char buf[64];
+
+	urg_connect(_metadata, self, variant);
+	urg_send(_metadata, self->cli, "abc", MSG_MORE);
+	urg_info(_metadata, self->cli, &ti);
+	EXPECT_EQ(3, ti.notsent_bytes);
+	urg_send(_metadata, self->cli, "def", 0);
+	urg_wait_acked(_metadata, self->cli);
+	EXPECT_EQ(6, urg_read(_metadata, self->srv, buf, sizeof(buf), 0));
+	EXPECT_STREQ("abcdef", buf);
+
+	segs = urg_wait_acked(_metadata, self->cli);
+	ASSERT_EQ(0, setsockopt(self->cli, SOL_TCP, TCP_CORK, &on, sizeof(on)));
+	urg_send(_metadata, self->cli, "ab", MSG_EOR);
+	urg_send(_metadata, self->cli, "cd", 0);
+	ASSERT_EQ(0, setsockopt(self->cli, SOL_TCP, TCP_CORK, &off, sizeof(off)));
+	EXPECT_EQ(segs + 2, urg_wait_acked(_metadata, self->cli));
+	EXPECT_EQ(4, urg_read(_metadata, self->srv, buf, sizeof(buf), 0));
+	EXPECT_STREQ("abcd", buf);
+
+	segs = urg_wait_acked(_metadata, self->cli);
+	ASSERT_EQ(0, setsockopt(self->cli, SOL_TCP, TCP_CORK, &on, sizeof(on)));
+	urg_send(_metadata, self->cli, "ab", 0);
+	urg_send(_metadata, self->cli, "cd", 0);
+	ASSERT_EQ(0, setsockopt(self->cli, SOL_TCP, TCP_CORK, &off, sizeof(off)));
+	EXPECT_EQ(segs + 1, urg_wait_acked(_metadata, self->cli));
 }
 
 TEST_HARNESS_MAIN

@@ -9,8 +9,9 @@
  *        resize ever moves an entry, so lookups and the /proc walk never
  *        miss one, and the hash is keyed with a per-namespace random seed.
  * lhash  listeners by port; few, so a small fixed array of RCU lists.
- *        SO_REUSEPORT listeners of one address and port are simply all
- *        there; ktcp_hash_lookup_listener() picks one per 4-tuple.
+ *        SO_REUSEPORT listeners of one address, port, device and owner
+ *        form a group (struct sock_reuseport, the kernel's, as native
+ *        TCP's do), which picks one per SYN.
  * The bind table is port.c's.
  *
  * Locking: ehash writers take the bucket's lock from a small array of
@@ -29,6 +30,8 @@
 #include <linux/vmalloc.h>
 #include <net/inet_hashtables.h>
 #include <net/ip.h>
+#include <net/sock_reuseport.h>
+#include <net/tcp.h>
 
 #include "ktcp.h"
 
@@ -195,61 +198,111 @@ static struct hlist_head *ktcp_lhash_head(struct ktcp_net *kn, u16 port)
 	return &kn->lhash[port & (KTCP_LHASH_SIZE - 1)];
 }
 
-/* How well listener @ks matches a segment to @laddr:@port: 0 not at all. */
-static int ktcp_listener_score(const struct ktcp_sock *ks, __be32 laddr,
-			       u16 port)
+/*
+ * How well listener @sk on @port matches a segment from device @dif/@sdif
+ * (compute_score()): one bound to the device beats one that is not; -1: no
+ * match.
+ */
+static int ktcp_hash_listener_score(const struct sock *sk, u16 port,
+				    int dif, int sdif)
 {
-	const struct inet_sock *inet = &ks->inet;
+	int bound = READ_ONCE(sk->sk_bound_dev_if);
 
-	if (inet->inet_num != port)
-		return 0;
-	if (inet->inet_rcv_saddr == laddr)
-		return 2;
-	return inet->inet_rcv_saddr ? 0 : 1;
+	if (inet_sk(sk)->inet_num != port ||
+	    !inet_sk_bound_dev_eq(sock_net(sk), bound, dif, sdif))
+		return -1;
+	return bound ? 2 : 1;
 }
 
 /*
- * The listener for @laddr:@lport: one bound to @laddr beats one bound to
- * INADDR_ANY. Several SO_REUSEPORT listeners on the best address form a
- * group; the segment's 4-tuple hash (jhash with the namespace's seed) scaled
- * to the group's size picks one, stable while the group does not change.
- * Caller holds rcu_read_lock(); no reference is taken.
+ * A member of @sk's SO_REUSEPORT group for the 4-tuple, or NULL when @sk is
+ * in none (yet). A classic BPF program reads the payload: it runs only if
+ * the TCP header is in the linear area, so that the pull does not move it.
  */
-struct sock *ktcp_hash_lookup_listener(struct ktcp_net *kn, __be32 laddr,
+static struct sock *ktcp_hash_reuseport_pick(struct sock *sk,
+					     struct sk_buff *skb, __be32 laddr,
+					     __be16 lport, __be32 raddr,
+					     __be16 rport)
+{
+	u32 hash = inet_ehashfn(sock_net(sk), laddr, ntohs(lport), raddr,
+				rport);
+	int hdr_len = 0;
+
+	if (skb) {
+		hdr_len = skb_transport_offset(skb) + tcp_hdrlen(skb);
+		if (hdr_len > skb_headlen(skb))
+			skb = NULL;
+	}
+	return reuseport_select_sock(sk, hash, skb, hdr_len);
+}
+
+/*
+ * The listener for a SYN (@skb, at the network header; NULL from KUnit) to
+ * @laddr:@lport, as __inet_lookup_listener() finds it: listeners bound to
+ * @laddr first, then those bound to INADDR_ANY; in each, the best score,
+ * and the first listener found at a better score that is in an
+ * SO_REUSEPORT group hands the choice to reuseport_select_sock(): the
+ * group's BPF program, or inet_ehashfn() of the 4-tuple scaled to the
+ * group, the choice Linux makes. Caller holds rcu_read_lock(); no
+ * reference is taken.
+ */
+struct sock *ktcp_hash_lookup_listener(struct ktcp_net *kn,
+				       struct sk_buff *skb, __be32 laddr,
 				       __be16 lport, __be32 raddr,
-				       __be16 rport)
+				       __be16 rport, int dif, int sdif)
 {
 	struct hlist_head *head = ktcp_lhash_head(kn, ntohs(lport));
-	int score, best = 0, n = 0, pick;
-	struct sock *found = NULL;
+	struct sock *found = NULL, *sk, *picked;
+	__be32 want = laddr;
 	struct ktcp_sock *ks;
+	int score, best = 0;
 
+again:
 	hlist_for_each_entry_rcu(ks, head, listen_node) {
-		score = ktcp_listener_score(ks, laddr, ntohs(lport));
-		if (score > best) {
-			best = score;
-			found = &ks->inet.sk;
-			n = 0;
-		}
-		if (score && score == best && ks->inet.sk.sk_reuseport)
-			n++;
-	}
-	if (n < 2 || !found->sk_reuseport)
-		return found;
-	pick = reciprocal_scale(jhash_3words((__force u32)laddr,
-					     (__force u32)raddr,
-					     ((u32)(__force u16)lport << 16) |
-					     (__force u16)rport,
-					     kn->ehash_seed), n);
-	hlist_for_each_entry_rcu(ks, head, listen_node) {
-		if (ktcp_listener_score(ks, laddr, ntohs(lport)) != best ||
-		    !ks->inet.sk.sk_reuseport)
+		sk = &ks->inet.sk;
+		if (ks->inet.inet_rcv_saddr != want)
 			continue;
-		found = &ks->inet.sk;	/* the last, if the group shrank */
-		if (!pick--)
-			break;
+		score = ktcp_hash_listener_score(sk, ntohs(lport), dif, sdif);
+		if (score <= best)
+			continue;
+		if (sk->sk_reuseport) {
+			picked = ktcp_hash_reuseport_pick(sk, skb, laddr, lport,
+							  raddr, rport);
+			if (picked)
+				return picked;
+		}
+		found = sk;
+		best = score;
+	}
+	if (!found && want) {
+		want = 0;
+		goto again;
 	}
 	return found;
+}
+
+/*
+ * listen() joins @sk to the SO_REUSEPORT group of a listener with the same
+ * address, port, device and owner, or starts one (inet_reuseport_add_sock()).
+ */
+static int ktcp_hash_reuseport_join(struct ktcp_net *kn, struct sock *sk)
+{
+	const struct inet_sock *inet = inet_sk(sk);
+	struct ktcp_sock *o;
+
+	hlist_for_each_entry(o, ktcp_lhash_head(kn, inet->inet_num),
+			     listen_node) {
+		struct sock *sk2 = &o->inet.sk;
+
+		if (sk2 != sk && sk2->sk_reuseport &&
+		    o->inet.inet_num == inet->inet_num &&
+		    sk2->sk_bound_dev_if == sk->sk_bound_dev_if &&
+		    uid_eq(sk2->sk_uid, sk->sk_uid) &&
+		    o->inet.inet_rcv_saddr == inet->inet_rcv_saddr)
+			return reuseport_add_sock(sk, sk2,
+						  !inet->inet_rcv_saddr);
+	}
+	return reuseport_alloc(sk, !inet->inet_rcv_saddr);
 }
 
 /* listen() may sleep first if @sk listened before (ktcp_hash_wait_readers). */
@@ -258,12 +311,28 @@ void ktcp_hash_listen_prepare(struct sock *sk)
 	ktcp_hash_wait_readers(&ktcp_sk(sk)->listen_node);
 }
 
-/* Caller holds bind_lock and has checked port.c's listen conflicts. */
-void ktcp_hash_listen_add(struct ktcp_net *kn, struct sock *sk)
+/*
+ * Caller holds bind_lock and has checked port.c's listen conflicts. Like
+ * __inet_hash(), a listener goes at the head of its chain, but one in an
+ * SO_REUSEPORT group at the tail, so that the group's first member is the
+ * one a lookup meets.
+ */
+int ktcp_hash_listen_add(struct ktcp_net *kn, struct sock *sk)
 {
+	struct hlist_head *head = ktcp_lhash_head(kn, inet_sk(sk)->inet_num);
+	struct ktcp_sock *ks = ktcp_sk(sk);
+	int err;
+
 	lockdep_assert_held(&kn->bind_lock);
-	hlist_add_head_rcu(&ktcp_sk(sk)->listen_node,
-			   ktcp_lhash_head(kn, inet_sk(sk)->inet_num));
+	if (sk->sk_reuseport) {
+		err = ktcp_hash_reuseport_join(kn, sk);
+		if (err)
+			return err;
+		hlist_add_tail_rcu(&ks->listen_node, head);
+		return 0;
+	}
+	hlist_add_head_rcu(&ks->listen_node, head);
+	return 0;
 }
 
 void ktcp_hash_unlisten(struct ktcp_net *kn, struct sock *sk)
@@ -271,8 +340,11 @@ void ktcp_hash_unlisten(struct ktcp_net *kn, struct sock *sk)
 	struct ktcp_sock *ks = ktcp_sk(sk);
 
 	spin_lock_bh(&kn->bind_lock);
-	if (!hlist_unhashed(&ks->listen_node))
+	if (!hlist_unhashed(&ks->listen_node)) {
 		hlist_del_init_rcu(&ks->listen_node);
+		if (rcu_access_pointer(sk->sk_reuseport_cb))
+			reuseport_detach_sock(sk);
+	}
 	spin_unlock_bh(&kn->bind_lock);
 }
 

@@ -79,7 +79,7 @@ static bool ktcp_hook_is_open(const struct sk_buff *skb,
 
 /* The ktcp socket (referenced) that @skb belongs to, or NULL. */
 static struct sock *ktcp_hook_lookup(struct ktcp_net *kn,
-				     const struct sk_buff *skb,
+				     struct sk_buff *skb,
 				     const struct iphdr *iph,
 				     const struct tcphdr *th)
 {
@@ -92,8 +92,9 @@ static struct sock *ktcp_hook_lookup(struct ktcp_net *kn,
 	else if (h)
 		sk = container_of(h, struct ktcp_request, hnode)->listener;
 	else if (ktcp_hook_is_open(skb, th))
-		sk = ktcp_hash_lookup_listener(kn, iph->daddr, th->dest,
-					       iph->saddr, th->source);
+		sk = ktcp_hash_lookup_listener(kn, skb, iph->daddr, th->dest,
+					       iph->saddr, th->source,
+					       inet_iif(skb), inet_sdif(skb));
 	if (sk && !refcount_inc_not_zero(&sk->sk_refcnt))
 		sk = NULL;
 	return sk;

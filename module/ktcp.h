@@ -456,11 +456,12 @@ int ktcp_hash_replace(struct ktcp_net *kn, struct ktcp_hnode *old,
 		      struct ktcp_hnode *new);
 struct ktcp_hnode *ktcp_hash_lookup(struct ktcp_net *kn, __be32 laddr,
 				    __be16 lport, __be32 raddr, __be16 rport);
-struct sock *ktcp_hash_lookup_listener(struct ktcp_net *kn, __be32 laddr,
+struct sock *ktcp_hash_lookup_listener(struct ktcp_net *kn,
+				       struct sk_buff *skb, __be32 laddr,
 				       __be16 lport, __be32 raddr,
-				       __be16 rport);
+				       __be16 rport, int dif, int sdif);
 void ktcp_hash_listen_prepare(struct sock *sk);
-void ktcp_hash_listen_add(struct ktcp_net *kn, struct sock *sk);
+int ktcp_hash_listen_add(struct ktcp_net *kn, struct sock *sk);
 void ktcp_hash_unlisten(struct ktcp_net *kn, struct sock *sk);
 void ktcp_hash_sock_unhash(struct sock *sk);
 

@@ -209,9 +209,19 @@ static bool ktcp_port_reuseport_ok(const struct sock *sk,
 		uid_eq(sk->sk_uid, sk2->sk_uid));
 }
 
+/* Sockets bound to two different devices never conflict. */
+static bool ktcp_port_dev_overlap(const struct sock *sk,
+				  const struct sock *sk2)
+{
+	int dev = READ_ONCE(sk->sk_bound_dev_if);
+	int dev2 = READ_ONCE(sk2->sk_bound_dev_if);
+
+	return !dev || !dev2 || dev == dev2;
+}
+
 /*
  * Linux's bind conflict rule (inet_bind_conflict): two owners of a port
- * conflict when their addresses overlap, unless both set SO_REUSEADDR and the
+ * conflict when their addresses and devices overlap, unless both set SO_REUSEADDR and the
  * existing one is not listening, or both set SO_REUSEPORT with one owner
  * uid. Linux's bind-bucket fastreuseport flag only caches this answer.
  */
@@ -224,7 +234,8 @@ static bool ktcp_port_conflict(const struct ktcp_bind_bucket *bb,
 		const struct sock *sk2 = &o->inet.sk;
 		__be32 addr2 = o->inet.inet_rcv_saddr;
 
-		if (addr && addr2 && addr != addr2)
+		if ((addr && addr2 && addr != addr2) ||
+		    !ktcp_port_dev_overlap(sk, sk2))
 			continue;
 		if (sk->sk_reuse && sk2->sk_reuse &&
 		    sk2->sk_state != TCP_LISTEN)
@@ -422,7 +433,8 @@ again:
 /*
  * listen(): native TCP first (the claim listens, so inet_csk_get_port()'s
  * listen-time check sees other native listeners), then ktcp's owners: one
- * listener per address unless all have SO_REUSEPORT and one owner.
+ * listener per address and device unless all have SO_REUSEPORT and one
+ * owner.
  */
 static bool ktcp_port_listen_conflict(const struct ktcp_bind_bucket *bb,
 				      const struct sock *sk)
@@ -434,6 +446,7 @@ static bool ktcp_port_listen_conflict(const struct ktcp_bind_bucket *bb,
 		__be32 addr2 = o->inet.inet_rcv_saddr;
 
 		if (&o->inet.sk == sk || o->inet.sk.sk_state != TCP_LISTEN ||
+		    !ktcp_port_dev_overlap(sk, &o->inet.sk) ||
 		    ktcp_port_reuseport_ok(sk, &o->inet.sk))
 			continue;
 		if (!addr || !addr2 || addr == addr2)
@@ -464,7 +477,7 @@ int ktcp_port_listen(struct ktcp_net *kn, struct sock *sk)
 	spin_lock_bh(&kn->bind_lock);
 	err = ks->bb && ktcp_port_listen_conflict(ks->bb, sk) ? -EADDRINUSE : 0;
 	if (!err)
-		ktcp_hash_listen_add(kn, sk);
+		err = ktcp_hash_listen_add(kn, sk);
 	spin_unlock_bh(&kn->bind_lock);
 	if (err && ks->claim)
 		ktcp_port_claim_unlisten(ks->claim);

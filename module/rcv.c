@@ -104,8 +104,9 @@ static void ktcp_rcv_tw_syn(struct net *net, struct sk_buff *skb)
 	struct sock *listener;
 
 	rcu_read_lock();
-	listener = ktcp_hash_lookup_listener(ktcp_pernet(net), iph->daddr,
-					     th->dest, iph->saddr, th->source);
+	listener = ktcp_hash_lookup_listener(ktcp_pernet(net), skb, iph->daddr,
+					     th->dest, iph->saddr, th->source,
+					     inet_iif(skb), inet_sdif(skb));
 	if (listener && !refcount_inc_not_zero(&listener->sk_refcnt))
 		listener = NULL;
 	rcu_read_unlock();

@@ -27,6 +27,7 @@
 #include <linux/slab.h>
 #include <net/ip.h>
 #include <net/net_namespace.h>
+#include <net/sock_reuseport.h>
 
 #include "../ktcp.h"
 
@@ -125,6 +126,7 @@ static struct ktcp_sock *ht_sock(struct kunit *test, u32 addr, u16 port)
 	ks->inet.sk.sk_state = TCP_CLOSE;
 	ks->inet.inet_rcv_saddr = htonl(addr);
 	ks->inet.inet_num = port;
+	ks->inet.sk.sk_incoming_cpu = -1;	/* sock_init_data()'s */
 	ks->hnode.kind = KTCP_HNODE_SOCK;
 	INIT_HLIST_NODE(&ks->bind_node);
 	INIT_HLIST_NODE(&ks->listen_node);
@@ -173,16 +175,23 @@ static struct ktcp_hnode *ht_lookup(struct kunit *test,
 }
 
 /* The listener a SYN from @raddr:@rport to @laddr:@lport finds. */
-static struct sock *ht_listener_for(struct kunit *test, u32 laddr, u16 lport,
-				    u32 raddr, u16 rport)
+static struct sock *ht_listener_dev(struct kunit *test, u32 laddr,
+				    u16 lport, u32 raddr, u16 rport, int dif)
 {
 	struct sock *sk;
 
 	rcu_read_lock();
-	sk = ktcp_hash_lookup_listener(ht_kn(test), htonl(laddr), htons(lport),
-				       htonl(raddr), htons(rport));
+	sk = ktcp_hash_lookup_listener(ht_kn(test), NULL, htonl(laddr),
+				       htons(lport), htonl(raddr),
+				       htons(rport), dif, 0);
 	rcu_read_unlock();
 	return sk;
+}
+
+static struct sock *ht_listener_for(struct kunit *test, u32 laddr, u16 lport,
+				    u32 raddr, u16 rport)
+{
+	return ht_listener_dev(test, laddr, lport, raddr, rport, 0);
 }
 
 /* The same from one fixed peer: no SO_REUSEPORT group is involved. */
@@ -637,12 +646,13 @@ static void ht_many(struct kunit *test)
 static int ht_hash_listen(struct kunit *test, struct ktcp_sock *ks)
 {
 	struct ktcp_net *kn = ht_kn(test);
+	int err;
 
 	ktcp_hash_listen_prepare(&ks->inet.sk);
 	spin_lock_bh(&kn->bind_lock);
-	ktcp_hash_listen_add(kn, &ks->inet.sk);
+	err = ktcp_hash_listen_add(kn, &ks->inet.sk);
 	spin_unlock_bh(&kn->bind_lock);
-	return 0;
+	return err;
 }
 
 static struct ktcp_sock *ht_listen(struct kunit *test, u32 addr, u16 port)
@@ -723,6 +733,7 @@ static void ht_listener_reuseport(struct kunit *test)
 	struct ktcp_sock *b = ht_sock(test, INADDR_ANY, HT_PORT);
 	struct ktcp_sock *spec;
 	unsigned int hits_a = 0, hits_b = 0;
+	struct sock_reuseport *group;
 	struct sock *sk;
 	u16 rport;
 
@@ -743,9 +754,54 @@ static void ht_listener_reuseport(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, hits_a + hits_b, 64U);
 	KUNIT_EXPECT_GT(test, hits_a, 0U);
 	KUNIT_EXPECT_GT(test, hits_b, 0U);
+	/* One group, the kernel's, in join order, as native TCP forms it. */
+	group = rcu_access_pointer(a->inet.sk.sk_reuseport_cb);
+	KUNIT_EXPECT_NOT_NULL(test, group);
+	KUNIT_EXPECT_PTR_EQ(test, group,
+			    rcu_access_pointer(b->inet.sk.sk_reuseport_cb));
 	spec = ht_listen(test, HT_ADDR_A, HT_PORT);
 	KUNIT_EXPECT_PTR_EQ(test, ht_listener(test, HT_ADDR_A, HT_PORT),
 			    &spec->inet.sk);
+	/* Leaving the group: the other has every SYN. */
+	ktcp_hash_unlisten(ht_kn(test), &a->inet.sk);
+	KUNIT_EXPECT_NULL(test,
+			  rcu_access_pointer(a->inet.sk.sk_reuseport_cb));
+	for (rport = 40000; rport < 40016; rport++)
+		KUNIT_EXPECT_PTR_EQ(test, ht_listener_for(test, HT_ADDR_B,
+							  HT_PORT, HT_ADDR_R,
+							  rport),
+				    &b->inet.sk);
+}
+
+/*
+ * SO_BINDTODEVICE (compute_score()): a listener bound to the SYN's device
+ * beats an unbound one on the same address, one bound to another device
+ * never matches; the address still comes first.
+ */
+static void ht_listener_device(struct kunit *test)
+{
+	struct ktcp_sock *any = ht_sock(test, INADDR_ANY, HT_PORT);
+	struct ktcp_sock *dev2 = ht_sock(test, INADDR_ANY, HT_PORT);
+	struct ktcp_sock *spec3 = ht_sock(test, HT_ADDR_A, HT_PORT);
+
+	dev2->inet.sk.sk_bound_dev_if = 2;
+	spec3->inet.sk.sk_bound_dev_if = 3;
+	KUNIT_ASSERT_EQ(test, ht_hash_listen(test, dev2), 0);
+	KUNIT_ASSERT_EQ(test, ht_hash_listen(test, any), 0);
+	KUNIT_ASSERT_EQ(test, ht_hash_listen(test, spec3), 0);
+	KUNIT_EXPECT_PTR_EQ(test, ht_listener_dev(test, HT_ADDR_B, HT_PORT,
+						  HT_ADDR_R, 40000, 2),
+			    &dev2->inet.sk);
+	KUNIT_EXPECT_PTR_EQ(test, ht_listener_dev(test, HT_ADDR_B, HT_PORT,
+						  HT_ADDR_R, 40000, 4),
+			    &any->inet.sk);
+	KUNIT_EXPECT_PTR_EQ(test, ht_listener_dev(test, HT_ADDR_A, HT_PORT,
+						  HT_ADDR_R, 40000, 3),
+			    &spec3->inet.sk);
+	/* spec3 is bound to device 3: from device 2, the best is dev2. */
+	KUNIT_EXPECT_PTR_EQ(test, ht_listener_dev(test, HT_ADDR_A, HT_PORT,
+						  HT_ADDR_R, 40000, 2),
+			    &dev2->inet.sk);
 }
 
 static void ht_listener_unlisten(struct kunit *test)
@@ -832,6 +888,7 @@ static struct kunit_case ktcp_hash_cases[] = {
 	KUNIT_CASE(ht_many),
 	KUNIT_CASE(ht_listener_specific_any_first),
 	KUNIT_CASE(ht_listener_reuseport),
+	KUNIT_CASE(ht_listener_device),
 	KUNIT_CASE(ht_listener_specific_any_last),
 	KUNIT_CASE(ht_listener_other_addr),
 	KUNIT_CASE(ht_listener_port),

@@ -14,6 +14,7 @@
 #include <linux/sockios.h>
 #include <net/inet_common.h>
 #include <net/ip.h>
+#include <net/l3mdev.h>
 #include <net/route.h>
 #include <net/secure_seq.h>
 
@@ -31,20 +32,41 @@ static int ktcp_af_check_sin(const struct sockaddr *uaddr, int addr_len)
 	return 0;
 }
 
+/*
+ * The address bind() may take (__inet_bind()): a local one, INADDR_ANY,
+ * multicast or broadcast; any address at all with IP_FREEBIND,
+ * IP_TRANSPARENT or net.ipv4.ip_nonlocal_bind. The type, or a negative
+ * errno.
+ */
+static int ktcp_af_bind_addr_type(struct sock *sk, __be32 addr)
+{
+	struct net *net = sock_net(sk);
+	u32 tb_id;
+	int type;
+
+	tb_id = l3mdev_fib_table_by_index(net,
+					  READ_ONCE(sk->sk_bound_dev_if)) ? :
+		RT_TABLE_LOCAL;
+	type = inet_addr_type_table(net, addr, tb_id);
+	if (!inet_addr_valid_or_nonlocal(net, inet_sk(sk), addr, type))
+		return -EADDRNOTAVAIL;
+	return type;
+}
+
 static int ktcp_af_bind(struct socket *sock, struct sockaddr *uaddr, int addr_len)
 {
 	struct sockaddr_in *sin = (struct sockaddr_in *)uaddr;
 	struct sock *sk = sock->sk;
 	struct net *net = sock_net(sk);
+	int err, type;
 	u16 port;
-	int err;
 
 	err = ktcp_af_check_sin(uaddr, addr_len);
 	if (err)
 		return err;
-	if (sin->sin_addr.s_addr != htonl(INADDR_ANY) &&
-	    inet_addr_type(net, sin->sin_addr.s_addr) != RTN_LOCAL)
-		return -EADDRNOTAVAIL;
+	type = ktcp_af_bind_addr_type(sk, sin->sin_addr.s_addr);
+	if (type < 0)
+		return type;
 	port = ntohs(sin->sin_port);
 	if (port && inet_port_requires_bind_service(net, port) &&
 	    !ns_capable(net->user_ns, CAP_NET_BIND_SERVICE))
@@ -64,6 +86,8 @@ static int ktcp_af_bind(struct socket *sock, struct sockaddr *uaddr, int addr_le
 		if (err)
 			goto out;
 	}
+	if (type == RTN_MULTICAST || type == RTN_BROADCAST)
+		inet_sk(sk)->inet_saddr = 0;	/* the device's (__inet_bind()) */
 	/* As __inet_bind(): a port picked for port 0 goes at TCP_CLOSE. */
 	if (port)
 		sk->sk_userlocks |= SOCK_BINDPORT_LOCK;

@@ -104,7 +104,7 @@ void ktcp_input_syn_sent(struct sock *sk, struct sk_buff *skb)
 	sock_owned_by_me(sk);
 	if (th->ack && (ktcp_seq_before_eq(cb->ack_seq, ks->iss) ||
 			ktcp_seq_after(cb->ack_seq, ks->snd_nxt))) {
-		ktcp_output_reply_rst(sock_net(sk), skb);
+		ktcp_output_reply_rst(sock_net(sk), sk, skb);
 		return;
 	}
 	if (th->rst) {
@@ -217,7 +217,7 @@ static bool ktcp_input_ack(struct sock *sk, struct sk_buff *skb,
 	if (sk->sk_state == TCP_SYN_RECV &&
 	    !ktcp_seq_between(cb->ack_seq, ks->snd_una + 1, ks->snd_nxt)) {
 		/* RFC 9293 3.10.7.4: unacceptable ACK in SYN_RECV. */
-		ktcp_output_reply_rst(sock_net(sk), skb);
+		ktcp_output_reply_rst(sock_net(sk), sk, skb);
 		return false;
 	}
 	if (ktcp_seq_after(cb->ack_seq, ks->snd_nxt) ||

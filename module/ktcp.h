@@ -323,6 +323,8 @@ struct ktcp_request {
 	u32 snd_wnd;
 	u16 adv_mss;			/* ours, from the arrival device */
 	struct ktcp_neg neg;
+	u32 mark;			/* ir_mark: inet_request_mark() */
+	u8 syn_tos;			/* the SYN's TOS, tcp_reflect_tos */
 	u8 retries;			/* SYN-ACK timeouts */
 	bool linked;			/* in the table and syn_queue */
 	bool acked;			/* a bare ACK came, TCP_DEFER_ACCEPT */
@@ -362,7 +364,8 @@ void ktcp_output_fin(struct sock *sk);
 void ktcp_output_rst(struct sock *sk, gfp_t gfp);
 void ktcp_output_probe(struct sock *sk);
 int ktcp_output_retransmit(struct sock *sk);
-void ktcp_output_reply_rst(struct net *net, struct sk_buff *in);
+void ktcp_output_reply_rst(struct net *net, const struct sock *sk,
+			   struct sk_buff *in);
 int ktcp_output_synack(const struct sock *listener,
 		       const struct ktcp_request *req);
 

@@ -146,6 +146,8 @@ static struct ktcp_request *ktcp_listen_req_alloc(struct sock *listener,
 		req->adv_mss = min(req->adv_mss, ktcp_sk(listener)->user_mss);
 	req->irs = KTCP_SKB_CB(skb)->seq;
 	req->snd_wnd = KTCP_SKB_CB(skb)->window;	/* never scaled in a SYN */
+	req->mark = inet_request_mark(listener, skb);	/* tcp_fwmark_accept */
+	req->syn_tos = iph->tos;
 	refcount_set(&req->refcnt, 1);
 	sock_hold(listener);
 	req->listener = listener;
@@ -213,6 +215,9 @@ static struct sock *ktcp_listen_child(struct sock *listener,
 	kc->neg = req->neg;
 	kc->mss = ktcp_neg_data_mss(&kc->neg, req->adv_mss);
 	kc->total_retrans = req->retries;	/* tcp_create_openreq_child() */
+	child->sk_mark = req->mark;	/* inet_csk_clone_lock() */
+	if (READ_ONCE(sock_net(listener)->ipv4.sysctl_tcp_reflect_tos))
+		inet->tos = req->syn_tos & ~INET_ECN_MASK; /* tcp_v4_syn_recv_sock() */
 	child->sk_state = TCP_SYN_RECV;
 	return child;
 }
@@ -255,7 +260,7 @@ static void ktcp_listen_segment(struct sock *sk, struct sk_buff *skb)
 	const struct tcphdr *th = tcp_hdr(skb);
 
 	if (!th->rst && th->ack)
-		ktcp_output_reply_rst(sock_net(sk), skb);
+		ktcp_output_reply_rst(sock_net(sk), sk, skb);
 	else if (th->syn && !th->rst && !th->ack)
 		ktcp_listen_syn(sk, skb);
 	kfree_skb(skb);
@@ -274,7 +279,7 @@ static void ktcp_listen_req_rcv(struct sock *listener, struct ktcp_request *req,
 	} else if (th->syn && cb->seq == req->irs) {
 		ktcp_output_synack(listener, req);	/* SYN retransmitted */
 	} else if (th->ack && cb->ack_seq != req->iss + 1) {
-		ktcp_output_reply_rst(sock_net(listener), skb);
+		ktcp_output_reply_rst(sock_net(listener), listener, skb);
 	} else if (th->ack && cb->seq == req->irs + 1) {
 		/* tcp_check_req(): TCP_DEFER_ACCEPT drops a bare ACK. */
 		if (req->retries < ktcp_sk(listener)->defer_accept &&

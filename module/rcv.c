@@ -42,7 +42,7 @@ static int ktcp_rcv_state(struct sock *sk, struct sk_buff *skb)
 		ks->data_segs_in++;
 	switch (sk->sk_state) {
 	case TCP_CLOSE:
-		ktcp_output_reply_rst(sock_net(sk), skb);
+		ktcp_output_reply_rst(sock_net(sk), sk, skb);
 		break;
 	case TCP_SYN_SENT:
 		ktcp_input_syn_sent(sk, skb);
@@ -111,7 +111,7 @@ static void ktcp_rcv_tw_syn(struct net *net, struct sk_buff *skb)
 		listener = NULL;
 	rcu_read_unlock();
 	if (!listener) {
-		ktcp_output_reply_rst(net, skb);
+		ktcp_output_reply_rst(net, NULL, skb);
 		kfree_skb(skb);
 		return;
 	}

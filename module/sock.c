@@ -203,6 +203,8 @@ struct sock *ktcp_sock_clone(const struct sock *listener, gfp_t prio)
 	sk->sk_lingertime = listener->sk_lingertime;
 	inet_sk(sk)->uc_ttl = inet_sk(listener)->uc_ttl;
 	inet_sk(sk)->tos = inet_sk(listener)->tos;
+	/* IP_FREEBIND, IP_TRANSPARENT ...: sk_clone_lock() copies them all. */
+	inet_sk(sk)->inet_flags = READ_ONCE(inet_sk(listener)->inet_flags);
 	ktcp_sock_inherit(ktcp_sk(sk), ktcp_sk(listener));
 	return sk;
 }

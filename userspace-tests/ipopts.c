@@ -7,8 +7,14 @@
  *
  * - bind() to a non-local address: EADDRNOTAVAIL, unless IP_FREEBIND,
  *   IP_TRANSPARENT (CAP_NET_RAW or CAP_NET_ADMIN) or
- *   net.ipv4.ip_nonlocal_bind; a transparent client on such an address,
- *   answered through a policy route to lo.
+ *   net.ipv4.ip_nonlocal_bind; a transparent listener and a transparent
+ *   client on such an address, reached by a policy route to lo;
+ * - SO_MARK, SO_PRIORITY, IP_TOS and IP_TTL on SYN-ACKs and RSTs,
+ *   net.ipv4.tcp_fwmark_accept, tcp_reflect_tos and fwmark_reflect, seen
+ *   on the wire: tc filters on lo's egress count what matches (lib/tc.c);
+ *
+ * Segments that no socket of ours sends (a SYN or an ACK from a port with
+ * no socket) come from a raw socket.
  */
 #include <linux/capability.h>
 #include <netinet/ip.h>
@@ -20,6 +26,14 @@
 #define IPO_NONLOCAL	"192.0.2.1"	/* TEST-NET-1: never local here */
 #define IPO_NONLOCAL2	"192.0.2.2"
 #define IPO_WAIT_MS	10000
+#define IPO_MARK	42
+#define IPO_PRIO	5
+#define IPO_TOS		0x28
+#define IPO_TTL		33
+#define IPO_RAW_PORT	40000	/* a peer port with no socket behind it */
+#define IPO_F_RST	0x04
+#define IPO_F_SYNACK	0x12
+#define IPO_F_RSTACK	0x14
 
 #ifndef IP_FREEBIND
 #define IP_FREEBIND	15
@@ -94,6 +108,61 @@ static uint32_t ipo_local_addr(int fd)
 
 	getsockname(fd, (struct sockaddr *)&sa, &len);
 	return sa.sin_addr.s_addr;
+}
+
+static uint16_t ipo_csum(const void *p, size_t len, uint32_t sum)
+{
+	const uint8_t *b = p;
+
+	for (; len > 1; len -= 2, b += 2)
+		sum += (b[0] << 8) | b[1];
+	if (len)
+		sum += b[0] << 8;
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return htons(~sum & 0xffff);
+}
+
+/*
+ * A TCP segment 127.0.0.1:IPO_RAW_PORT -> 127.0.0.1:@dport from a raw
+ * socket: a port with no socket behind it, as a scripted peer's would be.
+ */
+static void ipo_raw_send(struct __test_metadata *_metadata, int dport,
+			 uint8_t flags, uint32_t seq, uint32_t ack, uint8_t tos,
+			 int mark)
+{
+	struct { struct iphdr ip; struct tcphdr th; } pkt = { 0 };
+	struct { uint32_t s, d; uint8_t z, p; uint16_t len; } ph;
+	struct sockaddr_in to = ktcp_sin("127.0.0.1", dport);
+	uint8_t buf[sizeof(ph) + sizeof(pkt.th)];
+	int fd = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_RAW);
+
+	ASSERT_LE(0, fd) TH_LOG("raw socket: %s", strerror(errno));
+	if (mark)
+		ipo_setint(_metadata, fd, SOL_SOCKET, SO_MARK, mark);
+	pkt.ip.version = 4;
+	pkt.ip.ihl = 5;
+	pkt.ip.tos = tos;
+	pkt.ip.ttl = 64;
+	pkt.ip.protocol = IPPROTO_TCP;
+	pkt.ip.saddr = pkt.ip.daddr = htonl(INADDR_LOOPBACK);
+	pkt.ip.tot_len = htons(sizeof(pkt));
+	pkt.th.source = htons(IPO_RAW_PORT);
+	pkt.th.dest = htons(dport);
+	pkt.th.seq = htonl(seq);
+	pkt.th.ack_seq = htonl(ack);
+	pkt.th.doff = 5;
+	((uint8_t *)&pkt.th)[13] = flags;
+	pkt.th.window = htons(65535);
+	ph = (typeof(ph)){ pkt.ip.saddr, pkt.ip.daddr, 0, IPPROTO_TCP,
+			   htons(sizeof(pkt.th)) };
+	memcpy(buf, &ph, sizeof(ph));
+	memcpy(buf + sizeof(ph), &pkt.th, sizeof(pkt.th));
+	pkt.th.check = ipo_csum(buf, sizeof(buf), 0);
+	ASSERT_EQ(sizeof(pkt), sendto(fd, &pkt, sizeof(pkt), 0,
+				      (struct sockaddr *)&to, sizeof(to)))
+		TH_LOG("raw sendto: %s", strerror(errno));
+	close(fd);
 }
 
 FIXTURE_SETUP(ipopts)
@@ -201,6 +270,50 @@ static void ipo_echo(struct __test_metadata *_metadata, int a, int b)
 }
 
 /*
+ * A transparent listener on a non-local address accepts a connection that
+ * a policy route delivers to it: its SYN-ACK and the child's segments leave
+ * from that address (FLOWI_FLAG_ANYSRC), and the child inherits
+ * IP_TRANSPARENT. With IP_FREEBIND only, the SYN-ACK has no route, as in
+ * Linux, and the connection does not complete.
+ */
+TEST_F(ipopts, transparent_listener)
+{
+	struct sockaddr_in to = ktcp_sin(IPO_NONLOCAL, 5001);
+	int lfd, c, s;
+	short rev = 0;
+
+	ipo_anyip(_metadata);
+	lfd = __ktcp_socket(_metadata, self->family);
+	ipo_setint(_metadata, lfd, SOL_IP, IP_TRANSPARENT, 1);
+	ASSERT_EQ(0, ipo_bind(lfd, IPO_NONLOCAL, 5001));
+	ASSERT_EQ(0, listen(lfd, 8));
+	c = native_socket(_metadata);
+	ASSERT_EQ(0, ipo_bind(c, "127.0.0.1", 0));
+	ASSERT_EQ(0, ktcp_connect_fd(c, &to, IPO_WAIT_MS));
+	s = ktcp_accept(_metadata, lfd);
+	EXPECT_EQ(inet_addr(IPO_NONLOCAL), ipo_local_addr(s));
+	EXPECT_EQ(1, ipo_getint(_metadata, s, SOL_IP, IP_TRANSPARENT));
+	ipo_echo(_metadata, c, s);
+	ktcp_abort_fd(&c);
+	ktcp_abort_fd(&s);
+	close(lfd);
+
+	lfd = __ktcp_socket(_metadata, self->family);
+	ipo_setint(_metadata, lfd, SOL_IP, IP_FREEBIND, 1);
+	ASSERT_EQ(0, ipo_bind(lfd, IPO_NONLOCAL2, 5002));
+	ASSERT_EQ(0, listen(lfd, 8));
+	c = native_socket(_metadata);
+	ASSERT_EQ(0, ipo_bind(c, "127.0.0.1", 0));
+	to = ktcp_sin(IPO_NONLOCAL2, 5002);
+	ASSERT_EQ(0, ktcp_set_nonblock(c, true));
+	ASSERT_EQ(-1, connect(c, (struct sockaddr *)&to, sizeof(to)));
+	ASSERT_EQ(EINPROGRESS, errno);
+	EXPECT_EQ(0, ktcp_poll1(c, POLLOUT, 1000, &rev)) TH_LOG("revents %x", rev);
+	ktcp_abort_fd(&c);
+	close(lfd);
+}
+
+/*
  * A transparent client bound to a non-local address connects from it; one
  * with IP_FREEBIND only gets the routing error native TCP gets.
  */
@@ -229,6 +342,151 @@ TEST_F(ipopts, transparent_client)
 	ret = connect(c, (struct sockaddr *)&to, sizeof(to)) ? errno : 0;
 	EXPECT_EQ(ENETUNREACH, ret) TH_LOG("connect: %s", strerror(ret));
 	close(c);
+	close(lfd);
+}
+
+/*
+ * A listener with SO_MARK, IP_TOS, SO_PRIORITY and IP_TTL set, in that
+ * order: IP_TOS sets the priority too (rt_tos2priority()).
+ */
+static int ipo_marked_listener(struct __test_metadata *_metadata, int family,
+			       uint16_t *port)
+{
+	int lfd = __ktcp_socket(_metadata, family);
+
+	ipo_setint(_metadata, lfd, SOL_SOCKET, SO_MARK, IPO_MARK);
+	ipo_setint(_metadata, lfd, SOL_IP, IP_TOS, IPO_TOS);
+	ipo_setint(_metadata, lfd, SOL_SOCKET, SO_PRIORITY, IPO_PRIO);
+	ipo_setint(_metadata, lfd, SOL_IP, IP_TTL, IPO_TTL);
+	ASSERT_EQ(0, ipo_bind(lfd, "127.0.0.1", 0));
+	ASSERT_EQ(0, listen(lfd, 8));
+	*port = ktcp_local_port(lfd);
+	return lfd;
+}
+
+/*
+ * The SYN-ACK carries the listener's mark, priority, TOS and TTL
+ * (tcp_v4_send_synack()); the child inherits the mark (its priority starts
+ * at 0), and its RST on an abortive close carries its own.
+ */
+TEST_F(ipopts, synack_rst_marks)
+{
+	struct ktcp_tc_match all = KTCP_TC_ANY, m = KTCP_TC_ANY;
+	struct ktcp_tc tc = { .dev = "lo" };
+	long cnt[KTCP_TC_PREFS];
+	int lfd, c, s;
+	uint16_t port;
+
+	lfd = ipo_marked_listener(_metadata, self->family, &port);
+	all.sport = m.sport = port;
+	all.flags = m.flags = IPO_F_SYNACK;
+	m.mark = IPO_MARK;
+	m.prio = IPO_PRIO;
+	m.tos = IPO_TOS;
+	m.ttl = IPO_TTL;
+	ktcp_tc_filter(&tc, "egress", 1, &m, "continue");
+	ktcp_tc_filter(&tc, "egress", 2, &all, "continue");
+	m.flags = all.flags = IPO_F_RSTACK;
+	m.prio = 6;
+	ktcp_tc_filter(&tc, "egress", 3, &m, "continue");
+	ktcp_tc_filter(&tc, "egress", 4, &all, "continue");
+	ktcp_tc_apply(_metadata, &tc);
+
+	c = ktcp_connect(_metadata, AF_INET, "127.0.0.1", port);
+	s = ktcp_accept(_metadata, lfd);
+	ASSERT_EQ(0, ktcp_tc_counts("lo", "egress", cnt, KTCP_TC_PREFS));
+	EXPECT_EQ(1, cnt[2]);
+	EXPECT_EQ(1, cnt[1]);
+	EXPECT_EQ(IPO_MARK, ipo_getint(_metadata, s, SOL_SOCKET, SO_MARK));
+	EXPECT_EQ(0, ipo_getint(_metadata, s, SOL_SOCKET, SO_PRIORITY));
+	EXPECT_EQ(IPO_TOS, ipo_getint(_metadata, s, SOL_IP, IP_TOS));
+	EXPECT_EQ(IPO_TTL, ipo_getint(_metadata, s, SOL_IP, IP_TTL));
+
+	ipo_setint(_metadata, s, SOL_SOCKET, SO_PRIORITY, 6);
+	ktcp_abort_fd(&s);
+	EXPECT_EQ(1, ktcp_tc_wait_count(_metadata, "lo", 4, 1, IPO_WAIT_MS));
+	EXPECT_EQ(1, ktcp_tc_count(_metadata, "lo", 3));
+	close(c);
+	close(lfd);
+}
+
+/*
+ * A RST in answer to a bad ACK for a request (tcp_v4_send_reset() with the
+ * listener): the listener's mark and priority, the incoming segment's TOS
+ * without its ECN bits, the route's TTL; with net.ipv4.fwmark_reflect the
+ * incoming segment's mark instead. The SYN-ACKs are lost, so that the
+ * request waits.
+ */
+TEST_F(ipopts, reply_rst_marks)
+{
+	struct ktcp_tc_match syn = KTCP_TC_ANY, m = KTCP_TC_ANY;
+	struct ktcp_tc tc = { .dev = "lo" };
+	long cnt[KTCP_TC_PREFS];
+	uint16_t port;
+	int lfd;
+
+	lfd = ipo_marked_listener(_metadata, self->family, &port);
+	syn.sport = m.sport = port;
+	syn.flags = IPO_F_SYNACK;
+	ktcp_tc_filter(&tc, "egress", 1, &syn, "continue");
+	ktcp_tc_filter(&tc, "ingress", 1, &syn, "drop");
+	m.flags = IPO_F_RST;
+	m.mark = IPO_MARK;
+	m.prio = IPO_PRIO;
+	m.tos = 0x48;
+	m.ttl = 64;
+	ktcp_tc_filter(&tc, "egress", 2, &m, "continue");
+	m.mark = 77;
+	ktcp_tc_filter(&tc, "egress", 3, &m, "continue");
+	ktcp_tc_apply(_metadata, &tc);
+
+	ipo_raw_send(_metadata, port, 0x02, 1000, 0, 0, 0);	/* SYN */
+	ASSERT_LE(1, ktcp_tc_wait_count(_metadata, "lo", 1, 1, IPO_WAIT_MS));
+	ipo_raw_send(_metadata, port, 0x10, 1001, 12345, 0x49, 77);	/* ACK */
+	EXPECT_EQ(1, ktcp_tc_wait_count(_metadata, "lo", 2, 1, IPO_WAIT_MS));
+	ipo_sysctl(_metadata, "fwmark_reflect", 1);
+	ipo_raw_send(_metadata, port, 0x10, 1001, 12345, 0x49, 77);
+	EXPECT_EQ(1, ktcp_tc_wait_count(_metadata, "lo", 3, 1, IPO_WAIT_MS));
+	ASSERT_EQ(0, ktcp_tc_counts("lo", "egress", cnt, KTCP_TC_PREFS));
+	EXPECT_EQ(1, cnt[2]);
+	EXPECT_EQ(1, cnt[3]);
+	close(lfd);
+}
+
+/*
+ * net.ipv4.tcp_fwmark_accept: a listener without a mark answers with the
+ * SYN's, and its child takes it (inet_request_mark()); tcp_reflect_tos:
+ * the SYN-ACK and the child take the SYN's DSCP.
+ */
+TEST_F(ipopts, syn_reflect)
+{
+	struct ktcp_tc tc = { .dev = "lo" };
+	struct ktcp_tc_match m = KTCP_TC_ANY;
+	struct sockaddr_in to;
+	uint16_t port;
+	int lfd, c, s;
+
+	ipo_sysctl(_metadata, "tcp_fwmark_accept", 1);
+	ipo_sysctl(_metadata, "tcp_reflect_tos", 1);
+	lfd = ktcp_listener(_metadata, self->family, "127.0.0.1", 0, 8, &port);
+	m.sport = port;
+	m.flags = IPO_F_SYNACK;
+	m.mark = 99;
+	m.tos = 0x48;
+	m.prio = 0;
+	ktcp_tc_filter(&tc, "egress", 1, &m, "continue");
+	ktcp_tc_apply(_metadata, &tc);
+	c = native_socket(_metadata);
+	ipo_setint(_metadata, c, SOL_SOCKET, SO_MARK, 99);
+	ipo_setint(_metadata, c, SOL_IP, IP_TOS, 0x48);
+	to = ktcp_sin("127.0.0.1", port);
+	ASSERT_EQ(0, ktcp_connect_fd(c, &to, IPO_WAIT_MS));
+	s = ktcp_accept(_metadata, lfd);
+	EXPECT_EQ(1, ktcp_tc_count(_metadata, "lo", 1));
+	EXPECT_EQ(99, ipo_getint(_metadata, s, SOL_SOCKET, SO_MARK));
+	EXPECT_EQ(0x48, ipo_getint(_metadata, s, SOL_IP, IP_TOS));
+	close(c);
+	close(s);
 	close(lfd);
 }
 

@@ -11,6 +11,7 @@
  *   netns.c    interfaces: addresses, flags, veth, offloads (rtnetlink)
  *   topo.c     namespaces and the veth topology (also tools/ktcp_topo's,
  *              which topo.sh runs for the shell scripts); tc commands
+ *   tc.c       tc filters that count or drop matching segments (tc -batch)
  *   fail.c     how library helpers fail a kselftest test
  *
  * The socket family under test comes from the environment:
@@ -386,6 +387,51 @@ int ktcp_veth_pair(struct __test_metadata *t);
  */
 void ktcp_test_netns(struct __test_metadata *t, bool veth, int tw_ms,
 		     int *ns_cli, int *ns_srv);
+
+/* ---- tc.c: clsact filters that count or drop TCP segments ---- */
+
+/*
+ * What a filter matches: header fields (IPv4 without options) and the
+ * skb's mark and priority; 0 (ports) or -1 (the others) match anything.
+ */
+struct ktcp_tc_match {
+	int sport, dport, flags, tos, ttl;
+	long mark, prio;
+};
+
+#define KTCP_TC_ANY { .flags = -1, .tos = -1, .ttl = -1, .mark = -1, .prio = -1 }
+#define KTCP_TC_PREFS	16	/* filter prefs 0..15 are counted */
+
+/* tc commands for @dev, gathered, then run by one tc -batch. */
+struct ktcp_tc {
+	const char *dev;
+	bool ready;		/* the clsact qdisc is on @dev */
+	size_t len;
+	char lines[4096];
+};
+
+void ktcp_tc_line(struct ktcp_tc *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/*
+ * A filter at @pref on @dir ("egress" or "ingress"): @m's segments get
+ * @action ("continue" counts them and lets them go on, "drop", or a gact
+ * action such as "pass random determ drop 4").
+ */
+void ktcp_tc_filter(struct ktcp_tc *b, const char *dir, int pref,
+		    const struct ktcp_tc_match *m, const char *action);
+/*
+ * Run what @b gathered (the first time, after loading the modules and
+ * adding the clsact qdisc) and empty it: 0, tc's exit status, or -errno.
+ */
+int ktcp_tc_run(struct ktcp_tc *b, char *out, size_t outlen);
+void ktcp_tc_apply(struct __test_metadata *t, struct ktcp_tc *b);
+/* Segments each filter of @dev's @dir has seen, by pref (@n of them). */
+int ktcp_tc_counts(const char *dev, const char *dir, long *cnt, int n);
+/* Asserting: the count of egress filter @pref. */
+long ktcp_tc_count(struct __test_metadata *t, const char *dev, int pref);
+/* Until it reaches @want, or @timeout_ms passed; the last count. */
+long ktcp_tc_wait_count(struct __test_metadata *t, const char *dev, int pref,
+			long want, int timeout_ms);
 
 /* ---- glue for tests built with kselftest_harness.h ---- */
 

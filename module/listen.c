@@ -73,18 +73,20 @@ static void ktcp_listen_req_arm(struct ktcp_request *req, unsigned long delay)
 
 /*
  * Linux's syn_ack_recalc(): should @req go, and is its SYN-ACK resent?
- * With TCP_DEFER_ACCEPT, a request whose bare ACK came lives on (without
- * resending) until the defer count, and its last SYN-ACK asks for the ACK
- * again, which then completes it.
+ * The listener's TCP_SYNCNT, when set, replaces tcp_synack_retries
+ * (reqsk_timer_handler()). With TCP_DEFER_ACCEPT, a request whose bare ACK
+ * came lives on (without resending) until the defer count, and its last
+ * SYN-ACK asks for the ACK again, which then completes it.
  */
 static bool ktcp_listen_req_expire(const struct sock *listener,
 				   const struct ktcp_request *req, bool *resend)
 {
-	u8 defer = ktcp_sk(listener)->defer_accept;
+	const struct ktcp_sock *kl = ktcp_sk(listener);
+	u8 max = kl->syn_retries ?: KTCP_SYNACK_RETRIES;
+	u8 defer = kl->defer_accept;
 
 	*resend = !req->acked || req->retries + 1 >= defer;
-	return req->retries >= KTCP_SYNACK_RETRIES &&
-	       (!req->acked || req->retries >= defer);
+	return req->retries >= max && (!req->acked || req->retries >= defer);
 }
 
 /* SYN-ACK retransmission, 1 s doubling, tcp_synack_retries times. */

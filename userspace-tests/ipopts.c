@@ -12,6 +12,7 @@
  * - SO_MARK, SO_PRIORITY, IP_TOS and IP_TTL on SYN-ACKs and RSTs,
  *   net.ipv4.tcp_fwmark_accept, tcp_reflect_tos and fwmark_reflect, seen
  *   on the wire: tc filters on lo's egress count what matches (lib/tc.c);
+ * - TCP_SYNCNT on a listener: its SYN-ACK retries;
  *
  * Segments that no socket of ours sends (a SYN or an ACK from a port with
  * no socket) come from a raw socket.
@@ -487,6 +488,42 @@ TEST_F(ipopts, syn_reflect)
 	EXPECT_EQ(0x48, ipo_getint(_metadata, s, SOL_IP, IP_TOS));
 	close(c);
 	close(s);
+	close(lfd);
+}
+
+/*
+ * TCP_SYNCNT on a listener is taken and read back, and bounds its SYN-ACK
+ * retransmissions (reqsk_timer_handler()): with 1, an unanswered request
+ * has one (after 1 s) and is dropped at the next timeout (3 s), not after
+ * tcp_synack_retries' 5 (63 s).
+ */
+TEST_F(ipopts, listener_syncnt)
+{
+	bool native = self->family == AF_INET;
+	struct ktcp_tc tc = { .dev = "lo" };
+	struct ktcp_tc_match syn = KTCP_TC_ANY;
+	long long t0, dt;
+	uint16_t port;
+	int lfd, n;
+
+	lfd = ktcp_listener(_metadata, self->family, "127.0.0.1", 0, 8, &port);
+	ipo_setint(_metadata, lfd, SOL_TCP, TCP_SYNCNT, 1);
+	EXPECT_EQ(1, ipo_getint(_metadata, lfd, SOL_TCP, TCP_SYNCNT));
+	syn.sport = port;
+	syn.flags = IPO_F_SYNACK;
+	ktcp_tc_filter(&tc, "egress", 1, &syn, "continue");
+	ktcp_tc_filter(&tc, "ingress", 1, &syn, "drop");
+	ktcp_tc_apply(_metadata, &tc);
+	t0 = ktcp_now_ms();
+	ipo_raw_send(_metadata, port, 0x02, 1000, 0, 0, 0);
+	ASSERT_EQ(1, ktcp_wait_rows_table(native, KT_SYN_RECV, port, KT_ANY, 1,
+					  2000));
+	n = ktcp_wait_rows_table(native, KT_SYN_RECV, port, KT_ANY, 0, 8000);
+	dt = ktcp_now_ms() - t0;
+	EXPECT_EQ(0, n);
+	EXPECT_LE(2500, dt);
+	EXPECT_GE(6000, dt);
+	EXPECT_EQ(2, ktcp_tc_count(_metadata, "lo", 1));
 	close(lfd);
 }
 

@@ -376,6 +376,7 @@ static bool ktcp_input_ofo(struct sock *sk, struct sk_buff *skb)
 
 	if (!r || !ktcp_input_data_fits(sk, skb, true))
 		return false;
+	ks->rcv_ooopack++;	/* tcp_data_queue_ofo() */
 	/* After the trim to the window: never SACK what was cut off. */
 	s = KTCP_SKB_CB(skb)->seq;
 	e = KTCP_SKB_CB(skb)->end_seq;

@@ -273,6 +273,13 @@ struct ktcp_sock {
 	u32 data_segs_in;	/* of which with payload */
 	u32 total_retrans;	/* segments retransmitted */
 	u32 lrcvtime;		/* jiffies of the last data received */
+	u32 delivered;		/* segments (S)ACKed, SYN or SYN-ACK included */
+	u32 dsack_dups;		/* segments D-SACKs said arrived twice */
+	u32 rcv_ooopack;	/* segments queued out of order */
+	u32 total_rto;		/* retransmission timeouts */
+	u32 total_rto_recoveries;	/* timeouts that began a recovery */
+	u32 total_rto_time;	/* ms spent in ended RTO recoveries */
+	u32 rto_recovery_ms;	/* tcp_clock_ms() one began; 0: none on */
 
 	/* Listener only. */
 	struct list_head syn_queue;	/* ktcp_request, not yet acked */
@@ -305,6 +312,15 @@ static inline bool ktcp_urg_mode(const struct ktcp_sock *ks)
 	return ks->snd_una != ks->snd_up;
 }
 
+/* An RTO recovery ended: its time counts (tcp_update_rto_time()). */
+static inline void ktcp_rto_time_end(struct ktcp_sock *ks)
+{
+	if (!ks->rto_recovery_ms)
+		return;
+	ks->total_rto_time += tcp_clock_ms() - ks->rto_recovery_ms;
+	ks->rto_recovery_ms = 0;
+}
+
 /*
  * A connection in the SYN queue: SYN received, SYN-ACK sent, final ACK not yet
  * seen. About 150 bytes, against a full socket's ~1.5 KB, so that a SYN flood
@@ -324,6 +340,7 @@ struct ktcp_request {
 	u16 adv_mss;			/* ours, from the arrival device */
 	struct ktcp_neg neg;
 	u32 mark;			/* ir_mark: inet_request_mark() */
+	u32 synack_ms;			/* tcp_clock_ms() of the first SYN-ACK */
 	u8 syn_tos;			/* the SYN's TOS, tcp_reflect_tos */
 	u8 retries;			/* SYN-ACK timeouts */
 	bool linked;			/* in the table and syn_queue */

@@ -184,8 +184,26 @@ static void ktcp_listen_syn(struct sock *listener, struct sk_buff *skb)
 	req->linked = true;
 	list_add_tail(&req->list, &kl->syn_queue);
 	kl->syn_qlen++;
+	req->synack_ms = tcp_clock_ms();
 	ktcp_output_synack(listener, req);
 	ktcp_listen_req_arm(req, KTCP_RTO_INIT);
+}
+
+/*
+ * TCP_INFO's counters a child starts with (tcp_create_openreq_child()):
+ * the SYN-ACK's timeouts as retransmissions and one RTO recovery, lasting
+ * since the first SYN-ACK; the SYN-ACK delivered (tcp_rcv_state_process()).
+ */
+static void ktcp_listen_child_stats(struct ktcp_sock *kc,
+				    const struct ktcp_request *req)
+{
+	kc->total_retrans = req->retries;
+	kc->delivered = 1;
+	if (!req->retries)
+		return;
+	kc->total_rto = req->retries;
+	kc->total_rto_recoveries = 1;
+	kc->total_rto_time = tcp_clock_ms() - req->synack_ms;
 }
 
 /* The child socket for a completed handshake, in SYN_RECV until its ACK. */
@@ -216,7 +234,7 @@ static struct sock *ktcp_listen_child(struct sock *listener,
 	kc->adv_mss = req->adv_mss;
 	kc->neg = req->neg;
 	kc->mss = ktcp_neg_data_mss(&kc->neg, req->adv_mss);
-	kc->total_retrans = req->retries;	/* tcp_create_openreq_child() */
+	ktcp_listen_child_stats(kc, req);
 	child->sk_mark = req->mark;	/* inet_csk_clone_lock() */
 	if (READ_ONCE(sock_net(listener)->ipv4.sysctl_tcp_reflect_tos))
 		inet->tos = req->syn_tos & ~INET_ECN_MASK; /* tcp_v4_syn_recv_sock() */

@@ -95,6 +95,8 @@ void ktcp_recovery_acked(struct sock *sk, struct sk_buff *skb)
 		ks->retrans_out--;
 	if (sacked & KTCP_SKB_SACKED)
 		ks->sacked_out--;
+	else
+		ks->delivered++;	/* tcp_count_delivered() */
 }
 
 /* The peer holds @skb: it is neither lost nor in flight any more. */
@@ -109,6 +111,7 @@ static void ktcp_recovery_mark_sacked(struct ktcp_sock *ks,
 		ks->lost_out--;
 	cb->sacked = KTCP_SKB_SACKED;
 	ks->sacked_out++;
+	ks->delivered++;
 }
 
 /*
@@ -149,6 +152,24 @@ static void ktcp_recovery_sack_lost(struct sock *sk)
 }
 
 /*
+ * TCP_INFO's count of D-SACKed segments (tcp_dsack_seen()): those @d
+ * covers, none if it is larger than any window offered; a duplicate of a
+ * segment we did resend was delivered once more.
+ */
+static void ktcp_recovery_dsack_count(struct ktcp_sock *ks,
+				      const struct ktcp_sack_block *d)
+{
+	u32 len = d->end - d->start, dups;
+
+	if (len > ks->max_window)
+		return;
+	dups = DIV_ROUND_UP(len, max_t(u32, ks->mss, 1));
+	ks->dsack_dups += dups;
+	if (ks->dsack_dups <= ks->total_retrans)
+		ks->delivered += dups;
+}
+
+/*
  * RFC 2883 4 and RFC 3708: a first block below SND.UNA, or inside the
  * second, reports a segment that arrived twice: a retransmission was
  * spurious, the path reorders. Raise DupThresh (Linux's tp->reordering) so
@@ -166,6 +187,7 @@ static void ktcp_recovery_dsack(struct sock *sk, const struct ktcp_opts *o)
 	      !ktcp_seq_after(b[0].end, b[1].end)))
 		return;
 	KTCP_INC_STATS(sock_net(sk), KTCP_MIB_DSACKRECV);
+	ktcp_recovery_dsack_count(ks, &b[0]);
 	/*
 	 * Once per round trip: the D-SACKs of one go-back-N after a spurious
 	 * RTO (one per resent segment) are one piece of evidence, not many.
@@ -304,6 +326,8 @@ static void ktcp_recovery_advance(struct sock *sk, u32 acked, u32 rtt_us)
 	ks->dupacks = 0;
 	if (ks->cc.state != KTCP_CC_OPEN &&
 	    !ktcp_seq_before(ks->snd_una, ks->recover)) {
+		if (ks->cc.state == KTCP_CC_LOSS)
+			ktcp_rto_time_end(ks);
 		ktcp_cc_exit_recovery(&ks->cc, ktcp_in_flight(ks));
 	} else if (ks->cc.state == KTCP_CC_RECOVERY) {
 		/* RFC 6582 3.2 step 5: a partial ACK shows the next hole. */

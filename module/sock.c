@@ -218,6 +218,7 @@ static void ktcp_sock_established(struct sock *sk)
 	struct ktcp_sock *ks = ktcp_sk(sk);
 
 	ks->quickack = KTCP_MAX_QUICKACKS;
+	ktcp_rto_time_end(ks);	/* SYN timeouts: their recovery is over */
 	ks->rcv_tstamp = tcp_jiffies32;
 	ks->lrcvtime = tcp_jiffies32;	/* tcp_finish_connect() */
 	if (sock_flag(sk, SOCK_KEEPOPEN))
@@ -287,6 +288,13 @@ static void ktcp_sock_clear_info(struct ktcp_sock *ks)
 	ks->segs_in = 0;
 	ks->data_segs_in = 0;
 	ks->total_retrans = 0;
+	ks->delivered = 0;
+	ks->dsack_dups = 0;
+	ks->rcv_ooopack = 0;
+	ks->total_rto = 0;		/* tcp_clear_retrans() */
+	ks->total_rto_recoveries = 0;
+	ks->total_rto_time = 0;
+	ks->rto_recovery_ms = 0;
 }
 
 /*

@@ -230,6 +230,20 @@ static void ktcp_sockopt_info_opts(const struct ktcp_sock *ks,
 	}
 }
 
+/* TCP_INFO's delivery, loss and reordering counters (tcp_get_info()). */
+static void ktcp_sockopt_info_loss(const struct ktcp_sock *ks,
+				   struct tcp_info *info)
+{
+	info->tcpi_delivered = ks->delivered;
+	info->tcpi_dsack_dups = ks->dsack_dups;
+	info->tcpi_rcv_ooopack = ks->rcv_ooopack;
+	info->tcpi_total_rto = ks->total_rto;
+	info->tcpi_total_rto_recoveries = ks->total_rto_recoveries;
+	info->tcpi_total_rto_time = ks->total_rto_time;
+	if (ks->rto_recovery_ms)	/* one still going on */
+		info->tcpi_total_rto_time += tcp_clock_ms() - ks->rto_recovery_ms;
+}
+
 /* TCP_INFO's counters and times (tcp_get_info()); the socket lock is held. */
 static void ktcp_sockopt_info_stats(struct sock *sk, struct tcp_info *info)
 {
@@ -303,6 +317,7 @@ static void ktcp_sockopt_info(struct sock *sk, struct tcp_info *info)
 	info->tcpi_lost = ks->lost_out;
 	info->tcpi_retrans = ks->retrans_out;
 	ktcp_sockopt_info_stats(sk, info);
+	ktcp_sockopt_info_loss(ks, info);
 	release_sock(sk);
 }
 

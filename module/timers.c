@@ -100,6 +100,20 @@ static void ktcp_timers_persist_handler(struct sock *sk)
 	ktcp_timer_sk_reset(sk, &ks->rtx_timer, jiffies + ktcp_rto(ks));
 }
 
+/*
+ * TCP_INFO's RTO counters (tcp_update_rto_stats()): the first timeout of a
+ * run begins an RTO recovery, which lasts until cwnd leaves Loss or the
+ * handshake completes.
+ */
+static void ktcp_timers_rto_stats(struct ktcp_sock *ks)
+{
+	if (!ks->retries) {
+		ks->total_rto_recoveries++;
+		ks->rto_recovery_ms = tcp_clock_ms() ?: 1;
+	}
+	ks->total_rto++;
+}
+
 /* The retransmission timer proper; the socket lock is held, not by a user. */
 static void ktcp_timers_rtx_handler(struct sock *sk)
 {
@@ -115,6 +129,7 @@ static void ktcp_timers_rtx_handler(struct sock *sk)
 	if (ktcp_timers_rtx_give_up(sk))
 		return;
 	KTCP_INC_STATS(sock_net(sk), KTCP_MIB_TIMEOUTS);
+	ktcp_timers_rto_stats(ks);
 	WRITE_ONCE(ks->retries, ks->retries + 1);
 	/* RFC 6298 5.5-5.6: back off, then resend from SND.UNA under cwnd 1. */
 	ktcp_rtt_backoff(&ks->rtt);

@@ -13,12 +13,17 @@
  *   net.ipv4.tcp_fwmark_accept, tcp_reflect_tos and fwmark_reflect, seen
  *   on the wire: tc filters on lo's egress count what matches (lib/tc.c);
  * - TCP_SYNCNT on a listener: its SYN-ACK retries;
+ * - TCP_INFO's delivery, loss and RTO counters after transfers with
+ *   segments or ACKs lost (dropped by filters on lo's ingress).
  *
  * Segments that no socket of ours sends (a SYN or an ACK from a port with
  * no socket) come from a raw socket.
  */
 #include <linux/capability.h>
+#include <net/if.h>
 #include <netinet/ip.h>
+#include <sys/ioctl.h>
+#include <sys/param.h>
 #include <sys/syscall.h>
 
 #include "kselftest_harness.h"
@@ -27,6 +32,7 @@
 #define IPO_NONLOCAL	"192.0.2.1"	/* TEST-NET-1: never local here */
 #define IPO_NONLOCAL2	"192.0.2.2"
 #define IPO_WAIT_MS	10000
+#define IPO_XFER	(1 << 20)
 #define IPO_MARK	42
 #define IPO_PRIO	5
 #define IPO_TOS		0x28
@@ -42,6 +48,31 @@
 #ifndef IP_TRANSPARENT
 #define IP_TRANSPARENT	19
 #endif
+
+/* Linux 6.12's struct tcp_info up to tcpi_total_rto_time (libc's is older). */
+struct ipo_tcp_info {
+	__u8	tcpi_state, tcpi_ca_state, tcpi_retransmits, tcpi_probes;
+	__u8	tcpi_backoff, tcpi_options, tcpi_wscale, tcpi_flags;
+	__u32	tcpi_rto, tcpi_ato, tcpi_snd_mss, tcpi_rcv_mss;
+	__u32	tcpi_unacked, tcpi_sacked, tcpi_lost, tcpi_retrans;
+	__u32	tcpi_fackets, tcpi_last_data_sent, tcpi_last_ack_sent;
+	__u32	tcpi_last_data_recv, tcpi_last_ack_recv, tcpi_pmtu;
+	__u32	tcpi_rcv_ssthresh, tcpi_rtt, tcpi_rttvar, tcpi_snd_ssthresh;
+	__u32	tcpi_snd_cwnd, tcpi_advmss, tcpi_reordering, tcpi_rcv_rtt;
+	__u32	tcpi_rcv_space, tcpi_total_retrans;
+	__u64	tcpi_pacing_rate, tcpi_max_pacing_rate, tcpi_bytes_acked;
+	__u64	tcpi_bytes_received;
+	__u32	tcpi_segs_out, tcpi_segs_in, tcpi_notsent_bytes, tcpi_min_rtt;
+	__u32	tcpi_data_segs_in, tcpi_data_segs_out;
+	__u64	tcpi_delivery_rate, tcpi_busy_time, tcpi_rwnd_limited;
+	__u64	tcpi_sndbuf_limited;
+	__u32	tcpi_delivered, tcpi_delivered_ce;
+	__u64	tcpi_bytes_sent, tcpi_bytes_retrans;
+	__u32	tcpi_dsack_dups, tcpi_reord_seen, tcpi_rcv_ooopack;
+	__u32	tcpi_snd_wnd, tcpi_rcv_wnd, tcpi_rehash;
+	__u16	tcpi_total_rto, tcpi_total_rto_recoveries;
+	__u32	tcpi_total_rto_time;
+};
 
 FIXTURE(ipopts)
 {
@@ -109,6 +140,17 @@ static uint32_t ipo_local_addr(int fd)
 
 	getsockname(fd, (struct sockaddr *)&sa, &len);
 	return sa.sin_addr.s_addr;
+}
+
+static void ipo_info(struct __test_metadata *_metadata, int fd,
+		     struct ipo_tcp_info *ti)
+{
+	socklen_t len = sizeof(*ti);
+
+	memset(ti, 0, sizeof(*ti));
+	ASSERT_EQ(0, getsockopt(fd, SOL_TCP, TCP_INFO, ti, &len))
+		TH_LOG("TCP_INFO: %s", strerror(errno));
+	ASSERT_EQ(sizeof(*ti), len);
 }
 
 static uint16_t ipo_csum(const void *p, size_t len, uint32_t sum)
@@ -525,6 +567,172 @@ TEST_F(ipopts, listener_syncnt)
 	EXPECT_GE(6000, dt);
 	EXPECT_EQ(2, ktcp_tc_count(_metadata, "lo", 1));
 	close(lfd);
+}
+
+/* A connected pair of @family over 127.0.0.1; *@port: the server's port. */
+static void ipo_pair(struct __test_metadata *_metadata, int family, int *c,
+		     int *s, uint16_t *port)
+{
+	int lfd = ktcp_listener(_metadata, family, "127.0.0.1", 0, 8, port);
+
+	*c = ktcp_connect(_metadata, family, "127.0.0.1", *port);
+	*s = ktcp_accept(_metadata, lfd);
+	close(lfd);
+}
+
+/*
+ * Send @n bytes from @c and read them at @s as they come (one thread, so
+ * neither end's buffer limits it), then wait until all are acked.
+ */
+static void ipo_xfer(struct __test_metadata *_metadata, int c, int s, size_t n)
+{
+	static char buf[65536];
+	struct ipo_tcp_info ti;
+	size_t sent = 0, got = 0;
+	ssize_t r;
+	int i;
+
+	while (got < n) {
+		struct pollfd p[2] = {
+			{ .fd = c, .events = sent < n ? POLLOUT : 0 },
+			{ .fd = s, .events = POLLIN },
+		};
+
+		ASSERT_LT(0, poll(p, 2, IPO_WAIT_MS)) TH_LOG("transfer stalled");
+		if (p[0].revents & POLLOUT) {
+			r = send(c, buf, MIN(n - sent, sizeof(buf)), MSG_DONTWAIT);
+			ASSERT_LT(0, r) TH_LOG("send: %s", strerror(errno));
+			sent += r;
+		}
+		if (p[1].revents & POLLIN) {
+			r = recv(s, buf, sizeof(buf), MSG_DONTWAIT);
+			ASSERT_LT(0, r) TH_LOG("recv: %s", strerror(errno));
+			got += r;
+		}
+	}
+	for (i = 0; i < IPO_WAIT_MS / 10; i++) {
+		ipo_info(_metadata, c, &ti);
+		if (!ti.tcpi_unacked)
+			break;
+		usleep(10000);
+	}
+	ASSERT_EQ(0, ti.tcpi_unacked);
+}
+
+/*
+ * Every data segment sent, and the SYN, was delivered once, less the
+ * retransmissions, plus once more for each D-SACKed duplicate of a needless
+ * one (tcp_dsack_seen()).
+ */
+static void ipo_check_delivered(struct __test_metadata *_metadata,
+				const struct ipo_tcp_info *t)
+{
+	EXPECT_EQ(t->tcpi_data_segs_out + 1 + t->tcpi_dsack_dups,
+		  t->tcpi_delivered + t->tcpi_total_retrans)
+		TH_LOG("data_segs_out %u delivered %u total_retrans %u dsack_dups %u total_rto %u",
+		       t->tcpi_data_segs_out, t->tcpi_delivered,
+		       t->tcpi_total_retrans, t->tcpi_dsack_dups,
+		       t->tcpi_total_rto);
+}
+
+/*
+ * Without loss every segment sent is delivered once: tcpi_delivered is the
+ * data segments and the SYN (or the SYN-ACK, for the server), less
+ * retransmissions, plus the D-SACKed duplicates of needless ones (native
+ * TCP's tail loss probe may send one even over lo); nothing arrives out of
+ * order.
+ */
+TEST_F(ipopts, tcp_info_delivered)
+{
+	struct ipo_tcp_info tc, ts;
+	uint16_t port;
+	int c, s;
+
+	ipo_pair(_metadata, self->family, &c, &s, &port);
+	ipo_xfer(_metadata, c, s, IPO_XFER);
+	ipo_info(_metadata, c, &tc);
+	ipo_info(_metadata, s, &ts);
+	ipo_check_delivered(_metadata, &tc);
+	EXPECT_LT(IPO_XFER / 65536, tc.tcpi_delivered);
+	EXPECT_EQ(1, ts.tcpi_delivered);
+	EXPECT_EQ(0, ts.tcpi_rcv_ooopack);
+	EXPECT_GE(tc.tcpi_total_rto, tc.tcpi_total_rto_recoveries);
+	close(c);
+	close(s);
+}
+
+/*
+ * The server's ACKs dropped for 800 ms: the client times out (RTO 200 ms
+ * and backoff), resends what the server already has, and the server's
+ * D-SACK reports it; one RTO recovery, lasting hundreds of milliseconds.
+ */
+TEST_F(ipopts, tcp_info_rto)
+{
+	struct ktcp_tc_match acks = KTCP_TC_ANY;
+	struct ktcp_tc cmds = { .dev = "lo" };
+	static char buf[32 << 10];
+	struct ipo_tcp_info tc;
+	uint16_t port;
+	int c, s, i;
+
+	ipo_pair(_metadata, self->family, &c, &s, &port);
+	acks.sport = port;
+	ktcp_tc_filter(&cmds, "ingress", 1, &acks, "drop");
+	ktcp_tc_apply(_metadata, &cmds);
+	/* Within the first window: the server's updates are lost too. */
+	ASSERT_EQ(sizeof(buf), send(c, buf, sizeof(buf), MSG_DONTWAIT))
+		TH_LOG("send: %s", strerror(errno));
+	ASSERT_EQ(sizeof(buf), ktcp_recv_all(s, buf, sizeof(buf), IPO_WAIT_MS));
+	usleep(800000);
+	ktcp_tc_line(&cmds, "filter del dev lo ingress pref 1");
+	ktcp_tc_apply(_metadata, &cmds);
+	for (i = 0; i < IPO_WAIT_MS / 10; i++) {
+		ipo_info(_metadata, c, &tc);
+		if (!tc.tcpi_unacked && tc.tcpi_dsack_dups)
+			break;
+		usleep(10000);
+	}
+	EXPECT_EQ(0, tc.tcpi_unacked);
+	EXPECT_LE(1, tc.tcpi_dsack_dups);
+	EXPECT_LE(1, tc.tcpi_total_rto);
+	EXPECT_GE(tc.tcpi_total_retrans, tc.tcpi_total_rto);
+	EXPECT_EQ(1, tc.tcpi_total_rto_recoveries);
+	EXPECT_LE(150, tc.tcpi_total_rto_time);
+	EXPECT_GE(5000, tc.tcpi_total_rto_time);
+	close(c);
+	close(s);
+}
+
+/*
+ * Every fourth data segment of the client lost, with lo's MTU at 1500 so
+ * that many segments are in flight: the server queues what follows a hole
+ * out of order (tcpi_rcv_ooopack), and the client retransmits.
+ */
+TEST_F(ipopts, tcp_info_ooo)
+{
+	struct ifreq ifr = { .ifr_name = "lo", .ifr_mtu = 1500 };
+	struct ktcp_tc_match data = KTCP_TC_ANY;
+	struct ktcp_tc cmds = { .dev = "lo" };
+	struct ipo_tcp_info tc, ts;
+	uint16_t port;
+	int c, s;
+
+	c = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	ASSERT_EQ(0, ioctl(c, SIOCSIFMTU, &ifr)) TH_LOG("lo mtu: %s",
+							  strerror(errno));
+	close(c);
+	ipo_pair(_metadata, self->family, &c, &s, &port);
+	data.dport = port;
+	ktcp_tc_filter(&cmds, "ingress", 1, &data, "pass random determ drop 4");
+	ktcp_tc_apply(_metadata, &cmds);
+	ipo_xfer(_metadata, c, s, IPO_XFER / 4);
+	ipo_info(_metadata, c, &tc);
+	ipo_info(_metadata, s, &ts);
+	EXPECT_LE(1, ts.tcpi_rcv_ooopack);
+	EXPECT_LE(1, tc.tcpi_total_retrans);
+	ipo_check_delivered(_metadata, &tc);
+	close(c);
+	close(s);
 }
 
 TEST_HARNESS_MAIN

@@ -488,6 +488,43 @@ static void recovery_dsack(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, c->ks->reordering, 127);
 }
 
+/*
+ * TCP_INFO's tcpi_delivered and tcpi_dsack_dups (tcp_count_delivered(),
+ * tcp_dsack_seen()): a segment counts once, when cumulatively or
+ * selectively acknowledged; a D-SACK counts the segments it covers, which
+ * count as delivered again only while no more were D-SACKed than were
+ * retransmitted; one wider than any window offered counts nothing.
+ */
+static void recovery_delivered(struct kunit *test)
+{
+	static const struct rt_blk sack[] = { { 3000, 5000 } };
+	static const struct rt_blk dsack[] = { { 0, 2000 } };
+	struct rt_ctx *c = rt_start(test, 1000, 10, 0, true);
+	struct ktcp_sock *ks = c->ks;
+
+	ks->max_window = 65535;
+	rt_ack(c, 2000, false, NULL, 0);
+	KUNIT_EXPECT_EQ(test, ks->delivered, 2U);
+	rt_ack(c, 2000, true, sack, 1);
+	KUNIT_EXPECT_EQ(test, ks->delivered, 4U);
+	/* Segment 2 is new; 3 and 4 were counted when SACKed. */
+	rt_ack(c, 5000, true, NULL, 0);
+	KUNIT_EXPECT_EQ(test, ks->delivered, 5U);
+	KUNIT_EXPECT_EQ(test, ks->dsack_dups, 0U);
+
+	rt_ack(c, 5000, true, dsack, 1);
+	KUNIT_EXPECT_EQ(test, ks->dsack_dups, 2U);
+	KUNIT_EXPECT_EQ(test, ks->delivered, 5U);	/* none was resent */
+	ks->total_retrans = 4;
+	rt_ack(c, 5000, true, dsack, 1);
+	KUNIT_EXPECT_EQ(test, ks->dsack_dups, 4U);
+	KUNIT_EXPECT_EQ(test, ks->delivered, 7U);
+	ks->max_window = 1000;
+	rt_ack(c, 5000, true, dsack, 1);
+	KUNIT_EXPECT_EQ(test, ks->dsack_dups, 4U);
+	KUNIT_EXPECT_EQ(test, ks->delivered, 7U);
+}
+
 /* RFC 6675 IsLost: DupThresh (3) SACKed segments above a hole, not 2. */
 static void recovery_islost_threshold(struct kunit *test)
 {
@@ -855,6 +892,7 @@ static struct kunit_case ktcp_recovery_cases[] = {
 	KUNIT_CASE(recovery_sack_whole_segments),
 	KUNIT_CASE(recovery_sack_ignored_blocks),
 	KUNIT_CASE(recovery_dsack),
+	KUNIT_CASE(recovery_delivered),
 	KUNIT_CASE(recovery_sack_cwnd),
 	KUNIT_CASE(recovery_sack_on_advance),
 	KUNIT_CASE(recovery_islost_threshold),

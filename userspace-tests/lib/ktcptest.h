@@ -13,6 +13,8 @@
  *              which topo.sh runs for the shell scripts); tc commands
  *   tc.c       tc filters that count or drop matching segments (tc -batch)
  *   fail.c     how library helpers fail a kselftest test
+ *   parity.c   differential cases: native TCP against the tested family
+ *   parity_ops.c  the calls those cases make
  *
  * The socket family under test comes from the environment:
  *   KTCP_TEST_FAMILY unset   AF_KTCP: /sys/module/ktcp/parameters/family,
@@ -432,6 +434,152 @@ long ktcp_tc_count(struct __test_metadata *t, const char *dev, int pref);
 /* Until it reaches @want, or @timeout_ms passed; the last count. */
 long ktcp_tc_wait_count(struct __test_metadata *t, const char *dev, int pref,
 			long want, int timeout_ms);
+
+/* ---- parity.c: calls on native TCP and on the tested stack, compared ---- */
+
+/* The states a parity case starts from (par_build() in parity.c). */
+enum par_state {
+	PAR_FRESH,		/* socket() */
+	PAR_BOUND,		/* bind(127.0.0.1:0) */
+	PAR_LISTEN,		/* and listen(4) */
+	PAR_PENDING,		/* a listener with a native client queued */
+	PAR_CONNECTING,		/* SYN_SENT: connect() to a full native queue */
+	PAR_CONNECTED,		/* to a native listener */
+	PAR_ACCEPTED,		/* accept()ed from a native client */
+	PAR_READABLE,		/* connected, 5 bytes from the peer unread */
+	PAR_PEER_CLOSED,	/* CLOSE_WAIT: the peer close()d */
+	PAR_SHUT_WR,		/* FIN_WAIT2 after shutdown(SHUT_WR) */
+	PAR_SHUT_RD,		/* connected, shutdown(SHUT_RD) */
+	PAR_RESET,		/* the peer reset the connection */
+	PAR_UNSPEC,		/* connect(AF_UNSPEC) after connected */
+	PAR_NSTATES
+};
+
+#define PAR_S(x)	(1u << PAR_##x)
+#define PAR_ALL		((1u << PAR_NSTATES) - 1)
+/* Ports the results name: a free one to bind, and one nobody listens on. */
+#define PAR_PORT_FREE	47100
+#define PAR_PORT_CLOSED	47101
+
+/* What every case of one test shares: native listeners in its netns. */
+struct par_env {
+	int family;		/* the stack under test */
+	int lfd;		/* native listener the SUT connects to */
+	uint16_t lport;		/* its port, "L" in results */
+	int bh_lfd, bh_fill;	/* a native listener with a full queue */
+	uint16_t bh_port;	/* its port, "B": SYNs to it are dropped */
+};
+
+/* One run of one case. */
+struct par_ctx {
+	const struct par_env *env;
+	int family, state;
+	int fd;			/* the socket under test */
+	int peer;		/* its native peer, or -1 */
+	int extra[3];		/* other fds the case made, or -1 */
+	int sigpipes;		/* SIGPIPEs seen before the last probe */
+	size_t len;
+	char out[2048];		/* the normalized result */
+};
+
+struct par_op {
+	const char *name;
+	void (*fn)(struct par_ctx *c, const struct par_op *op);
+	unsigned int states;	/* PAR_S() mask of the states to run it in */
+	int a, b, len;		/* level, option, flags, command... */
+	long v;			/* a value */
+	const void *p;		/* more data */
+};
+
+/* A case (fnmatch() pattern on "state/op") allowed to differ, and why. */
+struct par_allow {
+	const char *pattern;
+	const char *reason;
+};
+
+/*
+ * ---- parity_ops.c: the calls, each a struct par_op's fn ----
+ *
+ * An address argument (par_op.p of bind, connect): family, address, port
+ * (PAR_PORT_L, PAR_PORT_B: the env's listeners), length (0: that of a
+ * sockaddr_in, negative: 0).
+ */
+struct par_sa {
+	int family;
+	const char *ip;
+	int port, len;
+};
+
+#define PAR_PORT_L	(-1)	/* the native listener's port */
+#define PAR_PORT_B	(-2)	/* the blackhole's port */
+#define SA(fam, ip, port, len) (&(const struct par_sa){ fam, ip, port, len })
+#define LO(port)	SA(AF_INET, "127.0.0.1", port, 0)
+/* par_op.b of bind, connect, accept, ioctl: */
+#define PAR_F_NULL	1	/* pass NULL for the pointer */
+#define PAR_F_NONBLOCK	2	/* the call on an O_NONBLOCK socket */
+/* par_op_seq(): the ops of this NULL-ended list in turn */
+#define SEQ(...)	(&(const struct par_op *const[]){ __VA_ARGS__, NULL })
+
+/* par_op.a of par_op_send and par_op_recv: which call */
+enum { PAR_SEND, PAR_SENDTO, PAR_SENDMSG, PAR_CMSG, PAR_WRITE, PAR_BADIOV,
+       PAR_MANYIOV, PAR_SEND_NULLBUF };
+enum { PAR_RECV, PAR_RECVMSG, PAR_READ, PAR_RECV_NULLBUF, PAR_RECV_TWICE };
+
+/* bind(p), connect(p) (and twice), listen(v), listen(v) and a client */
+void par_op_bind(struct par_ctx *c, const struct par_op *op);
+void par_op_connect(struct par_ctx *c, const struct par_op *op);
+void par_op_connect2(struct par_ctx *c, const struct par_op *op);
+void par_op_listen(struct par_ctx *c, const struct par_op *op);
+void par_op_listen_accept(struct par_ctx *c, const struct par_op *op);
+/* accept4(flags a); len -1: no address, -2: NULL addrlen, -3: addrlen -1 */
+void par_op_accept(struct par_ctx *c, const struct par_op *op);
+/* accept() of a client that sent a RST while queued */
+void par_op_accept_reset(struct par_ctx *c, const struct par_op *op);
+/* len bytes with flags b by call a (once, twice), what the peer got */
+void par_op_send(struct par_ctx *c, const struct par_op *op);
+void par_op_send2(struct par_ctx *c, const struct par_op *op);
+/* len bytes with flags b by call a */
+void par_op_recv(struct par_ctx *c, const struct par_op *op);
+/* shutdown(v), twice if a */
+void par_op_shutdown(struct par_ctx *c, const struct par_op *op);
+/* a ? getpeername : getsockname; len -1: NULL addrlen, -2: NULL address */
+void par_op_name(struct par_ctx *c, const struct par_op *op);
+/* getsockopt(a, b), len bytes (-1: NULL optlen, -2: optlen -1) */
+void par_op_getopt(struct par_ctx *c, const struct par_op *op);
+/* setsockopt(a, b) of int v (len: 0 sizeof(int), -1 NULL) or of p */
+void par_op_setopt(struct par_ctx *c, const struct par_op *op);
+void par_op_setopt_buf(struct par_ctx *c, const struct par_op *op);
+/* the listener's setsockopt(), then getsockopt() on its accepted child */
+void par_op_inherit(struct par_ctx *c, const struct par_op *op);
+/* ioctl(a); b PAR_F_NULL: NULL argument; v: a struct ifreq for "lo" */
+void par_op_ioctl(struct par_ctx *c, const struct par_op *op);
+void par_op_seq(struct par_ctx *c, const struct par_op *op);
+
+const char *par_state_name(int st);
+const char *par_errname(int err);
+void par_printf(struct par_ctx *c, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Record " what=ret" or " what=ERRNO"; returns @ret, errno kept. */
+long par_ret(struct par_ctx *c, const char *what, long ret);
+/* Record an address: its length, then family or ip:port class. */
+void par_addr(struct par_ctx *c, const void *addr, socklen_t len);
+/* Record a poll() mask by name. */
+void par_mask(struct par_ctx *c, const char *what, int revents);
+/* Record the SUT's poll mask and state, its peer's mask, SIGPIPEs. */
+void par_probe(struct par_ctx *c);
+int par_tcp_state(int fd);
+/* socket(@family) with the cases' short SO_RCVTIMEO/SO_SNDTIMEO. */
+int par_sut_socket(int family);
+int par_connect_to(int fd, const char *ip, uint16_t port);
+void par_env_init(struct __test_metadata *t, struct par_env *env);
+void par_env_fini(struct par_env *env);
+/*
+ * Every op of @ops (ended by a NULL name) in each of its states, on native
+ * TCP and on env->family; each difference is logged, and those not in
+ * @allow (ended by a NULL pattern) are counted: the count is returned.
+ */
+int par_run(struct __test_metadata *t, const struct par_env *env,
+	    const struct par_op *ops, const struct par_allow *allow);
 
 /* ---- glue for tests built with kselftest_harness.h ---- */
 

@@ -279,9 +279,6 @@ static int ktcp_af_connect(struct socket *sock, struct sockaddr *uaddr,
 		return -EINVAL;
 	if (uaddr->sa_family == AF_UNSPEC)
 		return ktcp_af_disconnect(sock);
-	err = ktcp_af_check_sin(uaddr, addr_len);
-	if (err)
-		return err;
 	lock_sock(sk);
 	switch (sock->state) {
 	case SS_CONNECTED:
@@ -293,6 +290,10 @@ static int ktcp_af_connect(struct socket *sock, struct sockaddr *uaddr,
 	default:
 		err = -EISCONN;
 		if (sk->sk_state != TCP_CLOSE)
+			goto out;
+		/* tcp_v4_connect(): the address after the state */
+		err = ktcp_af_check_sin(uaddr, addr_len);
+		if (err)
 			goto out;
 		err = ktcp_af_connect_start(sk, (struct sockaddr_in *)uaddr);
 		if (err)

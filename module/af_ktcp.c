@@ -271,8 +271,8 @@ static int ktcp_af_connect(struct socket *sock, struct sockaddr *uaddr,
 			   int addr_len, int flags)
 {
 	struct sock *sk = sock->sk;
+	int err, wait;
 	long timeo;
-	int err;
 
 	/* __inet_stream_connect(): AF_UNSPEC disconnects. */
 	if (addr_len < (int)sizeof(uaddr->sa_family))
@@ -305,10 +305,12 @@ static int ktcp_af_connect(struct socket *sock, struct sockaddr *uaddr,
 	if ((1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_SYN_RECV)) {
 		if (!timeo)
 			goto out;
-		err = ktcp_af_connect_wait(sk, &timeo);
-		if (err)
+		wait = ktcp_af_connect_wait(sk, &timeo);
+		if (wait) {
+			err = wait;
 			goto out;
-		err = -EINPROGRESS;
+		}
+		/* Timed out: the error set above, EINPROGRESS or EALREADY. */
 		if ((1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_SYN_RECV))
 			goto out;
 	}

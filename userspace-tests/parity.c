@@ -553,7 +553,6 @@ static const struct par_allow ALLOW[] = {
 	{ "accepted/getsockopt IP_MULTICAST_TTL",
 	  "an accepted socket's IP_MULTICAST_TTL is 1" },
 	/* known bugs, each fixed by one of the commits that follow */
-	{ "connecting/connect *", "connect(): EALREADY (fixed next)" },
 	{ "disconnected/connect *", "connect(): stale error (fixed next)" },
 	{ "*/connect closed port*", "connect(): failure state (fixed next)" },
 	{ "fresh/connect port 0", "connect(): failure state (fixed next)" },

@@ -174,7 +174,11 @@ static int ktcp_af_connect_start(struct sock *sk, const struct sockaddr_in *usin
 	err = ktcp_af_connect_route(sk, usin);
 	if (err)
 		return err;
-	/* A socket may connect again after a failed attempt (tcp_disconnect). */
+	/*
+	 * A socket may connect again after a failed attempt or a disconnect,
+	 * with its error gone, as tcp_connect_init() clears it.
+	 */
+	WRITE_ONCE(sk->sk_err, 0);
 	WRITE_ONCE(sk->sk_shutdown, 0);
 	sock_reset_flag(sk, SOCK_DONE);
 	__skb_queue_purge(&sk->sk_receive_queue);
@@ -315,8 +319,10 @@ static int ktcp_af_connect(struct socket *sock, struct sockaddr *uaddr,
 			goto out;
 	}
 	if (sk->sk_state == TCP_CLOSE) {
+		/* __inet_stream_connect() then tcp_disconnect()s it */
 		err = sock_error(sk) ? : -ECONNABORTED;
 		sock->state = SS_UNCONNECTED;
+		ktcp_sock_disconnect(sk);
 		ktcp_af_connect_undo(sk);
 		goto out;
 	}

@@ -553,9 +553,6 @@ static const struct par_allow ALLOW[] = {
 	{ "accepted/getsockopt IP_MULTICAST_TTL",
 	  "an accepted socket's IP_MULTICAST_TTL is 1" },
 	/* known bugs, each fixed by one of the commits that follow */
-	{ "disconnected/connect *", "connect(): stale error (fixed next)" },
-	{ "*/connect closed port*", "connect(): failure state (fixed next)" },
-	{ "fresh/connect port 0", "connect(): failure state (fixed next)" },
 	{ "*/shutdown *", "shutdown(): inet_shutdown() (fixed next)" },
 	{ "*/connect refused O_NONBLOCK, shutdown, connect", "shutdown(): inet_shutdown() (fixed next)" },
 	{ "*/bind AF_UNSPEC 0.0.0.0", "bind(): AF_UNSPEC (fixed next)" },

@@ -175,11 +175,11 @@ static int ktcp_af_connect_start(struct sock *sk, const struct sockaddr_in *usin
 	if (err)
 		return err;
 	/*
-	 * A socket may connect again after a failed attempt or a disconnect,
-	 * with its error gone, as tcp_connect_init() clears it.
+	 * A socket may connect again after a failed attempt or a disconnect
+	 * (which cleared sk_shutdown), with its error gone, as
+	 * tcp_connect_init() does; a shutdown() before connect() stays.
 	 */
 	WRITE_ONCE(sk->sk_err, 0);
-	WRITE_ONCE(sk->sk_shutdown, 0);
 	sock_reset_flag(sk, SOCK_DONE);
 	__skb_queue_purge(&sk->sk_receive_queue);
 	ks->snd_wnd = 0;
@@ -235,20 +235,20 @@ static int ktcp_af_connect_wait(struct sock *sk, long *timeo)
 }
 
 /*
- * connect(AF_UNSPEC), Linux's tcp_disconnect() (the RFC's ABORT): a
- * listener stops listening; a synchronized connection (or one closing
- * with data unsent) is reset with RST and ECONNRESET for the user, as is a
- * connect() in progress, without RST. The socket is CLOSE and unconnected
- * again, its bound address and port kept.
+ * connect(AF_UNSPEC), and shutdown() of a listener or of a connect() in
+ * progress: Linux's tcp_disconnect() (the RFC's ABORT). A listener stops
+ * listening; a synchronized connection (or one closing with data unsent)
+ * is reset with RST and ECONNRESET for the user, as is a connect() in
+ * progress, without RST. The socket is CLOSE and unconnected again, its
+ * bound address and port kept.
  */
-static int ktcp_af_disconnect(struct socket *sock)
+static void ktcp_af_disconnect_locked(struct socket *sock)
 {
 	struct sock *sk = sock->sk;
 	struct ktcp_sock *ks = ktcp_sk(sk);
-	u8 old;
+	u8 old = sk->sk_state;
 
-	lock_sock(sk);
-	old = sk->sk_state;
+	sock_owned_by_me(sk);
 	if (old == TCP_LISTEN) {
 		ktcp_listen_stop(sk);
 	} else if (((1 << old) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT |
@@ -267,7 +267,13 @@ static int ktcp_af_disconnect(struct socket *sock)
 	ktcp_af_connect_undo(sk);
 	sock->state = SS_UNCONNECTED;
 	sk_error_report(sk);
-	release_sock(sk);
+}
+
+static int ktcp_af_disconnect(struct socket *sock)
+{
+	lock_sock(sock->sk);
+	ktcp_af_disconnect_locked(sock);
+	release_sock(sock->sk);
 	return 0;
 }
 
@@ -291,7 +297,7 @@ static int ktcp_af_connect(struct socket *sock, struct sockaddr *uaddr,
 	case SS_CONNECTING:
 		err = -EALREADY;
 		break;
-	default:
+	case SS_UNCONNECTED:
 		err = -EISCONN;
 		if (sk->sk_state != TCP_CLOSE)
 			goto out;
@@ -304,6 +310,10 @@ static int ktcp_af_connect(struct socket *sock, struct sockaddr *uaddr,
 			goto out;
 		sock->state = SS_CONNECTING;
 		err = -EINPROGRESS;
+		break;
+	default:	/* SS_DISCONNECTING: shut down while connecting */
+		err = -EINVAL;
+		goto out;
 	}
 	timeo = sock_sndtimeo(sk, flags & O_NONBLOCK);
 	if ((1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_SYN_RECV)) {
@@ -544,20 +554,22 @@ static int ktcp_af_shutdown(struct socket *sock, int how)
 	if ((how & ~SHUTDOWN_MASK) || !how)
 		return -EINVAL;
 	lock_sock(sk);
+	/* inet_shutdown(): a connect() that failed cannot be resumed */
+	if (sock->state == SS_CONNECTING)
+		sock->state = (1 << sk->sk_state) & (TCPF_SYN_SENT |
+			      TCPF_SYN_RECV | TCPF_CLOSE) ?
+			      SS_DISCONNECTING : SS_CONNECTED;
 	switch (sk->sk_state) {
+	case TCP_LISTEN:
+		if (!(how & RCV_SHUTDOWN))
+			break;
+		fallthrough;
+	case TCP_SYN_SENT:
+		ktcp_af_disconnect_locked(sock);
+		break;
 	case TCP_CLOSE:
 		err = -ENOTCONN;
-		break;
-	case TCP_LISTEN:
-		if (how & RCV_SHUTDOWN) {
-			ktcp_listen_stop(sk);
-			ktcp_sock_set_state(sk, TCP_CLOSE);
-		}
-		break;
-	case TCP_SYN_SENT:
-		ktcp_sock_done(sk);
-		sock->state = SS_UNCONNECTED;
-		break;
+		fallthrough;	/* and marked all the same (inet_shutdown()) */
 	default:
 		WRITE_ONCE(sk->sk_shutdown, sk->sk_shutdown | how);
 		if ((how & SEND_SHUTDOWN) &&

@@ -21,13 +21,19 @@
 #include "ktcp.h"
 #include "uapi/ktcp.h"
 
+/*
+ * A sockaddr_in, or AF_UNSPEC with INADDR_ANY: __inet_bind()'s
+ * "compatibility games" (connect() takes AF_UNSPEC before it gets here).
+ */
 static int ktcp_af_check_sin(const struct sockaddr *uaddr, int addr_len)
 {
 	const struct sockaddr_in *sin = (const struct sockaddr_in *)uaddr;
 
 	if (addr_len < (int)sizeof(*sin))
 		return -EINVAL;
-	if (sin->sin_family != AF_INET)
+	if (sin->sin_family != AF_INET &&
+	    (sin->sin_family != AF_UNSPEC ||
+	     sin->sin_addr.s_addr != htonl(INADDR_ANY)))
 		return -EAFNOSUPPORT;
 	return 0;
 }

@@ -534,7 +534,10 @@ static int ktcp_af_ioctl(struct socket *sock, unsigned int cmd, unsigned long ar
 	case SIOCOUTQ:
 		if (sk->sk_state == TCP_LISTEN)
 			return -EINVAL;
-		answ = READ_ONCE(ks->write_seq) - READ_ONCE(ks->snd_una);
+		if ((1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_SYN_RECV))
+			answ = 0;	/* the SYN is no data (tcp_ioctl()) */
+		else
+			answ = READ_ONCE(ks->write_seq) - READ_ONCE(ks->snd_una);
 		break;
 	case SIOCOUTQNSD:	/* queued, not yet sent (tcp_ioctl()) */
 		if (sk->sk_state == TCP_LISTEN)

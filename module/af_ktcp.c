@@ -548,7 +548,8 @@ static int ktcp_af_ioctl(struct socket *sock, unsigned int cmd, unsigned long ar
 			answ = READ_ONCE(ks->write_seq) - READ_ONCE(ks->snd_nxt);
 		break;
 	default:
-		return -ENOIOCTLCMD;
+		/* Routes, ARP, interface addresses: as for any AF_INET socket */
+		return inet_ioctl(sock, cmd, arg);
 	}
 	return put_user(answ, (int __user *)arg);
 }
@@ -669,6 +670,7 @@ const struct proto_ops ktcp_proto_ops = {
 	.getname	= ktcp_af_getname,
 	.poll		= ktcp_af_poll,
 	.ioctl		= ktcp_af_ioctl,
+	.gettstamp	= sock_gettstamp,
 	.listen		= ktcp_af_listen,
 	.shutdown	= ktcp_af_shutdown,
 	.setsockopt	= ktcp_sockopt_set,

@@ -554,6 +554,31 @@ static int ktcp_af_ioctl(struct socket *sock, unsigned int cmd, unsigned long ar
 	return put_user(answ, (int __user *)arg);
 }
 
+/*
+ * SO_RCVLOWAT, Linux's tcp_set_rcvlowat(): at most half the largest
+ * receive buffer (the one SO_RCVBUF fixed, else tcp_rmem[2]), 0 meaning 1;
+ * a buffer SO_RCVBUF did not fix grows to hold it (the window being half
+ * the buffer, as at Linux's default scaling ratio). The socket lock is held.
+ */
+static int ktcp_af_set_rcvlowat(struct sock *sk, int val)
+{
+	bool locked = sk->sk_userlocks & SOCK_RCVBUF_LOCK;
+	struct ktcp_sock *ks = ktcp_sk(sk);
+	int cap;
+
+	cap = locked ? sk->sk_rcvbuf :
+		       READ_ONCE(sock_net(sk)->ipv4.sysctl_tcp_rmem[2]);
+	val = min(val, cap >> 1);
+	WRITE_ONCE(sk->sk_rcvlowat, val ? : 1);
+	sk->sk_data_ready(sk);	/* EPOLLIN may be due now (tcp_data_ready()) */
+	if (locked || 2 * val <= sk->sk_rcvbuf)
+		return 0;
+	WRITE_ONCE(sk->sk_rcvbuf, 2 * val);
+	if (ks->window_clamp && ks->window_clamp < val)
+		ks->window_clamp = val;
+	return 0;
+}
+
 /* shutdown(): RFC 9293 3.10.4 CLOSE for the sending half. */
 static int ktcp_af_shutdown(struct socket *sock, int how)
 {
@@ -678,6 +703,7 @@ const struct proto_ops ktcp_proto_ops = {
 	.sendmsg	= ktcp_sr_sendmsg,
 	.recvmsg	= ktcp_sr_recvmsg,
 	.mmap		= sock_no_mmap,
+	.set_rcvlowat	= ktcp_af_set_rcvlowat,
 };
 
 struct proto ktcp_prot = {

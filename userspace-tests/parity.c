@@ -553,7 +553,6 @@ static const struct par_allow ALLOW[] = {
 	{ "accepted/getsockopt IP_MULTICAST_TTL",
 	  "an accepted socket's IP_MULTICAST_TTL is 1" },
 	/* known bugs, each fixed by one of the commits that follow */
-	{ "*/setsockopt SO_RCVLOWAT *", "SO_RCVLOWAT cap (fixed next)" },
 	{ "*/getsockopt SO_TXREHASH", "inet_create() defaults (fixed next)" },
 	{ "*IP_MULTICAST_TTL*", "inet_create() defaults (fixed next)" },
 	{ "listening/inherit *", "inheritance (fixed next)" },

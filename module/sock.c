@@ -93,7 +93,12 @@ void ktcp_sock_init_tcb(struct sock *sk)
 	sk->sk_sndbuf = READ_ONCE(sock_net(sk)->ipv4.sysctl_tcp_wmem[1]);
 	sk->sk_rcvbuf = READ_ONCE(sock_net(sk)->ipv4.sysctl_tcp_rmem[1]);
 	sock_set_flag(sk, SOCK_RCU_FREE);
+	/* inet_create()'s: SO_TXREHASH and IP_MULTICAST_* read them back */
+	sk->sk_txrehash = READ_ONCE(sock_net(sk)->core.sysctl_txrehash);
 	inet->uc_ttl = -1;
+	inet->mc_ttl = 1;
+	inet_set_bit(MC_LOOP, sk);
+	inet_set_bit(MC_ALL, sk);
 	inet->pmtudisc = IP_PMTUDISC_WANT;
 	atomic_set(&inet->inet_id, get_random_u16());
 	ks->hnode.kind = KTCP_HNODE_SOCK;

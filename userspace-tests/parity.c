@@ -553,8 +553,6 @@ static const struct par_allow ALLOW[] = {
 	{ "accepted/getsockopt IP_MULTICAST_TTL",
 	  "an accepted socket's IP_MULTICAST_TTL is 1" },
 	/* known bugs, each fixed by one of the commits that follow */
-	{ "*/getsockopt SO_TXREHASH", "inet_create() defaults (fixed next)" },
-	{ "*IP_MULTICAST_TTL*", "inet_create() defaults (fixed next)" },
 	{ "listening/inherit *", "inheritance (fixed next)" },
 	{ "*/getsockopt SO_INCOMING_CPU", "SO_INCOMING_CPU (fixed next)" },
 	{ "*TCP_CONGESTION*", "TCP_CONGESTION length (fixed next)" },

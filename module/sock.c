@@ -176,6 +176,9 @@ static void ktcp_sock_inherit(struct ktcp_sock *kc, const struct ktcp_sock *kl)
 	kc->notsent_lowat = kl->notsent_lowat;
 	kc->window_clamp = kl->window_clamp;
 	kc->user_timeout = kl->user_timeout;
+	kc->cork = kl->cork;		/* tp->nonagle, sk_clone_lock()'s copy */
+	kc->recvmsg_inq = kl->recvmsg_inq;
+	kc->pingpong = kl->pingpong;
 	ktcp_cc_init(&kc->cc, kl->cc.ops);
 }
 
@@ -208,8 +211,15 @@ struct sock *ktcp_sock_clone(const struct sock *listener, gfp_t prio)
 	sk->sk_lingertime = listener->sk_lingertime;
 	inet_sk(sk)->uc_ttl = inet_sk(listener)->uc_ttl;
 	inet_sk(sk)->tos = inet_sk(listener)->tos;
-	/* IP_FREEBIND, IP_TRANSPARENT ...: sk_clone_lock() copies them all. */
+	/* IP_RECVERR, IP_PKTINFO, IP_FREEBIND...: sk_clone_lock() copies */
 	inet_sk(sk)->inet_flags = READ_ONCE(inet_sk(listener)->inet_flags);
+	inet_sk(sk)->pmtudisc = inet_sk(listener)->pmtudisc;
+	sk->sk_txrehash = listener->sk_txrehash;
+#ifdef CONFIG_NET_RX_BUSY_POLL
+	sk->sk_ll_usec = listener->sk_ll_usec;
+	sk->sk_prefer_busy_poll = listener->sk_prefer_busy_poll;
+	sk->sk_busy_poll_budget = listener->sk_busy_poll_budget;
+#endif
 	ktcp_sock_inherit(ktcp_sk(sk), ktcp_sk(listener));
 	return sk;
 }

@@ -66,6 +66,8 @@ static int ktcp_rcv_now_or_backlog(struct sock *sk, struct sk_buff *skb,
 {
 	int ret = 0;
 
+	if (sk->sk_state != TCP_LISTEN)
+		sk_incoming_cpu_update(sk);	/* SO_INCOMING_CPU, tcp_v4_rcv() */
 	if (nested)
 		bh_lock_sock_nested(sk);
 	else

@@ -396,7 +396,7 @@ int ktcp_sockopt_get(struct socket *sock, int level, int optname,
 		     char __user *optval, int __user *optlen)
 {
 	struct ktcp_sock *ks = ktcp_sk(sock->sk);
-	const char *name;
+	char name[KTCP_CC_NAME_MAX];
 	int val, len, err;
 
 	if (level == SOL_IP)
@@ -408,8 +408,9 @@ int ktcp_sockopt_get(struct socket *sock, int level, int optname,
 	if (len < 0)
 		return -EINVAL;
 	if (optname == TCP_CONGESTION) {
-		name = READ_ONCE(ks->cc.ops)->name;
-		len = min_t(unsigned int, len, strlen(name) + 1);
+		/* the name's whole array, NUL-padded, as Linux copies it */
+		strscpy_pad(name, READ_ONCE(ks->cc.ops)->name, sizeof(name));
+		len = min_t(unsigned int, len, sizeof(name));
 		if (put_user(len, optlen) || copy_to_user(optval, name, len))
 			return -EFAULT;
 		return 0;

@@ -381,6 +381,9 @@ static int ktcp_sockopt_get_int(const struct ktcp_sock *ks, int optname, int *va
 	case TCP_QUICKACK:
 		*val = !ks->pingpong;	/* !inet_csk_in_pingpong_mode() */
 		break;
+	case TCP_IS_MPTCP:
+		*val = 0;
+		break;
 	case TCP_LINGER2:
 		*val = ks->linger2;
 		if (*val >= 0)
@@ -417,6 +420,9 @@ int ktcp_sockopt_get(struct socket *sock, int level, int optname,
 	}
 	if (optname == TCP_INFO)
 		return ktcp_sockopt_get_info(sock->sk, optval, optlen, len);
+	/* Neither cubic nor reno has get_info(): nothing to copy (Linux's). */
+	if (optname == TCP_CC_INFO)
+		return put_user(0, optlen);
 	/* Bitfields and multi-field values: read them under the lock. */
 	lock_sock(sock->sk);
 	err = ktcp_sockopt_get_int(ks, optname, &val);

@@ -553,8 +553,6 @@ static const struct par_allow ALLOW[] = {
 	{ "accepted/getsockopt IP_MULTICAST_TTL",
 	  "an accepted socket's IP_MULTICAST_TTL is 1" },
 	/* known bugs, each fixed by one of the commits that follow */
-	{ "*/getsockopt TCP_CC_INFO", "TCP_CC_INFO (fixed next)" },
-	{ "*/getsockopt TCP_IS_MPTCP", "TCP_IS_MPTCP (fixed next)" },
 	{ "*/getsockopt 1", "getsockopt(): other levels (fixed next)" },
 	{ "*/setsockopt 1 1", "getsockopt(): other levels (fixed next)" },
 	{ "*/setsockopt IPV6_V6ONLY 1", "getsockopt(): other levels (fixed next)" },

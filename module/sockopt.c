@@ -402,10 +402,9 @@ int ktcp_sockopt_get(struct socket *sock, int level, int optname,
 	char name[KTCP_CC_NAME_MAX];
 	int val, len, err;
 
-	if (level == SOL_IP)
-		return ip_getsockopt(sock->sk, level, optname, optval, optlen);
+	/* tcp_getsockopt(): any other level is ip_getsockopt()'s */
 	if (level != SOL_TCP)
-		return -ENOPROTOOPT;
+		return ip_getsockopt(sock->sk, level, optname, optval, optlen);
 	if (get_user(len, optlen))
 		return -EFAULT;
 	if (len < 0)

@@ -199,6 +199,10 @@ int ktcp_sockopt_set(struct socket *sock, int level, int optname,
 
 	if (level == SOL_SOCKET)
 		return ktcp_sockopt_set_socket(sock, optname, optval, optlen);
+	/* do_ip_setsockopt(): a connection-oriented socket joins no group */
+	if (level == SOL_IP &&
+	    (optname == IP_ADD_MEMBERSHIP || optname == IP_DROP_MEMBERSHIP))
+		return -EPROTO;
 	if (level == SOL_IP)
 		return ip_setsockopt(sk, level, optname, optval, optlen);
 	if (level != SOL_TCP)

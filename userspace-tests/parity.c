@@ -553,7 +553,6 @@ static const struct par_allow ALLOW[] = {
 	{ "accepted/getsockopt IP_MULTICAST_TTL",
 	  "an accepted socket's IP_MULTICAST_TTL is 1" },
 	/* known bugs, each fixed by one of the commits that follow */
-	{ "*/setsockopt IP_ADD_MEMBERSHIP*", "IP_ADD_MEMBERSHIP (fixed next)" },
 	{ "*/recv 0 bytes", "recv(len 0) (fixed next)" },
 	{ .pattern = NULL }
 };

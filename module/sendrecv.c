@@ -249,6 +249,14 @@ static int ktcp_sr_recv_copy(struct sock *sk, struct msghdr *msg, size_t len,
 	return 0;
 }
 
+/* Bytes from @seq on not read yet? A FIN takes a sequence number, no byte. */
+static bool ktcp_sr_recv_avail(const struct sock *sk, u32 seq)
+{
+	int avail = READ_ONCE(ktcp_sk(sk)->rcv_nxt) - seq;
+
+	return avail > (sock_flag(sk, SOCK_DONE) ? 1 : 0);
+}
+
 /*
  * Bytes left to read, for TCP_INQ (Linux's tcp_inq_hint()): the FIN counts
  * as one, so that 0 means more data may come and 1 at EOF means none will.
@@ -293,7 +301,11 @@ static int ktcp_sr_recv_stream(struct sock *sk, struct msghdr *msg,
 	target = sock_rcvlowat(sk, flags & MSG_WAITALL, len);
 	peek_seq = ks->copied_seq;
 	seq = (flags & MSG_PEEK) ? &peek_seq : &ks->copied_seq;
-	while (len > 0) {
+	/*
+	 * Once at least, as tcp_recvmsg_locked(): a read of 0 bytes fails,
+	 * or waits, as any read would when there is nothing to read.
+	 */
+	do {
 		n = ktcp_sr_recv_mark(sk, *seq, timeo, copied);
 		if (n) {
 			copied = n < 0 ? n : copied;
@@ -311,7 +323,7 @@ static int ktcp_sr_recv_stream(struct sock *sk, struct msghdr *msg,
 			ktcp_sr_recv_window_update(sk);
 			continue;
 		}
-		if (copied >= target)
+		if (copied >= target || (!len && ktcp_sr_recv_avail(sk, *seq)))
 			break;
 		n = ktcp_sr_recv_stop(sk, timeo, copied);
 		if (n) {
@@ -320,7 +332,7 @@ static int ktcp_sr_recv_stream(struct sock *sk, struct msghdr *msg,
 			break;
 		}
 		sk_wait_data(sk, &timeo, skb_peek_tail(&sk->sk_receive_queue));
-	}
+	} while (len > 0);
 	/* Once per call, as tcp_recvmsg_locked() does; it may grow the window. */
 	if (copied > 0 && !(flags & MSG_PEEK)) {
 		ktcp_buf_rcv_space_adjust(sk);

@@ -552,8 +552,6 @@ static const struct par_allow ALLOW[] = {
 	  "an accepted socket has no route until it sends" },
 	{ "accepted/getsockopt IP_MULTICAST_TTL",
 	  "an accepted socket's IP_MULTICAST_TTL is 1" },
-	/* known bugs, each fixed by one of the commits that follow */
-	{ "*/recv 0 bytes", "recv(len 0) (fixed next)" },
 	{ .pattern = NULL }
 };
 

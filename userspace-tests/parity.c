@@ -529,7 +529,6 @@ static const struct par_op ioctl_ops[] = {
  */
 #define MSS_CAP	"the MSS is not capped at half the peer's largest window"
 #define CLAMP	"TCP_WINDOW_CLAMP reads back what was set"
-#define MCAST	"bind() refuses multicast and broadcast addresses"
 
 static const struct par_allow ALLOW[] = {
 	{ "*/getsockopt SO_DOMAIN",
@@ -545,9 +544,6 @@ static const struct par_allow ALLOW[] = {
 	{ "connected/setsockopt TCP_WINDOW_CLAMP 0", CLAMP },
 	{ "disconnected/ioctl SIOCOUTQ*",
 	  "queues are 0 after connect(AF_UNSPEC)" },
-	{ "*/bind 224.0.0.1", MCAST },
-	{ "*/bind 255.255.255.255", MCAST },
-	{ "*IP_FREEBIND 1, bind*", "IP_FREEBIND: in progress" },
 	{ "accepted/getsockopt IP_MTU",
 	  "an accepted socket has no route until it sends" },
 	{ "accepted/getsockopt IP_MULTICAST_TTL",

@@ -20,7 +20,16 @@ PACKAGES=(
 	qemu-system-x86 busybox-static
 	flex bison bc libelf-dev libssl-dev dwarves cpio xz-utils kmod python3
 	sparse iproute2 tshark python3-scapy tcpdump rsync curl
+	# the acceptance suite's unmodified programs (userspace-tests/acceptance.sh)
+	nginx redis-server redis-tools iperf3 sockperf openssh-server
+	openssh-client socat netcat-openbsd
 )
+
+# Services that those packages would start and enable on the host; the
+# tests start their own copies in the VM, with their own configuration.
+# PACKAGE:UNIT...
+DAEMONS=(nginx:nginx.service redis-server:redis-server.service
+	openssh-server:ssh.service:ssh.socket iperf3:iperf3.service)
 
 as_root() {
 	if [[ $(id -u) -eq 0 ]]; then
@@ -51,11 +60,57 @@ install_packages() {
 	ktcp_log "installing: ${missing[*]}"
 	export DEBIAN_FRONTEND=noninteractive
 	as_root apt-get update -q
+	no_daemons_begin
 	as_root apt-get install -y -q --no-install-recommends \
 		-o Dpkg::Options::=--force-confdef \
 		-o Dpkg::Options::=--force-confold "${missing[@]}"
+	no_daemons_end "${missing[@]}"
 	mapfile -t missing < <(missing_packages)
 	((${#missing[@]} == 0)) || ktcp_die "still missing after install: ${missing[*]}"
+}
+
+# Installing a server package must not leave it running or enabled on the
+# host. During the install a policy-rc.d that answers 101 ("action
+# forbidden", invoke-rc.d(8)) stops maintainer scripts from starting
+# anything, with or without systemd; one already there is set aside and
+# put back after. Enabling is not covered by the policy (deb-systemd-helper
+# and update-rc.d still add their links), so the units of the packages
+# installed here (only those: a server the admin installed earlier is left
+# alone) are disabled afterwards, which systemctl does offline too.
+POLICY=/usr/sbin/policy-rc.d
+no_daemons_begin() {
+	if [[ -e $POLICY ]]; then
+		as_root mv -f "$POLICY" "$POLICY.ktcp-saved"
+	fi
+	trap no_daemons_restore EXIT
+	printf '#!/bin/sh\n# scripts/setup.sh (ktcp): no daemon starts during install\nexit 101\n' |
+		as_root tee "$POLICY" >/dev/null
+	as_root chmod 755 "$POLICY"
+}
+
+no_daemons_restore() {
+	as_root rm -f "$POLICY"
+	if [[ -e $POLICY.ktcp-saved ]]; then
+		as_root mv -f "$POLICY.ktcp-saved" "$POLICY"
+	fi
+}
+
+no_daemons_end() {	# PACKAGE...: the ones just installed
+	local d units u
+	no_daemons_restore
+	trap - EXIT
+	for d in "${DAEMONS[@]}"; do
+		grep -qxF -- "${d%%:*}" < <(printf '%s\n' "$@") || continue
+		IFS=: read -ra units <<<"${d#*:}"
+		for u in "${units[@]}"; do
+			if command -v systemctl >/dev/null; then
+				as_root systemctl disable --quiet "$u" 2>/dev/null || true
+			fi
+			if [[ -d /run/systemd/system ]]; then
+				as_root systemctl stop "$u" 2>/dev/null || true
+			fi
+		done
+	done
 }
 
 # Unpack /usr/src/$KTCP_SRC_PKG.tar.xz (linux-source-6.12.tar.xz) into

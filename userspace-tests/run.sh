@@ -70,6 +70,7 @@ else
 		names+=("$n")
 	done
 	((capture)) && [[ -x $here/capture-check.sh ]] && names+=(capture-check)
+	[[ -x $here/acceptance.sh && -z ${KTCP_TEST_FAMILY:-} ]] && names+=(acceptance)
 	[[ -x $here/launcher.sh && -z ${KTCP_TEST_FAMILY:-} ]] && names+=(launcher)
 	for n in "${LAST[@]}"; do
 		[[ -x $build/$n ]] && names+=("$n")
@@ -112,6 +113,7 @@ for n in "${names[@]}"; do
 	[[ $n == capture-check ]] && bin=$here/capture-check.sh
 	[[ $n == pkt ]] && bin=$here/pkt-tests.sh
 	[[ $n == launcher ]] && bin=$here/launcher.sh
+	[[ $n == acceptance ]] && bin=$here/acceptance.sh
 	log=$logdir/$n.log
 	if [[ ! -x $bin ]]; then
 		summary+=("$(printf '%-12s MISSING (%s)' "$n" "$bin")")

@@ -26,6 +26,9 @@
 #   make demo       ktcp_demo between AF_INET and ktcp inside a VM
 #   make bench      transfer times, ktcp against native TCP, per netem
 #                   profile, in one VM boot (scripts/bench.sh; BENCH_ARGS)
+#   make scale      long run, not in check: 60000 connections held at once
+#                   to three servers, and the connection rate, ktcp against
+#                   native TCP, in one VM boot (scripts/scale.sh; SCALE_ARGS)
 #   make install    tools/ktcp-run (PREFIX/bin/ktcp-run, its library), and
 #                   ktcp.ko if built (DESTDIR, PREFIX=/usr/local)
 #   make clean
@@ -171,6 +174,10 @@ demo:
 .PHONY: bench
 bench: module tests
 	$(ROOT)/scripts/bench.sh $(BENCH_ARGS)
+
+.PHONY: scale
+scale: module tools
+	$(ROOT)/scripts/scale.sh $(SCALE_ARGS)
 
 .PHONY: ktcp-run install
 ktcp-run install:

@@ -168,6 +168,42 @@ err_rt:
 	return err;
 }
 
+/* Times connect() chooses a port again (ktcp_af_connect_hash()). */
+#define KTCP_CONNECT_TRIES	16
+
+/*
+ * Route, choose the port, hash the 4-tuple. ktcp_port_connect() shares a
+ * port whose 4-tuple is not in the table, but another connect() to the same
+ * destination may choose that port too and hash first: then the port is
+ * chosen again, as __inet_hash_connect(), which checks and inserts under one
+ * lock, goes on to the next port. A port the user bound is not chosen
+ * again: EADDRNOTAVAIL, as Linux's.
+ */
+static int ktcp_af_connect_hash(struct sock *sk, const struct sockaddr_in *usin)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+	struct inet_sock *inet = inet_sk(sk);
+	bool chosen = !inet->inet_num;	/* connect() chooses the port */
+	int tries, err;
+
+	for (tries = 1;; tries++) {
+		err = ktcp_af_connect_route(sk, usin);
+		if (err)
+			return err;
+		ks->hnode.key = (struct ktcp_tuple){
+			.laddr = inet->inet_saddr, .raddr = inet->inet_daddr,
+			.lport = inet->inet_sport, .rport = inet->inet_dport,
+		};
+		sock_hold(sk);
+		if (!ktcp_hash_insert(ktcp_pernet(sock_net(sk)), &ks->hnode))
+			return 0;
+		__sock_put(sk);
+		ktcp_af_connect_undo(sk);
+		if (!chosen || tries == KTCP_CONNECT_TRIES)
+			return -EADDRNOTAVAIL;
+	}
+}
+
 /* Everything connect() does before waiting: route, hash, send the SYN. */
 static int ktcp_af_connect_start(struct sock *sk, const struct sockaddr_in *usin)
 {
@@ -177,13 +213,14 @@ static int ktcp_af_connect_start(struct sock *sk, const struct sockaddr_in *usin
 	union tcp_seq_and_ts_off st;
 	int err;
 
-	err = ktcp_af_connect_route(sk, usin);
+	err = ktcp_af_connect_hash(sk, usin);
 	if (err)
 		return err;
 	/*
 	 * A socket may connect again after a failed attempt or a disconnect
 	 * (which cleared sk_shutdown), with its error gone, as
 	 * tcp_connect_init() does; a shutdown() before connect() stays.
+	 * Hashed, but segments wait in the backlog: the caller owns the lock.
 	 */
 	WRITE_ONCE(sk->sk_err, 0);
 	sock_reset_flag(sk, SOCK_DONE);
@@ -192,16 +229,6 @@ static int ktcp_af_connect_start(struct sock *sk, const struct sockaddr_in *usin
 	ks->max_window = 0;
 	ktcp_rtt_init(&ks->rtt);
 	ktcp_cc_init(&ks->cc, ks->cc.ops);
-	ks->hnode.key = (struct ktcp_tuple){
-		.laddr = inet->inet_saddr, .raddr = inet->inet_daddr,
-		.lport = inet->inet_sport, .rport = inet->inet_dport,
-	};
-	sock_hold(sk);
-	if (ktcp_hash_insert(ktcp_pernet(net), &ks->hnode)) {
-		__sock_put(sk);
-		err = -EADDRNOTAVAIL;
-		goto fail;
-	}
 	st = secure_tcp_seq_and_ts_off(net, inet->inet_saddr, inet->inet_daddr,
 				       inet->inet_sport, inet->inet_dport);
 	ktcp_sock_init_seq(ks, st.seq);
@@ -217,7 +244,6 @@ static int ktcp_af_connect_start(struct sock *sk, const struct sockaddr_in *usin
 	err = ktcp_output_syn(sk);
 	if (!err)
 		return 0;
-fail:
 	ktcp_sock_set_state(sk, TCP_CLOSE);
 	ktcp_af_connect_undo(sk);
 	return err;

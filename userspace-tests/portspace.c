@@ -13,6 +13,7 @@
 #include <net/if.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 
 #include "kselftest_harness.h"
 #include "lib/ktcptest.h"
@@ -22,6 +23,8 @@
 #define PS_RANGE_N	10	/* ports in the ephemeral range */
 #define PS_SERVERS	3
 #define PS_LOG		512
+#define PS_CONC_THREADS	4	/* ps_connect_concurrent() */
+#define PS_CONC_EACH	1000
 
 struct ps_run {
 	int holder;		/* family of the holder's sockets */
@@ -44,24 +47,33 @@ static void ps_note_val(struct ps_run *r, const char *step, long v)
 	snprintf(r->log + n, sizeof(r->log) - n, "%s=%ld ", step, v);
 }
 
-/* A fresh namespace with lo up and a small ephemeral range. */
-static int ps_netns(void)
+static int ps_sysctl(const char *path, const char *val)
 {
-	char range[32];
-	int fd;
+	int fd = open(path, O_WRONLY);
 
-	if (unshare(CLONE_NEWNET) || ktcp_if_up("lo"))
-		return -1;
-	fd = open("/proc/sys/net/ipv4/ip_local_port_range", O_WRONLY);
 	if (fd < 0)
 		return -1;
-	snprintf(range, sizeof(range), "%d %d", PS_RANGE_LO,
-		 PS_RANGE_LO + PS_RANGE_N - 1);
-	if (write(fd, range, strlen(range)) < 0) {
+	if (write(fd, val, strlen(val)) < 0) {
 		close(fd);
 		return -1;
 	}
 	return close(fd);
+}
+
+static int ps_set_range(int lo, int hi)
+{
+	char range[32];
+
+	snprintf(range, sizeof(range), "%d %d", lo, hi);
+	return ps_sysctl("/proc/sys/net/ipv4/ip_local_port_range", range);
+}
+
+/* A fresh namespace with lo up and a small ephemeral range. */
+static int ps_netns(void)
+{
+	if (unshare(CLONE_NEWNET) || ktcp_if_up("lo"))
+		return -1;
+	return ps_set_range(PS_RANGE_LO, PS_RANGE_LO + PS_RANGE_N - 1);
 }
 
 static int ps_sock(int family, bool reuse)
@@ -277,6 +289,59 @@ static void ps_connect_share(struct ps_run *r)
 	}
 }
 
+struct ps_conc {
+	int family;
+	int fds[PS_CONC_EACH];
+	int failed;
+};
+
+static void *ps_conc_thread(void *arg)
+{
+	struct ps_conc *c = arg;
+	int i;
+
+	for (i = 0; i < PS_CONC_EACH; i++) {
+		c->fds[i] = socket(c->family, SOCK_STREAM, 0);
+		c->failed += !!ps_connect(c->fds[i], PS_PORT);
+	}
+	return NULL;
+}
+
+/*
+ * connect() from several threads at once to one destination: every one
+ * gets a 4-tuple of its own while the range lasts, however the port
+ * searches interleave (two that choose the same port before either is
+ * hashed must not fail).
+ */
+static void ps_connect_concurrent(struct ps_run *r)
+{
+	struct rlimit rl = { .rlim_cur = 8192, .rlim_max = 8192 };
+	struct ps_conc c[PS_CONC_THREADS];
+	pthread_t th[PS_CONC_THREADS];
+	int l = ps_sock(r->other, false), i, j, failed = 0;
+
+	setrlimit(RLIMIT_NOFILE, &rl);
+	ps_note(r, "range", ps_set_range(32768, 60999));
+	/* nothing accepts: the queue holds every connection */
+	ps_note(r, "somaxconn", ps_sysctl("/proc/sys/net/core/somaxconn",
+					  "65535"));
+	ps_note(r, "listen", ps_bind(l, "127.0.0.1", PS_PORT) ?:
+			     listen(l, PS_CONC_THREADS * PS_CONC_EACH));
+	for (i = 0; i < PS_CONC_THREADS; i++) {
+		c[i] = (struct ps_conc){ .family = r->holder };
+		pthread_create(&th[i], NULL, ps_conc_thread, &c[i]);
+	}
+	for (i = 0; i < PS_CONC_THREADS; i++) {
+		pthread_join(th[i], NULL);
+		failed += c[i].failed;
+	}
+	ps_note_val(r, "failed", failed);
+	for (i = 0; i < PS_CONC_THREADS; i++)
+		for (j = 0; j < PS_CONC_EACH; j++)
+			close(c[i].fds[j]);
+	close(l);
+}
+
 /*
  * The holder's own port life: IP_BIND_ADDRESS_NO_PORT leaves the port to
  * connect(); a port bind() picked for port 0 goes when connect() fails; an
@@ -371,5 +436,18 @@ TEST(children_hold_port) { ps_compare(_metadata, ps_children_hold); }
 TEST(ephemeral_bind) { ps_compare(_metadata, ps_ephemeral_bind); }
 TEST(connect_shares_ports) { ps_compare(_metadata, ps_connect_share); }
 TEST(port_life) { ps_compare(_metadata, ps_port_life); }
+/* Only the connecting stack matters here: ktcp's clients, Linux's server. */
+TEST(connect_concurrent)
+{
+	struct ps_run ref = { .holder = AF_INET, .other = AF_INET };
+	struct ps_run mix = { .holder = ktcp_module_family(),
+			      .other = AF_INET };
+
+	ASSERT_EQ(0, ps_run_one(ps_connect_concurrent, &ref));
+	TH_LOG("native/native: %s", ref.log);
+	ASSERT_EQ(0, ps_run_one(ps_connect_concurrent, &mix));
+	EXPECT_STREQ(ref.log, mix.log)
+		TH_LOG("ktcp clients differ from Linux's");
+}
 
 TEST_HARNESS_MAIN

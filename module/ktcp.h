@@ -67,7 +67,7 @@ extern unsigned int ktcp_net_id;
 #define KTCP_MSS_DEFAULT	536	/* RFC 9293 3.7.1, no MSS option */
 #define KTCP_MSS_MIN		48	/* tcp_min_snd_mss */
 #define KTCP_LHASH_SIZE		32	/* listener buckets */
-#define KTCP_BHASH_SIZE		256	/* bound-port buckets */
+#define KTCP_BHASH_SIZE		4096	/* bound-port buckets, 32 KiB a netns */
 extern unsigned int ktcp_ehash_buckets;
 
 /* Per network namespace: hash tables, counters, sysctls, the rx hook. */

@@ -71,7 +71,7 @@ void ktcp_port_exit(void)
 
 int ktcp_port_net_init(struct ktcp_net *kn)
 {
-	kn->bhash = kcalloc(KTCP_BHASH_SIZE, sizeof(*kn->bhash), GFP_KERNEL);
+	kn->bhash = kvcalloc(KTCP_BHASH_SIZE, sizeof(*kn->bhash), GFP_KERNEL);
 	return kn->bhash ? 0 : -ENOMEM;
 }
 
@@ -84,7 +84,7 @@ void ktcp_port_net_exit(struct ktcp_net *kn)
 	if (kn->bhash)
 		for (i = 0; i < KTCP_BHASH_SIZE; i++)
 			WARN_ON_ONCE(!hlist_empty(&kn->bhash[i]));
-	kfree(kn->bhash);
+	kvfree(kn->bhash);
 }
 
 static void ktcp_port_claim_free(struct work_struct *work)

@@ -4,14 +4,25 @@
  * hierarchical wheel (wheel.c) under a spinlock with one kernel timer armed
  * for the wheel's next expiry.
  *
+ * That kernel timer is an hrtimer, not a timer_list. A timer_list fires up
+ * to 12.5% of its distance late (Linux's wheel rounds an expiry up to the
+ * granularity of the level it lands in, calc_index()), and the base's timer
+ * stands for every entry of the wheel, including those added after it was
+ * armed: an entry due after armed_for but before the rounded-up expiry
+ * would inherit the slack of a far deadline, so a 250 ms RTO armed while
+ * the base waited for something 2 to 16 s away could fire 256 ms late. An
+ * hrtimer fires when asked; the wheel is exact, so every entry fires at its
+ * own tick.
+ *
  * Context: ktcp_timer_mod() and ktcp_timer_del() from any context (they take
  * the base lock with BHs off); callbacks run in softirq from the base's
- * kernel timer, with no lock held.
+ * kernel timer (HRTIMER_MODE_SOFT), with no lock held.
  */
 
+#include <linux/hrtimer.h>
 #include <linux/jiffies.h>
+#include <linux/ktime.h>
 #include <linux/percpu.h>
-#include <linux/timer.h>
 
 #include "timer.h"
 
@@ -19,27 +30,38 @@ struct ktcp_timer_base {
 	spinlock_t lock;		/* wheel, expired, timer arming */
 	struct ktcp_wheel wheel;
 	struct list_head expired;	/* taken off the wheel, not yet run */
-	struct timer_list timer;
+	struct hrtimer timer;
 	u64 armed_for;			/* U64_MAX when the timer is idle */
 };
 
 static struct ktcp_timer_base __percpu *ktcp_timer_bases;
 
-/* Arm the base's kernel timer for the wheel's next expiry if it is earlier. */
+/*
+ * Arm the base's kernel timer for the wheel's next expiry if it is earlier.
+ * The wheel counts jiffies, the hrtimer nanoseconds: @next is so many ticks
+ * from now. Should the hrtimer beat the jiffies update to that tick, the
+ * run finds nothing due and comes back one tick later.
+ */
 static void ktcp_timer_base_rearm(struct ktcp_timer_base *b)
 {
-	u64 next = ktcp_wheel_next(&b->wheel);
+	u64 next = ktcp_wheel_next(&b->wheel), now;
+	ktime_t at;
 
 	lockdep_assert_held(&b->lock);
 	if (next == U64_MAX || next >= b->armed_for)
 		return;
 	b->armed_for = next;
-	mod_timer(&b->timer, (unsigned long)next);
+	now = get_jiffies_64();
+	at = ktime_get();
+	if (next > now)
+		at = ktime_add_ns(at, jiffies64_to_nsecs(next - now));
+	hrtimer_start(&b->timer, at, HRTIMER_MODE_ABS_SOFT);
 }
 
-static void ktcp_timer_base_run(struct timer_list *tl)
+static enum hrtimer_restart ktcp_timer_base_run(struct hrtimer *h)
 {
-	struct ktcp_timer_base *b = from_timer(b, tl, timer);
+	struct ktcp_timer_base *b = container_of(h, struct ktcp_timer_base,
+						 timer);
 	struct ktcp_timer *t;
 
 	spin_lock(&b->lock);
@@ -55,6 +77,8 @@ static void ktcp_timer_base_run(struct timer_list *tl)
 	}
 	ktcp_timer_base_rearm(b);
 	spin_unlock(&b->lock);
+	/* Re-armed above if the wheel is not empty (restarting is allowed). */
+	return HRTIMER_NORESTART;
 }
 
 void ktcp_timer_init(struct ktcp_timer *t, void (*fn)(struct ktcp_timer *t))
@@ -159,7 +183,9 @@ int ktcp_timer_bases_init(void)
 		spin_lock_init(&b->lock);
 		ktcp_wheel_init(&b->wheel, get_jiffies_64());
 		INIT_LIST_HEAD(&b->expired);
-		timer_setup(&b->timer, ktcp_timer_base_run, 0);
+		hrtimer_init(&b->timer, CLOCK_MONOTONIC,
+			     HRTIMER_MODE_ABS_SOFT);
+		b->timer.function = ktcp_timer_base_run;
 		b->armed_for = U64_MAX;
 	}
 	return 0;
@@ -176,7 +202,7 @@ void ktcp_timer_bases_exit(void)
 	for_each_possible_cpu(cpu) {
 		struct ktcp_timer_base *b = per_cpu_ptr(ktcp_timer_bases, cpu);
 
-		timer_shutdown_sync(&b->timer);
+		hrtimer_cancel(&b->timer);
 		WARN_ON_ONCE(b->wheel.count || !list_empty(&b->expired));
 	}
 	free_percpu(ktcp_timer_bases);

@@ -5,8 +5,9 @@
  * timers and their handlers, listen.c the SYN-ACK timer of a request.
  *
  * Each CPU owns a wheel under a spinlock and one kernel timer armed for the
- * wheel's next expiry. A ktcp_timer is bound to the wheel of the CPU that
- * initialised it, so that add and cancel touch one lock and stay O(1).
+ * wheel's next expiry (an hrtimer, which fires when asked: timer.c says
+ * why). A ktcp_timer is bound to the wheel of the CPU that initialised it,
+ * so that add and cancel touch one lock and stay O(1).
  *
  * An armed timer is in a wheel slot or, once expired, on its base's expired
  * list until its callback runs; both are protected by the base lock, so a

@@ -54,6 +54,12 @@ static u32 ktcp_input_clean_rtx(struct sock *sk, u32 ack,
 	}
 	if (karn && !rexmit_acked)
 		rtt = karn;
+	/*
+	 * A passive child's ACK acks only the SYN-ACK, which listen.c timed
+	 * (tcp_synack_rtt_meas()): one sample per handshake, as Linux's.
+	 */
+	if (sk->sk_state == TCP_SYN_RECV && !acked && ks->rtt.srtt_us)
+		rtt = 0;
 	if (rtt)
 		ktcp_rtt_sample(&ks->rtt, rtt, ack, ks->snd_nxt);
 	ktcp_rtt_reset_backoff(&ks->rtt);
@@ -127,6 +133,7 @@ void ktcp_input_syn_sent(struct sock *sk, struct sk_buff *skb)
 		return;
 	}
 	ktcp_input_clean_rtx(sk, cb->ack_seq, &opts, &rtt);
+	ktcp_rtt_fallback(&ks->rtt);	/* tcp_init_metrics(): RFC 6298 5.7 */
 	ktcp_cc_init_transfer(&ks->cc, ks->total_retrans);
 	ktcp_sock_set_state(sk, ktcp_state_next(sk->sk_state,
 						KTCP_EV_RCV_SYNACK, false));
@@ -186,6 +193,8 @@ static void ktcp_input_ack_state(struct sock *sk)
 	ktcp_sock_set_state(sk, new);
 	switch (new) {
 	case TCP_ESTABLISHED:
+		/* tcp_init_transfer(): RFC 6298 5.7's 3 s without a sample */
+		ktcp_rtt_fallback(&ks->rtt);
 		ktcp_buf_init(sk);
 		sk->sk_state_change(sk);
 		break;

@@ -340,7 +340,7 @@ struct ktcp_request {
 	u16 adv_mss;			/* ours, from the arrival device */
 	struct ktcp_neg neg;
 	u32 mark;			/* ir_mark: inet_request_mark() */
-	u32 synack_ms;			/* tcp_clock_ms() of the first SYN-ACK */
+	u32 synack_us;			/* tcp_clock_us() of the first SYN-ACK */
 	u8 syn_tos;			/* the SYN's TOS, tcp_reflect_tos */
 	u8 retries;			/* SYN-ACK timeouts */
 	bool linked;			/* in the table and syn_queue */

@@ -184,7 +184,7 @@ static void ktcp_listen_syn(struct sock *listener, struct sk_buff *skb)
 	req->linked = true;
 	list_add_tail(&req->list, &kl->syn_queue);
 	kl->syn_qlen++;
-	req->synack_ms = tcp_clock_ms();
+	req->synack_us = tcp_clock_us();	/* tcp_make_synack()'s snt_synack */
 	ktcp_output_synack(listener, req);
 	ktcp_listen_req_arm(req, KTCP_RTO_INIT);
 }
@@ -203,7 +203,25 @@ static void ktcp_listen_child_stats(struct ktcp_sock *kc,
 		return;
 	kc->total_rto = req->retries;
 	kc->total_rto_recoveries = 1;
-	kc->total_rto_time = tcp_clock_ms() - req->synack_ms;
+	kc->total_rto_time = ((u32)tcp_clock_us() - req->synack_us) / USEC_PER_MSEC;
+}
+
+/*
+ * tcp_synack_rtt_meas(): the handshake's RTT, from the SYN-ACK to the ACK
+ * completing it, when the SYN-ACK went out once (Karn). Without it the
+ * first RTO of a passive connection is RFC 6298's 1 s whatever the path;
+ * with it, SRTT + 4 * RTTVAR as on the active side. After a resent SYN-ACK
+ * the timestamp echo, if any, gives the sample instead (input.c).
+ */
+static void ktcp_listen_child_rtt(struct ktcp_sock *kc,
+				  const struct ktcp_request *req)
+{
+	u32 rtt_us;
+
+	if (req->retries)
+		return;
+	rtt_us = max_t(u32, (u32)tcp_clock_us() - req->synack_us, 1);
+	ktcp_rtt_sample(&kc->rtt, rtt_us, req->iss + 1, req->iss + 1);
 }
 
 /* The child socket for a completed handshake, in SYN_RECV until its ACK. */
@@ -235,6 +253,7 @@ static struct sock *ktcp_listen_child(struct sock *listener,
 	kc->neg = req->neg;
 	kc->mss = ktcp_neg_data_mss(&kc->neg, req->adv_mss);
 	ktcp_listen_child_stats(kc, req);
+	ktcp_listen_child_rtt(kc, req);
 	child->sk_mark = req->mark;	/* inet_csk_clone_lock() */
 	if (READ_ONCE(sock_net(listener)->ipv4.sysctl_tcp_reflect_tos))
 		inet->tos = req->syn_tos & ~INET_ECN_MASK; /* tcp_v4_syn_recv_sock() */

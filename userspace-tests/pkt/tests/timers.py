@@ -5,8 +5,8 @@ retransmission, keepalive.
 
 import time
 
-from pktlib import (F_ACK, F_FIN, F_RST, F_SYN, check, check_backoff, diag,
-                    fmt_times, intervals, seq_add)
+from pktlib import (F_ACK, F_FIN, F_RST, F_SYN, Conn, check, check_backoff,
+                    diag, fmt_times, intervals, seq_add)
 from tests import test, collect_rtx
 
 
@@ -35,6 +35,55 @@ def t_rto_backoff(env):
     c.rcv_nxt = seq_add(c.rcv_nxt, 100)
     c.ack()
     c.expect_none(1.0, lambda s: s.len > 0, "retransmission after the ACK")
+
+
+@test("synack_rtt_rto", timeout=60)
+def t_synack_rtt_rto(env):
+    """The passive side times its SYN-ACK (tcp_synack_rtt_meas()): the
+    peer completes the handshake 100 ms after the SYN-ACK, without
+    timestamps, so that time is the only RTT sample there is; the first
+    retransmission of the first data then comes at SRTT + max(4 * RTTVAR,
+    200 ms) = about 300 ms, not RFC 6298's initial 1 s."""
+    env.start()
+    h = env.new_helper()
+    h.must("listen 7010")
+    peer = env.peer
+    c = Conn(peer, env.port(), 7010, 0x20000000)
+    c.send("S", seq=c.snd_nxt, options=[("MSS", 1460)])
+    c.snd_nxt = seq_add(c.snd_nxt, 1)
+    sa = c.expect(5, lambda s: s.has(F_SYN | F_ACK), "their SYN-ACK")
+    c.irs = sa.seq
+    c.rcv_nxt = seq_add(sa.seq, 1)
+    time.sleep(max(0.0, sa.time + 0.1 - time.time()))
+    c.ack()
+    h.must("accept 5000", 10)
+    h.must("send 100")
+    first = c.expect(3, lambda s: s.len > 0, "their data")
+    rtx = c.expect(3, lambda s: s.len > 0, "the first retransmission")
+    d = rtx.time - first.time
+    diag("first retransmission after %.3f s" % d)
+    check(rtx.seq == first.seq and rtx.data == first.data,
+          "not a retransmission: %s" % rtx)
+    # 300 ms on hardware; TCG timers run late, never early.
+    check(0.25 <= d < 0.7, "first RTO %.3f s, expected about 0.3 s "
+          "(1 s: no RTT sample from the SYN-ACK)" % d)
+
+
+@test("syn_timeout_rto_fallback", timeout=60)
+def t_syn_timeout_rto_fallback(env):
+    """The peer answers only the retransmitted SYN, without timestamps:
+    the handshake gave no RTT sample (Karn), so the first data RTO is RFC
+    6298 5.7's 3 s (tcp_init_metrics()), not 1 s."""
+    env.start()
+    h = env.new_helper()
+    c = env.active_open(h, options=[("MSS", 1460)], synack_delay=1.6)
+    h.must("send 100")
+    first = c.expect(3, lambda s: s.len > 0, "their data")
+    rtx = c.expect(6, lambda s: s.len > 0, "the first retransmission")
+    d = rtx.time - first.time
+    diag("first retransmission after %.3f s" % d)
+    check(rtx.seq == first.seq, "not a retransmission: %s" % rtx)
+    check(2.8 <= d < 4.5, "first RTO %.3f s, expected about 3 s" % d)
 
 
 # --------------------------------------------------------------------------

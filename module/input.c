@@ -214,6 +214,21 @@ static void ktcp_input_ack_state(struct sock *sk)
 	}
 }
 
+/*
+ * An ACK of data never sent: Linux 6.12's tcp_ack() drops the segment
+ * (SKB_DROP_REASON_TCP_ACK_UNSENT_DATA), silently in ESTABLISHED
+ * (tcp_rcv_established()) and with a challenge ACK in the other states
+ * (tcp_rcv_state_process()). RFC 9293 3.10.7.4 would ACK it always;
+ * design.rst lists the deviation. TS.Recent is left alone either way.
+ */
+static bool ktcp_input_ack_unsent(struct sock *sk, const struct sk_buff *skb)
+{
+	KTCP_INC_STATS(sock_net(sk), KTCP_MIB_ACKUNSENTDATA);
+	if (sk->sk_state != TCP_ESTABLISHED)
+		ktcp_output_oow_ack(sk, skb, KTCP_MIB_CHALLENGEACKS);
+	return false;
+}
+
 /* Fifth step: returns false if the segment must be dropped here. */
 static bool ktcp_input_ack(struct sock *sk, struct sk_buff *skb,
 			   const struct ktcp_opts *o)
@@ -229,12 +244,14 @@ static bool ktcp_input_ack(struct sock *sk, struct sk_buff *skb,
 		ktcp_output_reply_rst(sock_net(sk), sk, skb);
 		return false;
 	}
-	if (ktcp_seq_after(cb->ack_seq, ks->snd_nxt) ||
-	    ktcp_seq_before(cb->ack_seq, ks->snd_una - ks->max_window)) {
+	if (ktcp_seq_after(cb->ack_seq, ks->snd_nxt))
+		return ktcp_input_ack_unsent(sk, skb);
+	if (ktcp_seq_before(cb->ack_seq, ks->snd_una -
+			    min_t(u64, ks->max_window, ks->bytes_acked))) {
 		/*
-		 * Acks what we never sent, or is older than any window could
-		 * explain (RFC 5961 5.2, blind data injection): tell the peer
-		 * where we are and drop the segment.
+		 * Older than any window could explain (RFC 5961 5.2, blind
+		 * data injection; tcp_ack()'s bound, the bytes ever acked
+		 * included): tell the peer where we are, drop the segment.
 		 */
 		ktcp_output_oow_ack(sk, skb, KTCP_MIB_CHALLENGEACKS);
 		return false;

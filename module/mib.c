@@ -32,6 +32,7 @@ static const char * const ktcp_mib_names[KTCP_MIB_MAX] = {
 	[KTCP_MIB_OFOPRUNED]		= "OfoPruned",
 	[KTCP_MIB_TWRECYCLED]		= "TimeWaitRecycled",
 	[KTCP_MIB_CHALLENGEACKS]	= "ChallengeAcks",
+	[KTCP_MIB_ACKUNSENTDATA]	= "AckUnsentData",
 	[KTCP_MIB_TIMEOUTS]		= "Timeouts",
 	[KTCP_MIB_ABORTONTIMEOUT]	= "AbortOnTimeout",
 	[KTCP_MIB_ABORTONDATA]		= "AbortOnData",

@@ -36,6 +36,7 @@ enum ktcp_mib_field {
 	KTCP_MIB_OFOPRUNED,		/* out-of-order data freed for in-order */
 	KTCP_MIB_TWRECYCLED,		/* TIME_WAIT ended by a new SYN */
 	KTCP_MIB_CHALLENGEACKS,		/* RFC 5961 challenge ACKs sent */
+	KTCP_MIB_ACKUNSENTDATA,		/* ACK of unsent data: dropped */
 	KTCP_MIB_TIMEOUTS,		/* retransmission timer expiries */
 	KTCP_MIB_ABORTONTIMEOUT,	/* aborted after the retry limit */
 	KTCP_MIB_ABORTONDATA,		/* close() with unread data: RST */

@@ -656,7 +656,7 @@ class Conn:
 
     def check_ack(self, s, what):
         """@s is a pure ACK at their snd_nxt acknowledging our snd_nxt."""
-        check(s.flags & ~F_PSH == F_ACK and s.len == 0,
+        check(s.flags == F_ACK and s.len == 0,
               "%s: expected a pure ACK, got %s" % (what, s))
         check(s.seq == self.rcv_nxt,
               "%s: ACK seq %u, expected their SND.NXT %u" %

@@ -42,6 +42,32 @@ def t_oow_data(env):
     check(r.ok and r.data() == b"Z" * 10, "in-order data after: %s" % r)
 
 
+@test("ack_unsent_data")
+def t_ack_unsent_data(env):
+    """A segment that acknowledges data never sent is dropped: silently in
+    ESTABLISHED (Linux 6.12's tcp_ack(), ACK_UNSENT_DATA), with a
+    challenge ACK in CLOSE_WAIT (tcp_rcv_state_process()); its data never
+    reaches the reader either way."""
+    env.start()
+    h = env.new_helper()
+    c = env.active_open(h)
+    bogus = seq_add(c.rcv_nxt, 1000)
+    c.send("PA", ack=bogus, data=b"X" * 10)
+    c.expect_none(0.8, what="a reply to an ACK of unsent data")
+    r = h.cmd("recv 200 500", 3)
+    check(r.status == "timeout", "its data was delivered: %s" % r)
+    c.send_data(b"A" * 10)
+    c.expect(2, lambda s: s.ack == c.snd_nxt, "the ACK of in-order data")
+    c.send("FA")
+    c.snd_nxt = seq_add(c.snd_nxt, 1)
+    c.expect(2, lambda s: s.ack == c.snd_nxt, "the ACK of our FIN")
+    c.send("A", ack=bogus)
+    a = c.expect(2, what="a challenge ACK in CLOSE_WAIT")
+    c.check_ack(a, "challenge ACK")
+    r = h.cmd("recv 200 2000", 4)
+    check(r.ok and r.data() == b"A" * 10, "the reader got %s" % r)
+
+
 def ts_opts(tsval, tsecr):
     return [("NOP", None), ("NOP", None), ("Timestamp", (tsval, tsecr))]
 

@@ -7,8 +7,9 @@
  * Timing on a loaded machine is noisy, so nothing here checks an absolute
  * lateness: an entry must fire before a reference hrtimer armed for a few
  * ticks after it. Both are soft hrtimers on the same CPU when the engine is
- * right, and soft hrtimers run in expiry order however late the softirq
- * runs.
+ * right, both wait for jiffies to reach their tick (coming back if the
+ * hrtimer beat the jiffies update), and soft hrtimers run in expiry order
+ * however late the softirq runs.
  */
 #include <kunit/test.h>
 #include <linux/atomic.h>
@@ -36,6 +37,7 @@ struct tt_ref {
 	struct completion done;
 	atomic_t *seq;
 	int order;
+	u64 due;	/* jiffies */
 };
 
 static void tt_probe_fn(struct ktcp_timer *t)
@@ -47,10 +49,21 @@ static void tt_probe_fn(struct ktcp_timer *t)
 	complete(&p->done);
 }
 
+/*
+ * Like the engine, the reference waits for jiffies, not for the hrtimer
+ * clock alone: on a loaded host jiffies can lag ktime by several ticks,
+ * and a reference due on ktime would then beat an entry that is on time.
+ */
 static enum hrtimer_restart tt_ref_fn(struct hrtimer *h)
 {
 	struct tt_ref *r = container_of(h, struct tt_ref, hrt);
+	u64 now = get_jiffies_64();
 
+	if (time_before64(now, r->due)) {
+		hrtimer_forward_now(h, ns_to_ktime(jiffies64_to_nsecs(r->due -
+								      now)));
+		return HRTIMER_RESTART;
+	}
 	r->order = atomic_inc_return(r->seq);
 	complete(&r->done);
 	return HRTIMER_NORESTART;
@@ -75,6 +88,7 @@ static void tt_ref_start(struct tt_ref *r, u64 at, unsigned int ticks)
 {
 	u64 now = get_jiffies_64();
 
+	r->due = at + ticks;
 	hrtimer_start(&r->hrt, ktime_add_ns(ktime_get(),
 					    jiffies64_to_nsecs(at + ticks - now)),
 		      HRTIMER_MODE_ABS_SOFT);

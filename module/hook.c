@@ -108,7 +108,13 @@ static unsigned int ktcp_hook_in(void *priv, struct sk_buff *skb,
 	struct sock *sk;
 	int drop;
 
-	if (iph->protocol != IPPROTO_TCP || skb->pkt_type != PACKET_HOST)
+	if (skb->pkt_type != PACKET_HOST)
+		return NF_ACCEPT;
+	if (iph->protocol == IPPROTO_ICMP) {
+		ktcp_icmp_rcv(state->net, skb);	/* and on to native ICMP */
+		return NF_ACCEPT;
+	}
+	if (iph->protocol != IPPROTO_TCP)
 		return NF_ACCEPT;
 	/* A runt is native TCP's to count and drop. */
 	if (!pskb_may_pull(skb, ip_hdrlen(skb) + sizeof(struct tcphdr)))

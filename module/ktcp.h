@@ -228,7 +228,8 @@ struct ktcp_sock {
 	u8 reordering;		/* DupThresh, raised by spurious rexmits */
 	u32 reord_seq;		/* SND.NXT when DupThresh was last raised */
 	bool cwnd_limited;	/* the last push stopped at cwnd */
-	unsigned long deferred;	/* timers.c: work left to release_cb */
+	unsigned long deferred;	/* enum ktcp_deferred: work for release_cb */
+	u32 mtu_info;		/* ICMP's next-hop MTU, for release_cb */
 
 	struct sk_buff *send_head;	/* first unsent skb in sk_write_queue */
 	struct ktcp_reasm *reasm;	/* NULL until data arrives out of order */
@@ -285,6 +286,18 @@ struct ktcp_sock {
 	struct list_head syn_queue;	/* ktcp_request, not yet acked */
 	struct list_head accept_queue;	/* established children */
 	u32 syn_qlen;
+};
+
+/*
+ * Work left to release_cb (ktcp_timers_release_cb()) because a process
+ * owned the socket: bits in ktcp_sock.deferred, as tcp_tsq_flags'
+ * TCP_*_DEFERRED. Each set bit holds a socket reference.
+ */
+enum ktcp_deferred {
+	KTCP_RTX_DEFERRED,
+	KTCP_STATE_DEFERRED,
+	KTCP_DELACK_DEFERRED,
+	KTCP_MTU_DEFERRED,	/* icmp.c: Fragmentation Needed */
 };
 
 static inline struct ktcp_sock *ktcp_sk(const struct sock *sk)
@@ -366,6 +379,9 @@ int ktcp_input_synchronized(struct sock *sk, struct sk_buff *skb);
 int ktcp_listen_start(struct sock *sk, int backlog);
 void ktcp_listen_stop(struct sock *sk);
 int ktcp_listen_rcv(struct sock *sk, struct sk_buff *skb);
+
+/* icmp.c: ICMP errors about ktcp's connections (tcp_v4_err()). */
+void ktcp_icmp_rcv(struct net *net, struct sk_buff *skb);
 struct sock *ktcp_listen_accept_dequeue(struct sock *sk);
 void ktcp_listen_req_put(struct ktcp_request *req);
 
@@ -379,6 +395,7 @@ void ktcp_output_oow_ack(struct sock *sk, const struct sk_buff *in,
 void __ktcp_output_push(struct sock *sk, bool force);
 void ktcp_output_fin(struct sock *sk);
 void ktcp_output_rst(struct sock *sk, gfp_t gfp);
+void ktcp_output_mtu_reduced(struct sock *sk);
 void ktcp_output_probe(struct sock *sk);
 int ktcp_output_retransmit(struct sock *sk);
 void ktcp_output_reply_rst(struct net *net, const struct sock *sk,

@@ -40,6 +40,8 @@ static const char * const ktcp_mib_names[KTCP_MIB_MAX] = {
 	[KTCP_MIB_KEEPALIVEDROPS]	= "KeepAliveDrops",
 	[KTCP_MIB_DELAYEDACKS]		= "DelayedACKs",
 	[KTCP_MIB_OOWRATELIMITED]	= "OutOfWindowRateLimited",
+	[KTCP_MIB_OUTOFWINDOWICMPS]	= "OutOfWindowIcmps",
+	[KTCP_MIB_LOCKDROPPEDICMPS]	= "LockDroppedIcmps",
 	[KTCP_MIB_NOMEM]		= "NoMem",
 	[KTCP_MIB_CURRESTAB]		= "CurrEstab",
 };

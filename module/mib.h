@@ -44,6 +44,8 @@ enum ktcp_mib_field {
 	KTCP_MIB_KEEPALIVEDROPS,	/* reset: keepalive probes unanswered */
 	KTCP_MIB_DELAYEDACKS,		/* delayed ACKs sent by their timer */
 	KTCP_MIB_OOWRATELIMITED,	/* RFC 5961 / OOW ACK not sent: limit */
+	KTCP_MIB_OUTOFWINDOWICMPS,	/* ICMP error quoting a stale seq */
+	KTCP_MIB_LOCKDROPPEDICMPS,	/* ICMP error while a process owned it */
 	KTCP_MIB_NOMEM,			/* allocation failure: dropped */
 	KTCP_MIB_CURRESTAB,		/* gauge: ESTABLISHED + CLOSE_WAIT */
 	KTCP_MIB_MAX

@@ -389,3 +389,30 @@ void ktcp_recovery_on_rto(struct sock *sk)
 		ks->reordering = min_t(u32, ks->reordering,
 				       KTCP_REORDERING_INIT);
 }
+
+/*
+ * tcp_simple_retransmit() after a smaller path MTU: @skb, a sent segment
+ * longer than the new MSS, has been cut and @nskb is its second part, a
+ * copy of its scoreboard bits (tcp_fragment()'s tcp_adjust_pcount()).
+ * Both are lost: the router dropped the whole. cwnd and ssthresh stay (the
+ * data in flight did not grow, only its units shrank), as Linux's.
+ */
+void ktcp_recovery_resegmented(struct sock *sk, struct sk_buff *skb,
+			       struct sk_buff *nskb)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+	u8 sacked = KTCP_SKB_CB(nskb)->sacked;
+
+	sock_owned_by_me(sk);
+	ks->packets_out++;
+	if (sacked & KTCP_SKB_LOST)
+		ks->lost_out++;
+	if (sacked & KTCP_SKB_RETRANS)
+		ks->retrans_out++;
+	if (sacked & KTCP_SKB_SACKED)
+		ks->sacked_out++;
+	if (!(KTCP_SKB_CB(skb)->sacked & KTCP_SKB_SACKED))
+		ktcp_recovery_mark_lost(ks, skb);
+	if (!(sacked & KTCP_SKB_SACKED))
+		ktcp_recovery_mark_lost(ks, nskb);
+}

@@ -42,5 +42,7 @@ struct sk_buff *ktcp_recovery_next_lost(struct sock *sk);
 u32 ktcp_recovery_sack(struct sock *sk, const struct ktcp_opts *o);
 void ktcp_recovery_on_ack(struct sock *sk, u32 acked, u32 rtt_us, bool dup);
 void ktcp_recovery_on_rto(struct sock *sk);
+void ktcp_recovery_resegmented(struct sock *sk, struct sk_buff *skb,
+			       struct sk_buff *nskb);
 
 #endif /* _KTCP_RECOVERY_H */

@@ -38,16 +38,6 @@
 #define KTCP_ORPHAN_RETRIES	8	/* tcp_orphan_retries() when 0 */
 #define KTCP_DELACK_MAX		(HZ / 5)	/* TCP_DELACK_MAX: 200 ms */
 
-/*
- * release_cb work that a timer deferred because a process owned the socket:
- * bits in ktcp_sock.deferred (tcp_tsq_flags' TCP_*_DEFERRED).
- */
-enum ktcp_timers_deferred {
-	KTCP_RTX_DEFERRED,
-	KTCP_STATE_DEFERRED,
-	KTCP_DELACK_DEFERRED,
-};
-
 /* TCP_USER_TIMEOUT (RFC 5482): unacknowledged for longer than allowed. */
 static bool ktcp_timers_user_timeout_hit(const struct ktcp_sock *ks, u32 since)
 {
@@ -252,7 +242,7 @@ static void ktcp_timers_run(struct sock *sk, struct ktcp_timer *t,
 
 /* Run @handler now, or leave it to release_cb if a process owns @sk. */
 static void ktcp_timers_fire(struct sock *sk, struct ktcp_timer *t,
-			     enum ktcp_timers_deferred bit,
+			     enum ktcp_deferred bit,
 			       void (*handler)(struct sock *sk))
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
@@ -328,6 +318,10 @@ void ktcp_timers_release_cb(struct sock *sk)
 	}
 	if (test_and_clear_bit(KTCP_DELACK_DEFERRED, &ks->deferred)) {
 		ktcp_timers_run(sk, &ks->delack_timer, ktcp_timers_delack_handler);
+		__sock_put(sk);
+	}
+	if (test_and_clear_bit(KTCP_MTU_DEFERRED, &ks->deferred)) {
+		ktcp_output_mtu_reduced(sk);	/* icmp.c deferred it */
 		__sock_put(sk);
 	}
 }

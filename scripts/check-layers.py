@@ -23,7 +23,7 @@ LAYERS = [
     ['af_ktcp.c', 'hook.c', 'proc.c', 'sysctl.c'],
     ['sockopt.c', 'sendrecv.c'],
     ['rcv.c'],
-    ['input.c', 'listen.c'],
+    ['input.c', 'listen.c', 'icmp.c'],
     ['timers.c'],
     ['output.c', 'sock.c'],
     ['recovery.c', 'buffers.c', 'window.c', 'urg.c'],

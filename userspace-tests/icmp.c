@@ -1,0 +1,189 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ICMP errors about a connection, ktcp against native TCP in the same VM:
+ * each case runs with the client of the family under test and with
+ * AF_INET, across a router, and asserts the same results for both.
+ *
+ *   client ns  a0 198.18.10.1 -- r0 198.18.10.2  router ns (forwarding)
+ *              r1 198.18.11.1 (MTU 1280) -- b0 198.18.11.2  server ns
+ *
+ * The server end of the router's far link keeps MTU 1500, so the server
+ * offers MSS 1460 and only the router knows the path is narrower: it
+ * answers the client's full-sized segments (DF set) with Fragmentation
+ * Needed, and the client must lower its MSS and resend (RFC 1191); the
+ * transfer completes, with the MSS and path MTU native TCP ends with.
+ * The router also has an unreachable and a prohibited (filtered) prefix:
+ * connect() to them fails with EHOSTUNREACH as soon as the router's ICMP
+ * error comes back, not after the SYN retries.
+ */
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <sched.h>
+#include <netinet/tcp.h>
+
+#include "kselftest_harness.h"
+#include "lib/ktcptest.h"
+
+#define IC_SERVER	"198.18.11.2"
+#define IC_UNREACH	"198.18.20.1"	/* the router: unreachable */
+#define IC_FILTERED	"198.18.21.1"	/* the router: prohibit */
+#define IC_PORT		7500
+#define IC_BYTES	(512 * 1024)
+#define IC_PMTU		1280
+
+FIXTURE(icmp)
+{
+	int family;
+	int ns_home, ns_a, ns_r, ns_b;
+};
+
+FIXTURE_VARIANT(icmp)
+{
+	bool native;
+};
+
+FIXTURE_VARIANT_ADD(icmp, ktcp) { .native = false };
+FIXTURE_VARIANT_ADD(icmp, native) { .native = true };
+
+static void ic_run(struct __test_metadata *_metadata, int ns, const char *cmd)
+{
+	char out[256], buf[160];
+
+	ktcp_setns(_metadata, ns);
+	snprintf(buf, sizeof(buf), "%s", cmd);
+	ASSERT_EQ(0, ktcp_run_cmd(out, sizeof(out), buf))
+		TH_LOG("%s: %s", cmd, out);
+}
+
+static void ic_link(struct __test_metadata *_metadata, int ns,
+		    const char *ifname, const char *addr)
+{
+	char cmd[128];
+
+	ktcp_setns(_metadata, ns);
+	ASSERT_EQ(0, ktcp_if_addr(ifname, addr, 24));
+	ASSERT_EQ(0, ktcp_if_up(ifname));
+	snprintf(cmd, sizeof(cmd), "ip link set %s up", ifname);
+	ic_run(_metadata, ns, cmd);
+}
+
+FIXTURE_SETUP(icmp)
+{
+	self->family = variant->native ? AF_INET : ktcp_family();
+	self->ns_home = ktcp_netns_fd(_metadata);
+	self->ns_a = ktcp_make_netns(_metadata);
+	self->ns_r = ktcp_make_netns(_metadata);
+	self->ns_b = ktcp_make_netns(_metadata);
+	ktcp_setns(_metadata, self->ns_a);
+	ASSERT_EQ(0, ktcp_veth_create("a0", "r0", self->ns_r));
+	ktcp_setns(_metadata, self->ns_r);
+	ASSERT_EQ(0, ktcp_veth_create("r1", "b0", self->ns_b));
+	ic_link(_metadata, self->ns_a, "a0", "198.18.10.1");
+	ic_link(_metadata, self->ns_r, "r0", "198.18.10.2");
+	ic_link(_metadata, self->ns_r, "r1", "198.18.11.1");
+	ic_link(_metadata, self->ns_b, "b0", "198.18.11.2");
+	ic_run(_metadata, self->ns_r, "ip link set r1 mtu 1280");
+	ic_run(_metadata, self->ns_r, "sysctl -qw net.ipv4.ip_forward=1");
+	ic_run(_metadata, self->ns_r, "ip route add unreachable 198.18.20.0/24");
+	ic_run(_metadata, self->ns_r, "ip route add prohibit 198.18.21.0/24");
+	ic_run(_metadata, self->ns_a, "ip route add default via 198.18.10.2");
+	ic_run(_metadata, self->ns_b, "ip route add default via 198.18.11.1");
+	ASSERT_TRUE(ktcp_wait_running("b0", 5000));
+	ktcp_setns(_metadata, self->ns_a);
+	ASSERT_TRUE(ktcp_wait_running("a0", 5000));
+	ktcp_set_tw_timeout(_metadata, 1000);
+}
+
+FIXTURE_TEARDOWN(icmp)
+{
+	ktcp_setns(_metadata, self->ns_home);
+	close(self->ns_a);
+	close(self->ns_r);
+	close(self->ns_b);
+	close(self->ns_home);
+}
+
+struct ic_server {
+	int ns, lfd;
+	long long got;
+};
+
+/* In the server ns: accept one connection and read it to EOF. */
+static void *ic_server_thread(void *arg)
+{
+	struct ic_server *s = arg;
+	char buf[16384];
+	ssize_t n;
+	int fd;
+
+	if (setns(s->ns, CLONE_NEWNET))
+		return NULL;
+	fd = ktcp_accept_fd(s->lfd, ktcp_ms(20000));
+	if (fd < 0)
+		return NULL;
+	ktcp_set_io_timeouts(fd, ktcp_ms(30000));
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		s->got += n;
+	close(fd);
+	return NULL;
+}
+
+/*
+ * A transfer across the narrow link completes, and the client ends with
+ * the MSS (1280 - 40 - 12 of timestamps) and path MTU native TCP has.
+ */
+TEST_F_TIMEOUT(icmp, pmtu_discovery, 180)
+{
+	struct sockaddr_in sa = ktcp_sin(IC_SERVER, IC_PORT);
+	struct ic_server srv = { .ns = self->ns_b };
+	static char buf[IC_BYTES];
+	struct tcp_info ti;
+	socklen_t len = sizeof(ti);
+	pthread_t t;
+	int fd;
+
+	ktcp_setns(_metadata, self->ns_b);
+	srv.lfd = ktcp_listener(_metadata, AF_INET, IC_SERVER, IC_PORT, 4,
+				NULL);
+	ASSERT_EQ(0, pthread_create(&t, NULL, ic_server_thread, &srv));
+	ktcp_setns(_metadata, self->ns_a);
+	fd = __ktcp_socket(_metadata, self->family);
+	ASSERT_EQ(0, ktcp_connect_fd(fd, &sa, ktcp_ms(5000)));
+	ASSERT_EQ(IC_BYTES, ktcp_send_all(fd, buf, IC_BYTES, ktcp_ms(30000)));
+	ASSERT_EQ(0, shutdown(fd, SHUT_WR));
+	pthread_join(t, NULL);
+	EXPECT_EQ(IC_BYTES, srv.got);
+	ASSERT_EQ(0, getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len));
+	EXPECT_EQ(IC_PMTU - 40 - 12, ti.tcpi_snd_mss);
+	EXPECT_EQ(IC_PMTU, ti.tcpi_pmtu);
+	TH_LOG("snd_mss %u pmtu %u retrans %u", ti.tcpi_snd_mss, ti.tcpi_pmtu,
+	       ti.tcpi_total_retrans);
+	close(fd);
+	close(srv.lfd);
+}
+
+/* connect() to @ip fails with @err within 3 s (the first SYN's error). */
+static void ic_connect_fails(struct __test_metadata *_metadata, int family,
+			     const char *ip, int err)
+{
+	struct sockaddr_in sa = ktcp_sin(ip, 80);
+	long long t0 = ktcp_now_ms();
+	int fd = __ktcp_socket(_metadata, family);
+	int ret = ktcp_connect_fd(fd, &sa, ktcp_ms(10000));
+
+	EXPECT_EQ(-err, ret) TH_LOG("connect to %s: %s", ip, strerror(-ret));
+	EXPECT_GT(3000, ktcp_now_ms() - t0);
+	close(fd);
+}
+
+TEST_F(icmp, host_unreachable)
+{
+	ic_connect_fails(_metadata, self->family, IC_UNREACH, EHOSTUNREACH);
+}
+
+TEST_F(icmp, filtered)
+{
+	ic_connect_fails(_metadata, self->family, IC_FILTERED, EHOSTUNREACH);
+}
+
+TEST_HARNESS_MAIN

@@ -42,9 +42,15 @@ module_param_named(ehash_buckets, ktcp_ehash_buckets, uint, 0444);
 MODULE_PARM_DESC(ehash_buckets,
 		 "established-table buckets per namespace (power of 2)");
 
+/* Established-table buckets per namespace: the parameter, a power of 2. */
+u32 ktcp_hash_ehash_size(void)
+{
+	return roundup_pow_of_two(clamp(ktcp_ehash_buckets, 64U, 1U << 24));
+}
+
 int ktcp_hash_net_init(struct ktcp_net *kn)
 {
-	u32 n = roundup_pow_of_two(clamp(ktcp_ehash_buckets, 64U, 1U << 24));
+	u32 n = ktcp_hash_ehash_size();
 	int i;
 
 	spin_lock_init(&kn->bind_lock);

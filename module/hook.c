@@ -12,10 +12,12 @@
  *
  * What ktcp takes (everything else is NF_ACCEPTed to native TCP):
  * - a segment whose 4-tuple is a ktcp connection or a ktcp request;
- * - a pure SYN to a port where a ktcp socket listens.
- * A stray ACK or RST to a ktcp listener's port is left to native TCP, which
- * answers it with the RST a listener would send; and a native connection
- * that happens to use a port ktcp listens on is not disturbed.
+ * - a pure SYN to a port where a ktcp socket listens;
+ * - an ACK to such a port that carries a valid SYN cookie of the listener
+ *   (listen.c checks, only while the listener uses cookies).
+ * Any other stray ACK or RST to a ktcp listener's port is left to native
+ * TCP, which answers it with the RST a listener would send; and a native
+ * connection that happens to use a port ktcp listens on is not disturbed.
  *
  * The segment then goes to rcv.c, which processes it on its socket now or
  * queues it to the socket's backlog.
@@ -77,6 +79,12 @@ static bool ktcp_hook_is_open(const struct sk_buff *skb,
 	return !rt || !(rt->rt_flags & (RTCF_BROADCAST | RTCF_MULTICAST));
 }
 
+/* A bare ACK: for a listener, it may answer a SYN cookie. */
+static bool ktcp_hook_is_ack(const struct tcphdr *th)
+{
+	return th->ack && !th->syn && !th->rst;
+}
+
 /* The ktcp socket (referenced) that @skb belongs to, or NULL. */
 static struct sock *ktcp_hook_lookup(struct ktcp_net *kn,
 				     struct sk_buff *skb,
@@ -91,10 +99,12 @@ static struct sock *ktcp_hook_lookup(struct ktcp_net *kn,
 		sk = &container_of(h, struct ktcp_sock, hnode)->inet.sk;
 	else if (h)
 		sk = container_of(h, struct ktcp_request, hnode)->listener;
-	else if (ktcp_hook_is_open(skb, th))
+	else if (ktcp_hook_is_open(skb, th) || ktcp_hook_is_ack(th))
 		sk = ktcp_hash_lookup_listener(kn, skb, iph->daddr, th->dest,
 					       iph->saddr, th->source,
 					       inet_iif(skb), inet_sdif(skb));
+	if (sk && !h && ktcp_hook_is_ack(th) && !ktcp_listen_cookie_valid(sk, skb))
+		sk = NULL;
 	if (sk && !refcount_inc_not_zero(&sk->sk_refcnt))
 		sk = NULL;
 	return sk;

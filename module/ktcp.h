@@ -82,6 +82,8 @@ struct ktcp_net {
 	struct ktcp_mib __percpu *mib;
 	int tw_timeout_ms;		/* sysctl, TIME_WAIT length */
 	int fin_timeout_ms;		/* sysctl, orphan FIN_WAIT_2 */
+	int syncookies;			/* sysctl, tcp_syncookies */
+	int max_syn_backlog;		/* sysctl, tcp_max_syn_backlog */
 	struct ctl_table_header *sysctl_hdr;
 	bool hook_registered;
 };
@@ -286,6 +288,9 @@ struct ktcp_sock {
 	struct list_head syn_queue;	/* ktcp_request, not yet acked */
 	struct list_head accept_queue;	/* established children */
 	u32 syn_qlen;
+	u32 syn_young;		/* requests not yet timed out once */
+	u32 synq_overflow;	/* jiffies a SYN last got a cookie */
+	bool synflood_warned;	/* "Possible SYN flooding" said */
 };
 
 /*
@@ -354,10 +359,13 @@ struct ktcp_request {
 	struct ktcp_neg neg;
 	u32 mark;			/* ir_mark: inet_request_mark() */
 	u32 synack_us;			/* tcp_clock_us() of the first SYN-ACK */
+	u32 last_oow;			/* jiffies a duplicate SYN was answered */
 	u8 syn_tos;			/* the SYN's TOS, tcp_reflect_tos */
 	u8 retries;			/* SYN-ACK timeouts */
 	bool linked;			/* in the table and syn_queue */
 	bool acked;			/* a bare ACK came, TCP_DEFER_ACCEPT */
+	bool resent;			/* a SYN-ACK went out again */
+	bool cookie;			/* a SYN cookie: never queued */
 };
 
 /* hook.c: the netfilter LOCAL_IN hook that takes ktcp's segments. */
@@ -379,11 +387,12 @@ int ktcp_input_synchronized(struct sock *sk, struct sk_buff *skb);
 int ktcp_listen_start(struct sock *sk, int backlog);
 void ktcp_listen_stop(struct sock *sk);
 int ktcp_listen_rcv(struct sock *sk, struct sk_buff *skb);
+bool ktcp_listen_cookie_valid(struct sock *listener, const struct sk_buff *skb);
+struct sock *ktcp_listen_accept_dequeue(struct sock *sk);
+void ktcp_listen_req_put(struct ktcp_request *req);
 
 /* icmp.c: ICMP errors about ktcp's connections (tcp_v4_err()). */
 void ktcp_icmp_rcv(struct net *net, struct sk_buff *skb);
-struct sock *ktcp_listen_accept_dequeue(struct sock *sk);
-void ktcp_listen_req_put(struct ktcp_request *req);
 
 /* output.c: building and sending segments. */
 struct sk_buff *ktcp_output_queue_new(struct sock *sk, u8 flags, gfp_t gfp);
@@ -484,6 +493,7 @@ void ktcp_port_inherit(struct ktcp_net *kn, struct sock *child,
 void ktcp_port_unbind(struct ktcp_net *kn, struct sock *sk);
 
 /* hash.c: established and listener tables. */
+u32 ktcp_hash_ehash_size(void);
 int ktcp_hash_net_init(struct ktcp_net *kn);
 u32 ktcp_hash_bucket(const struct ktcp_net *kn, const struct ktcp_tuple *t);
 void ktcp_hash_net_exit(struct ktcp_net *kn);
@@ -514,6 +524,12 @@ bool ktcp_neg_paws_reject(const struct ktcp_neg *n, const struct ktcp_opts *o,
 void ktcp_neg_ts_update(struct ktcp_neg *n, const struct ktcp_opts *o,
 			u32 seq, u32 last_ack_sent);
 u16 ktcp_neg_data_mss(const struct ktcp_neg *n, u16 path_mss);
+
+/* syncookie.c: SYN cookies, the kernel's, and options in the timestamp. */
+u32 ktcp_cookie_ts_encode(const struct ktcp_neg *n, u64 now_ms);
+void ktcp_cookie_ts_decode(struct ktcp_neg *n, const struct ktcp_opts *o);
+u32 ktcp_cookie_isn(const struct sk_buff *skb, u16 *mss);
+u16 ktcp_cookie_check(const struct sk_buff *skb);
 
 /* proc.c, sysctl.c, mib.c. */
 int ktcp_proc_net_init(struct net *net);

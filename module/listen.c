@@ -51,6 +51,8 @@ static void ktcp_listen_req_dequeue(struct sock *listener, struct ktcp_request *
 	req->linked = false;
 	list_del(&req->list);
 	ktcp_sk(listener)->syn_qlen--;
+	if (!req->retries)
+		ktcp_sk(listener)->syn_young--;
 	if (ktcp_timer_del(&req->timer))
 		ktcp_listen_req_put(req);
 	ktcp_listen_req_put(req);
@@ -72,6 +74,27 @@ static void ktcp_listen_req_arm(struct ktcp_request *req, unsigned long delay)
 }
 
 /*
+ * reqsk_timer_handler(): when the SYN queue is more than half full, half
+ * of it is kept for young requests (no timeout yet): while the old
+ * outnumber the young, old ones get one SYN-ACK retry fewer per doubling,
+ * down to 2, and go sooner. A flood of spoofed SYNs then ages out fast.
+ */
+static u8 ktcp_listen_req_max_retries(const struct sock *listener)
+{
+	const struct ktcp_sock *kl = ktcp_sk(listener);
+	u8 max = kl->syn_retries ?: KTCP_SYNACK_RETRIES;
+	u32 young = kl->syn_young << 1;
+
+	if ((kl->syn_qlen << 1) <= max(8U, READ_ONCE(listener->sk_max_ack_backlog)))
+		return max;
+	while (max > 2 && kl->syn_qlen >= young) {
+		max--;
+		young <<= 1;
+	}
+	return max;
+}
+
+/*
  * Linux's syn_ack_recalc(): should @req go, and is its SYN-ACK resent?
  * The listener's TCP_SYNCNT, when set, replaces tcp_synack_retries
  * (reqsk_timer_handler()). With TCP_DEFER_ACCEPT, a request whose bare ACK
@@ -82,7 +105,7 @@ static bool ktcp_listen_req_expire(const struct sock *listener,
 				   const struct ktcp_request *req, bool *resend)
 {
 	const struct ktcp_sock *kl = ktcp_sk(listener);
-	u8 max = kl->syn_retries ?: KTCP_SYNACK_RETRIES;
+	u8 max = ktcp_listen_req_max_retries(listener);
 	u8 defer = kl->defer_accept;
 
 	*resend = !req->acked || req->retries + 1 >= defer;
@@ -105,10 +128,13 @@ static void ktcp_listen_req_timer_fn(struct ktcp_timer *t)
 	} else if (ktcp_listen_req_expire(listener, req, &resend)) {
 		ktcp_listen_req_unlink(listener, req);
 	} else {
+		if (!req->retries)
+			ktcp_sk(listener)->syn_young--;
 		WRITE_ONCE(req->retries, req->retries + 1);	/* /proc */
 		if (resend) {
 			KTCP_INC_STATS(sock_net(listener),
 				       KTCP_MIB_RETRANSSEGS);
+			req->resent = true;
 			ktcp_output_synack(listener, req);
 		}
 		ktcp_listen_req_arm(req, min_t(unsigned long,
@@ -157,26 +183,133 @@ static struct ktcp_request *ktcp_listen_req_alloc(struct sock *listener,
 	return req;
 }
 
+/* tcp_listendrop(): ListenDrops, and @why unless that is ListenDrops. */
 static void ktcp_listen_drop(struct sock *listener, enum ktcp_mib_field why)
 {
-	KTCP_INC_STATS(sock_net(listener), why);
+	if (why != KTCP_MIB_LISTENDROPS)
+		KTCP_INC_STATS(sock_net(listener), why);
 	KTCP_INC_STATS(sock_net(listener), KTCP_MIB_LISTENDROPS);
 }
 
-/* A new SYN: queue a request and answer with a SYN-ACK. */
+/*
+ * tcp_syn_flood_action(): the SYN queue is full (or syncookies is 2). With
+ * cookies on, answer with one; say so once per listen() (not for 2).
+ */
+static bool ktcp_listen_flood_action(struct sock *listener, int syncookies)
+{
+	struct ktcp_sock *kl = ktcp_sk(listener);
+
+	KTCP_INC_STATS(sock_net(listener), syncookies ?
+		       KTCP_MIB_REQQFULLDOCOOKIES : KTCP_MIB_REQQFULLDROP);
+	if (!kl->synflood_warned && syncookies != 2) {
+		kl->synflood_warned = true;
+		net_info_ratelimited("ktcp: Possible SYN flooding on port %pI4:%u. %s.\n",
+				     &listener->sk_rcv_saddr, listener->sk_num,
+				     syncookies ? "Sending cookies" :
+				     "Dropping request");
+	}
+	return syncookies;
+}
+
+/*
+ * tcp_synq_overflow() and tcp_synq_no_recent_overflow(): cookie ACKs are
+ * looked at only for two minutes (a cookie's life) after the listener, or
+ * its SO_REUSEPORT group, last sent a cookie. The time is kept with one
+ * second's resolution, so it is written at most once a second.
+ */
+static u32 *ktcp_listen_overflow_ts(struct sock *listener)
+{
+	struct sock_reuseport *reuse;
+
+	if (listener->sk_reuseport) {
+		reuse = rcu_dereference(listener->sk_reuseport_cb);
+		if (reuse)
+			return &reuse->synq_overflow_ts;
+	}
+	return &ktcp_sk(listener)->synq_overflow;
+}
+
+static void ktcp_listen_synq_overflow(struct sock *listener)
+{
+	u32 *ts, last, now = jiffies;
+
+	rcu_read_lock();
+	ts = ktcp_listen_overflow_ts(listener);
+	last = READ_ONCE(*ts);
+	if (!time_between32(now, last, last + HZ))
+		WRITE_ONCE(*ts, now);
+	rcu_read_unlock();
+}
+
+static bool ktcp_listen_recent_overflow(struct sock *listener)
+{
+	u32 last, now = jiffies;
+
+	rcu_read_lock();
+	last = READ_ONCE(*ktcp_listen_overflow_ts(listener));
+	rcu_read_unlock();
+	return time_between32(now, last - HZ, last + TCP_SYNCOOKIE_VALID);
+}
+
+/*
+ * The cookie SYN-ACK (tcp_conn_request() with want_cookie): the ISN is the
+ * cookie; without a timestamp to carry them, no options but the MSS are
+ * offered (tcp_clear_options()). Nothing is kept.
+ */
+static void ktcp_listen_cookie_synack(struct sock *listener,
+				      struct ktcp_request *req,
+				      struct sk_buff *skb)
+{
+	u16 mss = req->neg.mss_clamp;
+
+	if (ktcp_sk(listener)->user_mss)	/* tcp_mss_clamp() */
+		mss = min(mss, ktcp_sk(listener)->user_mss);
+	req->iss = ktcp_cookie_isn(skb, &mss);
+	if (!req->neg.tstamp_ok) {
+		req->neg.sack_ok = 0;
+		req->neg.wscale_ok = 0;
+		req->neg.snd_wscale = 0;
+		req->neg.rcv_wscale = 0;
+	}
+	req->cookie = true;
+	ktcp_listen_synq_overflow(listener);
+	KTCP_INC_STATS(sock_net(listener), KTCP_MIB_SYNCOOKIESSENT);
+	ktcp_output_synack(listener, req);
+}
+
+/*
+ * A new SYN: queue a request and answer with a SYN-ACK, or with a cookie
+ * when the SYN queue is full, as tcp_conn_request(). Without cookies the
+ * last quarter of net.ktcp.max_syn_backlog is kept for peers proven alive,
+ * which without a metrics cache are none: those SYNs are dropped.
+ */
 static void ktcp_listen_syn(struct sock *listener, struct sk_buff *skb)
 {
 	struct ktcp_sock *kl = ktcp_sk(listener);
 	struct ktcp_net *kn = ktcp_pernet(sock_net(listener));
+	int syncookies = READ_ONCE(kn->syncookies);
+	int max_backlog = READ_ONCE(kn->max_syn_backlog);
+	bool want_cookie = false;
 	struct ktcp_request *req;
 
+	if (syncookies == 2 ||
+	    kl->syn_qlen > READ_ONCE(listener->sk_max_ack_backlog)) {
+		want_cookie = ktcp_listen_flood_action(listener, syncookies);
+		if (!want_cookie)
+			return ktcp_listen_drop(listener, KTCP_MIB_LISTENDROPS);
+	}
 	if (sk_acceptq_is_full(listener))
 		return ktcp_listen_drop(listener, KTCP_MIB_LISTENOVERFLOWS);
-	if (kl->syn_qlen > READ_ONCE(listener->sk_max_ack_backlog))
-		return ktcp_listen_drop(listener, KTCP_MIB_SYNQFULL);
+	if (!syncookies && max_backlog - (int)kl->syn_qlen < max_backlog >> 2)
+		return ktcp_listen_drop(listener, KTCP_MIB_LISTENDROPS);
 	req = ktcp_listen_req_alloc(listener, skb);
 	if (!req)
 		return ktcp_listen_drop(listener, KTCP_MIB_NOMEM);
+	if (want_cookie) {
+		ktcp_listen_cookie_synack(listener, req, skb);
+		ktcp_listen_req_put(req);
+		return;
+	}
 	if (ktcp_hash_insert(kn, &req->hnode)) {
 		ktcp_listen_req_put(req);
 		return ktcp_listen_drop(listener, KTCP_MIB_NOMEM);
@@ -184,6 +317,7 @@ static void ktcp_listen_syn(struct sock *listener, struct sk_buff *skb)
 	req->linked = true;
 	list_add_tail(&req->list, &kl->syn_queue);
 	kl->syn_qlen++;
+	kl->syn_young++;
 	req->synack_us = tcp_clock_us();	/* tcp_make_synack()'s snt_synack */
 	ktcp_output_synack(listener, req);
 	ktcp_listen_req_arm(req, KTCP_RTO_INIT);
@@ -218,7 +352,7 @@ static void ktcp_listen_child_rtt(struct ktcp_sock *kc,
 {
 	u32 rtt_us;
 
-	if (req->retries)
+	if (req->resent || req->cookie)	/* req->num_retrans, snt_synack 0 */
 		return;
 	rtt_us = max_t(u32, (u32)tcp_clock_us() - req->synack_us, 1);
 	ktcp_rtt_sample(&kc->rtt, rtt_us, req->iss + 1, req->iss + 1);
@@ -261,20 +395,27 @@ static struct sock *ktcp_listen_child(struct sock *listener,
 	return child;
 }
 
-/* Move @req's connection to a child on the accept queue; run @skb on it. */
+/*
+ * Move @req's connection to a child on the accept queue; run @skb on it.
+ * A queued request's node is replaced by the child's; a cookie's request
+ * was never in the table, and the child goes in.
+ */
 static void ktcp_listen_complete(struct sock *listener,
 				 struct ktcp_request *req, struct sk_buff *skb)
 {
 	struct ktcp_net *kn = ktcp_pernet(sock_net(listener));
 	struct ktcp_sock *kl = ktcp_sk(listener);
 	struct sock *child = ktcp_listen_child(listener, req);
+	struct ktcp_hnode *node;
 
 	if (!child) {
 		kfree_skb(skb);
 		return ktcp_listen_drop(listener, KTCP_MIB_NOMEM);
 	}
 	sock_hold(child);	/* the established table's */
-	if (ktcp_hash_replace(kn, &req->hnode, &ktcp_sk(child)->hnode)) {
+	node = &ktcp_sk(child)->hnode;
+	if (req->linked ? ktcp_hash_replace(kn, &req->hnode, node) :
+			  ktcp_hash_insert(kn, node)) {
 		kfree_skb(skb);
 		child->sk_state = TCP_CLOSE;
 		sock_set_flag(child, SOCK_DEAD);
@@ -284,7 +425,8 @@ static void ktcp_listen_complete(struct sock *listener,
 	}
 	ktcp_port_inherit(kn, child, listener);
 	/* The table now holds the child: only the SYN queue lets go of req. */
-	ktcp_listen_req_dequeue(listener, req);
+	if (req->linked)
+		ktcp_listen_req_dequeue(listener, req);
 
 	KTCP_INC_STATS(sock_net(listener), KTCP_MIB_PASSIVEOPENS);
 	list_add_tail(&ktcp_sk(child)->accept_node, &kl->accept_queue);
@@ -293,16 +435,105 @@ static void ktcp_listen_complete(struct sock *listener,
 	listener->sk_data_ready(listener);
 }
 
+/*
+ * Does @skb, an ACK that no connection or request of ours has, carry a
+ * valid cookie of @listener's? Looked at only with cookies on and one sent
+ * lately (cookie_v4_check()); a failed check counts as SyncookiesFailed.
+ * The hook calls this, under RCU, to decide whether ktcp takes the
+ * segment: if not, native TCP answers it as any stray ACK to the port,
+ * with the RST a listener sends.
+ */
+bool ktcp_listen_cookie_valid(struct sock *listener, const struct sk_buff *skb)
+{
+	struct ktcp_net *kn = ktcp_pernet(sock_net(listener));
+
+	if (!READ_ONCE(kn->syncookies) || !ktcp_listen_recent_overflow(listener))
+		return false;
+	if (ktcp_cookie_check(skb))
+		return true;
+	KTCP_INC_STATS(sock_net(listener), KTCP_MIB_SYNCOOKIESFAILED);
+	return false;
+}
+
+/*
+ * An ACK with no request: a cookie's (cookie_v4_check()), looked at only
+ * with cookies on and a cookie sent lately. A valid one becomes a request
+ * as its SYN would have (the 4-tuple, mark and TOS from the ACK), with the
+ * ISNs, MSS and options the cookie and TSecr give back, and completes at
+ * once. Returns false for the caller to answer with a RST.
+ */
+static bool ktcp_listen_cookie_ack(struct sock *listener, struct sk_buff *skb)
+{
+	const struct ktcp_skb_cb *cb = KTCP_SKB_CB(skb);
+	struct ktcp_request *req;
+	struct ktcp_opts opts;
+	u16 mss = ktcp_cookie_check(skb);
+
+	if (!mss) {	/* the cookie's minute passed since the hook's check */
+		KTCP_INC_STATS(sock_net(listener), KTCP_MIB_SYNCOOKIESFAILED);
+		return false;
+	}
+	KTCP_INC_STATS(sock_net(listener), KTCP_MIB_SYNCOOKIESRECV);
+	if (sk_acceptq_is_full(listener))	/* tcp_v4_syn_recv_sock() */
+		goto drop;
+	req = ktcp_listen_req_alloc(listener, skb);
+	if (!req) {
+		ktcp_listen_drop(listener, KTCP_MIB_NOMEM);
+		goto free;
+	}
+	ktcp_opts_parse_hdr(tcp_hdr(skb), &opts);
+	req->iss = cb->ack_seq - 1;
+	req->irs = cb->seq - 1;
+	req->neg.rcv_wscale = ktcp_neg_rcv_wscale(listener);
+	ktcp_cookie_ts_decode(&req->neg, &opts);
+	req->neg.mss_clamp = mss;
+	req->snd_wnd = (u32)cb->window << req->neg.snd_wscale;
+	req->cookie = true;
+	ktcp_listen_complete(listener, req, skb);
+	ktcp_listen_req_put(req);
+	return true;
+drop:
+	ktcp_listen_drop(listener, KTCP_MIB_LISTENOVERFLOWS);
+free:
+	kfree_skb(skb);
+	return true;
+}
+
 /* A segment for the listener itself (RFC 9293 3.10.7.2). Consumes @skb. */
 static void ktcp_listen_segment(struct sock *sk, struct sk_buff *skb)
 {
 	const struct tcphdr *th = tcp_hdr(skb);
 
+	if (!th->rst && th->ack && !th->syn && ktcp_listen_cookie_ack(sk, skb))
+		return;
 	if (!th->rst && th->ack)
 		ktcp_output_reply_rst(sock_net(sk), sk, skb);
 	else if (th->syn && !th->rst && !th->ack)
 		ktcp_listen_syn(sk, skb);
 	kfree_skb(skb);
+}
+
+/*
+ * The peer's SYN again (tcp_check_req()): the SYN-ACK again and its timer
+ * restarted, at most once per 500 ms a request (tcp_oow_rate_limited()),
+ * so that a SYN flood aimed at one request cannot draw a SYN-ACK each.
+ */
+static void ktcp_listen_syn_again(struct sock *listener,
+				  struct ktcp_request *req)
+{
+	u32 now = tcp_jiffies32;
+
+	if (req->last_oow && now - req->last_oow < HZ / 2) {
+		KTCP_INC_STATS(sock_net(listener), KTCP_MIB_ACKSKIPPEDSYNRECV);
+		return;
+	}
+	req->last_oow = now ?: 1;
+	req->resent = true;
+	KTCP_INC_STATS(sock_net(listener), KTCP_MIB_RETRANSSEGS);
+	ktcp_output_synack(listener, req);
+	ktcp_listen_req_arm(req, min_t(unsigned long,
+				       KTCP_RTO_INIT << req->retries,
+				       KTCP_RTO_MAX));
 }
 
 /* A segment for a request (RFC 9293 3.10.7.4 in SYN_RECV, passive side). */
@@ -316,7 +547,7 @@ static void ktcp_listen_req_rcv(struct sock *listener, struct ktcp_request *req,
 		if (cb->seq == req->irs + 1)
 			ktcp_listen_req_unlink(listener, req);
 	} else if (th->syn && cb->seq == req->irs) {
-		ktcp_output_synack(listener, req);	/* SYN retransmitted */
+		ktcp_listen_syn_again(listener, req);
 	} else if (th->ack && cb->ack_seq != req->iss + 1) {
 		ktcp_output_reply_rst(sock_net(listener), listener, skb);
 	} else if (th->ack && cb->seq == req->irs + 1) {
@@ -395,6 +626,8 @@ int ktcp_listen_start(struct sock *sk, int backlog)
 	}
 	sk->sk_ack_backlog = 0;
 	ks->syn_qlen = 0;
+	ks->syn_young = 0;
+	ks->synflood_warned = false;
 	err = ktcp_port_listen(kn, sk);
 	if (err)
 		return err;

@@ -33,6 +33,9 @@ static int __net_init ktcp_net_init(struct net *net)
 
 	kn->tw_timeout_ms = KTCP_TW_TIMEOUT_MS;
 	kn->fin_timeout_ms = KTCP_FIN_TIMEOUT_MS;
+	kn->syncookies = 1;			/* tcp_sk_init() */
+	/* tcp_sk_init(): a 128th of the established table, at least 128. */
+	kn->max_syn_backlog = max_t(int, 128, ktcp_hash_ehash_size() / 128);
 	kn->mib = alloc_percpu(struct ktcp_mib);
 	if (!kn->mib)
 		return -ENOMEM;

@@ -27,7 +27,12 @@ enum ktcp_mib_field {
 	KTCP_MIB_INRSTS,		/* acceptable RSTs received */
 	KTCP_MIB_LISTENOVERFLOWS,	/* SYN or final ACK dropped: accept queue full */
 	KTCP_MIB_LISTENDROPS,		/* SYN or ACK dropped by a listener */
-	KTCP_MIB_SYNQFULL,		/* SYN dropped, SYN queue full */
+	KTCP_MIB_REQQFULLDROP,		/* SYN dropped, SYN queue full */
+	KTCP_MIB_REQQFULLDOCOOKIES,	/* SYN queue full: a cookie instead */
+	KTCP_MIB_SYNCOOKIESSENT,	/* SYN-ACKs with a cookie */
+	KTCP_MIB_SYNCOOKIESRECV,	/* ACKs with a valid cookie */
+	KTCP_MIB_SYNCOOKIESFAILED,	/* ACKs with an invalid cookie */
+	KTCP_MIB_ACKSKIPPEDSYNRECV,	/* duplicate SYN not answered: limit */
 	KTCP_MIB_BACKLOGDROP,		/* socket backlog full: dropped */
 	KTCP_MIB_OUTOFWINDOW,		/* unacceptable segment: ACKed, dropped */
 	KTCP_MIB_PAWSREJECTED,		/* old timestamp (PAWS): ACKed, dropped */

@@ -654,6 +654,9 @@ int ktcp_output_synack(const struct sock *listener,
 	if (!skb)
 		return -ENOBUFS;
 	ktcp_neg_fill(&req->neg, &opts, true, false, req->adv_mss);
+	if (req->cookie && (opts.present & KTCP_OPTF_TS))
+		opts.tsval = ktcp_cookie_ts_encode(&req->neg, tcp_clock_ms()) +
+			     req->neg.ts_off;	/* cookie_init_timestamp() */
 	ktcp_output_header(skb, t->lport, t->rport, &cb, &opts);
 	flowi4_init_output(&ip.fl4, READ_ONCE(listener->sk_bound_dev_if),
 			   req->mark, ip_sock_rt_tos(listener),

@@ -9,6 +9,10 @@
  *                 applies to connections entering TIME_WAIT afterwards.
  * fin_timeout_ms  how long an orphaned connection waits in FIN_WAIT_2 for
  *                 the peer's FIN (tcp_fin_timeout, 60 s).
+ * syncookies      tcp_syncookies: 0 never, 1 when the SYN queue is full
+ *                 (default), 2 always.
+ * max_syn_backlog tcp_max_syn_backlog: without cookies, the last quarter
+ *                 of this many requests is not given to new peers.
  */
 
 #include <linux/sysctl.h>
@@ -16,6 +20,7 @@
 #include "ktcp.h"
 
 static int ktcp_timeout_max_ms = 600 * MSEC_PER_SEC;
+static int ktcp_syncookies_max = 2;
 
 static const struct ctl_table ktcp_sysctl_template[] = {
 	{
@@ -34,6 +39,21 @@ static const struct ctl_table ktcp_sysctl_template[] = {
 		.extra1		= SYSCTL_ZERO,
 		.extra2		= &ktcp_timeout_max_ms,
 	},
+	{
+		.procname	= "syncookies",
+		.maxlen		= sizeof(int),
+		.mode		= 0644,
+		.proc_handler	= proc_dointvec_minmax,
+		.extra1		= SYSCTL_ZERO,
+		.extra2		= &ktcp_syncookies_max,
+	},
+	{
+		.procname	= "max_syn_backlog",
+		.maxlen		= sizeof(int),
+		.mode		= 0644,
+		.proc_handler	= proc_dointvec_minmax,
+		.extra1		= SYSCTL_ZERO,
+	},
 };
 
 int ktcp_sysctl_net_init(struct net *net)
@@ -47,6 +67,8 @@ int ktcp_sysctl_net_init(struct net *net)
 		return -ENOMEM;
 	table[0].data = &kn->tw_timeout_ms;
 	table[1].data = &kn->fin_timeout_ms;
+	table[2].data = &kn->syncookies;
+	table[3].data = &kn->max_syn_backlog;
 	kn->sysctl_hdr = register_net_sysctl_sz(net, "net/ktcp", table,
 						ARRAY_SIZE(ktcp_sysctl_template));
 	if (!kn->sysctl_hdr) {

@@ -31,7 +31,7 @@ LAYERS = [
     ['timer.c', 'hash.c'],
     # Pure logic, no socket or lock; the algorithms over their framework.
     ['cong_reno.c', 'cong_cubic.c'],
-    ['options.c', 'negotiate.c', 'sack.c', 'ofo.c', 'rtt.c', 'cong.c',
+    ['options.c', 'negotiate.c', 'syncookie.c', 'sack.c', 'ofo.c', 'rtt.c', 'cong.c',
      'state.c', 'wheel.c', 'mib.c'],
 ]
 

@@ -46,6 +46,8 @@
  *   setsockopt NAME VAL          on cur; NAME is SO_* or TCP_*
  *   lsetsockopt NAME VAL         on the listener
  *   getsockopt NAME
+ *   tcpinfo                      TCP_INFO of cur: ca_state= cwnd=
+ *                                ssthresh= retrans= total_retrans=
  *   sockname | peername
  *   poll [MS]                    revents of cur (POLLPRI asked for too)
  *   nonblock 0|1
@@ -603,6 +605,23 @@ static void c_getsockopt(const char *cmd, char **av, int ac, const char *rest)
 	do_getsockopt(cmd, av, ac);
 }
 
+/* TCP_INFO's congestion fields, for the recovery tests. */
+static void c_tcpinfo(const char *cmd, char **av, int ac, const char *rest)
+{
+	struct tcp_info ti;
+	socklen_t len = sizeof(ti);
+
+	(void)av, (void)ac, (void)rest;
+	if (need_cur(cmd))
+		return;
+	memset(&ti, 0, sizeof(ti));
+	if (getsockopt(cur, IPPROTO_TCP, TCP_INFO, &ti, &len))
+		return say_err(cmd, errno);
+	printf("ok %s ca_state=%u cwnd=%u ssthresh=%u retrans=%u total_retrans=%u\n",
+	       cmd, ti.tcpi_ca_state, ti.tcpi_snd_cwnd, ti.tcpi_snd_ssthresh,
+	       ti.tcpi_retrans, ti.tcpi_total_retrans);
+}
+
 /* sockname and peername */
 static void c_name(const char *cmd, char **av, int ac, const char *rest)
 {
@@ -660,6 +679,7 @@ static const struct command {
 	{ "setsockopt", 1, c_setsockopt },
 	{ "lsetsockopt", 1, c_setsockopt },
 	{ "getsockopt", 1, c_getsockopt },
+	{ "tcpinfo", 1, c_tcpinfo },
 	{ "sockname", 1, c_name },
 	{ "peername", 1, c_name },
 	{ "poll", 1, c_poll },

@@ -5,13 +5,12 @@
  * split between tcp_cong.c / tcp_input.c / tcp_output.c and the
  * tcp_congestion_ops modules.
  *
- * One deliberate difference from Linux: fast recovery uses RFC 6582's
- * window arithmetic (cwnd = ssthresh + 3, inflate per duplicate ACK,
- * deflate on partial ACKs), where Linux uses Proportional Rate Reduction
- * (RFC 6937) driven by SACK and pipe accounting that this layer has not.
+ * Fast recovery and CWR reduce cwnd by Proportional Rate Reduction
+ * (RFC 6937) as Linux 6.12's tcp_cwnd_reduction() does; cong.h says how.
  */
 
 #include <linux/array_size.h>
+#include <linux/math64.h>
 #include <linux/minmax.h>
 #include <linux/string.h>
 #include <uapi/linux/tcp.h>
@@ -111,8 +110,8 @@ void ktcp_cc_on_ack(struct ktcp_cc *cc, u32 acked, u32 rtt_us, u64 now_us,
 {
 	if (rtt_us && cc->ops->on_rtt)
 		cc->ops->on_rtt(cc, rtt_us, now_us);
-	/* RFC 6582 3.2: recovery sets cwnd itself; RFC 7661: no growth idle. */
-	if (!acked || !cwnd_limited || cc->state == KTCP_CC_RECOVERY)
+	/* PRR sets cwnd in a reduction; RFC 7661: no growth while idle. */
+	if (!acked || !cwnd_limited || ktcp_cc_in_reduction(cc))
 		return;
 	if (ktcp_cc_in_slow_start(cc)) {
 		acked = ktcp_cc_slow_start(cc, acked);
@@ -129,58 +128,78 @@ static u32 ktcp_cc_ssthresh(struct ktcp_cc *cc, u32 flight)
 	return max(ssthresh, 2U);
 }
 
-/*
- * Third duplicate ACK: RFC 5681 3.2 steps 2 and 3 (RFC 6582 3.2 step 2):
- * ssthresh from the algorithm, cwnd = ssthresh + 3 for the three segments
- * that have left the network; with SACK (RFC 6675 5) cwnd = ssthresh, the
- * pipe counting what left.
- */
-void ktcp_cc_enter_recovery(struct ktcp_cc *cc, u32 flight, u64 now_us,
-			    bool sack)
+/* tcp_init_cwnd_reduction(): the start of a PRR episode. */
+static void ktcp_cc_init_reduction(struct ktcp_cc *cc, u32 flight,
+				   u64 now_us)
 {
-	cc->prior_cwnd = cc->cwnd;
-	cc->ssthresh = ktcp_cc_ssthresh(cc, flight);
-	cc->cwnd = sack ? cc->ssthresh : cc->ssthresh + 3;
 	cc->cwnd_cnt = 0;
+	cc->prior_cwnd = cc->cwnd;
+	cc->prr_delivered = 0;
+	cc->prr_out = 0;
+	cc->ssthresh = ktcp_cc_ssthresh(cc, flight);
 	cc->event_us = now_us;
+}
+
+/* tcp_enter_recovery(): a reduction already on (CWR) goes on. */
+void ktcp_cc_enter_recovery(struct ktcp_cc *cc, u32 flight, u64 now_us)
+{
+	if (!ktcp_cc_in_reduction(cc))
+		ktcp_cc_init_reduction(cc, flight, now_us);
 	cc->state = KTCP_CC_RECOVERY;
-	cc->sack_recovery = sack;
-	cc->recovery_sent = false;
 }
 
-/* RFC 5681 3.2 step 4: each further duplicate ACK inflates cwnd by one. */
-void ktcp_cc_dupack(struct ktcp_cc *cc)
+/* tcp_enter_cwr(): once, from Open only. */
+void ktcp_cc_enter_cwr(struct ktcp_cc *cc, u32 flight, u64 now_us)
 {
-	if (cc->state == KTCP_CC_RECOVERY && !cc->sack_recovery)
-		cc->cwnd++;
-}
-
-/*
- * RFC 6582 3.2 step 5, partial ACK: deflate by the @acked segments, then
- * add one back if at least one was acked, for the one that left.
- */
-void ktcp_cc_partial_ack(struct ktcp_cc *cc, u32 acked)
-{
-	if (cc->state != KTCP_CC_RECOVERY || cc->sack_recovery)
+	if (cc->state >= KTCP_CC_CWR)
 		return;
-	cc->cwnd = cc->cwnd > acked ? cc->cwnd - acked : 0;
-	if (acked)
-		cc->cwnd++;
-	cc->cwnd = max(cc->cwnd, 1U);
+	ktcp_cc_init_reduction(cc, flight, now_us);
+	cc->state = KTCP_CC_CWR;
+}
+
+/* RFC 6937 3 and tcp_cwnd_reduction(); cong.h has the arithmetic. */
+void ktcp_cc_reduction(struct ktcp_cc *cc, u32 in_flight, u32 delivered,
+		       u32 newly_lost, bool una_advanced)
+{
+	int delta = (int)cc->ssthresh - (int)in_flight;
+	int sndcnt;
+	u64 dividend;
+
+	if (!delivered || !cc->prior_cwnd)
+		return;
+	cc->prr_delivered += delivered;
+	if (delta < 0) {
+		dividend = (u64)cc->ssthresh * cc->prr_delivered +
+			   cc->prior_cwnd - 1;
+		sndcnt = (int)div_u64(dividend, cc->prior_cwnd) -
+			 (int)cc->prr_out;
+	} else {
+		sndcnt = max_t(int, (int)cc->prr_delivered - (int)cc->prr_out,
+			       (int)delivered);
+		if (una_advanced && !newly_lost)
+			sndcnt++;
+		sndcnt = min(delta, sndcnt);
+	}
+	/* The fast retransmit goes at once (RFC 6937 3, "at least one"). */
+	sndcnt = max(sndcnt, cc->prr_out ? 0 : 1);
+	cc->cwnd = in_flight + sndcnt;
 }
 
 /*
- * The ACK covers "recover". RFC 6582 3.2 step 5, full ACK, option (1):
- * cwnd = min(ssthresh, max(FlightSize, SMSS) + SMSS), which avoids a burst
- * when little is in flight (Linux sets cwnd = ssthresh and relies on
- * pacing). After an RTO, cwnd has been slow-starting: leave it.
+ * tcp_end_cwnd_reduction(): cwnd = ssthresh at the end of CWR, or of a
+ * recovery not undone (@undoable: its undo_marker still set).
  */
-void ktcp_cc_exit_recovery(struct ktcp_cc *cc, u32 flight)
+void ktcp_cc_end_reduction(struct ktcp_cc *cc, bool undoable)
 {
-	if (cc->state == KTCP_CC_RECOVERY) {
-		cc->cwnd = min(cc->ssthresh, max(flight, 1U) + 1);
+	if (cc->ssthresh < KTCP_CC_INFINITE_SSTHRESH &&
+	    (cc->state == KTCP_CC_CWR || undoable)) {
+		cc->cwnd = cc->ssthresh;
 		cc->cwnd_cnt = 0;
 	}
+}
+
+void ktcp_cc_open(struct ktcp_cc *cc)
+{
 	cc->state = KTCP_CC_OPEN;
 }
 
@@ -215,7 +234,7 @@ static void ktcp_cc_restart(struct ktcp_cc *cc, u64 idle_us, u32 rto_us,
 	u32 restart = min_t(u32, KTCP_CC_INIT_CWND, cc->cwnd);
 	u32 cwnd = cc->cwnd;
 
-	if (cc->state != KTCP_CC_RECOVERY)
+	if (!ktcp_cc_in_reduction(cc))
 		cc->ssthresh = max(cc->ssthresh, (cwnd >> 1) + (cwnd >> 2));
 	/* At most 32 rounds: each one halves cwnd. */
 	while (idle_us > rto_us && cwnd > restart) {
@@ -238,11 +257,13 @@ void ktcp_cc_on_idle(struct ktcp_cc *cc, u64 idle_us, u32 rto_us,
 /*
  * Linux's icsk_ca_state for @cc (enum tcp_ca_state, TCP_INFO's ca_state):
  * Open, or Disorder (tcp_try_to_open()) while @disorder (dupacks or SACKed
- * segments) in Open; Recovery; Loss.
+ * segments) in Open; CWR; Recovery; Loss.
  */
 u8 ktcp_cc_ca_state(const struct ktcp_cc *cc, bool disorder)
 {
 	switch (cc->state) {
+	case KTCP_CC_CWR:
+		return TCP_CA_CWR;
 	case KTCP_CC_RECOVERY:
 		return TCP_CA_Recovery;
 	case KTCP_CC_LOSS:

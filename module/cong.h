@@ -10,12 +10,13 @@
  * (struct ktcp_cc_ops) says how far to back off (ssthresh) and how to grow
  * in congestion avoidance, and keeps its state in cc->priv.
  *
- * What the caller (input.c, output.c, timers.c) tells it:
- *   every ACK of new data        ktcp_cc_set_seq(), then ktcp_cc_on_ack()
- *   third duplicate ACK          ktcp_cc_enter_recovery()  (RFC 6582 3.2)
- *   more duplicate ACKs          ktcp_cc_dupack()
- *   a partial ACK in recovery    ktcp_cc_partial_ack()
- *   SND.UNA passes "recover"     ktcp_cc_exit_recovery()
+ * What the caller (recovery.c, output.c, timers.c) tells it:
+ *   every ACK                    ktcp_cc_set_seq(), then ktcp_cc_on_ack()
+ *   loss detected                ktcp_cc_enter_recovery()  (RFC 6937)
+ *   ECE, or another congestion   ktcp_cc_enter_cwr()       (RFC 3168 6.1.2)
+ *   each ACK in CWR or Recovery  ktcp_cc_reduction()       (RFC 6937 3)
+ *   a segment sent in either     ktcp_cc_sent()
+ *   SND.UNA passes "recover"     ktcp_cc_end_reduction(), ktcp_cc_open()
  *   retransmission timeout       ktcp_cc_on_rto()
  *   sending, nothing in flight   ktcp_cc_on_idle()         (RFC 5681 4.1)
  * and it reads cc->cwnd to decide how much may be in flight.
@@ -31,9 +32,11 @@
 #define KTCP_CC_DEFAULT			"cubic"		/* as Linux */
 #define KTCP_CC_PRIV_SIZE		80		/* bytes, for ops */
 
+/* In Linux's order (enum tcp_ca_state, Disorder left out): compared. */
 enum ktcp_cc_state {
 	KTCP_CC_OPEN,		/* slow start or congestion avoidance */
-	KTCP_CC_RECOVERY,	/* fast recovery (RFC 6582): no growth */
+	KTCP_CC_CWR,		/* reducing cwnd (ECE), nothing lost: PRR */
+	KTCP_CC_RECOVERY,	/* fast recovery: PRR (RFC 6937), no growth */
 	KTCP_CC_LOSS,		/* after an RTO, until recovery ends */
 };
 
@@ -65,13 +68,13 @@ struct ktcp_cc {
 	u32 ssthresh;		/* segments */
 	u32 cwnd_cnt;		/* acked segments towards the next +1 in CA */
 	u32 prior_cwnd;		/* cwnd before the last reduction */
+	u32 prr_delivered;	/* RFC 6937 prr_delivered: segments delivered */
+	u32 prr_out;		/* RFC 6937 prr_out: segments sent */
 	u64 event_us;		/* last recovery, RTO or idle restart */
 	u32 snd_una;		/* the caller's SND.UNA and SND.NXT at this */
 	u32 snd_nxt;		/* ACK (ktcp_cc_set_seq()), for per-round logic */
 	u8 state;		/* enum ktcp_cc_state */
 	u8 events;		/* KTCP_CC_EV_*, for the caller's counters */
-	bool sack_recovery;	/* this recovery follows RFC 6675, not 6582 */
-	bool recovery_sent;	/* a segment went out in this recovery */
 	u64 priv[KTCP_CC_PRIV_SIZE / sizeof(u64)];	/* the algorithm's */
 };
 
@@ -95,6 +98,12 @@ static inline void *ktcp_cc_priv(struct ktcp_cc *cc)
 static inline bool ktcp_cc_in_slow_start(const struct ktcp_cc *cc)
 {
 	return cc->cwnd < cc->ssthresh;
+}
+
+/* CWR or Recovery: PRR sets cwnd (Linux's tcp_in_cwnd_reduction()). */
+static inline bool ktcp_cc_in_reduction(const struct ktcp_cc *cc)
+{
+	return cc->state == KTCP_CC_CWR || cc->state == KTCP_CC_RECOVERY;
 }
 
 /* The algorithms, and the registry of them: "cubic" (default), "reno". */
@@ -126,15 +135,38 @@ void ktcp_cc_on_ack(struct ktcp_cc *cc, u32 acked, u32 rtt_us, u64 now_us,
 		    bool cwnd_limited);
 
 /*
- * Fast recovery, RFC 5681 3.2 with RFC 6582 3.2's partial ACKs; with
- * @sack, RFC 6675 5: cwnd = ssthresh throughout, since the sender's pipe
- * already leaves out what the peer SACKed (no inflation, no deflation).
+ * Proportional Rate Reduction (RFC 6937), as Linux 6.12 does it.
+ * ktcp_cc_enter_recovery() and ktcp_cc_enter_cwr() begin a reduction
+ * (tcp_init_cwnd_reduction(): prior_cwnd, ssthresh from the algorithm,
+ * prr_delivered = prr_out = 0) unless one is on; cwnd itself is left to
+ * ktcp_cc_reduction(), which every ACK of the episode calls with what it
+ * newly delivered (cumulatively acked or SACKed segments) and newly marked
+ * lost, and the segments in flight after it (tcp_cwnd_reduction()):
+ *   in flight > ssthresh: sndcnt = ceil(prr_delivered * ssthresh /
+ *     prior_cwnd) - prr_out (the proportional part, RFC 6937 3);
+ *   else: sndcnt = max(prr_delivered - prr_out, newly delivered), plus 1
+ *     if SND.UNA advanced and nothing was newly lost, at most ssthresh -
+ *     in flight (the slow-start reduction bound, RFC 6937's PRR-SSRB,
+ *     with Linux 6.12's "newly lost" condition);
+ *   at least 1 while nothing was sent yet (the fast retransmit goes);
+ *   cwnd = in flight + sndcnt.
+ * ktcp_cc_end_reduction() ends it at cwnd = ssthresh
+ * (tcp_end_cwnd_reduction()) unless it was undone.
  */
-void ktcp_cc_enter_recovery(struct ktcp_cc *cc, u32 flight, u64 now_us,
-			    bool sack);
-void ktcp_cc_dupack(struct ktcp_cc *cc);
-void ktcp_cc_partial_ack(struct ktcp_cc *cc, u32 acked);
-void ktcp_cc_exit_recovery(struct ktcp_cc *cc, u32 flight);
+void ktcp_cc_enter_recovery(struct ktcp_cc *cc, u32 flight, u64 now_us);
+void ktcp_cc_enter_cwr(struct ktcp_cc *cc, u32 flight, u64 now_us);
+void ktcp_cc_reduction(struct ktcp_cc *cc, u32 in_flight, u32 delivered,
+		       u32 newly_lost, bool una_advanced);
+void ktcp_cc_end_reduction(struct ktcp_cc *cc, bool undoable);
+/* The state returns to Open, cwnd as it stands. */
+void ktcp_cc_open(struct ktcp_cc *cc);
+
+/* @n segments (new or resent) left in CWR or Recovery: prr_out. */
+static inline void ktcp_cc_sent(struct ktcp_cc *cc, u32 n)
+{
+	if (ktcp_cc_in_reduction(cc))
+		cc->prr_out += n;
+}
 
 /*
  * The retransmission timer expired (RFC 5681 3.1, eq. 4 and LW = 1).

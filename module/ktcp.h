@@ -84,6 +84,7 @@ struct ktcp_net {
 	int fin_timeout_ms;		/* sysctl, orphan FIN_WAIT_2 */
 	int syncookies;			/* sysctl, tcp_syncookies */
 	int max_syn_backlog;		/* sysctl, tcp_max_syn_backlog */
+	int frto;			/* sysctl, F-RTO (tcp_frto) */
 	struct ctl_table_header *sysctl_hdr;
 	bool hook_registered;
 };
@@ -230,6 +231,11 @@ struct ktcp_sock {
 	u8 reordering;		/* DupThresh, raised by spurious rexmits */
 	u32 reord_seq;		/* SND.NXT when DupThresh was last raised */
 	bool cwnd_limited;	/* the last push stopped at cwnd */
+	u32 lost;		/* segments ever marked lost (tp->lost) */
+	/* What the ACK being processed did (recovery.c), reset after it. */
+	u8 ack_flag;		/* KTCP_ACK_* */
+	u32 ack_delivered;	/* delivered and lost when the last ACK was */
+	u32 ack_lost;		/* done: the deltas are this ACK's */
 	unsigned long deferred;	/* enum ktcp_deferred: work for release_cb */
 	u32 mtu_info;		/* ICMP's next-hop MTU, for release_cb */
 

@@ -15,14 +15,18 @@
  * - three duplicate ACKs (RFC 5681 3.2), or with SACK a hole with DupThresh
  *   SACKed segments above it (RFC 6675 IsLost), start fast recovery once
  *   per window (RFC 6582's "recover"): the holes are marked lost and
- *   retransmitted, each further duplicate inflates cwnd;
+ *   retransmitted; cwnd follows PRR (RFC 6937, cong.c) on every ACK;
  * - a partial ACK in recovery marks the next hole lost (RFC 6582 3.2 step
- *   5); an ACK at or above "recover" ends recovery;
+ *   5); an ACK at or above "recover" ends recovery at cwnd = ssthresh;
  * - a retransmission timeout marks everything outstanding lost (go back
  *   N under cwnd 1, Linux's tcp_enter_loss), until an ACK reaches
- *   "recover".
- * The retransmissions themselves go out from ktcp_output_push(), lost
- * segments first, as cwnd allows.
+ *   "recover";
+ * - ECE (ktcp_recovery_ece(), ktcp_recovery_enter_cwr()) reduces cwnd by
+ *   PRR in CWR, once per window, nothing being lost.
+ * Each ACK runs Linux's order (tcp_ack()): the state machine
+ * (tcp_fastretrans_alert()), then cwnd (tcp_cong_control()). The retransmissions
+ * themselves go out from ktcp_output_push(), lost segments first, as cwnd
+ * allows.
  *
  * Context: the socket lock is held by the caller in every function.
  */
@@ -48,6 +52,7 @@ static void ktcp_recovery_mark_lost(struct ktcp_sock *ks, struct sk_buff *skb)
 	if (!(cb->sacked & KTCP_SKB_LOST)) {
 		cb->sacked |= KTCP_SKB_LOST;
 		ks->lost_out++;
+		ks->lost++;
 	}
 }
 
@@ -66,13 +71,12 @@ void ktcp_recovery_sent(struct sock *sk, struct sk_buff *skb, bool new_data)
 	struct ktcp_skb_cb *cb = KTCP_SKB_CB(skb);
 
 	sock_owned_by_me(sk);
+	ktcp_cc_sent(&ks->cc, 1);	/* prr_out */
 	if (new_data) {
 		ks->packets_out++;
 		return;
 	}
 	cb->retransmitted = 1;
-	if (ks->cc.state == KTCP_CC_RECOVERY)
-		ks->cc.recovery_sent = true;
 	if ((cb->sacked & KTCP_SKB_LOST) && !(cb->sacked & KTCP_SKB_RETRANS)) {
 		cb->sacked |= KTCP_SKB_RETRANS;
 		ks->retrans_out++;
@@ -165,8 +169,9 @@ static void ktcp_recovery_dsack_count(struct ktcp_sock *ks,
 		return;
 	dups = DIV_ROUND_UP(len, max_t(u32, ks->mss, 1));
 	ks->dsack_dups += dups;
-	if (ks->dsack_dups <= ks->total_retrans)
-		ks->delivered += dups;
+	if (ks->dsack_dups > ks->total_retrans)
+		return;
+	ks->delivered += dups;
 }
 
 /*
@@ -269,8 +274,12 @@ static void ktcp_recovery_head_lost(struct ktcp_sock *ks, struct sk_buff *head)
 		ktcp_recovery_mark_lost(ks, head);
 }
 
-/* RFC 5681 3.2 and RFC 6582 3.2 step 1: the third duplicate ACK. */
-static void ktcp_recovery_enter(struct sock *sk)
+/*
+ * RFC 5681 3.2 and RFC 6582 3.2 step 1: the third duplicate ACK, or a
+ * segment marked lost (tcp_enter_recovery()): PRR from here (or on from
+ * CWR), the head marked lost.
+ */
+static void ktcp_recovery_enter(struct sock *sk, u32 flag)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
 	struct sk_buff *head = ktcp_recovery_head(sk);
@@ -279,30 +288,51 @@ static void ktcp_recovery_enter(struct sock *sk)
 	 * Still within the window of the last recovery: SND.UNA below
 	 * "recover", which is at most SND.NXT. Asked that way, a "recover"
 	 * left 2^31 octets behind (ISS, on a long loss-free connection)
-	 * does not pass for one ahead.
+	 * does not pass for one ahead. CWR's "recover" does not count.
 	 */
-	if (!head || ktcp_seq_between(ks->recover, ks->snd_una + 1,
-				      ks->snd_nxt))
+	if (!head || (ks->cc.state != KTCP_CC_CWR &&
+		      ktcp_seq_between(ks->recover, ks->snd_una + 1,
+				       ks->snd_nxt)))
 		return;
-	ks->recover = ks->snd_nxt;
-	ktcp_cc_enter_recovery(&ks->cc, ktcp_in_flight(ks), ktcp_now_us(),
-			       ks->neg.sack_ok);
+	if (!ktcp_cc_in_reduction(&ks->cc))
+		ks->recover = ks->snd_nxt;
+	ktcp_cc_enter_recovery(&ks->cc, ktcp_in_flight(ks), ktcp_now_us());
 	ktcp_recovery_head_lost(ks, head);
 	KTCP_INC_STATS(sock_net(sk), KTCP_MIB_FASTRETRANS);
 }
 
-static void ktcp_recovery_dupack(struct sock *sk)
+/*
+ * tcp_enter_cwr(): reduce cwnd by PRR for congestion that lost nothing
+ * (ECE, RFC 3168 6.1.2), once per window: not in CWR, Recovery or Loss
+ * already.
+ */
+void ktcp_recovery_enter_cwr(struct sock *sk)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
 
-	if (!ks->packets_out)
+	sock_owned_by_me(sk);
+	if (ks->cc.state >= KTCP_CC_CWR)
 		return;
-	ks->dupacks++;
-	if (ks->cc.state == KTCP_CC_RECOVERY)
-		ktcp_cc_dupack(&ks->cc);
-	else if (ks->cc.state == KTCP_CC_OPEN &&
-		 ks->dupacks >= ks->reordering)
-		ktcp_recovery_enter(sk);
+	ks->recover = ks->snd_nxt;
+	ktcp_cc_enter_cwr(&ks->cc, ktcp_in_flight(ks), ktcp_now_us());
+}
+
+/* The ACK about to be processed carries ECE: see ktcp_recovery_alert(). */
+void ktcp_recovery_ece(struct sock *sk)
+{
+	sock_owned_by_me(sk);
+	ktcp_sk(sk)->ack_flag |= KTCP_ACK_ECE;
+}
+
+/* tcp_try_to_open(): back to Open, unless ECE asks for CWR. */
+static void ktcp_recovery_try_to_open(struct sock *sk, u32 flag)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+
+	if (flag & KTCP_ACK_ECE)
+		ktcp_recovery_enter_cwr(sk);
+	if (ks->cc.state != KTCP_CC_CWR)
+		ktcp_cc_open(&ks->cc);
 }
 
 /* Count what congestion control saw on this ACK (HyStart). */
@@ -317,70 +347,147 @@ static void ktcp_recovery_cc_events(struct sock *sk)
 	cc->events = 0;
 }
 
-/* SND.UNA advanced by @acked segments; @rtt_us is 0 or a sample. */
-static void ktcp_recovery_advance(struct sock *sk, u32 acked, u32 rtt_us)
+/*
+ * tcp_fastretrans_alert() step D: SND.UNA reached "recover": CWR and
+ * Recovery end at cwnd = ssthresh, Loss with cwnd as it stands.
+ */
+static void ktcp_recovery_reached(struct sock *sk)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+
+	switch (ks->cc.state) {
+	case KTCP_CC_CWR:
+		/* Held until above "recover", for CWR to reach the peer. */
+		if (ks->snd_una != ks->recover) {
+			ktcp_cc_end_reduction(&ks->cc, false);
+			ktcp_cc_open(&ks->cc);
+		}
+		break;
+	case KTCP_CC_RECOVERY:
+		ktcp_cc_end_reduction(&ks->cc, true);
+		ktcp_cc_open(&ks->cc);
+		break;
+	case KTCP_CC_LOSS:
+		ktcp_rto_time_end(ks);
+		ktcp_cc_open(&ks->cc);
+		break;
+	}
+}
+
+/* Step E in Recovery: partial ACKs. */
+static void ktcp_recovery_in_recovery(struct sock *sk, u32 flag)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
 	struct sk_buff *head;
 
-	ks->dupacks = 0;
-	if (ks->cc.state != KTCP_CC_OPEN &&
-	    !ktcp_seq_before(ks->snd_una, ks->recover)) {
-		if (ks->cc.state == KTCP_CC_LOSS)
-			ktcp_rto_time_end(ks);
-		ktcp_cc_exit_recovery(&ks->cc, ktcp_in_flight(ks));
-	} else if (ks->cc.state == KTCP_CC_RECOVERY) {
+	if (flag & KTCP_ACK_UNA_ADVANCED) {
 		/* RFC 6582 3.2 step 5: a partial ACK shows the next hole. */
 		head = ktcp_recovery_head(sk);
 		if (head)
 			ktcp_recovery_head_lost(ks, head);
-		ktcp_cc_partial_ack(&ks->cc, acked);
-		return;
 	}
+}
+
+/* The state machine for one ACK (tcp_fastretrans_alert()). */
+static void ktcp_recovery_alert(struct sock *sk, u32 flag)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+	struct ktcp_cc *cc = &ks->cc;
+
+	if (cc->state != KTCP_CC_OPEN &&
+	    !ktcp_seq_before(ks->snd_una, ks->recover))
+		ktcp_recovery_reached(sk);
+	switch (cc->state) {
+	case KTCP_CC_RECOVERY:
+		ktcp_recovery_in_recovery(sk, flag);
+		return;
+	case KTCP_CC_LOSS:
+		return;
+	default:
+		/* tcp_time_to_recover() */
+		if (!ks->lost_out && !(ks->packets_out &&
+				       ks->dupacks >= ks->reordering)) {
+			ktcp_recovery_try_to_open(sk, flag);
+			return;
+		}
+		ktcp_recovery_enter(sk, flag);
+	}
+}
+
+/*
+ * cwnd for this ACK (tcp_cong_control()): PRR in CWR and Recovery, for
+ * the @delivered segments and @lost newly marked; growth otherwise.
+ */
+static void ktcp_recovery_cong(struct sock *sk, u32 acked, u32 rtt_us,
+			       u32 delivered, u32 lost, u32 flag)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+
 	ktcp_cc_set_seq(&ks->cc, ks->snd_una, ks->snd_nxt);
-	ktcp_cc_on_ack(&ks->cc, acked, rtt_us, ktcp_now_us(), ks->cwnd_limited);
+	ktcp_cc_on_ack(&ks->cc, acked, rtt_us, ktcp_now_us(),
+		       ks->cwnd_limited);
+	if (ktcp_cc_in_reduction(&ks->cc))
+		ktcp_cc_reduction(&ks->cc, ktcp_in_flight(ks), delivered, lost,
+				  flag & KTCP_ACK_UNA_ADVANCED);
 	ktcp_recovery_cc_events(sk);
 }
 
 /*
  * An acceptable ACK was processed: @acked segments left the queue (0 for a
- * duplicate); @dup says it is a duplicate ACK in RFC 5681's sense.
+ * duplicate); @dup says it is a duplicate ACK in RFC 5681's sense (or RFC
+ * 6675's: it SACKed new data). A SACK marking a segment lost on an ACK
+ * that also moved SND.UNA is loss all the same (RFC 6675 5; Linux's
+ * tcp_ack_is_dubious()), so recovery, and its reduction, begin.
  */
 void ktcp_recovery_on_ack(struct sock *sk, u32 acked, u32 rtt_us, bool dup)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
+	u32 flag = ks->ack_flag;
+	u32 delivered = ks->delivered - ks->ack_delivered;
 
 	sock_owned_by_me(sk);
-	if (acked)
-		ktcp_recovery_advance(sk, acked, rtt_us);
-	else if (dup)
-		ktcp_recovery_dupack(sk);
-	/*
-	 * SACK marked a segment lost on an ACK that also moved SND.UNA (or
-	 * was no duplicate): that is loss all the same (RFC 6675 5; Linux's
-	 * tcp_ack_is_dubious()), so recovery, and its cwnd reduction, begin.
-	 */
-	if (ks->cc.state == KTCP_CC_OPEN && ks->lost_out)
-		ktcp_recovery_enter(sk);
+	if (acked) {
+		flag |= KTCP_ACK_UNA_ADVANCED;
+		ks->dupacks = 0;
+	} else if (dup && ks->packets_out) {
+		ks->dupacks++;
+		/* tcp_add_reno_sack(): without SACK, a duplicate delivered one. */
+		if (!ks->neg.sack_ok)
+			delivered++;
+	}
+	ktcp_recovery_alert(sk, flag);
+	ktcp_recovery_cong(sk, acked, rtt_us, delivered, ks->lost - ks->ack_lost,
+			   flag);
+	ks->ack_flag = 0;
+	ks->ack_delivered = ks->delivered;
+	ks->ack_lost = ks->lost;
 }
 
-/* RFC 6298 5.4-5.6 and RFC 5681 3.1: everything outstanding is lost. */
+/*
+ * RFC 6298 5.4-5.6 and RFC 5681 3.1: everything outstanding is lost
+ * (tcp_enter_loss()). ssthresh is lowered once per window: from Open, or
+ * when SND.UNA has reached "recover".
+ */
 void ktcp_recovery_on_rto(struct sock *sk)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
+	u32 flight = ktcp_in_flight(ks);
+	u8 state = ks->cc.state;
+	bool reduce = state == KTCP_CC_OPEN ||
+		      !ktcp_seq_after(ks->recover, ks->snd_una);
 	struct sk_buff *skb;
 
 	sock_owned_by_me(sk);
-	ktcp_cc_on_rto(&ks->cc, ktcp_in_flight(ks),
-		       ks->cc.state != KTCP_CC_LOSS, ktcp_now_us());
 	skb_queue_walk(&sk->sk_write_queue, skb) {
 		if (skb == ks->send_head)
 			break;
 		if (!(KTCP_SKB_CB(skb)->sacked & KTCP_SKB_SACKED))
 			ktcp_recovery_mark_lost(ks, skb);
 	}
+	ktcp_cc_on_rto(&ks->cc, flight, reduce, ktcp_now_us());
 	ks->recover = ks->snd_nxt;
 	ks->dupacks = 0;
+	ks->ack_lost = ks->lost;
 	/*
 	 * Many segments SACKed above the loss: that was loss, not
 	 * reordering; DupThresh returns to its start (tcp_enter_loss()).

@@ -20,16 +20,18 @@ static inline u32 ktcp_in_flight(const struct ktcp_sock *ks)
 }
 
 /*
- * May a lost segment be resent now? While in flight is below cwnd; and the
- * first retransmission of a fast recovery goes at once whatever cwnd says
- * (RFC 5681 3.2 step 2, RFC 6675 5 (4.3); Linux's tcp_cwnd_reduction()
- * forces it the same way).
+ * May a lost segment be resent now? While in flight is below cwnd. The
+ * first retransmission of a fast recovery goes at once (RFC 5681 3.2 step
+ * 2, RFC 6675 5 (4.3)) because PRR leaves room for it (cong.c).
  */
 static inline bool ktcp_may_resend(const struct ktcp_sock *ks)
 {
-	return ktcp_in_flight(ks) < ks->cc.cwnd ||
-	       (ks->cc.state == KTCP_CC_RECOVERY && !ks->cc.recovery_sent);
+	return ktcp_in_flight(ks) < ks->cc.cwnd;
 }
+
+/* What an ACK did, in ks->ack_flag (Linux's FLAG_* of the same meaning). */
+#define KTCP_ACK_UNA_ADVANCED	BIT(0)	/* SND.UNA moved */
+#define KTCP_ACK_ECE		BIT(4)	/* ECN-Echo (RFC 3168 6.1.2) */
 
 static inline unsigned long ktcp_rto(const struct ktcp_sock *ks)
 {
@@ -44,5 +46,15 @@ void ktcp_recovery_on_ack(struct sock *sk, u32 acked, u32 rtt_us, bool dup);
 void ktcp_recovery_on_rto(struct sock *sk);
 void ktcp_recovery_resegmented(struct sock *sk, struct sk_buff *skb,
 			       struct sk_buff *nskb);
+
+/*
+ * ECN (RFC 3168 6.1.2): call ktcp_recovery_ece() before
+ * ktcp_recovery_on_ack() for an ACK with ECE; the state machine then
+ * enters CWR (or Recovery without undo) as tcp_fastretrans_alert() does.
+ * ktcp_recovery_enter_cwr() is tcp_enter_cwr() itself, for other
+ * congestion signals.
+ */
+void ktcp_recovery_ece(struct sock *sk);
+void ktcp_recovery_enter_cwr(struct sock *sk);
 
 #endif /* _KTCP_RECOVERY_H */

@@ -155,7 +155,10 @@ static void reno_cong_avoid(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, cc.cwnd, 61U);
 }
 
-/* RFC 5681 3.2 / RFC 6582 3.2: ssthresh = FlightSize / 2, then recovery. */
+/*
+ * RFC 5681 3.2 / RFC 6582 3.2: ssthresh = FlightSize / 2 on entry; cwnd
+ * is left to PRR (ktcp_cc_reduction()) and, at the end, set to ssthresh.
+ */
 static void reno_fast_recovery(struct kunit *test)
 {
 	struct ktcp_cc cc;
@@ -163,48 +166,165 @@ static void reno_fast_recovery(struct kunit *test)
 	ktcp_cc_init(&cc, &ktcp_cc_reno);
 	cc.cwnd = 40;
 	cc.ssthresh = 30;
-	ktcp_cc_enter_recovery(&cc, 40, 7 * SEC, false);
+	ktcp_cc_enter_recovery(&cc, 40, 7 * SEC);
 	KUNIT_EXPECT_EQ(test, cc.ssthresh, 20U);
-	KUNIT_EXPECT_EQ(test, cc.cwnd, 23U);		/* ssthresh + 3 */
+	KUNIT_EXPECT_EQ(test, cc.cwnd, 40U);		/* PRR's, per ACK */
 	KUNIT_EXPECT_EQ(test, cc.prior_cwnd, 40U);
+	KUNIT_EXPECT_EQ(test, cc.prr_delivered, 0U);
+	KUNIT_EXPECT_EQ(test, cc.prr_out, 0U);
 	KUNIT_EXPECT_EQ(test, cc.state, KTCP_CC_RECOVERY);
 	KUNIT_EXPECT_EQ(test, cc.event_us, 7ULL * SEC);
-
-	ktcp_cc_dupack(&cc);
-	ktcp_cc_dupack(&cc);
-	KUNIT_EXPECT_EQ(test, cc.cwnd, 25U);		/* inflated */
 	/* ACKs during recovery do not grow cwnd. */
 	ktcp_cc_on_ack(&cc, 5, 0, 0, true);
-	KUNIT_EXPECT_EQ(test, cc.cwnd, 25U);
-	ktcp_cc_partial_ack(&cc, 5);
-	KUNIT_EXPECT_EQ(test, cc.cwnd, 21U);		/* 25 - 5 + 1 */
-	ktcp_cc_partial_ack(&cc, 100);
-	KUNIT_EXPECT_EQ(test, cc.cwnd, 1U);		/* never 0 */
+	KUNIT_EXPECT_EQ(test, cc.cwnd, 40U);
+	/* Entering again changes nothing: one reduction per episode. */
+	ktcp_cc_enter_recovery(&cc, 10, 0);
+	KUNIT_EXPECT_EQ(test, cc.ssthresh, 20U);
+	KUNIT_EXPECT_EQ(test, cc.prior_cwnd, 40U);
 
-	/* Full ACK: min(ssthresh, max(FlightSize, 1) + 1). */
-	ktcp_cc_exit_recovery(&cc, 15);
-	KUNIT_EXPECT_EQ(test, cc.cwnd, 16U);
+	/* The end: cwnd = ssthresh, unless undone (tcp_end_cwnd_reduction). */
+	ktcp_cc_end_reduction(&cc, false);
+	KUNIT_EXPECT_EQ(test, cc.cwnd, 40U);
+	ktcp_cc_end_reduction(&cc, true);
+	KUNIT_EXPECT_EQ(test, cc.cwnd, 20U);
+	ktcp_cc_open(&cc);
 	KUNIT_EXPECT_EQ(test, cc.state, KTCP_CC_OPEN);
-	KUNIT_EXPECT_TRUE(test, ktcp_cc_in_slow_start(&cc));
-
-	cc.cwnd = 40;
-	ktcp_cc_enter_recovery(&cc, 40, 0, false);
-	ktcp_cc_exit_recovery(&cc, 30);
-	KUNIT_EXPECT_EQ(test, cc.cwnd, 20U);		/* ssthresh */
 
 	/* Floors: 2 segments. App-limited: half the flight, not cwnd. */
-	ktcp_cc_enter_recovery(&cc, 3, 0, false);
+	ktcp_cc_enter_recovery(&cc, 3, 0);
 	KUNIT_EXPECT_EQ(test, cc.ssthresh, 2U);
-	ktcp_cc_enter_recovery(&cc, 0, 0, false);
+	ktcp_cc_open(&cc);
+	ktcp_cc_enter_recovery(&cc, 0, 0);
 	KUNIT_EXPECT_EQ(test, cc.ssthresh, 2U);
+	ktcp_cc_open(&cc);
 	cc.cwnd = 40;
-	ktcp_cc_enter_recovery(&cc, 10, 0, false);
+	ktcp_cc_enter_recovery(&cc, 10, 0);
 	KUNIT_EXPECT_EQ(test, cc.ssthresh, 5U);
-	/* Outside recovery, dupack and partial_ack are no-ops. */
-	ktcp_cc_exit_recovery(&cc, 10);
-	ktcp_cc_dupack(&cc);
-	ktcp_cc_partial_ack(&cc, 3);
-	KUNIT_EXPECT_EQ(test, cc.cwnd, 5U);
+}
+
+/*
+ * RFC 6937's first example: cwnd 20, ssthresh 10, one segment lost, one
+ * segment delivered per ACK. The proportional part sends one segment per
+ * two ACKs, the fast retransmit on the first; once the pipe is down to
+ * ssthresh the bound holds it there, and recovery ends with ssthresh in
+ * flight. The pipe here is what the sender holds it to be: delivered
+ * segments leave it, sent ones join it.
+ */
+static void prr_single_loss(struct kunit *test)
+{
+	static const u8 want[20] = {
+		0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 0, 1, 1,
+	};
+	struct ktcp_cc cc;
+	u32 pipe = 19, sent = 0, n, i;	/* 20 out, 1 lost */
+
+	ktcp_cc_init(&cc, &ktcp_cc_reno);
+	cc.cwnd = 20;
+	ktcp_cc_enter_recovery(&cc, 20, 0);
+	KUNIT_EXPECT_EQ(test, cc.ssthresh, 10U);
+	for (i = 1; i <= 19; i++) {
+		pipe--;				/* one more SACKed */
+		ktcp_cc_reduction(&cc, pipe, 1, 0, false);
+		n = cc.cwnd > pipe ? cc.cwnd - pipe : 0;
+		KUNIT_EXPECT_EQ_MSG(test, n, (u32)want[i], "ACK %u", i);
+		ktcp_cc_sent(&cc, n);
+		pipe += n;
+		sent += n;
+	}
+	KUNIT_EXPECT_EQ(test, sent, 10U);
+	KUNIT_EXPECT_EQ(test, cc.prr_out, 10U);
+	KUNIT_EXPECT_EQ(test, cc.prr_delivered, 19U);
+	KUNIT_EXPECT_EQ(test, pipe, 10U);		/* ssthresh */
+	/* Nothing delivered: no change at all. */
+	ktcp_cc_reduction(&cc, pipe, 0, 0, true);
+	KUNIT_EXPECT_EQ(test, cc.cwnd, 10U);
+}
+
+/*
+ * Heavy loss: the pipe falls below ssthresh, and PRR's slow-start
+ * reduction bound (RFC 6937 PRR-SSRB, Linux 6.12's form) lets out what
+ * was delivered, one more if SND.UNA advanced with nothing newly lost,
+ * never beyond ssthresh.
+ */
+static void prr_heavy_loss(struct kunit *test)
+{
+	struct ktcp_cc cc;
+
+	ktcp_cc_init(&cc, &ktcp_cc_reno);
+	cc.cwnd = 20;
+	ktcp_cc_enter_recovery(&cc, 20, 0);		/* ssthresh 10 */
+	/* 12 lost: pipe 4. A partial ACK of 1, nothing newly lost. */
+	ktcp_cc_reduction(&cc, 4, 1, 0, true);
+	KUNIT_EXPECT_EQ(test, cc.cwnd, 6U);		/* 4 + 1 + 1 */
+	ktcp_cc_sent(&cc, 2);
+	/* Newly lost on this ACK: conservation only, no extra segment. */
+	ktcp_cc_reduction(&cc, 5, 1, 1, true);
+	KUNIT_EXPECT_EQ(test, cc.cwnd, 6U);		/* 5 + 1 */
+	ktcp_cc_sent(&cc, 1);
+	/* A SACK alone (SND.UNA stays): what was delivered. */
+	ktcp_cc_reduction(&cc, 5, 2, 0, false);
+	KUNIT_EXPECT_EQ(test, cc.cwnd, 7U);
+	ktcp_cc_sent(&cc, 2);
+	/* prr_delivered - prr_out (7 - 5) below newly delivered (3). */
+	ktcp_cc_reduction(&cc, 4, 3, 0, true);
+	KUNIT_EXPECT_EQ(test, cc.cwnd, 8U);		/* 4 + 3 + 1 */
+	ktcp_cc_sent(&cc, 4);
+	/* Bounded by ssthresh - pipe. */
+	ktcp_cc_reduction(&cc, 8, 6, 0, true);
+	KUNIT_EXPECT_EQ(test, cc.cwnd, 10U);
+	ktcp_cc_sent(&cc, 2);
+	ktcp_cc_reduction(&cc, 10, 1, 0, true);
+	KUNIT_EXPECT_EQ(test, cc.cwnd, 10U);		/* pipe = ssthresh */
+}
+
+/* The first ACK of an episode always lets the fast retransmit out. */
+static void prr_first_retransmit(struct kunit *test)
+{
+	struct ktcp_cc cc;
+
+	ktcp_cc_init(&cc, &ktcp_cc_reno);
+	cc.cwnd = 20;
+	ktcp_cc_enter_recovery(&cc, 20, 0);		/* ssthresh 10 */
+	ktcp_cc_reduction(&cc, 10, 1, 0, false);	/* bound: 0 */
+	KUNIT_EXPECT_EQ(test, cc.cwnd, 11U);
+	ktcp_cc_sent(&cc, 1);
+	ktcp_cc_reduction(&cc, 10, 1, 0, false);
+	KUNIT_EXPECT_EQ(test, cc.cwnd, 10U);
+}
+
+/*
+ * CWR (tcp_enter_cwr()): PRR from Open only, once; Recovery takes the
+ * reduction over; at the end cwnd = ssthresh even with nothing to undo.
+ */
+static void prr_cwr(struct kunit *test)
+{
+	struct ktcp_cc cc;
+
+	ktcp_cc_init(&cc, &ktcp_cc_reno);
+	cc.cwnd = 20;
+	ktcp_cc_enter_cwr(&cc, 20, 0);
+	KUNIT_EXPECT_EQ(test, cc.state, KTCP_CC_CWR);
+	KUNIT_EXPECT_EQ(test, cc.ssthresh, 10U);
+	KUNIT_EXPECT_TRUE(test, ktcp_cc_in_reduction(&cc));
+	KUNIT_EXPECT_EQ(test, ktcp_cc_ca_state(&cc, false), 2);	/* CWR */
+	ktcp_cc_reduction(&cc, 19, 1, 0, true);
+	KUNIT_EXPECT_EQ(test, cc.cwnd, 20U);		/* 19 + ceil(0.5) */
+	ktcp_cc_sent(&cc, 1);
+	ktcp_cc_enter_cwr(&cc, 4, 0);			/* no second one */
+	KUNIT_EXPECT_EQ(test, cc.ssthresh, 10U);
+	KUNIT_EXPECT_EQ(test, cc.prr_out, 1U);
+	ktcp_cc_enter_recovery(&cc, 4, 0);		/* goes on */
+	KUNIT_EXPECT_EQ(test, cc.state, KTCP_CC_RECOVERY);
+	KUNIT_EXPECT_EQ(test, cc.ssthresh, 10U);
+	KUNIT_EXPECT_EQ(test, cc.prr_delivered, 1U);
+	ktcp_cc_enter_cwr(&cc, 4, 0);			/* Recovery stays */
+	KUNIT_EXPECT_EQ(test, cc.state, KTCP_CC_RECOVERY);
+
+	ktcp_cc_open(&cc);
+	cc.cwnd = 20;
+	ktcp_cc_enter_cwr(&cc, 20, 0);
+	ktcp_cc_end_reduction(&cc, false);
+	KUNIT_EXPECT_EQ(test, cc.cwnd, 10U);
 }
 
 /* RFC 5681 3.1: RTO: ssthresh by eq. 4 once, cwnd = 1, slow start again. */
@@ -233,7 +353,7 @@ static void reno_rto(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, cc.cwnd, want[i]);
 	}
 	/* Leaving loss recovery leaves the slow-started window alone. */
-	ktcp_cc_exit_recovery(&cc, 1);
+	ktcp_cc_open(&cc);
 	KUNIT_EXPECT_EQ(test, cc.cwnd, 21U);
 	KUNIT_EXPECT_EQ(test, cc.state, KTCP_CC_OPEN);
 }
@@ -375,26 +495,29 @@ static void cubic_ssthresh(struct kunit *test)
 	ktcp_cc_init(&cc, &ktcp_cc_cubic);
 	ca = ktcp_cubic_priv(&cc);
 	cc.cwnd = 100;
-	ktcp_cc_enter_recovery(&cc, 100, 0, false);
+	ktcp_cc_enter_recovery(&cc, 100, 0);
 	KUNIT_EXPECT_EQ(test, cc.ssthresh, 70U);	/* 100 * 717/1024 */
 	KUNIT_EXPECT_EQ(test, ca->w_max, 100U);
 	KUNIT_EXPECT_FALSE(test, ca->in_epoch);
 
 	/* Loss below the last W_max: W_max = 80 (1 + 0.7) / 2 = 68. */
+	ktcp_cc_open(&cc);
 	cc.cwnd = 80;
-	ktcp_cc_enter_recovery(&cc, 80, 0, false);
+	ktcp_cc_enter_recovery(&cc, 80, 0);
 	KUNIT_EXPECT_EQ(test, ca->w_max, 68U);
 	KUNIT_EXPECT_EQ(test, cc.ssthresh, 56U);
 
 	/* Loss above it: W_max = cwnd. ssthresh 90 * 0.7 = 63. */
+	ktcp_cc_open(&cc);
 	cc.cwnd = 90;
-	ktcp_cc_enter_recovery(&cc, 90, 0, false);
+	ktcp_cc_enter_recovery(&cc, 90, 0);
 	KUNIT_EXPECT_EQ(test, ca->w_max, 90U);
 	KUNIT_EXPECT_EQ(test, cc.ssthresh, 63U);
 
 	/* cwnd, not FlightSize (as Linux), floored at 2. */
+	ktcp_cc_open(&cc);
 	cc.cwnd = 2;
-	ktcp_cc_enter_recovery(&cc, 50, 0, false);
+	ktcp_cc_enter_recovery(&cc, 50, 0);
 	KUNIT_EXPECT_EQ(test, cc.ssthresh, 2U);
 }
 
@@ -407,8 +530,9 @@ static u64 ct_cubic_after_loss(struct ktcp_cc *cc, u32 rtt_us)
 	cc->cwnd = 100;
 	cc->ssthresh = 100;
 	ktcp_cc_on_ack(cc, 0, rtt_us, now, true);	/* min RTT known */
-	ktcp_cc_enter_recovery(cc, 100, now, false);
-	ktcp_cc_exit_recovery(cc, 100);
+	ktcp_cc_enter_recovery(cc, 100, now);
+	ktcp_cc_end_reduction(cc, true);
+	ktcp_cc_open(cc);
 	return now;
 }
 
@@ -667,7 +791,7 @@ static void cc_ca_state(struct kunit *test)
 	ktcp_cc_init(&cc, NULL);
 	KUNIT_EXPECT_EQ(test, ktcp_cc_ca_state(&cc, false), 0);	/* Open */
 	KUNIT_EXPECT_EQ(test, ktcp_cc_ca_state(&cc, true), 1);	/* Disorder */
-	ktcp_cc_enter_recovery(&cc, 10, 0, true);
+	ktcp_cc_enter_recovery(&cc, 10, 0);
 	KUNIT_EXPECT_EQ(test, cc.state, KTCP_CC_RECOVERY);
 	KUNIT_EXPECT_EQ(test, ktcp_cc_ca_state(&cc, false), 3);	/* Recovery */
 	KUNIT_EXPECT_EQ(test, ktcp_cc_ca_state(&cc, true), 3);
@@ -683,6 +807,10 @@ static struct kunit_case ktcp_cong_cases[] = {
 	KUNIT_CASE(reno_ss_to_ca),
 	KUNIT_CASE(reno_cong_avoid),
 	KUNIT_CASE(reno_fast_recovery),
+	KUNIT_CASE(prr_single_loss),
+	KUNIT_CASE(prr_heavy_loss),
+	KUNIT_CASE(prr_first_retransmit),
+	KUNIT_CASE(prr_cwr),
 	KUNIT_CASE(reno_rto),
 	KUNIT_CASE(cc_idle_restart),
 	KUNIT_CASE(cc_ca_state),

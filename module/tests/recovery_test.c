@@ -667,27 +667,29 @@ static void rt_newreno_scenario(struct kunit *test, u32 iss)
 	KUNIT_EXPECT_EQ(test, c->ks->cc.state, KTCP_CC_RECOVERY);
 	KUNIT_EXPECT_EQ(test, c->ks->recover, c->base + 10 * RT_MSS);
 	KUNIT_EXPECT_EQ(test, c->ks->cc.ssthresh, 5U);
-	KUNIT_EXPECT_EQ(test, c->ks->cc.cwnd, 8U);
+	/* PRR: a duplicate delivered one, ceil(5 * 1 / 10) may go. */
+	KUNIT_EXPECT_EQ(test, c->ks->cc.cwnd, 10U);
 	KUNIT_EXPECT_EQ(test, rt_fastretrans(c), 1UL);
 	KUNIT_EXPECT_EQ(test, rt_rexmit(c), 0);
 	RT_EXPECT(c, "R.........", 10, 0, 1, 1, 10);
 
 	rt_dupack(c);
 	RT_EXPECT(c, "R.........", 10, 0, 1, 1, 10);
-	KUNIT_EXPECT_EQ(test, c->ks->cc.cwnd, 9U);
+	KUNIT_EXPECT_EQ(test, c->ks->cc.cwnd, 10U);	/* ceil(10/10) - 1 */
 
 	rt_ack(c, 3000, false, NULL, 0);
 	RT_EXPECT(c, "L......", 7, 0, 1, 0, 6);
 	KUNIT_EXPECT_EQ(test, c->ks->cc.state, KTCP_CC_RECOVERY);
-	KUNIT_EXPECT_EQ(test, c->ks->cc.cwnd, 7U);
+	KUNIT_EXPECT_EQ(test, c->ks->cc.cwnd, 8U);	/* 6 + ceil(25/10) - 1 */
 	KUNIT_EXPECT_EQ(test, rt_rexmit(c), 3);
 	RT_EXPECT(c, "R......", 7, 0, 1, 1, 7);
 	KUNIT_EXPECT_EQ(test, rt_next_lost(c), RT_NONE);
 
+	/* The end: cwnd = ssthresh (tcp_end_cwnd_reduction()). */
 	rt_ack(c, 10000, false, NULL, 0);
 	RT_EXPECT(c, "", 0, 0, 0, 0, 0);
 	KUNIT_EXPECT_EQ(test, c->ks->cc.state, KTCP_CC_OPEN);
-	KUNIT_EXPECT_EQ(test, c->ks->cc.cwnd, 2U);
+	KUNIT_EXPECT_EQ(test, c->ks->cc.cwnd, 5U);
 	KUNIT_EXPECT_EQ(test, rt_fastretrans(c), 1UL);
 }
 
@@ -841,35 +843,56 @@ static void recovery_enter_after_2g(struct kunit *test)
 }
 
 /*
- * With SACK (RFC 6675 5): cwnd = ssthresh on entry and not inflated by
- * further duplicates, the pipe counting what left; the first
- * retransmission goes although the pipe is over cwnd (RFC 5681 3.2 step
- * 2; Linux's tcp_cwnd_reduction() forces it too), the next ones only as
- * the pipe falls below cwnd.
+ * PRR (RFC 6937) through the scoreboard: 20 segments at cwnd 20, the
+ * first lost, one SACK per ACK. ssthresh = 16 / 2 = 8 (reno, FlightSize
+ * once the third SACK marked the first lost); the fast retransmit goes on that ACK, then
+ * new segments at 8/20 of the rate the SACKs come in: ceil(8 d / 20) sent
+ * after d delivered.
  */
-static void recovery_sack_cwnd(struct kunit *test)
+static void recovery_prr(struct kunit *test)
 {
-	static const struct rt_blk three[] = { { 1000, 4000 } };
-	static const struct rt_blk more[] = { { 1000, 6000 } };
-	struct rt_ctx *c = rt_start(test, 1000, 20, 0, true);
-	u32 cwnd;
+	static const u8 want[] = { 1, 0, 1, 0, 0, 1, 0, 1, 0, 0 };
+	struct rt_ctx *c = rt_start(test, 1000, 20, 20, true);
+	struct ktcp_sock *ks = c->ks;
+	struct rt_blk blk = { 1000, 2000 };
+	u32 d, n, sent = 0;
 
-	c->ks->cc.cwnd = 20;
-	KUNIT_EXPECT_EQ(test, rt_ack(c, 0, false, three, 1), 3U);
-	KUNIT_EXPECT_EQ(test, c->ks->cc.state, KTCP_CC_RECOVERY);
-	cwnd = c->ks->cc.cwnd;
-	KUNIT_EXPECT_EQ(test, cwnd, c->ks->cc.ssthresh);
-	KUNIT_EXPECT_LT(test, cwnd, 20U);
-	KUNIT_EXPECT_GE(test, ktcp_in_flight(c->ks), cwnd);
-	KUNIT_EXPECT_TRUE(test, ktcp_may_resend(c->ks));
+	ks->cc.cwnd = 20;
+	rt_ack(c, 0, false, &blk, 1);
+	blk.end = 3000;
+	rt_ack(c, 0, false, &blk, 1);
+	KUNIT_EXPECT_EQ(test, ks->cc.state, KTCP_CC_OPEN);
+	blk.end = 4000;
+	rt_ack(c, 0, false, &blk, 1);
+	KUNIT_EXPECT_EQ(test, ks->cc.state, KTCP_CC_RECOVERY);
+	KUNIT_EXPECT_EQ(test, ks->cc.ssthresh, 8U);
+	KUNIT_EXPECT_EQ(test, ks->cc.prior_cwnd, 20U);
+	RT_EXPECT(c, "LSSS................", 20, 3, 1, 0, 16);
+	KUNIT_EXPECT_EQ(test, ks->cc.cwnd, 17U);	/* room for one */
+	KUNIT_EXPECT_TRUE(test, ktcp_may_resend(ks));
 	KUNIT_EXPECT_EQ(test, rt_rexmit(c), 0);
-	KUNIT_EXPECT_FALSE(test, ktcp_may_resend(c->ks));
-	/* Two more SACKed: the pipe shrinks by two, cwnd stays. */
-	KUNIT_EXPECT_EQ(test, rt_ack(c, 0, false, more, 1), 2U);
-	KUNIT_EXPECT_EQ(test, c->ks->cc.cwnd, cwnd);
-	KUNIT_EXPECT_EQ(test, ktcp_in_flight(c->ks), 20U - 5 - 1 + 1);
-	rt_dupack(c);
-	KUNIT_EXPECT_EQ(test, c->ks->cc.cwnd, cwnd);
+	KUNIT_EXPECT_FALSE(test, ktcp_may_resend(ks));
+	KUNIT_EXPECT_EQ(test, ks->cc.prr_out, 1U);
+	for (d = 2; d <= 10; d++) {
+		blk.end += RT_MSS;
+		KUNIT_EXPECT_EQ(test, rt_ack(c, 0, false, &blk, 1), 1U);
+		n = ks->cc.cwnd > ktcp_in_flight(ks) ?
+		    ks->cc.cwnd - ktcp_in_flight(ks) : 0;
+		KUNIT_EXPECT_EQ_MSG(test, n, (u32)want[d - 1], "SACK %u", d);
+		rt_send(c, n);
+		sent += n;
+	}
+	KUNIT_EXPECT_EQ(test, ks->cc.prr_delivered, 10U);
+	KUNIT_EXPECT_EQ(test, ks->cc.prr_out, 4U);	/* ceil(80 / 20) */
+	KUNIT_EXPECT_EQ(test, sent, 3U);
+	/* Non-duplicate ACKs that SACK nothing new change nothing. */
+	n = ks->cc.cwnd;
+	rt_ack(c, 0, true, &blk, 1);
+	KUNIT_EXPECT_EQ(test, ks->cc.cwnd, n);
+	/* The end: cwnd = ssthresh (tcp_end_cwnd_reduction()). */
+	rt_ack(c, 20 * RT_MSS, false, NULL, 0);
+	KUNIT_EXPECT_EQ(test, ks->cc.state, KTCP_CC_OPEN);
+	KUNIT_EXPECT_EQ(test, ks->cc.cwnd, 8U);
 }
 
 /*
@@ -893,7 +916,7 @@ static struct kunit_case ktcp_recovery_cases[] = {
 	KUNIT_CASE(recovery_sack_ignored_blocks),
 	KUNIT_CASE(recovery_dsack),
 	KUNIT_CASE(recovery_delivered),
-	KUNIT_CASE(recovery_sack_cwnd),
+	KUNIT_CASE(recovery_prr),
 	KUNIT_CASE(recovery_sack_on_advance),
 	KUNIT_CASE(recovery_islost_threshold),
 	KUNIT_CASE(recovery_islost_two_holes),

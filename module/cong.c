@@ -203,10 +203,32 @@ void ktcp_cc_open(struct ktcp_cc *cc)
 	cc->state = KTCP_CC_OPEN;
 }
 
+u32 ktcp_cc_current_ssthresh(const struct ktcp_cc *cc)
+{
+	if (ktcp_cc_in_reduction(cc))
+		return cc->ssthresh;
+	return max(cc->ssthresh, (cc->cwnd >> 1) + (cc->cwnd >> 2));
+}
+
+u32 ktcp_cc_reno_undo_cwnd(struct ktcp_cc *cc)
+{
+	return max(cc->cwnd, cc->prior_cwnd);
+}
+
+void ktcp_cc_undo(struct ktcp_cc *cc, u32 prior_ssthresh)
+{
+	if (!prior_ssthresh)
+		return;
+	cc->cwnd = cc->ops->undo_cwnd ? cc->ops->undo_cwnd(cc) :
+					ktcp_cc_reno_undo_cwnd(cc);
+	cc->ssthresh = max(cc->ssthresh, prior_ssthresh);
+}
+
 /*
  * RFC 5681 3.1: ssthresh by eq. 4 on the first timeout of an episode, and
  * cwnd = LW = 1 (Linux: in flight + 1, which is 1 once everything
- * outstanding is marked lost).
+ * outstanding is marked lost). The caller keeps what undo needs
+ * (tcp_enter_loss(): prior_ssthresh) before it calls this.
  */
 void ktcp_cc_on_rto(struct ktcp_cc *cc, u32 flight, bool reduce, u64 now_us)
 {

@@ -10,13 +10,14 @@
  * (struct ktcp_cc_ops) says how far to back off (ssthresh) and how to grow
  * in congestion avoidance, and keeps its state in cc->priv.
  *
- * What the caller (recovery.c, output.c, timers.c) tells it:
+ * What the caller (recovery.c, undo.c, output.c, timers.c) tells it:
  *   every ACK                    ktcp_cc_set_seq(), then ktcp_cc_on_ack()
  *   loss detected                ktcp_cc_enter_recovery()  (RFC 6937)
  *   ECE, or another congestion   ktcp_cc_enter_cwr()       (RFC 3168 6.1.2)
  *   each ACK in CWR or Recovery  ktcp_cc_reduction()       (RFC 6937 3)
  *   a segment sent in either     ktcp_cc_sent()
  *   SND.UNA passes "recover"     ktcp_cc_end_reduction(), ktcp_cc_open()
+ *   the reduction was spurious   ktcp_cc_undo()            (RFC 3522, 5682)
  *   retransmission timeout       ktcp_cc_on_rto()
  *   sending, nothing in flight   ktcp_cc_on_idle()         (RFC 5681 4.1)
  * and it reads cc->cwnd to decide how much may be in flight.
@@ -60,6 +61,8 @@ struct ktcp_cc_ops {
 	void (*on_rto)(struct ktcp_cc *cc);
 	/* Sending again with nothing in flight, last send @idle_us ago. */
 	void (*on_tx_start)(struct ktcp_cc *cc, u64 idle_us, u64 now_us);
+	/* A reduction was spurious: the cwnd to return to (undo_cwnd). */
+	u32 (*undo_cwnd)(struct ktcp_cc *cc);
 };
 
 struct ktcp_cc {
@@ -167,6 +170,20 @@ static inline void ktcp_cc_sent(struct ktcp_cc *cc, u32 n)
 	if (ktcp_cc_in_reduction(cc))
 		cc->prr_out += n;
 }
+
+/*
+ * ssthresh to come back to if a reduction proves spurious: ssthresh itself
+ * in a reduction, else at least 3/4 of cwnd (tcp_current_ssthresh()).
+ */
+u32 ktcp_cc_current_ssthresh(const struct ktcp_cc *cc);
+/*
+ * Undo a spurious reduction (tcp_undo_cwnd_reduction()): with
+ * @prior_ssthresh non-zero (0: an ECE made it real), cwnd returns to the
+ * algorithm's undo_cwnd and ssthresh to @prior_ssthresh if that is higher.
+ */
+void ktcp_cc_undo(struct ktcp_cc *cc, u32 prior_ssthresh);
+/* Reno's and CUBIC's undo_cwnd (tcp_reno_undo_cwnd()). */
+u32 ktcp_cc_reno_undo_cwnd(struct ktcp_cc *cc);
 
 /*
  * The retransmission timer expired (RFC 5681 3.1, eq. 4 and LW = 1).

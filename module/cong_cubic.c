@@ -337,4 +337,5 @@ const struct ktcp_cc_ops ktcp_cc_cubic = {
 	.on_rtt		= ktcp_cubic_on_rtt,
 	.on_rto		= ktcp_cubic_on_rto,
 	.on_tx_start	= ktcp_cubic_on_tx_start,
+	.undo_cwnd	= ktcp_cc_reno_undo_cwnd,	/* as Linux 6.12's */
 };

@@ -32,4 +32,5 @@ const struct ktcp_cc_ops ktcp_cc_reno = {
 	.name		= "reno",
 	.ssthresh	= ktcp_reno_ssthresh,
 	.cong_avoid	= ktcp_reno_cong_avoid,
+	.undo_cwnd	= ktcp_cc_reno_undo_cwnd,
 };

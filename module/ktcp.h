@@ -122,7 +122,7 @@ struct ktcp_skb_cb {
 };
 
 #define KTCP_SKB_LOST		BIT(0)	/* marked lost */
-#define KTCP_SKB_RETRANS	BIT(1)	/* lost, retransmitted, unacked */
+#define KTCP_SKB_RETRANS	BIT(1)	/* resent, unacked; lost unless undone */
 #define KTCP_SKB_SACKED		BIT(2)	/* the peer holds it (RFC 2018) */
 
 #define KTCP_SKB_CB(skb) ((struct ktcp_skb_cb *)&((skb)->cb[0]))
@@ -222,7 +222,7 @@ struct ktcp_sock {
 	struct ktcp_cc cc;	/* cwnd, ssthresh, algorithm (cong.c) */
 	u32 packets_out;	/* segments sent, not cumulatively acked */
 	u32 lost_out;		/* of which marked lost (recovery.c) */
-	u32 retrans_out;	/* of which lost and retransmitted */
+	u32 retrans_out;	/* of which resent (lost, unless undone) */
 	u32 sacked_out;		/* of which SACKed */
 	u32 recover;		/* SND.NXT when recovery began (RFC 6582) */
 	u32 snd_sml;		/* end of the last short segment sent */
@@ -231,9 +231,17 @@ struct ktcp_sock {
 	u8 reordering;		/* DupThresh, raised by spurious rexmits */
 	u32 reord_seq;		/* SND.NXT when DupThresh was last raised */
 	bool cwnd_limited;	/* the last push stopped at cwnd */
+	/* Undo of spurious reductions (undo.c), Linux's tcp_sock names. */
+	u32 undo_marker;	/* SND.UNA when it began; 0: nothing to undo */
+	int undo_retrans;	/* its retransmissions not D-SACKed; -1: none */
+	u32 prior_ssthresh;	/* ssthresh to restore; 0: none (ECE) */
+	u32 retrans_stamp;	/* our TSval at the first retransmission */
 	u32 lost;		/* segments ever marked lost (tp->lost) */
+	u8 frto:1,		/* F-RTO (RFC 5682) runs in this Loss */
+	   frto_new:1;		/* send new data before retransmitting */
 	/* What the ACK being processed did (recovery.c), reset after it. */
 	u8 ack_flag;		/* KTCP_ACK_* */
+	u32 ack_tsecr;		/* its TSecr; 0: none */
 	u32 ack_delivered;	/* delivered and lost when the last ACK was */
 	u32 ack_lost;		/* done: the deltas are this ACK's */
 	unsigned long deferred;	/* enum ktcp_deferred: work for release_cb */

@@ -36,6 +36,7 @@ static int __net_init ktcp_net_init(struct net *net)
 	kn->syncookies = 1;			/* tcp_sk_init() */
 	/* tcp_sk_init(): a 128th of the established table, at least 128. */
 	kn->max_syn_backlog = max_t(int, 128, ktcp_hash_ehash_size() / 128);
+	kn->frto = 2;		/* tcp_frto's default */
 	kn->mib = alloc_percpu(struct ktcp_mib);
 	if (!kn->mib)
 		return -ENOMEM;

@@ -21,6 +21,11 @@ enum ktcp_mib_field {
 	KTCP_MIB_DSACKRECV,		/* D-SACKs received: a spurious rexmit */
 	KTCP_MIB_HYSTARTTRAINDETECT,	/* slow start ended by an ACK train */
 	KTCP_MIB_HYSTARTDELAYDETECT,	/* slow start ended by RTT growth */
+	KTCP_MIB_TCPFULLUNDO,		/* recovery undone at its end */
+	KTCP_MIB_TCPPARTIALUNDO,	/* recovery undone by a partial ACK */
+	KTCP_MIB_TCPDSACKUNDO,		/* reduction undone by D-SACKs */
+	KTCP_MIB_TCPLOSSUNDO,		/* RTO recovery undone */
+	KTCP_MIB_TCPSPURIOUSRTOS,	/* F-RTO found an RTO spurious */
 	KTCP_MIB_INERRS,		/* bad header: dropped */
 	KTCP_MIB_INCSUMERRORS,		/* bad checksum: dropped */
 	KTCP_MIB_OUTRSTS,		/* RSTs sent */

@@ -298,11 +298,13 @@ static bool ktcp_output_nagle_ok(const struct ktcp_sock *ks,
 void __ktcp_output_push(struct sock *sk, bool force)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
-	bool rearm = false;
+	bool frto = ktcp_recovery_frto_new(sk), rearm = false;
 	struct sk_buff *skb;
 
 	sock_owned_by_me(sk);
-	ktcp_output_retransmit_lost(sk);
+	/* F-RTO step 2.b: new data first, retransmissions only without. */
+	if (!frto)
+		ktcp_output_retransmit_lost(sk);
 	while ((skb = ks->send_head) && ktcp_in_flight(ks) < ks->cc.cwnd &&
 	       ktcp_output_nagle_ok(ks, skb, force) &&
 	       ktcp_output_wnd_allows(sk, skb)) {
@@ -316,6 +318,11 @@ void __ktcp_output_push(struct sock *sk, bool force)
 		ks->lsndtime = tcp_jiffies32;
 		ks->send_head = skb_queue_is_last(&sk->sk_write_queue, skb) ?
 				NULL : skb->next;
+	}
+	if (frto) {
+		ktcp_recovery_frto_sent(sk);
+		if (!ks->frto)
+			ktcp_output_retransmit_lost(sk);
 	}
 	ks->cwnd_limited = ks->send_head &&
 			   ktcp_in_flight(ks) >= ks->cc.cwnd;

@@ -24,7 +24,8 @@
  * - ECE (ktcp_recovery_ece(), ktcp_recovery_enter_cwr()) reduces cwnd by
  *   PRR in CWR, once per window, nothing being lost.
  * Each ACK runs Linux's order (tcp_ack()): the state machine
- * (tcp_fastretrans_alert()), then cwnd (tcp_cong_control()). The retransmissions
+ * (tcp_fastretrans_alert(), with undo.c's checks for a spurious
+ * reduction), then cwnd (tcp_cong_control()). The retransmissions
  * themselves go out from ktcp_output_push(), lost segments first, as cwnd
  * allows.
  *
@@ -33,6 +34,7 @@
 
 #include "ktcp.h"
 #include "recovery.h"
+#include "undo.h"
 
 #define KTCP_REORDER_MAX	127	/* Linux allows 300 (tcp_max_reordering) */
 
@@ -77,6 +79,7 @@ void ktcp_recovery_sent(struct sock *sk, struct sk_buff *skb, bool new_data)
 		return;
 	}
 	cb->retransmitted = 1;
+	ktcp_undo_retransmitted(ks);
 	if ((cb->sacked & KTCP_SKB_LOST) && !(cb->sacked & KTCP_SKB_RETRANS)) {
 		cb->sacked |= KTCP_SKB_RETRANS;
 		ks->retrans_out++;
@@ -101,6 +104,12 @@ void ktcp_recovery_acked(struct sock *sk, struct sk_buff *skb)
 		ks->sacked_out--;
 	else
 		ks->delivered++;	/* tcp_count_delivered() */
+	/* tcp_clean_rtx_queue()'s flags, for undo and F-RTO. */
+	if (KTCP_SKB_CB(skb)->retransmitted)
+		ks->ack_flag |= KTCP_ACK_RETRANS_ACKED;
+	else if (!(sacked & KTCP_SKB_SACKED) &&
+		 !ktcp_seq_after(KTCP_SKB_CB(skb)->end_seq, ks->recover))
+		ks->ack_flag |= KTCP_ACK_ORIG_ACKED;
 }
 
 /* The peer holds @skb: it is neither lost nor in flight any more. */
@@ -116,6 +125,9 @@ static void ktcp_recovery_mark_sacked(struct ktcp_sock *ks,
 	cb->sacked = KTCP_SKB_SACKED;
 	ks->sacked_out++;
 	ks->delivered++;
+	ks->ack_flag |= KTCP_ACK_DATA_SACKED;	/* tcp_sacktag_one() */
+	if (!cb->retransmitted && !ktcp_seq_after(cb->end_seq, ks->recover))
+		ks->ack_flag |= KTCP_ACK_ORIG_ACKED;
 }
 
 /*
@@ -158,7 +170,8 @@ static void ktcp_recovery_sack_lost(struct sock *sk)
 /*
  * TCP_INFO's count of D-SACKed segments (tcp_dsack_seen()): those @d
  * covers, none if it is larger than any window offered; a duplicate of a
- * segment we did resend was delivered once more.
+ * segment we did resend was delivered once more, and one fewer
+ * retransmission of the undo episode remains unconfirmed.
  */
 static void ktcp_recovery_dsack_count(struct ktcp_sock *ks,
 				      const struct ktcp_sack_block *d)
@@ -172,6 +185,7 @@ static void ktcp_recovery_dsack_count(struct ktcp_sock *ks,
 	if (ks->dsack_dups > ks->total_retrans)
 		return;
 	ks->delivered += dups;
+	ktcp_undo_dsack(ks, d->end, dups);
 }
 
 /*
@@ -216,6 +230,8 @@ u32 ktcp_recovery_sack(struct sock *sk, const struct ktcp_opts *o)
 	int i;
 
 	sock_owned_by_me(sk);
+	/* The echo this ACK carries, for Eifel (ktcp_undo_packet_delayed()). */
+	ks->ack_tsecr = (o->present & KTCP_OPTF_TS) ? o->tsecr : 0;
 	if (!ks->neg.sack_ok || !(o->present & KTCP_OPTF_SACK) ||
 	    !o->num_sacks)
 		return 0;
@@ -244,14 +260,18 @@ u32 ktcp_recovery_sack(struct sock *sk, const struct ktcp_opts *o)
 	return newly;
 }
 
-/* The next segment to retransmit: lost and not yet resent, or NULL. */
+/*
+ * The next segment to retransmit: lost and not yet resent, or NULL. (An
+ * undo leaves resent segments unmarked, so retrans_out may count some
+ * that lost_out does not.)
+ */
 struct sk_buff *ktcp_recovery_next_lost(struct sock *sk)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
 	struct sk_buff *skb;
 
 	sock_owned_by_me(sk);
-	if (!ks->lost_out || ks->lost_out == ks->retrans_out)
+	if (!ks->lost_out)
 		return NULL;
 	skb_queue_walk(&sk->sk_write_queue, skb) {
 		u8 sacked = KTCP_SKB_CB(skb)->sacked;
@@ -276,8 +296,8 @@ static void ktcp_recovery_head_lost(struct ktcp_sock *ks, struct sk_buff *head)
 
 /*
  * RFC 5681 3.2 and RFC 6582 3.2 step 1: the third duplicate ACK, or a
- * segment marked lost (tcp_enter_recovery()): PRR from here (or on from
- * CWR), the head marked lost.
+ * segment marked lost (tcp_enter_recovery()): a new undo episode, PRR
+ * from here (or on from CWR), the head marked lost.
  */
 static void ktcp_recovery_enter(struct sock *sk, u32 flag)
 {
@@ -294,8 +314,15 @@ static void ktcp_recovery_enter(struct sock *sk, u32 flag)
 		      ktcp_seq_between(ks->recover, ks->snd_una + 1,
 				       ks->snd_nxt)))
 		return;
-	if (!ktcp_cc_in_reduction(&ks->cc))
+	if (!ktcp_undo_any_retrans(sk))
+		ks->retrans_stamp = 0;	/* the clock starts with this one */
+	ks->prior_ssthresh = 0;
+	ktcp_undo_init(ks);
+	if (!ktcp_cc_in_reduction(&ks->cc)) {
+		if (!(flag & KTCP_ACK_ECE))
+			ks->prior_ssthresh = ktcp_cc_current_ssthresh(&ks->cc);
 		ks->recover = ks->snd_nxt;
+	}
 	ktcp_cc_enter_recovery(&ks->cc, ktcp_in_flight(ks), ktcp_now_us());
 	ktcp_recovery_head_lost(ks, head);
 	KTCP_INC_STATS(sock_net(sk), KTCP_MIB_FASTRETRANS);
@@ -304,15 +331,17 @@ static void ktcp_recovery_enter(struct sock *sk, u32 flag)
 /*
  * tcp_enter_cwr(): reduce cwnd by PRR for congestion that lost nothing
  * (ECE, RFC 3168 6.1.2), once per window: not in CWR, Recovery or Loss
- * already.
+ * already. No undo: the congestion is real.
  */
 void ktcp_recovery_enter_cwr(struct sock *sk)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
 
 	sock_owned_by_me(sk);
+	ks->prior_ssthresh = 0;
 	if (ks->cc.state >= KTCP_CC_CWR)
 		return;
+	ks->undo_marker = 0;
 	ks->recover = ks->snd_nxt;
 	ktcp_cc_enter_cwr(&ks->cc, ktcp_in_flight(ks), ktcp_now_us());
 }
@@ -329,6 +358,8 @@ static void ktcp_recovery_try_to_open(struct sock *sk, u32 flag)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
 
+	if (!ktcp_undo_any_retrans(sk))
+		ks->retrans_stamp = 0;
 	if (flag & KTCP_ACK_ECE)
 		ktcp_recovery_enter_cwr(sk);
 	if (ks->cc.state != KTCP_CC_CWR)
@@ -348,10 +379,10 @@ static void ktcp_recovery_cc_events(struct sock *sk)
 }
 
 /*
- * tcp_fastretrans_alert() step D: SND.UNA reached "recover": CWR and
- * Recovery end at cwnd = ssthresh, Loss with cwnd as it stands.
+ * tcp_fastretrans_alert() step D: SND.UNA reached "recover". Returns true
+ * if nothing more is to be done on this ACK (a NewReno recovery held).
  */
-static void ktcp_recovery_reached(struct sock *sk)
+static bool ktcp_recovery_reached(struct sock *sk)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
 
@@ -364,46 +395,61 @@ static void ktcp_recovery_reached(struct sock *sk)
 		}
 		break;
 	case KTCP_CC_RECOVERY:
-		ktcp_cc_end_reduction(&ks->cc, true);
-		ktcp_cc_open(&ks->cc);
-		break;
-	case KTCP_CC_LOSS:
-		ktcp_rto_time_end(ks);
-		ktcp_cc_open(&ks->cc);
+		if (ktcp_undo_recovery(sk))
+			return true;
+		ktcp_cc_end_reduction(&ks->cc, ks->undo_marker);
 		break;
 	}
+	return false;
 }
 
-/* Step E in Recovery: partial ACKs. */
+/* Step E in Recovery: partial ACKs, D-SACK undo, a new recovery. */
 static void ktcp_recovery_in_recovery(struct sock *sk, u32 flag)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
 	struct sk_buff *head;
 
 	if (flag & KTCP_ACK_UNA_ADVANCED) {
+		if (ktcp_undo_partial(sk))
+			return;
 		/* RFC 6582 3.2 step 5: a partial ACK shows the next hole. */
 		head = ktcp_recovery_head(sk);
-		if (head)
+		if (head && ks->cc.state == KTCP_CC_RECOVERY)
 			ktcp_recovery_head_lost(ks, head);
 	}
+	if (ktcp_undo_try_dsack(sk))
+		ktcp_recovery_try_to_open(sk, flag);
+	/* Undone, yet loss is evident: a new recovery. */
+	if (ks->cc.state != KTCP_CC_RECOVERY && ks->lost_out)
+		ktcp_recovery_enter(sk, flag);
 }
 
 /* The state machine for one ACK (tcp_fastretrans_alert()). */
-static void ktcp_recovery_alert(struct sock *sk, u32 flag)
+static void ktcp_recovery_alert(struct sock *sk, u32 flag, bool dup)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
 	struct ktcp_cc *cc = &ks->cc;
 
-	if (cc->state != KTCP_CC_OPEN &&
-	    !ktcp_seq_before(ks->snd_una, ks->recover))
-		ktcp_recovery_reached(sk);
+	if (flag & KTCP_ACK_ECE)
+		ks->prior_ssthresh = 0;	/* the reduction is real */
+	if (cc->state == KTCP_CC_OPEN)
+		ks->retrans_stamp = 0;
+	else if (!ktcp_seq_before(ks->snd_una, ks->recover) &&
+		 ktcp_recovery_reached(sk))
+		return;
 	switch (cc->state) {
 	case KTCP_CC_RECOVERY:
 		ktcp_recovery_in_recovery(sk, flag);
 		return;
 	case KTCP_CC_LOSS:
-		return;
+		ktcp_undo_process_loss(sk, flag, dup);
+		if (cc->state == KTCP_CC_LOSS)
+			return;
+		ktcp_rto_time_end(ks);
+		fallthrough;
 	default:
+		if (cc->state == KTCP_CC_OPEN)
+			ktcp_undo_try_dsack(sk);
 		/* tcp_time_to_recover() */
 		if (!ks->lost_out && !(ks->packets_out &&
 				       ks->dupacks >= ks->reordering)) {
@@ -446,6 +492,7 @@ void ktcp_recovery_on_ack(struct sock *sk, u32 acked, u32 rtt_us, bool dup)
 	u32 delivered = ks->delivered - ks->ack_delivered;
 
 	sock_owned_by_me(sk);
+	ks->frto_new = 0;	/* F-RTO's new data is this ACK's decision */
 	if (acked) {
 		flag |= KTCP_ACK_UNA_ADVANCED;
 		ks->dupacks = 0;
@@ -455,12 +502,38 @@ void ktcp_recovery_on_ack(struct sock *sk, u32 acked, u32 rtt_us, bool dup)
 		if (!ks->neg.sack_ok)
 			delivered++;
 	}
-	ktcp_recovery_alert(sk, flag);
+	/* Without SACK, progress may be the retransmissions' (tcp_ack()). */
+	if (!ks->neg.sack_ok && (flag & KTCP_ACK_RETRANS_ACKED))
+		flag &= ~KTCP_ACK_ORIG_ACKED;
+	ktcp_recovery_alert(sk, flag, dup);
 	ktcp_recovery_cong(sk, acked, rtt_us, delivered, ks->lost - ks->ack_lost,
 			   flag);
 	ks->ack_flag = 0;
+	ks->ack_tsecr = 0;
 	ks->ack_delivered = ks->delivered;
 	ks->ack_lost = ks->lost;
+}
+
+/*
+ * F-RTO step 2.b (ktcp_undo_process_loss()) asked for new data before any
+ * retransmission on this push: true once, then false.
+ */
+bool ktcp_recovery_frto_new(struct sock *sk)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+	bool new = ks->frto_new;
+
+	ks->frto_new = 0;
+	return new;
+}
+
+/* No new data went out after all: F-RTO gives up (tcp_xmit_recovery()). */
+void ktcp_recovery_frto_sent(struct sock *sk)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+
+	if (!ktcp_seq_after(ks->snd_nxt, ks->recover))
+		ks->frto = 0;
 }
 
 /*
@@ -484,6 +557,7 @@ void ktcp_recovery_on_rto(struct sock *sk)
 		if (!(KTCP_SKB_CB(skb)->sacked & KTCP_SKB_SACKED))
 			ktcp_recovery_mark_lost(ks, skb);
 	}
+	ktcp_undo_enter_loss(sk, reduce, state < KTCP_CC_RECOVERY);
 	ktcp_cc_on_rto(&ks->cc, flight, reduce, ktcp_now_us());
 	ks->recover = ks->snd_nxt;
 	ks->dupacks = 0;

@@ -31,6 +31,9 @@ static inline bool ktcp_may_resend(const struct ktcp_sock *ks)
 
 /* What an ACK did, in ks->ack_flag (Linux's FLAG_* of the same meaning). */
 #define KTCP_ACK_UNA_ADVANCED	BIT(0)	/* SND.UNA moved */
+#define KTCP_ACK_DATA_SACKED	BIT(1)	/* new data SACKed */
+#define KTCP_ACK_ORIG_ACKED	BIT(2)	/* never-resent data up to recover */
+#define KTCP_ACK_RETRANS_ACKED	BIT(3)	/* resent data cumulatively acked */
 #define KTCP_ACK_ECE		BIT(4)	/* ECN-Echo (RFC 3168 6.1.2) */
 
 static inline unsigned long ktcp_rto(const struct ktcp_sock *ks)
@@ -46,6 +49,8 @@ void ktcp_recovery_on_ack(struct sock *sk, u32 acked, u32 rtt_us, bool dup);
 void ktcp_recovery_on_rto(struct sock *sk);
 void ktcp_recovery_resegmented(struct sock *sk, struct sk_buff *skb,
 			       struct sk_buff *nskb);
+bool ktcp_recovery_frto_new(struct sock *sk);
+void ktcp_recovery_frto_sent(struct sock *sk);
 
 /*
  * ECN (RFC 3168 6.1.2): call ktcp_recovery_ece() before

@@ -13,6 +13,8 @@
  *                 (default), 2 always.
  * max_syn_backlog tcp_max_syn_backlog: without cookies, the last quarter
  *                 of this many requests is not given to new peers.
+ * frto            F-RTO (RFC 5682) after a retransmission timeout, as
+ *                 Linux's tcp_frto: 0 off, else on (default 2).
  */
 
 #include <linux/sysctl.h>
@@ -21,6 +23,7 @@
 
 static int ktcp_timeout_max_ms = 600 * MSEC_PER_SEC;
 static int ktcp_syncookies_max = 2;
+static int ktcp_frto_max = 2;
 
 static const struct ctl_table ktcp_sysctl_template[] = {
 	{
@@ -54,6 +57,14 @@ static const struct ctl_table ktcp_sysctl_template[] = {
 		.proc_handler	= proc_dointvec_minmax,
 		.extra1		= SYSCTL_ZERO,
 	},
+	{
+		.procname	= "frto",
+		.maxlen		= sizeof(int),
+		.mode		= 0644,
+		.proc_handler	= proc_dointvec_minmax,
+		.extra1		= SYSCTL_ZERO,
+		.extra2		= &ktcp_frto_max,
+	},
 };
 
 int ktcp_sysctl_net_init(struct net *net)
@@ -69,6 +80,7 @@ int ktcp_sysctl_net_init(struct net *net)
 	table[1].data = &kn->fin_timeout_ms;
 	table[2].data = &kn->syncookies;
 	table[3].data = &kn->max_syn_backlog;
+	table[4].data = &kn->frto;
 	kn->sysctl_hdr = register_net_sysctl_sz(net, "net/ktcp", table,
 						ARRAY_SIZE(ktcp_sysctl_template));
 	if (!kn->sysctl_hdr) {

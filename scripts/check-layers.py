@@ -27,6 +27,7 @@ LAYERS = [
     ['timers.c'],
     ['output.c', 'sock.c'],
     ['recovery.c', 'buffers.c', 'window.c', 'urg.c'],
+    ['undo.c'],
     ['port.c'],
     ['timer.c', 'hash.c'],
     # Pure logic, no socket or lock; the algorithms over their framework.

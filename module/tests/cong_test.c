@@ -327,6 +327,50 @@ static void prr_cwr(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, cc.cwnd, 10U);
 }
 
+/*
+ * Undo (tcp_undo_cwnd_reduction()): cwnd back to max(cwnd, prior_cwnd)
+ * (tcp_reno_undo_cwnd(), CUBIC's too in 6.12), ssthresh to the prior one
+ * if higher; with no prior ssthresh (ECE), nothing.
+ */
+static void cc_undo(struct kunit *test)
+{
+	struct ktcp_cc cc;
+	u32 prior;
+
+	ktcp_cc_init(&cc, &ktcp_cc_cubic);
+	cc.cwnd = 100;
+	cc.ssthresh = 80;
+	prior = ktcp_cc_current_ssthresh(&cc);
+	KUNIT_EXPECT_EQ(test, prior, 80U);		/* max(80, 75) */
+	ktcp_cc_enter_recovery(&cc, 100, 0);
+	KUNIT_EXPECT_EQ(test, cc.ssthresh, 70U);
+	KUNIT_EXPECT_EQ(test, ktcp_cc_current_ssthresh(&cc), 70U);
+	cc.cwnd = 60;
+	ktcp_cc_undo(&cc, 0);
+	KUNIT_EXPECT_EQ(test, cc.cwnd, 60U);
+	KUNIT_EXPECT_EQ(test, cc.ssthresh, 70U);
+	ktcp_cc_undo(&cc, prior);
+	KUNIT_EXPECT_EQ(test, cc.cwnd, 100U);
+	KUNIT_EXPECT_EQ(test, cc.ssthresh, 80U);
+	/* After an RTO: the window before it. */
+	ktcp_cc_open(&cc);
+	prior = ktcp_cc_current_ssthresh(&cc);
+	ktcp_cc_on_rto(&cc, 100, true, 0);
+	KUNIT_EXPECT_EQ(test, cc.cwnd, 1U);
+	ktcp_cc_undo(&cc, prior);
+	KUNIT_EXPECT_EQ(test, cc.cwnd, 100U);
+	KUNIT_EXPECT_EQ(test, cc.ssthresh, 80U);
+
+	ktcp_cc_init(&cc, &ktcp_cc_reno);
+	cc.cwnd = 40;
+	prior = ktcp_cc_current_ssthresh(&cc);
+	ktcp_cc_enter_recovery(&cc, 40, 0);
+	cc.cwnd = 50;					/* grew since */
+	ktcp_cc_undo(&cc, prior);
+	KUNIT_EXPECT_EQ(test, cc.cwnd, 50U);
+	KUNIT_EXPECT_EQ(test, cc.ssthresh, KTCP_CC_INFINITE_SSTHRESH);
+}
+
 /* RFC 5681 3.1: RTO: ssthresh by eq. 4 once, cwnd = 1, slow start again. */
 static void reno_rto(struct kunit *test)
 {
@@ -811,6 +855,7 @@ static struct kunit_case ktcp_cong_cases[] = {
 	KUNIT_CASE(prr_heavy_loss),
 	KUNIT_CASE(prr_first_retransmit),
 	KUNIT_CASE(prr_cwr),
+	KUNIT_CASE(cc_undo),
 	KUNIT_CASE(reno_rto),
 	KUNIT_CASE(cc_idle_restart),
 	KUNIT_CASE(cc_ca_state),

@@ -47,6 +47,13 @@ struct rt_ctx {
 	u32 queued;		/* octets queued, from base */
 	unsigned long fastretrans;	/* counters when the test began */
 	unsigned long dsackrecv;
+	unsigned long undo[5];		/* TCPFullUndo ... TCPSpuriousRTOs */
+	u32 tsecr;		/* TSecr of the ACKs rt_ack() makes; 0: none */
+};
+
+static const enum ktcp_mib_field rt_undo_mibs[5] = {
+	KTCP_MIB_TCPFULLUNDO, KTCP_MIB_TCPPARTIALUNDO, KTCP_MIB_TCPDSACKUNDO,
+	KTCP_MIB_TCPLOSSUNDO, KTCP_MIB_TCPSPURIOUSRTOS,
 };
 
 KUNIT_DEFINE_ACTION_WRAPPER(rt_purge_action, __skb_queue_purge,
@@ -80,6 +87,22 @@ static unsigned long rt_dsackrecv(const struct rt_ctx *c)
 {
 	return rt_mib(KTCP_MIB_DSACKRECV) - c->dsackrecv;
 }
+
+/* The undo counters since the test began, as "full partial dsack loss rto". */
+static void rt_expect_undo(struct rt_ctx *c, int line, const char *want)
+{
+	char got[32];
+	unsigned long v[5];
+	int i;
+
+	for (i = 0; i < 5; i++)
+		v[i] = rt_mib(rt_undo_mibs[i]) - c->undo[i];
+	snprintf(got, sizeof(got), "%lu %lu %lu %lu %lu", v[0], v[1], v[2],
+		 v[3], v[4]);
+	KUNIT_EXPECT_STREQ_MSG(c->test, got, want, "line %d", line);
+}
+
+#define RT_EXPECT_UNDO(c, want)	rt_expect_undo(c, __LINE__, want)
 
 static void rt_sent(struct rt_ctx *c, struct sk_buff *skb, bool new_data)
 {
@@ -177,6 +200,7 @@ static struct rt_ctx *rt_start(struct kunit *test, u32 iss,
 	struct ktcp_sock *ks;
 	struct rt_ctx *c;
 	struct sock *sk;
+	int i;
 
 	/* ktcp is built in: its pernet init has run for init_net. */
 	if (!ktcp_net_id || !ktcp_pernet(&init_net)->mib)
@@ -209,6 +233,8 @@ static struct rt_ctx *rt_start(struct kunit *test, u32 iss,
 	ktcp_cc_init(&ks->cc, &ktcp_cc_reno);
 	c->fastretrans = rt_mib(KTCP_MIB_FASTRETRANS);
 	c->dsackrecv = rt_mib(KTCP_MIB_DSACKRECV);
+	for (i = 0; i < 5; i++)
+		c->undo[i] = rt_mib(rt_undo_mibs[i]);
 	rt_queue(c, sent + unsent);
 	rt_send(c, sent);
 	return c;
@@ -253,6 +279,10 @@ static u32 rt_ack(struct rt_ctx *c, u32 ack, bool wnd_update,
 	if (n)
 		o.present |= KTCP_OPTF_SACK;
 	o.num_sacks = n;
+	if (c->tsecr) {
+		o.present |= KTCP_OPTF_TS;
+		o.tsecr = c->tsecr;
+	}
 	/* ktcp_input_ack() */
 	dup = ack == prior_una && !wnd_update;
 	newly = rt_sack(c, &o);
@@ -685,12 +715,16 @@ static void rt_newreno_scenario(struct kunit *test, u32 iss)
 	RT_EXPECT(c, "R......", 7, 0, 1, 1, 7);
 	KUNIT_EXPECT_EQ(test, rt_next_lost(c), RT_NONE);
 
-	/* The end: cwnd = ssthresh (tcp_end_cwnd_reduction()). */
+	/*
+	 * SND.UNA at "recover": NewReno holds Recovery until more is acked
+	 * (tcp_is_non_sack_preventing_reopen()); PRR's bound: ssthresh.
+	 */
 	rt_ack(c, 10000, false, NULL, 0);
 	RT_EXPECT(c, "", 0, 0, 0, 0, 0);
-	KUNIT_EXPECT_EQ(test, c->ks->cc.state, KTCP_CC_OPEN);
+	KUNIT_EXPECT_EQ(test, c->ks->cc.state, KTCP_CC_RECOVERY);
 	KUNIT_EXPECT_EQ(test, c->ks->cc.cwnd, 5U);
 	KUNIT_EXPECT_EQ(test, rt_fastretrans(c), 1UL);
+	RT_EXPECT_UNDO(c, "0 0 0 0 0");
 }
 
 static void recovery_newreno(struct kunit *test)
@@ -893,6 +927,172 @@ static void recovery_prr(struct kunit *test)
 	rt_ack(c, 20 * RT_MSS, false, NULL, 0);
 	KUNIT_EXPECT_EQ(test, ks->cc.state, KTCP_CC_OPEN);
 	KUNIT_EXPECT_EQ(test, ks->cc.cwnd, 8U);
+	RT_EXPECT_UNDO(c, "0 0 0 0 0");
+}
+
+/*
+ * D-SACK undo (tcp_try_undo_dsack()): the one retransmission of a
+ * recovery comes back D-SACKed, so it was needless: cwnd and ssthresh
+ * return to their values before the recovery, and the state to Open.
+ */
+static void recovery_undo_dsack(struct kunit *test)
+{
+	static const struct rt_blk three[] = { { 1000, 4000 } };
+	static const struct rt_blk dsack[] = { { 0, 1000 }, { 1000, 5000 } };
+	struct rt_ctx *c = rt_start(test, 1000, 10, 0, true);
+	struct ktcp_sock *ks = c->ks;
+
+	ks->max_window = 65535;
+	ks->cc.ssthresh = 30;
+	rt_ack(c, 0, false, three, 1);
+	KUNIT_EXPECT_EQ(test, ks->cc.state, KTCP_CC_RECOVERY);
+	KUNIT_EXPECT_EQ(test, ks->cc.ssthresh, 3U);	/* 6 / 2 */
+	KUNIT_EXPECT_EQ(test, ks->undo_marker, c->base);
+	KUNIT_EXPECT_EQ(test, ks->prior_ssthresh, 30U);
+	KUNIT_EXPECT_EQ(test, rt_rexmit(c), 0);
+	ks->total_retrans = 1;		/* output.c counts it */
+	KUNIT_EXPECT_EQ(test, ks->undo_retrans, 1);
+	/* The original arrived: ACK 1000 and a D-SACK of the resent copy. */
+	rt_ack(c, 1000, false, dsack, 2);
+	KUNIT_EXPECT_EQ(test, ks->undo_retrans, 0);
+	KUNIT_EXPECT_EQ(test, ks->undo_marker, 0U);
+	KUNIT_EXPECT_EQ(test, ks->cc.state, KTCP_CC_OPEN);
+	KUNIT_EXPECT_EQ(test, ks->cc.cwnd, 10U);
+	KUNIT_EXPECT_EQ(test, ks->cc.ssthresh, 30U);
+	RT_EXPECT_UNDO(c, "0 0 1 0 0");
+	RT_EXPECT(c, "SSSS.....", 9, 4, 0, 0, 5);
+}
+
+/*
+ * Timestamps (Eifel, RFC 3522; tcp_packet_delayed()): an ACK whose TSecr
+ * predates the first retransmission was for the original. At the end of
+ * the recovery: full undo; on a partial ACK with no retransmission left
+ * in flight: partial undo, the loss marks cleared. A TSecr at or after it
+ * undoes nothing.
+ */
+static void recovery_undo_timestamp(struct kunit *test)
+{
+	static const struct rt_blk three[] = { { 1000, 4000 } };
+	static const struct rt_blk two[] = { { 1000, 2000 }, { 3000, 6000 } };
+	struct rt_ctx *c = rt_start(test, 1000, 10, 0, true);
+	struct ktcp_sock *ks = c->ks;
+
+	rt_ack(c, 0, false, three, 1);
+	KUNIT_EXPECT_EQ(test, rt_rexmit(c), 0);
+	KUNIT_EXPECT_NE(test, ks->retrans_stamp, 0U);
+	ks->retrans_stamp = 5000;
+	c->tsecr = 5000;		/* the retransmission's echo */
+	rt_ack(c, 4000, false, NULL, 0);
+	KUNIT_EXPECT_EQ(test, ks->cc.state, KTCP_CC_RECOVERY);
+	RT_EXPECT_UNDO(c, "0 0 0 0 0");
+	c->tsecr = 4999;
+	rt_ack(c, 10000, false, NULL, 0);
+	KUNIT_EXPECT_EQ(test, ks->cc.state, KTCP_CC_OPEN);
+	KUNIT_EXPECT_EQ(test, ks->cc.cwnd, 10U);
+	KUNIT_EXPECT_EQ(test, ks->cc.ssthresh, KTCP_CC_INFINITE_SSTHRESH);
+	RT_EXPECT_UNDO(c, "1 0 0 0 0");
+
+	/* Partial: two holes; the first is filled by its original. */
+	c = rt_start(test, 1000, 10, 0, true);
+	ks = c->ks;
+	rt_ack(c, 0, false, two, 2);
+	RT_EXPECT(c, "LSLSSS....", 10, 4, 2, 0, 4);
+	KUNIT_EXPECT_EQ(test, rt_rexmit(c), 0);
+	KUNIT_EXPECT_EQ(test, rt_rexmit(c), 2);
+	ks->retrans_stamp = 5000;
+	c->tsecr = 4000;
+	/* Segment 2's resent copy is still out: no undo yet. */
+	rt_ack(c, 2000, false, NULL, 0);
+	KUNIT_EXPECT_EQ(test, ks->cc.state, KTCP_CC_RECOVERY);
+	RT_EXPECT_UNDO(c, "0 0 0 0 0");
+	rt_ack(c, 6000, false, NULL, 0);
+	KUNIT_EXPECT_EQ(test, ks->cc.state, KTCP_CC_OPEN);
+	KUNIT_EXPECT_EQ(test, ks->cc.cwnd, 10U);
+	RT_EXPECT_UNDO(c, "0 1 0 0 0");
+	RT_EXPECT(c, "....", 4, 0, 0, 0, 4);
+}
+
+/*
+ * After an RTO: a TSecr older than the retransmission undoes the loss
+ * at once (tcp_try_undo_loss()); the marks are cleared and nothing more
+ * is retransmitted.
+ */
+static void recovery_undo_loss(struct kunit *test)
+{
+	struct rt_ctx *c = rt_start(test, 1000, 10, 0, true);
+	struct ktcp_sock *ks = c->ks;
+
+	rt_on_rto(c);
+	KUNIT_EXPECT_EQ(test, ks->cc.state, KTCP_CC_LOSS);
+	KUNIT_EXPECT_EQ(test, ks->prior_ssthresh, KTCP_CC_INFINITE_SSTHRESH);
+	KUNIT_EXPECT_EQ(test, rt_rexmit(c), 0);
+	ks->retrans_stamp = 5000;
+	c->tsecr = 4000;
+	rt_ack(c, 1000, false, NULL, 0);
+	KUNIT_EXPECT_EQ(test, ks->cc.state, KTCP_CC_OPEN);
+	KUNIT_EXPECT_EQ(test, ks->cc.cwnd, 10U);
+	KUNIT_EXPECT_EQ(test, ks->cc.ssthresh, KTCP_CC_INFINITE_SSTHRESH);
+	KUNIT_EXPECT_EQ(test, rt_next_lost(c), RT_NONE);
+	RT_EXPECT(c, ".........", 9, 0, 0, 0, 9);
+	RT_EXPECT_UNDO(c, "0 0 0 1 0");
+}
+
+/*
+ * F-RTO (RFC 5682 3.1, tcp_process_loss()) without timestamps. The first
+ * ACK after the RTO advances SND.UNA: new data goes out, not the segments
+ * marked lost (step 2.b). If the next ACK covers data never resent, the
+ * RTO was spurious (step 3.b): undone. If it is a duplicate instead, the
+ * loss was real (step 3.a): recovery goes on.
+ */
+static void recovery_frto(struct kunit *test)
+{
+	static const struct rt_blk dup[] = { { 10000, 11000 } };
+	struct rt_ctx *c = rt_start(test, 1000, 10, 4, true);
+	struct ktcp_sock *ks = c->ks;
+
+	ks->snd_wnd = 65535;
+	ks->cwnd_limited = true;	/* slow start after the RTO */
+	rt_on_rto(c);
+	KUNIT_EXPECT_TRUE(test, ks->frto);
+	KUNIT_EXPECT_EQ(test, rt_rexmit(c), 0);
+	rt_ack(c, 1000, false, NULL, 0);
+	KUNIT_EXPECT_EQ(test, ks->cc.state, KTCP_CC_LOSS);
+	KUNIT_EXPECT_TRUE(test, ks->frto_new);
+	KUNIT_EXPECT_EQ(test, ks->recover, c->base + 10 * RT_MSS);
+	KUNIT_EXPECT_EQ(test, ks->cc.cwnd, 2U);
+	rt_send(c, 2);
+	ks->cwnd_limited = false;	/* no growth on the next ACK */
+	rt_ack(c, 2000, false, NULL, 0);	/* segment 1, never resent */
+	KUNIT_EXPECT_EQ(test, ks->cc.state, KTCP_CC_OPEN);
+	KUNIT_EXPECT_EQ(test, ks->cc.cwnd, 10U);
+	KUNIT_EXPECT_EQ(test, rt_next_lost(c), RT_NONE);
+	RT_EXPECT_UNDO(c, "0 0 0 1 1");
+
+	c = rt_start(test, 1000, 10, 4, true);
+	ks = c->ks;
+	ks->snd_wnd = 65535;
+	rt_on_rto(c);
+	KUNIT_EXPECT_EQ(test, rt_rexmit(c), 0);
+	rt_ack(c, 1000, false, NULL, 0);
+	rt_send(c, 2);
+	KUNIT_EXPECT_EQ(test, rt_ack(c, 1000, false, dup, 1), 1U);
+	KUNIT_EXPECT_FALSE(test, ks->frto);
+	KUNIT_EXPECT_EQ(test, ks->cc.state, KTCP_CC_LOSS);
+	KUNIT_EXPECT_EQ(test, rt_next_lost(c), 1);
+	RT_EXPECT_UNDO(c, "0 0 0 0 0");
+
+	/* Off by the sysctl: the first ACK leaves the lost ones to go. */
+	c = rt_start(test, 1000, 10, 4, true);
+	ks = c->ks;
+	ks->snd_wnd = 65535;
+	ktcp_pernet(&init_net)->frto = 0;
+	rt_on_rto(c);
+	ktcp_pernet(&init_net)->frto = 2;
+	KUNIT_EXPECT_FALSE(test, ks->frto);
+	KUNIT_EXPECT_EQ(test, rt_rexmit(c), 0);
+	rt_ack(c, 1000, false, NULL, 0);
+	KUNIT_EXPECT_FALSE(test, ks->frto_new);
+	KUNIT_EXPECT_EQ(test, rt_next_lost(c), 1);
 }
 
 /*
@@ -917,6 +1117,10 @@ static struct kunit_case ktcp_recovery_cases[] = {
 	KUNIT_CASE(recovery_dsack),
 	KUNIT_CASE(recovery_delivered),
 	KUNIT_CASE(recovery_prr),
+	KUNIT_CASE(recovery_undo_dsack),
+	KUNIT_CASE(recovery_undo_timestamp),
+	KUNIT_CASE(recovery_undo_loss),
+	KUNIT_CASE(recovery_frto),
 	KUNIT_CASE(recovery_sack_on_advance),
 	KUNIT_CASE(recovery_islost_threshold),
 	KUNIT_CASE(recovery_islost_two_holes),

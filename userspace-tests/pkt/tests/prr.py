@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0
-"""cwnd in recovery (PRR, RFC 6937), as Linux 6.12's tcp_input.c
-computes it."""
+"""cwnd in recovery (PRR, RFC 6937) and undo of spurious retransmissions
+(D-SACK, F-RTO), as Linux 6.12's tcp_input.c does them."""
 
 import time
 
@@ -95,3 +95,84 @@ def t_prr_single_loss(env):
     check(counts == want, "new segments per SACK %s, PRR's are %s" %
           (counts, want))
     c.ack(ack=nxt)
+
+
+@test("undo_dsack", timeout=90)
+def t_undo_dsack(env):
+    """A spurious fast retransmit undone by D-SACK (RFC 2883, Linux's
+    tcp_try_undo_recovery()): the peer SACKs three segments above the
+    first, which is fast-retransmitted with cwnd reduced; then the
+    original turns out to have arrived: the ACK of everything carries a
+    D-SACK for the copy. cwnd returns to at least its 10 before the
+    recovery, ssthresh to infinite, the state to Open."""
+    need_default_sysctls(env)
+    env.start()
+    h = env.new_helper()
+    c = env.active_open(h, options=SACK_ONLY, synack_delay=MID_RTT)
+    need_fresh_ssthresh(h)
+    h.must("send 10000")
+    segs = c.expect_data(10 * 1000, 5)
+    c.ack(ack=segs[0].seq, options=sack_opts([(segs[1].seq,
+                                               segs[3].end_seq)]))
+    r = c.recv(FAST, lambda s: s.len > 0)
+    check(r is not None and r.seq == segs[0].seq,
+          "expected the fast retransmission of %u, got %s" % (segs[0].seq, r))
+    i = tcpinfo(h)
+    diag("in recovery: %s" % i)
+    check(i["ca_state"] == 3 and i["cwnd"] < 10,
+          "expected Recovery (3) with cwnd below 10, got %s" % i)
+    c.ack(ack=segs[-1].end_seq, options=sack_opts([(segs[0].seq,
+                                                    segs[0].end_seq)]))
+    time.sleep(0.2)
+    i = tcpinfo(h)
+    diag("after the D-SACK: %s" % i)
+    check(i["ca_state"] == 0, "not back in Open: %s" % i)
+    check(i["cwnd"] >= 10, "cwnd %d not restored to 10: %s" % (i["cwnd"], i))
+    check(i["ssthresh"] == INFINITE_SSTHRESH,
+          "ssthresh %d not restored (infinite): %s" % (i["ssthresh"], i))
+
+
+@test("frto_spurious_rto", timeout=90)
+def t_frto_spurious_rto(env):
+    """F-RTO (RFC 5682, Linux's tcp_process_loss()): no ACK comes for a
+    window of 10 segments until the RTO resends the first; then the ACK of
+    the first lets out new data, not the next segments (step 2.b); the
+    ACK of the second, never resent, shows the RTO was spurious (step
+    3.b): none of the other eight is ever resent (no go-back-N), and cwnd
+    is back at 10."""
+    need_default_sysctls(env)
+    env.start()
+    h = env.new_helper()
+    h.must("setsockopt SO_SNDBUF 1000000")
+    c = env.active_open(h, options=SACK_ONLY, synack_delay=0.3)
+    need_fresh_ssthresh(h)
+    h.must("send 40000")
+    segs = c.expect_data(10 * 1000, 5)
+    end = segs[-1].end_seq
+    t0 = time.time()
+    # Linux may send a tail loss probe first; wait for the RTO's resend.
+    r = c.recv(8, lambda s: s.len > 0 and s.seq == segs[0].seq)
+    check(r is not None, "no retransmission of %u within 8 s" % segs[0].seq)
+    diag("RTO retransmission %.3f s after the window" % (r.time - t0))
+    c.ack(ack=segs[0].end_seq)
+    got = data_in(c, 0.5, 2)
+    diag("after the first ACK: %s" % "; ".join(str(s) for s in got))
+    old = [s for s in got if seq_diff(s.seq, end) < 0]
+    check(not old, "F-RTO step 2.b: expected new data, got a "
+          "retransmission: %s" % "; ".join(str(s) for s in old))
+    check(got, "nothing sent after the first ACK following the RTO")
+    c.ack(ack=segs[1].end_seq)
+    got += data_in(c, 0.6)
+    old = [s for s in got if seq_diff(s.seq, end) < 0]
+    check(not old, "retransmitted after the RTO proved spurious "
+          "(go-back-N): %s" % "; ".join(str(s) for s in old))
+    top = end
+    for s in got:
+        if seq_diff(s.end_seq, top) > 0:
+            top = s.end_seq
+    c.ack(ack=top)
+    time.sleep(0.2)
+    i = tcpinfo(h)
+    diag("after the undo: %s" % i)
+    check(i["ca_state"] == 0 and i["cwnd"] >= 10,
+          "expected Open with cwnd restored to 10 or more, got %s" % i)

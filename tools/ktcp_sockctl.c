@@ -34,6 +34,11 @@
  *   wait_connect MS              poll for POLLOUT, then SO_ERROR
  *   send N [nb]                  N bytes of the pattern 'a'..'z' (stream
  *                                offset mod 26), blocking unless nb
+ *   sendn COUNT SIZE [FLAGS]     COUNT send() calls of SIZE bytes of the
+ *                                pattern back to back (blocking), FLAGS a
+ *                                comma list: more (MSG_MORE), eor
+ *                                (MSG_EOR), lastplain (the last call
+ *                                without them)
  *   sendstr TEXT                 the rest of the line
  *   sendoob TEXT                 the same with MSG_OOB: its last byte urgent
  *   recv N [MS]                  wait up to MS (default 0: do not wait)
@@ -223,7 +228,7 @@ static void fmt_revents(short r, char *buf, size_t len)
 		buf[strlen(buf) - 1] = '\0';
 }
 
-static void do_send(const char *cmd, long n, bool nb)
+static void do_send(const char *cmd, long n, bool nb, int flags)
 {
 	static unsigned char buf[65536];
 	long done = 0, chunk, i;
@@ -239,7 +244,8 @@ static void do_send(const char *cmd, long n, bool nb)
 			buf[i] = 'a' + (sent_off + i) % 26;
 		if (!nb)
 			arm(0);
-		r = send(cur, buf, chunk, MSG_NOSIGNAL | (nb ? MSG_DONTWAIT : 0));
+		r = send(cur, buf, chunk,
+			 MSG_NOSIGNAL | flags | (nb ? MSG_DONTWAIT : 0));
 		disarm();
 		if (r < 0) {
 			if (errno == EINTR && alarmed) {
@@ -500,7 +506,41 @@ static void c_send(const char *cmd, char **av, int ac, const char *rest)
 {
 	(void)rest;
 	if (have_fd(cmd, cur))
-		do_send(cmd, atol(av[1]), ac >= 3 && !strcmp(av[2], "nb"));
+		do_send(cmd, atol(av[1]), ac >= 3 && !strcmp(av[2], "nb"), 0);
+}
+
+/*
+ * sendn: writes back to back, so that the application's pattern (Nagle,
+ * TCP_CORK, MSG_MORE, MSG_EOR) is not blurred by the driver's latency.
+ */
+static void c_sendn(const char *cmd, char **av, int ac, const char *rest)
+{
+	static unsigned char buf[65536];
+	long count = atol(av[1]), size = atol(av[2]), i, j, total = 0;
+	const char *fl = ac >= 4 ? av[3] : "";
+	int flags = (strstr(fl, "more") ? MSG_MORE : 0) |
+		    (strstr(fl, "eor") ? MSG_EOR : 0);
+	ssize_t r;
+
+	(void)rest;
+	if (!have_fd(cmd, cur))
+		return;
+	if (count <= 0 || size <= 0 || size > (long)sizeof(buf))
+		return say_err(cmd, EINVAL);
+	for (i = 0; i < count; i++) {
+		for (j = 0; j < size; j++)
+			buf[j] = 'a' + (sent_off + j) % 26;
+		if (i == count - 1 && strstr(fl, "lastplain"))
+			flags = 0;
+		arm(0);
+		r = send(cur, buf, size, MSG_NOSIGNAL | flags);
+		disarm();
+		if (r < 0)
+			return say_err(cmd, errno);
+		sent_off += r;
+		total += r;
+	}
+	printf("ok %s sent=%ld\n", cmd, total);
 }
 
 /* sendstr, and sendoob with MSG_OOB */
@@ -668,6 +708,7 @@ static const struct command {
 	{ "connect_nb", 3, c_connect },
 	{ "wait_connect", 1, c_wait_connect },
 	{ "send", 2, c_send },
+	{ "sendn", 3, c_sendn },
 	{ "sendstr", 1, c_sendstr },
 	{ "sendoob", 1, c_sendstr },
 	{ "recv", 2, c_recv },

@@ -29,6 +29,11 @@
 #   make scale      long run, not in check: 60000 connections held at once
 #                   to three servers, and the connection rate, ktcp against
 #                   native TCP, in one VM boot (scripts/scale.sh; SCALE_ARGS)
+#   make diffcap-full  long run, not in check: every scenario of the
+#                   differential capture test (make check runs a subset),
+#                   native TCP against ktcp, traces compared, in one VM boot
+#                   (pkt-tests.sh --diff --full; DIFFCAP_ARGS, e.g.
+#                   --self-check for native against native)
 #   make install    tools/ktcp-run (PREFIX/bin/ktcp-run, its library), and
 #                   ktcp.ko if built (DESTDIR, PREFIX=/usr/local)
 #   make clean
@@ -174,6 +179,11 @@ demo:
 .PHONY: bench
 bench: module tests
 	$(ROOT)/scripts/bench.sh $(BENCH_ARGS)
+
+.PHONY: diffcap-full
+diffcap-full: module tools
+	$(ROOT)/scripts/vm.sh --timeout $${KTCP_VM_TIMEOUT:-3600} --log $(LOGDIR)/diffcap-full.log -- \
+		$(TESTDIR)/pkt-tests.sh --diff --full $(DIFFCAP_ARGS)
 
 .PHONY: scale
 scale: module tools

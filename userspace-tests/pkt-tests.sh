@@ -8,7 +8,15 @@
 # runs the same tests against a native AF_INET socket. TAP output; exits
 # non-zero if any test fails.
 #
+# --diff runs the differential capture test instead (pkt/diffcap.py): each
+# scenario once against native TCP and once against ktcp, with the same
+# reactive peer, every segment both ways compared; --self-check runs both
+# sides native (the harness must see no difference), --full every scenario
+# (default: the make-check subset), --keep DIR keeps the traces.
+#
 # usage: userspace-tests/pkt-tests.sh [--native] [--list] [TEST...]
+#        userspace-tests/pkt-tests.sh --diff [--self-check] [--full]
+#                                     [--keep DIR] [--list] [SCENARIO...]
 #        scripts/vm.sh -- userspace-tests/pkt-tests.sh [--native]
 #
 # Runs as root with ktcp.ko loaded (inside the VM, normally), from the
@@ -29,11 +37,18 @@ here=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)
 repo=$(dirname -- "$here")
 native=0
 list=0
+diff=0
+dargs=()
 names=()
-for a in "$@"; do
+while (($#)); do
+	a=$1
+	shift
 	case $a in
 	--native) native=1 ;;
 	--list) list=1 ;;
+	--diff) diff=1 ;;
+	--self-check | --full) dargs+=("$a") ;;
+	--keep) dargs+=("$a" "$1"); shift ;;
 	-h | --help)
 		sed -n '/^# usage:/,/^# Environment/p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 		exit 0
@@ -47,9 +62,15 @@ export PYTHONDONTWRITEBYTECODE=1
 py=${KTCP_PKT_PYTHON:-/usr/bin/python3}
 [[ -x $py ]] || py=$(command -v python3)
 runpy=$here/pkt/run.py
+((diff)) && runpy=$here/pkt/diffcap.py
+if ((diff && native)); then
+	echo "pkt-tests.sh: --diff runs native TCP itself (--self-check:" \
+		"native on both sides)" >&2
+	exit 2
+fi
 
 if ((list)); then
-	exec "$py" "$runpy" --list
+	exec "$py" "$runpy" --list "${dargs[@]}"
 fi
 
 bail() {
@@ -63,7 +84,8 @@ command -v ip >/dev/null || bail "ip (iproute2) missing"
 # veth may be built in (no /sys/module/veth): only warn.
 modprobe veth 2>/dev/null || [[ -d /sys/module/veth ]] ||
 	echo "# warning: modprobe veth failed; assuming veth is built in"
-if ((!native)) && [[ ! -d /sys/module/ktcp ]]; then
+if ((!native)) && [[ ! -d /sys/module/ktcp ]] &&
+	[[ " ${dargs[*]} " != *" --self-check "* ]]; then
 	bail "ktcp is not loaded (insmod module/ktcp.ko, or --native)"
 fi
 
@@ -94,7 +116,13 @@ if [[ -z $helper ]]; then
 fi
 "$helper" >/dev/null 2>&1 || bail "$helper does not run"
 
-if ((native)); then
+if ((diff)); then
+	echo "# differential capture: native TCP against" \
+		"$([[ " ${dargs[*]} " == *" --self-check "* ]] && echo "native TCP (self-check)" ||
+			echo "ktcp, family $(cat /sys/module/ktcp/parameters/family 2>/dev/null || echo '?')")" \
+		"($(uname -r))"
+	args=("${dargs[@]}")
+elif ((native)); then
 	echo "# packet tests against native Linux TCP ($(uname -r))"
 	args=(--native)
 else

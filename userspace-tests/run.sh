@@ -19,6 +19,9 @@
 #   KTCP_TEST_BUILD          where the binaries are (default ./build)
 #   KTCP_TEST_PKT=0          skip the packet-level tests (pkt-tests.sh, run
 #                            last: python3-scapy peers on a veth)
+#   KTCP_TEST_DIFFCAP=0      skip the differential capture test ("diffcap":
+#                            pkt-tests.sh --diff, its make-check subset, after
+#                            pkt; make diffcap-full runs every scenario)
 #   KTCP_TEST_CAPTURE=0      skip capture-check.sh (tshark on captures)
 #   KTCP_NETEM_BYTES         bytes each way per netem run (default 64 MiB)
 
@@ -79,6 +82,9 @@ else
 	# leave orphans retransmitting, which would keep rmmod busy.
 	[[ ${KTCP_TEST_PKT:-1} == 1 && -x $here/pkt-tests.sh &&
 	   -z ${KTCP_TEST_FAMILY:-} ]] && names+=(pkt)
+	# The same peer against native TCP and ktcp, traces compared.
+	[[ ${KTCP_TEST_DIFFCAP:-1} == 1 && -x $here/pkt-tests.sh &&
+	   -z ${KTCP_TEST_FAMILY:-} ]] && names+=(diffcap)
 fi
 if ((${#names[@]} == 0)); then
 	echo "run.sh: no test binaries in $build (make tests)" >&2
@@ -110,8 +116,13 @@ summary=()
 
 for n in "${names[@]}"; do
 	bin=$build/$n
+	bargs=()
 	[[ $n == capture-check ]] && bin=$here/capture-check.sh
 	[[ $n == pkt ]] && bin=$here/pkt-tests.sh
+	if [[ $n == diffcap ]]; then
+		bin=$here/pkt-tests.sh
+		bargs=(--diff)
+	fi
 	[[ $n == launcher ]] && bin=$here/launcher.sh
 	[[ $n == acceptance ]] && bin=$here/acceptance.sh
 	log=$logdir/$n.log
@@ -122,9 +133,9 @@ for n in "${names[@]}"; do
 	fi
 	echo "# ==== $n ===="
 	t=$SECONDS
-	"$bin" 2>&1 | tee "$log"
+	"$bin" "${bargs[@]}" 2>&1 | tee "$log"
 	rc=${PIPESTATUS[0]}
-	if [[ $n == pkt || $n == capture-check ]] &&
+	if [[ $n == pkt || $n == diffcap || $n == capture-check ]] &&
 	   ! grep -qE '^# Totals: ' "$log"; then
 		# A plain TAP script: derive the kselftest totals line.
 		s=$(grep -cE '^ok [0-9]+.*# *SKIP' "$log")

@@ -901,7 +901,8 @@ static void recovery_prr(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ks->cc.state, KTCP_CC_RECOVERY);
 	KUNIT_EXPECT_EQ(test, ks->cc.ssthresh, 8U);
 	KUNIT_EXPECT_EQ(test, ks->cc.prior_cwnd, 20U);
-	RT_EXPECT(c, "LSSS................", 20, 3, 1, 0, 16);
+	/* The board shows the first 32 of the 40 queued (20 unsent). */
+	RT_EXPECT(c, "LSSS............................", 20, 3, 1, 0, 16);
 	KUNIT_EXPECT_EQ(test, ks->cc.cwnd, 17U);	/* room for one */
 	KUNIT_EXPECT_TRUE(test, ktcp_may_resend(ks));
 	KUNIT_EXPECT_EQ(test, rt_rexmit(c), 0);
@@ -938,7 +939,8 @@ static void recovery_prr(struct kunit *test)
 static void recovery_undo_dsack(struct kunit *test)
 {
 	static const struct rt_blk three[] = { { 1000, 4000 } };
-	static const struct rt_blk dsack[] = { { 0, 1000 }, { 1000, 5000 } };
+	/* The D-SACK, then what the peer holds above SND.UNA. */
+	static const struct rt_blk dsack[] = { { 0, 1000 }, { 4000, 5000 } };
 	struct rt_ctx *c = rt_start(test, 1000, 10, 0, true);
 	struct ktcp_sock *ks = c->ks;
 

@@ -88,7 +88,10 @@ static void ktcp_input_update_wnd(struct ktcp_sock *ks,
 		ks->snd_wnd = (u32)cb->window << ks->neg.snd_wscale;
 		ks->snd_wl1 = cb->seq;
 		ks->snd_wl2 = cb->ack_seq;
-		ks->max_window = max(ks->max_window, ks->snd_wnd);
+		if (ks->snd_wnd > ks->max_window) {
+			ks->max_window = ks->snd_wnd;
+			ktcp_output_sync_mss(ks);	/* tcp_ack_update_window() */
+		}
 	}
 }
 
@@ -122,8 +125,8 @@ void ktcp_input_syn_sent(struct sock *sk, struct sk_buff *skb)
 		return;
 	ktcp_opts_parse_hdr(tcp_hdr(skb), &opts);
 	ktcp_neg_peer_syn(&ks->neg, &opts);
-	ks->mss = ktcp_neg_data_mss(&ks->neg, ks->adv_mss);
 	ktcp_sock_init_peer(ks, cb->seq, cb->window);	/* never scaled */
+	ktcp_output_sync_mss(ks);	/* after max_window, as Linux */
 	ks->snd_wl2 = cb->ack_seq;
 	if (!th->ack) {
 		/* Simultaneous open: our SYN goes out again with an ACK. */

@@ -202,6 +202,7 @@ struct ktcp_sock {
 	u32 irs;
 	u32 copied_seq;		/* next byte recvmsg() hands to the user */
 	u32 write_seq;		/* next byte sendmsg() queues */
+	u32 pushed_seq;		/* write_seq at the last PSH (tcp_mark_push) */
 	u32 notsent_lowat;	/* TCP_NOTSENT_LOWAT, 0: none; poll reads it */
 	u32 snd_up;		/* SND.UP: after the last urgent byte (urg.c) */
 	u32 urg_seq;		/* the urgent byte received; poll reads it */
@@ -420,6 +421,8 @@ void ktcp_output_fin(struct sock *sk);
 void ktcp_output_rst(struct sock *sk, gfp_t gfp);
 void ktcp_output_mtu_reduced(struct sock *sk);
 void ktcp_output_probe(struct sock *sk);
+u32 ktcp_output_bound_half_wnd(const struct ktcp_sock *ks, u32 size);
+void ktcp_output_sync_mss(struct ktcp_sock *ks);
 int ktcp_output_retransmit(struct sock *sk);
 void ktcp_output_reply_rst(struct net *net, const struct sock *sk,
 			   struct sk_buff *in);

@@ -385,7 +385,7 @@ static struct sock *ktcp_listen_child(struct sock *listener,
 	WRITE_ONCE(kc->rcv_wnd, ktcp_window_syn(listener, req->adv_mss));
 	kc->adv_mss = req->adv_mss;
 	kc->neg = req->neg;
-	kc->mss = ktcp_neg_data_mss(&kc->neg, req->adv_mss);
+	ktcp_output_sync_mss(kc);
 	ktcp_listen_child_stats(kc, req);
 	ktcp_listen_child_rtt(kc, req);
 	child->sk_mark = req->mark;	/* inet_csk_clone_lock() */

@@ -220,21 +220,50 @@ int ktcp_output_syn(struct sock *sk)
 static int ktcp_output_split(struct sock *sk, struct sk_buff *skb, u32 len);
 
 /*
- * May @skb go now (RFC 9293 3.8.6.2.1, sender SWS avoidance)? Yes if it fits
- * in the window; if only part of it fits, that part goes when it is at least
- * min(MSS, half the largest window the peer offered): @skb is split there.
- * Otherwise wait for ACKs, or for the persist timer.
+ * tcp_bound_to_half_wnd(): against a peer with a tiny window, segments of
+ * half its largest window (all of it below 536 bytes) rather than sub-MSS
+ * pieces cut to fit (RFC 9293 3.8.6.2.1, sender SWS avoidance), never
+ * below 68 bytes of IP datagram.
+ */
+u32 ktcp_output_bound_half_wnd(const struct ktcp_sock *ks, u32 size)
+{
+	u32 hdr = sizeof(struct tcphdr) +
+		  (ks->neg.tstamp_ok ? TCPOLEN_TSTAMP_ALIGNED : 0);
+	u32 cutoff = ks->max_window > KTCP_MSS_DEFAULT ? ks->max_window >> 1 :
+							  ks->max_window;
+
+	if (cutoff && size > cutoff)
+		return max_t(u32, cutoff, 68U - hdr);
+	return size;
+}
+
+/*
+ * The MSS to send with (tcp_sync_mss()): the negotiated one, bounded by
+ * half the peer's largest window; again whenever that window grows.
+ */
+void ktcp_output_sync_mss(struct ktcp_sock *ks)
+{
+	ks->mss = ktcp_output_bound_half_wnd(ks,
+					     ktcp_neg_data_mss(&ks->neg,
+							       ks->adv_mss));
+}
+
+/*
+ * May @skb go now (RFC 9293 3.8.6.2.1, tcp_snd_wnd_test())? A segment goes
+ * whole or not at all, so the MSS bound above is all the sender SWS
+ * avoidance there is; what the window holds of a shut-out segment leaves
+ * with the persist timer (ktcp_output_probe()). sendmsg() queues up to its
+ * size goal per skb: one larger than the MSS sends its first MSS, cut off
+ * here, as GSO would cut it on the wire (tso_fragment()).
  */
 static bool ktcp_output_wnd_allows(struct sock *sk, struct sk_buff *skb)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
 	s32 room = ks->snd_una + ks->snd_wnd - KTCP_SKB_CB(skb)->seq;
 
-	if (room >= (s32)skb->len)
-		return true;
-	if (room <= 0 || room < min_t(u32, ks->mss, ks->max_window / 2))
-		return false;
-	return !ktcp_output_split(sk, skb, room);
+	if (skb->len <= ks->mss)
+		return room >= (s32)skb->len;
+	return room >= (s32)ks->mss && !ktcp_output_split(sk, skb, ks->mss);
 }
 
 /* RFC 5681 4.1: after an idle period longer than the RTO, restart slow. */
@@ -406,7 +435,8 @@ void ktcp_output_rst(struct sock *sk, gfp_t gfp)
 
 /*
  * Cut queued @skb after @len payload bytes; the rest becomes a new skb
- * right behind it (tcp_fragment). FIN and PSH stay with the second part.
+ * right behind it (tcp_fragment). FIN, PSH and MSG_EOR's mark stay with
+ * the second part (tcp_skb_fragment_eor()).
  */
 static int ktcp_output_split(struct sock *sk, struct sk_buff *skb, u32 len)
 {
@@ -425,6 +455,7 @@ static int ktcp_output_split(struct sock *sk, struct sk_buff *skb, u32 len)
 	KTCP_SKB_CB(nskb)->seq = cb->seq + len;
 	cb->end_seq = cb->seq + len;
 	cb->flags &= ~(TCPHDR_FIN | TCPHDR_PSH);
+	cb->eor = 0;
 	__skb_queue_after(&sk->sk_write_queue, skb, nskb);
 	return 0;
 }
@@ -519,24 +550,34 @@ void ktcp_output_mtu_reduced(struct sock *sk)
  * window gets a probe, an ACK carrying SND.UNA - 1 that the peer answers
  * with its window (tcp_xmit_probe_skb), and in urgent mode one at SND.UNA
  * first, to carry the urgent pointer (urg.c); a window too small for the
- * next segment gets what fits (tcp_write_wakeup).
+ * next segment gets what fits, at most an MSS, and corked or Nagle-held
+ * data goes: with PSH, which counts as a push (tcp_write_wakeup()).
  */
 void ktcp_output_probe(struct sock *sk)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
 	struct sk_buff *skb = ks->send_head;
-	u32 room;
+	struct ktcp_skb_cb *cb;
+	u32 seg;
 
 	sock_owned_by_me(sk);
-	if (!skb || !ks->snd_wnd) {
+	if (!skb || !ks->snd_wnd ||
+	    !ktcp_seq_before(KTCP_SKB_CB(skb)->seq, ks->snd_una + ks->snd_wnd)) {
 		if (ktcp_urg_probe(ks))
 			ktcp_output_ctl(sk, TCPHDR_ACK, ks->snd_una, GFP_ATOMIC);
 		ktcp_output_ctl(sk, TCPHDR_ACK, ks->snd_una - 1, GFP_ATOMIC);
 		return;
 	}
-	room = ks->snd_una + ks->snd_wnd - KTCP_SKB_CB(skb)->seq;
-	if (skb->len > room && ktcp_output_split(sk, skb, room))
-		return;
+	cb = KTCP_SKB_CB(skb);
+	if (ktcp_seq_before(ks->pushed_seq, cb->end_seq))
+		ks->pushed_seq = cb->end_seq;
+	seg = min_t(u32, ks->snd_una + ks->snd_wnd - cb->seq, ks->mss);
+	if (skb->len > seg) {
+		cb->flags |= TCPHDR_PSH;
+		if (ktcp_output_split(sk, skb, seg))
+			return;
+	}
+	cb->flags |= TCPHDR_PSH;
 	/* Corked or Nagle-held data goes now too (Linux's 200 ms ceiling). */
 	__ktcp_output_push(sk, true);
 }

@@ -10,6 +10,10 @@
  * MSG_OOB's urgent byte is urg.c's: sendmsg() marks it, recvmsg() reads it
  * or stops at it. MSG_MORE holds a partial last segment back as TCP_CORK
  * does, for this call; MSG_EOR keeps later writes out of the last segment.
+ * PSH goes where Linux puts it (tcp_mark_push()): on the last segment of a
+ * write, of one that must wait for room, and of one that filled half the
+ * peer's largest window since the last PSH (forced_push()); never on the
+ * others. Retransmissions keep a segment's flags.
  *
  * Context: process, under the socket lock (lock_sock()).
  */
@@ -33,20 +37,78 @@ bool ktcp_sr_stream_memory_free(const struct sock *sk, int wake)
 	return (notsent << wake) < lowat;
 }
 
-/* The unsent tail segment if sendmsg() may append to it, else NULL. */
-static struct sk_buff *ktcp_sr_send_tail(struct sock *sk)
+/*
+ * tcp_send_mss(): the MSS, and the size goal, what sendmsg() gathers in one
+ * skb. Linux's TCP always has GSO (sk_setup_caps()), so its goal is as many
+ * whole segments as the route's device takes in one GSO packet, bounded by
+ * half the peer's largest window (tcp_xmit_size_goal()); MSG_OOB gathers
+ * one segment. ktcp has no GSO on output: the push cuts such an skb into
+ * segments of MSS as it sends (output.c), as GSO would on the wire, so the
+ * segments, where PSH falls and what the write queue is charged are
+ * Linux's.
+ */
+static u32 ktcp_sr_send_mss(struct sock *sk, u32 *size_goal, int flags)
+{
+	const struct dst_entry *dst = __sk_dst_get(sk);
+	struct ktcp_sock *ks = ktcp_sk(sk);
+	/* sk_dst_gso_max_size(), and the legacy default before a route */
+	u32 gso_size = GSO_LEGACY_MAX_SIZE, gso_segs = GSO_MAX_SEGS;
+	u32 mss = ks->mss, goal;
+
+	*size_goal = mss;
+	if (flags & MSG_OOB)
+		return mss;
+	if (dst && dst->dev) {
+		gso_size = READ_ONCE(dst->dev->gso_ipv4_max_size);
+		gso_segs = max_t(u32, READ_ONCE(dst->dev->gso_max_segs), 1);
+	}
+	goal = ktcp_output_bound_half_wnd(ks, gso_size - (MAX_TCP_HEADER + 1));
+	*size_goal = max_t(u32, min_t(u32, goal / mss, gso_segs) * mss, mss);
+	return mss;
+}
+
+/*
+ * tcp_mark_push(): PSH on @skb, the tail of the write queue, and the push
+ * point moves to write_seq.
+ */
+static void ktcp_sr_mark_push(struct ktcp_sock *ks, struct sk_buff *skb)
+{
+	KTCP_SKB_CB(skb)->flags |= TCPHDR_PSH;
+	ks->pushed_seq = ks->write_seq;
+}
+
+/*
+ * forced_push(): more than half the peer's largest window written since
+ * the last PSH; the segment filled then carries one.
+ */
+static bool ktcp_sr_forced_push(const struct ktcp_sock *ks)
+{
+	return ktcp_seq_after(ks->write_seq,
+			      ks->pushed_seq + (ks->max_window >> 1));
+}
+
+/*
+ * The unsent tail skb if sendmsg() may append to it, else NULL: it must
+ * be short of @size_goal and not ended by MSG_EOR (tcp_skb_can_collapse_to())
+ * or a FIN.
+ */
+static struct sk_buff *ktcp_sr_send_tail(struct sock *sk, u32 size_goal)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
 	struct sk_buff *skb = skb_peek_tail(&sk->sk_write_queue);
 
-	if (!skb || !ks->send_head || skb->len >= ks->mss ||
+	if (!skb || !ks->send_head || skb->len >= size_goal ||
 	    KTCP_SKB_CB(skb)->eor ||
 	    (KTCP_SKB_CB(skb)->flags & (TCPHDR_SYN | TCPHDR_FIN)))
 		return NULL;
 	return skb;
 }
 
-/* Copy up to @len bytes into @skb's page frags; bytes copied or -errno. */
+/*
+ * Copy up to @len bytes into @skb's page frags; bytes copied, 0 when @skb
+ * has no frag slot left, or -errno. skb_copy_to_page_nocache() charges
+ * them to the skb's truesize and sk_wmem_queued, as Linux's.
+ */
 static int ktcp_sr_send_copy(struct sock *sk, struct sk_buff *skb,
 			     struct msghdr *msg, int len)
 {
@@ -74,76 +136,112 @@ static int ktcp_sr_send_copy(struct sock *sk, struct sk_buff *skb,
 	return copy;
 }
 
-/* Queue one chunk of the user's data; bytes queued, 0 to wait, or -errno. */
-static int ktcp_sr_send_chunk(struct sock *sk, struct msghdr *msg)
+/*
+ * A new skb at the tail (tcp_skb_entail()): flags ACK only, PSH comes from
+ * tcp_mark_push(). NULL to wait for room.
+ */
+static struct sk_buff *ktcp_sr_send_new(struct sock *sk)
 {
-	struct ktcp_sock *ks = ktcp_sk(sk);
-	struct sk_buff *skb = ktcp_sr_send_tail(sk);
-	int copied;
-
-	if (!skb) {
-		if (!sk_stream_memory_free(sk))
-			return 0;
-		skb = ktcp_output_queue_new(sk, TCPHDR_ACK | TCPHDR_PSH,
-					    sk->sk_allocation);
-		if (!skb)
-			return 0;
-	}
-	copied = ktcp_sr_send_copy(sk, skb, msg,
-				   min_t(int, ks->mss - skb->len,
-					 msg_data_left(msg)));
-	if (!copied) {
-		/* Out of frag slots: close this segment, start another. */
-		skb = ktcp_output_queue_new(sk, TCPHDR_ACK | TCPHDR_PSH,
-					    sk->sk_allocation);
-		if (!skb)
-			return 0;
-		copied = ktcp_sr_send_copy(sk, skb, msg,
-					   min_t(int, ks->mss, msg_data_left(msg)));
-	}
-	if (copied < 0)
-		return copied == -ENOMEM ? 0 : copied;
-	KTCP_SKB_CB(skb)->end_seq += copied;
-	WRITE_ONCE(ks->write_seq, ks->write_seq + copied);
-	/* With MSG_OOB, nothing leaves before SND.UP is set (Linux's). */
-	if (skb->len >= ks->mss && !(msg->msg_flags & MSG_OOB))
-		ktcp_output_push(sk);
-	return copied;
+	if (!sk_stream_memory_free(sk))
+		return NULL;
+	return ktcp_output_queue_new(sk, TCPHDR_ACK, sk->sk_allocation);
 }
 
 /*
- * Send what sendmsg() queued, as tcp_push() does: after @copied bytes of
- * MSG_OOB, the last of them is urgent (tcp_mark_urg()); MSG_MORE holds a
- * partial segment as TCP_CORK would, until the next push without it.
+ * Queue one chunk of the user's data, as one pass of tcp_sendmsg_locked()'s
+ * loop; bytes queued, 0 to wait for room, or -errno. @copied is what this
+ * call queued before.
  */
-static void ktcp_sr_push(struct sock *sk, int flags, int copied)
+static int ktcp_sr_send_chunk(struct sock *sk, struct msghdr *msg,
+			      u32 size_goal, int copied)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
+	struct sk_buff *skb = ktcp_sr_send_tail(sk, size_goal);
+	int n;
 
-	if (copied && (flags & MSG_OOB))
-		ks->snd_up = ks->write_seq;
-	if (!(flags & MSG_MORE) || ks->cork) {
-		ktcp_output_push(sk);
-		return;
+	if (!skb)
+		skb = ktcp_sr_send_new(sk);
+	if (!skb)
+		return 0;
+	n = ktcp_sr_send_copy(sk, skb, msg, min_t(int, size_goal - skb->len,
+						  msg_data_left(msg)));
+	if (!n) {
+		/* Out of frag slots: this skb ends, pushed (tcp_mark_push). */
+		ktcp_sr_mark_push(ks, skb);
+		skb = ktcp_sr_send_new(sk);
+		if (!skb)
+			return 0;
+		n = ktcp_sr_send_copy(sk, skb, msg,
+				      min_t(int, size_goal, msg_data_left(msg)));
 	}
-	ks->cork = 1;
-	ktcp_output_push(sk);
-	ks->cork = 0;
+	if (n < 0)
+		return n == -ENOMEM ? 0 : n;
+	/* A write's first bytes: the PSH of an earlier one moves on. */
+	if (!copied)
+		KTCP_SKB_CB(skb)->flags &= ~TCPHDR_PSH;
+	KTCP_SKB_CB(skb)->end_seq += n;
+	WRITE_ONCE(ks->write_seq, ks->write_seq + n);
+	if (!msg_data_left(msg) || skb->len < size_goal ||
+	    (msg->msg_flags & MSG_OOB))
+		return n;
+	/* A full skb: nothing leaves before SND.UP is set with MSG_OOB. */
+	if (ktcp_sr_forced_push(ks)) {
+		ktcp_sr_mark_push(ks, skb);
+		__ktcp_output_push(sk, true);
+	} else if (skb == ks->send_head) {
+		__ktcp_output_push(sk, true);	/* tcp_push_one() */
+	}
+	return n;
 }
 
-/* MSG_EOR: later writes go into new segments (tcp_skb_can_collapse_to()). */
-static void ktcp_sr_send_eor(struct sock *sk)
+/*
+ * tcp_remove_empty_skb(): an skb sendmsg() added but could not fill goes,
+ * so the push never meets an empty segment and EPOLLOUT is not held back.
+ */
+static void ktcp_sr_remove_empty(struct sock *sk)
 {
+	struct ktcp_sock *ks = ktcp_sk(sk);
 	struct sk_buff *skb = skb_peek_tail(&sk->sk_write_queue);
 
-	if (skb)
-		KTCP_SKB_CB(skb)->eor = 1;
+	if (!skb || !ks->send_head || skb->len ||
+	    KTCP_SKB_CB(skb)->seq != KTCP_SKB_CB(skb)->end_seq)
+		return;
+	if (ks->send_head == skb)
+		ks->send_head = NULL;
+	__skb_unlink(skb, &sk->sk_write_queue);
+	sk_wmem_queued_add(sk, -skb->truesize);
+	__kfree_skb(skb);
+}
+
+/*
+ * tcp_push() after @copied bytes were queued: the last skb gets PSH unless
+ * MSG_MORE says more follows (a forced push gets it anyway); the last
+ * byte of MSG_OOB's is urgent (tcp_mark_urg()); MSG_MORE holds a partial
+ * segment as TCP_CORK would, for this push; @force (TCP_NAGLE_PUSH, before
+ * waiting for room) sends it whatever Nagle and TCP_CORK say.
+ */
+static void ktcp_sr_push(struct sock *sk, int flags, int copied, bool force)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+	u8 cork = ks->cork;
+
+	if (!copied)
+		return;
+	if (ks->send_head && (!(flags & MSG_MORE) || ktcp_sr_forced_push(ks)))
+		ktcp_sr_mark_push(ks, skb_peek_tail(&sk->sk_write_queue));
+	if (flags & MSG_OOB)
+		ks->snd_up = ks->write_seq;
+	if (flags & MSG_MORE)
+		ks->cork = 1;
+	__ktcp_output_push(sk, force);
+	ks->cork = cork;
 }
 
 int ktcp_sr_sendmsg(struct socket *sock, struct msghdr *msg, size_t size)
 {
 	struct sock *sk = sock->sk;
 	int flags = msg->msg_flags, copied = 0, n, err;
+	u32 size_goal;
 	long timeo;
 
 	lock_sock(sk);
@@ -151,23 +249,27 @@ int ktcp_sr_sendmsg(struct socket *sock, struct msghdr *msg, size_t size)
 	err = 0;
 	if (!((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT)))
 		err = sk_stream_wait_connect(sk, &timeo);
+	ktcp_sr_send_mss(sk, &size_goal, flags);
 	while (!err && msg_data_left(msg)) {
 		err = -EPIPE;
 		if (sk->sk_err || (sk->sk_shutdown & SEND_SHUTDOWN))
 			break;
-		n = ktcp_sr_send_chunk(sk, msg);
+		n = ktcp_sr_send_chunk(sk, msg, size_goal, copied);
 		err = n < 0 ? n : 0;
 		if (n > 0)
 			copied += n;
 		if (n)
 			continue;
 		set_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
-		ktcp_sr_push(sk, flags & ~MSG_MORE, copied);
+		ktcp_sr_remove_empty(sk);
+		ktcp_sr_push(sk, flags & ~MSG_MORE, copied, true);
 		err = sk_stream_wait_memory(sk, &timeo);
+		ktcp_sr_send_mss(sk, &size_goal, flags);
 	}
+	ktcp_sr_remove_empty(sk);
 	if (copied && (flags & MSG_EOR) && !msg_data_left(msg))
-		ktcp_sr_send_eor(sk);
-	ktcp_sr_push(sk, flags, copied);
+		KTCP_SKB_CB(skb_peek_tail(&sk->sk_write_queue))->eor = 1;
+	ktcp_sr_push(sk, flags, copied, false);
 	if (!copied && err)
 		copied = sk_stream_error(sk, flags, err);
 	release_sock(sk);

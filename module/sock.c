@@ -137,6 +137,7 @@ void ktcp_sock_init_seq(struct ktcp_sock *ks, u32 iss)
 	ks->recover = iss;
 	ks->reord_seq = iss;
 	ks->snd_sml = iss;
+	ks->pushed_seq = iss + 1;	/* write_seq after the SYN */
 	ks->packets_out = 0;
 	ks->lost_out = 0;
 	ks->retrans_out = 0;

@@ -32,8 +32,9 @@
  *   connect IP PORT [MS]         blocking connect (bounded by MS)
  *   connect_nb IP PORT           non-blocking connect: ok ... inprogress=1
  *   wait_connect MS              poll for POLLOUT, then SO_ERROR
- *   send N [nb]                  N bytes of the pattern 'a'..'z' (stream
- *                                offset mod 26), blocking unless nb
+ *   send N [nb] [more] [eor]     N bytes of the pattern 'a'..'z' (stream
+ *                                offset mod 26), blocking unless nb; more
+ *                                and eor add MSG_MORE, MSG_EOR
  *   sendn COUNT SIZE [FLAGS]     COUNT send() calls of SIZE bytes of the
  *                                pattern back to back (blocking), FLAGS a
  *                                comma list: more (MSG_MORE), eor
@@ -504,9 +505,22 @@ static void c_wait_connect(const char *cmd, char **av, int ac,
 
 static void c_send(const char *cmd, char **av, int ac, const char *rest)
 {
+	int i, flags = 0;
+	bool nb = false;
+
 	(void)rest;
+	for (i = 2; i < ac; i++) {
+		if (!strcmp(av[i], "nb"))
+			nb = true;
+		else if (!strcmp(av[i], "more"))
+			flags |= MSG_MORE;
+		else if (!strcmp(av[i], "eor"))
+			flags |= MSG_EOR;
+		else
+			return say_err(cmd, EINVAL);
+	}
 	if (have_fd(cmd, cur))
-		do_send(cmd, atol(av[1]), ac >= 3 && !strcmp(av[2], "nb"), 0);
+		do_send(cmd, atol(av[1]), nb, flags);
 }
 
 /*

@@ -527,7 +527,6 @@ static const struct par_op ioctl_ops[] = {
  * Documentation/user-guide.rst, "Differences from native TCP". A case that
  * matches a pattern may differ; one that no longer does is logged.
  */
-#define MSS_CAP	"the MSS is not capped at half the peer's largest window"
 #define CLAMP	"TCP_WINDOW_CLAMP reads back what was set"
 
 static const struct par_allow ALLOW[] = {
@@ -537,9 +536,6 @@ static const struct par_allow ALLOW[] = {
 	{ "*/setsockopt SO_ZEROCOPY 1",
 	  "zero-copy send (SO_ZEROCOPY) is not implemented" },
 	{ "*SO_PEEK_OFF*", "SO_PEEK_OFF is not implemented" },
-	{ "*/getsockopt TCP_MAXSEG", MSS_CAP },
-	{ "connected/setsockopt TCP_MAXSEG *", MSS_CAP },
-	{ "accepted/setsockopt TCP_MAXSEG *", MSS_CAP },
 	{ "*/getsockopt TCP_WINDOW_CLAMP", CLAMP },
 	{ "connected/setsockopt TCP_WINDOW_CLAMP 0", CLAMP },
 	{ "disconnected/ioctl SIOCOUTQ*",

@@ -499,13 +499,13 @@ static __poll_t ktcp_af_poll_rw(struct sock *sk, u8 shutdown)
 		mask |= EPOLLIN | EPOLLRDNORM;
 	if (shutdown & SEND_SHUTDOWN)
 		return mask | EPOLLOUT | EPOLLWRNORM;
-	if (sk_stream_is_writeable(sk))
+	if (__sk_stream_is_writeable(sk, 1))
 		return mask | EPOLLOUT | EPOLLWRNORM;
 	sk_set_bit(SOCKWQ_ASYNC_NOSPACE, sk);
 	set_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
 	/* Race with the ACK that frees space: check again (tcp_poll). */
 	smp_mb__after_atomic();
-	if (sk_stream_is_writeable(sk))
+	if (__sk_stream_is_writeable(sk, 1))
 		mask |= EPOLLOUT | EPOLLWRNORM;
 	return mask;
 }

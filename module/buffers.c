@@ -25,7 +25,12 @@
  * Send side (tcp_sndbuf_expand()): room for twice max(cwnd, the initial
  * window, DupThresh + 1) segments at their true size, enough for CUBIC's
  * recovery, recomputed when a writer is waiting for room and cwnd is not
- * what limits the sending.
+ * what limits the sending. A writer waits once the memory charged to the
+ * write queue (sk_wmem_queued: each skb's truesize, its head and the bytes
+ * copied into it, as tcp_stream_alloc_skb() and skb_copy_to_page_nocache()
+ * charge them) reaches sk_sndbuf, and is woken when a third of the buffer
+ * is free (sk_stream_min_wspace(): free space at least half of what is
+ * queued), as sk_stream_write_space() does.
  *
  * Context: every function runs with the socket lock held (process context,
  * or softirq with the socket not owned by a process).
@@ -101,18 +106,23 @@ void ktcp_buf_init(struct sock *sk)
 }
 
 /*
- * An ACK freed room in the write queue: a writer waiting for room, with
- * cwnd not the limit, gets a larger buffer (tcp_new_space()).
+ * An incoming segment was processed (tcp_data_snd_check()): if a writer
+ * found no room (SOCK_NOSPACE), it gets a larger buffer when cwnd is not
+ * what limits the sending (tcp_should_expand_sndbuf()), and a wakeup if
+ * there is room now (tcp_check_space(), tcp_new_space()). Called after the
+ * push, as Linux does, so the cwnd test sees what the push sent.
  */
-void ktcp_buf_snd_moderate(struct sock *sk)
+void ktcp_buf_snd_check_space(struct sock *sk)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
 
+	/* Pairs with the barrier in poll() after it sets SOCK_NOSPACE. */
+	smp_mb();
 	if (!sk->sk_socket || !test_bit(SOCK_NOSPACE, &sk->sk_socket->flags))
 		return;
-	if (ktcp_in_flight(ks) >= ks->cc.cwnd)
-		return;
-	ktcp_buf_snd_expand(sk);
+	if (ktcp_in_flight(ks) < ks->cc.cwnd)
+		ktcp_buf_snd_expand(sk);
+	sk->sk_write_space(sk);
 }
 
 /*

@@ -284,16 +284,13 @@ static bool ktcp_input_ack(struct sock *sk, struct sk_buff *skb,
 	if (ktcp_recovery_sack(sk, o) && cb->ack_seq == prior_una)
 		dup = true;
 	ktcp_recovery_on_ack(sk, acked, rtt, dup);
-	if (acked) {
-		/* Grow the buffer with the new cwnd first (tcp_check_space). */
-		ktcp_buf_snd_moderate(sk);
-		sk->sk_write_space(sk);
-	}
 	ktcp_input_ack_state(sk);
 	if (sk->sk_state == TCP_CLOSE)
 		return false;
 	if (ks->send_head || ks->lost_out)
 		ktcp_output_push(sk);
+	/* Room for a waiting writer, after the push (tcp_data_snd_check()). */
+	ktcp_buf_snd_check_space(sk);
 	return true;
 }
 

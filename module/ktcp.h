@@ -443,7 +443,7 @@ u16 ktcp_window_mss_route(const struct sock *sk);
 u64 ktcp_buf_rcv_target(u32 copied, u32 prev, u32 advmss);
 u32 ktcp_buf_snd_target(u32 mss, u32 nr_segs);
 void ktcp_buf_init(struct sock *sk);
-void ktcp_buf_snd_moderate(struct sock *sk);
+void ktcp_buf_snd_check_space(struct sock *sk);
 void ktcp_buf_rcv_rtt(struct sock *sk, const struct ktcp_opts *o, u32 len);
 void ktcp_buf_rcv_space_adjust(struct sock *sk);
 

@@ -210,6 +210,7 @@ struct ktcp_sock {
 
 	u16 mss;		/* payload of a full segment (negotiate.c) */
 	u16 adv_mss;		/* MSS we announced in our SYN */
+	u16 path_mss;		/* from an ICMP-lowered path MTU, 0: none */
 	u16 user_mss;		/* TCP_MAXSEG, 0: unset; clamps adv_mss */
 	struct ktcp_neg neg;
 	u8 retries;		/* retransmissions of the head segment */

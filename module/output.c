@@ -243,9 +243,10 @@ u32 ktcp_output_bound_half_wnd(const struct ktcp_sock *ks, u32 size)
  */
 void ktcp_output_sync_mss(struct ktcp_sock *ks)
 {
-	ks->mss = ktcp_output_bound_half_wnd(ks,
-					     ktcp_neg_data_mss(&ks->neg,
-							       ks->adv_mss));
+	u16 path = ks->path_mss ? min(ks->path_mss, ks->adv_mss) : ks->adv_mss;
+
+	ks->mss = ktcp_output_bound_half_wnd(ks, ktcp_neg_data_mss(&ks->neg,
+								   path));
 }
 
 /*
@@ -525,7 +526,7 @@ void ktcp_output_mtu_reduced(struct sock *sk)
 	struct ktcp_sock *ks = ktcp_sk(sk);
 	u32 mtu = READ_ONCE(ks->mtu_info);
 	struct dst_entry *dst;
-	u16 mss;
+	u16 path;
 
 	sock_owned_by_me(sk);
 	if ((1 << sk->sk_state) & (TCPF_LISTEN | TCPF_CLOSE))
@@ -536,11 +537,12 @@ void ktcp_output_mtu_reduced(struct sock *sk)
 	/* Remember an error for a connection that cannot recover. */
 	if (mtu < dst_mtu(dst) && ip_dont_fragment(sk, dst))
 		WRITE_ONCE(sk->sk_err_soft, EMSGSIZE);
-	mss = ktcp_neg_data_mss(&ks->neg, ktcp_window_mss_from_mtu(dst_mtu(dst)));
+	path = ktcp_window_mss_from_mtu(dst_mtu(dst));
 	if (inet_sk(sk)->pmtudisc == IP_PMTUDISC_DONT ||
-	    !ip_sk_accept_pmtu(sk) || mss >= ks->mss)
+	    !ip_sk_accept_pmtu(sk) || path >= (ks->path_mss ?: ks->adv_mss))
 		return;
-	ks->mss = mss;
+	ks->path_mss = path;	/* icsk_pmtu_cookie, as an MSS */
+	ktcp_output_sync_mss(ks);
 	ktcp_output_resegment(sk);
 	ktcp_output_push(sk);
 }

@@ -32,7 +32,8 @@ static u32 ktcp_input_clean_rtx(struct sock *sk, u32 ack,
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
 	u32 rtt = ktcp_neg_ts_rtt_us(&ks->neg, o), karn = 0, acked = 0;
-	u32 prior_una = ks->snd_una;
+	u32 prior_una = ks->snd_una, prior_fack = ktcp_recovery_fack(ks);
+	u32 reord = ks->snd_nxt;
 	bool rexmit_acked = false;
 	struct sk_buff *skb;
 
@@ -46,7 +47,7 @@ static u32 ktcp_input_clean_rtx(struct sock *sk, u32 ack,
 			rexmit_acked = true;
 		else if (!karn && !(cb->sacked & KTCP_SKB_SACKED))
 			karn = max_t(u32, (u32)tcp_clock_us() - cb->when, 1);
-		ktcp_recovery_acked(sk, skb);
+		ktcp_recovery_acked(sk, skb, &reord);
 		__skb_unlink(skb, &sk->sk_write_queue);
 		sk_wmem_queued_add(sk, -skb->truesize);
 		__kfree_skb(skb);
@@ -65,12 +66,14 @@ static u32 ktcp_input_clean_rtx(struct sock *sk, u32 ack,
 	ktcp_rtt_reset_backoff(&ks->rtt);
 	ks->bytes_acked += ack - ks->snd_una;	/* tcp_snd_una_update() */
 	WRITE_ONCE(ks->snd_una, ack);
+	/* A hole filled by its first transmission is reordering. */
+	ktcp_recovery_reordering(sk, reord, prior_fack);
 	ktcp_urg_snd_una(ks, prior_una);
 	WRITE_ONCE(ks->retries, 0);
 	if (ks->snd_una == ks->snd_nxt)
 		ktcp_timer_sk_clear(sk, &ks->rtx_timer);
 	else
-		ktcp_timer_sk_reset(sk, &ks->rtx_timer, jiffies + ktcp_rto(ks));
+		ktcp_rtx_arm(sk, KTCP_TIME_RETRANS, ktcp_rto(ks));
 	*rtt_us = rtt;
 	return acked;
 }
@@ -232,6 +235,38 @@ static bool ktcp_input_ack_unsent(struct sock *sk, const struct sk_buff *skb)
 	return false;
 }
 
+/*
+ * What an acceptable ACK tells loss recovery, in tcp_ack()'s order: SACK
+ * blocks, the loss probe's episode, loss detection (RACK or DupThresh),
+ * then the probe timer in place of the RTO unless RACK armed its timer
+ * (tcp_set_xmit_timer()). @acked segments left the queue, SND.UNA was
+ * @prior_una and the window @prior_wnd before it.
+ */
+static void ktcp_input_ack_loss(struct sock *sk, const struct sk_buff *skb,
+				const struct ktcp_opts *o, u32 prior_una,
+				u32 prior_wnd, u32 acked, u32 rtt)
+{
+	const struct ktcp_skb_cb *cb = KTCP_SKB_CB(skb);
+	struct ktcp_sock *ks = ktcp_sk(sk);
+	bool dup, rack_armed;
+	u32 newly;
+
+	/*
+	 * RFC 5681 2: a duplicate ACK carries nothing new at all; RFC 6675 2:
+	 * with SACK, one that SACKs new data counts too.
+	 */
+	dup = cb->ack_seq == prior_una && !skb->len &&
+	      !(cb->flags & (TCPHDR_SYN | TCPHDR_FIN)) &&
+	      ks->snd_wnd == prior_wnd;
+	newly = ktcp_recovery_sack(sk, o);
+	ktcp_recovery_tlp_ack(sk, prior_una, !dup, newly);
+	if (newly && cb->ack_seq == prior_una)
+		dup = true;
+	rack_armed = ktcp_recovery_on_ack(sk, acked, rtt, dup);
+	if (acked && !rack_armed)
+		ktcp_recovery_schedule_probe(sk, true);
+}
+
 /* Fifth step: returns false if the segment must be dropped here. */
 static bool ktcp_input_ack(struct sock *sk, struct sk_buff *skb,
 			   const struct ktcp_opts *o)
@@ -239,7 +274,6 @@ static bool ktcp_input_ack(struct sock *sk, struct sk_buff *skb,
 	const struct ktcp_skb_cb *cb = KTCP_SKB_CB(skb);
 	struct ktcp_sock *ks = ktcp_sk(sk);
 	u32 acked = 0, rtt = 0, prior_wnd, prior_una = ks->snd_una;
-	bool dup;
 
 	if (sk->sk_state == TCP_SYN_RECV &&
 	    !ktcp_seq_between(cb->ack_seq, ks->snd_una + 1, ks->snd_nxt)) {
@@ -266,6 +300,10 @@ static bool ktcp_input_ack(struct sock *sk, struct sk_buff *skb,
 	 */
 	ktcp_neg_ts_update(&ks->neg, o, cb->seq, ks->rcv_wup);
 	ks->probes = 0;
+	ks->ack_flag = 0;		/* this ACK's flags and rate sample */
+	ks->prior_delivered = 0;
+	ks->ack_tsecr = (o->present & KTCP_OPTF_TS) && ks->neg.tstamp_ok ?
+			o->tsecr : 0;
 	prior_wnd = ks->snd_wnd;
 	if (ktcp_seq_after(cb->ack_seq, ks->snd_una))
 		acked = ktcp_input_clean_rtx(sk, cb->ack_seq, o, &rtt);
@@ -274,16 +312,7 @@ static bool ktcp_input_ack(struct sock *sk, struct sk_buff *skb,
 	/* A window that opens ends the persist backoff (tcp_ack_probe). */
 	if (!prior_wnd && ks->snd_wnd)
 		ktcp_rtt_reset_backoff(&ks->rtt);
-	/*
-	 * RFC 5681 2: a duplicate ACK carries nothing new at all; RFC 6675 2:
-	 * with SACK, one that SACKs new data counts too.
-	 */
-	dup = cb->ack_seq == prior_una && !skb->len &&
-	      !(cb->flags & (TCPHDR_SYN | TCPHDR_FIN)) &&
-	      ks->snd_wnd == prior_wnd;
-	if (ktcp_recovery_sack(sk, o) && cb->ack_seq == prior_una)
-		dup = true;
-	ktcp_recovery_on_ack(sk, acked, rtt, dup);
+	ktcp_input_ack_loss(sk, skb, o, prior_una, prior_wnd, acked, rtt);
 	ktcp_input_ack_state(sk);
 	if (sk->sk_state == TCP_CLOSE)
 		return false;

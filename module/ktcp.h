@@ -51,6 +51,7 @@
 #include "mib.h"
 #include "ofo.h"
 #include "options.h"
+#include "rack.h"
 #include "rtt.h"
 #include "sack.h"
 #include "seq.h"
@@ -85,6 +86,7 @@ struct ktcp_net {
 	int syncookies;			/* sysctl, tcp_syncookies */
 	int max_syn_backlog;		/* sysctl, tcp_max_syn_backlog */
 	int frto;			/* sysctl, F-RTO (tcp_frto) */
+	int recovery;			/* sysctl, KTCP_RACK_* (tcp_recovery) */
 	struct ctl_table_header *sysctl_hdr;
 	bool hook_registered;
 };
@@ -112,7 +114,9 @@ struct ktcp_skb_cb {
 	u32 seq;
 	u32 end_seq;	/* seq + data length + SYN + FIN */
 	u32 ack_seq;
-	u32 when;	/* tcp_clock_us() of the last transmission, for RTT */
+	u32 when;	/* tcp_clock_us() of the last transmission: RTT, RACK */
+	u32 tx_delivered;	/* ktcp_sock.delivered then (tx.delivered) */
+	u32 tsval;	/* the TSval it carried then (timestamps agreed) */
 	u16 window;	/* unscaled window field */
 	u16 dev_mss;	/* input: MSS the arrival device allows (for SYNs) */
 	u8 flags;	/* TCPHDR_* */
@@ -124,6 +128,11 @@ struct ktcp_skb_cb {
 #define KTCP_SKB_LOST		BIT(0)	/* marked lost */
 #define KTCP_SKB_RETRANS	BIT(1)	/* resent, unacked; lost unless undone */
 #define KTCP_SKB_SACKED		BIT(2)	/* the peer holds it (RFC 2018) */
+
+/* What rtx_timer is armed for (Linux's icsk_pending, ICSK_TIME_*). */
+#define KTCP_TIME_RETRANS	1	/* RTO, or persist with nothing out */
+#define KTCP_TIME_REO		2	/* RACK's reordering timer */
+#define KTCP_TIME_PROBE		3	/* the tail loss probe (TLP) */
 
 #define KTCP_SKB_CB(skb) ((struct ktcp_skb_cb *)&((skb)->cb[0]))
 
@@ -230,8 +239,14 @@ struct ktcp_sock {
 	u32 snd_sml;		/* end of the last short segment sent */
 	u32 lsndtime;		/* jiffies of the last new data sent */
 	u8 dupacks;
-	u8 reordering;		/* DupThresh, raised by spurious rexmits */
-	u32 reord_seq;		/* SND.NXT when DupThresh was last raised */
+	u8 rtx_pending;		/* KTCP_TIME_*: what rtx_timer is armed for */
+	u32 prior_delivered;	/* this ACK's rate sample (rack.c); 0: none */
+	u8 tlp_retrans:1;	/* the loss probe was a retransmission */
+	u32 reordering;		/* DupThresh, the reordering measured */
+	u32 reord_seen;		/* reordering events (tcp_sock's) */
+	u32 fack;		/* end of the highest SACKed segment */
+	u32 tlp_high_seq;	/* SND.NXT at the loss probe; 0: none out */
+	struct ktcp_rack rack;	/* RACK (rack.c) */
 	bool cwnd_limited;	/* the last push stopped at cwnd */
 	/* Undo of spurious reductions (undo.c), Linux's tcp_sock names. */
 	u32 undo_marker;	/* SND.UNA when it began; 0: nothing to undo */
@@ -425,6 +440,7 @@ void ktcp_output_probe(struct sock *sk);
 u32 ktcp_output_bound_half_wnd(const struct ktcp_sock *ks, u32 size);
 void ktcp_output_sync_mss(struct ktcp_sock *ks);
 int ktcp_output_retransmit(struct sock *sk);
+void ktcp_output_loss_probe(struct sock *sk);
 void ktcp_output_reply_rst(struct net *net, const struct sock *sk,
 			   struct sk_buff *in);
 int ktcp_output_synack(const struct sock *listener,

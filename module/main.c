@@ -37,6 +37,7 @@ static int __net_init ktcp_net_init(struct net *net)
 	/* tcp_sk_init(): a 128th of the established table, at least 128. */
 	kn->max_syn_backlog = max_t(int, 128, ktcp_hash_ehash_size() / 128);
 	kn->frto = 2;		/* tcp_frto's default */
+	kn->recovery = KTCP_RECOVERY_DEFAULT;
 	kn->mib = alloc_percpu(struct ktcp_mib);
 	if (!kn->mib)
 		return -ENOMEM;

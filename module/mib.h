@@ -26,6 +26,9 @@ enum ktcp_mib_field {
 	KTCP_MIB_TCPDSACKUNDO,		/* reduction undone by D-SACKs */
 	KTCP_MIB_TCPLOSSUNDO,		/* RTO recovery undone */
 	KTCP_MIB_TCPSPURIOUSRTOS,	/* F-RTO found an RTO spurious */
+	KTCP_MIB_LOSSPROBES,		/* tail loss probes sent (TLP) */
+	KTCP_MIB_LOSSPROBERECOVERY,	/* losses a loss probe repaired */
+	KTCP_MIB_SACKREORDER,		/* reordering seen by SACK or ACK */
 	KTCP_MIB_INERRS,		/* bad header: dropped */
 	KTCP_MIB_INCSUMERRORS,		/* bad checksum: dropped */
 	KTCP_MIB_OUTRSTS,		/* RSTs sent */

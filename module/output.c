@@ -137,6 +137,7 @@ static int ktcp_output_xmit(struct sock *sk, struct sk_buff *skb, bool clone)
 
 	if (clone) {
 		KTCP_SKB_CB(skb)->when = (u32)tcp_clock_us();
+		KTCP_SKB_CB(skb)->tsval = ktcp_neg_ts_now(&ks->neg);
 		skb = skb_cloned(skb) ? pskb_copy(skb, GFP_ATOMIC) :
 					skb_clone(skb, GFP_ATOMIC);
 		if (!skb) {
@@ -312,6 +313,22 @@ static bool ktcp_output_nagle_ok(const struct ktcp_sock *ks,
 	       !ktcp_seq_after(ks->snd_sml, ks->snd_una);
 }
 
+/* Send new segment @skb, send_head (tcp_event_new_data_sent()). */
+static void ktcp_output_new(struct sock *sk, struct sk_buff *skb)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+
+	ktcp_output_idle_check(sk);
+	ktcp_recovery_sent(sk, skb, true);
+	ktcp_output_xmit(sk, skb, true);
+	WRITE_ONCE(ks->snd_nxt, KTCP_SKB_CB(skb)->end_seq);
+	if (skb->len < ks->mss)
+		ks->snd_sml = ks->snd_nxt;
+	ks->lsndtime = tcp_jiffies32;
+	ks->send_head = skb_queue_is_last(&sk->sk_write_queue, skb) ?
+			NULL : skb->next;
+}
+
 /*
  * Send what cwnd and the peer's window allow: lost segments first, then new
  * data from send_head on. A segment that the IP layer refuses counts as
@@ -319,16 +336,17 @@ static bool ktcp_output_nagle_ok(const struct ktcp_sock *ks,
  * retransmission timer and its retry limit take care of it. With data waiting and nothing in
  * flight, the same timer probes the window (persist).
  *
- * New data leaving with nothing in flight before it restarts the timer as
- * an RTO from now (tcp_event_new_data_sent() rearms when prior_packets is
- * 0): the timer may be the persist timer, armed for a backed-off probe
- * interval, when a zero window has just opened (Linux's tcp_ack_probe()
- * clears it there).
+ * New data leaving with nothing in flight before it, or with a loss probe
+ * pending, restarts the timer as an RTO from now (tcp_event_new_data_sent()
+ * rearms then): the timer may be the persist timer, armed for a backed-off
+ * probe interval, when a zero window has just opened (Linux's
+ * tcp_ack_probe() clears it there). Then the loss probe is scheduled again
+ * (tcp_write_xmit()'s tcp_schedule_loss_probe()).
  */
 void __ktcp_output_push(struct sock *sk, bool force)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
-	bool frto = ktcp_recovery_frto_new(sk), rearm = false;
+	bool frto = ktcp_recovery_frto_new(sk), rearm = false, sent = false;
 	struct sk_buff *skb;
 
 	sock_owned_by_me(sk);
@@ -338,16 +356,11 @@ void __ktcp_output_push(struct sock *sk, bool force)
 	while ((skb = ks->send_head) && ktcp_in_flight(ks) < ks->cc.cwnd &&
 	       ktcp_output_nagle_ok(ks, skb, force) &&
 	       ktcp_output_wnd_allows(sk, skb)) {
-		rearm |= !ks->packets_out;
-		ktcp_output_idle_check(sk);
-		ktcp_recovery_sent(sk, skb, true);
-		ktcp_output_xmit(sk, skb, true);
-		WRITE_ONCE(ks->snd_nxt, KTCP_SKB_CB(skb)->end_seq);
-		if (skb->len < ks->mss)
-			ks->snd_sml = ks->snd_nxt;
-		ks->lsndtime = tcp_jiffies32;
-		ks->send_head = skb_queue_is_last(&sk->sk_write_queue, skb) ?
-				NULL : skb->next;
+		rearm |= !ks->packets_out ||
+			 (ks->rtx_pending == KTCP_TIME_PROBE &&
+			  ktcp_timer_pending(&ks->rtx_timer));
+		ktcp_output_new(sk, skb);
+		sent = true;
 	}
 	if (frto) {
 		ktcp_recovery_frto_sent(sk);
@@ -358,9 +371,10 @@ void __ktcp_output_push(struct sock *sk, bool force)
 			   ktcp_in_flight(ks) >= ks->cc.cwnd;
 	if (ks->snd_una != ks->snd_nxt || ks->send_head) {
 		if (rearm || !ktcp_timer_pending(&ks->rtx_timer))
-			ktcp_timer_sk_reset(sk, &ks->rtx_timer,
-					    jiffies + ktcp_rto(ks));
+			ktcp_rtx_arm(sk, KTCP_TIME_RETRANS, ktcp_rto(ks));
 	}
+	if (sent)
+		ktcp_recovery_schedule_probe(sk, false);
 }
 
 void ktcp_output_push(struct sock *sk)
@@ -380,6 +394,44 @@ int ktcp_output_retransmit(struct sock *sk)
 	ktcp_output_count_retrans(sk, skb);
 	ktcp_recovery_sent(sk, skb, false);
 	return ktcp_output_xmit(sk, skb, true);
+}
+
+/*
+ * The probe timer fired (tcp_send_loss_probe(), RFC 8985 7.3): send one
+ * new segment if the peer's window takes it, whatever cwnd says; else
+ * resend the last segment sent. One probe per episode (tlp_high_seq).
+ * Then the RTO again, from now.
+ */
+void ktcp_output_loss_probe(struct sock *sk)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+	struct sk_buff *skb = ks->send_head;
+
+	sock_owned_by_me(sk);
+	if (ks->tlp_high_seq)
+		goto rearm;
+	ks->tlp_retrans = 0;
+	/* An unsent skb may hold a size goal's worth: one MSS leaves. */
+	if (skb && ktcp_output_wnd_allows(sk, skb)) {
+		ktcp_output_new(sk, skb);
+		goto sent;
+	}
+	skb = ks->send_head ? ks->send_head->prev :
+			      skb_peek_tail(&sk->sk_write_queue);
+	if (!skb || skb == (struct sk_buff *)&sk->sk_write_queue ||
+	    WARN_ON_ONCE(!ks->packets_out))
+		goto rearm;
+	ktcp_output_count_retrans(sk, skb);
+	ktcp_recovery_sent(sk, skb, false);
+	if (ktcp_output_xmit(sk, skb, true))
+		goto rearm;
+	ks->tlp_retrans = 1;
+sent:
+	ks->tlp_high_seq = ks->snd_nxt;
+	KTCP_INC_STATS(sock_net(sk), KTCP_MIB_LOSSPROBES);
+	ks->rtx_pending = 0;	/* the RTO counts from now */
+rearm:
+	ktcp_recovery_rearm_rto(sk);
 }
 
 /* A segment with no payload and @flags at SND.NXT, sent once, not queued. */

@@ -11,13 +11,30 @@
  * in segments; cwnd (cong.c) bounds it. The scoreboard is these per-skb
  * bits: SACK blocks mark whole segments, as Linux's does.
  *
- * Events:
- * - three duplicate ACKs (RFC 5681 3.2), or with SACK a hole with DupThresh
- *   SACKed segments above it (RFC 6675 IsLost), start fast recovery once
- *   per window (RFC 6582's "recover"): the holes are marked lost and
- *   retransmitted; cwnd follows PRR (RFC 6937, cong.c) on every ACK;
- * - a partial ACK in recovery marks the next hole lost (RFC 6582 3.2 step
- *   5); an ACK at or above "recover" ends recovery at cwnd = ssthresh;
+ * Which segments are lost, as Linux 6.12 decides it (tcp_fastretrans_alert(),
+ * tcp_identify_packet_loss(), tcp_time_to_recover()):
+ * - with SACK and net.ktcp.recovery's RACK bit (the default), RACK
+ *   (rack.c, RFC 8985): a segment is lost when one sent after it was
+ *   delivered and it has waited an RTT plus the reordering window; the
+ *   reordering timer catches those whose time comes later. Recovery starts
+ *   when a segment is marked lost ("the loss is proven"), never on a count
+ *   of duplicate ACKs;
+ * - otherwise three duplicate ACKs (RFC 5681 3.2), or with SACK a hole with
+ *   DupThresh SACKed segments above it (RFC 6675 IsLost), start fast
+ *   recovery, and a partial ACK in recovery marks the next hole lost
+ *   (RFC 6582 3.2 step 5);
+ * - recovery starts once per window (RFC 6582's "recover"): the lost
+ *   segments are retransmitted; cwnd follows PRR (RFC 6937, cong.c) on
+ *   every ACK; an ACK at or above "recover" ends it at cwnd = ssthresh;
+ * - DupThresh (Linux's tp->reordering) is the reordering measured: a hole
+ *   filled by a segment never resent, below the highest SACKed one
+ *   (tcp_check_sack_reordering());
+ * - the tail loss probe (RFC 8985 7): in Open or CWR with nothing known
+ *   lost, a probe timer of about 2 * SRTT (scheduled here, sent by
+ *   output.c) resends the last segment or sends a new one, so that a loss
+ *   at the tail is found by SACK instead of by an RTO; an ACK above the
+ *   probe that did not D-SACK it shows that it repaired a loss, and cwnd
+ *   is reduced once, through CWR (tcp_process_tlp_ack());
  * - a retransmission timeout marks everything outstanding lost (go back
  *   N under cwnd 1, Linux's tcp_enter_loss), until an ACK reaches
  *   "recover";
@@ -36,26 +53,9 @@
 #include "recovery.h"
 #include "undo.h"
 
-#define KTCP_REORDER_MAX	127	/* Linux allows 300 (tcp_max_reordering) */
-
 static u64 ktcp_now_us(void)
 {
 	return tcp_clock_us();
-}
-
-static void ktcp_recovery_mark_lost(struct ktcp_sock *ks, struct sk_buff *skb)
-{
-	struct ktcp_skb_cb *cb = KTCP_SKB_CB(skb);
-
-	if (cb->sacked & KTCP_SKB_RETRANS) {
-		cb->sacked &= ~KTCP_SKB_RETRANS;
-		ks->retrans_out--;
-	}
-	if (!(cb->sacked & KTCP_SKB_LOST)) {
-		cb->sacked |= KTCP_SKB_LOST;
-		ks->lost_out++;
-		ks->lost++;
-	}
 }
 
 /* The first sent, unacked segment, or NULL. */
@@ -74,6 +74,7 @@ void ktcp_recovery_sent(struct sock *sk, struct sk_buff *skb, bool new_data)
 
 	sock_owned_by_me(sk);
 	ktcp_cc_sent(&ks->cc, 1);	/* prr_out */
+	cb->tx_delivered = ks->delivered;	/* tcp_rate_skb_sent() */
 	if (new_data) {
 		ks->packets_out++;
 		return;
@@ -86,15 +87,49 @@ void ktcp_recovery_sent(struct sock *sk, struct sk_buff *skb, bool new_data)
 	}
 }
 
-/* A segment left the write queue, cumulatively acked. */
-void ktcp_recovery_acked(struct sock *sk, struct sk_buff *skb)
+/*
+ * What an ACK delivered: RACK's segment (unless @rack is false), and the
+ * rate sample's prior_delivered (tcp_rate_skb_delivered(): the delivered
+ * count when the most recently sent of them left).
+ */
+static void ktcp_recovery_delivered(struct ktcp_sock *ks, struct sk_buff *skb,
+				    bool rack)
+{
+	u32 txd = KTCP_SKB_CB(skb)->tx_delivered;
+
+	if (rack && ks->neg.sack_ok)
+		ktcp_rack_advance(ks, skb);
+	if (!ks->prior_delivered || ktcp_seq_after(txd, ks->prior_delivered))
+		ks->prior_delivered = txd ?: 1;
+}
+
+/*
+ * A segment left the write queue, cumulatively acked. *@reord gets the
+ * lowest sequence of those acked never resent nor SACKed, for
+ * ktcp_recovery_reordering() (tcp_clean_rtx_queue()'s "reord").
+ */
+void ktcp_recovery_acked(struct sock *sk, struct sk_buff *skb, u32 *reord)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
-	u8 sacked = KTCP_SKB_CB(skb)->sacked;
+	struct ktcp_skb_cb *cb = KTCP_SKB_CB(skb);
+	u8 sacked = cb->sacked;
 
 	sock_owned_by_me(sk);
 	if (WARN_ON_ONCE(!ks->packets_out))
 		return;
+	if (!(sacked & KTCP_SKB_SACKED)) {
+		/*
+		 * tcp_skb_spurious_retrans(): the echo predates the last
+		 * retransmission, so the original was delivered; RACK must
+		 * not take the retransmission's time.
+		 */
+		ktcp_recovery_delivered(ks, skb, !cb->retransmitted ||
+					!ks->ack_tsecr ||
+					!ktcp_seq_before(ks->ack_tsecr,
+							 cb->tsval));
+		if (!cb->retransmitted && ktcp_seq_before(cb->seq, *reord))
+			*reord = cb->seq;
+	}
 	ks->packets_out--;
 	if (sacked & KTCP_SKB_LOST)
 		ks->lost_out--;
@@ -123,11 +158,43 @@ static void ktcp_recovery_mark_sacked(struct ktcp_sock *ks,
 	if (cb->sacked & KTCP_SKB_LOST)
 		ks->lost_out--;
 	cb->sacked = KTCP_SKB_SACKED;
+	if (!ks->sacked_out || ktcp_seq_after(cb->end_seq, ks->fack))
+		ks->fack = cb->end_seq;
 	ks->sacked_out++;
 	ks->delivered++;
+	ktcp_recovery_delivered(ks, skb, true);
 	ks->ack_flag |= KTCP_ACK_DATA_SACKED;	/* tcp_sacktag_one() */
 	if (!cb->retransmitted && !ktcp_seq_after(cb->end_seq, ks->recover))
 		ks->ack_flag |= KTCP_ACK_ORIG_ACKED;
+}
+
+/* tcp_highest_sack_seq(): the end of the highest SACKed segment. */
+u32 ktcp_recovery_fack(const struct ktcp_sock *ks)
+{
+	return ks->sacked_out ? ks->fack : ks->snd_una;
+}
+
+/*
+ * tcp_check_sack_reordering(): a segment never resent, from @low_seq,
+ * was delivered after the highest SACKed one: reordering. DupThresh
+ * becomes the distance in segments if larger, up to tcp_max_reordering.
+ * No-op unless @low_seq is below @prior_fack.
+ */
+void ktcp_recovery_reordering(struct sock *sk, u32 low_seq, u32 prior_fack)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+	u32 fack = ktcp_recovery_fack(ks), mss = ks->mss, metric;
+
+	sock_owned_by_me(sk);
+	if (!ktcp_seq_before(low_seq, prior_fack) ||
+	    !ktcp_seq_before(low_seq, fack))
+		return;
+	metric = fack - low_seq;
+	if (mss && metric > ks->reordering * mss)
+		ks->reordering = min_t(u32, DIV_ROUND_UP(metric, mss),
+				       KTCP_MAX_REORDERING);
+	ks->reord_seen++;
+	KTCP_INC_STATS(sock_net(sk), KTCP_MIB_SACKREORDER);
 }
 
 /*
@@ -163,7 +230,7 @@ static void ktcp_recovery_sack_lost(struct sock *sk)
 			above++;
 		else if (above >= ks->reordering &&
 			 !(sacked & KTCP_SKB_LOST))
-			ktcp_recovery_mark_lost(ks, skb);
+			ktcp_skb_mark_lost(ks, skb);
 	}
 }
 
@@ -181,18 +248,27 @@ static void ktcp_recovery_dsack_count(struct ktcp_sock *ks,
 	if (len > ks->max_window)
 		return;
 	dups = DIV_ROUND_UP(len, max_t(u32, ks->mss, 1));
+	if (len <= ks->mss && ks->tlp_high_seq && ks->tlp_high_seq == d->end)
+		ks->ack_flag |= KTCP_ACK_DSACK_TLP;
 	ks->dsack_dups += dups;
 	if (ks->dsack_dups > ks->total_retrans)
 		return;
 	ks->delivered += dups;
+	ks->ack_flag |= KTCP_ACK_DSACKING;
 	ktcp_undo_dsack(ks, d->end, dups);
+	/*
+	 * Widen RACK's window for D-SACKs that reordering may explain: not
+	 * without reordering seen, nor for the loss probe's (a timer sent it).
+	 */
+	if (ks->reord_seen && !(ks->ack_flag & KTCP_ACK_DSACK_TLP))
+		ks->rack.dsack_seen = 1;
 }
 
 /*
  * RFC 2883 4 and RFC 3708: a first block below SND.UNA, or inside the
  * second, reports a segment that arrived twice: a retransmission was
- * spurious, the path reorders. Raise DupThresh (Linux's tp->reordering) so
- * that reordering stops passing for loss.
+ * spurious (tcp_check_dsack(), tcp_dsack_seen()): undo.c counts it, RACK
+ * widens its window (tcp_rack_update_reo_wnd()).
  */
 static void ktcp_recovery_dsack(struct sock *sk, const struct ktcp_opts *o)
 {
@@ -207,14 +283,6 @@ static void ktcp_recovery_dsack(struct sock *sk, const struct ktcp_opts *o)
 		return;
 	KTCP_INC_STATS(sock_net(sk), KTCP_MIB_DSACKRECV);
 	ktcp_recovery_dsack_count(ks, &b[0]);
-	/*
-	 * Once per round trip: the D-SACKs of one go-back-N after a spurious
-	 * RTO (one per resent segment) are one piece of evidence, not many.
-	 */
-	if (ktcp_seq_before(ks->snd_una, ks->reord_seq))
-		return;
-	ks->reord_seq = ks->snd_nxt;
-	ks->reordering = min_t(u32, ks->reordering * 2, KTCP_REORDER_MAX);
 }
 
 /*
@@ -225,7 +293,8 @@ static void ktcp_recovery_dsack(struct sock *sk, const struct ktcp_opts *o)
 u32 ktcp_recovery_sack(struct sock *sk, const struct ktcp_opts *o)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
-	u32 newly = 0;
+	u32 newly = 0, prior_fack = ktcp_recovery_fack(ks);
+	u32 reord = ks->snd_nxt;
 	struct sk_buff *skb;
 	int i;
 
@@ -251,11 +320,18 @@ u32 ktcp_recovery_sack(struct sock *sk, const struct ktcp_opts *o)
 			    ktcp_seq_before(cb->seq, b->start) ||
 			    ktcp_seq_after(cb->end_seq, b->end))
 				continue;
+			/* A hole filled by its first transmission. */
+			if (!cb->retransmitted &&
+			    ktcp_seq_before(cb->seq, prior_fack) &&
+			    ktcp_seq_before(cb->seq, reord))
+				reord = cb->seq;
 			ktcp_recovery_mark_sacked(ks, skb);
 			newly++;
 		}
 	}
-	if (newly)
+	ktcp_recovery_reordering(sk, reord, prior_fack);
+	/* RACK replaces RFC 6675's IsLost (tcp_update_scoreboard()). */
+	if (newly && !ktcp_rack_on(sk))
 		ktcp_recovery_sack_lost(sk);
 	return newly;
 }
@@ -291,13 +367,15 @@ struct sk_buff *ktcp_recovery_next_lost(struct sock *sk)
 static void ktcp_recovery_head_lost(struct ktcp_sock *ks, struct sk_buff *head)
 {
 	if (!(KTCP_SKB_CB(head)->sacked & (KTCP_SKB_SACKED | KTCP_SKB_LOST)))
-		ktcp_recovery_mark_lost(ks, head);
+		ktcp_skb_mark_lost(ks, head);
 }
 
 /*
  * RFC 5681 3.2 and RFC 6582 3.2 step 1: the third duplicate ACK, or a
  * segment marked lost (tcp_enter_recovery()): a new undo episode, PRR
- * from here (or on from CWR), the head marked lost.
+ * from here (or on from CWR; tcp_init_cwnd_reduction() ends a loss
+ * probe's episode), the head marked lost unless RACK decides
+ * (tcp_update_scoreboard()).
  */
 static void ktcp_recovery_enter(struct sock *sk, u32 flag)
 {
@@ -322,9 +400,11 @@ static void ktcp_recovery_enter(struct sock *sk, u32 flag)
 		if (!(flag & KTCP_ACK_ECE))
 			ks->prior_ssthresh = ktcp_cc_current_ssthresh(&ks->cc);
 		ks->recover = ks->snd_nxt;
+		ks->tlp_high_seq = 0;
 	}
 	ktcp_cc_enter_recovery(&ks->cc, ktcp_in_flight(ks), ktcp_now_us());
-	ktcp_recovery_head_lost(ks, head);
+	if (!ktcp_rack_on(sk))
+		ktcp_recovery_head_lost(ks, head);
 	KTCP_INC_STATS(sock_net(sk), KTCP_MIB_FASTRETRANS);
 }
 
@@ -343,6 +423,7 @@ void ktcp_recovery_enter_cwr(struct sock *sk)
 		return;
 	ks->undo_marker = 0;
 	ks->recover = ks->snd_nxt;
+	ks->tlp_high_seq = 0;
 	ktcp_cc_enter_cwr(&ks->cc, ktcp_in_flight(ks), ktcp_now_us());
 }
 
@@ -376,6 +457,34 @@ static void ktcp_recovery_cc_events(struct sock *sk)
 	if (cc->events & KTCP_CC_EV_HYSTART_DELAY)
 		KTCP_INC_STATS(sock_net(sk), KTCP_MIB_HYSTARTDELAYDETECT);
 	cc->events = 0;
+}
+
+/*
+ * tcp_identify_packet_loss(): with RACK, mark lost what has waited long
+ * enough; if that armed the reordering timer, the ACK must not re-arm
+ * rtx_timer (FLAG_SET_XMIT_TIMER cleared).
+ */
+static void ktcp_recovery_identify_loss(struct sock *sk)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+
+	if (!ks->packets_out || !ktcp_rack_on(sk))
+		return;
+	if (ktcp_rack_mark_lost(sk))
+		ks->ack_flag |= KTCP_ACK_REO_ARMED;
+}
+
+/*
+ * tcp_time_to_recover(): a segment marked lost; without RACK, also
+ * DupThresh duplicate ACKs.
+ */
+static bool ktcp_recovery_time_to_recover(struct sock *sk)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+
+	return ks->lost_out ||
+	       (!ktcp_rack_on(sk) && ks->packets_out &&
+		ks->dupacks >= ks->reordering);
 }
 
 /*
@@ -419,8 +528,10 @@ static void ktcp_recovery_in_recovery(struct sock *sk, u32 flag)
 	}
 	if (ktcp_undo_try_dsack(sk))
 		ktcp_recovery_try_to_open(sk, flag);
+	ktcp_recovery_identify_loss(sk);
 	/* Undone, yet loss is evident: a new recovery. */
-	if (ks->cc.state != KTCP_CC_RECOVERY && ks->lost_out)
+	if (ks->cc.state != KTCP_CC_RECOVERY &&
+	    ktcp_recovery_time_to_recover(sk))
 		ktcp_recovery_enter(sk, flag);
 }
 
@@ -443,16 +554,23 @@ static void ktcp_recovery_alert(struct sock *sk, u32 flag, bool dup)
 		return;
 	case KTCP_CC_LOSS:
 		ktcp_undo_process_loss(sk, flag, dup);
+		if (cc->state != KTCP_CC_LOSS)
+			ktcp_rto_time_end(ks);
+		/*
+		 * RACK finds lost retransmissions in Loss too; Linux then
+		 * leaves Loss for Recovery (FLAG_LOST_RETRANS), where ktcp
+		 * stays in Loss, "recover" not being reached: they are resent
+		 * all the same.
+		 */
+		ktcp_recovery_identify_loss(sk);
 		if (cc->state == KTCP_CC_LOSS)
 			return;
-		ktcp_rto_time_end(ks);
 		fallthrough;
 	default:
 		if (cc->state == KTCP_CC_OPEN)
 			ktcp_undo_try_dsack(sk);
-		/* tcp_time_to_recover() */
-		if (!ks->lost_out && !(ks->packets_out &&
-				       ks->dupacks >= ks->reordering)) {
+		ktcp_recovery_identify_loss(sk);
+		if (!ktcp_recovery_time_to_recover(sk)) {
 			ktcp_recovery_try_to_open(sk, flag);
 			return;
 		}
@@ -483,15 +601,21 @@ static void ktcp_recovery_cong(struct sock *sk, u32 acked, u32 rtt_us,
  * duplicate); @dup says it is a duplicate ACK in RFC 5681's sense (or RFC
  * 6675's: it SACKed new data). A SACK marking a segment lost on an ACK
  * that also moved SND.UNA is loss all the same (RFC 6675 5; Linux's
- * tcp_ack_is_dubious()), so recovery, and its reduction, begin.
+ * tcp_ack_is_dubious()), so recovery, and its reduction, begin. Returns
+ * true if RACK armed the reordering timer: rtx_timer is then not to be
+ * re-armed for this ACK (FLAG_SET_XMIT_TIMER cleared).
  */
-void ktcp_recovery_on_ack(struct sock *sk, u32 acked, u32 rtt_us, bool dup)
+bool ktcp_recovery_on_ack(struct sock *sk, u32 acked, u32 rtt_us, bool dup)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
-	u32 flag = ks->ack_flag;
 	u32 delivered = ks->delivered - ks->ack_delivered;
+	u32 flag;
+	bool armed;
 
 	sock_owned_by_me(sk);
+	if (ktcp_rack_on(sk))
+		ktcp_rack_update_reo_wnd(sk, ks->prior_delivered);
+	flag = ks->ack_flag;
 	ks->frto_new = 0;	/* F-RTO's new data is this ACK's decision */
 	if (acked) {
 		flag |= KTCP_ACK_UNA_ADVANCED;
@@ -508,10 +632,12 @@ void ktcp_recovery_on_ack(struct sock *sk, u32 acked, u32 rtt_us, bool dup)
 	ktcp_recovery_alert(sk, flag, dup);
 	ktcp_recovery_cong(sk, acked, rtt_us, delivered, ks->lost - ks->ack_lost,
 			   flag);
+	armed = ks->ack_flag & KTCP_ACK_REO_ARMED;
 	ks->ack_flag = 0;
 	ks->ack_tsecr = 0;
 	ks->ack_delivered = ks->delivered;
 	ks->ack_lost = ks->lost;
+	return armed;
 }
 
 /*
@@ -548,19 +674,32 @@ void ktcp_recovery_on_rto(struct sock *sk)
 	u8 state = ks->cc.state;
 	bool reduce = state == KTCP_CC_OPEN ||
 		      !ktcp_seq_after(ks->recover, ks->snd_una);
+	bool rack = ktcp_rack_on(sk);
+	u32 now = (u32)tcp_clock_us();
 	struct sk_buff *skb;
 
 	sock_owned_by_me(sk);
 	skb_queue_walk(&sk->sk_write_queue, skb) {
+		const struct ktcp_skb_cb *cb = KTCP_SKB_CB(skb);
+
 		if (skb == ks->send_head)
 			break;
-		if (!(KTCP_SKB_CB(skb)->sacked & KTCP_SKB_SACKED))
-			ktcp_recovery_mark_lost(ks, skb);
+		if (cb->sacked & KTCP_SKB_SACKED)
+			continue;
+		/*
+		 * tcp_timeout_mark_lost(): with RACK, segments sent less than
+		 * RACK's RTT ago are not lost yet, the head excepted.
+		 */
+		if (rack && skb != skb_peek(&sk->sk_write_queue) &&
+		    ktcp_rack_remaining(ks->rack.rtt_us, 0, now, cb->when) > 0)
+			continue;
+		ktcp_skb_mark_lost(ks, skb);
 	}
 	ktcp_undo_enter_loss(sk, reduce, state < KTCP_CC_RECOVERY);
 	ktcp_cc_on_rto(&ks->cc, flight, reduce, ktcp_now_us());
 	ks->recover = ks->snd_nxt;
 	ks->dupacks = 0;
+	ks->tlp_high_seq = 0;
 	ks->ack_lost = ks->lost;
 	/*
 	 * Many segments SACKed above the loss: that was loss, not
@@ -593,7 +732,138 @@ void ktcp_recovery_resegmented(struct sock *sk, struct sk_buff *skb,
 	if (sacked & KTCP_SKB_SACKED)
 		ks->sacked_out++;
 	if (!(KTCP_SKB_CB(skb)->sacked & KTCP_SKB_SACKED))
-		ktcp_recovery_mark_lost(ks, skb);
+		ktcp_skb_mark_lost(ks, skb);
 	if (!(sacked & KTCP_SKB_SACKED))
-		ktcp_recovery_mark_lost(ks, nskb);
+		ktcp_skb_mark_lost(ks, nskb);
+}
+
+/*
+ * tcp_rack_reo_timeout(): the reordering timer fired; mark what has waited
+ * long enough lost and, if anything was, start recovery (from Open or CWR)
+ * with PRR's first step for one segment delivered. Returns true if there is
+ * something to retransmit (the caller pushes and re-arms).
+ */
+bool ktcp_recovery_reo_timeout(struct sock *sk)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+	u32 prior_inflight = ktcp_in_flight(ks), timeout;
+
+	sock_owned_by_me(sk);
+	if (!ks->packets_out)
+		return false;
+	ktcp_rack_detect_loss(sk, &timeout);
+	if (prior_inflight == ktcp_in_flight(ks))
+		return false;
+	if (ks->cc.state < KTCP_CC_RECOVERY) {
+		ktcp_recovery_enter(sk, 0);
+		if (ktcp_cc_in_reduction(&ks->cc))
+			ktcp_cc_reduction(&ks->cc, ktcp_in_flight(ks), 1, 0,
+					  false);
+		ks->ack_lost = ks->lost;
+	}
+	return true;
+}
+
+/* The first transmission time still outstanding: the head's. */
+static s64 ktcp_recovery_rto_delta_us(struct sock *sk)
+{
+	struct sk_buff *head = ktcp_recovery_head(sk);
+	u32 rto_us = jiffies_to_usecs(ktcp_rto(ktcp_sk(sk)));
+
+	if (!head)
+		return rto_us;
+	return (s64)rto_us - (s32)((u32)tcp_clock_us() - KTCP_SKB_CB(head)->when);
+}
+
+/*
+ * tcp_rearm_rto(): the RTO again, after the reordering timer or a loss
+ * probe: counted from the head's transmission, not from now.
+ */
+void ktcp_recovery_rearm_rto(struct sock *sk)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+	unsigned long rto = ktcp_rto(ks);
+
+	sock_owned_by_me(sk);
+	if (!ks->packets_out) {
+		ktcp_timer_sk_clear(sk, &ks->rtx_timer);
+		return;
+	}
+	if (ks->rtx_pending == KTCP_TIME_REO ||
+	    ks->rtx_pending == KTCP_TIME_PROBE)
+		rto = usecs_to_jiffies(max_t(s64, ktcp_recovery_rto_delta_us(sk),
+					     1));
+	ktcp_rtx_arm(sk, KTCP_TIME_RETRANS, rto);
+}
+
+/*
+ * Linux's Disorder state (tcp_try_keep_open()): segments SACKed or lost,
+ * or a retransmission out.
+ */
+static bool ktcp_recovery_disorder(struct sock *sk)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+	struct sk_buff *head = ktcp_recovery_head(sk);
+
+	return ks->sacked_out || ks->lost_out || ks->retrans_out ||
+	       (head && KTCP_SKB_CB(head)->retransmitted);
+}
+
+/*
+ * tcp_schedule_loss_probe() (RFC 8985 7.2): with SACK and segments out, in
+ * Open (not Linux's Disorder) or CWR, arm the probe timer (ktcp_rack_pto())
+ * instead of the RTO. @advancing_rto: an ACK just restarted the RTO, so
+ * the probe must come before a full RTO from now; otherwise before the RTO
+ * the head has left. Returns false if no probe was armed.
+ */
+bool ktcp_recovery_schedule_probe(struct sock *sk, bool advancing_rto)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+	s64 rto_delta;
+
+	sock_owned_by_me(sk);
+	if (!ks->packets_out || !ks->neg.sack_ok)
+		return false;
+	if (ks->cc.state != KTCP_CC_CWR &&
+	    (ks->cc.state != KTCP_CC_OPEN || ktcp_recovery_disorder(sk)))
+		return false;
+	rto_delta = advancing_rto ? jiffies_to_usecs(ktcp_rto(ks)) :
+				    ktcp_recovery_rto_delta_us(sk);
+	ktcp_rtx_arm(sk, KTCP_TIME_PROBE,
+		     ktcp_rack_pto(ks->rtt.srtt_us, ks->packets_out,
+				   rto_delta));
+	return true;
+}
+
+/*
+ * tcp_process_tlp_ack() (RFC 8985 7.4): an ACK during a loss probe
+ * episode, before the state machine runs. At or above the probe: a probe
+ * of new data, a D-SACK of the probe, or a plain duplicate means nothing
+ * was lost and the episode ends; an ACK above it otherwise shows the probe
+ * repaired a loss, so cwnd is reduced once, through CWR at once ended
+ * (tcp_init_cwnd_reduction(), tcp_end_cwnd_reduction(),
+ * tcp_try_keep_open()). @not_dup: the ACK carried data or a window update.
+ */
+void ktcp_recovery_tlp_ack(struct sock *sk, u32 prior_una, bool not_dup,
+			   u32 newly_sacked)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+	u32 ack = ks->snd_una;
+
+	sock_owned_by_me(sk);
+	if (!ks->tlp_high_seq || ktcp_seq_before(ack, ks->tlp_high_seq))
+		return;
+	if (!ks->tlp_retrans || (ks->ack_flag & KTCP_ACK_DSACK_TLP)) {
+		ks->tlp_high_seq = 0;
+	} else if (ktcp_seq_after(ack, ks->tlp_high_seq)) {
+		ks->tlp_high_seq = 0;
+		ktcp_recovery_enter_cwr(sk);
+		if (ks->cc.state == KTCP_CC_CWR) {
+			ktcp_cc_end_reduction(&ks->cc, false);
+			ktcp_cc_open(&ks->cc);
+		}
+		KTCP_INC_STATS(sock_net(sk), KTCP_MIB_LOSSPROBERECOVERY);
+	} else if (ack == prior_una && !not_dup && !newly_sacked) {
+		ks->tlp_high_seq = 0;
+	}
 }

@@ -115,6 +115,7 @@ void ktcp_sock_init_tcb(struct sock *sk)
 	ks->keepcnt = KTCP_KEEPCNT;
 	ks->ato = KTCP_ATO_MIN;
 	ks->reordering = KTCP_REORDERING_INIT;
+	ks->rack.reo_wnd_steps = 1;
 	ks->rcv_mss = KTCP_MSS_DEFAULT;
 	ks->mss = KTCP_MSS_DEFAULT;
 	ks->adv_mss = KTCP_MSS_DEFAULT;
@@ -135,7 +136,6 @@ void ktcp_sock_init_seq(struct ktcp_sock *ks, u32 iss)
 	WRITE_ONCE(ks->snd_nxt, iss);	/* poll: notsent bytes */
 	ks->snd_up = iss;		/* no urgent data */
 	ks->recover = iss;
-	ks->reord_seq = iss;
 	ks->snd_sml = iss;
 	ks->pushed_seq = iss + 1;	/* write_seq after the SYN */
 	ks->packets_out = 0;
@@ -144,6 +144,9 @@ void ktcp_sock_init_seq(struct ktcp_sock *ks, u32 iss)
 	ks->sacked_out = 0;
 	ks->dupacks = 0;
 	ks->reordering = KTCP_REORDERING_INIT;
+	ks->reord_seen = 0;
+	ks->tlp_high_seq = 0;
+	ks->rack = (struct ktcp_rack){ .reo_wnd_steps = 1 };	/* tcp_init_sock() */
 	WRITE_ONCE(ks->retries, 0);
 	ks->fin_queued = 0;
 }

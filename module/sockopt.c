@@ -240,6 +240,7 @@ static void ktcp_sockopt_info_loss(const struct ktcp_sock *ks,
 {
 	info->tcpi_delivered = ks->delivered;
 	info->tcpi_dsack_dups = ks->dsack_dups;
+	info->tcpi_reord_seen = ks->reord_seen;
 	info->tcpi_rcv_ooopack = ks->rcv_ooopack;
 	info->tcpi_total_rto = ks->total_rto;
 	info->tcpi_total_rto_recoveries = ks->total_rto_recoveries;

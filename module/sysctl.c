@@ -15,6 +15,8 @@
  *                 of this many requests is not given to new peers.
  * frto            F-RTO (RFC 5682) after a retransmission timeout, as
  *                 Linux's tcp_frto: 0 off, else on (default 2).
+ * recovery        loss detection, Linux's tcp_recovery bits (rack.h):
+ *                 0x1 RACK, 0x2 static reordering window, 0x4 no DupThresh.
  */
 
 #include <linux/sysctl.h>
@@ -65,6 +67,12 @@ static const struct ctl_table ktcp_sysctl_template[] = {
 		.extra1		= SYSCTL_ZERO,
 		.extra2		= &ktcp_frto_max,
 	},
+	{
+		.procname	= "recovery",
+		.maxlen		= sizeof(int),
+		.mode		= 0644,
+		.proc_handler	= proc_dointvec,	/* as tcp_recovery */
+	},
 };
 
 int ktcp_sysctl_net_init(struct net *net)
@@ -81,6 +89,7 @@ int ktcp_sysctl_net_init(struct net *net)
 	table[2].data = &kn->syncookies;
 	table[3].data = &kn->max_syn_backlog;
 	table[4].data = &kn->frto;
+	table[5].data = &kn->recovery;
 	kn->sysctl_hdr = register_net_sysctl_sz(net, "net/ktcp", table,
 						ARRAY_SIZE(ktcp_sysctl_template));
 	if (!kn->sysctl_hdr) {

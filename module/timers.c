@@ -7,7 +7,10 @@
  *   rtx_timer (ktcp_sock)    SYN, data and FIN retransmission with
  *                            exponential backoff (RFC 6298 5.5); when the
  *                            peer's window is zero, the persist probe
- *                            (RFC 9293 3.8.6.1).
+ *                            (RFC 9293 3.8.6.1); RACK's reordering timer
+ *                            and the tail loss probe (RFC 8985), as
+ *                            Linux's icsk_retransmit_timer serves all
+ *                            four (ktcp_sock.rtx_pending says which).
  *   state_timer (ktcp_sock)  one timer per state, as Linux's sk_timer:
  *                            keepalive from ESTABLISHED to LAST_ACK
  *                            (RFC 9293 3.8.4, RFC 1122 4.2.3.6); the
@@ -87,7 +90,7 @@ static void ktcp_timers_persist_handler(struct sock *sk)
 	ks->probes++;
 	ktcp_output_probe(sk);
 	ktcp_rtt_backoff(&ks->rtt);
-	ktcp_timer_sk_reset(sk, &ks->rtx_timer, jiffies + ktcp_rto(ks));
+	ktcp_rtx_arm(sk, KTCP_TIME_RETRANS, ktcp_rto(ks));
 }
 
 /*
@@ -104,13 +107,40 @@ static void ktcp_timers_rto_stats(struct ktcp_sock *ks)
 	ks->total_rto++;
 }
 
-/* The retransmission timer proper; the socket lock is held, not by a user. */
+/*
+ * RACK's reordering timer (tcp_rack_reo_timeout()): retransmit what it
+ * found lost, then the RTO again unless that armed it.
+ */
+static void ktcp_timers_reo_handler(struct sock *sk)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+
+	if (ktcp_recovery_reo_timeout(sk))
+		ktcp_output_push(sk);
+	if (ks->rtx_pending != KTCP_TIME_RETRANS ||
+	    !ktcp_timer_pending(&ks->rtx_timer))
+		ktcp_recovery_rearm_rto(sk);
+}
+
+/*
+ * rtx_timer fired; the socket lock is held, not by a user. What for is
+ * rtx_pending's (tcp_write_timer_handler()).
+ */
 static void ktcp_timers_rtx_handler(struct sock *sk)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
 
 	if ((1 << sk->sk_state) & (TCPF_CLOSE | TCPF_LISTEN))
 		return;
+	switch (ks->rtx_pending) {
+	case KTCP_TIME_REO:
+		ktcp_timers_reo_handler(sk);
+		return;
+	case KTCP_TIME_PROBE:
+		ktcp_output_loss_probe(sk);
+		return;
+	}
+	ks->rtx_pending = 0;
 	if (ks->snd_una == ks->snd_nxt) {
 		if (ks->send_head)
 			ktcp_timers_persist_handler(sk);

@@ -143,6 +143,9 @@ bool ktcp_undo_recovery(struct sock *sk)
 		ktcp_undo_cwnd_reduction(sk, false);
 		KTCP_INC_STATS(sock_net(sk), ks->cc.state == KTCP_CC_LOSS ?
 			       KTCP_MIB_TCPLOSSUNDO : KTCP_MIB_TCPFULLUNDO);
+	} else if (ks->rack.reo_wnd_persist) {
+		/* One fewer recovery to keep RACK's widened window for. */
+		ks->rack.reo_wnd_persist--;
 	}
 	if (ktcp_undo_non_sack_hold(sk))
 		return true;

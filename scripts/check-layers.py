@@ -28,6 +28,7 @@ LAYERS = [
     ['output.c', 'sock.c'],
     ['recovery.c', 'buffers.c', 'window.c', 'urg.c'],
     ['undo.c'],
+    ['rack.c'],
     ['port.c'],
     ['timer.c', 'hash.c'],
     # Pure logic, no socket or lock; the algorithms over their framework.

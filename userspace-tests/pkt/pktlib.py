@@ -213,7 +213,8 @@ class Topology:
         with InNetns(self.ns_k):
             rep_k = offloads_off(KTCP_IF)
             for k in ("net.ipv4.tcp_rmem", "net.ipv4.tcp_timestamps",
-                      "net.ipv4.tcp_sack", "net.ipv4.tcp_window_scaling"):
+                      "net.ipv4.tcp_sack", "net.ipv4.tcp_window_scaling",
+                      "net.ipv4.tcp_recovery", "net.ipv4.tcp_early_retrans"):
                 self.sysinfo[k] = read_sysctl(k)
         with InNetns(self.ns_p):
             rep_p = offloads_off(PEER_IF)

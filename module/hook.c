@@ -59,6 +59,7 @@ static int ktcp_hook_prepare(struct sk_buff *skb)
 	cb->ack_seq = ntohl(th->ack_seq);
 	cb->window = ntohs(th->window);
 	cb->flags = tcp_flag_byte(th);
+	cb->ip_dsfield = ip_hdr(skb)->tos;	/* its ECN field: ecn.c */
 	cb->when = 0;
 	cb->retransmitted = 0;
 	__skb_pull(skb, th->doff * 4);

@@ -9,6 +9,7 @@
  * way the socket lock is ours. Every function consumes or frees the skb.
  */
 
+#include "ecn.h"
 #include "ktcp.h"
 #include "recovery.h"
 
@@ -128,6 +129,7 @@ void ktcp_input_syn_sent(struct sock *sk, struct sk_buff *skb)
 		return;
 	ktcp_opts_parse_hdr(tcp_hdr(skb), &opts);
 	ktcp_neg_peer_syn(&ks->neg, &opts);
+	ktcp_ecn_rcv_syn(sk, skb);
 	ktcp_sock_init_peer(ks, cb->seq, cb->window);	/* never scaled */
 	ktcp_output_sync_mss(ks);	/* after max_window, as Linux */
 	ks->snd_wl2 = cb->ack_seq;
@@ -235,16 +237,24 @@ static bool ktcp_input_ack_unsent(struct sock *sk, const struct sk_buff *skb)
 	return false;
 }
 
+/* What SND.UNA, SND.WND and the delivered count were before an ACK. */
+struct ktcp_input_prior {
+	u32 una;
+	u32 wnd;
+	u32 delivered;
+};
+
 /*
  * What an acceptable ACK tells loss recovery, in tcp_ack()'s order: SACK
- * blocks, the loss probe's episode, loss detection (RACK or DupThresh),
- * then the probe timer in place of the RTO unless RACK armed its timer
- * (tcp_set_xmit_timer()). @acked segments left the queue, SND.UNA was
- * @prior_una and the window @prior_wnd before it.
+ * blocks, the loss probe's episode, ECE (tcp_ecn_rcv_ecn_echo(), before
+ * the congestion alert), loss detection (RACK or DupThresh), then the
+ * probe timer in place of the RTO unless RACK armed its timer
+ * (tcp_set_xmit_timer()). @acked segments left the queue.
  */
 static void ktcp_input_ack_loss(struct sock *sk, const struct sk_buff *skb,
-				const struct ktcp_opts *o, u32 prior_una,
-				u32 prior_wnd, u32 acked, u32 rtt)
+				const struct ktcp_opts *o,
+				const struct ktcp_input_prior *prior,
+				u32 acked, u32 rtt)
 {
 	const struct ktcp_skb_cb *cb = KTCP_SKB_CB(skb);
 	struct ktcp_sock *ks = ktcp_sk(sk);
@@ -255,13 +265,16 @@ static void ktcp_input_ack_loss(struct sock *sk, const struct sk_buff *skb,
 	 * RFC 5681 2: a duplicate ACK carries nothing new at all; RFC 6675 2:
 	 * with SACK, one that SACKs new data counts too.
 	 */
-	dup = cb->ack_seq == prior_una && !skb->len &&
+	dup = cb->ack_seq == prior->una && !skb->len &&
 	      !(cb->flags & (TCPHDR_SYN | TCPHDR_FIN)) &&
-	      ks->snd_wnd == prior_wnd;
+	      ks->snd_wnd == prior->wnd;
 	newly = ktcp_recovery_sack(sk, o);
-	ktcp_recovery_tlp_ack(sk, prior_una, !dup, newly);
-	if (newly && cb->ack_seq == prior_una)
+	ktcp_recovery_tlp_ack(sk, prior->una, !dup, newly);
+	if (newly && cb->ack_seq == prior->una)
 		dup = true;
+	if (ktcp_ecn_rcv_ack(sk, skb, prior->una,
+			     ks->delivered - prior->delivered))
+		ktcp_recovery_ece(sk);	/* FLAG_ECE, before the alert */
 	rack_armed = ktcp_recovery_on_ack(sk, acked, rtt, dup);
 	if (acked && !rack_armed)
 		ktcp_recovery_schedule_probe(sk, true);
@@ -273,7 +286,11 @@ static bool ktcp_input_ack(struct sock *sk, struct sk_buff *skb,
 {
 	const struct ktcp_skb_cb *cb = KTCP_SKB_CB(skb);
 	struct ktcp_sock *ks = ktcp_sk(sk);
-	u32 acked = 0, rtt = 0, prior_wnd, prior_una = ks->snd_una;
+	struct ktcp_input_prior prior = {
+		.una = ks->snd_una,
+		.delivered = ks->delivered,
+	};
+	u32 acked = 0, rtt = 0;
 
 	if (sk->sk_state == TCP_SYN_RECV &&
 	    !ktcp_seq_between(cb->ack_seq, ks->snd_una + 1, ks->snd_nxt)) {
@@ -304,15 +321,15 @@ static bool ktcp_input_ack(struct sock *sk, struct sk_buff *skb,
 	ks->prior_delivered = 0;
 	ks->ack_tsecr = (o->present & KTCP_OPTF_TS) && ks->neg.tstamp_ok ?
 			o->tsecr : 0;
-	prior_wnd = ks->snd_wnd;
+	prior.wnd = ks->snd_wnd;
 	if (ktcp_seq_after(cb->ack_seq, ks->snd_una))
 		acked = ktcp_input_clean_rtx(sk, cb->ack_seq, o, &rtt);
 	if (!ktcp_seq_before(cb->ack_seq, ks->snd_una))
 		ktcp_input_update_wnd(ks, cb);
 	/* A window that opens ends the persist backoff (tcp_ack_probe). */
-	if (!prior_wnd && ks->snd_wnd)
+	if (!prior.wnd && ks->snd_wnd)
 		ktcp_rtt_reset_backoff(&ks->rtt);
-	ktcp_input_ack_loss(sk, skb, o, prior_una, prior_wnd, acked, rtt);
+	ktcp_input_ack_loss(sk, skb, o, &prior, acked, rtt);
 	ktcp_input_ack_state(sk);
 	if (sk->sk_state == TCP_CLOSE)
 		return false;
@@ -508,6 +525,7 @@ static bool ktcp_input_data(struct sock *sk, struct sk_buff *skb,
 	if (ktcp_seq_after(cb->seq, ks->rcv_nxt)) {
 		/* RFC 5681 4.2: ACK out-of-order data at once, and a while on. */
 		ks->quickack = KTCP_MAX_QUICKACKS;
+		ktcp_ecn_rcv_data(sk, skb);	/* tcp_data_queue_ofo() */
 		if (ktcp_input_ofo(sk, skb))
 			return true;
 		KTCP_INC_STATS(sock_net(sk), KTCP_MIB_OFODROP);
@@ -526,6 +544,7 @@ static bool ktcp_input_data(struct sock *sk, struct sk_buff *skb,
 	__skb_queue_tail(&sk->sk_receive_queue, skb);
 	ktcp_input_rcv_nxt(ks, ks->rcv_nxt + skb->len);
 	ks->lrcvtime = tcp_jiffies32;		/* tcp_event_data_recv() */
+	ktcp_ecn_rcv_data(sk, skb);
 	WRITE_ONCE(ks->rcv_mss, max_t(u16, ks->rcv_mss,
 				      min_t(u32, skb->len, ks->adv_mss)));
 	/* Filling a hole is news the sender waits for (RFC 5681 4.2). */
@@ -697,6 +716,8 @@ int ktcp_input_synchronized(struct sock *sk, struct sk_buff *skb)
 		ktcp_input_fin(sk);
 		ack_now = true;
 	}
+	if (ktcp_ecn_ack_now(ks))	/* a segment with CWR */
+		ack_now = true;
 	if (ack_now || dup)
 		ktcp_output_ack(sk);
 	else if (in_order)

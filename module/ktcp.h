@@ -69,6 +69,7 @@ extern unsigned int ktcp_net_id;
 #define KTCP_MSS_MIN		48	/* tcp_min_snd_mss */
 #define KTCP_LHASH_SIZE		32	/* listener buckets */
 #define KTCP_BHASH_SIZE		4096	/* bound-port buckets, 32 KiB a netns */
+#define KTCP_ATO_MIN		(HZ / 25)	/* TCP_ATO_MIN: 40 ms */
 extern unsigned int ktcp_ehash_buckets;
 
 /* Per network namespace: hash tables, counters, sysctls, the rx hook. */
@@ -87,6 +88,8 @@ struct ktcp_net {
 	int max_syn_backlog;		/* sysctl, tcp_max_syn_backlog */
 	int frto;			/* sysctl, F-RTO (tcp_frto) */
 	int recovery;			/* sysctl, KTCP_RACK_* (tcp_recovery) */
+	u8 ecn;				/* sysctl, net.ipv4.tcp_ecn's meaning */
+	u8 ecn_fallback;		/* sysctl, tcp_ecn_fallback's */
 	struct ctl_table_header *sysctl_hdr;
 	bool hook_registered;
 };
@@ -108,6 +111,8 @@ static inline unsigned long ktcp_fin_timeout(const struct net *net)
 
 #define KTCP_INC_STATS(net, field) \
 	this_cpu_inc(ktcp_pernet(net)->mib->mibs[field])
+#define KTCP_ADD_STATS(net, field, val) \
+	this_cpu_add(ktcp_pernet(net)->mib->mibs[field], val)
 
 /* Per-skb state, in skb->cb (RFC 9293's SEG.* variables). */
 struct ktcp_skb_cb {
@@ -121,6 +126,7 @@ struct ktcp_skb_cb {
 	u16 dev_mss;	/* input: MSS the arrival device allows (for SYNs) */
 	u8 flags;	/* TCPHDR_* */
 	u8 sacked;	/* KTCP_SKB_*: recovery state of a sent segment */
+	u8 ip_dsfield;	/* input: the IP header's TOS byte, for ECN */
 	u8 retransmitted:1,	/* ever retransmitted: no RTT (Karn) */
 	   eor:1;		/* MSG_EOR: sendmsg() appends no more to it */
 };
@@ -181,7 +187,8 @@ struct ktcp_neg {
 	   rcv_wscale:4;	/* shift for ours */
 	u8 wscale_ok:1,
 	   sack_ok:1,
-	   tstamp_ok:1;
+	   tstamp_ok:1,
+	   ecn_ok:1;		/* RFC 3168 ECN agreed (ecn.c) */
 };
 
 /*
@@ -227,6 +234,7 @@ struct ktcp_sock {
 	u8 fin_queued:1,	/* FIN is in the write queue */
 	   nodelay:1,
 	   recvmsg_inq:1;	/* TCP_INQ: recvmsg() adds TCP_CM_INQ */
+	u8 ecn_flags;		/* TCP_ECN_* but TCP_ECN_OK (ecn.h) */
 
 	struct ktcp_rtt rtt;	/* RTT estimator and RTO (rtt.c) */
 	int linger2;		/* TCP_LINGER2: jiffies; 0: sysctl; < 0: none */
@@ -308,6 +316,7 @@ struct ktcp_sock {
 	u32 total_retrans;	/* segments retransmitted */
 	u32 lrcvtime;		/* jiffies of the last data received */
 	u32 delivered;		/* segments (S)ACKed, SYN or SYN-ACK included */
+	u32 delivered_ce;	/* of which on ACKs with ECE (ecn.c) */
 	u32 dsack_dups;		/* segments D-SACKs said arrived twice */
 	u32 rcv_ooopack;	/* segments queued out of order */
 	u32 total_rto;		/* retransmission timeouts */

@@ -24,6 +24,7 @@
 #include <net/ip.h>
 #include <net/secure_seq.h>
 
+#include "ecn.h"
 #include "ktcp.h"
 
 /* SYN-ACK retransmission: RFC 6298's initial RTO, doubling (Linux's). */
@@ -169,6 +170,7 @@ static struct ktcp_request *ktcp_listen_req_alloc(struct sock *listener,
 	req->neg.ts_off = st.ts_off;
 	req->neg.rcv_wscale = ktcp_neg_rcv_wscale(listener);
 	ktcp_neg_peer_syn(&req->neg, &opts);
+	req->neg.ecn_ok = ktcp_ecn_req_ok(listener, skb);
 	req->adv_mss = KTCP_SKB_CB(skb)->dev_mss;
 	if (ktcp_sk(listener)->user_mss)	/* tcp_openreq_init() */
 		req->adv_mss = min(req->adv_mss, ktcp_sk(listener)->user_mss);
@@ -254,7 +256,8 @@ static bool ktcp_listen_recent_overflow(struct sock *listener)
 /*
  * The cookie SYN-ACK (tcp_conn_request() with want_cookie): the ISN is the
  * cookie; without a timestamp to carry them, no options but the MSS are
- * offered (tcp_clear_options()). Nothing is kept.
+ * offered (tcp_clear_options()), nor ECN (tcp_conn_request()). Nothing is
+ * kept.
  */
 static void ktcp_listen_cookie_synack(struct sock *listener,
 				      struct ktcp_request *req,
@@ -270,6 +273,7 @@ static void ktcp_listen_cookie_synack(struct sock *listener,
 		req->neg.wscale_ok = 0;
 		req->neg.snd_wscale = 0;
 		req->neg.rcv_wscale = 0;
+		req->neg.ecn_ok = 0;	/* no ECE: nowhere to keep it */
 	}
 	req->cookie = true;
 	ktcp_listen_synq_overflow(listener);
@@ -486,6 +490,8 @@ static bool ktcp_listen_cookie_ack(struct sock *listener, struct sk_buff *skb)
 	req->irs = cb->seq - 1;
 	req->neg.rcv_wscale = ktcp_neg_rcv_wscale(listener);
 	ktcp_cookie_ts_decode(&req->neg, &opts);
+	if (req->neg.ecn_ok)		/* cookie_v4_check() */
+		req->neg.ecn_ok = ktcp_ecn_cookie_ok(listener, skb);
 	req->neg.mss_clamp = mss;
 	req->snd_wnd = (u32)cb->window << req->neg.snd_wscale;
 	req->cookie = true;

@@ -19,6 +19,7 @@
 
 #define KTCP_TW_TIMEOUT_MS	60000	/* TCP_TIMEWAIT_LEN */
 #define KTCP_FIN_TIMEOUT_MS	60000	/* tcp_fin_timeout */
+#define KTCP_ECN_DEFAULT	2	/* tcp_ecn: accept, do not ask */
 
 int ktcp_family = AF_KTCP_DEFAULT;
 module_param_named(family, ktcp_family, int, 0444);
@@ -38,6 +39,8 @@ static int __net_init ktcp_net_init(struct net *net)
 	kn->max_syn_backlog = max_t(int, 128, ktcp_hash_ehash_size() / 128);
 	kn->frto = 2;		/* tcp_frto's default */
 	kn->recovery = KTCP_RECOVERY_DEFAULT;
+	kn->ecn = KTCP_ECN_DEFAULT;
+	kn->ecn_fallback = 1;		/* tcp_ecn_fallback */
 	kn->mib = alloc_percpu(struct ktcp_mib);
 	if (!kn->mib)
 		return -ENOMEM;

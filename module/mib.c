@@ -57,6 +57,7 @@ static const char * const ktcp_mib_names[KTCP_MIB_MAX] = {
 	[KTCP_MIB_LOCKDROPPEDICMPS]	= "LockDroppedIcmps",
 	[KTCP_MIB_NOMEM]		= "NoMem",
 	[KTCP_MIB_CURRESTAB]		= "CurrEstab",
+	[KTCP_MIB_TCPDELIVEREDCE]	= "TCPDeliveredCE",
 };
 
 void ktcp_mib_seq_show(struct seq_file *seq, struct ktcp_mib __percpu *mib)

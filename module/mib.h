@@ -61,6 +61,7 @@ enum ktcp_mib_field {
 	KTCP_MIB_LOCKDROPPEDICMPS,	/* ICMP error while a process owned it */
 	KTCP_MIB_NOMEM,			/* allocation failure: dropped */
 	KTCP_MIB_CURRESTAB,		/* gauge: ESTABLISHED + CLOSE_WAIT */
+	KTCP_MIB_TCPDELIVEREDCE,	/* segments delivered on ACKs with ECE */
 	KTCP_MIB_MAX
 };
 

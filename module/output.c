@@ -26,6 +26,7 @@
 #include <net/route.h>
 #include <net/secure_seq.h>
 
+#include "ecn.h"
 #include "ktcp.h"
 #include "recovery.h"
 
@@ -158,8 +159,10 @@ static int ktcp_output_xmit(struct sock *sk, struct sk_buff *skb, bool clone)
 		cb.window = ktcp_window_rcv_select(sk);
 	ktcp_neg_fill(&ks->neg, &opts, syn, syn && sk->sk_state == TCP_SYN_SENT,
 		      ks->adv_mss);
-	if (!syn)
+	if (!syn) {
 		ktcp_output_sack_blocks(ks, &opts, skb->len);
+		ktcp_ecn_send(sk, &cb.flags, skb->len, cb.seq);
+	}
 	ktcp_output_count(ks, skb->len);	/* payload: no header yet */
 	th = ktcp_output_header(skb, inet->inet_sport, inet->inet_dport, &cb,
 				opts.present ? &opts : NULL);
@@ -212,6 +215,7 @@ int ktcp_output_syn(struct sock *sk)
 	if (!skb)
 		return -ENOBUFS;
 	KTCP_SKB_CB(skb)->end_seq = ks->iss + 1;
+	ktcp_ecn_send_syn(sk, skb);
 	WRITE_ONCE(ks->write_seq, ks->iss + 1);
 	WRITE_ONCE(ks->rcv_wnd, ktcp_window_syn(sk, ks->adv_mss));
 	ktcp_output_push(sk);
@@ -290,6 +294,7 @@ static void ktcp_output_retransmit_lost(struct sock *sk)
 	       (skb = ktcp_recovery_next_lost(sk))) {
 		ktcp_output_count_retrans(sk, skb);
 		ktcp_recovery_sent(sk, skb, false);
+		ktcp_ecn_retransmit(sk, skb);
 		ktcp_output_xmit(sk, skb, true);
 	}
 }
@@ -393,6 +398,7 @@ int ktcp_output_retransmit(struct sock *sk)
 		return 0;
 	ktcp_output_count_retrans(sk, skb);
 	ktcp_recovery_sent(sk, skb, false);
+	ktcp_ecn_retransmit(sk, skb);
 	return ktcp_output_xmit(sk, skb, true);
 }
 
@@ -741,7 +747,9 @@ int ktcp_output_synack(const struct sock *listener,
 	const struct ktcp_tuple *t = &req->hnode.key;
 	struct ktcp_skb_cb cb = {
 		.seq = req->iss, .ack_seq = req->irs + 1,
-		.flags = TCPHDR_SYN | TCPHDR_ACK,
+		/* tcp_ecn_make_synack(): ECE if we agree to ECN */
+		.flags = TCPHDR_SYN | TCPHDR_ACK |
+			 (req->neg.ecn_ok ? TCPHDR_ECE : 0),
 		.window = ktcp_window_syn(listener, req->adv_mss),
 	};
 	struct ktcp_output_ip ip = {

@@ -49,6 +49,7 @@
  * Context: the socket lock is held by the caller in every function.
  */
 
+#include "ecn.h"
 #include "ktcp.h"
 #include "recovery.h"
 #include "undo.h"
@@ -401,6 +402,7 @@ static void ktcp_recovery_enter(struct sock *sk, u32 flag)
 			ks->prior_ssthresh = ktcp_cc_current_ssthresh(&ks->cc);
 		ks->recover = ks->snd_nxt;
 		ks->tlp_high_seq = 0;
+		ktcp_ecn_queue_cwr(ks);	/* tcp_init_cwnd_reduction() */
 	}
 	ktcp_cc_enter_recovery(&ks->cc, ktcp_in_flight(ks), ktcp_now_us());
 	if (!ktcp_rack_on(sk))
@@ -425,6 +427,7 @@ void ktcp_recovery_enter_cwr(struct sock *sk)
 	ks->recover = ks->snd_nxt;
 	ks->tlp_high_seq = 0;
 	ktcp_cc_enter_cwr(&ks->cc, ktcp_in_flight(ks), ktcp_now_us());
+	ktcp_ecn_queue_cwr(ks);		/* tcp_init_cwnd_reduction() */
 }
 
 /* The ACK about to be processed carries ECE: see ktcp_recovery_alert(). */
@@ -697,6 +700,7 @@ void ktcp_recovery_on_rto(struct sock *sk)
 	}
 	ktcp_undo_enter_loss(sk, reduce, state < KTCP_CC_RECOVERY);
 	ktcp_cc_on_rto(&ks->cc, flight, reduce, ktcp_now_us());
+	ktcp_ecn_queue_cwr(ks);		/* tcp_enter_loss() */
 	ks->recover = ks->snd_nxt;
 	ks->dupacks = 0;
 	ks->tlp_high_seq = 0;

@@ -28,7 +28,6 @@
 #define KTCP_KEEPIDLE		(7200 * HZ)	/* tcp_keepalive_time */
 #define KTCP_KEEPINTVL		(75 * HZ)	/* tcp_keepalive_intvl */
 #define KTCP_KEEPCNT		9		/* tcp_keepalive_probes */
-#define KTCP_ATO_MIN		(HZ / 25)	/* TCP_ATO_MIN: 40 ms */
 
 /* Drop what is queued to send, and out-of-order data (received or not). */
 static void ktcp_sock_purge(struct sock *sk)

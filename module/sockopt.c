@@ -232,6 +232,10 @@ static void ktcp_sockopt_info_opts(const struct ktcp_sock *ks,
 		info->tcpi_snd_wscale = ks->neg.snd_wscale;
 		info->tcpi_rcv_wscale = ks->neg.rcv_wscale;
 	}
+	if (ks->neg.ecn_ok)
+		info->tcpi_options |= TCPI_OPT_ECN;
+	if (ks->ecn_flags & TCP_ECN_SEEN)
+		info->tcpi_options |= TCPI_OPT_ECN_SEEN;
 }
 
 /* TCP_INFO's delivery, loss and reordering counters (tcp_get_info()). */
@@ -239,6 +243,7 @@ static void ktcp_sockopt_info_loss(const struct ktcp_sock *ks,
 				   struct tcp_info *info)
 {
 	info->tcpi_delivered = ks->delivered;
+	info->tcpi_delivered_ce = ks->delivered_ce;
 	info->tcpi_dsack_dups = ks->dsack_dups;
 	info->tcpi_reord_seen = ks->reord_seen;
 	info->tcpi_rcv_ooopack = ks->rcv_ooopack;

@@ -13,8 +13,8 @@
  *
  * The options the SYN offered cannot ride in the ISN. With timestamps,
  * the SYN-ACK's TSval carries them in its low 6 bits (Linux's
- * cookie_init_timestamp(), TSBITS): the peer's window shift (15 for none)
- * and SACK-permitted; the ACK's TSecr echoes them back
+ * cookie_init_timestamp(), TSBITS): the peer's window shift (15 for none),
+ * SACK-permitted and the request's ECN agreement; the ACK's TSecr echoes them back
  * (cookie_timestamp_decode()). Without timestamps the SYN-ACK offers no
  * options but the MSS, so there is nothing to remember.
  *
@@ -29,6 +29,7 @@
 #define KTCP_COOKIE_TSBITS	6
 #define KTCP_COOKIE_WSCALE_NONE	0xf		/* TS_OPT_WSCALE_MASK */
 #define KTCP_COOKIE_SACK	BIT(4)		/* TS_OPT_SACK */
+#define KTCP_COOKIE_ECN		BIT(5)		/* TS_OPT_ECN */
 
 /*
  * The TSval (before the connection's offset) of a cookie SYN-ACK sent at
@@ -44,6 +45,8 @@ u32 ktcp_cookie_ts_encode(const struct ktcp_neg *n, u64 now_ms)
 	options = n->wscale_ok ? n->snd_wscale : KTCP_COOKIE_WSCALE_NONE;
 	if (n->sack_ok)
 		options |= KTCP_COOKIE_SACK;
+	if (n->ecn_ok)
+		options |= KTCP_COOKIE_ECN;
 	ts |= options;
 	if (ts > now_ms)
 		ts -= BIT(KTCP_COOKIE_TSBITS);
@@ -55,7 +58,10 @@ u32 ktcp_cookie_ts_encode(const struct ktcp_neg *n, u64 now_ms)
  * @n, whose ts_off and rcv_wscale the caller has set: with a timestamp,
  * its TSecr less our offset holds them; without one, none were offered.
  * ktcp always offers SACK and window scaling (Linux's tcp_sack and
- * tcp_window_scaling at 1), so any value decodes. Also takes TS.Recent.
+ * tcp_window_scaling at 1), so any value decodes. ECN comes back as the
+ * SYN-ACK agreed it (cookie_tcp_reqsk_init()); the caller checks that
+ * the sysctl or the route still allow it (cookie_ecn_ok()). Also takes
+ * TS.Recent.
  */
 void ktcp_cookie_ts_decode(struct ktcp_neg *n, const struct ktcp_opts *o)
 {
@@ -64,6 +70,7 @@ void ktcp_cookie_ts_decode(struct ktcp_neg *n, const struct ktcp_opts *o)
 	n->sack_ok = 0;
 	n->wscale_ok = 0;
 	n->snd_wscale = 0;
+	n->ecn_ok = 0;
 	n->tstamp_ok = !!(o->present & KTCP_OPTF_TS);
 	if (!n->tstamp_ok) {
 		n->rcv_wscale = 0;
@@ -73,6 +80,7 @@ void ktcp_cookie_ts_decode(struct ktcp_neg *n, const struct ktcp_opts *o)
 	n->ts_recent_stamp = (u32)ktime_get_seconds();
 	options = o->tsecr - n->ts_off;
 	n->sack_ok = !!(options & KTCP_COOKIE_SACK);
+	n->ecn_ok = !!(options & KTCP_COOKIE_ECN);
 	if ((options & KTCP_COOKIE_WSCALE_NONE) == KTCP_COOKIE_WSCALE_NONE) {
 		n->rcv_wscale = 0;
 		return;

@@ -17,6 +17,10 @@
  *                 Linux's tcp_frto: 0 off, else on (default 2).
  * recovery        loss detection, Linux's tcp_recovery bits (rack.h):
  *                 0x1 RACK, 0x2 static reordering window, 0x4 no DupThresh.
+ * ecn             ECN (RFC 3168) negotiation, net.ipv4.tcp_ecn's meaning,
+ *                 range and default (2: accept when asked, never ask).
+ * ecn_fallback    a retransmitted SYN asks for no ECN (RFC 3168 6.1.1.1),
+ *                 as net.ipv4.tcp_ecn_fallback (1).
  */
 
 #include <linux/sysctl.h>
@@ -73,6 +77,22 @@ static const struct ctl_table ktcp_sysctl_template[] = {
 		.mode		= 0644,
 		.proc_handler	= proc_dointvec,	/* as tcp_recovery */
 	},
+	{
+		.procname	= "ecn",
+		.maxlen		= sizeof(u8),
+		.mode		= 0644,
+		.proc_handler	= proc_dou8vec_minmax,
+		.extra1		= SYSCTL_ZERO,
+		.extra2		= SYSCTL_TWO,
+	},
+	{
+		.procname	= "ecn_fallback",
+		.maxlen		= sizeof(u8),
+		.mode		= 0644,
+		.proc_handler	= proc_dou8vec_minmax,
+		.extra1		= SYSCTL_ZERO,
+		.extra2		= SYSCTL_ONE,
+	},
 };
 
 int ktcp_sysctl_net_init(struct net *net)
@@ -90,6 +110,8 @@ int ktcp_sysctl_net_init(struct net *net)
 	table[3].data = &kn->max_syn_backlog;
 	table[4].data = &kn->frto;
 	table[5].data = &kn->recovery;
+	table[6].data = &kn->ecn;
+	table[7].data = &kn->ecn_fallback;
 	kn->sysctl_hdr = register_net_sysctl_sz(net, "net/ktcp", table,
 						ARRAY_SIZE(ktcp_sysctl_template));
 	if (!kn->sysctl_hdr) {

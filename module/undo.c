@@ -28,6 +28,7 @@
  * Context: the socket lock is held by the caller in every function.
  */
 
+#include "ecn.h"
 #include "ktcp.h"
 #include "recovery.h"
 #include "undo.h"
@@ -112,6 +113,8 @@ static void ktcp_undo_cwnd_reduction(struct sock *sk, bool unmark)
 		ks->lost_out = 0;
 	}
 	ktcp_cc_undo(&ks->cc, ks->prior_ssthresh);
+	if (ks->prior_ssthresh)		/* not after an ECE: as Linux */
+		ktcp_ecn_withdraw_cwr(ks);
 	ks->undo_marker = 0;
 }
 

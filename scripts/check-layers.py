@@ -26,7 +26,7 @@ LAYERS = [
     ['input.c', 'listen.c', 'icmp.c'],
     ['timers.c'],
     ['output.c', 'sock.c'],
-    ['recovery.c', 'buffers.c', 'window.c', 'urg.c'],
+    ['recovery.c', 'buffers.c', 'window.c', 'urg.c', 'ecn.c'],
     ['undo.c'],
     ['rack.c'],
     ['port.c'],

@@ -11,7 +11,7 @@
 
 #include "../ktcp.h"
 
-/* Low 6 bits: the peer's shift (15 for none) and SACK; never ahead. */
+/* Low 6 bits: the peer's shift (15 for none), SACK, ECN; never ahead. */
 static void cookie_ts_encode_bits(struct kunit *test)
 {
 	struct ktcp_neg n = { .wscale_ok = 1, .snd_wscale = 7, .sack_ok = 1 };
@@ -19,6 +19,12 @@ static void cookie_ts_encode_bits(struct kunit *test)
 
 	ts = ktcp_cookie_ts_encode(&n, 1000000);	/* 1000000 = 15625 * 64 */
 	KUNIT_EXPECT_EQ(test, ts & 0x3f, 7U | BIT(4));
+	n.ecn_ok = 1;					/* TS_OPT_ECN */
+	ts = ktcp_cookie_ts_encode(&n, 1000000);
+	KUNIT_EXPECT_EQ(test, ts & 0x3f, 7U | BIT(4) | BIT(5));
+	KUNIT_EXPECT_EQ(test, ts, 1000000U - 64 + (7U | BIT(4) | BIT(5)));
+	n.ecn_ok = 0;
+	ts = ktcp_cookie_ts_encode(&n, 1000000);
 	KUNIT_EXPECT_LE(test, ts, 1000000U);
 	KUNIT_EXPECT_GT(test, ts, 1000000U - 64);
 
@@ -35,7 +41,8 @@ static void cookie_ts_encode_bits(struct kunit *test)
 /* What goes out comes back, through the connection's TSval offset. */
 static void cookie_ts_roundtrip(struct kunit *test)
 {
-	struct ktcp_neg sent = { .wscale_ok = 1, .snd_wscale = 14, .sack_ok = 1 };
+	struct ktcp_neg sent = { .wscale_ok = 1, .snd_wscale = 14, .sack_ok = 1,
+				 .ecn_ok = 1 };
 	struct ktcp_neg got = { .ts_off = 0xfffff000, .rcv_wscale = 9 };
 	struct ktcp_opts o = { .present = KTCP_OPTF_TS, .tsval = 4242 };
 
@@ -43,6 +50,7 @@ static void cookie_ts_roundtrip(struct kunit *test)
 	ktcp_cookie_ts_decode(&got, &o);
 	KUNIT_EXPECT_TRUE(test, got.tstamp_ok);
 	KUNIT_EXPECT_TRUE(test, got.sack_ok);
+	KUNIT_EXPECT_TRUE(test, got.ecn_ok);
 	KUNIT_EXPECT_TRUE(test, got.wscale_ok);
 	KUNIT_EXPECT_EQ(test, (int)got.snd_wscale, 14);
 	KUNIT_EXPECT_EQ(test, (int)got.rcv_wscale, 9);
@@ -50,9 +58,11 @@ static void cookie_ts_roundtrip(struct kunit *test)
 
 	sent.wscale_ok = 0;
 	sent.sack_ok = 0;
+	sent.ecn_ok = 0;
 	o.tsecr = ktcp_cookie_ts_encode(&sent, 777777) + got.ts_off;
 	ktcp_cookie_ts_decode(&got, &o);
 	KUNIT_EXPECT_FALSE(test, got.sack_ok);
+	KUNIT_EXPECT_FALSE(test, got.ecn_ok);
 	KUNIT_EXPECT_FALSE(test, got.wscale_ok);
 	KUNIT_EXPECT_EQ(test, (int)got.snd_wscale, 0);
 	KUNIT_EXPECT_EQ(test, (int)got.rcv_wscale, 0);
@@ -61,12 +71,14 @@ static void cookie_ts_roundtrip(struct kunit *test)
 /* No timestamp in the ACK: no options were offered, none are agreed. */
 static void cookie_ts_absent(struct kunit *test)
 {
-	struct ktcp_neg got = { .rcv_wscale = 9, .sack_ok = 1, .wscale_ok = 1 };
+	struct ktcp_neg got = { .rcv_wscale = 9, .sack_ok = 1, .wscale_ok = 1,
+				.ecn_ok = 1 };
 	struct ktcp_opts o = { .present = 0 };
 
 	ktcp_cookie_ts_decode(&got, &o);
 	KUNIT_EXPECT_FALSE(test, got.tstamp_ok);
 	KUNIT_EXPECT_FALSE(test, got.sack_ok);
+	KUNIT_EXPECT_FALSE(test, got.ecn_ok);
 	KUNIT_EXPECT_FALSE(test, got.wscale_ok);
 	KUNIT_EXPECT_EQ(test, (int)got.rcv_wscale, 0);
 }

@@ -52,8 +52,9 @@
  *   setsockopt NAME VAL          on cur; NAME is SO_* or TCP_*
  *   lsetsockopt NAME VAL         on the listener
  *   getsockopt NAME
- *   tcpinfo                      TCP_INFO of cur: ca_state= cwnd=
- *                                ssthresh= retrans= total_retrans=
+ *   tcpinfo                      TCP_INFO of cur: options= (tcpi_options)
+ *                                ca_state= cwnd= ssthresh= retrans=
+ *                                total_retrans=
  *   sockname | peername
  *   poll [MS]                    revents of cur (POLLPRI asked for too)
  *   nonblock 0|1
@@ -175,6 +176,7 @@ static const struct optname opts[] = {
 	{ "TCP_CORK", SOL_TCP, TCP_CORK },
 	{ "TCP_SYNCNT", SOL_TCP, TCP_SYNCNT },
 	{ "TCP_WINDOW_CLAMP", SOL_TCP, TCP_WINDOW_CLAMP },
+	{ "IP_TOS", SOL_IP, IP_TOS },
 };
 
 static const struct optname *find_opt(const char *name)
@@ -659,7 +661,7 @@ static void c_getsockopt(const char *cmd, char **av, int ac, const char *rest)
 	do_getsockopt(cmd, av, ac);
 }
 
-/* TCP_INFO's congestion fields, for the recovery tests. */
+/* TCP_INFO's congestion fields and options, for recovery and ECN tests. */
 static void c_tcpinfo(const char *cmd, char **av, int ac, const char *rest)
 {
 	struct tcp_info ti;
@@ -671,9 +673,9 @@ static void c_tcpinfo(const char *cmd, char **av, int ac, const char *rest)
 	memset(&ti, 0, sizeof(ti));
 	if (getsockopt(cur, IPPROTO_TCP, TCP_INFO, &ti, &len))
 		return say_err(cmd, errno);
-	printf("ok %s ca_state=%u cwnd=%u ssthresh=%u retrans=%u total_retrans=%u\n",
-	       cmd, ti.tcpi_ca_state, ti.tcpi_snd_cwnd, ti.tcpi_snd_ssthresh,
-	       ti.tcpi_retrans, ti.tcpi_total_retrans);
+	printf("ok %s options=%u ca_state=%u cwnd=%u ssthresh=%u retrans=%u total_retrans=%u\n",
+	       cmd, ti.tcpi_options, ti.tcpi_ca_state, ti.tcpi_snd_cwnd,
+	       ti.tcpi_snd_ssthresh, ti.tcpi_retrans, ti.tcpi_total_retrans);
 }
 
 /* sockname and peername */

@@ -37,6 +37,7 @@ KTCP_IF = "ktcp0"
 PEER_IF = "peer0"
 
 F_FIN, F_SYN, F_RST, F_PSH, F_ACK, F_URG = 0x01, 0x02, 0x04, 0x08, 0x10, 0x20
+F_ECE, F_CWR = 0x40, 0x80
 
 SO_TIMESTAMPNS = 35     # SO_TIMESTAMPNS_OLD, = SCM_TIMESTAMPNS (64-bit)
 
@@ -62,7 +63,8 @@ def check(cond, msg):
 
 def flagstr(f):
     s = "".join(c for bit, c in ((F_SYN, "S"), (F_FIN, "F"), (F_RST, "R"),
-                                 (F_PSH, "P"), (F_ACK, "A"), (F_URG, "U"))
+                                 (F_PSH, "P"), (F_ACK, "A"), (F_URG, "U"),
+                                 (F_ECE, "E"), (F_CWR, "W"))
                 if f & bit)
     return s or "."
 
@@ -386,6 +388,7 @@ class Seg:
         self.opts = tcp[20:doff]
         self.data = tcp[doff:]
         self.ttl = ip_raw[8]
+        self.tos = ip_raw[1]
         self.df = bool(struct.unpack("!H", ip_raw[6:8])[0] & 0x4000)
 
     @property
@@ -432,6 +435,8 @@ class Seg:
             self.seq, self.ack, self.win, self.len)
         if self.flags & F_URG:
             s += " urp %u" % self.urp
+        if self.tos:
+            s += " tos %#04x" % self.tos
         if self.opts:
             s += " opts " + self.opts.hex()
         return s
@@ -473,12 +478,12 @@ class Peer:
         return t - self.t0
 
     def send(self, sport, dport, flags, seq, ack=0, win=65535, data=b"",
-             options=None, urp=0):
+             options=None, urp=0, tos=0):
         tcp = self.TCP(sport=sport, dport=dport, flags=flags, seq=seq,
                        ack=ack, window=win, options=options or [], urgptr=urp)
         pkt = (self.Ether(src=PEER_MAC, dst=KTCP_MAC) /
                self.IP(src=PEER_IP, dst=KTCP_IP, ttl=64, id=self.ip_id,
-                       flags="DF") / tcp)
+                       flags="DF", tos=tos) / tcp)
         if data:
             pkt = pkt / self.Raw(load=data)
         self.ip_id = (self.ip_id + 1) & 0xffff
@@ -489,7 +494,8 @@ class Peer:
         diag("%7.3f peer  > [%s] %d>%d seq %u ack %u win %u len %u%s" % (
             self.rel(t), flagstr(int(tcp.flags)), sport, dport, seq, ack,
             win, len(data), (" opts " + str(options)) if options else "") +
-            (" urp %u" % urp if urp else ""))
+            (" urp %u" % urp if urp else "") + (" tos %#04x" % tos if tos
+                                                 else ""))
         return t
 
     def _answer_arp(self, frame):
@@ -608,18 +614,18 @@ class Conn:
         return s.sport == self.rport and s.dport == self.lport
 
     def send(self, flags, seq=None, ack=None, data=b"", win=None,
-             options=None, urp=0):
+             options=None, urp=0, tos=0):
         if seq is None:
             seq = self.snd_nxt
         if ack is None:
             ack = self.rcv_nxt if self.rcv_nxt is not None else 0
         t = self.peer.send(self.lport, self.rport, flags, seq, ack,
                            self.win if win is None else win, data, options,
-                           urp)
+                           urp, tos)
         return t
 
-    def send_data(self, data, flags="PA"):
-        t = self.send(flags, data=data)
+    def send_data(self, data, flags="PA", tos=0):
+        t = self.send(flags, data=data, tos=tos)
         self.snd_nxt = seq_add(self.snd_nxt, len(data))
         return t
 
@@ -709,9 +715,10 @@ class Env:
     # ---- common openings --------------------------------------------------
 
     def active_open(self, h, peer_port=None, options=None, synack_delay=0.0,
-                    win=65535, syn_check=None):
+                    win=65535, syn_check=None, synack_flags="SA"):
         """The socket under test connects to the peer; the peer answers
-        the SYN with a SYN-ACK (after @synack_delay). Returns a Conn."""
+        the SYN with a SYN-ACK (after @synack_delay) with @synack_flags.
+        Returns a Conn."""
         peer = self.peer
         peer_port = peer_port or self.port()
         h.must("connect_nb %s %d" % (PEER_IP, peer_port))
@@ -730,7 +737,7 @@ class Env:
         ws = syn.opt(3)
         if ws and any(o[0] == "WScale" for o in opts):
             c.our_wscale_shift = ws[0]
-        c.send("SA", seq=iss, ack=c.rcv_nxt, options=opts)
+        c.send(synack_flags, seq=iss, ack=c.rcv_nxt, options=opts)
         a = c.expect(5, lambda s: not s.flags & F_SYN, "the ACK of our SYN-ACK")
         check(a.flags & (F_ACK | F_RST) == F_ACK and a.ack == c.snd_nxt,
               "handshake: expected ACK %u, got %s" % (c.snd_nxt, a))
@@ -739,17 +746,21 @@ class Env:
         check(r.ok, "connect did not complete: %s" % r)
         return c
 
-    def passive_open(self, h, port, options=None, peer_port=None):
+    def passive_open(self, h, port, options=None, peer_port=None,
+                     syn_flags="S", synack_check=None):
         """The peer connects to the socket under test's listener (already
-        listening on @port) and the helper accepts. Returns a Conn."""
+        listening on @port) with a SYN with @syn_flags, and the helper
+        accepts. @synack_check(seg) looks at the SYN-ACK. Returns a Conn."""
         peer = self.peer
         peer_port = peer_port or self.port()
         iss = 0x20000000
         c = Conn(peer, peer_port, port, iss)
         opts = PEER_OPTS_MSS if options is None else options
-        c.send("S", seq=iss, options=opts)
+        c.send(syn_flags, seq=iss, options=opts)
         c.snd_nxt = seq_add(iss, 1)
         sa = c.expect(5, lambda s: s.has(F_SYN | F_ACK), "their SYN-ACK")
+        if synack_check:
+            synack_check(sa)
         check(sa.ack == c.snd_nxt, "SYN-ACK acks %u, expected %u" %
               (sa.ack, c.snd_nxt))
         c.irs = sa.seq

@@ -661,6 +661,32 @@ static bool ktcp_input_simultaneous_synack(const struct ktcp_sock *ks,
 	       cb->ack_seq == ks->snd_nxt;
 }
 
+/*
+ * Answer a segment that failed PAWS or the sequence check (tcp_send_dupack()):
+ * data starting below RCV.NXT arrived twice, so the ACK carries a D-SACK of
+ * what of it lies below RCV.NXT (RFC 2883 4.1.1) and quick ACKs follow (a
+ * SYN, which Linux answers with a challenge ACK, gets no D-SACK). A
+ * retransmission that ends before RCV.WUP lands here, not in the data step:
+ * without the D-SACK the sender never learns its RTO was spurious.
+ */
+static void ktcp_input_dupack(struct sock *sk, const struct sk_buff *skb,
+			      enum ktcp_mib_field why)
+{
+	const struct ktcp_skb_cb *cb = KTCP_SKB_CB(skb);
+	struct ktcp_sock *ks = ktcp_sk(sk);
+	struct ktcp_sack_block d;
+
+	if (cb->end_seq != cb->seq && !(cb->flags & TCPHDR_SYN) &&
+	    ktcp_seq_before(cb->seq, ks->rcv_nxt)) {
+		ks->quickack = KTCP_MAX_QUICKACKS;
+		d.start = cb->seq;
+		d.end = ktcp_seq_after(cb->end_seq, ks->rcv_nxt) ?
+			ks->rcv_nxt : cb->end_seq;
+		ktcp_input_dsack(ks, &d);
+	}
+	ktcp_output_oow_ack(sk, skb, why);
+}
+
 /* A segment that occupies sequence space wholly below RCV.NXT: re-ACK it. */
 static bool ktcp_input_is_dup(const struct ktcp_sock *ks,
 			      const struct ktcp_skb_cb *cb)
@@ -683,12 +709,12 @@ int ktcp_input_synchronized(struct sock *sk, struct sk_buff *skb)
 	if (ktcp_neg_paws_reject(&ks->neg, &opts, th->rst)) {
 		/* RFC 7323 5.3 R1: an old duplicate; ACK and drop it. */
 		if (!th->rst)
-			ktcp_output_oow_ack(sk, skb, KTCP_MIB_PAWSREJECTED);
+			ktcp_input_dupack(sk, skb, KTCP_MIB_PAWSREJECTED);
 		goto drop;
 	}
 	if (!ktcp_input_seq_ok(ks, cb)) {
 		if (!th->rst)
-			ktcp_output_oow_ack(sk, skb, KTCP_MIB_OUTOFWINDOW);
+			ktcp_input_dupack(sk, skb, KTCP_MIB_OUTOFWINDOW);
 		goto drop;
 	}
 	ks->rcv_tstamp = tcp_jiffies32;	/* the peer is alive */

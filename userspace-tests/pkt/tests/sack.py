@@ -172,3 +172,34 @@ def t_sack_blocks(env):
     r = h.cmd("recv 300 3000", 5)
     check(r.ok and r.data() == b"A" * 100 + b"B" * 100,
           "the reader got %s" % r)
+
+
+@test("dsack_old_segment")
+def t_dsack_old_segment(env):
+    """RFC 2883 4.1.1 on a segment the sequence check refuses: a copy of
+    data acknowledged by an ACK before the last one ends before the left
+    edge last advertised (RCV.WUP), so it is not acceptable (tcp_sequence())
+    and never reaches the data step; the duplicate ACK that answers it
+    still carries a D-SACK of it (tcp_send_dupack()), or a sender whose
+    RTO resent it never learns that the RTO was spurious."""
+    need_default_sysctls(env)
+    env.start()
+    h = env.new_helper()
+    c = env.active_open(h, options=[("MSS", 1000), ("NOP", None),
+                                    ("NOP", None), ("SAckOK", b"")])
+    first = c.snd_nxt
+    c.send_data(b"A" * 200)
+    c.expect(2, lambda s: s.ack == c.snd_nxt, "the ACK of the first 200")
+    c.send_data(b"B" * 20)
+    c.expect(2, lambda s: s.ack == c.snd_nxt, "the ACK of the next 20")
+    c.send("PA", seq=first, data=b"A" * 200)
+    a = c.expect(2, lambda s: s.len == 0, "the ACK of the old copy")
+    dsack = (first, seq_add(first, 200))
+    diag("ACK %u, SACK blocks %s" % (a.ack, sack_blocks_of(a)))
+    check(a.ack == c.snd_nxt, "expected ACK %u, got %s" % (c.snd_nxt, a))
+    check(sack_blocks_of(a)[:1] == [dsack],
+          "the ACK of a copy of acknowledged data carries SACK blocks %s, "
+          "not the D-SACK %s first" % (sack_blocks_of(a), dsack))
+    r = h.cmd("recv 300 3000", 5)
+    check(r.ok and r.data() == b"A" * 200 + b"B" * 20,
+          "the reader got %s" % r)

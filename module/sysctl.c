@@ -31,10 +31,19 @@ static int ktcp_timeout_max_ms = 600 * MSEC_PER_SEC;
 static int ktcp_syncookies_max = 2;
 static int ktcp_frto_max = 2;
 
+/*
+ * The template's .data is the field's offset in struct ktcp_net, made a
+ * pointer into the namespace's own in ktcp_sysctl_net_init(); .maxlen is
+ * the field's size, so the handler and the field cannot disagree.
+ */
+#define KTCP_SYSCTL_OFF(f)	((void *)offsetof(struct ktcp_net, f))
+#define KTCP_SYSCTL_LEN(f)	sizeof_field(struct ktcp_net, f)
+
 static const struct ctl_table ktcp_sysctl_template[] = {
 	{
 		.procname	= "tw_timeout_ms",
-		.maxlen		= sizeof(int),
+		.data		= KTCP_SYSCTL_OFF(tw_timeout_ms),
+		.maxlen		= KTCP_SYSCTL_LEN(tw_timeout_ms),
 		.mode		= 0644,
 		.proc_handler	= proc_dointvec_minmax,
 		.extra1		= SYSCTL_ZERO,
@@ -42,7 +51,8 @@ static const struct ctl_table ktcp_sysctl_template[] = {
 	},
 	{
 		.procname	= "fin_timeout_ms",
-		.maxlen		= sizeof(int),
+		.data		= KTCP_SYSCTL_OFF(fin_timeout_ms),
+		.maxlen		= KTCP_SYSCTL_LEN(fin_timeout_ms),
 		.mode		= 0644,
 		.proc_handler	= proc_dointvec_minmax,
 		.extra1		= SYSCTL_ZERO,
@@ -50,7 +60,8 @@ static const struct ctl_table ktcp_sysctl_template[] = {
 	},
 	{
 		.procname	= "syncookies",
-		.maxlen		= sizeof(int),
+		.data		= KTCP_SYSCTL_OFF(syncookies),
+		.maxlen		= KTCP_SYSCTL_LEN(syncookies),
 		.mode		= 0644,
 		.proc_handler	= proc_dointvec_minmax,
 		.extra1		= SYSCTL_ZERO,
@@ -58,14 +69,16 @@ static const struct ctl_table ktcp_sysctl_template[] = {
 	},
 	{
 		.procname	= "max_syn_backlog",
-		.maxlen		= sizeof(int),
+		.data		= KTCP_SYSCTL_OFF(max_syn_backlog),
+		.maxlen		= KTCP_SYSCTL_LEN(max_syn_backlog),
 		.mode		= 0644,
 		.proc_handler	= proc_dointvec_minmax,
 		.extra1		= SYSCTL_ZERO,
 	},
 	{
 		.procname	= "frto",
-		.maxlen		= sizeof(int),
+		.data		= KTCP_SYSCTL_OFF(frto),
+		.maxlen		= KTCP_SYSCTL_LEN(frto),
 		.mode		= 0644,
 		.proc_handler	= proc_dointvec_minmax,
 		.extra1		= SYSCTL_ZERO,
@@ -73,13 +86,15 @@ static const struct ctl_table ktcp_sysctl_template[] = {
 	},
 	{
 		.procname	= "recovery",
-		.maxlen		= sizeof(int),
+		.data		= KTCP_SYSCTL_OFF(recovery),
+		.maxlen		= KTCP_SYSCTL_LEN(recovery),
 		.mode		= 0644,
 		.proc_handler	= proc_dointvec,	/* as tcp_recovery */
 	},
 	{
 		.procname	= "ecn",
-		.maxlen		= sizeof(u8),
+		.data		= KTCP_SYSCTL_OFF(ecn),
+		.maxlen		= KTCP_SYSCTL_LEN(ecn),
 		.mode		= 0644,
 		.proc_handler	= proc_dou8vec_minmax,
 		.extra1		= SYSCTL_ZERO,
@@ -87,7 +102,8 @@ static const struct ctl_table ktcp_sysctl_template[] = {
 	},
 	{
 		.procname	= "ecn_fallback",
-		.maxlen		= sizeof(u8),
+		.data		= KTCP_SYSCTL_OFF(ecn_fallback),
+		.maxlen		= KTCP_SYSCTL_LEN(ecn_fallback),
 		.mode		= 0644,
 		.proc_handler	= proc_dou8vec_minmax,
 		.extra1		= SYSCTL_ZERO,
@@ -99,19 +115,14 @@ int ktcp_sysctl_net_init(struct net *net)
 {
 	struct ktcp_net *kn = ktcp_pernet(net);
 	struct ctl_table *table;
+	size_t i;
 
 	table = kmemdup(ktcp_sysctl_template, sizeof(ktcp_sysctl_template),
 			GFP_KERNEL);
 	if (!table)
 		return -ENOMEM;
-	table[0].data = &kn->tw_timeout_ms;
-	table[1].data = &kn->fin_timeout_ms;
-	table[2].data = &kn->syncookies;
-	table[3].data = &kn->max_syn_backlog;
-	table[4].data = &kn->frto;
-	table[5].data = &kn->recovery;
-	table[6].data = &kn->ecn;
-	table[7].data = &kn->ecn_fallback;
+	for (i = 0; i < ARRAY_SIZE(ktcp_sysctl_template); i++)
+		table[i].data = (char *)kn + (uintptr_t)table[i].data;
 	kn->sysctl_hdr = register_net_sysctl_sz(net, "net/ktcp", table,
 						ARRAY_SIZE(ktcp_sysctl_template));
 	if (!kn->sysctl_hdr) {

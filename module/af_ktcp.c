@@ -680,9 +680,15 @@ static void ktcp_af_close(struct sock *sk, long timeout)
 	if (timeout)
 		sk_stream_wait_close(sk, timeout);
 	sock_hold(sk);
-	sock_orphan(sk);
+	ktcp_sock_orphan(sk);
 	if (sk->sk_state == TCP_FIN_WAIT2 && ktcp_sk(sk)->linger2 < 0) {
 		/* tcp_close(): a negative TCP_LINGER2 resets it at once. */
+		ktcp_output_rst(sk, sk->sk_allocation);
+		ktcp_sock_set_state(sk, TCP_CLOSE);
+	}
+	if (sk->sk_state != TCP_CLOSE && ktcp_sock_too_many_orphans(sk, 0)) {
+		/* tcp_close()'s tcp_check_oom(): no room for one more orphan */
+		KTCP_INC_STATS(sock_net(sk), KTCP_MIB_TCPABORTONMEMORY);
 		ktcp_output_rst(sk, sk->sk_allocation);
 		ktcp_sock_set_state(sk, TCP_CLOSE);
 	}

@@ -198,6 +198,8 @@ static void ktcp_input_ack_state(struct sock *sk)
 
 	if (new == KTCP_STATE_INVALID || new == old)
 		return;
+	if (new == TCP_TIME_WAIT)
+		return ktcp_sock_time_wait(sk);
 	ktcp_sock_set_state(sk, new);
 	switch (new) {
 	case TCP_ESTABLISHED:
@@ -212,9 +214,6 @@ static void ktcp_input_ack_state(struct sock *sk)
 				ktcp_fin_time(sk));
 		else
 			sk->sk_state_change(sk);
-		break;
-	case TCP_TIME_WAIT:
-		ktcp_timers_enter_timewait(sk, ktcp_tw_timeout(sock_net(sk)));
 		break;
 	case TCP_CLOSE:
 		ktcp_sock_done(sk);
@@ -327,8 +326,10 @@ static bool ktcp_input_ack(struct sock *sk, struct sk_buff *skb,
 	if (!ktcp_seq_before(cb->ack_seq, ks->snd_una))
 		ktcp_input_update_wnd(ks, cb);
 	/* A window that opens ends the persist backoff (tcp_ack_probe). */
-	if (!prior.wnd && ks->snd_wnd)
+	if (!prior.wnd && ks->snd_wnd) {
 		ktcp_rtt_reset_backoff(&ks->rtt);
+		ks->probes_tstamp = 0;
+	}
 	ktcp_input_ack_loss(sk, skb, o, &prior, acked, rtt);
 	ktcp_input_ack_state(sk);
 	if (sk->sk_state == TCP_CLOSE)
@@ -590,9 +591,10 @@ static void ktcp_input_fin(struct sock *sk)
 	ktcp_input_rcv_nxt(ks, ks->rcv_nxt + 1);
 	WRITE_ONCE(sk->sk_shutdown, sk->sk_shutdown | RCV_SHUTDOWN);
 	sock_set_flag(sk, SOCK_DONE);
-	ktcp_sock_set_state(sk, new);
 	if (new == TCP_TIME_WAIT)
-		ktcp_timers_enter_timewait(sk, ktcp_tw_timeout(sock_net(sk)));
+		ktcp_sock_time_wait(sk);
+	else
+		ktcp_sock_set_state(sk, new);
 	if (!sock_flag(sk, SOCK_DEAD)) {
 		sk->sk_state_change(sk);
 		sk_wake_async(sk, SOCK_WAKE_WAITD, POLL_HUP);

@@ -90,6 +90,11 @@ struct ktcp_net {
 	int recovery;			/* sysctl, KTCP_RACK_* (tcp_recovery) */
 	u8 ecn;				/* sysctl, net.ipv4.tcp_ecn's meaning */
 	u8 ecn_fallback;		/* sysctl, tcp_ecn_fallback's */
+	int max_orphans;		/* sysctl, tcp_max_orphans */
+	int orphan_retries;		/* sysctl, tcp_orphan_retries */
+	int max_tw_buckets;		/* sysctl, tcp_max_tw_buckets */
+	atomic_t orphans;		/* orphans not yet CLOSE or TIME_WAIT */
+	atomic_t tw_count;		/* sockets in TIME_WAIT */
 	struct ctl_table_header *sysctl_hdr;
 	bool hook_registered;
 };
@@ -233,7 +238,8 @@ struct ktcp_sock {
 	u8 probes;		/* persist probes unanswered by an ACK */
 	u8 fin_queued:1,	/* FIN is in the write queue */
 	   nodelay:1,
-	   recvmsg_inq:1;	/* TCP_INQ: recvmsg() adds TCP_CM_INQ */
+	   recvmsg_inq:1,	/* TCP_INQ: recvmsg() adds TCP_CM_INQ */
+	   orphan:1;		/* counted in ktcp_net.orphans (sock.c) */
 	u8 ecn_flags;		/* TCP_ECN_* but TCP_ECN_OK (ecn.h) */
 
 	struct ktcp_rtt rtt;	/* RTT estimator and RTO (rtt.c) */
@@ -290,6 +296,7 @@ struct ktcp_sock {
 	/* Keepalive and user timeout (timers.c), settable per socket. */
 	u32 rcv_tstamp;		/* jiffies of the last segment received */
 	u32 rto_stamp;		/* jiffies the current retransmissions began */
+	u32 probes_tstamp;	/* jiffies of the first window probe; 0: none */
 	u32 keepidle;		/* jiffies */
 	u32 keepintvl;		/* jiffies */
 	u32 user_timeout;	/* ms, 0: off (RFC 5482) */
@@ -492,6 +499,9 @@ void ktcp_sock_init_peer(struct ktcp_sock *ks, u32 irs, u32 wnd);
 struct sock *ktcp_sock_clone(const struct sock *listener, gfp_t prio);
 void ktcp_sock_set_state(struct sock *sk, u8 state);
 void ktcp_sock_done(struct sock *sk);
+void ktcp_sock_orphan(struct sock *sk);
+bool ktcp_sock_too_many_orphans(const struct sock *sk, int shift);
+void ktcp_sock_time_wait(struct sock *sk);
 void ktcp_sock_reset(struct sock *sk, int err);
 void ktcp_sock_disconnect(struct sock *sk);
 

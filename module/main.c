@@ -41,6 +41,11 @@ static int __net_init ktcp_net_init(struct net *net)
 	kn->recovery = KTCP_RECOVERY_DEFAULT;
 	kn->ecn = KTCP_ECN_DEFAULT;
 	kn->ecn_fallback = 1;		/* tcp_ecn_fallback */
+	/* tcp_init() and tcp_sk_init(): half the established table each. */
+	kn->max_orphans = ktcp_hash_ehash_size() / 2;
+	kn->max_tw_buckets = ktcp_hash_ehash_size() / 2;
+	atomic_set(&kn->orphans, 0);
+	atomic_set(&kn->tw_count, 0);
 	kn->mib = alloc_percpu(struct ktcp_mib);
 	if (!kn->mib)
 		return -ENOMEM;

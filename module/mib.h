@@ -53,6 +53,8 @@ enum ktcp_mib_field {
 	KTCP_MIB_TIMEOUTS,		/* retransmission timer expiries */
 	KTCP_MIB_ABORTONTIMEOUT,	/* aborted after the retry limit */
 	KTCP_MIB_ABORTONDATA,		/* close() with unread data: RST */
+	KTCP_MIB_TCPABORTONMEMORY,	/* too many orphans: RST */
+	KTCP_MIB_TCPTIMEWAITOVERFLOW,	/* max_tw_buckets: closed, no TW */
 	KTCP_MIB_TWEXPIRED,		/* TIME_WAIT sockets expired */
 	KTCP_MIB_KEEPALIVEDROPS,	/* reset: keepalive probes unanswered */
 	KTCP_MIB_DELAYEDACKS,		/* delayed ACKs sent by their timer */

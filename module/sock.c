@@ -147,6 +147,8 @@ void ktcp_sock_init_seq(struct ktcp_sock *ks, u32 iss)
 	ks->tlp_high_seq = 0;
 	ks->rack = (struct ktcp_rack){ .reo_wnd_steps = 1 };	/* tcp_init_sock() */
 	WRITE_ONCE(ks->retries, 0);
+	ks->probes = 0;
+	ks->probes_tstamp = 0;
 	ks->fin_queued = 0;
 }
 
@@ -244,7 +246,28 @@ static void ktcp_sock_established(struct sock *sk)
 				    jiffies + ks->keepidle);
 }
 
-/* Every state change goes here: CurrEstab, and leaving the tables. */
+/*
+ * The namespace's TIME_WAIT and orphan counts (tw_count, orphans in struct
+ * ktcp_net). An orphan stops counting once it reaches TIME_WAIT or CLOSE,
+ * as Linux's tcp_orphan_count drops when the full sock is destroyed,
+ * its TIME_WAIT being a timewait sock then.
+ */
+static void ktcp_sock_count(struct sock *sk, u8 old, u8 state)
+{
+	struct ktcp_net *kn = ktcp_pernet(sock_net(sk));
+	struct ktcp_sock *ks = ktcp_sk(sk);
+
+	if (old == TCP_TIME_WAIT)
+		atomic_dec(&kn->tw_count);
+	else if (state == TCP_TIME_WAIT)
+		atomic_inc(&kn->tw_count);
+	if (ks->orphan && (state == TCP_TIME_WAIT || state == TCP_CLOSE)) {
+		ks->orphan = 0;
+		atomic_dec(&kn->orphans);
+	}
+}
+
+/* Every state change goes here: CurrEstab, the counts, leaving the tables. */
 void ktcp_sock_set_state(struct sock *sk, u8 state)
 {
 	struct net *net = sock_net(sk);
@@ -260,6 +283,7 @@ void ktcp_sock_set_state(struct sock *sk, u8 state)
 		this_cpu_inc(ktcp_pernet(net)->mib->mibs[KTCP_MIB_CURRESTAB]);
 	else if (!((1 << state) & estab) && ((1 << old) & estab))
 		this_cpu_dec(ktcp_pernet(net)->mib->mibs[KTCP_MIB_CURRESTAB]);
+	ktcp_sock_count(sk, old, state);
 	/* Lockless readers (poll, /proc) pair with inet_sk_state_load(). */
 	smp_store_release(&sk->sk_state, state);
 	if (state != TCP_CLOSE)
@@ -268,6 +292,62 @@ void ktcp_sock_set_state(struct sock *sk, u8 state)
 	/* A port the user bound stays bound until close() (tcp_set_state). */
 	if (!(sk->sk_userlocks & SOCK_BINDPORT_LOCK))
 		ktcp_port_unbind(ktcp_pernet(net), sk);
+}
+
+/*
+ * close() let go of @sk (tcp_close()'s sock_orphan() and tcp_orphan_count):
+ * until it reaches TIME_WAIT or CLOSE it counts against max_orphans.
+ */
+void ktcp_sock_orphan(struct sock *sk)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+
+	sock_owned_by_me(sk);
+	sock_orphan(sk);
+	if (ks->orphan || ((1 << sk->sk_state) & (TCPF_CLOSE | TCPF_TIME_WAIT)))
+		return;
+	ks->orphan = 1;
+	atomic_inc(&ktcp_pernet(sock_net(sk))->orphans);
+}
+
+/*
+ * Too many orphans (tcp_check_oom() and tcp_too_many_orphans()): more than
+ * net.ktcp.max_orphans, @sk included, the count doubled per @shift, the
+ * penalty tcp_out_of_resources() gives a connection that looks stuck.
+ * Linux compares a count refreshed every 100 ms, so right after close()
+ * it may keep one orphan too many until an orphan's next timer; ktcp's
+ * count is exact. ktcp has no memory accounting of its own yet, so no
+ * memory limit is checked here.
+ */
+bool ktcp_sock_too_many_orphans(const struct sock *sk, int shift)
+{
+	struct ktcp_net *kn = ktcp_pernet(sock_net(sk));
+
+	if ((long)atomic_read(&kn->orphans) << shift <=
+	    READ_ONCE(kn->max_orphans))
+		return false;
+	net_info_ratelimited("ktcp: too many orphaned sockets\n");
+	return true;
+}
+
+/*
+ * Enter TIME_WAIT (tcp_time_wait()): unless net.ktcp.max_tw_buckets
+ * connections are there already, then the connection simply closes, as
+ * Linux's does when inet_twsk_alloc() fails (TCPTimeWaitOverflow).
+ */
+void ktcp_sock_time_wait(struct sock *sk)
+{
+	struct ktcp_net *kn = ktcp_pernet(sock_net(sk));
+
+	sock_owned_by_me(sk);
+	if (sk->sk_state != TCP_TIME_WAIT &&
+	    atomic_read(&kn->tw_count) >= READ_ONCE(kn->max_tw_buckets)) {
+		KTCP_INC_STATS(sock_net(sk), KTCP_MIB_TCPTIMEWAITOVERFLOW);
+		ktcp_sock_done(sk);
+		return;
+	}
+	ktcp_sock_set_state(sk, TCP_TIME_WAIT);
+	ktcp_timers_enter_timewait(sk, ktcp_tw_timeout(sock_net(sk)));
 }
 
 /* An orphan reached CLOSE: free its queues, port, and the user's reference. */

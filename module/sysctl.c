@@ -21,6 +21,12 @@
  *                 range and default (2: accept when asked, never ask).
  * ecn_fallback    a retransmitted SYN asks for no ECN (RFC 3168 6.1.1.1),
  *                 as net.ipv4.tcp_ecn_fallback (1).
+ * max_orphans     closed connections still sending (tcp_max_orphans; here
+ *                 per namespace): more are reset (TCPAbortOnMemory).
+ * orphan_retries  an orphan's retransmissions and probes (tcp_orphan_retries,
+ *                 0: 8 while the backed-off RTO is under 120 s).
+ * max_tw_buckets  connections in TIME_WAIT (tcp_max_tw_buckets): more close
+ *                 at once (TCPTimeWaitOverflow).
  */
 
 #include <linux/sysctl.h>
@@ -30,6 +36,7 @@
 static int ktcp_timeout_max_ms = 600 * MSEC_PER_SEC;
 static int ktcp_syncookies_max = 2;
 static int ktcp_frto_max = 2;
+static int ktcp_orphan_retries_max = U8_MAX;	/* compared with a u8 */
 
 /*
  * The template's .data is the field's offset in struct ktcp_net, made a
@@ -108,6 +115,31 @@ static const struct ctl_table ktcp_sysctl_template[] = {
 		.proc_handler	= proc_dou8vec_minmax,
 		.extra1		= SYSCTL_ZERO,
 		.extra2		= SYSCTL_ONE,
+	},
+	{
+		.procname	= "max_orphans",
+		.data		= KTCP_SYSCTL_OFF(max_orphans),
+		.maxlen		= KTCP_SYSCTL_LEN(max_orphans),
+		.mode		= 0644,
+		.proc_handler	= proc_dointvec_minmax,
+		.extra1		= SYSCTL_ZERO,
+	},
+	{
+		.procname	= "orphan_retries",
+		.data		= KTCP_SYSCTL_OFF(orphan_retries),
+		.maxlen		= KTCP_SYSCTL_LEN(orphan_retries),
+		.mode		= 0644,
+		.proc_handler	= proc_dointvec_minmax,
+		.extra1		= SYSCTL_ZERO,
+		.extra2		= &ktcp_orphan_retries_max,
+	},
+	{
+		.procname	= "max_tw_buckets",
+		.data		= KTCP_SYSCTL_OFF(max_tw_buckets),
+		.maxlen		= KTCP_SYSCTL_LEN(max_tw_buckets),
+		.mode		= 0644,
+		.proc_handler	= proc_dointvec_minmax,
+		.extra1		= SYSCTL_ZERO,
 	},
 };
 

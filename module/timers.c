@@ -48,49 +48,144 @@ static bool ktcp_timers_user_timeout_hit(const struct ktcp_sock *ks, u32 since)
 	       tcp_jiffies32 - since >= msecs_to_jiffies(ks->user_timeout);
 }
 
-/* Give up on the connection after the retry limit (RFC 9293 3.8.3). */
+/*
+ * The next probe's interval (tcp_probe0_when()), cut to what is left of
+ * TCP_USER_TIMEOUT so that the abort is on time
+ * (tcp_clamp_probe0_to_user_timeout()).
+ */
+static unsigned long ktcp_timers_probe_when(const struct ktcp_sock *ks)
+{
+	unsigned long when = ktcp_rto(ks);
+	u32 left;
+
+	if (!ks->user_timeout || !ks->probes_tstamp)
+		return when;
+	left = msecs_to_jiffies(ks->user_timeout) -
+	       max_t(s32, tcp_jiffies32 - ks->probes_tstamp, 0);
+	return min_t(unsigned long, when, max_t(u32, left, TCP_TIMEOUT_MIN));
+}
+
+/*
+ * tcp_orphan_retries(): net.ktcp.orphan_retries, or when it is 0 (its
+ * default) 8 while the backed-off RTO is under TCP_RTO_MAX (@alive) and 0
+ * after; 0 too once an ICMP error said the path is broken.
+ */
+static int ktcp_timers_orphan_retries(struct sock *sk, bool alive)
+{
+	int retries = READ_ONCE(ktcp_pernet(sock_net(sk))->orphan_retries);
+
+	if (READ_ONCE(sk->sk_err_soft) && !alive)
+		retries = 0;
+	if (!retries && alive)
+		retries = KTCP_ORPHAN_RETRIES;
+	return retries;
+}
+
+/*
+ * An orphan the namespace cannot afford (tcp_out_of_resources()): too many
+ * orphans, counted double for a connection silent for 2 * TCP_RTO_MAX or
+ * past its retries (!@do_reset) and again after an ICMP error. It is
+ * reset if it sent recently or its peer's window is shut, else just
+ * dropped. True if @sk is gone.
+ */
+static bool ktcp_timers_out_of_resources(struct sock *sk, bool do_reset)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+	int shift = 0;
+
+	if ((s32)(tcp_jiffies32 - ks->lsndtime) > 2 * TCP_RTO_MAX || !do_reset)
+		shift++;
+	if (READ_ONCE(sk->sk_err_soft))
+		shift++;
+	if (ktcp_sock_too_many_orphans(sk, shift)) {
+		if ((s32)(tcp_jiffies32 - ks->lsndtime) <= TCP_TIMEWAIT_LEN ||
+		    (!ks->snd_wnd && !ks->packets_out))
+			do_reset = true;
+		if (do_reset)
+			ktcp_output_rst(sk, GFP_ATOMIC);
+		KTCP_INC_STATS(sock_net(sk), KTCP_MIB_TCPABORTONMEMORY);
+		ktcp_sock_done(sk);
+		return true;
+	}
+	if (!check_net(sock_net(sk))) {	/* the namespace is going away */
+		ktcp_sock_done(sk);
+		return true;
+	}
+	return false;
+}
+
+static void ktcp_timers_abort(struct sock *sk)
+{
+	KTCP_INC_STATS(sock_net(sk), KTCP_MIB_ABORTONTIMEOUT);
+	ktcp_sock_reset(sk, ETIMEDOUT);
+}
+
+/*
+ * Give up on the connection after the retry limit (RFC 9293 3.8.3,
+ * tcp_write_timeout()); an orphan sooner, or at once if orphans are too
+ * many. True if @sk is gone.
+ */
 static bool ktcp_timers_rtx_give_up(struct sock *sk)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
-	u8 limit = KTCP_DATA_RETRIES;
+	int limit = KTCP_DATA_RETRIES;
 
-	if ((1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_SYN_RECV))
-		limit = ks->syn_retries ?: KTCP_SYN_RETRIES;	/* TCP_SYNCNT */
-	else if (sock_flag(sk, SOCK_DEAD))
-		limit = KTCP_ORPHAN_RETRIES;	/* tcp_orphan_retries() */
 	if (!ks->retries)
 		ks->rto_stamp = tcp_jiffies32;
-	if (ks->retries < limit && !ktcp_timers_user_timeout_hit(ks, ks->rto_stamp))
+	if ((1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_SYN_RECV)) {
+		limit = ks->syn_retries ?: KTCP_SYN_RETRIES;	/* TCP_SYNCNT */
+	} else if (sock_flag(sk, SOCK_DEAD)) {
+		bool alive = ktcp_rto(ks) < TCP_RTO_MAX;
+
+		limit = ktcp_timers_orphan_retries(sk, alive);
+		if (ktcp_timers_out_of_resources(sk, alive ||
+						 ks->retries < limit))
+			return true;
+	}
+	if (ks->retries < limit &&
+	    !ktcp_timers_user_timeout_hit(ks, ks->rto_stamp))
 		return false;
-	KTCP_INC_STATS(sock_net(sk), KTCP_MIB_ABORTONTIMEOUT);
-	ktcp_sock_reset(sk, ETIMEDOUT);
+	ktcp_timers_abort(sk);
 	return true;
 }
 
 /*
  * Nothing in flight, data waiting, the window too small for it: probe
- * (RFC 9293 3.8.6.1). A peer that answers keeps the connection open for as
- * long as it likes (RFC 1122 4.2.2.17); ACKs reset the count. Unanswered, a
- * connection gives up after tcp_retries2 probes, an orphan sooner
- * (RFC 6429's zero-window hold).
+ * (RFC 9293 3.8.6.1), as tcp_probe_timer(). A peer that answers keeps the
+ * connection open for as long as it likes (RFC 1122 4.2.2.17): its ACKs
+ * reset the count of unanswered probes, not the backoff. But
+ * TCP_USER_TIMEOUT counts from the first probe, answered or not
+ * (icsk_probes_tstamp), and an orphan dies once its backed-off interval
+ * reaches TCP_RTO_MAX, or at once if orphans are too many: a peer that
+ * holds its window shut cannot keep a closed socket and its send queue
+ * forever (the FIN_WAIT_1 denial of service).
  */
 static void ktcp_timers_persist_handler(struct sock *sk)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
-	u8 limit = sock_flag(sk, SOCK_DEAD) ? KTCP_ORPHAN_RETRIES :
-					       KTCP_DATA_RETRIES;
+	int max_probes = KTCP_DATA_RETRIES;
 
-	if (!ks->probes)
-		ks->rto_stamp = tcp_jiffies32;
-	if (ks->probes >= limit || ktcp_timers_user_timeout_hit(ks, ks->rto_stamp)) {
-		KTCP_INC_STATS(sock_net(sk), KTCP_MIB_ABORTONTIMEOUT);
-		ktcp_sock_reset(sk, ETIMEDOUT);
-		return;
+	if (!ks->probes_tstamp)
+		ks->probes_tstamp = tcp_jiffies32 ?: 1;
+	else if (ktcp_timers_user_timeout_hit(ks, ks->probes_tstamp))
+		return ktcp_timers_abort(sk);
+	if (sock_flag(sk, SOCK_DEAD)) {
+		bool alive = ktcp_rto(ks) < TCP_RTO_MAX;
+
+		max_probes = ktcp_timers_orphan_retries(sk, alive);
+		if (!alive && ks->rtt.backoff >= max_probes)
+			return ktcp_timers_abort(sk);
+		if (ktcp_timers_out_of_resources(sk, true))
+			return;
 	}
+	if (ks->probes >= max_probes)
+		return ktcp_timers_abort(sk);
 	ks->probes++;
 	ktcp_output_probe(sk);
-	ktcp_rtt_backoff(&ks->rtt);
-	ktcp_rtx_arm(sk, KTCP_TIME_RETRANS, ktcp_rto(ks));
+	if (ks->rtt.backoff < KTCP_DATA_RETRIES)	/* tcp_send_probe0() */
+		ktcp_rtt_backoff(&ks->rtt);
+	ktcp_timer_sk_reset(sk, &ks->rtx_timer, jiffies +
+			    ktcp_timers_probe_when(ks));
 }
 
 /*
@@ -146,6 +241,7 @@ static void ktcp_timers_rtx_handler(struct sock *sk)
 			ktcp_timers_persist_handler(sk);
 		return;
 	}
+	ks->probes_tstamp = 0;		/* tcp_probe_timer(): not probing */
 	if (ktcp_timers_rtx_give_up(sk))
 		return;
 	KTCP_INC_STATS(sock_net(sk), KTCP_MIB_TIMEOUTS);

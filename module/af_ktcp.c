@@ -11,6 +11,7 @@
  */
 
 #include <asm/ioctls.h>
+#include <linux/igmp.h>
 #include <linux/sockios.h>
 #include <net/inet_common.h>
 #include <net/ip.h>
@@ -701,12 +702,48 @@ static void ktcp_af_close(struct sock *sk, long timeout)
 	sock_put(sk);
 }
 
+/*
+ * Leave the multicast groups the user joined through ip_setsockopt()
+ * (MCAST_JOIN_GROUP and the source-specific joins; sockopt.c refuses
+ * IP_ADD_MEMBERSHIP as Linux does), as inet_release()'s
+ * ip_mc_drop_socket() does, which modules cannot call: each membership is
+ * left with MCAST_LEAVE_GROUP, which drops its source filter too. Without
+ * this the groups, and the device's membership reports, outlive the
+ * socket.
+ */
+static void ktcp_af_mc_drop(struct sock *sk)
+{
+	struct sockaddr_in *grp;
+	struct ip_mc_socklist *iml;
+	struct group_req gr;
+	int err = 0;
+
+	while (!err && rcu_access_pointer(inet_sk(sk)->mc_list)) {
+		memset(&gr, 0, sizeof(gr));
+		grp = (struct sockaddr_in *)&gr.gr_group;
+		grp->sin_family = AF_INET;
+		rtnl_lock();
+		iml = rtnl_dereference(inet_sk(sk)->mc_list);
+		if (iml) {
+			grp->sin_addr = iml->multi.imr_multiaddr;
+			gr.gr_interface = iml->multi.imr_ifindex;
+		}
+		rtnl_unlock();
+		if (!iml)
+			break;
+		err = ip_setsockopt(sk, SOL_IP, MCAST_LEAVE_GROUP,
+				    KERNEL_SOCKPTR(&gr), sizeof(gr));
+		WARN_ON_ONCE(err);
+	}
+}
+
 static int ktcp_af_release(struct socket *sock)
 {
 	struct sock *sk = sock->sk;
 
 	if (!sk)
 		return 0;
+	ktcp_af_mc_drop(sk);
 	ktcp_af_close(sk, sock_flag(sk, SOCK_LINGER) ? sk->sk_lingertime : 0);
 	sock->sk = NULL;
 	return 0;

@@ -19,8 +19,9 @@
  * TCP, which answers it with the RST a listener would send; and a native
  * connection that happens to use a port ktcp listens on is not disturbed.
  *
- * The segment then goes to rcv.c, which processes it on its socket now or
- * queues it to the socket's backlog.
+ * A segment taken passes the host's policy as native TCP's does (IPsec
+ * input policy, the socket's BPF filter), then goes to rcv.c, which
+ * processes it on its socket now or queues it to the socket's backlog.
  *
  * Context: softirq, under rcu_read_lock (nf_hook_slow holds it).
  */
@@ -28,16 +29,17 @@
 #include <linux/netfilter.h>
 #include <linux/netfilter_ipv4.h>
 #include <net/ip.h>
+#include <net/netfilter/nf_conntrack.h>
 #include <net/route.h>
+#include <net/xfrm.h>
 
 #include "ktcp.h"
 
-/* Validate the TCP header and checksum, fill ktcp_skb_cb; 0 or a counter. */
-static int ktcp_hook_prepare(struct sk_buff *skb)
+/* Validate the TCP header and checksum; 0 or a counter. */
+static int ktcp_hook_validate(struct sk_buff *skb)
 {
 	unsigned int thoff = ip_hdrlen(skb);
-	struct ktcp_skb_cb *cb;
-	struct tcphdr *th;
+	const struct tcphdr *th;
 
 	__skb_pull(skb, thoff);
 	skb_reset_transport_header(skb);
@@ -48,7 +50,39 @@ static int ktcp_hook_prepare(struct sk_buff *skb)
 	if (skb_checksum_init(skb, IPPROTO_TCP, inet_compute_pseudo) ||
 	    skb_checksum_complete(skb))
 		return KTCP_MIB_INCSUMERRORS;
-	th = tcp_hdr(skb);
+	return 0;
+}
+
+/*
+ * What tcp_v4_rcv() asks before a socket sees a segment: the IPsec input
+ * policy (xfrm4_policy_check(); a TIME_WAIT connection with none of its
+ * own, as Linux's timewait sock has none), the conntrack reference let go
+ * (nf_reset_ct()), then the socket's filter (tcp_filter():
+ * SO_ATTACH_FILTER or SO_ATTACH_BPF, run from the TCP header on, may
+ * trim the payload, never the header). The skb still has its dst, which
+ * the policy check reads. 0 or the reason to drop @skb.
+ */
+static enum skb_drop_reason ktcp_hook_policy(struct sock *sk,
+					     struct sk_buff *skb)
+{
+	bool tw = sk->sk_state == TCP_TIME_WAIT;
+
+	if (!xfrm4_policy_check(tw ? NULL : sk, XFRM_POLICY_IN, skb))
+		return SKB_DROP_REASON_XFRM_POLICY;	/* xfrm_stat counts */
+	nf_reset_ct(skb);
+	if (!tw && sk_filter_trim_cap(sk, skb, tcp_hdr(skb)->doff * 4)) {
+		KTCP_INC_STATS(sock_net(sk), KTCP_MIB_SOCKETFILTERDROP);
+		return SKB_DROP_REASON_SOCKET_FILTER;
+	}
+	return SKB_NOT_DROPPED_YET;
+}
+
+/* Fill ktcp_skb_cb from the header, and leave the payload in @skb. */
+static void ktcp_hook_fill_cb(struct sk_buff *skb)
+{
+	const struct tcphdr *th = tcp_hdr(skb);
+	struct ktcp_skb_cb *cb;
+
 	/* Input dsts may be noref; ktcp queues skbs past this RCU section. */
 	skb_dst_drop(skb);
 	cb = KTCP_SKB_CB(skb);
@@ -63,7 +97,6 @@ static int ktcp_hook_prepare(struct sk_buff *skb)
 	cb->when = 0;
 	cb->retransmitted = 0;
 	__skb_pull(skb, th->doff * 4);
-	return 0;
 }
 
 /*
@@ -115,6 +148,7 @@ static unsigned int ktcp_hook_in(void *priv, struct sk_buff *skb,
 				 const struct nf_hook_state *state)
 {
 	const struct iphdr *iph = ip_hdr(skb);
+	enum skb_drop_reason reason;
 	const struct tcphdr *th;
 	struct sock *sk;
 	int drop;
@@ -135,14 +169,22 @@ static unsigned int ktcp_hook_in(void *priv, struct sk_buff *skb,
 	sk = ktcp_hook_lookup(ktcp_pernet(state->net), skb, iph, th);
 	if (!sk)
 		return NF_ACCEPT;
-	drop = ktcp_hook_prepare(skb);
+	drop = ktcp_hook_validate(skb);
 	if (drop) {
 		KTCP_INC_STATS(state->net, drop);
 		kfree_skb(skb);
-	} else {
-		KTCP_INC_STATS(state->net, KTCP_MIB_INSEGS);
-		ktcp_rcv_segment(state->net, sk, skb);
+		goto out;
 	}
+	KTCP_INC_STATS(state->net, KTCP_MIB_INSEGS);
+	reason = ktcp_hook_policy(sk, skb);
+	if (reason) {
+		sk_drops_add(sk, skb);	/* SO_RXQ_OVFL, as tcp_v4_rcv() */
+		kfree_skb_reason(skb, reason);
+		goto out;
+	}
+	ktcp_hook_fill_cb(skb);
+	ktcp_rcv_segment(state->net, sk, skb);
+out:
 	sock_put(sk);
 	return NF_STOLEN;
 }

@@ -42,6 +42,7 @@ enum ktcp_mib_field {
 	KTCP_MIB_SYNCOOKIESFAILED,	/* ACKs with an invalid cookie */
 	KTCP_MIB_ACKSKIPPEDSYNRECV,	/* duplicate SYN not answered: limit */
 	KTCP_MIB_BACKLOGDROP,		/* socket backlog full: dropped */
+	KTCP_MIB_SOCKETFILTERDROP,	/* the socket's filter refused it */
 	KTCP_MIB_OUTOFWINDOW,		/* unacceptable segment: ACKed, dropped */
 	KTCP_MIB_PAWSREJECTED,		/* old timestamp (PAWS): ACKed, dropped */
 	KTCP_MIB_OFODROP,		/* out-of-order data dropped */

@@ -21,6 +21,7 @@
  */
 
 #include <net/inet_common.h>
+#include <net/xfrm.h>
 
 #include "ktcp.h"
 
@@ -357,6 +358,7 @@ static void ktcp_sock_destroy(struct sock *sk)
 	ktcp_sock_purge(sk);
 	__skb_queue_purge(&sk->sk_receive_queue);
 	ktcp_port_unbind(ktcp_pernet(sock_net(sk)), sk);
+	xfrm_sk_free_policy(sk);	/* inet_csk_destroy_sock() */
 	sock_put(sk);
 }
 

@@ -271,7 +271,7 @@ struct ktcp_sock {
 	u8 frto:1,		/* F-RTO (RFC 5682) runs in this Loss */
 	   frto_new:1;		/* send new data before retransmitting */
 	/* What the ACK being processed did (recovery.c), reset after it. */
-	u8 ack_flag;		/* KTCP_ACK_* */
+	u16 ack_flag;		/* KTCP_ACK_* */
 	u32 ack_tsecr;		/* its TSecr; 0: none */
 	u32 ack_delivered;	/* delivered and lost when the last ACK was */
 	u32 ack_lost;		/* done: the deltas are this ACK's */

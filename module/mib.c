@@ -25,6 +25,7 @@ static const char * const ktcp_mib_names[KTCP_MIB_MAX] = {
 	[KTCP_MIB_LOSSPROBES]		= "TCPLossProbes",
 	[KTCP_MIB_LOSSPROBERECOVERY]	= "TCPLossProbeRecovery",
 	[KTCP_MIB_SACKREORDER]		= "TCPSACKReorder",
+	[KTCP_MIB_TCPSACKRENEGING]	= "TCPSACKReneging",
 	[KTCP_MIB_INERRS]		= "InErrs",
 	[KTCP_MIB_INCSUMERRORS]		= "InCsumErrors",
 	[KTCP_MIB_OUTRSTS]		= "OutRsts",

@@ -29,6 +29,7 @@ enum ktcp_mib_field {
 	KTCP_MIB_LOSSPROBES,		/* tail loss probes sent (TLP) */
 	KTCP_MIB_LOSSPROBERECOVERY,	/* losses a loss probe repaired */
 	KTCP_MIB_SACKREORDER,		/* reordering seen by SACK or ACK */
+	KTCP_MIB_TCPSACKRENEGING,	/* an RTO found the SACKed head gone */
 	KTCP_MIB_INERRS,		/* bad header: dropped */
 	KTCP_MIB_INCSUMERRORS,		/* bad checksum: dropped */
 	KTCP_MIB_OUTRSTS,		/* RSTs sent */

@@ -538,6 +538,26 @@ static void ktcp_recovery_in_recovery(struct sock *sk, u32 flag)
 		ktcp_recovery_enter(sk, flag);
 }
 
+/*
+ * tcp_check_sack_reneging(): SND.UNA moved up to a segment the peer had
+ * SACKed, so the peer dropped what it SACKed (RFC 2018 8 allows it) or
+ * the scoreboard is odd for a moment. Give the peer max(SRTT / 2, 10 ms)
+ * to SACK it again; then the RTO, finding the head SACKed, forgets every
+ * SACK (ktcp_recovery_on_rto()). True if the timer was armed.
+ */
+static bool ktcp_recovery_reneging(struct sock *sk, u32 flag)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+	unsigned long delay = usecs_to_jiffies(ktcp_rtt_srtt_us(&ks->rtt) / 2);
+
+	if ((flag & (KTCP_ACK_SACK_RENEGING | KTCP_ACK_UNA_ADVANCED)) !=
+	    (KTCP_ACK_SACK_RENEGING | KTCP_ACK_UNA_ADVANCED))
+		return false;
+	ktcp_rtx_arm(sk, KTCP_TIME_RETRANS, max(delay, msecs_to_jiffies(10)));
+	ks->ack_flag |= KTCP_ACK_REO_ARMED;	/* ~FLAG_SET_XMIT_TIMER */
+	return true;
+}
+
 /* The state machine for one ACK (tcp_fastretrans_alert()). */
 static void ktcp_recovery_alert(struct sock *sk, u32 flag, bool dup)
 {
@@ -546,6 +566,8 @@ static void ktcp_recovery_alert(struct sock *sk, u32 flag, bool dup)
 
 	if (flag & KTCP_ACK_ECE)
 		ks->prior_ssthresh = 0;	/* the reduction is real */
+	if (ktcp_recovery_reneging(sk, flag))
+		return;
 	if (cc->state == KTCP_CC_OPEN)
 		ks->retrans_stamp = 0;
 	else if (!ktcp_seq_before(ks->snd_una, ks->recover) &&
@@ -621,8 +643,14 @@ bool ktcp_recovery_on_ack(struct sock *sk, u32 acked, u32 rtt_us, bool dup)
 	flag = ks->ack_flag;
 	ks->frto_new = 0;	/* F-RTO's new data is this ACK's decision */
 	if (acked) {
+		struct sk_buff *head = skb_peek(&sk->sk_write_queue);
+
 		flag |= KTCP_ACK_UNA_ADVANCED;
 		ks->dupacks = 0;
+		/* tcp_clean_rtx_queue()'s FLAG_SACK_RENEGING */
+		if (head && head != ks->send_head &&
+		    (KTCP_SKB_CB(head)->sacked & KTCP_SKB_SACKED))
+			flag |= KTCP_ACK_SACK_RENEGING;
 	} else if (dup && ks->packets_out) {
 		ks->dupacks++;
 		/* tcp_add_reno_sack(): without SACK, a duplicate delivered one. */
@@ -677,25 +705,38 @@ void ktcp_recovery_on_rto(struct sock *sk)
 	u8 state = ks->cc.state;
 	bool reduce = state == KTCP_CC_OPEN ||
 		      !ktcp_seq_after(ks->recover, ks->snd_una);
-	bool rack = ktcp_rack_on(sk);
+	bool rack = ktcp_rack_on(sk), reneg;
 	u32 now = (u32)tcp_clock_us();
 	struct sk_buff *skb;
 
 	sock_owned_by_me(sk);
+	skb = skb_peek(&sk->sk_write_queue);
+	/*
+	 * tcp_timeout_mark_lost(): a SACKed head means the peer reneged on
+	 * its SACKs (RFC 2018 8): forget them all, and resend everything,
+	 * or the segments it dropped would never be sent again.
+	 */
+	reneg = skb && skb != ks->send_head &&
+		(KTCP_SKB_CB(skb)->sacked & KTCP_SKB_SACKED);
+	if (reneg) {
+		KTCP_INC_STATS(sock_net(sk), KTCP_MIB_TCPSACKRENEGING);
+		ks->sacked_out = 0;
+	}
 	skb_queue_walk(&sk->sk_write_queue, skb) {
-		const struct ktcp_skb_cb *cb = KTCP_SKB_CB(skb);
+		struct ktcp_skb_cb *cb = KTCP_SKB_CB(skb);
 
 		if (skb == ks->send_head)
 			break;
-		if (cb->sacked & KTCP_SKB_SACKED)
+		if (reneg) {
+			cb->sacked &= ~KTCP_SKB_SACKED;
+		} else if (cb->sacked & KTCP_SKB_SACKED) {
 			continue;
-		/*
-		 * tcp_timeout_mark_lost(): with RACK, segments sent less than
-		 * RACK's RTT ago are not lost yet, the head excepted.
-		 */
-		if (rack && skb != skb_peek(&sk->sk_write_queue) &&
-		    ktcp_rack_remaining(ks->rack.rtt_us, 0, now, cb->when) > 0)
+		} else if (rack && skb != skb_peek(&sk->sk_write_queue) &&
+			   ktcp_rack_remaining(ks->rack.rtt_us, 0, now,
+					       cb->when) > 0) {
+			/* with RACK, one sent less than its RTT ago waits */
 			continue;
+		}
 		ktcp_skb_mark_lost(ks, skb);
 	}
 	ktcp_undo_enter_loss(sk, reduce, state < KTCP_CC_RECOVERY);

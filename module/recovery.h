@@ -38,7 +38,8 @@ static inline bool ktcp_may_resend(const struct ktcp_sock *ks)
 #define KTCP_ACK_ECE		BIT(4)	/* ECN-Echo (RFC 3168 6.1.2) */
 #define KTCP_ACK_DSACK_TLP	BIT(5)	/* a D-SACK of the loss probe */
 #define KTCP_ACK_DSACKING	BIT(6)	/* a D-SACK of a retransmission */
-#define KTCP_ACK_REO_ARMED	BIT(7)	/* RACK armed the reordering timer */
+#define KTCP_ACK_REO_ARMED	BIT(7)	/* rtx_timer armed: leave it be */
+#define KTCP_ACK_SACK_RENEGING	BIT(8)	/* SND.UNA reached a SACKed segment */
 
 static inline unsigned long ktcp_rto(const struct ktcp_sock *ks)
 {

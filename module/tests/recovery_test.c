@@ -937,8 +937,8 @@ static void recovery_prr(struct kunit *test)
 static void recovery_undo_dsack(struct kunit *test)
 {
 	static const struct rt_blk three[] = { { 1000, 4000 } };
-	/* The D-SACK, then what the peer holds above SND.UNA. */
-	static const struct rt_blk dsack[] = { { 0, 1000 }, { 4000, 5000 } };
+	/* The D-SACK of the resent copy of segment 0. */
+	static const struct rt_blk dsack[] = { { 0, 1000 } };
 	struct rt_ctx *c = rt_start(test, 1000, 10, 0, true);
 	struct ktcp_sock *ks = c->ks;
 
@@ -952,15 +952,61 @@ static void recovery_undo_dsack(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, rt_rexmit(c), 0);
 	ks->total_retrans = 1;		/* output.c counts it */
 	KUNIT_EXPECT_EQ(test, ks->undo_retrans, 1);
-	/* The original arrived: ACK 1000 and a D-SACK of the resent copy. */
-	rt_ack(c, 1000, false, dsack, 2);
+	/*
+	 * The original arrived: ACK of all the peer holds, and a D-SACK of
+	 * the resent copy. (An ACK of 1000 alone would leave SND.UNA at a
+	 * SACKed segment: reneging, RFC 2018 8.)
+	 */
+	rt_ack(c, 4000, false, dsack, 1);
 	KUNIT_EXPECT_EQ(test, ks->undo_retrans, 0);
 	KUNIT_EXPECT_EQ(test, ks->undo_marker, 0U);
 	KUNIT_EXPECT_EQ(test, ks->cc.state, KTCP_CC_OPEN);
 	KUNIT_EXPECT_EQ(test, ks->cc.cwnd, 10U);
 	KUNIT_EXPECT_EQ(test, ks->cc.ssthresh, 30U);
 	RT_EXPECT_UNDO(c, "0 0 1 0 0");
-	RT_EXPECT(c, "SSSS.....", 9, 4, 0, 0, 5);
+	/* The partial ACK marked the next hole lost (RFC 6582 3.2 step 5). */
+	RT_EXPECT(c, "L.....", 6, 0, 1, 0, 5);
+}
+
+/*
+ * SACK reneging (RFC 2018 8; tcp_timeout_mark_lost()): the first
+ * unacknowledged segment is SACKed when the RTO fires, so the peer dropped
+ * what it SACKed. Every SACK mark goes and everything is lost.
+ */
+static void recovery_sack_reneging(struct kunit *test)
+{
+	static const struct rt_blk above[] = { { 1000, 3000 } };
+	unsigned long reneg = rt_mib(KTCP_MIB_TCPSACKRENEGING);
+	struct rt_ctx *c = rt_start(test, 1000, 4, 0, true);
+	struct ktcp_sock *ks = c->ks;
+	struct sk_buff *skb;
+
+	rt_ack(c, 0, false, above, 1);
+	RT_EXPECT(c, ".SS.", 4, 2, 0, 0, 2);
+	/*
+	 * The peer acks segment 0 alone: SND.UNA reaches a SACKed segment.
+	 * Only the cumulative ACK is applied here: on an ACK,
+	 * ktcp_recovery_on_ack() would arm the short reneging timer, which a
+	 * test socket cannot run (pkt test sack_reneging covers it).
+	 */
+	skb = skb_peek(&c->sk->sk_write_queue);
+	rt_acked(c, skb);
+	__skb_unlink(skb, &c->sk->sk_write_queue);
+	kfree_skb(skb);
+	ks->snd_una = c->base + 1000;
+	RT_EXPECT(c, "SS.", 3, 2, 0, 0, 1);
+	/* The timeout finds the head SACKed: every SACK is forgotten. */
+	rt_on_rto(c);
+	RT_EXPECT(c, "LLL", 3, 0, 3, 0, 0);
+	KUNIT_EXPECT_EQ(test, rt_mib(KTCP_MIB_TCPSACKRENEGING) - reneg, 1UL);
+
+	/* Not reneging: a SACKed segment above the head stays SACKed. */
+	c = rt_start(test, 1000, 4, 0, true);
+	reneg = rt_mib(KTCP_MIB_TCPSACKRENEGING);
+	rt_ack(c, 0, false, above, 1);
+	rt_on_rto(c);
+	RT_EXPECT(c, "LSSL", 4, 2, 2, 0, 0);
+	KUNIT_EXPECT_EQ(test, rt_mib(KTCP_MIB_TCPSACKRENEGING) - reneg, 0UL);
 }
 
 /*
@@ -1118,6 +1164,7 @@ static struct kunit_case ktcp_recovery_cases[] = {
 	KUNIT_CASE(recovery_delivered),
 	KUNIT_CASE(recovery_prr),
 	KUNIT_CASE(recovery_undo_dsack),
+	KUNIT_CASE(recovery_sack_reneging),
 	KUNIT_CASE(recovery_undo_timestamp),
 	KUNIT_CASE(recovery_undo_loss),
 	KUNIT_CASE(recovery_frto),

@@ -203,3 +203,49 @@ def t_dsack_old_segment(env):
     r = h.cmd("recv 300 3000", 5)
     check(r.ok and r.data() == b"A" * 200 + b"B" * 20,
           "the reader got %s" % r)
+
+
+# After a reneging ACK, Linux waits max(SRTT / 2, 10 ms) before its RTO
+# (tcp_check_sack_reneging()): about 0.4 s here. Well under the RTO proper
+# (about 3 x BIG_RTT), which a stack that ignored the reneging would wait
+# for, only to skip the SACKed head again.
+RENEGE = 1.2
+
+
+@test("sack_reneging", timeout=90)
+def t_sack_reneging(env):
+    """RFC 2018 8: a receiver may drop data it SACKed. Of 4 segments the
+    peer SACKs the last 3; the first is retransmitted; then the peer acks
+    only that first one, SACKing nothing, and so reneges on the other 3.
+    They must be sent again, soon (tcp_check_sack_reneging() arms a short
+    timer; the timeout forgets every SACK, tcp_timeout_mark_lost()), or
+    the connection stalls until it times out."""
+    need_default_sysctls(env)
+    env.start()
+    h = env.new_helper()
+    c = env.active_open(h, options=[("MSS", 1000), ("NOP", None),
+                                    ("NOP", None), ("SAckOK", b"")],
+                        synack_delay=BIG_RTT)
+    segs = send_burst(env, h, c, 4, 1000)
+    ack, blocks = sack_state(segs, {1, 2, 3})
+    c.ack(ack=ack, options=sack_opts(blocks))
+    r = c.recv(FAST, lambda s: s.len > 0)
+    check(r is not None and r.seq == segs[0].seq,
+          "the hole was not retransmitted at once: %s" % r)
+    t0 = c.ack(ack=segs[1].seq)
+    r = c.recv(RENEGE, lambda s: s.len > 0)
+    check(r is not None, "nothing resent within %.1f s of the ACK that "
+          "reneged on the SACKed segments" % RENEGE)
+    diag("%s %.3f s after the reneging ACK" % (r, r.time - t0))
+    check(r.seq == segs[1].seq and r.len == 1000,
+          "after reneging, resent %s, expected seq %u" % (r, segs[1].seq))
+    have = 2
+    while have < 4:
+        c.ack(ack=segs[have].seq)
+        r = c.recv(3 * BIG_RTT, lambda s: s.len > 0)
+        check(r is not None and r.seq == segs[have].seq,
+              "segment %d not resent after the ACK of %d: %s" %
+              (have, have - 1, r))
+        have += 1
+    c.ack(ack=segs[3].end_seq)
+    c.expect_none(0.5, lambda s: s.len > 0, "data after everything was acked")

@@ -268,7 +268,7 @@ static void ktcp_input_ack_loss(struct sock *sk, const struct sk_buff *skb,
 	      !(cb->flags & (TCPHDR_SYN | TCPHDR_FIN)) &&
 	      ks->snd_wnd == prior->wnd;
 	newly = ktcp_recovery_sack(sk, o);
-	ktcp_recovery_tlp_ack(sk, prior->una, !dup, newly);
+	ktcp_tlp_ack(sk, prior->una, !dup, newly);
 	if (newly && cb->ack_seq == prior->una)
 		dup = true;
 	if (ktcp_ecn_rcv_ack(sk, skb, prior->una,
@@ -276,7 +276,7 @@ static void ktcp_input_ack_loss(struct sock *sk, const struct sk_buff *skb,
 		ktcp_recovery_ece(sk);	/* FLAG_ECE, before the alert */
 	rack_armed = ktcp_recovery_on_ack(sk, acked, rtt, dup);
 	if (acked && !rack_armed)
-		ktcp_recovery_schedule_probe(sk, true);
+		ktcp_tlp_schedule(sk, true);
 }
 
 /* Fifth step: returns false if the segment must be dropped here. */

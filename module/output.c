@@ -379,7 +379,7 @@ void __ktcp_output_push(struct sock *sk, bool force)
 			ktcp_rtx_arm(sk, KTCP_TIME_RETRANS, ktcp_rto(ks));
 	}
 	if (sent)
-		ktcp_recovery_schedule_probe(sk, false);
+		ktcp_tlp_schedule(sk, false);
 }
 
 void ktcp_output_push(struct sock *sk)
@@ -437,7 +437,7 @@ sent:
 	KTCP_INC_STATS(sock_net(sk), KTCP_MIB_LOSSPROBES);
 	ks->rtx_pending = 0;	/* the RTO counts from now */
 rearm:
-	ktcp_recovery_rearm_rto(sk);
+	ktcp_tlp_rearm_rto(sk);
 }
 
 /* A segment with no payload and @flags at SND.NXT, sent once, not queued. */

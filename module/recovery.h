@@ -110,9 +110,19 @@ void ktcp_recovery_frto_sent(struct sock *sk);
 void ktcp_recovery_ece(struct sock *sk);
 void ktcp_recovery_enter_cwr(struct sock *sk);
 bool ktcp_recovery_reo_timeout(struct sock *sk);
-void ktcp_recovery_rearm_rto(struct sock *sk);
-bool ktcp_recovery_schedule_probe(struct sock *sk, bool advancing_rto);
-void ktcp_recovery_tlp_ack(struct sock *sk, u32 prior_una, bool not_dup,
-			   u32 newly_sacked);
+
+/* The first sent, unacked segment, or NULL. */
+static inline struct sk_buff *ktcp_recovery_head(struct sock *sk)
+{
+	struct sk_buff *skb = skb_peek(&sk->sk_write_queue);
+
+	return skb && skb != ktcp_sk(sk)->send_head ? skb : NULL;
+}
+
+/* tlp.c: the tail loss probe's timer and episodes (RFC 8985 7). */
+void ktcp_tlp_rearm_rto(struct sock *sk);
+bool ktcp_tlp_schedule(struct sock *sk, bool advancing_rto);
+void ktcp_tlp_ack(struct sock *sk, u32 prior_una, bool not_dup,
+		  u32 newly_sacked);
 
 #endif /* _KTCP_RECOVERY_H */

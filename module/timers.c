@@ -214,7 +214,7 @@ static void ktcp_timers_reo_handler(struct sock *sk)
 		ktcp_output_push(sk);
 	if (ks->rtx_pending != KTCP_TIME_RETRANS ||
 	    !ktcp_timer_pending(&ks->rtx_timer))
-		ktcp_recovery_rearm_rto(sk);
+		ktcp_tlp_rearm_rto(sk);
 }
 
 /*

@@ -26,6 +26,7 @@ LAYERS = [
     ['input.c', 'listen.c', 'icmp.c'],
     ['timers.c'],
     ['output.c', 'sock.c'],
+    ['tlp.c'],
     ['recovery.c', 'buffers.c', 'window.c', 'urg.c', 'ecn.c'],
     ['undo.c'],
     ['rack.c'],

@@ -304,13 +304,19 @@ static void ktcp_output_retransmit_lost(struct sock *sk)
  * segment shorter than the MSS waits only while an earlier short segment is
  * unacknowledged, unless TCP_NODELAY; with TCP_CORK it waits until uncorked
  * (@force). A SYN or FIN never waits, nor anything in urgent mode, corked
- * or not (tcp_nagle_test()).
+ * or not (tcp_nagle_test()). Only the last skb of the write queue may
+ * wait: one that more data follows in another skb (ended by MSG_EOR, or out
+ * of frag slots) goes as if pushed (tcp_write_xmit() tests the others with
+ * TCP_NAGLE_PUSH), so MSG_EOR's records leave under Nagle as Linux's do.
  */
-static bool ktcp_output_nagle_ok(const struct ktcp_sock *ks,
-				 const struct sk_buff *skb, bool force)
+static bool ktcp_output_nagle_ok(struct sock *sk, const struct sk_buff *skb,
+				 bool force)
 {
+	const struct ktcp_sock *ks = ktcp_sk(sk);
+
 	if (skb->len >= ks->mss || force || ktcp_urg_mode(ks) ||
-	    (KTCP_SKB_CB(skb)->flags & (TCPHDR_SYN | TCPHDR_FIN)))
+	    (KTCP_SKB_CB(skb)->flags & (TCPHDR_SYN | TCPHDR_FIN)) ||
+	    !skb_queue_is_last(&sk->sk_write_queue, skb))
 		return true;
 	if (ks->cork)
 		return false;
@@ -359,7 +365,7 @@ void __ktcp_output_push(struct sock *sk, bool force)
 	if (!frto)
 		ktcp_output_retransmit_lost(sk);
 	while ((skb = ks->send_head) && ktcp_in_flight(ks) < ks->cc.cwnd &&
-	       ktcp_output_nagle_ok(ks, skb, force) &&
+	       ktcp_output_nagle_ok(sk, skb, force) &&
 	       ktcp_output_wnd_allows(sk, skb)) {
 		rearm |= !ks->packets_out ||
 			 (ks->rtx_pending == KTCP_TIME_PROBE &&

@@ -129,7 +129,9 @@ void ktcp_cc_init_transfer(struct ktcp_cc *cc, u32 syn_retrans);
 void ktcp_cc_set_ops(struct ktcp_cc *cc, const struct ktcp_cc_ops *ops);
 
 /*
- * An ACK newly acknowledged @acked segments; @rtt_us is its RTT sample, 0 if
+ * An ACK newly delivered @acked segments (Linux's acked_sacked: newly
+ * acked or SACKed; 0 when the ACK may not grow cwnd, tcp_may_raise_cwnd());
+ * @rtt_us is its RTT sample, 0 if
  * none (pass 1 for a measured 0). @cwnd_limited: the sender was limited by
  * cwnd, not by the application or the peer's window, in the last window
  * (Linux's tcp_is_cwnd_limited()); otherwise cwnd does not grow (RFC 7661).

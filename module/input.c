@@ -143,6 +143,8 @@ void ktcp_input_syn_sent(struct sock *sk, struct sk_buff *skb)
 	ktcp_input_clean_rtx(sk, cb->ack_seq, &opts, &rtt);
 	ktcp_rtt_fallback(&ks->rtt);	/* tcp_init_metrics(): RFC 6298 5.7 */
 	ktcp_cc_init_transfer(&ks->cc, ks->total_retrans);
+	/* The SYN's delivery grows no cwnd (tcp_init_transfer() sets it). */
+	ks->ack_delivered = ks->delivered;
 	ktcp_sock_set_state(sk, ktcp_state_next(sk->sk_state,
 						KTCP_EV_RCV_SYNACK, false));
 	ktcp_buf_init(sk);

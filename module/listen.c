@@ -337,6 +337,7 @@ static void ktcp_listen_child_stats(struct ktcp_sock *kc,
 {
 	kc->total_retrans = req->retries;
 	kc->delivered = 1;
+	kc->ack_delivered = 1;	/* not the first ACK's to grow cwnd by */
 	if (!req->retries)
 		return;
 	kc->total_rto = req->retries;

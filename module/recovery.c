@@ -597,16 +597,23 @@ static void ktcp_recovery_alert(struct sock *sk, u32 flag, bool dup)
 
 /*
  * cwnd for this ACK (tcp_cong_control()): PRR in CWR and Recovery, for
- * the @delivered segments and @lost newly marked; growth otherwise.
+ * the @delivered segments and @lost newly marked; growth otherwise, by
+ * what the ACK delivered (Linux's acked_sacked: segments newly acked or
+ * SACKed, not those SACKed before that a cumulative ACK now covers), and
+ * only on an ACK of new data, or with reordering measured above the
+ * initial DupThresh on any forward progress (tcp_may_raise_cwnd()).
  */
-static void ktcp_recovery_cong(struct sock *sk, u32 acked, u32 rtt_us,
-			       u32 delivered, u32 lost, u32 flag)
+static void ktcp_recovery_cong(struct sock *sk, u32 rtt_us, u32 delivered,
+			       u32 lost, u32 flag)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
+	u32 progress = KTCP_ACK_UNA_ADVANCED;
 
+	if (ks->reordering > KTCP_REORDERING_INIT)
+		progress |= KTCP_ACK_DATA_SACKED;
 	ktcp_cc_set_seq(&ks->cc, ks->snd_una, ks->snd_nxt);
-	ktcp_cc_on_ack(&ks->cc, acked, rtt_us, ktcp_now_us(),
-		       ks->cwnd_limited);
+	ktcp_cc_on_ack(&ks->cc, flag & progress ? delivered : 0, rtt_us,
+		       ktcp_now_us(), ks->cwnd_limited);
 	if (ktcp_cc_in_reduction(&ks->cc))
 		ktcp_cc_reduction(&ks->cc, ktcp_in_flight(ks), delivered, lost,
 				  flag & KTCP_ACK_UNA_ADVANCED);
@@ -653,8 +660,7 @@ bool ktcp_recovery_on_ack(struct sock *sk, u32 acked, u32 rtt_us, bool dup)
 	if (!ks->neg.sack_ok && (flag & KTCP_ACK_RETRANS_ACKED))
 		flag &= ~KTCP_ACK_ORIG_ACKED;
 	ktcp_recovery_alert(sk, flag, dup);
-	ktcp_recovery_cong(sk, acked, rtt_us, delivered, ks->lost - ks->ack_lost,
-			   flag);
+	ktcp_recovery_cong(sk, rtt_us, delivered, ks->lost - ks->ack_lost, flag);
 	armed = ks->ack_flag & KTCP_ACK_REO_ARMED;
 	ks->ack_flag = 0;
 	ks->ack_tsecr = 0;

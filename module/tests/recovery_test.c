@@ -553,6 +553,29 @@ static void recovery_delivered(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ks->delivered, 7U);
 }
 
+/*
+ * cwnd grows by what an ACK delivered (tcp_cong_control()'s acked_sacked)
+ * and only when it acks new data (tcp_may_raise_cwnd()): not on a
+ * duplicate that SACKs, and a cumulative ACK over segments SACKed before
+ * counts only those it newly delivers.
+ */
+static void recovery_cwnd_growth(struct kunit *test)
+{
+	static const struct rt_blk two[] = { { 1000, 3000 } };
+	struct rt_ctx *c = rt_start(test, 1000, 10, 0, true);
+	struct ktcp_sock *ks = c->ks;
+
+	ks->max_window = 65535;
+	ks->cwnd_limited = true;	/* slow start, cwnd-limited */
+	rt_ack(c, 0, false, two, 1);
+	KUNIT_EXPECT_EQ(test, ks->cc.state, KTCP_CC_OPEN);
+	KUNIT_EXPECT_EQ(test, ks->cc.cwnd, 10U);	/* nothing acked */
+	rt_ack(c, 3000, false, NULL, 0);
+	KUNIT_EXPECT_EQ(test, ks->cc.cwnd, 11U);	/* segment 0 only */
+	rt_ack(c, 5000, false, NULL, 0);
+	KUNIT_EXPECT_EQ(test, ks->cc.cwnd, 13U);
+}
+
 /* RFC 6675 IsLost: DupThresh (3) SACKed segments above a hole, not 2. */
 static void recovery_islost_threshold(struct kunit *test)
 {
@@ -1162,6 +1185,7 @@ static struct kunit_case ktcp_recovery_cases[] = {
 	KUNIT_CASE(recovery_sack_ignored_blocks),
 	KUNIT_CASE(recovery_dsack),
 	KUNIT_CASE(recovery_delivered),
+	KUNIT_CASE(recovery_cwnd_growth),
 	KUNIT_CASE(recovery_prr),
 	KUNIT_CASE(recovery_undo_dsack),
 	KUNIT_CASE(recovery_sack_reneging),

@@ -14,7 +14,8 @@ The peer's rules:
   at once anything out of order or duplicate, with SACK blocks (RFC 2018,
   most recent first) and a D-SACK block for duplicates (RFC 2883).
 - Its answers leave @path_delay after the SUT's segment arrived (kernel
-  receive timestamp): an emulated path RTT. It makes the SUT's RTT samples,
+  receive timestamp): an emulated path RTT; RETX_EXTRA more for data it
+  has seen before. It makes the SUT's RTT samples,
   and so its RTO and tail loss probe timers, large and stable compared with
   the peer's own latency under QEMU TCG (milliseconds), which would
   otherwise decide whether a timer fires before an ACK arrives.
@@ -66,6 +67,14 @@ PATH_DELAY = 0.3
 # which changes what the stack sends on each: a difference of scheduling,
 # not of the stack.
 ANSWER_GAP = 0.015
+# The extra delay of the answer to a data segment the peer has seen
+# before (a retransmission, a loss probe): its RTT sample then clearly
+# exceeds the path's minimum RTT. Without it the two tie within the
+# peer's jitter, and whether the stack takes a SACK of a retransmission
+# as unambiguous (tcp_rack_advance(): an RTT below min_rtt is not) is a
+# coin toss in either stack, which decides whether a tail loss is
+# repaired at once or by the RTO.
+RETX_EXTRA = 0.05
 
 
 _IP_PEER = socket.inet_aton(PEER_IP)
@@ -355,6 +364,10 @@ class DPeer:
         if s.flags & F_ACK:
             self.una_from_sut = s.ack
         seglen = s.len + bool(s.flags & F_FIN)
+        at = s.time + self.path_delay
+        if seglen and self.high is not None and \
+                seq_diff(s.end_seq, self.high) <= 0:
+            at += RETX_EXTRA
         if seglen and self.high is not None and \
                 seq_diff(s.end_seq, self.high) > 0:
             self.high = s.end_seq
@@ -401,7 +414,7 @@ class DPeer:
         if self.fin_seen and s.flags & F_FIN and self.on_fin == "none":
             return
         if now:
-            self._ack_now_or_later(s.time + self.path_delay)
+            self._ack_now_or_later(at)
 
     def _fin_answer(self, s):
         at = s.time + self.path_delay

@@ -169,6 +169,7 @@ class DPeer:
         self.outq = []              # [(due, args)] answers in flight
         self.stash = []             # segments before the handshake
         self.last_answer = 0.0
+        self.max_late = 0.0         # the latest answer, s behind its time
 
     # ---- recording ----------------------------------------------------
 
@@ -241,6 +242,7 @@ class DPeer:
             due = self._next_due()
             at, fn = self.outq.pop(0)
             late = time.time() - due
+            self.max_late = max(self.max_late, late)
             if late > 0.03:
                 diag("peer answer %.0f ms late" % (late * 1000))
             fn()

@@ -792,7 +792,7 @@ int ktcp_af_create(struct net *net, struct socket *sock, int protocol,
 
 	if (sock->type != SOCK_STREAM)
 		return -ESOCKTNOSUPPORT;
-	if (protocol && protocol != IPPROTO_TCP)
+	if (protocol && protocol != IPPROTO_TCP && protocol != IPPROTO_KTCP)
 		return -EPROTONOSUPPORT;
 	sk = sk_alloc(net, ktcp_family, GFP_KERNEL, &ktcp_prot, kern);
 	if (!sk)

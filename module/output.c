@@ -544,7 +544,7 @@ static struct dst_entry *ktcp_output_update_pmtu(struct sock *sk, u32 mtu)
 	rt = ip_route_output_ports(sock_net(sk), &inet->cork.fl.u.ip4, sk,
 				   inet->inet_daddr, inet->inet_saddr,
 				   inet->inet_dport, inet->inet_sport,
-				   sk->sk_protocol,
+				   IPPROTO_TCP,
 				   READ_ONCE(inet->tos) & INET_DSCP_MASK,
 				   sk->sk_bound_dev_if);
 	if (IS_ERR(rt))

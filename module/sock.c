@@ -24,6 +24,7 @@
 #include <net/xfrm.h>
 
 #include "ktcp.h"
+#include "uapi/ktcp.h"
 
 /* Linux 6.12's defaults for a new socket (include/net/tcp.h). */
 #define KTCP_KEEPIDLE		(7200 * HZ)	/* tcp_keepalive_time */
@@ -82,7 +83,7 @@ void ktcp_sock_init_tcb(struct sock *sk)
 	struct ktcp_sock *ks = ktcp_sk(sk);
 	struct inet_sock *inet = inet_sk(sk);
 
-	sk->sk_protocol = IPPROTO_TCP;
+	sk->sk_protocol = IPPROTO_KTCP;	/* not a tcp_sock: uapi/ktcp.h */
 	sk->sk_type = SOCK_STREAM;
 	sk->sk_state = TCP_CLOSE;
 	sk->sk_destruct = ktcp_sock_destruct;

@@ -532,6 +532,8 @@ static const struct par_op ioctl_ops[] = {
 static const struct par_allow ALLOW[] = {
 	{ "*/getsockopt SO_DOMAIN",
 	  "SO_DOMAIN is the ktcp family (ktcp-run hides it)" },
+	{ "*/getsockopt SO_PROTOCOL",
+	  "SO_PROTOCOL is IPPROTO_KTCP, no tcp_sock (ktcp-run hides it)" },
 	{ "*FASTOPEN*", "TCP Fast Open is not implemented" },
 	{ "*/setsockopt SO_ZEROCOPY 1",
 	  "zero-copy send (SO_ZEROCOPY) is not implemented" },

@@ -22,4 +22,14 @@
 
 #define KTCP_FAMILY_SYSFS	"/sys/module/ktcp/parameters/family"
 
+/*
+ * What getsockopt(SO_PROTOCOL) reads on a ktcp socket, and a protocol
+ * socket() takes besides 0 and IPPROTO_TCP. Like IPPROTO_MPTCP (0x106), it
+ * is no IP protocol: kernel code that takes a socket whose protocol is
+ * IPPROTO_TCP for Linux's struct tcp_sock (BPF's bpf_tcp_sock() and
+ * bpf_skc_to_tcp_sock()) must not take a ktcp socket for one. On the wire
+ * ktcp's segments are TCP (6).
+ */
+#define IPPROTO_KTCP	0x206
+
 #endif /* _UAPI_KTCP_H */

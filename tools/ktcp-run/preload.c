@@ -7,9 +7,10 @@
  * IPPROTO_TCP) is turned into the same call on ktcp's family; everything
  * else (UDP, raw, AF_UNIX, AF_INET6, other protocols) goes to libc as it
  * came. ktcp takes struct sockaddr_in with AF_INET as it is, so nothing
- * after socket() needs translating except getsockopt(SO_DOMAIN), which the
- * kernel answers from sk_family: it would show ktcp's number where the
- * program asked for AF_INET.
+ * after socket() needs translating except getsockopt(SO_DOMAIN) and
+ * getsockopt(SO_PROTOCOL), which the kernel answers from sk_family and
+ * sk_protocol: they would show ktcp's family and IPPROTO_KTCP where the
+ * program asked for AF_INET and IPPROTO_TCP.
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -138,7 +139,9 @@ int socket(int domain, int type, int protocol)
  * AF_INET. Any socket of ktcp's family is rewritten, without tracking fds:
  * that survives dup(), fork() and exec() as a table would not, and only a
  * program that opens AF_KTCP sockets itself could tell the difference.
- * SO_PROTOCOL needs nothing: ktcp sets sk_protocol to IPPROTO_TCP.
+ * SO_PROTOCOL answers IPPROTO_KTCP on a ktcp socket (uapi/ktcp.h: no
+ * kernel code may take it for a tcp_sock); the program asked for
+ * IPPROTO_TCP. No other socket answers IPPROTO_KTCP.
  */
 int getsockopt(int fd, int level, int optname, void *optval, socklen_t *optlen)
 {
@@ -148,9 +151,13 @@ int getsockopt(int fd, int level, int optname, void *optval, socklen_t *optlen)
 	if (!real_getsockopt)
 		real_getsockopt = (getsockopt_fn)next_sym("getsockopt");
 	ret = real_getsockopt(fd, level, optname, optval, optlen);
-	if (ret == 0 && level == SOL_SOCKET && optname == SO_DOMAIN &&
-	    ktcp_family > 0 && optval && optlen && *optlen >= sizeof(int) &&
+	if (ret || level != SOL_SOCKET || !optval || !optlen ||
+	    *optlen < sizeof(int))
+		return ret;
+	if (optname == SO_DOMAIN && ktcp_family > 0 &&
 	    *(int *)optval == ktcp_family)
 		*(int *)optval = AF_INET;
+	else if (optname == SO_PROTOCOL && *(int *)optval == IPPROTO_KTCP)
+		*(int *)optval = IPPROTO_TCP;
 	return ret;
 }

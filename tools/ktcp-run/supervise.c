@@ -59,30 +59,31 @@ static pid_t child_pid;
 
 /*
  * Only socket(AF_INET, SOCK_STREAM | flags, *) and getsockopt(SOL_SOCKET,
- * SO_DOMAIN) reach user space: every other system call of the program
- * stays in the kernel at full speed. Another ABI (x32, i386 on x86_64) is
+ * SO_DOMAIN or SO_PROTOCOL) reach user space: every other system call of
+ * the program stays in the kernel at full speed. Another ABI (x32, i386 on x86_64) is
  * let through natively. Jump offsets count from the next instruction.
  */
 static int install_filter(void)
 {
 	struct sock_filter f[] = {
 		/* 0 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
-		/* 1 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, KTCP_RUN_AUDIT_ARCH, 0, 12),
+		/* 1 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, KTCP_RUN_AUDIT_ARCH, 0, 13),
 		/* 2 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
 		/* 3 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_socket, 0, 5),
 		/* 4 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARG_LO(0)),
-		/* 5 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AF_INET, 0, 8),
+		/* 5 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AF_INET, 0, 9),
 		/* 6 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARG_LO(1)),
 		/* 7 */ BPF_STMT(BPF_ALU | BPF_AND | BPF_K, SOCK_TYPE_MASK),
-		/* 8 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SOCK_STREAM, 6, 5),
+		/* 8 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SOCK_STREAM, 7, 6),
 		/* 9: A is still nr */
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_getsockopt, 0, 4),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_getsockopt, 0, 5),
 		/* 10 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARG_LO(1)),
-		/* 11 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SOL_SOCKET, 0, 2),
+		/* 11 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SOL_SOCKET, 0, 3),
 		/* 12 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARG_LO(2)),
-		/* 13 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SO_DOMAIN, 1, 0),
-		/* 14 */ BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-		/* 15 */ BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF),
+		/* 13 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SO_DOMAIN, 2, 0),
+		/* 14 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SO_PROTOCOL, 1, 0),
+		/* 15 */ BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+		/* 16 */ BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF),
 	};
 	struct sock_fprog prog = { .len = sizeof(f) / sizeof(f[0]), .filter = f };
 	int fd;
@@ -257,15 +258,16 @@ static int caller_fd(pid_t tid, int fd)
 }
 
 /*
- * getsockopt(SO_DOMAIN) on a ktcp socket: the kernel would answer ktcp's
- * family, the program asked for AF_INET; write that into its buffers and
- * complete the call. Anything unexpected (not ktcp, a short or bad
- * buffer) continues to the kernel, which answers as it always does.
+ * getsockopt(SO_DOMAIN) or getsockopt(SO_PROTOCOL) on a ktcp socket: the
+ * kernel would answer ktcp's family or IPPROTO_KTCP, the program asked for
+ * AF_INET and IPPROTO_TCP; write those into its buffers and complete the
+ * call. Anything unexpected (not ktcp, a short or bad buffer) continues to
+ * the kernel, which answers as it always does.
  */
-static int fix_domain(struct supervisor *s, struct seccomp_notif *req)
+static int fix_sockopt(struct supervisor *s, struct seccomp_notif *req)
 {
 	int fd = caller_fd(req->pid, (int)req->data.args[0]);
-	int domain = 0, inet = AF_INET;
+	int domain = 0, val;
 	socklen_t len = sizeof(domain), ulen = 0;
 	struct iovec local = { &ulen, sizeof(ulen) };
 	struct iovec remote = { (void *)(uintptr_t)req->data.args[4], sizeof(ulen) };
@@ -282,10 +284,11 @@ static int fix_domain(struct supervisor *s, struct seccomp_notif *req)
 	/* still the same call? tid reuse must not have us write elsewhere */
 	if (ioctl(s->listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &req->id))
 		return 0;
+	val = req->data.args[2] == SO_PROTOCOL ? IPPROTO_TCP : AF_INET;
 	ulen = sizeof(int);
-	local = (struct iovec){ &inet, sizeof(inet) };
-	remote = (struct iovec){ (void *)(uintptr_t)req->data.args[3], sizeof(inet) };
-	if (process_vm_writev(req->pid, &local, 1, &remote, 1, 0) != sizeof(inet))
+	local = (struct iovec){ &val, sizeof(val) };
+	remote = (struct iovec){ (void *)(uintptr_t)req->data.args[3], sizeof(val) };
+	if (process_vm_writev(req->pid, &local, 1, &remote, 1, 0) != sizeof(val))
 		return respond(s->listener, req->id, -EFAULT, false);
 	local = (struct iovec){ &ulen, sizeof(ulen) };
 	remote = (struct iovec){ (void *)(uintptr_t)req->data.args[4], sizeof(ulen) };
@@ -364,7 +367,7 @@ static int serve(struct supervisor *s, pid_t pid)
 		memset(req, 0, len);
 		if (ioctl(s->listener, SECCOMP_IOCTL_NOTIF_RECV, req))
 			continue;	/* EINTR, or ENOENT: the caller is gone */
-		if ((req->data.nr == __NR_getsockopt ? fix_domain(s, req) :
+		if ((req->data.nr == __NR_getsockopt ? fix_sockopt(s, req) :
 		     convert(s, req)))
 			fprintf(stderr, "ktcp-run: answering pid %u: %s\n", req->pid, strerror(errno));
 	}

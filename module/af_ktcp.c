@@ -205,6 +205,27 @@ static int ktcp_af_connect_hash(struct sock *sk, const struct sockaddr_in *usin)
 	}
 }
 
+/*
+ * The first window, our window scale and the clamp (tcp_connect_init()):
+ * TCP_WINDOW_CLAMP, if set, caps them; the MSS we announce paces the
+ * window (the timestamp option is taken off it once agreed).
+ */
+static void ktcp_af_connect_window(struct sock *sk)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+	struct ktcp_window_init w = { .clamp = ks->window_clamp };
+
+	ks->advmss = ks->adv_mss;
+	ktcp_window_initial(sk, ks->advmss, true, &w);
+	ks->neg.rcv_wscale = w.wscale;
+	WRITE_ONCE(ks->window_clamp, w.clamp);
+	WRITE_ONCE(ks->rcv_wnd, w.rcv_wnd);
+	ks->rcv_ssthresh = w.rcv_wnd;
+	ks->scaling_ratio = KTCP_DEFAULT_SCALING_RATIO;
+	ks->rcv_mss = ktcp_window_rcv_mss_init(ks->advmss, ks->advmss,
+					       w.rcv_wnd);
+}
+
 /* Everything connect() does before waiting: route, hash, send the SYN. */
 static int ktcp_af_connect_start(struct sock *sk, const struct sockaddr_in *usin)
 {
@@ -235,10 +256,10 @@ static int ktcp_af_connect_start(struct sock *sk, const struct sockaddr_in *usin
 	ktcp_sock_init_seq(ks, st.seq);
 	memset(&ks->neg, 0, sizeof(ks->neg));
 	ks->neg.ts_off = st.ts_off;
-	ks->neg.rcv_wscale = ktcp_neg_rcv_wscale(sk);
 	ks->adv_mss = ktcp_window_mss_route(sk);
 	if (ks->user_mss)	/* tcp_connect_init(): tcp_mss_clamp() */
 		ks->adv_mss = min(ks->adv_mss, ks->user_mss);
+	ktcp_af_connect_window(sk);
 	ktcp_sock_set_state(sk, ktcp_state_next(sk->sk_state, KTCP_EV_CONNECT,
 						false));
 	KTCP_INC_STATS(net, KTCP_MIB_ACTIVEOPENS);
@@ -584,25 +605,28 @@ static int ktcp_af_ioctl(struct socket *sock, unsigned int cmd, unsigned long ar
 /*
  * SO_RCVLOWAT, Linux's tcp_set_rcvlowat(): at most half the largest
  * receive buffer (the one SO_RCVBUF fixed, else tcp_rmem[2]), 0 meaning 1;
- * a buffer SO_RCVBUF did not fix grows to hold it (the window being half
- * the buffer, as at Linux's default scaling ratio). The socket lock is held.
+ * a buffer SO_RCVBUF did not fix grows to hold it in the window, at the
+ * payload/truesize ratio measured (window.c). The socket lock is held.
  */
 static int ktcp_af_set_rcvlowat(struct sock *sk, int val)
 {
 	bool locked = sk->sk_userlocks & SOCK_RCVBUF_LOCK;
 	struct ktcp_sock *ks = ktcp_sk(sk);
-	int cap;
+	int cap, space;
 
 	cap = locked ? sk->sk_rcvbuf :
 		       READ_ONCE(sock_net(sk)->ipv4.sysctl_tcp_rmem[2]);
 	val = min(val, cap >> 1);
 	WRITE_ONCE(sk->sk_rcvlowat, val ? : 1);
 	sk->sk_data_ready(sk);	/* EPOLLIN may be due now (tcp_data_ready()) */
-	if (locked || 2 * val <= sk->sk_rcvbuf)
+	if (locked)
 		return 0;
-	WRITE_ONCE(sk->sk_rcvbuf, 2 * val);
+	space = ktcp_window_space_from_win(ks->scaling_ratio, val);
+	if (space <= sk->sk_rcvbuf)
+		return 0;
+	WRITE_ONCE(sk->sk_rcvbuf, space);
 	if (ks->window_clamp && ks->window_clamp < val)
-		ks->window_clamp = val;
+		WRITE_ONCE(ks->window_clamp, val);
 	return 0;
 }
 

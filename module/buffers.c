@@ -10,17 +10,19 @@
  * idle socket's stay at the start values.
  *
  * Receive side, Dynamic Right-Sizing (tcp_rcv_space_adjust()): once per
- * receiver RTT, what the program read in that RTT is the rate the
- * connection runs at. The buffer must then hold twice that (a loss costs
- * an RTT) plus 16 segments of cushion, plus twice the growth over the
- * previous RTT (a sender in slow start doubles every RTT, and the window
- * advertised now is used an RTT later). The advertised window is half the
- * buffer (window.c), so the buffer is twice that window.
+ * receiver RTT, what the program read in that RTT (less what still waits
+ * in the queue, as 6.12 counts it) is the rate the connection runs at.
+ * The window must then hold twice that (a loss costs an RTT) plus 16
+ * segments of cushion, plus twice the growth over the previous RTT (a
+ * sender in slow start doubles every RTT, and the window advertised now
+ * is used an RTT later). The buffer is what holds that window at the
+ * measured payload/truesize ratio (window.c), and window_clamp follows it.
  *
  * The receiver RTT comes from the timestamps the peer echoes on full-sized
  * data segments (tcp_rcv_rtt_measure_ts(): they return with the data our
- * ACK released, one RTT after), filtered as Linux does; without
- * timestamps, from our own smoothed RTT.
+ * ACK released, one RTT after), filtered as Linux does, and from the time
+ * a window's worth of data takes to arrive (tcp_rcv_rtt_measure()), of
+ * which only the minimum counts. Without a sample DRS waits.
  *
  * Send side (tcp_sndbuf_expand()): room for twice max(cwnd, the initial
  * window, DupThresh + 1) segments at their true size, enough for CUBIC's
@@ -43,9 +45,9 @@
 #define KTCP_SND_INIT_SEGS	10	/* TCP_INIT_CWND */
 
 /*
- * The receive buffer for a connection that read @copied bytes in the last
- * RTT and @prev in the one before (@prev > 0), with @advmss-sized segments,
- * before the tcp_rmem[2] cap.
+ * The receive window for a connection that read @copied bytes in the last
+ * RTT and @prev in the one before (@prev > 0), with @advmss-sized segments;
+ * the buffer is what holds it (ktcp_window_space_from_win()).
  */
 u64 ktcp_buf_rcv_target(u32 copied, u32 prev, u32 advmss)
 {
@@ -60,8 +62,7 @@ u64 ktcp_buf_rcv_target(u32 copied, u32 prev, u32 advmss)
 	if (copied > prev && prev)
 		grow = min_t(u64, div_u64(rcvwin * (copied - prev), prev),
 			     U32_MAX);
-	rcvwin += grow << 1;
-	return rcvwin << 1;	/* the window is half the buffer */
+	return rcvwin + (grow << 1);
 }
 
 /* The send buffer for @nr_segs segments of @mss payload, as Linux sizes it. */
@@ -92,17 +93,20 @@ static void ktcp_buf_snd_expand(struct sock *sk)
 	WRITE_ONCE(sk->sk_sndbuf, want);
 }
 
-/* The connection is established: start the measurements (tcp_init_buffer_space). */
+/*
+ * The connection is established: start the measurements
+ * (tcp_init_buffer_space(), after window.c's ktcp_window_established()).
+ */
 void ktcp_buf_init(struct sock *sk)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
 
 	sock_owned_by_me(sk);
-	ks->rcvq_space = min_t(u32, ks->rcv_wnd,
-			       KTCP_SND_INIT_SEGS * ks->adv_mss);
+	ktcp_buf_snd_expand(sk);
+	ks->rcvq_space = min3(ks->rcv_ssthresh, ks->rcv_wnd,
+			      (u32)KTCP_SND_INIT_SEGS * ks->advmss);
 	ks->rcvq_seq = ks->copied_seq;
 	ks->rcvq_time = (u32)tcp_clock_us();
-	ktcp_buf_snd_expand(sk);
 }
 
 /*
@@ -127,40 +131,82 @@ void ktcp_buf_snd_check_space(struct sock *sk)
 
 /*
  * One receiver RTT sample in microseconds, filtered as tcp_rcv_rtt_update()
- * with win_dep 0: an EWMA with gain 1/8, kept << 3.
+ * does, kept << 3: a lower one is taken as is; a higher one is averaged in
+ * with gain 1/8 (timestamps), or ignored (@win_dep: a window's arrival
+ * time, which only overestimates).
  */
-static void ktcp_buf_rcv_rtt_update(struct ktcp_sock *ks, u32 sample_us)
+static void ktcp_buf_rcv_rtt_update(struct ktcp_sock *ks, u32 sample_us,
+				    bool win_dep)
 {
-	u32 rtt = ks->rcv_rtt_us;
+	u32 old = ks->rcv_rtt_us, m = sample_us << 3;
 
-	if (rtt)
-		rtt = rtt - (rtt >> 3) + sample_us;
-	else
-		rtt = sample_us << 3;
-	ks->rcv_rtt_us = rtt;
+	if (!old || m < old)
+		ks->rcv_rtt_us = m;
+	else if (!win_dep)
+		ks->rcv_rtt_us = old - (old >> 3) + sample_us;
 }
 
 /*
  * A data segment of @len bytes arrived with options @o: with timestamps, a
  * full-sized one gives an RTT sample from its TSecr, once per TSecr value
- * (tcp_rcv_rtt_measure_ts()).
+ * and only when at least a millisecond old (tcp_rcv_rtt_measure_ts()).
  */
 void ktcp_buf_rcv_rtt(struct sock *sk, const struct ktcp_opts *o, u32 len)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
-	u32 rtt = ktcp_neg_ts_rtt_us(&ks->neg, o);
+	u32 rtt;
 
-	if (!rtt || len < ks->rcv_mss || o->tsecr == ks->rcv_rtt_last_tsecr)
+	if (!ks->neg.tstamp_ok || !(o->present & KTCP_OPTF_TS) ||
+	    o->tsecr == ks->rcv_rtt_last_tsecr)
 		return;
 	ks->rcv_rtt_last_tsecr = o->tsecr;
-	ktcp_buf_rcv_rtt_update(ks, rtt);
+	if (len < ks->rcv_mss || o->tsecr == ktcp_neg_ts_now(&ks->neg))
+		return;
+	rtt = ktcp_neg_ts_rtt_us(&ks->neg, o);
+	if (rtt)
+		ktcp_buf_rcv_rtt_update(ks, rtt, false);
 }
 
-/* The receiver RTT in microseconds, or our SRTT without one; 0: unknown. */
+/*
+ * In-order data arrived (tcp_rcv_rtt_measure()): once RCV.NXT passes the
+ * right edge of the window offered when the last measure began, that took
+ * at least an RTT.
+ */
+void ktcp_buf_rcv_rtt_measure(struct ktcp_sock *ks)
+{
+	u32 now = (u32)tcp_clock_us(), delta;
+
+	if (ks->rcv_rtt_time) {
+		if (ktcp_seq_before(ks->rcv_nxt, ks->rcv_rtt_seq))
+			return;
+		delta = now - ks->rcv_rtt_time ?: 1;
+		ktcp_buf_rcv_rtt_update(ks, delta, true);
+	}
+	ks->rcv_rtt_seq = ks->rcv_nxt + ks->rcv_wnd;
+	ks->rcv_rtt_time = now ?: 1;
+}
+
+/* The receiver RTT in microseconds; 0: none measured yet. */
 static u32 ktcp_buf_rcv_rtt_us(const struct ktcp_sock *ks)
 {
-	return ks->rcv_rtt_us ? ks->rcv_rtt_us >> 3 :
-				ktcp_rtt_srtt_us(&ks->rtt);
+	return ks->rcv_rtt_us >> 3;
+}
+
+/* Grow the buffer to hold window @rcvwin, and the clamp with it. */
+static void ktcp_buf_rcv_grow(struct sock *sk, u64 rcvwin)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+	int rcvbuf;
+
+	rcvbuf = ktcp_window_space_from_win(ks->scaling_ratio,
+					    min_t(u64, rcvwin, INT_MAX));
+	rcvbuf = min(rcvbuf,
+		     READ_ONCE(sock_net(sk)->ipv4.sysctl_tcp_rmem[2]));
+	if (rcvbuf <= sk->sk_rcvbuf)
+		return;
+	WRITE_ONCE(sk->sk_rcvbuf, rcvbuf);
+	WRITE_ONCE(ks->window_clamp,
+		   ktcp_window_from_space(ks->scaling_ratio, rcvbuf));
 }
 
 /* recvmsg() copied data out: DRS, once per receiver RTT. */
@@ -169,22 +215,20 @@ void ktcp_buf_rcv_space_adjust(struct sock *sk)
 	struct ktcp_sock *ks = ktcp_sk(sk);
 	struct net *net = sock_net(sk);
 	u32 now = (u32)tcp_clock_us(), rtt = ktcp_buf_rcv_rtt_us(ks);
-	u32 copied = ks->copied_seq - ks->rcvq_seq;
-	u64 want;
+	int copied = ks->copied_seq - ks->rcvq_seq;
 
 	sock_owned_by_me(sk);
 	if (!rtt || now - ks->rcvq_time < rtt)
 		return;
-	if (copied <= ks->rcvq_space)
+	/* 6.12 takes what still waits to be read off (tcp_rcv_space_adjust) */
+	copied -= (int)(ks->rcv_nxt - ks->copied_seq);
+	if (copied <= (int)ks->rcvq_space)
 		goto new_measure;
 	if (READ_ONCE(net->ipv4.sysctl_tcp_moderate_rcvbuf) &&
-	    !(sk->sk_userlocks & SOCK_RCVBUF_LOCK)) {
-		want = ktcp_buf_rcv_target(copied, ks->rcvq_space, ks->adv_mss);
-		want = min_t(u64, want,
-			     READ_ONCE(net->ipv4.sysctl_tcp_rmem[2]));
-		if (want > sk->sk_rcvbuf)
-			WRITE_ONCE(sk->sk_rcvbuf, (int)want);
-	}
+	    !(sk->sk_userlocks & SOCK_RCVBUF_LOCK))
+		ktcp_buf_rcv_grow(sk, ktcp_buf_rcv_target(copied,
+							  ks->rcvq_space,
+							  ks->advmss));
 	ks->rcvq_space = copied;
 new_measure:
 	ks->rcvq_seq = ks->copied_seq;

@@ -132,6 +132,7 @@ void ktcp_input_syn_sent(struct sock *sk, struct sk_buff *skb)
 	ktcp_ecn_rcv_syn(sk, skb);
 	ktcp_sock_init_peer(ks, cb->seq, cb->window);	/* never scaled */
 	ktcp_output_sync_mss(ks);	/* after max_window, as Linux */
+	ktcp_window_synack(ks);		/* tcp_initialize_rcv_mss() needs mss */
 	ks->snd_wl2 = cb->ack_seq;
 	if (!th->ack) {
 		/* Simultaneous open: our SYN goes out again with an ACK. */
@@ -147,6 +148,7 @@ void ktcp_input_syn_sent(struct sock *sk, struct sk_buff *skb)
 	ks->ack_delivered = ks->delivered;
 	ktcp_sock_set_state(sk, ktcp_state_next(sk->sk_state,
 						KTCP_EV_RCV_SYNACK, false));
+	ktcp_window_established(sk);
 	ktcp_buf_init(sk);
 	ktcp_output_ack(sk);
 	sk->sk_state_change(sk);
@@ -207,6 +209,7 @@ static void ktcp_input_ack_state(struct sock *sk)
 	case TCP_ESTABLISHED:
 		/* tcp_init_transfer(): RFC 6298 5.7's 3 s without a sample */
 		ktcp_rtt_fallback(&ks->rtt);
+		ktcp_window_established(sk);
 		ktcp_buf_init(sk);
 		sk->sk_state_change(sk);
 		break;
@@ -408,7 +411,7 @@ static bool ktcp_input_data_fits(struct sock *sk, struct sk_buff *skb,
 	return ktcp_input_rmem_ok(sk, skb);
 }
 
-static void ktcp_input_fin(struct sock *sk);
+static bool ktcp_input_fin(struct sock *sk);
 
 static struct ktcp_reasm *ktcp_input_reasm(struct ktcp_sock *ks)
 {
@@ -520,17 +523,23 @@ static bool ktcp_input_data(struct sock *sk, struct sk_buff *skb,
 	      (TCPF_ESTABLISHED | TCPF_FIN_WAIT1 | TCPF_FIN_WAIT2)))
 		return false;
 	if (ktcp_seq_before_eq(cb->seq + skb->len, ks->rcv_nxt)) {
-		/* All old: the ACK tells the peer, D-SACK says why. */
+		/*
+		 * All old: the ACK tells the peer, D-SACK says why; our ACKs
+		 * were lost, so quick ones for a while (tcp_data_queue()).
+		 */
 		d = (struct ktcp_sack_block){ cb->seq, cb->seq + skb->len };
 		ktcp_input_dsack(ks, &d);
+		ktcp_window_enter_quickack(sk, KTCP_MAX_QUICKACKS);
 		return false;
 	}
 	if (ktcp_seq_after(cb->seq, ks->rcv_nxt)) {
-		/* RFC 5681 4.2: ACK out-of-order data at once, and a while on. */
-		ks->quickack = KTCP_MAX_QUICKACKS;
+		/* RFC 5681 4.2: ACK out-of-order data at once. */
 		ktcp_ecn_rcv_data(sk, skb);	/* tcp_data_queue_ofo() */
-		if (ktcp_input_ofo(sk, skb))
+		if (ktcp_input_ofo(sk, skb)) {
+			ktcp_window_measure_rcv_mss(sk, skb);
+			ks->ack_pending = 1;
 			return true;
+		}
 		KTCP_INC_STATS(sock_net(sk), KTCP_MIB_OFODROP);
 		return false;	/* the duplicate ACK asks for the hole */
 	}
@@ -546,10 +555,9 @@ static bool ktcp_input_data(struct sock *sk, struct sk_buff *skb,
 	skb_set_owner_r(skb, sk);
 	__skb_queue_tail(&sk->sk_receive_queue, skb);
 	ktcp_input_rcv_nxt(ks, ks->rcv_nxt + skb->len);
-	ks->lrcvtime = tcp_jiffies32;		/* tcp_event_data_recv() */
-	ktcp_ecn_rcv_data(sk, skb);
-	WRITE_ONCE(ks->rcv_mss, max_t(u16, ks->rcv_mss,
-				      min_t(u32, skb->len, ks->adv_mss)));
+	ktcp_window_data_recv(sk, skb);
+	ktcp_buf_rcv_rtt_measure(ks);
+	ktcp_ecn_rcv_data(sk, skb);	/* last, as in tcp_event_data_recv() */
 	/* Filling a hole is news the sender waits for (RFC 5681 4.2). */
 	*ack_now = ks->reasm && !ktcp_ofo_empty(&ks->reasm->ofo);
 	if ((cb->flags & TCPHDR_FIN) && ks->reasm) {
@@ -563,33 +571,44 @@ static bool ktcp_input_data(struct sock *sk, struct sk_buff *skb,
 }
 
 /*
- * In-order data arrived and nothing forces an ACK now: Linux's policy
- * (RFC 9293 3.8.6.3, RFC 5681 4.2): quick ACKs while the connection starts,
- * an ACK for at least every second full-sized segment, else a delayed ACK.
+ * An ACK is owed and nothing forced one: Linux's __tcp_ack_snd_check()
+ * (RFC 9293 3.8.6.3, RFC 5681 4.2): at once for more than one full
+ * segment unacknowledged while the window keeps up (else reading will
+ * send it: SO_RCVLOWAT not met yet aside), in quick-ACK mode, and with
+ * out-of-order data waiting; else a delayed ACK.
  */
-static void ktcp_input_schedule_ack(struct sock *sk)
+static void ktcp_input_ack_snd_check(struct sock *sk)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
 
-	if (ks->quickack && !ks->pingpong) {	/* tcp_in_quickack_mode() */
-		ks->quickack--;
+	if ((ks->rcv_nxt - ks->rcv_wup > ks->rcv_mss &&
+	     ((int)(ks->rcv_nxt - ks->copied_seq) <
+	      READ_ONCE(sk->sk_rcvlowat) ||
+	      ktcp_window_rcv_now(sk) >= ks->rcv_wnd)) ||
+	    ktcp_window_in_quickack(sk) ||
+	    (ks->reasm && !ktcp_ofo_empty(&ks->reasm->ofo)))
 		ktcp_output_ack(sk);
-	} else if (ks->rcv_nxt - ks->rcv_wup > ks->rcv_mss) {
-		ktcp_output_ack(sk);
-	} else {
+	else
 		ktcp_timers_delack(sk);
-	}
 }
 
-/* Eighth step: an in-sequence FIN. */
-static void ktcp_input_fin(struct sock *sk)
+/*
+ * Eighth step: an in-sequence FIN (tcp_fin()). Returns true if it must be
+ * ACKed at once; in ESTABLISHED the ACK may wait, as the application's
+ * answer (its own FIN) likely comes soon: pingpong mode.
+ */
+static bool ktcp_input_fin(struct sock *sk)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
+	u8 old = sk->sk_state;
 	u8 new = ktcp_state_next(sk->sk_state, KTCP_EV_RCV_FIN,
 				 ktcp_input_fin_acked(ks));
 
 	if (new == KTCP_STATE_INVALID)
-		return;
+		return false;
+	ks->ack_pending = 1;	/* inet_csk_schedule_ack() */
+	if (old == TCP_ESTABLISHED || old == TCP_SYN_RECV)
+		ktcp_window_enter_pingpong(sk);
 	ktcp_input_rcv_nxt(ks, ks->rcv_nxt + 1);
 	WRITE_ONCE(sk->sk_shutdown, sk->sk_shutdown | RCV_SHUTDOWN);
 	sock_set_flag(sk, SOCK_DONE);
@@ -601,6 +620,9 @@ static void ktcp_input_fin(struct sock *sk)
 		sk->sk_state_change(sk);
 		sk_wake_async(sk, SOCK_WAKE_WAITD, POLL_HUP);
 	}
+	return old != TCP_ESTABLISHED && old != TCP_SYN_RECV &&
+	       old != TCP_CLOSE_WAIT && old != TCP_CLOSING &&
+	       old != TCP_LAST_ACK;
 }
 
 /* An orphan that gets new data will never read it: reset (RFC 9293 3.10.4). */
@@ -743,15 +765,15 @@ int ktcp_input_synchronized(struct sock *sk, struct sk_buff *skb)
 		skb = NULL;
 	}
 	if (fin && cb->end_seq - 1 == ks->rcv_nxt) {
-		ktcp_input_fin(sk);
-		ack_now = true;
+		ack_now |= ktcp_input_fin(sk);
+		in_order = true;
 	}
 	if (ktcp_ecn_ack_now(ks))	/* a segment with CWR */
 		ack_now = true;
 	if (ack_now || dup)
 		ktcp_output_ack(sk);
-	else if (in_order)
-		ktcp_input_schedule_ack(sk);
+	else if (in_order && ks->ack_pending)
+		ktcp_input_ack_snd_check(sk);
 drop:
 	kfree_skb(skb);
 	return 0;

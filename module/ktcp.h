@@ -63,6 +63,12 @@ extern unsigned int ktcp_net_id;
 
 /* Linux's include/net/tcp.h values used by more than one file. */
 #define KTCP_MAX_QUICKACKS	16
+#define KTCP_ATO_MIN		(HZ / 25)	/* TCP_ATO_MIN: 40 ms */
+#define KTCP_DELACK_MIN		(HZ / 25)	/* TCP_DELACK_MIN */
+#define KTCP_DELACK_MAX		(HZ / 5)	/* TCP_DELACK_MAX: 200 ms */
+#define KTCP_RMEM_TO_WIN_SCALE	8	/* TCP_RMEM_TO_WIN_SCALE */
+/* TCP_DEFAULT_SCALING_RATIO: half of a buffer is payload, until measured */
+#define KTCP_DEFAULT_SCALING_RATIO	(1 << (KTCP_RMEM_TO_WIN_SCALE - 1))
 #define KTCP_SYN_RETRIES	6	/* tcp_syn_retries */
 #define KTCP_REORDERING_INIT	3	/* DupThresh, RFC 5681 3.2, 6675 */
 #define KTCP_MSS_DEFAULT	536	/* RFC 9293 3.7.1, no MSS option */
@@ -219,7 +225,8 @@ struct ktcp_sock {
 	u32 rcv_nxt;
 	u32 rcv_wnd;		/* window advertised last */
 	u32 rcv_wup;		/* rcv_nxt when rcv_wnd was advertised */
-	u32 window_clamp;	/* TCP_WINDOW_CLAMP, 0: none */
+	u32 window_clamp;	/* largest window to offer; 0: none (yet) */
+	u32 rcv_ssthresh;	/* window offered so far, grown per segment */
 	u32 irs;
 	u32 copied_seq;		/* next byte recvmsg() hands to the user */
 	u32 write_seq;		/* next byte sendmsg() queues */
@@ -232,6 +239,7 @@ struct ktcp_sock {
 	u16 mss;		/* payload of a full segment (negotiate.c) */
 	u16 adv_mss;		/* MSS we announced in our SYN */
 	u16 path_mss;		/* from an ICMP-lowered path MTU, 0: none */
+	u16 advmss;		/* tp->advmss: less TS on an active open */
 	u16 user_mss;		/* TCP_MAXSEG, 0: unset; clamps adv_mss */
 	struct ktcp_neg neg;
 	u8 retries;		/* retransmissions of the head segment */
@@ -284,13 +292,19 @@ struct ktcp_sock {
 	struct ktcp_timer state_timer;	/* keepalive; orphan FIN_WAIT_2; TW */
 	struct ktcp_timer delack_timer;	/* delayed ACK */
 
-	/* ACK policy (input.c): delayed ACK as Linux times it. */
-	u16 rcv_mss;		/* largest segment seen: a "full" one */
+	/* ACK policy (input.c, window.c): delayed ACK as Linux times it. */
+	u16 rcv_mss;		/* the peer's full segment, as measured */
+	u16 last_seg_size;	/* tcp_measure_rcv_mss()'s last short one */
+	u8 scaling_ratio;	/* payload per receive buffer byte, << 8 */
 	u8 quickack;		/* ACKs left to send at once */
-	u8 ack_pending:1,	/* an ACK is owed; delack_timer runs */
-	   cork:1,		/* TCP_CORK: hold partial segments */
-	   pingpong:1;		/* TCP_QUICKACK 0: no quick ACKs */
-	u32 ato;		/* delayed-ACK timeout, jiffies */
+	u8 pingpong;		/* quick replies seen: interactive mode */
+	u8 ack_pending:1,	/* an ACK is owed (ICSK_ACK_SCHED) */
+	   ack_timer:1,		/* delack_timer runs (ICSK_ACK_TIMER) */
+	   ack_pushed:1,	/* ICSK_ACK_PUSHED */
+	   ack_pushed2:1,	/* ICSK_ACK_PUSHED2 */
+	   cork:1;		/* TCP_CORK: hold partial segments */
+	u32 ato;		/* delayed-ACK timeout, jiffies; 0: no data */
+	unsigned long delack_due;	/* jiffies the delayed ACK is due */
 	u32 last_oow_ack;	/* jiffies: rate limit of RFC 5961 ACKs */
 
 	/* Keepalive and user timeout (timers.c), settable per socket. */
@@ -310,6 +324,8 @@ struct ktcp_sock {
 	u32 rcvq_time;		/* (u32)tcp_clock_us() then */
 	u32 rcv_rtt_us;		/* receiver RTT, << 3; 0: no sample yet */
 	u32 rcv_rtt_last_tsecr;	/* TSecr of the last sample */
+	u32 rcv_rtt_seq;	/* RCV.NXT that ends the window's measure */
+	u32 rcv_rtt_time;	/* (u32)tcp_clock_us() it began; 0: never */
 
 	/* TCP_INFO's counters (tcp_get_info()), as tcp_sock's same names. */
 	u64 bytes_sent;		/* payload sent, retransmissions included */
@@ -402,6 +418,8 @@ struct ktcp_request {
 	u32 iss;
 	u32 irs;
 	u32 snd_wnd;
+	u32 rcv_wnd;			/* of the SYN-ACK, and the first */
+	u32 window_clamp;		/* tcp_openreq_init_rwin() */
 	u16 adv_mss;			/* ours, from the arrival device */
 	struct ktcp_neg neg;
 	u32 mark;			/* ir_mark: inet_request_mark() */
@@ -462,13 +480,68 @@ void ktcp_output_reply_rst(struct net *net, const struct sock *sk,
 int ktcp_output_synack(const struct sock *listener,
 		       const struct ktcp_request *req);
 
-/* window.c: the receive window to advertise, the MSS to announce. */
-u32 ktcp_window_calc(int rcvbuf, int rmem, s32 left, u16 adv_mss, u8 wscale,
-		     u32 *cur);
-u32 ktcp_window_rcv_now(const struct sock *sk, u32 *cur);
+/* tcp_win_from_space(): the payload @space bytes of buffer hold at @ratio. */
+static inline int ktcp_window_from_space(u8 ratio, int space)
+{
+	return ((s64)space * ratio) >> KTCP_RMEM_TO_WIN_SCALE;
+}
+
+/* __tcp_space_from_win(), its inverse. */
+static inline int ktcp_window_space_from_win(u8 ratio, int win)
+{
+	u64 val = (u64)win << KTCP_RMEM_TO_WIN_SCALE;
+
+	do_div(val, ratio);
+	return val;
+}
+
+/* window.c: the receive window to advertise, the ACK policy's numbers. */
+struct ktcp_window_init {	/* tcp_select_initial_window()'s results */
+	u32 rcv_wnd;
+	u32 clamp;		/* in: TCP_WINDOW_CLAMP or 0; out: the clamp */
+	u8 wscale;
+};
+
+struct ktcp_window_in {		/* __tcp_select_window()'s inputs */
+	int free;		/* tcp_space() */
+	int allowed;		/* tcp_full_space() */
+	u32 clamp;
+	u32 rcv_ssthresh;
+	u32 rcv_wnd;
+	u16 rcv_mss;
+	u8 wscale;
+	bool shrink;		/* net.ipv4.tcp_shrink_window */
+};
+
+void ktcp_window_initial_calc(u32 space, u32 mss, bool wscale_ok, u32 rmem2,
+			      u32 rmem_max, struct ktcp_window_init *w);
+u32 ktcp_window_select_calc(const struct ktcp_window_in *in, bool *pressure);
+u32 ktcp_window_commit_calc(u32 new, u32 cur, u8 wscale, bool shrink);
+u32 ktcp_window_clamp_calc(u32 clamp, u32 maxwin, u32 advmss, int app_win);
+u16 ktcp_window_rcv_mss_init(u32 advmss, u32 mss, u32 rcv_wnd);
+u8 ktcp_window_quickacks(u32 rcv_wnd, u16 rcv_mss, u8 quick, u8 max_quick);
+u32 ktcp_window_ato_calc(u32 ato, u32 m, u32 rto, bool *quick);
+u32 ktcp_window_delack_calc(u32 ato, bool short_max, u32 srtt_j, u32 max);
+u32 ktcp_window_grow_calc(u8 ratio, u32 ssthresh, u32 len, u32 truesize,
+			  u32 rmem2, u16 rcv_mss, u16 advmss);
+u8 ktcp_window_ratio_calc(u32 len, u32 truesize);
+u32 ktcp_window_rcv_left(const struct ktcp_sock *ks);
+u32 ktcp_window_rcv_now(struct sock *sk);
 u16 ktcp_window_rcv_select(struct sock *sk);
-u32 ktcp_window_syn_calc(int rcvbuf, u16 mss);
-u32 ktcp_window_syn(const struct sock *sk, u16 mss);
+void ktcp_window_initial(const struct sock *sk, u32 mss, bool wscale_ok,
+			 struct ktcp_window_init *w);
+void ktcp_window_established(struct sock *sk);
+void ktcp_window_synack(struct ktcp_sock *ks);
+void ktcp_window_measure_rcv_mss(struct sock *sk, const struct sk_buff *skb);
+void ktcp_window_incr_quickack(struct sock *sk, u8 max_quick);
+void ktcp_window_enter_quickack(struct sock *sk, u8 max_quick);
+void ktcp_window_data_recv(struct sock *sk, const struct sk_buff *skb);
+bool ktcp_window_pingpong(const struct sock *sk);
+void ktcp_window_enter_pingpong(struct sock *sk);
+bool ktcp_window_in_quickack(const struct sock *sk);
+void ktcp_window_ack_sent(struct sock *sk);
+void ktcp_window_data_sent(struct sock *sk);
+bool ktcp_window_read_ack(struct sock *sk, int copied);
 u16 ktcp_window_mss_from_mtu(u32 mtu);
 u16 ktcp_window_mss_route(const struct sock *sk);
 
@@ -479,6 +552,7 @@ void ktcp_buf_init(struct sock *sk);
 void ktcp_buf_snd_check_space(struct sock *sk);
 void ktcp_buf_rcv_rtt(struct sock *sk, const struct ktcp_opts *o, u32 len);
 void ktcp_buf_rcv_space_adjust(struct sock *sk);
+void ktcp_buf_rcv_rtt_measure(struct ktcp_sock *ks);
 
 /* urg.c: urgent data, MSG_OOB, SO_OOBINLINE, SIOCATMARK. */
 void ktcp_urg_snd_una(struct ktcp_sock *ks, u32 prior_una);
@@ -566,7 +640,6 @@ void ktcp_hash_unlisten(struct ktcp_net *kn, struct sock *sk);
 void ktcp_hash_sock_unhash(struct sock *sk);
 
 /* negotiate.c: options agreed in the handshake, PAWS, timestamps. */
-u8 ktcp_neg_rcv_wscale(const struct sock *sk);
 void ktcp_neg_peer_syn(struct ktcp_neg *n, const struct ktcp_opts *o);
 u32 ktcp_neg_ts_now(const struct ktcp_neg *n);
 u32 ktcp_neg_ts_rtt_us(const struct ktcp_neg *n, const struct ktcp_opts *o);

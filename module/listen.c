@@ -113,6 +113,25 @@ static bool ktcp_listen_req_expire(const struct sock *listener,
 	return req->retries >= max && (!req->acked || req->retries >= defer);
 }
 
+/*
+ * The SYN-ACK's window, our window scale (only if the peer offered one)
+ * and the clamp, fixed once per request (tcp_openreq_init_rwin()): the
+ * window in whole segments of what our MSS leaves once timestamps are on.
+ */
+static void ktcp_listen_req_window(const struct sock *listener,
+				   struct ktcp_request *req)
+{
+	struct ktcp_window_init w = { .clamp = ktcp_sk(listener)->window_clamp };
+	u32 mss = req->adv_mss;
+
+	if (req->neg.tstamp_ok)
+		mss -= TCPOLEN_TSTAMP_ALIGNED;
+	ktcp_window_initial(listener, mss, req->neg.wscale_ok, &w);
+	req->neg.rcv_wscale = w.wscale;
+	req->rcv_wnd = w.rcv_wnd;
+	req->window_clamp = w.clamp;
+}
+
 /* SYN-ACK retransmission, 1 s doubling, tcp_synack_retries times. */
 static void ktcp_listen_req_timer_fn(struct ktcp_timer *t)
 {
@@ -168,12 +187,12 @@ static struct ktcp_request *ktcp_listen_req_alloc(struct sock *listener,
 				       iph->saddr, th->dest, th->source);
 	req->iss = st.seq;
 	req->neg.ts_off = st.ts_off;
-	req->neg.rcv_wscale = ktcp_neg_rcv_wscale(listener);
 	ktcp_neg_peer_syn(&req->neg, &opts);
 	req->neg.ecn_ok = ktcp_ecn_req_ok(listener, skb);
 	req->adv_mss = KTCP_SKB_CB(skb)->dev_mss;
 	if (ktcp_sk(listener)->user_mss)	/* tcp_openreq_init() */
 		req->adv_mss = min(req->adv_mss, ktcp_sk(listener)->user_mss);
+	ktcp_listen_req_window(listener, req);
 	req->irs = KTCP_SKB_CB(skb)->seq;
 	req->snd_wnd = KTCP_SKB_CB(skb)->window;	/* never scaled in a SYN */
 	req->mark = inet_request_mark(listener, skb);	/* tcp_fwmark_accept */
@@ -363,6 +382,25 @@ static void ktcp_listen_child_rtt(struct ktcp_sock *kc,
 	ktcp_rtt_sample(&kc->rtt, rtt_us, req->iss + 1, req->iss + 1);
 }
 
+/*
+ * The child's receive window state from its request (tcp_create_openreq_
+ * child(), tcp_v4_syn_recv_sock()): the window of the SYN-ACK, its clamp
+ * (no more than 64 KB unscaled), our MSS unreduced by timestamps as
+ * Linux's advmss, and a first guess at the peer's segment size.
+ */
+static void ktcp_listen_child_window(struct ktcp_sock *kc,
+				     const struct ktcp_request *req)
+{
+	WRITE_ONCE(kc->rcv_wnd, req->rcv_wnd);
+	kc->rcv_ssthresh = req->rcv_wnd;
+	kc->window_clamp = req->window_clamp;
+	if (!req->neg.wscale_ok)
+		kc->window_clamp = min(kc->window_clamp, U16_MAX);
+	kc->advmss = req->adv_mss;
+	kc->rcv_mss = ktcp_window_rcv_mss_init(kc->advmss, kc->mss,
+					       kc->rcv_wnd);
+}
+
 /* The child socket for a completed handshake, in SYN_RECV until its ACK. */
 static struct sock *ktcp_listen_child(struct sock *listener,
 				      const struct ktcp_request *req)
@@ -387,10 +425,10 @@ static struct sock *ktcp_listen_child(struct sock *listener,
 	WRITE_ONCE(kc->snd_nxt, req->iss + 1);	/* the SYN-ACK went out */
 	WRITE_ONCE(kc->write_seq, req->iss + 1);
 	ktcp_sock_init_peer(kc, req->irs, req->snd_wnd);
-	WRITE_ONCE(kc->rcv_wnd, ktcp_window_syn(listener, req->adv_mss));
 	kc->adv_mss = req->adv_mss;
 	kc->neg = req->neg;
 	ktcp_output_sync_mss(kc);
+	ktcp_listen_child_window(kc, req);
 	ktcp_listen_child_stats(kc, req);
 	ktcp_listen_child_rtt(kc, req);
 	child->sk_mark = req->mark;	/* inet_csk_clone_lock() */
@@ -489,8 +527,8 @@ static bool ktcp_listen_cookie_ack(struct sock *listener, struct sk_buff *skb)
 	ktcp_opts_parse_hdr(tcp_hdr(skb), &opts);
 	req->iss = cb->ack_seq - 1;
 	req->irs = cb->seq - 1;
-	req->neg.rcv_wscale = ktcp_neg_rcv_wscale(listener);
 	ktcp_cookie_ts_decode(&req->neg, &opts);
+	ktcp_listen_req_window(listener, req);	/* cookie_v4_check() redoes it */
 	if (req->neg.ecn_ok)		/* cookie_v4_check() */
 		req->neg.ecn_ok = ktcp_ecn_cookie_ok(listener, skb);
 	req->neg.mss_clamp = mss;

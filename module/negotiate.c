@@ -14,28 +14,10 @@
  * ktcp_neg_ts_now().
  */
 
-#include <linux/log2.h>
-
 #include "ktcp.h"
 
 /* RFC 7323 5.5: TS.Recent older than 24 days is not trusted for PAWS. */
 #define KTCP_PAWS_24DAYS	(60 * 60 * 24 * 24)
-
-/*
- * Our window shift: enough for the largest buffer this socket could grow to
- * (tcp_select_initial_window: tcp_rmem[2], rmem_max), so that a later
- * SO_RCVBUF can still be offered in full.
- */
-u8 ktcp_neg_rcv_wscale(const struct sock *sk)
-{
-	u32 space = max_t(u32, READ_ONCE(sk->sk_rcvbuf),
-			  READ_ONCE(sock_net(sk)->ipv4.sysctl_tcp_rmem[2]));
-
-	space = max_t(u32, space, READ_ONCE(sysctl_rmem_max));
-	if (ktcp_sk(sk)->window_clamp)	/* tcp_select_initial_window() */
-		space = min(space, ktcp_sk(sk)->window_clamp);
-	return clamp_t(int, ilog2(space) - 15, 0, KTCP_MAX_WSCALE);
-}
 
 /* Record what the peer's SYN (or SYN-ACK) offered; @n holds our offer. */
 void ktcp_neg_peer_syn(struct ktcp_neg *n, const struct ktcp_opts *o)

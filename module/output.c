@@ -170,11 +170,14 @@ static int ktcp_output_xmit(struct sock *sk, struct sk_buff *skb, bool clone)
 	ktcp_output_csum(skb, inet->inet_saddr, inet->inet_daddr);
 	memset(skb->cb, 0, sizeof(struct inet_skb_parm));
 	skb_set_owner_w(skb, sk);
-	if ((cb.flags & TCPHDR_ACK) && ks->ack_pending) {
-		/* This segment carries the ACK that was owed. */
-		ks->ack_pending = 0;
-		ktcp_timer_sk_clear(sk, &ks->delack_timer);
+	if (cb.flags & TCPHDR_ACK) {
+		/* It carries any ACK owed (tcp_event_ack_sent()). */
+		if (ks->ack_timer)
+			ktcp_timer_sk_clear(sk, &ks->delack_timer);
+		ktcp_window_ack_sent(sk);
 	}
+	if (skb->len > th->doff * 4)
+		ktcp_window_data_sent(sk);	/* tcp_event_data_sent() */
 	KTCP_INC_STATS(sock_net(sk), KTCP_MIB_OUTSEGS);
 	err = ip_queue_xmit(sk, skb, &inet->cork.fl);
 	return net_xmit_eval(err);
@@ -217,7 +220,6 @@ int ktcp_output_syn(struct sock *sk)
 	KTCP_SKB_CB(skb)->end_seq = ks->iss + 1;
 	ktcp_ecn_send_syn(sk, skb);
 	WRITE_ONCE(ks->write_seq, ks->iss + 1);
-	WRITE_ONCE(ks->rcv_wnd, ktcp_window_syn(sk, ks->adv_mss));
 	ktcp_output_push(sk);
 	return 0;
 }
@@ -756,7 +758,7 @@ int ktcp_output_synack(const struct sock *listener,
 		/* tcp_ecn_make_synack(): ECE if we agree to ECN */
 		.flags = TCPHDR_SYN | TCPHDR_ACK |
 			 (req->neg.ecn_ok ? TCPHDR_ECE : 0),
-		.window = ktcp_window_syn(listener, req->adv_mss),
+		.window = min_t(u32, req->rcv_wnd, U16_MAX),
 	};
 	struct ktcp_output_ip ip = {
 		.priority = READ_ONCE(listener->sk_priority),

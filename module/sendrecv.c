@@ -279,18 +279,15 @@ int ktcp_sr_sendmsg(struct socket *sock, struct msghdr *msg, size_t size)
 }
 
 /*
- * After reading, tell the peer if the window we may offer has at least
- * doubled and moved by the SWS threshold (tcp_cleanup_rbuf).
+ * After reading @copied bytes, before waiting and at the end of a read:
+ * the ACK owed, or a window update, when window.c says one is due
+ * (tcp_cleanup_rbuf()).
  */
-static void ktcp_sr_recv_window_update(struct sock *sk)
+static void ktcp_sr_cleanup_rbuf(struct sock *sk, int copied)
 {
-	u32 cur, new;
-
-	if (!((1 << sk->sk_state) &
-	      (TCPF_ESTABLISHED | TCPF_FIN_WAIT1 | TCPF_FIN_WAIT2)))
+	if ((1 << sk->sk_state) & (TCPF_CLOSE | TCPF_LISTEN | TCPF_SYN_SENT))
 		return;
-	new = ktcp_window_rcv_now(sk, &cur);
-	if (new > cur && new >= 2 * cur)
+	if (ktcp_window_read_ack(sk, copied))
 		ktcp_output_ack(sk);
 }
 
@@ -424,7 +421,9 @@ static int ktcp_sr_recv_stream(struct sock *sk, struct msghdr *msg,
 		copied += n;
 		len -= n;
 		if (*seq != prev) {
-			ktcp_sr_recv_window_update(sk);
+			/* Per skb copied, as tcp_recvmsg_locked() calls it. */
+			if (!(flags & MSG_PEEK))
+				ktcp_buf_rcv_space_adjust(sk);
 			continue;
 		}
 		if (copied >= target || (!len && ktcp_sr_recv_avail(sk, *seq)))
@@ -435,13 +434,10 @@ static int ktcp_sr_recv_stream(struct sock *sk, struct msghdr *msg,
 				copied = n;
 			break;
 		}
+		ktcp_sr_cleanup_rbuf(sk, copied);
 		sk_wait_data(sk, &timeo, skb_peek_tail(&sk->sk_receive_queue));
 	} while (len > 0);
-	/* Once per call, as tcp_recvmsg_locked() does; it may grow the window. */
-	if (copied > 0 && !(flags & MSG_PEEK)) {
-		ktcp_buf_rcv_space_adjust(sk);
-		ktcp_sr_recv_window_update(sk);
-	}
+	ktcp_sr_cleanup_rbuf(sk, copied);
 	return copied;
 }
 

@@ -114,7 +114,7 @@ void ktcp_sock_init_tcb(struct sock *sk)
 	ks->keepidle = KTCP_KEEPIDLE;
 	ks->keepintvl = KTCP_KEEPINTVL;
 	ks->keepcnt = KTCP_KEEPCNT;
-	ks->ato = KTCP_ATO_MIN;
+	ks->scaling_ratio = KTCP_DEFAULT_SCALING_RATIO;
 	ks->reordering = KTCP_REORDERING_INIT;
 	ks->rack.reo_wnd_steps = 1;
 	ks->rcv_mss = KTCP_MSS_DEFAULT;
@@ -232,14 +232,13 @@ struct sock *ktcp_sock_clone(const struct sock *listener, gfp_t prio)
 }
 
 /*
- * The connection is up: ACK quickly while it starts (Linux's quickack mode,
- * RFC 5681 4.2 allows it) and start keepalive if it was asked for.
+ * The connection is up: start keepalive if it was asked for. Quick ACKs
+ * start with the first data (window.c), as Linux's do.
  */
 static void ktcp_sock_established(struct sock *sk)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
 
-	ks->quickack = KTCP_MAX_QUICKACKS;
 	ktcp_rto_time_end(ks);	/* SYN timeouts: their recovery is over */
 	ks->rcv_tstamp = tcp_jiffies32;
 	ks->lrcvtime = tcp_jiffies32;	/* tcp_finish_connect() */

@@ -40,44 +40,56 @@ static int ktcp_sockopt_set_congestion(struct sock *sk, sockptr_t optval,
 
 /*
  * TCP_QUICKACK as Linux's __tcp_sock_set_quickack(): 0 enters "pingpong"
- * mode (no quick ACKs: delayed ones); non-zero leaves it, ACKs the next 16
- * in-order segments at once, sends an owed ACK now on a connection and
- * then, for an even value, enters pingpong mode again.
+ * mode (no quick ACKs: delayed ones); non-zero leaves it and, on a
+ * connection that owes an ACK, treats what was read as pushed (an ACK
+ * now if the queue is empty: tcp_cleanup_rbuf()) and then, for an even
+ * value, enters pingpong mode again.
  */
 static void ktcp_sockopt_quickack(struct sock *sk, int val)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
 
 	if (!val) {
-		ks->pingpong = 1;
+		ktcp_window_enter_pingpong(sk);
 		return;
 	}
 	ks->pingpong = 0;
-	ks->quickack = KTCP_MAX_QUICKACKS;
 	if (((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT)) &&
 	    ks->ack_pending) {
-		ktcp_output_ack(sk);
+		ks->ack_pushed = 1;
+		if (ktcp_window_read_ack(sk, 1))
+			ktcp_output_ack(sk);
 		if (!(val & 1))
-			ks->pingpong = 1;
+			ktcp_window_enter_pingpong(sk);
 	}
 }
 
 /*
  * TCP_WINDOW_CLAMP as Linux's tcp_set_window_clamp(): at least half of
  * SOCK_MIN_RCVBUF (compared as Linux does, unsigned: a negative value is
- * taken as is); 0 (no clamp) only on a closed socket. The next window
- * advertised honours it (window.c).
+ * taken as is); 0 (no clamp) only on a closed socket. A lower clamp pulls
+ * rcv_ssthresh down with it, a higher one lets it up to the last window.
  */
 static int ktcp_sockopt_window_clamp(struct sock *sk, int val)
 {
+	struct ktcp_sock *ks = ktcp_sk(sk);
+	u32 old = ks->window_clamp, new;
+
 	if (!val) {
 		if (sk->sk_state != TCP_CLOSE)
 			return -EINVAL;
-		ktcp_sk(sk)->window_clamp = 0;
+		WRITE_ONCE(ks->window_clamp, 0);
 		return 0;
 	}
-	ktcp_sk(sk)->window_clamp = val < SOCK_MIN_RCVBUF / 2 ?
-				    SOCK_MIN_RCVBUF / 2 : val;
+	new = val < SOCK_MIN_RCVBUF / 2 ? SOCK_MIN_RCVBUF / 2 : val;
+	if (new == old)
+		return 0;
+	WRITE_ONCE(ks->window_clamp, new);
+	if (new < old)		/* __tcp_adjust_rcv_ssthresh(), no reserve */
+		ks->rcv_ssthresh = min(ks->rcv_ssthresh, new);
+	else
+		ks->rcv_ssthresh = max(min(ks->rcv_wnd, new),
+				       ks->rcv_ssthresh);
 	return 0;
 }
 
@@ -269,7 +281,8 @@ static void ktcp_sockopt_info_stats(struct sock *sk, struct tcp_info *info)
 	info->tcpi_rttvar = ks->rtt.mdev_us >> 2;
 	info->tcpi_min_rtt = ks->rtt.min_us;
 	info->tcpi_snd_ssthresh = ks->cc.ssthresh;
-	info->tcpi_advmss = ks->adv_mss;
+	info->tcpi_advmss = ks->advmss ?: ks->adv_mss;
+	info->tcpi_rcv_ssthresh = ks->rcv_ssthresh;
 	info->tcpi_rcv_rtt = ks->rcv_rtt_us >> 3;
 	info->tcpi_rcv_space = ks->rcvq_space;
 	info->tcpi_total_retrans = ks->total_retrans;
@@ -389,7 +402,7 @@ static int ktcp_sockopt_get_int(const struct ktcp_sock *ks, int optname, int *va
 		*val = ks->recvmsg_inq;
 		break;
 	case TCP_QUICKACK:
-		*val = !ks->pingpong;	/* !inet_csk_in_pingpong_mode() */
+		*val = !ktcp_window_pingpong(&ks->inet.sk);
 		break;
 	case TCP_IS_MPTCP:
 		*val = 0;

@@ -55,8 +55,9 @@ u32 ktcp_cookie_ts_encode(const struct ktcp_neg *n, u64 now_ms)
 
 /*
  * The options a cookie ACK brings back (cookie_timestamp_decode()), into
- * @n, whose ts_off and rcv_wscale the caller has set: with a timestamp,
- * its TSecr less our offset holds them; without one, none were offered.
+ * @n, whose ts_off the caller has set (and our window scale after, from
+ * wscale_ok): with a timestamp, its TSecr less our offset holds them;
+ * without one, none were offered.
  * ktcp always offers SACK and window scaling (Linux's tcp_sack and
  * tcp_window_scaling at 1), so any value decodes. ECN comes back as the
  * SYN-ACK agreed it (cookie_tcp_reqsk_init()); the caller checks that

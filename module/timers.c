@@ -17,8 +17,9 @@
  *                            orphaned FIN_WAIT_2 timeout (fin_timeout_ms);
  *                            TIME_WAIT expiry after tw_timeout_ms (2*MSL,
  *                            RFC 9293 3.6.1).
- *   delack_timer (ktcp_sock) the delayed ACK: 40 ms at first, at most
- *                            200 ms (RFC 9293 3.8.6.3, Linux's ato).
+ *   delack_timer (ktcp_sock) the delayed ACK after ato (window.c), at
+ *                            most about 200 ms (RFC 9293 3.8.6.3,
+ *                            tcp_send_delayed_ack()).
  *   timer (ktcp_request)     SYN-ACK retransmission (listen.c).
  *
  * Socket timers fire in softirq context. If a process owns the socket the
@@ -39,7 +40,9 @@
 /* Linux 6.12's defaults (include/net/tcp.h, net/ipv4/tcp_timer.c). */
 #define KTCP_DATA_RETRIES	15	/* tcp_retries2 */
 #define KTCP_ORPHAN_RETRIES	8	/* tcp_orphan_retries() when 0 */
-#define KTCP_DELACK_MAX		(HZ / 5)	/* TCP_DELACK_MAX: 200 ms */
+/* tcp_delack_max(): below the RTO floor, TCP_RTO_MIN less a tick. */
+#define KTCP_DELACK_LIMIT	min_t(u32, KTCP_DELACK_MAX, \
+				      max_t(u32, TCP_RTO_MIN, 2) - 1)
 
 /* TCP_USER_TIMEOUT (RFC 5482): unacknowledged for longer than allowed. */
 static bool ktcp_timers_user_timeout_hit(const struct ktcp_sock *ks, u32 since)
@@ -313,16 +316,31 @@ static void ktcp_timers_state_handler(struct sock *sk)
 	ktcp_sock_done(sk);
 }
 
-/* The delayed ACK is due (tcp_delack_timer_handler). */
+/*
+ * The delayed ACK is due (tcp_delack_timer_handler()). It was late: the
+ * peer is slow, wait longer next time; in pingpong mode the answer we
+ * waited for did not come, so the connection is not interactive after all.
+ */
 static void ktcp_timers_delack_handler(struct sock *sk)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
 
-	if (!ks->ack_pending || (1 << sk->sk_state) & (TCPF_CLOSE |
-						       TCPF_LISTEN))
+	if ((1 << sk->sk_state) & (TCPF_CLOSE | TCPF_LISTEN) || !ks->ack_timer)
 		return;
-	/* It was late: the peer is slow, wait longer next time. */
-	ks->ato = min_t(u32, ks->ato << 1, KTCP_DELACK_MAX);
+	if (time_after((unsigned long)ks->delack_due, jiffies)) {
+		ktcp_timer_sk_reset(sk, &ks->delack_timer, ks->delack_due);
+		return;
+	}
+	ks->ack_timer = 0;
+	if (!ks->ack_pending)
+		return;
+	if (!ktcp_window_pingpong(sk)) {
+		ks->ato = min3(ks->ato << 1, (u32)ktcp_rto(ks),
+			       (u32)KTCP_DELACK_MAX);
+	} else {
+		ks->pingpong = 0;
+		ks->ato = KTCP_ATO_MIN;
+	}
 	KTCP_INC_STATS(sock_net(sk), KTCP_MIB_DELAYEDACKS);
 	ktcp_output_ack(sk);
 }
@@ -346,15 +364,37 @@ void ktcp_timers_keepalive(struct sock *sk, int on)
 		ktcp_timer_sk_clear(sk, &ks->state_timer);
 }
 
-/* Owe an ACK: send it within ato unless data carries it first. */
+/*
+ * Owe an ACK: send it within ato unless data carries it first
+ * (tcp_send_delayed_ack()): ato bounded by 500 ms, 200 ms when interactive
+ * or after a pushed segment, and by the RTT; an earlier deadline already
+ * set stays, and one about to pass sends the ACK now.
+ */
 void ktcp_timers_delack(struct sock *sk)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
+	u32 srtt = ktcp_rtt_srtt_us(&ks->rtt), ato;
+	unsigned long due;
 
 	sock_owned_by_me(sk);
+	ato = ktcp_window_delack_calc(ks->ato, ktcp_window_pingpong(sk) ||
+				      ks->ack_pushed,
+				      srtt ? usecs_to_jiffies(srtt) : 0,
+				      KTCP_DELACK_LIMIT);
+	due = jiffies + ato;
+	if (ks->ack_timer) {
+		if (time_before_eq((unsigned long)ks->delack_due,
+				   jiffies + (ato >> 2))) {
+			ktcp_output_ack(sk);
+			return;
+		}
+		if (!time_before(due, (unsigned long)ks->delack_due))
+			due = ks->delack_due;
+	}
 	ks->ack_pending = 1;
-	if (!ktcp_timer_pending(&ks->delack_timer))
-		ktcp_timer_sk_reset(sk, &ks->delack_timer, jiffies + ks->ato);
+	ks->ack_timer = 1;
+	ks->delack_due = due;
+	ktcp_timer_sk_reset(sk, &ks->delack_timer, due);
 }
 
 /* Run @handler for the expiry of @t unless @t was re-armed since. */

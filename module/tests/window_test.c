@@ -1,102 +1,252 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * KUnit tests for window.c: the receive window to advertise (RFC 9293
- * 3.8.6.2.2 with Linux's tcp_select_window() rules: never shrink, receiver
- * SWS avoidance, scaled units), the unscaled SYN window, and the MSS from
- * an MTU. Expected values are worked out by hand in each comment.
+ * KUnit tests for window.c, with Linux 6.12's numbers: the first window
+ * and window scale (tcp_select_initial_window()), the clamp once the
+ * connection is up (tcp_init_buffer_space()), the window of each ACK
+ * (__tcp_select_window(), tcp_select_window()), rcv_ssthresh's growth
+ * (tcp_grow_window()), the payload/truesize ratio (tcp_measure_rcv_mss()),
+ * the quick-ACK count, ato and the delayed-ACK delay, and the MSS from an
+ * MTU. Expected values are worked out by hand in each comment; default
+ * sysctls: tcp_rmem = 4096 131072 6291456, rmem_max 212992, tcp_app_win 31.
  */
 #include <kunit/test.h>
 
 #include "../ktcp.h"
 
-/* A fresh 128 KiB buffer, wscale 7: half of it, already a multiple of 128. */
-static void window_fresh(struct kunit *test)
-{
-	u32 cur;
+#define RMEM2		6291456U
+#define RMEM_MAX	212992U
+#define FULL		65536	/* tcp_full_space(131072) at ratio 128 */
 
-	KUNIT_EXPECT_EQ(test, ktcp_window_calc(131072, 0, 0, 1460, 7, &cur),
-			65536U);
-	KUNIT_EXPECT_EQ(test, cur, 0U);
+/*
+ * connect() over a 1500-byte MTU: 65536 in whole 1460s is 64240 (the
+ * SYN's window); scale for max(6291456, 212992): ilog2 22 - 15 = 7; the
+ * clamp no more than 65535 << 7.
+ */
+static void window_initial_active(struct kunit *test)
+{
+	struct ktcp_window_init w = {};
+
+	ktcp_window_initial_calc(FULL, 1460, true, RMEM2, RMEM_MAX, &w);
+	KUNIT_EXPECT_EQ(test, w.rcv_wnd, 64240U);
+	KUNIT_EXPECT_EQ(test, w.wscale, 7);
+	KUNIT_EXPECT_EQ(test, w.clamp, 65535U << 7);
 }
 
 /*
- * 60000 bytes of the last window are left; the buffer is nearly full
- * (free 11072, half 5536, 5504 in 128-byte units): the right edge stays,
- * rounded up to the scale unit (469 * 128 = 60032).
+ * A SYN-ACK to a SYN with timestamps: 1448-byte segments, 65160 (Linux's
+ * well-known SYN-ACK window); over lo (MSS 65495 - 12) a single segment.
+ * No window scale offered: none used, the clamp 64 KB.
  */
-static void window_never_shrinks(struct kunit *test)
+static void window_initial_passive(struct kunit *test)
 {
-	u32 cur;
+	struct ktcp_window_init w = {};
 
-	KUNIT_EXPECT_EQ(test,
-			ktcp_window_calc(131072, 120000, 60000, 1460, 7, &cur),
-			60032U);
-	KUNIT_EXPECT_EQ(test, cur, 60000U);
+	ktcp_window_initial_calc(FULL, 1448, true, RMEM2, RMEM_MAX, &w);
+	KUNIT_EXPECT_EQ(test, w.rcv_wnd, 65160U);
+	KUNIT_EXPECT_EQ(test, w.wscale, 7);
+	w.clamp = 0;
+	ktcp_window_initial_calc(FULL, 65483, true, RMEM2, RMEM_MAX, &w);
+	KUNIT_EXPECT_EQ(test, w.rcv_wnd, 65483U);
+	w.clamp = 0;
+	ktcp_window_initial_calc(FULL, 1460, false, RMEM2, RMEM_MAX, &w);
+	KUNIT_EXPECT_EQ(test, w.rcv_wnd, 64240U);
+	KUNIT_EXPECT_EQ(test, w.wscale, 0);
+	KUNIT_EXPECT_EQ(test, w.clamp, 65535U);
 }
 
 /*
- * Receiver SWS avoidance: free space would move the edge from 60000 to
- * 60928 (free 121856), by less than one MSS and short of the full window
- * (65536): the old edge stays. Moved by 2464 (>= 1460), the new one goes.
+ * SO_RCVBUF 4096 (a 8192-byte buffer, full space 4096, which becomes the
+ * clamp): 2920 in whole segments; the scale is for the clamp, 12 - 15 < 0:
+ * none.
  */
-static void window_sws_threshold(struct kunit *test)
+static void window_initial_rcvbuf(struct kunit *test)
 {
-	u32 cur;
+	struct ktcp_window_init w = { .clamp = 4096 };
 
-	KUNIT_EXPECT_EQ(test,
-			ktcp_window_calc(131072, 9216, 60000, 1460, 7, &cur),
-			60032U);
-	KUNIT_EXPECT_EQ(test,
-			ktcp_window_calc(131072, 6144, 60000, 1460, 7, &cur),
-			62464U);
-}
-
-/* Reaching the full window is allowed by less than an MSS (536 here). */
-static void window_full_by_less_than_mss(struct kunit *test)
-{
-	u32 cur;
-
-	KUNIT_EXPECT_EQ(test,
-			ktcp_window_calc(131072, 0, 65000, 1460, 7, &cur),
-			65536U);
+	ktcp_window_initial_calc(4096, 1460, true, RMEM2, RMEM_MAX, &w);
+	KUNIT_EXPECT_EQ(test, w.rcv_wnd, 2920U);
+	KUNIT_EXPECT_EQ(test, w.wscale, 0);
+	KUNIT_EXPECT_EQ(test, w.clamp, 4096U);
 }
 
 /*
- * The peer sent past the edge (left < 0): what is left counts as 0. More
- * memory charged than the buffer holds (free < 0): no new window, 0.
+ * tcp_init_buffer_space(): the clamp is the full space (65536) less one
+ * advmss held back: 64076 (advmss 1460, passive) or 64088 (1448, active
+ * with timestamps). A clamp already lower stays; a tiny buffer keeps two
+ * segments.
  */
-static void window_overrun(struct kunit *test)
+static void window_clamp_init(struct kunit *test)
 {
-	u32 cur;
-
-	KUNIT_EXPECT_EQ(test, ktcp_window_calc(131072, 0, -100, 1460, 7, &cur),
-			65536U);
-	KUNIT_EXPECT_EQ(test, cur, 0U);
-	KUNIT_EXPECT_EQ(test,
-			ktcp_window_calc(131072, 200000, 0, 1460, 7, &cur),
-			0U);
+	KUNIT_EXPECT_EQ(test, ktcp_window_clamp_calc(65535U << 7, FULL, 1460,
+						     31), 64076U);
+	KUNIT_EXPECT_EQ(test, ktcp_window_clamp_calc(65535U << 7, FULL, 1448,
+						     31), 64088U);
+	KUNIT_EXPECT_EQ(test, ktcp_window_clamp_calc(20000, FULL, 1460, 31),
+			20000U);
+	KUNIT_EXPECT_EQ(test, ktcp_window_clamp_calc(65535U << 7, 4096, 1460,
+						     31), 2920U);
+	KUNIT_EXPECT_EQ(test, ktcp_window_clamp_calc(65535U << 7, FULL, 1460,
+						     0), 65536U);
 }
 
-/* Without window scaling the field caps the window at 65535. */
-static void window_unscaled_cap(struct kunit *test)
+static u32 wsel(int free, u32 clamp, u32 ssthresh, u32 rcv_wnd, u16 rcv_mss,
+		u8 wscale, bool shrink, bool *pressure)
 {
-	u32 cur;
+	struct ktcp_window_in in = {
+		.free = free, .allowed = FULL, .clamp = clamp,
+		.rcv_ssthresh = ssthresh, .rcv_wnd = rcv_wnd,
+		.rcv_mss = rcv_mss, .wscale = wscale, .shrink = shrink,
+	};
 
-	KUNIT_EXPECT_EQ(test, ktcp_window_calc(1 << 20, 0, 0, 1460, 0, &cur),
-			65535U);
-	/* wscale 14 (RFC 7323's maximum): half of 64 MiB, in 16 KiB units. */
-	KUNIT_EXPECT_EQ(test,
-			ktcp_window_calc(64 << 20, 16385, 0, 1460, 14, &cur),
-			(u32)(32 << 20) - 16384);
+	return ktcp_window_select_calc(&in, pressure);
 }
 
-/* tcp_select_initial_window(): whole segments of at most 65535 bytes. */
-static void window_syn(struct kunit *test)
+/*
+ * The third ACK of an active open: the empty buffer offers 65536, capped
+ * by rcv_ssthresh = clamp = 64088, 64128 in 128-byte units; below the SYN's
+ * 64240 still offered, so that edge stays: 64256, field 502.
+ */
+static void window_third_ack(struct kunit *test)
 {
-	KUNIT_EXPECT_EQ(test, ktcp_window_syn_calc(131072, 1460), 64240U);
-	KUNIT_EXPECT_EQ(test, ktcp_window_syn_calc(131072, 65483), 65483U);
-	/* Less than one segment of buffer: all of it. */
-	KUNIT_EXPECT_EQ(test, ktcp_window_syn_calc(1000, 1460), 500U);
+	bool p;
+	u32 w = wsel(FULL, 64088, 64088, 64240, 536, 7, false, &p);
+
+	KUNIT_EXPECT_EQ(test, w, 64128U);
+	KUNIT_EXPECT_FALSE(test, p);
+	w = ktcp_window_commit_calc(w, 64240, 7, false);
+	KUNIT_EXPECT_EQ(test, w, 64256U);
+	KUNIT_EXPECT_EQ(test, w >> 7, 502U);
+}
+
+/*
+ * Data queued, not read: the buffer is 131072 - 40 * 2304 = 38912 free,
+ * 19456 in payload at ratio 128, under half the full space: pressure
+ * (quick ACKs end) and 19456 offered; the last window's right edge,
+ * 30000 ahead, stays (30080 in units), unless shrinking is allowed.
+ */
+static void window_pressure(struct kunit *test)
+{
+	bool p;
+	u32 w = wsel(19456, 64076, 64076, 64128, 1448, 7, false, &p);
+
+	KUNIT_EXPECT_EQ(test, w, 19456U);
+	KUNIT_EXPECT_TRUE(test, p);
+	KUNIT_EXPECT_EQ(test, ktcp_window_commit_calc(w, 30000, 7, false),
+			30080U);
+	KUNIT_EXPECT_EQ(test, ktcp_window_commit_calc(w, 30000, 7, true),
+			19456U);
+	/* Less than an MSS, or 1/16 of the full space: zero. */
+	KUNIT_EXPECT_EQ(test, wsel(4000, 64076, 64076, 64128, 1448, 7,
+				   false, &p), 0U);
+	KUNIT_EXPECT_EQ(test, wsel(1000, 64076, 64076, 64128, 1448, 7,
+				   false, &p), 0U);
+	/* Shrinking allowed: rounded down to the unit first. */
+	KUNIT_EXPECT_EQ(test, wsel(19500, 64076, 64076, 64128, 1448, 7,
+				   true, &p), 19456U);
+}
+
+/*
+ * Without scaling, whole rcv_mss: an offer within one MSS of the free
+ * space stays; otherwise the free space rounded down to an MSS.
+ */
+static void window_unscaled(struct kunit *test)
+{
+	bool p;
+
+	KUNIT_EXPECT_EQ(test, wsel(40000, 65535, 40000, 39000, 1460, 0,
+				   false, &p), 39000U);
+	KUNIT_EXPECT_EQ(test, wsel(40000, 65535, 40000, 30000, 1460, 0,
+				   false, &p), 39420U);
+	KUNIT_EXPECT_EQ(test, wsel(40000, 65535, 40000, 41000, 1460, 0,
+				   false, &p), 39420U);
+}
+
+/*
+ * rcv_ssthresh's growth per 1448-byte segment: a 2304-byte truesize holds
+ * it at ratio 128 (1152 <= 1448): 2 * advmss (2920); a 4352-byte one only
+ * after halving (1088): 2 * rcv_mss, at least twice the segment; a 64-byte
+ * segment in 4352 bytes never: 0.
+ */
+static void window_grow(struct kunit *test)
+{
+	KUNIT_EXPECT_EQ(test, ktcp_window_grow_calc(128, 64076, 1448, 2304,
+						    RMEM2, 1448, 1460), 2920U);
+	KUNIT_EXPECT_EQ(test, ktcp_window_grow_calc(128, 64076, 1448, 4352,
+						    RMEM2, 1448, 1460), 2896U);
+	KUNIT_EXPECT_EQ(test, ktcp_window_grow_calc(128, 64076, 64, 4352,
+						    RMEM2, 536, 1460), 0U);
+}
+
+/*
+ * tcp_measure_rcv_mss()'s ratio: 1448 bytes in 2304 is 160/256; the
+ * window of a 131072-byte buffer at it is 81920, and that buffer for it
+ * back again.
+ */
+static void window_ratio(struct kunit *test)
+{
+	KUNIT_EXPECT_EQ(test, ktcp_window_ratio_calc(1448, 2304), 160);
+	KUNIT_EXPECT_EQ(test, ktcp_window_ratio_calc(1, 100000), 1);
+	KUNIT_EXPECT_EQ(test, ktcp_window_from_space(160, 131072), 81920);
+	KUNIT_EXPECT_EQ(test, ktcp_window_space_from_win(160, 81920), 131072);
+	KUNIT_EXPECT_EQ(test, ktcp_window_from_space(128, 131072), FULL);
+}
+
+/*
+ * tcp_initialize_rcv_mss(): 536 at most, half the window, 88 at least;
+ * tcp_incr_quickack(): half the window in rcv_mss segments, 2 to 16.
+ */
+static void window_quickacks(struct kunit *test)
+{
+	KUNIT_EXPECT_EQ(test, ktcp_window_rcv_mss_init(1460, 1448, 65160), 536);
+	KUNIT_EXPECT_EQ(test, ktcp_window_rcv_mss_init(1460, 100, 65160), 100);
+	KUNIT_EXPECT_EQ(test, ktcp_window_rcv_mss_init(1460, 1448, 100), 88);
+	KUNIT_EXPECT_EQ(test, ktcp_window_quickacks(65160, 536, 0, 16), 16);
+	KUNIT_EXPECT_EQ(test, ktcp_window_quickacks(10000, 1448, 0, 16), 3);
+	KUNIT_EXPECT_EQ(test, ktcp_window_quickacks(10000, 1448, 5, 16), 5);
+	KUNIT_EXPECT_EQ(test, ktcp_window_quickacks(1000, 536, 0, 16), 2);
+}
+
+/*
+ * ato: the first data sets it to 40 ms with quick ACKs; back-to-back
+ * data (<= 20 ms apart) pulls it halfway to 20 ms; a gap under ato makes
+ * it half of itself plus the gap (at most the RTO and 200 ms); a gap over
+ * the RTO restarts quick ACKs.
+ */
+static void window_ato(struct kunit *test)
+{
+	u32 amin = KTCP_ATO_MIN, rto = HZ / 5;
+	bool q;
+
+	KUNIT_EXPECT_EQ(test, ktcp_window_ato_calc(0, 1000, rto, &q), amin);
+	KUNIT_EXPECT_TRUE(test, q);
+	KUNIT_EXPECT_EQ(test, ktcp_window_ato_calc(4 * amin, 0, rto, &q),
+			2 * amin + amin / 2);
+	KUNIT_EXPECT_FALSE(test, q);
+	KUNIT_EXPECT_EQ(test, ktcp_window_ato_calc(4 * amin, 3 * amin, 10 * rto,
+						   &q), 5 * amin);
+	KUNIT_EXPECT_EQ(test, ktcp_window_ato_calc(4 * amin, 3 * amin, 2 * amin,
+						   &q), 2 * amin);
+	KUNIT_EXPECT_EQ(test, ktcp_window_ato_calc(amin, 2 * rto, rto, &q), amin);
+	KUNIT_EXPECT_TRUE(test, q);
+}
+
+/*
+ * tcp_send_delayed_ack(): ato at its minimum goes as is; a larger one is
+ * capped at 500 ms, at 200 ms when pushed or interactive, by the RTT
+ * (never under 40 ms), and always by tcp_delack_max() (@max).
+ */
+static void window_delack(struct kunit *test)
+{
+	u32 max = HZ / 5 - 1;
+
+	KUNIT_EXPECT_EQ(test, ktcp_window_delack_calc(KTCP_ATO_MIN, false, 0,
+						      max), KTCP_ATO_MIN);
+	KUNIT_EXPECT_EQ(test, ktcp_window_delack_calc(HZ, false, 0, HZ), HZ / 2);
+	KUNIT_EXPECT_EQ(test, ktcp_window_delack_calc(HZ, true, 0, HZ), HZ / 5);
+	KUNIT_EXPECT_EQ(test, ktcp_window_delack_calc(HZ, false, 0, max), max);
+	KUNIT_EXPECT_EQ(test, ktcp_window_delack_calc(HZ / 5, false, 1, max),
+			KTCP_DELACK_MIN);
+	KUNIT_EXPECT_EQ(test, ktcp_window_delack_calc(0, false, 1, max), 0U);
 }
 
 /* MTU less 40; lo's 65536 capped by IPv4's 65535; tcp_min_snd_mss floor. */
@@ -109,13 +259,18 @@ static void window_mss_from_mtu(struct kunit *test)
 }
 
 static struct kunit_case ktcp_window_cases[] = {
-	KUNIT_CASE(window_fresh),
-	KUNIT_CASE(window_never_shrinks),
-	KUNIT_CASE(window_sws_threshold),
-	KUNIT_CASE(window_full_by_less_than_mss),
-	KUNIT_CASE(window_overrun),
-	KUNIT_CASE(window_unscaled_cap),
-	KUNIT_CASE(window_syn),
+	KUNIT_CASE(window_initial_active),
+	KUNIT_CASE(window_initial_passive),
+	KUNIT_CASE(window_initial_rcvbuf),
+	KUNIT_CASE(window_clamp_init),
+	KUNIT_CASE(window_third_ack),
+	KUNIT_CASE(window_pressure),
+	KUNIT_CASE(window_unscaled),
+	KUNIT_CASE(window_grow),
+	KUNIT_CASE(window_ratio),
+	KUNIT_CASE(window_quickacks),
+	KUNIT_CASE(window_ato),
+	KUNIT_CASE(window_delack),
 	KUNIT_CASE(window_mss_from_mtu),
 	{}
 };

@@ -629,6 +629,33 @@ class Conn:
         self.snd_nxt = seq_add(self.snd_nxt, len(data))
         return t
 
+    def send_burst(self, segs, flags="A"):
+        """Send @segs, (offset from snd_nxt, payload) pairs, back to back:
+        built first, then written in one tight loop, so that they arrive
+        together. snd_nxt moves past the highest byte sent."""
+        p = self.peer
+        frames, end = [], self.snd_nxt
+        for off, data in segs:
+            seq = seq_add(self.snd_nxt, off)
+            pkt = (p.Ether(src=PEER_MAC, dst=KTCP_MAC) /
+                   p.IP(src=PEER_IP, dst=KTCP_IP, ttl=64, id=p.ip_id,
+                        flags="DF") /
+                   p.TCP(sport=self.lport, dport=self.rport, flags=flags,
+                         seq=seq, ack=self.rcv_nxt, window=self.win) /
+                   p.Raw(load=data))
+            p.ip_id = (p.ip_id + 1) & 0xffff
+            frames.append(bytes(pkt))
+            if seq_diff(seq_add(seq, len(data)), end) > 0:
+                end = seq_add(seq, len(data))
+        t = time.time()
+        for f in frames:
+            p.sock.outs.send(f)
+        diag("%7.3f peer  > burst of %d segments, %d..%d" % (
+            p.rel(t), len(frames), seq_diff(self.snd_nxt, self.iss),
+            seq_diff(end, self.iss)))
+        self.snd_nxt = end
+        return t
+
     def ack(self, ack=None, win=None, options=None):
         return self.send("A", ack=ack, win=win, options=options)
 

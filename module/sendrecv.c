@@ -422,8 +422,7 @@ static int ktcp_sr_recv_stream(struct sock *sk, struct msghdr *msg,
 		len -= n;
 		if (*seq != prev) {
 			/* Per skb copied, as tcp_recvmsg_locked() calls it. */
-			if (!(flags & MSG_PEEK))
-				ktcp_buf_rcv_space_adjust(sk);
+			ktcp_buf_rcv_space_adjust(sk);
 			continue;
 		}
 		if (copied >= target || (!len && ktcp_sr_recv_avail(sk, *seq)))

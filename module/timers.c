@@ -462,6 +462,7 @@ void ktcp_timers_sk_stop(struct sock *sk)
 	ktcp_timer_sk_clear(sk, &ks->rtx_timer);
 	ktcp_timer_sk_clear(sk, &ks->state_timer);
 	ktcp_timer_sk_clear(sk, &ks->delack_timer);
+	ks->ack_timer = 0;
 }
 
 /*
@@ -499,6 +500,7 @@ void ktcp_timers_enter_timewait(struct sock *sk, unsigned long timeout)
 	sock_owned_by_me(sk);
 	ktcp_timer_sk_clear(sk, &ks->rtx_timer);
 	ktcp_timer_sk_clear(sk, &ks->delack_timer);
+	ks->ack_timer = 0;
 	ktcp_timer_sk_reset(sk, &ks->state_timer, jiffies + timeout);
 }
 

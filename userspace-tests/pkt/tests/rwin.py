@@ -173,7 +173,8 @@ def t_rwin_delack(env):
     other 4 by one delayed ACK, ato (40 ms) later. Then an in-order small
     segment and three out-of-order ones: each out-of-order one is ACKed
     at once with its SACK (__tcp_ack_snd_check()), and the segment that
-    fills the hole too."""
+    fills the hole too. A FIN then is ACKed after the delayed-ACK
+    timeout."""
     env.start()
     h = env.new_helper()
     c, sa = passive(env, h, 7102, NOTS_OPTS)
@@ -211,3 +212,12 @@ def t_rwin_delack(env):
     segs = collect(c, 0.3)
     got = [seq_diff(s.ack, base) for s in segs]
     check(got == [50], "filling the hole: ACKs %s, Linux's [50]" % got)
+
+    # A FIN in ESTABLISHED enters pingpong mode (tcp_fin()): its ACK waits
+    # for the application's answer, up to the delayed-ACK timeout.
+    t = c.send("FA")
+    c.snd_nxt = seq_add(c.snd_nxt, 1)
+    a = c.expect(2, lambda s: s.ack == c.snd_nxt, "the ACK of our FIN")
+    d = a.time - t
+    diag("FIN ACKed after %.3f s" % d)
+    check(d >= 0.035, "FIN ACKed after %.3f s: at once, not delayed" % d)

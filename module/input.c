@@ -533,13 +533,15 @@ static bool ktcp_input_data(struct sock *sk, struct sk_buff *skb,
 		return false;
 	}
 	if (ktcp_seq_after(cb->seq, ks->rcv_nxt)) {
-		/* RFC 5681 4.2: ACK out-of-order data at once. */
-		ktcp_ecn_rcv_data(sk, skb);	/* tcp_data_queue_ofo() */
-		if (ktcp_input_ofo(sk, skb)) {
-			ktcp_window_measure_rcv_mss(sk, skb);
-			ks->ack_pending = 1;
+		/*
+		 * RFC 5681 4.2: ACK out-of-order data at once. Its size counts
+		 * before the queue trims it (tcp_data_queue_ofo()).
+		 */
+		ktcp_ecn_rcv_data(sk, skb);
+		ktcp_window_measure_rcv_mss(sk, skb);
+		ks->ack_pending = 1;
+		if (ktcp_input_ofo(sk, skb))
 			return true;
-		}
 		KTCP_INC_STATS(sock_net(sk), KTCP_MIB_OFODROP);
 		return false;	/* the duplicate ACK asks for the hole */
 	}

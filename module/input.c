@@ -50,7 +50,7 @@ static u32 ktcp_input_clean_rtx(struct sock *sk, u32 ack,
 			karn = max_t(u32, (u32)tcp_clock_us() - cb->when, 1);
 		ktcp_recovery_acked(sk, skb, &reord);
 		__skb_unlink(skb, &sk->sk_write_queue);
-		sk_wmem_queued_add(sk, -skb->truesize);
+		sk_wmem_queued_add(sk, -(int)ktcp_skb_charge(skb));
 		__kfree_skb(skb);
 		acked++;
 	}

@@ -140,6 +140,7 @@ struct ktcp_skb_cb {
 	u8 ip_dsfield;	/* input: the IP header's TOS byte, for ECN */
 	u8 retransmitted:1,	/* ever retransmitted: no RTT (Karn) */
 	   eor:1;		/* MSG_EOR: sendmsg() appends no more to it */
+	u16 uncharged;	/* of truesize, not charged to sk_wmem_queued (gso.c) */
 };
 
 #define KTCP_SKB_LOST		BIT(0)	/* marked lost */
@@ -152,6 +153,17 @@ struct ktcp_skb_cb {
 #define KTCP_TIME_PROBE		3	/* the tail loss probe (TLP) */
 
 #define KTCP_SKB_CB(skb) ((struct ktcp_skb_cb *)&((skb)->cb[0]))
+
+/*
+ * What a queued skb is charged to sk_wmem_queued: its truesize, but for
+ * the head of one cut off inside a GSO packet Linux would send, which
+ * Linux does not have (ktcp_output_split()). truesize itself stays true:
+ * clones of the skb travel, and receivers check it (skb_try_coalesce()).
+ */
+static inline u32 ktcp_skb_charge(const struct sk_buff *skb)
+{
+	return skb->truesize - KTCP_SKB_CB(skb)->uncharged;
+}
 
 /* A 4-tuple as seen from the local end: the key of the established table. */
 struct ktcp_tuple {
@@ -270,6 +282,9 @@ struct ktcp_sock {
 	u32 tlp_high_seq;	/* SND.NXT at the loss probe; 0: none out */
 	struct ktcp_rack rack;	/* RACK (rack.c) */
 	bool cwnd_limited;	/* the last push stopped at cwnd */
+	u32 gso_left;		/* bytes left of Linux's GSO packet (gso.c) */
+	u8 gso_segs;		/* segments of it sent so far */
+	u8 gso_psh:1;		/* the next new segment ends a GSO packet */
 	/* Undo of spurious reductions (undo.c), Linux's tcp_sock names. */
 	u32 undo_marker;	/* SND.UNA when it began; 0: nothing to undo */
 	int undo_retrans;	/* its retransmissions not D-SACKed; -1: none */
@@ -467,8 +482,19 @@ void ktcp_output_ack(struct sock *sk);
 void ktcp_output_oow_ack(struct sock *sk, const struct sk_buff *in,
 			 enum ktcp_mib_field why);
 void __ktcp_output_push(struct sock *sk, bool force);
+void ktcp_output_push_one(struct sock *sk);
+
+/* gso.c: the GSO packets Linux's TCP would send. */
+u32 ktcp_gso_autosize(u32 mss, u32 cwnd, u32 ssthresh, u32 packets_out,
+		      u32 srtt_us8, u32 min_rtt_us, u32 gso_max, u64 max_rate);
+u32 ktcp_gso_max_segs(struct sock *sk);
+void ktcp_gso_start(struct sock *sk, struct sk_buff *skb, u32 max_segs,
+		    bool force);
+bool ktcp_gso_sent(struct ktcp_sock *ks, struct sk_buff *skb, bool skb_end);
 void ktcp_output_fin(struct sock *sk);
 void ktcp_output_rst(struct sock *sk, gfp_t gfp);
+int ktcp_output_split(struct sock *sk, struct sk_buff *skb, u32 len,
+		      bool charge);
 void ktcp_output_mtu_reduced(struct sock *sk);
 void ktcp_output_probe(struct sock *sk);
 u32 ktcp_output_bound_half_wnd(const struct ktcp_sock *ks, u32 size);

@@ -224,8 +224,6 @@ int ktcp_output_syn(struct sock *sk)
 	return 0;
 }
 
-static int ktcp_output_split(struct sock *sk, struct sk_buff *skb, u32 len);
-
 /*
  * tcp_bound_to_half_wnd(): against a peer with a tiny window, segments of
  * half its largest window (all of it below 536 bytes) rather than sub-MSS
@@ -271,7 +269,8 @@ static bool ktcp_output_wnd_allows(struct sock *sk, struct sk_buff *skb)
 
 	if (skb->len <= ks->mss)
 		return room >= (s32)skb->len;
-	return room >= (s32)ks->mss && !ktcp_output_split(sk, skb, ks->mss);
+	return room >= (s32)ks->mss &&
+	       !ktcp_output_split(sk, skb, ks->mss, ks->gso_left <= ks->mss);
 }
 
 /* RFC 5681 4.1: after an idle period longer than the RTO, restart slow. */
@@ -330,10 +329,15 @@ static bool ktcp_output_nagle_ok(struct sock *sk, const struct sk_buff *skb,
 static void ktcp_output_new(struct sock *sk, struct sk_buff *skb)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
+	u8 flags = KTCP_SKB_CB(skb)->flags;
 
 	ktcp_output_idle_check(sk);
 	ktcp_recovery_sent(sk, skb, true);
+	if (ks->gso_psh)	/* the end of a GSO packet (gso.c) */
+		KTCP_SKB_CB(skb)->flags |= TCPHDR_PSH;
+	ks->gso_psh = 0;
 	ktcp_output_xmit(sk, skb, true);
+	KTCP_SKB_CB(skb)->flags = flags;
 	WRITE_ONCE(ks->snd_nxt, KTCP_SKB_CB(skb)->end_seq);
 	if (skb->len < ks->mss)
 		ks->snd_sml = ks->snd_nxt;
@@ -356,25 +360,38 @@ static void ktcp_output_new(struct sock *sk, struct sk_buff *skb)
  * tcp_ack_probe() clears it there). Then the loss probe is scheduled again
  * (tcp_write_xmit()'s tcp_schedule_loss_probe()).
  */
-void __ktcp_output_push(struct sock *sk, bool force)
+static void ktcp_output_write(struct sock *sk, bool force, bool push_one)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
 	bool frto = ktcp_recovery_frto_new(sk), rearm = false, sent = false;
+	u32 max_segs = ktcp_gso_max_segs(sk);
 	struct sk_buff *skb;
 
 	sock_owned_by_me(sk);
 	/* F-RTO step 2.b: new data first, retransmissions only without. */
 	if (!frto)
 		ktcp_output_retransmit_lost(sk);
+	ks->gso_left = 0;
 	while ((skb = ks->send_head) && ktcp_in_flight(ks) < ks->cc.cwnd &&
-	       ktcp_output_nagle_ok(sk, skb, force) &&
-	       ktcp_output_wnd_allows(sk, skb)) {
+	       ktcp_output_nagle_ok(sk, skb, force)) {
+		bool whole = skb->len <= ks->mss;
+
+		if (!ks->gso_left)
+			ktcp_gso_start(sk, skb, max_segs, force);
+		if (!ktcp_output_wnd_allows(sk, skb))
+			break;
 		rearm |= !ks->packets_out ||
 			 (ks->rtx_pending == KTCP_TIME_PROBE &&
 			  ktcp_timer_pending(&ks->rtx_timer));
+		if (ktcp_gso_sent(ks, skb, whole) && push_one) {
+			ktcp_output_new(sk, skb);
+			sent = true;
+			break;	/* tcp_push_one(): one packet */
+		}
 		ktcp_output_new(sk, skb);
 		sent = true;
 	}
+	ks->gso_left = 0;
 	if (frto) {
 		ktcp_recovery_frto_sent(sk);
 		if (!ks->frto)
@@ -390,9 +407,20 @@ void __ktcp_output_push(struct sock *sk, bool force)
 		ktcp_tlp_schedule(sk, false);
 }
 
+void __ktcp_output_push(struct sock *sk, bool force)
+{
+	ktcp_output_write(sk, force, false);
+}
+
+/* tcp_push_one(): a full skb at the send head, one packet of it now. */
+void ktcp_output_push_one(struct sock *sk)
+{
+	ktcp_output_write(sk, true, true);
+}
+
 void ktcp_output_push(struct sock *sk)
 {
-	__ktcp_output_push(sk, false);
+	ktcp_output_write(sk, false, false);
 }
 
 /* Send the oldest unacknowledged segment again now, whatever cwnd says. */
@@ -503,22 +531,28 @@ void ktcp_output_rst(struct sock *sk, gfp_t gfp)
 /*
  * Cut queued @skb after @len payload bytes; the rest becomes a new skb
  * right behind it (tcp_fragment). FIN, PSH and MSG_EOR's mark stay with
- * the second part (tcp_skb_fragment_eor()).
+ * the second part (tcp_skb_fragment_eor()). @charge: the new skb's head is
+ * charged to the write queue; not when the cut is inside one of the GSO
+ * packets Linux would send (gso.c), where Linux has no skb to charge:
+ * then it is left out of ktcp_skb_charge(), not of truesize.
  */
-static int ktcp_output_split(struct sock *sk, struct sk_buff *skb, u32 len)
+int ktcp_output_split(struct sock *sk, struct sk_buff *skb, u32 len,
+		      bool charge)
 {
 	struct ktcp_skb_cb *cb = KTCP_SKB_CB(skb);
 	struct sk_buff *nskb = alloc_skb(KTCP_HDR_ROOM, GFP_ATOMIC);
-	u32 moved = skb->len - len;
+	u32 moved = skb->len - len, head;
 
 	if (!nskb)
 		return -ENOMEM;
 	skb_reserve(nskb, KTCP_HDR_ROOM);
-	sk_wmem_queued_add(sk, nskb->truesize);
+	head = charge ? 0 : nskb->truesize;
+	sk_wmem_queued_add(sk, nskb->truesize - head);
 	skb_split(skb, nskb, len);
 	skb->truesize -= moved;
 	nskb->truesize += moved;
 	*KTCP_SKB_CB(nskb) = *cb;
+	KTCP_SKB_CB(nskb)->uncharged = head;
 	KTCP_SKB_CB(nskb)->seq = cb->seq + len;
 	cb->end_seq = cb->seq + len;
 	cb->flags &= ~(TCPHDR_FIN | TCPHDR_PSH);
@@ -570,7 +604,7 @@ static void ktcp_output_resegment(struct sock *sk)
 		if (skb == ks->send_head)
 			sent = false;
 		if (skb->len > ks->mss) {
-			if (ktcp_output_split(sk, skb, ks->mss))
+			if (ktcp_output_split(sk, skb, ks->mss, true))
 				return;
 			if (sent)
 				ktcp_recovery_resegmented(sk, skb, skb->next);
@@ -642,7 +676,7 @@ void ktcp_output_probe(struct sock *sk)
 	seg = min_t(u32, ks->snd_una + ks->snd_wnd - cb->seq, ks->mss);
 	if (skb->len > seg) {
 		cb->flags |= TCPHDR_PSH;
-		if (ktcp_output_split(sk, skb, seg))
+		if (ktcp_output_split(sk, skb, seg, true))
 			return;
 	}
 	cb->flags |= TCPHDR_PSH;

@@ -191,7 +191,7 @@ static int ktcp_sr_send_chunk(struct sock *sk, struct msghdr *msg,
 		ktcp_sr_mark_push(ks, skb);
 		__ktcp_output_push(sk, true);
 	} else if (skb == ks->send_head) {
-		__ktcp_output_push(sk, true);	/* tcp_push_one() */
+		ktcp_output_push_one(sk);
 	}
 	return n;
 }
@@ -211,7 +211,7 @@ static void ktcp_sr_remove_empty(struct sock *sk)
 	if (ks->send_head == skb)
 		ks->send_head = NULL;
 	__skb_unlink(skb, &sk->sk_write_queue);
-	sk_wmem_queued_add(sk, -skb->truesize);
+	sk_wmem_queued_add(sk, -(int)ktcp_skb_charge(skb));
 	__kfree_skb(skb);
 }
 

@@ -38,7 +38,7 @@ static void ktcp_sock_purge(struct sock *sk)
 	struct sk_buff *skb;
 
 	while ((skb = __skb_dequeue(&sk->sk_write_queue))) {
-		sk_wmem_queued_add(sk, -skb->truesize);
+		sk_wmem_queued_add(sk, -(int)ktcp_skb_charge(skb));
 		__kfree_skb(skb);
 	}
 	ks->send_head = NULL;

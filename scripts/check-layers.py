@@ -27,7 +27,7 @@ LAYERS = [
     ['timers.c'],
     ['output.c', 'sock.c'],
     ['tlp.c'],
-    ['recovery.c', 'buffers.c', 'window.c', 'urg.c', 'ecn.c'],
+    ['recovery.c', 'buffers.c', 'window.c', 'urg.c', 'ecn.c', 'gso.c'],
     ['undo.c'],
     ['rack.c'],
     ['port.c'],

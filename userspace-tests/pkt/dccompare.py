@@ -44,18 +44,6 @@ ALLOWED = [
     ("checksums",
      "verified on every segment the peer receives (pktlib), not compared: "
      "they follow from the fields above"),
-    ("PSH that only Linux's GSO sets",
-     "Linux's TCP always has GSO: tcp_transmit_skb() sets PSH on every "
-     "GSO packet of more than one segment, so on the wire PSH also ends "
-     "each such packet, whose size tcp_tso_autosize() (pacing rate, "
-     "minimum RTT), tcp_mss_split_point() and tcp_tso_should_defer() "
-     "decide; ktcp has no GSO (Documentation/design.rst, Not implemented) "
-     "and sets PSH only where tcp_sendmsg_locked() marks it. Allowed "
-     "only where native TCP's segment has PSH and the other's has not, "
-     "everything else in the two segments being equal, the segment "
-     "carries data without SYN, FIN or RST, and native TCP's previous "
-     "segment is data without PSH that it continues (the same GSO "
-     "packet): every other PSH is compared (gso_psh())"),
     ("absolute times and reaction times",
      "the VM runs at a varying speed; only the gap before a timer-driven "
      "SUT segment is compared (TIMER_* below)"),
@@ -279,32 +267,10 @@ def ts_check(p):
     return None
 
 
-def gso_psh(A, i, fa, fb):
-    """Is the difference between the fields @fa (native TCP's segment
-    A[i]) and @fb only a PSH that Linux's GSO set (see ALLOWED)? The
-    native segment has PSH and the other has not; it carries data and
-    continues native's previous segment, data without PSH."""
-    if fa["flags"] != fb["flags"].replace("A", "PA", 1) or \
-            "P" in fb["flags"] or fa["flags"].strip("PAEW") != "":
-        return False
-    if {k for k in set(fa) | set(fb) if fa.get(k) != fb.get(k)} != \
-            {"flags"}:
-        return False
-    s = A[i]
-    if i == 0 or not s.len:
-        return False
-    p = A[i - 1]
-    return bool(p.len) and not p.flags & (F_PSH | F_SYN | F_FIN | F_RST) \
-        and seq_diff(s.seq, p.seq) == p.len
-
-
 def seg_diff(A, B, i, side, pa, pb):
-    """The fields that differ between segments A[i] and B[i] of @side,
-    PSH from Linux's GSO (gso_psh()) left out."""
+    """The fields that differ between segments A[i] and B[i] of @side."""
     fa = dict(seg_fields(A[i], side, pa))
     fb = dict(seg_fields(B[i], side, pb))
-    if side == "sut" and gso_psh(A, i, fa, fb):
-        return fa, fb, []
     return fa, fb, [k for k in list(fa) + [k for k in fb if k not in fa]
                     if fa.get(k) != fb.get(k)]
 

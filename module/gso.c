@@ -1,0 +1,141 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The GSO packets Linux's TCP would send. Linux always has GSO: on each
+ * push, tcp_write_xmit() sends an skb's data in packets of up to
+ * tcp_tso_segs() segments, which tcp_tso_autosize() sizes from the pacing
+ * rate (tcp_update_pacing_rate(): 200% of cwnd * MSS / SRTT in slow
+ * start, 120% after) and the minimum RTT, at most half of cwnd
+ * (tcp_cwnd_test()) and what the peer's window takes
+ * (tcp_mss_split_point()). Each packet leaves with PSH (__tcp_transmit_skb()
+ * sets it on every GSO packet; segmentation keeps it on the last segment
+ * only), and cutting it off its skb (tso_fragment()) charges the write
+ * queue one skb head. ktcp has no GSO and sends segment by segment, but
+ * groups them as Linux would (output.c), so that the wire and the send
+ * buffer's charge are Linux's. Not modelled: tcp_tso_should_defer(),
+ * tcp_grow_skb(), TCP small queues.
+ *
+ * Context: the socket lock is held, except for ktcp_gso_autosize().
+ */
+
+#include "ktcp.h"
+#include "recovery.h"
+
+#define KTCP_GSO_MIN_SEGS	2	/* tcp_min_tso_segs */
+#define KTCP_GSO_RTT_LOG	9	/* tcp_tso_rtt_log */
+#define KTCP_PACING_SS_RATIO	200	/* tcp_pacing_ss_ratio, % */
+#define KTCP_PACING_CA_RATIO	120	/* tcp_pacing_ca_ratio, % */
+#define KTCP_PACING_SHIFT	10	/* sk_pacing_shift, sock_init_data() */
+
+/*
+ * tcp_update_pacing_rate() then tcp_tso_autosize(): segments per packet for
+ * @mss, cwnd @cwnd and @ssthresh, @packets_out in flight, SRTT @srtt_us8
+ * (<< 3; 0: none yet), minimum RTT @min_rtt_us (U32_MAX: none yet), the
+ * route's GSO size @gso_max and SO_MAX_PACING_RATE @max_rate (bytes/s).
+ */
+u32 ktcp_gso_autosize(u32 mss, u32 cwnd, u32 ssthresh, u32 packets_out,
+		      u32 srtt_us8, u32 min_rtt_us, u32 gso_max, u64 max_rate)
+{
+	u64 rate = (u64)mss * ((USEC_PER_SEC / 100) << 3), bytes;
+	u32 r = min_rtt_us >> KTCP_GSO_RTT_LOG;
+
+	if (!mss)
+		return KTCP_GSO_MIN_SEGS;
+	rate *= cwnd < ssthresh / 2 ? KTCP_PACING_SS_RATIO :
+				      KTCP_PACING_CA_RATIO;
+	rate *= max(cwnd, packets_out);
+	if (srtt_us8)
+		rate = div_u64(rate, srtt_us8);
+	rate = min(rate, max_rate);
+	bytes = rate >> KTCP_PACING_SHIFT;
+	if (r < BITS_PER_TYPE(u32))
+		bytes += gso_max >> r;
+	bytes = min_t(u64, bytes, gso_max);
+	return max_t(u32, div_u64(bytes, mss), KTCP_GSO_MIN_SEGS);
+}
+
+/* tcp_tso_segs() for @sk now: at most the route's GSO segment count. */
+u32 ktcp_gso_max_segs(struct sock *sk)
+{
+	const struct dst_entry *dst = __sk_dst_get(sk);
+	struct ktcp_sock *ks = ktcp_sk(sk);
+	u32 gso_max = GSO_LEGACY_MAX_SIZE, gso_segs = GSO_MAX_SEGS;
+
+	sock_owned_by_me(sk);
+	if (dst && dst->dev) {
+		gso_max = READ_ONCE(dst->dev->gso_ipv4_max_size);
+		gso_segs = max_t(u32, READ_ONCE(dst->dev->gso_max_segs), 1);
+	}
+	return min(ktcp_gso_autosize(ks->mss, ks->cc.cwnd, ks->cc.ssthresh,
+				     ks->packets_out, ks->rtt.srtt_us,
+				     ks->rtt.min_us, gso_max,
+				     READ_ONCE(sk->sk_max_pacing_rate)),
+		   gso_segs);
+}
+
+/*
+ * tcp_nagle_check(): does Nagle (or TCP_CORK) hold back a partial last
+ * segment of the packet? Not when the push is forced (TCP_NAGLE_PUSH).
+ */
+static bool ktcp_gso_partial_held(const struct ktcp_sock *ks, bool force)
+{
+	if (force)
+		return false;
+	return ks->cork || (!ks->nodelay && ks->packets_out &&
+			    ktcp_seq_after(ks->snd_sml, ks->snd_una));
+}
+
+/*
+ * tcp_mss_split_point(): the bytes of the GSO packet Linux would send from
+ * @skb now, of at most @max_segs segments: what the peer's window takes,
+ * the tail's last partial segment only if Nagle lets it go.
+ */
+static u32 ktcp_gso_len(struct sock *sk, struct sk_buff *skb, u32 max_segs,
+			bool force)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+	u32 window = ks->snd_una + ks->snd_wnd - KTCP_SKB_CB(skb)->seq;
+	u32 max_len = ks->mss * max_segs, needed, partial;
+
+	if (max_len <= window && !skb_queue_is_last(&sk->sk_write_queue, skb))
+		return max_len;
+	needed = min(skb->len, window);
+	if (max_len <= needed)
+		return max_len;
+	partial = needed % ks->mss;
+	if (partial && needed > partial && ktcp_gso_partial_held(ks, force))
+		return needed - partial;
+	return needed;
+}
+
+/*
+ * A GSO packet Linux would send starts at @skb: its length in gso_left, of
+ * at most half of cwnd (tcp_cwnd_test()) and @max_segs.
+ */
+void ktcp_gso_start(struct sock *sk, struct sk_buff *skb, u32 max_segs,
+		    bool force)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+	u32 cwnd = ks->cc.cwnd, quota;
+
+	sock_owned_by_me(sk);
+	quota = min(max(cwnd >> 1, 1U), cwnd - ktcp_in_flight(ks));
+	ks->gso_left = ktcp_gso_len(sk, skb, min(quota, max_segs), force);
+	ks->gso_segs = 0;
+}
+
+/*
+ * @skb, one segment, leaves as part of the current GSO packet: the last
+ * segment of a packet of two or more carries PSH (gso_psh), on this
+ * transmission only, as __tcp_transmit_skb() sets it on the clone it
+ * sends. True when the packet is complete.
+ */
+bool ktcp_gso_sent(struct ktcp_sock *ks, struct sk_buff *skb, bool skb_end)
+{
+	ks->gso_segs++;
+	ks->gso_left = ks->gso_left > skb->len ? ks->gso_left - skb->len : 0;
+	if (ks->gso_left && !skb_end)
+		return false;
+	ks->gso_psh = ks->gso_segs > 1;
+	ks->gso_left = 0;
+	return true;
+}

@@ -58,7 +58,7 @@ static void ktcp_icmp_err(struct sock *sk, u8 type, u8 code, u32 info,
 		if (code == ICMP_FRAG_NEEDED) {
 			WRITE_ONCE(ks->mtu_info, info);
 			if (!owned)
-				ktcp_output_mtu_reduced(sk);
+				ktcp_pmtu_reduced(sk);
 			else if (!test_and_set_bit(KTCP_MTU_DEFERRED,
 						   &ks->deferred))
 				sock_hold(sk);

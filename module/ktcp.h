@@ -491,11 +491,13 @@ u32 ktcp_gso_max_segs(struct sock *sk);
 void ktcp_gso_start(struct sock *sk, struct sk_buff *skb, u32 max_segs,
 		    bool force);
 bool ktcp_gso_sent(struct ktcp_sock *ks, struct sk_buff *skb, bool skb_end);
+
+/* pmtu.c: path MTU discovery, the sender's side. */
+void ktcp_pmtu_reduced(struct sock *sk);
 void ktcp_output_fin(struct sock *sk);
 void ktcp_output_rst(struct sock *sk, gfp_t gfp);
 int ktcp_output_split(struct sock *sk, struct sk_buff *skb, u32 len,
 		      bool charge);
-void ktcp_output_mtu_reduced(struct sock *sk);
 void ktcp_output_probe(struct sock *sk);
 u32 ktcp_output_bound_half_wnd(const struct ktcp_sock *ks, u32 size);
 void ktcp_output_sync_mss(struct ktcp_sock *ks);

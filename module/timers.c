@@ -488,7 +488,7 @@ void ktcp_timers_release_cb(struct sock *sk)
 		__sock_put(sk);
 	}
 	if (test_and_clear_bit(KTCP_MTU_DEFERRED, &ks->deferred)) {
-		ktcp_output_mtu_reduced(sk);	/* icmp.c deferred it */
+		ktcp_pmtu_reduced(sk);	/* icmp.c deferred it */
 		__sock_put(sk);
 	}
 }

@@ -25,6 +25,7 @@ LAYERS = [
     ['rcv.c'],
     ['input.c', 'listen.c', 'icmp.c'],
     ['timers.c'],
+    ['pmtu.c'],
     ['output.c', 'sock.c'],
     ['tlp.c'],
     ['recovery.c', 'buffers.c', 'window.c', 'urg.c', 'ecn.c', 'gso.c'],

@@ -53,18 +53,31 @@ u32 ktcp_gso_autosize(u32 mss, u32 cwnd, u32 ssthresh, u32 packets_out,
 	return max_t(u32, div_u64(bytes, mss), KTCP_GSO_MIN_SEGS);
 }
 
+/*
+ * The route's GSO limits, sk_dst_gso_max_size() and gso_max_segs, or the
+ * legacy defaults before there is a route: what sendmsg()'s size goal and
+ * the packet size below are bounded by.
+ */
+void ktcp_gso_route_limits(struct sock *sk, u32 *size, u32 *segs)
+{
+	const struct dst_entry *dst = __sk_dst_get(sk);
+
+	*size = GSO_LEGACY_MAX_SIZE;
+	*segs = GSO_MAX_SEGS;
+	if (dst && dst->dev) {
+		*size = READ_ONCE(dst->dev->gso_ipv4_max_size);
+		*segs = max_t(u32, READ_ONCE(dst->dev->gso_max_segs), 1);
+	}
+}
+
 /* tcp_tso_segs() for @sk now: at most the route's GSO segment count. */
 u32 ktcp_gso_max_segs(struct sock *sk)
 {
-	const struct dst_entry *dst = __sk_dst_get(sk);
 	struct ktcp_sock *ks = ktcp_sk(sk);
-	u32 gso_max = GSO_LEGACY_MAX_SIZE, gso_segs = GSO_MAX_SEGS;
+	u32 gso_max, gso_segs;
 
 	sock_owned_by_me(sk);
-	if (dst && dst->dev) {
-		gso_max = READ_ONCE(dst->dev->gso_ipv4_max_size);
-		gso_segs = max_t(u32, READ_ONCE(dst->dev->gso_max_segs), 1);
-	}
+	ktcp_gso_route_limits(sk, &gso_max, &gso_segs);
 	return min(ktcp_gso_autosize(ks->mss, ks->cc.cwnd, ks->cc.ssthresh,
 				     ks->packets_out, ks->rtt.srtt_us,
 				     ks->rtt.min_us, gso_max,

@@ -487,6 +487,7 @@ void ktcp_output_push_one(struct sock *sk);
 /* gso.c: the GSO packets Linux's TCP would send. */
 u32 ktcp_gso_autosize(u32 mss, u32 cwnd, u32 ssthresh, u32 packets_out,
 		      u32 srtt_us8, u32 min_rtt_us, u32 gso_max, u64 max_rate);
+void ktcp_gso_route_limits(struct sock *sk, u32 *size, u32 *segs);
 u32 ktcp_gso_max_segs(struct sock *sk);
 void ktcp_gso_start(struct sock *sk, struct sk_buff *skb, u32 max_segs,
 		    bool force);

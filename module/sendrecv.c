@@ -51,19 +51,13 @@ bool ktcp_sr_stream_memory_free(const struct sock *sk, int wake)
  */
 static u32 ktcp_sr_send_mss(struct sock *sk, u32 *size_goal, int flags)
 {
-	const struct dst_entry *dst = __sk_dst_get(sk);
 	struct ktcp_sock *ks = ktcp_sk(sk);
-	/* sk_dst_gso_max_size(), and the legacy default before a route */
-	u32 gso_size = GSO_LEGACY_MAX_SIZE, gso_segs = GSO_MAX_SEGS;
-	u32 mss = ks->mss, goal;
+	u32 mss = ks->mss, goal, gso_size, gso_segs;
 
 	*size_goal = mss;
 	if (flags & MSG_OOB)
 		return mss;
-	if (dst && dst->dev) {
-		gso_size = READ_ONCE(dst->dev->gso_ipv4_max_size);
-		gso_segs = max_t(u32, READ_ONCE(dst->dev->gso_max_segs), 1);
-	}
+	ktcp_gso_route_limits(sk, &gso_size, &gso_segs);
 	goal = ktcp_output_bound_half_wnd(ks, gso_size - (MAX_TCP_HEADER + 1));
 	*size_goal = max_t(u32, min_t(u32, goal / mss, gso_segs) * mss, mss);
 	return mss;

@@ -144,7 +144,8 @@ void ktcp_gso_start(struct sock *sk, struct sk_buff *skb, u32 max_segs,
  */
 bool ktcp_gso_sent(struct ktcp_sock *ks, struct sk_buff *skb, bool skb_end)
 {
-	ks->gso_segs++;
+	if (ks->gso_segs < 2)	/* only "more than one" matters: no wrap */
+		ks->gso_segs++;
 	ks->gso_left = ks->gso_left > skb->len ? ks->gso_left - skb->len : 0;
 	if (ks->gso_left && !skb_end)
 		return false;

@@ -283,7 +283,7 @@ struct ktcp_sock {
 	struct ktcp_rack rack;	/* RACK (rack.c) */
 	bool cwnd_limited;	/* the last push stopped at cwnd */
 	u32 gso_left;		/* bytes left of Linux's GSO packet (gso.c) */
-	u8 gso_segs;		/* segments of it sent so far */
+	u8 gso_segs;		/* segments of it sent so far, up to 2 */
 	u8 gso_psh:1;		/* the next new segment ends a GSO packet */
 	/* Undo of spurious reductions (undo.c), Linux's tcp_sock names. */
 	u32 undo_marker;	/* SND.UNA when it began; 0: nothing to undo */

@@ -7,8 +7,12 @@
  * At LOCAL_IN the IP header is validated, fragments are reassembled, the
  * packet is for this host and the filter, NAT and security tables have run,
  * so ktcp sockets obey the same firewall as native ones. The hook runs at
- * NF_IP_PRI_SELINUX_LAST + 1, before conntrack's helper and confirm hooks:
- * with conntrack loaded, ktcp flows stay unconfirmed (a known limit).
+ * NF_IP_PRI_SELINUX_LAST + 1, before conntrack's confirm hook (nf_confirm()
+ * at INT_MAX: helpers, seqadj, confirmation) and any other later one: a
+ * segment ktcp takes first goes through those later LOCAL_IN hooks, as
+ * nf_hook_slow() would have run them, and only then to its socket, so
+ * conntrack confirms a connection opened from the network and "ct state"
+ * rules see ktcp's flows as native TCP's.
  *
  * What ktcp takes (everything else is NF_ACCEPTed to native TCP):
  * - a segment whose 4-tuple is a ktcp connection or a ktcp request;
@@ -144,14 +148,74 @@ static struct sock *ktcp_hook_lookup(struct ktcp_net *kn,
 	return sk;
 }
 
+/*
+ * What ip_local_deliver_finish() and tcp_v4_rcv() do once every LOCAL_IN
+ * hook has accepted @skb (the okfn of ktcp_hook_rest()): validate the
+ * header, apply the policy, and hand the segment to @sk, which the caller
+ * holds a reference on. Consumes @skb.
+ */
+static int ktcp_hook_deliver(struct net *net, struct sock *sk,
+			     struct sk_buff *skb)
+{
+	enum skb_drop_reason reason;
+	int drop;
+
+	drop = ktcp_hook_validate(skb);
+	if (drop) {
+		KTCP_INC_STATS(net, drop);
+		kfree_skb(skb);
+		return 0;
+	}
+	KTCP_INC_STATS(net, KTCP_MIB_INSEGS);
+	reason = ktcp_hook_policy(sk, skb);
+	if (reason) {
+		sk_drops_add(sk, skb);	/* SO_RXQ_OVFL, as tcp_v4_rcv() */
+		kfree_skb_reason(skb, reason);
+		return 0;
+	}
+	ktcp_hook_fill_cb(skb);
+	ktcp_rcv_segment(net, sk, skb);
+	return 0;
+}
+
+static unsigned int ktcp_hook_in(void *priv, struct sk_buff *skb,
+				 const struct nf_hook_state *state);
+
+/*
+ * Run the LOCAL_IN hooks after ktcp's on @skb, as nf_hook_slow() would
+ * run them had ktcp's hook accepted it: conntrack's nf_confirm()
+ * (helpers, seqadj, confirmation and its events), and any table at a
+ * later priority. Calling them through nf_hook_slow() keeps ktcp.ko free
+ * of nf_conntrack.ko, and nf_ct_hook->confirm alone would skip the
+ * helpers, seqadj and events.
+ * When all accept, ktcp_hook_deliver() runs now; a hook that queues @skb
+ * (NF_QUEUE) has it reinjected into ktcp_hook_deliver() later, with @sk
+ * held by the queue entry. Consumes @skb.
+ */
+static void ktcp_hook_rest(struct sk_buff *skb, struct sock *sk,
+			   const struct nf_hook_state *state)
+{
+	const struct nf_hook_entries *e;
+	struct nf_hook_state rest = *state;
+	unsigned int i = 0;
+
+	rest.sk = sk;
+	rest.okfn = ktcp_hook_deliver;
+	e = rcu_dereference(state->net->nf.hooks_ipv4[NF_INET_LOCAL_IN]);
+	while (e && i < e->num_hook_entries && e->hooks[i].hook != ktcp_hook_in)
+		i++;
+	/* Not found: being unregistered; deliver as before the rest ran. */
+	if (!e || i == e->num_hook_entries ||
+	    nf_hook_slow(skb, &rest, e, i + 1) == 1)
+		ktcp_hook_deliver(state->net, sk, skb);
+}
+
 static unsigned int ktcp_hook_in(void *priv, struct sk_buff *skb,
 				 const struct nf_hook_state *state)
 {
 	const struct iphdr *iph = ip_hdr(skb);
-	enum skb_drop_reason reason;
 	const struct tcphdr *th;
 	struct sock *sk;
-	int drop;
 
 	if (skb->pkt_type != PACKET_HOST)
 		return NF_ACCEPT;
@@ -169,22 +233,7 @@ static unsigned int ktcp_hook_in(void *priv, struct sk_buff *skb,
 	sk = ktcp_hook_lookup(ktcp_pernet(state->net), skb, iph, th);
 	if (!sk)
 		return NF_ACCEPT;
-	drop = ktcp_hook_validate(skb);
-	if (drop) {
-		KTCP_INC_STATS(state->net, drop);
-		kfree_skb(skb);
-		goto out;
-	}
-	KTCP_INC_STATS(state->net, KTCP_MIB_INSEGS);
-	reason = ktcp_hook_policy(sk, skb);
-	if (reason) {
-		sk_drops_add(sk, skb);	/* SO_RXQ_OVFL, as tcp_v4_rcv() */
-		kfree_skb_reason(skb, reason);
-		goto out;
-	}
-	ktcp_hook_fill_cb(skb);
-	ktcp_rcv_segment(state->net, sk, skb);
-out:
+	ktcp_hook_rest(skb, sk, state);
 	sock_put(sk);
 	return NF_STOLEN;
 }

@@ -20,6 +20,8 @@ PACKAGES=(
 	qemu-system-x86 busybox-static
 	flex bison bc libelf-dev libssl-dev dwarves cpio xz-utils kmod python3
 	sparse iproute2 tshark python3-scapy tcpdump rsync curl
+	# the host's firewall and conntrack on ktcp (userspace-tests/ctstate.c)
+	nftables conntrack
 	# the acceptance suite's unmodified programs (userspace-tests/acceptance.sh)
 	nginx redis-server redis-tools iperf3 sockperf openssh-server
 	openssh-client socat netcat-openbsd
@@ -29,7 +31,8 @@ PACKAGES=(
 # tests start their own copies in the VM, with their own configuration.
 # PACKAGE:UNIT...
 DAEMONS=(nginx:nginx.service redis-server:redis-server.service
-	openssh-server:ssh.service:ssh.socket iperf3:iperf3.service)
+	openssh-server:ssh.service:ssh.socket iperf3:iperf3.service
+	nftables:nftables.service)
 
 as_root() {
 	if [[ $(id -u) -eq 0 ]]; then

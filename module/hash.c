@@ -95,13 +95,56 @@ static spinlock_t *ktcp_hash_lock(struct ktcp_net *kn, u32 bucket)
 	return &kn->ehash_locks[bucket & (KTCP_EHASH_LOCKS - 1)];
 }
 
+/* The device @h is bound to: its socket's, or its request's (ir_iif). */
+static int ktcp_hash_node_dev(const struct ktcp_hnode *h)
+{
+	if (h->kind == KTCP_HNODE_REQ)
+		return container_of(h, struct ktcp_request, hnode)->bound_dev_if;
+	return READ_ONCE(container_of(h, struct ktcp_sock,
+				      hnode)->inet.sk.sk_bound_dev_if);
+}
+
+/* net.ipv4.tcp_l3mdev_accept of @h's namespace (always, without VRFs). */
+static bool ktcp_hash_l3mdev_accept(const struct ktcp_hnode *h)
+{
+#if IS_ENABLED(CONFIG_NET_L3_MASTER_DEV)
+	const struct sock *sk;
+
+	if (h->kind == KTCP_HNODE_REQ)
+		sk = container_of(h, struct ktcp_request, hnode)->listener;
+	else
+		sk = &container_of(h, struct ktcp_sock, hnode)->inet.sk;
+	return READ_ONCE(sock_net(sk)->ipv4.sysctl_tcp_l3mdev_accept);
+#else
+	return true;
+#endif
+}
+
+/*
+ * Does @h take a segment from device @dif (the VRF's, with @sdif the
+ * enslaved device's, else 0)? inet_sk_bound_dev_eq() in inet_match(): a
+ * node bound to a device only that device's, an unbound one any but those
+ * arriving through an L3 master device, unless net.ipv4.tcp_l3mdev_accept
+ * is set (which is read only then).
+ */
+static bool ktcp_hash_dev_eq(const struct ktcp_hnode *h, int dif, int sdif)
+{
+	int bound = ktcp_hash_node_dev(h);
+
+	if (bound)
+		return bound == dif || bound == sdif;
+	return !sdif || ktcp_hash_l3mdev_accept(h);
+}
+
 static struct ktcp_hnode *ktcp_hash_find(struct ktcp_net *kn, u32 bucket,
-					 const struct ktcp_tuple *key)
+					 const struct ktcp_tuple *key,
+					 int dif, int sdif)
 {
 	struct ktcp_hnode *h;
 
 	hlist_for_each_entry_rcu(h, &kn->ehash[bucket], node)
-		if (!memcmp(&h->key, key, sizeof(*key)))
+		if (!memcmp(&h->key, key, sizeof(*key)) &&
+		    ktcp_hash_dev_eq(h, dif, sdif))
 			return h;
 	return NULL;
 }
@@ -128,8 +171,10 @@ static void ktcp_hash_wait_readers(struct hlist_node *n)
 }
 
 /*
- * Add @h; -EEXIST if its 4-tuple is taken. May sleep if @h was in the
- * table before (ktcp_hash_wait_readers()).
+ * Add @h; -EEXIST if its 4-tuple is taken by a node that would take @h's
+ * segments (inet_ehash_insert() and __inet_check_established() match with
+ * @h's device as dif: the same 4-tuple may be used once per device). May
+ * sleep if @h was in the table before (ktcp_hash_wait_readers()).
  */
 int ktcp_hash_insert(struct ktcp_net *kn, struct ktcp_hnode *h)
 {
@@ -139,7 +184,7 @@ int ktcp_hash_insert(struct ktcp_net *kn, struct ktcp_hnode *h)
 
 	ktcp_hash_wait_readers(&h->node);
 	spin_lock_bh(lock);
-	if (!ktcp_hash_find(kn, b, &h->key)) {
+	if (!ktcp_hash_find(kn, b, &h->key, ktcp_hash_node_dev(h), 0)) {
 		hlist_add_head_rcu(&h->node, &kn->ehash[b]);
 		err = 0;
 	}
@@ -188,15 +233,20 @@ int ktcp_hash_replace(struct ktcp_net *kn, struct ktcp_hnode *old,
 	return err;
 }
 
-/* Caller holds rcu_read_lock(); no reference is taken. */
+/*
+ * The connection or request of a 4-tuple that takes a segment from device
+ * @dif (@sdif: see ktcp_hash_dev_eq()), as __inet_lookup_established()
+ * finds it. Caller holds rcu_read_lock(); no reference is taken.
+ */
 struct ktcp_hnode *ktcp_hash_lookup(struct ktcp_net *kn, __be32 laddr,
-				    __be16 lport, __be32 raddr, __be16 rport)
+				    __be16 lport, __be32 raddr, __be16 rport,
+				    int dif, int sdif)
 {
 	struct ktcp_tuple key = {
 		.laddr = laddr, .raddr = raddr, .lport = lport, .rport = rport,
 	};
 
-	return ktcp_hash_find(kn, ktcp_hash_bucket(kn, &key), &key);
+	return ktcp_hash_find(kn, ktcp_hash_bucket(kn, &key), &key, dif, sdif);
 }
 
 static struct hlist_head *ktcp_lhash_head(struct ktcp_net *kn, u16 port)

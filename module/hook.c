@@ -85,11 +85,14 @@ static enum skb_drop_reason ktcp_hook_policy(struct sock *sk,
 static void ktcp_hook_fill_cb(struct sk_buff *skb)
 {
 	const struct tcphdr *th = tcp_hdr(skb);
+	int iif = inet_iif(skb), sdif = inet_sdif(skb);	/* dst, IPCB */
 	struct ktcp_skb_cb *cb;
 
 	/* Input dsts may be noref; ktcp queues skbs past this RCU section. */
 	skb_dst_drop(skb);
 	cb = KTCP_SKB_CB(skb);
+	cb->iif = iif;
+	cb->sdif = sdif;
 	/* skb->dev is only safe under the hook's RCU section: read it now. */
 	cb->dev_mss = ktcp_window_mss_from_mtu(READ_ONCE(skb->dev->mtu));
 	cb->seq = ntohl(th->seq);
@@ -132,7 +135,8 @@ static struct sock *ktcp_hook_lookup(struct ktcp_net *kn,
 	struct ktcp_hnode *h;
 	struct sock *sk = NULL;
 
-	h = ktcp_hash_lookup(kn, iph->daddr, th->dest, iph->saddr, th->source);
+	h = ktcp_hash_lookup(kn, iph->daddr, th->dest, iph->saddr, th->source,
+			     inet_iif(skb), inet_sdif(skb));
 	if (h && h->kind == KTCP_HNODE_SOCK)
 		sk = &container_of(h, struct ktcp_sock, hnode)->inet.sk;
 	else if (h)

@@ -133,8 +133,9 @@ void ktcp_icmp_rcv(struct net *net, struct sk_buff *skb)
 	    icmph->code == ICMP_FRAG_NEEDED && !ktcp_icmp_mtu(net, icmph, &info))
 		return;
 	/* We sent the quoted segment: we are its source. */
+	/* tcp_v4_err(): the device the ICMP message came in on, no sdif */
 	h = ktcp_hash_lookup(ktcp_pernet(net), inner->saddr, th->source,
-			     inner->daddr, th->dest);
+			     inner->daddr, th->dest, inet_iif(skb), 0);
 	if (!h || h->kind != KTCP_HNODE_SOCK)
 		return;
 	sk = &container_of(h, struct ktcp_sock, hnode)->inet.sk;

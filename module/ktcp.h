@@ -141,6 +141,8 @@ struct ktcp_skb_cb {
 	u8 retransmitted:1,	/* ever retransmitted: no RTT (Karn) */
 	   eor:1;		/* MSG_EOR: sendmsg() appends no more to it */
 	u16 uncharged;	/* of truesize, not charged to sk_wmem_queued (gso.c) */
+	int iif;	/* input: inet_iif() and inet_sdif() of the arrival, */
+	int sdif;	/* which the IPCB this overwrites held */
 };
 
 #define KTCP_SKB_LOST		BIT(0)	/* marked lost */
@@ -153,6 +155,7 @@ struct ktcp_skb_cb {
 #define KTCP_TIME_PROBE		3	/* the tail loss probe (TLP) */
 
 #define KTCP_SKB_CB(skb) ((struct ktcp_skb_cb *)&((skb)->cb[0]))
+static_assert(sizeof(struct ktcp_skb_cb) <= sizeof_field(struct sk_buff, cb));
 
 /*
  * What a queued skb is charged to sk_wmem_queued: its truesize, but for
@@ -438,6 +441,7 @@ struct ktcp_request {
 	u16 adv_mss;			/* ours, from the arrival device */
 	struct ktcp_neg neg;
 	u32 mark;			/* ir_mark: inet_request_mark() */
+	int bound_dev_if;		/* ir_iif: inet_request_bound_dev_if() */
 	u32 synack_us;			/* tcp_clock_us() of the first SYN-ACK */
 	u32 last_oow;			/* jiffies a duplicate SYN was answered */
 	u8 syn_tos;			/* the SYN's TOS, tcp_reflect_tos */
@@ -658,7 +662,8 @@ bool ktcp_hash_remove(struct ktcp_net *kn, struct ktcp_hnode *h);
 int ktcp_hash_replace(struct ktcp_net *kn, struct ktcp_hnode *old,
 		      struct ktcp_hnode *new);
 struct ktcp_hnode *ktcp_hash_lookup(struct ktcp_net *kn, __be32 laddr,
-				    __be16 lport, __be32 raddr, __be16 rport);
+				    __be16 lport, __be32 raddr, __be16 rport,
+				    int dif, int sdif);
 struct sock *ktcp_hash_lookup_listener(struct ktcp_net *kn,
 				       struct sk_buff *skb, __be32 laddr,
 				       __be16 lport, __be32 raddr,

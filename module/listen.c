@@ -196,6 +196,8 @@ static struct ktcp_request *ktcp_listen_req_alloc(struct sock *listener,
 	req->irs = KTCP_SKB_CB(skb)->seq;
 	req->snd_wnd = KTCP_SKB_CB(skb)->window;	/* never scaled in a SYN */
 	req->mark = inet_request_mark(listener, skb);	/* tcp_fwmark_accept */
+	/* The listener's device, or with tcp_l3mdev_accept the VRF's. */
+	req->bound_dev_if = inet_request_bound_dev_if(listener, skb);
 	req->syn_tos = iph->tos;
 	refcount_set(&req->refcnt, 1);
 	sock_hold(listener);
@@ -414,6 +416,8 @@ static struct sock *ktcp_listen_child(struct sock *listener,
 		return NULL;
 	inet = inet_sk(child);
 	kc = ktcp_sk(child);
+	/* inet_csk_clone_lock(): the request's device, the VRF's perhaps */
+	child->sk_bound_dev_if = req->bound_dev_if;
 	inet->inet_saddr = t->laddr;
 	inet->inet_rcv_saddr = t->laddr;
 	inet->inet_daddr = t->raddr;
@@ -628,7 +632,8 @@ int ktcp_listen_rcv(struct sock *sk, struct sk_buff *skb)
 	local_bh_disable();
 	rcu_read_lock();
 	h = ktcp_hash_lookup(ktcp_pernet(sock_net(sk)), iph->daddr, th->dest,
-			     iph->saddr, th->source);
+			     iph->saddr, th->source, KTCP_SKB_CB(skb)->iif,
+			     KTCP_SKB_CB(skb)->sdif);
 	if (h && h->kind == KTCP_HNODE_REQ) {
 		req = container_of(h, struct ktcp_request, hnode);
 		if (req->listener != sk)

@@ -724,9 +724,9 @@ int ktcp_output_synack(const struct sock *listener,
 		opts.tsval = ktcp_cookie_ts_encode(&req->neg, tcp_clock_ms()) +
 			     req->neg.ts_off;	/* cookie_init_timestamp() */
 	ktcp_output_header(skb, t->lport, t->rport, &cb, &opts);
-	flowi4_init_output(&ip.fl4, READ_ONCE(listener->sk_bound_dev_if),
-			   req->mark, ip_sock_rt_tos(listener),
-			   ip_sock_rt_scope(listener), IPPROTO_TCP,
+	/* inet_csk_route_req(): the request's device (ir_iif) */
+	flowi4_init_output(&ip.fl4, req->bound_dev_if, req->mark,
+			   ip_sock_rt_tos(listener), ip_sock_rt_scope(listener), IPPROTO_TCP,
 			   inet_sk_flowi_flags(listener), t->raddr, t->laddr,
 			   t->rport, t->lport, listener->sk_uid);
 	ktcp_output_raw(sock_net(listener), listener, skb, &ip);

@@ -316,8 +316,10 @@ static bool ktcp_port_shareable(struct ktcp_net *kn, struct sock *sk,
 	if (!bb->by_connect)
 		return false;
 	rcu_read_lock();
+	/* __inet_check_established(): @sk's device as dif */
 	taken = ktcp_hash_lookup(kn, inet->inet_saddr, htons(bb->port),
-				 inet->inet_daddr, inet->inet_dport);
+				 inet->inet_daddr, inet->inet_dport,
+				 READ_ONCE(sk->sk_bound_dev_if), 0);
 	rcu_read_unlock();
 	if (taken)
 		return false;

@@ -108,7 +108,8 @@ static void ktcp_rcv_tw_syn(struct net *net, struct sk_buff *skb)
 	rcu_read_lock();
 	listener = ktcp_hash_lookup_listener(ktcp_pernet(net), skb, iph->daddr,
 					     th->dest, iph->saddr, th->source,
-					     inet_iif(skb), inet_sdif(skb));
+					     KTCP_SKB_CB(skb)->iif,
+					     KTCP_SKB_CB(skb)->sdif);
 	if (listener && !refcount_inc_not_zero(&listener->sk_refcnt))
 		listener = NULL;
 	rcu_read_unlock();

@@ -169,7 +169,7 @@ static struct ktcp_hnode *ht_lookup(struct kunit *test,
 
 	rcu_read_lock();
 	h = ktcp_hash_lookup(ht_kn(test), t->laddr, t->lport, t->raddr,
-			     t->rport);
+			     t->rport, 0, 0);
 	rcu_read_unlock();
 	return h;
 }
@@ -273,6 +273,54 @@ static void ht_duplicate(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ktcp_hash_insert(ht_kn(test), &other->hnode), 0);
 	KUNIT_EXPECT_PTR_EQ(test, ht_lookup(test, &rev), &other->hnode);
 	KUNIT_EXPECT_PTR_EQ(test, ht_lookup(test, &t), &ks->hnode);
+}
+
+static struct ktcp_hnode *ht_lookup_dev(struct kunit *test,
+					const struct ktcp_tuple *t, int dif,
+					int sdif)
+{
+	struct ktcp_hnode *h;
+
+	rcu_read_lock();
+	h = ktcp_hash_lookup(ht_kn(test), t->laddr, t->lport, t->raddr,
+			     t->rport, dif, sdif);
+	rcu_read_unlock();
+	return h;
+}
+
+/*
+ * inet_match()'s device test: one 4-tuple per device, a bound node takes
+ * only its device's (or the enslaved device's) segments, an unbound one
+ * none from a VRF while tcp_l3mdev_accept is 0 (init_net's default).
+ */
+static void ht_device(struct kunit *test)
+{
+	struct ktcp_tuple t = ht_tuple(HT_ADDR_A, 80, HT_ADDR_R, 40000);
+	struct ktcp_tuple u = ht_tuple(HT_ADDR_A, 81, HT_ADDR_R, 40000);
+	struct ktcp_sock *ks2 = ht_conn(test, &t), *ks3 = ht_conn(test, &t);
+	struct ktcp_sock *any = ht_conn(test, &u);
+	struct ktcp_request *dup = ht_req(test, &t);
+
+	ks2->inet.sk.sk_bound_dev_if = 2;
+	ks3->inet.sk.sk_bound_dev_if = 3;
+	dup->bound_dev_if = 3;
+	KUNIT_ASSERT_EQ(test, ktcp_hash_insert(ht_kn(test), &ks2->hnode), 0);
+	KUNIT_ASSERT_EQ(test, ktcp_hash_insert(ht_kn(test), &ks3->hnode), 0);
+	KUNIT_EXPECT_EQ(test, ktcp_hash_insert(ht_kn(test), &dup->hnode),
+			-EEXIST);
+	KUNIT_EXPECT_PTR_EQ(test, ht_lookup_dev(test, &t, 2, 0), &ks2->hnode);
+	KUNIT_EXPECT_PTR_EQ(test, ht_lookup_dev(test, &t, 3, 0), &ks3->hnode);
+	KUNIT_EXPECT_PTR_EQ(test, ht_lookup_dev(test, &t, 9, 2), &ks2->hnode);
+	KUNIT_EXPECT_NULL(test, ht_lookup_dev(test, &t, 4, 0));
+
+	KUNIT_ASSERT_EQ(test, ktcp_hash_insert(ht_kn(test), &any->hnode), 0);
+	KUNIT_EXPECT_PTR_EQ(test, ht_lookup_dev(test, &u, 5, 0), &any->hnode);
+	/* Without VRFs (the KUnit kernel), unbound takes all. */
+	if (IS_ENABLED(CONFIG_NET_L3_MASTER_DEV))
+		KUNIT_EXPECT_NULL(test, ht_lookup_dev(test, &u, 9, 5));
+	else
+		KUNIT_EXPECT_PTR_EQ(test, ht_lookup_dev(test, &u, 9, 5),
+				    &any->hnode);
 }
 
 static void ht_lookup_exact(struct kunit *test)
@@ -406,7 +454,7 @@ static void ht_check_walker(struct kunit *test, bool replace)
 
 	rcu_read_lock();
 	pos = ktcp_hash_lookup(ht_kn(test), t[1].laddr, t[1].lport,
-			       t[1].raddr, t[1].rport);
+			       t[1].raddr, t[1].rport, 0, 0);
 	if (replace)
 		err = ktcp_hash_replace(ht_kn(test), &reqs[1]->hnode,
 					&twin->hnode);
@@ -555,7 +603,7 @@ static void ht_replace_race(struct kunit *test)
 		WRITE_ONCE(r->in_lookup, true);
 		for (j = 0; j < batch; j++) {
 			h = ktcp_hash_lookup(r->kn, tt.laddr, tt.lport,
-					     tt.raddr, tt.rport);
+					     tt.raddr, tt.rport, 0, 0);
 			if (h != &tail->hnode)
 				misses++;
 		}
@@ -878,6 +926,7 @@ static void ht_relisten_waits(struct kunit *test)
 static struct kunit_case ktcp_hash_cases[] = {
 	KUNIT_CASE(ht_insert_lookup),
 	KUNIT_CASE(ht_duplicate),
+	KUNIT_CASE(ht_device),
 	KUNIT_CASE(ht_lookup_exact),
 	KUNIT_CASE(ht_remove),
 	KUNIT_CASE(ht_replace),

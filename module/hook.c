@@ -214,6 +214,21 @@ static void ktcp_hook_rest(struct sk_buff *skb, struct sock *sk,
 		ktcp_hook_deliver(state->net, sk, skb);
 }
 
+/*
+ * An ICMP message: icmp.c acts on errors about connections, and hands back
+ * the request one is about, for listen.c (tcp_v4_err()'s two ways).
+ */
+static void ktcp_hook_icmp(struct net *net, struct sk_buff *skb)
+{
+	struct ktcp_request *req;
+	bool fatal;
+	u32 seq;
+
+	req = ktcp_icmp_rcv(net, skb, &seq, &fatal);
+	if (req)
+		ktcp_listen_req_err(req, seq, fatal);
+}
+
 static unsigned int ktcp_hook_in(void *priv, struct sk_buff *skb,
 				 const struct nf_hook_state *state)
 {
@@ -224,7 +239,7 @@ static unsigned int ktcp_hook_in(void *priv, struct sk_buff *skb,
 	if (skb->pkt_type != PACKET_HOST)
 		return NF_ACCEPT;
 	if (iph->protocol == IPPROTO_ICMP) {
-		ktcp_icmp_rcv(state->net, skb);	/* and on to native ICMP */
+		ktcp_hook_icmp(state->net, skb);	/* then native ICMP's */
 		return NF_ACCEPT;
 	}
 	if (iph->protocol != IPPROTO_TCP)

@@ -20,9 +20,11 @@
  *   at once, not after 127 s of SYN retries. On a synchronized connection
  *   it is a soft error: kept for SO_ERROR should the connection time out,
  *   or with IP_RECVERR reported at once (sk_err).
- * Not done: requests in a listener's SYN queue ignore ICMP (Linux drops
- * one on a fatal error), redirects (do_redirect()), RFC 6069's RTO revert,
- * and the IP_RECVERR error queue entry (ip_icmp_error()).
+ *   In SYN_SENT and SYN_RECV, with IP_RECVERR, the error is also queued
+ *   on the socket's error queue (ip_icmp_error()).
+ * - An error about a request in a listener's SYN queue goes back to the
+ *   hook, which has listen.c act on it as tcp_req_err() does.
+ * Not done: redirects (do_redirect()) and RFC 6069's RTO revert.
  *
  * Context: softirq, from the hook, under RCU; the socket's bh lock.
  */
@@ -32,10 +34,15 @@
 
 #include "ktcp.h"
 
-/* tcp_v4_err() on a synchronized or opening ktcp socket. */
-static void ktcp_icmp_err(struct sock *sk, u8 type, u8 code, u32 info,
-			  u32 seq)
+/*
+ * tcp_v4_err() on a synchronized or opening ktcp socket; @skb is the ICMP
+ * message, at its IP header, @th the TCP header it quotes.
+ */
+static void ktcp_icmp_err(struct sock *sk, struct sk_buff *skb,
+			  const struct tcphdr *th, u32 info)
 {
+	u8 type = icmp_hdr(skb)->type, code = icmp_hdr(skb)->code;
+	u32 seq = ntohl(th->seq);
 	struct ktcp_sock *ks = ktcp_sk(sk);
 	bool owned = sock_owned_by_user(sk);
 	int err;
@@ -73,6 +80,8 @@ static void ktcp_icmp_err(struct sock *sk, u8 type, u8 code, u32 info,
 		return;
 	}
 	if ((1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_SYN_RECV)) {
+		/* Only with IP_RECVERR; the quoted TCP header is the data. */
+		ip_icmp_error(sk, skb, err, th->dest, info, (u8 *)th);
 		if (!owned)
 			ktcp_sock_reset(sk, err);	/* tcp_done_with_error() */
 		else
@@ -101,48 +110,78 @@ static bool ktcp_icmp_mtu(struct net *net, const struct icmphdr *icmph,
 	return true;
 }
 
-/* An ICMP message @skb (at its IP header) that the hook saw. */
-void ktcp_icmp_rcv(struct net *net, struct sk_buff *skb)
+/*
+ * tcp_v4_err()'s test for a request: which errors end it (tcp_req_err()'s
+ * abort).
+ */
+static bool ktcp_icmp_req_fatal(u8 type, u8 code)
+{
+	return type == ICMP_PARAMETERPROB || type == ICMP_TIME_EXCEEDED ||
+	       (type == ICMP_DEST_UNREACH &&
+		(code == ICMP_NET_UNREACH || code == ICMP_HOST_UNREACH));
+}
+
+/*
+ * An ICMP message @skb (at its IP header) that the hook saw. If it is
+ * about a request, the request (referenced) for ktcp_listen_req_err(),
+ * with the quoted @seq and whether the error is @fatal; else NULL.
+ */
+struct ktcp_request *ktcp_icmp_rcv(struct net *net, struct sk_buff *skb,
+				   u32 *seq, bool *fatal)
 {
 	unsigned int off = ip_hdrlen(skb);
 	const struct icmphdr *icmph;
 	const struct iphdr *inner;
+	struct ktcp_request *req;
 	const struct tcphdr *th;
 	struct ktcp_hnode *h;
 	struct sock *sk;
 	u32 info = 0;
 
 	if (!pskb_may_pull(skb, off + sizeof(*icmph) + sizeof(*inner)))
-		return;
+		return NULL;
 	icmph = (const struct icmphdr *)(skb_network_header(skb) + off);
 	if (icmph->type != ICMP_DEST_UNREACH &&
 	    icmph->type != ICMP_TIME_EXCEEDED &&
 	    icmph->type != ICMP_PARAMETERPROB)
-		return;
+		return NULL;
 	inner = (const struct iphdr *)(icmph + 1);
 	if (inner->protocol != IPPROTO_TCP || inner->ihl < 5)
-		return;
+		return NULL;
 	off += sizeof(*icmph) + inner->ihl * 4;
 	if (!pskb_may_pull(skb, off + 8))	/* RFC 792: 64 bits of TCP */
-		return;
+		return NULL;
 	icmph = (const struct icmphdr *)(skb_network_header(skb) +
 					 ip_hdrlen(skb));
 	inner = (const struct iphdr *)(icmph + 1);
 	th = (const struct tcphdr *)(skb_network_header(skb) + off);
 	if (icmph->type == ICMP_DEST_UNREACH &&
 	    icmph->code == ICMP_FRAG_NEEDED && !ktcp_icmp_mtu(net, icmph, &info))
-		return;
-	/* We sent the quoted segment: we are its source. */
-	/* tcp_v4_err(): the device the ICMP message came in on, no sdif */
+		return NULL;
+	if (icmph->type == ICMP_PARAMETERPROB)	/* icmp_unreach() */
+		info = ntohl(icmph->un.gateway) >> 24;
+	/*
+	 * We sent the quoted segment: we are its source. tcp_v4_err(): the
+	 * device the ICMP message came in on, no sdif.
+	 */
 	h = ktcp_hash_lookup(ktcp_pernet(net), inner->saddr, th->source,
 			     inner->daddr, th->dest, inet_iif(skb), 0);
-	if (!h || h->kind != KTCP_HNODE_SOCK)
-		return;
+	if (!h)
+		return NULL;
+	if (h->kind == KTCP_HNODE_REQ) {
+		req = container_of(h, struct ktcp_request, hnode);
+		if (!refcount_inc_not_zero(&req->refcnt))
+			return NULL;
+		*seq = ntohl(th->seq);
+		*fatal = ktcp_icmp_req_fatal(icmph->type, icmph->code);
+		return req;
+	}
 	sk = &container_of(h, struct ktcp_sock, hnode)->inet.sk;
 	if (!refcount_inc_not_zero(&sk->sk_refcnt))
-		return;
+		return NULL;
 	bh_lock_sock(sk);
-	ktcp_icmp_err(sk, icmph->type, icmph->code, info, ntohl(th->seq));
+	ktcp_icmp_err(sk, skb, th, info);
 	bh_unlock_sock(sk);
 	sock_put(sk);
+	return NULL;
 }

@@ -474,9 +474,11 @@ int ktcp_listen_rcv(struct sock *sk, struct sk_buff *skb);
 bool ktcp_listen_cookie_valid(struct sock *listener, const struct sk_buff *skb);
 struct sock *ktcp_listen_accept_dequeue(struct sock *sk);
 void ktcp_listen_req_put(struct ktcp_request *req);
+void ktcp_listen_req_err(struct ktcp_request *req, u32 seq, bool fatal);
 
 /* icmp.c: ICMP errors about ktcp's connections (tcp_v4_err()). */
-void ktcp_icmp_rcv(struct net *net, struct sk_buff *skb);
+struct ktcp_request *ktcp_icmp_rcv(struct net *net, struct sk_buff *skb,
+				   u32 *seq, bool *fatal);
 
 /* output.c: building and sending segments. */
 struct sk_buff *ktcp_output_queue_new(struct sock *sk, u8 flags, gfp_t gfp);

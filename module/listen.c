@@ -215,6 +215,34 @@ static void ktcp_listen_drop(struct sock *listener, enum ktcp_mib_field why)
 }
 
 /*
+ * tcp_req_err(): an ICMP error quoting @seq came about @req's SYN-ACK. A
+ * sequence number other than the SYN-ACK's is counted and ignored; a
+ * @fatal error drops the request silently (POSIX wants no network error
+ * from accept()), counted as a ListenDrop. Linux needs no listener lock
+ * for that; here, while a process owns the listener, the error is dropped
+ * instead (LockDroppedIcmps). Softirq; consumes the reference on @req.
+ */
+void ktcp_listen_req_err(struct ktcp_request *req, u32 seq, bool fatal)
+{
+	struct sock *listener = req->listener;
+	struct net *net = sock_net(listener);
+
+	if (seq != req->iss) {
+		KTCP_INC_STATS(net, KTCP_MIB_OUTOFWINDOWICMPS);
+	} else if (fatal) {
+		bh_lock_sock(listener);
+		if (sock_owned_by_user(listener)) {
+			KTCP_INC_STATS(net, KTCP_MIB_LOCKDROPPEDICMPS);
+		} else if (req->linked) {
+			ktcp_listen_req_unlink(listener, req);
+			ktcp_listen_drop(listener, KTCP_MIB_LISTENDROPS);
+		}
+		bh_unlock_sock(listener);
+	}
+	ktcp_listen_req_put(req);
+}
+
+/*
  * tcp_syn_flood_action(): the SYN queue is full (or syncookies is 2). With
  * cookies on, answer with one; say so once per listen() (not for 2).
  */

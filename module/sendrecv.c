@@ -18,6 +18,8 @@
  * Context: process, under the socket lock (lock_sock()).
  */
 
+#include <linux/errqueue.h>
+#include <net/ip.h>
 #include <net/sock.h>
 
 #include "ktcp.h"
@@ -434,6 +436,60 @@ static int ktcp_sr_recv_stream(struct sock *sk, struct msghdr *msg,
 	return copied;
 }
 
+/*
+ * recvmsg(MSG_ERRQUEUE): ip_recv_error(), which 6.12 does not export. The
+ * oldest entry's data (the quoted TCP header of an ICMP error), the
+ * address it was about in msg_name, and an IP_RECVERR cmsg with the
+ * sender of the ICMP message as SO_EE_OFFENDER (and IP_PKTINFO and the
+ * like, if asked for). ktcp queues only ICMP errors (icmp.c), so
+ * ipv4_datagram_support_cmsg()'s timestamp case never arises.
+ */
+static int ktcp_sr_recv_error(struct sock *sk, struct msghdr *msg, int len)
+{
+	DECLARE_SOCKADDR(struct sockaddr_in *, sin, msg->msg_name);
+	struct {
+		struct sock_extended_err ee;
+		struct sockaddr_in offender;
+	} errhdr = {};
+	struct sock_exterr_skb *serr;
+	struct sk_buff *skb;
+	int copied, err;
+
+	skb = sock_dequeue_err_skb(sk);
+	if (!skb)
+		return -EAGAIN;
+	copied = min_t(int, skb->len, len);
+	if (copied < skb->len)
+		msg->msg_flags |= MSG_TRUNC;
+	err = skb_copy_datagram_msg(skb, 0, msg, copied);
+	if (unlikely(err)) {
+		kfree_skb(skb);
+		return err;
+	}
+	sock_recv_timestamp(msg, sk, skb);
+	serr = SKB_EXT_ERR(skb);
+	if (sin && (serr->ee.ee_origin == SO_EE_ORIGIN_ICMP ||
+		    serr->ee.ee_origin == SO_EE_ORIGIN_LOCAL || serr->port)) {
+		sin->sin_family = AF_INET;
+		sin->sin_addr.s_addr = *(__be32 *)(skb_network_header(skb) +
+						   serr->addr_offset);
+		sin->sin_port = serr->port;
+		memset(&sin->sin_zero, 0, sizeof(sin->sin_zero));
+		msg->msg_namelen = sizeof(*sin);
+	}
+	errhdr.ee = serr->ee;
+	if (serr->ee.ee_origin == SO_EE_ORIGIN_ICMP) {
+		errhdr.offender.sin_family = AF_INET;
+		errhdr.offender.sin_addr.s_addr = ip_hdr(skb)->saddr;
+		if (inet_cmsg_flags(inet_sk(sk)))
+			ip_cmsg_recv(msg, skb);
+	}
+	put_cmsg(msg, SOL_IP, IP_RECVERR, sizeof(errhdr), &errhdr);
+	msg->msg_flags |= MSG_ERRQUEUE;
+	consume_skb(skb);
+	return copied;
+}
+
 int ktcp_sr_recvmsg(struct socket *sock, struct msghdr *msg, size_t len,
 		    int flags)
 {
@@ -442,9 +498,8 @@ int ktcp_sr_recvmsg(struct socket *sock, struct msghdr *msg, size_t len,
 	bool inq_cmsg;
 	int copied;
 
-	/* tcp_recvmsg(): ip_recv_error(), which 6.12 does not export. */
-	if (flags & MSG_ERRQUEUE)
-		return sock_recv_errqueue(sk, msg, len, SOL_IP, IP_RECVERR);
+	if (flags & MSG_ERRQUEUE)	/* tcp_recvmsg() */
+		return ktcp_sr_recv_error(sk, msg, len);
 	lock_sock(sk);
 	if (sk->sk_state == TCP_LISTEN) {
 		release_sock(sk);

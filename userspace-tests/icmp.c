@@ -14,11 +14,16 @@
  * transfer completes, with the MSS and path MTU native TCP ends with.
  * The router also has an unreachable and a prohibited (filtered) prefix:
  * connect() to them fails with EHOSTUNREACH as soon as the router's ICMP
- * error comes back, not after the SYN retries.
+ * error comes back, not after the SYN retries, and with IP_RECVERR the
+ * error is queued for recvmsg(MSG_ERRQUEUE). A host unreachable about a
+ * listener's SYN-ACK drops the request (the router rejects SYN-ACKs).
  */
 #define _GNU_SOURCE
 #include <pthread.h>
 #include <sched.h>
+#include <arpa/inet.h>
+#include <linux/errqueue.h>
+#include <linux/icmp.h>
 #include <netinet/tcp.h>
 
 #include "kselftest_harness.h"
@@ -184,6 +189,96 @@ TEST_F(icmp, host_unreachable)
 TEST_F(icmp, filtered)
 {
 	ic_connect_fails(_metadata, self->family, IC_FILTERED, EHOSTUNREACH);
+}
+
+/*
+ * With IP_RECVERR, the ICMP error that ends connect() is also queued on
+ * the error queue (ip_icmp_error() in tcp_v4_err()): recvmsg(MSG_ERRQUEUE)
+ * returns it with the destination in msg_name and the router as the
+ * offender, as native TCP does.
+ */
+TEST_F(icmp, recverr_queue)
+{
+	struct sockaddr_in sa = ktcp_sin(IC_UNREACH, 80), from = {};
+	struct {
+		struct sock_extended_err ee;
+		struct sockaddr_in offender;
+	} *e;
+	char data[256], ctl[256];
+	struct iovec iov = { data, sizeof(data) };
+	struct msghdr m = {
+		.msg_name = &from, .msg_namelen = sizeof(from),
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = ctl, .msg_controllen = sizeof(ctl),
+	};
+	struct cmsghdr *c;
+	int one = 1, fd;
+	ssize_t n;
+
+	fd = __ktcp_socket(_metadata, self->family);
+	ASSERT_EQ(0, setsockopt(fd, SOL_IP, IP_RECVERR, &one, sizeof(one)));
+	ASSERT_EQ(-EHOSTUNREACH, ktcp_connect_fd(fd, &sa, ktcp_ms(10000)));
+	n = recvmsg(fd, &m, MSG_ERRQUEUE | MSG_DONTWAIT);
+	ASSERT_LE(8, n) TH_LOG("recvmsg: %s", strerror(errno));
+	EXPECT_TRUE(m.msg_flags & MSG_ERRQUEUE);
+	EXPECT_EQ(sa.sin_addr.s_addr, from.sin_addr.s_addr);
+	EXPECT_EQ(sa.sin_port, from.sin_port);
+	c = CMSG_FIRSTHDR(&m);
+	ASSERT_NE(NULL, c);
+	ASSERT_EQ(SOL_IP, c->cmsg_level);
+	ASSERT_EQ(IP_RECVERR, c->cmsg_type);
+	e = (void *)CMSG_DATA(c);
+	EXPECT_EQ(EHOSTUNREACH, e->ee.ee_errno);
+	EXPECT_EQ(SO_EE_ORIGIN_ICMP, e->ee.ee_origin);
+	EXPECT_EQ(ICMP_DEST_UNREACH, e->ee.ee_type);
+	EXPECT_EQ(ICMP_HOST_UNREACH, e->ee.ee_code);
+	EXPECT_EQ(inet_addr("198.18.10.2"), e->offender.sin_addr.s_addr);
+	/* Only one entry. */
+	EXPECT_EQ(-1, recvmsg(fd, &m, MSG_ERRQUEUE | MSG_DONTWAIT));
+	EXPECT_EQ(EAGAIN, errno);
+	close(fd);
+}
+
+/*
+ * A host unreachable about a SYN-ACK drops the request it answered
+ * (tcp_req_err()) and counts it in ListenDrops: the router rejects
+ * SYN-ACKs toward the client, the listener in the client's namespace is
+ * of the family under test, the client native.
+ */
+TEST_F(icmp, request_dropped)
+{
+	struct sockaddr_in sa = ktcp_sin("198.18.10.1", IC_PORT);
+	long long drops;
+	int lfd, fd, rows;
+
+	ic_run(_metadata, self->ns_r, "modprobe -a nf_tables nft_reject_inet");
+	ic_run(_metadata, self->ns_r, "nft add table inet kt_ic");
+	ic_run(_metadata, self->ns_r,
+	       "nft add chain inet kt_ic kt_fw { type filter hook forward priority 0 ; }");
+	ic_run(_metadata, self->ns_r,
+	       "nft add rule inet kt_ic kt_fw tcp flags & (syn|ack) == syn|ack reject with icmp type host-unreachable");
+	ktcp_setns(_metadata, self->ns_a);
+	lfd = ktcp_listener(_metadata, self->family, "198.18.10.1", IC_PORT, 4,
+			    NULL);
+	drops = ktcp_counter(self->family, "ListenDrops");
+	ktcp_setns(_metadata, self->ns_b);
+	fd = native_socket(_metadata);
+	ASSERT_EQ(0, ktcp_set_nonblock(fd, true));
+	ASSERT_EQ(-1, connect(fd, (struct sockaddr *)&sa, sizeof(sa)));
+	ASSERT_EQ(EINPROGRESS, errno);
+	ktcp_setns(_metadata, self->ns_a);
+	/* The first SYN's request goes before the SYN is resent (1 s). */
+	for (int i = 0; i < 90; i++) {
+		if (ktcp_counter(self->family, "ListenDrops") != drops)
+			break;
+		ktcp_sleep_ms(10);
+	}
+	rows = ktcp_proc_scan_table(self->family == AF_INET, KT_SYN_RECV,
+				    IC_PORT, KT_ANY, NULL);
+	EXPECT_EQ(0, rows);
+	EXPECT_EQ(1, ktcp_counter(self->family, "ListenDrops") - drops);
+	close(fd);
+	close(lfd);
 }
 
 TEST_HARNESS_MAIN

@@ -711,7 +711,7 @@ static void ktcp_af_close(struct sock *sk, long timeout)
 		ktcp_output_rst(sk, sk->sk_allocation);
 		ktcp_sock_set_state(sk, TCP_CLOSE);
 	}
-	if (sk->sk_state != TCP_CLOSE && ktcp_sock_too_many_orphans(sk, 0)) {
+	if (sk->sk_state != TCP_CLOSE && ktcp_sock_check_oom(sk, 0)) {
 		/* tcp_close()'s tcp_check_oom(): no room for one more orphan */
 		KTCP_INC_STATS(sock_net(sk), KTCP_MIB_TCPABORTONMEMORY);
 		ktcp_output_rst(sk, sk->sk_allocation);
@@ -807,6 +807,17 @@ struct proto ktcp_prot = {
 	.release_cb	= ktcp_timers_release_cb,
 	.keepalive	= ktcp_timers_keepalive,
 	.stream_memory_free = ktcp_sr_stream_memory_free,
+	/* Global memory accounting, as tcp_prot's (mem.c). */
+	.enter_memory_pressure	= ktcp_mem_enter_pressure,
+	.leave_memory_pressure	= ktcp_mem_leave_pressure,
+	.sockets_allocated	= &ktcp_sockets_allocated,
+	.memory_allocated	= &ktcp_memory_allocated,
+	.per_cpu_fw_alloc	= &ktcp_memory_per_cpu_fw_alloc,
+	.memory_pressure	= &ktcp_memory_pressure,
+	.sysctl_mem		= ktcp_sysctl_mem,
+	.sysctl_wmem_offset	= offsetof(struct net, ipv4.sysctl_tcp_wmem),
+	.sysctl_rmem_offset	= offsetof(struct net, ipv4.sysctl_tcp_rmem),
+	.max_header		= MAX_TCP_HEADER,
 };
 
 int ktcp_af_create(struct net *net, struct socket *sock, int protocol,

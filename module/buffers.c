@@ -124,7 +124,9 @@ void ktcp_buf_snd_check_space(struct sock *sk)
 	smp_mb();
 	if (!sk->sk_socket || !test_bit(SOCK_NOSPACE, &sk->sk_socket->flags))
 		return;
-	if (ktcp_in_flight(ks) < ks->cc.cwnd)
+	/* Not under memory pressure or above its low mark (net.ktcp.mem). */
+	if (ktcp_in_flight(ks) < ks->cc.cwnd && !sk_under_memory_pressure(sk) &&
+	    sk_memory_allocated(sk) < sk_prot_mem_limits(sk, 0))
 		ktcp_buf_snd_expand(sk);
 	sk->sk_write_space(sk);
 }

@@ -50,8 +50,7 @@ static u32 ktcp_input_clean_rtx(struct sock *sk, u32 ack,
 			karn = max_t(u32, (u32)tcp_clock_us() - cb->when, 1);
 		ktcp_recovery_acked(sk, skb, &reord);
 		__skb_unlink(skb, &sk->sk_write_queue);
-		sk_wmem_queued_add(sk, -(int)ktcp_skb_charge(skb));
-		__kfree_skb(skb);
+		ktcp_mem_wqueue_free(sk, skb);
 		acked++;
 	}
 	if (karn && !rexmit_acked)
@@ -411,6 +410,35 @@ static bool ktcp_input_data_fits(struct sock *sk, struct sk_buff *skb,
 	return ktcp_input_rmem_ok(sk, skb);
 }
 
+/*
+ * tcp_try_rmem_schedule(): the forward allocation @skb needs, as far as
+ * net.ktcp.mem allows. Refused, tcp_prune_queue(): under memory pressure
+ * the window stops growing (tcp_adjust_rcv_ssthresh()), and out-of-order
+ * data above @floor goes, all of it as tcp_prune_ofo_queue() under
+ * pressure, before one more try. False: drop @skb.
+ */
+static bool ktcp_input_rmem_schedule(struct sock *sk, struct sk_buff *skb,
+				     u32 floor)
+{
+	struct ktcp_reasm *r = ktcp_sk(sk)->reasm;
+	u32 cut;
+
+	if (sk_rmem_schedule(sk, skb, skb->truesize))
+		return true;
+	KTCP_INC_STATS(sock_net(sk), KTCP_MIB_PRUNECALLED);
+	if (sk_under_memory_pressure(sk))
+		ktcp_window_mem_pressure(sk);
+	if (r && ktcp_ofo_prune(&r->ofo, floor, 0, &cut)) {
+		KTCP_INC_STATS(sock_net(sk), KTCP_MIB_OFOPRUNED);
+		ktcp_sack_rx_cut(&r->sack, cut);
+		if (sk_rmem_schedule(sk, skb, skb->truesize))
+			return true;
+	}
+	KTCP_INC_STATS(sock_net(sk), KTCP_MIB_RCVPRUNED);
+	sk->sk_data_ready(sk);	/* the reader may free room */
+	return false;
+}
+
 static bool ktcp_input_fin(struct sock *sk);
 
 static struct ktcp_reasm *ktcp_input_reasm(struct ktcp_sock *ks)
@@ -461,6 +489,8 @@ static bool ktcp_input_ofo(struct sock *sk, struct sk_buff *skb)
 	budget = max_t(int, READ_ONCE(sk->sk_rcvbuf) -
 		       (atomic_read(&sk->sk_rmem_alloc) -
 			ktcp_ofo_truesize(&r->ofo)), 0);
+	if (!ktcp_input_rmem_schedule(sk, skb, s))
+		return false;
 	skb_orphan(skb);
 	skb_set_owner_r(skb, sk);
 	ret = ktcp_ofo_insert(&r->ofo, skb, ks->rcv_nxt, budget, &d);
@@ -550,6 +580,16 @@ static bool ktcp_input_data(struct sock *sk, struct sk_buff *skb,
 		return false;
 	cb->seq += off;
 	if (!ktcp_input_data_fits(sk, skb, false)) {
+		KTCP_INC_STATS(sock_net(sk), KTCP_MIB_RCVQDROP);
+		return false;
+	}
+	/*
+	 * tcp_data_queue(): an empty receive queue always takes the segment
+	 * (sk_forced_mem_schedule()), so a reader is never starved.
+	 */
+	if (skb_queue_empty(&sk->sk_receive_queue)) {
+		ktcp_mem_force(sk, skb->truesize);
+	} else if (!ktcp_input_rmem_schedule(sk, skb, ks->rcv_nxt)) {
 		KTCP_INC_STATS(sock_net(sk), KTCP_MIB_RCVQDROP);
 		return false;
 	}

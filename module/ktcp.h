@@ -44,6 +44,7 @@
 #include <linux/tcp.h>
 #include <net/inet_sock.h>
 #include <net/netns/generic.h>
+#include <net/proto_memory.h>
 #include <net/sock.h>
 #include <net/tcp.h>
 
@@ -262,7 +263,8 @@ struct ktcp_sock {
 	u8 fin_queued:1,	/* FIN is in the write queue */
 	   nodelay:1,
 	   recvmsg_inq:1,	/* TCP_INQ: recvmsg() adds TCP_CM_INQ */
-	   orphan:1;		/* counted in ktcp_net.orphans (sock.c) */
+	   orphan:1,		/* counted in ktcp_net.orphans (sock.c) */
+	   inuse:1;		/* counted in sockstat's inuse (sock.c) */
 	u8 ecn_flags;		/* TCP_ECN_* but TCP_ECN_OK (ecn.h) */
 
 	struct ktcp_rtt rtt;	/* RTT estimator and RTO (rtt.c) */
@@ -562,6 +564,7 @@ u32 ktcp_window_grow_calc(u8 ratio, u32 ssthresh, u32 len, u32 truesize,
 u8 ktcp_window_ratio_calc(u32 len, u32 truesize);
 u32 ktcp_window_rcv_left(const struct ktcp_sock *ks);
 u32 ktcp_window_rcv_now(struct sock *sk);
+void ktcp_window_mem_pressure(struct sock *sk);
 u16 ktcp_window_rcv_select(struct sock *sk);
 void ktcp_window_initial(const struct sock *sk, u32 mss, bool wscale_ok,
 			 struct ktcp_window_init *w);
@@ -609,7 +612,7 @@ struct sock *ktcp_sock_clone(const struct sock *listener, gfp_t prio);
 void ktcp_sock_set_state(struct sock *sk, u8 state);
 void ktcp_sock_done(struct sock *sk);
 void ktcp_sock_orphan(struct sock *sk);
-bool ktcp_sock_too_many_orphans(const struct sock *sk, int shift);
+bool ktcp_sock_check_oom(const struct sock *sk, int shift);
 void ktcp_sock_time_wait(struct sock *sk);
 void ktcp_sock_reset(struct sock *sk, int err);
 void ktcp_sock_disconnect(struct sock *sk);
@@ -621,6 +624,22 @@ void ktcp_timers_release_cb(struct sock *sk);
 void ktcp_timers_enter_timewait(struct sock *sk, unsigned long timeout);
 void ktcp_timers_keepalive(struct sock *sk, int on);
 void ktcp_timers_delack(struct sock *sk);
+
+/* mem.c: memory accounting shared by all sockets (tcp_mem). */
+extern atomic_long_t ktcp_memory_allocated;
+DECLARE_PER_CPU(int, ktcp_memory_per_cpu_fw_alloc);
+extern struct percpu_counter ktcp_sockets_allocated;
+extern unsigned long ktcp_memory_pressure;
+extern long ktcp_sysctl_mem[3];
+void ktcp_mem_enter_pressure(struct sock *sk);
+void ktcp_mem_leave_pressure(struct sock *sk);
+void ktcp_mem_wqueue_add(struct sock *sk, int size);
+void ktcp_mem_wqueue_free(struct sock *sk, struct sk_buff *skb);
+void ktcp_mem_force(struct sock *sk, int size);
+bool ktcp_mem_out_of_memory(const struct sock *sk);
+long ktcp_mem_pages(void);
+int ktcp_mem_init(void);
+void ktcp_mem_exit(void);
 
 /* af_ktcp.c: proto_ops and proto. */
 extern struct proto ktcp_prot;

@@ -111,9 +111,12 @@ static int __init ktcp_init(void)
 		       NPROTO - 1);
 		return -EINVAL;
 	}
-	err = proto_register(&ktcp_prot, 1);
+	err = ktcp_mem_init();
 	if (err)
 		return err;
+	err = proto_register(&ktcp_prot, 1);
+	if (err)
+		goto err_mem;
 	err = ktcp_timer_bases_init();
 	if (err)
 		goto err_proto;
@@ -140,6 +143,8 @@ err_timers:
 	ktcp_timer_bases_exit();
 err_proto:
 	proto_unregister(&ktcp_prot);
+err_mem:
+	ktcp_mem_exit();
 	return err;
 }
 
@@ -151,6 +156,7 @@ static void __exit ktcp_exit(void)
 	rcu_barrier();
 	ktcp_timer_bases_exit();
 	proto_unregister(&ktcp_prot);
+	ktcp_mem_exit();	/* every page given back (WARNs if not) */
 }
 
 module_init(ktcp_init);

@@ -49,6 +49,10 @@ enum ktcp_mib_field {
 	KTCP_MIB_OFODROP,		/* out-of-order data dropped */
 	KTCP_MIB_RCVQDROP,		/* in-order data dropped: rcvbuf full */
 	KTCP_MIB_OFOPRUNED,		/* out-of-order data freed for in-order */
+	KTCP_MIB_PRUNECALLED,		/* receive memory refused: pruning */
+	KTCP_MIB_RCVPRUNED,		/* pruning freed too little: dropped */
+	KTCP_MIB_TCPMEMORYPRESSURES,	/* net.ktcp.mem pressure entered */
+	KTCP_MIB_TCPMEMORYPRESSURESCHRONO, /* ms spent under pressure */
 	KTCP_MIB_TWRECYCLED,		/* TIME_WAIT ended by a new SYN */
 	KTCP_MIB_CHALLENGEACKS,		/* RFC 5961 challenge ACKs sent */
 	KTCP_MIB_ACKUNSENTDATA,		/* ACK of unsent data: dropped */

@@ -187,6 +187,8 @@ static int ktcp_output_xmit(struct sock *sk, struct sk_buff *skb, bool clone)
  * A new, empty segment with @flags at write_seq, at the tail of the write
  * queue and charged to the socket; the caller fills it and moves end_seq
  * and write_seq. A fast clone: every queued segment is cloned to be sent.
+ * tcp_stream_alloc_skb(): data waits for memory net.ktcp.mem allows (NULL,
+ * pressure entered, sndbuf moderated); a SYN or FIN is charged anyway.
  */
 struct sk_buff *ktcp_output_queue_new(struct sock *sk, u8 flags, gfp_t gfp)
 {
@@ -196,12 +198,20 @@ struct sk_buff *ktcp_output_queue_new(struct sock *sk, u8 flags, gfp_t gfp)
 	sock_owned_by_me(sk);
 	if (!skb)
 		return NULL;
+	if (flags & (TCPHDR_SYN | TCPHDR_FIN)) {
+		ktcp_mem_force(sk, skb->truesize);
+	} else if (!sk_wmem_schedule(sk, skb->truesize)) {
+		__kfree_skb(skb);
+		ktcp_mem_enter_pressure(sk);
+		sk_stream_moderate_sndbuf(sk);
+		return NULL;
+	}
 	skb_reserve(skb, KTCP_HDR_ROOM);
 	KTCP_SKB_CB(skb)->seq = ks->write_seq;
 	KTCP_SKB_CB(skb)->end_seq = ks->write_seq;
 	KTCP_SKB_CB(skb)->flags = flags;
 	__skb_queue_tail(&sk->sk_write_queue, skb);
-	sk_wmem_queued_add(sk, skb->truesize);
+	ktcp_mem_wqueue_add(sk, skb->truesize);
 	if (!ks->send_head)
 		ks->send_head = skb;
 	return skb;
@@ -547,7 +557,8 @@ int ktcp_output_split(struct sock *sk, struct sk_buff *skb, u32 len,
 		return -ENOMEM;
 	skb_reserve(nskb, KTCP_HDR_ROOM);
 	head = charge ? 0 : nskb->truesize;
-	sk_wmem_queued_add(sk, nskb->truesize - head);
+	ktcp_mem_force(sk, nskb->truesize - head);	/* tcp_fragment() */
+	ktcp_mem_wqueue_add(sk, nskb->truesize - head);
 	skb_split(skb, nskb, len);
 	skb->truesize -= moved;
 	nskb->truesize += moved;

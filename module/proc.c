@@ -7,6 +7,8 @@
  *
  * /proc/net/ktcp_snmp: the counters, one "Name value" per line.
  *
+ * /proc/net/ktcp_sockstat: /proc/net/sockstat's TCP line for ktcp.
+ *
  * The walk holds rcu_read_lock() from ->start to ->stop and resumes at the
  * bucket and offset where the previous read stopped, so reading N sockets
  * costs O(N + buckets), not O(N^2). The tables never resize, so an entry is
@@ -220,21 +222,47 @@ static int ktcp_snmp_show(struct seq_file *seq, void *v)
 	return 0;
 }
 
+/*
+ * sockstat_seq_show()'s TCP line: sockets in the tables (this namespace),
+ * orphans and TIME_WAIT (this namespace), sockets allocated and pages
+ * allocated (all namespaces). mem is exact: Linux's leaves out what the
+ * per-CPU reserves hold (net.core.mem_pcpu_rsv).
+ */
+static int ktcp_sockstat_show(struct seq_file *seq, void *v)
+{
+	struct net *net = seq_file_single_net(seq);
+	struct ktcp_net *kn = ktcp_pernet(net);
+
+	seq_printf(seq, "TCP: inuse %d orphan %d tw %d alloc %lld mem %ld\n",
+		   sock_prot_inuse_get(net, &ktcp_prot),
+		   atomic_read(&kn->orphans), atomic_read(&kn->tw_count),
+		   percpu_counter_sum_positive(&ktcp_sockets_allocated),
+		   max(0L, ktcp_mem_pages()));
+	return 0;
+}
+
 int ktcp_proc_net_init(struct net *net)
 {
 	if (!proc_create_net("ktcp", 0444, net->proc_net, &ktcp_proc_ops,
 			     sizeof(struct ktcp_proc_iter)))
 		return -ENOMEM;
 	if (!proc_create_net_single("ktcp_snmp", 0444, net->proc_net,
-				    ktcp_snmp_show, NULL)) {
-		remove_proc_entry("ktcp", net->proc_net);
-		return -ENOMEM;
-	}
+				    ktcp_snmp_show, NULL))
+		goto err_ktcp;
+	if (!proc_create_net_single("ktcp_sockstat", 0444, net->proc_net,
+				    ktcp_sockstat_show, NULL))
+		goto err_snmp;
 	return 0;
+err_snmp:
+	remove_proc_entry("ktcp_snmp", net->proc_net);
+err_ktcp:
+	remove_proc_entry("ktcp", net->proc_net);
+	return -ENOMEM;
 }
 
 void ktcp_proc_net_exit(struct net *net)
 {
+	remove_proc_entry("ktcp_sockstat", net->proc_net);
 	remove_proc_entry("ktcp_snmp", net->proc_net);
 	remove_proc_entry("ktcp", net->proc_net);
 }

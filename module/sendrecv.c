@@ -104,8 +104,10 @@ static struct sk_buff *ktcp_sr_send_tail(struct sock *sk, u32 size_goal)
 
 /*
  * Copy up to @len bytes into @skb's page frags; bytes copied, 0 when @skb
- * has no frag slot left, or -errno. skb_copy_to_page_nocache() charges
- * them to the skb's truesize and sk_wmem_queued, as Linux's.
+ * has no frag slot left, or -errno (-ENOMEM: wait for room).
+ * skb_copy_to_page_nocache() charges them to the skb's truesize,
+ * sk_wmem_queued and the forward allocation, which sk_wmem_schedule()
+ * took first, as tcp_sendmsg_locked() does.
  */
 static int ktcp_sr_send_copy(struct sock *sk, struct sk_buff *skb,
 			     struct msghdr *msg, int len)
@@ -120,6 +122,8 @@ static int ktcp_sr_send_copy(struct sock *sk, struct sk_buff *skb,
 	if (!merge && i >= MAX_SKB_FRAGS)
 		return 0;	/* full: the caller starts a new skb */
 	copy = min_t(int, len, pfrag->size - pfrag->offset);
+	if (!sk_wmem_schedule(sk, copy))
+		return -ENOMEM;
 	err = skb_copy_to_page_nocache(sk, &msg->msg_iter, skb, pfrag->page,
 				       pfrag->offset, copy);
 	if (err)
@@ -207,8 +211,7 @@ static void ktcp_sr_remove_empty(struct sock *sk)
 	if (ks->send_head == skb)
 		ks->send_head = NULL;
 	__skb_unlink(skb, &sk->sk_write_queue);
-	sk_wmem_queued_add(sk, -(int)ktcp_skb_charge(skb));
-	__kfree_skb(skb);
+	ktcp_mem_wqueue_free(sk, skb);
 }
 
 /*

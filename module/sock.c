@@ -37,10 +37,8 @@ static void ktcp_sock_purge(struct sock *sk)
 	struct ktcp_sock *ks = ktcp_sk(sk);
 	struct sk_buff *skb;
 
-	while ((skb = __skb_dequeue(&sk->sk_write_queue))) {
-		sk_wmem_queued_add(sk, -(int)ktcp_skb_charge(skb));
-		__kfree_skb(skb);
-	}
+	while ((skb = __skb_dequeue(&sk->sk_write_queue)))
+		ktcp_mem_wqueue_free(sk, skb);
 	ks->send_head = NULL;
 	ks->packets_out = 0;
 	ks->lost_out = 0;
@@ -72,10 +70,18 @@ static void ktcp_sock_write_space(struct sock *sk)
 	rcu_read_unlock();
 }
 
+/*
+ * The last reference is gone: inet_sock_destruct() frees what is left,
+ * gives the forward allocation back and WARNs if anything stayed charged
+ * (sk_forward_alloc, sk_wmem_queued, sk_rmem_alloc); tcp_v4_destroy_sock()
+ * drops the socket from sockets_allocated.
+ */
 static void ktcp_sock_destruct(struct sock *sk)
 {
 	ktcp_sock_purge(sk);
 	inet_sock_destruct(sk);
+	WARN_ON_ONCE(ktcp_sk(sk)->inuse);
+	sk_sockets_allocated_dec(sk);
 }
 
 void ktcp_sock_init_tcb(struct sock *sk)
@@ -87,6 +93,7 @@ void ktcp_sock_init_tcb(struct sock *sk)
 	sk->sk_type = SOCK_STREAM;
 	sk->sk_state = TCP_CLOSE;
 	sk->sk_destruct = ktcp_sock_destruct;
+	sk_sockets_allocated_inc(sk);	/* tcp_init_sock() */
 	sk->sk_write_space = ktcp_sock_write_space;
 	/* As inet_create() does; sock_init_data() leaves it unset. */
 	sk->sk_backlog_rcv = sk->sk_prot->backlog_rcv;
@@ -266,6 +273,15 @@ static void ktcp_sock_count(struct sock *sk, u8 old, u8 state)
 		ks->orphan = 0;
 		atomic_dec(&kn->orphans);
 	}
+	/*
+	 * sockstat's inuse: Linux counts a socket while it is in its tables,
+	 * a TIME_WAIT one being a timewait sock there (inet_twsk_hashdance()).
+	 */
+	if (ks->inuse != !((1 << state) & (TCPF_CLOSE | TCPF_TIME_WAIT))) {
+		ks->inuse = !ks->inuse;
+		sock_prot_inuse_add(sock_net(sk), sk->sk_prot,
+				    ks->inuse ? 1 : -1);
+	}
 }
 
 /* Every state change goes here: CurrEstab, the counts, leaving the tables. */
@@ -312,23 +328,27 @@ void ktcp_sock_orphan(struct sock *sk)
 }
 
 /*
- * Too many orphans (tcp_check_oom() and tcp_too_many_orphans()): more than
- * net.ktcp.max_orphans, @sk included, the count doubled per @shift, the
- * penalty tcp_out_of_resources() gives a connection that looks stuck.
- * Linux compares a count refreshed every 100 ms, so right after close()
- * it may keep one orphan too many until an orphan's next timer; ktcp's
- * count is exact. ktcp has no memory accounting of its own yet, so no
- * memory limit is checked here.
+ * tcp_check_oom(): too many orphans, more than net.ktcp.max_orphans, @sk
+ * included, the count doubled per @shift, the penalty
+ * tcp_out_of_resources() gives a connection that looks stuck
+ * (tcp_too_many_orphans()); or over net.ktcp.mem's hard limit with more
+ * than the minimum queued to send (tcp_out_of_memory()). Linux compares an
+ * orphan count refreshed every 100 ms, so right after close() it may keep
+ * one orphan too many until an orphan's next timer; ktcp's is exact.
  */
-bool ktcp_sock_too_many_orphans(const struct sock *sk, int shift)
+bool ktcp_sock_check_oom(const struct sock *sk, int shift)
 {
 	struct ktcp_net *kn = ktcp_pernet(sock_net(sk));
+	bool orphans, oom;
 
-	if ((long)atomic_read(&kn->orphans) << shift <=
-	    READ_ONCE(kn->max_orphans))
-		return false;
-	net_info_ratelimited("ktcp: too many orphaned sockets\n");
-	return true;
+	orphans = (long)atomic_read(&kn->orphans) << shift >
+		  READ_ONCE(kn->max_orphans);
+	oom = ktcp_mem_out_of_memory(sk);
+	if (orphans)
+		net_info_ratelimited("ktcp: too many orphaned sockets\n");
+	if (oom)
+		net_info_ratelimited("ktcp: out of memory -- consider tuning net.ktcp.mem\n");
+	return orphans || oom;
 }
 
 /*

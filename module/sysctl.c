@@ -27,6 +27,11 @@
  *                 0: 8 while the backed-off RTO is under 120 s).
  * max_tw_buckets  connections in TIME_WAIT (tcp_max_tw_buckets): more close
  *                 at once (TCPTimeWaitOverflow).
+ *
+ * One more is the module's, shown in the initial namespace only, as
+ * net.ipv4.tcp_mem is:
+ * mem             pages all ktcp sockets may hold (tcp_mem): low, pressure,
+ *                 high (mem.c).
  */
 
 #include <linux/sysctl.h>
@@ -143,25 +148,48 @@ static const struct ctl_table ktcp_sysctl_template[] = {
 	},
 };
 
+static struct ctl_table ktcp_sysctl_global[] = {
+	{
+		.procname	= "mem",
+		.data		= &ktcp_sysctl_mem,
+		.maxlen		= sizeof(ktcp_sysctl_mem),
+		.mode		= 0644,
+		.proc_handler	= proc_doulongvec_minmax,
+	},
+};
+
+static struct ctl_table_header *ktcp_sysctl_global_hdr;
+
 int ktcp_sysctl_net_init(struct net *net)
 {
 	struct ktcp_net *kn = ktcp_pernet(net);
 	struct ctl_table *table;
 	size_t i;
 
+	if (net_eq(net, &init_net)) {
+		ktcp_sysctl_global_hdr = register_net_sysctl(net, "net/ktcp",
+							     ktcp_sysctl_global);
+		if (!ktcp_sysctl_global_hdr)
+			return -ENOMEM;
+	}
+
 	table = kmemdup(ktcp_sysctl_template, sizeof(ktcp_sysctl_template),
 			GFP_KERNEL);
 	if (!table)
-		return -ENOMEM;
+		goto err_global;
 	for (i = 0; i < ARRAY_SIZE(ktcp_sysctl_template); i++)
 		table[i].data = (char *)kn + (uintptr_t)table[i].data;
 	kn->sysctl_hdr = register_net_sysctl_sz(net, "net/ktcp", table,
 						ARRAY_SIZE(ktcp_sysctl_template));
 	if (!kn->sysctl_hdr) {
 		kfree(table);
-		return -ENOMEM;
+		goto err_global;
 	}
 	return 0;
+err_global:
+	if (net_eq(net, &init_net))
+		unregister_net_sysctl_table(ktcp_sysctl_global_hdr);
+	return -ENOMEM;
 }
 
 void ktcp_sysctl_net_exit(struct net *net)
@@ -171,4 +199,6 @@ void ktcp_sysctl_net_exit(struct net *net)
 
 	unregister_net_sysctl_table(kn->sysctl_hdr);
 	kfree(table);
+	if (net_eq(net, &init_net))
+		unregister_net_sysctl_table(ktcp_sysctl_global_hdr);
 }

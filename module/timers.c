@@ -100,7 +100,7 @@ static bool ktcp_timers_out_of_resources(struct sock *sk, bool do_reset)
 		shift++;
 	if (READ_ONCE(sk->sk_err_soft))
 		shift++;
-	if (ktcp_sock_too_many_orphans(sk, shift)) {
+	if (ktcp_sock_check_oom(sk, shift)) {
 		if ((s32)(tcp_jiffies32 - ks->lsndtime) <= TCP_TIMEWAIT_LEN ||
 		    (!ks->snd_wnd && !ks->packets_out))
 			do_reset = true;

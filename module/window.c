@@ -163,8 +163,20 @@ u32 ktcp_window_rcv_left(const struct ktcp_sock *ks)
 }
 
 /*
+ * tcp_adjust_rcv_ssthresh(): under memory pressure (net.ktcp.mem) the
+ * window offered grows no further than 4 segments.
+ */
+void ktcp_window_mem_pressure(struct sock *sk)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+
+	ks->rcv_ssthresh = min(ks->rcv_ssthresh, 4U * ks->advmss);
+}
+
+/*
  * __tcp_select_window() for @sk: the window it would offer now. A buffer
- * more than half full ends quick ACKs, as there.
+ * more than half full ends quick ACKs, as there, and under memory
+ * pressure clamps rcv_ssthresh.
  */
 u32 ktcp_window_rcv_now(struct sock *sk)
 {
@@ -173,6 +185,11 @@ u32 ktcp_window_rcv_now(struct sock *sk)
 	u32 win;
 
 	ktcp_window_in(sk, &in);
+	if (in.free < min_t(int, in.clamp, in.allowed) >> 1 &&
+	    sk_under_memory_pressure(sk)) {
+		ktcp_window_mem_pressure(sk);
+		in.rcv_ssthresh = ktcp_sk(sk)->rcv_ssthresh;
+	}
 	win = ktcp_window_select_calc(&in, &pressure);
 	if (pressure)
 		ktcp_sk(sk)->quickack = 0;
@@ -452,7 +469,7 @@ static void ktcp_window_grow(struct sock *sk, const struct sk_buff *skb)
 
 	ktcp_window_in(sk, &in);
 	room = min_t(int, ks->window_clamp, in.free) - (int)ks->rcv_ssthresh;
-	if (room <= 0)
+	if (room <= 0 || sk_under_memory_pressure(sk))
 		return;
 	/* truesize_adjust(): a payload all in page frags costs only those */
 	if (!skb_headlen(skb) &&

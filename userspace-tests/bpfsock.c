@@ -8,7 +8,8 @@
  * native TCP, where the program must find its tcp_sock (or the test
  * proves nothing), and once on ktcp, where it must find none.
  *
- * The programs are a few instructions written here, loaded with bpf(2):
+ * The programs are a few instructions written here, loaded with bpf(2)
+ * (lib/bpf.c):
  * - a tc egress classifier on lo that drops every packet whose socket
  *   bpf_tcp_sock() accepts: native TCP cannot connect, ktcp can;
  * - a socket filter (SO_ATTACH_BPF) that drops every segment whose socket
@@ -43,22 +44,6 @@ static struct bpf_insn bs_insn(__u8 code, __u8 dst, __u8 src, __s16 off,
 #define BS_CALL(f)	  bs_insn(BPF_JMP | BPF_CALL, 0, 0, 0, f)
 #define BS_EXIT()	  bs_insn(BPF_JMP | BPF_EXIT, 0, 0, 0, 0)
 
-static int bs_load(enum bpf_prog_type type, const struct bpf_insn *insns,
-		   unsigned int n, char *log, size_t loglen)
-{
-	union bpf_attr a;
-
-	memset(&a, 0, sizeof(a));
-	a.prog_type = type;
-	a.insns = (uintptr_t)insns;
-	a.insn_cnt = n;
-	a.license = (uintptr_t)"GPL";
-	a.log_buf = (uintptr_t)log;
-	a.log_size = loglen;
-	a.log_level = 1;
-	return syscall(__NR_bpf, BPF_PROG_LOAD, &a, sizeof(a));
-}
-
 /* TC_ACT_SHOT for a packet whose socket bpf_tcp_sock() takes. */
 static int bs_load_tc(char *log, size_t loglen)
 {
@@ -78,8 +63,8 @@ static int bs_load_tc(char *log, size_t loglen)
 		/* 11 */ BS_EXIT(),
 	};
 
-	return bs_load(BPF_PROG_TYPE_SCHED_CLS, p, sizeof(p) / sizeof(p[0]),
-		       log, loglen);
+	return ktcp_bpf_load(BPF_PROG_TYPE_SCHED_CLS, 0, p,
+			     sizeof(p) / sizeof(p[0]), log, loglen);
 }
 
 /* Keep nothing of a segment whose socket bpf_skc_to_tcp_sock() takes. */
@@ -98,8 +83,8 @@ static int bs_load_filter(char *log, size_t loglen)
 		/* 8 */ BS_EXIT(),
 	};
 
-	return bs_load(BPF_PROG_TYPE_SOCKET_FILTER, p,
-		       sizeof(p) / sizeof(p[0]), log, loglen);
+	return ktcp_bpf_load(BPF_PROG_TYPE_SOCKET_FILTER, 0, p,
+			     sizeof(p) / sizeof(p[0]), log, loglen);
 }
 
 FIXTURE(bpfsock)

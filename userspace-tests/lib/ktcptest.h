@@ -12,6 +12,7 @@
  *   topo.c     namespaces and the veth topology (also tools/ktcp_topo's,
  *              which topo.sh runs for the shell scripts); tc commands
  *   tc.c       tc filters that count or drop matching segments (tc -batch)
+ *   bpf.c      BPF programs written as instructions, maps, cgroup attach
  *   fail.c     how library helpers fail a kselftest test
  *   parity.c   differential cases: native TCP against the tested family
  *   parity_ops.c  the calls those cases make
@@ -58,6 +59,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <linux/bpf.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -389,6 +391,15 @@ int ktcp_veth_pair(struct __test_metadata *t);
  */
 void ktcp_test_netns(struct __test_metadata *t, bool veth, int tw_ms,
 		     int *ns_cli, int *ns_srv);
+
+/* ---- bpf.c: small BPF programs loaded with bpf(2) ---- */
+
+int ktcp_bpf_load(enum bpf_prog_type type, enum bpf_attach_type expected,
+		  const struct bpf_insn *insns, unsigned int n, char *log,
+		  size_t loglen);
+int ktcp_bpf_counters(unsigned int n);
+uint64_t ktcp_bpf_counter(int map, uint32_t key);
+int ktcp_bpf_cgroup_attach(int prog, int cgfd, enum bpf_attach_type type);
 
 /* ---- tc.c: clsact filters that count or drop TCP segments ---- */
 

@@ -68,7 +68,7 @@ static int ktcp_af_bind(struct socket *sock, struct sockaddr *uaddr, int addr_le
 	int err, type;
 	u16 port;
 
-	err = ktcp_af_check_sin(uaddr, addr_len);
+	err = ktcp_af_check_sin(uaddr, addr_len) ? : ktcp_cgroup_check(sk);
 	if (err)
 		return err;
 	type = ktcp_af_bind_addr_type(sk, sin->sin_addr.s_addr);
@@ -356,7 +356,8 @@ static int ktcp_af_connect(struct socket *sock, struct sockaddr *uaddr,
 		if (sk->sk_state != TCP_CLOSE)
 			goto out;
 		/* tcp_v4_connect(): the address after the state */
-		err = ktcp_af_check_sin(uaddr, addr_len);
+		err = ktcp_af_check_sin(uaddr, addr_len) ? :
+		      ktcp_cgroup_check(sk);
 		if (err)
 			goto out;
 		err = ktcp_af_connect_start(sk, (struct sockaddr_in *)uaddr);
@@ -404,7 +405,7 @@ static int ktcp_af_listen(struct socket *sock, int backlog)
 
 	lock_sock(sk);
 	if (sock->state == SS_UNCONNECTED)
-		err = ktcp_listen_start(sk, backlog);
+		err = ktcp_cgroup_check(sk) ? : ktcp_listen_start(sk, backlog);
 	release_sock(sk);
 	return err;
 }
@@ -768,6 +769,7 @@ static int ktcp_af_release(struct socket *sock)
 	if (!sk)
 		return 0;
 	ktcp_af_mc_drop(sk);
+	ktcp_cgroup_sock_release(sk);
 	ktcp_af_close(sk, sock_flag(sk, SOCK_LINGER) ? sk->sk_lingertime : 0);
 	sock->sk = NULL;
 	return 0;
@@ -824,6 +826,7 @@ int ktcp_af_create(struct net *net, struct socket *sock, int protocol,
 		   int kern)
 {
 	struct sock *sk;
+	int err;
 
 	if (sock->type != SOCK_STREAM)
 		return -ESOCKTNOSUPPORT;
@@ -838,5 +841,11 @@ int ktcp_af_create(struct net *net, struct socket *sock, int protocol,
 	set_bit(SOCK_CUSTOM_SOCKOPT, &sock->flags);
 	sock_init_data(sock, sk);
 	ktcp_sock_init_tcb(sk);
-	return 0;
+	err = ktcp_cgroup_sock_create(sk);
+	if (err) {
+		/* inet_create()'s sk_common_release(): no release program */
+		ktcp_af_close(sk, 0);
+		sock->sk = NULL;
+	}
+	return err;
 }

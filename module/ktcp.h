@@ -617,6 +617,12 @@ void ktcp_sock_time_wait(struct sock *sk);
 void ktcp_sock_reset(struct sock *sk, int err);
 void ktcp_sock_disconnect(struct sock *sk);
 
+/* cgroup.c: a cgroup's BPF network policy on ktcp sockets. */
+int ktcp_cgroup_check(struct sock *sk);
+int ktcp_cgroup_sock_create(struct sock *sk);
+void ktcp_cgroup_sock_release(struct sock *sk);
+void ktcp_cgroup_sock_clone(struct sock *child, const struct sock *listener);
+
 /* timers.c: the protocol's timers and their handlers. */
 void ktcp_timers_sk_init(struct sock *sk);
 void ktcp_timers_sk_stop(struct sock *sk);

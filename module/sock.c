@@ -206,6 +206,7 @@ struct sock *ktcp_sock_clone(const struct sock *listener, gfp_t prio)
 		return NULL;
 	sock_init_data(NULL, sk);
 	ktcp_sock_init_tcb(sk);
+	ktcp_cgroup_sock_clone(sk, listener);
 	sk->sk_uid = listener->sk_uid;
 	sk->sk_sndbuf = listener->sk_sndbuf;
 	sk->sk_rcvbuf = listener->sk_rcvbuf;

@@ -32,7 +32,7 @@ LAYERS = [
     ['undo.c'],
     ['rack.c'],
     ['port.c'],
-    ['timer.c', 'hash.c', 'mem.c'],
+    ['timer.c', 'hash.c', 'mem.c', 'cgroup.c'],
     # Pure logic, no socket or lock; the algorithms over their framework.
     ['cong_reno.c', 'cong_cubic.c'],
     ['options.c', 'negotiate.c', 'syncookie.c', 'sack.c', 'ofo.c', 'rtt.c', 'cong.c',

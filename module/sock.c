@@ -196,6 +196,35 @@ static void ktcp_sock_inherit(struct ktcp_sock *kc, const struct ktcp_sock *kl)
 	ktcp_cc_init(&kc->cc, kl->cc.ops);
 }
 
+/*
+ * The listener's socket filter, given to its child as sk_clone_lock()
+ * gives it with sk_filter_charge(), which modules cannot call: a
+ * reference, and the program's size charged to the child's option memory
+ * within net.core.optmem_max. The core's __sk_destruct() takes both back.
+ * false when there is no room (Linux then makes no child) or the filter
+ * is going away.
+ */
+static bool ktcp_sock_clone_filter(struct sock *sk, const struct sock *listener)
+{
+	struct sk_filter *fp;
+	bool ok = true;
+	u32 size;
+
+	rcu_read_lock();
+	fp = rcu_dereference(listener->sk_filter);
+	if (fp) {
+		size = bpf_prog_size(fp->prog->len);
+		ok = size < READ_ONCE(sock_net(sk)->core.sysctl_optmem_max) &&
+		     refcount_inc_not_zero(&fp->refcnt);
+		if (ok) {
+			atomic_add(size, &sk->sk_omem_alloc);
+			rcu_assign_pointer(sk->sk_filter, fp);
+		}
+	}
+	rcu_read_unlock();
+	return ok;
+}
+
 /* A fresh socket for a listener's child, carrying the listener's settings. */
 struct sock *ktcp_sock_clone(const struct sock *listener, gfp_t prio)
 {
@@ -207,6 +236,12 @@ struct sock *ktcp_sock_clone(const struct sock *listener, gfp_t prio)
 	sock_init_data(NULL, sk);
 	ktcp_sock_init_tcb(sk);
 	ktcp_cgroup_sock_clone(sk, listener);
+	if (!ktcp_sock_clone_filter(sk, listener)) {
+		sk->sk_state = TCP_CLOSE;
+		sock_set_flag(sk, SOCK_DEAD);
+		sock_put(sk);
+		return NULL;
+	}
 	sk->sk_uid = listener->sk_uid;
 	sk->sk_sndbuf = listener->sk_sndbuf;
 	sk->sk_rcvbuf = listener->sk_rcvbuf;

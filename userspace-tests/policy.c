@@ -6,6 +6,7 @@
  * - A socket filter (SO_ATTACH_FILTER) that refuses everything keeps
  *   segments from the socket, which counts them as drops (SO_MEMINFO);
  *   once it is detached, the sender's retransmission gets through.
+ * - A listener's filter passes to the connections it accepts.
  * - An IPsec input policy that requires ESP keeps plain SYNs from a
  *   listener; without it the same connect() succeeds.
  * - Multicast groups joined on a socket (MCAST_JOIN_GROUP) are left when
@@ -102,6 +103,45 @@ TEST_F_TIMEOUT(policy, socket_filter_drops, 60)
 					     ktcp_ms(15000)));
 	EXPECT_EQ(0, memcmp(buf, got, sizeof(buf)));
 	TH_LOG("%u drops while the filter was on", po_drops(s));
+	close(s);
+	close(c);
+}
+
+/*
+ * A listener's filter passes to the connections it accepts, as
+ * sk_clone_lock() gives it: one that drops segments with PSH lets the
+ * handshake through and keeps the child from the data.
+ */
+TEST_F_TIMEOUT(policy, socket_filter_inherited, 60)
+{
+	struct sock_filter no_psh[] = {
+		BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 13),	/* TCP flags */
+		BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, 0x08, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, 0),
+		BPF_STMT(BPF_RET | BPF_K, 0xffff),
+	};
+	struct sock_fprog prog = { .len = 4, .filter = no_psh };
+	char buf[100] = "inherited", got[100];
+	socklen_t len = 0;
+	int c, s, zero = 0;
+	short rev = 0;
+
+	ASSERT_EQ(0, setsockopt(self->lfd, SOL_SOCKET, SO_ATTACH_FILTER,
+				&prog, sizeof(prog)));
+	c = ktcp_connect(_metadata, AF_INET, PO_ADDR, self->port);
+	s = ktcp_accept(_metadata, self->lfd);
+	/* With no room given, SO_GET_FILTER says how long the filter is. */
+	ASSERT_EQ(0, getsockopt(s, SOL_SOCKET, SO_GET_FILTER, NULL, &len));
+	EXPECT_EQ(4, len);
+	ASSERT_EQ(sizeof(buf), send(c, buf, sizeof(buf), 0));
+	EXPECT_EQ(0, ktcp_poll1(s, POLLIN, ktcp_ms(1500), &rev));
+	EXPECT_LE(1, po_drops(s));
+	ASSERT_EQ(0, setsockopt(s, SOL_SOCKET, SO_DETACH_FILTER, &zero,
+				sizeof(zero)));
+	ASSERT_EQ(0, ktcp_set_io_timeouts(s, ktcp_ms(15000)));
+	ASSERT_EQ(sizeof(got), ktcp_recv_all(s, got, sizeof(got),
+					     ktcp_ms(15000)));
+	EXPECT_EQ(0, memcmp(buf, got, sizeof(buf)));
 	close(s);
 	close(c);
 }

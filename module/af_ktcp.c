@@ -310,7 +310,12 @@ static void ktcp_af_disconnect_locked(struct socket *sock)
 				  TCPF_SYN_RECV)) ||	/* tcp_need_reset() */
 		   (ks->snd_nxt != ks->write_seq &&
 		    ((1 << old) & (TCPF_CLOSING | TCPF_LAST_ACK)))) {
-		ktcp_output_rst(sk, GFP_KERNEL);
+		/* tcp_disconnect(): CLOSE, then the RST */
+		ktcp_sock_set_state(sk, TCP_CLOSE);
+		ktcp_output_rst(sk, GFP_KERNEL,
+				(1 << old) & (TCPF_CLOSING | TCPF_LAST_ACK) ?
+				SK_RST_REASON_TCP_DISCONNECT_WITH_DATA :
+				SK_RST_REASON_TCP_STATE);
 		WRITE_ONCE(sk->sk_err, ECONNRESET);
 	} else if (old == TCP_SYN_SENT) {
 		WRITE_ONCE(sk->sk_err, ECONNRESET);
@@ -695,8 +700,11 @@ static void ktcp_af_close(struct sock *sk, long timeout)
 		   (unread || (sock_flag(sk, SOCK_LINGER) && !timeout))) {
 		/* RFC 2525 2.17: data would be lost, so say so with RST. */
 		KTCP_INC_STATS(sock_net(sk), KTCP_MIB_ABORTONDATA);
-		ktcp_output_rst(sk, sk->sk_allocation);
+		/* tcp_close(): CLOSE, then the RST, as for each abort below */
 		ktcp_sock_set_state(sk, TCP_CLOSE);
+		ktcp_output_rst(sk, sk->sk_allocation, unread ?
+				SK_RST_REASON_TCP_ABORT_ON_CLOSE :
+				SK_RST_REASON_TCP_STATE);
 	} else if ((1 << sk->sk_state) &
 		   (TCPF_ESTABLISHED | TCPF_SYN_RECV | TCPF_CLOSE_WAIT)) {
 		ktcp_sock_set_state(sk, ktcp_state_next(sk->sk_state,
@@ -709,14 +717,16 @@ static void ktcp_af_close(struct sock *sk, long timeout)
 	ktcp_sock_orphan(sk);
 	if (sk->sk_state == TCP_FIN_WAIT2 && ktcp_sk(sk)->linger2 < 0) {
 		/* tcp_close(): a negative TCP_LINGER2 resets it at once. */
-		ktcp_output_rst(sk, sk->sk_allocation);
 		ktcp_sock_set_state(sk, TCP_CLOSE);
+		ktcp_output_rst(sk, sk->sk_allocation,
+				SK_RST_REASON_TCP_ABORT_ON_LINGER);
 	}
 	if (sk->sk_state != TCP_CLOSE && ktcp_sock_check_oom(sk, 0)) {
 		/* tcp_close()'s tcp_check_oom(): no room for one more orphan */
 		KTCP_INC_STATS(sock_net(sk), KTCP_MIB_TCPABORTONMEMORY);
-		ktcp_output_rst(sk, sk->sk_allocation);
 		ktcp_sock_set_state(sk, TCP_CLOSE);
+		ktcp_output_rst(sk, sk->sk_allocation,
+				SK_RST_REASON_TCP_ABORT_ON_MEMORY);
 	}
 	if (sk->sk_state == TCP_CLOSE)
 		ktcp_sock_done(sk);

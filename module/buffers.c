@@ -40,6 +40,7 @@
 
 #include "ktcp.h"
 #include "recovery.h"
+#include "trace.h"
 
 #define KTCP_RCV_CUSHION_SEGS	16	/* tcp_rcv_space_adjust() */
 #define KTCP_SND_INIT_SEGS	10	/* TCP_INIT_CWND */
@@ -220,6 +221,7 @@ void ktcp_buf_rcv_space_adjust(struct sock *sk)
 	int copied = ks->copied_seq - ks->rcvq_seq;
 
 	sock_owned_by_me(sk);
+	trace_ktcp_rcv_space_adjust(sk);
 	if (!rtt || now - ks->rcvq_time < rtt)
 		return;
 	/* 6.12 takes what still waits to be read off (tcp_rcv_space_adjust) */

@@ -38,6 +38,7 @@
 #include <net/xfrm.h>
 
 #include "ktcp.h"
+#include "trace.h"
 
 /* Validate the TCP header and checksum; 0 or a counter. */
 static int ktcp_hook_validate(struct sk_buff *skb)
@@ -52,8 +53,10 @@ static int ktcp_hook_validate(struct sk_buff *skb)
 	if (th->doff < sizeof(*th) / 4 || !pskb_may_pull(skb, th->doff * 4))
 		return KTCP_MIB_INERRS;
 	if (skb_checksum_init(skb, IPPROTO_TCP, inet_compute_pseudo) ||
-	    skb_checksum_complete(skb))
+	    skb_checksum_complete(skb)) {
+		trace_ktcp_bad_csum(skb);
 		return KTCP_MIB_INCSUMERRORS;
+	}
 	return 0;
 }
 

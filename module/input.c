@@ -12,6 +12,7 @@
 #include "ecn.h"
 #include "ktcp.h"
 #include "recovery.h"
+#include "trace.h"
 
 /* RCV.NXT moves to @seq: Linux's tcp_rcv_nxt_update(), a FIN counted too. */
 static void ktcp_input_rcv_nxt(struct ktcp_sock *ks, u32 seq)
@@ -116,12 +117,15 @@ void ktcp_input_syn_sent(struct sock *sk, struct sk_buff *skb)
 	sock_owned_by_me(sk);
 	if (th->ack && (ktcp_seq_before_eq(cb->ack_seq, ks->iss) ||
 			ktcp_seq_after(cb->ack_seq, ks->snd_nxt))) {
-		ktcp_output_reply_rst(sock_net(sk), sk, skb);
+		ktcp_output_reply_rst(sock_net(sk), sk, skb,
+				      SK_RST_REASON_TCP_INVALID_ACK_SEQUENCE);
 		return;
 	}
 	if (th->rst) {
-		if (th->ack)
+		if (th->ack) {
+			trace_ktcp_receive_reset(sk);
 			ktcp_sock_reset(sk, ECONNREFUSED);
+		}
 		return;
 	}
 	if (!th->syn)
@@ -179,6 +183,7 @@ static void ktcp_input_rst(struct sock *sk, const struct sk_buff *skb)
 		return;
 	}
 	KTCP_INC_STATS(sock_net(sk), KTCP_MIB_INRSTS);
+	trace_ktcp_receive_reset(sk);	/* tcp_reset() */
 	switch (sk->sk_state) {
 	case TCP_SYN_RECV:
 		ktcp_sock_reset(sk, ECONNREFUSED);
@@ -283,6 +288,18 @@ static void ktcp_input_ack_loss(struct sock *sk, const struct sk_buff *skb,
 		ktcp_tlp_schedule(sk, true);
 }
 
+/* Why tcp_ack() refused the ACK of a SYN_RECV socket, as its RST says. */
+static enum sk_rst_reason
+ktcp_input_old_ack_reason(const struct ktcp_sock *ks,
+			  const struct ktcp_skb_cb *cb)
+{
+	if (ktcp_seq_after(cb->ack_seq, ks->snd_nxt))
+		return SK_RST_REASON_TCP_ACK_UNSENT_DATA;
+	if (ktcp_seq_before(cb->ack_seq, ks->snd_una - ks->max_window))
+		return SK_RST_REASON_TCP_TOO_OLD_ACK;
+	return SK_RST_REASON_TCP_OLD_ACK;
+}
+
 /* Fifth step: returns false if the segment must be dropped here. */
 static bool ktcp_input_ack(struct sock *sk, struct sk_buff *skb,
 			   const struct ktcp_opts *o)
@@ -298,7 +315,8 @@ static bool ktcp_input_ack(struct sock *sk, struct sk_buff *skb,
 	if (sk->sk_state == TCP_SYN_RECV &&
 	    !ktcp_seq_between(cb->ack_seq, ks->snd_una + 1, ks->snd_nxt)) {
 		/* RFC 9293 3.10.7.4: unacceptable ACK in SYN_RECV. */
-		ktcp_output_reply_rst(sock_net(sk), sk, skb);
+		ktcp_output_reply_rst(sock_net(sk), sk, skb,
+				      ktcp_input_old_ack_reason(ks, cb));
 		return false;
 	}
 	if (ktcp_seq_after(cb->ack_seq, ks->snd_nxt))
@@ -676,7 +694,7 @@ static bool ktcp_input_orphan_data(struct sock *sk, struct sk_buff *skb)
 	    !ktcp_seq_after(KTCP_SKB_CB(skb)->seq + skb->len, ks->rcv_nxt))
 		return false;
 	KTCP_INC_STATS(sock_net(sk), KTCP_MIB_ABORTONDATA);
-	ktcp_output_rst(sk, GFP_ATOMIC);
+	ktcp_output_rst(sk, GFP_ATOMIC, SK_RST_REASON_TCP_ABORT_ON_DATA);
 	ktcp_sock_reset(sk, ECONNRESET);
 	return true;
 }
@@ -773,6 +791,8 @@ int ktcp_input_synchronized(struct sock *sk, struct sk_buff *skb)
 	struct ktcp_opts opts;
 
 	sock_owned_by_me(sk);
+	if (sk->sk_state == TCP_ESTABLISHED)
+		trace_ktcp_probe(sk, skb);	/* tcp_rcv_established() */
 	ktcp_opts_parse_hdr(tcp_hdr(skb), &opts);
 	if (ktcp_neg_paws_reject(&ks->neg, &opts, th->rst)) {
 		/* RFC 7323 5.3 R1: an old duplicate; ACK and drop it. */

@@ -504,7 +504,7 @@ bool ktcp_gso_sent(struct ktcp_sock *ks, struct sk_buff *skb, bool skb_end);
 /* pmtu.c: path MTU discovery, the sender's side. */
 void ktcp_pmtu_reduced(struct sock *sk);
 void ktcp_output_fin(struct sock *sk);
-void ktcp_output_rst(struct sock *sk, gfp_t gfp);
+void ktcp_output_rst(struct sock *sk, gfp_t gfp, enum sk_rst_reason reason);
 int ktcp_output_split(struct sock *sk, struct sk_buff *skb, u32 len,
 		      bool charge);
 void ktcp_output_probe(struct sock *sk);
@@ -513,7 +513,7 @@ void ktcp_output_sync_mss(struct ktcp_sock *ks);
 int ktcp_output_retransmit(struct sock *sk);
 void ktcp_output_loss_probe(struct sock *sk);
 void ktcp_output_reply_rst(struct net *net, const struct sock *sk,
-			   struct sk_buff *in);
+			   struct sk_buff *in, enum sk_rst_reason reason);
 int ktcp_output_synack(const struct sock *listener,
 		       const struct ktcp_request *req);
 

@@ -26,6 +26,7 @@
 
 #include "ecn.h"
 #include "ktcp.h"
+#include "trace.h"
 
 /* SYN-ACK retransmission: RFC 6298's initial RTO, doubling (Linux's). */
 #define KTCP_RTO_INIT		(HZ)
@@ -156,6 +157,7 @@ static void ktcp_listen_req_timer_fn(struct ktcp_timer *t)
 				       KTCP_MIB_RETRANSSEGS);
 			req->resent = true;
 			ktcp_output_synack(listener, req);
+			trace_ktcp_retransmit_synack(listener, req);
 		}
 		ktcp_listen_req_arm(req, min_t(unsigned long,
 					       KTCP_RTO_INIT << req->retries,
@@ -466,7 +468,9 @@ static struct sock *ktcp_listen_child(struct sock *listener,
 	child->sk_mark = req->mark;	/* inet_csk_clone_lock() */
 	if (READ_ONCE(sock_net(listener)->ipv4.sysctl_tcp_reflect_tos))
 		inet->tos = req->syn_tos & ~INET_ECN_MASK; /* tcp_v4_syn_recv_sock() */
-	child->sk_state = TCP_SYN_RECV;
+	/* inet_csk_clone_lock(): the listener's state is the old one */
+	trace_ktcp_set_state(child, TCP_LISTEN, TCP_SYN_RECV);
+	child->sk_state = TCP_SYN_RECV;	/* inet_sk_set_state() */
 	return child;
 }
 
@@ -492,6 +496,7 @@ static void ktcp_listen_complete(struct sock *listener,
 	if (req->linked ? ktcp_hash_replace(kn, &req->hnode, node) :
 			  ktcp_hash_insert(kn, node)) {
 		kfree_skb(skb);
+		trace_ktcp_set_state(child, child->sk_state, TCP_CLOSE);
 		child->sk_state = TCP_CLOSE;
 		sock_set_flag(child, SOCK_DEAD);
 		__sock_put(child);
@@ -584,7 +589,8 @@ static void ktcp_listen_segment(struct sock *sk, struct sk_buff *skb)
 	if (!th->rst && th->ack && !th->syn && ktcp_listen_cookie_ack(sk, skb))
 		return;
 	if (!th->rst && th->ack)
-		ktcp_output_reply_rst(sock_net(sk), sk, skb);
+		ktcp_output_reply_rst(sock_net(sk), sk, skb,
+				      SK_RST_REASON_NOT_SPECIFIED);
 	else if (th->syn && !th->rst && !th->ack)
 		ktcp_listen_syn(sk, skb);
 	kfree_skb(skb);
@@ -608,6 +614,7 @@ static void ktcp_listen_syn_again(struct sock *listener,
 	req->resent = true;
 	KTCP_INC_STATS(sock_net(listener), KTCP_MIB_RETRANSSEGS);
 	ktcp_output_synack(listener, req);
+	trace_ktcp_retransmit_synack(listener, req);
 	ktcp_listen_req_arm(req, min_t(unsigned long,
 				       KTCP_RTO_INIT << req->retries,
 				       KTCP_RTO_MAX));
@@ -626,7 +633,8 @@ static void ktcp_listen_req_rcv(struct sock *listener, struct ktcp_request *req,
 	} else if (th->syn && cb->seq == req->irs) {
 		ktcp_listen_syn_again(listener, req);
 	} else if (th->ack && cb->ack_seq != req->iss + 1) {
-		ktcp_output_reply_rst(sock_net(listener), listener, skb);
+		ktcp_output_reply_rst(sock_net(listener), listener, skb,
+				      SK_RST_REASON_NOT_SPECIFIED);
 	} else if (th->ack && cb->seq == req->irs + 1) {
 		/* tcp_check_req(): TCP_DEFER_ACCEPT drops a bare ACK. */
 		if (req->retries < ktcp_sk(listener)->defer_accept &&
@@ -725,7 +733,8 @@ static void ktcp_listen_forget(struct sock *child)
 	bh_lock_sock(child);
 	sock_orphan(child);
 	if (child->sk_state != TCP_CLOSE) {
-		ktcp_output_rst(child, GFP_ATOMIC);
+		/* inet_child_forget()'s tcp_disconnect() */
+		ktcp_output_rst(child, GFP_ATOMIC, SK_RST_REASON_TCP_STATE);
 		ktcp_sock_reset(child, ECONNRESET);
 	} else {
 		ktcp_sock_done(child);

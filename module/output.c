@@ -29,6 +29,7 @@
 #include "ecn.h"
 #include "ktcp.h"
 #include "recovery.h"
+#include "trace.h"
 
 #define KTCP_HDR_ROOM		(MAX_TCP_HEADER)
 #define KTCP_OOW_RATELIMIT	(HZ / 2)	/* tcp_invalid_ratelimit */
@@ -123,6 +124,7 @@ static void ktcp_output_count_retrans(struct sock *sk,
 	KTCP_INC_STATS(sock_net(sk), KTCP_MIB_RETRANSSEGS);
 	ks->total_retrans++;
 	ks->bytes_retrans += skb->len;
+	trace_ktcp_retransmit_skb(sk, skb);
 }
 
 /* Send @skb (queued, or a one-off built by the caller) on a connected @sk. */
@@ -531,11 +533,15 @@ void ktcp_output_oow_ack(struct sock *sk, const struct sk_buff *in,
 	ktcp_output_ack(sk);
 }
 
-/* abort(): RST at SND.NXT (RFC 9293 3.10.5). */
-void ktcp_output_rst(struct sock *sk, gfp_t gfp)
+/*
+ * abort(): RST at SND.NXT (RFC 9293 3.10.5), for @reason
+ * (tcp_send_active_reset()).
+ */
+void ktcp_output_rst(struct sock *sk, gfp_t gfp, enum sk_rst_reason reason)
 {
 	KTCP_INC_STATS(sock_net(sk), KTCP_MIB_OUTRSTS);
 	ktcp_output_ctl(sk, TCPHDR_RST | TCPHDR_ACK, ktcp_sk(sk)->snd_nxt, gfp);
+	trace_ktcp_send_reset(sk, NULL, reason);
 }
 
 /*
@@ -754,7 +760,7 @@ int ktcp_output_synack(const struct sock *listener,
  * NULL) only lends those.
  */
 void ktcp_output_reply_rst(struct net *net, const struct sock *sk,
-			   struct sk_buff *in)
+			   struct sk_buff *in, enum sk_rst_reason reason)
 {
 	const struct ktcp_skb_cb *icb = KTCP_SKB_CB(in);
 	const struct iphdr *iph = ip_hdr(in);
@@ -789,4 +795,5 @@ void ktcp_output_reply_rst(struct net *net, const struct sock *sk,
 			   ith->source, ith->dest, sock_net_uid(net, sk));
 	KTCP_INC_STATS(net, KTCP_MIB_OUTRSTS);
 	ktcp_output_raw(net, NULL, skb, &ip);
+	trace_ktcp_send_reset(sk, in, reason);
 }

@@ -42,7 +42,9 @@ static int ktcp_rcv_state(struct sock *sk, struct sk_buff *skb)
 		ks->data_segs_in++;
 	switch (sk->sk_state) {
 	case TCP_CLOSE:
-		ktcp_output_reply_rst(sock_net(sk), sk, skb);
+		/* Linux's socket would be out of the table by now */
+		ktcp_output_reply_rst(sock_net(sk), sk, skb,
+				      SK_RST_REASON_NO_SOCKET);
 		break;
 	case TCP_SYN_SENT:
 		ktcp_input_syn_sent(sk, skb);
@@ -114,7 +116,7 @@ static void ktcp_rcv_tw_syn(struct net *net, struct sk_buff *skb)
 		listener = NULL;
 	rcu_read_unlock();
 	if (!listener) {
-		ktcp_output_reply_rst(net, NULL, skb);
+		ktcp_output_reply_rst(net, NULL, skb, SK_RST_REASON_NO_SOCKET);
 		kfree_skb(skb);
 		return;
 	}

@@ -24,6 +24,7 @@
 #include <net/xfrm.h>
 
 #include "ktcp.h"
+#include "trace.h"
 #include "uapi/ktcp.h"
 
 /* Linux 6.12's defaults for a new socket (include/net/tcp.h). */
@@ -337,6 +338,7 @@ void ktcp_sock_set_state(struct sock *sk, u8 state)
 	else if (!((1 << state) & estab) && ((1 << old) & estab))
 		this_cpu_dec(ktcp_pernet(net)->mib->mibs[KTCP_MIB_CURRESTAB]);
 	ktcp_sock_count(sk, old, state);
+	trace_ktcp_set_state(sk, old, state);	/* inet_sk_state_store() */
 	/* Lockless readers (poll, /proc) pair with inet_sk_state_load(). */
 	smp_store_release(&sk->sk_state, state);
 	if (state != TCP_CLOSE)
@@ -411,6 +413,7 @@ void ktcp_sock_time_wait(struct sock *sk)
 static void ktcp_sock_destroy(struct sock *sk)
 {
 	WARN_ON_ONCE(sk->sk_state != TCP_CLOSE);
+	trace_ktcp_destroy_sock(sk);	/* tcp_v4_destroy_sock() */
 	ktcp_sock_purge(sk);
 	__skb_queue_purge(&sk->sk_receive_queue);
 	ktcp_port_unbind(ktcp_pernet(sock_net(sk)), sk);

@@ -105,7 +105,8 @@ static bool ktcp_timers_out_of_resources(struct sock *sk, bool do_reset)
 		    (!ks->snd_wnd && !ks->packets_out))
 			do_reset = true;
 		if (do_reset)
-			ktcp_output_rst(sk, GFP_ATOMIC);
+			ktcp_output_rst(sk, GFP_ATOMIC,
+					SK_RST_REASON_TCP_ABORT_ON_MEMORY);
 		KTCP_INC_STATS(sock_net(sk), KTCP_MIB_TCPABORTONMEMORY);
 		ktcp_sock_done(sk);
 		return true;
@@ -290,7 +291,8 @@ static void ktcp_timers_keepalive_handler(struct sock *sk)
 		    ks->probes && ktcp_timers_user_timeout_hit(ks, ks->rcv_tstamp) :
 		    ks->probes >= ks->keepcnt) {
 			KTCP_INC_STATS(sock_net(sk), KTCP_MIB_KEEPALIVEDROPS);
-			ktcp_output_rst(sk, GFP_ATOMIC);
+			ktcp_output_rst(sk, GFP_ATOMIC,
+					SK_RST_REASON_TCP_KEEPALIVE_TIMEOUT);
 			ktcp_sock_reset(sk, ETIMEDOUT);
 			return;
 		}

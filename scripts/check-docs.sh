@@ -10,6 +10,9 @@
 #               the headings under "Module parameters" in sysctl.rst and the
 #               user guide's mentions (every parameter must also have a
 #               MODULE_PARM_DESC)
+#   tracepoints the events of module/trace.h (TRACE_EVENT and DEFINE_EVENT
+#               names), against the "ktcp:NAME" headings under "Events" in
+#               Documentation/tracepoints.rst
 #   counters    the names in module/mib.c's ktcp_mib_names[] (one for every
 #               enum ktcp_mib_field member in module/mib.h but KTCP_MIB_MAX),
 #               in /proc/net/ktcp_snmp order, against the first table of
@@ -87,6 +90,14 @@ code_mib_names() {
 		}'
 }
 
+# The events module/trace.h defines: TRACE_EVENT(name, and
+# DEFINE_EVENT(class, name,.
+code_tracepoints() {
+	c_flat "$1/module/trace.h" | perl -ne '
+		print "$1\n" while /\bTRACE_EVENT\(\s*(\w+)\s*,/g;
+		print "$1\n" while /\bDEFINE_EVENT\(\s*\w+\s*,\s*(\w+)\s*,/g;'
+}
+
 # --- what the documents say ---------------------------------------------------
 
 # rst_subsections FILE SECTION: the titles of the subsections (underlined
@@ -158,7 +169,7 @@ in_list() { grep -qxF -- "$1" <<<"$2"; }
 
 check_tree() {
 	local root=$1 c_sysctls d_sysctls c_params d_params defs enum names
-	local c_counters d_counters guide n mentions kind name file
+	local c_counters d_counters guide n mentions kind name file c_tps d_tps
 	local -A mib_name=()
 
 	problems=0
@@ -206,6 +217,20 @@ check_tree() {
 	for n in $d_params; do
 		in_list "$n" "$c_params" ||
 			problem "parameter $n: documented in Documentation/sysctl.rst, not in module/*.c"
+	done
+
+	# Tracepoints.
+	c_tps=$(code_tracepoints "$root" | sort -u)
+	d_tps=$(rst_subsections "$root/Documentation/tracepoints.rst" Events |
+		sed -n 's/^ktcp:\([a-z0-9_]*\)$/\1/p' | sort -u)
+	[[ -n $c_tps ]] || problem "found no event in module/trace.h"
+	for n in $c_tps; do
+		in_list "$n" "$d_tps" ||
+			problem "tracepoint ktcp:$n: in module/trace.h, not documented in Documentation/tracepoints.rst"
+	done
+	for n in $d_tps; do
+		in_list "$n" "$c_tps" ||
+			problem "tracepoint ktcp:$n: documented in Documentation/tracepoints.rst, not in module/trace.h"
 	done
 
 	# Counters, in /proc/net/ktcp_snmp order (the enum's).

@@ -22,6 +22,8 @@ PACKAGES=(
 	sparse iproute2 tshark python3-scapy tcpdump rsync curl
 	# the host's firewall and conntrack on ktcp (userspace-tests/ctstate.c)
 	nftables conntrack
+	# the ktcp:* tracepoints' bpftrace examples (userspace-tests/tracepoints.c)
+	bpftrace
 	# the acceptance suite's unmodified programs (userspace-tests/acceptance.sh)
 	nginx redis-server redis-tools iperf3 sockperf openssh-server
 	openssh-client socat netcat-openbsd

@@ -5,22 +5,25 @@
 #
 #   1. sysfuzz          tools/build/ktcp_sysfuzz: random sequences of socket
 #                       calls on shared ktcp sockets from several threads
+#   2. pktfuzz          tools/build/ktcp_pktfuzz: connections in every state
+#                       sent mutated segments by a scripted peer on a veth
 #
 # After each case, the kernel log is read: a WARNING, BUG, KASAN, lockdep,
 # UBSAN report or an interface that cannot be freed fails the case (vm.sh
-# fails the whole run on them too). The fuzzer prints its count
-# ("RESULT ... sequences=N") and the seed, which repeats a run.
+# fails the whole run on them too). The fuzzers print their counts
+# ("RESULT ... segments=N", "sequences=N") and the seed, which repeats a run.
 #
 # usage: userspace-tests/fuzz.sh [--full]
-#   --full   the long count: 100,000 syscall sequences; default: the
-#            short one, 2,000
+#   --full   the long counts: 1,000,000 segments, 100,000 syscall
+#            sequences; default: the short ones, 20,000 segments, 2,000
+#            sequences
 #
 # Runs as root with ktcp.ko loaded (inside the VM), from the repository
 # (read-only is fine). Environment:
-#   KTCP_FUZZ_SEQS          override the count
-#   KTCP_FUZZ_SEED          the fuzzer's seed (default 1)
+#   KTCP_FUZZ_SEGS, KTCP_FUZZ_SEQS   override the counts
+#   KTCP_FUZZ_SEED          seed of both fuzzers (default 1)
 #   KTCP_FUZZ_THREADS       sysfuzz threads (default 4)
-#   KTCP_FUZZ_SECS          time bound of the fuzzer (default 600, 7200
+#   KTCP_FUZZ_SECS          time bound of each fuzzer (default 600, 7200
 #                           with --full), times KTCP_TEST_TIMEOUT_MULT
 #   KTCP_TEST_TIMEOUT_MULT  scales the waits (default 1)
 
@@ -38,16 +41,26 @@ mult=${mult%%.*}
 full=0
 [[ ${1:-} == --full ]] && full=1
 if ((full)); then
+	segs=${KTCP_FUZZ_SEGS:-1000000}
 	seqs=${KTCP_FUZZ_SEQS:-100000}
 	secs=${KTCP_FUZZ_SECS:-7200}
 else
+	segs=${KTCP_FUZZ_SEGS:-20000}
 	seqs=${KTCP_FUZZ_SEQS:-2000}
 	secs=${KTCP_FUZZ_SECS:-600}
 fi
 secs=$((secs * mult))
 seed=${KTCP_FUZZ_SEED:-1}
 threads=${KTCP_FUZZ_THREADS:-4}
+ns_k=fz-k ns_p=fz-p
 n=0 fails=0
+
+cleanup() {
+	for ns in $ns_k $ns_p; do
+		ip netns del "$ns" 2>/dev/null
+	done
+}
+trap cleanup EXIT
 
 comment() { sed 's/^/# /'; }
 klines() { dmesg 2>/dev/null | wc -l; }
@@ -88,16 +101,26 @@ wait_refcnt() {
 	echo "# every socket gone after $((SECONDS - t)) s (refcount $base)"
 }
 
+# fz_sysctls NS: short TIME_WAIT and orphan lives, so that what the tests
+# leave goes quickly
+fz_sysctls() {
+	ip netns exec "$1" sysctl -q -w net.ktcp.tw_timeout_ms=2000 \
+		net.ktcp.fin_timeout_ms=2000 net.ktcp.orphan_retries=2 >/dev/null 2>&1
+}
+
 echo "TAP version 13"
-echo "# fuzz: $( ((full)) && echo full || echo short): $seqs syscall sequences, seed $seed, $secs s at most"
+echo "# fuzz: $( ((full)) && echo full || echo short): $seqs syscall sequences, $segs segments, seed $seed, $secs s per fuzzer at most"
 if [[ ! -d /sys/module/ktcp ]]; then
 	echo "Bail out! ktcp is not loaded"
 	exit 1
 fi
-if [[ ! -x $tools/ktcp_sysfuzz ]]; then
-	echo "Bail out! $tools/ktcp_sysfuzz missing (make tools)"
-	exit 1
-fi
+for t in ktcp_sysfuzz ktcp_pktfuzz ktcp_topo; do
+	if [[ ! -x $tools/$t ]]; then
+		echo "Bail out! $tools/$t missing (make tools)"
+		exit 1
+	fi
+done
+modprobe -q veth 2>/dev/null
 base=$(refcnt)
 kstart=$(klines)
 
@@ -117,6 +140,40 @@ if ((rc == 0)) && [[ $res == "RESULT ok"* ]] && ((${got:-0} >= seqs)); then
 	tap sysfuzz 1 "${got} sequences"
 else
 	tap sysfuzz 0 "rc $rc, ${got:-0} of $seqs sequences"
+fi
+
+# --- 2. segments --------------------------------------------------------------
+
+t=$SECONDS
+rc=1
+got=0
+if ip netns add $ns_k && ip netns add $ns_p &&
+   ip link add ktcp0 netns $ns_k mtu 9000 address 02:6b:74:63:70:01 type veth \
+	peer name peer0 netns $ns_p mtu 9000 address 02:6b:74:63:70:02 &&
+   ip -n $ns_k addr add 198.18.0.1/24 dev ktcp0 &&
+   ip -n $ns_k link set ktcp0 up && ip -n $ns_p link set peer0 up &&
+   ip -n $ns_k link set lo up &&
+   ip -n $ns_k neigh replace 198.18.0.2 lladdr 02:6b:74:63:70:02 dev ktcp0 nud permanent &&
+   ip netns exec $ns_k "$tools/ktcp_topo" wire ktcp0 &&
+   ip netns exec $ns_p "$tools/ktcp_topo" wire peer0; then
+	fz_sysctls $ns_k
+	out=$(timeout -s KILL $((secs + 300 * mult)) "$tools/ktcp_pktfuzz" \
+		-k /run/netns/$ns_k -p /run/netns/$ns_p -n "$segs" -t "$secs" -s "$seed" 2>&1)
+	rc=$?
+	comment <<<"$out"
+	res=$(grep '^RESULT' <<<"$out" | tail -n 1)
+	got=$(sed -n 's/.* segments=\([0-9]*\).*/\1/p' <<<"$res")
+else
+	echo "# pktfuzz: the namespaces and veth could not be set up"
+fi
+ip netns del $ns_k 2>/dev/null
+ip netns del $ns_p 2>/dev/null
+echo "# pktfuzz: rc $rc, ${got:-0} of $segs segments in $((SECONDS - t)) s"
+wait_refcnt "$base" $((60 * mult)) || rc=1
+if ((rc == 0)) && ((${got:-0} >= segs)); then
+	tap pktfuzz 1 "$got segments"
+else
+	tap pktfuzz 0 "rc $rc, ${got:-0} of $segs segments"
 fi
 
 echo "1..$n"

@@ -1,0 +1,817 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ktcp_pktfuzz: a packet fuzzer for ktcp's input path. It brings ktcp
+ * connections into each TCP state with a scripted peer, then sends them
+ * mutated segments, and at the end checks that the stack still takes a
+ * fresh connection. userspace-tests/fuzz.sh runs it.
+ *
+ *   ktcp_pktfuzz -k NETNS_K -p NETNS_P [options]
+ *
+ * The topology is the packet tests' (userspace-tests/pkt/pktlib.py):
+ * NETNS_K has ktcp0 198.18.0.1/24 and a permanent neighbour entry for
+ * 198.18.0.2; NETNS_P has peer0, up, without an address, so its kernel
+ * never answers ktcp. The peer is an AF_PACKET socket on peer0 that
+ * writes whole Ethernet frames (C rather than scapy: under TCG a million
+ * segments must go in minutes).
+ *
+ * Each round picks a state (LISTEN, SYN_SENT, SYN_RECV, ESTABLISHED with
+ * and without data in flight and out of order, FIN_WAIT1, FIN_WAIT2,
+ * CLOSING, TIME_WAIT, CLOSE_WAIT, LAST_ACK), drives one connection there
+ * with valid segments and ktcp-side calls, and sends it a random number of
+ * mutated segments: random flags and reserved bits, sequence and ACK
+ * numbers at and around the edges of what ktcp has sent and received and
+ * far away, random windows and urgent pointers, options (every kind ktcp
+ * or Linux parses, and unknown ones) with valid and bad lengths, data
+ * offsets below 5 and past the segment's end, payloads from none to 8000
+ * bytes (MTU 9000: AF_PACKET builds frames over a page as nonlinear skbs
+ * whose headers are in page fragments), some in two IP fragments (the
+ * reassembled skb has a frag_list), some with a bad checksum, ECN bits,
+ * and, in half the rounds, a packet tap on ktcp0 so that ktcp gets cloned
+ * skbs. The syncookies sysctl changes between rounds. Mutated segments
+ * that move ktcp's state are followed: what ktcp sends back is read, so
+ * that later segments still aim at its window edges and the round ends
+ * with an exact RST; ktcp-side sockets end with SO_LINGER 0.
+ *
+ * Options:
+ *   -n N      segments to send (default 20000)
+ *   -t S      stop after S seconds even if fewer were sent (default 600)
+ *   -s SEED   random seed (default 1): a run is repeatable from it
+ *   -v        one line per round
+ *
+ * Last line: "RESULT ok|FAIL segments=N secs=S ... unreached=U" (U:
+ * rounds whose state could not be reached, their segments not sent),
+ * after the rounds per state. Exit 0 when the final checks passed (a fresh
+ * connection through the peer carries data both ways, and so does one on
+ * lo), 1 if not, 2 on a set-up error. Kernel reports (KASAN, lockdep,
+ * WARN) are for the caller to find in dmesg.
+ *
+ * A tool, not a test: `make tools` builds it into tools/build/.
+ */
+#include "../userspace-tests/lib/ktcptest.h"
+
+#include <getopt.h>
+#include <stdarg.h>
+#include <net/if.h>
+#include <netinet/ip.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <sys/ioctl.h>
+
+#define K_IP		"198.18.0.1"
+#define P_IP		"198.18.0.2"
+#define K_IF		"ktcp0"
+#define P_IF		"peer0"
+#define LPORT		8000
+#define FRAME_MAX	9100
+#define MAX_PAYLOAD	8000
+
+enum st {
+	S_LISTEN, S_SYN_SENT, S_SYN_RECV, S_ESTAB, S_ESTAB_DATA, S_FIN_WAIT1,
+	S_FIN_WAIT2, S_CLOSING, S_TIME_WAIT, S_CLOSE_WAIT, S_LAST_ACK, S_NR
+};
+
+static const char *const st_name[S_NR] = {
+	"listen", "syn_sent", "syn_recv", "established", "established_data",
+	"fin_wait1", "fin_wait2", "closing", "time_wait", "close_wait",
+	"last_ack",
+};
+
+/* One connection as the peer sees it. */
+struct conn {
+	uint16_t pport, kport;	/* peer's and ktcp's ports */
+	uint32_t p_nxt;		/* the peer's next sequence number */
+	uint32_t k_nxt;		/* highest end of what ktcp sent */
+	uint32_t k_ack;		/* ktcp's last ACK: its rcv_nxt */
+	uint32_t k_win;
+	bool k_seen;		/* ktcp sent something on this tuple */
+	int fd;			/* ktcp's socket (-1: none or orphaned) */
+};
+
+static struct {
+	int pk;			/* AF_PACKET on peer0 */
+	int tap;		/* AF_PACKET tap on ktcp0, or -1 */
+	int lfd;		/* ktcp listener on K_IP:LPORT */
+	int nsk, nsp;
+	int ifindex;
+	unsigned char pmac[6], kmac[6];
+	uint32_t kip, pip;
+	uint64_t rng;
+	long sent, sent_bad, rcvd, frags, big, rounds[S_NR], unreached;
+	long target;
+	long long deadline;
+	bool verbose;
+	uint16_t next_port;
+} g;
+
+static uint64_t rnd(void)
+{
+	/* splitmix64: small, and a run is a function of its seed */
+	uint64_t z = (g.rng += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+static uint32_t rn(uint32_t n)
+{
+	return n ? (uint32_t)(rnd() % n) : 0;
+}
+
+static bool chance(unsigned int pct)
+{
+	return rn(100) < pct;
+}
+
+static void __attribute__((noreturn, format(printf, 1, 2))) die(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fputs("ktcp_pktfuzz: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+	printf("RESULT FAIL segments=%ld why=setup\n", g.sent);
+	exit(2);
+}
+
+static void enter(int nsfd)
+{
+	if (setns(nsfd, CLONE_NEWNET))
+		die("setns: %s", strerror(errno));
+}
+
+static bool timed_out(void)
+{
+	return ktcp_now_ms() > g.deadline;
+}
+
+/* ---- checksums and frames ---- */
+
+static uint32_t csum_add(uint32_t sum, const void *buf, size_t len)
+{
+	const uint8_t *p = buf;
+
+	while (len > 1) {
+		sum += (p[0] << 8) | p[1];
+		p += 2;
+		len -= 2;
+	}
+	if (len)
+		sum += p[0] << 8;
+	return sum;
+}
+
+static uint16_t csum_fold(uint32_t sum)
+{
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return htons((uint16_t)~sum);
+}
+
+static uint16_t tcp_csum(uint32_t saddr, uint32_t daddr, const void *tcp,
+			 size_t len)
+{
+	uint32_t sum = 0;
+	uint8_t ph[12];
+
+	memcpy(ph, &saddr, 4);
+	memcpy(ph + 4, &daddr, 4);
+	ph[8] = 0;
+	ph[9] = IPPROTO_TCP;
+	ph[10] = len >> 8;
+	ph[11] = len & 0xff;
+	sum = csum_add(sum, ph, sizeof(ph));
+	return csum_fold(csum_add(sum, tcp, len));
+}
+
+static void xmit_frame(uint8_t *frame, size_t len)
+{
+	struct sockaddr_ll sll = {
+		.sll_family = AF_PACKET, .sll_ifindex = g.ifindex,
+		.sll_halen = 6, .sll_protocol = htons(ETH_P_IP),
+	};
+
+	memcpy(sll.sll_addr, g.kmac, 6);
+	memcpy(frame, g.kmac, 6);
+	memcpy(frame + 6, g.pmac, 6);
+	frame[12] = 0x08;
+	frame[13] = 0x00;
+	if (sendto(g.pk, frame, len, 0, (struct sockaddr *)&sll, sizeof(sll)) < 0) {
+		if (errno != ENOBUFS && errno != EAGAIN)
+			die("sendto peer0: %s", strerror(errno));
+	}
+}
+
+static void ip_fill(uint8_t *ip, size_t tot, uint16_t id, uint16_t frag,
+		    uint8_t tos)
+{
+	struct iphdr *iph = (struct iphdr *)ip;
+
+	memset(iph, 0, sizeof(*iph));
+	iph->version = 4;
+	iph->ihl = 5;
+	iph->tos = tos;
+	iph->tot_len = htons(tot);
+	iph->id = htons(id);
+	iph->frag_off = htons(frag);
+	iph->ttl = 64;
+	iph->protocol = IPPROTO_TCP;
+	iph->saddr = g.pip;
+	iph->daddr = g.kip;
+	iph->check = csum_fold(csum_add(0, iph, sizeof(*iph)));
+}
+
+/*
+ * Send TCP bytes @tcp (@len) from the peer in one IP packet, or in two
+ * fragments when @frag; @tos goes in the IP header.
+ */
+static void send_ip(const uint8_t *tcp, size_t len, bool frag, uint8_t tos)
+{
+	static uint8_t frame[FRAME_MAX + 64];
+	static uint16_t ipid;
+	uint8_t *ip = frame + 14;
+
+	ipid++;
+	if (frag && len > 16) {
+		size_t cut = ((rn((uint32_t)len - 8) + 8) & ~7u);
+
+		if (cut == 0 || cut >= len)
+			cut = 8;
+		ip_fill(ip, 20 + cut, ipid, 0x2000, tos);
+		memcpy(ip + 20, tcp, cut);
+		xmit_frame(frame, 14 + 20 + cut);
+		ip_fill(ip, 20 + len - cut, ipid, cut / 8, tos);
+		memcpy(ip + 20, tcp + cut, len - cut);
+		xmit_frame(frame, 14 + 20 + len - cut);
+		g.frags++;
+	} else {
+		ip_fill(ip, 20 + len, ipid, 0x4000, tos);
+		memcpy(ip + 20, tcp, len);
+		xmit_frame(frame, 14 + 20 + len);
+	}
+	if (len > 4000)
+		g.big++;
+	g.sent++;
+}
+
+/* A well-formed segment: the peer's scripted steps. */
+static void send_seg(struct conn *c, uint32_t seq, uint32_t ack, uint8_t flags,
+		     const uint8_t *opt, size_t optlen, size_t paylen)
+{
+	uint8_t buf[60 + 1500];
+	struct tcphdr *th = (struct tcphdr *)buf;
+	size_t len = 20 + optlen + paylen;
+
+	memset(buf, 0, 20);
+	th->source = htons(c->pport);
+	th->dest = htons(c->kport);
+	th->seq = htonl(seq);
+	th->ack_seq = htonl(ack);
+	th->doff = (20 + optlen) / 4;
+	buf[13] = flags;
+	th->window = htons(65535);
+	memcpy(buf + 20, opt, optlen);
+	memset(buf + 20 + optlen, 'x', paylen);
+	th->check = tcp_csum(g.pip, g.kip, buf, len);
+	send_ip(buf, len, false, 0);
+}
+
+/* ---- what ktcp sends ---- */
+
+static bool seq_after(uint32_t a, uint32_t b)
+{
+	return (int32_t)(a - b) > 0;
+}
+
+/*
+ * Read what arrived on peer0 (for up to @wait_ms), follow @c's tuple; true
+ * if a segment with all of @want_flags came for @c (its seq in *@seq).
+ */
+static bool peer_read(struct conn *c, int wait_ms, uint8_t want, uint32_t *seq)
+{
+	long long end = ktcp_now_ms() + wait_ms;
+	static uint8_t buf[FRAME_MAX + 64];
+	bool found = false;
+
+	for (;;) {
+		struct pollfd pfd = { .fd = g.pk, .events = POLLIN };
+		long long left = end - ktcp_now_ms();
+		const struct tcphdr *th;
+		const struct iphdr *iph;
+		uint32_t s, e;
+		ssize_t n;
+
+		if (found || left < 0)
+			left = 0;
+		if (poll(&pfd, 1, (int)left) <= 0)
+			return found;
+		n = recv(g.pk, buf, sizeof(buf), MSG_DONTWAIT);
+		if (n < 14 + 40)
+			continue;
+		iph = (const struct iphdr *)(buf + 14);
+		if (buf[12] != 0x08 || buf[13] != 0 || iph->protocol != IPPROTO_TCP ||
+		    iph->saddr != g.kip)
+			continue;
+		th = (const struct tcphdr *)(buf + 14 + iph->ihl * 4);
+		g.rcvd++;
+		if (!c || ntohs(th->dest) != c->pport || ntohs(th->source) != c->kport)
+			continue;
+		s = ntohl(th->seq);
+		e = s + ntohs(iph->tot_len) - iph->ihl * 4 - th->doff * 4 +
+		    th->syn + th->fin;
+		if (!c->k_seen || seq_after(e, c->k_nxt))
+			c->k_nxt = e;
+		if (th->ack)
+			c->k_ack = ntohl(th->ack_seq);
+		c->k_win = ntohs(th->window);
+		c->k_seen = true;
+		if ((buf[14 + iph->ihl * 4 + 13] & want) == want && want) {
+			if (seq)
+				*seq = s;
+			found = true;
+		}
+	}
+}
+
+/* ---- mutated segments ---- */
+
+static uint32_t near(uint32_t base, uint32_t win)
+{
+	static const int32_t d[] = { 0, 0, 0, 1, -1, 2, -2, 1000, -1000,
+				     65535, -65535, 65536, 1 << 30, INT32_MIN };
+
+	switch (rn(6)) {
+	case 0:
+		return (uint32_t)rnd();
+	case 1:
+		return base + win + rn(3) - 1;
+	case 2:
+		return base - win + rn(3) - 1;
+	case 3:
+		return base + rn(3000) - 1500;
+	default:
+		return base + (uint32_t)d[rn(sizeof(d) / sizeof(d[0]))];
+	}
+}
+
+/* Options: every kind parsed anywhere, valid and bad lengths; returns len. */
+static size_t gen_opts(uint8_t *o, size_t room, const struct conn *c)
+{
+	static const uint8_t kinds[] = { 0, 1, 2, 3, 4, 5, 8, 19, 28, 29, 30,
+					 34, 253, 254, 99 };
+	size_t n = 0;
+
+	while (n < room && !chance(15)) {
+		uint8_t k = kinds[rn(sizeof(kinds))];
+		size_t len;
+
+		if (k <= 1) {
+			o[n++] = k;
+			continue;
+		}
+		switch (k) {
+		case 2: len = 4; break;
+		case 3: len = 3; break;
+		case 4: len = 2; break;
+		case 5: len = 2 + 8 * (1 + rn(4)); break;
+		case 8: len = 10; break;
+		case 19: len = 18; break;
+		case 34: len = 2 + 2 * rn(9); break;
+		default: len = 2 + rn(12); break;
+		}
+		if (chance(25))		/* a bad length: 0, 1, off by one, huge */
+			len = (size_t[]){ 0, 1, len - 1, len + 1, 255, 2 + rn(40) }[rn(6)];
+		o[n] = k;
+		if (n + 1 < room)
+			o[n + 1] = (uint8_t)len;
+		for (size_t i = n + 2; i < n + len && i < room; i++)
+			o[i] = (uint8_t)rnd();
+		if (k == 5 && len >= 10 && chance(70)) {
+			/* SACK blocks around what ktcp sent */
+			for (size_t b = n + 2; b + 8 <= n + len && b + 8 <= room; b += 8) {
+				uint32_t l = htonl(near(c->k_nxt, 3000));
+				uint32_t r = htonl(ntohl(l) + rn(3000) - 100);
+
+				memcpy(o + b, &l, 4);
+				memcpy(o + b + 4, &r, 4);
+			}
+		}
+		if (len < 2)
+			len = 2;
+		n += len;
+	}
+	return n > room ? room : n;
+}
+
+/* One mutated segment at @c, aimed around its window edges. */
+static void fuzz_seg(struct conn *c)
+{
+	static const uint8_t common[] = { 0x10, 0x18, 0x11, 0x19, 0x04, 0x14,
+					  0x02, 0x12, 0x00, 0x01, 0x30, 0x50,
+					  0x90, 0xd2, 0x03, 0x06, 0x05 };
+	static uint8_t buf[FRAME_MAX];
+	struct tcphdr *th = (struct tcphdr *)buf;
+	size_t optlen = 0, paylen = 0, len;
+	uint32_t win = c->k_win ? c->k_win : 65535;
+
+	memset(buf, 0, 20);
+	th->source = htons(c->pport);
+	th->dest = htons(c->kport);
+	th->seq = htonl(near(c->k_seen ? c->k_ack : c->p_nxt, win << rn(8)));
+	th->ack_seq = htonl(near(c->k_nxt, 1 << rn(17)));
+	buf[13] = chance(60) ? common[rn(sizeof(common))] : (uint8_t)rnd();
+	th->window = htons(chance(20) ? (uint16_t)(rn(3) ? 0 : 1) : (uint16_t)rnd());
+	th->urg_ptr = htons(chance(70) ? 0 : (uint16_t)rnd());
+	if (chance(50))
+		optlen = gen_opts(buf + 20, 40, c);
+	while (optlen % 4)
+		buf[20 + optlen++] = chance(80) ? 1 : (uint8_t)rnd();
+	th->doff = (20 + optlen) / 4;
+	if (chance(8))
+		th->doff = rn(16);
+	buf[12] |= chance(5) ? rn(16) : 0;	/* reserved bits */
+	switch (rn(10)) {
+	case 0: case 1: case 2: case 3: case 4: break;
+	case 5: case 6: paylen = 1 + rn(100); break;
+	case 7: case 8: paylen = 1 + rn(1460); break;
+	default: paylen = 4000 + rn(MAX_PAYLOAD - 4000); break;
+	}
+	len = 20 + optlen + paylen;
+	for (size_t i = 20 + optlen; i < len; i += 64)
+		buf[i] = (uint8_t)rnd();
+	th->check = tcp_csum(g.pip, g.kip, buf, len);
+	if (chance(2)) {
+		th->check ^= 1 + rn(0xfffe);
+		g.sent_bad++;
+	}
+	if (chance(2) && len > 21)	/* a runt: cut inside the header */
+		len = 1 + rn(len > 60 ? 60 : (uint32_t)len - 1);
+	send_ip(buf, len, chance(5), chance(20) ? (uint8_t)rnd() : 0);
+}
+
+/* ---- bringing a connection into a state ---- */
+
+static void k_drain(int fd)
+{
+	static char buf[65536];
+
+	if (fd >= 0)
+		while (recv(fd, buf, sizeof(buf), MSG_DONTWAIT) > 0)
+			;
+}
+
+static void k_abort(struct conn *c)
+{
+	if (c->fd >= 0)
+		ktcp_abort_fd(&c->fd);
+}
+
+static const uint8_t syn_opts[] = {
+	2, 4, 0x05, 0xb4,		/* MSS 1460 */
+	1, 3, 3, 7,			/* NOP, WS 7 */
+	4, 2, 8, 10, 0, 0, 0, 1, 0, 0, 0, 0,	/* SACK_PERM, TS */
+};
+
+/* Peer SYN, ktcp's SYN-ACK read: SYN_RECV. */
+static bool to_syn_recv(struct conn *c)
+{
+	uint32_t s;
+
+	c->kport = LPORT;
+	c->p_nxt = (uint32_t)rnd();
+	send_seg(c, c->p_nxt, 0, 0x02, syn_opts, rn(2) ? sizeof(syn_opts) : 0, 0);
+	c->p_nxt++;
+	if (!peer_read(c, ktcp_ms(2000), 0x12, &s))
+		return false;
+	c->k_nxt = s + 1;
+	return true;
+}
+
+static bool to_estab(struct conn *c)
+{
+	if (!to_syn_recv(c))
+		return false;
+	send_seg(c, c->p_nxt, c->k_nxt, 0x10, NULL, 0, 0);
+	c->fd = ktcp_accept_fd(g.lfd, ktcp_ms(2000));
+	if (c->fd < 0)
+		return false;
+	ktcp_set_nonblock(c->fd, true);
+	return true;
+}
+
+/* ktcp's FIN: shutdown(SHUT_WR), and the FIN read. */
+static bool k_fin(struct conn *c)
+{
+	uint32_t s;
+
+	if (shutdown(c->fd, SHUT_WR))
+		return false;
+	return peer_read(c, ktcp_ms(2000), 0x01, &s);
+}
+
+static bool p_fin(struct conn *c, bool ack_theirs)
+{
+	send_seg(c, c->p_nxt, ack_theirs ? c->k_nxt : c->k_nxt - 1, 0x11, NULL, 0, 0);
+	c->p_nxt++;
+	peer_read(c, 50, 0, NULL);
+	return true;
+}
+
+static bool to_syn_sent(struct conn *c)
+{
+	struct sockaddr_in sa = ktcp_sin(P_IP, c->pport);
+	uint32_t s;
+	int fd;
+
+	fd = socket(ktcp_family(), SOCK_STREAM | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return false;
+	c->fd = fd;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) && errno != EINPROGRESS)
+		return false;
+	c->kport = (uint16_t)ktcp_local_port(fd);
+	if (!peer_read(c, ktcp_ms(2000), 0x02, &s))
+		return false;
+	c->k_nxt = s + 1;
+	c->p_nxt = (uint32_t)rnd();
+	c->k_ack = c->p_nxt;
+	return true;
+}
+
+static bool to_state(struct conn *c, enum st s)
+{
+	static char data[3000];
+
+	switch (s) {
+	case S_LISTEN:
+		c->kport = LPORT;
+		c->p_nxt = (uint32_t)rnd();
+		c->k_nxt = (uint32_t)rnd();
+		return true;
+	case S_SYN_SENT:
+		return to_syn_sent(c);
+	case S_SYN_RECV:
+		return to_syn_recv(c);
+	default:
+		break;
+	}
+	if (!to_estab(c))
+		return false;
+	switch (s) {
+	case S_ESTAB_DATA:
+		/* ktcp has data in flight; the peer left a hole */
+		if (send(c->fd, data, sizeof(data), MSG_DONTWAIT) < 0)
+			return false;
+		send_seg(c, c->p_nxt + 1000, c->k_nxt, 0x18, NULL, 0, 500);
+		peer_read(c, 50, 0, NULL);
+		return true;
+	case S_FIN_WAIT1:
+		return k_fin(c);
+	case S_FIN_WAIT2:
+		if (!k_fin(c))
+			return false;
+		send_seg(c, c->p_nxt, c->k_nxt, 0x10, NULL, 0, 0);
+		return true;
+	case S_CLOSING:
+		return k_fin(c) && p_fin(c, false);
+	case S_TIME_WAIT:
+		if (!k_fin(c) || !p_fin(c, true))
+			return false;
+		close(c->fd);	/* the TIME_WAIT stays */
+		c->fd = -1;
+		return true;
+	case S_CLOSE_WAIT:
+		return p_fin(c, true);
+	case S_LAST_ACK:
+		p_fin(c, true);
+		close(c->fd);	/* orphaned: ktcp's FIN */
+		c->fd = -1;
+		peer_read(c, 50, 0, NULL);
+		return true;
+	default:
+		return true;
+	}
+}
+
+static void set_syncookies(int v)
+{
+	FILE *f = fopen("/proc/sys/net/ktcp/syncookies", "w");
+
+	if (f) {
+		fprintf(f, "%d\n", v);
+		fclose(f);
+	}
+}
+
+static void round_run(void)
+{
+	struct conn c = { .fd = -1 };
+	enum st s = (enum st)rn(S_NR);
+	bool ok;
+	long n;
+
+	c.pport = g.next_port;
+	g.next_port = g.next_port >= 60000 ? 10000 : g.next_port + 1;
+	if (chance(10))
+		set_syncookies((int)rn(3));
+	ok = to_state(&c, s);
+	g.rounds[s]++;
+	if (!ok)
+		g.unreached++;
+	n = 1 + rn(chance(80) ? 60 : 600);
+	if (n > g.target - g.sent)
+		n = g.target - g.sent;
+	for (long i = 0; ok && i < n; i++) {
+		fuzz_seg(&c);
+		if (i % 8 == 7) {
+			peer_read(&c, 0, 0, NULL);
+			k_drain(c.fd);
+		}
+		if (c.fd >= 0 && chance(2))
+			send(c.fd, "ktcp", 4, MSG_DONTWAIT | MSG_NOSIGNAL);
+	}
+	if (g.verbose)
+		printf("# round %s ok=%d segs=%ld sent=%ld\n", st_name[s], ok, n, g.sent);
+	/* end it: an exact RST for what ktcp keeps, then SO_LINGER 0 */
+	peer_read(&c, 0, 0, NULL);
+	if (c.k_seen)
+		send_seg(&c, c.k_ack, 0, 0x04, NULL, 0, 0);
+	k_abort(&c);
+	/* the listener's accept queue: whatever the fuzz completed */
+	for (int fd; (fd = accept4(g.lfd, NULL, NULL, SOCK_NONBLOCK)) >= 0;)
+		ktcp_abort_fd(&fd);
+}
+
+/* ---- set-up and the final checks ---- */
+
+static int open_ns(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		die("%s: %s", path, strerror(errno));
+	return fd;
+}
+
+static int packet_socket(const char *ifname, int *ifindex)
+{
+	struct sockaddr_ll sll = { .sll_family = AF_PACKET,
+				   .sll_protocol = htons(ETH_P_ALL) };
+	int fd = socket(AF_PACKET, SOCK_RAW, htons(ETH_P_ALL));
+	int sz = 4 << 20;
+
+	if (fd < 0)
+		die("AF_PACKET: %s", strerror(errno));
+	sll.sll_ifindex = (int)if_nametoindex(ifname);
+	if (!sll.sll_ifindex || bind(fd, (struct sockaddr *)&sll, sizeof(sll)))
+		die("bind %s: %s", ifname, strerror(errno));
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
+	if (ifindex)
+		*ifindex = sll.sll_ifindex;
+	return fd;
+}
+
+/* A fresh connection through the peer: handshake, data both ways. */
+static bool check_peer(void)
+{
+	struct conn c = { .fd = -1, .pport = 9999 };
+	char buf[16];
+	uint32_t s;
+	bool ok;
+
+	set_syncookies(1);
+	for (int fd; (fd = accept4(g.lfd, NULL, NULL, SOCK_NONBLOCK)) >= 0;)
+		ktcp_abort_fd(&fd);
+	if (!to_estab(&c)) {
+		printf("# check: no handshake through the peer\n");
+		return false;
+	}
+	send_seg(&c, c.p_nxt, c.k_nxt, 0x18, NULL, 0, 10);
+	ok = ktcp_poll1(c.fd, POLLIN, ktcp_ms(5000), NULL) == 1 &&
+	     recv(c.fd, buf, sizeof(buf), 0) == 10 && !memcmp(buf, "xxxxxxxxxx", 10);
+	if (!ok)
+		printf("# check: 10 bytes from the peer did not come\n");
+	s = c.k_nxt;
+	ok = ok && send(c.fd, "0123456789", 10, 0) == 10;
+	for (long long end = ktcp_now_ms() + ktcp_ms(5000);
+	     ok && ktcp_now_ms() < end && (c.k_nxt != s + 10 || c.k_ack != c.p_nxt + 10);)
+		peer_read(&c, 100, 0, NULL);
+	ok = ok && c.k_nxt == s + 10 && c.k_ack == c.p_nxt + 10;
+	if (!ok)
+		printf("# check: ktcp's data or ACK did not come\n");
+	k_abort(&c);
+	return ok;
+}
+
+/* A fresh connection on lo in NETNS_K: ktcp to ktcp. */
+static bool check_lo(void)
+{
+	struct sockaddr_in sa = ktcp_sin("127.0.0.1", 0);
+	socklen_t sl = sizeof(sa);
+	int l, a = -1, c = -1;
+	bool ok = false;
+	char buf[8];
+
+	l = socket(ktcp_family(), SOCK_STREAM, 0);
+	if (l < 0 || bind(l, (struct sockaddr *)&sa, sizeof(sa)) || listen(l, 4) ||
+	    getsockname(l, (struct sockaddr *)&sa, &sl))
+		goto out;
+	c = socket(ktcp_family(), SOCK_STREAM, 0);
+	if (c < 0 || ktcp_connect_fd(c, &sa, ktcp_ms(5000)))
+		goto out;
+	a = ktcp_accept_fd(l, ktcp_ms(5000));
+	ok = a >= 0 && send(c, "ping", 4, 0) == 4 &&
+	     ktcp_recv_all(a, buf, 4, ktcp_ms(5000)) == 4 && !memcmp(buf, "ping", 4);
+out:
+	if (!ok)
+		printf("# check: no connection on lo: %s\n", strerror(errno));
+	if (a >= 0)
+		close(a);
+	if (c >= 0)
+		close(c);
+	if (l >= 0)
+		close(l);
+	return ok;
+}
+
+int main(int argc, char **argv)
+{
+	const char *nsk = NULL, *nsp = NULL;
+	struct sockaddr_in sa;
+	long long t0;
+	int opt, tsec = 600;
+	bool ok;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	g.target = 20000;
+	g.rng = 1;
+	while ((opt = getopt(argc, argv, "k:p:n:t:s:v")) != -1) {
+		switch (opt) {
+		case 'k': nsk = optarg; break;
+		case 'p': nsp = optarg; break;
+		case 'n': g.target = atol(optarg); break;
+		case 't': tsec = atoi(optarg); break;
+		case 's': g.rng = strtoull(optarg, NULL, 0); break;
+		case 'v': g.verbose = true; break;
+		default: die("usage: ktcp_pktfuzz -k NETNS_K -p NETNS_P [-n N] [-t S] [-s SEED] [-v]");
+		}
+	}
+	if (!nsk || !nsp)
+		die("usage: ktcp_pktfuzz -k NETNS_K -p NETNS_P [-n N] [-t S] [-s SEED] [-v]");
+	signal(SIGPIPE, SIG_IGN);
+	printf("# ktcp_pktfuzz: seed %llu, %ld segments, %d s at most\n",
+	       (unsigned long long)g.rng, g.target, tsec);
+	g.nsk = open_ns(nsk);
+	g.nsp = open_ns(nsp);
+	inet_pton(AF_INET, K_IP, &g.kip);
+	inet_pton(AF_INET, P_IP, &g.pip);
+
+	enter(g.nsp);
+	g.pk = packet_socket(P_IF, &g.ifindex);
+	if (ktcp_if_hwaddr(P_IF, g.pmac, false))
+		die("peer0 MAC");
+	enter(g.nsk);
+	if (ktcp_if_hwaddr(K_IF, g.kmac, false))
+		die("ktcp0 MAC");
+	g.tap = -1;
+	sa = ktcp_sin(K_IP, LPORT);
+	g.lfd = socket(ktcp_family(), SOCK_STREAM | SOCK_NONBLOCK, 0);
+	if (g.lfd < 0 || bind(g.lfd, (struct sockaddr *)&sa, sizeof(sa)) ||
+	    listen(g.lfd, 64))
+		die("ktcp listener: %s", strerror(errno));
+	g.next_port = 10000 + rn(40000);
+
+	t0 = ktcp_now_ms();
+	g.deadline = t0 + tsec * 1000LL;
+	while (g.sent < g.target && !timed_out()) {
+		/* half the time, a tap on ktcp0: ktcp gets cloned skbs */
+		if (g.tap < 0 && chance(2))
+			g.tap = packet_socket(K_IF, NULL);
+		else if (g.tap >= 0 && chance(2)) {
+			close(g.tap);
+			g.tap = -1;
+		}
+		round_run();
+		if (g.tap >= 0) {
+			static char b[FRAME_MAX];
+
+			while (recv(g.tap, b, sizeof(b), MSG_DONTWAIT) > 0)
+				;
+		}
+	}
+	if (g.tap >= 0)
+		close(g.tap);
+	ok = check_peer();
+	ok = check_lo() && ok;
+	printf("# rounds per state:");
+	for (int s = 0; s < S_NR; s++)
+		printf(" %s=%ld", st_name[s], g.rounds[s]);
+	printf("\nRESULT %s segments=%ld target=%ld secs=%.1f frags=%ld big=%ld "
+	       "bad_csum=%ld received=%ld unreached=%ld\n", ok ? "ok" : "FAIL", g.sent,
+	       g.target, (ktcp_now_ms() - t0) / 1000.0, g.frags, g.big, g.sent_bad,
+	       g.rcvd, g.unreached);
+	close(g.lfd);
+	return ok ? 0 : 1;
+}

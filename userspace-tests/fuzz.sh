@@ -7,6 +7,14 @@
 #                       calls on shared ktcp sockets from several threads
 #   2. pktfuzz          tools/build/ktcp_pktfuzz: connections in every state
 #                       sent mutated segments by a scripted peer on a veth
+#   3. teardown_netns   a namespace holding N ktcp connections (data queued
+#                       on half of them) deleted and its holder killed:
+#                       every socket must go (the module's reference count
+#                       back)
+#   4. teardown_veth    the veth under a pumping transfer deleted, then the
+#                       namespaces: the same
+#   5. rmmod            rmmod ktcp succeeds, a kmemleak scan (debug kernel)
+#                       finds nothing, and insmod brings it back as it was
 #
 # After each case, the kernel log is read: a WARNING, BUG, KASAN, lockdep,
 # UBSAN report or an interface that cannot be freed fails the case (vm.sh
@@ -14,17 +22,19 @@
 # ("RESULT ... segments=N", "sequences=N") and the seed, which repeats a run.
 #
 # usage: userspace-tests/fuzz.sh [--full]
-#   --full   the long counts: 1,000,000 segments, 100,000 syscall
-#            sequences; default: the short ones, 20,000 segments, 2,000
-#            sequences
+#   --full   the long counts: 1,000,000 segments, 100,000
+#            syscall sequences, 10,000 connections; default: the make-check
+#            ones, 20,000 segments, 2,000 sequences, 1,000 connections
 #
 # Runs as root with ktcp.ko loaded (inside the VM), from the repository
 # (read-only is fine). Environment:
-#   KTCP_FUZZ_SEGS, KTCP_FUZZ_SEQS   override the counts
+#   KTCP_FUZZ_SEGS, KTCP_FUZZ_SEQS, KTCP_FUZZ_CONNS   override the counts
 #   KTCP_FUZZ_SEED          seed of both fuzzers (default 1)
 #   KTCP_FUZZ_THREADS       sysfuzz threads (default 4)
 #   KTCP_FUZZ_SECS          time bound of each fuzzer (default 600, 7200
 #                           with --full), times KTCP_TEST_TIMEOUT_MULT
+#   KTCP_FUZZ_RMMOD=0       leave out the rmmod case
+#   KTCP_KO                 the module to reload (default module/ktcp.ko)
 #   KTCP_TEST_TIMEOUT_MULT  scales the waits (default 1)
 
 set -u
@@ -43,20 +53,25 @@ full=0
 if ((full)); then
 	segs=${KTCP_FUZZ_SEGS:-1000000}
 	seqs=${KTCP_FUZZ_SEQS:-100000}
+	conns=${KTCP_FUZZ_CONNS:-10000}
 	secs=${KTCP_FUZZ_SECS:-7200}
 else
 	segs=${KTCP_FUZZ_SEGS:-20000}
 	seqs=${KTCP_FUZZ_SEQS:-2000}
+	conns=${KTCP_FUZZ_CONNS:-1000}
 	secs=${KTCP_FUZZ_SECS:-600}
 fi
 secs=$((secs * mult))
 seed=${KTCP_FUZZ_SEED:-1}
 threads=${KTCP_FUZZ_THREADS:-4}
-ns_k=fz-k ns_p=fz-p
-n=0 fails=0
+ko=${KTCP_KO:-$repo/module/ktcp.ko}
+kml=/sys/kernel/debug/kmemleak
+ns_k=fz-k ns_p=fz-p ns_t=fz-t ns_a=fz-a ns_b=fz-b
+n=0 fails=0 holder=
 
 cleanup() {
-	for ns in $ns_k $ns_p; do
+	[[ -n $holder ]] && kill -9 "$holder" 2>/dev/null
+	for ns in $ns_k $ns_p $ns_t $ns_a $ns_b; do
 		ip netns del "$ns" 2>/dev/null
 	done
 }
@@ -109,18 +124,27 @@ fz_sysctls() {
 }
 
 echo "TAP version 13"
-echo "# fuzz: $( ((full)) && echo full || echo short): $seqs syscall sequences, $segs segments, seed $seed, $secs s per fuzzer at most"
+echo "# fuzz: $( ((full)) && echo full || echo short): $seqs syscall sequences, $segs segments, $conns connections, seed $seed, $secs s per fuzzer at most"
 if [[ ! -d /sys/module/ktcp ]]; then
 	echo "Bail out! ktcp is not loaded"
 	exit 1
 fi
-for t in ktcp_sysfuzz ktcp_pktfuzz ktcp_topo; do
+for t in ktcp_sysfuzz ktcp_pktfuzz ktcp_hold ktcp_topo; do
 	if [[ ! -x $tools/$t ]]; then
 		echo "Bail out! $tools/$t missing (make tools)"
 		exit 1
 	fi
 done
 modprobe -q veth 2>/dev/null
+params=
+for p in /sys/module/ktcp/parameters/*; do
+	v=$(cat "$p" 2>/dev/null) || continue
+	[[ -n $v && $v != *" "* ]] && params+=" ${p##*/}=$v"
+done
+if [[ -w $kml ]]; then
+	echo scan >"$kml"
+	echo clear >"$kml"
+fi
 base=$(refcnt)
 kstart=$(klines)
 
@@ -174,6 +198,107 @@ if ((rc == 0)) && ((${got:-0} >= segs)); then
 	tap pktfuzz 1 "$got segments"
 else
 	tap pktfuzz 0 "rc $rc, ${got:-0} of $segs segments"
+fi
+
+# --- 3. a namespace deleted under its connections ----------------------------
+
+# hold_start OUTFILE ARGS...: ktcp_hold in the background until READY.
+hold_start() {
+	local f=$1 t=$SECONDS
+	shift
+	"$@" >"$f" 2>&1 &
+	holder=$!
+	until grep -q '^READY' "$f"; do
+		if ! kill -0 "$holder" 2>/dev/null || ((SECONDS - t > 300 * mult)); then
+			comment <"$f"
+			return 1
+		fi
+		sleep 1
+	done
+	echo "# $(head -n 1 "$f") after $((SECONDS - t)) s, module refcount $(refcnt)"
+}
+
+hold_stop() {
+	kill -9 "$holder" 2>/dev/null
+	wait "$holder" 2>/dev/null
+	holder=
+}
+
+t=$SECONDS
+ok=0
+f=$(mktemp /tmp/fuzz-hold.XXXXXX)
+if ip netns add $ns_t && ip -n $ns_t link set lo up && fz_sysctls $ns_t &&
+   hold_start "$f" ip netns exec $ns_t "$tools/ktcp_hold" -n "$conns" -b 4096; then
+	ip netns del $ns_t
+	hold_stop
+	sleep 1
+	echo "# holder killed: module refcount $(refcnt)"
+	wait_refcnt "$base" $((120 * mult)) && ok=1
+fi
+hold_stop
+ip netns del $ns_t 2>/dev/null
+tap teardown_netns $ok "$conns connections, $((SECONDS - t)) s"
+
+# --- 4. a veth deleted under traffic ------------------------------------------
+
+t=$SECONDS
+ok=0
+if ip netns add $ns_a && ip netns add $ns_b &&
+   "$tools/ktcp_topo" pair /run/netns/$ns_a ktcp0 /run/netns/$ns_b ktcp1 &&
+   fz_sysctls $ns_a && fz_sysctls $ns_b &&
+   hold_start "$f" "$tools/ktcp_hold" -S /run/netns/$ns_b -C /run/netns/$ns_a \
+	-a 198.18.0.2 -n 64 -b 65536 -P; then
+	sleep 2
+	if timeout $((60 * mult)) ip -n $ns_a link del ktcp0; then
+		sleep 2
+		hold_stop
+		ip netns del $ns_a
+		ip netns del $ns_b
+		wait_refcnt "$base" $((120 * mult)) && ok=1
+	else
+		echo "# ip link del ktcp0 did not finish"
+	fi
+fi
+hold_stop
+rm -f "$f"
+tap teardown_veth $ok "64 connections pumping, $((SECONDS - t)) s"
+
+# --- 5. rmmod -----------------------------------------------------------------
+
+if [[ ${KTCP_FUZZ_RMMOD:-1} != 0 ]]; then
+	t=$SECONDS
+	ok=0
+	why=
+	until err=$(rmmod ktcp 2>&1); do
+		if ((SECONDS - t >= 120 * mult)); then
+			why="rmmod refused for $((120 * mult)) s: $err, refcount $(refcnt)"
+			break
+		fi
+		sleep 2
+	done
+	if [[ ! -d /sys/module/ktcp ]]; then
+		ok=1
+		why="after $((SECONDS - t)) s"
+		if [[ -w $kml ]]; then
+			sleep 6
+			echo scan >"$kml"
+			echo scan >"$kml"
+			leaks=$(cat "$kml")
+			if [[ -n $leaks ]]; then
+				echo "# kmemleak:"
+				comment <<<"$leaks" | head -n 200
+				ok=0
+				why="kmemleak: $(grep -c '^unreferenced object' <<<"$leaks") objects"
+				echo clear >"$kml"
+			fi
+		fi
+		# shellcheck disable=SC2086 # the parameters, as words
+		if ! err=$(insmod "$ko" $params 2>&1); then
+			ok=0
+			why+="; insmod $ko$params: $err"
+		fi
+	fi
+	tap rmmod $ok "$why"
 fi
 
 echo "1..$n"

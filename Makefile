@@ -34,6 +34,13 @@
 #                   native TCP against ktcp, traces compared, in one VM boot
 #                   (pkt-tests.sh --diff --full; DIFFCAP_ARGS, e.g.
 #                   --self-check for native against native)
+#   make fuzz       long run, not in check: on the debug kernel (as
+#                   debugvm), userspace-tests/fuzz.sh --full: 100,000
+#                   syscall sequences, 1,000,000 mutated segments, a
+#                   namespace of 10,000 connections deleted, a veth deleted
+#                   under traffic, rmmod and kmemleak; prints the counts
+#                   (make check runs the short counts in vmtest).
+#                   KTCP_FUZZ_SEED, KTCP_FUZZ_SEGS... (fuzz.sh)
 #   make install    tools/ktcp-run (PREFIX/bin/ktcp-run, its library), and
 #                   ktcp.ko if built (DESTDIR, PREFIX=/usr/local)
 #   make clean
@@ -192,6 +199,14 @@ bench: module tests
 diffcap-full: module tools
 	$(ROOT)/scripts/vm.sh --timeout $${KTCP_VM_TIMEOUT:-3600} --log $(LOGDIR)/diffcap-full.log -- \
 		$(TESTDIR)/pkt-tests.sh --diff --full $(DIFFCAP_ARGS)
+
+.PHONY: fuzz
+fuzz: setup tests
+	KTCP_SKIP_SETUP=1 KTCP_FUZZ_FULL=1 KTCP_DEBUGVM_PKT=0 $(ROOT)/scripts/debugvm.sh \
+		--timeout $${KTCP_FUZZ_TIMEOUT:-14400} --log $(LOGDIR)/fuzz.log fuzz || rc=$$?; \
+	echo "==== make fuzz: counts ===="; \
+	grep -aE '^(# (sysfuzz|pktfuzz): rc|# READY|(not )?ok [0-9]+ (fuzz|debugvm)\.)' $(LOGDIR)/fuzz.log || true; \
+	exit $${rc:-0}
 
 .PHONY: scale
 scale: module tools

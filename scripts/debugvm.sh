@@ -15,7 +15,8 @@
 #   --log FILE   console log (default build/log/debugvm.log)
 #
 # Environment: KTCP_TEST_TIMEOUT_MULT and KTCP_PKT_TIMEOUT_MULT (default 4
-# here: KASAN under TCG is slow), KTCP_DEBUGVM_TESTS, and what scripts/vm.sh and
+# here: KASAN under TCG is slow), KTCP_DEBUGVM_TESTS, KTCP_DEBUGVM_PKT and
+# KTCP_FUZZ_* (passed to the guest: make fuzz), and what scripts/vm.sh and
 # scripts/debug-kernel.sh take. The userspace tests must be built (make tests).
 set -euo pipefail
 
@@ -70,11 +71,17 @@ fi
 read_paths <<<"$paths"
 [[ -d userspace-tests/build ]] || ktcp_die "userspace tests not built (make tests)"
 
+# What the guest sees of the environment: only what is passed here.
+fwd=("KTCP_DEBUGVM_PKT=${KTCP_DEBUGVM_PKT:-1}")
+for v in ${!KTCP_FUZZ_@}; do
+	fwd+=("$v=${!v}")
+done
+
 # preempt=full: the kernel is PREEMPT_DYNAMIC, and full preemption with
 # DEBUG_PREEMPT finds per-CPU accesses from preemptible code.
 exec scripts/vm.sh --kernel "$KERNEL" --modules-dir "$MODULES_DIR" --ktcp "$KTCP_KO" \
 	--timeout "$timeout_s" --log "$log" --append "preempt=full" -- \
-	env KTCP_DEBUGVM_TESTS="$tests" KTCP_KO="$KTCP_KO" \
+	env KTCP_DEBUGVM_TESTS="$tests" KTCP_KO="$KTCP_KO" "${fwd[@]}" \
 	KTCP_TEST_TIMEOUT_MULT="${KTCP_TEST_TIMEOUT_MULT:-4}" \
 	KTCP_PKT_TIMEOUT_MULT="${KTCP_PKT_TIMEOUT_MULT:-${KTCP_TEST_TIMEOUT_MULT:-4}}" \
 	bash scripts/debugvm-guest.sh

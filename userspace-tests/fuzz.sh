@@ -22,12 +22,13 @@
 # ("RESULT ... segments=N", "sequences=N") and the seed, which repeats a run.
 #
 # usage: userspace-tests/fuzz.sh [--full]
-#   --full   the long counts: 1,000,000 segments, 100,000
+#   --full   the long counts (make fuzz): 1,000,000 segments, 100,000
 #            syscall sequences, 10,000 connections; default: the make-check
 #            ones, 20,000 segments, 2,000 sequences, 1,000 connections
 #
 # Runs as root with ktcp.ko loaded (inside the VM), from the repository
 # (read-only is fine). Environment:
+#   KTCP_FUZZ_FULL=1        as --full (run.sh runs fuzz.sh without arguments)
 #   KTCP_FUZZ_SEGS, KTCP_FUZZ_SEQS, KTCP_FUZZ_CONNS   override the counts
 #   KTCP_FUZZ_SEED          seed of both fuzzers (default 1)
 #   KTCP_FUZZ_THREADS       sysfuzz threads (default 4)
@@ -49,7 +50,7 @@ mult=${KTCP_TEST_TIMEOUT_MULT:-1}
 mult=${mult%%.*}
 ((mult < 1)) && mult=1
 full=0
-[[ ${1:-} == --full ]] && full=1
+[[ ${1:-} == --full || ${KTCP_FUZZ_FULL:-0} == 1 ]] && full=1
 if ((full)); then
 	segs=${KTCP_FUZZ_SEGS:-1000000}
 	seqs=${KTCP_FUZZ_SEQS:-100000}

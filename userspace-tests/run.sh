@@ -23,6 +23,8 @@
 #                            pkt-tests.sh --diff, its make-check subset, after
 #                            pkt; make diffcap-full runs every scenario)
 #   KTCP_TEST_CAPTURE=0      skip capture-check.sh (tshark on captures)
+#   KTCP_TEST_FUZZ=0         skip fuzz.sh (the syscall and packet fuzzers
+#                            and the teardown tests, short counts)
 #   KTCP_NETEM_BYTES         bytes each way per netem run (default 64 MiB)
 
 set -u
@@ -75,6 +77,10 @@ else
 	((capture)) && [[ -x $here/capture-check.sh ]] && names+=(capture-check)
 	[[ -x $here/acceptance.sh && -z ${KTCP_TEST_FAMILY:-} ]] && names+=(acceptance)
 	[[ -x $here/launcher.sh && -z ${KTCP_TEST_FAMILY:-} ]] && names+=(launcher)
+	# The fuzzers and the teardown tests, short counts (fuzz.sh; make
+	# fuzz runs the full ones): before lifecycle, they rmmod themselves.
+	[[ ${KTCP_TEST_FUZZ:-1} == 1 && -x $here/fuzz.sh &&
+	   -z ${KTCP_TEST_FAMILY:-} ]] && names+=(fuzz)
 	for n in "${LAST[@]}"; do
 		[[ -x $build/$n ]] && names+=("$n")
 	done
@@ -125,6 +131,7 @@ for n in "${names[@]}"; do
 	fi
 	[[ $n == launcher ]] && bin=$here/launcher.sh
 	[[ $n == acceptance ]] && bin=$here/acceptance.sh
+	[[ $n == fuzz ]] && bin=$here/fuzz.sh
 	log=$logdir/$n.log
 	if [[ ! -x $bin ]]; then
 		summary+=("$(printf '%-12s MISSING (%s)' "$n" "$bin")")

@@ -27,10 +27,12 @@
  * whose headers are in page fragments), some in two IP fragments (the
  * reassembled skb has a frag_list), some with a bad checksum, ECN bits,
  * and, in half the rounds, a packet tap on ktcp0 so that ktcp gets cloned
- * skbs. The syncookies sysctl changes between rounds. Mutated segments
- * that move ktcp's state are followed: what ktcp sends back is read, so
- * that later segments still aim at its window edges and the round ends
- * with an exact RST; ktcp-side sockets end with SO_LINGER 0.
+ * skbs. Between rounds the sysctls that steer input (syncookies, ecn,
+ * ecn_fallback, frto, recovery, max_syn_backlog) change, and a third of
+ * the peer's SYNs ask for ECN. Mutated segments that move ktcp's state
+ * are followed: what ktcp sends back is read, so that later segments
+ * still aim at its window edges and the round ends with an exact RST;
+ * ktcp-side sockets end with SO_LINGER 0.
  *
  * Options:
  *   -n N      segments to send (default 20000)
@@ -481,7 +483,9 @@ static bool to_syn_recv(struct conn *c)
 
 	c->kport = LPORT;
 	c->p_nxt = (uint32_t)rnd();
-	send_seg(c, c->p_nxt, 0, 0x02, syn_opts, rn(2) ? sizeof(syn_opts) : 0, 0);
+	/* a third of them ECN-setup SYNs (ECE and CWR, RFC 3168 6.1.1) */
+	send_seg(c, c->p_nxt, 0, chance(33) ? 0xc2 : 0x02, syn_opts,
+		 rn(2) ? sizeof(syn_opts) : 0, 0);
 	c->p_nxt++;
 	if (!peer_read(c, ktcp_ms(2000), 0x12, &s))
 		return false;
@@ -595,14 +599,63 @@ static bool to_state(struct conn *c, enum st s)
 	}
 }
 
-static void set_syncookies(int v)
+/*
+ * The namespace's sysctls that change what input does with a segment
+ * (module/sysctl.c), and the values the rounds give them; what they were
+ * at the start is put back for the final checks.
+ */
+static const struct knob {
+	const char *name;
+	int val[4];
+} knobs[] = {
+	{ "syncookies", { 0, 1, 2, 1 } },
+	{ "ecn", { 0, 1, 2, 1 } },
+	{ "ecn_fallback", { 0, 1, 0, 1 } },
+	{ "frto", { 0, 1, 2, 2 } },
+	{ "recovery", { 0, 1, 4, 7 } },
+	{ "max_syn_backlog", { 2, 16, 128, 4096 } },
+};
+
+#define NKNOB	(sizeof(knobs) / sizeof(knobs[0]))
+
+static int knob_saved[NKNOB];
+
+static FILE *knob_open(size_t i, const char *mode)
 {
-	FILE *f = fopen("/proc/sys/net/ktcp/syncookies", "w");
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/sys/net/ktcp/%s", knobs[i].name);
+	return fopen(path, mode);
+}
+
+static void knob_set(size_t i, int v)
+{
+	FILE *f = knob_open(i, "w");
 
 	if (f) {
 		fprintf(f, "%d\n", v);
 		fclose(f);
 	}
+}
+
+static void knobs_save(void)
+{
+	for (size_t i = 0; i < NKNOB; i++) {
+		FILE *f = knob_open(i, "r");
+
+		knob_saved[i] = -1;
+		if (f && fscanf(f, "%d", &knob_saved[i]) != 1)
+			knob_saved[i] = -1;
+		if (f)
+			fclose(f);
+	}
+}
+
+static void knobs_restore(void)
+{
+	for (size_t i = 0; i < NKNOB; i++)
+		if (knob_saved[i] >= 0)
+			knob_set(i, knob_saved[i]);
 }
 
 static void round_run(void)
@@ -614,8 +667,11 @@ static void round_run(void)
 
 	c.pport = g.next_port;
 	g.next_port = g.next_port >= 60000 ? 10000 : g.next_port + 1;
-	if (chance(10))
-		set_syncookies((int)rn(3));
+	if (chance(10)) {
+		size_t k = rn(NKNOB);
+
+		knob_set(k, knobs[k].val[rn(4)]);
+	}
 	ok = to_state(&c, s);
 	g.rounds[s]++;
 	if (!ok)
@@ -681,7 +737,7 @@ static bool check_peer(void)
 	uint32_t s;
 	bool ok;
 
-	set_syncookies(1);
+	knobs_restore();
 	for (int fd; (fd = accept4(g.lfd, NULL, NULL, SOCK_NONBLOCK)) >= 0;)
 		ktcp_abort_fd(&fd);
 	if (!to_estab(&c)) {
@@ -782,6 +838,7 @@ int main(int argc, char **argv)
 	    listen(g.lfd, 64))
 		die("ktcp listener: %s", strerror(errno));
 	g.next_port = 10000 + rn(40000);
+	knobs_save();
 
 	t0 = ktcp_now_ms();
 	g.deadline = t0 + tsec * 1000LL;

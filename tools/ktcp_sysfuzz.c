@@ -17,8 +17,9 @@
  * the last one Linux 6.12 knows, with random lengths and values, shutdown,
  * close, poll, epoll, ioctl (SIOCINQ, SIOCOUTQ, SIOCOUTQNSD, SIOCATMARK,
  * FIONBIO, the timestamp ioctls...), getsockname/getpeername, fcntl,
- * sendfile and splice; and recipes that make listeners, connections and
- * accepted sockets, so that the calls find sockets in every state.
+ * sendfile and splice, writes of the namespace's net.ktcp sysctls; and
+ * recipes that make listeners, connections and accepted sockets, so that
+ * the calls find sockets in every state.
  *
  * A watchdog thread interrupts a call that blocks for more than 200 ms
  * with a signal (without SA_RESTART, so a blocking call returns EINTR:
@@ -63,16 +64,33 @@ enum op {
 	OP_SOCKET, OP_BIND, OP_LISTEN, OP_CONNECT, OP_ACCEPT, OP_SEND,
 	OP_SENDMSG, OP_RECV, OP_RECVMSG, OP_SETSOCKOPT, OP_GETSOCKOPT,
 	OP_SHUTDOWN, OP_CLOSE, OP_POLL, OP_EPOLL, OP_IOCTL, OP_GETNAME,
-	OP_FCNTL, OP_SENDFILE, OP_SPLICE, OP_R_LISTEN, OP_R_CONNECT,
-	OP_R_PAIR, OP_NR
+	OP_FCNTL, OP_SENDFILE, OP_SPLICE, OP_SYSCTL, OP_R_LISTEN,
+	OP_R_CONNECT, OP_R_PAIR, OP_NR
 };
 
 static const char *const op_name[OP_NR] = {
 	"socket", "bind", "listen", "connect", "accept", "send", "sendmsg",
 	"recv", "recvmsg", "setsockopt", "getsockopt", "shutdown", "close",
 	"poll", "epoll", "ioctl", "getname", "fcntl", "sendfile", "splice",
-	"r_listen", "r_connect", "r_pair",
+	"sysctl", "r_listen", "r_connect", "r_pair",
 };
+
+/*
+ * The namespace's net.ktcp sysctls (module/sysctl.c), written while the
+ * calls run. The last three get only short lives: fuzz.sh waits for every
+ * socket to go. The values at the start are put back before the final
+ * check, which needs the listener to take a connection.
+ */
+static const char *const sysctl_name[] = {
+	"syncookies", "max_syn_backlog", "frto", "recovery", "ecn",
+	"ecn_fallback", "max_orphans", "max_tw_buckets", "tw_timeout_ms",
+	"fin_timeout_ms", "orphan_retries",
+};
+
+#define NSYSCTL		(sizeof(sysctl_name) / sizeof(sysctl_name[0]))
+#define NSYSCTL_FREE	8	/* the ones that take any value */
+
+static char sysctl_saved[NSYSCTL][24];
 
 struct worker {
 	pthread_t th;
@@ -177,6 +195,65 @@ static int new_sock(struct worker *w)
 }
 
 /* ---- the option space ---- */
+
+static void write_file(const char *path, const char *s)
+{
+	FILE *f = fopen(path, "w");
+
+	if (f) {
+		fputs(s, f);
+		fclose(f);
+	}
+}
+
+static void sysctl_path(char *path, size_t len, unsigned int i)
+{
+	snprintf(path, len, "/proc/sys/net/ktcp/%s", sysctl_name[i]);
+}
+
+static void sysctl_save(void)
+{
+	char path[64];
+
+	for (unsigned int i = 0; i < NSYSCTL; i++) {
+		FILE *f;
+
+		sysctl_path(path, sizeof(path), i);
+		f = fopen(path, "r");
+		if (!f || !fgets(sysctl_saved[i], sizeof(sysctl_saved[i]), f))
+			sysctl_saved[i][0] = 0;
+		if (f)
+			fclose(f);
+	}
+}
+
+static void sysctl_restore(void)
+{
+	char path[64];
+
+	for (unsigned int i = 0; i < NSYSCTL; i++) {
+		sysctl_path(path, sizeof(path), i);
+		if (sysctl_saved[i][0])
+			write_file(path, sysctl_saved[i]);
+	}
+}
+
+static void do_sysctl(struct worker *w)
+{
+	unsigned int i = rn(w, NSYSCTL);
+	char path[64], val[16];
+	int v;
+
+	if (i < NSYSCTL_FREE)
+		v = rint_val(w);
+	else if (i == NSYSCTL - 1)
+		v = (int)rn(w, 3);		/* orphan_retries */
+	else
+		v = (int)rn(w, 1001);		/* ms */
+	sysctl_path(path, sizeof(path), i);
+	snprintf(val, sizeof(val), "%d\n", v);
+	write_file(path, val);
+}
 
 static void do_sockopt(struct worker *w, int fd, bool set)
 {
@@ -485,6 +562,9 @@ static void do_op(struct worker *w, enum op op)
 		while (read(w->pipefd[0], w->buf, 65536) > 0)
 			;
 		break;
+	case OP_SYSCTL:
+		do_sysctl(w);
+		break;
 	case OP_R_LISTEN:
 		r = r_listen(w);
 		if (r >= 0)
@@ -607,16 +687,6 @@ out:
 	return ok;
 }
 
-static void write_file(const char *path, const char *s)
-{
-	FILE *f = fopen(path, "w");
-
-	if (f) {
-		fputs(s, f);
-		fclose(f);
-	}
-}
-
 /*
  * Keep netstamp_needed_key on for the whole run with one socket of our
  * own. The SO_TIMESTAMP* calls would otherwise switch it on and off many
@@ -674,6 +744,7 @@ int main(int argc, char **argv)
 	write_file("/proc/sys/net/ktcp/tw_timeout_ms", "1000\n");
 	write_file("/proc/sys/net/ktcp/fin_timeout_ms", "1000\n");
 	write_file("/proc/sys/net/ktcp/orphan_retries", "2\n");
+	sysctl_save();
 	fam = ktcp_family();
 	pin_netstamp();
 	for (int i = 0; i < NSLOT; i++)
@@ -715,6 +786,7 @@ int main(int argc, char **argv)
 		if (fd >= 0)
 			close(fd);
 	}
+	sysctl_restore();
 	ok = check_lo();
 	printf("# calls per op:");
 	for (int i = 0; i < OP_NR; i++)

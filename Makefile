@@ -129,6 +129,9 @@ tests: $(TEST_BINS) tools ktcp-run
 
 tools: $(TOOL_BINS)
 
+# ktcpstat talks sock_diag through libmnl (Debian's libmnl-dev)
+$(TOOLBUILD)/ktcpstat: TEST_LDLIBS += -lmnl
+
 $(TESTBUILD)/lib/%.o: $(LIBDIR)/%.c | setup
 	@mkdir -p $(@D)
 	$(TEST_CC) $(TEST_CFLAGS) -MMD -MP -MF $(TESTBUILD)/lib/.$*.d -c -o $@ $<

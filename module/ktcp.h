@@ -664,6 +664,7 @@ int ktcp_sockopt_set(struct socket *sock, int level, int optname,
 		     sockptr_t optval, unsigned int optlen);
 int ktcp_sockopt_get(struct socket *sock, int level, int optname,
 		     char __user *optval, int __user *optlen);
+void ktcp_sockopt_info(struct sock *sk, struct tcp_info *info);
 
 /* port.c: the bind table, one port space with native TCP. */
 int ktcp_port_init(void);
@@ -717,6 +718,10 @@ u32 ktcp_cookie_ts_encode(const struct ktcp_neg *n, u64 now_ms);
 void ktcp_cookie_ts_decode(struct ktcp_neg *n, const struct ktcp_opts *o);
 u32 ktcp_cookie_isn(const struct sk_buff *skb, u16 *mss);
 u16 ktcp_cookie_check(const struct sk_buff *skb);
+
+/* diag.c: sock_diag (inet_diag's messages) for ktcp's family. */
+void ktcp_diag_init(void);
+void ktcp_diag_exit(void);
 
 /* proc.c, sysctl.c, mib.c. */
 int ktcp_proc_net_init(struct net *net);

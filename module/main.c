@@ -4,11 +4,11 @@
  *
  * Module and namespace lifecycle. Load order: proto (slab), timer wheels,
  * per-namespace state (tables, counters, sysctls, /proc, receive hook), then
- * the family, so that no socket exists before everything it needs. Unload in
- * reverse: the module cannot be unloaded while any socket exists, orphans
- * included (proto.owner and proto_ops.owner pin it), so by then the wheels
- * and tables are empty; rcu_barrier() lets the last RCU frees finish before
- * the slab goes.
+ * the family and its sock_diag handler (diag.c), so that no socket exists
+ * before everything it needs. Unload in reverse: the module cannot be
+ * unloaded while any socket exists, orphans included (proto.owner and
+ * proto_ops.owner pin it), so by then the wheels and tables are empty;
+ * rcu_barrier() lets the last RCU frees finish before the slab goes.
  */
 
 #include <linux/module.h>
@@ -133,6 +133,7 @@ static int __init ktcp_init(void)
 		       ktcp_family);
 		goto err_pernet;
 	}
+	ktcp_diag_init();
 	pr_info("ktcp: loaded, socket family %d\n", ktcp_family);
 	return 0;
 err_pernet:
@@ -150,6 +151,7 @@ err_mem:
 
 static void __exit ktcp_exit(void)
 {
+	ktcp_diag_exit();
 	sock_unregister(ktcp_family);
 	unregister_pernet_subsys(&ktcp_net_ops);
 	ktcp_port_exit();

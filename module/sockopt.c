@@ -302,9 +302,10 @@ static void ktcp_sockopt_info_stats(struct sock *sk, struct tcp_info *info)
 /*
  * TCP_INFO: Linux's tcp_get_info(), with the fields ktcp does not track left
  * 0 (Documentation/user-guide.rst lists them). A listener reports its accept
- * queue and backlog without the lock, as Linux's does.
+ * queue and backlog without the lock, as Linux's does. Also diag.c's
+ * INET_DIAG_INFO, as tcp_diag_get_info() calls tcp_get_info().
  */
-static void ktcp_sockopt_info(struct sock *sk, struct tcp_info *info)
+void ktcp_sockopt_info(struct sock *sk, struct tcp_info *info)
 {
 	const struct ktcp_sock *ks = ktcp_sk(sk);
 	unsigned long rate;

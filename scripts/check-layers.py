@@ -20,7 +20,7 @@ import tempfile
 
 LAYERS = [
     ['main.c'],
-    ['af_ktcp.c', 'hook.c', 'proc.c', 'sysctl.c'],
+    ['af_ktcp.c', 'hook.c', 'proc.c', 'diag.c', 'sysctl.c'],
     ['sockopt.c', 'sendrecv.c'],
     ['rcv.c'],
     ['input.c', 'listen.c', 'icmp.c'],

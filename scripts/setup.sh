@@ -24,6 +24,7 @@ PACKAGES=(
 	nftables conntrack
 	# the ktcp:* tracepoints' bpftrace examples (userspace-tests/tracepoints.c)
 	bpftrace
+	libmnl-dev	# tools/ktcpstat's netlink
 	# the acceptance suite's unmodified programs (userspace-tests/acceptance.sh)
 	nginx redis-server redis-tools iperf3 sockperf openssh-server
 	openssh-client socat netcat-openbsd

@@ -1,0 +1,668 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * sock_diag for ktcp: NETLINK_SOCK_DIAG requests with sdiag_family = ktcp's
+ * family number, in inet_diag's layout (struct inet_diag_req_v2 in, struct
+ * inet_diag_msg and its attributes out), so that an ss-like tool reads ktcp
+ * sockets as it reads TCP's (net/ipv4/inet_diag.c, tcp_diag.c).
+ *
+ * - sdiag_protocol is IPPROTO_TCP, or INET_DIAG_REQ_PROTOCOL says
+ *   IPPROTO_TCP or IPPROTO_KTCP (which does not fit in the u8).
+ * - Replies say AF_INET in idiag_family: the addresses are IPv4 ones, and
+ *   parsers written for inet_diag switch on that field.
+ * - A dump walks listeners (lhash), then the established table (ehash:
+ *   connections in any state and the requests of SYN queues, as SYN-RECV),
+ *   filtered by idiag_states and by the id's ports, as
+ *   inet_diag_dump_icsk() does, and by its addresses when they are set.
+ *   The bytecode filter (INET_DIAG_REQ_BYTECODE) is refused with
+ *   EOPNOTSUPP rather than ignored: ktcpstat filters in user space.
+ * - TIME_WAIT sockets and requests carry only what Linux's timewait and
+ *   request minisocks carry (inet_twsk_diag_fill(), inet_req_diag_fill()).
+ * - SOCK_DESTROY aborts a socket as tcp_abort() does; requests are refused.
+ *
+ * Sockets are taken with a reference under RCU, a batch at a time, and
+ * filled after rcu_read_unlock(): TCP_INFO takes the socket lock.
+ */
+
+#include <linux/inet_diag.h>
+#include <linux/cgroup.h>
+#include <linux/sock_diag.h>
+#include <net/netlink.h>
+
+#include "ktcp.h"
+#include "uapi/ktcp.h"
+
+#define KTCP_DIAG_BATCH		16	/* inet_diag_dump_icsk()'s SKARR_SZ */
+
+/* An entry of a table, held: a socket or a request. */
+struct ktcp_diag_ent {
+	struct ktcp_hnode *h;
+	unsigned int idx;		/* its position in its bucket */
+};
+
+static struct sock *ktcp_diag_sk(const struct ktcp_hnode *h)
+{
+	return &container_of(h, struct ktcp_sock, hnode)->inet.sk;
+}
+
+static struct ktcp_request *ktcp_diag_req(const struct ktcp_hnode *h)
+{
+	return container_of(h, struct ktcp_request, hnode);
+}
+
+static bool ktcp_diag_hold(struct ktcp_hnode *h)
+{
+	if (h->kind == KTCP_HNODE_REQ)
+		return refcount_inc_not_zero(&ktcp_diag_req(h)->refcnt);
+	return refcount_inc_not_zero(&ktcp_diag_sk(h)->sk_refcnt);
+}
+
+static void ktcp_diag_put(struct ktcp_hnode *h)
+{
+	if (h->kind == KTCP_HNODE_REQ)
+		ktcp_listen_req_put(ktcp_diag_req(h));
+	else
+		sock_put(ktcp_diag_sk(h));
+}
+
+/* The request's protocol: INET_DIAG_REQ_PROTOCOL, else sdiag_protocol. */
+static int ktcp_diag_check(const struct nlmsghdr *nlh)
+{
+	int hdrlen = sizeof(struct inet_diag_req_v2);
+	const struct inet_diag_req_v2 *req = nlmsg_data(nlh);
+	u32 proto = req->sdiag_protocol;
+	struct nlattr *nla;
+	int rem;
+
+	if (nlmsg_len(nlh) < hdrlen)
+		return -EINVAL;
+	nlmsg_for_each_attr(nla, nlh, hdrlen, rem) {
+		if (nla_type(nla) == INET_DIAG_REQ_BYTECODE)
+			return -EOPNOTSUPP;
+		if (nla_type(nla) != INET_DIAG_REQ_PROTOCOL)
+			continue;
+		if (nla_len(nla) != sizeof(u32))
+			return -EINVAL;
+		proto = nla_get_u32(nla);
+	}
+	if (proto != IPPROTO_TCP && proto != IPPROTO_KTCP)
+		return -ENOENT;		/* inet_diag: no handler for it */
+	return 0;
+}
+
+/* The entry's state and 4-tuple, local end first. */
+static u8 ktcp_diag_tuple(const struct ktcp_hnode *h, struct ktcp_tuple *t)
+{
+	const struct sock *sk;
+
+	if (h->kind == KTCP_HNODE_REQ) {
+		*t = h->key;
+		return TCP_SYN_RECV;
+	}
+	sk = ktcp_diag_sk(h);
+	t->laddr = READ_ONCE(sk->sk_rcv_saddr);
+	t->raddr = READ_ONCE(sk->sk_daddr);
+	t->lport = htons(READ_ONCE(inet_sk(sk)->inet_num));
+	t->rport = READ_ONCE(sk->sk_dport);
+	return inet_sk_state_load(sk);
+}
+
+/* inet_diag_dump_icsk()'s filters: states, then the id's set fields. */
+static bool ktcp_diag_match(const struct ktcp_hnode *h,
+			    const struct inet_diag_req_v2 *req)
+{
+	const struct inet_diag_sockid *id = &req->id;
+	struct ktcp_tuple t;
+	u8 state = ktcp_diag_tuple(h, &t);
+
+	if (!(req->idiag_states & (1 << state)))
+		return false;
+	if ((id->idiag_sport && id->idiag_sport != t.lport) ||
+	    (id->idiag_dport && id->idiag_dport != t.rport))
+		return false;
+	return (!id->idiag_src[0] || id->idiag_src[0] == t.laddr) &&
+	       (!id->idiag_dst[0] || id->idiag_dst[0] == t.raddr);
+}
+
+/* inet_diag_msg_common_fill() for a request, which has no struct sock. */
+static void ktcp_diag_common_req(struct inet_diag_msg *r,
+				 const struct ktcp_request *req)
+{
+	const struct ktcp_tuple *t = &req->hnode.key;
+
+	memset(&r->id, 0, sizeof(r->id));
+	r->idiag_family = AF_INET;
+	r->id.idiag_sport = t->lport;
+	r->id.idiag_dport = t->rport;
+	r->id.idiag_src[0] = t->laddr;
+	r->id.idiag_dst[0] = t->raddr;
+	r->id.idiag_if = READ_ONCE(req->listener->sk_bound_dev_if);
+	/* No cookie: requests have no struct sock to carry one. */
+}
+
+/* inet_req_diag_fill(): state, the SYN-ACK timer, the mark. */
+static int ktcp_diag_fill_req(struct sk_buff *skb, struct ktcp_request *req,
+			      const struct nlmsghdr *in, u32 portid, u16 flags,
+			      bool net_admin)
+{
+	struct inet_diag_msg *r;
+	struct nlmsghdr *nlh;
+
+	nlh = nlmsg_put(skb, portid, in->nlmsg_seq, in->nlmsg_type,
+			sizeof(*r), flags);
+	if (!nlh)
+		return -EMSGSIZE;
+	r = nlmsg_data(nlh);
+	ktcp_diag_common_req(r, req);
+	r->idiag_state = TCP_SYN_RECV;
+	r->idiag_timer = 1;
+	r->idiag_retrans = READ_ONCE(req->retries);
+	r->idiag_expires = jiffies_delta_to_msecs(ktcp_timer_expires(&req->timer) -
+						  jiffies);
+	r->idiag_rqueue = 0;
+	r->idiag_wqueue = 0;
+	r->idiag_uid = 0;
+	r->idiag_inode = 0;
+	if (net_admin && nla_put_u32(skb, INET_DIAG_MARK, req->mark)) {
+		nlmsg_cancel(skb, nlh);
+		return -EMSGSIZE;
+	}
+	nlmsg_end(skb, nlh);
+	return 0;
+}
+
+/*
+ * inet_sk_diag_fill()'s timers: 1 retransmit (RTO, RACK's reordering
+ * timer, the loss probe), 4 the zero-window probe, 2 keepalive (and the
+ * orphaned FIN_WAIT_2 timeout, which shares it), with the time left in ms.
+ */
+static void ktcp_diag_timer(const struct ktcp_sock *ks,
+			    struct inet_diag_msg *r)
+{
+	unsigned long expires;
+	u8 pending;
+
+	r->idiag_timer = 0;
+	r->idiag_retrans = 0;
+	r->idiag_expires = 0;
+	if (ktcp_timer_pending(&ks->rtx_timer)) {
+		pending = READ_ONCE(ks->rtx_pending);
+		expires = ktcp_timer_expires(&ks->rtx_timer);
+		if (pending != KTCP_TIME_REO && pending != KTCP_TIME_PROBE &&
+		    READ_ONCE(ks->snd_una) == READ_ONCE(ks->snd_nxt)) {
+			r->idiag_timer = 4;
+			r->idiag_retrans = READ_ONCE(ks->probes);
+		} else {
+			r->idiag_timer = 1;
+			r->idiag_retrans = READ_ONCE(ks->retries);
+		}
+	} else if (ktcp_timer_pending(&ks->state_timer)) {
+		expires = ktcp_timer_expires(&ks->state_timer);
+		r->idiag_timer = 2;
+		r->idiag_retrans = READ_ONCE(ks->probes);
+	} else {
+		return;
+	}
+	r->idiag_expires = jiffies_delta_to_msecs(expires - jiffies);
+}
+
+/* inet_twsk_diag_fill(): TIME_WAIT shows its timer and nothing else. */
+static void ktcp_diag_tw(struct sock *sk, struct inet_diag_msg *r)
+{
+	const struct ktcp_timer *t = &ktcp_sk(sk)->state_timer;
+
+	r->idiag_timer = 3;
+	r->idiag_retrans = 0;
+	r->idiag_expires = 0;
+	if (ktcp_timer_pending(t))
+		r->idiag_expires =
+			jiffies_delta_to_msecs(ktcp_timer_expires(t) - jiffies);
+	r->idiag_rqueue = 0;
+	r->idiag_wqueue = 0;
+	r->idiag_uid = 0;
+	r->idiag_inode = 0;
+}
+
+/*
+ * tcp_diag_get_info()'s queues, as /proc/net/ktcp shows them: on a
+ * listener the accept queue and its backlog; else data not yet read
+ * (ktcp's copied_seq never passes the FIN, Linux's does once read) and
+ * data not yet acknowledged.
+ */
+static void ktcp_diag_queues(struct sock *sk, struct inet_diag_msg *r)
+{
+	const struct ktcp_sock *ks = ktcp_sk(sk);
+
+	if (r->idiag_state == TCP_LISTEN) {
+		r->idiag_rqueue = READ_ONCE(sk->sk_ack_backlog);
+		r->idiag_wqueue = READ_ONCE(sk->sk_max_ack_backlog);
+		return;
+	}
+	r->idiag_rqueue = max_t(int, READ_ONCE(ks->rcv_nxt) -
+				READ_ONCE(ks->copied_seq) -
+				sock_flag(sk, SOCK_DONE), 0);
+	r->idiag_wqueue = READ_ONCE(ks->write_seq) - READ_ONCE(ks->snd_una);
+}
+
+/*
+ * inet_diag_msg_common_fill(), with AF_INET for sk_family (ktcp's number).
+ * inet_diag.ko exports it and inet_diag_msg_attrs_fill(), but calling
+ * them would make ktcp.ko need inet_diag.ko loaded first: insmod of ktcp
+ * would fail with unknown symbols. sock_diag's helpers are built in.
+ */
+static void ktcp_diag_common(struct inet_diag_msg *r, struct sock *sk)
+{
+	memset(&r->id, 0, sizeof(r->id));
+	r->idiag_family = AF_INET;
+	r->id.idiag_sport = htons(READ_ONCE(inet_sk(sk)->inet_num));
+	r->id.idiag_dport = READ_ONCE(sk->sk_dport);
+	r->id.idiag_if = READ_ONCE(sk->sk_bound_dev_if);
+	sock_diag_save_cookie(sk, r->id.idiag_cookie);
+	r->id.idiag_src[0] = READ_ONCE(sk->sk_rcv_saddr);
+	r->id.idiag_dst[0] = READ_ONCE(sk->sk_daddr);
+}
+
+/* inet_diag_msg_attrs_fill()'s socket options. */
+static int ktcp_diag_sockopt(struct sk_buff *skb, struct sock *sk)
+{
+	struct inet_diag_sockopt o = {
+		.recverr	= inet_test_bit(RECVERR, sk),
+		.is_icsk	= inet_test_bit(IS_ICSK, sk),
+		.freebind	= inet_test_bit(FREEBIND, sk),
+		.hdrincl	= inet_test_bit(HDRINCL, sk),
+		.mc_loop	= inet_test_bit(MC_LOOP, sk),
+		.transparent	= inet_test_bit(TRANSPARENT, sk),
+		.mc_all		= inet_test_bit(MC_ALL, sk),
+		.nodefrag	= inet_test_bit(NODEFRAG, sk),
+		.bind_address_no_port =
+			inet_test_bit(BIND_ADDRESS_NO_PORT, sk),
+		.recverr_rfc4884 = inet_test_bit(RECVERR_RFC4884, sk),
+		.defer_connect	= inet_test_bit(DEFER_CONNECT, sk),
+	};
+
+	return nla_put(skb, INET_DIAG_SOCKOPT, sizeof(o), &o);
+}
+
+/*
+ * inet_diag_msg_attrs_fill() for IPv4: shutdown, TOS, mark (to
+ * CAP_NET_ADMIN), class, cgroup, uid, inode, socket options.
+ */
+static int ktcp_diag_msg_attrs(struct sk_buff *skb, struct sock *sk,
+			       struct inet_diag_msg *r, int ext,
+			       struct user_namespace *user_ns, bool net_admin)
+{
+	u32 classid = 0;
+
+	if (nla_put_u8(skb, INET_DIAG_SHUTDOWN, READ_ONCE(sk->sk_shutdown)))
+		return -EMSGSIZE;
+	if ((ext & (1 << (INET_DIAG_TOS - 1))) &&
+	    nla_put_u8(skb, INET_DIAG_TOS, READ_ONCE(inet_sk(sk)->tos)))
+		return -EMSGSIZE;
+	if (net_admin && nla_put_u32(skb, INET_DIAG_MARK,
+				     READ_ONCE(sk->sk_mark)))
+		return -EMSGSIZE;
+	if (ext & ((1 << (INET_DIAG_CLASS_ID - 1)) |
+		   (1 << (INET_DIAG_TCLASS - 1)))) {
+#ifdef CONFIG_SOCK_CGROUP_DATA
+		classid = sock_cgroup_classid(&sk->sk_cgrp_data);
+#endif
+		if (!classid)	/* the socket's priority, as Linux falls back */
+			classid = READ_ONCE(sk->sk_priority);
+		if (nla_put_u32(skb, INET_DIAG_CLASS_ID, classid))
+			return -EMSGSIZE;
+	}
+#ifdef CONFIG_SOCK_CGROUP_DATA
+	if (nla_put_u64_64bit(skb, INET_DIAG_CGROUP_ID,
+			      cgroup_id(sock_cgroup_ptr(&sk->sk_cgrp_data)),
+			      INET_DIAG_PAD))
+		return -EMSGSIZE;
+#endif
+	r->idiag_uid = from_kuid_munged(user_ns, sock_i_uid(sk));
+	r->idiag_inode = sock_i_ino(sk);
+	return ktcp_diag_sockopt(skb, sk);
+}
+
+/* The attributes inet_sk_diag_fill() adds after the common ones. */
+static int ktcp_diag_attrs(struct sk_buff *skb, struct sock *sk, int ext)
+{
+	struct inet_diag_meminfo minfo;
+	struct nlattr *attr;
+
+	if (ext & (1 << (INET_DIAG_MEMINFO - 1))) {
+		minfo.idiag_rmem = sk_rmem_alloc_get(sk);
+		minfo.idiag_wmem = READ_ONCE(sk->sk_wmem_queued);
+		minfo.idiag_fmem = sk_forward_alloc_get(sk);
+		minfo.idiag_tmem = sk_wmem_alloc_get(sk);
+		if (nla_put(skb, INET_DIAG_MEMINFO, sizeof(minfo), &minfo) < 0)
+			return -EMSGSIZE;
+	}
+	if ((ext & (1 << (INET_DIAG_SKMEMINFO - 1))) &&
+	    sock_diag_put_meminfo(sk, skb, INET_DIAG_SKMEMINFO))
+		return -EMSGSIZE;
+	if (ext & (1 << (INET_DIAG_INFO - 1))) {
+		attr = nla_reserve_64bit(skb, INET_DIAG_INFO,
+					 sizeof(struct tcp_info),
+					 INET_DIAG_PAD);
+		if (!attr)
+			return -EMSGSIZE;
+		ktcp_sockopt_info(sk, nla_data(attr));
+	}
+	if ((ext & (1 << (INET_DIAG_CONG - 1))) &&
+	    nla_put_string(skb, INET_DIAG_CONG,
+			   READ_ONCE(ktcp_sk(sk)->cc.ops)->name) < 0)
+		return -EMSGSIZE;
+	return 0;
+}
+
+/* inet_sk_diag_fill() for a ktcp socket, TIME_WAIT ones as minisocks. */
+static int ktcp_diag_fill_sk(struct sk_buff *skb, struct sock *sk,
+			     const struct nlmsghdr *in, u32 portid, u16 flags,
+			     struct user_namespace *user_ns, bool net_admin)
+{
+	const struct inet_diag_req_v2 *req = nlmsg_data(in);
+	struct inet_diag_msg *r;
+	struct nlmsghdr *nlh;
+
+	nlh = nlmsg_put(skb, portid, in->nlmsg_seq, in->nlmsg_type,
+			sizeof(*r), flags);
+	if (!nlh)
+		return -EMSGSIZE;
+	r = nlmsg_data(nlh);
+	ktcp_diag_common(r, sk);
+	r->idiag_state = inet_sk_state_load(sk);
+	if (r->idiag_state == TCP_TIME_WAIT) {
+		ktcp_diag_tw(sk, r);
+		if (net_admin && nla_put_u32(skb, INET_DIAG_MARK,
+					     READ_ONCE(sk->sk_mark)))
+			goto err;
+		goto out;
+	}
+	ktcp_diag_timer(ktcp_sk(sk), r);
+	ktcp_diag_queues(sk, r);
+	if (ktcp_diag_msg_attrs(skb, sk, r, req->idiag_ext, user_ns,
+				net_admin))
+		goto err;
+	if (ktcp_diag_attrs(skb, sk, req->idiag_ext))
+		goto err;
+out:
+	nlmsg_end(skb, nlh);
+	return 0;
+err:
+	nlmsg_cancel(skb, nlh);
+	return -EMSGSIZE;
+}
+
+static int ktcp_diag_fill(struct sk_buff *skb, struct ktcp_hnode *h,
+			  const struct nlmsghdr *in, u32 portid, u16 flags,
+			  struct user_namespace *user_ns, bool net_admin)
+{
+	if (h->kind == KTCP_HNODE_REQ)
+		return ktcp_diag_fill_req(skb, ktcp_diag_req(h), in, portid,
+					  flags, net_admin);
+	return ktcp_diag_fill_sk(skb, ktcp_diag_sk(h), in, portid, flags,
+				 user_ns, net_admin);
+}
+
+static unsigned int ktcp_diag_buckets(const struct ktcp_net *kn)
+{
+	return KTCP_LHASH_SIZE + kn->ehash_mask + 1;
+}
+
+/*
+ * Take up to KTCP_DIAG_BATCH matching entries of bucket @b, from its
+ * @from-th on, each with a reference. Returns how many; *next is the
+ * position after the last one looked at, *more whether any is left.
+ */
+static int ktcp_diag_collect(struct ktcp_net *kn, unsigned int b,
+			     unsigned int from,
+			     const struct inet_diag_req_v2 *req,
+			     struct ktcp_diag_ent *ents, bool *more)
+{
+	struct ktcp_hnode *h;
+	struct ktcp_sock *ks;
+	unsigned int idx = 0;
+	int n = 0;
+
+	*more = false;
+	rcu_read_lock();
+	if (b < KTCP_LHASH_SIZE) {
+		hlist_for_each_entry_rcu(ks, &kn->lhash[b], listen_node) {
+			if (idx >= from && ktcp_diag_match(&ks->hnode, req)) {
+				if (n == KTCP_DIAG_BATCH) {
+					*more = true;
+					break;
+				}
+				if (ktcp_diag_hold(&ks->hnode))
+					ents[n++] = (struct ktcp_diag_ent){
+						&ks->hnode, idx };
+			}
+			idx++;
+		}
+	} else {
+		hlist_for_each_entry_rcu(h, &kn->ehash[b - KTCP_LHASH_SIZE],
+					 node) {
+			if (idx >= from && ktcp_diag_match(h, req)) {
+				if (n == KTCP_DIAG_BATCH) {
+					*more = true;
+					break;
+				}
+				if (ktcp_diag_hold(h))
+					ents[n++] = (struct ktcp_diag_ent){
+						h, idx };
+			}
+			idx++;
+		}
+	}
+	rcu_read_unlock();
+	return n;
+}
+
+/*
+ * The dump: cb->args[0] is the bucket, cb->args[1] the position in it to
+ * resume at. A message that does not fit ends this round at that entry.
+ */
+static int ktcp_diag_dump(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct ktcp_net *kn = ktcp_pernet(sock_net(skb->sk));
+	const struct inet_diag_req_v2 *req = nlmsg_data(cb->nlh);
+	struct user_namespace *user_ns = sk_user_ns(NETLINK_CB(cb->skb).sk);
+	bool net_admin = netlink_net_capable(cb->skb, CAP_NET_ADMIN);
+	u32 portid = NETLINK_CB(cb->skb).portid;
+	struct ktcp_diag_ent ents[KTCP_DIAG_BATCH];
+	unsigned int b = cb->args[0];
+	int i, n, err = 0;
+	bool more;
+
+	while (b < ktcp_diag_buckets(kn)) {
+		n = ktcp_diag_collect(kn, b, cb->args[1], req, ents, &more);
+		for (i = 0; i < n; i++) {
+			if (!err) {
+				err = ktcp_diag_fill(skb, ents[i].h, cb->nlh,
+						     portid, NLM_F_MULTI,
+						     user_ns, net_admin);
+				if (err)
+					cb->args[1] = ents[i].idx;
+			}
+			ktcp_diag_put(ents[i].h);
+		}
+		if (err)
+			break;
+		if (more) {
+			cb->args[1] = ents[n - 1].idx + 1;
+			continue;
+		}
+		b++;
+		cb->args[1] = 0;
+	}
+	cb->args[0] = b;
+	return skb->len;
+}
+
+/* A listener bound to the id's local address and port (no peer). */
+static struct ktcp_hnode *ktcp_diag_find_listener(struct ktcp_net *kn,
+						  const struct inet_diag_sockid *id)
+{
+	u16 port = ntohs(id->idiag_sport);
+	struct ktcp_sock *ks;
+
+	hlist_for_each_entry_rcu(ks, &kn->lhash[port & (KTCP_LHASH_SIZE - 1)],
+				 listen_node)
+		if (ks->inet.inet_num == port &&
+		    ks->inet.inet_rcv_saddr == id->idiag_src[0] &&
+		    (!id->idiag_if ||
+		     id->idiag_if == READ_ONCE(ks->inet.sk.sk_bound_dev_if)))
+			return &ks->hnode;
+	return NULL;
+}
+
+/*
+ * inet_diag_find_one_icsk(): the entry the id names, held, its cookie
+ * checked; ERR_PTR(-ENOENT) or -ESTALE otherwise.
+ */
+static struct ktcp_hnode *ktcp_diag_find(struct net *net,
+					 const struct inet_diag_req_v2 *req)
+{
+	const struct inet_diag_sockid *id = &req->id;
+	struct ktcp_net *kn = ktcp_pernet(net);
+	struct ktcp_hnode *h;
+
+	rcu_read_lock();
+	/* inet_lookup() with the request's device, as inet_diag_find_one_icsk() */
+	h = ktcp_hash_lookup(kn, id->idiag_src[0], id->idiag_sport,
+			     id->idiag_dst[0], id->idiag_dport, id->idiag_if, 0);
+	if (!h && !id->idiag_dport && !id->idiag_dst[0])
+		h = ktcp_diag_find_listener(kn, id);
+	if (h && !ktcp_diag_hold(h))
+		h = NULL;
+	rcu_read_unlock();
+	if (!h)
+		return ERR_PTR(-ENOENT);
+	if (h->kind == KTCP_HNODE_SOCK &&
+	    sock_diag_check_cookie(ktcp_diag_sk(h), id->idiag_cookie)) {
+		ktcp_diag_put(h);
+		return ERR_PTR(-ESTALE);
+	}
+	return h;
+}
+
+/* inet_diag_dump_one_icsk(): one socket, named by the id, in one reply. */
+static int ktcp_diag_get_exact(struct sk_buff *in_skb,
+			       const struct nlmsghdr *nlh)
+{
+	struct net *net = sock_net(in_skb->sk);
+	struct ktcp_hnode *h = ktcp_diag_find(net, nlmsg_data(nlh));
+	struct sk_buff *rep;
+	int err;
+
+	if (IS_ERR(h))
+		return PTR_ERR(h);
+	rep = nlmsg_new(NLMSG_ALIGN(sizeof(struct inet_diag_msg)) + 1024,
+			GFP_KERNEL);
+	if (!rep) {
+		ktcp_diag_put(h);
+		return -ENOMEM;
+	}
+	err = ktcp_diag_fill(rep, h, nlh, NETLINK_CB(in_skb).portid, 0,
+			     sk_user_ns(NETLINK_CB(in_skb).sk),
+			     netlink_net_capable(in_skb, CAP_NET_ADMIN));
+	ktcp_diag_put(h);
+	if (err < 0) {
+		WARN_ON_ONCE(err == -EMSGSIZE);	/* 1 KiB holds every one */
+		kfree_skb(rep);
+		return err;
+	}
+	return nlmsg_unicast(net->diag_nlsk, rep, NETLINK_CB(in_skb).portid);
+}
+
+static int ktcp_diag_handler_dump(struct sk_buff *skb, struct nlmsghdr *nlh)
+{
+	struct netlink_dump_control c = { .dump = ktcp_diag_dump };
+	int err = ktcp_diag_check(nlh);
+
+	if (err)
+		return err;
+	if (nlh->nlmsg_flags & NLM_F_DUMP)
+		return netlink_dump_start(sock_net(skb->sk)->diag_nlsk, skb,
+					  nlh, &c);
+	return ktcp_diag_get_exact(skb, nlh);
+}
+
+/*
+ * tcp_abort(sk, ECONNABORTED): a listener stops listening; a synchronized
+ * connection sends RST (tcp_need_reset()); every one ends in CLOSE with
+ * ECONNABORTED for its owner, TIME_WAIT and orphans freed.
+ */
+static int ktcp_diag_abort(struct sock *sk)
+{
+	u8 state;
+
+	lock_sock(sk);
+	state = sk->sk_state;
+	if (state == TCP_CLOSE) {
+		release_sock(sk);
+		return -ENOENT;		/* "Avoid closing the same socket twice" */
+	}
+	if (state == TCP_LISTEN) {
+		ktcp_listen_stop(sk);
+		ktcp_sock_set_state(sk, TCP_CLOSE);
+	} else if ((1 << state) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT |
+				   TCPF_FIN_WAIT1 | TCPF_FIN_WAIT2 |
+				   TCPF_SYN_RECV)) {
+		ktcp_output_rst(sk, GFP_KERNEL, SK_RST_REASON_TCP_STATE);
+	}
+	ktcp_sock_reset(sk, ECONNABORTED);	/* tcp_done_with_error() */
+	release_sock(sk);
+	return 0;
+}
+
+/* tcp_diag_destroy() and sock_diag_destroy(): CAP_NET_ADMIN in the netns. */
+static int ktcp_diag_handler_destroy(struct sk_buff *skb,
+				     struct nlmsghdr *nlh)
+{
+	struct net *net = sock_net(skb->sk);
+	struct ktcp_hnode *h;
+	int err = ktcp_diag_check(nlh);
+
+	if (err)
+		return err;
+	h = ktcp_diag_find(net, nlmsg_data(nlh));
+	if (IS_ERR(h))
+		return PTR_ERR(h);
+	if (!ns_capable(net->user_ns, CAP_NET_ADMIN))
+		err = -EPERM;
+	else if (h->kind == KTCP_HNODE_REQ)
+		err = -EOPNOTSUPP;
+	else
+		err = ktcp_diag_abort(ktcp_diag_sk(h));
+	ktcp_diag_put(h);
+	return err;
+}
+
+static struct sock_diag_handler ktcp_diag_handler = {
+	.owner		= THIS_MODULE,
+	.dump		= ktcp_diag_handler_dump,
+	.destroy	= ktcp_diag_handler_destroy,
+};
+
+static bool ktcp_diag_registered;
+
+/*
+ * Not fatal: a family number another module's sock_diag already serves
+ * (TIPC's 30, say) leaves ktcp working, unseen by ktcpstat.
+ */
+void ktcp_diag_init(void)
+{
+	int err;
+
+	ktcp_diag_handler.family = ktcp_family;
+	err = sock_diag_register(&ktcp_diag_handler);
+	if (err)
+		pr_warn("ktcp: no sock_diag for family %d (%d): ktcpstat will not see ktcp's sockets\n",
+			ktcp_family, err);
+	ktcp_diag_registered = !err;
+}
+
+void ktcp_diag_exit(void)
+{
+	if (ktcp_diag_registered)
+		sock_diag_unregister(&ktcp_diag_handler);
+}

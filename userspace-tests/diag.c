@@ -1,0 +1,371 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * sock_diag for ktcp (module/diag.c) and tools/ktcpstat, in a fresh
+ * network namespace. The same sockets are opened on ktcp and on native
+ * TCP, in known states: a listener with one connection not accepted, an
+ * established pair with unread data, a half-closed pair (FIN_WAIT_2 and
+ * CLOSE_WAIT), one in TIME_WAIT.
+ * - A dump through NETLINK_SOCK_DIAG (sdiag_family = ktcp's number) gives
+ *   the same states and queues as inet_diag gives for native TCP, and
+ *   inet_diag's native rows are what `ss` prints.
+ * - `ktcpstat -F inet` prints what `ss` prints; `ktcpstat` prints ktcp's
+ *   rows, with timers (-o), owners (-p), TCP_INFO (-i), skmem (-m).
+ * - SOCK_DESTROY (`ktcpstat -K`) resets a connection: the owner reads
+ *   ECONNABORTED, the peer ECONNRESET; without CAP_NET_ADMIN it is refused.
+ *   `ktcpstat -K state time-wait` ends TIME_WAIT at once.
+ */
+#include <linux/capability.h>
+#include <linux/inet_diag.h>
+#include <linux/netlink.h>
+#include <linux/sock_diag.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#include "kselftest_harness.h"
+#include "lib/ktcptest.h"
+
+#define DG_IP		"127.0.0.1"
+#define DG_MAX		64
+
+struct dg_row {
+	struct inet_diag_msg m;
+};
+
+struct dg_set {
+	int family, lfd, fds[8], nfds;
+	uint16_t port;
+};
+
+/* Send one sock_diag request; a dump's rows go to @rows. -errno or count. */
+static int dg_request(int family, int type, int flags,
+		      const struct inet_diag_sockid *id, struct dg_row *rows)
+{
+	struct {
+		struct nlmsghdr nlh;
+		struct inet_diag_req_v2 r;
+	} req = {
+		.nlh = { .nlmsg_len = sizeof(req), .nlmsg_type = type,
+			 .nlmsg_flags = NLM_F_REQUEST | flags, .nlmsg_seq = 1 },
+		.r = { .sdiag_family = family, .sdiag_protocol = IPPROTO_TCP,
+		       .idiag_states = 0xfff },	/* ss -a: no BOUND-INACTIVE */
+	};
+	static char buf[32768];
+	int fd, n = 0, len, err = 0;
+	struct nlmsghdr *h;
+
+	if (id)
+		req.r.id = *id;
+	fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+	if (fd < 0 || send(fd, &req, sizeof(req), 0) != sizeof(req))
+		return -errno;
+	for (;;) {
+		len = recv(fd, buf, sizeof(buf), 0);
+		if (len <= 0) {
+			err = -EIO;
+			break;
+		}
+		for (h = (void *)buf; NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
+			if (h->nlmsg_type == NLMSG_DONE)
+				goto out;
+			if (h->nlmsg_type == NLMSG_ERROR) {
+				err = ((struct nlmsgerr *)NLMSG_DATA(h))->error;
+				goto out;
+			}
+			if (rows && n < DG_MAX)
+				memcpy(&rows[n++].m, NLMSG_DATA(h),
+				       sizeof(struct inet_diag_msg));
+		}
+	}
+out:
+	close(fd);
+	return err ? err : n;
+}
+
+/* The rows of the namespace on @family, normalised: "STATE RQ WQ L R". */
+static int dg_keys(struct __test_metadata *_metadata, int family,
+		   uint16_t port, char keys[][48])
+{
+	struct dg_row rows[DG_MAX];
+	int n = dg_request(family, SOCK_DIAG_BY_FAMILY, NLM_F_DUMP, NULL, rows);
+
+	ASSERT_LE(0, n) TH_LOG("dump of family %d: %s", family, strerror(-n));
+	for (int i = 0; i < n; i++) {
+		const struct inet_diag_msg *m = &rows[i].m;
+		int sp = ntohs(m->id.idiag_sport), dp = ntohs(m->id.idiag_dport);
+
+		EXPECT_EQ(AF_INET, m->idiag_family);
+		if (sp != port && dp != port) {	/* another's, or a claim */
+			rows[i--] = rows[--n];
+			continue;
+		}
+		snprintf(keys[i], 48, "%s %u %u %s %s",
+			 ktcp_state_name(m->idiag_state), m->idiag_rqueue,
+			 m->idiag_wqueue, sp == port ? "L" : "E",
+			 !dp ? "*" : dp == port ? "L" : "E");
+	}
+	qsort(keys, n, 48, (int (*)(const void *, const void *))strcmp);
+	return n;
+}
+
+static void dg_open(struct __test_metadata *_metadata, struct dg_set *s,
+		    int family)
+{
+	char buf[100] = "unread";
+	int c, a, cport;
+
+	s->family = family;
+	s->nfds = 0;
+	s->lfd = ktcp_listener(_metadata, family, DG_IP, 0, 8, &s->port);
+	/* ESTABLISHED with 100 bytes unread at the server */
+	c = ktcp_connect(_metadata, family, DG_IP, s->port);
+	a = ktcp_accept(_metadata, s->lfd);
+	ASSERT_EQ(sizeof(buf), send(c, buf, sizeof(buf), 0));
+	s->fds[s->nfds++] = c;
+	s->fds[s->nfds++] = a;
+	/* FIN_WAIT_2 and CLOSE_WAIT, the FIN read */
+	c = ktcp_connect(_metadata, family, DG_IP, s->port);
+	a = ktcp_accept(_metadata, s->lfd);
+	ASSERT_EQ(0, shutdown(c, SHUT_WR));
+	ASSERT_EQ(0, ktcp_wait_eof(a, ktcp_ms(5000)));
+	s->fds[s->nfds++] = c;
+	s->fds[s->nfds++] = a;
+	/* TIME_WAIT: the client closes first */
+	c = ktcp_connect(_metadata, family, DG_IP, s->port);
+	a = ktcp_accept(_metadata, s->lfd);
+	cport = ktcp_local_port(c);
+	close(c);
+	ASSERT_EQ(0, ktcp_wait_eof(a, ktcp_ms(5000)));
+	close(a);
+	ASSERT_EQ(KT_TIME_WAIT, ktcp_wait_state_table(family == AF_INET,
+			cport, s->port, KT_TIME_WAIT, ktcp_ms(5000)));
+	ASSERT_EQ(-1, ktcp_wait_state_table(family == AF_INET, s->port,
+			cport, -1, ktcp_ms(5000)));
+	/* last: one in the accept queue, listener Recv-Q 1 */
+	s->fds[s->nfds++] = ktcp_connect(_metadata, family, DG_IP, s->port);
+}
+
+static void dg_close(struct dg_set *s)
+{
+	for (int i = 0; i < s->nfds; i++)
+		close(s->fds[i]);
+	close(s->lfd);
+}
+
+/* The path of tools/build/ktcpstat, from this binary's. */
+static void dg_tool(char *path, size_t len)
+{
+	char self[400];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+	self[n > 0 ? n : 0] = '\0';
+	*strrchr(self, '/') = '\0';	/* build */
+	*strrchr(self, '/') = '\0';	/* userspace-tests */
+	*strrchr(self, '/') = '\0';	/* the repository */
+	snprintf(path, len, "%s/tools/build/ktcpstat", self);
+}
+
+static int dg_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Lines of output, the last one with or without its newline. */
+static int dg_lines(const char *s)
+{
+	int n = 0;
+
+	for (const char *c = s; *c; c++)
+		n += *c == '\n';
+	return n + (*s && s[strlen(s) - 1] != '\n');
+}
+
+/* The words of each line of @out, sorted lines: comparable output. */
+static void dg_norm(char *out, char *res, size_t len)
+{
+	char *lines[DG_MAX], *save, *l;
+	int n = 0;
+
+	for (l = strtok_r(out, "\n", &save); l && n < DG_MAX;
+	     l = strtok_r(NULL, "\n", &save)) {
+		char *w, *ws, *dst = l;
+
+		for (w = strtok_r(l, " \t", &ws); w; w = strtok_r(NULL, " \t", &ws))
+			dst += sprintf(dst, "%s%s", dst == l ? "" : " ", w);
+		lines[n++] = l;
+	}
+	qsort(lines, n, sizeof(char *), dg_cmp);
+	res[0] = '\0';
+	for (int i = 0; i < n; i++)
+		snprintf(res + strlen(res), len - strlen(res), "%s\n", lines[i]);
+}
+
+FIXTURE(diag)
+{
+	struct dg_set k, n;
+	char tool[512];
+};
+
+FIXTURE_SETUP(diag)
+{
+	char out[256];
+
+	if (ktcp_native())
+		SKIP(return, "ktcp's sock_diag against itself: nothing to test");
+	/* inet_diag for native TCP's side, as ss would have it loaded */
+	ktcp_run_cmd(out, sizeof(out), "modprobe -q tcp_diag");
+	ktcp_new_netns(_metadata);
+	ktcp_set_tw_timeout(_metadata, 30000);
+	dg_open(_metadata, &self->k, ktcp_family());
+	dg_open(_metadata, &self->n, AF_INET);
+	dg_tool(self->tool, sizeof(self->tool));
+}
+
+FIXTURE_TEARDOWN(diag)
+{
+	dg_close(&self->k);
+	dg_close(&self->n);
+}
+
+/* ktcp's dump is native TCP's, and native TCP's is what ss prints. */
+TEST_F_TIMEOUT(diag, dump_matches_native, 60)
+{
+	char kk[DG_MAX][48], nk[DG_MAX][48], cmd[700];
+	static char out[16384], a[16384], b[16384];
+	int kn = dg_keys(_metadata, self->k.family, self->k.port, kk);
+	int nn = dg_keys(_metadata, AF_INET, self->n.port, nk);
+
+	ASSERT_EQ(nn, kn);
+	ASSERT_EQ(8, kn);
+	for (int i = 0; i < kn; i++)
+		EXPECT_STREQ(nk[i], kk[i]);
+	ASSERT_EQ(0, ktcp_run_cmd(out, sizeof(out), "ss -Htan"));
+	dg_norm(out, a, sizeof(a));
+	snprintf(cmd, sizeof(cmd), "%s -F inet -Htan", self->tool);
+	ASSERT_EQ(0, ktcp_run_cmd(out, sizeof(out), cmd)) TH_LOG("%s", out);
+	dg_norm(out, b, sizeof(b));
+	EXPECT_STREQ(a, b);
+}
+
+/* ktcpstat's rows, options and filters on ktcp's sockets. */
+TEST_F_TIMEOUT(diag, ktcpstat_output, 60)
+{
+	static char out[16384], want[512];
+	char cmd[700];
+	uint16_t p = self->k.port;
+
+	snprintf(cmd, sizeof(cmd), "%s -Hn state listening sport = :%u",
+		 self->tool, p);
+	ASSERT_EQ(0, ktcp_run_cmd(out, sizeof(out), cmd)) TH_LOG("%s", out);
+	snprintf(want, sizeof(want), "LISTEN");
+	EXPECT_NE(NULL, strstr(out, want)) TH_LOG("%s", out);
+	EXPECT_EQ(1, dg_lines(out)) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, " 1      8 ")) TH_LOG("%s", out);
+
+	snprintf(cmd, sizeof(cmd), "%s -Hnop state time-wait dport = :%u",
+		 self->tool, p);
+	ASSERT_EQ(0, ktcp_run_cmd(out, sizeof(out), cmd));
+	EXPECT_EQ(1, dg_lines(out)) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "TIME-WAIT")) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "timer:(timewait,")) TH_LOG("%s", out);
+
+	snprintf(cmd, sizeof(cmd), "%s -Hnlp", self->tool);
+	ASSERT_EQ(0, ktcp_run_cmd(out, sizeof(out), cmd));
+	snprintf(want, sizeof(want), "users:((\"diag\",pid=%d,fd=%d))",
+		 getpid(), self->k.lfd);
+	EXPECT_NE(NULL, strstr(out, want)) TH_LOG("%s", out);
+
+	snprintf(cmd, sizeof(cmd),
+		 "%s -Hnmie state established ( sport = :%u or dport = :%u )",
+		 self->tool, p, p);
+	ASSERT_EQ(0, ktcp_run_cmd(out, sizeof(out), cmd));
+	EXPECT_NE(NULL, strstr(out, "ESTAB      100")) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "skmem:(r")) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, " cwnd:10")) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, " rtt:")) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, " ino:")) TH_LOG("%s", out);
+
+	snprintf(cmd, sizeof(cmd), "%s -s", self->tool);
+	ASSERT_EQ(0, ktcp_run_cmd(out, sizeof(out), cmd));
+	EXPECT_NE(NULL, strstr(out, "TCP:   8 (estab 4, closed 1,"))
+		TH_LOG("%s", out);
+}
+
+static int dg_drop_net_admin(void)
+{
+	struct __user_cap_header_struct h = {
+		.version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct d[2];
+
+	if (prctl(PR_CAPBSET_DROP, CAP_NET_ADMIN, 0, 0, 0) ||
+	    syscall(SYS_capget, &h, d))
+		return -1;
+	d[0].effective &= ~(1U << CAP_NET_ADMIN);
+	d[0].permitted &= ~(1U << CAP_NET_ADMIN);
+	return syscall(SYS_capset, &h, d);
+}
+
+/* -K: refused without CAP_NET_ADMIN; with it, RST and ECONNABORTED. */
+TEST_F_TIMEOUT(diag, kill, 60)
+{
+	static char out[4096];
+	/* the fixture left one in the accept queue: take it first */
+	int queued = ktcp_accept(_metadata, self->k.lfd);
+	int cl = ktcp_connect(_metadata, self->k.family, DG_IP, self->k.port);
+	int sv = ktcp_accept(_metadata, self->k.lfd), status = -1;
+	int cport = ktcp_local_port(cl);
+	char cmd[700], c;
+	long long rsts;
+	pid_t pid;
+
+	snprintf(cmd, sizeof(cmd), "%s -HnK sport = :%d", self->tool, cport);
+	pid = fork();
+	if (!pid) {
+		struct dg_row rows[DG_MAX];
+		int n;
+
+		if (dg_drop_net_admin())
+			_exit(10);
+		n = dg_request(self->k.family, SOCK_DIAG_BY_FAMILY, NLM_F_DUMP,
+			       NULL, rows);
+		for (int i = 0; i < n; i++)
+			if (ntohs(rows[i].m.id.idiag_sport) == cport &&
+			    dg_request(self->k.family, SOCK_DESTROY, NLM_F_ACK,
+				       &rows[i].m.id, NULL) != -EPERM)
+				_exit(11);
+		if (ktcp_run_cmd(out, sizeof(out), cmd) == 0 ||
+		    !strstr(out, "Operation not permitted"))
+			_exit(12);
+		_exit(n > 0 ? 0 : 13);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_EQ(0, WEXITSTATUS(status));
+	ASSERT_EQ(KT_ESTABLISHED, ktcp_proc_state(cport, self->k.port));
+
+	rsts = ktcp_counter(self->k.family, "OutRsts");
+	ASSERT_EQ(0, ktcp_run_cmd(out, sizeof(out), cmd)) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "ESTAB")) TH_LOG("%s", out);
+	EXPECT_EQ(rsts + 1, ktcp_counter(self->k.family, "OutRsts"));
+	EXPECT_EQ(1, dg_lines(out)) TH_LOG("%s", out);
+	ASSERT_EQ(0, ktcp_set_io_timeouts(cl, ktcp_ms(5000)));
+	ASSERT_EQ(0, ktcp_set_io_timeouts(sv, ktcp_ms(5000)));
+	EXPECT_EQ(-1, recv(cl, &c, 1, 0));
+	EXPECT_EQ(ECONNABORTED, errno);
+	EXPECT_EQ(-1, recv(sv, &c, 1, 0));
+	EXPECT_EQ(ECONNRESET, errno) TH_LOG("InRsts %lld, server in %s",
+		ktcp_counter(self->k.family, "InRsts"),
+		ktcp_state_name(ktcp_proc_state(self->k.port, cport)));
+	EXPECT_EQ(-1, ktcp_proc_state(cport, self->k.port));
+
+	/* a TIME_WAIT pile cleared on demand */
+	ASSERT_EQ(1, ktcp_proc_scan(KT_TIME_WAIT, KT_ANY, self->k.port, NULL));
+	snprintf(cmd, sizeof(cmd), "%s -HnK state time-wait", self->tool);
+	ASSERT_EQ(0, ktcp_run_cmd(out, sizeof(out), cmd)) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "TIME-WAIT")) TH_LOG("%s", out);
+	EXPECT_EQ(0, ktcp_proc_scan(KT_TIME_WAIT, KT_ANY, KT_ANY, NULL));
+	close(cl);
+	close(sv);
+	close(queued);
+}
+
+TEST_HARNESS_MAIN

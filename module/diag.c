@@ -12,9 +12,8 @@
  * - A dump walks listeners (lhash), then the established table (ehash:
  *   connections in any state and the requests of SYN queues, as SYN-RECV),
  *   filtered by idiag_states and by the id's ports, as
- *   inet_diag_dump_icsk() does, and by its addresses when they are set.
- *   The bytecode filter (INET_DIAG_REQ_BYTECODE) is refused with
- *   EOPNOTSUPP rather than ignored: ktcpstat filters in user space.
+ *   inet_diag_dump_icsk() does, by its addresses when they are set, and by
+ *   the bytecode (INET_DIAG_REQ_BYTECODE, diag_bc.c) as inet_diag_bc_sk().
  * - TIME_WAIT sockets and requests carry only what Linux's timewait and
  *   request minisocks carry (inet_twsk_diag_fill(), inet_req_diag_fill()).
  * - SOCK_DESTROY aborts a socket as tcp_abort() does; requests are refused.
@@ -64,20 +63,25 @@ static void ktcp_diag_put(struct ktcp_hnode *h)
 		sock_put(ktcp_diag_sk(h));
 }
 
-/* The request's protocol: INET_DIAG_REQ_PROTOCOL, else sdiag_protocol. */
-static int ktcp_diag_check(const struct nlmsghdr *nlh)
+/*
+ * Check the request: its length, its protocol (INET_DIAG_REQ_PROTOCOL, else
+ * sdiag_protocol); *@bc is its bytecode (INET_DIAG_REQ_BYTECODE) or NULL.
+ */
+static int ktcp_diag_check(const struct nlmsghdr *nlh,
+			   const struct nlattr **bc)
 {
 	int hdrlen = sizeof(struct inet_diag_req_v2);
 	const struct inet_diag_req_v2 *req = nlmsg_data(nlh);
-	u32 proto = req->sdiag_protocol;
+	u32 proto = req->sdiag_protocol;	/* sock_diag checked 2 bytes */
 	struct nlattr *nla;
 	int rem;
 
+	*bc = NULL;
 	if (nlmsg_len(nlh) < hdrlen)
 		return -EINVAL;
 	nlmsg_for_each_attr(nla, nlh, hdrlen, rem) {
 		if (nla_type(nla) == INET_DIAG_REQ_BYTECODE)
-			return -EOPNOTSUPP;
+			*bc = nla;
 		if (nla_type(nla) != INET_DIAG_REQ_PROTOCOL)
 			continue;
 		if (nla_len(nla) != sizeof(u32))
@@ -87,6 +91,34 @@ static int ktcp_diag_check(const struct nlmsghdr *nlh)
 	if (proto != IPPROTO_TCP && proto != IPPROTO_KTCP)
 		return -ENOENT;		/* inet_diag: no handler for it */
 	return 0;
+}
+
+/* inet_diag_bc_sk()'s view of an entry, for the bytecode. */
+static void ktcp_diag_entry(const struct ktcp_hnode *h,
+			    const struct ktcp_tuple *t,
+			    struct ktcp_diag_entry *e)
+{
+	const struct ktcp_request *req;
+	struct sock *sk;
+
+	memset(e, 0, sizeof(*e));
+	e->saddr = t->laddr;
+	e->daddr = t->raddr;
+	e->sport = ntohs(t->lport);
+	e->dport = ntohs(t->rport);
+	if (h->kind == KTCP_HNODE_REQ) {
+		req = ktcp_diag_req(h);
+		e->ifindex = READ_ONCE(req->listener->sk_bound_dev_if);
+		e->mark = req->mark;
+		return;
+	}
+	sk = ktcp_diag_sk(h);
+	e->ifindex = READ_ONCE(sk->sk_bound_dev_if);
+	e->userlocks = READ_ONCE(sk->sk_userlocks);
+	e->mark = READ_ONCE(sk->sk_mark);
+#ifdef CONFIG_SOCK_CGROUP_DATA
+	e->cgroup_id = cgroup_id(sock_cgroup_ptr(&sk->sk_cgrp_data));
+#endif
 }
 
 /* The entry's state and 4-tuple, local end first. */
@@ -106,11 +138,16 @@ static u8 ktcp_diag_tuple(const struct ktcp_hnode *h, struct ktcp_tuple *t)
 	return inet_sk_state_load(sk);
 }
 
-/* inet_diag_dump_icsk()'s filters: states, then the id's set fields. */
+/*
+ * inet_diag_dump_icsk()'s filters: states, the id's set fields, then the
+ * bytecode (audited), if any.
+ */
 static bool ktcp_diag_match(const struct ktcp_hnode *h,
-			    const struct inet_diag_req_v2 *req)
+			    const struct inet_diag_req_v2 *req,
+			    const struct nlattr *bc)
 {
 	const struct inet_diag_sockid *id = &req->id;
+	struct ktcp_diag_entry e;
 	struct ktcp_tuple t;
 	u8 state = ktcp_diag_tuple(h, &t);
 
@@ -119,8 +156,13 @@ static bool ktcp_diag_match(const struct ktcp_hnode *h,
 	if ((id->idiag_sport && id->idiag_sport != t.lport) ||
 	    (id->idiag_dport && id->idiag_dport != t.rport))
 		return false;
-	return (!id->idiag_src[0] || id->idiag_src[0] == t.laddr) &&
-	       (!id->idiag_dst[0] || id->idiag_dst[0] == t.raddr);
+	if ((id->idiag_src[0] && id->idiag_src[0] != t.laddr) ||
+	    (id->idiag_dst[0] && id->idiag_dst[0] != t.raddr))
+		return false;
+	if (!bc)
+		return true;
+	ktcp_diag_entry(h, &t, &e);
+	return ktcp_diag_bc_run(nla_data(bc), nla_len(bc), &e);
 }
 
 /* inet_diag_msg_common_fill() for a request, which has no struct sock. */
@@ -415,6 +457,7 @@ static unsigned int ktcp_diag_buckets(const struct ktcp_net *kn)
 static int ktcp_diag_collect(struct ktcp_net *kn, unsigned int b,
 			     unsigned int from,
 			     const struct inet_diag_req_v2 *req,
+			     const struct nlattr *bc,
 			     struct ktcp_diag_ent *ents, bool *more)
 {
 	struct ktcp_hnode *h;
@@ -426,7 +469,7 @@ static int ktcp_diag_collect(struct ktcp_net *kn, unsigned int b,
 	rcu_read_lock();
 	if (b < KTCP_LHASH_SIZE) {
 		hlist_for_each_entry_rcu(ks, &kn->lhash[b], listen_node) {
-			if (idx >= from && ktcp_diag_match(&ks->hnode, req)) {
+			if (idx >= from && ktcp_diag_match(&ks->hnode, req, bc)) {
 				if (n == KTCP_DIAG_BATCH) {
 					*more = true;
 					break;
@@ -440,7 +483,7 @@ static int ktcp_diag_collect(struct ktcp_net *kn, unsigned int b,
 	} else {
 		hlist_for_each_entry_rcu(h, &kn->ehash[b - KTCP_LHASH_SIZE],
 					 node) {
-			if (idx >= from && ktcp_diag_match(h, req)) {
+			if (idx >= from && ktcp_diag_match(h, req, bc)) {
 				if (n == KTCP_DIAG_BATCH) {
 					*more = true;
 					break;
@@ -469,11 +512,13 @@ static int ktcp_diag_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	u32 portid = NETLINK_CB(cb->skb).portid;
 	struct ktcp_diag_ent ents[KTCP_DIAG_BATCH];
 	unsigned int b = cb->args[0];
+	const struct nlattr *bc;
 	int i, n, err = 0;
 	bool more;
 
+	ktcp_diag_check(cb->nlh, &bc);	/* checked, bc audited, at the start */
 	while (b < ktcp_diag_buckets(kn)) {
-		n = ktcp_diag_collect(kn, b, cb->args[1], req, ents, &more);
+		n = ktcp_diag_collect(kn, b, cb->args[1], req, bc, ents, &more);
 		for (i = 0; i < n; i++) {
 			if (!err) {
 				err = ktcp_diag_fill(skb, ents[i].h, cb->nlh,
@@ -573,17 +618,25 @@ static int ktcp_diag_get_exact(struct sk_buff *in_skb,
 	return nlmsg_unicast(net->diag_nlsk, rep, NETLINK_CB(in_skb).portid);
 }
 
+/* A dump, or one socket; the bytecode only filters dumps, as Linux's. */
 static int ktcp_diag_handler_dump(struct sk_buff *skb, struct nlmsghdr *nlh)
 {
 	struct netlink_dump_control c = { .dump = ktcp_diag_dump };
-	int err = ktcp_diag_check(nlh);
+	const struct nlattr *bc;
+	int err = ktcp_diag_check(nlh, &bc);
 
 	if (err)
 		return err;
-	if (nlh->nlmsg_flags & NLM_F_DUMP)
-		return netlink_dump_start(sock_net(skb->sk)->diag_nlsk, skb,
-					  nlh, &c);
-	return ktcp_diag_get_exact(skb, nlh);
+	if (!(nlh->nlmsg_flags & NLM_F_DUMP))
+		return ktcp_diag_get_exact(skb, nlh);
+	if (bc) {
+		err = ktcp_diag_bc_audit(nla_data(bc), nla_len(bc),
+					 netlink_net_capable(skb,
+							     CAP_NET_ADMIN));
+		if (err)
+			return err;
+	}
+	return netlink_dump_start(sock_net(skb->sk)->diag_nlsk, skb, nlh, &c);
 }
 
 /*
@@ -619,8 +672,9 @@ static int ktcp_diag_handler_destroy(struct sk_buff *skb,
 				     struct nlmsghdr *nlh)
 {
 	struct net *net = sock_net(skb->sk);
+	const struct nlattr *bc;
 	struct ktcp_hnode *h;
-	int err = ktcp_diag_check(nlh);
+	int err = ktcp_diag_check(nlh, &bc);
 
 	if (err)
 		return err;

@@ -22,7 +22,7 @@
  *
  * Below them, pure logic with no socket or lock, each with KUnit tests:
  * options.c, negotiate.c, sack.c, ofo.c, rtt.c, cong*.c, state.c, seq.h,
- * wheel.c.
+ * wheel.c, diag_bc.c.
  *
  * Contexts and locks, once for the whole module (Documentation/design.rst has
  * the long version):
@@ -722,6 +722,21 @@ u16 ktcp_cookie_check(const struct sk_buff *skb);
 /* diag.c: sock_diag (inet_diag's messages) for ktcp's family. */
 void ktcp_diag_init(void);
 void ktcp_diag_exit(void);
+
+/* diag_bc.c: inet_diag's bytecode filter over one socket's fields. */
+struct ktcp_diag_entry {	/* inet_diag_entry, IPv4 */
+	__be32 saddr;
+	__be32 daddr;
+	u16 sport;
+	u16 dport;
+	u16 userlocks;
+	u32 ifindex;
+	u32 mark;
+	u64 cgroup_id;
+};
+
+int ktcp_diag_bc_audit(const void *bc, int len, bool net_admin);
+bool ktcp_diag_bc_run(const void *bc, int len, const struct ktcp_diag_entry *e);
 
 /* proc.c, sysctl.c, mib.c. */
 int ktcp_proc_net_init(struct net *net);

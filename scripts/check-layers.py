@@ -36,7 +36,7 @@ LAYERS = [
     # Pure logic, no socket or lock; the algorithms over their framework.
     ['cong_reno.c', 'cong_cubic.c'],
     ['options.c', 'negotiate.c', 'syncookie.c', 'sack.c', 'ofo.c', 'rtt.c', 'cong.c',
-     'state.c', 'wheel.c', 'mib.c', 'trace.c'],
+     'state.c', 'wheel.c', 'mib.c', 'trace.c', 'diag_bc.c'],
 ]
 
 # Upward calls that stay, each with its reason (also in design.rst).

@@ -7,7 +7,8 @@
  * CLOSE_WAIT), one in TIME_WAIT.
  * - A dump through NETLINK_SOCK_DIAG (sdiag_family = ktcp's number) gives
  *   the same states and queues as inet_diag gives for native TCP, and
- *   inet_diag's native rows are what `ss` prints.
+ *   inet_diag's native rows are what `ss` prints; the same bytecode
+ *   filter keeps the same rows, and the same bad one is refused.
  * - `ktcpstat -F inet` prints what `ss` prints; `ktcpstat` prints ktcp's
  *   rows, with timers (-o), owners (-p), TCP_INFO (-i), skmem (-m).
  * - SOCK_DESTROY (`ktcpstat -K`) resets a connection: the owner reads
@@ -37,15 +38,22 @@ struct dg_set {
 	uint16_t port;
 };
 
-/* Send one sock_diag request; a dump's rows go to @rows. -errno or count. */
-static int dg_request(int family, int type, int flags,
-		      const struct inet_diag_sockid *id, struct dg_row *rows)
+/*
+ * Send one sock_diag request, with bytecode @bc of @bclen bytes if @bc;
+ * a dump's rows go to @rows. -errno or the count of rows.
+ */
+static int dg_request_bc(int family, int type, int flags,
+			 const struct inet_diag_sockid *id, struct dg_row *rows,
+			 const void *bc, int bclen)
 {
 	struct {
 		struct nlmsghdr nlh;
 		struct inet_diag_req_v2 r;
+		struct nlattr a;
+		char bc[64];
 	} req = {
-		.nlh = { .nlmsg_len = sizeof(req), .nlmsg_type = type,
+		.nlh = { .nlmsg_len = NLMSG_LENGTH(sizeof(req.r)),
+			 .nlmsg_type = type,
 			 .nlmsg_flags = NLM_F_REQUEST | flags, .nlmsg_seq = 1 },
 		.r = { .sdiag_family = family, .sdiag_protocol = IPPROTO_TCP,
 		       .idiag_states = 0xfff },	/* ss -a: no BOUND-INACTIVE */
@@ -56,8 +64,15 @@ static int dg_request(int family, int type, int flags,
 
 	if (id)
 		req.r.id = *id;
+	if (bc) {
+		req.a.nla_type = INET_DIAG_REQ_BYTECODE;
+		req.a.nla_len = NLA_HDRLEN + bclen;
+		memcpy(req.bc, bc, bclen);
+		req.nlh.nlmsg_len += NLA_ALIGN(req.a.nla_len);
+	}
 	fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
-	if (fd < 0 || send(fd, &req, sizeof(req), 0) != sizeof(req))
+	if (fd < 0 || send(fd, &req, req.nlh.nlmsg_len, 0) !=
+		      (ssize_t)req.nlh.nlmsg_len)
 		return -errno;
 	for (;;) {
 		len = recv(fd, buf, sizeof(buf), 0);
@@ -80,6 +95,12 @@ static int dg_request(int family, int type, int flags,
 out:
 	close(fd);
 	return err ? err : n;
+}
+
+static int dg_request(int family, int type, int flags,
+		      const struct inet_diag_sockid *id, struct dg_row *rows)
+{
+	return dg_request_bc(family, type, flags, id, rows, NULL, 0);
 }
 
 /* The rows of the namespace on @family, normalised: "STATE RQ WQ L R". */
@@ -245,6 +266,32 @@ TEST_F_TIMEOUT(diag, dump_matches_native, 60)
 	ASSERT_EQ(0, ktcp_run_cmd(out, sizeof(out), cmd)) TH_LOG("%s", out);
 	dg_norm(out, b, sizeof(b));
 	EXPECT_STREQ(a, b);
+}
+
+/* The bytecode filter: sport == the listener's, as inet_diag runs it. */
+TEST_F_TIMEOUT(diag, bytecode, 60)
+{
+	struct dg_row rows[DG_MAX];
+	struct dg_set *sets[] = { &self->k, &self->n };
+	struct inet_diag_bc_op bad[2] = { { INET_DIAG_BC_S_GE, 3, 12 } };
+
+	for (int i = 0; i < 2; i++) {
+		uint16_t p = sets[i]->port;
+		struct inet_diag_bc_op bc[4] = {
+			{ INET_DIAG_BC_S_GE, 8, 20 }, { 0, 0, p },
+			{ INET_DIAG_BC_S_LE, 8, 12 }, { 0, 0, p },
+		};
+		int n = dg_request_bc(sets[i]->family, SOCK_DIAG_BY_FAMILY,
+				      NLM_F_DUMP, NULL, rows, bc, sizeof(bc));
+
+		/* the listener, its two children and the queued one */
+		EXPECT_EQ(4, n) TH_LOG("family %d", sets[i]->family);
+		for (int j = 0; j < n; j++)
+			EXPECT_EQ(p, ntohs(rows[j].m.id.idiag_sport));
+		n = dg_request_bc(sets[i]->family, SOCK_DIAG_BY_FAMILY,
+				  NLM_F_DUMP, NULL, rows, bad, sizeof(bad));
+		EXPECT_EQ(-EINVAL, n) TH_LOG("family %d", sets[i]->family);
+	}
 }
 
 /* ktcpstat's rows, options and filters on ktcp's sockets. */

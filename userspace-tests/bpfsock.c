@@ -177,6 +177,9 @@ TEST_F_TIMEOUT(bpfsock, filter_skc_to_tcp_sock, 60)
 	int prog, c, s;
 	short rev = 0;
 
+	/* The bpf_skc_to_*() helpers exist only with the kernel's BTF. */
+	if (access("/sys/kernel/btf/vmlinux", F_OK))
+		SKIP(return, "no kernel BTF (CONFIG_DEBUG_INFO_BTF): no bpf_skc_to_tcp_sock()");
 	prog = bs_load_filter(log, sizeof(log));
 	ASSERT_LE(0, prog) TH_LOG("socket filter: %s\n%s", strerror(errno),
 				  log);

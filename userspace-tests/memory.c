@@ -207,22 +207,32 @@ TEST_F_TIMEOUT(sockstat, follows, 120)
 	struct mem_stat s0, s;
 	long sent, q;
 	char buf[65536];
+	bool quiet;
 
 	/*
-	 * alloc counts every namespace's sockets. Those of the tests before
-	 * this one go when their namespaces' cleanup runs, which lags under
-	 * emulation: wait for them, or the baseline moves under the test.
+	 * alloc (and mem) count every namespace's sockets; inuse, orphan and
+	 * tw only this one's. Those of the tests before this one go when
+	 * their namespaces' cleanup or their timers run, which can lag for
+	 * minutes (an orphan retransmitting). Once none is left, alloc is
+	 * compared exactly; while some are, they can only go, so alloc is
+	 * bounded: at least this test's sockets, at most the baseline plus
+	 * them.
 	 */
-	if (!nat)
-		ASSERT_EQ(0, MEM_WAIT(nat, alloc, 0, ktcp_ms(20000)))
-			TH_LOG("ktcp sockets of earlier tests still allocated");
+	quiet = !MEM_WAIT(nat, alloc, 0, ktcp_ms(nat ? 2000 : 20000));
+	if (!quiet)
+		TH_LOG("sockets of earlier tests still allocated: alloc bounded, not compared");
 	ASSERT_EQ(0, mem_stat_read(nat, &s0));
 	self->lfd = ktcp_listener(_metadata, self->family, MEM_ADDR, 0, 4,
 				  &self->port);
 	mem_pair(_metadata, self);
 	ASSERT_EQ(0, mem_stat_read(nat, &s));
 	EXPECT_EQ(s0.inuse + 3, s.inuse);
-	EXPECT_EQ(s0.alloc + 3, s.alloc);
+	if (quiet) {
+		EXPECT_EQ(s0.alloc + 3, s.alloc);
+	} else {
+		EXPECT_LE(3, s.alloc);
+		EXPECT_GE(s0.alloc + 3, s.alloc);
+	}
 	EXPECT_EQ(s0.orphan, s.orphan);
 
 	/* The reader does not read: both ends hold data. */
@@ -260,8 +270,15 @@ TEST_F_TIMEOUT(sockstat, follows, 120)
 	EXPECT_EQ(s0.orphan, MEM_WAIT(nat, orphan, s0.orphan, ktcp_ms(3000)));
 	EXPECT_EQ(s0.inuse + 1, MEM_WAIT(nat, inuse, s0.inuse + 1,
 					 ktcp_ms(3000)));
-	EXPECT_EQ(s0.alloc + 1, MEM_WAIT(nat, alloc, s0.alloc + 1,
-					 ktcp_ms(3000)));
+	if (quiet) {
+		EXPECT_EQ(s0.alloc + 1, MEM_WAIT(nat, alloc, s0.alloc + 1,
+						 ktcp_ms(3000)));
+	} else {
+		long a = MEM_WAIT_LE(nat, alloc, s0.alloc + 1, ktcp_ms(3000));
+
+		EXPECT_LE(1, a);
+		EXPECT_GE(s0.alloc + 1, a);
+	}
 
 	/* The client closes first: its end waits in TIME_WAIT. */
 	mem_pair(_metadata, self);

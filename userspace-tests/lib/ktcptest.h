@@ -143,6 +143,7 @@ void ktcp_abort_fd(int *fd);
 int ktcp_set_io_timeouts(int fd, int ms);
 /* Connect within @timeout_ms: 0 or -errno (-ETIMEDOUT). Thread-safe. */
 int ktcp_connect_fd(int fd, const struct sockaddr_in *sa, int timeout_ms);
+int ktcp_lo_ping(int family);
 /* poll() for @events on one fd; 1 ready, 0 timeout, -errno. */
 int ktcp_poll1(int fd, short events, int timeout_ms, short *revents);
 /* accept() within @timeout_ms: a new fd or -errno (-ETIMEDOUT). */

@@ -270,3 +270,45 @@ ssize_t ktcp_wait_eof(int fd, int idle_ms)
 
 	return ktcp_recv_all(fd, c, sizeof(c), idle_ms);
 }
+
+/*
+ * A new connection of @family on 127.0.0.1 carries four bytes: 0, or
+ * -errno. The fuzzers' check that the stack still works after them.
+ */
+int ktcp_lo_ping(int family)
+{
+	struct sockaddr_in sa = ktcp_sin("127.0.0.1", 0);
+	socklen_t sl = sizeof(sa);
+	int l, a = -1, c = -1, err = -EIO;
+	char buf[8];
+
+	l = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (l < 0 || bind(l, (struct sockaddr *)&sa, sizeof(sa)) ||
+	    listen(l, 4) || getsockname(l, (struct sockaddr *)&sa, &sl))
+		goto out_errno;
+	c = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (c < 0)
+		goto out_errno;
+	err = ktcp_connect_fd(c, &sa, ktcp_ms(5000));
+	if (err)
+		goto out;
+	a = ktcp_accept_fd(l, ktcp_ms(5000));
+	if (a < 0) {
+		err = a;
+		goto out;
+	}
+	err = send(c, "ping", 4, 0) == 4 &&
+	      ktcp_recv_all(a, buf, 4, ktcp_ms(5000)) == 4 &&
+	      !memcmp(buf, "ping", 4) ? 0 : -EIO;
+	goto out;
+out_errno:
+	err = -errno;
+out:
+	if (a >= 0)
+		close(a);
+	if (c >= 0)
+		close(c);
+	if (l >= 0)
+		close(l);
+	return err;
+}

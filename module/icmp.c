@@ -80,7 +80,9 @@ static void ktcp_icmp_err(struct sock *sk, struct sk_buff *skb,
 		return;
 	}
 	if ((1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_SYN_RECV)) {
-		/* Only with IP_RECVERR; the quoted TCP header is the data. */
+		/* Queued IP_RECVERR or not, as tcp_v4_err() does; the data is
+		 * the quoted TCP header.
+		 */
 		ip_icmp_error(sk, skb, err, th->dest, info, (u8 *)th);
 		if (!owned)
 			ktcp_sock_reset(sk, err);	/* tcp_done_with_error() */

@@ -50,7 +50,7 @@ static u32 ktcp_input_clean_rtx(struct sock *sk, u32 ack,
 		else if (!karn && !(cb->sacked & KTCP_SKB_SACKED))
 			karn = max_t(u32, (u32)tcp_clock_us() - cb->when, 1);
 		ktcp_recovery_acked(sk, skb, &reord);
-		__skb_unlink(skb, &sk->sk_write_queue);
+		ktcp_rtxq_unlink(sk, skb);
 		ktcp_mem_wqueue_free(sk, skb);
 		acked++;
 	}

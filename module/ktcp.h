@@ -126,24 +126,33 @@ static inline unsigned long ktcp_fin_timeout(const struct net *net)
 #define KTCP_ADD_STATS(net, field, val) \
 	this_cpu_add(ktcp_pernet(net)->mib->mibs[field], val)
 
-/* Per-skb state, in skb->cb (RFC 9293's SEG.* variables). */
+/*
+ * Per-skb state, in skb->cb (RFC 9293's SEG.* variables). A sent segment
+ * of the write queue is also a node of ktcp_sock.rtx_index (rtxq.c), in
+ * the room that input's fields leave: the 48 bytes of skb->cb hold both.
+ */
 struct ktcp_skb_cb {
 	u32 seq;
 	u32 end_seq;	/* seq + data length + SYN + FIN */
-	u32 ack_seq;
 	u32 when;	/* tcp_clock_us() of the last transmission: RTT, RACK */
 	u32 tx_delivered;	/* ktcp_sock.delivered then (tx.delivered) */
 	u32 tsval;	/* the TSval it carried then (timestamps agreed) */
-	u16 window;	/* unscaled window field */
-	u16 dev_mss;	/* input: MSS the arrival device allows (for SYNs) */
 	u8 flags;	/* TCPHDR_* */
-	u8 sacked;	/* KTCP_SKB_*: recovery state of a sent segment */
-	u8 ip_dsfield;	/* input: the IP header's TOS byte, for ECN */
-	u8 retransmitted:1,	/* ever retransmitted: no RTT (Karn) */
+	u8 sacked:3,	/* KTCP_SKB_*: recovery state of a sent segment */
+	   retransmitted:1,	/* ever retransmitted: no RTT (Karn) */
 	   eor:1;		/* MSG_EOR: sendmsg() appends no more to it */
 	u16 uncharged;	/* of truesize, not charged to sk_wmem_queued (gso.c) */
-	int iif;	/* input: inet_iif() and inet_sdif() of the arrival, */
-	int sdif;	/* which the IPCB this overwrites held */
+	union {
+		struct rb_node rbnode;	/* sent: in ktcp_sock.rtx_index */
+		struct {		/* input, and a header being built */
+			u32 ack_seq;
+			u16 window;	/* unscaled window field */
+			u16 dev_mss;	/* MSS the arrival device allows */
+			u8 ip_dsfield;	/* the IP header's TOS byte, for ECN */
+			int iif;	/* inet_iif() and inet_sdif() of the */
+			int sdif;	/* arrival, which the IPCB held */
+		};
+	};
 };
 
 #define KTCP_SKB_LOST		BIT(0)	/* marked lost */
@@ -307,6 +316,15 @@ struct ktcp_sock {
 	u32 mtu_info;		/* ICMP's next-hop MTU, for release_cb */
 
 	struct sk_buff *send_head;	/* first unsent skb in sk_write_queue */
+	/* Indexes of the sent part of the write queue (rtxq.c). */
+	struct rb_root rtx_index;	/* sent skbs by sequence */
+	struct list_head tsorted;	/* sent skbs by last transmission */
+	struct sk_buff *rtx_hint;	/* none lost, unresent before it */
+	struct sk_buff *lost_hint;	/* where IsLost's walk resumes */
+	u32 lost_cnt_hint;		/* SACKed skbs before lost_hint */
+	u8 sack_cache_n;		/* the last SACK's usable blocks */
+	struct ktcp_sack_block sack_cache[KTCP_MAX_SACK_BLOCKS];
+	u64 rtxq_visits;		/* skbs the walks looked at */
 	struct ktcp_reasm *reasm;	/* NULL until data arrives out of order */
 	struct ktcp_timer rtx_timer;	/* SYN, data, FIN retransmit; probe */
 	struct ktcp_timer state_timer;	/* keepalive; orphan FIN_WAIT_2; TW */
@@ -491,6 +509,18 @@ void ktcp_output_oow_ack(struct sock *sk, const struct sk_buff *in,
 			 enum ktcp_mib_field why);
 void __ktcp_output_push(struct sock *sk, bool force);
 void ktcp_output_push_one(struct sock *sk);
+
+/* rtxq.c: the sent part of the write queue, indexed. */
+void ktcp_rtxq_init(struct ktcp_sock *ks);
+void ktcp_rtxq_sent(struct ktcp_sock *ks, struct sk_buff *skb, bool new_data);
+void ktcp_rtxq_split(struct ktcp_sock *ks, struct sk_buff *skb,
+		     struct sk_buff *nskb);
+void ktcp_rtxq_unlink(struct sock *sk, struct sk_buff *skb);
+void ktcp_rtxq_purge(struct sock *sk);
+struct sk_buff *ktcp_rtxq_find(struct ktcp_sock *ks, u32 seq);
+struct sk_buff *ktcp_rtxq_next(struct sock *sk, struct sk_buff *skb);
+void ktcp_rtxq_sacked(struct ktcp_sock *ks, struct sk_buff *skb);
+void ktcp_rtxq_hints_reset(struct ktcp_sock *ks);
 
 /* gso.c: the GSO packets Linux's TCP would send. */
 u32 ktcp_gso_autosize(u32 mss, u32 cwnd, u32 ssthresh, u32 packets_out,

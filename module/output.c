@@ -130,6 +130,7 @@ static void ktcp_output_count_retrans(struct sock *sk,
 /* Send @skb (queued, or a one-off built by the caller) on a connected @sk. */
 static int ktcp_output_xmit(struct sock *sk, struct sk_buff *skb, bool clone)
 {
+	struct sk_buff *oskb = skb;
 	struct ktcp_sock *ks = ktcp_sk(sk);
 	struct inet_sock *inet = inet_sk(sk);
 	struct ktcp_skb_cb cb = *KTCP_SKB_CB(skb);
@@ -141,8 +142,11 @@ static int ktcp_output_xmit(struct sock *sk, struct sk_buff *skb, bool clone)
 	if (clone) {
 		KTCP_SKB_CB(skb)->when = (u32)tcp_clock_us();
 		KTCP_SKB_CB(skb)->tsval = ktcp_neg_ts_now(&ks->neg);
-		skb = skb_cloned(skb) ? pskb_copy(skb, GFP_ATOMIC) :
-					skb_clone(skb, GFP_ATOMIC);
+		/* skb->tcp_tsorted_anchor is no dst for the clone (rtxq.c) */
+		tcp_skb_tsorted_save(oskb) {
+			skb = skb_cloned(oskb) ? pskb_copy(oskb, GFP_ATOMIC) :
+						 skb_clone(oskb, GFP_ATOMIC);
+		} tcp_skb_tsorted_restore(oskb);
 		if (!skb) {
 			KTCP_INC_STATS(sock_net(sk), KTCP_MIB_NOMEM);
 			return -ENOBUFS;
@@ -575,6 +579,7 @@ int ktcp_output_split(struct sock *sk, struct sk_buff *skb, u32 len,
 	cb->flags &= ~(TCPHDR_FIN | TCPHDR_PSH);
 	cb->eor = 0;
 	__skb_queue_after(&sk->sk_write_queue, skb, nskb);
+	ktcp_rtxq_split(ktcp_sk(sk), skb, nskb);
 	return 0;
 }
 

@@ -114,38 +114,44 @@ void ktcp_rack_advance(struct ktcp_sock *ks, const struct sk_buff *skb)
 /*
  * tcp_rack_detect_loss(), RFC 8985 6.2 step 5: mark lost every segment
  * sent before RACK's that has waited its RTT plus the window; *@reo_timeout
- * gets the longest wait left of those that have not (0: none). The write
- * queue is in sequence order, not transmission order as Linux's
- * tsorted list: every sent segment is looked at, and one sent after RACK's
- * is skipped, not an end of the walk.
+ * gets the longest wait left of those that have not (0: none). The walk
+ * follows tsorted, in order of transmission (rtxq.c), so it ends at the
+ * first segment sent after RACK's; SACKed segments are not on it, and one
+ * marked lost here leaves it until it is sent again: the work per ACK is
+ * the segments marked plus those still within their wait.
  */
 void ktcp_rack_detect_loss(struct sock *sk, u32 *reo_timeout)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
 	u32 reo_wnd = ktcp_rack_reo_wnd(sk), now = (u32)tcp_clock_us();
-	struct sk_buff *skb;
+	struct sk_buff *skb, *n;
 
 	*reo_timeout = 0;
-	skb_queue_walk(&sk->sk_write_queue, skb) {
+	list_for_each_entry_safe(skb, n, &ks->tsorted, tcp_tsorted_anchor) {
 		struct ktcp_skb_cb *cb = KTCP_SKB_CB(skb);
 		s32 remaining;
 
-		if (skb == ks->send_head)
-			break;
-		/* SACKed; or lost and not yet resent. */
-		if ((cb->sacked & KTCP_SKB_SACKED) ||
-		    ((cb->sacked & KTCP_SKB_LOST) &&
-		     !(cb->sacked & KTCP_SKB_RETRANS)))
+		ks->rtxq_visits++;
+		/* SACKed, and resent since (a loss probe): delivered. */
+		if (cb->sacked & KTCP_SKB_SACKED) {
+			list_del_init(&skb->tcp_tsorted_anchor);
+			continue;
+		}
+		/* Lost and not yet resent: RACK has no more to say. */
+		if ((cb->sacked & KTCP_SKB_LOST) &&
+		    !(cb->sacked & KTCP_SKB_RETRANS))
 			continue;
 		if (!ktcp_rack_sent_after(ks->rack.mstamp, cb->when,
 					  ks->rack.end_seq, cb->end_seq))
-			continue;
+			break;
 		remaining = ktcp_rack_remaining(ks->rack.rtt_us, reo_wnd, now,
 						cb->when);
-		if (remaining <= 0)
+		if (remaining <= 0) {
 			ktcp_skb_mark_lost(ks, skb);
-		else
+			list_del_init(&skb->tcp_tsorted_anchor);
+		} else {
 			*reo_timeout = max_t(u32, *reo_timeout, remaining);
+		}
 	}
 }
 

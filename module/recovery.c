@@ -68,6 +68,7 @@ void ktcp_recovery_sent(struct sock *sk, struct sk_buff *skb, bool new_data)
 	sock_owned_by_me(sk);
 	ktcp_cc_sent(&ks->cc, 1);	/* prr_out */
 	cb->tx_delivered = ks->delivered;	/* tcp_rate_skb_sent() */
+	ktcp_rtxq_sent(ks, skb, new_data);
 	if (new_data) {
 		ks->packets_out++;
 		return;
@@ -151,6 +152,7 @@ static void ktcp_recovery_mark_sacked(struct ktcp_sock *ks,
 	if (cb->sacked & KTCP_SKB_LOST)
 		ks->lost_out--;
 	cb->sacked = KTCP_SKB_SACKED;
+	ktcp_rtxq_sacked(ks, skb);
 	if (!ks->sacked_out || ktcp_seq_after(cb->end_seq, ks->fack))
 		ks->fack = cb->end_seq;
 	ks->sacked_out++;
@@ -205,24 +207,36 @@ static bool ktcp_recovery_block_ok(const struct ktcp_sock *ks,
 
 /*
  * RFC 6675 IsLost, per segment: a segment not SACKed with DupThresh SACKed
- * segments above it is lost. One walk from the tail; the caller bounds the
- * queue (sndbuf), so the work per ACK is bounded whatever the peer sends.
+ * segments above it is lost; that is, with at most sacked_out - DupThresh
+ * SACKed below it. As Linux's tcp_mark_head_lost(), the walk goes from the
+ * head up and resumes where it stopped (lost_hint, with lost_cnt_hint the
+ * SACKed segments below it), so each segment is passed once per episode,
+ * not once per ACK.
  */
 static void ktcp_recovery_sack_lost(struct sock *sk)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
-	struct sk_buff *skb = ks->send_head ? ks->send_head->prev :
-				skb_peek_tail(&sk->sk_write_queue);
-	u32 above = 0;
+	struct sk_buff *skb = ks->lost_hint;
+	u32 cnt = ks->lost_cnt_hint;
+	s32 packets = (s32)(ks->sacked_out - ks->reordering);
 
-	for (; skb && skb != (struct sk_buff *)&sk->sk_write_queue;
-	     skb = skb->prev) {
+	if (packets < 0)
+		return;
+	if (!skb)
+		skb = ktcp_recovery_head(sk);
+	for (; skb; skb = ktcp_rtxq_next(sk, skb)) {
 		u8 sacked = KTCP_SKB_CB(skb)->sacked;
 
-		if (sacked & KTCP_SKB_SACKED)
-			above++;
-		else if (above >= ks->reordering &&
-			 !(sacked & KTCP_SKB_LOST))
+		ks->rtxq_visits++;
+		ks->lost_hint = skb;
+		ks->lost_cnt_hint = cnt;
+		if (sacked & KTCP_SKB_SACKED) {
+			cnt++;
+			continue;
+		}
+		if ((s32)cnt > packets)
+			break;
+		if (!(sacked & KTCP_SKB_LOST))
 			ktcp_skb_mark_lost(ks, skb);
 	}
 }
@@ -278,17 +292,107 @@ static void ktcp_recovery_dsack(struct sock *sk, const struct ktcp_opts *o)
 	ktcp_recovery_dsack_count(ks, &b[0]);
 }
 
+/* What one ACK's SACK blocks did (ktcp_recovery_sack()). */
+struct ktcp_recovery_sacktag {
+	u32 prior_fack;
+	u32 reord;
+	u32 newly;
+};
+
+/*
+ * SACK the segments that lie whole in @b among those that reach into
+ * [@from, @to): found in O(log n), then walked (tcp_sacktag_walk()).
+ */
+static void ktcp_recovery_sack_range(struct sock *sk,
+				     const struct ktcp_sack_block *b,
+				     u32 from, u32 to,
+				     struct ktcp_recovery_sacktag *t)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+	struct sk_buff *skb;
+
+	for (skb = ktcp_rtxq_find(ks, from); skb;
+	     skb = ktcp_rtxq_next(sk, skb)) {
+		struct ktcp_skb_cb *cb = KTCP_SKB_CB(skb);
+
+		ks->rtxq_visits++;
+		if (!ktcp_seq_before(cb->seq, to))
+			break;
+		if ((cb->sacked & KTCP_SKB_SACKED) ||
+		    ktcp_seq_before(cb->seq, b->start) ||
+		    ktcp_seq_after(cb->end_seq, b->end))
+			continue;
+		/* A hole filled by its first transmission. */
+		if (!cb->retransmitted &&
+		    ktcp_seq_before(cb->seq, t->prior_fack) &&
+		    ktcp_seq_before(cb->seq, t->reord))
+			t->reord = cb->seq;
+		ktcp_recovery_mark_sacked(ks, skb);
+		t->newly++;
+	}
+}
+
+/*
+ * Apply usable block @b, but for what the previous ACK's blocks, the
+ * cache (sorted by start), covered: every segment lying whole in one of
+ * them is SACKed already (tcp_sacktag_write_queue()'s recv_sack_cache).
+ * A block the peer repeats on every ACK costs O(log n), not its length.
+ */
+static void ktcp_recovery_sack_block(struct sock *sk,
+				     const struct ktcp_sack_block *b,
+				     struct ktcp_recovery_sacktag *t)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+	u32 from = b->start;
+	unsigned int i;
+
+	for (i = 0; i < ks->sack_cache_n; i++) {
+		const struct ktcp_sack_block *c = &ks->sack_cache[i];
+
+		if (!ktcp_seq_after(c->end, from))
+			continue;
+		if (!ktcp_seq_before(c->start, b->end))
+			break;
+		if (ktcp_seq_before(from, c->start))
+			ktcp_recovery_sack_range(sk, b, from, c->start, t);
+		from = c->end;
+	}
+	if (ktcp_seq_before(from, b->end))
+		ktcp_recovery_sack_range(sk, b, from, b->end, t);
+}
+
+/* Remember this ACK's usable blocks, sorted by start, for the next one. */
+static void ktcp_recovery_sack_cache(struct ktcp_sock *ks,
+				     const struct ktcp_opts *o)
+{
+	struct ktcp_sack_block *cache = ks->sack_cache;
+	unsigned int i, j, n = 0;
+
+	for (i = 0; i < o->num_sacks; i++) {
+		if (!ktcp_recovery_block_ok(ks, &o->sacks[i]))
+			continue;
+		for (j = n; j && ktcp_seq_before(o->sacks[i].start,
+						 cache[j - 1].start); j--)
+			cache[j] = cache[j - 1];
+		cache[j] = o->sacks[i];
+		n++;
+	}
+	ks->sack_cache_n = n;
+}
+
 /*
  * Apply the SACK blocks of an ACK to the scoreboard. Returns how many
  * segments became SACKed: an ACK that SACKs new data is a duplicate ACK in
- * RFC 6675's sense even if it changes nothing else.
+ * RFC 6675's sense even if it changes nothing else. The work is O(log n)
+ * per block plus the segments newly SACKed (rtxq.c).
  */
 u32 ktcp_recovery_sack(struct sock *sk, const struct ktcp_opts *o)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
-	u32 newly = 0, prior_fack = ktcp_recovery_fack(ks);
-	u32 reord = ks->snd_nxt;
-	struct sk_buff *skb;
+	struct ktcp_recovery_sacktag t = {
+		.prior_fack = ktcp_recovery_fack(ks),
+		.reord = ks->snd_nxt,
+	};
 	int i;
 
 	sock_owned_by_me(sk);
@@ -298,41 +402,28 @@ u32 ktcp_recovery_sack(struct sock *sk, const struct ktcp_opts *o)
 	    !o->num_sacks)
 		return 0;
 	ktcp_recovery_dsack(sk, o);
-	for (i = 0; i < o->num_sacks; i++) {
-		const struct ktcp_sack_block *b = &o->sacks[i];
-
-		if (!ktcp_recovery_block_ok(ks, b))
-			continue;
-		skb_queue_walk(&sk->sk_write_queue, skb) {
-			struct ktcp_skb_cb *cb = KTCP_SKB_CB(skb);
-
-			if (skb == ks->send_head ||
-			    !ktcp_seq_before(cb->seq, b->end))
-				break;
-			if ((cb->sacked & KTCP_SKB_SACKED) ||
-			    ktcp_seq_before(cb->seq, b->start) ||
-			    ktcp_seq_after(cb->end_seq, b->end))
-				continue;
-			/* A hole filled by its first transmission. */
-			if (!cb->retransmitted &&
-			    ktcp_seq_before(cb->seq, prior_fack) &&
-			    ktcp_seq_before(cb->seq, reord))
-				reord = cb->seq;
-			ktcp_recovery_mark_sacked(ks, skb);
-			newly++;
-		}
-	}
-	ktcp_recovery_reordering(sk, reord, prior_fack);
+	/* Nothing SACKed: the cache is stale, if not reneged (Linux's). */
+	if (!ks->sacked_out)
+		ks->sack_cache_n = 0;
+	for (i = 0; i < o->num_sacks; i++)
+		if (ktcp_recovery_block_ok(ks, &o->sacks[i]))
+			ktcp_recovery_sack_block(sk, &o->sacks[i], &t);
+	ktcp_recovery_sack_cache(ks, o);
+	ktcp_recovery_reordering(sk, t.reord, t.prior_fack);
 	/* RACK replaces RFC 6675's IsLost (tcp_update_scoreboard()). */
-	if (newly && !ktcp_rack_on(sk))
+	if (t.newly && !ktcp_rack_on(sk))
 		ktcp_recovery_sack_lost(sk);
-	return newly;
+	return t.newly;
 }
 
 /*
- * The next segment to retransmit: lost and not yet resent, or NULL. (An
- * undo leaves resent segments unmarked, so retrans_out may count some
- * that lost_out does not.)
+ * The next segment to retransmit: lost and not yet resent, or NULL. As
+ * tcp_xmit_retransmit_queue(), none while retrans_out reaches lost_out
+ * (an undo leaves resent segments unmarked, so retrans_out may count some
+ * that lost_out does not: then none is resent until those leave, as in
+ * Linux); otherwise there is one, and the walk to it starts at rtx_hint,
+ * before which there is none (retransmit_skb_hint), and leaves the hint
+ * there: a segment is passed once per episode, not once per call.
  */
 struct sk_buff *ktcp_recovery_next_lost(struct sock *sk)
 {
@@ -340,13 +431,14 @@ struct sk_buff *ktcp_recovery_next_lost(struct sock *sk)
 	struct sk_buff *skb;
 
 	sock_owned_by_me(sk);
-	if (!ks->lost_out)
+	if (ks->retrans_out >= ks->lost_out)
 		return NULL;
-	skb_queue_walk(&sk->sk_write_queue, skb) {
+	skb = ks->rtx_hint ?: ktcp_recovery_head(sk);
+	for (; skb; skb = ktcp_rtxq_next(sk, skb)) {
 		u8 sacked = KTCP_SKB_CB(skb)->sacked;
 
-		if (skb == ks->send_head)
-			break;
+		ks->rtxq_visits++;
+		ks->rtx_hint = skb;
 		if ((sacked & KTCP_SKB_LOST) && !(sacked & KTCP_SKB_RETRANS))
 			return skb;
 	}
@@ -719,6 +811,7 @@ void ktcp_recovery_on_rto(struct sock *sk)
 	if (reneg) {
 		KTCP_INC_STATS(sock_net(sk), KTCP_MIB_TCPSACKRENEGING);
 		ks->sacked_out = 0;
+		ktcp_rtxq_hints_reset(ks);
 	}
 	skb_queue_walk(&sk->sk_write_queue, skb) {
 		struct ktcp_skb_cb *cb = KTCP_SKB_CB(skb);

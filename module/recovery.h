@@ -77,6 +77,10 @@ static inline void ktcp_skb_mark_lost(struct ktcp_sock *ks,
 		ks->lost_out++;
 		ks->lost++;	/* tp->lost, PRR's newly lost */
 	}
+	/* None lost and unsent before rtx_hint (rtxq.c). */
+	if (ks->rtx_hint &&
+	    ktcp_seq_before(cb->seq, KTCP_SKB_CB(ks->rtx_hint)->seq))
+		ks->rtx_hint = skb;
 }
 
 /* rack.c: RACK loss detection (RFC 8985 6). */

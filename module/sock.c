@@ -36,11 +36,8 @@
 static void ktcp_sock_purge(struct sock *sk)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
-	struct sk_buff *skb;
 
-	while ((skb = __skb_dequeue(&sk->sk_write_queue)))
-		ktcp_mem_wqueue_free(sk, skb);
-	ks->send_head = NULL;
+	ktcp_rtxq_purge(sk);
 	ks->packets_out = 0;
 	ks->lost_out = 0;
 	ks->retrans_out = 0;
@@ -117,6 +114,7 @@ void ktcp_sock_init_tcb(struct sock *sk)
 	INIT_LIST_HEAD(&ks->accept_node);
 	INIT_LIST_HEAD(&ks->syn_queue);
 	INIT_LIST_HEAD(&ks->accept_queue);
+	ktcp_rtxq_init(ks);
 	ktcp_rtt_init(&ks->rtt);
 	ktcp_cc_init(&ks->cc, NULL);
 	ks->keepidle = KTCP_KEEPIDLE;

@@ -111,6 +111,7 @@ static void ktcp_undo_cwnd_reduction(struct sock *sk, bool unmark)
 			KTCP_SKB_CB(skb)->sacked &= ~KTCP_SKB_LOST;
 		}
 		ks->lost_out = 0;
+		ktcp_rtxq_hints_reset(ks);	/* IsLost starts over */
 	}
 	ktcp_cc_undo(&ks->cc, ks->prior_ssthresh);
 	if (ks->prior_ssthresh)		/* not after an ECE: as Linux */

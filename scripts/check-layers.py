@@ -31,6 +31,7 @@ LAYERS = [
     ['recovery.c', 'buffers.c', 'window.c', 'urg.c', 'ecn.c', 'gso.c'],
     ['undo.c'],
     ['rack.c'],
+    ['rtxq.c'],
     ['port.c'],
     ['timer.c', 'hash.c', 'mem.c', 'cgroup.c'],
     # Pure logic, no socket or lock; the algorithms over their framework.

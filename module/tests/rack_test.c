@@ -97,10 +97,37 @@ struct rk_ctx {
 	u32 base;
 };
 
-KUNIT_DEFINE_ACTION_WRAPPER(rk_purge_action, __skb_queue_purge,
-			    struct sk_buff_head *);
+KUNIT_DEFINE_ACTION_WRAPPER(rk_purge_action, ktcp_rtxq_purge, struct sock *);
 
 static struct lock_class_key rk_slock_key, rk_sk_key;
+
+/*
+ * ktcp_recovery_sent() for the @n queued segments in the order of their
+ * times, as they would have left: RACK walks them in that order (rtxq.c).
+ */
+static void rk_send_in_time_order(struct rk_ctx *c, unsigned int n)
+{
+	struct sk_buff *skbs[8], *skb;
+	unsigned long sent = 0;
+	unsigned int i = 0, j, first;
+
+	KUNIT_ASSERT_LE(c->test, n, ARRAY_SIZE(skbs));
+	skb_queue_walk(&c->sk->sk_write_queue, skb)
+		skbs[i++] = skb;
+	for (i = 0; i < n; i++) {
+		first = n;
+		for (j = 0; j < n; j++)
+			if (!(sent & BIT(j)) &&
+			    (first == n ||
+			     ktcp_seq_before(KTCP_SKB_CB(skbs[j])->when,
+					     KTCP_SKB_CB(skbs[first])->when)))
+				first = j;
+		sent |= BIT(first);
+		lock_sock(c->sk);
+		ktcp_recovery_sent(c->sk, skbs[first], true);
+		release_sock(c->sk);
+	}
+}
 
 static void rk_recovery_restore(void *old)
 {
@@ -133,8 +160,8 @@ static struct rk_ctx *rk_start(struct kunit *test, unsigned int n,
 	c->sk = sk;
 	sock_net_set(sk, &init_net);
 	skb_queue_head_init(&sk->sk_write_queue);
-	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, rk_purge_action,
-							&sk->sk_write_queue),
+	ktcp_rtxq_init(ks);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, rk_purge_action, sk),
 			0);
 	old = (void *)(long)ktcp_pernet(&init_net)->recovery;
 	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, rk_recovery_restore, old),
@@ -161,13 +188,11 @@ static struct rk_ctx *rk_start(struct kunit *test, unsigned int n,
 		memset(KTCP_SKB_CB(skb), 0, sizeof(struct ktcp_skb_cb));
 		KTCP_SKB_CB(skb)->seq = c->base + i * RK_MSS;
 		KTCP_SKB_CB(skb)->end_seq = c->base + (i + 1) * RK_MSS;
-		__skb_queue_tail(&sk->sk_write_queue, skb);
-		lock_sock(sk);
-		ktcp_recovery_sent(sk, skb, true);
-		release_sock(sk);
 		KTCP_SKB_CB(skb)->when = now - ago[i];
-		ks->snd_nxt = KTCP_SKB_CB(skb)->end_seq;
+		__skb_queue_tail(&sk->sk_write_queue, skb);
 	}
+	ks->snd_nxt = c->base + n * RK_MSS;
+	rk_send_in_time_order(c, n);
 	return c;
 }
 

@@ -60,8 +60,7 @@ static const enum ktcp_mib_field rt_undo_mibs[5] = {
 	KTCP_MIB_TCPLOSSUNDO, KTCP_MIB_TCPSPURIOUSRTOS,
 };
 
-KUNIT_DEFINE_ACTION_WRAPPER(rt_purge_action, __skb_queue_purge,
-			    struct sk_buff_head *);
+KUNIT_DEFINE_ACTION_WRAPPER(rt_purge_action, ktcp_rtxq_purge, struct sock *);
 
 /*
  * recovery.c asserts the socket lock. The rt_*() wrappers below take it
@@ -227,8 +226,8 @@ static struct rt_ctx *rt_start(struct kunit *test, u32 iss,
 	c->sk = sk;
 	sock_net_set(sk, &init_net);
 	skb_queue_head_init(&sk->sk_write_queue);
-	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, rt_purge_action,
-							&sk->sk_write_queue),
+	ktcp_rtxq_init(ks);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, rt_purge_action, sk),
 			0);
 	sk->sk_prot = &ktcp_prot;	/* release_sock() calls its release_cb */
 	sock_lock_init_class_and_name(sk, "slock-ktcp-test", &rt_slock_key,
@@ -281,7 +280,7 @@ static u32 rt_ack(struct rt_ctx *c, u32 ack, bool wnd_update,
 		       skb != ks->send_head &&
 		       !ktcp_seq_after(KTCP_SKB_CB(skb)->end_seq, ack)) {
 			rt_acked(c, skb);
-			__skb_unlink(skb, &sk->sk_write_queue);
+			ktcp_rtxq_unlink(sk, skb);
 			kfree_skb(skb);
 			acked++;
 		}
@@ -1014,7 +1013,7 @@ static void recovery_sack_reneging(struct kunit *test)
 	 */
 	skb = skb_peek(&c->sk->sk_write_queue);
 	rt_acked(c, skb);
-	__skb_unlink(skb, &c->sk->sk_write_queue);
+	ktcp_rtxq_unlink(c->sk, skb);
 	kfree_skb(skb);
 	ks->snd_una = c->base + 1000;
 	RT_EXPECT(c, "SS.", 3, 2, 0, 0, 1);
@@ -1180,6 +1179,116 @@ static void recovery_sack_on_advance(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, rt_next_lost(c), 1);
 }
 
+/* Resend every lost segment, as output.c would with cwnd open. */
+static void rt_resend_lost(struct rt_ctx *c)
+{
+	struct sk_buff *skb;
+
+	while ((skb = rt_lost(c))) {
+		rt_sent(c, skb, false);
+		KTCP_SKB_CB(skb)->when = (u32)tcp_clock_us();
+	}
+}
+
+/*
+ * The peer of @c SACKs every other segment, from segment 1 up: each ACK
+ * carries the newest block first and the two before it (RFC 2018 4). The
+ * lost holes are resent as output.c would resend them after each ACK, each
+ * at a time later than every original.
+ */
+static void rt_sack_every_other(struct rt_ctx *c, unsigned int n)
+{
+	struct rt_blk blk[3];
+	unsigned int k, b;
+
+	for (k = 1; k < n; k += 2) {
+		for (b = 0; b < ARRAY_SIZE(blk) && 2 * b < k; b++) {
+			blk[b].start = (k - 2 * b) * RT_MSS;
+			blk[b].end = blk[b].start + RT_MSS;
+		}
+		rt_ack(c, 0, false, blk, b);
+		rt_resend_lost(c);
+	}
+}
+
+/*
+ * The resent holes arrive in order: each ACK covers one hole and the
+ * SACKed segment above it, and SACKs the three lowest ranges left.
+ */
+static void rt_fill_holes(struct rt_ctx *c, unsigned int n)
+{
+	struct rt_blk blk[3];
+	unsigned int k, b;
+
+	for (k = 2; k <= n; k += 2) {
+		for (b = 0; b < ARRAY_SIZE(blk) && k + 2 * b + 1 < n; b++) {
+			blk[b].start = (k + 2 * b + 1) * RT_MSS;
+			blk[b].end = blk[b].start + RT_MSS;
+		}
+		rt_ack(c, k * RT_MSS, false, blk, b);
+		rt_resend_lost(c);
+	}
+}
+
+/*
+ * Every other of @n segments SACKed, the holes resent and acked; returns
+ * how many skbs the scoreboard, loss detection (RACK's if @rack, else
+ * IsLost) and the retransmission search looked at, all ACKs together.
+ */
+static u64 rt_every_other_visits(struct kunit *test, unsigned int n,
+				 bool rack)
+{
+	struct rt_ctx *c = rt_start(test, 1000, n, 0, true);
+	u32 now = (u32)tcp_clock_us();
+	struct sk_buff *skb;
+	unsigned int i = 0;
+
+	if (rack)
+		WRITE_ONCE(ktcp_pernet(&init_net)->recovery,
+			   KTCP_RECOVERY_DEFAULT);
+	/* Sent a second ago, 1 us apart: RACK never waits, arms no timer. */
+	skb_queue_walk(&c->sk->sk_write_queue, skb)
+		KTCP_SKB_CB(skb)->when = now - USEC_PER_SEC + i++;
+	c->ks->rtxq_visits = 0;
+	rt_sack_every_other(c, n);
+	/* Every hole lost and resent; IsLost spares the two at the top. */
+	KUNIT_EXPECT_EQ(test, c->ks->sacked_out, n / 2);
+	KUNIT_EXPECT_EQ(test, c->ks->lost_out, rack ? n / 2 : n / 2 - 2);
+	KUNIT_EXPECT_EQ(test, c->ks->retrans_out, c->ks->lost_out);
+	KUNIT_EXPECT_EQ(test, c->ks->cc.state, KTCP_CC_RECOVERY);
+	rt_fill_holes(c, n);
+	KUNIT_EXPECT_TRUE(test, skb_queue_empty(&c->sk->sk_write_queue));
+	KUNIT_EXPECT_EQ(test, c->ks->packets_out, 0U);
+	KUNIT_EXPECT_EQ(test, c->ks->lost_out, 0U);
+	KUNIT_EXPECT_EQ(test, c->ks->retrans_out, 0U);
+	return c->ks->rtxq_visits;
+}
+
+/*
+ * Bounded work per ACK (rtxq.c): a peer that SACKs every other segment
+ * costs O(log n + blocks) per ACK, not a walk from the head per block
+ * and per retransmission. Eight times the segments must cost about eight
+ * times the skbs visited (a log factor more), far from the 64 times of
+ * the quadratic walk.
+ */
+static void recovery_bounded_work(struct kunit *test)
+{
+	static const bool rack[] = { false, true };
+	unsigned int i;
+	u64 small, large;
+
+	for (i = 0; i < ARRAY_SIZE(rack); i++) {
+		small = rt_every_other_visits(test, 128, rack[i]);
+		large = rt_every_other_visits(test, 1024, rack[i]);
+		kunit_info(test, "rack %d: %llu skbs visited for 128, %llu for 1024\n",
+			   rack[i], small, large);
+		KUNIT_EXPECT_GT(test, small, 0ULL);
+		KUNIT_EXPECT_LT(test, large, 12 * small);
+		/* Per ACK: a few blocks' O(log n) lookups and a short walk. */
+		KUNIT_EXPECT_LT(test, large, 1024ULL * 64);
+	}
+}
+
 static struct kunit_case ktcp_recovery_cases[] = {
 	KUNIT_CASE(recovery_sack_whole_segments),
 	KUNIT_CASE(recovery_sack_ignored_blocks),
@@ -1201,6 +1310,7 @@ static struct kunit_case ktcp_recovery_cases[] = {
 	KUNIT_CASE(recovery_second_episode),
 	KUNIT_CASE(recovery_wrap),
 	KUNIT_CASE(recovery_enter_after_2g),
+	KUNIT_CASE(recovery_bounded_work),
 	{}
 };
 

@@ -34,7 +34,7 @@ static u32 ktcp_input_clean_rtx(struct sock *sk, u32 ack,
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
 	u32 rtt = ktcp_neg_ts_rtt_us(&ks->neg, o), karn = 0, acked = 0;
-	u32 prior_una = ks->snd_una, prior_fack = ktcp_recovery_fack(ks);
+	u32 prior_una = ks->snd_una, prior_fack = ktcp_scoreboard_fack(ks);
 	u32 reord = ks->snd_nxt;
 	bool rexmit_acked = false;
 	struct sk_buff *skb;
@@ -49,7 +49,7 @@ static u32 ktcp_input_clean_rtx(struct sock *sk, u32 ack,
 			rexmit_acked = true;
 		else if (!karn && !(cb->sacked & KTCP_SKB_SACKED))
 			karn = max_t(u32, (u32)tcp_clock_us() - cb->when, 1);
-		ktcp_recovery_acked(sk, skb, &reord);
+		ktcp_scoreboard_acked(sk, skb, &reord);
 		ktcp_rtxq_unlink(sk, skb);
 		ktcp_mem_wqueue_free(sk, skb);
 		acked++;
@@ -68,7 +68,7 @@ static u32 ktcp_input_clean_rtx(struct sock *sk, u32 ack,
 	ks->bytes_acked += ack - ks->snd_una;	/* tcp_snd_una_update() */
 	WRITE_ONCE(ks->snd_una, ack);
 	/* A hole filled by its first transmission is reordering. */
-	ktcp_recovery_reordering(sk, reord, prior_fack);
+	ktcp_scoreboard_reordering(sk, reord, prior_fack);
 	ktcp_urg_snd_una(ks, prior_una);
 	WRITE_ONCE(ks->retries, 0);
 	if (ks->snd_una == ks->snd_nxt)
@@ -276,7 +276,7 @@ static void ktcp_input_ack_loss(struct sock *sk, const struct sk_buff *skb,
 	dup = cb->ack_seq == prior->una && !skb->len &&
 	      !(cb->flags & (TCPHDR_SYN | TCPHDR_FIN)) &&
 	      ks->snd_wnd == prior->wnd;
-	newly = ktcp_recovery_sack(sk, o);
+	newly = ktcp_scoreboard_sack(sk, o);
 	ktcp_tlp_ack(sk, prior->una, !dup, newly);
 	if (newly && cb->ack_seq == prior->una)
 		dup = true;

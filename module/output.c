@@ -310,7 +310,7 @@ static void ktcp_output_retransmit_lost(struct sock *sk)
 	while (ktcp_may_resend(ks) &&
 	       (skb = ktcp_recovery_next_lost(sk))) {
 		ktcp_output_count_retrans(sk, skb);
-		ktcp_recovery_sent(sk, skb, false);
+		ktcp_scoreboard_sent(sk, skb, false);
 		ktcp_ecn_retransmit(sk, skb);
 		ktcp_output_xmit(sk, skb, true);
 	}
@@ -348,7 +348,7 @@ static void ktcp_output_new(struct sock *sk, struct sk_buff *skb)
 	u8 flags = KTCP_SKB_CB(skb)->flags;
 
 	ktcp_output_idle_check(sk);
-	ktcp_recovery_sent(sk, skb, true);
+	ktcp_scoreboard_sent(sk, skb, true);
 	if (ks->gso_psh)	/* the end of a GSO packet (gso.c) */
 		KTCP_SKB_CB(skb)->flags |= TCPHDR_PSH;
 	ks->gso_psh = 0;
@@ -449,7 +449,7 @@ int ktcp_output_retransmit(struct sock *sk)
 	if (!skb || skb == ks->send_head)
 		return 0;
 	ktcp_output_count_retrans(sk, skb);
-	ktcp_recovery_sent(sk, skb, false);
+	ktcp_scoreboard_sent(sk, skb, false);
 	ktcp_ecn_retransmit(sk, skb);
 	return ktcp_output_xmit(sk, skb, true);
 }
@@ -480,7 +480,7 @@ void ktcp_output_loss_probe(struct sock *sk)
 	    WARN_ON_ONCE(!ks->packets_out))
 		goto rearm;
 	ktcp_output_count_retrans(sk, skb);
-	ktcp_recovery_sent(sk, skb, false);
+	ktcp_scoreboard_sent(sk, skb, false);
 	if (ktcp_output_xmit(sk, skb, true))
 		goto rearm;
 	ks->tlp_retrans = 1;

@@ -91,12 +91,15 @@ void ktcp_rack_detect_loss(struct sock *sk, u32 *reo_timeout);
 bool ktcp_rack_mark_lost(struct sock *sk);
 void ktcp_rack_update_reo_wnd(struct sock *sk, u32 prior_delivered);
 
-void ktcp_recovery_sent(struct sock *sk, struct sk_buff *skb, bool new_data);
-void ktcp_recovery_acked(struct sock *sk, struct sk_buff *skb, u32 *reord);
-u32 ktcp_recovery_fack(const struct ktcp_sock *ks);
-void ktcp_recovery_reordering(struct sock *sk, u32 low_seq, u32 prior_fack);
+/* scoreboard.c: the per-segment accounting and SACK tagging. */
+void ktcp_scoreboard_sent(struct sock *sk, struct sk_buff *skb, bool new_data);
+void ktcp_scoreboard_acked(struct sock *sk, struct sk_buff *skb, u32 *reord);
+u32 ktcp_scoreboard_fack(const struct ktcp_sock *ks);
+void ktcp_scoreboard_reordering(struct sock *sk, u32 low_seq, u32 prior_fack);
+u32 ktcp_scoreboard_sack(struct sock *sk, const struct ktcp_opts *o);
+
+/* recovery.c: the state machine (tcp_fastretrans_alert()) and the RTO. */
 struct sk_buff *ktcp_recovery_next_lost(struct sock *sk);
-u32 ktcp_recovery_sack(struct sock *sk, const struct ktcp_opts *o);
 bool ktcp_recovery_on_ack(struct sock *sk, u32 acked, u32 rtt_us, bool dup);
 void ktcp_recovery_on_rto(struct sock *sk);
 void ktcp_recovery_resegmented(struct sock *sk, struct sk_buff *skb,

@@ -69,7 +69,7 @@ static void ktcp_rtxq_insert(struct ktcp_sock *ks, struct sk_buff *skb)
 }
 
 /*
- * @skb goes out (ktcp_recovery_sent()): its first time, into the index;
+ * @skb goes out (ktcp_scoreboard_sent()): its first time, into the index;
  * every time, to the tail of tsorted (tcp_update_skb_after_send()).
  */
 void ktcp_rtxq_sent(struct ktcp_sock *ks, struct sk_buff *skb, bool new_data)

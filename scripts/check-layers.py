@@ -28,7 +28,7 @@ LAYERS = [
     ['pmtu.c'],
     ['output.c', 'sock.c'],
     ['tlp.c'],
-    ['recovery.c', 'buffers.c', 'window.c', 'urg.c', 'ecn.c', 'gso.c'],
+    ['recovery.c', 'scoreboard.c', 'buffers.c', 'window.c', 'urg.c', 'ecn.c', 'gso.c'],
     ['undo.c'],
     ['rack.c'],
     ['rtxq.c'],

@@ -102,7 +102,7 @@ KUNIT_DEFINE_ACTION_WRAPPER(rk_purge_action, ktcp_rtxq_purge, struct sock *);
 static struct lock_class_key rk_slock_key, rk_sk_key;
 
 /*
- * ktcp_recovery_sent() for the @n queued segments in the order of their
+ * ktcp_scoreboard_sent() for the @n queued segments in the order of their
  * times, as they would have left: RACK walks them in that order (rtxq.c).
  */
 static void rk_send_in_time_order(struct rk_ctx *c, unsigned int n)
@@ -124,7 +124,7 @@ static void rk_send_in_time_order(struct rk_ctx *c, unsigned int n)
 				first = j;
 		sent |= BIT(first);
 		lock_sock(c->sk);
-		ktcp_recovery_sent(c->sk, skbs[first], true);
+		ktcp_scoreboard_sent(c->sk, skbs[first], true);
 		release_sock(c->sk);
 	}
 }
@@ -218,7 +218,7 @@ static u32 rk_sack(struct rk_ctx *c, unsigned int from, unsigned int to)
 	lock_sock(c->sk);
 	c->ks->ack_flag = 0;
 	c->ks->prior_delivered = 0;
-	newly = ktcp_recovery_sack(c->sk, &o);
+	newly = ktcp_scoreboard_sack(c->sk, &o);
 	release_sock(c->sk);
 	return newly;
 }
@@ -354,7 +354,7 @@ static void rack_reordering_seen(struct kunit *test)
 
 	KUNIT_EXPECT_EQ(test, rk_sack(c, 6, 7), 1U);
 	KUNIT_EXPECT_EQ(test, ks->reord_seen, 0U);
-	KUNIT_EXPECT_EQ(test, ktcp_recovery_fack(ks), c->base + 7 * RK_MSS);
+	KUNIT_EXPECT_EQ(test, ktcp_scoreboard_fack(ks), c->base + 7 * RK_MSS);
 	/* Segment 1 arrives late: 6 segments below the highest SACKed. */
 	KUNIT_EXPECT_EQ(test, rk_sack(c, 1, 2), 1U);
 	KUNIT_EXPECT_EQ(test, ks->reord_seen, 1U);
@@ -362,8 +362,8 @@ static void rack_reordering_seen(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ktcp_rack_reo_wnd(c->sk), 25U * RK_MS);
 	/* Not below the highest SACKed: no reordering. */
 	lock_sock(c->sk);
-	ktcp_recovery_reordering(c->sk, c->base + 7 * RK_MSS,
-				 c->base + 7 * RK_MSS);
+	ktcp_scoreboard_reordering(c->sk, c->base + 7 * RK_MSS,
+				   c->base + 7 * RK_MSS);
 	release_sock(c->sk);
 	KUNIT_EXPECT_EQ(test, ks->reord_seen, 1U);
 }

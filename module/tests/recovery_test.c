@@ -9,7 +9,7 @@
  * was agreed, and congestion control (reno, for round numbers). Segments
  * of RT_MSS octets are queued and sent as output.c sends them; an ACK is
  * applied in input.c's order: the cumulative ACK frees what it covers
- * (ktcp_recovery_acked()), then ktcp_recovery_sack(), then
+ * (ktcp_scoreboard_acked()), then ktcp_scoreboard_sack(), then
  * ktcp_recovery_on_ack() with input.c's duplicate flag. A KUnit action
  * purges the write queue even when an assertion ends a test early; the
  * test owns the socket lock (recovery.c asserts it), as a process would.
@@ -110,7 +110,7 @@ static void rt_expect_undo(struct rt_ctx *c, int line, const char *want)
 static void rt_sent(struct rt_ctx *c, struct sk_buff *skb, bool new_data)
 {
 	lock_sock(c->sk);
-	ktcp_recovery_sent(c->sk, skb, new_data);
+	ktcp_scoreboard_sent(c->sk, skb, new_data);
 	release_sock(c->sk);
 }
 
@@ -119,7 +119,7 @@ static void rt_acked(struct rt_ctx *c, struct sk_buff *skb)
 	u32 reord = c->ks->snd_nxt;
 
 	lock_sock(c->sk);
-	ktcp_recovery_acked(c->sk, skb, &reord);
+	ktcp_scoreboard_acked(c->sk, skb, &reord);
 	release_sock(c->sk);
 }
 
@@ -128,7 +128,7 @@ static u32 rt_sack(struct rt_ctx *c, const struct ktcp_opts *o)
 	u32 newly;
 
 	lock_sock(c->sk);
-	newly = ktcp_recovery_sack(c->sk, o);
+	newly = ktcp_scoreboard_sack(c->sk, o);
 	release_sock(c->sk);
 	return newly;
 }
@@ -257,7 +257,7 @@ static struct rt_ctx *rt_start(struct kunit *test, u32 iss,
 /*
  * An ACK of @ack with the SACK blocks @blk[0..@n), through the calls
  * ktcp_input_ack() makes. @wnd_update: the ACK also changes the window, so
- * it is no duplicate in RFC 5681's sense. Returns ktcp_recovery_sack()'s
+ * it is no duplicate in RFC 5681's sense. Returns ktcp_scoreboard_sack()'s
  * count of newly SACKed segments.
  */
 static u32 rt_ack(struct rt_ctx *c, u32 ack, bool wnd_update,

@@ -95,6 +95,7 @@ struct rk_ctx {
 	struct ktcp_sock *ks;
 	struct sock *sk;
 	u32 base;
+	u32 t0;		/* tcp_clock_us() the segments' ages count from */
 };
 
 KUNIT_DEFINE_ACTION_WRAPPER(rk_purge_action, ktcp_rtxq_purge, struct sock *);
@@ -171,6 +172,7 @@ static struct rk_ctx *rk_start(struct kunit *test, unsigned int n,
 	sock_lock_init_class_and_name(sk, "slock-ktcp-rack", &rk_slock_key,
 				      "sk_lock-ktcp-rack", &rk_sk_key);
 	c->base = 1001;
+	c->t0 = now;
 	ks->snd_una = c->base;
 	ks->snd_nxt = c->base;
 	ks->recover = c->base - 1;
@@ -194,6 +196,16 @@ static struct rk_ctx *rk_start(struct kunit *test, unsigned int n,
 	ks->snd_nxt = c->base + n * RK_MSS;
 	rk_send_in_time_order(c, n);
 	return c;
+}
+
+/*
+ * Microseconds since the segments' ages were taken: RACK reads the real
+ * clock, and a guest under load can stall for tens of milliseconds, so
+ * a time left is bounded below by what it would be less this.
+ */
+static u32 rk_elapsed(const struct rk_ctx *c)
+{
+	return (u32)tcp_clock_us() - c->t0;
 }
 
 static struct sk_buff *rk_skb(struct rk_ctx *c, unsigned int i)
@@ -268,9 +280,10 @@ static void rack_marks_by_time(struct kunit *test)
 	 */
 	ks->rack.rtt_us = 150 * RK_MS;
 	timeout = rk_detect(c);
+	KUNIT_ASSERT_LT(test, rk_elapsed(c), 70U * RK_MS);
 	for (i = 0; i < 8; i++)
 		KUNIT_EXPECT_FALSE(test, rk_lost(c, i));
-	KUNIT_EXPECT_GT(test, timeout, 54U * RK_MS);
+	KUNIT_EXPECT_GE(test, timeout + rk_elapsed(c), 74U * RK_MS);
 	KUNIT_EXPECT_LE(test, timeout, 74U * RK_MS);
 
 	/* 20 ms later (RACK.rtt as if measured then): 0-4 lost, 6-7 not. */
@@ -305,17 +318,21 @@ static void rack_dupthresh_window(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, rk_lost(c, 0));
 	KUNIT_EXPECT_TRUE(test, rk_lost(c, 1));
 
-	d = rk_start(test, 5, ago, 40 * RK_MS);
+	/*
+	 * min_rtt 400 ms: a window of 100 ms, which a guest stalling under
+	 * load does not use up before the check.
+	 */
+	d = rk_start(test, 5, ago, 400 * RK_MS);
 	d->ks->reord_seen = 1;
 	KUNIT_EXPECT_EQ(test, rk_sack(d, 2, 5), 3U);
-	KUNIT_EXPECT_EQ(test, ktcp_rack_reo_wnd(d->sk), 10U * RK_MS);
+	KUNIT_EXPECT_EQ(test, ktcp_rack_reo_wnd(d->sk), 100U * RK_MS);
 	d->ks->rack.rtt_us = 50 * RK_MS;
-	KUNIT_EXPECT_GT(test, rk_detect(d), 9U * RK_MS);
+	KUNIT_EXPECT_GE(test, rk_detect(d) + rk_elapsed(d), 100U * RK_MS);
 	KUNIT_EXPECT_FALSE(test, rk_lost(d, 0));
 	KUNIT_EXPECT_FALSE(test, rk_lost(d, 1));
 	/* In recovery with reordering seen the window stays. */
 	d->ks->cc.state = KTCP_CC_RECOVERY;
-	KUNIT_EXPECT_EQ(test, ktcp_rack_reo_wnd(d->sk), 10U * RK_MS);
+	KUNIT_EXPECT_EQ(test, ktcp_rack_reo_wnd(d->sk), 100U * RK_MS);
 	/* KTCP_RACK_NO_DUPTHRESH keeps the window for the DupThresh case. */
 	c->ks->reord_seen = 0;
 	WRITE_ONCE(ktcp_pernet(&init_net)->recovery,

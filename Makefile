@@ -19,7 +19,8 @@
 #                   --self-test)
 #   make kunit      KUnit: module/ in-tree, kunit.py on x86_64 QEMU
 #   make vmtest     userspace-tests/run.sh inside a VM with ktcp.ko loaded
-#   make debugvm    interop and packet-level tests, kmemleak scan and rmmod in
+#   make debugvm    interop, the host's-policy, memory and diag suites, the
+#                   packet-level tests, kmemleak scan and rmmod in
 #                   a VM on a debug kernel (KASAN, lockdep, kmemleak...) built
 #                   from linux-source-6.12, ktcp.ko built against it
 #   make check      all but sparse and demo, ending in "N passed, N failed"

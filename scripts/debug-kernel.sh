@@ -23,13 +23,14 @@
 # veth) are installed under <build>/modroot. 9p/virtio are built in.
 #
 # ktcp.ko: the repo's Kbuild and module/ are copied (only changed files
-# are rewritten) to $KTCP_CACHE/debug-ktcp and built there with
+# are rewritten) to $KTCP_DEBUG_KTCP (default $KTCP_CACHE/debug-ktcp: a
+# second tree built while a debug VM runs needs its own) and built there with
 # `make -C <build> M=...` (6.12 has no MO=), so module/ktcp.ko, built for
 # Debian's kernel, is untouched. W=1, warnings are errors, as in `make`.
 # A kernel rebuild (other .config or Module.symvers) starts it afresh.
 #
 # Environment: KTCP_CACHE, KTCP_SKIP_SETUP, KTCP_DEBUG_BUILD (the build dir),
-# KTCP_DEBUG_JOBS (default nproc).
+# KTCP_DEBUG_KTCP (ktcp.ko's build dir), KTCP_DEBUG_JOBS (default nproc).
 set -euo pipefail
 
 KTCP_PROG=debug-kernel.sh
@@ -52,7 +53,7 @@ fi
 srcver=$(cat "$src/.ktcp-unpacked")
 build=${KTCP_DEBUG_BUILD:-$KTCP_CACHE/debug-build-${srcver//[^A-Za-z0-9.+-]/_}}
 modroot=$build/modroot
-kbuild=$KTCP_CACHE/debug-ktcp
+kbuild=${KTCP_DEBUG_KTCP:-$KTCP_CACHE/debug-ktcp}
 jobs=${KTCP_DEBUG_JOBS:-$(nproc)}
 
 print_paths() {

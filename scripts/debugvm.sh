@@ -4,7 +4,8 @@
 # The VM suite on the debug kernel (KASAN, lockdep, kmemleak, ...): build
 # it and ktcp.ko against it (scripts/debug-kernel.sh, cached), boot it with
 # scripts/vm.sh, and run scripts/debugvm-guest.sh there: the userspace
-# tests named (default: $KTCP_DEBUGVM_TESTS, else interop), the packet-level
+# tests named (default: $KTCP_DEBUGVM_TESTS, else interop and the suites of
+# the host's policy and of memory, below), the packet-level
 # tests when userspace-tests/pkt-tests.sh exists, a kmemleak scan, rmmod.
 # Any kernel splat fails the run (vm.sh), and so does a kmemleak report.
 #
@@ -39,7 +40,10 @@ while (($#)); do
 	*) break ;;
 	esac
 done
-tests=${*:-${KTCP_DEBUGVM_TESTS-interop}}
+# The default: interop, and the defences whose kernel paths (cgroup BPF,
+# netfilter and conntrack, VRF, socket memory accounting, sock_diag) only
+# a debug kernel checks for locking and memory errors; about 200 s there.
+tests=${*:-${KTCP_DEBUGVM_TESTS-interop cgroup policy ctstate bindev memory diag}}
 [[ $tests == all ]] && tests=
 
 # read_paths: take debug-kernel.sh's KEY=VALUE lines (stdin) into the

@@ -213,51 +213,31 @@ static int ktcp_diag_fill_req(struct sk_buff *skb, struct ktcp_request *req,
 }
 
 /*
- * inet_sk_diag_fill()'s timers: 1 retransmit (RTO, RACK's reordering
- * timer, the loss probe), 4 the zero-window probe, 2 keepalive (and the
- * orphaned FIN_WAIT_2 timeout, which shares it), with the time left in ms.
+ * inet_sk_diag_fill()'s and inet_twsk_diag_fill()'s timers, with the time
+ * left in ms: which one ktcp_timers_shown() says, as /proc/net/ktcp shows
+ * it, and the count that goes with it (retransmissions for 1, probes for
+ * 4 and 2, none for TIME_WAIT).
  */
-static void ktcp_diag_timer(const struct ktcp_sock *ks,
-			    struct inet_diag_msg *r)
+static void ktcp_diag_timer(struct sock *sk, struct inet_diag_msg *r)
 {
+	const struct ktcp_sock *ks = ktcp_sk(sk);
 	unsigned long expires;
-	u8 pending;
 
-	r->idiag_timer = 0;
+	r->idiag_timer = ktcp_timers_shown(sk, &expires);
 	r->idiag_retrans = 0;
 	r->idiag_expires = 0;
-	if (ktcp_timer_pending(&ks->rtx_timer)) {
-		pending = READ_ONCE(ks->rtx_pending);
-		expires = ktcp_timer_expires(&ks->rtx_timer);
-		if (pending != KTCP_TIME_REO && pending != KTCP_TIME_PROBE &&
-		    READ_ONCE(ks->snd_una) == READ_ONCE(ks->snd_nxt)) {
-			r->idiag_timer = 4;
-			r->idiag_retrans = READ_ONCE(ks->probes);
-		} else {
-			r->idiag_timer = 1;
-			r->idiag_retrans = READ_ONCE(ks->retries);
-		}
-	} else if (ktcp_timer_pending(&ks->state_timer)) {
-		expires = ktcp_timer_expires(&ks->state_timer);
-		r->idiag_timer = 2;
+	if (r->idiag_timer == 1)
+		r->idiag_retrans = READ_ONCE(ks->retries);
+	else if (r->idiag_timer == 2 || r->idiag_timer == 4)
 		r->idiag_retrans = READ_ONCE(ks->probes);
-	} else {
-		return;
-	}
-	r->idiag_expires = jiffies_delta_to_msecs(expires - jiffies);
+	if (r->idiag_timer)
+		r->idiag_expires = jiffies_delta_to_msecs(expires - jiffies);
 }
 
 /* inet_twsk_diag_fill(): TIME_WAIT shows its timer and nothing else. */
 static void ktcp_diag_tw(struct sock *sk, struct inet_diag_msg *r)
 {
-	const struct ktcp_timer *t = &ktcp_sk(sk)->state_timer;
-
-	r->idiag_timer = 3;
-	r->idiag_retrans = 0;
-	r->idiag_expires = 0;
-	if (ktcp_timer_pending(t))
-		r->idiag_expires =
-			jiffies_delta_to_msecs(ktcp_timer_expires(t) - jiffies);
+	ktcp_diag_timer(sk, r);
 	r->idiag_rqueue = 0;
 	r->idiag_wqueue = 0;
 	r->idiag_uid = 0;
@@ -418,7 +398,7 @@ static int ktcp_diag_fill_sk(struct sk_buff *skb, struct sock *sk,
 			goto err;
 		goto out;
 	}
-	ktcp_diag_timer(ktcp_sk(sk), r);
+	ktcp_diag_timer(sk, r);
 	ktcp_diag_queues(sk, r);
 	if (ktcp_diag_msg_attrs(skb, sk, r, req->idiag_ext, user_ns,
 				net_admin))

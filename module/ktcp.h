@@ -660,6 +660,7 @@ void ktcp_timers_release_cb(struct sock *sk);
 void ktcp_timers_enter_timewait(struct sock *sk, unsigned long timeout);
 void ktcp_timers_keepalive(struct sock *sk, int on);
 void ktcp_timers_delack(struct sock *sk);
+u8 ktcp_timers_shown(const struct sock *sk, unsigned long *expires);
 
 /* mem.c: memory accounting shared by all sockets (tcp_mem). */
 extern atomic_long_t ktcp_memory_allocated;

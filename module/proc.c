@@ -127,23 +127,52 @@ static void ktcp_proc_stop(struct seq_file *seq, void *v)
 	rcu_read_unlock();
 }
 
-/* /proc/net/tcp's timer codes: 1 retransmit, 2 keepalive/FIN_WAIT2, 3 TW. */
-static int ktcp_proc_timer(const struct sock *sk, unsigned long *expires)
+/* get_timewait4_sock(): addresses, state, the timer; the rest zeroes. */
+static void ktcp_proc_show_tw(struct seq_file *seq, struct sock *sk,
+			      loff_t sl)
 {
-	const struct ktcp_sock *ks = ktcp_sk(sk);
+	const struct inet_sock *inet = inet_sk(sk);
+	unsigned long expires;
+	int timer = ktcp_timers_shown(sk, &expires);
 
-	if (ktcp_timer_pending(&ks->rtx_timer)) {
-		*expires = ktcp_timer_expires(&ks->rtx_timer);
-		return 1;
-	}
-	if (ktcp_timer_pending(&ks->state_timer)) {
-		*expires = ktcp_timer_expires(&ks->state_timer);
-		return sk->sk_state == TCP_TIME_WAIT ? 3 : 2;
-	}
-	*expires = jiffies;
-	return 0;
+	seq_printf(seq, "%4lld: %08X:%04X %08X:%04X %02X %08X:%08X %02X:%08lX %08X %5d %8d %d %d %pK",
+		   sl, inet->inet_rcv_saddr, inet->inet_num,
+		   inet->inet_daddr, ntohs(inet->inet_dport), TCP_TIME_WAIT,
+		   0, 0, timer, jiffies_delta_to_clock_t(expires - jiffies),
+		   0, 0, 0, 0, refcount_read(&sk->sk_refcnt), sk);
 }
 
+/*
+ * get_tcp4_sock()'s trailing fields: the RTO with its backoff and ato in
+ * clock ticks, (quick ACKs owed << 1) | interactive (pingpong) mode, cwnd,
+ * and ssthresh (-1 while in the initial slow start, tcp_in_initial_
+ * slowstart()); a listener's last field is its TCP Fast Open queue
+ * length, which ktcp has not: 0, as a native listener without it.
+ */
+static void ktcp_proc_show_cc(struct seq_file *seq, struct sock *sk,
+			      u8 state)
+{
+	const struct ktcp_sock *ks = ktcp_sk(sk);
+	u32 rto_us = ktcp_rtt_rto(&ks->rtt);
+	u32 ssthresh = READ_ONCE(ks->cc.ssthresh);
+	int last;
+
+	if (state == TCP_LISTEN)
+		last = 0;
+	else
+		last = ssthresh >= KTCP_CC_INFINITE_SSTHRESH ? -1 : ssthresh;
+	seq_printf(seq, " %lu %lu %u %u %d",
+		   jiffies_to_clock_t(usecs_to_jiffies(rto_us)),
+		   jiffies_to_clock_t(READ_ONCE(ks->ato)),
+		   (READ_ONCE(ks->quickack) << 1) | ktcp_window_pingpong(sk),
+		   READ_ONCE(ks->cc.cwnd), last);
+}
+
+/*
+ * get_tcp4_sock(): a listener's rx_queue is its accept queue; tx_queue is
+ * write_seq - snd_una for every socket (0 on a listener: ss's Send-Q of a
+ * listener, the backlog, comes from sock_diag, not from here).
+ */
 static void ktcp_proc_show_sock(struct seq_file *seq, struct sock *sk,
 				loff_t sl)
 {
@@ -151,26 +180,31 @@ static void ktcp_proc_show_sock(struct seq_file *seq, struct sock *sk,
 	const struct inet_sock *inet = inet_sk(sk);
 	u8 state = inet_sk_state_load(sk);
 	unsigned long expires;
-	int timer = ktcp_proc_timer(sk, &expires);
-	u32 txq, rxq;
+	int timer;
+	u32 rxq;
 
-	if (state == TCP_LISTEN) {
-		txq = READ_ONCE(sk->sk_max_ack_backlog);
+	if (state == TCP_TIME_WAIT) {
+		ktcp_proc_show_tw(seq, sk, sl);
+		return;
+	}
+	timer = ktcp_timers_shown(sk, &expires);
+	if (state == TCP_LISTEN)
 		rxq = READ_ONCE(sk->sk_ack_backlog);
-	} else {
-		txq = READ_ONCE(ks->write_seq) - READ_ONCE(ks->snd_una);
+	else
 		/* The FIN takes a sequence number, not a byte of data. */
 		rxq = max_t(int, READ_ONCE(ks->rcv_nxt) -
 			    READ_ONCE(ks->copied_seq) -
 			    sock_flag(sk, SOCK_DONE), 0);
-	}
 	seq_printf(seq, "%4lld: %08X:%04X %08X:%04X %02X %08X:%08X %02X:%08lX %08X %5u %8d %lu %d %pK",
 		   sl, inet->inet_rcv_saddr, inet->inet_num,
-		   inet->inet_daddr, ntohs(inet->inet_dport), state, txq, rxq,
+		   inet->inet_daddr, ntohs(inet->inet_dport), state,
+		   READ_ONCE(ks->write_seq) - READ_ONCE(ks->snd_una), rxq,
 		   timer, jiffies_delta_to_clock_t(expires - jiffies),
 		   READ_ONCE(ks->retries),
-		   from_kuid_munged(seq_user_ns(seq), sock_i_uid(sk)), 0,
-		   sock_i_ino(sk), refcount_read(&sk->sk_refcnt), sk);
+		   from_kuid_munged(seq_user_ns(seq), sock_i_uid(sk)),
+		   READ_ONCE(ks->probes), sock_i_ino(sk),
+		   refcount_read(&sk->sk_refcnt), sk);
+	ktcp_proc_show_cc(seq, sk, state);
 }
 
 static void ktcp_proc_show_req(struct seq_file *seq,

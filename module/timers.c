@@ -506,3 +506,37 @@ void ktcp_timers_enter_timewait(struct sock *sk, unsigned long timeout)
 	ktcp_timer_sk_reset(sk, &ks->state_timer, jiffies + timeout);
 }
 
+/*
+ * The timer /proc/net/ktcp and sock_diag show for a socket, with Linux's
+ * codes (get_tcp4_sock(), inet_sk_diag_fill(), get_timewait4_sock()):
+ * 1 retransmission (RTO, RACK's reordering timer, the loss probe), 4 the
+ * zero-window probe (rtx_timer armed with nothing in flight), 2 the state
+ * timer (keepalive, an orphan's FIN_WAIT_2 timeout: Linux's sk_timer),
+ * 3 TIME_WAIT, 0 none. *@expires is when it fires (jiffies when none).
+ * Read without the socket lock, as Linux does: a snapshot.
+ */
+u8 ktcp_timers_shown(const struct sock *sk, unsigned long *expires)
+{
+	const struct ktcp_sock *ks = ktcp_sk(sk);
+	u8 pending;
+
+	if (inet_sk_state_load(sk) == TCP_TIME_WAIT) {
+		*expires = ktcp_timer_pending(&ks->state_timer) ?
+			   ktcp_timer_expires(&ks->state_timer) : jiffies;
+		return 3;
+	}
+	if (ktcp_timer_pending(&ks->rtx_timer)) {
+		*expires = ktcp_timer_expires(&ks->rtx_timer);
+		pending = READ_ONCE(ks->rtx_pending);
+		if (pending != KTCP_TIME_REO && pending != KTCP_TIME_PROBE &&
+		    READ_ONCE(ks->snd_una) == READ_ONCE(ks->snd_nxt))
+			return 4;
+		return 1;
+	}
+	if (ktcp_timer_pending(&ks->state_timer)) {
+		*expires = ktcp_timer_expires(&ks->state_timer);
+		return 2;
+	}
+	*expires = jiffies;
+	return 0;
+}

@@ -265,7 +265,7 @@ struct ktcp_row {
 	uint32_t laddr, raddr;	/* network byte order, as in sin_addr */
 	int lport, rport;
 	int state;
-	long txq, rxq;		/* LISTEN: backlog, accept queue */
+	long txq, rxq;		/* LISTEN: 0, accept queue */
 	unsigned int uid;
 	unsigned long inode;	/* 0 for TIME_WAIT and request rows */
 };

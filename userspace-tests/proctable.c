@@ -1,0 +1,395 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * /proc/net/ktcp against /proc/net/tcp (module/proc.c against Linux's
+ * get_tcp4_sock() and get_timewait4_sock()): the same sockets opened on
+ * ktcp and on native TCP in one namespace, their rows parsed with one
+ * sscanf() format, as a script written for /proc/net/tcp would, and
+ * compared field by field:
+ * - a listener with one connection not accepted;
+ * - a client idle with keepalive on (timer 2, ~100 s left);
+ * - a sender behind a receiver that does not read (zero window: timer 4,
+ *   data queued; the receiver's rx_queue holds it);
+ * - a client in TIME_WAIT (timer 3, ktcp's TIME_WAIT set to Linux's 60 s);
+ * - then, with all loss on lo, a sender with 1000 bytes unacknowledged
+ *   (timer 1, retransmissions, RTO backed off, cwnd 1, ssthresh cut).
+ * Tolerated: inode, refcount and pointer (different objects), ports
+ * (different listeners), the time left (armed at different moments: the
+ * elapsed time plus 1 s), the RTO (measured RTTs differ: within 5 ticks
+ * of the expected value).
+ */
+#include <ctype.h>
+#include <netinet/tcp.h>
+
+#include "kselftest_harness.h"
+#include "lib/ktcptest.h"
+
+#define PT_IP		"127.0.0.1"
+#define PT_KEEPIDLE	100		/* s */
+#define PT_TW_MS	60000		/* Linux's TCP_TIMEWAIT_LEN */
+#define PT_LOST		1000		/* bytes sent into the loss */
+#define PT_HZ		100		/* USER_HZ: ticks per second */
+
+struct pt_row {
+	char line[512];
+	int nf;				/* fields after "sl:" */
+	unsigned int la, lp, ra, rp, st, tr, uid, quick, cwnd;
+	unsigned long tx, rx, when, rt, ino, rto, ato;
+	int timeout, ref, ssthresh;
+	char ptr[40];
+};
+
+struct pt_set {
+	int family, lfd, fds[12], nfds;
+	uint16_t port, ka_port, zw_port, zr_port, tw_port, loss_port;
+	long long ka_ms, tw_ms;		/* when those timers were armed */
+	int loss_fd;
+};
+
+/* One data row as a /proc/net/tcp reader parses it; -1 if it cannot. */
+static int pt_parse(const char *line, struct pt_row *r)
+{
+	memset(r, 0, sizeof(*r));
+	snprintf(r->line, sizeof(r->line), "%s", line);
+	r->line[strcspn(r->line, "\n")] = '\0';
+	r->nf = sscanf(line, " %*d: %X:%X %X:%X %X %lX:%lX %X:%lX %lX %u %d %lu %d %39s %lu %lu %u %u %d",
+		       &r->la, &r->lp, &r->ra, &r->rp, &r->st, &r->tx, &r->rx,
+		       &r->tr, &r->when, &r->rt, &r->uid, &r->timeout, &r->ino,
+		       &r->ref, r->ptr, &r->rto, &r->ato, &r->quick, &r->cwnd,
+		       &r->ssthresh);
+	return r->nf >= 15 ? 0 : -1;
+}
+
+/* The row of @native_table's file for lport -> rport; the header too. */
+static int pt_find(bool native_table, int lport, int rport, struct pt_row *r,
+		   char *header, size_t hlen)
+{
+	FILE *f = fopen(ktcp_proc_path(native_table), "re");
+	char line[512];
+	int found = -1;
+
+	if (!f)
+		return -errno;
+	if (!fgets(line, sizeof(line), f)) {
+		fclose(f);
+		return -EIO;
+	}
+	if (header)
+		snprintf(header, hlen, "%s", line);
+	while (found && fgets(line, sizeof(line), f))
+		if (!pt_parse(line, r) && (int)r->lp == lport &&
+		    (int)r->rp == rport)
+			found = 0;
+	fclose(f);
+	return found;
+}
+
+static void pt_get(struct __test_metadata *_metadata, int family, int lport,
+		   int rport, struct pt_row *r)
+{
+	int ret = pt_find(family == AF_INET, lport, rport, r, NULL, 0);
+
+	ASSERT_EQ(0, ret) TH_LOG("family %d: no row %d -> %d", family, lport,
+				 rport);
+}
+
+/*
+ * The fixed-width part of a row after "sl:" (%4d:, checked apart) up to
+ * and with "timeout", every hex digit as 9: both stacks print it with the
+ * same widths. The line is padded with spaces to 149 characters as
+ * tcp4_seq_show() pads it.
+ */
+static void pt_shape(const struct pt_row *r, char *out, size_t len)
+{
+	const char *p = r->line + 5;
+	size_t i = 0;
+	int tok = 1;
+
+	for (; *p && i + 1 < len; p++) {
+		if (*p != ' ' && p[-1] == ' ' && ++tok > 9)
+			break;
+		out[i++] = isxdigit((unsigned char)*p) ? '9' : *p;
+	}
+	out[i] = '\0';
+}
+
+static void pt_same_shape(struct __test_metadata *_metadata,
+			  const struct pt_row *k, const struct pt_row *n)
+{
+	char ks[200], ns[200];
+	size_t kl = strlen(k->line), nl = strlen(n->line);
+
+	EXPECT_EQ(':', k->line[4]) TH_LOG("%s", k->line);
+	EXPECT_EQ(' ', k->line[5]) TH_LOG("%s", k->line);
+	pt_shape(k, ks, sizeof(ks));
+	pt_shape(n, ns, sizeof(ns));
+	EXPECT_STREQ(ns, ks) TH_LOG("ktcp:   %s\nnative: %s", k->line, n->line);
+	EXPECT_EQ(nl >= 149, kl >= 149) TH_LOG("ktcp line %zu chars", kl);
+	EXPECT_EQ(nl == 149, kl == 149) TH_LOG("ktcp line %zu chars", kl);
+	EXPECT_EQ(n->nf, k->nf) TH_LOG("ktcp:   %s\nnative: %s", k->line,
+				       n->line);
+	EXPECT_EQ(16, strlen(k->ptr));
+}
+
+/* The receiver stops reading; fill until its window is shut. */
+static void pt_zero_window(struct __test_metadata *_metadata, struct pt_set *s,
+			   int c)
+{
+	static char buf[65536];
+	long long end = ktcp_now_ms() + ktcp_ms(10000);
+	struct pt_row r;
+
+	ASSERT_EQ(0, ktcp_set_nonblock(c, true));
+	do {
+		while (send(c, buf, sizeof(buf), MSG_DONTWAIT) > 0)
+			;
+		ASSERT_EQ(EAGAIN, errno);
+		ktcp_sleep_ms(50);
+		if (!pt_find(s->family == AF_INET, s->zw_port, s->port, &r,
+			     NULL, 0) && r.tr == 4)
+			return;
+	} while (ktcp_now_ms() < end);
+	ASSERT_EQ(4, r.tr) TH_LOG("family %d: no zero-window probe: %s",
+				  s->family, r.line);
+}
+
+static void pt_open(struct __test_metadata *_metadata, struct pt_set *s,
+		    int family)
+{
+	int c, a, one = 1, idle = PT_KEEPIDLE;
+
+	s->family = family;
+	s->lfd = ktcp_listener(_metadata, family, PT_IP, 0, 8, &s->port);
+	/* keepalive on an idle connection: TCP_KEEPIDLE, then SO_KEEPALIVE */
+	c = ktcp_connect(_metadata, family, PT_IP, s->port);
+	a = ktcp_accept(_metadata, s->lfd);
+	ASSERT_EQ(0, setsockopt(c, IPPROTO_TCP, TCP_KEEPIDLE, &idle,
+				sizeof(idle)));
+	ASSERT_EQ(0, setsockopt(c, SOL_SOCKET, SO_KEEPALIVE, &one,
+				sizeof(one)));
+	s->ka_ms = ktcp_now_ms();
+	s->ka_port = ktcp_local_port(c);
+	s->fds[s->nfds++] = c;
+	s->fds[s->nfds++] = a;
+	/* a zero window: c sends, a never reads */
+	c = ktcp_connect(_metadata, family, PT_IP, s->port);
+	a = ktcp_accept(_metadata, s->lfd);
+	s->zw_port = ktcp_local_port(c);
+	s->fds[s->nfds++] = c;
+	s->fds[s->nfds++] = a;
+	pt_zero_window(_metadata, s, c);
+	/* TIME_WAIT: the client closes first */
+	c = ktcp_connect(_metadata, family, PT_IP, s->port);
+	a = ktcp_accept(_metadata, s->lfd);
+	s->tw_port = ktcp_local_port(c);
+	close(c);
+	s->tw_ms = ktcp_now_ms();
+	ASSERT_EQ(0, ktcp_wait_eof(a, ktcp_ms(5000)));
+	close(a);
+	ASSERT_EQ(KT_TIME_WAIT, ktcp_wait_state_table(family == AF_INET,
+			s->tw_port, s->port, KT_TIME_WAIT, ktcp_ms(5000)));
+	/* the one that will lose its data */
+	s->loss_fd = ktcp_connect(_metadata, family, PT_IP, s->port);
+	s->loss_port = ktcp_local_port(s->loss_fd);
+	s->fds[s->nfds++] = s->loss_fd;
+	s->fds[s->nfds++] = ktcp_accept(_metadata, s->lfd);
+	/* last: one left in the accept queue */
+	s->fds[s->nfds++] = ktcp_connect(_metadata, family, PT_IP, s->port);
+}
+
+static void pt_close(struct pt_set *s)
+{
+	for (int i = 0; i < s->nfds; i++)
+		close(s->fds[i]);
+	close(s->lfd);
+}
+
+/* A timer's time left, in ticks: @total armed at @armed_ms, give or take 1 s. */
+static void pt_when(struct __test_metadata *_metadata, const struct pt_row *r,
+		    long total, long long armed_ms)
+{
+	long want = total - (ktcp_now_ms() - armed_ms) * PT_HZ / 1000;
+
+	EXPECT_LE(want - PT_HZ, (long)r->when) TH_LOG("%s", r->line);
+	EXPECT_GE(want + PT_HZ, (long)r->when) TH_LOG("%s", r->line);
+}
+
+/* The expected RTO column: rto_min's 200 ms (20 ticks), backed off. */
+static void pt_rto(struct __test_metadata *_metadata, const struct pt_row *r)
+{
+	long base = 20L << (r->rt < 8 ? r->rt : 8);
+
+	EXPECT_LE(base, (long)r->rto) TH_LOG("%s", r->line);
+	EXPECT_GE(base + (5L << (r->rt < 8 ? r->rt : 8)), (long)r->rto)
+		TH_LOG("%s", r->line);
+}
+
+FIXTURE(proctable)
+{
+	struct pt_set k, n;
+};
+
+FIXTURE_SETUP(proctable)
+{
+	if (ktcp_native())
+		SKIP(return, "ktcp's /proc/net/ktcp against itself");
+	ktcp_new_netns(_metadata);
+	ktcp_set_tw_timeout(_metadata, PT_TW_MS);
+	pt_open(_metadata, &self->k, ktcp_family());
+	pt_open(_metadata, &self->n, AF_INET);
+}
+
+FIXTURE_TEARDOWN(proctable)
+{
+	pt_close(&self->k);
+	pt_close(&self->n);
+}
+
+/* Header, listener, keepalive, zero window, TIME_WAIT: no loss yet. */
+TEST_F_TIMEOUT(proctable, rows_match_native, 120)
+{
+	char kh[512], nh[512];
+	struct pt_row k, n;
+	long long end;
+
+	ASSERT_EQ(0, pt_find(false, self->k.port, 0, &k, kh, sizeof(kh)));
+	ASSERT_EQ(0, pt_find(true, self->n.port, 0, &n, nh, sizeof(nh)));
+	EXPECT_STREQ(nh, kh);
+
+	/* listener: all fields but inode, refcount and pointer */
+	TH_LOG("%s\n%s", k.line, n.line);
+	pt_same_shape(_metadata, &k, &n);
+	EXPECT_EQ(20, k.nf);
+	EXPECT_EQ(0x0A, k.st);
+	EXPECT_EQ(0x0100007F, k.la);
+	EXPECT_EQ(0, k.ra);
+	EXPECT_EQ(0, k.rp);
+	EXPECT_EQ(n.tx, k.tx);
+	EXPECT_EQ(1, n.rx);
+	EXPECT_EQ(n.rx, k.rx);
+	EXPECT_EQ(n.tr, k.tr);
+	EXPECT_EQ(n.when, k.when);
+	EXPECT_EQ(n.rt, k.rt);
+	EXPECT_EQ(n.uid, k.uid);
+	EXPECT_EQ(n.timeout, k.timeout);
+	EXPECT_NE(0, k.ino);
+	EXPECT_EQ(n.rto, k.rto);
+	EXPECT_EQ(n.ato, k.ato);
+	EXPECT_EQ(n.quick, k.quick);
+	EXPECT_EQ(n.cwnd, k.cwnd);
+	EXPECT_EQ(n.ssthresh, k.ssthresh);
+
+	/* idle with keepalive: timer 2, TCP_KEEPIDLE left */
+	pt_get(_metadata, self->k.family, self->k.ka_port, self->k.port, &k);
+	pt_get(_metadata, AF_INET, self->n.ka_port, self->n.port, &n);
+	TH_LOG("%s\n%s", k.line, n.line);
+	pt_same_shape(_metadata, &k, &n);
+	EXPECT_EQ(0x01, k.st);
+	EXPECT_EQ(2, n.tr);
+	EXPECT_EQ(n.tr, k.tr);
+	pt_when(_metadata, &n, PT_KEEPIDLE * PT_HZ, self->n.ka_ms);
+	pt_when(_metadata, &k, PT_KEEPIDLE * PT_HZ, self->k.ka_ms);
+	EXPECT_EQ(n.tx, k.tx);
+	EXPECT_EQ(n.rx, k.rx);
+	EXPECT_EQ(n.rt, k.rt);
+	EXPECT_EQ(n.timeout, k.timeout);
+	EXPECT_NE(0, k.ino);
+	pt_rto(_metadata, &n);
+	pt_rto(_metadata, &k);
+	EXPECT_EQ(n.ato, k.ato);
+	EXPECT_EQ(n.quick, k.quick);
+	EXPECT_EQ(n.cwnd, k.cwnd);
+	EXPECT_EQ(-1, n.ssthresh);
+	EXPECT_EQ(n.ssthresh, k.ssthresh);
+
+	/*
+	 * zero window: timer 4 with data queued; the reader holds data.
+	 * ktcp's receiver may reopen a window smaller than a segment, which
+	 * puts a segment in flight (timer 1) for a round trip: wait it out.
+	 */
+	end = ktcp_now_ms() + ktcp_ms(3000);
+	do {
+		pt_get(_metadata, self->k.family, self->k.zw_port, self->k.port,
+		       &k);
+	} while (k.tr != 4 && ktcp_now_ms() < end && (ktcp_sleep_ms(20), 1));
+	pt_get(_metadata, AF_INET, self->n.zw_port, self->n.port, &n);
+	pt_same_shape(_metadata, &k, &n);
+	EXPECT_EQ(4, n.tr);
+	EXPECT_LT(0, k.tx);
+	if (k.tr == 1 && k.rt > 0) {
+		/*
+		 * ktcp's receiver dropped in-order data inside the window it
+		 * offered because its buffer was full (RcvQDrop; Linux would
+		 * collapse its queue, tcp_collapse()), so the sender is
+		 * retransmitting, not probing: the row must say that.
+		 */
+		TH_LOG("receiver dropped in-window data: %s", k.line);
+		EXPECT_LT(0, ktcp_snmp(_metadata, "RcvQDrop"));
+		EXPECT_EQ(1, k.cwnd);
+		EXPECT_LE(20L << (k.rt < 8 ? k.rt : 8), (long)k.rto);
+	} else {
+		EXPECT_EQ(n.tr, k.tr) TH_LOG("%s", k.line);
+		EXPECT_EQ(0, k.rt);
+		EXPECT_EQ(n.ssthresh, k.ssthresh);
+	}
+	pt_get(_metadata, self->k.family, self->k.port, self->k.zw_port, &k);
+	pt_get(_metadata, AF_INET, self->n.port, self->n.zw_port, &n);
+	pt_same_shape(_metadata, &k, &n);
+	EXPECT_LT(0, k.rx);
+	EXPECT_EQ(n.tr, k.tr);
+	EXPECT_NE(0, k.ato) TH_LOG("%s", k.line);
+
+	/* TIME_WAIT: get_timewait4_sock()'s short row */
+	pt_get(_metadata, self->k.family, self->k.tw_port, self->k.port, &k);
+	pt_get(_metadata, AF_INET, self->n.tw_port, self->n.port, &n);
+	pt_same_shape(_metadata, &k, &n);
+	EXPECT_EQ(15, n.nf);
+	EXPECT_EQ(0x06, k.st);
+	EXPECT_EQ(3, k.tr);
+	pt_when(_metadata, &n, PT_TW_MS / 10, self->n.tw_ms);
+	pt_when(_metadata, &k, PT_TW_MS / 10, self->k.tw_ms);
+	EXPECT_EQ(0, k.tx + k.rx + k.rt + k.uid + k.timeout + k.ino);
+}
+
+/* All lost: timer 1, retransmissions, backed-off RTO, cwnd and ssthresh. */
+TEST_F_TIMEOUT(proctable, retransmitting_matches_native, 120)
+{
+	static char data[PT_LOST];
+	struct pt_set *sets[] = { &self->k, &self->n };
+	struct pt_row r[2];
+	long long end;
+	char out[256];
+	int i;
+
+	ktcp_run_cmd(out, sizeof(out), "modprobe -q sch_netem");
+	ASSERT_EQ(0, ktcp_netem_add("lo", "loss 100%", out, sizeof(out)))
+		TH_LOG("%s", out);
+	for (i = 0; i < 2; i++)
+		ASSERT_EQ(PT_LOST, send(sets[i]->loss_fd, data, PT_LOST, 0));
+	end = ktcp_now_ms() + ktcp_ms(15000);
+	for (;;) {
+		for (i = 0; i < 2; i++)
+			pt_get(_metadata, sets[i]->family, sets[i]->loss_port,
+			       sets[i]->port, &r[i]);
+		if ((r[0].rt >= 1 && r[1].rt >= 1) || ktcp_now_ms() > end)
+			break;
+		ktcp_sleep_ms(20);
+	}
+	pt_same_shape(_metadata, &r[0], &r[1]);
+	for (i = 0; i < 2; i++) {
+		const struct pt_row *x = &r[i];
+
+		TH_LOG("%s", x->line);
+		EXPECT_EQ(PT_LOST, x->tx);
+		EXPECT_EQ(1, x->tr);
+		EXPECT_LE(1, x->rt);
+		EXPECT_GE((long)x->rto, (long)x->when);
+		pt_rto(_metadata, x);
+		/* tcp_enter_loss(): cwnd 1, ssthresh cubic's 0.7 * cwnd, of 10
+		 * at the first timeout, of 1 (so 2) at the later ones
+		 */
+		EXPECT_EQ(1, x->cwnd);
+		EXPECT_EQ(x->rt == 1 ? 7 : 2, x->ssthresh);
+	}
+}
+
+TEST_HARNESS_MAIN

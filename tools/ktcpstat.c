@@ -4,13 +4,15 @@
  * handler (NETLINK_SOCK_DIAG, sdiag_family = ktcp's number, inet_diag's
  * messages) with libmnl, and prints them as `ss -t` does.
  *
- *   ktcpstat [-tanlpeimosKH4] [-F FAMILY] [FILTER]
+ *   ktcpstat [-tanlpeimosdKH4] [-F FAMILY] [FILTER]
  *
  *   -a  all states; -l listeners only (default: connected, as ss: not
  *       LISTEN, CLOSE, TIME-WAIT or SYN-RECV)
  *   -n  numeric ports (else service names); -e uid, inode, cookie;
  *   -o  timers, ss's timer:(NAME,LEFT,RETRANS); -i TCP_INFO; -m skmem;
- *   -p  owning processes (from the inode, /proc/PID/fd); -s summary;
+ *   -p  owning processes (from the inode, /proc/PID/fd); -s summary and
+ *       counters; -d the counters' increase since the last -d, as nstat
+ *       (implies -s; tools/ktcpstat/counters.c);
  *   -K  kill (SOCK_DESTROY) every socket the filter matches and print it;
  *   -H  no header; -t, -4 accepted for ss's sake
  *   -F FAMILY  ktcp (default: the module's number), inet (native TCP
@@ -25,6 +27,7 @@
  * Exit status: 0; 1 when a request or a kill failed; 2 on bad usage.
  */
 #include "../userspace-tests/lib/ktcptest.h"
+#include "ktcpstat/ktcpstat.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -96,7 +99,8 @@ struct fnode {
 
 static struct {
 	int family;
-	bool numeric, ext, opts, info, mem, proc, summary, kill, noheader;
+	bool numeric, ext, opts, info, mem, proc, summary, delta, kill;
+	bool noheader;
 	unsigned int states;
 	struct fnode *filter;
 	int failed;
@@ -117,7 +121,7 @@ static const char *const state_names[] = {
 static void __attribute__((noreturn)) usage(int rc)
 {
 	fprintf(rc ? stderr : stdout,
-		"usage: ktcpstat [-tanlpeimosKH4] [-F ktcp|inet|N] [FILTER]\n"
+		"usage: ktcpstat [-tanlpeimosdKH4] [-F ktcp|inet|N] [FILTER]\n"
 		"  FILTER: [state S|exclude S]... [EXPR]; EXPR: sport/dport OP :PORT,\n"
 		"  src/dst ADDR[/LEN][:PORT], and, or, not, ( )\n");
 	exit(rc);
@@ -745,7 +749,7 @@ static void parse_args(int argc, char **argv)
 
 	opt.family = ktcp_module_family();
 	opt.states = SS_CONN;
-	while ((c = getopt(argc, argv, "tanlpeimosKH4hF:")) != -1) {
+	while ((c = getopt(argc, argv, "tanlpeimosdKH4hF:")) != -1) {
 		switch (c) {
 		case 't': case '4': break;
 		case 'a': opt.states = SS_ALL; break;
@@ -757,6 +761,7 @@ static void parse_args(int argc, char **argv)
 		case 'm': opt.mem = true; break;
 		case 'o': opt.opts = true; break;
 		case 's': opt.summary = true; break;
+		case 'd': opt.summary = opt.delta = true; break;
 		case 'K': opt.kill = true; break;
 		case 'H': opt.noheader = true; break;
 		case 'F':
@@ -787,7 +792,8 @@ int main(int argc, char **argv)
 	}
 	if (opt.summary) {
 		print_summary();
-		return 0;
+		putchar('\n');
+		return ks_counters_print(opt.delta);
 	}
 	if (opt.kill)
 		opt.failed = kill_all();

@@ -12,6 +12,7 @@
  * - a client in TIME_WAIT (timer 3, ktcp's TIME_WAIT set to Linux's 60 s);
  * - then, with all loss on lo, a sender with 1000 bytes unacknowledged
  *   (timer 1, retransmissions, RTO backed off, cwnd 1, ssthresh cut).
+ * And ktcpstat -d against nstat: the counters' increase since the last call.
  * Tolerated: inode, refcount and pointer (different objects), ports
  * (different listeners), the time left (armed at different moments: the
  * elapsed time plus 1 s), the RTO (measured RTTs differ: within 5 ticks
@@ -390,6 +391,109 @@ TEST_F_TIMEOUT(proctable, retransmitting_matches_native, 120)
 		EXPECT_EQ(1, x->cwnd);
 		EXPECT_EQ(x->rt == 1 ? 7 : 2, x->ssthresh);
 	}
+}
+
+/* The path of tools/build/ktcpstat, from this binary's. */
+static void pt_tool(char *path, size_t len)
+{
+	char self[400];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+	self[n > 0 ? n : 0] = '\0';
+	*strrchr(self, '/') = '\0';	/* build */
+	*strrchr(self, '/') = '\0';	/* userspace-tests */
+	*strrchr(self, '/') = '\0';	/* the repository */
+	snprintf(path, len, "%s/tools/build/ktcpstat", self);
+}
+
+/* @name's value in nstat-style output, 0 if it is not shown. */
+static long long pt_counter(const char *out, const char *name)
+{
+	size_t len = strlen(name);
+
+	for (const char *l = out; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : l)
+		if (!strncmp(l, name, len) && l[len] == ' ')
+			return atoll(l + len);
+	return 0;
+}
+
+static void pt_connects(struct __test_metadata *_metadata, int family,
+			int lfd, uint16_t port, int n, int *fds)
+{
+	for (int i = 0; i < n; i++) {
+		fds[2 * i] = ktcp_connect(_metadata, family, PT_IP, port);
+		fds[2 * i + 1] = ktcp_accept(_metadata, lfd);
+	}
+}
+
+FIXTURE(ktcpstat)
+{
+};
+
+FIXTURE_SETUP(ktcpstat)
+{
+	if (ktcp_native())
+		SKIP(return, "ktcpstat reads ktcp's counters and sockets");
+	ktcp_new_netns(_metadata);
+}
+
+FIXTURE_TEARDOWN(ktcpstat)
+{
+}
+
+/* ktcpstat -d against nstat: the increase since the last call. */
+TEST_F_TIMEOUT(ktcpstat, counters_delta, 120)
+{
+	char tool[512], cmd[700];
+	static char out[16384];
+	int fds[16], lk, ln;
+	uint16_t pk, pn;
+
+	pt_tool(tool, sizeof(tool));
+	setenv("KTCPSTAT_HISTORY", "/tmp/proctable.ktcpstat", 1);
+	setenv("NSTAT_HISTORY", "/tmp/proctable.nstat", 1);
+	unlink("/tmp/proctable.ktcpstat");
+	unlink("/tmp/proctable.nstat");
+	snprintf(cmd, sizeof(cmd), "%s -d", tool);
+	lk = ktcp_listener(_metadata, ktcp_family(), PT_IP, 0, 8, &pk);
+	ln = ktcp_listener(_metadata, AF_INET, PT_IP, 0, 8, &pn);
+	pt_connects(_metadata, ktcp_family(), lk, pk, 1, fds);
+
+	/* no history: from 0; the summary first */
+	ASSERT_EQ(0, ktcp_run_cmd(out, sizeof(out), cmd)) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "TCP:   3 (estab 2,")) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "\n#ktcp\n")) TH_LOG("%s", out);
+	EXPECT_EQ(1, pt_counter(out, "ActiveOpens")) TH_LOG("%s", out);
+	EXPECT_EQ(1, pt_counter(out, "PassiveOpens")) TH_LOG("%s", out);
+	EXPECT_EQ(2, pt_counter(out, "CurrEstab")) TH_LOG("%s", out);
+	/* nothing since: not shown; the gauge is */
+	ASSERT_EQ(0, ktcp_run_cmd(out, sizeof(out), cmd)) TH_LOG("%s", out);
+	EXPECT_EQ(0, pt_counter(out, "ActiveOpens")) TH_LOG("%s", out);
+	EXPECT_EQ(0, pt_counter(out, "InSegs")) TH_LOG("%s", out);
+	EXPECT_EQ(2, pt_counter(out, "CurrEstab")) TH_LOG("%s", out);
+
+	/* two more, on each stack: both tools say 2 */
+	ASSERT_EQ(0, ktcp_run_cmd(out, sizeof(out), "nstat -n"));
+	pt_connects(_metadata, ktcp_family(), lk, pk, 2, fds + 2);
+	pt_connects(_metadata, AF_INET, ln, pn, 2, fds + 6);
+	/* -s alone shows the totals and leaves the history alone */
+	snprintf(cmd, sizeof(cmd), "%s -s", tool);
+	ASSERT_EQ(0, ktcp_run_cmd(out, sizeof(out), cmd)) TH_LOG("%s", out);
+	EXPECT_EQ(3, pt_counter(out, "ActiveOpens")) TH_LOG("%s", out);
+	snprintf(cmd, sizeof(cmd), "%s -d", tool);
+	ASSERT_EQ(0, ktcp_run_cmd(out, sizeof(out), cmd)) TH_LOG("%s", out);
+	EXPECT_EQ(2, pt_counter(out, "ActiveOpens")) TH_LOG("%s", out);
+	EXPECT_EQ(2, pt_counter(out, "PassiveOpens")) TH_LOG("%s", out);
+	EXPECT_LE(6, pt_counter(out, "InSegs")) TH_LOG("%s", out);
+	ASSERT_EQ(0, ktcp_run_cmd(out, sizeof(out), "nstat"));
+	EXPECT_EQ(2, pt_counter(out, "TcpActiveOpens")) TH_LOG("%s", out);
+	EXPECT_EQ(2, pt_counter(out, "TcpPassiveOpens")) TH_LOG("%s", out);
+	for (int i = 0; i < 10; i++)
+		close(fds[i]);
+	close(lk);
+	close(ln);
+	unlink("/tmp/proctable.ktcpstat");
+	unlink("/tmp/proctable.nstat");
 }
 
 TEST_HARNESS_MAIN

@@ -131,7 +131,7 @@ tests: $(TEST_BINS) tools ktcp-run
 tools: $(TOOL_BINS)
 
 # ktcpstat talks sock_diag through libmnl (Debian's libmnl-dev); its
-# counters (-s, -d) are in tools/ktcpstat/
+# counters (-s, -d) and --timeline are in tools/ktcpstat/
 KTCPSTAT_SRCS := $(sort $(wildcard $(TOOLDIR)/ktcpstat/*.c))
 $(TOOLBUILD)/ktcpstat: $(KTCPSTAT_SRCS) $(TOOLDIR)/ktcpstat/ktcpstat.h
 $(TOOLBUILD)/ktcpstat: TEST_LDLIBS += $(KTCPSTAT_SRCS) -lmnl

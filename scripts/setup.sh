@@ -25,6 +25,7 @@ PACKAGES=(
 	# the ktcp:* tracepoints' bpftrace examples (userspace-tests/tracepoints.c)
 	bpftrace
 	libmnl-dev	# tools/ktcpstat's netlink
+	python3-matplotlib	# ktcpstat --timeline's charts (tools/ktcpstat-plot.py)
 	# the acceptance suite's unmodified programs (userspace-tests/acceptance.sh)
 	nginx redis-server redis-tools iperf3 sockperf openssh-server
 	openssh-client socat netcat-openbsd

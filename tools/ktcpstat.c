@@ -5,6 +5,8 @@
  * messages) with libmnl, and prints them as `ss -t` does.
  *
  *   ktcpstat [-tanlpeimosdKH4] [-F FAMILY] [FILTER]
+ *   ktcpstat --timeline [--output SVG] [--csv CSV] [--interval MS]
+ *            [--duration S] [-F FAMILY] FILTER
  *
  *   -a  all states; -l listeners only (default: connected, as ss: not
  *       LISTEN, CLOSE, TIME-WAIT or SYN-RECV)
@@ -17,6 +19,8 @@
  *   -H  no header; -t, -4 accepted for ss's sake
  *   -F FAMILY  ktcp (default: the module's number), inet (native TCP
  *       through inet_diag, to compare with ss) or a number
+ *   --timeline  sample the one connection FILTER matches and chart it
+ *       (tools/ktcpstat/timeline.c, tools/ktcpstat-plot.py)
  *
  * FILTER is ss's common subset: `state S` and `exclude S` (names as ss
  * prints them, lower case, and the groups all, connected, synchronized,
@@ -43,50 +47,6 @@
 #define SS_CONN		(SS_ALL & ~((1 << KT_LISTEN) | (1 << KT_CLOSE) | \
 				    (1 << KT_TIME_WAIT) | (1 << KT_SYN_RECV)))
 
-/*
- * struct tcp_info as Linux 6.12's uapi has it, up to tcpi_rcv_wnd: glibc's
- * netinet/tcp.h (which ktcptest.h includes) stops at tcpi_total_retrans,
- * and linux/tcp.h cannot be included beside it.
- */
-struct ks_tcp_info {
-	uint8_t tcpi_state, tcpi_ca_state, tcpi_retransmits, tcpi_probes;
-	uint8_t tcpi_backoff, tcpi_options;
-	uint8_t tcpi_snd_wscale : 4, tcpi_rcv_wscale : 4;
-	uint8_t tcpi_delivery_rate_app_limited : 1, tcpi_fastopen_client_fail : 2;
-	uint32_t tcpi_rto, tcpi_ato, tcpi_snd_mss, tcpi_rcv_mss;
-	uint32_t tcpi_unacked, tcpi_sacked, tcpi_lost, tcpi_retrans;
-	uint32_t tcpi_fackets;
-	uint32_t tcpi_last_data_sent, tcpi_last_ack_sent;
-	uint32_t tcpi_last_data_recv, tcpi_last_ack_recv;
-	uint32_t tcpi_pmtu, tcpi_rcv_ssthresh, tcpi_rtt, tcpi_rttvar;
-	uint32_t tcpi_snd_ssthresh, tcpi_snd_cwnd, tcpi_advmss;
-	uint32_t tcpi_reordering;
-	uint32_t tcpi_rcv_rtt, tcpi_rcv_space;
-	uint32_t tcpi_total_retrans;
-	uint64_t tcpi_pacing_rate, tcpi_max_pacing_rate;
-	uint64_t tcpi_bytes_acked, tcpi_bytes_received;
-	uint32_t tcpi_segs_out, tcpi_segs_in;
-	uint32_t tcpi_notsent_bytes, tcpi_min_rtt;
-	uint32_t tcpi_data_segs_in, tcpi_data_segs_out;
-	uint64_t tcpi_delivery_rate;
-	uint64_t tcpi_busy_time, tcpi_rwnd_limited, tcpi_sndbuf_limited;
-	uint32_t tcpi_delivered, tcpi_delivered_ce;
-	uint64_t tcpi_bytes_sent, tcpi_bytes_retrans;
-	uint32_t tcpi_dsack_dups, tcpi_reord_seen;
-	uint32_t tcpi_rcv_ooopack;
-	uint32_t tcpi_snd_wnd, tcpi_rcv_wnd;
-};
-
-struct ent {
-	struct inet_diag_msg m;
-	struct ks_tcp_info info;
-	bool has_info, has_skmem;
-	unsigned int skmem[SK_MEMINFO_VARS];
-	char cong[16];
-	int shutdown;			/* -1: none */
-	char *proc;			/* -p */
-};
-
 enum { F_SPORT, F_DPORT, F_SRC, F_DST, F_AND, F_OR, F_NOT };
 enum { OP_EQ, OP_NE, OP_LT, OP_GT, OP_LE, OP_GE };
 
@@ -104,6 +64,8 @@ static struct {
 	unsigned int states;
 	struct fnode *filter;
 	int failed;
+	bool timeline;
+	struct ks_timeline_opts tl;
 } opt;
 
 static struct ent *ents;
@@ -122,6 +84,8 @@ static void __attribute__((noreturn)) usage(int rc)
 {
 	fprintf(rc ? stderr : stdout,
 		"usage: ktcpstat [-tanlpeimosdKH4] [-F ktcp|inet|N] [FILTER]\n"
+		"       ktcpstat --timeline [--output SVG] [--csv CSV] [--interval MS]\n"
+		"                [--duration S] [-F ...] FILTER\n"
 		"  FILTER: [state S|exclude S]... [EXPR]; EXPR: sport/dport OP :PORT,\n"
 		"  src/dst ADDR[/LEN][:PORT], and, or, not, ( )\n");
 	exit(rc);
@@ -469,6 +433,16 @@ static int diag_request(int type, uint16_t flags, const struct inet_diag_sockid 
 	return ret;
 }
 
+int ks_dump(struct ent **out)
+{
+	int err;
+
+	nents = 0;
+	err = diag_request(SOCK_DIAG_BY_FAMILY, NLM_F_DUMP, NULL);
+	*out = ents;
+	return err < 0 ? err : (int)nents;
+}
+
 /* ---- printing ---- */
 
 static void fmt_addr(char *buf, size_t len, uint32_t addr, uint16_t port,
@@ -743,14 +717,41 @@ static int kill_all(void)
 	return rc;
 }
 
+static const struct option long_opts[] = {
+	{ "timeline", no_argument, NULL, 'T' },
+	{ "output", required_argument, NULL, 'O' },
+	{ "csv", required_argument, NULL, 'C' },
+	{ "interval", required_argument, NULL, 'I' },
+	{ "duration", required_argument, NULL, 'D' },
+	{ "help", no_argument, NULL, 'h' },
+	{ }
+};
+
 static void parse_args(int argc, char **argv)
 {
 	int c;
 
 	opt.family = ktcp_module_family();
 	opt.states = SS_CONN;
-	while ((c = getopt(argc, argv, "tanlpeimosdKH4hF:")) != -1) {
+	opt.tl.svg = "ktcpstat-timeline.svg";
+	opt.tl.interval_ms = 100;
+	opt.tl.duration_s = 10;
+	while ((c = getopt_long(argc, argv, "tanlpeimosdKH4hF:", long_opts,
+				NULL)) != -1) {
 		switch (c) {
+		case 'T': opt.timeline = true; break;
+		case 'O': opt.tl.svg = optarg; break;
+		case 'C': opt.tl.csv = optarg; break;
+		case 'I':
+			opt.tl.interval_ms = atoi(optarg);
+			if (opt.tl.interval_ms < 1)
+				usage(2);
+			break;
+		case 'D':
+			opt.tl.duration_s = atof(optarg);
+			if (!(opt.tl.duration_s > 0))
+				usage(2);
+			break;
 		case 't': case '4': break;
 		case 'a': opt.states = SS_ALL; break;
 		case 'l': opt.states = (1 << KT_LISTEN) | (1 << KT_CLOSE); break;
@@ -784,6 +785,8 @@ int main(int argc, char **argv)
 	char buf[96];
 
 	parse_args(argc, argv);
+	if (opt.timeline)
+		return ks_timeline(&opt.tl);
 	err = diag_request(SOCK_DIAG_BY_FAMILY, NLM_F_DUMP, NULL);
 	if (err < 0) {
 		fprintf(stderr, "ktcpstat: dump of family %d: %s\n", opt.family,

@@ -12,7 +12,8 @@
  * - a client in TIME_WAIT (timer 3, ktcp's TIME_WAIT set to Linux's 60 s);
  * - then, with all loss on lo, a sender with 1000 bytes unacknowledged
  *   (timer 1, retransmissions, RTO backed off, cwnd 1, ssthresh cut).
- * And ktcpstat -d against nstat: the counters' increase since the last call.
+ * And ktcpstat -d against nstat: the counters' increase since the last call;
+ * ktcpstat --timeline on a transfer under loss: its samples and its chart.
  * Tolerated: inode, refcount and pointer (different objects), ports
  * (different listeners), the time left (armed at different moments: the
  * elapsed time plus 1 s), the RTO (measured RTTs differ: within 5 ticks
@@ -20,6 +21,8 @@
  */
 #include <ctype.h>
 #include <netinet/tcp.h>
+#include <signal.h>
+#include <sys/wait.h>
 
 #include "kselftest_harness.h"
 #include "lib/ktcptest.h"
@@ -494,6 +497,109 @@ TEST_F_TIMEOUT(ktcpstat, counters_delta, 120)
 	close(ln);
 	unlink("/tmp/proctable.ktcpstat");
 	unlink("/tmp/proctable.nstat");
+}
+
+/* What the chart and the samples must hold, checked apart from the tool. */
+static const char pt_check_py[] =
+"import csv, sys, xml.etree.ElementTree as ET\n"
+"svg, path = sys.argv[1:]\n"
+"root = ET.parse(svg).getroot()\n"
+"assert root.tag.endswith('svg'), root.tag\n"
+"texts = ' '.join(''.join(e.itertext()) for e in root.iter()\n"
+"                 if e.tag.endswith('text'))\n"
+"for t in ('Time-sequence', 'Congestion window', 'RTT', 'Windows'):\n"
+"    assert t in texts, 'no panel ' + t\n"
+"lines = [l for l in open(path) if not l.startswith('#')]\n"
+"rows = list(csv.DictReader(lines))\n"
+"assert len(rows) >= 10, 'only %d samples' % len(rows)\n"
+"ts = [float(r['time_s']) for r in rows]\n"
+"assert all(a < b for a, b in zip(ts, ts[1:])), 'time goes back'\n"
+"n = sum(int(r['retrans_new']) for r in rows)\n"
+"assert n > 0, 'no retransmission'\n"
+"assert int(rows[-1]['bytes_acked']) > int(rows[0]['bytes_acked'])\n"
+"assert all(int(r['cwnd']) > 0 for r in rows)\n"
+"print('checked', len(rows), 'samples', n, 'retransmissions')\n";
+
+/* A child that does @fn on @fd for @secs seconds, then exits. */
+static pid_t pt_child(int fd, bool sender, int secs)
+{
+	static char buf[16384];
+	long long end = ktcp_now_ms() + secs * 1000LL;
+	pid_t pid = fork();
+
+	if (pid)
+		return pid;
+	while (ktcp_now_ms() < end) {
+		ssize_t n = sender ? send(fd, buf, sizeof(buf), 0) :
+				     recv(fd, buf, sizeof(buf), 0);
+
+		if (n <= 0)
+			break;
+	}
+	_exit(0);
+}
+
+/*
+ * ktcpstat --timeline on a ktcp transfer losing 10% of its packets
+ * (python3-matplotlib's import alone takes a minute under TCG).
+ */
+TEST_F_TIMEOUT(ktcpstat, timeline, 400)
+{
+	const char *svg = "/tmp/proctable-tl.svg", *csv = "/tmp/proctable-tl.csv";
+	char tool[512], cmd[900];
+	static char out[16384];
+	int lfd, c, a, cport;
+	pid_t snd, rcv;
+	uint16_t port;
+	FILE *f;
+
+	pt_tool(tool, sizeof(tool));
+	lfd = ktcp_listener(_metadata, ktcp_family(), PT_IP, 0, 1, &port);
+	c = ktcp_connect(_metadata, ktcp_family(), PT_IP, port);
+	a = ktcp_accept(_metadata, lfd);
+	cport = ktcp_local_port(c);
+
+	/* the filter must name one connection: here it names two, then none */
+	snprintf(cmd, sizeof(cmd), "%s --timeline --output %s state established",
+		 tool, svg);
+	EXPECT_EQ(2, ktcp_run_cmd(out, sizeof(out), cmd)) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "matches 2 connections")) TH_LOG("%s", out);
+	snprintf(cmd, sizeof(cmd), "%s --timeline --output %s dport = :1", tool,
+		 svg);
+	EXPECT_EQ(2, ktcp_run_cmd(out, sizeof(out), cmd)) TH_LOG("%s", out);
+
+	ktcp_run_cmd(out, sizeof(out), "modprobe -q sch_netem");
+	ASSERT_EQ(0, ktcp_netem_add("lo", "loss 10%", out, sizeof(out)))
+		TH_LOG("%s", out);
+	snd = pt_child(c, true, 8);
+	rcv = pt_child(a, false, 8);
+	unlink(svg);
+	unlink(csv);
+	snprintf(cmd, sizeof(cmd), "%s --timeline --output %s --interval 50 --duration 3 sport = :%d",
+		 tool, svg, cport);
+	EXPECT_EQ(0, ktcp_run_cmd(out, sizeof(out), cmd)) TH_LOG("%s", out);
+	TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, " samples, ")) TH_LOG("%s", out);
+	EXPECT_EQ(NULL, strstr(out, " 0 retransmissions")) TH_LOG("%s", out);
+	kill(snd, SIGKILL);
+	kill(rcv, SIGKILL);
+	waitpid(snd, NULL, 0);
+	waitpid(rcv, NULL, 0);
+
+	f = fopen("/tmp/proctable-check.py", "we");
+	ASSERT_NE(NULL, f);
+	fputs(pt_check_py, f);
+	fclose(f);
+	snprintf(cmd, sizeof(cmd), "python3 /tmp/proctable-check.py %s %s", svg,
+		 csv);
+	EXPECT_EQ(0, ktcp_run_cmd(out, sizeof(out), cmd)) TH_LOG("%s", out);
+	TH_LOG("%s", out);
+	close(c);
+	close(a);
+	close(lfd);
+	unlink(svg);
+	unlink(csv);
+	unlink("/tmp/proctable-check.py");
 }
 
 TEST_HARNESS_MAIN

@@ -90,7 +90,7 @@ struct ktcp_net {
 	struct hlist_head *lhash;	/* listeners by port */
 	struct ktcp_mib __percpu *mib;
 	int tw_timeout_ms;		/* sysctl, TIME_WAIT length */
-	int fin_timeout_ms;		/* sysctl, orphan FIN_WAIT_2 */
+	int fin_timeout;		/* sysctl, tcp_fin_timeout (jiffies) */
 	int syncookies;			/* sysctl, tcp_syncookies */
 	int max_syn_backlog;		/* sysctl, tcp_max_syn_backlog */
 	int frto;			/* sysctl, F-RTO (tcp_frto) */
@@ -116,9 +116,10 @@ static inline unsigned long ktcp_tw_timeout(const struct net *net)
 	return msecs_to_jiffies(READ_ONCE(ktcp_pernet(net)->tw_timeout_ms));
 }
 
+/* tcp_fin_timeout; Linux accepts a negative value, which means none. */
 static inline unsigned long ktcp_fin_timeout(const struct net *net)
 {
-	return msecs_to_jiffies(READ_ONCE(ktcp_pernet(net)->fin_timeout_ms));
+	return max(READ_ONCE(ktcp_pernet(net)->fin_timeout), 0);
 }
 
 #define KTCP_INC_STATS(net, field) \
@@ -413,7 +414,7 @@ static inline struct ktcp_sock *ktcp_sk(const struct sock *sk)
 
 /*
  * How long an orphan waits in FIN_WAIT_2 (Linux's tcp_fin_time(), without
- * its RTO floor): TCP_LINGER2, else net.ktcp.fin_timeout_ms; 0 when
+ * its RTO floor): TCP_LINGER2, else net.ktcp.fin_timeout; 0 when
  * TCP_LINGER2 is negative, which ends the connection at once.
  */
 static inline unsigned long ktcp_fin_time(const struct sock *sk)

@@ -18,7 +18,6 @@
 #include "uapi/ktcp.h"
 
 #define KTCP_TW_TIMEOUT_MS	60000	/* TCP_TIMEWAIT_LEN */
-#define KTCP_FIN_TIMEOUT_MS	60000	/* tcp_fin_timeout */
 #define KTCP_ECN_DEFAULT	2	/* tcp_ecn: accept, do not ask */
 
 int ktcp_family = AF_KTCP_DEFAULT;
@@ -33,7 +32,7 @@ static int __net_init ktcp_net_init(struct net *net)
 	int err;
 
 	kn->tw_timeout_ms = KTCP_TW_TIMEOUT_MS;
-	kn->fin_timeout_ms = KTCP_FIN_TIMEOUT_MS;
+	kn->fin_timeout = TCP_FIN_TIMEOUT;	/* tcp_sk_init() */
 	kn->syncookies = 1;			/* tcp_sk_init() */
 	/* tcp_sk_init(): a 128th of the established table, at least 128. */
 	kn->max_syn_backlog = max_t(int, 128, ktcp_hash_ehash_size() / 128);

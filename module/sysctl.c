@@ -7,8 +7,8 @@
  *                 at compile time (TCP_TIMEWAIT_LEN, 60 s); ktcp lets the
  *                 operator change it at run time, per namespace. New value
  *                 applies to connections entering TIME_WAIT afterwards.
- * fin_timeout_ms  how long an orphaned connection waits in FIN_WAIT_2 for
- *                 the peer's FIN (tcp_fin_timeout, 60 s).
+ * fin_timeout     how long an orphaned connection waits in FIN_WAIT_2 for
+ *                 the peer's FIN (tcp_fin_timeout: seconds, 60).
  * syncookies      tcp_syncookies: 0 never, 1 when the SYN queue is full
  *                 (default), 2 always.
  * max_syn_backlog tcp_max_syn_backlog: without cookies, the last quarter
@@ -62,13 +62,11 @@ static const struct ctl_table ktcp_sysctl_template[] = {
 		.extra2		= &ktcp_timeout_max_ms,
 	},
 	{
-		.procname	= "fin_timeout_ms",
-		.data		= KTCP_SYSCTL_OFF(fin_timeout_ms),
-		.maxlen		= KTCP_SYSCTL_LEN(fin_timeout_ms),
+		.procname	= "fin_timeout",
+		.data		= KTCP_SYSCTL_OFF(fin_timeout),
+		.maxlen		= KTCP_SYSCTL_LEN(fin_timeout),
 		.mode		= 0644,
-		.proc_handler	= proc_dointvec_minmax,
-		.extra1		= SYSCTL_ZERO,
-		.extra2		= &ktcp_timeout_max_ms,
+		.proc_handler	= proc_dointvec_jiffies,
 	},
 	{
 		.procname	= "syncookies",

@@ -14,7 +14,7 @@
  *   state_timer (ktcp_sock)  one timer per state, as Linux's sk_timer:
  *                            keepalive from ESTABLISHED to LAST_ACK
  *                            (RFC 9293 3.8.4, RFC 1122 4.2.3.6); the
- *                            orphaned FIN_WAIT_2 timeout (fin_timeout_ms);
+ *                            orphaned FIN_WAIT_2 timeout (fin_timeout);
  *                            TIME_WAIT expiry after tw_timeout_ms (2*MSL,
  *                            RFC 9293 3.6.1).
  *   delack_timer (ktcp_sock) the delayed ACK after ato (window.c), at

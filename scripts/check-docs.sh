@@ -381,10 +381,10 @@ self_test() {
 
 	# A commented-out sysctl does not count: its heading is then stale.
 	restore
-	perl -0777 -i -pe 's/\.procname(\s*=\s*"fin_timeout_ms")/\/\* .procname$1 \*\/ .data = NULL/' \
+	perl -0777 -i -pe 's/\.procname(\s*=\s*"fin_timeout")/\/\* .procname$1 \*\/ .data = NULL/' \
 		"$copy/module/sysctl.c"
-	expect_fail "fin_timeout_ms commented out in sysctl.c" \
-		"sysctl net.ktcp.fin_timeout_ms: documented in Documentation/sysctl.rst, not in module/sysctl.c" || rc=1
+	expect_fail "fin_timeout commented out in sysctl.c" \
+		"sysctl net.ktcp.fin_timeout: documented in Documentation/sysctl.rst, not in module/sysctl.c" || rc=1
 
 	# Two counter rows swapped: /proc order no longer kept.
 	restore

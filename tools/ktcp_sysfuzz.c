@@ -84,7 +84,7 @@ static const char *const op_name[OP_NR] = {
 static const char *const sysctl_name[] = {
 	"syncookies", "max_syn_backlog", "frto", "recovery", "ecn",
 	"ecn_fallback", "max_orphans", "max_tw_buckets", "tw_timeout_ms",
-	"fin_timeout_ms", "orphan_retries",
+	"fin_timeout", "orphan_retries",
 };
 
 #define NSYSCTL		(sizeof(sysctl_name) / sizeof(sysctl_name[0]))
@@ -722,7 +722,7 @@ int main(int argc, char **argv)
 	 * still keep a FIN_WAIT2 orphan for 120 s, as in Linux).
 	 */
 	write_file("/proc/sys/net/ktcp/tw_timeout_ms", "1000\n");
-	write_file("/proc/sys/net/ktcp/fin_timeout_ms", "1000\n");
+	write_file("/proc/sys/net/ktcp/fin_timeout", "1\n");
 	write_file("/proc/sys/net/ktcp/orphan_retries", "2\n");
 	sysctl_save();
 	fam = ktcp_family();

@@ -452,7 +452,7 @@ TEST_F_TIMEOUT(close, time_wait_expiry, 300)
 	EXPECT_EQ(1, ktcp_proc_scan(KT_ANY, self->port, KT_ANY, NULL));
 }
 
-/* An orphan in FIN_WAIT_2 goes after fin_timeout_ms; its peer gets RST. */
+/* An orphan in FIN_WAIT_2 goes after fin_timeout; its peer gets RST. */
 TEST_F_TIMEOUT(close, fin_wait2_timeout, 300)
 {
 	int fin = ktcp_set_fin_timeout(_metadata, 2000);

@@ -121,7 +121,7 @@ wait_refcnt() {
 # leave goes quickly
 fz_sysctls() {
 	ip netns exec "$1" sysctl -q -w net.ktcp.tw_timeout_ms=2000 \
-		net.ktcp.fin_timeout_ms=2000 net.ktcp.orphan_retries=2 >/dev/null 2>&1
+		net.ktcp.fin_timeout=2 net.ktcp.orphan_retries=2 >/dev/null 2>&1
 }
 
 echo "TAP version 13"

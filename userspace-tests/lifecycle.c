@@ -146,9 +146,9 @@ TEST_F_TIMEOUT(lifecycle, sysctl_defaults, 120)
 	ASSERT_EQ(0, ktcp_sysctl_read("tw_timeout_ms", &v))
 		TH_LOG(KTCP_SYSCTL_DIR "tw_timeout_ms missing in a new netns");
 	EXPECT_EQ(KTCP_TW_DEFAULT_MS, v);
-	ASSERT_EQ(0, ktcp_sysctl_read("fin_timeout_ms", &v))
-		TH_LOG(KTCP_SYSCTL_DIR "fin_timeout_ms missing in a new netns");
-	EXPECT_EQ(KTCP_FIN_DEFAULT_MS, v);
+	ASSERT_EQ(0, ktcp_sysctl_read("fin_timeout", &v))
+		TH_LOG(KTCP_SYSCTL_DIR "fin_timeout missing in a new netns");
+	EXPECT_EQ(KTCP_FIN_DEFAULT_S, v);
 }
 
 /* A sysctl written in one netns does not leak into another. */
@@ -159,22 +159,22 @@ TEST_F_TIMEOUT(lifecycle, sysctl_per_netns, 120)
 
 	SKIP_IF_NATIVE("no ktcp sysctls");
 	ktcp_sysctl_set(_metadata, "tw_timeout_ms", 1234);
-	ktcp_sysctl_set(_metadata, "fin_timeout_ms", 2345);
+	ktcp_sysctl_set(_metadata, "fin_timeout", 23);
 	here = ktcp_netns_fd(_metadata);
 	there = ktcp_make_netns(_metadata);
 
 	ktcp_setns(_metadata, there);
 	ASSERT_EQ(0, ktcp_sysctl_read("tw_timeout_ms", &v));
 	EXPECT_EQ(KTCP_TW_DEFAULT_MS, v) TH_LOG("value leaked across netns");
-	ASSERT_EQ(0, ktcp_sysctl_read("fin_timeout_ms", &v));
-	EXPECT_EQ(KTCP_FIN_DEFAULT_MS, v) TH_LOG("value leaked across netns");
+	ASSERT_EQ(0, ktcp_sysctl_read("fin_timeout", &v));
+	EXPECT_EQ(KTCP_FIN_DEFAULT_S, v) TH_LOG("value leaked across netns");
 	ktcp_sysctl_set(_metadata, "tw_timeout_ms", 4321);
 
 	ktcp_setns(_metadata, here);
 	ASSERT_EQ(0, ktcp_sysctl_read("tw_timeout_ms", &v));
 	EXPECT_EQ(1234, v);
-	ASSERT_EQ(0, ktcp_sysctl_read("fin_timeout_ms", &v));
-	EXPECT_EQ(2345, v);
+	ASSERT_EQ(0, ktcp_sysctl_read("fin_timeout", &v));
+	EXPECT_EQ(23, v);
 	close(here);
 	close(there);
 }

@@ -89,7 +89,7 @@ enum {
 
 /* Defaults of the ktcp sysctls (contract) and of native Linux. */
 #define KTCP_TW_DEFAULT_MS	60000
-#define KTCP_FIN_DEFAULT_MS	60000
+#define KTCP_FIN_DEFAULT_S	60	/* net.ktcp.fin_timeout, seconds */
 #define NATIVE_TW_MS		60000	/* TCP_TIMEWAIT_LEN, not tunable */
 
 /* Base timeouts, before KTCP_TEST_TIMEOUT_MULT. QEMU TCG is slow. */

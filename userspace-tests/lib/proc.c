@@ -365,7 +365,10 @@ int ktcp_set_tw_timeout(struct __test_metadata *t, int ms)
 	return ms;
 }
 
-/* Native: net.ipv4.tcp_fin_timeout, in seconds. */
+/*
+ * net.ipv4.tcp_fin_timeout or net.ktcp.fin_timeout, both in seconds: @ms
+ * rounded up to one; returns the timeout set, in milliseconds.
+ */
 int ktcp_set_fin_timeout(struct __test_metadata *t, int ms)
 {
 	const char *p = "/proc/sys/net/ipv4/tcp_fin_timeout";
@@ -373,8 +376,8 @@ int ktcp_set_fin_timeout(struct __test_metadata *t, int ms)
 	int ret;
 
 	if (!ktcp_native()) {
-		ktcp_sysctl_set(t, "fin_timeout_ms", ms);
-		return ms;
+		ktcp_sysctl_set(t, "fin_timeout", s);
+		return s * 1000;
 	}
 	ret = ktcp_sysctl_path_write(p, s);
 	if (!ret)

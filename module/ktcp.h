@@ -91,10 +91,10 @@ struct ktcp_net {
 	struct ktcp_mib __percpu *mib;
 	int tw_timeout_ms;		/* sysctl, TIME_WAIT length */
 	int fin_timeout;		/* sysctl, tcp_fin_timeout (jiffies) */
-	int syncookies;			/* sysctl, tcp_syncookies */
+	u8 syncookies;			/* sysctl, tcp_syncookies */
 	int max_syn_backlog;		/* sysctl, tcp_max_syn_backlog */
-	int frto;			/* sysctl, F-RTO (tcp_frto) */
-	int recovery;			/* sysctl, KTCP_RACK_* (tcp_recovery) */
+	u8 frto;			/* sysctl, F-RTO (tcp_frto) */
+	u8 recovery;			/* sysctl, KTCP_RACK_* bits */
 	u8 ecn;				/* sysctl, net.ipv4.tcp_ecn's meaning */
 	u8 ecn_fallback;		/* sysctl, tcp_ecn_fallback's */
 	int max_orphans;		/* sysctl, tcp_max_orphans */

@@ -39,8 +39,6 @@
 #include "ktcp.h"
 
 static int ktcp_timeout_max_ms = 600 * MSEC_PER_SEC;
-static int ktcp_syncookies_max = 2;
-static int ktcp_frto_max = 2;
 static int ktcp_orphan_retries_max = U8_MAX;	/* compared with a u8 */
 
 /*
@@ -73,33 +71,28 @@ static const struct ctl_table ktcp_sysctl_template[] = {
 		.data		= KTCP_SYSCTL_OFF(syncookies),
 		.maxlen		= KTCP_SYSCTL_LEN(syncookies),
 		.mode		= 0644,
-		.proc_handler	= proc_dointvec_minmax,
-		.extra1		= SYSCTL_ZERO,
-		.extra2		= &ktcp_syncookies_max,
+		.proc_handler	= proc_dou8vec_minmax,
 	},
 	{
 		.procname	= "max_syn_backlog",
 		.data		= KTCP_SYSCTL_OFF(max_syn_backlog),
 		.maxlen		= KTCP_SYSCTL_LEN(max_syn_backlog),
 		.mode		= 0644,
-		.proc_handler	= proc_dointvec_minmax,
-		.extra1		= SYSCTL_ZERO,
+		.proc_handler	= proc_dointvec,
 	},
 	{
 		.procname	= "frto",
 		.data		= KTCP_SYSCTL_OFF(frto),
 		.maxlen		= KTCP_SYSCTL_LEN(frto),
 		.mode		= 0644,
-		.proc_handler	= proc_dointvec_minmax,
-		.extra1		= SYSCTL_ZERO,
-		.extra2		= &ktcp_frto_max,
+		.proc_handler	= proc_dou8vec_minmax,
 	},
 	{
 		.procname	= "recovery",
 		.data		= KTCP_SYSCTL_OFF(recovery),
 		.maxlen		= KTCP_SYSCTL_LEN(recovery),
 		.mode		= 0644,
-		.proc_handler	= proc_dointvec,	/* as tcp_recovery */
+		.proc_handler	= proc_dou8vec_minmax,
 	},
 	{
 		.procname	= "ecn",
@@ -141,8 +134,7 @@ static const struct ctl_table ktcp_sysctl_template[] = {
 		.data		= KTCP_SYSCTL_OFF(max_tw_buckets),
 		.maxlen		= KTCP_SYSCTL_LEN(max_tw_buckets),
 		.mode		= 0644,
-		.proc_handler	= proc_dointvec_minmax,
-		.extra1		= SYSCTL_ZERO,
+		.proc_handler	= proc_dointvec,
 	},
 };
 

@@ -212,11 +212,12 @@ static int ktcp_af_connect_hash(struct sock *sk, const struct sockaddr_in *usin)
  */
 static void ktcp_af_connect_window(struct sock *sk)
 {
+	struct ktcp_net *kn = ktcp_pernet(sock_net(sk));
 	struct ktcp_sock *ks = ktcp_sk(sk);
 	struct ktcp_window_init w = { .clamp = ks->window_clamp };
 
 	ks->advmss = ks->adv_mss;
-	ktcp_window_initial(sk, ks->advmss, true, &w);
+	ktcp_window_initial(sk, ks->advmss, READ_ONCE(kn->window_scaling), &w);
 	ks->neg.rcv_wscale = w.wscale;
 	WRITE_ONCE(ks->window_clamp, w.clamp);
 	WRITE_ONCE(ks->rcv_wnd, w.rcv_wnd);
@@ -255,7 +256,7 @@ static int ktcp_af_connect_start(struct sock *sk, const struct sockaddr_in *usin
 				       inet->inet_sport, inet->inet_dport);
 	ktcp_sock_init_seq(ks, st.seq);
 	memset(&ks->neg, 0, sizeof(ks->neg));
-	ks->neg.ts_off = st.ts_off;
+	ks->neg.ts_off = ktcp_neg_ts_off(net, st.ts_off);
 	ks->adv_mss = ktcp_window_mss_route(sk);
 	if (ks->user_mss)	/* tcp_connect_init(): tcp_mss_clamp() */
 		ks->adv_mss = min(ks->adv_mss, ks->user_mss);
@@ -621,7 +622,7 @@ static int ktcp_af_set_rcvlowat(struct sock *sk, int val)
 	int cap, space;
 
 	cap = locked ? sk->sk_rcvbuf :
-		       READ_ONCE(sock_net(sk)->ipv4.sysctl_tcp_rmem[2]);
+		       READ_ONCE(ktcp_pernet(sock_net(sk))->rmem[2]);
 	val = min(val, cap >> 1);
 	WRITE_ONCE(sk->sk_rcvlowat, val ? : 1);
 	sk->sk_data_ready(sk);	/* EPOLLIN may be due now (tcp_data_ready()) */
@@ -827,8 +828,7 @@ struct proto ktcp_prot = {
 	.per_cpu_fw_alloc	= &ktcp_memory_per_cpu_fw_alloc,
 	.memory_pressure	= &ktcp_memory_pressure,
 	.sysctl_mem		= ktcp_sysctl_mem,
-	.sysctl_wmem_offset	= offsetof(struct net, ipv4.sysctl_tcp_wmem),
-	.sysctl_rmem_offset	= offsetof(struct net, ipv4.sysctl_tcp_rmem),
+	/* .sysctl_wmem and .sysctl_rmem: net.ktcp's, set by main.c */
 	.max_header		= MAX_TCP_HEADER,
 };
 

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Send and receive buffer sizes, tuned as Linux tunes native TCP's: a
- * socket starts with net.ipv4.tcp_wmem[1] and tcp_rmem[1] (16 KiB and
- * 128 KiB by default) and grows, up to tcp_wmem[2] and tcp_rmem[2], only
- * as far as its connection needs. SO_SNDBUF/SO_RCVBUF fix a size and stop
- * the tuning (SOCK_SNDBUF_LOCK, SOCK_RCVBUF_LOCK); net.ipv4.
+ * socket starts with net.ktcp.wmem[1] and rmem[1] (Linux's tcp_wmem and
+ * tcp_rmem, 16 KiB and 128 KiB by default) and grows, up to wmem[2] and
+ * rmem[2], only as far as its connection needs. SO_SNDBUF/SO_RCVBUF fix a
+ * size and stop the tuning (SOCK_SNDBUF_LOCK, SOCK_RCVBUF_LOCK); net.ipv4.
  * tcp_moderate_rcvbuf=0 stops the receive side. A million idle sockets
  * thus hold no more than they would natively: buffers are limits, and an
  * idle socket's stay at the start values.
@@ -88,7 +88,7 @@ static void ktcp_buf_snd_expand(struct sock *sk)
 					     ks->reordering + 1));
 
 	want = min_t(u32, want,
-		     READ_ONCE(sock_net(sk)->ipv4.sysctl_tcp_wmem[2]));
+		     READ_ONCE(ktcp_pernet(sock_net(sk))->wmem[2]));
 	if (sk->sk_userlocks & SOCK_SNDBUF_LOCK || want <= sk->sk_sndbuf)
 		return;
 	WRITE_ONCE(sk->sk_sndbuf, want);
@@ -204,7 +204,7 @@ static void ktcp_buf_rcv_grow(struct sock *sk, u64 rcvwin)
 	rcvbuf = ktcp_window_space_from_win(ks->scaling_ratio,
 					    min_t(u64, rcvwin, INT_MAX));
 	rcvbuf = min(rcvbuf,
-		     READ_ONCE(sock_net(sk)->ipv4.sysctl_tcp_rmem[2]));
+		     READ_ONCE(ktcp_pernet(sock_net(sk))->rmem[2]));
 	if (rcvbuf <= sk->sk_rcvbuf)
 		return;
 	WRITE_ONCE(sk->sk_rcvbuf, rcvbuf);

@@ -12,6 +12,7 @@
 #include <linux/array_size.h>
 #include <linux/math64.h>
 #include <linux/minmax.h>
+#include <linux/sprintf.h>
 #include <linux/string.h>
 #include <uapi/linux/tcp.h>
 
@@ -37,6 +38,21 @@ const struct ktcp_cc_ops *ktcp_cc_find(const char *name)
 		if (!strcmp(ktcp_cc_list[i]->name, name))
 			return ktcp_cc_list[i];
 	return NULL;
+}
+
+/*
+ * The names, space-separated, in @buf of @len bytes
+ * (tcp_get_available_congestion_control()).
+ */
+void ktcp_cc_get_available(char *buf, size_t len)
+{
+	size_t off = 0;
+	unsigned int i;
+
+	buf[0] = '\0';
+	for (i = 0; i < ARRAY_SIZE(ktcp_cc_list) && off < len; i++)
+		off += scnprintf(buf + off, len - off, "%s%s", i ? " " : "",
+				 ktcp_cc_list[i]->name);
 }
 
 const struct ktcp_cc_ops *ktcp_cc_default(void)

@@ -113,6 +113,7 @@ static inline bool ktcp_cc_in_reduction(const struct ktcp_cc *cc)
 extern const struct ktcp_cc_ops ktcp_cc_cubic;
 extern const struct ktcp_cc_ops ktcp_cc_reno;
 const struct ktcp_cc_ops *ktcp_cc_find(const char *name);
+void ktcp_cc_get_available(char *buf, size_t len);
 const struct ktcp_cc_ops *ktcp_cc_default(void);
 
 /* A new connection: cwnd = IW (RFC 6928), ssthresh infinite (RFC 5681 3.1). */

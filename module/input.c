@@ -131,6 +131,7 @@ void ktcp_input_syn_sent(struct sock *sk, struct sk_buff *skb)
 	if (!th->syn)
 		return;
 	ktcp_opts_parse_hdr(tcp_hdr(skb), &opts);
+	opts.present &= ktcp_neg_syn_allowed(sock_net(sk));
 	ktcp_neg_peer_syn(&ks->neg, &opts);
 	ktcp_ecn_rcv_syn(sk, skb);
 	ktcp_sock_init_peer(ks, cb->seq, cb->window);	/* never scaled */
@@ -477,7 +478,9 @@ static void ktcp_input_dsack(struct ktcp_sock *ks,
 {
 	struct ktcp_reasm *r;
 
-	if (d->start == d->end || !ks->neg.sack_ok)
+	/* tcp_dsack_set(): net.ktcp.dsack 0 sends no D-SACK */
+	if (d->start == d->end || !ks->neg.sack_ok ||
+	    !READ_ONCE(ktcp_pernet(sock_net(&ks->inet.sk))->dsack))
 		return;
 	r = ktcp_input_reasm(ks);
 	if (r)

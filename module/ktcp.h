@@ -70,10 +70,9 @@ extern unsigned int ktcp_net_id;
 #define KTCP_RMEM_TO_WIN_SCALE	8	/* TCP_RMEM_TO_WIN_SCALE */
 /* TCP_DEFAULT_SCALING_RATIO: half of a buffer is payload, until measured */
 #define KTCP_DEFAULT_SCALING_RATIO	(1 << (KTCP_RMEM_TO_WIN_SCALE - 1))
-#define KTCP_SYN_RETRIES	6	/* tcp_syn_retries */
 #define KTCP_REORDERING_INIT	3	/* DupThresh, RFC 5681 3.2, 6675 */
 #define KTCP_MSS_DEFAULT	536	/* RFC 9293 3.7.1, no MSS option */
-#define KTCP_MSS_MIN		48	/* tcp_min_snd_mss */
+#define KTCP_MSS_MIN		48	/* TCP_MIN_SND_MSS */
 #define KTCP_LHASH_SIZE		32	/* listener buckets */
 #define KTCP_BHASH_SIZE		4096	/* bound-port buckets, 32 KiB a netns */
 #define KTCP_ATO_MIN		(HZ / 25)	/* TCP_ATO_MIN: 40 ms */
@@ -100,6 +99,26 @@ struct ktcp_net {
 	int max_orphans;		/* sysctl, tcp_max_orphans */
 	int orphan_retries;		/* sysctl, tcp_orphan_retries */
 	int max_tw_buckets;		/* sysctl, tcp_max_tw_buckets */
+	/* Linux's net.ipv4.tcp_* of the same names (tcp_sk_init()). */
+	int keepalive_time;		/* jiffies */
+	int keepalive_intvl;		/* jiffies */
+	u8 keepalive_probes;
+	u8 syn_retries;
+	u8 syn_linear_timeouts;
+	u8 synack_retries;
+	u8 retries1;
+	u8 retries2;
+	u8 timestamps;			/* 2: without random offsets */
+	u8 sack;
+	u8 window_scaling;
+	u8 dsack;
+	u8 early_retrans;		/* TLP with 3 or 4 */
+	u8 slow_start_after_idle;
+	int min_snd_mss;
+	unsigned int notsent_lowat;
+	int rmem[3];			/* min, default, max (bytes) */
+	int wmem[3];
+	const struct ktcp_cc_ops *cong;	/* congestion_control */
 	atomic_t orphans;		/* orphans not yet CLOSE or TIME_WAIT */
 	atomic_t tw_count;		/* sockets in TIME_WAIT */
 	struct ctl_table_header *sysctl_hdr;
@@ -350,11 +369,11 @@ struct ktcp_sock {
 	u32 rcv_tstamp;		/* jiffies of the last segment received */
 	u32 rto_stamp;		/* jiffies the current retransmissions began */
 	u32 probes_tstamp;	/* jiffies of the first window probe; 0: none */
-	u32 keepidle;		/* jiffies */
-	u32 keepintvl;		/* jiffies */
+	u32 keepidle;		/* jiffies; 0: net.ktcp.keepalive_time */
+	u32 keepintvl;		/* jiffies; 0: net.ktcp.keepalive_intvl */
 	u32 user_timeout;	/* ms, 0: off (RFC 5482) */
-	u8 keepcnt;
-	u8 syn_retries;		/* TCP_SYNCNT, 0: the default (6) */
+	u8 keepcnt;		/* 0: net.ktcp.keepalive_probes */
+	u8 syn_retries;		/* TCP_SYNCNT, 0: net.ktcp.syn_retries */
 	u8 defer_accept;	/* listener: TCP_DEFER_ACCEPT, SYN-ACK timeouts */
 
 	/* Receive buffer autotuning (buffers.c). */
@@ -410,6 +429,35 @@ enum ktcp_deferred {
 static inline struct ktcp_sock *ktcp_sk(const struct sock *sk)
 {
 	return (struct ktcp_sock *)sk;
+}
+
+/*
+ * Keepalive and SYN timing: the socket option if set, else the namespace's
+ * sysctl, read when used, as Linux's keepalive_time_when(),
+ * keepalive_intvl_when(), keepalive_probes() and tcp_write_timeout() do.
+ */
+static inline u32 ktcp_keepalive_time(const struct sock *sk)
+{
+	return READ_ONCE(ktcp_sk(sk)->keepidle) ?:
+	       READ_ONCE(ktcp_pernet(sock_net(sk))->keepalive_time);
+}
+
+static inline u32 ktcp_keepalive_intvl(const struct sock *sk)
+{
+	return READ_ONCE(ktcp_sk(sk)->keepintvl) ?:
+	       READ_ONCE(ktcp_pernet(sock_net(sk))->keepalive_intvl);
+}
+
+static inline int ktcp_keepalive_probes(const struct sock *sk)
+{
+	return READ_ONCE(ktcp_sk(sk)->keepcnt) ?:
+	       READ_ONCE(ktcp_pernet(sock_net(sk))->keepalive_probes);
+}
+
+static inline int ktcp_syn_retries(const struct sock *sk)
+{
+	return READ_ONCE(ktcp_sk(sk)->syn_retries) ?:
+	       READ_ONCE(ktcp_pernet(sock_net(sk))->syn_retries);
 }
 
 /*
@@ -734,6 +782,8 @@ void ktcp_hash_unlisten(struct ktcp_net *kn, struct sock *sk);
 void ktcp_hash_sock_unhash(struct sock *sk);
 
 /* negotiate.c: options agreed in the handshake, PAWS, timestamps. */
+u32 ktcp_neg_syn_allowed(const struct net *net);
+u32 ktcp_neg_ts_off(const struct net *net, u32 ts_off);
 void ktcp_neg_peer_syn(struct ktcp_neg *n, const struct ktcp_opts *o);
 u32 ktcp_neg_ts_now(const struct ktcp_neg *n);
 u32 ktcp_neg_ts_rtt_us(const struct ktcp_neg *n, const struct ktcp_opts *o);

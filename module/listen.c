@@ -31,7 +31,6 @@
 /* SYN-ACK retransmission: RFC 6298's initial RTO, doubling (Linux's). */
 #define KTCP_RTO_INIT		(HZ)
 #define KTCP_RTO_MAX		(120 * HZ)
-#define KTCP_SYNACK_RETRIES	5	/* tcp_synack_retries */
 
 static void ktcp_listen_req_timer_fn(struct ktcp_timer *t);
 
@@ -84,7 +83,8 @@ static void ktcp_listen_req_arm(struct ktcp_request *req, unsigned long delay)
 static u8 ktcp_listen_req_max_retries(const struct sock *listener)
 {
 	const struct ktcp_sock *kl = ktcp_sk(listener);
-	u8 max = kl->syn_retries ?: KTCP_SYNACK_RETRIES;
+	u8 max = kl->syn_retries ?:
+		 READ_ONCE(ktcp_pernet(sock_net(listener))->synack_retries);
 	u32 young = kl->syn_young << 1;
 
 	if ((kl->syn_qlen << 1) <= max(8U, READ_ONCE(listener->sk_max_ack_backlog)))
@@ -185,10 +185,11 @@ static struct ktcp_request *ktcp_listen_req_alloc(struct sock *listener,
 		.lport = th->dest, .rport = th->source,
 	};
 	ktcp_opts_parse_hdr(th, &opts);
+	opts.present &= ktcp_neg_syn_allowed(sock_net(listener));
 	st = secure_tcp_seq_and_ts_off(sock_net(listener), iph->daddr,
 				       iph->saddr, th->dest, th->source);
 	req->iss = st.seq;
-	req->neg.ts_off = st.ts_off;
+	req->neg.ts_off = ktcp_neg_ts_off(sock_net(listener), st.ts_off);
 	ktcp_neg_peer_syn(&req->neg, &opts);
 	req->neg.ecn_ok = ktcp_ecn_req_ok(listener, skb);
 	req->adv_mss = KTCP_SKB_CB(skb)->dev_mss;
@@ -562,6 +563,7 @@ static bool ktcp_listen_cookie_ack(struct sock *listener, struct sk_buff *skb)
 		goto free;
 	}
 	ktcp_opts_parse_hdr(tcp_hdr(skb), &opts);
+	opts.present &= ktcp_neg_syn_allowed(sock_net(listener));
 	req->iss = cb->ack_seq - 1;
 	req->irs = cb->seq - 1;
 	ktcp_cookie_ts_decode(&req->neg, &opts);

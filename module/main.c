@@ -13,6 +13,7 @@
 
 #include <linux/module.h>
 #include <linux/net.h>
+#include <linux/swap.h>
 
 #include "ktcp.h"
 #include "uapi/ktcp.h"
@@ -26,6 +27,37 @@ MODULE_PARM_DESC(family, "socket family number (default 23, unused in 6.12)");
 
 unsigned int ktcp_net_id __read_mostly;
 
+/*
+ * rmem and wmem, and the congestion control: the initial namespace gets
+ * Linux's boot-time values (tcp_init(): the maxima 1/128 of the free
+ * buffer pages, within 64 KiB..4 MiB and 128 KiB..6 MiB); a new one copies
+ * the initial namespace's current values, as tcp_sk_init() does. Linux's
+ * memory-pressure floor (the [0]s) is read through struct proto, which
+ * can point at one array only: the initial namespace's.
+ */
+static void ktcp_net_init_inherited(struct net *net, struct ktcp_net *kn)
+{
+	const struct ktcp_net *init = ktcp_pernet(&init_net);
+	unsigned long limit;
+
+	if (!net_eq(net, &init_net)) {
+		memcpy(kn->rmem, init->rmem, sizeof(kn->rmem));
+		memcpy(kn->wmem, init->wmem, sizeof(kn->wmem));
+		kn->cong = READ_ONCE(init->cong);
+		return;
+	}
+	limit = nr_free_buffer_pages() << (PAGE_SHIFT - 7);
+	kn->wmem[0] = PAGE_SIZE;
+	kn->wmem[1] = 16 * 1024;
+	kn->wmem[2] = max_t(int, 64 * 1024, min(4UL * 1024 * 1024, limit));
+	kn->rmem[0] = PAGE_SIZE;
+	kn->rmem[1] = 131072;
+	kn->rmem[2] = max_t(int, 131072, min(6UL * 1024 * 1024, limit));
+	kn->cong = ktcp_cc_default();
+	ktcp_prot.sysctl_rmem = kn->rmem;
+	ktcp_prot.sysctl_wmem = kn->wmem;
+}
+
 static int __net_init ktcp_net_init(struct net *net)
 {
 	struct ktcp_net *kn = ktcp_pernet(net);
@@ -33,6 +65,23 @@ static int __net_init ktcp_net_init(struct net *net)
 
 	kn->tw_timeout_ms = KTCP_TW_TIMEOUT_MS;
 	kn->fin_timeout = TCP_FIN_TIMEOUT;	/* tcp_sk_init() */
+	kn->keepalive_time = TCP_KEEPALIVE_TIME;
+	kn->keepalive_intvl = TCP_KEEPALIVE_INTVL;
+	kn->keepalive_probes = TCP_KEEPALIVE_PROBES;
+	kn->syn_retries = TCP_SYN_RETRIES;
+	kn->syn_linear_timeouts = 4;
+	kn->synack_retries = TCP_SYNACK_RETRIES;
+	kn->retries1 = TCP_RETR1;
+	kn->retries2 = TCP_RETR2;
+	kn->timestamps = 1;
+	kn->sack = 1;
+	kn->window_scaling = 1;
+	kn->dsack = 1;
+	kn->early_retrans = 3;
+	kn->slow_start_after_idle = 1;
+	kn->min_snd_mss = TCP_MIN_SND_MSS;
+	kn->notsent_lowat = UINT_MAX;
+	ktcp_net_init_inherited(net, kn);
 	kn->syncookies = 1;			/* tcp_sk_init() */
 	/* tcp_sk_init(): a 128th of the established table, at least 128. */
 	kn->max_syn_backlog = max_t(int, 128, ktcp_hash_ehash_size() / 128);

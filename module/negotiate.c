@@ -5,9 +5,10 @@
  * (RFC 2018 section 2), timestamps with PAWS and RTTM (RFC 7323 sections 3
  * to 5), and the MSS (RFC 9293 3.7.1, RFC 6691).
  *
- * ktcp offers all three in its SYN, as Linux 6.12 does with its default
- * sysctls (tcp_window_scaling, tcp_sack, tcp_timestamps = 1), in Linux's
- * layout (options.c); a SYN-ACK echoes only what the peer offered.
+ * ktcp offers in its SYN what the namespace's net.ktcp.window_scaling,
+ * sack and timestamps allow (all three by default, as Linux 6.12), in
+ * Linux's layout (options.c); a SYN-ACK echoes only what the peer offered
+ * and the same sysctls allow.
  *
  * Everything here works on a struct ktcp_neg that both the request and the
  * socket embed, under the lock of whoever owns it; the only clock read is
@@ -18,6 +19,33 @@
 
 /* RFC 7323 5.5: TS.Recent older than 24 days is not trusted for PAWS. */
 #define KTCP_PAWS_24DAYS	(60 * 60 * 24 * 24)
+
+/*
+ * The options @net's sysctls let a SYN carry, KTCP_OPTF_* (others pass).
+ * Linux's tcp_parse_options() ignores a disabled one in a SYN, a SYN-ACK
+ * or a cookie's ACK (estab = 0), and tcp_syn_options() does not send it.
+ */
+u32 ktcp_neg_syn_allowed(const struct net *net)
+{
+	u32 allowed = ~0U;
+
+	if (!READ_ONCE(ktcp_pernet(net)->window_scaling))
+		allowed &= ~KTCP_OPTF_WSCALE;
+	if (!READ_ONCE(ktcp_pernet(net)->sack))
+		allowed &= ~KTCP_OPTF_SACK_PERM;
+	if (!READ_ONCE(ktcp_pernet(net)->timestamps))
+		allowed &= ~KTCP_OPTF_TS;
+	return allowed;
+}
+
+/*
+ * The TSval offset of a new connection (secure_tcp_ts_off()): the random
+ * @ts_off with net.ktcp.timestamps 1, none with 2 (or 0: no timestamps).
+ */
+u32 ktcp_neg_ts_off(const struct net *net, u32 ts_off)
+{
+	return READ_ONCE(ktcp_pernet(net)->timestamps) == 1 ? ts_off : 0;
+}
 
 /* Record what the peer's SYN (or SYN-ACK) offered; @n holds our offer. */
 void ktcp_neg_peer_syn(struct ktcp_neg *n, const struct ktcp_opts *o)

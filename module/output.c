@@ -165,6 +165,8 @@ static int ktcp_output_xmit(struct sock *sk, struct sk_buff *skb, bool clone)
 		cb.window = ktcp_window_rcv_select(sk);
 	ktcp_neg_fill(&ks->neg, &opts, syn, syn && sk->sk_state == TCP_SYN_SENT,
 		      ks->adv_mss);
+	if (syn && sk->sk_state == TCP_SYN_SENT)	/* tcp_syn_options() */
+		opts.present &= ktcp_neg_syn_allowed(sock_net(sk));
 	if (!syn) {
 		ktcp_output_sack_blocks(ks, &opts, skb->len);
 		ktcp_ecn_send(sk, &cb.flags, skb->len, cb.seq);
@@ -259,15 +261,21 @@ u32 ktcp_output_bound_half_wnd(const struct ktcp_sock *ks, u32 size)
 }
 
 /*
- * The MSS to send with (tcp_sync_mss()): the negotiated one, bounded by
- * half the peer's largest window; again whenever that window grows.
+ * The MSS to send with (tcp_sync_mss()): the negotiated one, at least
+ * net.ktcp.min_snd_mss less the options (__tcp_mtu_to_mss(), which lets
+ * the floor exceed the path as well), bounded by half the peer's largest
+ * window; again whenever that window grows.
  */
 void ktcp_output_sync_mss(struct ktcp_sock *ks)
 {
 	u16 path = ks->path_mss ? min(ks->path_mss, ks->adv_mss) : ks->adv_mss;
+	int floor = READ_ONCE(ktcp_pernet(sock_net(&ks->inet.sk))->min_snd_mss);
+	u16 mss = ktcp_neg_data_mss(&ks->neg, path);
 
-	ks->mss = ktcp_output_bound_half_wnd(ks, ktcp_neg_data_mss(&ks->neg,
-								   path));
+	if (ks->neg.tstamp_ok)
+		floor -= TCPOLEN_TSTAMP_ALIGNED;
+	mss = max_t(int, mss, floor);
+	ks->mss = ktcp_output_bound_half_wnd(ks, mss);
 }
 
 /*
@@ -289,16 +297,20 @@ static bool ktcp_output_wnd_allows(struct sock *sk, struct sk_buff *skb)
 	       !ktcp_output_split(sk, skb, ks->mss, ks->gso_left <= ks->mss);
 }
 
-/* RFC 5681 4.1: after an idle period longer than the RTO, restart slow. */
+/*
+ * RFC 5681 4.1: after an idle period longer than the RTO, restart slow,
+ * unless net.ktcp.slow_start_after_idle is 0 (RFC 7661's choice).
+ */
 static void ktcp_output_idle_check(struct sock *sk)
 {
+	struct ktcp_net *kn = ktcp_pernet(sock_net(sk));
 	struct ktcp_sock *ks = ktcp_sk(sk);
 	u32 idle = tcp_jiffies32 - ks->lsndtime;
 
 	if (ks->packets_out || !ks->lsndtime)
 		return;
-	ktcp_cc_on_idle(&ks->cc, jiffies_to_usecs(idle),
-			ktcp_rtt_rto(&ks->rtt), true, tcp_clock_us());
+	ktcp_cc_on_idle(&ks->cc, jiffies_to_usecs(idle), ktcp_rtt_rto(&ks->rtt),
+			READ_ONCE(kn->slow_start_after_idle), tcp_clock_us());
 }
 
 /* Retransmit lost segments while cwnd allows (RFC 6675 NextSeg rule 1). */

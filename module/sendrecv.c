@@ -26,7 +26,7 @@
 
 /*
  * proto.stream_memory_free, Linux's tcp_stream_memory_free(): with
- * TCP_NOTSENT_LOWAT, or else net.ipv4.tcp_notsent_lowat, sendmsg() queues
+ * TCP_NOTSENT_LOWAT, or else net.ktcp.notsent_lowat, sendmsg() queues
  * only while fewer bytes than it wait unsent; poll() and a wakeup (@wake)
  * want half as many (tcp_poll() asks with wake set, as Linux's does).
  * Lockless: poll() and the write-space callback read it.
@@ -35,7 +35,7 @@ bool ktcp_sr_stream_memory_free(const struct sock *sk, int wake)
 {
 	const struct ktcp_sock *ks = ktcp_sk(sk);
 	u32 lowat = READ_ONCE(ks->notsent_lowat) ?:
-		    READ_ONCE(sock_net(sk)->ipv4.sysctl_tcp_notsent_lowat);
+		    READ_ONCE(ktcp_pernet(sock_net(sk))->notsent_lowat);
 	u32 notsent = READ_ONCE(ks->write_seq) - READ_ONCE(ks->snd_nxt);
 
 	return (notsent << wake) < lowat;

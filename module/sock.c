@@ -27,11 +27,6 @@
 #include "trace.h"
 #include "uapi/ktcp.h"
 
-/* Linux 6.12's defaults for a new socket (include/net/tcp.h). */
-#define KTCP_KEEPIDLE		(7200 * HZ)	/* tcp_keepalive_time */
-#define KTCP_KEEPINTVL		(75 * HZ)	/* tcp_keepalive_intvl */
-#define KTCP_KEEPCNT		9		/* tcp_keepalive_probes */
-
 /* Drop what is queued to send, and out-of-order data (received or not). */
 static void ktcp_sock_purge(struct sock *sk)
 {
@@ -96,8 +91,8 @@ void ktcp_sock_init_tcb(struct sock *sk)
 	/* As inet_create() does; sock_init_data() leaves it unset. */
 	sk->sk_backlog_rcv = sk->sk_prot->backlog_rcv;
 	/* Linux's start values; buffers.c grows them (tcp_init_sock()). */
-	sk->sk_sndbuf = READ_ONCE(sock_net(sk)->ipv4.sysctl_tcp_wmem[1]);
-	sk->sk_rcvbuf = READ_ONCE(sock_net(sk)->ipv4.sysctl_tcp_rmem[1]);
+	sk->sk_sndbuf = READ_ONCE(ktcp_pernet(sock_net(sk))->wmem[1]);
+	sk->sk_rcvbuf = READ_ONCE(ktcp_pernet(sock_net(sk))->rmem[1]);
 	sock_set_flag(sk, SOCK_RCU_FREE);
 	/* inet_create()'s: SO_TXREHASH and IP_MULTICAST_* read them back */
 	sk->sk_txrehash = READ_ONCE(sock_net(sk)->core.sysctl_txrehash);
@@ -116,10 +111,12 @@ void ktcp_sock_init_tcb(struct sock *sk)
 	INIT_LIST_HEAD(&ks->accept_queue);
 	ktcp_rtxq_init(ks);
 	ktcp_rtt_init(&ks->rtt);
-	ktcp_cc_init(&ks->cc, NULL);
-	ks->keepidle = KTCP_KEEPIDLE;
-	ks->keepintvl = KTCP_KEEPINTVL;
-	ks->keepcnt = KTCP_KEEPCNT;
+	/* tcp_assign_congestion_control(): the namespace's default */
+	ktcp_cc_init(&ks->cc, READ_ONCE(ktcp_pernet(sock_net(sk))->cong));
+	/* 0: the namespace's keepalive sysctls, read when used */
+	ks->keepidle = 0;
+	ks->keepintvl = 0;
+	ks->keepcnt = 0;
 	ks->scaling_ratio = KTCP_DEFAULT_SCALING_RATIO;
 	ks->reordering = KTCP_REORDERING_INIT;
 	ks->rack.reo_wnd_steps = 1;
@@ -286,7 +283,7 @@ static void ktcp_sock_established(struct sock *sk)
 	ks->lrcvtime = tcp_jiffies32;	/* tcp_finish_connect() */
 	if (sock_flag(sk, SOCK_KEEPOPEN))
 		ktcp_timer_sk_reset(sk, &ks->state_timer,
-				    jiffies + ks->keepidle);
+				    jiffies + ktcp_keepalive_time(sk));
 }
 
 /*

@@ -105,23 +105,23 @@ static int ktcp_sockopt_set_timing(struct sock *sk, int optname, int val)
 	case TCP_KEEPIDLE:
 		if (val < 1 || val > MAX_TCP_KEEPIDLE)
 			return -EINVAL;
-		ks->keepidle = val * HZ;
+		WRITE_ONCE(ks->keepidle, val * HZ);
 		ktcp_timers_keepalive(sk, sock_flag(sk, SOCK_KEEPOPEN));
 		return 0;
 	case TCP_KEEPINTVL:
 		if (val < 1 || val > MAX_TCP_KEEPINTVL)
 			return -EINVAL;
-		ks->keepintvl = val * HZ;
+		WRITE_ONCE(ks->keepintvl, val * HZ);
 		return 0;
 	case TCP_KEEPCNT:
 		if (val < 1 || val > MAX_TCP_KEEPCNT)
 			return -EINVAL;
-		ks->keepcnt = val;
+		WRITE_ONCE(ks->keepcnt, val);
 		return 0;
 	case TCP_SYNCNT:
 		if (val < 1 || val > MAX_TCP_SYNCNT)
 			return -EINVAL;
-		ks->syn_retries = val;
+		WRITE_ONCE(ks->syn_retries, val);
 		return 0;
 	case TCP_LINGER2:
 		if (val < 0)
@@ -376,19 +376,19 @@ static int ktcp_sockopt_get_int(const struct ktcp_sock *ks, int optname, int *va
 			*val = ks->user_mss;
 		break;
 	case TCP_KEEPIDLE:
-		*val = ks->keepidle / HZ;
+		*val = ktcp_keepalive_time(&ks->inet.sk) / HZ;
 		break;
 	case TCP_KEEPINTVL:
-		*val = ks->keepintvl / HZ;
+		*val = ktcp_keepalive_intvl(&ks->inet.sk) / HZ;
 		break;
 	case TCP_KEEPCNT:
-		*val = ks->keepcnt;
+		*val = ktcp_keepalive_probes(&ks->inet.sk);
 		break;
 	case TCP_USER_TIMEOUT:
 		*val = ks->user_timeout;
 		break;
 	case TCP_SYNCNT:
-		*val = ks->syn_retries ?: KTCP_SYN_RETRIES;
+		*val = ktcp_syn_retries(&ks->inet.sk);
 		break;
 	case TCP_NOTSENT_LOWAT:
 		*val = READ_ONCE(ks->notsent_lowat);

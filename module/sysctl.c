@@ -28,6 +28,14 @@
  * max_tw_buckets  connections in TIME_WAIT (tcp_max_tw_buckets): more close
  *                 at once (TCPTimeWaitOverflow).
  *
+ * And the rest of Linux's net.ipv4.tcp_* that steer what ktcp does, with
+ * the same names less "tcp_", handlers, ranges and defaults (Linux's
+ * sysctl_net_ipv4.c and tcp_sk_init()): syn_retries, syn_linear_timeouts,
+ * synack_retries, retries1, retries2, keepalive_time, keepalive_intvl,
+ * keepalive_probes, timestamps, sack, window_scaling, dsack, early_retrans,
+ * slow_start_after_idle, min_snd_mss, notsent_lowat, rmem, wmem,
+ * congestion_control and available_congestion_control.
+ *
  * One more is the module's, shown in the initial namespace only, as
  * net.ipv4.tcp_mem is:
  * mem             pages all ktcp sockets may hold (tcp_mem): low, pressure,
@@ -40,6 +48,54 @@
 
 static int ktcp_timeout_max_ms = 600 * MSEC_PER_SEC;
 static int ktcp_orphan_retries_max = U8_MAX;	/* compared with a u8 */
+static int ktcp_syn_retries_min = 1;		/* tcp_syn_retries_min */
+static int ktcp_syn_retries_max = MAX_TCP_SYNCNT;
+static int ktcp_retr1_max = 255;
+static int ktcp_min_snd_mss_min = TCP_MIN_SND_MSS;
+static int ktcp_min_snd_mss_max = 65535;
+static int ktcp_min_rcvbuf = 4096;		/* tcp_rmem's floor */
+
+/*
+ * net.ktcp.congestion_control (proc_tcp_congestion_control()): the
+ * algorithm new sockets of the namespace start with; an unknown name is
+ * ENOENT, as Linux's when no module of that name loads.
+ */
+static int ktcp_sysctl_cong(const struct ctl_table *ctl, int write,
+			    void *buffer, size_t *lenp, loff_t *ppos)
+{
+	struct ktcp_net *kn = container_of(ctl->data, struct ktcp_net, cong);
+	char val[TCP_CA_NAME_MAX];
+	struct ctl_table tbl = {
+		.data = val,
+		.maxlen = TCP_CA_NAME_MAX,
+	};
+	const struct ktcp_cc_ops *ops;
+	int ret;
+
+	strscpy(val, READ_ONCE(kn->cong)->name, sizeof(val));
+	ret = proc_dostring(&tbl, write, buffer, lenp, ppos);
+	if (!write || ret)
+		return ret;
+	ops = ktcp_cc_find(val);
+	if (!ops)
+		return -ENOENT;
+	WRITE_ONCE(kn->cong, ops);
+	return 0;
+}
+
+/* net.ktcp.available_congestion_control: ktcp's own algorithms. */
+static int ktcp_sysctl_cong_avail(const struct ctl_table *ctl, int write,
+				  void *buffer, size_t *lenp, loff_t *ppos)
+{
+	char val[4 * TCP_CA_NAME_MAX];	/* room for ktcp's few */
+	struct ctl_table tbl = {
+		.data = val,
+		.maxlen = sizeof(val),
+	};
+
+	ktcp_cc_get_available(val, sizeof(val));
+	return proc_dostring(&tbl, write, buffer, lenp, ppos);
+}
 
 /*
  * The template's .data is the field's offset in struct ktcp_net, made a
@@ -135,6 +191,156 @@ static const struct ctl_table ktcp_sysctl_template[] = {
 		.maxlen		= KTCP_SYSCTL_LEN(max_tw_buckets),
 		.mode		= 0644,
 		.proc_handler	= proc_dointvec,
+	},
+	{
+		.procname	= "syn_retries",
+		.data		= KTCP_SYSCTL_OFF(syn_retries),
+		.maxlen		= KTCP_SYSCTL_LEN(syn_retries),
+		.mode		= 0644,
+		.proc_handler	= proc_dou8vec_minmax,
+		.extra1		= &ktcp_syn_retries_min,
+		.extra2		= &ktcp_syn_retries_max,
+	},
+	{
+		.procname	= "syn_linear_timeouts",
+		.data		= KTCP_SYSCTL_OFF(syn_linear_timeouts),
+		.maxlen		= KTCP_SYSCTL_LEN(syn_linear_timeouts),
+		.mode		= 0644,
+		.proc_handler	= proc_dou8vec_minmax,
+		.extra1		= SYSCTL_ZERO,
+		.extra2		= &ktcp_syn_retries_max,
+	},
+	{
+		.procname	= "synack_retries",
+		.data		= KTCP_SYSCTL_OFF(synack_retries),
+		.maxlen		= KTCP_SYSCTL_LEN(synack_retries),
+		.mode		= 0644,
+		.proc_handler	= proc_dou8vec_minmax,
+	},
+	{
+		.procname	= "retries1",
+		.data		= KTCP_SYSCTL_OFF(retries1),
+		.maxlen		= KTCP_SYSCTL_LEN(retries1),
+		.mode		= 0644,
+		.proc_handler	= proc_dou8vec_minmax,
+		.extra2		= &ktcp_retr1_max,
+	},
+	{
+		.procname	= "retries2",
+		.data		= KTCP_SYSCTL_OFF(retries2),
+		.maxlen		= KTCP_SYSCTL_LEN(retries2),
+		.mode		= 0644,
+		.proc_handler	= proc_dou8vec_minmax,
+	},
+	{
+		.procname	= "keepalive_time",
+		.data		= KTCP_SYSCTL_OFF(keepalive_time),
+		.maxlen		= KTCP_SYSCTL_LEN(keepalive_time),
+		.mode		= 0644,
+		.proc_handler	= proc_dointvec_jiffies,
+	},
+	{
+		.procname	= "keepalive_intvl",
+		.data		= KTCP_SYSCTL_OFF(keepalive_intvl),
+		.maxlen		= KTCP_SYSCTL_LEN(keepalive_intvl),
+		.mode		= 0644,
+		.proc_handler	= proc_dointvec_jiffies,
+	},
+	{
+		.procname	= "keepalive_probes",
+		.data		= KTCP_SYSCTL_OFF(keepalive_probes),
+		.maxlen		= KTCP_SYSCTL_LEN(keepalive_probes),
+		.mode		= 0644,
+		.proc_handler	= proc_dou8vec_minmax,
+	},
+	{
+		.procname	= "timestamps",
+		.data		= KTCP_SYSCTL_OFF(timestamps),
+		.maxlen		= KTCP_SYSCTL_LEN(timestamps),
+		.mode		= 0644,
+		.proc_handler	= proc_dou8vec_minmax,
+	},
+	{
+		.procname	= "sack",
+		.data		= KTCP_SYSCTL_OFF(sack),
+		.maxlen		= KTCP_SYSCTL_LEN(sack),
+		.mode		= 0644,
+		.proc_handler	= proc_dou8vec_minmax,
+	},
+	{
+		.procname	= "window_scaling",
+		.data		= KTCP_SYSCTL_OFF(window_scaling),
+		.maxlen		= KTCP_SYSCTL_LEN(window_scaling),
+		.mode		= 0644,
+		.proc_handler	= proc_dou8vec_minmax,
+	},
+	{
+		.procname	= "dsack",
+		.data		= KTCP_SYSCTL_OFF(dsack),
+		.maxlen		= KTCP_SYSCTL_LEN(dsack),
+		.mode		= 0644,
+		.proc_handler	= proc_dou8vec_minmax,
+	},
+	{
+		.procname	= "early_retrans",
+		.data		= KTCP_SYSCTL_OFF(early_retrans),
+		.maxlen		= KTCP_SYSCTL_LEN(early_retrans),
+		.mode		= 0644,
+		.proc_handler	= proc_dou8vec_minmax,
+		.extra1		= SYSCTL_ZERO,
+		.extra2		= SYSCTL_FOUR,
+	},
+	{
+		.procname	= "slow_start_after_idle",
+		.data		= KTCP_SYSCTL_OFF(slow_start_after_idle),
+		.maxlen		= KTCP_SYSCTL_LEN(slow_start_after_idle),
+		.mode		= 0644,
+		.proc_handler	= proc_dou8vec_minmax,
+	},
+	{
+		.procname	= "min_snd_mss",
+		.data		= KTCP_SYSCTL_OFF(min_snd_mss),
+		.maxlen		= KTCP_SYSCTL_LEN(min_snd_mss),
+		.mode		= 0644,
+		.proc_handler	= proc_dointvec_minmax,
+		.extra1		= &ktcp_min_snd_mss_min,
+		.extra2		= &ktcp_min_snd_mss_max,
+	},
+	{
+		.procname	= "notsent_lowat",
+		.data		= KTCP_SYSCTL_OFF(notsent_lowat),
+		.maxlen		= KTCP_SYSCTL_LEN(notsent_lowat),
+		.mode		= 0644,
+		.proc_handler	= proc_douintvec,
+	},
+	{
+		.procname	= "rmem",
+		.data		= KTCP_SYSCTL_OFF(rmem),
+		.maxlen		= KTCP_SYSCTL_LEN(rmem),
+		.mode		= 0644,
+		.proc_handler	= proc_dointvec_minmax,
+		.extra1		= &ktcp_min_rcvbuf,
+	},
+	{
+		.procname	= "wmem",
+		.data		= KTCP_SYSCTL_OFF(wmem),
+		.maxlen		= KTCP_SYSCTL_LEN(wmem),
+		.mode		= 0644,
+		.proc_handler	= proc_dointvec_minmax,
+		.extra1		= SYSCTL_ONE,
+	},
+	{
+		.procname	= "congestion_control",
+		.data		= KTCP_SYSCTL_OFF(cong),
+		.maxlen		= TCP_CA_NAME_MAX,
+		.mode		= 0644,
+		.proc_handler	= ktcp_sysctl_cong,
+	},
+	{
+		/* no .data: the loop points it at ktcp_net, left unread */
+		.procname	= "available_congestion_control",
+		.mode		= 0444,
+		.proc_handler	= ktcp_sysctl_cong_avail,
 	},
 };
 

@@ -38,7 +38,6 @@
 #include "recovery.h"
 
 /* Linux 6.12's defaults (include/net/tcp.h, net/ipv4/tcp_timer.c). */
-#define KTCP_DATA_RETRIES	15	/* tcp_retries2 */
 #define KTCP_ORPHAN_RETRIES	8	/* tcp_orphan_retries() when 0 */
 /* tcp_delack_max(): below the RTO floor, TCP_RTO_MIN less a tick. */
 #define KTCP_DELACK_LIMIT	min_t(u32, KTCP_DELACK_MAX, \
@@ -124,6 +123,69 @@ static void ktcp_timers_abort(struct sock *sk)
 	ktcp_sock_reset(sk, ETIMEDOUT);
 }
 
+/* Abort after @limit retransmissions, or TCP_USER_TIMEOUT. */
+static bool ktcp_timers_check_limit(struct sock *sk, int limit)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+
+	if (ks->retries < limit &&
+	    !ktcp_timers_user_timeout_hit(ks, ks->rto_stamp))
+		return false;
+	ktcp_timers_abort(sk);
+	return true;
+}
+
+/*
+ * tcp_model_timeout(): how long @boundary retransmissions take, backing
+ * off from @rto_base up to TCP_RTO_MAX (jiffies).
+ */
+static u32 ktcp_timers_model_timeout(u32 boundary, u32 rto_base)
+{
+	u32 thresh = ilog2(TCP_RTO_MAX / rto_base);
+
+	if (boundary <= thresh)
+		return ((2U << boundary) - 1) * rto_base;
+	return ((2U << thresh) - 1) * rto_base +
+	       (boundary - thresh) * TCP_RTO_MAX;
+}
+
+/*
+ * A handshake gives up (tcp_write_timeout()) after syn_retries (TCP_SYNCNT)
+ * retransmissions, plus syn_linear_timeouts in SYN_SENT, or once the time
+ * since the first SYN reaches what syn_retries exponential timeouts from
+ * 1 s would take, or TCP_USER_TIMEOUT instead if set.
+ */
+static bool ktcp_timers_syn_give_up(struct sock *sk)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+	u32 retries = ktcp_syn_retries(sk), max = retries, timeout;
+
+	if (sk->sk_state == TCP_SYN_SENT)
+		max += READ_ONCE(ktcp_pernet(sock_net(sk))->syn_linear_timeouts);
+	if (ks->retries < max) {
+		if (!ks->retries)
+			return false;
+		timeout = ks->user_timeout ? msecs_to_jiffies(ks->user_timeout) :
+			  ktcp_timers_model_timeout(retries, TCP_TIMEOUT_INIT);
+		if (tcp_jiffies32 - ks->rto_stamp < timeout)
+			return false;
+	}
+	ktcp_timers_abort(sk);
+	return true;
+}
+
+/* When the head segment (the SYN) was first sent, in jiffies. */
+static u32 ktcp_timers_first_sent(struct sock *sk)
+{
+	struct sk_buff *skb = skb_peek(&sk->sk_write_queue);
+	u32 ago;
+
+	if (!skb)
+		return tcp_jiffies32;
+	ago = (u32)tcp_clock_us() - KTCP_SKB_CB(skb)->when;
+	return tcp_jiffies32 - usecs_to_jiffies(ago);
+}
+
 /*
  * Give up on the connection after the retry limit (RFC 9293 3.8.3,
  * tcp_write_timeout()); an orphan sooner, or at once if orphans are too
@@ -132,13 +194,20 @@ static void ktcp_timers_abort(struct sock *sk)
 static bool ktcp_timers_rtx_give_up(struct sock *sk)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
-	int limit = KTCP_DATA_RETRIES;
+	int limit = READ_ONCE(ktcp_pernet(sock_net(sk))->retries2);
 
 	if (!ks->retries)
 		ks->rto_stamp = tcp_jiffies32;
 	if ((1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_SYN_RECV)) {
-		limit = ks->syn_retries ?: KTCP_SYN_RETRIES;	/* TCP_SYNCNT */
-	} else if (sock_flag(sk, SOCK_DEAD)) {
+		/* Linux counts from the first SYN (retrans_stamp) */
+		if (!ks->retries)
+			ks->rto_stamp = ktcp_timers_first_sent(sk);
+		return ktcp_timers_syn_give_up(sk);
+	}
+	/* tcp_write_timeout(): past retries1, the route may be bad */
+	if (ks->retries >= READ_ONCE(ktcp_pernet(sock_net(sk))->retries1))
+		__dst_negative_advice(sk);
+	if (sock_flag(sk, SOCK_DEAD)) {
 		bool alive = ktcp_rto(ks) < TCP_RTO_MAX;
 
 		limit = ktcp_timers_orphan_retries(sk, alive);
@@ -146,11 +215,7 @@ static bool ktcp_timers_rtx_give_up(struct sock *sk)
 						 ks->retries < limit))
 			return true;
 	}
-	if (ks->retries < limit &&
-	    !ktcp_timers_user_timeout_hit(ks, ks->rto_stamp))
-		return false;
-	ktcp_timers_abort(sk);
-	return true;
+	return ktcp_timers_check_limit(sk, limit);
 }
 
 /*
@@ -167,7 +232,8 @@ static bool ktcp_timers_rtx_give_up(struct sock *sk)
 static void ktcp_timers_persist_handler(struct sock *sk)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
-	int max_probes = KTCP_DATA_RETRIES;
+	int retries2 = READ_ONCE(ktcp_pernet(sock_net(sk))->retries2);
+	int max_probes = retries2;	/* tcp_probe_timer() */
 
 	if (!ks->probes_tstamp)
 		ks->probes_tstamp = tcp_jiffies32 ?: 1;
@@ -186,7 +252,7 @@ static void ktcp_timers_persist_handler(struct sock *sk)
 		return ktcp_timers_abort(sk);
 	ks->probes++;
 	ktcp_output_probe(sk);
-	if (ks->rtt.backoff < KTCP_DATA_RETRIES)	/* tcp_send_probe0() */
+	if (ks->rtt.backoff < retries2)	/* tcp_send_probe0() */
 		ktcp_rtt_backoff(&ks->rtt);
 	ktcp_timer_sk_reset(sk, &ks->rtx_timer, jiffies +
 			    ktcp_timers_probe_when(ks));
@@ -251,8 +317,14 @@ static void ktcp_timers_rtx_handler(struct sock *sk)
 	KTCP_INC_STATS(sock_net(sk), KTCP_MIB_TIMEOUTS);
 	ktcp_timers_rto_stats(ks);
 	WRITE_ONCE(ks->retries, ks->retries + 1);
-	/* RFC 6298 5.5-5.6: back off, then resend from SND.UNA under cwnd 1. */
-	ktcp_rtt_backoff(&ks->rtt);
+	/*
+	 * RFC 6298 5.5-5.6: back off, then resend from SND.UNA under cwnd 1;
+	 * the first syn_linear_timeouts SYN timeouts do not back off
+	 * (tcp_retransmit_timer()).
+	 */
+	if (sk->sk_state != TCP_SYN_SENT || ks->total_rto >
+	    READ_ONCE(ktcp_pernet(sock_net(sk))->syn_linear_timeouts))
+		ktcp_rtt_backoff(&ks->rtt);
 	ktcp_recovery_on_rto(sk);
 	ktcp_timer_sk_clear(sk, &ks->rtx_timer);
 	ktcp_output_push(sk);
@@ -279,17 +351,18 @@ static void ktcp_timers_keepalive_handler(struct sock *sk)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
 	u32 idle = tcp_jiffies32 - ks->rcv_tstamp;
-	unsigned long next = ks->keepidle;
+	u32 keepidle = ktcp_keepalive_time(sk);
+	unsigned long next = keepidle;
 
 	if (!sock_flag(sk, SOCK_KEEPOPEN) ||
 	    !((1 << sk->sk_state) & KTCP_KEEPALIVE_STATES))
 		return;
 	if (ks->packets_out || ks->send_head) {
 		/* The retransmission or persist timer watches the peer. */
-	} else if (idle >= ks->keepidle) {
+	} else if (idle >= keepidle) {
 		if (ks->user_timeout ?
 		    ks->probes && ktcp_timers_user_timeout_hit(ks, ks->rcv_tstamp) :
-		    ks->probes >= ks->keepcnt) {
+		    ks->probes >= ktcp_keepalive_probes(sk)) {
 			KTCP_INC_STATS(sock_net(sk), KTCP_MIB_KEEPALIVEDROPS);
 			ktcp_output_rst(sk, GFP_ATOMIC,
 					SK_RST_REASON_TCP_KEEPALIVE_TIMEOUT);
@@ -298,9 +371,9 @@ static void ktcp_timers_keepalive_handler(struct sock *sk)
 		}
 		ks->probes++;
 		ktcp_output_probe(sk);
-		next = ks->keepintvl;
+		next = ktcp_keepalive_intvl(sk);
 	} else {
-		next = ks->keepidle - idle;
+		next = keepidle - idle;
 	}
 	ktcp_timer_sk_reset(sk, &ks->state_timer, jiffies + next);
 }
@@ -361,7 +434,7 @@ void ktcp_timers_keepalive(struct sock *sk, int on)
 		return;
 	if (on)
 		ktcp_timer_sk_reset(sk, &ks->state_timer,
-				    jiffies + ks->keepidle);
+				    jiffies + ktcp_keepalive_time(sk));
 	else
 		ktcp_timer_sk_clear(sk, &ks->state_timer);
 }

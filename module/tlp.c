@@ -58,7 +58,8 @@ static bool ktcp_tlp_disorder(struct sock *sk)
 }
 
 /*
- * tcp_schedule_loss_probe() (RFC 8985 7.2): with SACK and segments out, in
+ * tcp_schedule_loss_probe() (RFC 8985 7.2): with net.ktcp.early_retrans 3
+ * or 4 (Linux's values that enable TLP), SACK and segments out, in
  * Open (not Linux's Disorder) or CWR, arm the probe timer (ktcp_rack_pto())
  * instead of the RTO. @advancing_rto: an ACK just restarted the RTO, so
  * the probe must come before a full RTO from now; otherwise before the RTO
@@ -67,10 +68,13 @@ static bool ktcp_tlp_disorder(struct sock *sk)
 bool ktcp_tlp_schedule(struct sock *sk, bool advancing_rto)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
+	int early_retrans;
 	s64 rto_delta;
 
 	sock_owned_by_me(sk);
-	if (!ks->packets_out || !ks->neg.sack_ok)
+	early_retrans = READ_ONCE(ktcp_pernet(sock_net(sk))->early_retrans);
+	if ((early_retrans != 3 && early_retrans != 4) ||
+	    !ks->packets_out || !ks->neg.sack_ok)
 		return false;
 	if (ks->cc.state != KTCP_CC_CWR &&
 	    (ks->cc.state != KTCP_CC_OPEN || ktcp_tlp_disorder(sk)))

@@ -244,7 +244,7 @@ void ktcp_window_initial(const struct sock *sk, u32 mss, bool wscale_ok,
 	    (w->clamp > full || !w->clamp))
 		w->clamp = full;
 	ktcp_window_initial_calc(full, mss, wscale_ok,
-				 READ_ONCE(net->ipv4.sysctl_tcp_rmem[2]),
+				 READ_ONCE(ktcp_pernet(net)->rmem[2]),
 				 READ_ONCE(sysctl_rmem_max), w);
 	if (READ_ONCE(net->ipv4.sysctl_tcp_workaround_signed_windows))
 		w->rcv_wnd = min_t(u32, w->rcv_wnd, MAX_TCP_WINDOW);
@@ -464,7 +464,7 @@ static void ktcp_window_grow(struct sock *sk, const struct sk_buff *skb)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
 	struct ktcp_window_in in;
-	u32 truesize = skb->truesize, incr;
+	u32 truesize = skb->truesize, incr, rmem2;
 	int room;
 
 	ktcp_window_in(sk, &in);
@@ -475,9 +475,9 @@ static void ktcp_window_grow(struct sock *sk, const struct sk_buff *skb)
 	if (!skb_headlen(skb) &&
 	    (int)(truesize - SKB_TRUESIZE(skb_end_offset(skb))) >= (int)skb->len)
 		truesize -= SKB_TRUESIZE(skb_end_offset(skb));
+	rmem2 = READ_ONCE(ktcp_pernet(sock_net(sk))->rmem[2]);
 	incr = ktcp_window_grow_calc(ks->scaling_ratio, ks->rcv_ssthresh,
-				     skb->len, truesize,
-				     READ_ONCE(sock_net(sk)->ipv4.sysctl_tcp_rmem[2]),
+				     skb->len, truesize, rmem2,
 				     ks->rcv_mss, ks->advmss);
 	if (!incr)
 		return;

@@ -727,7 +727,7 @@ int ktcp_input_timewait(struct sock *sk, struct sk_buff *skb)
 		/* no TIME_WAIT assassination */
 	} else if (th->fin && cb->end_seq == ks->rcv_nxt) {
 		ktcp_output_ack(sk);
-		ktcp_timers_enter_timewait(sk, ktcp_tw_timeout(sock_net(sk)));
+		ktcp_timers_enter_timewait(sk, ktcp_tw_time(sk));
 	} else if (!ktcp_input_seq_ok(ks, cb) || cb->end_seq != cb->seq) {
 		ktcp_output_oow_ack(sk, skb, KTCP_MIB_OUTOFWINDOW);
 	}

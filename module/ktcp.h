@@ -74,6 +74,7 @@ extern unsigned int ktcp_net_id;
 #define KTCP_MSS_DEFAULT	536	/* RFC 9293 3.7.1, no MSS option */
 #define KTCP_MSS_MIN		48	/* TCP_MIN_SND_MSS */
 #define KTCP_LHASH_SIZE		32	/* listener buckets */
+#define KTCP_TW_TIMEOUT_MAX_MS	600000	/* tw_timeout_ms, KTCP_TIMEWAIT_MS */
 #define KTCP_BHASH_SIZE		4096	/* bound-port buckets, 32 KiB a netns */
 #define KTCP_ATO_MIN		(HZ / 25)	/* TCP_ATO_MIN: 40 ms */
 extern unsigned int ktcp_ehash_buckets;
@@ -298,6 +299,7 @@ struct ktcp_sock {
 
 	struct ktcp_rtt rtt;	/* RTT estimator and RTO (rtt.c) */
 	int linger2;		/* TCP_LINGER2: jiffies; 0: sysctl; < 0: none */
+	int tw_ms;		/* KTCP_TIMEWAIT_MS: ms; < 0: the sysctl */
 	struct ktcp_cc cc;	/* cwnd, ssthresh, algorithm (cong.c) */
 	u32 packets_out;	/* segments sent, not cumulatively acked */
 	u32 lost_out;		/* of which marked lost (recovery.c) */
@@ -472,6 +474,17 @@ static inline unsigned long ktcp_fin_time(const struct sock *sk)
 	if (linger2 < 0)
 		return 0;
 	return linger2 ?: ktcp_fin_timeout(sock_net(sk));
+}
+
+/*
+ * How long this connection waits in TIME_WAIT: KTCP_TIMEWAIT_MS if set,
+ * else net.ktcp.tw_timeout_ms (Linux's fixed TCP_TIMEWAIT_LEN).
+ */
+static inline unsigned long ktcp_tw_time(const struct sock *sk)
+{
+	int ms = READ_ONCE(ktcp_sk(sk)->tw_ms);
+
+	return ms < 0 ? ktcp_tw_timeout(sock_net(sk)) : msecs_to_jiffies(ms);
 }
 
 /* Urgent mode (tcp_urg_mode()): urgent data sent and not yet acked. */

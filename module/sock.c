@@ -117,6 +117,7 @@ void ktcp_sock_init_tcb(struct sock *sk)
 	ks->keepidle = 0;
 	ks->keepintvl = 0;
 	ks->keepcnt = 0;
+	ks->tw_ms = -1;
 	ks->scaling_ratio = KTCP_DEFAULT_SCALING_RATIO;
 	ks->reordering = KTCP_REORDERING_INIT;
 	ks->rack.reo_wnd_steps = 1;
@@ -183,6 +184,7 @@ static void ktcp_sock_inherit(struct ktcp_sock *kc, const struct ktcp_sock *kl)
 	kc->keepcnt = kl->keepcnt;
 	kc->syn_retries = kl->syn_retries;
 	kc->linger2 = kl->linger2;
+	kc->tw_ms = kl->tw_ms;
 	kc->notsent_lowat = kl->notsent_lowat;
 	kc->window_clamp = kl->window_clamp;
 	kc->user_timeout = kl->user_timeout;
@@ -401,7 +403,7 @@ void ktcp_sock_time_wait(struct sock *sk)
 		return;
 	}
 	ktcp_sock_set_state(sk, TCP_TIME_WAIT);
-	ktcp_timers_enter_timewait(sk, ktcp_tw_timeout(sock_net(sk)));
+	ktcp_timers_enter_timewait(sk, ktcp_tw_time(sk));
 }
 
 /* An orphan reached CLOSE: free its queues, port, and the user's reference. */

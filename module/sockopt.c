@@ -15,6 +15,7 @@
 #include <net/ip.h>
 
 #include "ktcp.h"
+#include "uapi/ktcp.h"
 
 /* TCP_CONGESTION: a name as Linux spells it ("cubic", "reno"). */
 static int ktcp_sockopt_set_congestion(struct sock *sk, sockptr_t optval,
@@ -135,6 +136,12 @@ static int ktcp_sockopt_set_timing(struct sock *sk, int optname, int val)
 		if (val < 0)
 			return -EINVAL;
 		ks->user_timeout = val;
+		return 0;
+	case KTCP_TIMEWAIT_MS:
+		/* net.ktcp.tw_timeout_ms's range; the next TIME_WAIT uses it */
+		if (val > KTCP_TW_TIMEOUT_MAX_MS)
+			return -EINVAL;
+		WRITE_ONCE(ks->tw_ms, val < 0 ? -1 : val);
 		return 0;
 	}
 	return -ENOPROTOOPT;
@@ -407,6 +414,10 @@ static int ktcp_sockopt_get_int(const struct ktcp_sock *ks, int optname, int *va
 		break;
 	case TCP_IS_MPTCP:
 		*val = 0;
+		break;
+	case KTCP_TIMEWAIT_MS:
+		*val = ks->tw_ms >= 0 ? ks->tw_ms :
+		       READ_ONCE(ktcp_pernet(sock_net(&ks->inet.sk))->tw_timeout_ms);
 		break;
 	case TCP_LINGER2:
 		*val = ks->linger2;

@@ -32,4 +32,19 @@
  */
 #define IPPROTO_KTCP	0x206
 
+/*
+ * SOL_TCP options of ktcp's own. Linux numbers its TCP_* options from 1
+ * up, one per feature (45 in 6.12): a number with bits above the low 16
+ * (ASCII "KT" in the high half) is decades away from any of them, so a
+ * future Linux option cannot take it. Native TCP answers ENOPROTOOPT.
+ *
+ * KTCP_TIMEWAIT_MS  int: how long this connection stays in TIME_WAIT once
+ *                   it closes first, in ms (0 to 600000); negative: follow
+ *                   net.ktcp.tw_timeout_ms (the default). getsockopt() reads
+ *                   the length the connection would wait now, as
+ *                   TCP_LINGER2 reads net.ipv4.tcp_fin_timeout when unset.
+ *                   Accepted connections take their listener's.
+ */
+#define KTCP_TIMEWAIT_MS	0x4b540001
+
 #endif /* _UAPI_KTCP_H */

@@ -703,12 +703,33 @@ static bool ktcp_input_orphan_data(struct sock *sk, struct sk_buff *skb)
 }
 
 /*
+ * A RST in TIME_WAIT (tcp_timewait_state_process()). RFC 1337's hazard H1:
+ * the peer's RST for an old duplicate segment would end TIME_WAIT early
+ * ("TIME_WAIT assassination"). With net.ktcp.rfc1337 (on in ktcp, off in
+ * Linux) it is ignored; off, a RST at exactly RCV.NXT that passes PAWS
+ * ends TIME_WAIT, as in Linux; any other RST is ignored either way.
+ */
+static void ktcp_input_timewait_rst(struct sock *sk, const struct sk_buff *skb)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+	struct ktcp_opts opts;
+
+	if (READ_ONCE(ktcp_pernet(sock_net(sk))->rfc1337) ||
+	    KTCP_SKB_CB(skb)->seq != ks->rcv_nxt)
+		return;
+	ktcp_opts_parse_hdr(tcp_hdr(skb), &opts);
+	if (ktcp_neg_paws_reject(&ks->neg, &opts, true))
+		return;
+	ktcp_sock_done(sk);
+}
+
+/*
  * TIME_WAIT (RFC 9293 3.10.7.4, tcp_timewait_state_process): a RST is
- * ignored (RFC 1337); a retransmitted FIN is ACKed and restarts 2*MSL; a new
- * SYN above RCV.NXT to an orphan ends TIME_WAIT so that the 4-tuple can
- * open again (RFC 9293 3.6.1): KTCP_RCV_TW_SYN, and rcv.c hands it to the
- * listener;
- * anything else out of window is answered with an ACK.
+ * ignored (RFC 1337) unless net.ktcp.rfc1337 is 0; a retransmitted FIN is
+ * ACKed and restarts 2*MSL; a new SYN above RCV.NXT to an orphan ends
+ * TIME_WAIT so that the 4-tuple can open again (RFC 9293 3.6.1):
+ * KTCP_RCV_TW_SYN, and rcv.c hands it to the listener; anything else out
+ * of window is answered with an ACK.
  */
 int ktcp_input_timewait(struct sock *sk, struct sk_buff *skb)
 {
@@ -724,7 +745,7 @@ int ktcp_input_timewait(struct sock *sk, struct sk_buff *skb)
 		return KTCP_RCV_TW_SYN;
 	}
 	if (th->rst) {
-		/* no TIME_WAIT assassination */
+		ktcp_input_timewait_rst(sk, skb);
 	} else if (th->fin && cb->end_seq == ks->rcv_nxt) {
 		ktcp_output_ack(sk);
 		ktcp_timers_enter_timewait(sk, ktcp_tw_time(sk));

@@ -120,6 +120,7 @@ struct ktcp_net {
 	int rmem[3];			/* min, default, max (bytes) */
 	int wmem[3];
 	const struct ktcp_cc_ops *cong;	/* congestion_control */
+	u8 rfc1337;			/* sysctl, tcp_rfc1337 (ktcp: on) */
 	atomic_t orphans;		/* orphans not yet CLOSE or TIME_WAIT */
 	atomic_t tw_count;		/* sockets in TIME_WAIT */
 	struct ctl_table_header *sysctl_hdr;

@@ -82,6 +82,7 @@ static int __net_init ktcp_net_init(struct net *net)
 	kn->min_snd_mss = TCP_MIN_SND_MSS;
 	kn->notsent_lowat = UINT_MAX;
 	ktcp_net_init_inherited(net, kn);
+	kn->rfc1337 = 1;	/* Linux's default is 0: design.rst */
 	kn->syncookies = 1;			/* tcp_sk_init() */
 	/* tcp_sk_init(): a 128th of the established table, at least 128. */
 	kn->max_syn_backlog = max_t(int, 128, ktcp_hash_ehash_size() / 128);

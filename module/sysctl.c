@@ -27,6 +27,8 @@
  *                 0: 8 while the backed-off RTO is under 120 s).
  * max_tw_buckets  connections in TIME_WAIT (tcp_max_tw_buckets): more close
  *                 at once (TCPTimeWaitOverflow).
+ * rfc1337         tcp_rfc1337: a RST does not end TIME_WAIT (RFC 1337);
+ *                 on by default in ktcp, off in Linux.
  *
  * And the rest of Linux's net.ipv4.tcp_* that steer what ktcp does, with
  * the same names less "tcp_", handlers, ranges and defaults (Linux's
@@ -341,6 +343,15 @@ static const struct ctl_table ktcp_sysctl_template[] = {
 		.procname	= "available_congestion_control",
 		.mode		= 0444,
 		.proc_handler	= ktcp_sysctl_cong_avail,
+	},
+	{
+		.procname	= "rfc1337",
+		.data		= KTCP_SYSCTL_OFF(rfc1337),
+		.maxlen		= KTCP_SYSCTL_LEN(rfc1337),
+		.mode		= 0644,
+		.proc_handler	= proc_dou8vec_minmax,
+		.extra1		= SYSCTL_ZERO,
+		.extra2		= SYSCTL_ONE,
 	},
 };
 

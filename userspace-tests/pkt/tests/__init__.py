@@ -2,7 +2,7 @@
 """
 The packet-level tests, one module a topic in this package: handshake,
 reset, data, sack, timers, rwin (the receive window and ACK timing),
-urgent. load() imports them (in name order; each test
+urgent, timewait. load() imports them (in name order; each test
 registers itself with @test, in file order). Linux 6.12's TCP is the
 reference for every expectation: run them with --native to see Linux pass
 them.

@@ -180,8 +180,10 @@ err_rt:
  * lock, goes on to the next port. A port the user bound is not chosen
  * again: EADDRNOTAVAIL, as Linux's.
  */
-static int ktcp_af_connect_hash(struct sock *sk, const struct sockaddr_in *usin)
+static int ktcp_af_connect_hash(struct sock *sk, const struct sockaddr_in *usin,
+				struct ktcp_tw_reuse *r)
 {
+	struct ktcp_net *kn = ktcp_pernet(sock_net(sk));
 	struct ktcp_sock *ks = ktcp_sk(sk);
 	struct inet_sock *inet = inet_sk(sk);
 	bool chosen = !inet->inet_num;	/* connect() chooses the port */
@@ -196,7 +198,12 @@ static int ktcp_af_connect_hash(struct sock *sk, const struct sockaddr_in *usin)
 			.lport = inet->inet_sport, .rport = inet->inet_dport,
 		};
 		sock_hold(sk);
-		if (!ktcp_hash_insert(ktcp_pernet(sock_net(sk)), &ks->hnode))
+		memset(r, 0, sizeof(*r));
+		if (!ktcp_hash_insert(kn, &ks->hnode))
+			return 0;
+		/* a TIME_WAIT holder may give it up (net.ktcp.tw_reuse) */
+		if (ktcp_sock_tw_reuse(sk, r, !chosen) &&
+		    !ktcp_hash_insert(kn, &ks->hnode))
 			return 0;
 		__sock_put(sk);
 		ktcp_af_connect_undo(sk);
@@ -234,9 +241,10 @@ static int ktcp_af_connect_start(struct sock *sk, const struct sockaddr_in *usin
 	struct inet_sock *inet = inet_sk(sk);
 	struct net *net = sock_net(sk);
 	union tcp_seq_and_ts_off st;
+	struct ktcp_tw_reuse tw;
 	int err;
 
-	err = ktcp_af_connect_hash(sk, usin);
+	err = ktcp_af_connect_hash(sk, usin, &tw);
 	if (err)
 		return err;
 	/*
@@ -254,9 +262,11 @@ static int ktcp_af_connect_start(struct sock *sk, const struct sockaddr_in *usin
 	ktcp_cc_init(&ks->cc, ks->cc.ops);
 	st = secure_tcp_seq_and_ts_off(net, inet->inet_saddr, inet->inet_daddr,
 				       inet->inet_sport, inet->inet_dport);
-	ktcp_sock_init_seq(ks, st.seq);
+	ktcp_sock_init_seq(ks, tw.seq ?: st.seq);
 	memset(&ks->neg, 0, sizeof(ks->neg));
 	ks->neg.ts_off = ktcp_neg_ts_off(net, st.ts_off);
+	ks->neg.ts_recent = tw.ts_recent;	/* tcp_twsk_unique() */
+	ks->neg.ts_recent_stamp = tw.ts_recent_stamp;
 	ks->adv_mss = ktcp_window_mss_route(sk);
 	if (ks->user_mss)	/* tcp_connect_init(): tcp_mss_clamp() */
 		ks->adv_mss = min(ks->adv_mss, ks->user_mss);

@@ -121,6 +121,7 @@ struct ktcp_net {
 	int wmem[3];
 	const struct ktcp_cc_ops *cong;	/* congestion_control */
 	u8 rfc1337;			/* sysctl, tcp_rfc1337 (ktcp: on) */
+	u8 reuse_tw;			/* sysctl tw_reuse (tcp_tw_reuse) */
 	atomic_t orphans;		/* orphans not yet CLOSE or TIME_WAIT */
 	atomic_t tw_count;		/* sockets in TIME_WAIT */
 	struct ctl_table_header *sysctl_hdr;
@@ -488,6 +489,34 @@ static inline unsigned long ktcp_tw_time(const struct sock *sk)
 	return ms < 0 ? ktcp_tw_timeout(sock_net(sk)) : msecs_to_jiffies(ms);
 }
 
+/*
+ * tcp_twsk_unique(): may connect()'s @sk take the 4-tuple of @tw, in
+ * TIME_WAIT? Only if the old connection used timestamps, so that PAWS
+ * (RFC 7323) keeps its segments out of the new one. On a port the caller
+ * bound that is all Linux asks (__inet_hash_connect() passes no twp); on
+ * a port connect() chooses, net.ktcp.tw_reuse decides as tcp_tw_reuse: 0
+ * never, 1 yes, 2 over loopback only (an address in 127/8 at either end,
+ * or bound to lo), and once the peer's last timestamp is from an earlier
+ * second. Read without @tw's lock by the port search; the caller that
+ * ends @tw checks again under it.
+ */
+static inline bool ktcp_tw_reusable(const struct sock *sk,
+				    const struct sock *tw, bool bound)
+{
+	u32 stamp = READ_ONCE(ktcp_sk(tw)->neg.ts_recent_stamp);
+	int reuse = READ_ONCE(ktcp_pernet(sock_net(sk))->reuse_tw);
+
+	if (READ_ONCE(tw->sk_state) != TCP_TIME_WAIT || !stamp)
+		return false;
+	if (bound)
+		return true;
+	if (reuse == 2 && READ_ONCE(tw->sk_bound_dev_if) != LOOPBACK_IFINDEX &&
+	    !ipv4_is_loopback(tw->sk_daddr) &&
+	    !ipv4_is_loopback(tw->sk_rcv_saddr))
+		reuse = 0;
+	return reuse && time_after32((u32)ktime_get_seconds(), stamp);
+}
+
 /* Urgent mode (tcp_urg_mode()): urgent data sent and not yet acked. */
 static inline bool ktcp_urg_mode(const struct ktcp_sock *ks)
 {
@@ -707,6 +736,14 @@ void ktcp_sock_done(struct sock *sk);
 void ktcp_sock_orphan(struct sock *sk);
 bool ktcp_sock_check_oom(const struct sock *sk, int shift);
 void ktcp_sock_time_wait(struct sock *sk);
+/* What a connection takes from the TIME_WAIT one it reuses (sock.c). */
+struct ktcp_tw_reuse {
+	u32 seq;		/* its ISN; 0: nothing reused */
+	u32 ts_recent;
+	u32 ts_recent_stamp;
+};
+
+bool ktcp_sock_tw_reuse(struct sock *sk, struct ktcp_tw_reuse *r, bool bound);
 void ktcp_sock_reset(struct sock *sk, int err);
 void ktcp_sock_disconnect(struct sock *sk);
 

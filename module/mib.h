@@ -70,6 +70,7 @@ enum ktcp_mib_field {
 	KTCP_MIB_NOMEM,			/* allocation failure: dropped */
 	KTCP_MIB_CURRESTAB,		/* gauge: ESTABLISHED + CLOSE_WAIT */
 	KTCP_MIB_TCPDELIVEREDCE,	/* segments delivered on ACKs with ECE */
+	KTCP_MIB_TWREUSED,		/* connect() reused a TIME_WAIT 4-tuple */
 	KTCP_MIB_MAX
 };
 

@@ -308,6 +308,7 @@ static bool ktcp_port_shareable(struct ktcp_net *kn, struct sock *sk,
 				struct ktcp_port_claim **claim)
 {
 	const struct inet_sock *inet = inet_sk(sk);
+	struct ktcp_hnode *h;
 	struct ktcp_sock *o;
 	bool taken;
 
@@ -317,9 +318,14 @@ static bool ktcp_port_shareable(struct ktcp_net *kn, struct sock *sk,
 		return false;
 	rcu_read_lock();
 	/* __inet_check_established(): @sk's device as dif */
-	taken = ktcp_hash_lookup(kn, inet->inet_saddr, htons(bb->port),
-				 inet->inet_daddr, inet->inet_dport,
-				 READ_ONCE(sk->sk_bound_dev_if), 0);
+	h = ktcp_hash_lookup(kn, inet->inet_saddr, htons(bb->port),
+			     inet->inet_daddr, inet->inet_dport,
+			     READ_ONCE(sk->sk_bound_dev_if), 0);
+	/* a TIME_WAIT that tw_reuse lets go: ktcp_sock_tw_reuse() ends it */
+	taken = h && !(h->kind == KTCP_HNODE_SOCK &&
+		       ktcp_tw_reusable(sk, &container_of(h, struct ktcp_sock,
+							  hnode)->inet.sk,
+					false));
 	rcu_read_unlock();
 	if (taken)
 		return false;

@@ -406,6 +406,51 @@ void ktcp_sock_time_wait(struct sock *sk)
 	ktcp_timers_enter_timewait(sk, ktcp_tw_time(sk));
 }
 
+/*
+ * connect()'s 4-tuple (@sk's hnode key) is taken: end the connection that
+ * holds it if it is in TIME_WAIT and may be reused (ktcp_tw_reusable(),
+ * @bound: the caller bound the port), as
+ * __inet_check_established() does (TWRecycled), and fill @r with what the
+ * new connection takes from it (tcp_twsk_unique()): an ISN past all the
+ * old one sent, snd_nxt + 65535 + 2, and its TS.Recent. True if the
+ * 4-tuple is free now. @sk is owned; the old one is an orphan or a socket
+ * its owner no longer uses, so locking it cannot wait on @sk.
+ */
+bool ktcp_sock_tw_reuse(struct sock *sk, struct ktcp_tw_reuse *r, bool bound)
+{
+	struct ktcp_net *kn = ktcp_pernet(sock_net(sk));
+	const struct ktcp_tuple *t = &ktcp_sk(sk)->hnode.key;
+	struct ktcp_hnode *h;
+	struct sock *tw = NULL;
+	bool ok = false;
+
+	sock_owned_by_me(sk);
+	rcu_read_lock();
+	h = ktcp_hash_lookup(kn, t->laddr, t->lport, t->raddr, t->rport,
+			     READ_ONCE(sk->sk_bound_dev_if), 0);
+	if (h && h->kind == KTCP_HNODE_SOCK) {
+		tw = &container_of(h, struct ktcp_sock, hnode)->inet.sk;
+		if (READ_ONCE(tw->sk_state) != TCP_TIME_WAIT ||
+		    !refcount_inc_not_zero(&tw->sk_refcnt))
+			tw = NULL;
+	}
+	rcu_read_unlock();
+	if (!tw)
+		return false;
+	lock_sock_nested(tw, SINGLE_DEPTH_NESTING);
+	if (ktcp_tw_reusable(sk, tw, bound)) {
+		r->seq = ktcp_sk(tw)->snd_nxt + 65535 + 2 ?: 1;
+		r->ts_recent = ktcp_sk(tw)->neg.ts_recent;
+		r->ts_recent_stamp = ktcp_sk(tw)->neg.ts_recent_stamp;
+		KTCP_INC_STATS(sock_net(sk), KTCP_MIB_TWREUSED);
+		ktcp_sock_done(tw);
+		ok = true;
+	}
+	release_sock(tw);
+	sock_put(tw);
+	return ok;
+}
+
 /* An orphan reached CLOSE: free its queues, port, and the user's reference. */
 static void ktcp_sock_destroy(struct sock *sk)
 {

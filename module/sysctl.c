@@ -27,6 +27,8 @@
  *                 0: 8 while the backed-off RTO is under 120 s).
  * max_tw_buckets  connections in TIME_WAIT (tcp_max_tw_buckets): more close
  *                 at once (TCPTimeWaitOverflow).
+ * tw_reuse        tcp_tw_reuse: connect() may take a TIME_WAIT 4-tuple
+ *                 (0 no, 1 yes, 2 over loopback, the default).
  * rfc1337         tcp_rfc1337: a RST does not end TIME_WAIT (RFC 1337);
  *                 on by default in ktcp, off in Linux.
  *
@@ -343,6 +345,15 @@ static const struct ctl_table ktcp_sysctl_template[] = {
 		.procname	= "available_congestion_control",
 		.mode		= 0444,
 		.proc_handler	= ktcp_sysctl_cong_avail,
+	},
+	{
+		.procname	= "tw_reuse",
+		.data		= KTCP_SYSCTL_OFF(reuse_tw),
+		.maxlen		= KTCP_SYSCTL_LEN(reuse_tw),
+		.mode		= 0644,
+		.proc_handler	= proc_dou8vec_minmax,
+		.extra1		= SYSCTL_ZERO,
+		.extra2		= SYSCTL_TWO,
 	},
 	{
 		.procname	= "rfc1337",

@@ -102,4 +102,136 @@ TEST(sockopt_length)
 	close(lfd);
 }
 
+#ifndef IP_LOCAL_PORT_RANGE
+#define IP_LOCAL_PORT_RANGE	51
+#endif
+
+/*
+ * net.ktcp.tw_reuse against native net.ipv4.tcp_tw_reuse, set the same: a
+ * client connects again to the same server from the same port while its
+ * last connection from that port is in TIME_WAIT. When connect() chooses
+ * the port (IP_LOCAL_PORT_RANGE of that one port), Linux
+ * (tcp_twsk_unique()) takes the 4-tuple with 1, with 2 only over
+ * loopback, never with 0, and only once the old connection's last
+ * timestamp is from an earlier second: every TIME_WAIT here is made
+ * first, then one wait. On a port the caller bound (SO_REUSEADDR), it
+ * takes it whatever the sysctl says.
+ */
+struct tw_reuse_case {
+	int reuse;
+	const char *ip;
+	bool bound;
+	bool ok;
+};
+
+static const struct tw_reuse_case tw_reuse_cases[] = {
+	{ 0, "127.0.0.1", false, false },
+	{ 1, "10.77.0.1", false, true },
+	{ 2, "127.0.0.1", false, true },
+	{ 2, "10.77.0.1", false, false },	/* not loopback: as 0 */
+	{ 0, "10.77.0.1", true, true },		/* bound: no twp */
+};
+
+#define TW_NCASES	(int)(sizeof(tw_reuse_cases) / sizeof(tw_reuse_cases[0]))
+/* + 20 * family index + 2 * case: even, as bind(0) takes odd ports */
+#define TW_CPORT	40000
+
+/* A client that will use @port only: bound to it, or connect() picks it. */
+static int tw_client(struct __test_metadata *_metadata, int family,
+		     const struct tw_reuse_case *k, int port)
+{
+	struct sockaddr_in sa = ktcp_sin(k->ip, port);
+	int fd = __ktcp_socket(_metadata, family), one = 1;
+	uint32_t range = port | (uint32_t)port << 16;
+
+	if (!k->bound) {
+		EXPECT_EQ(0, setsockopt(fd, SOL_IP, IP_LOCAL_PORT_RANGE,
+					&range, sizeof(range)));
+		return fd;
+	}
+	EXPECT_EQ(0, setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one,
+				sizeof(one)));
+	EXPECT_EQ(0, bind(fd, (struct sockaddr *)&sa, sizeof(sa)))
+		TH_LOG("bind %s:%d: %s", k->ip, port, strerror(errno));
+	return fd;
+}
+
+static void tw_set_reuse(struct __test_metadata *_metadata, int v)
+{
+	ASSERT_EQ(0, ktcp_sysctl_path_write("/proc/sys/net/ipv4/tcp_tw_reuse",
+					    v));
+	ktcp_sysctl_set(_metadata, "tw_reuse", v);
+}
+
+TEST(tw_reuse)
+{
+	int fams[2] = { AF_INET, ktcp_family() };
+	int lfd[2][2], err[2][TW_NCASES];
+	long long rec0, want = 0;
+	uint16_t lport[2][2];
+	int f, i, j;
+
+	SKIP_IF_NATIVE("compares both stacks in one run");
+	ktcp_new_netns(_metadata);
+	ASSERT_EQ(0, ktcp_if_addr("lo:1", "10.77.0.1", 8));
+	for (f = 0; f < 2; f++)
+		for (j = 0; j < 2; j++)
+			lfd[f][j] = ktcp_listener(_metadata, fams[f],
+						  j ? "10.77.0.1" : "127.0.0.1",
+						  0, 8, &lport[f][j]);
+	/* every client port into TIME_WAIT, closing first */
+	for (f = 0; f < 2; f++) {
+		for (i = 0; i < TW_NCASES; i++) {
+			const struct tw_reuse_case *k = &tw_reuse_cases[i];
+			int cport = TW_CPORT + 20 * f + 2 * i, c, s;
+			struct sockaddr_in sa;
+
+			j = strcmp(k->ip, "127.0.0.1") != 0;
+			sa = ktcp_sin(k->ip, lport[f][j]);
+			c = tw_client(_metadata, fams[f], k, cport);
+			ASSERT_EQ(0, ktcp_connect_fd(c, &sa,
+						     ktcp_ms(KTCP_IO_IDLE_MS)));
+			ASSERT_EQ(cport, ktcp_local_port(c));
+			s = ktcp_accept(_metadata, lfd[f][j]);
+			tw_close_first(_metadata, c, s);
+			ASSERT_EQ(KT_TIME_WAIT,
+				  ktcp_wait_state_table(f == 0, cport,
+							lport[f][j],
+							KT_TIME_WAIT,
+							ktcp_ms(KTCP_STATE_WAIT_MS)))
+				TH_LOG("%s client port %d not in TIME_WAIT",
+				       f ? "ktcp" : "native", cport);
+		}
+	}
+	ktcp_sleep_ms(1100);	/* the timestamps are from an earlier second */
+	rec0 = ktcp_snmp(_metadata, "TWRecycled");
+	for (i = 0; i < TW_NCASES; i++) {
+		const struct tw_reuse_case *k = &tw_reuse_cases[i];
+
+		tw_set_reuse(_metadata, k->reuse);
+		j = strcmp(k->ip, "127.0.0.1") != 0;
+		for (f = 0; f < 2; f++) {
+			struct sockaddr_in sa = ktcp_sin(k->ip, lport[f][j]);
+			int c = tw_client(_metadata, fams[f], k,
+					  TW_CPORT + 20 * f + 2 * i);
+
+			err[f][i] = -ktcp_connect_fd(c, &sa,
+						     ktcp_ms(KTCP_IO_IDLE_MS));
+			close(c);
+		}
+		TH_LOG("tw_reuse %d, %s, %s: native %s, ktcp %s", k->reuse,
+		       k->ip, k->bound ? "bound" : "chosen",
+		       strerror(err[0][i]), strerror(err[1][i]));
+		EXPECT_EQ(err[0][i], err[1][i]) TH_LOG("ktcp differs from native");
+		EXPECT_EQ(k->ok ? 0 : EADDRNOTAVAIL, err[1][i]);
+		EXPECT_EQ(k->ok ? 0 : EADDRNOTAVAIL, err[0][i]);
+		want += k->ok;
+	}
+	EXPECT_EQ(rec0 + want, ktcp_snmp(_metadata, "TWRecycled"));
+	tw_set_reuse(_metadata, 2);
+	for (f = 0; f < 2; f++)
+		for (j = 0; j < 2; j++)
+			close(lfd[f][j]);
+}
+
 TEST_HARNESS_MAIN

@@ -122,6 +122,7 @@ struct ktcp_net {
 	const struct ktcp_cc_ops *cong;	/* congestion_control */
 	u8 rfc1337;			/* sysctl, tcp_rfc1337 (ktcp: on) */
 	u8 reuse_tw;			/* sysctl tw_reuse (tcp_tw_reuse) */
+	u8 tw_retime;			/* sysctl: tw_timeout_ms re-times */
 	atomic_t orphans;		/* orphans not yet CLOSE or TIME_WAIT */
 	atomic_t tw_count;		/* sockets in TIME_WAIT */
 	struct ctl_table_header *sysctl_hdr;
@@ -302,6 +303,7 @@ struct ktcp_sock {
 	struct ktcp_rtt rtt;	/* RTT estimator and RTO (rtt.c) */
 	int linger2;		/* TCP_LINGER2: jiffies; 0: sysctl; < 0: none */
 	int tw_ms;		/* KTCP_TIMEWAIT_MS: ms; < 0: the sysctl */
+	unsigned long tw_start;	/* jiffies: TIME_WAIT (re)started */
 	struct ktcp_cc cc;	/* cwnd, ssthresh, algorithm (cong.c) */
 	u32 packets_out;	/* segments sent, not cumulatively acked */
 	u32 lost_out;		/* of which marked lost (recovery.c) */
@@ -744,6 +746,7 @@ struct ktcp_tw_reuse {
 };
 
 bool ktcp_sock_tw_reuse(struct sock *sk, struct ktcp_tw_reuse *r, bool bound);
+void ktcp_sock_tw_retime(struct ktcp_net *kn);
 void ktcp_sock_reset(struct sock *sk, int err);
 void ktcp_sock_disconnect(struct sock *sk);
 

@@ -84,6 +84,7 @@ static int __net_init ktcp_net_init(struct net *net)
 	ktcp_net_init_inherited(net, kn);
 	kn->rfc1337 = 1;	/* Linux's default is 0: design.rst */
 	kn->reuse_tw = 2;	/* tcp_sk_init(): loopback only */
+	kn->tw_retime = 0;	/* Linux-like: running timers keep going */
 	kn->syncookies = 1;			/* tcp_sk_init() */
 	/* tcp_sk_init(): a 128th of the established table, at least 128. */
 	kn->max_syn_backlog = max_t(int, 128, ktcp_hash_ehash_size() / 128);

@@ -451,6 +451,84 @@ bool ktcp_sock_tw_reuse(struct sock *sk, struct ktcp_tw_reuse *r, bool bound)
 	return ok;
 }
 
+/* Sockets ktcp_sock_tw_retime() takes from a bucket at a time. */
+#define KTCP_TW_RETIME_BATCH	16
+
+/*
+ * Up to KTCP_TW_RETIME_BATCH TIME_WAIT sockets of @bucket from its
+ * @from-th entry on, each with a reference; *seen counts the entries
+ * looked at. As diag.c's dump, under RCU only.
+ */
+static int ktcp_sock_tw_collect(struct ktcp_net *kn, u32 bucket, int from,
+				struct sock **sks, int *seen)
+{
+	struct ktcp_hnode *h;
+	int idx = 0, n = 0;
+
+	rcu_read_lock();
+	hlist_for_each_entry_rcu(h, &kn->ehash[bucket], node) {
+		struct sock *sk;
+
+		if (idx++ < from)
+			continue;
+		if (n == KTCP_TW_RETIME_BATCH) {
+			idx--;
+			break;
+		}
+		if (h->kind != KTCP_HNODE_SOCK)
+			continue;
+		sk = &container_of(h, struct ktcp_sock, hnode)->inet.sk;
+		if (READ_ONCE(sk->sk_state) == TCP_TIME_WAIT &&
+		    refcount_inc_not_zero(&sk->sk_refcnt))
+			sks[n++] = sk;
+	}
+	rcu_read_unlock();
+	*seen = idx;
+	return n;
+}
+
+/*
+ * net.ktcp.tw_retime: tw_timeout_ms changed, so every connection of @kn's
+ * namespace
+ * in TIME_WAIT that follows it (no KTCP_TIMEWAIT_MS) now ends the new
+ * length after its TIME_WAIT (re)started, at once if that is past. Each
+ * is locked as a process locks it: a timer that fires meanwhile runs from
+ * release_cb, and one re-armed here is stale there (timer.c). A socket
+ * that left TIME_WAIT meanwhile is let be; the reference taken keeps it
+ * from its last put until it has.
+ */
+void ktcp_sock_tw_retime(struct ktcp_net *kn)
+{
+	unsigned long len = msecs_to_jiffies(READ_ONCE(kn->tw_timeout_ms));
+	struct sock *sks[KTCP_TW_RETIME_BATCH];
+	int from, seen, n, i;
+	u32 b;
+
+	for (b = 0; b <= kn->ehash_mask; b++) {
+		for (from = 0;; from = seen) {
+			n = ktcp_sock_tw_collect(kn, b, from, sks, &seen);
+			for (i = 0; i < n; i++) {
+				struct ktcp_sock *ks = ktcp_sk(sks[i]);
+				unsigned long end;
+
+				lock_sock(sks[i]);
+				end = ks->tw_start + len;
+				if (sks[i]->sk_state == TCP_TIME_WAIT &&
+				    ks->tw_ms < 0)
+					ktcp_timer_sk_reset(sks[i],
+							    &ks->state_timer,
+							    time_after(end, jiffies) ?
+							    end : jiffies);
+				release_sock(sks[i]);
+				sock_put(sks[i]);
+			}
+			if (n < KTCP_TW_RETIME_BATCH)
+				break;
+		}
+		cond_resched();
+	}
+}
+
 /* An orphan reached CLOSE: free its queues, port, and the user's reference. */
 static void ktcp_sock_destroy(struct sock *sk)
 {

@@ -6,7 +6,8 @@
  * tw_timeout_ms   TIME_WAIT length (2*MSL, RFC 9293 3.6.1). Linux fixes it
  *                 at compile time (TCP_TIMEWAIT_LEN, 60 s); ktcp lets the
  *                 operator change it at run time, per namespace. New value
- *                 applies to connections entering TIME_WAIT afterwards.
+ *                 applies to connections entering TIME_WAIT afterwards
+ *                 (with tw_retime, to those in TIME_WAIT too).
  * fin_timeout     how long an orphaned connection waits in FIN_WAIT_2 for
  *                 the peer's FIN (tcp_fin_timeout: seconds, 60).
  * syncookies      tcp_syncookies: 0 never, 1 when the SYN queue is full
@@ -27,6 +28,7 @@
  *                 0: 8 while the backed-off RTO is under 120 s).
  * max_tw_buckets  connections in TIME_WAIT (tcp_max_tw_buckets): more close
  *                 at once (TCPTimeWaitOverflow).
+ * tw_retime       1: writing tw_timeout_ms re-times what is in TIME_WAIT.
  * tw_reuse        tcp_tw_reuse: connect() may take a TIME_WAIT 4-tuple
  *                 (0 no, 1 yes, 2 over loopback, the default).
  * rfc1337         tcp_rfc1337: a RST does not end TIME_WAIT (RFC 1337);
@@ -109,13 +111,26 @@ static int ktcp_sysctl_cong_avail(const struct ctl_table *ctl, int write,
 #define KTCP_SYSCTL_OFF(f)	((void *)offsetof(struct ktcp_net, f))
 #define KTCP_SYSCTL_LEN(f)	sizeof_field(struct ktcp_net, f)
 
+/* tw_timeout_ms: with tw_retime, what is in TIME_WAIT takes the new length. */
+static int ktcp_sysctl_tw_timeout(const struct ctl_table *table, int write,
+				  void *buffer, size_t *lenp, loff_t *ppos)
+{
+	struct ktcp_net *kn = container_of(table->data, struct ktcp_net,
+					   tw_timeout_ms);
+	int err = proc_dointvec_minmax(table, write, buffer, lenp, ppos);
+
+	if (!err && write && READ_ONCE(kn->tw_retime))
+		ktcp_sock_tw_retime(kn);
+	return err;
+}
+
 static const struct ctl_table ktcp_sysctl_template[] = {
 	{
 		.procname	= "tw_timeout_ms",
 		.data		= KTCP_SYSCTL_OFF(tw_timeout_ms),
 		.maxlen		= KTCP_SYSCTL_LEN(tw_timeout_ms),
 		.mode		= 0644,
-		.proc_handler	= proc_dointvec_minmax,
+		.proc_handler	= ktcp_sysctl_tw_timeout,
 		.extra1		= SYSCTL_ZERO,
 		.extra2		= &ktcp_timeout_max_ms,
 	},
@@ -345,6 +360,15 @@ static const struct ctl_table ktcp_sysctl_template[] = {
 		.procname	= "available_congestion_control",
 		.mode		= 0444,
 		.proc_handler	= ktcp_sysctl_cong_avail,
+	},
+	{
+		.procname	= "tw_retime",
+		.data		= KTCP_SYSCTL_OFF(tw_retime),
+		.maxlen		= KTCP_SYSCTL_LEN(tw_retime),
+		.mode		= 0644,
+		.proc_handler	= proc_dou8vec_minmax,
+		.extra1		= SYSCTL_ZERO,
+		.extra2		= SYSCTL_ONE,
 	},
 	{
 		.procname	= "tw_reuse",

@@ -576,6 +576,7 @@ void ktcp_timers_enter_timewait(struct sock *sk, unsigned long timeout)
 	ktcp_timer_sk_clear(sk, &ks->rtx_timer);
 	ktcp_timer_sk_clear(sk, &ks->delack_timer);
 	ks->ack_timer = 0;
+	ks->tw_start = jiffies;		/* ktcp_sock_tw_retime() */
 	ktcp_timer_sk_reset(sk, &ks->state_timer, jiffies + timeout);
 }
 

@@ -106,6 +106,62 @@ TEST(sockopt_length)
 #define IP_LOCAL_PORT_RANGE	51
 #endif
 
+/* A connection over loopback closed first by its client: its port. */
+static int tw_make(struct __test_metadata *_metadata, int lfd,
+		   uint16_t port, int tw_ms)
+{
+	int c, s, cport;
+
+	tw_pair(_metadata, ktcp_family(), "127.0.0.1", lfd, port, &c, &s);
+	if (tw_ms >= 0)
+		EXPECT_EQ(0, tw_setopt(c, tw_ms));
+	cport = ktcp_local_port(c);
+	tw_close_first(_metadata, c, s);
+	EXPECT_EQ(KT_TIME_WAIT, ktcp_wait_state(cport, port, KT_TIME_WAIT,
+						ktcp_ms(KTCP_STATE_WAIT_MS)));
+	return cport;
+}
+
+/*
+ * net.ktcp.tw_retime: 0 (default), a new tw_timeout_ms leaves running
+ * TIME_WAIT timers alone, as Linux; 1, it re-times the connections that
+ * follow the sysctl to end the new length after they entered TIME_WAIT,
+ * and leaves one with KTCP_TIMEWAIT_MS alone.
+ */
+TEST(retime)
+{
+	int lfd, a, b, c, st;
+	uint16_t port;
+
+	SKIP_IF_NATIVE("net.ktcp.tw_retime is ktcp's own");
+	ktcp_new_netns(_metadata);
+	ktcp_sysctl_set(_metadata, "tw_timeout_ms", TW_SYSCTL_MS);
+	ktcp_sysctl_set(_metadata, "tw_retime", 0);
+	lfd = ktcp_listener(_metadata, ktcp_family(), "127.0.0.1", 0, 8,
+			    &port);
+	c = tw_make(_metadata, lfd, port, -1);
+	ktcp_sysctl_set(_metadata, "tw_timeout_ms", 1000);
+	ktcp_sleep_ms(1000 + 2 * TW_SLACK_MS + 500);
+	EXPECT_EQ(KT_TIME_WAIT, ktcp_proc_state(c, port))
+		TH_LOG("tw_retime 0: a running TIME_WAIT took the new length");
+
+	ktcp_sysctl_set(_metadata, "tw_retime", 1);
+	ktcp_sysctl_set(_metadata, "tw_timeout_ms", TW_SYSCTL_MS);
+	a = tw_make(_metadata, lfd, port, -1);
+	b = tw_make(_metadata, lfd, port, TW_SYSCTL_MS);
+	ktcp_sysctl_set(_metadata, "tw_timeout_ms", 1000);
+	st = ktcp_wait_state(a, port, -1, ktcp_ms(10000));
+	EXPECT_EQ(-1, st) TH_LOG("re-timed TIME_WAIT still %s",
+				 ktcp_state_name(st));
+	st = ktcp_wait_state(c, port, -1, ktcp_ms(10000));
+	EXPECT_EQ(-1, st) TH_LOG("the older TIME_WAIT still %s",
+				 ktcp_state_name(st));
+	EXPECT_EQ(KT_TIME_WAIT, ktcp_proc_state(b, port))
+		TH_LOG("KTCP_TIMEWAIT_MS's TIME_WAIT was re-timed");
+	ktcp_sysctl_set(_metadata, "tw_retime", 0);
+	close(lfd);
+}
+
 /*
  * net.ktcp.tw_reuse against native net.ipv4.tcp_tw_reuse, set the same: a
  * client connects again to the same server from the same port while its

@@ -290,4 +290,126 @@ TEST(tw_reuse)
 			close(lfd[f][j]);
 }
 
+/* The path of tools/build/ktcpstat, from this binary's (as diag.c). */
+static void tw_tool(char *path, size_t len)
+{
+	char self[400];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+	self[n > 0 ? n : 0] = '\0';
+	*strrchr(self, '/') = '\0';	/* build */
+	*strrchr(self, '/') = '\0';	/* userspace-tests */
+	*strrchr(self, '/') = '\0';	/* the repository */
+	snprintf(path, len, "%s/tools/build/ktcpstat", self);
+}
+
+/* Lines of output, the last one with or without its newline. */
+static int tw_lines(const char *s)
+{
+	int n = 0;
+
+	for (const char *c = s; *c; c++)
+		n += *c == '\n';
+	return n + (*s && s[strlen(s) - 1] != '\n');
+}
+
+/*
+ * A connection to @lfd's port whose client closed with data its peer
+ * never reads: an orphan in FIN_WAIT_1 behind a shut window. Returns the
+ * server's end, which must stay open (and unread).
+ */
+static int tw_fin_wait1(struct __test_metadata *_metadata, int lfd,
+			uint16_t port)
+{
+	int c = ktcp_connect(_metadata, ktcp_family(), "127.0.0.1", port);
+	int s = ktcp_accept(_metadata, lfd), small = 4096, i;
+	char buf[1024];
+
+	memset(buf, 'f', sizeof(buf));
+	EXPECT_EQ(0, setsockopt(c, SOL_SOCKET, SO_SNDBUF, &small,
+				sizeof(small)));
+	EXPECT_EQ(0, ktcp_set_nonblock(c, true));
+	for (i = 0; i < 4096; i++)
+		if (send(c, buf, sizeof(buf), 0) < 0)
+			break;
+	EXPECT_EQ(EAGAIN, errno) TH_LOG("send: %s after %d KiB",
+					strerror(errno), i);
+	EXPECT_EQ(0, close(c));
+	return s;
+}
+
+/*
+ * ktcpstat -K clears piles on demand: the FIN_WAIT_1 orphans stuck behind
+ * a peer that never reads, to one port only (dport filter), each reset
+ * (OutRsts, the peer reads ECONNRESET), then every TIME_WAIT.
+ */
+TEST(kill_piles)
+{
+	int lp, lq, sp[3], sq, i, c, s, n, small = 4096;
+	static char out[8192];
+	uint16_t p, q;
+	char tool[512], cmd[700];
+	long long rsts;
+	char ch;
+
+	SKIP_IF_NATIVE("ktcpstat -K kills ktcp's sockets");
+	tw_tool(tool, sizeof(tool));
+	ktcp_new_netns(_metadata);
+	ktcp_sysctl_set(_metadata, "tw_timeout_ms", TW_SYSCTL_MS);
+	lp = ktcp_listener(_metadata, ktcp_family(), "127.0.0.1", 0, 8, &p);
+	lq = ktcp_listener(_metadata, ktcp_family(), "127.0.0.1", 0, 8, &q);
+	/* small windows, which the peers that never read soon shut */
+	ASSERT_EQ(0, setsockopt(lp, SOL_SOCKET, SO_RCVBUF, &small,
+				sizeof(small)));
+	ASSERT_EQ(0, setsockopt(lq, SOL_SOCKET, SO_RCVBUF, &small,
+				sizeof(small)));
+	for (i = 0; i < 3; i++)
+		sp[i] = tw_fin_wait1(_metadata, lp, p);
+	sq = tw_fin_wait1(_metadata, lq, q);
+	for (i = 0; i < 4; i++) {
+		tw_pair(_metadata, ktcp_family(), "127.0.0.1", lq, q, &c, &s);
+		tw_close_first(_metadata, c, s);
+	}
+	ASSERT_EQ(3, ktcp_wait_rows(KT_FIN_WAIT1, KT_ANY, p, 3,
+				    ktcp_ms(KTCP_STATE_WAIT_MS)));
+	ASSERT_EQ(1, ktcp_wait_rows(KT_FIN_WAIT1, KT_ANY, q, 1,
+				    ktcp_ms(KTCP_STATE_WAIT_MS)));
+	ASSERT_EQ(4, ktcp_wait_rows(KT_TIME_WAIT, KT_ANY, q, 4,
+				    ktcp_ms(KTCP_STATE_WAIT_MS)));
+
+	rsts = ktcp_snmp(_metadata, "OutRsts");
+	snprintf(cmd, sizeof(cmd), "%s -HnK state fin-wait-1 dport = :%u",
+		 tool, p);
+	ASSERT_EQ(0, ktcp_run_cmd(out, sizeof(out), cmd)) TH_LOG("%s", out);
+	EXPECT_EQ(3, tw_lines(out)) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "FIN-WAIT-1")) TH_LOG("%s", out);
+	EXPECT_EQ(0, ktcp_proc_scan(KT_FIN_WAIT1, KT_ANY, p, NULL));
+	EXPECT_EQ(1, ktcp_proc_scan(KT_FIN_WAIT1, KT_ANY, q, NULL))
+		TH_LOG("the filter's other port was killed too");
+	EXPECT_EQ(4, ktcp_proc_scan(KT_TIME_WAIT, KT_ANY, KT_ANY, NULL));
+	EXPECT_EQ(rsts + 3, ktcp_snmp(_metadata, "OutRsts"));
+	/* the peer that never read learns of it */
+	ASSERT_EQ(0, ktcp_set_io_timeouts(sp[0], ktcp_ms(5000)));
+	n = recv(sp[0], &ch, 1, MSG_TRUNC);
+	while (n > 0)
+		n = recv(sp[0], out, sizeof(out), 0);
+	EXPECT_EQ(-1, n);
+	EXPECT_EQ(ECONNRESET, errno) TH_LOG("recv: %s", strerror(errno));
+
+	snprintf(cmd, sizeof(cmd), "%s -HnK state time-wait", tool);
+	ASSERT_EQ(0, ktcp_run_cmd(out, sizeof(out), cmd)) TH_LOG("%s", out);
+	EXPECT_EQ(4, tw_lines(out)) TH_LOG("%s", out);
+	EXPECT_EQ(0, ktcp_proc_scan(KT_TIME_WAIT, KT_ANY, KT_ANY, NULL));
+	EXPECT_EQ(1, ktcp_proc_scan(KT_FIN_WAIT1, KT_ANY, q, NULL));
+
+	snprintf(cmd, sizeof(cmd), "%s -HnK state fin-wait-1", tool);
+	EXPECT_EQ(0, ktcp_run_cmd(out, sizeof(out), cmd)) TH_LOG("%s", out);
+	EXPECT_EQ(0, ktcp_proc_scan(KT_FIN_WAIT1, KT_ANY, KT_ANY, NULL));
+	for (i = 0; i < 3; i++)
+		close(sp[i]);
+	close(sq);
+	close(lp);
+	close(lq);
+}
+
 TEST_HARNESS_MAIN

@@ -728,6 +728,7 @@ static void ktcp_af_close(struct sock *sk, long timeout)
 	ktcp_sock_orphan(sk);
 	if (sk->sk_state == TCP_FIN_WAIT2 && ktcp_sk(sk)->linger2 < 0) {
 		/* tcp_close(): a negative TCP_LINGER2 resets it at once. */
+		KTCP_INC_STATS(sock_net(sk), KTCP_MIB_TCPABORTONLINGER);
 		ktcp_sock_set_state(sk, TCP_CLOSE);
 		ktcp_output_rst(sk, sk->sk_allocation,
 				SK_RST_REASON_TCP_ABORT_ON_LINGER);

@@ -437,6 +437,9 @@ static inline struct ktcp_sock *ktcp_sk(const struct sock *sk)
 	return (struct ktcp_sock *)sk;
 }
 
+/* TCP_TIMEWAIT_LEN: Linux's FIN_WAIT_2 handling splits at it. */
+#define KTCP_LINUX_TW_LEN	(60 * HZ)
+
 /*
  * Keepalive and SYN timing: the socket option if set, else the namespace's
  * sysctl, read when used, as Linux's keepalive_time_when(),
@@ -467,17 +470,24 @@ static inline int ktcp_syn_retries(const struct sock *sk)
 }
 
 /*
- * How long an orphan waits in FIN_WAIT_2 (Linux's tcp_fin_time(), without
- * its RTO floor): TCP_LINGER2, else net.ktcp.fin_timeout; 0 when
- * TCP_LINGER2 is negative, which ends the connection at once.
+ * How long an orphan waits in FIN_WAIT_2: 0 when TCP_LINGER2 is negative,
+ * which ends the connection at once; else tcp_fin_time(), TCP_LINGER2 or
+ * the sysctl, at least 3.5 RTOs, as Linux waits it: up to TCP_TIMEWAIT_LEN
+ * in a FIN_WAIT_2 timewait sock; beyond, the keepalive timer first for
+ * tmo - TCP_TIMEWAIT_LEN, then (tcp_keepalive_timer()) the timewait sock
+ * for tmo - TCP_TIMEWAIT_LEN again: 2 * (tmo - 60 s) in all.
  */
 static inline unsigned long ktcp_fin_time(const struct sock *sk)
 {
+	unsigned long rto = usecs_to_jiffies(ktcp_rtt_rto(&ktcp_sk(sk)->rtt));
 	int linger2 = ktcp_sk(sk)->linger2;
+	unsigned long tmo;
 
 	if (linger2 < 0)
 		return 0;
-	return linger2 ?: ktcp_fin_timeout(sock_net(sk));
+	tmo = max(linger2 ?: ktcp_fin_timeout(sock_net(sk)),
+		  (rto << 2) - (rto >> 1));
+	return tmo > KTCP_LINUX_TW_LEN ? 2 * (tmo - KTCP_LINUX_TW_LEN) : tmo;
 }
 
 /*

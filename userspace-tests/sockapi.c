@@ -32,6 +32,7 @@
 #include <linux/sockios.h>
 
 #include "kselftest_harness.h"
+#include "lib/ktcptest.h"
 
 #ifndef SOL_TCP
 #define SOL_TCP		6
@@ -616,14 +617,44 @@ static void sa_wait_state(struct __test_metadata *_metadata, int fd, int state)
 /*
  * TCP_LINGER2: seconds an orphan stays in FIN_WAIT_2, capped at 120, read
  * back as the sysctl's 60 when 0; negative: -1, and close() in FIN_WAIT_2
- * resets the connection at once.
+ * resets the connection at once (TCPAbortOnLinger). Above Linux's 60 s
+ * TIME_WAIT the orphan waits 2 * (its value - 60 s), as Linux does.
  */
+static void sa_linger2_orphan(struct __test_metadata *_metadata,
+			      FIXTURE_DATA(sockapi) *self,
+			      const FIXTURE_VARIANT(sockapi) *variant,
+			      int secs, double lo, double hi)
+{
+	unsigned short port;
+	double t0, dt;
+	int c, s;
+
+	sa_pair(_metadata, self->family, &c, &s);
+	port = sa_local_port(c);
+	ASSERT_EQ(0, shutdown(c, SHUT_WR));
+	sa_wait_state(_metadata, c, 5);
+	ASSERT_EQ(0, sa_set(c, SA_TCP_LINGER2, secs));
+	t0 = sa_now();
+	close(c);
+	EXPECT_EQ(5, sa_proc_state(variant->native, port));
+	while (sa_proc_state(variant->native, port) == 5 &&
+	       sa_now() - t0 < SA_WAIT_MS / 1000)
+		usleep(20000);
+	dt = sa_now() - t0;
+	EXPECT_EQ(-1, sa_proc_state(variant->native, port))
+		TH_LOG("TCP_LINGER2 %d: still FIN_WAIT_2 after %.1f s", secs,
+		       dt);
+	EXPECT_LE(lo, dt) TH_LOG("TCP_LINGER2 %d: %.1f s", secs, dt);
+	EXPECT_GE(hi, dt) TH_LOG("TCP_LINGER2 %d: %.1f s", secs, dt);
+	close(s);
+}
+
 TEST_F(sockapi, linger2)
 {
 	int fd = sa_socket(_metadata, self->family);
 	unsigned short port;
+	long long aborts;
 	short small = 5;
-	double t0, dt;
 	int c, s;
 
 	EXPECT_EQ(60, sa_get(_metadata, fd, SA_TCP_LINGER2));
@@ -646,28 +677,16 @@ TEST_F(sockapi, linger2)
 	ASSERT_EQ(0, shutdown(c, SHUT_WR));
 	sa_wait_state(_metadata, c, 5);			/* FIN_WAIT2 */
 	ASSERT_EQ(0, sa_set(c, SA_TCP_LINGER2, -1));
+	aborts = ktcp_counter(self->family, "TCPAbortOnLinger");
 	close(c);
 	EXPECT_EQ(-1, sa_proc_state(variant->native, port));
+	EXPECT_EQ(aborts + 1, ktcp_counter(self->family, "TCPAbortOnLinger"));
 	sa_wait_state(_metadata, s, SA_TCP_CLOSE);
 	close(s);
 
-	/* 1: the orphan stays in FIN_WAIT_2 about 1 s, not 60. */
-	sa_pair(_metadata, self->family, &c, &s);
-	port = sa_local_port(c);
-	ASSERT_EQ(0, shutdown(c, SHUT_WR));
-	sa_wait_state(_metadata, c, 5);
-	ASSERT_EQ(0, sa_set(c, SA_TCP_LINGER2, 1));
-	t0 = sa_now();
-	close(c);
-	EXPECT_EQ(5, sa_proc_state(variant->native, port));
-	while (sa_proc_state(variant->native, port) == 5 &&
-	       sa_now() - t0 < SA_WAIT_MS / 1000)
-		usleep(20000);
-	dt = sa_now() - t0;
-	EXPECT_EQ(-1, sa_proc_state(variant->native, port));
-	EXPECT_LE(0.5, dt);
-	EXPECT_GE(5.0, dt);
-	close(s);
+	/* 1: about 1 s, not 60; 61: 2 * (61 - 60) s, not 61 */
+	sa_linger2_orphan(_metadata, self, variant, 1, 0.5, 5.0);
+	sa_linger2_orphan(_metadata, self, variant, 61, 1.5, 8.0);
 }
 
 /* TCP_QUICKACK reads back 1 unless set to 0 (Linux's pingpong mode). */

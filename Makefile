@@ -42,8 +42,13 @@
 #                   under traffic, rmmod and kmemleak; prints the counts
 #                   (make check runs the short counts in vmtest).
 #                   KTCP_FUZZ_SEED, KTCP_FUZZ_SEGS... (fuzz.sh)
-#   make install    tools/ktcp-run (PREFIX/bin/ktcp-run, its library), and
-#                   ktcp.ko if built (DESTDIR, PREFIX=/usr/local)
+#   make man        the man pages ktcp(7), ktcp-run(1), ktcpstat(8) in
+#                   build/man/, from Documentation/man/*.rst (rst2man;
+#                   scripts/man.sh); make docs-check checks them
+#   make install    tools/ktcp-run (PREFIX/bin/ktcp-run, its library),
+#                   ktcpstat (PREFIX/sbin), the man pages
+#                   (PREFIX/share/man/man{1,7,8}), and ktcp.ko if built
+#                   (DESTDIR, PREFIX=/usr/local)
 #   make clean
 #
 # KDIR defaults to /lib/modules/$(uname -r)/build when present, else the
@@ -171,9 +176,23 @@ sparse: setup
 # The docs check, then its self-test: that it fails when a copy of the
 # tree drifts. Needs gcc and perl (setup).
 .PHONY: docs-check
-docs-check: setup
+docs-check: setup man
 	@$(ROOT)/scripts/check-docs.sh
 	@$(ROOT)/scripts/check-docs.sh --self-test
+	@$(ROOT)/scripts/man.sh check $(MAN_PAGES)
+
+# The man pages: rst2man (python3-docutils, setup), sections of the other
+# documents pulled in (scripts/man.sh), so a page depends on them all.
+MANBUILD := $(ROOT)/build/man
+MAN_SRCS := $(sort $(wildcard $(ROOT)/Documentation/man/*.rst))
+MAN_PAGES := $(patsubst $(ROOT)/Documentation/man/%.rst,$(MANBUILD)/%,$(MAN_SRCS))
+
+.PHONY: man
+man: $(MAN_PAGES)
+
+$(MANBUILD)/%: $(ROOT)/Documentation/man/%.rst $(wildcard $(ROOT)/Documentation/*.rst) \
+		$(ROOT)/scripts/man.sh | setup
+	@$(ROOT)/scripts/man.sh build $< $@
 
 # Calls between module files run one way (ktcp.h's flow comment), then
 # the check's self-test. Needs python3 (setup).
@@ -219,9 +238,22 @@ fuzz: setup tests
 scale: module tools
 	$(ROOT)/scripts/scale.sh $(SCALE_ARGS)
 
+PREFIX ?= /usr/local
+DESTDIR ?=
+
 .PHONY: ktcp-run install
-ktcp-run install:
-	$(MAKE) -C $(ROOT)/tools/ktcp-run $(patsubst ktcp-run,all,$@) KO=$(ROOT)/module/ktcp.ko
+ktcp-run:
+	$(MAKE) -C $(ROOT)/tools/ktcp-run all KO=$(ROOT)/module/ktcp.ko
+
+# ktcpstat goes to sbin, as ss: its -K needs CAP_NET_ADMIN.
+install: man $(TOOLBUILD)/ktcpstat
+	$(MAKE) -C $(ROOT)/tools/ktcp-run install KO=$(ROOT)/module/ktcp.ko
+	install -D -m 755 $(TOOLBUILD)/ktcpstat $(DESTDIR)$(PREFIX)/sbin/ktcpstat
+	@for p in $(MAN_PAGES); do \
+		d=$(DESTDIR)$(PREFIX)/share/man/man$${p##*.}; \
+		echo "install -D -m 644 $${p#$(ROOT)/} $$d/$${p##*/}"; \
+		install -D -m 644 "$$p" "$$d/$${p##*/}"; \
+	done
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(ROOT) clean >/dev/null 2>&1

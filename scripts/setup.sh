@@ -26,6 +26,7 @@ PACKAGES=(
 	bpftrace
 	libmnl-dev	# tools/ktcpstat's netlink
 	python3-matplotlib	# ktcpstat --timeline's charts (tools/ktcpstat-plot.py)
+	python3-docutils	# rst2man: the man pages (make man, scripts/man.sh)
 	# the acceptance suite's unmodified programs (userspace-tests/acceptance.sh)
 	nginx redis-server redis-tools iperf3 sockperf openssh-server
 	openssh-client socat netcat-openbsd

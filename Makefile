@@ -45,6 +45,11 @@
 #   make man        the man pages ktcp(7), ktcp-run(1), ktcpstat(8) in
 #                   build/man/, from Documentation/man/*.rst (rst2man;
 #                   scripts/man.sh); make docs-check checks them
+#   make scenarios  the classic TCP troubles (TIME_WAIT pile, CLOSE_WAIT
+#                   leak, SYN flood...) played on ktcp in a VM, with what
+#                   ktcpstat, the counters and tracepoints show
+#                   (userspace-tests/scenarios.sh --full; make check runs
+#                   the short version; SCENARIOS_ARGS, e.g. "3 syn-flood")
 #   make install    tools/ktcp-run (PREFIX/bin/ktcp-run, its library),
 #                   ktcpstat (PREFIX/sbin), the man pages
 #                   (PREFIX/share/man/man{1,7,8}), and ktcp.ko if built
@@ -237,6 +242,11 @@ fuzz: setup tests
 .PHONY: scale
 scale: module tools
 	$(ROOT)/scripts/scale.sh $(SCALE_ARGS)
+
+.PHONY: scenarios
+scenarios: module tests
+	$(ROOT)/scripts/vm.sh --timeout $${KTCP_VM_TIMEOUT:-1800} --log $(LOGDIR)/scenarios.log -- \
+		$(TESTDIR)/scenarios.sh --full $(SCENARIOS_ARGS)
 
 PREFIX ?= /usr/local
 DESTDIR ?=

@@ -77,6 +77,8 @@ else
 	((capture)) && [[ -x $here/capture-check.sh ]] && names+=(capture-check)
 	[[ -x $here/acceptance.sh && -z ${KTCP_TEST_FAMILY:-} ]] && names+=(acceptance)
 	[[ -x $here/launcher.sh && -z ${KTCP_TEST_FAMILY:-} ]] && names+=(launcher)
+	# the classic troubles, short counts (make scenarios: --full)
+	[[ -x $here/scenarios.sh && -z ${KTCP_TEST_FAMILY:-} ]] && names+=(scenarios)
 	# The fuzzers and the teardown tests, short counts (fuzz.sh; make
 	# fuzz runs the full ones): before lifecycle, they rmmod themselves.
 	[[ ${KTCP_TEST_FUZZ:-1} == 1 && -x $here/fuzz.sh &&
@@ -130,6 +132,7 @@ for n in "${names[@]}"; do
 		bargs=(--diff)
 	fi
 	[[ $n == launcher ]] && bin=$here/launcher.sh
+	[[ $n == scenarios ]] && bin=$here/scenarios.sh
 	[[ $n == acceptance ]] && bin=$here/acceptance.sh
 	[[ $n == fuzz ]] && bin=$here/fuzz.sh
 	log=$logdir/$n.log

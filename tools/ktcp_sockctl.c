@@ -49,7 +49,7 @@
  *   atmark                       ioctl(SIOCATMARK): mark=0|1
  *   shutdown wr|rd|rdwr
  *   close [listener]             close cur (or the listener)
- *   setsockopt NAME VAL          on cur; NAME is SO_* or TCP_*
+ *   setsockopt NAME VAL          on cur; NAME is SO_*, TCP_* or KTCP_*
  *   lsetsockopt NAME VAL         on the listener
  *   getsockopt NAME
  *   tcpinfo                      TCP_INFO of cur: options= (tcpi_options)
@@ -177,6 +177,7 @@ static const struct optname opts[] = {
 	{ "TCP_SYNCNT", SOL_TCP, TCP_SYNCNT },
 	{ "TCP_WINDOW_CLAMP", SOL_TCP, TCP_WINDOW_CLAMP },
 	{ "IP_TOS", SOL_IP, IP_TOS },
+	{ "KTCP_TIMEWAIT_MS", SOL_TCP, KTCP_TIMEWAIT_MS },
 };
 
 static const struct optname *find_opt(const char *name)

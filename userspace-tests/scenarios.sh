@@ -45,14 +45,13 @@ BENCH=$tb/ktcp_bench
 KRUN=${KTCP_RUN:-$repo/tools/ktcp-run/build/ktcp-run}
 mult=${KTCP_TEST_TIMEOUT_MULT:-1}
 
-# The knobs, named once: the TIME_WAIT length of scenario 1 (ms) and
-# the FIN_WAIT_2 timeout of scenario 4, in the unit its sysctl takes (a
-# fin_timeout in seconds, as Linux's, would be FIN_KNOB=net.ktcp.fin_timeout
-# and FIN_SHORT=5).
+# The knobs, named once: the TIME_WAIT length of scenario 1 (ms; also
+# the per-socket KTCP_TIMEWAIT_MS) and the FIN_WAIT_2 timeout of scenario
+# 4, in seconds as Linux's tcp_fin_timeout.
 TW_KNOB=net.ktcp.tw_timeout_ms
 TW_SHORT=1000
-FIN_KNOB=net.ktcp.fin_timeout_ms
-FIN_SHORT=5000
+FIN_KNOB=net.ktcp.fin_timeout
+FIN_SHORT=5
 FIN_SHORT_S=5		# FIN_SHORT in seconds
 
 A=198.18.0.1
@@ -226,9 +225,11 @@ check() {
 # n short connections from A to B's server: A closes first, so A's end
 # waits in TIME_WAIT (the server reads the request, then closes).
 short_conns() {
-	local n=$1 i
+	local n=$1 opt=${2:-} i
 	for ((i = 0; i < n; i++)); do
-		if ! { sc cli "connect $B 7001" && sc cli "sendstr GET /" &&
+		if ! { sc cli "connect $B 7001" &&
+		       { [[ -z $opt ]] || sc cli "setsockopt $opt"; } &&
+		       sc cli "sendstr GET /" &&
 		       sc cli close && sc srv accept && sc srv "recvall 100" &&
 		       sc srv close; }; then
 			say "connection $i: $reply"
@@ -268,6 +269,13 @@ s_time_wait() {
 	snmp_delta A TimeWaitExpired "$before"
 	((delta >= n))
 	check "TimeWaitExpired moved by at least $n"
+	say "Or per socket, for a program that asks (KTCP_TIMEWAIT_MS, uapi),"
+	say "with the namespace's length back at 60 s:"
+	run A sysctl -qw "$TW_KNOB=60000"
+	short_conns "$n" "KTCP_TIMEWAIT_MS $TW_SHORT"
+	check "$n connections with KTCP_TIMEWAIT_MS=$TW_SHORT"
+	wait_until 10 eval '(($(count A time-wait) == 0))'
+	check "TIME-WAIT empty within 10 s with $TW_KNOB=60000"
 }
 
 # --- 2. CLOSE_WAIT leak -------------------------------------------------------

@@ -7,7 +7,8 @@
  * How segments and calls flow (one layer per file; calls run downwards):
  *
  *   system calls                      IPv4 LOCAL_IN
- *   af_ktcp.c, sockopt.c, sendrecv.c  hook.c         checksum, lookup
+ *   af_ktcp.c, connect.c, sockopt.c,  hook.c         checksum, lookup
+ *   sendrecv.c
  *        |                            rcv.c          now or backlog; by state
  *        |                     input.c     listen.c  (listen.c calls rcv.c
  *        |                           |     |          back for a new child)
@@ -586,6 +587,19 @@ void ktcp_rcv_segment(struct net *net, struct sock *sk, struct sk_buff *skb);
 void ktcp_rcv_child(struct sock *child, struct sk_buff *skb);
 int ktcp_rcv_backlog(struct sock *sk, struct sk_buff *skb);
 
+/* rcvq.c: the receive queue, out-of-order data, the FIN, ACK timing. */
+void ktcp_rcvq_dsack(struct ktcp_sock *ks, const struct ktcp_sack_block *d);
+bool ktcp_rcvq_orphan_data(struct sock *sk, struct sk_buff *skb);
+bool ktcp_rcvq_data(struct sock *sk, struct sk_buff *skb, bool *ack_now);
+bool ktcp_rcvq_fin(struct sock *sk);
+void ktcp_rcvq_ack_snd_check(struct sock *sk);
+
+/* Does the peer now acknowledge our FIN? */
+static inline bool ktcp_fin_acked(const struct ktcp_sock *ks)
+{
+	return ks->fin_queued && ks->snd_una == ks->write_seq;
+}
+
 /* input.c: segment processing for a socket in any state but LISTEN. */
 void ktcp_input_syn_sent(struct sock *sk, struct sk_buff *skb);
 int ktcp_input_timewait(struct sock *sk, struct sk_buff *skb);
@@ -796,6 +810,12 @@ extern struct proto ktcp_prot;
 extern const struct proto_ops ktcp_proto_ops;
 int ktcp_af_create(struct net *net, struct socket *sock, int protocol,
 		   int kern);
+
+/* connect.c: the active open and its undoing. */
+int ktcp_connect_check_addr(const struct sockaddr *uaddr, int addr_len);
+int ktcp_connect_stream(struct socket *sock, struct sockaddr *uaddr,
+			int addr_len, int flags);
+void ktcp_connect_disconnect_locked(struct socket *sock);
 
 /* sendrecv.c: sendmsg() and recvmsg(). */
 bool ktcp_sr_stream_memory_free(const struct sock *sk, int wake);

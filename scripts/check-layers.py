@@ -21,9 +21,10 @@ import tempfile
 LAYERS = [
     ['main.c'],
     ['af_ktcp.c', 'hook.c', 'proc.c', 'diag.c', 'sysctl.c'],
-    ['sockopt.c', 'sendrecv.c'],
+    ['connect.c', 'sockopt.c', 'sendrecv.c'],
     ['rcv.c'],
     ['input.c', 'listen.c', 'icmp.c'],
+    ['rcvq.c'],
     ['timers.c'],
     ['pmtu.c'],
     ['output.c', 'sock.c'],

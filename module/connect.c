@@ -1,0 +1,345 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The active open: connect() (tcp_v4_connect() and
+ * __inet_stream_connect()): the route, the source address and port, the
+ * 4-tuple hashed (reusing a TIME_WAIT one as net.ktcp.tw_reuse allows),
+ * the initial sequence number, the SYN, and the wait for the handshake;
+ * and its undoing, connect(AF_UNSPEC) and shutdown() of a connect() in
+ * progress (tcp_disconnect()). af_ktcp.c's proto_ops call it.
+ *
+ * Context: process, the socket lock held where a function says so.
+ */
+
+#include <net/inet_common.h>
+#include <net/ip.h>
+#include <net/route.h>
+#include <net/secure_seq.h>
+
+#include "ktcp.h"
+#include "uapi/ktcp.h"
+
+/*
+ * A sockaddr_in, or AF_UNSPEC with INADDR_ANY: __inet_bind()'s
+ * "compatibility games" (connect() takes AF_UNSPEC before it gets here).
+ */
+int ktcp_connect_check_addr(const struct sockaddr *uaddr, int addr_len)
+{
+	const struct sockaddr_in *sin = (const struct sockaddr_in *)uaddr;
+
+	if (addr_len < (int)sizeof(*sin))
+		return -EINVAL;
+	if (sin->sin_family != AF_INET &&
+	    (sin->sin_family != AF_UNSPEC ||
+	     sin->sin_addr.s_addr != htonl(INADDR_ANY)))
+		return -EAFNOSUPPORT;
+	return 0;
+}
+
+/*
+ * Forget what a failed connect() chose, so that the next attempt starts
+ * afresh: the peer, the route, and the source address and port unless the
+ * user bound them.
+ */
+static void ktcp_connect_undo(struct sock *sk)
+{
+	struct inet_sock *inet = inet_sk(sk);
+
+	sk_dst_reset(sk);
+	inet->inet_dport = 0;
+	inet->inet_daddr = 0;
+	if (!(sk->sk_userlocks & SOCK_BINDADDR_LOCK)) {
+		inet->inet_saddr = 0;
+		inet->inet_rcv_saddr = 0;
+	}
+	if (!(sk->sk_userlocks & SOCK_BINDPORT_LOCK))
+		ktcp_port_unbind(ktcp_pernet(sock_net(sk)), sk);
+}
+
+/* Route, pick the source and port, hash the 4-tuple (tcp_v4_connect). */
+static int ktcp_connect_route(struct sock *sk, const struct sockaddr_in *usin)
+{
+	struct inet_sock *inet = inet_sk(sk);
+	struct flowi4 *fl4 = &inet->cork.fl.u.ip4;
+	__be16 orig_sport = inet->inet_sport;
+	struct rtable *rt;
+	int err;
+
+	rt = ip_route_connect(fl4, usin->sin_addr.s_addr, inet->inet_saddr,
+			      sk->sk_bound_dev_if, IPPROTO_TCP, orig_sport,
+			      usin->sin_port, sk);
+	if (IS_ERR(rt))
+		return PTR_ERR(rt);
+	if (rt->rt_flags & (RTCF_MULTICAST | RTCF_BROADCAST)) {
+		ip_rt_put(rt);
+		return -ENETUNREACH;
+	}
+	if (!inet->inet_saddr) {
+		inet->inet_saddr = fl4->saddr;
+		inet->inet_rcv_saddr = fl4->saddr;
+	}
+	inet->inet_daddr = fl4->daddr;
+	inet->inet_dport = usin->sin_port;
+	err = inet->inet_num ? 0 :
+	      ktcp_port_connect(ktcp_pernet(sock_net(sk)), sk);
+	if (err)
+		goto err_rt;
+	rt = ip_route_newports(fl4, rt, orig_sport, usin->sin_port,
+			       inet->inet_sport, inet->inet_dport, sk);
+	if (IS_ERR(rt)) {
+		err = PTR_ERR(rt);
+		rt = NULL;
+		goto err_rt;
+	}
+	sk_setup_caps(sk, &rt->dst);
+	return 0;
+err_rt:
+	if (rt)
+		ip_rt_put(rt);
+	ktcp_connect_undo(sk);
+	return err;
+}
+
+/* Times connect() chooses a port again (ktcp_connect_hash()). */
+#define KTCP_CONNECT_TRIES	16
+
+/*
+ * Route, choose the port, hash the 4-tuple. ktcp_port_connect() shares a
+ * port whose 4-tuple is not in the table, but another connect() to the same
+ * destination may choose that port too and hash first: then the port is
+ * chosen again, as __inet_hash_connect(), which checks and inserts under one
+ * lock, goes on to the next port. A port the user bound is not chosen
+ * again: EADDRNOTAVAIL, as Linux's.
+ */
+static int ktcp_connect_hash(struct sock *sk, const struct sockaddr_in *usin,
+			     struct ktcp_tw_reuse *r)
+{
+	struct ktcp_net *kn = ktcp_pernet(sock_net(sk));
+	struct ktcp_sock *ks = ktcp_sk(sk);
+	struct inet_sock *inet = inet_sk(sk);
+	bool chosen = !inet->inet_num;	/* connect() chooses the port */
+	int tries, err;
+
+	for (tries = 1;; tries++) {
+		err = ktcp_connect_route(sk, usin);
+		if (err)
+			return err;
+		ks->hnode.key = (struct ktcp_tuple){
+			.laddr = inet->inet_saddr, .raddr = inet->inet_daddr,
+			.lport = inet->inet_sport, .rport = inet->inet_dport,
+		};
+		sock_hold(sk);
+		memset(r, 0, sizeof(*r));
+		if (!ktcp_hash_insert(kn, &ks->hnode))
+			return 0;
+		/* a TIME_WAIT holder may give it up (net.ktcp.tw_reuse) */
+		if (ktcp_sock_tw_reuse(sk, r, !chosen) &&
+		    !ktcp_hash_insert(kn, &ks->hnode))
+			return 0;
+		__sock_put(sk);
+		ktcp_connect_undo(sk);
+		if (!chosen || tries == KTCP_CONNECT_TRIES)
+			return -EADDRNOTAVAIL;
+	}
+}
+
+/*
+ * The first window, our window scale and the clamp (tcp_connect_init()):
+ * TCP_WINDOW_CLAMP, if set, caps them; the MSS we announce paces the
+ * window (the timestamp option is taken off it once agreed).
+ */
+static void ktcp_connect_window(struct sock *sk)
+{
+	struct ktcp_net *kn = ktcp_pernet(sock_net(sk));
+	struct ktcp_sock *ks = ktcp_sk(sk);
+	struct ktcp_window_init w = { .clamp = ks->window_clamp };
+
+	ks->advmss = ks->adv_mss;
+	ktcp_window_initial(sk, ks->advmss, READ_ONCE(kn->window_scaling), &w);
+	ks->neg.rcv_wscale = w.wscale;
+	WRITE_ONCE(ks->window_clamp, w.clamp);
+	WRITE_ONCE(ks->rcv_wnd, w.rcv_wnd);
+	ks->rcv_ssthresh = w.rcv_wnd;
+	ks->scaling_ratio = KTCP_DEFAULT_SCALING_RATIO;
+	ks->rcv_mss = ktcp_window_rcv_mss_init(ks->advmss, ks->advmss,
+					       w.rcv_wnd);
+}
+
+/* Everything connect() does before waiting: route, hash, send the SYN. */
+static int ktcp_connect_start(struct sock *sk, const struct sockaddr_in *usin)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+	struct inet_sock *inet = inet_sk(sk);
+	struct net *net = sock_net(sk);
+	union tcp_seq_and_ts_off st;
+	struct ktcp_tw_reuse tw;
+	int err;
+
+	err = ktcp_connect_hash(sk, usin, &tw);
+	if (err)
+		return err;
+	/*
+	 * A socket may connect again after a failed attempt or a disconnect
+	 * (which cleared sk_shutdown), with its error gone, as
+	 * tcp_connect_init() does; a shutdown() before connect() stays.
+	 * Hashed, but segments wait in the backlog: the caller owns the lock.
+	 */
+	WRITE_ONCE(sk->sk_err, 0);
+	sock_reset_flag(sk, SOCK_DONE);
+	__skb_queue_purge(&sk->sk_receive_queue);
+	ks->snd_wnd = 0;
+	ks->max_window = 0;
+	ktcp_rtt_init(&ks->rtt);
+	ktcp_cc_init(&ks->cc, ks->cc.ops);
+	st = secure_tcp_seq_and_ts_off(net, inet->inet_saddr, inet->inet_daddr,
+				       inet->inet_sport, inet->inet_dport);
+	ktcp_sock_init_seq(ks, tw.seq ?: st.seq);
+	memset(&ks->neg, 0, sizeof(ks->neg));
+	ks->neg.ts_off = ktcp_neg_ts_off(net, st.ts_off);
+	ks->neg.ts_recent = tw.ts_recent;	/* tcp_twsk_unique() */
+	ks->neg.ts_recent_stamp = tw.ts_recent_stamp;
+	ks->adv_mss = ktcp_window_mss_route(sk);
+	if (ks->user_mss)	/* tcp_connect_init(): tcp_mss_clamp() */
+		ks->adv_mss = min(ks->adv_mss, ks->user_mss);
+	ktcp_connect_window(sk);
+	ktcp_sock_set_state(sk, ktcp_state_next(sk->sk_state, KTCP_EV_CONNECT,
+						false));
+	KTCP_INC_STATS(net, KTCP_MIB_ACTIVEOPENS);
+	err = ktcp_output_syn(sk);
+	if (!err)
+		return 0;
+	ktcp_sock_set_state(sk, TCP_CLOSE);
+	ktcp_connect_undo(sk);
+	return err;
+}
+
+/* Sleep until the handshake ends; 0, or -errno for a signal. */
+static int ktcp_connect_wait(struct sock *sk, long *timeo)
+{
+	DEFINE_WAIT_FUNC(wait, woken_wake_function);
+
+	add_wait_queue(sk_sleep(sk), &wait);
+	while ((1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_SYN_RECV)) {
+		release_sock(sk);
+		*timeo = wait_woken(&wait, TASK_INTERRUPTIBLE, *timeo);
+		lock_sock(sk);
+		if (signal_pending(current) || !*timeo)
+			break;
+	}
+	remove_wait_queue(sk_sleep(sk), &wait);
+	return signal_pending(current) ? sock_intr_errno(*timeo) : 0;
+}
+
+/*
+ * connect(AF_UNSPEC), and shutdown() of a listener or of a connect() in
+ * progress: Linux's tcp_disconnect() (the RFC's ABORT). A listener stops
+ * listening; a synchronized connection (or one closing with data unsent)
+ * is reset with RST and ECONNRESET for the user, as is a connect() in
+ * progress, without RST. The socket is CLOSE and unconnected again, its
+ * bound address and port kept.
+ */
+void ktcp_connect_disconnect_locked(struct socket *sock)
+{
+	struct sock *sk = sock->sk;
+	struct ktcp_sock *ks = ktcp_sk(sk);
+	u8 old = sk->sk_state;
+
+	sock_owned_by_me(sk);
+	if (old == TCP_LISTEN) {
+		ktcp_listen_stop(sk);
+	} else if (((1 << old) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT |
+				  TCPF_FIN_WAIT1 | TCPF_FIN_WAIT2 |
+				  TCPF_SYN_RECV)) ||	/* tcp_need_reset() */
+		   (ks->snd_nxt != ks->write_seq &&
+		    ((1 << old) & (TCPF_CLOSING | TCPF_LAST_ACK)))) {
+		/* tcp_disconnect(): CLOSE, then the RST */
+		ktcp_sock_set_state(sk, TCP_CLOSE);
+		ktcp_output_rst(sk, GFP_KERNEL,
+				(1 << old) & (TCPF_CLOSING | TCPF_LAST_ACK) ?
+				SK_RST_REASON_TCP_DISCONNECT_WITH_DATA :
+				SK_RST_REASON_TCP_STATE);
+		WRITE_ONCE(sk->sk_err, ECONNRESET);
+	} else if (old == TCP_SYN_SENT) {
+		WRITE_ONCE(sk->sk_err, ECONNRESET);
+	}
+	if (old != TCP_CLOSE)
+		ktcp_sock_set_state(sk, TCP_CLOSE);
+	ktcp_sock_disconnect(sk);
+	ktcp_connect_undo(sk);
+	sock->state = SS_UNCONNECTED;
+	sk_error_report(sk);
+}
+
+static int ktcp_connect_disconnect(struct socket *sock)
+{
+	lock_sock(sock->sk);
+	ktcp_connect_disconnect_locked(sock);
+	release_sock(sock->sk);
+	return 0;
+}
+
+int ktcp_connect_stream(struct socket *sock, struct sockaddr *uaddr,
+			int addr_len, int flags)
+{
+	struct sock *sk = sock->sk;
+	int err, wait;
+	long timeo;
+
+	/* __inet_stream_connect(): AF_UNSPEC disconnects. */
+	if (addr_len < (int)sizeof(uaddr->sa_family))
+		return -EINVAL;
+	if (uaddr->sa_family == AF_UNSPEC)
+		return ktcp_connect_disconnect(sock);
+	lock_sock(sk);
+	switch (sock->state) {
+	case SS_CONNECTED:
+		err = -EISCONN;
+		goto out;
+	case SS_CONNECTING:
+		err = -EALREADY;
+		break;
+	case SS_UNCONNECTED:
+		err = -EISCONN;
+		if (sk->sk_state != TCP_CLOSE)
+			goto out;
+		/* tcp_v4_connect(): the address after the state */
+		err = ktcp_connect_check_addr(uaddr, addr_len) ? :
+		      ktcp_cgroup_check(sk);
+		if (err)
+			goto out;
+		err = ktcp_connect_start(sk, (struct sockaddr_in *)uaddr);
+		if (err)
+			goto out;
+		sock->state = SS_CONNECTING;
+		err = -EINPROGRESS;
+		break;
+	default:	/* SS_DISCONNECTING: shut down while connecting */
+		err = -EINVAL;
+		goto out;
+	}
+	timeo = sock_sndtimeo(sk, flags & O_NONBLOCK);
+	if ((1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_SYN_RECV)) {
+		if (!timeo)
+			goto out;
+		wait = ktcp_connect_wait(sk, &timeo);
+		if (wait) {
+			err = wait;
+			goto out;
+		}
+		/* Timed out: the error set above, EINPROGRESS or EALREADY. */
+		if ((1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_SYN_RECV))
+			goto out;
+	}
+	if (sk->sk_state == TCP_CLOSE) {
+		/* __inet_stream_connect() then tcp_disconnect()s it */
+		err = sock_error(sk) ? : -ECONNABORTED;
+		sock->state = SS_UNCONNECTED;
+		ktcp_sock_disconnect(sk);
+		ktcp_connect_undo(sk);
+		goto out;
+	}
+	sock->state = SS_CONNECTED;
+	err = 0;
+out:
+	release_sock(sk);
+	return err;
+}

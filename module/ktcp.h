@@ -591,6 +591,12 @@ int ktcp_rcv_backlog(struct sock *sk, struct sk_buff *skb);
 void ktcp_rcvq_dsack(struct ktcp_sock *ks, const struct ktcp_sack_block *d);
 bool ktcp_rcvq_orphan_data(struct sock *sk, struct sk_buff *skb);
 bool ktcp_rcvq_data(struct sock *sk, struct sk_buff *skb, bool *ack_now);
+
+/* collapse.c: receive memory won back by copying, not dropping */
+bool ktcp_collapse_coalesce(struct sock *sk, struct sk_buff *to,
+			    struct sk_buff *from, bool *stolen);
+void ktcp_collapse_rcvq(struct sock *sk);
+void ktcp_collapse_ofo(struct sock *sk, struct ktcp_ofo *q);
 bool ktcp_rcvq_fin(struct sock *sk);
 void ktcp_rcvq_ack_snd_check(struct sock *sk);
 
@@ -713,6 +719,7 @@ u8 ktcp_window_ratio_calc(u32 len, u32 truesize);
 u32 ktcp_window_rcv_left(const struct ktcp_sock *ks);
 u32 ktcp_window_rcv_now(struct sock *sk);
 void ktcp_window_mem_pressure(struct sock *sk);
+void ktcp_window_clamp_full(struct sock *sk);
 u16 ktcp_window_rcv_select(struct sock *sk);
 void ktcp_window_initial(const struct sock *sk, u32 mss, bool wscale_ok,
 			 struct ktcp_window_init *w);

@@ -51,6 +51,8 @@ enum ktcp_mib_field {
 	KTCP_MIB_OFOPRUNED,		/* out-of-order data freed for in-order */
 	KTCP_MIB_PRUNECALLED,		/* receive memory refused: pruning */
 	KTCP_MIB_RCVPRUNED,		/* pruning freed too little: dropped */
+	KTCP_MIB_TCPRCVCOALESCE,	/* in-order segment appended to the tail */
+	KTCP_MIB_TCPRCVCOLLAPSED,	/* receive queue skb freed by a collapse */
 	KTCP_MIB_TCPMEMORYPRESSURES,	/* net.ktcp.mem pressure entered */
 	KTCP_MIB_TCPMEMORYPRESSURESCHRONO, /* ms spent under pressure */
 	KTCP_MIB_TWRECYCLED,		/* TIME_WAIT ended by a new SYN */

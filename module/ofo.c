@@ -63,8 +63,7 @@ static void ktcp_ofo_link(struct ktcp_ofo *q, struct sk_buff *skb,
 	q->truesize += skb->truesize;
 }
 
-/* Take @skb out of the tree and the totals; the caller owns it after. */
-static void ktcp_ofo_unlink(struct ktcp_ofo *q, struct sk_buff *skb)
+void ktcp_ofo_unlink(struct ktcp_ofo *q, struct sk_buff *skb)
 {
 	if (q->last == skb)
 		q->last = skb_rb_prev(skb);

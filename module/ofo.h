@@ -29,10 +29,12 @@
  * queue keeps its own totals for the budget. Queued skbs are never modified,
  * so their truesize does not change while they are counted.
  *
- * Adjacent skbs are not coalesced: it would save truesize only by copying
- * (skb_try_coalesce() with its socket-charge bookkeeping), and the budget
- * already bounds what a flood of tiny segments can hold; a caller short of
- * memory can skb_condense() a small skb before inserting it.
+ * Adjacent skbs are not coalesced on insert: it would save truesize only
+ * by copying (skb_try_coalesce() with its socket-charge bookkeeping), and
+ * the budget already bounds what a flood of tiny segments can hold; a
+ * caller short of memory can skb_condense() a small skb before inserting
+ * it, or collapse runs of skbs (collapse.c, as tcp_collapse_ofo_queue():
+ * unlink them, copy them into compact skbs, insert those).
  *
  * The skb's rbnode overlays ->next, ->prev and ->dev: ->dev is not valid
  * after a stay in the queue; skbs leave it with all three NULL.
@@ -105,6 +107,11 @@ struct sk_buff *ktcp_ofo_pop(struct ktcp_ofo *q, u32 rcv_nxt,
  */
 unsigned int ktcp_ofo_prune(struct ktcp_ofo *q, u32 floor, u32 goal,
 			    u32 *cut);
+/*
+ * Take @skb, which the queue holds, out of it: the caller owns it after
+ * (its ->next and ->prev NULL), and may insert it again.
+ */
+void ktcp_ofo_unlink(struct ktcp_ofo *q, struct sk_buff *skb);
 /* Free everything: reset, abort, close, destroy. */
 void ktcp_ofo_purge(struct ktcp_ofo *q);
 /*

@@ -23,42 +23,32 @@ static void ktcp_rcvq_rcv_nxt(struct ktcp_sock *ks, u32 seq)
 	WRITE_ONCE(ks->rcv_nxt, seq);
 }
 
-static bool ktcp_rcvq_rmem_ok(const struct sock *sk,
-			      const struct sk_buff *skb)
+/*
+ * Free out-of-order data above @floor, highest first (tcp_prune_ofo_queue()):
+ * all of it if @all, else until the receive buffer is within sk_rcvbuf.
+ */
+static bool ktcp_rcvq_ofo_prune(struct sock *sk, u32 floor, bool all)
 {
-	return atomic_read(&sk->sk_rmem_alloc) + skb->truesize <=
-	       READ_ONCE(sk->sk_rcvbuf);
-}
+	struct ktcp_reasm *r = ktcp_sk(sk)->reasm;
+	int over = atomic_read(&sk->sk_rmem_alloc) - READ_ONCE(sk->sk_rcvbuf);
+	u32 goal = 0, cut;
 
-/* Free out-of-order data, highest first, until @need bytes fit. */
-static void ktcp_rcvq_ofo_prune(struct sock *sk, u32 need)
-{
-	struct ktcp_sock *ks = ktcp_sk(sk);
-	struct ktcp_reasm *r = ks->reasm;
-	int over;
-	u32 cut;
-
-	if (!r || ktcp_ofo_empty(&r->ofo))
-		return;
-	over = atomic_read(&sk->sk_rmem_alloc) + need -
-	       READ_ONCE(sk->sk_rcvbuf);
-	if (over <= 0)
-		return;
-	if (ktcp_ofo_prune(&r->ofo, ks->rcv_nxt,
-			   ktcp_ofo_truesize(&r->ofo) > over ?
-			   ktcp_ofo_truesize(&r->ofo) - over : 0, &cut)) {
-		KTCP_INC_STATS(sock_net(sk), KTCP_MIB_OFOPRUNED);
-		ktcp_sack_rx_cut(&r->sack, cut);
-	}
+	if (!r)
+		return false;
+	if (!all && over > 0 && ktcp_ofo_truesize(&r->ofo) > over)
+		goal = ktcp_ofo_truesize(&r->ofo) - over;
+	if (!ktcp_ofo_prune(&r->ofo, floor, goal, &cut))
+		return false;
+	KTCP_INC_STATS(sock_net(sk), KTCP_MIB_OFOPRUNED);
+	ktcp_sack_rx_cut(&r->sack, cut);
+	return true;
 }
 
 /*
  * Trim @skb to the right edge of the window we advertised (a peer may not
- * send beyond it, RFC 9293 3.8.6), and refuse in-order data if the receive
- * buffer is full anyway. Returns false if nothing of it can be queued.
+ * send beyond it, RFC 9293 3.8.6). Returns false if nothing of it is left.
  */
-static bool ktcp_rcvq_data_fits(struct sock *sk, struct sk_buff *skb,
-				bool ofo)
+static bool ktcp_rcvq_data_fits(struct sock *sk, struct sk_buff *skb)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
 	struct ktcp_skb_cb *cb = KTCP_SKB_CB(skb);
@@ -72,47 +62,67 @@ static bool ktcp_rcvq_data_fits(struct sock *sk, struct sk_buff *skb,
 		cb->end_seq = cb->seq + room;	/* a FIN past the edge is lost */
 		cb->flags &= ~TCPHDR_FIN;
 	}
-	/* The out-of-order queue has its own budget (ktcp_rcvq_ofo()). */
-	if (ofo || ktcp_rcvq_rmem_ok(sk, skb))
-		return true;
-	/* Many tiny segments: their overhead filled the buffer. */
-	skb_condense(skb);
-	if (ktcp_rcvq_rmem_ok(sk, skb))
-		return true;
-	/*
-	 * Out-of-order data must never keep out the segment that fills the
-	 * hole below it, or the connection deadlocks: drop it from the top
-	 * down instead (tcp_prune_ofo_queue).
-	 */
-	ktcp_rcvq_ofo_prune(sk, skb->truesize);
-	return ktcp_rcvq_rmem_ok(sk, skb);
+	return true;
+}
+
+static bool ktcp_rcvq_over(const struct sock *sk)
+{
+	return atomic_read(&sk->sk_rmem_alloc) > READ_ONCE(sk->sk_rcvbuf);
 }
 
 /*
- * tcp_try_rmem_schedule(): the forward allocation @skb needs, as far as
- * net.ktcp.mem allows. Refused, tcp_prune_queue(): under memory pressure
- * the window stops growing (tcp_adjust_rcv_ssthresh()), and out-of-order
- * data above @floor goes, all of it as tcp_prune_ofo_queue() under
- * pressure, before one more try. False: drop @skb.
+ * tcp_prune_queue(): the receive buffer is over sk_rcvbuf, or net.ktcp.mem
+ * refused memory. A full buffer stops the window growing, or grows the
+ * buffer (tcp_clamp_window()); memory pressure alone stops the window
+ * growing (tcp_adjust_rcv_ssthresh()). Still over, the out-of-order queue
+ * and the receive queue are collapsed (tcp_collapse_ofo_queue(),
+ * tcp_collapse()), and only then out-of-order data above @skb freed.
+ * False: still over, drop @skb (RcvPruned).
  */
-static bool ktcp_rcvq_rmem_schedule(struct sock *sk, struct sk_buff *skb,
-				    u32 floor)
+static bool ktcp_rcvq_prune(struct sock *sk, const struct sk_buff *skb)
 {
 	struct ktcp_reasm *r = ktcp_sk(sk)->reasm;
-	u32 cut;
 
-	if (sk_rmem_schedule(sk, skb, skb->truesize))
-		return true;
 	KTCP_INC_STATS(sock_net(sk), KTCP_MIB_PRUNECALLED);
-	if (sk_under_memory_pressure(sk))
+	if (atomic_read(&sk->sk_rmem_alloc) >= READ_ONCE(sk->sk_rcvbuf))
+		ktcp_window_clamp_full(sk);
+	else if (sk_under_memory_pressure(sk))
 		ktcp_window_mem_pressure(sk);
-	if (r && ktcp_ofo_prune(&r->ofo, floor, 0, &cut)) {
-		KTCP_INC_STATS(sock_net(sk), KTCP_MIB_OFOPRUNED);
-		ktcp_sack_rx_cut(&r->sack, cut);
-		if (sk_rmem_schedule(sk, skb, skb->truesize))
-			return true;
-	}
+	if (!ktcp_rcvq_over(sk))
+		return true;
+	if (r)
+		ktcp_collapse_ofo(sk, &r->ofo);
+	if (!skb_queue_empty(&sk->sk_receive_queue))
+		ktcp_collapse_rcvq(sk);
+	if (!ktcp_rcvq_over(sk))
+		return true;
+	/* Collapsing did not help: destructive actions follow. */
+	ktcp_rcvq_ofo_prune(sk, KTCP_SKB_CB(skb)->seq, false);
+	if (!ktcp_rcvq_over(sk))
+		return true;
 	KTCP_INC_STATS(sock_net(sk), KTCP_MIB_RCVPRUNED);
+	return false;
+}
+
+/*
+ * tcp_try_rmem_schedule(): room for @skb in the receive buffer, which may
+ * go over sk_rcvbuf by this one skb, as Linux's, and the forward
+ * allocation it needs, as far as net.ktcp.mem allows; out-of-order data
+ * above @skb goes if that is what it takes. False: drop @skb.
+ */
+static bool ktcp_rcvq_rmem_schedule(struct sock *sk, struct sk_buff *skb)
+{
+	if (!ktcp_rcvq_over(sk) && sk_rmem_schedule(sk, skb, skb->truesize))
+		return true;
+	/* Many tiny segments: their overhead filled the buffer. */
+	skb_condense(skb);
+	if (!ktcp_rcvq_prune(sk, skb))
+		goto drop;
+	while (!sk_rmem_schedule(sk, skb, skb->truesize))
+		if (!ktcp_rcvq_ofo_prune(sk, KTCP_SKB_CB(skb)->seq, true))
+			goto drop;
+	return true;
+drop:
 	sk->sk_data_ready(sk);	/* the reader may free room */
 	return false;
 }
@@ -158,17 +168,17 @@ static bool ktcp_rcvq_ofo(struct sock *sk, struct sk_buff *skb)
 	u32 s, e, budget, cut;
 	int ret;
 
-	if (!r || !ktcp_rcvq_data_fits(sk, skb, true))
+	if (!r || !ktcp_rcvq_data_fits(sk, skb))
 		return false;
 	ks->rcv_ooopack++;	/* tcp_data_queue_ofo() */
 	/* After the trim to the window: never SACK what was cut off. */
 	s = KTCP_SKB_CB(skb)->seq;
 	e = KTCP_SKB_CB(skb)->end_seq;
+	if (!ktcp_rcvq_rmem_schedule(sk, skb))
+		return false;
 	budget = max_t(int, READ_ONCE(sk->sk_rcvbuf) -
 		       (atomic_read(&sk->sk_rmem_alloc) -
 			ktcp_ofo_truesize(&r->ofo)), 0);
-	if (!ktcp_rcvq_rmem_schedule(sk, skb, s))
-		return false;
 	skb_orphan(skb);
 	skb_set_owner_r(skb, sk);
 	ret = ktcp_ofo_insert(&r->ofo, skb, ks->rcv_nxt, budget, &d);
@@ -183,6 +193,28 @@ static bool ktcp_rcvq_ofo(struct sock *sk, struct sk_buff *skb)
 	return ret == KTCP_OFO_QUEUED;
 }
 
+/*
+ * tcp_queue_rcv(): @skb, in order and of the socket's memory already
+ * scheduled (or charged, if @charged), joins the receive queue, appended to
+ * its tail skb if it can be (tcp_try_coalesce()). Returns true if so: the
+ * caller frees @skb with kfree_skb_partial(@skb, *@stolen) when done with it.
+ */
+static bool ktcp_rcvq_queue(struct sock *sk, struct sk_buff *skb,
+			    bool charged, bool *stolen)
+{
+	struct sk_buff *tail = skb_peek_tail(&sk->sk_receive_queue);
+
+	if (!charged)
+		skb_orphan(skb);
+	*stolen = false;
+	if (tail && ktcp_collapse_coalesce(sk, tail, skb, stolen))
+		return true;
+	if (!charged)
+		skb_set_owner_r(skb, sk);
+	__skb_queue_tail(&sk->sk_receive_queue, skb);
+	return false;
+}
+
 /* RCV.NXT moved: deliver what the out-of-order queue now holds in order. */
 static void ktcp_rcvq_ofo_drain(struct sock *sk)
 {
@@ -190,17 +222,17 @@ static void ktcp_rcvq_ofo_drain(struct sock *sk)
 	struct ktcp_reasm *r = ks->reasm;
 	struct ktcp_sack_block d = {};
 	struct sk_buff *skb;
-	bool fin = false;
+	bool fin = false, stolen;
 
 	if (!r)
 		return;
 	while (!fin && (skb = ktcp_ofo_pop(&r->ofo, ks->rcv_nxt, &d))) {
 		fin = KTCP_SKB_CB(skb)->flags & TCPHDR_FIN;
 		ktcp_rcvq_rcv_nxt(ks, KTCP_SKB_CB(skb)->end_seq - fin);
-		if (skb->len)
-			__skb_queue_tail(&sk->sk_receive_queue, skb);
-		else
+		if (!skb->len)
 			kfree_skb(skb);
+		else if (ktcp_rcvq_queue(sk, skb, true, &stolen))
+			kfree_skb_partial(skb, stolen);
 	}
 	if (fin) {
 		ktcp_ofo_purge(&r->ofo);
@@ -210,13 +242,33 @@ static void ktcp_rcvq_ofo_drain(struct sock *sk)
 	ktcp_rcvq_dsack(ks, &d);
 }
 
-/* Seventh step: queue payload. Returns true if @skb was queued. */
+/*
+ * tcp_data_queue(): memory for in-order @skb; refused, an empty receive
+ * queue takes it anyway (sk_forced_mem_schedule()), so that a reader is
+ * never starved.
+ */
+static bool ktcp_rcvq_in_order_mem(struct sock *sk, struct sk_buff *skb)
+{
+	if (ktcp_rcvq_rmem_schedule(sk, skb))
+		return true;
+	if (!skb_queue_empty(&sk->sk_receive_queue))
+		return false;
+	ktcp_mem_force(sk, skb->truesize);
+	return true;
+}
+
+/*
+ * Seventh step: queue payload. Returns true if @skb was consumed (queued,
+ * or appended to the receive queue's tail and freed): the caller must not
+ * touch it after.
+ */
 bool ktcp_rcvq_data(struct sock *sk, struct sk_buff *skb,
 		    bool *ack_now)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
 	struct ktcp_skb_cb *cb = KTCP_SKB_CB(skb);
 	struct ktcp_sack_block d;
+	bool eaten, stolen;
 	u32 off;
 
 	if (!skb->len) {
@@ -257,23 +309,15 @@ bool ktcp_rcvq_data(struct sock *sk, struct sk_buff *skb,
 	if (off && !pskb_pull(skb, off))
 		return false;
 	cb->seq += off;
-	if (!ktcp_rcvq_data_fits(sk, skb, false)) {
+	if (!ktcp_rcvq_data_fits(sk, skb) || !ktcp_rcvq_in_order_mem(sk, skb)) {
 		KTCP_INC_STATS(sock_net(sk), KTCP_MIB_RCVQDROP);
 		return false;
 	}
 	/*
-	 * tcp_data_queue(): an empty receive queue always takes the segment
-	 * (sk_forced_mem_schedule()), so a reader is never starved.
+	 * Appended to the tail, @skb is freed at the end, after the last use
+	 * of its header, as tcp_data_queue()'s kfree_skb_partial().
 	 */
-	if (skb_queue_empty(&sk->sk_receive_queue)) {
-		ktcp_mem_force(sk, skb->truesize);
-	} else if (!ktcp_rcvq_rmem_schedule(sk, skb, ks->rcv_nxt)) {
-		KTCP_INC_STATS(sock_net(sk), KTCP_MIB_RCVQDROP);
-		return false;
-	}
-	skb_orphan(skb);
-	skb_set_owner_r(skb, sk);
-	__skb_queue_tail(&sk->sk_receive_queue, skb);
+	eaten = ktcp_rcvq_queue(sk, skb, false, &stolen);
 	ktcp_rcvq_rcv_nxt(ks, ks->rcv_nxt + skb->len);
 	ktcp_window_data_recv(sk, skb);
 	ktcp_buf_rcv_rtt_measure(ks);
@@ -287,6 +331,8 @@ bool ktcp_rcvq_data(struct sock *sk, struct sk_buff *skb,
 	}
 	ktcp_rcvq_ofo_drain(sk);
 	sk->sk_data_ready(sk);
+	if (eaten)
+		kfree_skb_partial(skb, stolen);
 	return true;
 }
 

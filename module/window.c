@@ -174,6 +174,29 @@ void ktcp_window_mem_pressure(struct sock *sk)
 }
 
 /*
+ * tcp_clamp_window(): the receive buffer is full. Unless its size was set
+ * (SO_RCVBUF) or memory is short, it grows to what it holds, up to
+ * tcp_rmem[2]; if it is still over, the window grows no further than two
+ * segments. Quick ACKs end.
+ */
+void ktcp_window_clamp_full(struct sock *sk)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+	int rmem2 = READ_ONCE(ktcp_pernet(sock_net(sk))->rmem[2]);
+
+	ks->quickack = 0;
+	if (READ_ONCE(sk->sk_rcvbuf) < rmem2 &&
+	    !(sk->sk_userlocks & SOCK_RCVBUF_LOCK) &&
+	    !sk_under_memory_pressure(sk) &&
+	    sk_memory_allocated(sk) < sk_prot_mem_limits(sk, 0))
+		WRITE_ONCE(sk->sk_rcvbuf,
+			   min(atomic_read(&sk->sk_rmem_alloc), rmem2));
+	if (atomic_read(&sk->sk_rmem_alloc) > READ_ONCE(sk->sk_rcvbuf))
+		ks->rcv_ssthresh = min_t(u32, ks->window_clamp,
+					 2U * ks->advmss);
+}
+
+/*
  * __tcp_select_window() for @sk: the window it would offer now. A buffer
  * more than half full ends quick ACKs, as there, and under memory
  * pressure clamps rcv_ssthresh.

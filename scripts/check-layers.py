@@ -25,6 +25,7 @@ LAYERS = [
     ['rcv.c'],
     ['input.c', 'listen.c', 'icmp.c'],
     ['rcvq.c'],
+    ['collapse.c'],
     ['timers.c'],
     ['pmtu.c'],
     ['output.c', 'sock.c'],

@@ -420,6 +420,37 @@ static void ofo_pop_trim(struct kunit *test)
 }
 
 /*
+ * Unlink takes an skb out, the totals and the cached first and last with
+ * it, and the skb can go back in (collapse.c's replacing of a run).
+ */
+static void ofo_unlink_reinsert(struct kunit *test)
+{
+	static const struct ot_seg three[] = {
+		{ 1100, 1200, false }, { 1200, 1300, false },
+		{ 1300, 1401, true },
+	};
+	struct ktcp_ofo *q = ot_queue(test);
+	struct sk_buff *first, *last;
+
+	ot_add(test, q, 1100, 100, false, 1000, NULL);
+	ot_add(test, q, 1200, 100, false, 1000, NULL);
+	ot_add(test, q, 1300, 100, true, 1000, NULL);
+	first = skb_rb_first(&q->root.rb_root);
+	last = q->last;
+	ktcp_ofo_unlink(q, first);
+	ktcp_ofo_unlink(q, last);
+	KUNIT_EXPECT_NULL(test, first->next);
+	KUNIT_EXPECT_NULL(test, first->prev);
+	ot_expect(test, q, three + 1, 1);
+	KUNIT_EXPECT_EQ(test, ktcp_ofo_insert(q, last, 1000, OT_BIG, NULL),
+			KTCP_OFO_QUEUED);
+	KUNIT_EXPECT_EQ(test, ktcp_ofo_insert(q, first, 1000, OT_BIG, NULL),
+			KTCP_OFO_QUEUED);
+	ot_expect(test, q, three, 3);
+	ot_pop(test, q, 1100, 1100, 1200, false);
+}
+
+/*
  * A flood of 1-byte segments with holes between them: the queue's
  * truesize never exceeds the budget, refusals change nothing, and pruning
  * frees from the top.
@@ -698,6 +729,7 @@ static struct kunit_case ktcp_ofo_cases[] = {
 	KUNIT_CASE(ofo_fin),
 	KUNIT_CASE(ofo_invalid),
 	KUNIT_CASE(ofo_pop_trim),
+	KUNIT_CASE(ofo_unlink_reinsert),
 	KUNIT_CASE(ofo_budget_flood),
 	KUNIT_CASE(ofo_adversarial),
 	KUNIT_CASE(ofo_random_vs_model),

@@ -355,6 +355,7 @@ stuck_fin_wait_1() {
 	sc_start cli A
 	sc cli "connect $B 7003" || return 1
 	sc srv accept || return 1
+	[[ -n ${SILENT:-} ]] && ktcp_topo_netem "$nsb" kb loss 100%
 	fill || return 1
 	say "A wrote $filled bytes before its buffer filled; B reads none."
 	sc cli close || return 1
@@ -373,8 +374,8 @@ s_fin_wait_1() {
 	wait_until 5 eval '(($(count A fin-wait-1) == 1))'
 	check "one FIN-WAIT-1 on A"
 	show A "$KSTAT" -tanoe state fin-wait-1
-	grep -qE 'timer:\((on|persist),' <<<"$out"
-	check "with its retransmission or window-probe timer running"
+	grep -q 'timer:(persist,' <<<"$out"
+	check "with its window-probe timer running"
 	say "While B answers with a zero window, the orphan lives until its"
 	say "backed-off timer reaches 120 s (~200 s; orphan_retries 0 = 8)."
 	say "ktcpstat -K ends it at once:"
@@ -382,17 +383,20 @@ s_fin_wait_1() {
 	(($(count A fin-wait-1) == 0))
 	check "no FIN-WAIT-1 left after -K"
 
-	say "Again, and this time B goes silent (netem drops all it sends):"
-	say "net.ktcp.orphan_retries=2 ends the orphan after 2 unanswered probes."
+	say "Again, and this time B is silent from the start (netem drops all"
+	say "it sends), so nothing A sends is acked: net.ktcp.orphan_retries=2"
+	say "ends the orphan after 2 unanswered retransmissions. (Silence after"
+	say "a long zero window would take the probes' backed-off interval,"
+	say "up to 120 s, as on Linux.)"
 	sc srv close
-	stuck_fin_wait_1
-	wait_until 5 eval '(($(count A fin-wait-1) == 1))'
-	check "a second FIN-WAIT-1 on A"
-	before=$(snmp A AbortOnTimeout)
 	show A sysctl -w net.ktcp.orphan_retries=2
-	ktcp_topo_netem "$nsb" kb loss 100%
+	before=$(snmp A AbortOnTimeout)
+	SILENT=1 stuck_fin_wait_1
+	# Its retransmissions may have run out while A was still filling:
+	# the orphan can be gone before it could be seen, and the counter
+	# below is what shows it was there and why it went.
 	wait_until 30 eval '(($(count A fin-wait-1) == 0))'
-	check "FIN-WAIT-1 gone within 30 s of the peer going silent"
+	check "FIN-WAIT-1 gone within 30 s"
 	snmp_delta A AbortOnTimeout "$before"
 	((delta == 1))
 	check "counted as AbortOnTimeout"
@@ -547,8 +551,8 @@ s_queues() {
 	qb=$(q B)
 	((${qa#* } > 0 && ${qb% *} > 16384))
 	check "A's Send-Q (${qa#* }) and B's Recv-Q (${qb% *}) both grew"
-	grep -qE 'timer:\((persist|on),' <<<"$(run A "$KSTAT" -Hno dport = :7006)"
-	check "A's timer runs: it probes (persist) or resends (on)"
+	grep -q 'timer:(persist,' <<<"$(run A "$KSTAT" -Hno dport = :7006)"
+	check "A's timer runs: it probes B's zero window (persist)"
 	say "B reads everything: both queues drain."
 	got=0
 	for ((i = 0; i < 10 && got < total; i++)); do

@@ -123,10 +123,9 @@ static int ktcp_connect_hash(struct sock *sk, const struct sockaddr_in *usin,
 		err = ktcp_connect_route(sk, usin);
 		if (err)
 			return err;
-		ks->hnode.key = (struct ktcp_tuple){
-			.laddr = inet->inet_saddr, .raddr = inet->inet_daddr,
-			.lport = inet->inet_sport, .rport = inet->inet_dport,
-		};
+		ktcp_tuple_set_v4(&ks->hnode.key, inet->inet_saddr,
+				  inet->inet_sport, inet->inet_daddr,
+				  inet->inet_dport);
 		sock_hold(sk);
 		memset(r, 0, sizeof(*r));
 		if (!ktcp_hash_insert(kn, &ks->hnode))

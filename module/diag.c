@@ -102,8 +102,8 @@ static void ktcp_diag_entry(const struct ktcp_hnode *h,
 	struct sock *sk;
 
 	memset(e, 0, sizeof(*e));
-	e->saddr = t->laddr;
-	e->daddr = t->raddr;
+	e->saddr = ktcp_addr_v4(&t->laddr);
+	e->daddr = ktcp_addr_v4(&t->raddr);
 	e->sport = ntohs(t->lport);
 	e->dport = ntohs(t->rport);
 	if (h->kind == KTCP_HNODE_REQ) {
@@ -131,10 +131,9 @@ static u8 ktcp_diag_tuple(const struct ktcp_hnode *h, struct ktcp_tuple *t)
 		return TCP_SYN_RECV;
 	}
 	sk = ktcp_diag_sk(h);
-	t->laddr = READ_ONCE(sk->sk_rcv_saddr);
-	t->raddr = READ_ONCE(sk->sk_daddr);
-	t->lport = htons(READ_ONCE(inet_sk(sk)->inet_num));
-	t->rport = READ_ONCE(sk->sk_dport);
+	ktcp_tuple_set_v4(t, READ_ONCE(sk->sk_rcv_saddr),
+			  htons(READ_ONCE(inet_sk(sk)->inet_num)),
+			  READ_ONCE(sk->sk_daddr), READ_ONCE(sk->sk_dport));
 	return inet_sk_state_load(sk);
 }
 
@@ -156,8 +155,8 @@ static bool ktcp_diag_match(const struct ktcp_hnode *h,
 	if ((id->idiag_sport && id->idiag_sport != t.lport) ||
 	    (id->idiag_dport && id->idiag_dport != t.rport))
 		return false;
-	if ((id->idiag_src[0] && id->idiag_src[0] != t.laddr) ||
-	    (id->idiag_dst[0] && id->idiag_dst[0] != t.raddr))
+	if ((id->idiag_src[0] && id->idiag_src[0] != ktcp_addr_v4(&t.laddr)) ||
+	    (id->idiag_dst[0] && id->idiag_dst[0] != ktcp_addr_v4(&t.raddr)))
 		return false;
 	if (!bc)
 		return true;
@@ -175,8 +174,8 @@ static void ktcp_diag_common_req(struct inet_diag_msg *r,
 	r->idiag_family = AF_INET;
 	r->id.idiag_sport = t->lport;
 	r->id.idiag_dport = t->rport;
-	r->id.idiag_src[0] = t->laddr;
-	r->id.idiag_dst[0] = t->raddr;
+	r->id.idiag_src[0] = ktcp_addr_v4(&t->laddr);
+	r->id.idiag_dst[0] = ktcp_addr_v4(&t->raddr);
 	r->id.idiag_if = READ_ONCE(req->listener->sk_bound_dev_if);
 	/* No cookie: requests have no struct sock to carry one. */
 }
@@ -549,11 +548,13 @@ static struct ktcp_hnode *ktcp_diag_find(struct net *net,
 	const struct inet_diag_sockid *id = &req->id;
 	struct ktcp_net *kn = ktcp_pernet(net);
 	struct ktcp_hnode *h;
+	struct ktcp_tuple t;
 
+	ktcp_tuple_set_v4(&t, id->idiag_src[0], id->idiag_sport,
+			  id->idiag_dst[0], id->idiag_dport);
 	rcu_read_lock();
 	/* inet_lookup() with the request's device, as inet_diag_find_one_icsk() */
-	h = ktcp_hash_lookup(kn, id->idiag_src[0], id->idiag_sport,
-			     id->idiag_dst[0], id->idiag_dport, id->idiag_if, 0);
+	h = ktcp_hash_lookup(kn, &t, id->idiag_if, 0);
 	if (!h && !id->idiag_dport && !id->idiag_dst[0])
 		h = ktcp_diag_find_listener(kn, id);
 	if (h && !ktcp_diag_hold(h))

@@ -29,6 +29,7 @@
 #include <linux/random.h>
 #include <linux/vmalloc.h>
 #include <net/inet_hashtables.h>
+#include <net/inet6_hashtables.h>
 #include <net/ip.h>
 #include <net/sock_reuseport.h>
 #include <net/tcp.h>
@@ -82,12 +83,12 @@ void ktcp_hash_net_exit(struct ktcp_net *kn)
 	kfree(kn->lhash);
 }
 
+/* The whole tuple, both addresses IPv6-sized (v4-mapped for IPv4). */
 u32 ktcp_hash_bucket(const struct ktcp_net *kn, const struct ktcp_tuple *t)
 {
-	return jhash_3words((__force u32)t->laddr, (__force u32)t->raddr,
-			    ((u32)(__force u16)t->lport << 16) |
-			    (__force u16)t->rport, kn->ehash_seed) &
-	       kn->ehash_mask;
+	BUILD_BUG_ON(sizeof(*t) % sizeof(u32));
+	return jhash2((const u32 *)t, sizeof(*t) / sizeof(u32),
+		      kn->ehash_seed) & kn->ehash_mask;
 }
 
 static spinlock_t *ktcp_hash_lock(struct ktcp_net *kn, u32 bucket)
@@ -238,15 +239,11 @@ int ktcp_hash_replace(struct ktcp_net *kn, struct ktcp_hnode *old,
  * @dif (@sdif: see ktcp_hash_dev_eq()), as __inet_lookup_established()
  * finds it. Caller holds rcu_read_lock(); no reference is taken.
  */
-struct ktcp_hnode *ktcp_hash_lookup(struct ktcp_net *kn, __be32 laddr,
-				    __be16 lport, __be32 raddr, __be16 rport,
+struct ktcp_hnode *ktcp_hash_lookup(struct ktcp_net *kn,
+				    const struct ktcp_tuple *key,
 				    int dif, int sdif)
 {
-	struct ktcp_tuple key = {
-		.laddr = laddr, .raddr = raddr, .lport = lport, .rport = rport,
-	};
-
-	return ktcp_hash_find(kn, ktcp_hash_bucket(kn, &key), &key, dif, sdif);
+	return ktcp_hash_find(kn, ktcp_hash_bucket(kn, key), key, dif, sdif);
 }
 
 static struct hlist_head *ktcp_lhash_head(struct ktcp_net *kn, u16 port)
@@ -255,19 +252,42 @@ static struct hlist_head *ktcp_lhash_head(struct ktcp_net *kn, u16 port)
 }
 
 /*
+ * Is listener @sk bound to @want (an address a segment came to, or the
+ * wildcard)? An IPv4 segment (@want v4-mapped, or :: for the wildcard
+ * pass) goes to AF_KTCP listeners by their IPv4 address and to AF_KTCP6
+ * ones that are not IPV6_V6ONLY by theirs, v4-mapped or :: (the IPv4 view
+ * of a socket bound to an IPv6 address never matches: Linux gives it
+ * LOOPBACK4_IPV6); an IPv6 segment only to AF_KTCP6 listeners.
+ */
+static bool ktcp_hash_listener_addr(const struct sock *sk, bool v4,
+				    const struct in6_addr *want)
+{
+	if (!ktcp_sk_v6(sk))
+		return v4 && sk->sk_rcv_saddr == ktcp_addr_v4(want);
+	if (v4 && ipv6_only_sock(sk))
+		return false;
+	if (v4 && ipv6_addr_any(want))
+		return ipv6_addr_any(&sk->sk_v6_rcv_saddr) ||
+		       (ipv6_addr_v4mapped(&sk->sk_v6_rcv_saddr) &&
+			!sk->sk_rcv_saddr);
+	return ipv6_addr_equal(&sk->sk_v6_rcv_saddr, want);
+}
+
+/*
  * How well listener @sk on @port matches a segment from device @dif/@sdif
- * (compute_score()): one bound to the device beats one that is not; -1: no
- * match.
+ * (compute_score() of inet_hashtables.c and inet6_hashtables.c): one bound
+ * to the device beats one that is not, and for IPv4 an AF_KTCP listener
+ * beats a dual-stack one; -1: no match.
  */
 static int ktcp_hash_listener_score(const struct sock *sk, u16 port,
-				    int dif, int sdif)
+				    bool v4, int dif, int sdif)
 {
 	int bound = READ_ONCE(sk->sk_bound_dev_if);
 
 	if (inet_sk(sk)->inet_num != port ||
 	    !inet_sk_bound_dev_eq(sock_net(sk), bound, dif, sdif))
 		return -1;
-	return bound ? 2 : 1;
+	return (bound ? 2 : 1) + (v4 && !ktcp_sk_v6(sk));
 }
 
 /*
@@ -276,13 +296,19 @@ static int ktcp_hash_listener_score(const struct sock *sk, u16 port,
  * the TCP header is in the linear area, so that the pull does not move it.
  */
 static struct sock *ktcp_hash_reuseport_pick(struct sock *sk,
-					     struct sk_buff *skb, __be32 laddr,
-					     __be16 lport, __be32 raddr,
-					     __be16 rport)
+					     struct sk_buff *skb,
+					     const struct ktcp_tuple *t)
 {
-	u32 hash = inet_ehashfn(sock_net(sk), laddr, ntohs(lport), raddr,
-				rport);
 	int hdr_len = 0;
+	u32 hash;
+
+	if (ktcp_tuple_is_v4(t))
+		hash = inet_ehashfn(sock_net(sk), ktcp_addr_v4(&t->laddr),
+				    ntohs(t->lport), ktcp_addr_v4(&t->raddr),
+				    t->rport);
+	else
+		hash = inet6_ehashfn(sock_net(sk), &t->laddr, ntohs(t->lport),
+				     &t->raddr, t->rport);
 
 	if (skb) {
 		hdr_len = skb_transport_offset(skb) + tcp_hdrlen(skb);
@@ -293,9 +319,10 @@ static struct sock *ktcp_hash_reuseport_pick(struct sock *sk,
 }
 
 /*
- * The listener for a SYN (@skb, at the network header; NULL from KUnit) to
- * @laddr:@lport, as __inet_lookup_listener() finds it: listeners bound to
- * @laddr first, then those bound to INADDR_ANY; in each, the best score,
+ * The listener for a SYN (@skb, at the network header; NULL from KUnit) of
+ * 4-tuple @t, as __inet_lookup_listener() and inet6_lookup_listener() find
+ * it: listeners bound to the address it came to first, then those bound to
+ * the wildcard (INADDR_ANY, ::); in each, the best score,
  * and the first listener found at a better score that is in an
  * SO_REUSEPORT group hands the choice to reuseport_select_sock(): the
  * group's BPF program, or inet_ehashfn() of the 4-tuple scaled to the
@@ -303,47 +330,59 @@ static struct sock *ktcp_hash_reuseport_pick(struct sock *sk,
  * reference is taken.
  */
 struct sock *ktcp_hash_lookup_listener(struct ktcp_net *kn,
-				       struct sk_buff *skb, __be32 laddr,
-				       __be16 lport, __be32 raddr,
-				       __be16 rport, int dif, int sdif)
+				       struct sk_buff *skb,
+				       const struct ktcp_tuple *t,
+				       int dif, int sdif)
 {
-	struct hlist_head *head = ktcp_lhash_head(kn, ntohs(lport));
+	struct hlist_head *head = ktcp_lhash_head(kn, ntohs(t->lport));
 	struct sock *found = NULL, *sk, *picked;
-	__be32 want = laddr;
+	const struct in6_addr *want = &t->laddr;
+	bool v4 = ktcp_tuple_is_v4(t);
 	struct ktcp_sock *ks;
 	int score, best = 0;
 
 again:
 	hlist_for_each_entry_rcu(ks, head, listen_node) {
 		sk = &ks->inet.sk;
-		if (ks->inet.inet_rcv_saddr != want)
+		if (!ktcp_hash_listener_addr(sk, v4, want))
 			continue;
-		score = ktcp_hash_listener_score(sk, ntohs(lport), dif, sdif);
+		score = ktcp_hash_listener_score(sk, ntohs(t->lport), v4, dif,
+						 sdif);
 		if (score <= best)
 			continue;
 		if (sk->sk_reuseport) {
-			picked = ktcp_hash_reuseport_pick(sk, skb, laddr, lport,
-							  raddr, rport);
+			picked = ktcp_hash_reuseport_pick(sk, skb, t);
 			if (picked)
 				return picked;
 		}
 		found = sk;
 		best = score;
 	}
-	if (!found && want) {
-		want = 0;
+	if (!found && !ipv6_addr_any(want)) {
+		want = &in6addr_any;
 		goto again;
 	}
 	return found;
 }
 
+/* Do listeners @a and @b, of one family, have the same local address? */
+static bool ktcp_hash_same_addr(const struct sock *a, const struct sock *b)
+{
+	if (ktcp_sk_v6(a))
+		return ipv6_addr_equal(&a->sk_v6_rcv_saddr, &b->sk_v6_rcv_saddr);
+	return a->sk_rcv_saddr == b->sk_rcv_saddr;
+}
+
 /*
  * listen() joins @sk to the SO_REUSEPORT group of a listener with the same
- * address, port, device and owner, or starts one (inet_reuseport_add_sock()).
+ * family, IPV6_V6ONLY, address, port, device and owner, or starts one
+ * (inet_reuseport_add_sock()).
  */
 static int ktcp_hash_reuseport_join(struct ktcp_net *kn, struct sock *sk)
 {
 	const struct inet_sock *inet = inet_sk(sk);
+	bool any = ktcp_sk_v6(sk) ? ipv6_addr_any(&sk->sk_v6_rcv_saddr) :
+				    !inet->inet_rcv_saddr;
 	struct ktcp_sock *o;
 
 	hlist_for_each_entry(o, ktcp_lhash_head(kn, inet->inet_num),
@@ -352,13 +391,14 @@ static int ktcp_hash_reuseport_join(struct ktcp_net *kn, struct sock *sk)
 
 		if (sk2 != sk && sk2->sk_reuseport &&
 		    o->inet.inet_num == inet->inet_num &&
+		    sk2->sk_family == sk->sk_family &&
+		    ipv6_only_sock(sk2) == ipv6_only_sock(sk) &&
 		    sk2->sk_bound_dev_if == sk->sk_bound_dev_if &&
 		    uid_eq(sk2->sk_uid, sk->sk_uid) &&
-		    o->inet.inet_rcv_saddr == inet->inet_rcv_saddr)
-			return reuseport_add_sock(sk, sk2,
-						  !inet->inet_rcv_saddr);
+		    ktcp_hash_same_addr(sk2, sk))
+			return reuseport_add_sock(sk, sk2, any);
 	}
-	return reuseport_alloc(sk, !inet->inet_rcv_saddr);
+	return reuseport_alloc(sk, any);
 }
 
 /* listen() may sleep first if @sk listened before (ktcp_hash_wait_readers). */

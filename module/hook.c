@@ -129,25 +129,26 @@ static bool ktcp_hook_is_ack(const struct tcphdr *th)
 	return th->ack && !th->syn && !th->rst;
 }
 
-/* The ktcp socket (referenced) that @skb belongs to, or NULL. */
+/*
+ * The ktcp socket (referenced) that @skb, of 4-tuple @t (local end first),
+ * belongs to, or NULL.
+ */
 static struct sock *ktcp_hook_lookup(struct ktcp_net *kn,
 				     struct sk_buff *skb,
-				     const struct iphdr *iph,
+				     const struct ktcp_tuple *t,
 				     const struct tcphdr *th)
 {
 	struct ktcp_hnode *h;
 	struct sock *sk = NULL;
 
-	h = ktcp_hash_lookup(kn, iph->daddr, th->dest, iph->saddr, th->source,
-			     inet_iif(skb), inet_sdif(skb));
+	h = ktcp_hash_lookup(kn, t, inet_iif(skb), inet_sdif(skb));
 	if (h && h->kind == KTCP_HNODE_SOCK)
 		sk = &container_of(h, struct ktcp_sock, hnode)->inet.sk;
 	else if (h)
 		sk = container_of(h, struct ktcp_request, hnode)->listener;
 	else if (ktcp_hook_is_open(skb, th) || ktcp_hook_is_ack(th))
-		sk = ktcp_hash_lookup_listener(kn, skb, iph->daddr, th->dest,
-					       iph->saddr, th->source,
-					       inet_iif(skb), inet_sdif(skb));
+		sk = ktcp_hash_lookup_listener(kn, skb, t, inet_iif(skb),
+					       inet_sdif(skb));
 	if (sk && !h && ktcp_hook_is_ack(th) && !ktcp_listen_cookie_valid(sk, skb))
 		sk = NULL;
 	if (sk && !refcount_inc_not_zero(&sk->sk_refcnt))
@@ -237,6 +238,7 @@ static unsigned int ktcp_hook_in(void *priv, struct sk_buff *skb,
 {
 	const struct iphdr *iph = ip_hdr(skb);
 	const struct tcphdr *th;
+	struct ktcp_tuple t;
 	struct sock *sk;
 
 	if (skb->pkt_type != PACKET_HOST)
@@ -252,7 +254,8 @@ static unsigned int ktcp_hook_in(void *priv, struct sk_buff *skb,
 		return NF_ACCEPT;
 	iph = ip_hdr(skb);
 	th = (const struct tcphdr *)(skb_network_header(skb) + ip_hdrlen(skb));
-	sk = ktcp_hook_lookup(ktcp_pernet(state->net), skb, iph, th);
+	ktcp_tuple_set_v4(&t, iph->daddr, th->dest, iph->saddr, th->source);
+	sk = ktcp_hook_lookup(ktcp_pernet(state->net), skb, &t, th);
 	if (!sk)
 		return NF_ACCEPT;
 	ktcp_hook_rest(skb, sk, state);

@@ -137,6 +137,7 @@ struct ktcp_request *ktcp_icmp_rcv(struct net *net, struct sk_buff *skb,
 	struct ktcp_request *req;
 	const struct tcphdr *th;
 	struct ktcp_hnode *h;
+	struct ktcp_tuple t;
 	struct sock *sk;
 	u32 info = 0;
 
@@ -166,8 +167,9 @@ struct ktcp_request *ktcp_icmp_rcv(struct net *net, struct sk_buff *skb,
 	 * We sent the quoted segment: we are its source. tcp_v4_err(): the
 	 * device the ICMP message came in on, no sdif.
 	 */
-	h = ktcp_hash_lookup(ktcp_pernet(net), inner->saddr, th->source,
-			     inner->daddr, th->dest, inet_iif(skb), 0);
+	ktcp_tuple_set_v4(&t, inner->saddr, th->source, inner->daddr,
+			  th->dest);
+	h = ktcp_hash_lookup(ktcp_pernet(net), &t, inet_iif(skb), 0);
 	if (!h)
 		return NULL;
 	if (h->kind == KTCP_HNODE_REQ) {

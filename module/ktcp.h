@@ -44,6 +44,7 @@
 #include <linux/skbuff.h>
 #include <linux/tcp.h>
 #include <net/inet_sock.h>
+#include <net/ipv6.h>
 #include <net/netns/generic.h>
 #include <net/proto_memory.h>
 #include <net/sock.h>
@@ -61,6 +62,14 @@
 #include "timer.h"
 
 extern int ktcp_family;
+extern int ktcp_family6;
+
+/* Was @sk opened as AF_KTCP6 (IPv6 and dual stack)? */
+static inline bool ktcp_sk_v6(const struct sock *sk)
+{
+	return sk->sk_family == ktcp_family6;
+}
+
 extern unsigned int ktcp_net_id;
 
 /* Linux's include/net/tcp.h values used by more than one file. */
@@ -203,13 +212,61 @@ static inline u32 ktcp_skb_charge(const struct sk_buff *skb)
 	return skb->truesize - KTCP_SKB_CB(skb)->uncharged;
 }
 
-/* A 4-tuple as seen from the local end: the key of the established table. */
+/*
+ * A 4-tuple as seen from the local end: the key of the established table.
+ * Addresses are IPv6 ones; an IPv4 address is held v4-mapped
+ * (::ffff:a.b.c.d), as a dual-stack socket names it, so that one table,
+ * one hash and one compare serve both families, and an IPv4 segment finds
+ * an AF_KTCP6 connection to a v4-mapped peer as it finds an AF_KTCP one.
+ */
 struct ktcp_tuple {
-	__be32 laddr;
-	__be32 raddr;
+	struct in6_addr laddr;
+	struct in6_addr raddr;
 	__be16 lport;
 	__be16 rport;
 };
+
+/* The tuple of an IPv4 segment or connection. */
+static inline void ktcp_tuple_set_v4(struct ktcp_tuple *t, __be32 laddr,
+				     __be16 lport, __be32 raddr, __be16 rport)
+{
+	ipv6_addr_set_v4mapped(laddr, &t->laddr);
+	ipv6_addr_set_v4mapped(raddr, &t->raddr);
+	t->lport = lport;
+	t->rport = rport;
+}
+
+/* An IPv4 address held v4-mapped: its last word. */
+static inline __be32 ktcp_addr_v4(const struct in6_addr *a)
+{
+	return a->s6_addr32[3];
+}
+
+/*
+ * The 4-tuple of a received segment, local end first: @skb's network and
+ * transport headers are set (the hook set them).
+ */
+static inline void ktcp_tuple_from_skb(struct ktcp_tuple *t,
+				       const struct sk_buff *skb)
+{
+	const struct tcphdr *th = tcp_hdr(skb);
+
+	if (ip_hdr(skb)->version == 4) {
+		ktcp_tuple_set_v4(t, ip_hdr(skb)->daddr, th->dest,
+				  ip_hdr(skb)->saddr, th->source);
+		return;
+	}
+	t->laddr = ipv6_hdr(skb)->daddr;
+	t->raddr = ipv6_hdr(skb)->saddr;
+	t->lport = th->dest;
+	t->rport = th->source;
+}
+
+/* Is @t an IPv4 4-tuple (both ends v4-mapped)? */
+static inline bool ktcp_tuple_is_v4(const struct ktcp_tuple *t)
+{
+	return ipv6_addr_v4mapped(&t->laddr);
+}
 
 enum ktcp_hnode_kind {
 	KTCP_HNODE_SOCK,	/* a ktcp_sock, any state but LISTEN */
@@ -860,13 +917,13 @@ int ktcp_hash_insert(struct ktcp_net *kn, struct ktcp_hnode *h);
 bool ktcp_hash_remove(struct ktcp_net *kn, struct ktcp_hnode *h);
 int ktcp_hash_replace(struct ktcp_net *kn, struct ktcp_hnode *old,
 		      struct ktcp_hnode *new);
-struct ktcp_hnode *ktcp_hash_lookup(struct ktcp_net *kn, __be32 laddr,
-				    __be16 lport, __be32 raddr, __be16 rport,
+struct ktcp_hnode *ktcp_hash_lookup(struct ktcp_net *kn,
+				    const struct ktcp_tuple *key,
 				    int dif, int sdif);
 struct sock *ktcp_hash_lookup_listener(struct ktcp_net *kn,
-				       struct sk_buff *skb, __be32 laddr,
-				       __be16 lport, __be32 raddr,
-				       __be16 rport, int dif, int sdif);
+				       struct sk_buff *skb,
+				       const struct ktcp_tuple *t,
+				       int dif, int sdif);
 void ktcp_hash_listen_prepare(struct sock *sk);
 int ktcp_hash_listen_add(struct ktcp_net *kn, struct sock *sk);
 void ktcp_hash_unlisten(struct ktcp_net *kn, struct sock *sk);

@@ -180,10 +180,8 @@ static struct ktcp_request *ktcp_listen_req_alloc(struct sock *listener,
 	if (!req)
 		return NULL;
 	req->hnode.kind = KTCP_HNODE_REQ;
-	req->hnode.key = (struct ktcp_tuple){
-		.laddr = iph->daddr, .raddr = iph->saddr,
-		.lport = th->dest, .rport = th->source,
-	};
+	ktcp_tuple_set_v4(&req->hnode.key, iph->daddr, th->dest, iph->saddr,
+			  th->source);
 	ktcp_opts_parse_hdr(th, &opts);
 	opts.present &= ktcp_neg_syn_allowed(sock_net(listener));
 	st = secure_tcp_seq_and_ts_off(sock_net(listener), iph->daddr,
@@ -449,9 +447,9 @@ static struct sock *ktcp_listen_child(struct sock *listener,
 	kc = ktcp_sk(child);
 	/* inet_csk_clone_lock(): the request's device, the VRF's perhaps */
 	child->sk_bound_dev_if = req->bound_dev_if;
-	inet->inet_saddr = t->laddr;
-	inet->inet_rcv_saddr = t->laddr;
-	inet->inet_daddr = t->raddr;
+	inet->inet_saddr = ktcp_addr_v4(&t->laddr);
+	inet->inet_rcv_saddr = ktcp_addr_v4(&t->laddr);
+	inet->inet_daddr = ktcp_addr_v4(&t->raddr);
 	inet->inet_sport = t->lport;
 	inet->inet_dport = t->rport;
 	inet->inet_num = ntohs(t->lport);
@@ -660,18 +658,17 @@ drop:
  */
 int ktcp_listen_rcv(struct sock *sk, struct sk_buff *skb)
 {
-	const struct iphdr *iph = ip_hdr(skb);
-	const struct tcphdr *th = tcp_hdr(skb);
 	struct ktcp_request *req = NULL;
 	struct sock *child = NULL;
 	struct ktcp_hnode *h;
+	struct ktcp_tuple t;
 
 	sock_owned_by_me(sk);
+	ktcp_tuple_from_skb(&t, skb);
 	local_bh_disable();
 	rcu_read_lock();
-	h = ktcp_hash_lookup(ktcp_pernet(sock_net(sk)), iph->daddr, th->dest,
-			     iph->saddr, th->source, KTCP_SKB_CB(skb)->iif,
-			     KTCP_SKB_CB(skb)->sdif);
+	h = ktcp_hash_lookup(ktcp_pernet(sock_net(sk)), &t,
+			     KTCP_SKB_CB(skb)->iif, KTCP_SKB_CB(skb)->sdif);
 	if (h && h->kind == KTCP_HNODE_REQ) {
 		req = container_of(h, struct ktcp_request, hnode);
 		if (req->listener != sk)

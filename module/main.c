@@ -25,6 +25,8 @@ int ktcp_family = AF_KTCP_DEFAULT;
 module_param_named(family, ktcp_family, int, 0444);
 MODULE_PARM_DESC(family, "socket family number (default 23, unused in 6.12)");
 
+int ktcp_family6 = AF_KTCP6_DEFAULT;
+
 unsigned int ktcp_net_id __read_mostly;
 
 /*

@@ -761,7 +761,8 @@ int ktcp_output_synack(const struct sock *listener,
 	/* inet_csk_route_req(): the request's device (ir_iif) */
 	flowi4_init_output(&ip.fl4, req->bound_dev_if, req->mark,
 			   ip_sock_rt_tos(listener), ip_sock_rt_scope(listener), IPPROTO_TCP,
-			   inet_sk_flowi_flags(listener), t->raddr, t->laddr,
+			   inet_sk_flowi_flags(listener), ktcp_addr_v4(&t->raddr),
+			   ktcp_addr_v4(&t->laddr),
 			   t->rport, t->lport, listener->sk_uid);
 	ktcp_output_raw(sock_net(listener), listener, skb, &ip);
 	return 0;

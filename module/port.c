@@ -309,6 +309,7 @@ static bool ktcp_port_shareable(struct ktcp_net *kn, struct sock *sk,
 {
 	const struct inet_sock *inet = inet_sk(sk);
 	struct ktcp_hnode *h;
+	struct ktcp_tuple t;
 	struct ktcp_sock *o;
 	bool taken;
 
@@ -318,9 +319,9 @@ static bool ktcp_port_shareable(struct ktcp_net *kn, struct sock *sk,
 		return false;
 	rcu_read_lock();
 	/* __inet_check_established(): @sk's device as dif */
-	h = ktcp_hash_lookup(kn, inet->inet_saddr, htons(bb->port),
-			     inet->inet_daddr, inet->inet_dport,
-			     READ_ONCE(sk->sk_bound_dev_if), 0);
+	ktcp_tuple_set_v4(&t, inet->inet_saddr, htons(bb->port),
+			  inet->inet_daddr, inet->inet_dport);
+	h = ktcp_hash_lookup(kn, &t, READ_ONCE(sk->sk_bound_dev_if), 0);
 	/* a TIME_WAIT that tw_reuse lets go: ktcp_sock_tw_reuse() ends it */
 	taken = h && !(h->kind == KTCP_HNODE_SOCK &&
 		       ktcp_tw_reusable(sk, &container_of(h, struct ktcp_sock,

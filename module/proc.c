@@ -213,7 +213,8 @@ static void ktcp_proc_show_req(struct seq_file *seq,
 	const struct ktcp_tuple *t = &req->hnode.key;
 
 	seq_printf(seq, "%4lld: %08X:%04X %08X:%04X %02X %08X:%08X %02X:%08lX %08X %5u %8d %u %d %pK",
-		   sl, t->laddr, ntohs(t->lport), t->raddr, ntohs(t->rport),
+		   sl, ktcp_addr_v4(&t->laddr), ntohs(t->lport),
+		   ktcp_addr_v4(&t->raddr), ntohs(t->rport),
 		   TCP_SYN_RECV, 0, 0, 1,
 		   jiffies_delta_to_clock_t(ktcp_timer_expires(&req->timer) -
 					    jiffies),

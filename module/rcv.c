@@ -103,13 +103,12 @@ void ktcp_rcv_child(struct sock *child, struct sk_buff *skb)
  */
 static void ktcp_rcv_tw_syn(struct net *net, struct sk_buff *skb)
 {
-	const struct iphdr *iph = ip_hdr(skb);
-	const struct tcphdr *th = tcp_hdr(skb);
 	struct sock *listener;
+	struct ktcp_tuple t;
 
+	ktcp_tuple_from_skb(&t, skb);
 	rcu_read_lock();
-	listener = ktcp_hash_lookup_listener(ktcp_pernet(net), skb, iph->daddr,
-					     th->dest, iph->saddr, th->source,
+	listener = ktcp_hash_lookup_listener(ktcp_pernet(net), skb, &t,
 					     KTCP_SKB_CB(skb)->iif,
 					     KTCP_SKB_CB(skb)->sdif);
 	if (listener && !refcount_inc_not_zero(&listener->sk_refcnt))

@@ -426,8 +426,7 @@ bool ktcp_sock_tw_reuse(struct sock *sk, struct ktcp_tw_reuse *r, bool bound)
 
 	sock_owned_by_me(sk);
 	rcu_read_lock();
-	h = ktcp_hash_lookup(kn, t->laddr, t->lport, t->raddr, t->rport,
-			     READ_ONCE(sk->sk_bound_dev_if), 0);
+	h = ktcp_hash_lookup(kn, t, READ_ONCE(sk->sk_bound_dev_if), 0);
 	if (h && h->kind == KTCP_HNODE_SOCK) {
 		tw = &container_of(h, struct ktcp_sock, hnode)->inet.sk;
 		if (READ_ONCE(tw->sk_state) != TCP_TIME_WAIT ||

@@ -250,7 +250,8 @@ TRACE_EVENT(ktcp_retransmit_synack,
 		__entry->family = AF_INET;
 		ktcp_trace_addrs(__entry->saddr, __entry->daddr,
 				 __entry->saddr_v6, __entry->daddr_v6,
-				 t->laddr, t->raddr);
+				 ktcp_addr_v4(&t->laddr),
+				 ktcp_addr_v4(&t->raddr));
 	),
 	TP_printk("family=AF_INET sport=%hu dport=%hu saddr=%pI4 daddr=%pI4 saddrv6=%pI6c daddrv6=%pI6c",
 		  __entry->sport, __entry->dport,

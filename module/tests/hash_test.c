@@ -105,11 +105,10 @@ static struct ktcp_net *ht_kn(struct kunit *test)
 
 static struct ktcp_tuple ht_tuple(u32 laddr, u16 lport, u32 raddr, u16 rport)
 {
-	struct ktcp_tuple t = {
-		.laddr = htonl(laddr), .raddr = htonl(raddr),
-		.lport = htons(lport), .rport = htons(rport),
-	};
+	struct ktcp_tuple t;
 
+	ktcp_tuple_set_v4(&t, htonl(laddr), htons(lport), htonl(raddr),
+			  htons(rport));
 	return t;
 }
 
@@ -138,7 +137,8 @@ static struct ktcp_sock *ht_sock(struct kunit *test, u32 addr, u16 port)
 static struct ktcp_sock *ht_conn(struct kunit *test,
 				 const struct ktcp_tuple *t)
 {
-	struct ktcp_sock *ks = ht_sock(test, ntohl(t->laddr), ntohs(t->lport));
+	struct ktcp_sock *ks = ht_sock(test, ntohl(ktcp_addr_v4(&t->laddr)),
+				       ntohs(t->lport));
 
 	ks->hnode.key = *t;
 	return ks;
@@ -168,8 +168,7 @@ static struct ktcp_hnode *ht_lookup(struct kunit *test,
 	struct ktcp_hnode *h;
 
 	rcu_read_lock();
-	h = ktcp_hash_lookup(ht_kn(test), t->laddr, t->lport, t->raddr,
-			     t->rport, 0, 0);
+	h = ktcp_hash_lookup(ht_kn(test), t, 0, 0);
 	rcu_read_unlock();
 	return h;
 }
@@ -178,12 +177,11 @@ static struct ktcp_hnode *ht_lookup(struct kunit *test,
 static struct sock *ht_listener_dev(struct kunit *test, u32 laddr,
 				    u16 lport, u32 raddr, u16 rport, int dif)
 {
+	struct ktcp_tuple t = ht_tuple(laddr, lport, raddr, rport);
 	struct sock *sk;
 
 	rcu_read_lock();
-	sk = ktcp_hash_lookup_listener(ht_kn(test), NULL, htonl(laddr),
-				       htons(lport), htonl(raddr),
-				       htons(rport), dif, 0);
+	sk = ktcp_hash_lookup_listener(ht_kn(test), NULL, &t, dif, 0);
 	rcu_read_unlock();
 	return sk;
 }
@@ -282,8 +280,7 @@ static struct ktcp_hnode *ht_lookup_dev(struct kunit *test,
 	struct ktcp_hnode *h;
 
 	rcu_read_lock();
-	h = ktcp_hash_lookup(ht_kn(test), t->laddr, t->lport, t->raddr,
-			     t->rport, dif, sdif);
+	h = ktcp_hash_lookup(ht_kn(test), t, dif, sdif);
 	rcu_read_unlock();
 	return h;
 }
@@ -453,8 +450,7 @@ static void ht_check_walker(struct kunit *test, bool replace)
 	twin = ht_req(test, &t[1]);
 
 	rcu_read_lock();
-	pos = ktcp_hash_lookup(ht_kn(test), t[1].laddr, t[1].lport,
-			       t[1].raddr, t[1].rport, 0, 0);
+	pos = ktcp_hash_lookup(ht_kn(test), &t[1], 0, 0);
 	if (replace)
 		err = ktcp_hash_replace(ht_kn(test), &reqs[1]->hnode,
 					&twin->hnode);
@@ -602,8 +598,7 @@ static void ht_replace_race(struct kunit *test)
 		rcu_read_lock();
 		WRITE_ONCE(r->in_lookup, true);
 		for (j = 0; j < batch; j++) {
-			h = ktcp_hash_lookup(r->kn, tt.laddr, tt.lport,
-					     tt.raddr, tt.rport, 0, 0);
+			h = ktcp_hash_lookup(r->kn, &tt, 0, 0);
 			if (h != &tail->hnode)
 				misses++;
 		}
@@ -746,6 +741,69 @@ static void ht_listener_other_addr(struct kunit *test)
 	KUNIT_EXPECT_NULL(test, ht_listener(test, HT_ADDR_A, HT_PORT));
 	KUNIT_EXPECT_PTR_EQ(test, ht_listener(test, HT_ADDR_B, HT_PORT),
 			    &ks->inet.sk);
+}
+
+/* An AF_KTCP6 listener on @addr6 (v4view: its IPv4 view), @v6only. */
+static struct ktcp_sock *ht_listen6(struct kunit *test,
+				    const struct in6_addr *addr6, u32 v4view,
+				    bool v6only)
+{
+	struct ktcp_sock *ks = ht_sock(test, v4view, HT_PORT);
+
+	ks->inet.sk.sk_family = ktcp_family6;
+	ks->inet.sk.sk_v6_rcv_saddr = *addr6;
+	ks->inet.sk.sk_ipv6only = v6only;
+	ks->inet.sk.sk_state = TCP_LISTEN;
+	ht_hash_listen(test, ks);
+	return ks;
+}
+
+/* The listener an IPv6 SYN from ::2 to @laddr finds. */
+static struct sock *ht_listener6(struct kunit *test,
+				 const struct in6_addr *laddr)
+{
+	struct ktcp_tuple t = {
+		.laddr = *laddr, .lport = htons(HT_PORT), .rport = htons(40000),
+	};
+	struct sock *sk;
+
+	t.raddr.s6_addr[15] = 2;
+	rcu_read_lock();
+	sk = ktcp_hash_lookup_listener(ht_kn(test), NULL, &t, 0, 0);
+	rcu_read_unlock();
+	return sk;
+}
+
+/*
+ * compute_score()'s rules for both families: a dual-stack [::] listener
+ * takes IPv4 SYNs, unless an AF_KTCP one on the wildcard is there (it
+ * scores higher) or it is IPV6_V6ONLY; IPv6 SYNs never go to AF_KTCP
+ * listeners; a listener on a v4-mapped address takes that IPv4 address.
+ * (No IPv6 segment carries a v4-mapped address: the hook leaves those.)
+ */
+static void ht_listener_dual_stack(struct kunit *test)
+{
+	struct in6_addr lo6 = IN6ADDR_LOOPBACK_INIT, mapped;
+	struct ktcp_sock *dual, *v4, *only, *m;
+
+	dual = ht_listen6(test, &in6addr_any, 0, false);
+	KUNIT_EXPECT_PTR_EQ(test, ht_listener(test, HT_ADDR_A, HT_PORT),
+			    &dual->inet.sk);
+	KUNIT_EXPECT_PTR_EQ(test, ht_listener6(test, &lo6), &dual->inet.sk);
+	v4 = ht_listen(test, INADDR_ANY, HT_PORT);
+	KUNIT_EXPECT_PTR_EQ(test, ht_listener(test, HT_ADDR_A, HT_PORT),
+			    &v4->inet.sk);
+	KUNIT_EXPECT_PTR_EQ(test, ht_listener6(test, &lo6), &dual->inet.sk);
+	ktcp_hash_unlisten(ht_kn(test), &v4->inet.sk);
+	ktcp_hash_unlisten(ht_kn(test), &dual->inet.sk);
+	only = ht_listen6(test, &in6addr_any, 0, true);
+	KUNIT_EXPECT_NULL(test, ht_listener(test, HT_ADDR_A, HT_PORT));
+	KUNIT_EXPECT_PTR_EQ(test, ht_listener6(test, &lo6), &only->inet.sk);
+	ipv6_addr_set_v4mapped(htonl(HT_ADDR_B), &mapped);
+	m = ht_listen6(test, &mapped, HT_ADDR_B, false);
+	KUNIT_EXPECT_PTR_EQ(test, ht_listener(test, HT_ADDR_B, HT_PORT),
+			    &m->inet.sk);
+	KUNIT_EXPECT_NULL(test, ht_listener(test, HT_ADDR_A, HT_PORT));
 }
 
 static void ht_listener_port(struct kunit *test)
@@ -941,6 +999,7 @@ static struct kunit_case ktcp_hash_cases[] = {
 	KUNIT_CASE(ht_listener_specific_any_last),
 	KUNIT_CASE(ht_listener_other_addr),
 	KUNIT_CASE(ht_listener_port),
+	KUNIT_CASE(ht_listener_dual_stack),
 	KUNIT_CASE(ht_listener_unlisten),
 	KUNIT_CASE(ht_walker_unlisten),
 	KUNIT_CASE(ht_relisten_waits),

@@ -333,10 +333,9 @@ static int pt_connect(struct kunit *test, struct ktcp_sock *ks, u32 raddr)
 	err = ktcp_port_connect(pt_kn(test), &ks->inet.sk);
 	if (err)
 		return err;
-	ks->hnode.key = (struct ktcp_tuple){
-		.laddr = ks->inet.inet_saddr, .raddr = ks->inet.inet_daddr,
-		.lport = ks->inet.inet_sport, .rport = ks->inet.inet_dport,
-	};
+	ktcp_tuple_set_v4(&ks->hnode.key, ks->inet.inet_saddr,
+			  ks->inet.inet_sport, ks->inet.inet_daddr,
+			  ks->inet.inet_dport);
 	return ktcp_hash_insert(pt_kn(test), &ks->hnode);
 }
 

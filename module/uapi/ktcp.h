@@ -3,7 +3,8 @@
  * ktcp user API: the socket family and what programs pass to it.
  *
  * Addresses are struct sockaddr_in with sin_family = AF_INET (as AF_SMC
- * does), so that only socket()'s first argument differs from AF_INET code.
+ * does), or sockaddr_in6 on AF_KTCP6, so that only socket()'s first
+ * argument differs from AF_INET or AF_INET6 code.
  * Socket options are Linux's own (SOL_SOCKET, SOL_TCP with TCP_* numbers).
  */
 #ifndef _UAPI_KTCP_H
@@ -21,6 +22,24 @@
 #define PF_KTCP		AF_KTCP
 
 #define KTCP_FAMILY_SYSFS	"/sys/module/ktcp/parameters/family"
+
+/*
+ * IPv6 and dual stack: the family for what programs open as AF_INET6, as
+ * Linux has AF_INET and AF_INET6 over one TCP. Its sockets take struct
+ * sockaddr_in6 (sin6_family AF_INET6) and answer with it, talk IPv4 through
+ * v4-mapped addresses (::ffff:a.b.c.d) unless IPV6_V6ONLY is set, and take
+ * SOL_IPV6 options; an AF_KTCP socket is ktcp's AF_INET one. 6.12 has no
+ * in-tree family on 12 (AF_DECnet, removed in 6.1); the module parameter
+ * "family6" moves it, and /sys/module/ktcp/parameters/family6 tells
+ * programs where it is.
+ */
+#define AF_KTCP6_DEFAULT	12
+#ifndef AF_KTCP6
+#define AF_KTCP6		AF_KTCP6_DEFAULT
+#endif
+#define PF_KTCP6		AF_KTCP6
+
+#define KTCP_FAMILY6_SYSFS	"/sys/module/ktcp/parameters/family6"
 
 /*
  * What getsockopt(SO_PROTOCOL) reads on a ktcp socket, and a protocol

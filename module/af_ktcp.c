@@ -44,38 +44,95 @@ static int ktcp_af_bind_addr_type(struct sock *sk, __be32 addr)
 	return type;
 }
 
+/* The port bind() asks for, if the caller may have it; or -EACCES. */
+static int ktcp_af_bind_port(struct sock *sk, __be16 sport)
+{
+	struct net *net = sock_net(sk);
+	u16 port = ntohs(sport);
+
+	if (port && inet_port_requires_bind_service(net, port) &&
+	    !ns_capable(net->user_ns, CAP_NET_BIND_SERVICE))
+		return -EACCES;
+	return port;
+}
+
+/*
+ * The port once the address is set: IP_BIND_ADDRESS_NO_PORT leaves port 0
+ * to connect() (__inet_bind()).
+ */
+static int ktcp_af_bind_take(struct sock *sk, u16 port)
+{
+	if (!port && inet_test_bit(BIND_ADDRESS_NO_PORT, sk))
+		return 0;
+	return ktcp_port_bind(ktcp_pernet(sock_net(sk)), sk, port);
+}
+
+/* inet6_bind() and __inet6_bind() for an AF_KTCP6 socket. */
+static int ktcp_af_bind6(struct sock *sk, struct sockaddr *uaddr,
+			 int addr_len)
+{
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)uaddr;
+	bool saved_v6only;
+	int err, port;
+
+	err = ktcp_inet6_check_addr(uaddr, addr_len) ? : ktcp_cgroup_check(sk);
+	if (err)
+		return err;
+	/* A stream socket never binds a multicast address (__inet6_bind). */
+	if (ipv6_addr_type(&sin6->sin6_addr) & IPV6_ADDR_MULTICAST)
+		return -EINVAL;
+	port = ktcp_af_bind_port(sk, sin6->sin6_port);
+	if (port < 0)
+		return port;
+	lock_sock(sk);
+	err = -EINVAL;
+	if (sk->sk_state != TCP_CLOSE || inet_sk(sk)->inet_num)
+		goto out;
+	err = ktcp_inet6_bind(sk, sin6, addr_len, &saved_v6only);
+	if (err)
+		goto out;
+	err = ktcp_af_bind_take(sk, port);
+	if (err) {
+		ktcp_inet6_bind_undo(sk, saved_v6only);
+		goto out;
+	}
+	if (!ipv6_addr_any(&sin6->sin6_addr))
+		sk->sk_userlocks |= SOCK_BINDADDR_LOCK;
+	if (port)
+		sk->sk_userlocks |= SOCK_BINDPORT_LOCK;
+out:
+	release_sock(sk);
+	return err;
+}
+
 static int ktcp_af_bind(struct socket *sock, struct sockaddr *uaddr, int addr_len)
 {
 	struct sockaddr_in *sin = (struct sockaddr_in *)uaddr;
 	struct sock *sk = sock->sk;
-	struct net *net = sock_net(sk);
-	int err, type;
-	u16 port;
+	int err, type, port;
 
+	if (ktcp_sk_v6(sk))
+		return ktcp_af_bind6(sk, uaddr, addr_len);
 	err = ktcp_connect_check_addr(uaddr, addr_len) ? : ktcp_cgroup_check(sk);
 	if (err)
 		return err;
 	type = ktcp_af_bind_addr_type(sk, sin->sin_addr.s_addr);
 	if (type < 0)
 		return type;
-	port = ntohs(sin->sin_port);
-	if (port && inet_port_requires_bind_service(net, port) &&
-	    !ns_capable(net->user_ns, CAP_NET_BIND_SERVICE))
-		return -EACCES;
+	port = ktcp_af_bind_port(sk, sin->sin_port);
+	if (port < 0)
+		return port;
 	lock_sock(sk);
 	err = -EINVAL;
 	if (sk->sk_state != TCP_CLOSE || inet_sk(sk)->inet_num)
 		goto out;
-	/* IP_BIND_ADDRESS_NO_PORT: connect() picks the port (__inet_bind). */
-	if (!port && inet_test_bit(BIND_ADDRESS_NO_PORT, sk)) {
-		inet_sk(sk)->inet_rcv_saddr = sin->sin_addr.s_addr;
-		inet_sk(sk)->inet_saddr = sin->sin_addr.s_addr;
-		err = 0;
-	} else {
-		err = ktcp_port_bind(ktcp_pernet(net), sk, sin->sin_addr.s_addr,
-				     port);
-		if (err)
-			goto out;
+	inet_sk(sk)->inet_rcv_saddr = sin->sin_addr.s_addr;
+	inet_sk(sk)->inet_saddr = sin->sin_addr.s_addr;
+	err = ktcp_af_bind_take(sk, port);
+	if (err) {
+		inet_sk(sk)->inet_rcv_saddr = 0;
+		inet_sk(sk)->inet_saddr = 0;
+		goto out;
 	}
 	if (type == RTN_MULTICAST || type == RTN_BROADCAST)
 		inet_sk(sk)->inet_saddr = 0;	/* the device's (__inet_bind()) */
@@ -161,6 +218,9 @@ static int ktcp_af_getname(struct socket *sock, struct sockaddr *uaddr, int peer
 	struct inet_sock *inet = inet_sk(sk);
 	int err = sizeof(*sin);
 
+	/* inet6_getname() reads only what an AF_KTCP6 socket has (inet6.c) */
+	if (ktcp_sk_v6(sk))
+		return inet6_getname(sock, uaddr, peer);
 	lock_sock(sk);
 	sin->sin_family = AF_INET;
 	if (peer) {
@@ -518,8 +578,23 @@ struct proto ktcp_prot = {
 	.max_header		= MAX_TCP_HEADER,
 };
 
-int ktcp_af_create(struct net *net, struct socket *sock, int protocol,
-		   int kern)
+/*
+ * The proto of AF_KTCP6 sockets: ktcp_prot's, for a ktcp6_sock (tcpv6_prot
+ * beside tcp_prot); memory is accounted as one, as Linux's TCP is. Set up
+ * before either is registered.
+ */
+struct proto ktcp6_prot;
+
+void ktcp_af_init_prot6(void)
+{
+	ktcp6_prot = ktcp_prot;
+	strscpy(ktcp6_prot.name, "KTCPv6", sizeof(ktcp6_prot.name));
+	ktcp6_prot.obj_size = sizeof(struct ktcp6_sock);
+	ktcp6_prot.ipv6_pinfo_offset = offsetof(struct ktcp6_sock, inet6);
+}
+
+static int ktcp_af_create_family(struct net *net, struct socket *sock,
+				 int protocol, int kern, bool v6)
 {
 	struct sock *sk;
 	int err;
@@ -528,7 +603,8 @@ int ktcp_af_create(struct net *net, struct socket *sock, int protocol,
 		return -ESOCKTNOSUPPORT;
 	if (protocol && protocol != IPPROTO_TCP && protocol != IPPROTO_KTCP)
 		return -EPROTONOSUPPORT;
-	sk = sk_alloc(net, ktcp_family, GFP_KERNEL, &ktcp_prot, kern);
+	sk = sk_alloc(net, v6 ? ktcp_family6 : ktcp_family, GFP_KERNEL,
+		      v6 ? &ktcp6_prot : &ktcp_prot, kern);
 	if (!sk)
 		return -ENOBUFS;
 	sock->state = SS_UNCONNECTED;
@@ -537,6 +613,8 @@ int ktcp_af_create(struct net *net, struct socket *sock, int protocol,
 	set_bit(SOCK_CUSTOM_SOCKOPT, &sock->flags);
 	sock_init_data(sock, sk);
 	ktcp_sock_init_tcb(sk);
+	if (v6)
+		ktcp_inet6_init(sk);
 	err = ktcp_cgroup_sock_create(sk);
 	if (err) {
 		/* inet_create()'s sk_common_release(): no release program */
@@ -544,4 +622,17 @@ int ktcp_af_create(struct net *net, struct socket *sock, int protocol,
 		sock->sk = NULL;
 	}
 	return err;
+}
+
+int ktcp_af_create(struct net *net, struct socket *sock, int protocol,
+		   int kern)
+{
+	return ktcp_af_create_family(net, sock, protocol, kern, false);
+}
+
+/* socket(AF_KTCP6, ...): what programs open as AF_INET6 (inet6_create()). */
+int ktcp_af_create6(struct net *net, struct socket *sock, int protocol,
+		    int kern)
+{
+	return ktcp_af_create_family(net, sock, protocol, kern, true);
 }

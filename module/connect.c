@@ -51,6 +51,8 @@ static void ktcp_connect_undo(struct sock *sk)
 		inet->inet_saddr = 0;
 		inet->inet_rcv_saddr = 0;
 	}
+	if (ktcp_sk_v6(sk))
+		ktcp_inet6_reset(sk, !(sk->sk_userlocks & SOCK_BINDADDR_LOCK));
 	if (!(sk->sk_userlocks & SOCK_BINDPORT_LOCK))
 		ktcp_port_unbind(ktcp_pernet(sock_net(sk)), sk);
 }
@@ -126,6 +128,8 @@ static int ktcp_connect_hash(struct sock *sk, const struct sockaddr_in *usin,
 		ktcp_tuple_set_v4(&ks->hnode.key, inet->inet_saddr,
 				  inet->inet_sport, inet->inet_daddr,
 				  inet->inet_dport);
+		if (ktcp_sk_v6(sk))	/* a v4-mapped peer's names */
+			ktcp_inet6_set_addrs(sk, &ks->hnode.key);
 		sock_hold(sk);
 		memset(r, 0, sizeof(*r));
 		if (!ktcp_hash_insert(kn, &ks->hnode))
@@ -276,10 +280,76 @@ static int ktcp_connect_disconnect(struct socket *sock)
 	return 0;
 }
 
+/*
+ * tcp_v6_connect()'s address checks for an AF_KTCP6 socket, @sin6 a copy
+ * of the user's: :: is the loopback address (v4-mapped if the socket is
+ * bound to a v4-mapped one, a BSD'ism), multicast is unreachable, a
+ * link-local peer needs a device (the scope id, which must agree with the
+ * one the socket is bound to). A v4-mapped peer is connected to over IPv4
+ * (@sin), unless the socket is IPv6-only.
+ */
+static int ktcp_connect_addr6(struct sock *sk, struct sockaddr_in6 *sin6,
+			      int addr_len, struct sockaddr_in *sin)
+{
+	int type;
+
+	if (ipv6_addr_any(&sin6->sin6_addr)) {
+		if (ipv6_addr_v4mapped(&sk->sk_v6_rcv_saddr))
+			ipv6_addr_set_v4mapped(htonl(INADDR_LOOPBACK),
+					       &sin6->sin6_addr);
+		else
+			sin6->sin6_addr = in6addr_loopback;
+	}
+	type = ipv6_addr_type(&sin6->sin6_addr);
+	if (type & IPV6_ADDR_MULTICAST)
+		return -ENETUNREACH;
+	if (type & IPV6_ADDR_LINKLOCAL) {
+		if (addr_len >= (int)sizeof(*sin6) && sin6->sin6_scope_id) {
+			if (!sk_dev_equal_l3scope(sk, sin6->sin6_scope_id))
+				return -EINVAL;
+			sk->sk_bound_dev_if = sin6->sin6_scope_id;
+		}
+		if (!sk->sk_bound_dev_if)
+			return -EINVAL;
+	}
+	if (!(type & IPV6_ADDR_MAPPED))
+		return -ENETUNREACH;	/* the IPv6 wire is not there yet */
+	if (ipv6_only_sock(sk))
+		return -ENETUNREACH;
+	sk->sk_v6_daddr = sin6->sin6_addr;
+	*sin = (struct sockaddr_in){
+		.sin_family = AF_INET,
+		.sin_port = sin6->sin6_port,
+		.sin_addr.s_addr = sin6->sin6_addr.s6_addr32[3],
+	};
+	return 0;
+}
+
+/* The peer connect() was given, as an IPv4 sockaddr_in (@sin). */
+static int ktcp_connect_addr(struct sock *sk, const struct sockaddr *uaddr,
+			     int addr_len, struct sockaddr_in *sin)
+{
+	struct sockaddr_in6 sin6 = {};
+	int err;
+
+	if (!ktcp_sk_v6(sk)) {
+		err = ktcp_connect_check_addr(uaddr, addr_len);
+		if (!err)
+			*sin = *(const struct sockaddr_in *)uaddr;
+		return err;
+	}
+	err = ktcp_inet6_check_addr(uaddr, addr_len);
+	if (err)
+		return err;
+	memcpy(&sin6, uaddr, min_t(int, addr_len, sizeof(sin6)));
+	return ktcp_connect_addr6(sk, &sin6, addr_len, sin);
+}
+
 int ktcp_connect_stream(struct socket *sock, struct sockaddr *uaddr,
 			int addr_len, int flags)
 {
 	struct sock *sk = sock->sk;
+	struct sockaddr_in sin;
 	int err, wait;
 	long timeo;
 
@@ -301,11 +371,11 @@ int ktcp_connect_stream(struct socket *sock, struct sockaddr *uaddr,
 		if (sk->sk_state != TCP_CLOSE)
 			goto out;
 		/* tcp_v4_connect(): the address after the state */
-		err = ktcp_connect_check_addr(uaddr, addr_len) ? :
+		err = ktcp_connect_addr(sk, uaddr, addr_len, &sin) ? :
 		      ktcp_cgroup_check(sk);
 		if (err)
 			goto out;
-		err = ktcp_connect_start(sk, (struct sockaddr_in *)uaddr);
+		err = ktcp_connect_start(sk, &sin);
 		if (err)
 			goto out;
 		sock->state = SS_CONNECTING;

@@ -495,6 +495,16 @@ static inline struct ktcp_sock *ktcp_sk(const struct sock *sk)
 	return (struct ktcp_sock *)sk;
 }
 
+/*
+ * An AF_KTCP6 socket: a ktcp_sock and the IPv6 state of an inet6 socket,
+ * as Linux's tcp6_sock is a tcp_sock and an ipv6_pinfo; inet.pinet6
+ * points at it (inet6.c).
+ */
+struct ktcp6_sock {
+	struct ktcp_sock ktcp;
+	struct ipv6_pinfo inet6;
+};
+
 /* TCP_TIMEWAIT_LEN: Linux's FIN_WAIT_2 handling splits at it. */
 #define KTCP_LINUX_TW_LEN	(60 * HZ)
 
@@ -871,9 +881,27 @@ void ktcp_mem_exit(void);
 
 /* af_ktcp.c: proto_ops and proto. */
 extern struct proto ktcp_prot;
+extern struct proto ktcp6_prot;
 extern const struct proto_ops ktcp_proto_ops;
+void ktcp_af_init_prot6(void);
 int ktcp_af_create(struct net *net, struct socket *sock, int protocol,
 		   int kern);
+int ktcp_af_create6(struct net *net, struct socket *sock, int protocol,
+		    int kern);
+
+/* inet6.c: the IPv6 side of an AF_KTCP6 socket. */
+void ktcp_inet6_init(struct sock *sk);
+void ktcp_inet6_clone(struct sock *child, const struct sock *listener);
+void ktcp_inet6_set_addrs(struct sock *sk, const struct ktcp_tuple *t);
+void ktcp_inet6_reset(struct sock *sk, bool saddr);
+void ktcp_inet6_destroy(struct sock *sk);
+int ktcp_inet6_bind(struct sock *sk, const struct sockaddr_in6 *sin6,
+		    int addr_len, bool *saved_v6only);
+void ktcp_inet6_bind_undo(struct sock *sk, bool saved_v6only);
+int ktcp_inet6_check_addr(const struct sockaddr *uaddr, int addr_len);
+bool ktcp_inet6_mapped(const struct sock *sk);
+int ktcp_inet6_setsockopt(struct sock *sk, int optname, sockptr_t optval,
+			  unsigned int optlen);
 
 /* connect.c: the active open and its undoing. */
 int ktcp_connect_check_addr(const struct sockaddr *uaddr, int addr_len);
@@ -899,8 +927,7 @@ int ktcp_port_init(void);
 void ktcp_port_exit(void);
 int ktcp_port_net_init(struct ktcp_net *kn);
 void ktcp_port_net_exit(struct ktcp_net *kn);
-int ktcp_port_bind(struct ktcp_net *kn, struct sock *sk, __be32 addr,
-		   u16 port);
+int ktcp_port_bind(struct ktcp_net *kn, struct sock *sk, u16 port);
 int ktcp_port_connect(struct ktcp_net *kn, struct sock *sk);
 int ktcp_port_listen(struct ktcp_net *kn, struct sock *sk);
 void ktcp_port_unlisten(struct sock *sk);

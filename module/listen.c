@@ -450,6 +450,8 @@ static struct sock *ktcp_listen_child(struct sock *listener,
 	inet->inet_saddr = ktcp_addr_v4(&t->laddr);
 	inet->inet_rcv_saddr = ktcp_addr_v4(&t->laddr);
 	inet->inet_daddr = ktcp_addr_v4(&t->raddr);
+	if (ktcp_sk_v6(child))	/* a v4-mapped peer, or an IPv6 one */
+		ktcp_inet6_set_addrs(child, t);
 	inet->inet_sport = t->lport;
 	inet->inet_dport = t->rport;
 	inet->inet_num = ntohs(t->lport);
@@ -705,7 +707,7 @@ int ktcp_listen_start(struct sock *sk, int backlog)
 	if (sk->sk_state != TCP_CLOSE)
 		return -EINVAL;
 	if (!inet_sk(sk)->inet_num) {	/* inet_csk_get_port(sk, 0) */
-		err = ktcp_port_bind(kn, sk, inet_sk(sk)->inet_rcv_saddr, 0);
+		err = ktcp_port_bind(kn, sk, 0);
 		if (err)
 			return err;
 	}

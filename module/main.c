@@ -26,6 +26,9 @@ module_param_named(family, ktcp_family, int, 0444);
 MODULE_PARM_DESC(family, "socket family number (default 23, unused in 6.12)");
 
 int ktcp_family6 = AF_KTCP6_DEFAULT;
+module_param_named(family6, ktcp_family6, int, 0444);
+MODULE_PARM_DESC(family6,
+		 "socket family number for IPv6 and dual stack (default 12, unused in 6.12)");
 
 unsigned int ktcp_net_id __read_mostly;
 
@@ -58,6 +61,8 @@ static void ktcp_net_init_inherited(struct net *net, struct ktcp_net *kn)
 	kn->cong = ktcp_cc_default();
 	ktcp_prot.sysctl_rmem = kn->rmem;
 	ktcp_prot.sysctl_wmem = kn->wmem;
+	ktcp6_prot.sysctl_rmem = kn->rmem;
+	ktcp6_prot.sysctl_wmem = kn->wmem;
 }
 
 static int __net_init ktcp_net_init(struct net *net)
@@ -155,21 +160,65 @@ static struct net_proto_family ktcp_family_ops = {
 	.owner	= THIS_MODULE,
 };
 
+static struct net_proto_family ktcp_family6_ops = {
+	.create	= ktcp_af_create6,
+	.owner	= THIS_MODULE,
+};
+
+/* 1..NPROTO-1, and two different numbers. */
+static int __init ktcp_check_families(void)
+{
+	if (ktcp_family <= AF_UNSPEC || ktcp_family >= NPROTO ||
+	    ktcp_family6 <= AF_UNSPEC || ktcp_family6 >= NPROTO) {
+		pr_err("ktcp: family %d or family6 %d is out of range 1..%d\n",
+		       ktcp_family, ktcp_family6, NPROTO - 1);
+		return -EINVAL;
+	}
+	if (ktcp_family == ktcp_family6) {
+		pr_err("ktcp: family and family6 are both %d\n", ktcp_family);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Both families, or neither: the number taken is logged. */
+static int __init ktcp_register_families(void)
+{
+	int err;
+
+	ktcp_family_ops.family = ktcp_family;
+	err = sock_register(&ktcp_family_ops);
+	if (err) {
+		pr_err("ktcp: socket family %d is taken; load with family=N\n",
+		       ktcp_family);
+		return err;
+	}
+	ktcp_family6_ops.family = ktcp_family6;
+	err = sock_register(&ktcp_family6_ops);
+	if (err) {
+		pr_err("ktcp: socket family %d is taken; load with family6=N\n",
+		       ktcp_family6);
+		sock_unregister(ktcp_family);
+	}
+	return err;
+}
+
 static int __init ktcp_init(void)
 {
 	int err;
 
-	if (ktcp_family <= AF_UNSPEC || ktcp_family >= NPROTO) {
-		pr_err("ktcp: family %d is out of range 1..%d\n", ktcp_family,
-		       NPROTO - 1);
-		return -EINVAL;
-	}
-	err = ktcp_mem_init();
+	err = ktcp_check_families() ? : ktcp_mem_init();
 	if (err)
 		return err;
+	ktcp_af_init_prot6();
 	err = proto_register(&ktcp_prot, 1);
 	if (err)
 		goto err_mem;
+	err = proto_register(&ktcp6_prot, 1);
+	if (err) {
+		proto_unregister(&ktcp_prot);
+		goto err_mem;
+	}
 	err = ktcp_timer_bases_init();
 	if (err)
 		goto err_proto;
@@ -179,15 +228,12 @@ static int __init ktcp_init(void)
 	err = register_pernet_subsys(&ktcp_net_ops);
 	if (err)
 		goto err_port;
-	ktcp_family_ops.family = ktcp_family;
-	err = sock_register(&ktcp_family_ops);
-	if (err) {
-		pr_err("ktcp: socket family %d is taken; load with family=N\n",
-		       ktcp_family);
+	err = ktcp_register_families();
+	if (err)
 		goto err_pernet;
-	}
 	ktcp_diag_init();
-	pr_info("ktcp: loaded, socket family %d\n", ktcp_family);
+	pr_info("ktcp: loaded, socket families %d and %d (IPv6)\n",
+		ktcp_family, ktcp_family6);
 	return 0;
 err_pernet:
 	unregister_pernet_subsys(&ktcp_net_ops);
@@ -196,6 +242,7 @@ err_port:
 err_timers:
 	ktcp_timer_bases_exit();
 err_proto:
+	proto_unregister(&ktcp6_prot);
 	proto_unregister(&ktcp_prot);
 err_mem:
 	ktcp_mem_exit();
@@ -205,11 +252,13 @@ err_mem:
 static void __exit ktcp_exit(void)
 {
 	ktcp_diag_exit();
+	sock_unregister(ktcp_family6);
 	sock_unregister(ktcp_family);
 	unregister_pernet_subsys(&ktcp_net_ops);
 	ktcp_port_exit();
 	rcu_barrier();
 	ktcp_timer_bases_exit();
+	proto_unregister(&ktcp6_prot);
 	proto_unregister(&ktcp_prot);
 	ktcp_mem_exit();	/* every page given back (WARNs if not) */
 }
@@ -219,3 +268,4 @@ module_exit(ktcp_exit);
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("ktcp: a second TCP/IPv4 stack as its own socket family");
 MODULE_ALIAS_NETPROTO(AF_KTCP_DEFAULT);
+MODULE_ALIAS_NETPROTO(AF_KTCP6_DEFAULT);

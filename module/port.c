@@ -111,17 +111,16 @@ static void ktcp_port_claim_put(struct ktcp_port_claim *c)
 }
 
 /*
- * Bind a native socket to @addr:@port (0: native TCP picks, as bind() to
- * port 0 does) with what of @sk decides conflicts in inet_csk_get_port().
+ * Bind a native socket to @sa (port 0: native TCP picks, as bind() to port
+ * 0 does), of @sa's family, with what of @sk decides conflicts in
+ * inet_csk_get_port(): an AF_INET6 one with @sk's IPV6_V6ONLY, so that
+ * native TCP's rules between IPv4, IPv6 and dual-stack owners
+ * (inet_rcv_saddr_equal()) hold across both stacks.
  */
 static struct ktcp_port_claim *ktcp_port_claim_new(struct sock *sk,
-						   __be32 addr, u16 port)
+						   struct sockaddr *sa,
+						   int len)
 {
-	struct sockaddr_in sin = {
-		.sin_family = AF_INET,
-		.sin_addr.s_addr = addr,
-		.sin_port = htons(port),
-	};
 	struct ktcp_port_claim *c;
 	struct sock *csk;
 	int err;
@@ -130,8 +129,8 @@ static struct ktcp_port_claim *ktcp_port_claim_new(struct sock *sk,
 	c = kmalloc(sizeof(*c), GFP_KERNEL);
 	if (!c)
 		return ERR_PTR(-ENOMEM);
-	err = sock_create_kern(sock_net(sk), PF_INET, SOCK_STREAM, IPPROTO_TCP,
-			       &c->sock);
+	err = sock_create_kern(sock_net(sk), sa->sa_family, SOCK_STREAM,
+			       IPPROTO_TCP, &c->sock);
 	if (err) {
 		kfree(c);
 		return ERR_PTR(err);
@@ -147,13 +146,48 @@ static struct ktcp_port_claim *ktcp_port_claim_new(struct sock *sk,
 	csk->sk_uid = sk->sk_uid;
 	inet_assign_bit(FREEBIND, csk, inet_test_bit(FREEBIND, sk));
 	inet_assign_bit(TRANSPARENT, csk, inet_test_bit(TRANSPARENT, sk));
-	err = kernel_bind(c->sock, (struct sockaddr *)&sin, sizeof(sin));
+	if (sa->sa_family == AF_INET6)
+		csk->sk_ipv6only = sk->sk_ipv6only;
+	err = kernel_bind(c->sock, sa, len);
 	if (err) {
 		sock_release(c->sock);
 		kfree(c);
 		return ERR_PTR(err);
 	}
 	return c;
+}
+
+/* A claim of @addr:@port, IPv4 (connect()'s choice of port). */
+static struct ktcp_port_claim *ktcp_port_claim_v4(struct sock *sk,
+						  __be32 addr, u16 port)
+{
+	struct sockaddr_in sin = {
+		.sin_family = AF_INET,
+		.sin_addr.s_addr = addr,
+		.sin_port = htons(port),
+	};
+
+	return ktcp_port_claim_new(sk, (struct sockaddr *)&sin, sizeof(sin));
+}
+
+/*
+ * A claim of the address @sk is bound to and @port: IPv4 for an AF_KTCP
+ * socket, IPv6 for an AF_KTCP6 one (its v4-mapped or :: address included,
+ * which native TCP treats as a dual-stack socket's).
+ */
+static struct ktcp_port_claim *ktcp_port_claim_bind(struct sock *sk, u16 port)
+{
+	struct sockaddr_in6 sin6 = {
+		.sin6_family = AF_INET6,
+		.sin6_addr = sk->sk_v6_rcv_saddr,
+		.sin6_port = htons(port),
+	};
+
+	if (!ktcp_sk_v6(sk))
+		return ktcp_port_claim_v4(sk, sk->sk_rcv_saddr, port);
+	if (__ipv6_addr_needs_scope_id(ipv6_addr_type(&sin6.sin6_addr)))
+		sin6.sin6_scope_id = sk->sk_bound_dev_if;
+	return ktcp_port_claim_new(sk, (struct sockaddr *)&sin6, sizeof(sin6));
 }
 
 static u16 ktcp_port_claim_num(const struct ktcp_port_claim *c)
@@ -220,21 +254,56 @@ static bool ktcp_port_dev_overlap(const struct sock *sk,
 }
 
 /*
+ * Do the addresses of @sk and @sk2 overlap? inet_rcv_saddr_equal() with
+ * wildcards matching, for ktcp's two families. An AF_KTCP @sk compares
+ * IPv4 views (ipv4_rcv_saddr_equal(): a dual-stack socket's is its
+ * v4-mapped address or 0 for ::, a v6-only one never overlaps); an
+ * AF_KTCP6 one follows ipv6_rcv_saddr_equal(), an AF_KTCP @sk2 counting as
+ * v4-mapped.
+ */
+static bool ktcp_port_addr_overlap(const struct sock *sk,
+				   const struct sock *sk2)
+{
+	bool v4 = !ipv6_only_sock(sk2) &&
+		  (sk->sk_rcv_saddr == sk2->sk_rcv_saddr ||
+		   !sk->sk_rcv_saddr || !sk2->sk_rcv_saddr);
+	int t1, t2;
+
+	if (!ktcp_sk_v6(sk))
+		return v4;
+	t1 = ipv6_addr_type(&sk->sk_v6_rcv_saddr);
+	t2 = ktcp_sk_v6(sk2) ? ipv6_addr_type(&sk2->sk_v6_rcv_saddr) :
+			       IPV6_ADDR_MAPPED;
+	if (t1 == IPV6_ADDR_MAPPED && t2 == IPV6_ADDR_MAPPED)
+		return v4;
+	if (t1 == IPV6_ADDR_ANY && t2 == IPV6_ADDR_ANY)
+		return true;
+	if (t2 == IPV6_ADDR_ANY &&
+	    !(ipv6_only_sock(sk2) && t1 == IPV6_ADDR_MAPPED))
+		return true;
+	if (t1 == IPV6_ADDR_ANY &&
+	    !(ipv6_only_sock(sk) && t2 == IPV6_ADDR_MAPPED))
+		return true;
+	return ktcp_sk_v6(sk2) &&
+	       ipv6_addr_equal(&sk->sk_v6_rcv_saddr, &sk2->sk_v6_rcv_saddr);
+}
+
+/*
  * Linux's bind conflict rule (inet_bind_conflict): two owners of a port
- * conflict when their addresses and devices overlap, unless both set SO_REUSEADDR and the
- * existing one is not listening, or both set SO_REUSEPORT with one owner
- * uid. Linux's bind-bucket fastreuseport flag only caches this answer.
+ * conflict when their addresses and devices overlap, unless both set
+ * SO_REUSEADDR and the existing one is not listening, or both set
+ * SO_REUSEPORT with one owner uid. Linux's bind-bucket fastreuseport flag
+ * only caches this answer.
  */
 static bool ktcp_port_conflict(const struct ktcp_bind_bucket *bb,
-			       const struct sock *sk, __be32 addr)
+			       const struct sock *sk)
 {
 	struct ktcp_sock *o;
 
 	hlist_for_each_entry(o, &bb->owners, bind_node) {
 		const struct sock *sk2 = &o->inet.sk;
-		__be32 addr2 = o->inet.inet_rcv_saddr;
 
-		if ((addr && addr2 && addr != addr2) ||
+		if (!ktcp_port_addr_overlap(sk, sk2) ||
 		    !ktcp_port_dev_overlap(sk, sk2))
 			continue;
 		if (sk->sk_reuse && sk2->sk_reuse &&
@@ -273,29 +342,27 @@ static int ktcp_port_add(struct ktcp_net *kn, struct sock *sk,
 }
 
 /*
- * bind() to @addr:@port, or to a port native TCP picks when @port is 0
- * (inet_csk_find_open_port()'s choice sees ktcp's ports through their
- * claims). Native TCP's verdict first, then ktcp's owners'.
+ * bind() of the address @sk has set to @port, or to a port native TCP
+ * picks when @port is 0 (inet_csk_find_open_port()'s choice sees ktcp's
+ * ports through their claims). Native TCP's verdict first, then ktcp's
+ * owners'. The caller resets the address if this fails.
  */
-int ktcp_port_bind(struct ktcp_net *kn, struct sock *sk, __be32 addr, u16 port)
+int ktcp_port_bind(struct ktcp_net *kn, struct sock *sk, u16 port)
 {
 	struct ktcp_port_claim *c;
 	struct ktcp_bind_bucket *bb;
 	int err = -EADDRINUSE;
 
-	c = ktcp_port_claim_new(sk, addr, port);
+	c = ktcp_port_claim_bind(sk, port);
 	if (IS_ERR(c))
 		return PTR_ERR(c);
 	port = ktcp_port_claim_num(c);
 	spin_lock_bh(&kn->bind_lock);
 	bb = ktcp_port_find(kn, port);
-	if (!bb || !ktcp_port_conflict(bb, sk, addr))
+	if (!bb || !ktcp_port_conflict(bb, sk))
 		err = ktcp_port_add(kn, sk, bb, port, false);
-	if (!err) {
+	if (!err)
 		ktcp_sk(sk)->claim = c;
-		inet_sk(sk)->inet_rcv_saddr = addr;
-		inet_sk(sk)->inet_saddr = addr;
-	}
 	spin_unlock_bh(&kn->bind_lock);
 	if (err)
 		ktcp_port_claim_put(c);
@@ -375,7 +442,7 @@ static int ktcp_port_connect_try(struct ktcp_net *kn, struct sock *sk,
 		spin_unlock_bh(&kn->bind_lock);
 		if (!bb && ktcp_port_native_used(sock_net(sk), port))
 			return 0;
-		c = ktcp_port_claim_new(sk, saddr, port);
+		c = ktcp_port_claim_v4(sk, saddr, port);
 		if (IS_ERR(c))
 			return PTR_ERR(c) == -EADDRINUSE ? 0 : PTR_ERR(c);
 	}
@@ -448,17 +515,14 @@ again:
 static bool ktcp_port_listen_conflict(const struct ktcp_bind_bucket *bb,
 				      const struct sock *sk)
 {
-	__be32 addr = inet_sk(sk)->inet_rcv_saddr;
 	struct ktcp_sock *o;
 
 	hlist_for_each_entry(o, &bb->owners, bind_node) {
-		__be32 addr2 = o->inet.inet_rcv_saddr;
-
 		if (&o->inet.sk == sk || o->inet.sk.sk_state != TCP_LISTEN ||
 		    !ktcp_port_dev_overlap(sk, &o->inet.sk) ||
 		    ktcp_port_reuseport_ok(sk, &o->inet.sk))
 			continue;
-		if (!addr || !addr2 || addr == addr2)
+		if (ktcp_port_addr_overlap(sk, &o->inet.sk))
 			return true;
 	}
 	return false;

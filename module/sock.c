@@ -72,6 +72,8 @@ static void ktcp_sock_write_space(struct sock *sk)
 static void ktcp_sock_destruct(struct sock *sk)
 {
 	ktcp_sock_purge(sk);
+	if (ktcp_sk_v6(sk))
+		ktcp_inet6_destroy(sk);
 	inet_sock_destruct(sk);
 	WARN_ON_ONCE(ktcp_sk(sk)->inuse);
 	sk_sockets_allocated_dec(sk);
@@ -223,16 +225,22 @@ static bool ktcp_sock_clone_filter(struct sock *sk, const struct sock *listener)
 	return ok;
 }
 
-/* A fresh socket for a listener's child, carrying the listener's settings. */
+/*
+ * A fresh socket for a listener's child, of its family, carrying the
+ * listener's settings.
+ */
 struct sock *ktcp_sock_clone(const struct sock *listener, gfp_t prio)
 {
-	struct sock *sk = sk_alloc(sock_net(listener), ktcp_family, prio,
-				   &ktcp_prot, listener->sk_kern_sock);
+	struct sock *sk = sk_alloc(sock_net(listener), listener->sk_family,
+				   prio, listener->sk_prot,
+				   listener->sk_kern_sock);
 
 	if (!sk)
 		return NULL;
 	sock_init_data(NULL, sk);
 	ktcp_sock_init_tcb(sk);
+	if (ktcp_sk_v6(sk))
+		ktcp_inet6_clone(sk, listener);
 	ktcp_cgroup_sock_clone(sk, listener);
 	if (!ktcp_sock_clone_filter(sk, listener)) {
 		sk->sk_state = TCP_CLOSE;

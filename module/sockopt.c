@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Socket options: SOL_TCP here, SOL_IP through ip_setsockopt() and
- * ip_getsockopt() as native TCP does. SOL_SOCKET comes here too (the socket
+ * ip_getsockopt() as native TCP does, SOL_IPV6 on an AF_KTCP6 socket
+ * through ipv6_setsockopt() and ipv6_getsockopt(), which read its
+ * ipv6_pinfo (inet6.c); an AF_KTCP one answers ENOPROTOOPT, as AF_INET's.
+ * SOL_SOCKET comes here too (the socket
  * has SOCK_CUSTOM_SOCKOPT, as MPTCP's do): SO_REUSEPORT is set here, for the
  * core refuses it to a family other than AF_INET/AF_INET6, and everything else
  * goes on to sock_setsockopt(), whose effects on TCP come back through struct
@@ -13,6 +16,7 @@
  */
 
 #include <net/ip.h>
+#include <net/ipv6.h>
 
 #include "ktcp.h"
 #include "uapi/ktcp.h"
@@ -210,6 +214,35 @@ static int ktcp_sockopt_set_socket(struct socket *sock, int optname,
 	return 0;
 }
 
+/*
+ * SOL_IPV6 on an AF_KTCP6 socket. Refused: group and anycast memberships,
+ * as do_ipv6_setsockopt() refuses a TCP socket the former (EPROTO) and
+ * ktcp cannot let the latter go at close (ipv6_sock_ac_close() is not
+ * exported), and IPV6_ADDRFORM, which would make the socket a native
+ * tcp_prot one (user-guide.rst).
+ */
+static int ktcp_sockopt_set_ipv6(struct sock *sk, int optname,
+				 sockptr_t optval, unsigned int optlen)
+{
+	switch (optname) {
+	case IPV6_ADD_MEMBERSHIP:
+	case IPV6_DROP_MEMBERSHIP:
+	case MCAST_JOIN_GROUP:
+	case MCAST_LEAVE_GROUP:
+	case MCAST_JOIN_SOURCE_GROUP:
+	case MCAST_LEAVE_SOURCE_GROUP:
+	case MCAST_BLOCK_SOURCE:
+	case MCAST_UNBLOCK_SOURCE:
+	case MCAST_MSFILTER:
+		return -EPROTO;
+	case IPV6_JOIN_ANYCAST:
+	case IPV6_LEAVE_ANYCAST:
+	case IPV6_ADDRFORM:
+		return -EOPNOTSUPP;
+	}
+	return ktcp_inet6_setsockopt(sk, optname, optval, optlen);
+}
+
 int ktcp_sockopt_set(struct socket *sock, int level, int optname,
 		     sockptr_t optval, unsigned int optlen)
 {
@@ -224,6 +257,8 @@ int ktcp_sockopt_set(struct socket *sock, int level, int optname,
 		return -EPROTO;
 	if (level == SOL_IP)
 		return ip_setsockopt(sk, level, optname, optval, optlen);
+	if (level == SOL_IPV6 && ktcp_sk_v6(sk))
+		return ktcp_sockopt_set_ipv6(sk, optname, optval, optlen);
 	if (level != SOL_TCP)
 		return -ENOPROTOOPT;
 	if (optname == TCP_CONGESTION)
@@ -437,7 +472,9 @@ int ktcp_sockopt_get(struct socket *sock, int level, int optname,
 	char name[KTCP_CC_NAME_MAX];
 	int val, len, err;
 
-	/* tcp_getsockopt(): any other level is ip_getsockopt()'s */
+	/* tcp_getsockopt(): any other level is ip_getsockopt()'s, or ipv6's */
+	if (level == SOL_IPV6 && ktcp_sk_v6(sock->sk))
+		return ipv6_getsockopt(sock->sk, level, optname, optval, optlen);
 	if (level != SOL_TCP)
 		return ip_getsockopt(sock->sk, level, optname, optval, optlen);
 	if (get_user(len, optlen))

@@ -124,7 +124,9 @@ static struct ktcp_sock *pt_unbound(struct kunit *test, bool reuse)
 static int pt_bind(struct kunit *test, struct ktcp_sock *ks, u32 addr,
 		   u16 port)
 {
-	return ktcp_port_bind(pt_kn(test), &ks->inet.sk, htonl(addr), port);
+	ks->inet.inet_rcv_saddr = htonl(addr);
+	ks->inet.inet_saddr = htonl(addr);
+	return ktcp_port_bind(pt_kn(test), &ks->inet.sk, port);
 }
 
 static void pt_unbind(struct kunit *test, struct ktcp_sock *ks)

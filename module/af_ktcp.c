@@ -218,9 +218,8 @@ static int ktcp_af_getname(struct socket *sock, struct sockaddr *uaddr, int peer
 	struct inet_sock *inet = inet_sk(sk);
 	int err = sizeof(*sin);
 
-	/* inet6_getname() reads only what an AF_KTCP6 socket has (inet6.c) */
 	if (ktcp_sk_v6(sk))
-		return inet6_getname(sock, uaddr, peer);
+		return ktcp_inet6_getname(sock, uaddr, peer);
 	lock_sock(sk);
 	sin->sin_family = AF_INET;
 	if (peer) {

@@ -18,6 +18,13 @@
 #include "ktcp.h"
 #include "uapi/ktcp.h"
 
+/* Where connect() goes: IPv4 (sin_family AF_INET) or IPv6. */
+union ktcp_connect_dest {
+	struct sockaddr sa;
+	struct sockaddr_in sin;
+	struct sockaddr_in6 sin6;
+};
+
 /*
  * A sockaddr_in, or AF_UNSPEC with INADDR_ANY: __inet_bind()'s
  * "compatibility games" (connect() takes AF_UNSPEC before it gets here).
@@ -112,7 +119,45 @@ err_rt:
  * lock, goes on to the next port. A port the user bound is not chosen
  * again: EADDRNOTAVAIL, as Linux's.
  */
-static int ktcp_connect_hash(struct sock *sk, const struct sockaddr_in *usin,
+/*
+ * Route to @dest and choose the source and port: IPv4 (an AF_KTCP socket,
+ * or an AF_KTCP6 one to a v4-mapped peer) or IPv6. Then the 4-tuple.
+ */
+static int ktcp_connect_route_any(struct sock *sk,
+				  const union ktcp_connect_dest *dest)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+	struct inet_sock *inet = inet_sk(sk);
+	int err;
+
+	if (dest->sa.sa_family == AF_INET) {
+		err = ktcp_connect_route(sk, &dest->sin);
+		if (err)
+			return err;
+		ktcp_tuple_set_v4(&ks->hnode.key, inet->inet_saddr,
+				  inet->inet_sport, inet->inet_daddr,
+				  inet->inet_dport);
+		if (ktcp_sk_v6(sk))	/* a v4-mapped peer's names */
+			ktcp_inet6_set_addrs(sk, &ks->hnode.key);
+		return 0;
+	}
+	sk->sk_v6_daddr = dest->sin6.sin6_addr;	/* an undo cleared it */
+	err = ktcp_ip6_connect_route(sk, dest->sin6.sin6_port) ? :
+	      (inet->inet_num ? 0 : ktcp_port_connect(ktcp_pernet(sock_net(sk)),
+						       sk));
+	if (err) {
+		ktcp_connect_undo(sk);
+		return err;
+	}
+	ks->hnode.key = (struct ktcp_tuple){
+		.laddr = ktcp_np(sk)->saddr, .raddr = sk->sk_v6_daddr,
+		.lport = inet->inet_sport, .rport = inet->inet_dport,
+	};
+	return 0;
+}
+
+static int ktcp_connect_hash(struct sock *sk,
+			     const union ktcp_connect_dest *dest,
 			     struct ktcp_tw_reuse *r)
 {
 	struct ktcp_net *kn = ktcp_pernet(sock_net(sk));
@@ -122,14 +167,9 @@ static int ktcp_connect_hash(struct sock *sk, const struct sockaddr_in *usin,
 	int tries, err;
 
 	for (tries = 1;; tries++) {
-		err = ktcp_connect_route(sk, usin);
+		err = ktcp_connect_route_any(sk, dest);
 		if (err)
 			return err;
-		ktcp_tuple_set_v4(&ks->hnode.key, inet->inet_saddr,
-				  inet->inet_sport, inet->inet_daddr,
-				  inet->inet_dport);
-		if (ktcp_sk_v6(sk))	/* a v4-mapped peer's names */
-			ktcp_inet6_set_addrs(sk, &ks->hnode.key);
 		sock_hold(sk);
 		memset(r, 0, sizeof(*r));
 		if (!ktcp_hash_insert(kn, &ks->hnode))
@@ -167,17 +207,32 @@ static void ktcp_connect_window(struct sock *sk)
 					       w.rcv_wnd);
 }
 
+/* The initial sequence number and timestamp offset (RFC 6528). */
+static union tcp_seq_and_ts_off ktcp_connect_isn(struct sock *sk)
+{
+	const struct ktcp_tuple *t = &ktcp_sk(sk)->hnode.key;
+
+	if (ktcp_tuple_is_v4(t))
+		return secure_tcp_seq_and_ts_off(sock_net(sk),
+						 ktcp_addr_v4(&t->laddr),
+						 ktcp_addr_v4(&t->raddr),
+						 t->lport, t->rport);
+	return secure_tcpv6_seq_and_ts_off(sock_net(sk), t->laddr.s6_addr32,
+					   t->raddr.s6_addr32, t->lport,
+					   t->rport);
+}
+
 /* Everything connect() does before waiting: route, hash, send the SYN. */
-static int ktcp_connect_start(struct sock *sk, const struct sockaddr_in *usin)
+static int ktcp_connect_start(struct sock *sk,
+			      const union ktcp_connect_dest *dest)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
-	struct inet_sock *inet = inet_sk(sk);
 	struct net *net = sock_net(sk);
 	union tcp_seq_and_ts_off st;
 	struct ktcp_tw_reuse tw;
 	int err;
 
-	err = ktcp_connect_hash(sk, usin, &tw);
+	err = ktcp_connect_hash(sk, dest, &tw);
 	if (err)
 		return err;
 	/*
@@ -193,8 +248,7 @@ static int ktcp_connect_start(struct sock *sk, const struct sockaddr_in *usin)
 	ks->max_window = 0;
 	ktcp_rtt_init(&ks->rtt);
 	ktcp_cc_init(&ks->cc, ks->cc.ops);
-	st = secure_tcp_seq_and_ts_off(net, inet->inet_saddr, inet->inet_daddr,
-				       inet->inet_sport, inet->inet_dport);
+	st = ktcp_connect_isn(sk);
 	ktcp_sock_init_seq(ks, tw.seq ?: st.seq);
 	memset(&ks->neg, 0, sizeof(ks->neg));
 	ks->neg.ts_off = ktcp_neg_ts_off(net, st.ts_off);
@@ -282,17 +336,32 @@ static int ktcp_connect_disconnect(struct socket *sock)
 
 /*
  * tcp_v6_connect()'s address checks for an AF_KTCP6 socket, @sin6 a copy
- * of the user's: :: is the loopback address (v4-mapped if the socket is
- * bound to a v4-mapped one, a BSD'ism), multicast is unreachable, a
- * link-local peer needs a device (the scope id, which must agree with the
- * one the socket is bound to). A v4-mapped peer is connected to over IPv4
- * (@sin), unless the socket is IPv6-only.
+ * of the user's: with IPV6_FLOWINFO_SEND, its flow label and class; :: is
+ * the loopback address (v4-mapped if the socket is bound to a v4-mapped
+ * one, a BSD'ism), multicast is unreachable, a link-local peer needs a
+ * device (the scope id, which must agree with the one the socket is bound
+ * to). A v4-mapped peer is connected to over IPv4 (@dest an AF_INET one),
+ * unless the socket is IPv6-only; any other, over IPv6.
  */
 static int ktcp_connect_addr6(struct sock *sk, struct sockaddr_in6 *sin6,
-			      int addr_len, struct sockaddr_in *sin)
+			      int addr_len, union ktcp_connect_dest *dest)
 {
+	__be32 flowlabel = 0;
 	int type;
 
+	/* IPV6_FLOWINFO_SEND: the label must be one of the socket's leases */
+	if (inet6_test_bit(SNDFLOW, sk)) {
+		struct ip6_flowlabel *fl;
+
+		flowlabel = sin6->sin6_flowinfo & IPV6_FLOWINFO_MASK;
+		IP6_ECN_flow_init(flowlabel);
+		if (flowlabel & IPV6_FLOWLABEL_MASK) {
+			fl = fl6_sock_lookup(sk, flowlabel);
+			if (IS_ERR(fl))
+				return -EINVAL;
+			fl6_sock_release(fl);
+		}
+	}
 	if (ipv6_addr_any(&sin6->sin6_addr)) {
 		if (ipv6_addr_v4mapped(&sk->sk_v6_rcv_saddr))
 			ipv6_addr_set_v4mapped(htonl(INADDR_LOOPBACK),
@@ -312,12 +381,15 @@ static int ktcp_connect_addr6(struct sock *sk, struct sockaddr_in6 *sin6,
 		if (!sk->sk_bound_dev_if)
 			return -EINVAL;
 	}
-	if (!(type & IPV6_ADDR_MAPPED))
-		return -ENETUNREACH;	/* the IPv6 wire is not there yet */
+	sk->sk_v6_daddr = sin6->sin6_addr;
+	ktcp_np(sk)->flow_label = flowlabel;
+	if (!(type & IPV6_ADDR_MAPPED)) {
+		dest->sin6 = *sin6;
+		return 0;
+	}
 	if (ipv6_only_sock(sk))
 		return -ENETUNREACH;
-	sk->sk_v6_daddr = sin6->sin6_addr;
-	*sin = (struct sockaddr_in){
+	dest->sin = (struct sockaddr_in){
 		.sin_family = AF_INET,
 		.sin_port = sin6->sin6_port,
 		.sin_addr.s_addr = sin6->sin6_addr.s6_addr32[3],
@@ -325,9 +397,9 @@ static int ktcp_connect_addr6(struct sock *sk, struct sockaddr_in6 *sin6,
 	return 0;
 }
 
-/* The peer connect() was given, as an IPv4 sockaddr_in (@sin). */
+/* The peer connect() was given, as the wire will reach it (@dest). */
 static int ktcp_connect_addr(struct sock *sk, const struct sockaddr *uaddr,
-			     int addr_len, struct sockaddr_in *sin)
+			     int addr_len, union ktcp_connect_dest *dest)
 {
 	struct sockaddr_in6 sin6 = {};
 	int err;
@@ -335,21 +407,21 @@ static int ktcp_connect_addr(struct sock *sk, const struct sockaddr *uaddr,
 	if (!ktcp_sk_v6(sk)) {
 		err = ktcp_connect_check_addr(uaddr, addr_len);
 		if (!err)
-			*sin = *(const struct sockaddr_in *)uaddr;
+			dest->sin = *(const struct sockaddr_in *)uaddr;
 		return err;
 	}
 	err = ktcp_inet6_check_addr(uaddr, addr_len);
 	if (err)
 		return err;
 	memcpy(&sin6, uaddr, min_t(int, addr_len, sizeof(sin6)));
-	return ktcp_connect_addr6(sk, &sin6, addr_len, sin);
+	return ktcp_connect_addr6(sk, &sin6, addr_len, dest);
 }
 
 int ktcp_connect_stream(struct socket *sock, struct sockaddr *uaddr,
 			int addr_len, int flags)
 {
+	union ktcp_connect_dest dest;
 	struct sock *sk = sock->sk;
-	struct sockaddr_in sin;
 	int err, wait;
 	long timeo;
 
@@ -371,11 +443,11 @@ int ktcp_connect_stream(struct socket *sock, struct sockaddr *uaddr,
 		if (sk->sk_state != TCP_CLOSE)
 			goto out;
 		/* tcp_v4_connect(): the address after the state */
-		err = ktcp_connect_addr(sk, uaddr, addr_len, &sin) ? :
+		err = ktcp_connect_addr(sk, uaddr, addr_len, &dest) ? :
 		      ktcp_cgroup_check(sk);
 		if (err)
 			goto out;
-		err = ktcp_connect_start(sk, &sin);
+		err = ktcp_connect_start(sk, &dest);
 		if (err)
 			goto out;
 		sock->state = SS_CONNECTING;

@@ -196,6 +196,11 @@ void ktcp_ecn_send(struct sock *sk, u8 *th_flags, u32 len, u32 seq)
 	if (sk->sk_state != TCP_TIME_WAIT)
 		ect = ktcp_ecn_xmit_flags(&ks->ecn_flags, new_data, th_flags);
 	WRITE_ONCE(inet->tos, tos | ect);	/* IP_TOS reads it lockless */
+	if (ktcp_sk_v6(sk)) {	/* ip6_xmit() takes np->tclass (INET_ECN_xmit) */
+		struct ipv6_pinfo *np = ktcp_np(sk);
+
+		np->tclass = (np->tclass & ~INET_ECN_MASK) | ect;
+	}
 }
 
 /*
@@ -211,6 +216,8 @@ static u32 ktcp_ecn_route_features(const struct sock *listener,
 	struct rtable *rt;
 	u32 features;
 
+	if (iph->version == 6)
+		return ktcp_ip6_route_features(listener, skb);
 	rt = ip_route_output_ports(sock_net(listener), &fl4, listener,
 				   iph->saddr, iph->daddr, th->source,
 				   th->dest, IPPROTO_TCP, 0,

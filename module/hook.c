@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The receive hook: a netfilter LOCAL_IN hook per namespace that takes the
- * segments belonging to ktcp sockets out of the IPv4 input path before
- * native TCP sees them, and leaves every other packet alone.
+ * The receive hooks: netfilter LOCAL_IN hooks per namespace, IPv4 and
+ * IPv6, that take the segments belonging to ktcp sockets out of the input
+ * path before native TCP sees them, and leave every other packet alone.
  *
  * At LOCAL_IN the IP header is validated, fragments are reassembled, the
  * packet is for this host and the filter, NAT and security tables have run,
@@ -32,7 +32,10 @@
 
 #include <linux/netfilter.h>
 #include <linux/netfilter_ipv4.h>
+#include <linux/netfilter_ipv6.h>
 #include <net/ip.h>
+#include <net/ip6_checksum.h>
+#include <net/ipv6.h>
 #include <net/netfilter/nf_conntrack.h>
 #include <net/route.h>
 #include <net/xfrm.h>
@@ -40,20 +43,31 @@
 #include "ktcp.h"
 #include "trace.h"
 
-/* Validate the TCP header and checksum; 0 or a counter. */
+/* Is @skb, at the network layer, IPv6? */
+static bool ktcp_hook_v6(const struct sk_buff *skb)
+{
+	return ip_hdr(skb)->version == 6;
+}
+
+/*
+ * Validate the TCP header (at the transport header the hook set) and the
+ * checksum, with the IPv4 or IPv6 pseudo-header; 0 or a counter.
+ */
 static int ktcp_hook_validate(struct sk_buff *skb)
 {
-	unsigned int thoff = ip_hdrlen(skb);
 	const struct tcphdr *th;
+	__sum16 bad;
 
-	__skb_pull(skb, thoff);
-	skb_reset_transport_header(skb);
-
+	/* the IP headers out of CHECKSUM_COMPLETE's sum, as ip6_input_finish() */
+	skb_pull_rcsum(skb, skb_transport_offset(skb));
 	th = tcp_hdr(skb);
 	if (th->doff < sizeof(*th) / 4 || !pskb_may_pull(skb, th->doff * 4))
 		return KTCP_MIB_INERRS;
-	if (skb_checksum_init(skb, IPPROTO_TCP, inet_compute_pseudo) ||
-	    skb_checksum_complete(skb)) {
+	if (ktcp_hook_v6(skb))
+		bad = skb_checksum_init(skb, IPPROTO_TCP, ip6_compute_pseudo);
+	else
+		bad = skb_checksum_init(skb, IPPROTO_TCP, inet_compute_pseudo);
+	if (bad || skb_checksum_complete(skb)) {
 		trace_ktcp_bad_csum(skb);
 		return KTCP_MIB_INCSUMERRORS;
 	}
@@ -74,7 +88,9 @@ static enum skb_drop_reason ktcp_hook_policy(struct sock *sk,
 {
 	bool tw = sk->sk_state == TCP_TIME_WAIT;
 
-	if (!xfrm4_policy_check(tw ? NULL : sk, XFRM_POLICY_IN, skb))
+	if (ktcp_hook_v6(skb) ?
+	    !xfrm6_policy_check(tw ? NULL : sk, XFRM_POLICY_IN, skb) :
+	    !xfrm4_policy_check(tw ? NULL : sk, XFRM_POLICY_IN, skb))
 		return SKB_DROP_REASON_XFRM_POLICY;	/* xfrm_stat counts */
 	nf_reset_ct(skb);
 	if (!tw && sk_filter_trim_cap(sk, skb, tcp_hdr(skb)->doff * 4)) {
@@ -88,7 +104,10 @@ static enum skb_drop_reason ktcp_hook_policy(struct sock *sk,
 static void ktcp_hook_fill_cb(struct sk_buff *skb)
 {
 	const struct tcphdr *th = tcp_hdr(skb);
-	int iif = inet_iif(skb), sdif = inet_sdif(skb);	/* dst, IPCB */
+	bool v6 = ktcp_hook_v6(skb);
+	/* the dst, IPCB or IP6CB: gone once the cb is filled */
+	int iif = v6 ? inet6_iif(skb) : inet_iif(skb);
+	int sdif = v6 ? inet6_sdif(skb) : inet_sdif(skb);
 	struct ktcp_skb_cb *cb;
 
 	/* Input dsts may be noref; ktcp queues skbs past this RCU section. */
@@ -97,13 +116,14 @@ static void ktcp_hook_fill_cb(struct sk_buff *skb)
 	cb->iif = iif;
 	cb->sdif = sdif;
 	/* skb->dev is only safe under the hook's RCU section: read it now. */
-	cb->dev_mss = ktcp_window_mss_from_mtu(READ_ONCE(skb->dev->mtu));
+	cb->dev_mss = ktcp_window_mss_from_mtu(READ_ONCE(skb->dev->mtu), v6);
 	cb->seq = ntohl(th->seq);
 	cb->end_seq = cb->seq + th->syn + th->fin + skb->len - th->doff * 4;
 	cb->ack_seq = ntohl(th->ack_seq);
 	cb->window = ntohs(th->window);
 	cb->flags = tcp_flag_byte(th);
-	cb->ip_dsfield = ip_hdr(skb)->tos;	/* its ECN field: ecn.c */
+	/* its ECN field: ecn.c */
+	cb->ip_dsfield = v6 ? ipv6_get_dsfield(ipv6_hdr(skb)) : ip_hdr(skb)->tos;
 	cb->when = 0;
 	cb->retransmitted = 0;
 	__skb_pull(skb, th->doff * 4);
@@ -111,15 +131,20 @@ static void ktcp_hook_fill_cb(struct sk_buff *skb)
 
 /*
  * A pure SYN that may open a connection: not to a broadcast or multicast
- * address (RFC 9293 3.10.7.2; Linux's tcp_v4_conn_request).
+ * address (RFC 9293 3.10.7.2; Linux's tcp_v4_conn_request()), nor over
+ * IPv6 from a v4-mapped one (tcp_v6_conn_request()).
  */
 static bool ktcp_hook_is_open(const struct sk_buff *skb,
 			      const struct tcphdr *th)
 {
-	const struct rtable *rt = skb_rtable(skb);
+	const struct rtable *rt;
 
 	if (!th->syn || th->ack || th->rst)
 		return false;
+	if (ktcp_hook_v6(skb))	/* unicast only: anycast too (tcp_v6_conn_request) */
+		return ipv6_unicast_destination(skb) &&
+		       !ipv6_addr_v4mapped(&ipv6_hdr(skb)->saddr);
+	rt = skb_rtable(skb);
 	return !rt || !(rt->rt_flags & (RTCF_BROADCAST | RTCF_MULTICAST));
 }
 
@@ -138,17 +163,19 @@ static struct sock *ktcp_hook_lookup(struct ktcp_net *kn,
 				     const struct ktcp_tuple *t,
 				     const struct tcphdr *th)
 {
+	bool v6 = ktcp_hook_v6(skb);
+	int dif = v6 ? inet6_iif(skb) : inet_iif(skb);
+	int sdif = v6 ? inet6_sdif(skb) : inet_sdif(skb);
 	struct ktcp_hnode *h;
 	struct sock *sk = NULL;
 
-	h = ktcp_hash_lookup(kn, t, inet_iif(skb), inet_sdif(skb));
+	h = ktcp_hash_lookup(kn, t, dif, sdif);
 	if (h && h->kind == KTCP_HNODE_SOCK)
 		sk = &container_of(h, struct ktcp_sock, hnode)->inet.sk;
 	else if (h)
 		sk = container_of(h, struct ktcp_request, hnode)->listener;
 	else if (ktcp_hook_is_open(skb, th) || ktcp_hook_is_ack(th))
-		sk = ktcp_hash_lookup_listener(kn, skb, t, inet_iif(skb),
-					       inet_sdif(skb));
+		sk = ktcp_hash_lookup_listener(kn, skb, t, dif, sdif);
 	if (sk && !h && ktcp_hook_is_ack(th) && !ktcp_listen_cookie_valid(sk, skb))
 		sk = NULL;
 	if (sk && !refcount_inc_not_zero(&sk->sk_refcnt))
@@ -209,7 +236,10 @@ static void ktcp_hook_rest(struct sk_buff *skb, struct sock *sk,
 
 	rest.sk = sk;
 	rest.okfn = ktcp_hook_deliver;
-	e = rcu_dereference(state->net->nf.hooks_ipv4[NF_INET_LOCAL_IN]);
+	if (state->pf == NFPROTO_IPV6)
+		e = rcu_dereference(state->net->nf.hooks_ipv6[NF_INET_LOCAL_IN]);
+	else
+		e = rcu_dereference(state->net->nf.hooks_ipv4[NF_INET_LOCAL_IN]);
 	while (e && i < e->num_hook_entries && e->hooks[i].hook != ktcp_hook_in)
 		i++;
 	/* Not found: being unregistered; deliver as before the rest ran. */
@@ -233,13 +263,27 @@ static void ktcp_hook_icmp(struct net *net, struct sk_buff *skb)
 		ktcp_listen_req_err(req, seq, fatal);
 }
 
+/* The segment of @t is a ktcp socket's: take it, or let it go on. */
+static unsigned int ktcp_hook_take(struct sk_buff *skb,
+				   const struct ktcp_tuple *t,
+				   const struct nf_hook_state *state)
+{
+	struct sock *sk;
+
+	sk = ktcp_hook_lookup(ktcp_pernet(state->net), skb, t, tcp_hdr(skb));
+	if (!sk)
+		return NF_ACCEPT;
+	ktcp_hook_rest(skb, sk, state);
+	sock_put(sk);
+	return NF_STOLEN;
+}
+
 static unsigned int ktcp_hook_in(void *priv, struct sk_buff *skb,
 				 const struct nf_hook_state *state)
 {
 	const struct iphdr *iph = ip_hdr(skb);
 	const struct tcphdr *th;
 	struct ktcp_tuple t;
-	struct sock *sk;
 
 	if (skb->pkt_type != PACKET_HOST)
 		return NF_ACCEPT;
@@ -253,26 +297,67 @@ static unsigned int ktcp_hook_in(void *priv, struct sk_buff *skb,
 	if (!pskb_may_pull(skb, ip_hdrlen(skb) + sizeof(struct tcphdr)))
 		return NF_ACCEPT;
 	iph = ip_hdr(skb);
-	th = (const struct tcphdr *)(skb_network_header(skb) + ip_hdrlen(skb));
+	skb_set_transport_header(skb, skb_network_offset(skb) + ip_hdrlen(skb));
+	th = tcp_hdr(skb);
 	ktcp_tuple_set_v4(&t, iph->daddr, th->dest, iph->saddr, th->source);
-	sk = ktcp_hook_lookup(ktcp_pernet(state->net), skb, &t, th);
-	if (!sk)
-		return NF_ACCEPT;
-	ktcp_hook_rest(skb, sk, state);
-	sock_put(sk);
-	return NF_STOLEN;
+	return ktcp_hook_take(skb, &t, state);
 }
 
-static const struct nf_hook_ops ktcp_hook_ops = {
-	.hook		= ktcp_hook_in,
-	.pf		= NFPROTO_IPV4,
-	.hooknum	= NF_INET_LOCAL_IN,
-	.priority	= NF_IP_PRI_SELINUX_LAST + 1,
+/*
+ * The same on the IPv6 input path. At LOCAL_IN, ip6_rcv_core() has parsed
+ * a hop-by-hop header, if any, and set the transport header after it;
+ * every other extension header (destination options, routing, AH, a
+ * fragment) is processed by ip6_protocol_deliver_rcu() after this hook,
+ * which finds the next header at IP6CB()->nhoff. A segment is taken only
+ * if that next header is TCP; one behind other headers goes the native
+ * way, with the skb untouched (AH and ESP in transport mode come back
+ * here once xfrm6 has stripped them). A v4-mapped address, which no IPv6
+ * segment may carry, stays native TCP's too (user-guide.rst).
+ */
+static unsigned int ktcp_hook_in6(void *priv, struct sk_buff *skb,
+				  const struct nf_hook_state *state)
+{
+	int thoff = skb_transport_offset(skb);
+	const struct ipv6hdr *ip6h;
+	const struct tcphdr *th;
+	struct ktcp_tuple t;
+
+	if (skb->pkt_type != PACKET_HOST ||
+	    skb_network_header(skb)[IP6CB(skb)->nhoff] != IPPROTO_TCP)
+		return NF_ACCEPT;
+	if (!pskb_may_pull(skb, thoff + sizeof(struct tcphdr)))
+		return NF_ACCEPT;
+	ip6h = ipv6_hdr(skb);
+	if (ipv6_addr_v4mapped(&ip6h->saddr) ||
+	    ipv6_addr_v4mapped(&ip6h->daddr))
+		return NF_ACCEPT;
+	th = tcp_hdr(skb);
+	t.laddr = ip6h->daddr;
+	t.raddr = ip6h->saddr;
+	t.lport = th->dest;
+	t.rport = th->source;
+	return ktcp_hook_take(skb, &t, state);
+}
+
+static const struct nf_hook_ops ktcp_hook_ops[] = {
+	{
+		.hook		= ktcp_hook_in,
+		.pf		= NFPROTO_IPV4,
+		.hooknum	= NF_INET_LOCAL_IN,
+		.priority	= NF_IP_PRI_SELINUX_LAST + 1,
+	},
+	{
+		.hook		= ktcp_hook_in6,
+		.pf		= NFPROTO_IPV6,
+		.hooknum	= NF_INET_LOCAL_IN,
+		.priority	= NF_IP6_PRI_SELINUX_LAST + 1,
+	},
 };
 
 int ktcp_hook_net_init(struct net *net)
 {
-	int err = nf_register_net_hook(net, &ktcp_hook_ops);
+	int err = nf_register_net_hooks(net, ktcp_hook_ops,
+					ARRAY_SIZE(ktcp_hook_ops));
 
 	ktcp_pernet(net)->hook_registered = !err;
 	return err;
@@ -281,5 +366,6 @@ int ktcp_hook_net_init(struct net *net)
 void ktcp_hook_net_exit(struct net *net)
 {
 	if (ktcp_pernet(net)->hook_registered)
-		nf_unregister_net_hook(net, &ktcp_hook_ops);
+		nf_unregister_net_hooks(net, ktcp_hook_ops,
+					ARRAY_SIZE(ktcp_hook_ops));
 }

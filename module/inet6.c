@@ -61,14 +61,13 @@ void ktcp_inet6_clone(struct sock *child, const struct sock *listener)
 {
 	struct ipv6_pinfo *newnp = ktcp_inet6_pinfo(child);
 
-	memcpy(newnp, inet6_sk(listener), sizeof(*newnp));
+	memcpy(newnp, ktcp_np(listener), sizeof(*newnp));
 	inet_sk(child)->pinet6 = newnp;
 	newnp->ipv6_mc_list = NULL;
 	newnp->ipv6_ac_list = NULL;
 	newnp->pktoptions = NULL;
 	newnp->rxpmtu = NULL;
 	RCU_INIT_POINTER(newnp->opt, NULL);
-	newnp->rxopt.all = 0;
 	child->sk_ipv6only = listener->sk_ipv6only;
 }
 
@@ -84,8 +83,13 @@ void ktcp_inet6_set_addrs(struct sock *sk, const struct ktcp_tuple *t)
 	sk->sk_v6_rcv_saddr = t->laddr;
 	sk->sk_v6_daddr = t->raddr;
 	ktcp_inet6_pinfo(sk)->saddr = t->laddr;
-	if (!ktcp_tuple_is_v4(t))
+	if (!ktcp_tuple_is_v4(t)) {
+		/* no IPv4 view (tcp_v6_syn_recv_sock()) */
+		inet->inet_saddr = LOOPBACK4_IPV6;
+		inet->inet_rcv_saddr = LOOPBACK4_IPV6;
+		inet->inet_daddr = LOOPBACK4_IPV6;
 		return;
+	}
 	inet->inet_saddr = ktcp_addr_v4(&t->laddr);
 	inet->inet_rcv_saddr = inet->inet_saddr;
 	inet->inet_daddr = ktcp_addr_v4(&t->raddr);
@@ -108,7 +112,8 @@ void ktcp_inet6_reset(struct sock *sk, bool saddr)
  */
 void ktcp_inet6_destroy(struct sock *sk)
 {
-	if (inet6_sk(sk))
+	/* It reads inet6_sk(); a socket leaves TIME_WAIT before its end. */
+	if (!WARN_ON_ONCE(!sk_fullsock(sk)))
 		inet6_cleanup_sock(sk);
 }
 
@@ -315,7 +320,7 @@ static bool ktcp_inet6_locked_opt(int optname)
  */
 static void ktcp_inet6_set_tclass(struct sock *sk, int val)
 {
-	struct ipv6_pinfo *np = inet6_sk(sk);
+	struct ipv6_pinfo *np = ktcp_np(sk);
 
 	if (val == -1)
 		val = 0;
@@ -332,7 +337,7 @@ static int ktcp_inet6_set_locked(struct sock *sk, int optname, int val)
 {
 	struct net *net = sock_net(sk);
 
-	if (ktcp_inet6_set_rxopt(inet6_sk(sk), optname, val))
+	if (ktcp_inet6_set_rxopt(ktcp_np(sk), optname, val))
 		return 0;
 	switch (optname) {
 	case IPV6_V6ONLY:
@@ -359,6 +364,34 @@ static int ktcp_inet6_set_locked(struct sock *sk, int optname, int val)
 }
 
 /*
+ * The options ipv6_setsockopt() sets before it takes the socket lock and
+ * checks the family (do_ipv6_setsockopt()): it may run with ours held.
+ */
+static bool ktcp_inet6_lockless_opt(int optname)
+{
+	switch (optname) {
+	case IPV6_UNICAST_HOPS:
+	case IPV6_MULTICAST_LOOP:
+	case IPV6_MULTICAST_HOPS:
+	case IPV6_MTU:
+	case IPV6_MINHOPCOUNT:
+	case IPV6_RECVERR_RFC4884:
+	case IPV6_MULTICAST_ALL:
+	case IPV6_AUTOFLOWLABEL:
+	case IPV6_DONTFRAG:
+	case IPV6_RECVERR:
+	case IPV6_ROUTER_ALERT_ISOLATE:
+	case IPV6_MTU_DISCOVER:
+	case IPV6_FLOWINFO_SEND:
+	case IPV6_ADDR_PREFERENCES:
+	case IPV6_MULTICAST_IF:
+	case IPV6_UNICAST_IF:
+		return true;
+	}
+	return false;
+}
+
+/*
  * setsockopt(SOL_IPV6) on an AF_KTCP6 socket. ipv6_setsockopt() serves the
  * options it sets without the socket lock (hop limit, IPV6_RECVERR,
  * IPV6_MTU_DISCOVER, IPV6_AUTOFLOWLABEL, ...); past them it refuses a
@@ -366,21 +399,149 @@ static int ktcp_inet6_set_locked(struct sock *sk, int optname, int val)
  * integer options a TCP socket has there are set here as
  * do_ipv6_setsockopt() sets them. Sticky extension headers, IPV6_PKTINFO
  * and IPV6_FLOWLABEL_MGR (ipv6_flowlabel_opt() is not exported) answer
- * ENOPROTOOPT (user-guide.rst).
+ * ENOPROTOOPT (user-guide.rst). ipv6_setsockopt() reads inet6_sk(), NULL
+ * for a socket in TIME_WAIT, which Linux would have closed: ENOTCONN then,
+ * checked under the socket lock, which keeps the state.
  */
 int ktcp_inet6_setsockopt(struct sock *sk, int optname, sockptr_t optval,
 			  unsigned int optlen)
 {
-	int val = 0, err;
+	bool lockless = ktcp_inet6_lockless_opt(optname);
+	int val = 0, err = -ENOTCONN;
 
-	if (!ktcp_inet6_locked_opt(optname))
-		return ipv6_setsockopt(sk, SOL_IPV6, optname, optval, optlen);
-	if (optlen < sizeof(int))
-		return -EINVAL;
-	if (copy_from_sockptr(&val, optval, sizeof(val)))
-		return -EFAULT;
+	if (!lockless && !ktcp_inet6_locked_opt(optname))
+		return -ENOPROTOOPT;
+	if (!lockless) {
+		if (optlen < sizeof(int))
+			return -EINVAL;
+		if (copy_from_sockptr(&val, optval, sizeof(val)))
+			return -EFAULT;
+	}
 	lock_sock(sk);
-	err = ktcp_inet6_set_locked(sk, optname, val);
+	if (lockless && sk->sk_state != TCP_TIME_WAIT)
+		err = ipv6_setsockopt(sk, SOL_IPV6, optname, optval, optlen);
+	else if (!lockless)
+		err = ktcp_inet6_set_locked(sk, optname, val);
 	release_sock(sk);
 	return err;
+}
+
+/*
+ * The options do_ipv6_getsockopt() answers without taking the socket lock
+ * (the sticky extension headers, IPV6_2292PKTOPTIONS and MCAST_MSFILTER
+ * take it), and whose answer is a TCP socket's: ipv6_getsockopt() may run
+ * for them with ours held. Any other option would also be passed on to
+ * nf_getsockopt(), whose conntrack handler locks the socket too.
+ */
+static bool ktcp_inet6_get_opt(int optname)
+{
+	switch (optname) {
+	case IPV6_V6ONLY:
+	case IPV6_RECVPKTINFO:
+	case IPV6_2292PKTINFO:
+	case IPV6_RECVHOPLIMIT:
+	case IPV6_2292HOPLIMIT:
+	case IPV6_RECVRTHDR:
+	case IPV6_2292RTHDR:
+	case IPV6_RECVHOPOPTS:
+	case IPV6_2292HOPOPTS:
+	case IPV6_RECVDSTOPTS:
+	case IPV6_2292DSTOPTS:
+	case IPV6_FLOWINFO:
+	case IPV6_RECVTCLASS:
+	case IPV6_TCLASS:
+	case IPV6_RECVPATHMTU:
+	case IPV6_PATHMTU:
+	case IPV6_RECVORIGDSTADDR:
+	case IPV6_UNICAST_HOPS:
+	case IPV6_MULTICAST_HOPS:
+	case IPV6_MULTICAST_LOOP:
+	case IPV6_MULTICAST_IF:
+	case IPV6_MULTICAST_ALL:
+	case IPV6_UNICAST_IF:
+	case IPV6_MTU:
+	case IPV6_MTU_DISCOVER:
+	case IPV6_RECVERR:
+	case IPV6_RECVERR_RFC4884:
+	case IPV6_FLOWINFO_SEND:
+	case IPV6_FLOWLABEL_MGR:
+	case IPV6_TRANSPARENT:
+	case IPV6_FREEBIND:
+	case IPV6_RECVFRAGSIZE:
+	case IPV6_ADDR_PREFERENCES:
+	case IPV6_MINHOPCOUNT:
+	case IPV6_DONTFRAG:
+	case IPV6_AUTOFLOWLABEL:
+		return true;
+	}
+	return false;
+}
+
+/*
+ * getsockopt(SOL_IPV6): ipv6_getsockopt() under the socket lock, outside
+ * TIME_WAIT (as above), for the options ktcp_inet6_get_opt() lists; any
+ * other answers ENOPROTOOPT. IPV6_ADDRFORM reads AF_INET6, the form the
+ * program opened (do_ipv6_getsockopt() would read sk_family).
+ */
+int ktcp_inet6_getsockopt(struct sock *sk, int optname, char __user *optval,
+			  int __user *optlen)
+{
+	int err = -ENOTCONN, len;
+
+	if (optname == IPV6_ADDRFORM) {
+		if (get_user(len, optlen))
+			return -EFAULT;
+		if (len < (int)sizeof(int))
+			return -EINVAL;
+		len = sizeof(int);
+		err = AF_INET6;
+		if (put_user(len, optlen) || copy_to_user(optval, &err, len))
+			return -EFAULT;
+		return 0;
+	}
+	if (!ktcp_inet6_get_opt(optname))
+		return -ENOPROTOOPT;
+	lock_sock(sk);
+	if (sk->sk_state != TCP_TIME_WAIT)
+		err = ipv6_getsockopt(sk, SOL_IPV6, optname, optval, optlen);
+	release_sock(sk);
+	return err;
+}
+
+/*
+ * getsockname() and getpeername() (inet6_getname(), with the pinfo a
+ * TIME_WAIT socket still has): the bound address, or the source chosen;
+ * the flow label sent with IPV6_FLOWINFO_SEND; the device as the scope id
+ * of a link-local address.
+ */
+int ktcp_inet6_getname(struct socket *sock, struct sockaddr *uaddr, int peer)
+{
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)uaddr;
+	struct sock *sk = sock->sk;
+	struct inet_sock *inet = inet_sk(sk);
+	struct ipv6_pinfo *np = ktcp_np(sk);
+
+	memset(sin6, 0, sizeof(*sin6));
+	sin6->sin6_family = AF_INET6;
+	lock_sock(sk);
+	if (peer) {
+		if (!inet->inet_dport ||
+		    (((1 << sk->sk_state) & (TCPF_CLOSE | TCPF_SYN_SENT)) &&
+		     peer == 1)) {
+			release_sock(sk);
+			return -ENOTCONN;
+		}
+		sin6->sin6_port = inet->inet_dport;
+		sin6->sin6_addr = sk->sk_v6_daddr;
+		if (inet6_test_bit(SNDFLOW, sk))
+			sin6->sin6_flowinfo = np->flow_label;
+	} else {
+		sin6->sin6_addr = ipv6_addr_any(&sk->sk_v6_rcv_saddr) ?
+				  np->saddr : sk->sk_v6_rcv_saddr;
+		sin6->sin6_port = inet->inet_sport;
+	}
+	sin6->sin6_scope_id = ipv6_iface_scope_id(&sin6->sin6_addr,
+						  sk->sk_bound_dev_if);
+	release_sock(sk);
+	return sizeof(*sin6);
 }

@@ -70,6 +70,27 @@ static inline bool ktcp_sk_v6(const struct sock *sk)
 	return sk->sk_family == ktcp_family6;
 }
 
+/*
+ * The ipv6_pinfo of an AF_KTCP6 socket (ktcp6_sock), in every state.
+ * Not inet6_sk(): that answers NULL once sk_fullsock() is false, and a
+ * ktcp socket stays a full one in TIME_WAIT. Kernel helpers that call
+ * inet6_sk() on their socket (inet6_csk_xmit(), inet6_getname(),
+ * do_ipv6_getsockopt()...) are kept away from TIME_WAIT for that reason.
+ */
+static inline struct ipv6_pinfo *ktcp_np(const struct sock *sk)
+{
+	return inet_sk(sk)->pinet6;
+}
+
+/*
+ * Does @sk talk IPv6 on the wire? An AF_KTCP6 socket but one connected to
+ * a v4-mapped peer (tcp_v6_connect()'s ipv6_mapped, inet6.c).
+ */
+static inline bool ktcp_sk_wire6(const struct sock *sk)
+{
+	return ktcp_sk_v6(sk) && !ipv6_addr_v4mapped(&sk->sk_v6_daddr);
+}
+
 extern unsigned int ktcp_net_id;
 
 /* Linux's include/net/tcp.h values used by more than one file. */
@@ -137,6 +158,7 @@ struct ktcp_net {
 	atomic_t tw_count;		/* sockets in TIME_WAIT */
 	struct ctl_table_header *sysctl_hdr;
 	bool hook_registered;
+	struct sock *ctl6;		/* ip6.c's: RSTs over IPv6 */
 };
 
 static inline struct ktcp_net *ktcp_pernet(const struct net *net)
@@ -580,6 +602,18 @@ static inline unsigned long ktcp_tw_time(const struct sock *sk)
  * second. Read without @tw's lock by the port search; the caller that
  * ends @tw checks again under it.
  */
+/* tcp_twsk_unique()'s loopback test, IPv6 and v4-mapped included. */
+static inline bool ktcp_tw_loopback(const struct sock *tw)
+{
+	if (ktcp_sk_v6(tw))
+		return ipv6_addr_loopback(&tw->sk_v6_daddr) ||
+		       ipv6_addr_v4mapped_loopback(&tw->sk_v6_daddr) ||
+		       ipv6_addr_loopback(&tw->sk_v6_rcv_saddr) ||
+		       ipv6_addr_v4mapped_loopback(&tw->sk_v6_rcv_saddr);
+	return ipv4_is_loopback(tw->sk_daddr) ||
+	       ipv4_is_loopback(tw->sk_rcv_saddr);
+}
+
 static inline bool ktcp_tw_reusable(const struct sock *sk,
 				    const struct sock *tw, bool bound)
 {
@@ -591,8 +625,7 @@ static inline bool ktcp_tw_reusable(const struct sock *sk,
 	if (bound)
 		return true;
 	if (reuse == 2 && READ_ONCE(tw->sk_bound_dev_if) != LOOPBACK_IFINDEX &&
-	    !ipv4_is_loopback(tw->sk_daddr) &&
-	    !ipv4_is_loopback(tw->sk_rcv_saddr))
+	    !ktcp_tw_loopback(tw))
 		reuse = 0;
 	return reuse && time_after32((u32)ktime_get_seconds(), stamp);
 }
@@ -635,6 +668,8 @@ struct ktcp_request {
 	u32 mark;			/* ir_mark: inet_request_mark() */
 	int bound_dev_if;		/* ir_iif: inet_request_bound_dev_if() */
 	u32 synack_us;			/* tcp_clock_us() of the first SYN-ACK */
+	u32 txhash;			/* the child's sk_txhash: flow label */
+	__be32 flowlabel;		/* the SYN's, if the listener reflects it */
 	u32 last_oow;			/* jiffies a duplicate SYN was answered */
 	u8 syn_tos;			/* the SYN's TOS, tcp_reflect_tos */
 	u8 retries;			/* SYN-ACK timeouts */
@@ -802,7 +837,7 @@ bool ktcp_window_in_quickack(const struct sock *sk);
 void ktcp_window_ack_sent(struct sock *sk);
 void ktcp_window_data_sent(struct sock *sk);
 bool ktcp_window_read_ack(struct sock *sk, int copied);
-u16 ktcp_window_mss_from_mtu(u32 mtu);
+u16 ktcp_window_mss_from_mtu(u32 mtu, bool v6);
 u16 ktcp_window_mss_route(const struct sock *sk);
 
 /* buffers.c: send and receive buffer autotuning, as Linux's. */
@@ -902,6 +937,21 @@ int ktcp_inet6_check_addr(const struct sockaddr *uaddr, int addr_len);
 bool ktcp_inet6_mapped(const struct sock *sk);
 int ktcp_inet6_setsockopt(struct sock *sk, int optname, sockptr_t optval,
 			  unsigned int optlen);
+int ktcp_inet6_getsockopt(struct sock *sk, int optname, char __user *optval,
+			  int __user *optlen);
+int ktcp_inet6_getname(struct socket *sock, struct sockaddr *uaddr, int peer);
+
+/* ip6.c: the IPv6 network layer: routes, checksums, transmission. */
+int ktcp_ip6_net_init(struct net *net);
+void ktcp_ip6_net_exit(struct net *net);
+int ktcp_ip6_xmit(struct sock *sk, struct sk_buff *skb);
+int ktcp_ip6_connect_route(struct sock *sk, __be16 dport);
+u32 ktcp_ip6_route_features(const struct sock *listener,
+			    const struct sk_buff *skb);
+void ktcp_ip6_send_synack(const struct sock *listener,
+			  const struct ktcp_request *req, struct sk_buff *skb);
+void ktcp_ip6_send_rst(struct net *net, const struct sock *sk,
+		       const struct sk_buff *in, struct sk_buff *skb);
 
 /* connect.c: the active open and its undoing. */
 int ktcp_connect_check_addr(const struct sockaddr *uaddr, int addr_len);

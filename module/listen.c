@@ -167,10 +167,22 @@ static void ktcp_listen_req_timer_fn(struct ktcp_timer *t)
 	ktcp_listen_req_put(req);	/* the armed timer's reference */
 }
 
+/* RFC 6528's ISN and the timestamp offset for a SYN of 4-tuple @t. */
+static union tcp_seq_and_ts_off ktcp_listen_isn(struct net *net,
+						const struct ktcp_tuple *t)
+{
+	if (ktcp_tuple_is_v4(t))
+		return secure_tcp_seq_and_ts_off(net, ktcp_addr_v4(&t->laddr),
+						 ktcp_addr_v4(&t->raddr),
+						 t->lport, t->rport);
+	return secure_tcpv6_seq_and_ts_off(net, t->laddr.s6_addr32,
+					   t->raddr.s6_addr32, t->lport,
+					   t->rport);
+}
+
 static struct ktcp_request *ktcp_listen_req_alloc(struct sock *listener,
 						  struct sk_buff *skb)
 {
-	const struct iphdr *iph = ip_hdr(skb);
 	const struct tcphdr *th = tcp_hdr(skb);
 	union tcp_seq_and_ts_off st;
 	struct ktcp_request *req;
@@ -180,12 +192,10 @@ static struct ktcp_request *ktcp_listen_req_alloc(struct sock *listener,
 	if (!req)
 		return NULL;
 	req->hnode.kind = KTCP_HNODE_REQ;
-	ktcp_tuple_set_v4(&req->hnode.key, iph->daddr, th->dest, iph->saddr,
-			  th->source);
+	ktcp_tuple_from_skb(&req->hnode.key, skb);
 	ktcp_opts_parse_hdr(th, &opts);
 	opts.present &= ktcp_neg_syn_allowed(sock_net(listener));
-	st = secure_tcp_seq_and_ts_off(sock_net(listener), iph->daddr,
-				       iph->saddr, th->dest, th->source);
+	st = ktcp_listen_isn(sock_net(listener), &req->hnode.key);
 	req->iss = st.seq;
 	req->neg.ts_off = ktcp_neg_ts_off(sock_net(listener), st.ts_off);
 	ktcp_neg_peer_syn(&req->neg, &opts);
@@ -199,7 +209,16 @@ static struct ktcp_request *ktcp_listen_req_alloc(struct sock *listener,
 	req->mark = inet_request_mark(listener, skb);	/* tcp_fwmark_accept */
 	/* The listener's device, or with tcp_l3mdev_accept the VRF's. */
 	req->bound_dev_if = inet_request_bound_dev_if(listener, skb);
-	req->syn_tos = iph->tos;
+	/* tcp_v6_init_req(): a link-local peer is reached where it came */
+	if (!req->bound_dev_if && !ktcp_tuple_is_v4(&req->hnode.key) &&
+	    (ipv6_addr_type(&req->hnode.key.raddr) & IPV6_ADDR_LINKLOCAL))
+		req->bound_dev_if = KTCP_SKB_CB(skb)->iif;
+	req->syn_tos = KTCP_SKB_CB(skb)->ip_dsfield;
+	req->txhash = net_tx_rndhash();	/* tcp_conn_request() */
+	/* net.ipv6.flowlabel_reflect's first bit: tcp_v6_send_synack() */
+	if (ktcp_sk_v6(listener) && inet6_test_bit(REPFLOW, listener) &&
+	    !ktcp_tuple_is_v4(&req->hnode.key))
+		req->flowlabel = ip6_flowlabel(ipv6_hdr(skb));
 	refcount_set(&req->refcnt, 1);
 	sock_hold(listener);
 	req->listener = listener;
@@ -255,10 +274,16 @@ static bool ktcp_listen_flood_action(struct sock *listener, int syncookies)
 		       KTCP_MIB_REQQFULLDOCOOKIES : KTCP_MIB_REQQFULLDROP);
 	if (!kl->synflood_warned && syncookies != 2) {
 		kl->synflood_warned = true;
-		net_info_ratelimited("ktcp: Possible SYN flooding on port %pI4:%u. %s.\n",
-				     &listener->sk_rcv_saddr, listener->sk_num,
-				     syncookies ? "Sending cookies" :
-				     "Dropping request");
+		if (ktcp_sk_v6(listener))
+			net_info_ratelimited("ktcp: Possible SYN flooding on port [%pI6c]:%u. %s.\n",
+					     &listener->sk_v6_rcv_saddr,
+					     listener->sk_num, syncookies ?
+					     "Sending cookies" : "Dropping request");
+		else
+			net_info_ratelimited("ktcp: Possible SYN flooding on port %pI4:%u. %s.\n",
+					     &listener->sk_rcv_saddr,
+					     listener->sk_num, syncookies ?
+					     "Sending cookies" : "Dropping request");
 	}
 	return syncookies;
 }
@@ -450,8 +475,13 @@ static struct sock *ktcp_listen_child(struct sock *listener,
 	inet->inet_saddr = ktcp_addr_v4(&t->laddr);
 	inet->inet_rcv_saddr = ktcp_addr_v4(&t->laddr);
 	inet->inet_daddr = ktcp_addr_v4(&t->raddr);
-	if (ktcp_sk_v6(child))	/* a v4-mapped peer, or an IPv6 one */
+	if (ktcp_sk_v6(child)) {	/* a v4-mapped peer, or an IPv6 one */
 		ktcp_inet6_set_addrs(child, t);
+		/* tcp_v6_syn_recv_sock(): the SYN's label, 0 for IPv4 */
+		if (inet6_test_bit(REPFLOW, listener))
+			ktcp_np(child)->flow_label = req->flowlabel;
+	}
+	child->sk_txhash = req->txhash;
 	inet->inet_sport = t->lport;
 	inet->inet_dport = t->rport;
 	inet->inet_num = ntohs(t->lport);
@@ -467,8 +497,11 @@ static struct sock *ktcp_listen_child(struct sock *listener,
 	ktcp_listen_child_stats(kc, req);
 	ktcp_listen_child_rtt(kc, req);
 	child->sk_mark = req->mark;	/* inet_csk_clone_lock() */
-	if (READ_ONCE(sock_net(listener)->ipv4.sysctl_tcp_reflect_tos))
+	if (READ_ONCE(sock_net(listener)->ipv4.sysctl_tcp_reflect_tos)) {
 		inet->tos = req->syn_tos & ~INET_ECN_MASK; /* tcp_v4_syn_recv_sock() */
+		if (ktcp_sk_v6(child))	/* tcp_v6_syn_recv_sock()'s tclass */
+			ktcp_np(child)->tclass = inet->tos;
+	}
 	/* inet_csk_clone_lock(): the listener's state is the old one */
 	trace_ktcp_set_state(child, TCP_LISTEN, TCP_SYN_RECV);
 	child->sk_state = TCP_SYN_RECV;	/* inet_sk_set_state() */

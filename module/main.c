@@ -119,10 +119,15 @@ static int __net_init ktcp_net_init(struct net *net)
 	err = ktcp_proc_net_init(net);
 	if (err)
 		goto err_sysctl;
-	err = ktcp_hook_net_init(net);
+	err = ktcp_ip6_net_init(net);
 	if (err)
 		goto err_proc;
+	err = ktcp_hook_net_init(net);
+	if (err)
+		goto err_ip6;
 	return 0;
+err_ip6:
+	ktcp_ip6_net_exit(net);
 err_proc:
 	ktcp_proc_net_exit(net);
 err_sysctl:
@@ -141,6 +146,7 @@ static void __net_exit ktcp_net_exit(struct net *net)
 	struct ktcp_net *kn = ktcp_pernet(net);
 
 	ktcp_hook_net_exit(net);
+	ktcp_ip6_net_exit(net);
 	ktcp_proc_net_exit(net);
 	ktcp_sysctl_net_exit(net);
 	ktcp_hash_net_exit(kn);

@@ -175,7 +175,8 @@ static int ktcp_output_xmit(struct sock *sk, struct sk_buff *skb, bool clone)
 	th = ktcp_output_header(skb, inet->inet_sport, inet->inet_dport, &cb,
 				opts.present ? &opts : NULL);
 	ktcp_urg_xmit(ks, th, cb.seq);
-	ktcp_output_csum(skb, inet->inet_saddr, inet->inet_daddr);
+	if (!ktcp_sk_wire6(sk))
+		ktcp_output_csum(skb, inet->inet_saddr, inet->inet_daddr);
 	memset(skb->cb, 0, sizeof(struct inet_skb_parm));
 	skb_set_owner_w(skb, sk);
 	if (cb.flags & TCPHDR_ACK) {
@@ -187,7 +188,10 @@ static int ktcp_output_xmit(struct sock *sk, struct sk_buff *skb, bool clone)
 	if (skb->len > th->doff * 4)
 		ktcp_window_data_sent(sk);	/* tcp_event_data_sent() */
 	KTCP_INC_STATS(sock_net(sk), KTCP_MIB_OUTSEGS);
-	err = ip_queue_xmit(sk, skb, &inet->cork.fl);
+	if (ktcp_sk_wire6(sk))
+		err = ktcp_ip6_xmit(sk, skb);
+	else
+		err = ip_queue_xmit(sk, skb, &inet->cork.fl);
 	return net_xmit_eval(err);
 }
 
@@ -758,6 +762,10 @@ int ktcp_output_synack(const struct sock *listener,
 		opts.tsval = ktcp_cookie_ts_encode(&req->neg, tcp_clock_ms()) +
 			     req->neg.ts_off;	/* cookie_init_timestamp() */
 	ktcp_output_header(skb, t->lport, t->rport, &cb, &opts);
+	if (!ktcp_tuple_is_v4(t)) {
+		ktcp_ip6_send_synack(listener, req, skb);
+		return 0;
+	}
 	/* inet_csk_route_req(): the request's device (ir_iif) */
 	flowi4_init_output(&ip.fl4, req->bound_dev_if, req->mark,
 			   ip_sock_rt_tos(listener), ip_sock_rt_scope(listener), IPPROTO_TCP,
@@ -802,6 +810,12 @@ void ktcp_output_reply_rst(struct net *net, const struct sock *sk,
 		return;
 	}
 	ktcp_output_header(skb, ith->dest, ith->source, &cb, NULL);
+	KTCP_INC_STATS(net, KTCP_MIB_OUTRSTS);
+	trace_ktcp_send_reset(sk, in, reason);
+	if (iph->version == 6) {
+		ktcp_ip6_send_rst(net, sk, in, skb);
+		return;
+	}
 	if (sk) {
 		mark = mark ?: READ_ONCE(sk->sk_mark);
 		ip.priority = READ_ONCE(sk->sk_priority);
@@ -811,7 +825,5 @@ void ktcp_output_reply_rst(struct net *net, const struct sock *sk,
 			   IPPROTO_TCP, sk && inet_sk_transparent(sk) ?
 			   FLOWI_FLAG_ANYSRC : 0, iph->saddr, iph->daddr,
 			   ith->source, ith->dest, sock_net_uid(net, sk));
-	KTCP_INC_STATS(net, KTCP_MIB_OUTRSTS);
 	ktcp_output_raw(net, NULL, skb, &ip);
-	trace_ktcp_send_reset(sk, in, reason);
 }

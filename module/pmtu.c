@@ -90,7 +90,7 @@ void ktcp_pmtu_reduced(struct sock *sk)
 	/* Remember an error for a connection that cannot recover. */
 	if (mtu < dst_mtu(dst) && ip_dont_fragment(sk, dst))
 		WRITE_ONCE(sk->sk_err_soft, EMSGSIZE);
-	path = ktcp_window_mss_from_mtu(dst_mtu(dst));
+	path = ktcp_window_mss_from_mtu(dst_mtu(dst), ktcp_sk_wire6(sk));
 	if (inet_sk(sk)->pmtudisc == IP_PMTUDISC_DONT ||
 	    !ip_sk_accept_pmtu(sk) || path >= (ks->path_mss ?: ks->adv_mss))
 		return;

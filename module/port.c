@@ -171,6 +171,38 @@ static struct ktcp_port_claim *ktcp_port_claim_v4(struct sock *sk,
 }
 
 /*
+ * A claim of the source connect() chose for @sk and @port: IPv4, or IPv6
+ * for a connection on the IPv6 wire.
+ */
+static struct ktcp_port_claim *ktcp_port_claim_src(struct sock *sk, u16 port)
+{
+	struct sockaddr_in6 sin6 = {
+		.sin6_family = AF_INET6,
+		.sin6_port = htons(port),
+	};
+
+	if (!ktcp_sk_wire6(sk))
+		return ktcp_port_claim_v4(sk, inet_sk(sk)->inet_saddr, port);
+	sin6.sin6_addr = ktcp_np(sk)->saddr;
+	if (__ipv6_addr_needs_scope_id(ipv6_addr_type(&sin6.sin6_addr)))
+		sin6.sin6_scope_id = sk->sk_bound_dev_if;
+	return ktcp_port_claim_new(sk, (struct sockaddr *)&sin6, sizeof(sin6));
+}
+
+/* Do connect()'s @sk and owner @o send from the same source address? */
+static bool ktcp_port_same_src(const struct ktcp_sock *o, const struct sock *sk)
+{
+	const struct sock *sk2 = &o->inet.sk;
+
+	if (ktcp_sk_wire6(sk) != ktcp_sk_wire6(sk2))
+		return false;
+	if (ktcp_sk_wire6(sk))
+		return ipv6_addr_equal(&sk2->sk_v6_rcv_saddr,
+				       &ktcp_np(sk)->saddr);
+	return o->inet.inet_rcv_saddr == inet_sk(sk)->inet_saddr;
+}
+
+/*
  * A claim of the address @sk is bound to and @port: IPv4 for an AF_KTCP
  * socket, IPv6 for an AF_KTCP6 one (its v4-mapped or :: address included,
  * which native TCP treats as a dual-stack socket's).
@@ -386,8 +418,14 @@ static bool ktcp_port_shareable(struct ktcp_net *kn, struct sock *sk,
 		return false;
 	rcu_read_lock();
 	/* __inet_check_established(): @sk's device as dif */
-	ktcp_tuple_set_v4(&t, inet->inet_saddr, htons(bb->port),
-			  inet->inet_daddr, inet->inet_dport);
+	if (ktcp_sk_wire6(sk))
+		t = (struct ktcp_tuple){
+			.laddr = ktcp_np(sk)->saddr, .raddr = sk->sk_v6_daddr,
+			.lport = htons(bb->port), .rport = inet->inet_dport,
+		};
+	else
+		ktcp_tuple_set_v4(&t, inet->inet_saddr, htons(bb->port),
+				  inet->inet_daddr, inet->inet_dport);
 	h = ktcp_hash_lookup(kn, &t, READ_ONCE(sk->sk_bound_dev_if), 0);
 	/* a TIME_WAIT that tw_reuse lets go: ktcp_sock_tw_reuse() ends it */
 	taken = h && !(h->kind == KTCP_HNODE_SOCK &&
@@ -398,7 +436,7 @@ static bool ktcp_port_shareable(struct ktcp_net *kn, struct sock *sk,
 	if (taken)
 		return false;
 	hlist_for_each_entry(o, &bb->owners, bind_node)
-		if (o->inet.inet_rcv_saddr == inet->inet_saddr && o->claim) {
+		if (ktcp_port_same_src(o, sk) && o->claim) {
 			*claim = o->claim;
 			break;
 		}
@@ -413,7 +451,6 @@ static bool ktcp_port_shareable(struct ktcp_net *kn, struct sock *sk,
 static int ktcp_port_connect_try(struct ktcp_net *kn, struct sock *sk,
 				 u16 port)
 {
-	__be32 saddr = inet_sk(sk)->inet_saddr;
 	struct ktcp_port_claim *c = NULL;
 	struct ktcp_bind_bucket *bb;
 	int err = 0;
@@ -442,7 +479,7 @@ static int ktcp_port_connect_try(struct ktcp_net *kn, struct sock *sk,
 		spin_unlock_bh(&kn->bind_lock);
 		if (!bb && ktcp_port_native_used(sock_net(sk), port))
 			return 0;
-		c = ktcp_port_claim_v4(sk, saddr, port);
+		c = ktcp_port_claim_src(sk, port);
 		if (IS_ERR(c))
 			return PTR_ERR(c) == -EADDRINUSE ? 0 : PTR_ERR(c);
 	}
@@ -474,8 +511,14 @@ int ktcp_port_connect(struct ktcp_net *kn, struct sock *sk)
 	if (!local_ports && remaining > 1)
 		remaining &= ~1U;
 	get_random_sleepable_once(ktcp_port_perturb, sizeof(ktcp_port_perturb));
-	key = secure_ipv4_port_ephemeral(inet->inet_saddr, inet->inet_daddr,
-					 inet->inet_dport);
+	if (ktcp_sk_wire6(sk))
+		key = secure_ipv6_port_ephemeral(ktcp_np(sk)->saddr.s6_addr32,
+						 sk->sk_v6_daddr.s6_addr32,
+						 inet->inet_dport);
+	else
+		key = secure_ipv4_port_ephemeral(inet->inet_saddr,
+						 inet->inet_daddr,
+						 inet->inet_dport);
 	index = key & (KTCP_PORT_PERTURB - 1);
 	offset = (READ_ONCE(ktcp_port_perturb[index]) + (key >> 32)) %
 		 remaining;

@@ -474,7 +474,7 @@ int ktcp_sockopt_get(struct socket *sock, int level, int optname,
 
 	/* tcp_getsockopt(): any other level is ip_getsockopt()'s, or ipv6's */
 	if (level == SOL_IPV6 && ktcp_sk_v6(sock->sk))
-		return ipv6_getsockopt(sock->sk, level, optname, optval, optlen);
+		return ktcp_inet6_getsockopt(sock->sk, optname, optval, optlen);
 	if (level != SOL_TCP)
 		return ip_getsockopt(sock->sk, level, optname, optval, optlen);
 	if (get_user(len, optlen))

@@ -94,11 +94,16 @@ void ktcp_cookie_ts_decode(struct ktcp_neg *n, const struct ktcp_opts *o)
 /* The cookie ISN for @skb, a SYN; *@mss becomes the MSS it encodes. */
 u32 ktcp_cookie_isn(const struct sk_buff *skb, u16 *mss)
 {
+	if (ip_hdr(skb)->version == 6)	/* IPv6's MSS table (syncookies.c) */
+		return __cookie_v6_init_sequence(ipv6_hdr(skb), tcp_hdr(skb),
+						 mss);
 	return __cookie_v4_init_sequence(ip_hdr(skb), tcp_hdr(skb), mss);
 }
 
 /* The MSS a cookie ACK @skb carries, or 0 if it is no valid cookie. */
 u16 ktcp_cookie_check(const struct sk_buff *skb)
 {
+	if (ip_hdr(skb)->version == 6)
+		return __cookie_v6_check(ipv6_hdr(skb), tcp_hdr(skb));
 	return __cookie_v4_check(ip_hdr(skb), tcp_hdr(skb));
 }

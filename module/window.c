@@ -28,6 +28,7 @@
 
 #include <linux/log2.h>
 #include <net/ip.h>
+#include <net/ip6_route.h>
 
 #include "ktcp.h"
 #include "recovery.h"
@@ -631,18 +632,30 @@ bool ktcp_window_read_ack(struct sock *sk, int copied)
 	return new && new >= 2 * now;
 }
 
-/* IPv4 caps a packet at 65535 bytes whatever the MTU (lo has 65536). */
-u16 ktcp_window_mss_from_mtu(u32 mtu)
+/*
+ * The MSS of an MTU: less the IP header (IPv6's 40 bytes when @v6, as
+ * tcp_mtu_to_mss() takes net_header_len) and TCP's. IPv4 caps a packet at
+ * 65535 bytes whatever the MTU (lo has 65536); IPv6 caps its payload
+ * there, the header left out (IP6_MAX_MTU), so lo's MSS is 65476. A
+ * device can have a larger MTU (lo has no maximum): the result must
+ * still fit the u16 it is returned in.
+ */
+u16 ktcp_window_mss_from_mtu(u32 mtu, bool v6)
 {
-	mtu = min_t(u32, mtu, IP_MAX_MTU);
-	return max_t(u32, mtu - sizeof(struct iphdr) - sizeof(struct tcphdr),
-		     KTCP_MSS_MIN);
+	u32 hdr = v6 ? sizeof(struct ipv6hdr) : sizeof(struct iphdr);
+
+	mtu = min_t(u32, mtu, v6 ? IP6_MAX_MTU : IP_MAX_MTU);
+	return max_t(u32, mtu - hdr - sizeof(struct tcphdr), KTCP_MSS_MIN);
 }
 
-/* MSS for our SYN: the route's MTU less the IPv4 and TCP headers. */
+/* MSS for our SYN: the route's MTU less the IP and TCP headers. */
 u16 ktcp_window_mss_route(const struct sock *sk)
 {
 	const struct dst_entry *dst = __sk_dst_get(sk);
+	bool v6 = ktcp_sk_wire6(sk);
 
-	return ktcp_window_mss_from_mtu(dst ? dst_mtu(dst) : IPV4_MIN_MTU);
+	if (!dst)
+		return ktcp_window_mss_from_mtu(v6 ? IPV6_MIN_MTU : IPV4_MIN_MTU,
+						v6);
+	return ktcp_window_mss_from_mtu(dst_mtu(dst), v6);
 }

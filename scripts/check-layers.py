@@ -35,7 +35,7 @@ LAYERS = [
     ['rack.c'],
     ['rtxq.c'],
     ['port.c'],
-    ['timer.c', 'hash.c', 'mem.c', 'cgroup.c', 'inet6.c'],
+    ['timer.c', 'hash.c', 'mem.c', 'cgroup.c', 'inet6.c', 'ip6.c'],
     # Pure logic, no socket or lock; the algorithms over their framework.
     ['cong_reno.c', 'cong_cubic.c'],
     ['options.c', 'negotiate.c', 'syncookie.c', 'sack.c', 'ofo.c', 'rtt.c', 'cong.c',

@@ -249,13 +249,22 @@ static void window_delack(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ktcp_window_delack_calc(0, false, 1, max), 0U);
 }
 
-/* MTU less 40; lo's 65536 capped by IPv4's 65535; tcp_min_snd_mss floor. */
+/*
+ * IPv4: MTU less 40; lo's 65536 capped by IPv4's 65535; tcp_min_snd_mss
+ * floor. IPv6: less 60, no cap (lo: 65476, as Linux advertises over ::1).
+ */
 static void window_mss_from_mtu(struct kunit *test)
 {
-	KUNIT_EXPECT_EQ(test, ktcp_window_mss_from_mtu(1500), 1460);
-	KUNIT_EXPECT_EQ(test, ktcp_window_mss_from_mtu(65536), 65495);
-	KUNIT_EXPECT_EQ(test, ktcp_window_mss_from_mtu(576), 536);
-	KUNIT_EXPECT_EQ(test, ktcp_window_mss_from_mtu(68), KTCP_MSS_MIN);
+	KUNIT_EXPECT_EQ(test, ktcp_window_mss_from_mtu(1500, false), 1460);
+	KUNIT_EXPECT_EQ(test, ktcp_window_mss_from_mtu(65536, false), 65495);
+	KUNIT_EXPECT_EQ(test, ktcp_window_mss_from_mtu(576, false), 536);
+	KUNIT_EXPECT_EQ(test, ktcp_window_mss_from_mtu(68, false), KTCP_MSS_MIN);
+	KUNIT_EXPECT_EQ(test, ktcp_window_mss_from_mtu(1500, true), 1440);
+	KUNIT_EXPECT_EQ(test, ktcp_window_mss_from_mtu(65536, true), 65476);
+	KUNIT_EXPECT_EQ(test, ktcp_window_mss_from_mtu(1280, true), 1220);
+	/* lo takes any MTU: still a u16, never 0 */
+	KUNIT_EXPECT_EQ(test, ktcp_window_mss_from_mtu(65600, true), 65515);
+	KUNIT_EXPECT_EQ(test, ktcp_window_mss_from_mtu(65600, false), 65495);
 }
 
 static struct kunit_case ktcp_window_cases[] = {

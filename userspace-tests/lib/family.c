@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The family under test, written once: the tests, ktcp_bench, ktcp_demo
- * and ktcp_sockctl all find AF_KTCP's number here. Also the timeout scale,
+ * and ktcp_sockctl all find AF_KTCP's number here, and AF_KTCP6's (the
+ * family for what programs open as AF_INET6). Also the timeout scale,
  * clocks and size parsing every program needs.
  */
 #include "ktcptest.h"
@@ -32,6 +33,21 @@ int ktcp_module_family(void)
 {
 	FILE *f = fopen(KTCP_FAMILY_SYSFS, "re");
 	int fam = AF_KTCP;
+	char buf[32];
+
+	if (f) {
+		if (fgets(buf, sizeof(buf), f) && atoi(buf) > 0)
+			fam = atoi(buf);
+		fclose(f);
+	}
+	return fam;
+}
+
+/* As ktcp_module_family(), for AF_KTCP6: the loaded module's "family6". */
+int ktcp_module_family6(void)
+{
+	FILE *f = fopen(KTCP_FAMILY6_SYSFS, "re");
+	int fam = AF_KTCP6;
 	char buf[32];
 
 	if (f) {
@@ -81,6 +97,18 @@ int ktcp_family(void)
 	if (family < 0)
 		init_family();
 	return family;
+}
+
+/*
+ * The IPv6 counterpart of ktcp_family(): AF_INET6 when the suite runs
+ * against native TCP (KTCP_TEST_FAMILY=inet, or the number of AF_INET),
+ * else the module's family6.
+ */
+int ktcp_family6(void)
+{
+	if (ktcp_family() == AF_INET)
+		return AF_INET6;
+	return ktcp_module_family6();
 }
 
 bool ktcp_native(void)

@@ -25,6 +25,9 @@
  *                            /proc/net/snmp and /proc/net/netstat stand in
  *                            for /proc/net/ktcp and /proc/net/ktcp_snmp
  *   KTCP_TEST_FAMILY=<n>     family number n
+ * and the IPv6 one (ktcp_family6()) follows it: AF_KTCP6 from
+ * /sys/module/ktcp/parameters/family6 (falling back to AF_KTCP6_DEFAULT),
+ * or AF_INET6 when the family above is native AF_INET.
  *   KTCP_TEST_TIMEOUT_MULT   scales every harness and I/O timeout (default 1)
  *
  * Helpers that take a struct __test_metadata fail the test on error, like
@@ -101,10 +104,14 @@ enum {
 const char *ktcp_state_name(int st);
 /* The ktcp family number: the loaded module's, else AF_KTCP. */
 int ktcp_module_family(void);
+/* The IPv6 family number: the loaded module's family6, else AF_KTCP6. */
+int ktcp_module_family6(void);
 /* "ktcp", "inet"/"native" or a number; -1 if none of those. */
 int ktcp_parse_family(const char *s);
 /* The family "ktcp sockets" are created in (AF_INET in native mode). */
 int ktcp_family(void);
+/* AF_INET6 sockets' counterpart: AF_INET6 when ktcp_family() is AF_INET. */
+int ktcp_family6(void);
 /* True when KTCP_TEST_FAMILY=inet: the suite runs against native TCP. */
 bool ktcp_native(void);
 /* KTCP_TEST_TIMEOUT_MULT, read once. */

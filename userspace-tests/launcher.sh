@@ -3,18 +3,24 @@
 #
 # ktcp-run (tools/ktcp-run/): unmodified programs on ktcp. Each case checks
 # the program's output and that its socket really was a ktcp one (a
-# listener in /proc/net/ktcp, or the ActiveOpens/PassiveOpens deltas of
-# /proc/net/ktcp_snmp), over 127.0.0.1 only:
+# listener in /proc/net/ktcp or /proc/net/ktcp6, or the ActiveOpens/
+# PassiveOpens deltas of /proc/net/ktcp_snmp):
 #   - python3 http.server under ktcp-run (preload), fetched by curl under
 #     ktcp-run, by native curl, and a native server fetched by ktcp-run curl
 #   - SO_DOMAIN reads AF_INET and SO_PROTOCOL IPPROTO_TCP through the
-#     preload; UDP, AF_UNIX and AF_INET6 sockets stay native
+#     preload; UDP and AF_UNIX sockets stay native; an AF_INET6 socket is
+#     an AF_KTCP6 one (family6), SO_DOMAIN reading AF_INET6
+#   - dual stack (issue 12): python3 -m http.server --bind :: and nginx
+#     with listen [::]:PORT ipv6only=off under ktcp-run, each listening in
+#     ktcp's table (/proc/net/ktcp6 once the module has it, /proc/net/ktcp
+#     before) and reached by native curl over 127.0.0.1 and [::1] and by
+#     ktcp-run curl over [::1]. These fail, never skip, without AF_KTCP6.
 #   - an LD_PRELOAD already set is kept, ktcp-run's library appended;
 #     the library preloaded by hand finds the family itself
 #   - busybox-static httpd (server) and nc (client) through the seccomp
 #     supervisor, chosen because busybox has no PT_INTERP
-#   - --supervise forced on a dynamic program: SO_DOMAIN reads AF_INET,
-#     SOCK_CLOEXEC and SOCK_NONBLOCK honoured
+#   - --supervise forced on a dynamic program: SO_DOMAIN reads AF_INET
+#     (AF_INET6 on its IPv6 socket), SOCK_CLOEXEC and SOCK_NONBLOCK honoured
 #   - exit codes (125 usage, 126/127 exec) and, last, ktcp not loaded:
 #     rmmod ktcp, then a clear error, and --fallback runs on native TCP;
 #     the module is reloaded from KTCP_KO afterwards (skipped if busy)
@@ -43,6 +49,7 @@ ko=${KTCP_KO:-$repo/module/ktcp.ko}
 mult=${KTCP_TEST_TIMEOUT_MULT:-1}
 py=/usr/bin/python3
 busybox=/bin/busybox
+nginx=/usr/sbin/nginx
 fam_file=/sys/module/ktcp/parameters/family
 
 scaled() { awk -v s="$1" -v m="$mult" 'BEGIN { v = int(s * m); print v < 1 ? 1 : v }'; }
@@ -50,7 +57,7 @@ t_cmd=$(scaled 60)	# one client run
 t_srv=$(scaled 600)	# a server's whole life
 t_up=$(scaled 90)	# a server to start listening
 
-NCASES=19
+NCASES=28
 n=0 pass=0 fail=0 skip=0
 pids=()
 work=
@@ -98,6 +105,11 @@ has_port() {
 		 END { exit !f }' "$1" 2>/dev/null
 }
 
+# ktcp's IPv6 sockets: /proc/net/ktcp6 once the module has it, before
+# that /proc/net/ktcp, which lists both families
+ktcp6=/proc/net/ktcp6
+[[ -e $ktcp6 ]] || ktcp6=/proc/net/ktcp
+
 wait_listen() {	# FILE PORT
 	local end=$((SECONDS + t_up))
 	while ((SECONDS < end)); do
@@ -136,6 +148,7 @@ same_body() {	# the body of the reply in $work/out is $work/www/file
 }
 
 url() { echo "http://127.0.0.1:$1/file"; }
+url6() { echo "http://[::1]:$1/file"; }
 
 echo "TAP version 13"
 echo "1..$NCASES"
@@ -152,7 +165,7 @@ if ((${#missing[@]})); then
 	exit 1
 fi
 fam=$(cat "$fam_file")
-curl=(/usr/bin/curl -sS --noproxy '*' --max-time "$t_cmd")
+curl=(/usr/bin/curl -sS -g --noproxy '*' --max-time "$t_cmd")
 note "ktcp family $fam, $krun"
 
 work=$(mktemp -d /tmp/ktcp-launcher.XXXXXX)
@@ -164,6 +177,7 @@ if old_tw=$(sysctl -n net.ktcp.tw_timeout_ms 2>/dev/null); then
 fi
 base=$((20000 + $$ % 10000 * 3))
 p_ktcp=$base p_native=$((base + 1)) p_bb=$((base + 2))
+p_v6=$((base + 3)) p_ng=$((base + 4))
 
 # The probe: what a program sees of the sockets it makes, and whether the
 # TCP one is in /proc/net/ktcp (listening) or in /proc/net/tcp.
@@ -172,6 +186,10 @@ import os, socket, sys
 
 # Is this very socket (by inode) in the table? A ktcp socket's port also
 # shows in /proc/net/tcp as its native claim, a socket of its own.
+# IPv6 ktcp sockets: /proc/net/ktcp6 once the module has it, /proc/net/ktcp
+# (which lists both families today) before
+KTCP6 = "/proc/net/ktcp6" if os.path.exists("/proc/net/ktcp6") else "/proc/net/ktcp"
+
 def listed(path, sock, state=None):
     ino = str(os.fstat(sock.fileno()).st_ino)
     try:
@@ -200,10 +218,14 @@ print("udp_native=%d" % listed("/proc/net/udp", u))
 x = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
 print("unix_domain=%d" % x.getsockopt(socket.SOL_SOCKET, socket.SO_DOMAIN))
 try:
-    s6 = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+    s6 = socket.socket(socket.AF_INET6, socket.SOCK_STREAM | flags)
+    s6.bind(("::1", 0))
+    s6.listen()
     print("inet6_domain=%d" % s6.getsockopt(socket.SOL_SOCKET, socket.SO_DOMAIN))
-except OSError:
-    print("inet6_domain=none")
+    print("inet6_protocol=%d" % s6.getsockopt(socket.SOL_SOCKET, socket.SO_PROTOCOL))
+    print("ktcp6=%d" % listed(KTCP6, s6, "0A"))
+except OSError as e:
+    print("inet6_domain=none (%s)" % e)
 print("preload=%s" % os.environ.get("LD_PRELOAD", ""))
 EOF
 probe() { grep -qx "$1" "$work/out"; }
@@ -238,20 +260,21 @@ client "$krun" "${curl[@]}" "$(url "$p_native")" || true
 check "ktcp-run curl -> native http.server (opens: active $opens_a passive $opens_p)" \
 	pair_ok + 0
 
-# --- 5-7: what the program sees through the preload ------------------------
+# --- 5-8: what the program sees through the preload ------------------------
 
 client "$krun" -v "$py" "$work/probe.py" || true
 diag "$work/out"
 check "preload: SO_DOMAIN AF_INET, SO_PROTOCOL IPPROTO_TCP, listener in /proc/net/ktcp" \
 	eval 'probe domain=2 && probe protocol=6 && probe ktcp=1 && probe tcp=0'
-check "preload: UDP, AF_UNIX and AF_INET6 sockets stay native" \
+check "preload: UDP and AF_UNIX sockets stay native, AF_INET and AF_INET6 converted" \
 	eval 'probe udp_domain=2 && probe udp_native=1 && probe unix_domain=1 &&
-	      { probe inet6_domain=10 || probe inet6_domain=none; } &&
-	      (($(grep -c "ktcp fd" "$work/err") == 1))'
+	      (($(grep -c "ktcp fd" "$work/err") == 2))'
+check "preload: AF_INET6 on ktcp (family6): SO_DOMAIN AF_INET6, IPPROTO_TCP, listener in ktcp's table" \
+	eval 'probe inet6_domain=10 && probe inet6_protocol=6 && probe ktcp6=1'
 check "preload: SOCK_CLOEXEC kept, blocking by default" \
 	eval 'probe inheritable=0 && probe blocking=1'
 
-# --- 8: an LD_PRELOAD already there is kept --------------------------------
+# --- 9: an LD_PRELOAD already there is kept --------------------------------
 
 # a harmless library of our own that says it was loaded, libm if no gcc
 # (not libc: a library before ours that defines socket() shadows ours)
@@ -268,13 +291,13 @@ check "LD_PRELOAD=$mark kept, libktcp-run.so appended" \
 	eval 'grep -q "^preload=$mark:.*/libktcp-run\.so$" "$work/out" && probe ktcp=1 &&
 	      { [[ $mark != "$work/libmark.so" ]] || [[ -e $work/marked ]]; }'
 
-# --- 9: the library preloaded by hand asks the module for the family -------
+# --- 10: the library preloaded by hand asks the module for the family ------
 
 LD_PRELOAD=$(dirname -- "$krun")/libktcp-run.so client "$py" "$work/probe.py" || true
 check "libktcp-run.so preloaded without ktcp-run" \
 	eval 'probe ktcp=1 && probe domain=2'
 
-# --- 10-12: busybox-static through the supervisor --------------------------
+# --- 11-13: busybox-static through the supervisor --------------------------
 
 readelf -lW "$busybox" 2>/dev/null | grep -q INTERP &&
 	note "$busybox has a PT_INTERP: not busybox-static?"
@@ -292,17 +315,76 @@ client "$krun" "$busybox" nc 127.0.0.1 "$p_native" <"$work/req" || true
 check "ktcp-run busybox nc -> native http.server (opens: active $opens_a passive $opens_p)" \
 	pair_ok + 0
 
-# --- 13: --supervise on a dynamic program ----------------------------------
+# --- 14: --supervise on a dynamic program ----------------------------------
 
 client "$krun" --supervise -v "$py" "$work/probe.py" SOCK_NONBLOCK || true
 diag "$work/out"
 diag "$work/err"
-check "--supervise python3: ktcp listener, SO_DOMAIN AF_INET, SOCK_CLOEXEC and SOCK_NONBLOCK kept" \
+check "--supervise python3: ktcp listeners, SO_DOMAIN AF_INET and AF_INET6, SOCK_CLOEXEC and SOCK_NONBLOCK kept" \
 	eval 'probe ktcp=1 && probe domain=2 && probe protocol=6 &&
 	      probe inheritable=0 && probe blocking=0 && probe unix_domain=1 &&
-	      probe udp_native=1 && (($(grep -c "ktcp fd" "$work/err") == 1))'
+	      probe udp_native=1 && probe ktcp6=1 && probe inet6_domain=10 &&
+	      probe inet6_protocol=6 && (($(grep -c "ktcp fd" "$work/err") == 2))'
 
-# --- 14-16: exit codes, as env(1) ------------------------------------------
+# --- 15-22: dual stack: listeners on :: (issue 12) -------------------------
+
+# python3 -m http.server --bind :: is a dual-stack listener (IPV6_V6ONLY 0)
+serve "$krun" "$py" -m http.server --bind :: --directory "$work/www" \
+	"$p_v6" >"$work/srv-v6.log" 2>&1
+check "python3 http.server --bind :: under ktcp-run listens in ktcp's table" \
+	wait_listen "$ktcp6" "$p_v6"
+diag "$work/srv-v6.log"
+client "${curl[@]}" "$(url "$p_v6")" || true
+check "native curl -> ktcp-run http.server --bind :: over 127.0.0.1 (opens: active $opens_a passive $opens_p)" \
+	pair_ok 0 +
+client "${curl[@]}" "$(url6 "$p_v6")" || true
+check "native curl -> ktcp-run http.server --bind :: over [::1] (opens: active $opens_a passive $opens_p)" \
+	pair_ok 0 +
+client "$krun" "${curl[@]}" "$(url6 "$p_v6")" || true
+check "ktcp-run curl -> ktcp-run http.server --bind :: over [::1] (opens: active $opens_a passive $opens_p)" \
+	pair_ok + +
+
+# nginx: listen [::]:PORT ipv6only=off, one dual-stack listener
+chmod 755 "$work"	# nginx's workers run as www-data
+mkdir "$work/nginx"
+cat >"$work/nginx/nginx.conf" <<EOF
+worker_processes 1;
+daemon off;
+pid $work/nginx/nginx.pid;
+error_log $work/nginx/error.log warn;
+events { worker_connections 64; }
+http {
+	access_log off;
+	client_body_temp_path $work/nginx/body;
+	proxy_temp_path $work/nginx/proxy;
+	fastcgi_temp_path $work/nginx/fastcgi;
+	uwsgi_temp_path $work/nginx/uwsgi;
+	scgi_temp_path $work/nginx/scgi;
+	server {
+		listen [::]:$p_ng ipv6only=off;
+		root $work/www;
+	}
+}
+EOF
+if [[ -x $nginx ]]; then
+	serve "$krun" "$nginx" -e "$work/nginx/error.log" -c "$work/nginx/nginx.conf"
+	check "nginx listen [::]:$p_ng ipv6only=off under ktcp-run listens in ktcp's table" \
+		wait_listen "$ktcp6" "$p_ng"
+	diag "$work/nginx/error.log"
+else
+	not_ok "nginx listen [::]:$p_ng ipv6only=off under ktcp-run: $nginx missing"
+fi
+client "${curl[@]}" "$(url "$p_ng")" || true
+check "native curl -> ktcp-run nginx [::]:$p_ng over 127.0.0.1 (opens: active $opens_a passive $opens_p)" \
+	pair_ok 0 +
+client "${curl[@]}" "$(url6 "$p_ng")" || true
+check "native curl -> ktcp-run nginx [::]:$p_ng over [::1] (opens: active $opens_a passive $opens_p)" \
+	pair_ok 0 +
+client "$krun" "${curl[@]}" "$(url6 "$p_ng")" || true
+check "ktcp-run curl -> ktcp-run nginx [::]:$p_ng over [::1] (opens: active $opens_a passive $opens_p)" \
+	pair_ok + +
+
+# --- 23-25: exit codes, as env(1) ------------------------------------------
 
 rc_is() {	# WANT CMD...: CMD's exit status is WANT
 	local rc=0
@@ -323,7 +405,7 @@ check "PROG's exit status and signal passed on (both modes)" \
 	eval 'rc_is 7 "$krun" sh -c "exit 7" && rc_is 7 "$krun" "$busybox" sh -c "exit 7" &&
 	      rc_is 137 "$krun" "$busybox" sh -c "kill -9 \$\$"'
 
-# --- 17-19: ktcp not loaded ------------------------------------------------
+# --- 26-28: ktcp not loaded ------------------------------------------------
 
 # Every ktcp socket has to be gone first: servers stopped, TIME_WAIT over.
 for p in "${pids[@]}"; do

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * ktcp-run: run an unmodified program with its TCP/IPv4 sockets on ktcp.
+ * ktcp-run: run an unmodified program with its TCP sockets on ktcp: its
+ * AF_INET ones on ktcp's family, its AF_INET6 ones on AF_KTCP6 when the
+ * module has it (/sys/module/ktcp/parameters/family6), else natively.
  *
  *   ktcp-run [options] PROG ARGS...
  *
@@ -19,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 
 #include "ktcp-run.h"
@@ -37,7 +40,7 @@ static void usage(void)
 {
 	printf(
 		"usage: ktcp-run [options] PROG [ARGS...]\n"
-		"Run PROG with its TCP/IPv4 sockets (AF_INET, SOCK_STREAM) on ktcp.\n"
+		"Run PROG with its TCP sockets (AF_INET and AF_INET6, SOCK_STREAM) on ktcp.\n"
 		"\n"
 		"  --preload     LD_PRELOAD libktcp-run.so (default for dynamic binaries)\n"
 		"  --supervise   seccomp supervisor (default for static binaries)\n"
@@ -71,9 +74,9 @@ void ktcp_run_exec(char **argv)
 	_exit(err == ENOENT ? KTCP_RUN_EXIT_ENOENT : KTCP_RUN_EXIT_CANNOT);
 }
 
-static int read_family(void)
+static int read_family_file(const char *path)
 {
-	FILE *f = fopen(KTCP_FAMILY_SYSFS, "re");
+	FILE *f = fopen(path, "re");
 	int n = -1;
 
 	if (!f)
@@ -81,6 +84,24 @@ static int read_family(void)
 	if (fscanf(f, "%d", &n) != 1 || n <= 0 || n >= KTCP_AF_MAX)
 		n = -1;
 	fclose(f);
+	return n;
+}
+
+static int read_family(void)
+{
+	return read_family_file(KTCP_FAMILY_SYSFS);
+}
+
+/*
+ * AF_KTCP6's number, or 0: a module without it (or one that put it on
+ * AF_INET6, AF_INET or AF_KTCP's number) leaves AF_INET6 sockets native.
+ */
+static int read_family6(int family)
+{
+	int n = read_family_file(KTCP_FAMILY6_SYSFS);
+
+	if (n <= 0 || n == AF_INET || n == AF_INET6 || n == family)
+		return 0;
 	return n;
 }
 
@@ -170,22 +191,26 @@ static void set_preload(const char *lib)
 }
 
 static void __attribute__((noreturn)) run_preload(char **argv, int family,
-						  bool verbose, bool fallback)
+						  int family6, bool verbose,
+						  bool fallback)
 {
-	char lib[PATH_MAX], num[16];
+	char lib[PATH_MAX], num[16], num6[16];
 
 	if (!find_lib(lib, sizeof(lib)))
 		die("%s not found (next to ktcp-run or in ../%s; %s overrides)",
 		    KTCP_RUN_LIB_NAME, KTCP_RUN_LIBSUBDIR, KTCP_RUN_ENV_LIB);
 	snprintf(num, sizeof(num), "%d", family);
+	snprintf(num6, sizeof(num6), "%d", family6);
 	if (setenv(KTCP_RUN_ENV_FAMILY, num, 1) ||
+	    setenv(KTCP_RUN_ENV_FAMILY6, num6, 1) ||
 	    setenv(KTCP_RUN_ENV_VERBOSE, verbose ? "1" : "0", 1) ||
 	    setenv(KTCP_RUN_ENV_FALLBACK, fallback ? "1" : "0", 1))
 		die("setenv: %s", strerror(errno));
 	set_preload(lib);
 	if (verbose)
-		fprintf(stderr, "ktcp-run: LD_PRELOAD=%s, ktcp family %d\n",
-			getenv("LD_PRELOAD"), family);
+		fprintf(stderr, "ktcp-run: LD_PRELOAD=%s, ktcp family %d, family6 %d%s\n",
+			getenv("LD_PRELOAD"), family, family6,
+			family6 ? "" : " (none: AF_INET6 stays native)");
 	ktcp_run_exec(argv);
 	exit(KTCP_RUN_EXIT_FAIL);	/* not reached */
 }
@@ -240,7 +265,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 int main(int argc, char **argv)
 {
 	struct args a = { .mode = MODE_AUTO };
-	int family;
+	int family, family6;
 
 	argv += parse_args(argc, argv, &a);
 	family = ktcp_family(a.verbose);
@@ -252,9 +277,10 @@ int main(int argc, char **argv)
 			argv[0]);
 		ktcp_run_exec(argv);
 	}
+	family6 = read_family6(family);
 	if (a.mode == MODE_AUTO)
 		a.mode = ktcp_run_is_static(argv[0], a.verbose) ? MODE_SUPERVISE : MODE_PRELOAD;
 	if (a.mode == MODE_PRELOAD)
-		run_preload(argv, family, a.verbose, a.fallback);
-	return ktcp_run_supervise(argv, family, a.verbose, a.fallback);
+		run_preload(argv, family, family6, a.verbose, a.fallback);
+	return ktcp_run_supervise(argv, family, family6, a.verbose, a.fallback);
 }

@@ -14,11 +14,12 @@
  * are also inherited by the program's own children, which is what we want.
  */
 #define KTCP_RUN_ENV_FAMILY	"KTCP_RUN_FAMILY"	/* ktcp's family number */
+#define KTCP_RUN_ENV_FAMILY6	"KTCP_RUN_FAMILY6"	/* AF_KTCP6's; 0: none */
 #define KTCP_RUN_ENV_VERBOSE	"KTCP_RUN_VERBOSE"	/* "1": log conversions */
 #define KTCP_RUN_ENV_FALLBACK	"KTCP_RUN_FALLBACK"	/* "1": native if ktcp fails */
 #define KTCP_RUN_ENV_LIB	"KTCP_RUN_LIB"		/* override the library path */
 
-#include "ktcp.h"		/* module/uapi/: KTCP_FAMILY_SYSFS */
+#include "ktcp.h"		/* module/uapi/: KTCP_FAMILY_SYSFS, ..._FAMILY6_SYSFS */
 
 #define KTCP_RUN_LIB_NAME	"libktcp-run.so"
 
@@ -31,7 +32,8 @@
 int ktcp_run_is_static(const char *prog, bool verbose);
 
 /* supervise.c: fork PROG under a seccomp filter, serve it, return its status */
-int ktcp_run_supervise(char **argv, int family, bool verbose, bool fallback);
+int ktcp_run_supervise(char **argv, int family, int family6, bool verbose,
+		       bool fallback);
 
 /* ktcp-run.c */
 void __attribute__((noreturn)) ktcp_run_exec(char **argv); /* 126/127 on failure */

@@ -3,8 +3,8 @@
  * Supervisor mode, for programs LD_PRELOAD cannot reach: static binaries
  * and runtimes that make system calls themselves (Go, busybox-static).
  *
- * The child installs a seccomp filter that sends socket(AF_INET,
- * SOCK_STREAM...) to user space (SECCOMP_RET_USER_NOTIF) and lets every
+ * The child installs a seccomp filter that sends socket(AF_INET or
+ * AF_INET6, SOCK_STREAM...) to user space (SECCOMP_RET_USER_NOTIF) and lets every
  * other call through in the kernel, passes the filter's listener fd to the
  * launcher over a socketpair, and execs PROG. The filter is inherited by
  * every thread and child, and survives exec. For each notification the
@@ -58,32 +58,34 @@
 static pid_t child_pid;
 
 /*
- * Only socket(AF_INET, SOCK_STREAM | flags, *) and getsockopt(SOL_SOCKET,
- * SO_DOMAIN or SO_PROTOCOL) reach user space: every other system call of
- * the program stays in the kernel at full speed. Another ABI (x32, i386 on x86_64) is
- * let through natively. Jump offsets count from the next instruction.
+ * Only socket(AF_INET or AF_INET6, SOCK_STREAM | flags, *) (AF_INET6 ones
+ * go back to the kernel when the module has no family6) and
+ * getsockopt(SOL_SOCKET, SO_DOMAIN or SO_PROTOCOL) reach user space:
+ * every other system call of the program stays in the kernel at full
+ * speed. Another ABI (x32, i386 on x86_64) is let through natively. Jump offsets count from the next instruction.
  */
 static int install_filter(void)
 {
 	struct sock_filter f[] = {
 		/* 0 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
-		/* 1 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, KTCP_RUN_AUDIT_ARCH, 0, 13),
+		/* 1 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, KTCP_RUN_AUDIT_ARCH, 0, 14),
 		/* 2 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
-		/* 3 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_socket, 0, 5),
+		/* 3 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_socket, 0, 6),
 		/* 4 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARG_LO(0)),
-		/* 5 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AF_INET, 0, 9),
-		/* 6 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARG_LO(1)),
-		/* 7 */ BPF_STMT(BPF_ALU | BPF_AND | BPF_K, SOCK_TYPE_MASK),
-		/* 8 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SOCK_STREAM, 7, 6),
-		/* 9: A is still nr */
+		/* 5 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AF_INET, 1, 0),
+		/* 6 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AF_INET6, 0, 9),
+		/* 7 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARG_LO(1)),
+		/* 8 */ BPF_STMT(BPF_ALU | BPF_AND | BPF_K, SOCK_TYPE_MASK),
+		/* 9 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SOCK_STREAM, 7, 6),
+		/* 10: A is still nr */
 		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_getsockopt, 0, 5),
-		/* 10 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARG_LO(1)),
-		/* 11 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SOL_SOCKET, 0, 3),
-		/* 12 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARG_LO(2)),
-		/* 13 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SO_DOMAIN, 2, 0),
-		/* 14 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SO_PROTOCOL, 1, 0),
-		/* 15 */ BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-		/* 16 */ BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF),
+		/* 11 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARG_LO(1)),
+		/* 12 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SOL_SOCKET, 0, 3),
+		/* 13 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARG_LO(2)),
+		/* 14 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SO_DOMAIN, 2, 0),
+		/* 15 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SO_PROTOCOL, 1, 0),
+		/* 16 */ BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+		/* 17 */ BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF),
 	};
 	struct sock_fprog prog = { .len = sizeof(f) / sizeof(f[0]), .filter = f };
 	int fd;
@@ -178,6 +180,7 @@ static int respond(int listener, __u64 id, int error, bool cont)
 struct supervisor {
 	int listener;
 	int family;
+	int family6;		/* 0: AF_INET6 stays native */
 	bool verbose;
 	bool fallback;
 };
@@ -195,14 +198,16 @@ static int convert(struct supervisor *s, struct seccomp_notif *req)
 		.flags = SECCOMP_ADDFD_FLAG_SEND,
 		.newfd_flags = (type & SOCK_CLOEXEC) ? O_CLOEXEC : 0,
 	};
+	int domain = (int)req->data.args[0];
+	int family = domain == AF_INET ? s->family :
+		     domain == AF_INET6 ? s->family6 : 0;
 	int fd, ret, err;
 
-	if ((int)req->data.args[0] != AF_INET ||
-	    (type & ~KTCP_SOCK_FLAGS) != SOCK_STREAM ||
+	if (family <= 0 || (type & ~KTCP_SOCK_FLAGS) != SOCK_STREAM ||
 	    (proto != 0 && proto != IPPROTO_TCP))
 		return respond(s->listener, req->id, 0, true);
 
-	fd = socket(s->family, (type & SOCK_NONBLOCK) | SOCK_STREAM | SOCK_CLOEXEC, proto);
+	fd = socket(family, (type & SOCK_NONBLOCK) | SOCK_STREAM | SOCK_CLOEXEC, proto);
 	if (fd < 0) {
 		err = errno;
 		if (s->verbose)
@@ -216,8 +221,8 @@ static int convert(struct supervisor *s, struct seccomp_notif *req)
 	close(fd);
 	if (ret >= 0) {
 		if (s->verbose)
-			fprintf(stderr, "ktcp-run: pid %u: socket(AF_INET, SOCK_STREAM) -> ktcp fd %d\n",
-				req->pid, ret);
+			fprintf(stderr, "ktcp-run: pid %u: socket(%s, SOCK_STREAM) -> ktcp fd %d\n",
+				req->pid, domain == AF_INET6 ? "AF_INET6" : "AF_INET", ret);
 		return 0;
 	}
 	if (err == ENOENT)
@@ -259,8 +264,8 @@ static int caller_fd(pid_t tid, int fd)
 
 /*
  * getsockopt(SO_DOMAIN) or getsockopt(SO_PROTOCOL) on a ktcp socket: the
- * kernel would answer ktcp's family or IPPROTO_KTCP, the program asked for
- * AF_INET and IPPROTO_TCP; write those into its buffers and complete the
+ * kernel would answer ktcp's family (family6) or IPPROTO_KTCP, the program
+ * asked for AF_INET (AF_INET6) and IPPROTO_TCP; write those into its buffers and complete the
  * call. Anything unexpected (not ktcp, a short or bad buffer) continues to
  * the kernel, which answers as it always does.
  */
@@ -277,14 +282,15 @@ static int fix_sockopt(struct supervisor *s, struct seccomp_notif *req)
 	if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len))
 		domain = 0;
 	close(fd);
-	if (domain != s->family ||
+	if ((domain != s->family && (!s->family6 || domain != s->family6)) ||
 	    process_vm_readv(req->pid, &local, 1, &remote, 1, 0) != sizeof(ulen) ||
 	    ulen < sizeof(int))
 		return respond(s->listener, req->id, 0, true);
 	/* still the same call? tid reuse must not have us write elsewhere */
 	if (ioctl(s->listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &req->id))
 		return 0;
-	val = req->data.args[2] == SO_PROTOCOL ? IPPROTO_TCP : AF_INET;
+	val = req->data.args[2] == SO_PROTOCOL ? IPPROTO_TCP :
+	      domain == s->family ? AF_INET : AF_INET6;
 	ulen = sizeof(int);
 	local = (struct iovec){ &val, sizeof(val) };
 	remote = (struct iovec){ (void *)(uintptr_t)req->data.args[3], sizeof(val) };
@@ -376,9 +382,11 @@ static int serve(struct supervisor *s, pid_t pid)
 	return 0;
 }
 
-int ktcp_run_supervise(char **argv, int family, bool verbose, bool fallback)
+int ktcp_run_supervise(char **argv, int family, int family6, bool verbose,
+		       bool fallback)
 {
-	struct supervisor s = { .family = family, .verbose = verbose, .fallback = fallback };
+	struct supervisor s = { .family = family, .family6 = family6,
+				.verbose = verbose, .fallback = fallback };
 	int sv[2];
 
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv)) {

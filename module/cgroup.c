@@ -5,8 +5,8 @@
  * The kernel runs a cgroup's BPF programs on IPv4 and IPv6 sockets only:
  * __cgroup_bpf_run_filter_skb() (cgroup_skb ingress and egress, which
  * systemd's IPAddressDeny= and IPIngressFilterPath= attach) and
- * __cgroup_bpf_run_filter_sock_addr() (bind4, connect4) return "allow" for
- * any other sk_family, and inet_create()/inet_release() are where the
+ * __cgroup_bpf_run_filter_sock_addr() (bind4, connect4, bind6, connect6)
+ * return "allow" for any other sk_family, and inet_create()/inet_release() are where the
  * sock_create and sock_release programs run. A ktcp socket, whose family
  * is its own, would step around all of them.
  *
@@ -34,13 +34,25 @@ MODULE_PARM_DESC(strict_cgroup,
 		 "refuse ktcp sockets in cgroups whose BPF IP policy the kernel runs only for AF_INET/AF_INET6");
 
 #ifdef CONFIG_CGROUP_BPF
-/* The attach types whose programs a ktcp socket would escape. */
+/*
+ * The attach types whose programs an AF_KTCP socket would escape; an
+ * AF_KTCP6 one escapes IPv6's sock_addr programs instead, which Linux runs
+ * for an AF_INET6 socket whatever its peer, v4-mapped ones included.
+ */
 static const enum cgroup_bpf_attach_type ktcp_cgroup_escaped[] = {
 	CGROUP_INET_INGRESS,
 	CGROUP_INET_EGRESS,
 	CGROUP_INET4_BIND,
 	CGROUP_INET4_POST_BIND,
 	CGROUP_INET4_CONNECT,
+};
+
+static const enum cgroup_bpf_attach_type ktcp_cgroup_escaped6[] = {
+	CGROUP_INET_INGRESS,
+	CGROUP_INET_EGRESS,
+	CGROUP_INET6_BIND,
+	CGROUP_INET6_POST_BIND,
+	CGROUP_INET6_CONNECT,
 };
 
 /*
@@ -50,13 +62,18 @@ static const enum cgroup_bpf_attach_type ktcp_cgroup_escaped[] = {
  */
 int ktcp_cgroup_check(struct sock *sk)
 {
+	const enum cgroup_bpf_attach_type *escaped = ktcp_cgroup_escaped;
 	enum cgroup_bpf_attach_type atype;
 	int i;
 
+	BUILD_BUG_ON(ARRAY_SIZE(ktcp_cgroup_escaped) !=
+		     ARRAY_SIZE(ktcp_cgroup_escaped6));
 	if (!READ_ONCE(ktcp_strict_cgroup))
 		return 0;
+	if (ktcp_sk_v6(sk))
+		escaped = ktcp_cgroup_escaped6;
 	for (i = 0; i < ARRAY_SIZE(ktcp_cgroup_escaped); i++) {
-		atype = ktcp_cgroup_escaped[i];
+		atype = escaped[i];
 		/* cgroup_bpf_enabled() needs a constant: a plain read */
 		if (static_key_enabled(&cgroup_bpf_enabled_key[atype]) &&
 		    cgroup_bpf_sock_enabled(sk, atype))

@@ -233,4 +233,49 @@ TEST_F_TIMEOUT(cgroup, skb_filter_not_bypassed, 60)
 	close(prog);
 }
 
+/*
+ * connect6 and connect4 sock_addr programs (allowing everything): each
+ * family's socket steps around its own family's only, so AF_KTCP6 is
+ * refused under connect6 and AF_KTCP under connect4, never the other;
+ * native sockets of both families run under either.
+ */
+TEST_F_TIMEOUT(cgroup, sock_addr_per_family, 60)
+{
+	static const enum bpf_attach_type types[] = {
+		BPF_CGROUP_INET6_CONNECT, BPF_CGROUP_INET4_CONNECT,
+	};
+	int fam[2] = { variant->native ? AF_INET6 : ktcp_family6(),
+		       self->family };
+	int i, prog, fd4, fd6, e4, e6;
+
+	for (i = 0; i < 2; i++) {
+		prog = cg_load_verdict(BPF_PROG_TYPE_CGROUP_SOCK_ADDR,
+				       types[i], 1);
+		ASSERT_LE(0, prog) TH_LOG("%s", strerror(errno));
+		ASSERT_EQ(0, ktcp_bpf_cgroup_attach(prog, self->cgfd,
+						    types[i]));
+		fd6 = socket(fam[0], SOCK_STREAM | SOCK_CLOEXEC, 0);
+		e6 = errno;
+		fd4 = socket(fam[1], SOCK_STREAM | SOCK_CLOEXEC, 0);
+		e4 = errno;
+		if (variant->native || i == 1) {
+			EXPECT_LE(0, fd6) TH_LOG("%s", strerror(e6));
+		} else {
+			EXPECT_TRUE(fd6 == -1 && e6 == EPERM);
+		}
+		if (variant->native || i == 0) {
+			EXPECT_LE(0, fd4) TH_LOG("%s", strerror(e4));
+		} else {
+			EXPECT_TRUE(fd4 == -1 && e4 == EPERM);
+		}
+		if (fd6 >= 0)
+			close(fd6);
+		if (fd4 >= 0)
+			close(fd4);
+		ASSERT_EQ(0, ktcp_bpf_cgroup_detach(prog, self->cgfd,
+						    types[i]));
+		close(prog);
+	}
+}
+
 TEST_HARNESS_MAIN

@@ -71,3 +71,14 @@ int ktcp_bpf_cgroup_attach(int prog, int cgfd, enum bpf_attach_type type)
 	a.attach_type = type;
 	return ktcp_bpf(BPF_PROG_ATTACH, &a) ? -errno : 0;
 }
+
+int ktcp_bpf_cgroup_detach(int prog, int cgfd, enum bpf_attach_type type)
+{
+	union bpf_attr a;
+
+	memset(&a, 0, sizeof(a));
+	a.target_fd = cgfd;
+	a.attach_bpf_fd = prog;
+	a.attach_type = type;
+	return ktcp_bpf(BPF_PROG_DETACH, &a) ? -errno : 0;
+}

@@ -408,6 +408,7 @@ int ktcp_bpf_load(enum bpf_prog_type type, enum bpf_attach_type expected,
 int ktcp_bpf_counters(unsigned int n);
 uint64_t ktcp_bpf_counter(int map, uint32_t key);
 int ktcp_bpf_cgroup_attach(int prog, int cgfd, enum bpf_attach_type type);
+int ktcp_bpf_cgroup_detach(int prog, int cgfd, enum bpf_attach_type type);
 
 /* ---- tc.c: clsact filters that count or drop TCP segments ---- */
 

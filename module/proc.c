@@ -1,9 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * /proc/net/ktcp: every ktcp socket of the namespace, in /proc/net/tcp's
+ * /proc/net/ktcp: every AF_KTCP socket of the namespace, in /proc/net/tcp's
  * layout so that tools that read one read the other: listeners, then the
  * established table (connections in any state, TIME_WAIT included, and the
  * requests of SYN queues as SYN_RECV rows).
+ *
+ * /proc/net/ktcp6: the same for AF_KTCP6 sockets (v4-mapped ones included)
+ * and the requests of AF_KTCP6 listeners, in /proc/net/tcp6's layout, as
+ * tcp6_seq_show() lists every AF_INET6 socket and tcp4_seq_show() only
+ * AF_INET ones.
  *
  * /proc/net/ktcp_snmp: the counters, one "Name value" per line.
  *
@@ -28,29 +33,47 @@ struct ktcp_proc_iter {
 	unsigned int bucket;		/* listener buckets, then ehash ones */
 	unsigned int offset;		/* entries into that bucket */
 	loff_t last_pos;
+	bool v6;			/* /proc/net/ktcp6 */
 };
 
+static const struct seq_operations ktcp_proc6_ops;
+
+/* Whether entry @h is listed in this file: its socket's, or listener's, family. */
+static bool ktcp_proc_family(const struct ktcp_proc_iter *it,
+			     const struct ktcp_hnode *h)
+{
+	const struct sock *sk;
+
+	if (h->kind == KTCP_HNODE_REQ)
+		sk = container_of(h, struct ktcp_request, hnode)->listener;
+	else
+		sk = &container_of(h, struct ktcp_sock, hnode)->inet.sk;
+	return ktcp_sk_v6(sk) == it->v6;
+}
+
 /* The @offset-th entry of listener bucket @b, as its hnode. */
-static struct ktcp_hnode *ktcp_proc_listener(struct ktcp_net *kn,
+static struct ktcp_hnode *ktcp_proc_listener(const struct ktcp_proc_iter *it,
+					     struct ktcp_net *kn,
 					     unsigned int b,
 					     unsigned int offset)
 {
 	struct ktcp_sock *ks;
 
 	hlist_for_each_entry_rcu(ks, &kn->lhash[b], listen_node)
-		if (!offset--)
+		if (ktcp_proc_family(it, &ks->hnode) && !offset--)
 			return &ks->hnode;
 	return NULL;
 }
 
-static struct ktcp_hnode *ktcp_proc_established(struct ktcp_net *kn,
+static struct ktcp_hnode *ktcp_proc_established(const struct ktcp_proc_iter *it,
+						struct ktcp_net *kn,
 						unsigned int b,
 						unsigned int offset)
 {
 	struct ktcp_hnode *h;
 
 	hlist_for_each_entry_rcu(h, &kn->ehash[b], node)
-		if (!offset--)
+		if (ktcp_proc_family(it, h) && !offset--)
 			return h;
 	return NULL;
 }
@@ -70,9 +93,10 @@ static struct ktcp_hnode *ktcp_proc_at(struct seq_file *seq)
 	for (; it->bucket < ktcp_proc_buckets(kn); it->bucket++,
 	     it->offset = 0) {
 		if (it->bucket < KTCP_LHASH_SIZE)
-			h = ktcp_proc_listener(kn, it->bucket, it->offset);
+			h = ktcp_proc_listener(it, kn, it->bucket,
+					       it->offset);
 		else
-			h = ktcp_proc_established(kn, it->bucket -
+			h = ktcp_proc_established(it, kn, it->bucket -
 						  KTCP_LHASH_SIZE,
 						  it->offset);
 		if (h)
@@ -88,6 +112,7 @@ static void *ktcp_proc_start(struct seq_file *seq, loff_t *pos)
 	loff_t n;
 	void *v;
 
+	it->v6 = seq->op == &ktcp_proc6_ops;
 	rcu_read_lock();
 	if (!*pos)
 		return SEQ_START_TOKEN;
@@ -127,17 +152,56 @@ static void ktcp_proc_stop(struct seq_file *seq, void *v)
 	rcu_read_unlock();
 }
 
+/*
+ * A row's slot and addresses: get_tcp4_sock()'s "%08X:%04X" in
+ * /proc/net/ktcp, get_tcp6_sock()'s four words in /proc/net/ktcp6.
+ */
+static void ktcp_proc_show_addrs(struct seq_file *seq, loff_t sl,
+				 const struct in6_addr *src, u16 srcp,
+				 const struct in6_addr *dest, u16 destp)
+{
+	const struct ktcp_proc_iter *it = seq->private;
+
+	if (!it->v6) {
+		seq_printf(seq, "%4lld: %08X:%04X %08X:%04X", sl,
+			   src->s6_addr32[3], srcp, dest->s6_addr32[3], destp);
+		return;
+	}
+	seq_printf(seq, "%4lld: %08X%08X%08X%08X:%04X %08X%08X%08X%08X:%04X",
+		   sl, src->s6_addr32[0], src->s6_addr32[1],
+		   src->s6_addr32[2], src->s6_addr32[3], srcp,
+		   dest->s6_addr32[0], dest->s6_addr32[1],
+		   dest->s6_addr32[2], dest->s6_addr32[3], destp);
+}
+
+/* A socket's row addresses: the IPv4 view, or an AF_KTCP6 socket's own. */
+static void ktcp_proc_show_sk_addrs(struct seq_file *seq, struct sock *sk,
+				    loff_t sl)
+{
+	const struct inet_sock *inet = inet_sk(sk);
+	struct in6_addr src, dest;
+
+	if (ktcp_sk_v6(sk)) {
+		src = sk->sk_v6_rcv_saddr;
+		dest = sk->sk_v6_daddr;
+	} else {
+		ipv6_addr_set_v4mapped(inet->inet_rcv_saddr, &src);
+		ipv6_addr_set_v4mapped(inet->inet_daddr, &dest);
+	}
+	ktcp_proc_show_addrs(seq, sl, &src, inet->inet_num, &dest,
+			     ntohs(inet->inet_dport));
+}
+
 /* get_timewait4_sock(): addresses, state, the timer; the rest zeroes. */
 static void ktcp_proc_show_tw(struct seq_file *seq, struct sock *sk,
 			      loff_t sl)
 {
-	const struct inet_sock *inet = inet_sk(sk);
 	unsigned long expires;
 	int timer = ktcp_timers_shown(sk, &expires);
 
-	seq_printf(seq, "%4lld: %08X:%04X %08X:%04X %02X %08X:%08X %02X:%08lX %08X %5d %8d %d %d %pK",
-		   sl, inet->inet_rcv_saddr, inet->inet_num,
-		   inet->inet_daddr, ntohs(inet->inet_dport), TCP_TIME_WAIT,
+	ktcp_proc_show_sk_addrs(seq, sk, sl);
+	seq_printf(seq, " %02X %08X:%08X %02X:%08lX %08X %5d %8d %d %d %pK",
+		   TCP_TIME_WAIT,
 		   0, 0, timer, jiffies_delta_to_clock_t(expires - jiffies),
 		   0, 0, 0, 0, refcount_read(&sk->sk_refcnt), sk);
 }
@@ -177,7 +241,6 @@ static void ktcp_proc_show_sock(struct seq_file *seq, struct sock *sk,
 				loff_t sl)
 {
 	const struct ktcp_sock *ks = ktcp_sk(sk);
-	const struct inet_sock *inet = inet_sk(sk);
 	u8 state = inet_sk_state_load(sk);
 	unsigned long expires;
 	int timer;
@@ -195,10 +258,9 @@ static void ktcp_proc_show_sock(struct seq_file *seq, struct sock *sk,
 		rxq = max_t(int, READ_ONCE(ks->rcv_nxt) -
 			    READ_ONCE(ks->copied_seq) -
 			    sock_flag(sk, SOCK_DONE), 0);
-	seq_printf(seq, "%4lld: %08X:%04X %08X:%04X %02X %08X:%08X %02X:%08lX %08X %5u %8d %lu %d %pK",
-		   sl, inet->inet_rcv_saddr, inet->inet_num,
-		   inet->inet_daddr, ntohs(inet->inet_dport), state,
-		   READ_ONCE(ks->write_seq) - READ_ONCE(ks->snd_una), rxq,
+	ktcp_proc_show_sk_addrs(seq, sk, sl);
+	seq_printf(seq, " %02X %08X:%08X %02X:%08lX %08X %5u %8d %lu %d %pK",
+		   state, READ_ONCE(ks->write_seq) - READ_ONCE(ks->snd_una), rxq,
 		   timer, jiffies_delta_to_clock_t(expires - jiffies),
 		   READ_ONCE(ks->retries),
 		   from_kuid_munged(seq_user_ns(seq), sock_i_uid(sk)),
@@ -212,9 +274,9 @@ static void ktcp_proc_show_req(struct seq_file *seq,
 {
 	const struct ktcp_tuple *t = &req->hnode.key;
 
-	seq_printf(seq, "%4lld: %08X:%04X %08X:%04X %02X %08X:%08X %02X:%08lX %08X %5u %8d %u %d %pK",
-		   sl, ktcp_addr_v4(&t->laddr), ntohs(t->lport),
-		   ktcp_addr_v4(&t->raddr), ntohs(t->rport),
+	ktcp_proc_show_addrs(seq, sl, &t->laddr, ntohs(t->lport), &t->raddr,
+			     ntohs(t->rport));
+	seq_printf(seq, " %02X %08X:%08X %02X:%08lX %08X %5u %8d %u %d %pK",
 		   TCP_SYN_RECV, 0, 0, 1,
 		   jiffies_delta_to_clock_t(ktcp_timer_expires(&req->timer) -
 					    jiffies),
@@ -229,8 +291,12 @@ static int ktcp_proc_show(struct seq_file *seq, void *v)
 	struct ktcp_proc_iter *it = seq->private;
 	struct ktcp_hnode *h = v;
 
-	seq_setwidth(seq, KTCP_PROC_WIDTH);
-	if (v == SEQ_START_TOKEN) {
+	/* tcp6_seq_show() does not pad its rows as tcp4_seq_show() does. */
+	if (!it->v6)
+		seq_setwidth(seq, KTCP_PROC_WIDTH);
+	if (v == SEQ_START_TOKEN && it->v6) {
+		seq_puts(seq, "  sl  local_address                         remote_address                        st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode");
+	} else if (v == SEQ_START_TOKEN) {
 		seq_puts(seq, "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode");
 	} else if (h->kind == KTCP_HNODE_REQ) {
 		ktcp_proc_show_req(seq, container_of(h, struct ktcp_request,
@@ -240,11 +306,21 @@ static int ktcp_proc_show(struct seq_file *seq, void *v)
 						       hnode)->inet.sk,
 				    it->last_pos - 1);
 	}
-	seq_pad(seq, '\n');
+	if (it->v6)
+		seq_putc(seq, '\n');
+	else
+		seq_pad(seq, '\n');
 	return 0;
 }
 
 static const struct seq_operations ktcp_proc_ops = {
+	.start	= ktcp_proc_start,
+	.next	= ktcp_proc_next,
+	.stop	= ktcp_proc_stop,
+	.show	= ktcp_proc_show,
+};
+
+static const struct seq_operations ktcp_proc6_ops = {
 	.start	= ktcp_proc_start,
 	.next	= ktcp_proc_next,
 	.stop	= ktcp_proc_stop,
@@ -281,15 +357,20 @@ int ktcp_proc_net_init(struct net *net)
 	if (!proc_create_net("ktcp", 0444, net->proc_net, &ktcp_proc_ops,
 			     sizeof(struct ktcp_proc_iter)))
 		return -ENOMEM;
+	if (!proc_create_net("ktcp6", 0444, net->proc_net, &ktcp_proc6_ops,
+			     sizeof(struct ktcp_proc_iter)))
+		goto err_ktcp;
 	if (!proc_create_net_single("ktcp_snmp", 0444, net->proc_net,
 				    ktcp_snmp_show, NULL))
-		goto err_ktcp;
+		goto err_ktcp6;
 	if (!proc_create_net_single("ktcp_sockstat", 0444, net->proc_net,
 				    ktcp_sockstat_show, NULL))
 		goto err_snmp;
 	return 0;
 err_snmp:
 	remove_proc_entry("ktcp_snmp", net->proc_net);
+err_ktcp6:
+	remove_proc_entry("ktcp6", net->proc_net);
 err_ktcp:
 	remove_proc_entry("ktcp", net->proc_net);
 	return -ENOMEM;
@@ -299,5 +380,6 @@ void ktcp_proc_net_exit(struct net *net)
 {
 	remove_proc_entry("ktcp_sockstat", net->proc_net);
 	remove_proc_entry("ktcp_snmp", net->proc_net);
+	remove_proc_entry("ktcp6", net->proc_net);
 	remove_proc_entry("ktcp", net->proc_net);
 }

@@ -12,6 +12,10 @@
  * - a client in TIME_WAIT (timer 3, ktcp's TIME_WAIT set to Linux's 60 s);
  * - then, with all loss on lo, a sender with 1000 bytes unacknowledged
  *   (timer 1, retransmissions, RTO backed off, cwnd 1, ssthresh cut).
+ * /proc/net/ktcp6 against /proc/net/tcp6 (get_tcp6_sock() and
+ * get_timewait6_sock()): a dual-stack listener on ::, a connection over
+ * ::1, an IPv4 one to it (its accepted end is v4-mapped, in the IPv6
+ * table; its client end only in the IPv4 one) and a TIME_WAIT over ::1.
  * And ktcpstat -d against nstat: the counters' increase since the last call;
  * ktcpstat --timeline on a transfer under loss: its samples and its chart.
  * Tolerated: inode, refcount and pointer (different objects), ports
@@ -40,6 +44,7 @@ struct pt_row {
 	unsigned long tx, rx, when, rt, ino, rto, ato;
 	int timeout, ref, ssthresh;
 	char ptr[40];
+	unsigned int la6[4], ra6[4];	/* /proc/net/tcp6's four words */
 };
 
 struct pt_set {
@@ -386,6 +391,192 @@ TEST_F_TIMEOUT(proctable, retransmitting_matches_native, 120)
 		EXPECT_EQ(1, x->cwnd);
 		EXPECT_EQ(x->rt == 1 ? 7 : 2, x->ssthresh);
 	}
+}
+
+/* ---- /proc/net/ktcp6 against /proc/net/tcp6 ---- */
+
+/* A /proc/net/tcp6 row; nf counts the fields as pt_parse() does. */
+static int pt6_parse(const char *line, struct pt_row *r)
+{
+	memset(r, 0, sizeof(*r));
+	snprintf(r->line, sizeof(r->line), "%s", line);
+	r->line[strcspn(r->line, "\n")] = '\0';
+	r->nf = sscanf(line, " %*d: %8X%8X%8X%8X:%X %8X%8X%8X%8X:%X %X %lX:%lX %X:%lX %lX %u %d %lu %d %39s %lu %lu %u %u %d",
+		       &r->la6[0], &r->la6[1], &r->la6[2], &r->la6[3], &r->lp,
+		       &r->ra6[0], &r->ra6[1], &r->ra6[2], &r->ra6[3], &r->rp,
+		       &r->st, &r->tx, &r->rx, &r->tr, &r->when, &r->rt,
+		       &r->uid, &r->timeout, &r->ino, &r->ref, r->ptr, &r->rto,
+		       &r->ato, &r->quick, &r->cwnd, &r->ssthresh) - 6;
+	return r->nf >= 15 ? 0 : -1;
+}
+
+/* pt_find() in /proc/net/tcp6 or /proc/net/ktcp6. */
+static int pt6_find(bool native_table, int lport, int rport, struct pt_row *r,
+		    char *header, size_t hlen)
+{
+	FILE *f = fopen(native_table ? "/proc/thread-self/net/tcp6" :
+			"/proc/thread-self/net/ktcp6", "re");
+	char line[512];
+	int found = -1;
+
+	if (!f)
+		return -errno;
+	if (!fgets(line, sizeof(line), f)) {
+		fclose(f);
+		return -EIO;
+	}
+	if (header)
+		snprintf(header, hlen, "%s", line);
+	while (found && fgets(line, sizeof(line), f))
+		if (!pt6_parse(line, r) && (int)r->lp == lport &&
+		    (int)r->rp == rport)
+			found = 0;
+	fclose(f);
+	return found;
+}
+
+struct pt6_set {
+	int fds[8], nfds;
+	uint16_t port, c_port, m_port, tw_port;
+};
+
+static void pt6_connect(struct __test_metadata *_metadata, struct pt6_set *s,
+			int family, bool v4, uint16_t *port)
+{
+	struct sockaddr_in6 sa6 = { .sin6_family = AF_INET6,
+				    .sin6_port = htons(s->port),
+				    .sin6_addr = IN6ADDR_LOOPBACK_INIT };
+	struct sockaddr_in sa = ktcp_sin(PT_IP, s->port);
+	int c = socket(family, SOCK_STREAM, 0);
+
+	ASSERT_LE(0, c) TH_LOG("family %d: %s", family, strerror(errno));
+	s->fds[s->nfds++] = c;
+	ASSERT_EQ(0, v4 ? connect(c, (struct sockaddr *)&sa, sizeof(sa)) :
+		  connect(c, (struct sockaddr *)&sa6, sizeof(sa6)))
+		TH_LOG("family %d: %s", family, strerror(errno));
+	*port = ktcp_local_port(c);
+	s->fds[s->nfds++] = ktcp_accept(_metadata, s->fds[0]);
+}
+
+/* On @family6 (and @family4 for the mapped client) in this netns. */
+static void pt6_open(struct __test_metadata *_metadata, struct pt6_set *s,
+		     int family6, int family4, bool native)
+{
+	struct sockaddr_in6 any = { .sin6_family = AF_INET6 };
+	socklen_t len = sizeof(any);
+	long long end;
+	struct pt_row r;
+	int l, a;
+
+	l = socket(family6, SOCK_STREAM, 0);
+	ASSERT_LE(0, l) TH_LOG("family %d: %s", family6, strerror(errno));
+	s->fds[s->nfds++] = l;
+	ASSERT_EQ(0, bind(l, (struct sockaddr *)&any, sizeof(any)));
+	ASSERT_EQ(0, listen(l, 8));
+	ASSERT_EQ(0, getsockname(l, (struct sockaddr *)&any, &len));
+	s->port = ntohs(any.sin6_port);
+	pt6_connect(_metadata, s, family6, false, &s->c_port);
+	pt6_connect(_metadata, s, family4, true, &s->m_port);
+	/* TIME_WAIT over ::1: the client closes first */
+	pt6_connect(_metadata, s, family6, false, &s->tw_port);
+	a = s->fds[--s->nfds];
+	close(s->fds[--s->nfds]);
+	ASSERT_EQ(0, ktcp_wait_eof(a, ktcp_ms(5000)));
+	close(a);
+	end = ktcp_now_ms() + ktcp_ms(5000);
+	while ((pt6_find(native, s->tw_port, s->port, &r, NULL, 0) ||
+		r.st != 0x06) && ktcp_now_ms() < end)
+		ktcp_sleep_ms(20);
+	ASSERT_EQ(0x06, r.st) TH_LOG("family %d: no TIME_WAIT: %s", family6,
+				     r.line);
+}
+
+FIXTURE(proctable6)
+{
+	struct pt6_set k, n;
+};
+
+FIXTURE_SETUP(proctable6)
+{
+	if (ktcp_native())
+		SKIP(return, "ktcp's /proc/net/ktcp6 against itself");
+	ktcp_new_netns(_metadata);
+	pt6_open(_metadata, &self->k, ktcp_family6(), ktcp_family(), false);
+	pt6_open(_metadata, &self->n, AF_INET6, AF_INET, true);
+}
+
+FIXTURE_TEARDOWN(proctable6)
+{
+	for (int i = 0; i < self->k.nfds; i++)
+		close(self->k.fds[i]);
+	for (int i = 0; i < self->n.nfds; i++)
+		close(self->n.fds[i]);
+}
+
+/* Both rows' addresses, state, queues, timer and congestion fields agree. */
+static void pt6_same(struct __test_metadata *_metadata, const struct pt_row *k,
+		     const struct pt_row *n)
+{
+	TH_LOG("ktcp:   %s\nnative: %s", k->line, n->line);
+	pt_same_shape(_metadata, k, n);
+	EXPECT_EQ(0, memcmp(k->la6, n->la6, sizeof(k->la6)));
+	EXPECT_EQ(0, memcmp(k->ra6, n->ra6, sizeof(k->ra6)));
+	EXPECT_EQ(n->st, k->st);
+	EXPECT_EQ(n->tx, k->tx);
+	EXPECT_EQ(n->rx, k->rx);
+	EXPECT_EQ(n->tr, k->tr);
+	EXPECT_EQ(n->rt, k->rt);
+	EXPECT_EQ(n->uid, k->uid);
+	EXPECT_EQ(n->timeout, k->timeout);
+	EXPECT_EQ(n->quick, k->quick);
+	EXPECT_EQ(n->cwnd, k->cwnd);
+	EXPECT_EQ(n->ssthresh, k->ssthresh);
+}
+
+TEST_F_TIMEOUT(proctable6, rows_match_native, 120)
+{
+	static const unsigned int lo6[4] = { 0, 0, 0, 0x01000000 };
+	char kh[512], nh[512];
+	struct pt_row k, n;
+
+	/* the listener on ::, and the header */
+	ASSERT_EQ(0, pt6_find(false, self->k.port, 0, &k, kh, sizeof(kh)));
+	ASSERT_EQ(0, pt6_find(true, self->n.port, 0, &n, nh, sizeof(nh)));
+	EXPECT_STREQ(nh, kh);
+	pt6_same(_metadata, &k, &n);
+	EXPECT_EQ(20, k.nf);
+	EXPECT_EQ(0x0A, k.st);
+	EXPECT_NE(0, k.ino);
+	/* only in the IPv6 table, as an AF_INET6 socket only in tcp6 */
+	EXPECT_NE(0, pt_find(false, self->k.port, 0, &k, NULL, 0));
+
+	/* a connection over ::1, both ends */
+	ASSERT_EQ(0, pt6_find(false, self->k.c_port, self->k.port, &k, NULL, 0));
+	ASSERT_EQ(0, pt6_find(true, self->n.c_port, self->n.port, &n, NULL, 0));
+	pt6_same(_metadata, &k, &n);
+	EXPECT_EQ(0x01, k.st);
+	EXPECT_EQ(0, memcmp(lo6, k.la6, sizeof(lo6)));
+	ASSERT_EQ(0, pt6_find(false, self->k.port, self->k.c_port, &k, NULL, 0));
+	ASSERT_EQ(0, pt6_find(true, self->n.port, self->n.c_port, &n, NULL, 0));
+	pt6_same(_metadata, &k, &n);
+
+	/* the IPv4 client's accepted end: ::ffff:127.0.0.1 in tcp6 */
+	ASSERT_EQ(0, pt6_find(false, self->k.port, self->k.m_port, &k, NULL, 0));
+	ASSERT_EQ(0, pt6_find(true, self->n.port, self->n.m_port, &n, NULL, 0));
+	pt6_same(_metadata, &k, &n);
+	EXPECT_EQ(0xFFFF0000, k.la6[2]);
+	EXPECT_EQ(0x0100007F, k.ra6[3]);
+	/* its client end, AF_INET: in tcp, not tcp6 */
+	EXPECT_NE(0, pt6_find(false, self->k.m_port, self->k.port, &k, NULL, 0));
+	EXPECT_EQ(0, pt_find(false, self->k.m_port, self->k.port, &k, NULL, 0));
+
+	/* TIME_WAIT: get_timewait6_sock()'s short row */
+	ASSERT_EQ(0, pt6_find(false, self->k.tw_port, self->k.port, &k, NULL, 0));
+	ASSERT_EQ(0, pt6_find(true, self->n.tw_port, self->n.port, &n, NULL, 0));
+	pt6_same(_metadata, &k, &n);
+	EXPECT_EQ(15, k.nf);
+	EXPECT_EQ(3, k.tr);
+	EXPECT_EQ(0, k.ino);
 }
 
 /* The path of tools/build/ktcpstat, from this binary's. */

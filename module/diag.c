@@ -7,8 +7,11 @@
  *
  * - sdiag_protocol is IPPROTO_TCP, or INET_DIAG_REQ_PROTOCOL says
  *   IPPROTO_TCP or IPPROTO_KTCP (which does not fit in the u8).
- * - Replies say AF_INET in idiag_family: the addresses are IPv4 ones, and
- *   parsers written for inet_diag switch on that field.
+ * - Requests to ktcp's family list AF_KTCP sockets, with AF_INET in
+ *   idiag_family: parsers written for inet_diag switch on that field.
+ *   Requests to the family6 number list AF_KTCP6 ones (v4-mapped ones and
+ *   the requests of AF_KTCP6 listeners included) with AF_INET6 and the
+ *   four words of their addresses, as inet_diag does for AF_INET6.
  * - A dump walks listeners (lhash), then the established table (ehash:
  *   connections in any state and the requests of SYN queues, as SYN-RECV),
  *   filtered by idiag_states and by the id's ports, as
@@ -46,6 +49,29 @@ static struct sock *ktcp_diag_sk(const struct ktcp_hnode *h)
 static struct ktcp_request *ktcp_diag_req(const struct ktcp_hnode *h)
 {
 	return container_of(h, struct ktcp_request, hnode);
+}
+
+/* The socket whose family an entry has: its own, or its listener's. */
+static bool ktcp_diag_v6(const struct ktcp_hnode *h)
+{
+	if (h->kind == KTCP_HNODE_REQ)
+		return ktcp_sk_v6(ktcp_diag_req(h)->listener);
+	return ktcp_sk_v6(ktcp_diag_sk(h));
+}
+
+/* Whether a request asks for AF_KTCP6 entries (the family6 handler's). */
+static bool ktcp_diag_req_v6(const struct inet_diag_req_v2 *req)
+{
+	return req->sdiag_family == ktcp_family6;
+}
+
+/* The id's address: one word for AF_INET, four for AF_INET6. */
+static void ktcp_diag_id_addr(struct in6_addr *a, const __be32 *w, bool v6)
+{
+	if (v6)
+		memcpy(a, w, sizeof(*a));
+	else
+		ipv6_addr_set_v4mapped(w[0], a);
 }
 
 static bool ktcp_diag_hold(struct ktcp_hnode *h)
@@ -102,8 +128,11 @@ static void ktcp_diag_entry(const struct ktcp_hnode *h,
 	struct sock *sk;
 
 	memset(e, 0, sizeof(*e));
+	e->family = ktcp_diag_v6(h) ? AF_INET6 : AF_INET;
 	e->saddr = ktcp_addr_v4(&t->laddr);
 	e->daddr = ktcp_addr_v4(&t->raddr);
+	e->saddr6 = t->laddr;
+	e->daddr6 = t->raddr;
 	e->sport = ntohs(t->lport);
 	e->dport = ntohs(t->rport);
 	if (h->kind == KTCP_HNODE_REQ) {
@@ -134,6 +163,10 @@ static u8 ktcp_diag_tuple(const struct ktcp_hnode *h, struct ktcp_tuple *t)
 	ktcp_tuple_set_v4(t, READ_ONCE(sk->sk_rcv_saddr),
 			  htons(READ_ONCE(inet_sk(sk)->inet_num)),
 			  READ_ONCE(sk->sk_daddr), READ_ONCE(sk->sk_dport));
+	if (ktcp_sk_v6(sk)) {
+		t->laddr = sk->sk_v6_rcv_saddr;
+		t->raddr = sk->sk_v6_daddr;
+	}
 	return inet_sk_state_load(sk);
 }
 
@@ -146,17 +179,26 @@ static bool ktcp_diag_match(const struct ktcp_hnode *h,
 			    const struct nlattr *bc)
 {
 	const struct inet_diag_sockid *id = &req->id;
+	bool v6 = ktcp_diag_req_v6(req);
 	struct ktcp_diag_entry e;
+	struct in6_addr src, dst;
 	struct ktcp_tuple t;
-	u8 state = ktcp_diag_tuple(h, &t);
+	u8 state;
 
+	if (ktcp_diag_v6(h) != v6)
+		return false;
+	state = ktcp_diag_tuple(h, &t);
 	if (!(req->idiag_states & (1 << state)))
 		return false;
 	if ((id->idiag_sport && id->idiag_sport != t.lport) ||
 	    (id->idiag_dport && id->idiag_dport != t.rport))
 		return false;
-	if ((id->idiag_src[0] && id->idiag_src[0] != ktcp_addr_v4(&t.laddr)) ||
-	    (id->idiag_dst[0] && id->idiag_dst[0] != ktcp_addr_v4(&t.raddr)))
+	ktcp_diag_id_addr(&src, id->idiag_src, v6);
+	ktcp_diag_id_addr(&dst, id->idiag_dst, v6);
+	if ((memchr_inv(id->idiag_src, 0, v6 ? 16 : 4) &&
+	     !ipv6_addr_equal(&src, &t.laddr)) ||
+	    (memchr_inv(id->idiag_dst, 0, v6 ? 16 : 4) &&
+	     !ipv6_addr_equal(&dst, &t.raddr)))
 		return false;
 	if (!bc)
 		return true;
@@ -176,6 +218,11 @@ static void ktcp_diag_common_req(struct inet_diag_msg *r,
 	r->id.idiag_dport = t->rport;
 	r->id.idiag_src[0] = ktcp_addr_v4(&t->laddr);
 	r->id.idiag_dst[0] = ktcp_addr_v4(&t->raddr);
+	if (ktcp_sk_v6(req->listener)) {
+		r->idiag_family = AF_INET6;
+		memcpy(r->id.idiag_src, &t->laddr, sizeof(t->laddr));
+		memcpy(r->id.idiag_dst, &t->raddr, sizeof(t->raddr));
+	}
 	r->id.idiag_if = READ_ONCE(req->listener->sk_bound_dev_if);
 	/* No cookie: requests have no struct sock to carry one. */
 }
@@ -265,7 +312,8 @@ static void ktcp_diag_queues(struct sock *sk, struct inet_diag_msg *r)
 }
 
 /*
- * inet_diag_msg_common_fill(), with AF_INET for sk_family (ktcp's number).
+ * inet_diag_msg_common_fill(), with AF_INET for sk_family (ktcp's number),
+ * AF_INET6 and sk_v6_rcv_saddr/sk_v6_daddr for family6's.
  * inet_diag.ko exports it and inet_diag_msg_attrs_fill(), but calling
  * them would make ktcp.ko need inet_diag.ko loaded first: insmod of ktcp
  * would fail with unknown symbols. sock_diag's helpers are built in.
@@ -280,6 +328,13 @@ static void ktcp_diag_common(struct inet_diag_msg *r, struct sock *sk)
 	sock_diag_save_cookie(sk, r->id.idiag_cookie);
 	r->id.idiag_src[0] = READ_ONCE(sk->sk_rcv_saddr);
 	r->id.idiag_dst[0] = READ_ONCE(sk->sk_daddr);
+	if (ktcp_sk_v6(sk)) {
+		r->idiag_family = AF_INET6;
+		memcpy(r->id.idiag_src, &sk->sk_v6_rcv_saddr,
+		       sizeof(sk->sk_v6_rcv_saddr));
+		memcpy(r->id.idiag_dst, &sk->sk_v6_daddr,
+		       sizeof(sk->sk_v6_daddr));
+	}
 }
 
 /* inet_diag_msg_attrs_fill()'s socket options. */
@@ -304,8 +359,27 @@ static int ktcp_diag_sockopt(struct sk_buff *skb, struct sock *sk)
 }
 
 /*
- * inet_diag_msg_attrs_fill() for IPv4: shutdown, TOS, mark (to
- * CAP_NET_ADMIN), class, cgroup, uid, inode, socket options.
+ * inet_diag_msg_attrs_fill()'s AF_INET6 ones: the traffic class, and
+ * IPV6_V6ONLY on listeners and closed sockets.
+ */
+static int ktcp_diag_attrs6(struct sk_buff *skb, struct sock *sk,
+			    const struct inet_diag_msg *r, int ext)
+{
+	if (r->idiag_family != AF_INET6)
+		return 0;
+	if ((ext & (1 << (INET_DIAG_TCLASS - 1))) &&
+	    nla_put_u8(skb, INET_DIAG_TCLASS, READ_ONCE(ktcp_np(sk)->tclass)))
+		return -EMSGSIZE;
+	if (((1 << r->idiag_state) & (TCPF_LISTEN | TCPF_CLOSE)) &&
+	    nla_put_u8(skb, INET_DIAG_SKV6ONLY, ipv6_only_sock(sk)))
+		return -EMSGSIZE;
+	return 0;
+}
+
+/*
+ * inet_diag_msg_attrs_fill(): shutdown, TOS (dual-stack sockets too),
+ * the AF_INET6 ones, mark (to CAP_NET_ADMIN), class, cgroup, uid, inode,
+ * socket options.
  */
 static int ktcp_diag_msg_attrs(struct sk_buff *skb, struct sock *sk,
 			       struct inet_diag_msg *r, int ext,
@@ -317,6 +391,8 @@ static int ktcp_diag_msg_attrs(struct sk_buff *skb, struct sock *sk,
 		return -EMSGSIZE;
 	if ((ext & (1 << (INET_DIAG_TOS - 1))) &&
 	    nla_put_u8(skb, INET_DIAG_TOS, READ_ONCE(inet_sk(sk)->tos)))
+		return -EMSGSIZE;
+	if (ktcp_diag_attrs6(skb, sk, r, ext))
 		return -EMSGSIZE;
 	if (net_admin && nla_put_u32(skb, INET_DIAG_MARK,
 				     READ_ONCE(sk->sk_mark)))
@@ -521,20 +597,28 @@ static int ktcp_diag_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	return skb->len;
 }
 
-/* A listener bound to the id's local address and port (no peer). */
+/* A listener of the family asked, bound to the id's local address and port. */
 static struct ktcp_hnode *ktcp_diag_find_listener(struct ktcp_net *kn,
-						  const struct inet_diag_sockid *id)
+						  const struct inet_diag_sockid *id,
+						  const struct in6_addr *src,
+						  bool v6)
 {
 	u16 port = ntohs(id->idiag_sport);
 	struct ktcp_sock *ks;
+	struct sock *sk;
 
 	hlist_for_each_entry_rcu(ks, &kn->lhash[port & (KTCP_LHASH_SIZE - 1)],
-				 listen_node)
-		if (ks->inet.inet_num == port &&
-		    ks->inet.inet_rcv_saddr == id->idiag_src[0] &&
-		    (!id->idiag_if ||
-		     id->idiag_if == READ_ONCE(ks->inet.sk.sk_bound_dev_if)))
+				 listen_node) {
+		sk = &ks->inet.sk;
+		if (ktcp_sk_v6(sk) != v6 || ks->inet.inet_num != port)
+			continue;
+		if (v6 ? !ipv6_addr_equal(&sk->sk_v6_rcv_saddr, src) :
+			 ks->inet.inet_rcv_saddr != id->idiag_src[0])
+			continue;
+		if (!id->idiag_if ||
+		    id->idiag_if == READ_ONCE(sk->sk_bound_dev_if))
 			return &ks->hnode;
+	}
 	return NULL;
 }
 
@@ -547,16 +631,22 @@ static struct ktcp_hnode *ktcp_diag_find(struct net *net,
 {
 	const struct inet_diag_sockid *id = &req->id;
 	struct ktcp_net *kn = ktcp_pernet(net);
+	bool v6 = ktcp_diag_req_v6(req);
 	struct ktcp_hnode *h;
 	struct ktcp_tuple t;
 
-	ktcp_tuple_set_v4(&t, id->idiag_src[0], id->idiag_sport,
-			  id->idiag_dst[0], id->idiag_dport);
+	/* AF_INET6 ids are four words, an IPv4 peer's v4-mapped: the key's */
+	ktcp_tuple_set_v4(&t, 0, id->idiag_sport, 0, id->idiag_dport);
+	ktcp_diag_id_addr(&t.laddr, id->idiag_src, v6);
+	ktcp_diag_id_addr(&t.raddr, id->idiag_dst, v6);
 	rcu_read_lock();
 	/* inet_lookup() with the request's device, as inet_diag_find_one_icsk() */
 	h = ktcp_hash_lookup(kn, &t, id->idiag_if, 0);
-	if (!h && !id->idiag_dport && !id->idiag_dst[0])
-		h = ktcp_diag_find_listener(kn, id);
+	if (h && ktcp_diag_v6(h) != v6)
+		h = NULL;	/* the other family's handler answers for it */
+	if (!h && !id->idiag_dport &&
+	    !memchr_inv(id->idiag_dst, 0, v6 ? 16 : 4))
+		h = ktcp_diag_find_listener(kn, id, &t.laddr, v6);
 	if (h && !ktcp_diag_hold(h))
 		h = NULL;
 	rcu_read_unlock();
@@ -678,26 +768,43 @@ static struct sock_diag_handler ktcp_diag_handler = {
 	.destroy	= ktcp_diag_handler_destroy,
 };
 
-static bool ktcp_diag_registered;
+/* The same for family6's number: the handlers tell them by sdiag_family. */
+static struct sock_diag_handler ktcp_diag_handler6 = {
+	.owner		= THIS_MODULE,
+	.dump		= ktcp_diag_handler_dump,
+	.destroy	= ktcp_diag_handler_destroy,
+};
+
+static bool ktcp_diag_registered, ktcp_diag_registered6;
 
 /*
  * Not fatal: a family number another module's sock_diag already serves
  * (TIPC's 30, say) leaves ktcp working, unseen by ktcpstat.
  */
-void ktcp_diag_init(void)
+static bool ktcp_diag_register(struct sock_diag_handler *hndl, int family)
 {
 	int err;
 
-	ktcp_diag_handler.family = ktcp_family;
-	err = sock_diag_register(&ktcp_diag_handler);
+	hndl->family = family;
+	err = sock_diag_register(hndl);
 	if (err)
-		pr_warn("ktcp: no sock_diag for family %d (%d): ktcpstat will not see ktcp's sockets\n",
-			ktcp_family, err);
-	ktcp_diag_registered = !err;
+		pr_warn("ktcp: no sock_diag for family %d (%d): ktcpstat will not see its sockets\n",
+			family, err);
+	return !err;
+}
+
+void ktcp_diag_init(void)
+{
+	ktcp_diag_registered = ktcp_diag_register(&ktcp_diag_handler,
+						  ktcp_family);
+	ktcp_diag_registered6 = ktcp_diag_register(&ktcp_diag_handler6,
+						   ktcp_family6);
 }
 
 void ktcp_diag_exit(void)
 {
+	if (ktcp_diag_registered6)
+		sock_diag_unregister(&ktcp_diag_handler6);
 	if (ktcp_diag_registered)
 		sock_diag_unregister(&ktcp_diag_handler);
 }

@@ -4,8 +4,9 @@
  * checks a program must pass before it runs (inet_diag_bc_audit()) and
  * the interpreter (inet_diag_bc_run()), as net/ipv4/inet_diag.c has them,
  * which keeps both static. Pure logic over a struct ktcp_diag_entry: no
- * socket, no lock. Every entry is IPv4 (AF_INET): a condition on an IPv6
- * address matches none, as it matches no IPv4 socket in Linux.
+ * socket, no lock. An entry is AF_INET or AF_INET6 (an AF_KTCP6 socket's,
+ * v4-mapped ones included), which an AF_INET condition matches by the
+ * mapped IPv4 address, as in Linux.
  */
 
 #include <linux/inet_diag.h>
@@ -33,14 +34,22 @@ static bool ktcp_diag_bc_host(const struct inet_diag_bc_op *op,
 {
 	const struct inet_diag_hostcond *cond = (const void *)(op + 1);
 	bool src = op->code == INET_DIAG_BC_S_COND;
-	__be32 addr = src ? e->saddr : e->daddr;
+	const struct in6_addr *a6 = src ? &e->saddr6 : &e->daddr6;
+	const __be32 *addr = src ? &e->saddr : &e->daddr;
 
 	if (cond->port != -1 && cond->port != (src ? e->sport : e->dport))
 		return false;
-	if (cond->family != AF_UNSPEC && cond->family != AF_INET)
-		return false;
+	if (e->family == AF_INET6)
+		addr = a6->s6_addr32;
+	if (cond->family != AF_UNSPEC && cond->family != e->family) {
+		/* inet_diag_bc_run(): an IPv4 prefix on a v4-mapped address */
+		return e->family == AF_INET6 && cond->family == AF_INET &&
+		       ipv6_addr_v4mapped(a6) &&
+		       ktcp_diag_bc_prefix(addr + 3, cond->addr,
+					   cond->prefix_len);
+	}
 	return !cond->prefix_len ||
-	       ktcp_diag_bc_prefix(&addr, cond->addr, cond->prefix_len);
+	       ktcp_diag_bc_prefix(addr, cond->addr, cond->prefix_len);
 }
 
 /* One operation: does @e pass it? */

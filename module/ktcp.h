@@ -1031,9 +1031,12 @@ void ktcp_diag_init(void);
 void ktcp_diag_exit(void);
 
 /* diag_bc.c: inet_diag's bytecode filter over one socket's fields. */
-struct ktcp_diag_entry {	/* inet_diag_entry, IPv4 */
-	__be32 saddr;
+struct ktcp_diag_entry {	/* inet_diag_entry */
+	u8 family;			/* AF_INET or AF_INET6 */
+	__be32 saddr;			/* AF_INET */
 	__be32 daddr;
+	struct in6_addr saddr6;		/* AF_INET6 */
+	struct in6_addr daddr6;
 	u16 sport;
 	u16 dport;
 	u16 userlocks;

@@ -10,6 +10,7 @@
 #include "../ktcp.h"
 
 static const struct ktcp_diag_entry diag_bc_e = {
+	.family = AF_INET,
 	.saddr = htonl(0x7f000001), .daddr = htonl(0x0a000002),
 	.sport = 80, .dport = 40000, .ifindex = 1, .mark = 0x10,
 };

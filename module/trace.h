@@ -8,11 +8,13 @@
  * tracepoint:ktcp:ktcp_retransmit_skb, tracepoint:sock:inet_sock_set_state
  * tracepoint:ktcp:ktcp_set_state. Documentation/tracepoints.rst lists them.
  *
- * family and protocol say what the wire carries, AF_INET and IPPROTO_TCP,
- * not the socket's sk_family and sk_protocol (ktcp's own numbers), so that
- * scripts that pick the address format by family, or filter on
- * protocol == IPPROTO_TCP, see ktcp's segments as TCP's. saddr_v6 and
- * daddr_v6 hold the v4-mapped addresses, as Linux's do for IPv4 sockets.
+ * family and protocol are AF_INET or AF_INET6 (for AF_KTCP6 sockets,
+ * v4-mapped ones included, as tcp:* events say AF_INET6 for every AF_INET6
+ * socket) and IPPROTO_TCP, not the socket's sk_family and sk_protocol
+ * (ktcp's own numbers), so that scripts that pick the address format by
+ * family, or filter on protocol == IPPROTO_TCP, see ktcp's segments as
+ * TCP's. saddr_v6 and daddr_v6 hold an AF_KTCP6 socket's sk_v6_rcv_saddr
+ * and sk_v6_daddr, else the v4-mapped addresses, as TP_STORE_ADDRS() does.
  *
  * Only trace.c defines CREATE_TRACE_POINTS; every other file includes this
  * for the trace_ktcp_*() calls. Called with the socket lock held or from
@@ -52,6 +54,37 @@ static inline void ktcp_trace_addrs(u8 *s4, u8 *d4, u8 *s6, u8 *d6,
 	ipv6_addr_set_v4mapped(da, (struct in6_addr *)d6);
 }
 
+/* The family a tcp:* event says for @sk: its sk_family's counterpart. */
+static inline u16 ktcp_trace_family(const struct sock *sk)
+{
+	return ktcp_sk_v6(sk) ? AF_INET6 : AF_INET;
+}
+
+/* TP_STORE_ADDRS() for a ktcp socket. */
+static inline void ktcp_trace_sk_addrs(const struct sock *sk, u8 *s4, u8 *d4,
+				       u8 *s6, u8 *d6)
+{
+	const struct inet_sock *inet = inet_sk(sk);
+
+	ktcp_trace_addrs(s4, d4, s6, d6, inet->inet_saddr, inet->inet_daddr);
+	if (ktcp_sk_v6(sk)) {
+		memcpy(s6, &sk->sk_v6_rcv_saddr, sizeof(struct in6_addr));
+		memcpy(d6, &sk->sk_v6_daddr, sizeof(struct in6_addr));
+	}
+}
+
+/* A struct sockaddr_in6 in a sockaddr_in6-sized field, for %pISpc. */
+static inline void ktcp_trace_sin6(u8 *f, const struct in6_addr *addr,
+				   __be16 port)
+{
+	struct sockaddr_in6 *sin6 = (void *)f;
+
+	memset(f, 0, sizeof(struct sockaddr_in6));
+	sin6->sin6_family = AF_INET6;
+	sin6->sin6_addr = *addr;
+	sin6->sin6_port = port;
+}
+
 /* A struct sockaddr_in in a sockaddr_in6-sized field, for %pISpc. */
 static inline void ktcp_trace_sin(u8 *f, __be32 addr, __be16 port)
 {
@@ -62,7 +95,44 @@ static inline void ktcp_trace_sin(u8 *f, __be32 addr, __be16 port)
 	sin->sin_addr.s_addr = addr;
 	sin->sin_port = port;
 }
+
+/* TP_STORE_ADDR_PORTS(): an AF_KTCP6 socket's as AF_INET6, v4-mapped too. */
+static inline void ktcp_trace_sk_sins(const struct sock *sk, u8 *s, u8 *d)
+{
+	const struct inet_sock *inet = inet_sk(sk);
+
+	if (ktcp_sk_v6(sk)) {
+		ktcp_trace_sin6(s, &sk->sk_v6_rcv_saddr, inet->inet_sport);
+		ktcp_trace_sin6(d, &sk->sk_v6_daddr, inet->inet_dport);
+		return;
+	}
+	ktcp_trace_sin(s, inet->inet_saddr, inet->inet_sport);
+	ktcp_trace_sin(d, inet->inet_daddr, inet->inet_dport);
+}
+
+/*
+ * TP_STORE_ADDR_PORTS_SKB(): a segment's pair, by its IP version; @rev
+ * swaps the ends (what a RST answering it carries).
+ */
+static inline void ktcp_trace_skb_sins(const struct sk_buff *skb, u8 *s, u8 *d,
+				       bool rev)
+{
+	const struct tcphdr *th = tcp_hdr(skb);
+
+	if (rev)
+		swap(s, d);
+	if (ip_hdr(skb)->version == 6) {
+		ktcp_trace_sin6(s, &ipv6_hdr(skb)->saddr, th->source);
+		ktcp_trace_sin6(d, &ipv6_hdr(skb)->daddr, th->dest);
+		return;
+	}
+	ktcp_trace_sin(s, ip_hdr(skb)->saddr, th->source);
+	ktcp_trace_sin(d, ip_hdr(skb)->daddr, th->dest);
+}
 #endif
+
+#define ktcp_show_family(f)						\
+	__print_symbolic(f, { AF_INET, "AF_INET" }, { AF_INET6, "AF_INET6" })
 
 #define ktcp_show_state(s)						\
 	__print_symbolic(s,						\
@@ -103,13 +173,13 @@ DECLARE_EVENT_CLASS(ktcp_event_sk_skb,
 		__entry->state = sk->sk_state;
 		__entry->sport = ntohs(inet->inet_sport);
 		__entry->dport = ntohs(inet->inet_dport);
-		__entry->family = AF_INET;
-		ktcp_trace_addrs(__entry->saddr, __entry->daddr,
-				 __entry->saddr_v6, __entry->daddr_v6,
-				 inet->inet_saddr, inet->inet_daddr);
+		__entry->family = ktcp_trace_family(sk);
+		ktcp_trace_sk_addrs(sk, __entry->saddr, __entry->daddr,
+				    __entry->saddr_v6, __entry->daddr_v6);
 	),
-	TP_printk("skbaddr=%p skaddr=%p family=AF_INET sport=%hu dport=%hu saddr=%pI4 daddr=%pI4 saddrv6=%pI6c daddrv6=%pI6c state=%s",
-		  __entry->skbaddr, __entry->skaddr, __entry->sport,
+	TP_printk("skbaddr=%p skaddr=%p family=%s sport=%hu dport=%hu saddr=%pI4 daddr=%pI4 saddrv6=%pI6c daddrv6=%pI6c state=%s",
+		  __entry->skbaddr, __entry->skaddr,
+		  ktcp_show_family(__entry->family), __entry->sport,
 		  __entry->dport, __entry->saddr, __entry->daddr,
 		  __entry->saddr_v6, __entry->daddr_v6,
 		  ktcp_show_state(__entry->state))
@@ -151,21 +221,12 @@ TRACE_EVENT(ktcp_send_reset,
 		__entry->state = sk ? sk->sk_state : 0;
 		memset(__entry->saddr, 0, sizeof(struct sockaddr_in6));
 		memset(__entry->daddr, 0, sizeof(struct sockaddr_in6));
-		if (sk) {
-			const struct inet_sock *inet = inet_sk(sk);
-
-			ktcp_trace_sin(__entry->saddr, inet->inet_saddr,
-				       inet->inet_sport);
-			ktcp_trace_sin(__entry->daddr, inet->inet_daddr,
-				       inet->inet_dport);
-		} else if (skb__nullable) {
-			const struct tcphdr *th = tcp_hdr(skb__nullable);
-			const struct iphdr *iph = ip_hdr(skb__nullable);
-
+		if (sk)
+			ktcp_trace_sk_sins(sk, __entry->saddr, __entry->daddr);
+		else if (skb__nullable)
 			/* The segment's pair reversed: the RST's direction. */
-			ktcp_trace_sin(__entry->saddr, iph->daddr, th->dest);
-			ktcp_trace_sin(__entry->daddr, iph->saddr, th->source);
-		}
+			ktcp_trace_skb_sins(skb__nullable, __entry->saddr,
+					    __entry->daddr, true);
 		__entry->reason = reason;
 	),
 	TP_printk("skbaddr=%p skaddr=%p src=%pISpc dest=%pISpc state=%s reason=%s",
@@ -197,14 +258,13 @@ DECLARE_EVENT_CLASS(ktcp_event_sk,
 		__entry->skaddr = sk;
 		__entry->sport = ntohs(inet->inet_sport);
 		__entry->dport = ntohs(inet->inet_dport);
-		__entry->family = AF_INET;
-		ktcp_trace_addrs(__entry->saddr, __entry->daddr,
-				 __entry->saddr_v6, __entry->daddr_v6,
-				 inet->inet_saddr, inet->inet_daddr);
+		__entry->family = ktcp_trace_family(sk);
+		ktcp_trace_sk_addrs(sk, __entry->saddr, __entry->daddr,
+				    __entry->saddr_v6, __entry->daddr_v6);
 		__entry->sock_cookie = ktcp_trace_cookie(sk);
 	),
-	TP_printk("family=AF_INET sport=%hu dport=%hu saddr=%pI4 daddr=%pI4 saddrv6=%pI6c daddrv6=%pI6c sock_cookie=%llx",
-		  __entry->sport, __entry->dport,
+	TP_printk("family=%s sport=%hu dport=%hu saddr=%pI4 daddr=%pI4 saddrv6=%pI6c daddrv6=%pI6c sock_cookie=%llx",
+		  ktcp_show_family(__entry->family), __entry->sport, __entry->dport,
 		  __entry->saddr, __entry->daddr,
 		  __entry->saddr_v6, __entry->daddr_v6,
 		  __entry->sock_cookie)
@@ -247,14 +307,18 @@ TRACE_EVENT(ktcp_retransmit_synack,
 		__entry->req = req;
 		__entry->sport = ntohs(t->lport);
 		__entry->dport = ntohs(t->rport);
-		__entry->family = AF_INET;
+		__entry->family = ktcp_trace_family(sk);
 		ktcp_trace_addrs(__entry->saddr, __entry->daddr,
 				 __entry->saddr_v6, __entry->daddr_v6,
 				 ktcp_addr_v4(&t->laddr),
 				 ktcp_addr_v4(&t->raddr));
+		if (__entry->family == AF_INET6) {
+			memcpy(__entry->saddr_v6, &t->laddr, sizeof(t->laddr));
+			memcpy(__entry->daddr_v6, &t->raddr, sizeof(t->raddr));
+		}
 	),
-	TP_printk("family=AF_INET sport=%hu dport=%hu saddr=%pI4 daddr=%pI4 saddrv6=%pI6c daddrv6=%pI6c",
-		  __entry->sport, __entry->dport,
+	TP_printk("family=%s sport=%hu dport=%hu saddr=%pI4 daddr=%pI4 saddrv6=%pI6c daddrv6=%pI6c",
+		  ktcp_show_family(__entry->family), __entry->sport, __entry->dport,
 		  __entry->saddr, __entry->daddr,
 		  __entry->saddr_v6, __entry->daddr_v6)
 );
@@ -291,14 +355,11 @@ TRACE_EVENT(ktcp_probe,
 		const struct ktcp_sock *ks = ktcp_sk(sk);
 		u32 cwnd = ks->cc.cwnd;
 
-		ktcp_trace_sin(__entry->saddr, inet->inet_saddr,
-			       inet->inet_sport);
-		ktcp_trace_sin(__entry->daddr, inet->inet_daddr,
-			       inet->inet_dport);
+		ktcp_trace_sk_sins(sk, __entry->saddr, __entry->daddr);
 		__entry->sport = ntohs(inet->inet_sport);
 		__entry->dport = ntohs(inet->inet_dport);
 		__entry->mark = skb->mark;
-		__entry->family = AF_INET;
+		__entry->family = ktcp_trace_family(sk);
 		__entry->data_len = skb->len;	/* the header is pulled */
 		__entry->snd_nxt = ks->snd_nxt;
 		__entry->snd_una = ks->snd_una;
@@ -314,7 +375,8 @@ TRACE_EVENT(ktcp_probe,
 		__entry->skbaddr = skb;
 		__entry->skaddr = sk;
 	),
-	TP_printk("family=AF_INET src=%pISpc dest=%pISpc mark=%#x data_len=%d snd_nxt=%#x snd_una=%#x snd_cwnd=%u ssthresh=%u snd_wnd=%u srtt=%u rcv_wnd=%u sock_cookie=%llx skbaddr=%p skaddr=%p",
+	TP_printk("family=%s src=%pISpc dest=%pISpc mark=%#x data_len=%d snd_nxt=%#x snd_una=%#x snd_cwnd=%u ssthresh=%u snd_wnd=%u srtt=%u rcv_wnd=%u sock_cookie=%llx skbaddr=%p skaddr=%p",
+		  ktcp_show_family(__entry->family),
 		  __entry->saddr, __entry->daddr, __entry->mark,
 		  __entry->data_len, __entry->snd_nxt, __entry->snd_una,
 		  __entry->snd_cwnd, __entry->ssthresh, __entry->snd_wnd,
@@ -332,12 +394,8 @@ TRACE_EVENT(ktcp_bad_csum,
 		__array(__u8, daddr, sizeof(struct sockaddr_in6))
 	),
 	TP_fast_assign(
-		const struct tcphdr *th = tcp_hdr(skb);
-		const struct iphdr *iph = ip_hdr(skb);
-
 		__entry->skbaddr = skb;
-		ktcp_trace_sin(__entry->saddr, iph->saddr, th->source);
-		ktcp_trace_sin(__entry->daddr, iph->daddr, th->dest);
+		ktcp_trace_skb_sins(skb, __entry->saddr, __entry->daddr, false);
 	),
 	TP_printk("skbaddr=%p src=%pISpc dest=%pISpc",
 		  __entry->skbaddr, __entry->saddr, __entry->daddr)
@@ -366,16 +424,15 @@ TRACE_EVENT(ktcp_set_state,
 		__entry->skaddr = sk;
 		__entry->oldstate = oldstate;
 		__entry->newstate = newstate;
-		__entry->family = AF_INET;
+		__entry->family = ktcp_trace_family(sk);
 		__entry->protocol = IPPROTO_TCP;
 		__entry->sport = ntohs(inet->inet_sport);
 		__entry->dport = ntohs(inet->inet_dport);
-		ktcp_trace_addrs(__entry->saddr, __entry->daddr,
-				 __entry->saddr_v6, __entry->daddr_v6,
-				 inet->inet_saddr, inet->inet_daddr);
+		ktcp_trace_sk_addrs(sk, __entry->saddr, __entry->daddr,
+				    __entry->saddr_v6, __entry->daddr_v6);
 	),
-	TP_printk("family=AF_INET protocol=IPPROTO_TCP sport=%hu dport=%hu saddr=%pI4 daddr=%pI4 saddrv6=%pI6c daddrv6=%pI6c oldstate=%s newstate=%s",
-		  __entry->sport, __entry->dport,
+	TP_printk("family=%s protocol=IPPROTO_TCP sport=%hu dport=%hu saddr=%pI4 daddr=%pI4 saddrv6=%pI6c daddrv6=%pI6c oldstate=%s newstate=%s",
+		  ktcp_show_family(__entry->family), __entry->sport, __entry->dport,
 		  __entry->saddr, __entry->daddr,
 		  __entry->saddr_v6, __entry->daddr_v6,
 		  ktcp_show_state(__entry->oldstate),

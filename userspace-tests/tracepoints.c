@@ -8,6 +8,8 @@
  *   its reason, the reset received, the sockets destroyed, and per-segment
  *   probes. Compared as a sorted list of "event fields" lines, with the
  *   ports made symbolic (L: the listener's, C: the client's);
+ * - the same life over ::1 on AF_KTCP6 and AF_INET6: every state change
+ *   says family=AF_INET6 with the IPv6 addresses, the RST [::1] ends;
  * - the bpftrace examples of Documentation/tracepoints.rst run with
  *   Debian's bpftrace on the ktcp events and see the same connection.
  */
@@ -274,6 +276,76 @@ TEST_F_TIMEOUT(tp, connection_life, 90)
 		EXPECT_STREQ(want[i], lines[i]);
 	/* The client's data and the server's ACK at least. */
 	EXPECT_LE(2, probes);
+}
+
+/* tp_life() over ::1 on @family (AF_KTCP6 or AF_INET6). */
+static void tp_life6(struct __test_metadata *_metadata, int family,
+		     uint16_t *lport)
+{
+	struct sockaddr_in6 sa = { .sin6_family = AF_INET6,
+				   .sin6_addr = IN6ADDR_LOOPBACK_INIT };
+	socklen_t len = sizeof(sa);
+	int l = socket(family, SOCK_STREAM, 0), c, s;
+	char b;
+
+	ASSERT_LE(0, l) TH_LOG("family %d: %s", family, strerror(errno));
+	ASSERT_EQ(0, bind(l, (struct sockaddr *)&sa, sizeof(sa)));
+	ASSERT_EQ(0, listen(l, 8));
+	ASSERT_EQ(0, getsockname(l, (struct sockaddr *)&sa, &len));
+	*lport = ntohs(sa.sin6_port);
+	c = socket(family, SOCK_STREAM, 0);
+	ASSERT_EQ(0, connect(c, (struct sockaddr *)&sa, sizeof(sa)));
+	s = ktcp_accept(_metadata, l);
+	ASSERT_EQ(1, send(c, "x", 1, 0));
+	ASSERT_EQ(0, ktcp_set_io_timeouts(c, ktcp_ms(5000)));
+	ktcp_sleep_ms(200);
+	close(s);
+	EXPECT_EQ(-1, recv(c, &b, 1, 0));
+	close(c);
+	close(l);
+	ktcp_sleep_ms(200);
+}
+
+TEST_F_TIMEOUT(tp, ipv6_family, 90)
+{
+	static char buf[1024];
+	int states = 0, resets = 0;
+	char port[16], addr[16];
+	uint16_t lport;
+	FILE *f;
+
+	ASSERT_EQ(0, tp_write("trace", ""));
+	tp_enable(_metadata, self, "1");
+	tp_life6(_metadata, variant->native ? AF_INET6 : ktcp_family6(),
+		 &lport);
+	tp_enable(_metadata, self, "0");
+	snprintf(port, sizeof(port), "port=%u ", lport);
+	snprintf(addr, sizeof(addr), "]:%u ", lport);
+	f = fopen(TP_DIR "/trace", "re");
+	ASSERT_NE(NULL, f);
+	while (fgets(buf, sizeof(buf), f)) {
+		/* this life's: other namespaces' sockets may end meanwhile */
+		if (buf[0] == '#' || (!strstr(buf, port) && !strstr(buf, addr)))
+			continue;
+		if (strstr(buf, "set_state: ")) {
+			states++;
+			EXPECT_NE(NULL, strstr(buf, " family=AF_INET6 "))
+				TH_LOG("%s", buf);
+			EXPECT_NE(NULL, strstr(buf, " saddrv6=::1 "))
+				TH_LOG("%s", buf);
+		}
+		if (strstr(buf, "send_reset: ")) {
+			resets++;
+			EXPECT_NE(NULL, strstr(buf, " src=[::1]:"))
+				TH_LOG("%s", buf);
+			EXPECT_NE(NULL, strstr(buf, " dest=[::1]:"))
+				TH_LOG("%s", buf);
+		}
+	}
+	fclose(f);
+	/* listen, close; SYN_SENT, ESTABLISHED, CLOSE; SYN_RECV, ... */
+	EXPECT_LE(7, states);
+	EXPECT_EQ(1, resets);
 }
 
 /*

@@ -4,7 +4,7 @@
  * handler (NETLINK_SOCK_DIAG, sdiag_family = ktcp's number, inet_diag's
  * messages) with libmnl, and prints them as `ss -t` does.
  *
- *   ktcpstat [-tanlpeimosdKH4] [-F FAMILY] [FILTER]
+ *   ktcpstat [-tanlpeimosdKH46] [-F FAMILY] [FILTER]
  *   ktcpstat --timeline [--output SVG] [--csv CSV] [--interval MS]
  *            [--duration S] [-F FAMILY] FILTER
  *
@@ -16,16 +16,20 @@
  *       counters; -d the counters' increase since the last -d, as nstat
  *       (implies -s; tools/ktcpstat/counters.c);
  *   -K  kill (SOCK_DESTROY) every socket the filter matches and print it;
- *   -H  no header; -t, -4 accepted for ss's sake
- *   -F FAMILY  ktcp (default: the module's number), inet (native TCP
- *       through inet_diag, to compare with ss) or a number
+ *   -H  no header; -t accepted for ss's sake
+ *   -4, -6  only AF_KTCP (IPv4) or only AF_KTCP6 (IPv6, v4-mapped ones
+ *       included) sockets, as ss's -4 and -6; both by default
+ *   -F FAMILY  ktcp (default: the module's family and family6 numbers),
+ *       inet (native TCP through inet_diag, AF_INET and AF_INET6, to
+ *       compare with ss) or a number (that family only)
  *   --timeline  sample the one connection FILTER matches and chart it
  *       (tools/ktcpstat/timeline.c, tools/ktcpstat-plot.py)
  *
  * FILTER is ss's common subset: `state S` and `exclude S` (names as ss
  * prints them, lower case, and the groups all, connected, synchronized,
  * bucket, big), then an expression of `sport OP :PORT`, `dport OP :PORT`,
- * `src ADDR[/LEN][:PORT]`, `dst ...` with OP one of = == != < > <= >= eq
+ * `src ADDR[/LEN][:PORT]`, `dst ...` (ADDR an IPv4 address, which also
+ * matches its v4-mapped form, or an IPv6 one, [ADDR] with a port) with OP one of = == != < > <= >= eq
  * ne lt gt le ge, joined by and/or/not and parentheses.
  *
  * Exit status: 0; 1 when a request or a kill failed; 2 on bad usage.
@@ -53,12 +57,14 @@ enum { OP_EQ, OP_NE, OP_LT, OP_GT, OP_LE, OP_GE };
 struct fnode {
 	int kind, op;
 	int port;			/* -1: any */
-	uint32_t addr, mask;		/* network order */
+	int family, plen;		/* AF_UNSPEC: any address */
+	uint8_t addr[16];		/* network order */
 	struct fnode *l, *r;
 };
 
 static struct {
-	int family;
+	int family, family6;		/* 0: none */
+	int dumping;			/* the family of the dump running */
 	bool numeric, ext, opts, info, mem, proc, summary, delta, kill;
 	bool noheader;
 	unsigned int states;
@@ -83,7 +89,7 @@ static const char *const state_names[] = {
 static void __attribute__((noreturn)) usage(int rc)
 {
 	fprintf(rc ? stderr : stdout,
-		"usage: ktcpstat [-tanlpeimosdKH4] [-F ktcp|inet|N] [FILTER]\n"
+		"usage: ktcpstat [-tanlpeimosdKH46] [-F ktcp|inet|N] [FILTER]\n"
 		"       ktcpstat --timeline [--output SVG] [--csv CSV] [--interval MS]\n"
 		"                [--duration S] [-F ...] FILTER\n"
 		"  FILTER: [state S|exclude S]... [EXPR]; EXPR: sport/dport OP :PORT,\n"
@@ -158,14 +164,47 @@ static int parse_op(void)
 	return OP_EQ;
 }
 
-/* [ADDR][/LEN][:PORT], ADDR may be *; a bare :PORT or PORT is a port. */
+/* ADDR[/LEN], an IPv4 or IPv6 address, into @n; * or nothing is any. */
+static void parse_addr(struct fnode *n, char *buf)
+{
+	char *slash = strchr(buf, '/');
+	int max;
+
+	if (slash)
+		*slash++ = '\0';
+	n->family = AF_UNSPEC;
+	if (!*buf || !strcmp(buf, "*"))
+		return;
+	n->family = strchr(buf, ':') ? AF_INET6 : AF_INET;
+	max = n->family == AF_INET6 ? 128 : 32;
+	n->plen = slash ? atoi(slash) : max;
+	if (inet_pton(n->family, buf, n->addr) != 1 || n->plen < 0 ||
+	    n->plen > max) {
+		fprintf(stderr, "ktcpstat: bad address: %s\n", buf);
+		exit(2);
+	}
+}
+
+/*
+ * [ADDR][/LEN][:PORT], ADDR may be *, an IPv6 one in brackets when a port
+ * follows ([::1]:80) or bare (::1); a bare :PORT or PORT is a port.
+ */
 static void parse_hostport(struct fnode *n, const char *s, bool port_only)
 {
-	char buf[128], *colon, *slash;
+	char buf[128], *colon, *start = buf;
 	struct servent *se;
 
 	snprintf(buf, sizeof(buf), "%s", s);
-	colon = strrchr(buf, ':');
+	if (*buf == '[' && strchr(buf, ']')) {
+		start = buf + 1;
+		colon = strchr(buf, ']');
+		*colon++ = '\0';
+		colon = *colon == ':' ? colon : NULL;
+	} else {
+		colon = strrchr(buf, ':');
+		if (colon && strchr(buf, ':') != colon)
+			colon = NULL;	/* a bare IPv6 address */
+	}
 	if (port_only && !colon) {
 		memmove(buf + 1, buf, strlen(buf) + 1);
 		buf[0] = ':';
@@ -181,21 +220,7 @@ static void parse_hostport(struct fnode *n, const char *s, bool port_only)
 				n->port = ntohs(se->s_port);
 		}
 	}
-	slash = strchr(buf, '/');
-	n->mask = 0;
-	if (slash)
-		*slash++ = '\0';
-	if (*buf && strcmp(buf, "*")) {
-		struct in_addr a;
-		int len = slash ? atoi(slash) : 32;
-
-		if (inet_pton(AF_INET, buf, &a) != 1) {
-			fprintf(stderr, "ktcpstat: bad address: %s\n", buf);
-			exit(2);
-		}
-		n->addr = a.s_addr;
-		n->mask = len ? htonl(~0U << (32 - len)) : 0;
-	}
+	parse_addr(n, start);
 }
 
 static struct fnode *parse_or(void);
@@ -315,9 +340,36 @@ static bool cmp_port(int op, int a, int b)
 	return a == b;
 }
 
+/* The first @bits bits of @a and @b agree. */
+static bool prefix_match(const uint8_t *a, const uint8_t *b, int bits)
+{
+	if (memcmp(a, b, bits / 8))
+		return false;
+	return !(bits % 8) ||
+	       !((a[bits / 8] ^ b[bits / 8]) & (0xff00 >> (bits % 8)));
+}
+
+/*
+ * inet_diag_bc_run()'s host condition: an IPv4 address also matches
+ * its v4-mapped form, an IPv6 one no IPv4 socket.
+ */
+static bool addr_match(const struct fnode *n, const struct inet_diag_msg *m)
+{
+	static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
+	const uint8_t *a = (const void *)(n->kind == F_SRC ?
+					  m->id.idiag_src : m->id.idiag_dst);
+
+	if (n->family == AF_UNSPEC)
+		return true;
+	if (n->family == m->idiag_family)
+		return prefix_match(a, n->addr, n->plen);
+	return n->family == AF_INET && m->idiag_family == AF_INET6 &&
+	       !memcmp(a, mapped, sizeof(mapped)) &&
+	       prefix_match(a + 12, n->addr, n->plen);
+}
+
 static bool fmatch(const struct fnode *n, const struct inet_diag_msg *m)
 {
-	uint32_t addr;
 	int port;
 	bool yes;
 
@@ -330,9 +382,7 @@ static bool fmatch(const struct fnode *n, const struct inet_diag_msg *m)
 		     m->id.idiag_sport : m->id.idiag_dport);
 	if (n->kind <= F_DPORT)
 		return cmp_port(n->op, port, n->port);
-	addr = n->kind == F_SRC ? m->id.idiag_src[0] : m->id.idiag_dst[0];
-	yes = (addr & n->mask) == (n->addr & n->mask) &&
-	      (n->port < 0 || port == n->port);
+	yes = addr_match(n, m) && (n->port < 0 || port == n->port);
 	return n->op == OP_NE ? !yes : yes;
 }
 
@@ -361,6 +411,9 @@ static int attr_cb(const struct nlattr *a, void *data)
 	case INET_DIAG_SHUTDOWN:
 		e->shutdown = mnl_attr_get_u8(a);
 		break;
+	case INET_DIAG_SKV6ONLY:
+		e->v6only = mnl_attr_get_u8(a);
+		break;
 	}
 	return MNL_CB_OK;
 }
@@ -385,12 +438,14 @@ static int msg_cb(const struct nlmsghdr *nlh, void *data)
 	memset(e, 0, sizeof(*e));
 	e->m = *m;
 	e->shutdown = -1;
+	e->dump_family = opt.dumping;
 	mnl_attr_parse(nlh, sizeof(*m), attr_cb, e);
 	return MNL_CB_OK;
 }
 
-/* One request; for a dump, every reply through msg_cb. */
-static int diag_request(int type, uint16_t flags, const struct inet_diag_sockid *id)
+/* One request to @family's handler; for a dump, every reply through msg_cb. */
+static int diag_request(int family, int type, uint16_t flags,
+			const struct inet_diag_sockid *id)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct inet_diag_req_v2 *req;
@@ -410,7 +465,7 @@ static int diag_request(int type, uint16_t flags, const struct inet_diag_sockid 
 	nlh->nlmsg_flags = NLM_F_REQUEST | flags;
 	nlh->nlmsg_seq = seq;
 	req = mnl_nlmsg_put_extra_header(nlh, sizeof(*req));
-	req->sdiag_family = opt.family;
+	req->sdiag_family = family;
 	req->sdiag_protocol = IPPROTO_TCP;
 	req->idiag_states = opt.states;
 	req->idiag_ext = (1 << (INET_DIAG_INFO - 1)) |
@@ -433,26 +488,66 @@ static int diag_request(int type, uint16_t flags, const struct inet_diag_sockid 
 	return ret;
 }
 
-int ks_dump(struct ent **out)
+/* A dump of each family asked for, IPv4 first, as ss lists them. */
+static int dump_all(void)
 {
-	int err;
+	int fams[2] = { opt.family, opt.family6 }, err = 0;
 
 	nents = 0;
-	err = diag_request(SOCK_DIAG_BY_FAMILY, NLM_F_DUMP, NULL);
+	for (int i = 0; i < 2 && err >= 0; i++) {
+		if (!fams[i])
+			continue;
+		opt.dumping = fams[i];
+		err = diag_request(fams[i], SOCK_DIAG_BY_FAMILY, NLM_F_DUMP,
+				   NULL);
+		if (err < 0)
+			fprintf(stderr, "ktcpstat: dump of family %d: %s\n",
+				fams[i], strerror(-err));
+	}
+	return err;
+}
+
+int ks_dump(struct ent **out)
+{
+	int err = dump_all();
+
 	*out = ents;
 	return err < 0 ? err : (int)nents;
 }
 
 /* ---- printing ---- */
 
-static void fmt_addr(char *buf, size_t len, uint32_t addr, uint16_t port,
-		     bool wild_port)
+/*
+ * ss's inet_addr_print(): an IPv6 address in brackets ([::1],
+ * [::ffff:127.0.0.1]), the IPv6 any address * unless @v6only says [::].
+ */
+void ks_fmt_host(char *buf, size_t len, int family, const uint32_t *addr,
+		 bool v6only)
 {
-	char a[INET_ADDRSTRLEN];
-	struct servent *se = NULL;
+	static const uint32_t any[4];
+	char a[INET6_ADDRSTRLEN];
 
-	inet_ntop(AF_INET, &addr, a, sizeof(a));
-	if (!port && wild_port) {
+	if (family != AF_INET6) {
+		inet_ntop(AF_INET, addr, buf, len);
+		return;
+	}
+	inet_ntop(AF_INET6, addr, a, sizeof(a));
+	if (!v6only && !memcmp(addr, any, sizeof(any)))
+		snprintf(buf, len, "*");
+	else
+		snprintf(buf, len, "[%s]", a);
+}
+
+static void fmt_addr(char *buf, size_t len, const struct ent *e, bool src)
+{
+	const struct inet_diag_msg *m = &e->m;
+	uint16_t port = src ? m->id.idiag_sport : m->id.idiag_dport;
+	struct servent *se = NULL;
+	char a[INET6_ADDRSTRLEN + 2];
+
+	ks_fmt_host(a, sizeof(a), m->idiag_family,
+		    src ? m->id.idiag_src : m->id.idiag_dst, e->v6only > 0);
+	if (!port) {
 		snprintf(buf, len, "%s:*", a);
 		return;
 	}
@@ -584,8 +679,8 @@ static void print_ent(const struct ent *e, int aw, int pw)
 	char l[96], p[96];
 	const unsigned int *k = e->skmem;
 
-	fmt_addr(l, sizeof(l), m->id.idiag_src[0], m->id.idiag_sport, true);
-	fmt_addr(p, sizeof(p), m->id.idiag_dst[0], m->id.idiag_dport, true);
+	fmt_addr(l, sizeof(l), e, true);
+	fmt_addr(p, sizeof(p), e, false);
 	printf("%-10s %-6u %-6u %*s %*s", state_names[m->idiag_state < 12 ?
 	       m->idiag_state : 0], m->idiag_rqueue, m->idiag_wqueue,
 	       aw, l, pw, p);
@@ -703,7 +798,8 @@ static int kill_all(void)
 	int rc = 0;
 
 	for (size_t i = 0; i < nents; i++) {
-		int err = diag_request(SOCK_DESTROY, NLM_F_ACK, &ents[i].m.id);
+		int err = diag_request(ents[i].dump_family, SOCK_DESTROY,
+				       NLM_F_ACK, &ents[i].m.id);
 
 		if (err < 0) {
 			fprintf(stderr, "ktcpstat: kill %u -> %u: %s\n",
@@ -727,16 +823,29 @@ static const struct option long_opts[] = {
 	{ }
 };
 
+/* -F's IPv6 counterpart: AF_INET6 for inet, family6 for ktcp, else none. */
+static int family6_of(int family)
+{
+	if (family == AF_INET)
+		return AF_INET6;
+	if (family == ktcp_family())
+		return ktcp_family6();
+	if (family == ktcp_module_family())
+		return ktcp_module_family6();
+	return 0;
+}
+
 static void parse_args(int argc, char **argv)
 {
-	int c;
+	int c, only = 0;
 
 	opt.family = ktcp_module_family();
+	opt.family6 = ktcp_module_family6();
 	opt.states = SS_CONN;
 	opt.tl.svg = "ktcpstat-timeline.svg";
 	opt.tl.interval_ms = 100;
 	opt.tl.duration_s = 10;
-	while ((c = getopt_long(argc, argv, "tanlpeimosdKH4hF:", long_opts,
+	while ((c = getopt_long(argc, argv, "tanlpeimosdKH46hF:", long_opts,
 				NULL)) != -1) {
 		switch (c) {
 		case 'T': opt.timeline = true; break;
@@ -752,7 +861,9 @@ static void parse_args(int argc, char **argv)
 			if (!(opt.tl.duration_s > 0))
 				usage(2);
 			break;
-		case 't': case '4': break;
+		case 't': break;
+		case '4': only = only == 6 ? 46 : 4; break;
+		case '6': only = only == 4 ? 46 : 6; break;
 		case 'a': opt.states = SS_ALL; break;
 		case 'l': opt.states = (1 << KT_LISTEN) | (1 << KT_CLOSE); break;
 		case 'n': opt.numeric = true; break;
@@ -769,11 +880,18 @@ static void parse_args(int argc, char **argv)
 			opt.family = ktcp_parse_family(optarg);
 			if (opt.family <= 0)
 				usage(2);
+			opt.family6 = family6_of(opt.family);
 			break;
 		case 'h': usage(0);
 		default: usage(2);
 		}
 	}
+	if (only == 4)		/* -4 and -6 together: both, as ss */
+		opt.family6 = 0;
+	else if (only == 6 && !opt.family6)
+		usage(2);
+	else if (only == 6)
+		opt.family = 0;
 	if (opt.summary)
 		opt.states = SS_ALL;
 	parse_filter(argv + optind);
@@ -787,12 +905,9 @@ int main(int argc, char **argv)
 	parse_args(argc, argv);
 	if (opt.timeline)
 		return ks_timeline(&opt.tl);
-	err = diag_request(SOCK_DIAG_BY_FAMILY, NLM_F_DUMP, NULL);
-	if (err < 0) {
-		fprintf(stderr, "ktcpstat: dump of family %d: %s\n", opt.family,
-			strerror(-err));
+	err = dump_all();
+	if (err < 0)
 		return 1;
-	}
 	if (opt.summary) {
 		print_summary();
 		putchar('\n');
@@ -803,13 +918,9 @@ int main(int argc, char **argv)
 	if (opt.proc)
 		find_procs();
 	for (size_t i = 0; i < nents; i++) {
-		const struct inet_diag_msg *m = &ents[i].m;
-
-		fmt_addr(buf, sizeof(buf), m->id.idiag_src[0],
-			 m->id.idiag_sport, true);
+		fmt_addr(buf, sizeof(buf), &ents[i], true);
 		aw = (int)strlen(buf) > aw ? (int)strlen(buf) : aw;
-		fmt_addr(buf, sizeof(buf), m->id.idiag_dst[0],
-			 m->id.idiag_dport, true);
+		fmt_addr(buf, sizeof(buf), &ents[i], false);
 		pw = (int)strlen(buf) > pw ? (int)strlen(buf) : pw;
 	}
 	if (!opt.noheader)

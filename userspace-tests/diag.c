@@ -14,6 +14,11 @@
  * - SOCK_DESTROY (`ktcpstat -K`) resets a connection: the owner reads
  *   ECONNABORTED, the peer ECONNRESET; without CAP_NET_ADMIN it is refused.
  *   `ktcpstat -K state time-wait` ends TIME_WAIT at once.
+ * - AF_KTCP6 against AF_INET6: a dual-stack listener on ::, a connection
+ *   over ::1 and an IPv4 one to it. Requests to family6 give its rows
+ *   with AF_INET6 and four-word addresses, bytecode host conditions keep
+ *   what inet_diag keeps, `ktcpstat -6` prints them as `ss -6` does, -4
+ *   leaves them out, and -K resets a connection over ::1.
  */
 #include <linux/capability.h>
 #include <linux/inet_diag.h>
@@ -350,6 +355,204 @@ static int dg_drop_net_admin(void)
 	d[0].effective &= ~(1U << CAP_NET_ADMIN);
 	d[0].permitted &= ~(1U << CAP_NET_ADMIN);
 	return syscall(SYS_capset, &h, d);
+}
+
+struct dg6_set {
+	int fds[8], nfds;
+	uint16_t port, c_port, m_port;
+};
+
+static void dg6_connect(struct __test_metadata *_metadata, struct dg6_set *s,
+			int family, bool v4, uint16_t *port)
+{
+	struct sockaddr_in6 sa6 = { .sin6_family = AF_INET6,
+				    .sin6_port = htons(s->port),
+				    .sin6_addr = IN6ADDR_LOOPBACK_INIT };
+	struct sockaddr_in sa = ktcp_sin(DG_IP, s->port);
+	int c = socket(family, SOCK_STREAM, 0);
+
+	ASSERT_LE(0, c) TH_LOG("family %d: %s", family, strerror(errno));
+	s->fds[s->nfds++] = c;
+	ASSERT_EQ(0, v4 ? connect(c, (struct sockaddr *)&sa, sizeof(sa)) :
+		  connect(c, (struct sockaddr *)&sa6, sizeof(sa6)))
+		TH_LOG("family %d: %s", family, strerror(errno));
+	*port = ktcp_local_port(c);
+	s->fds[s->nfds++] = ktcp_accept(_metadata, s->fds[0]);
+}
+
+/* A listener on :: (dual stack), a client over ::1, an IPv4 client. */
+static void dg6_open(struct __test_metadata *_metadata, struct dg6_set *s,
+		     int family6, int family4)
+{
+	struct sockaddr_in6 any = { .sin6_family = AF_INET6 };
+	socklen_t len = sizeof(any);
+	int l = socket(family6, SOCK_STREAM, 0);
+
+	ASSERT_LE(0, l) TH_LOG("family %d: %s", family6, strerror(errno));
+	s->fds[s->nfds++] = l;
+	ASSERT_EQ(0, bind(l, (struct sockaddr *)&any, sizeof(any)));
+	ASSERT_EQ(0, listen(l, 8));
+	ASSERT_EQ(0, getsockname(l, (struct sockaddr *)&any, &len));
+	s->port = ntohs(any.sin6_port);
+	dg6_connect(_metadata, s, family6, false, &s->c_port);
+	dg6_connect(_metadata, s, family4, true, &s->m_port);
+}
+
+FIXTURE(diag6)
+{
+	struct dg6_set k, n;
+	char tool[512];
+};
+
+FIXTURE_SETUP(diag6)
+{
+	char out[256];
+
+	if (ktcp_native())
+		SKIP(return, "ktcp's sock_diag against itself: nothing to test");
+	ktcp_run_cmd(out, sizeof(out), "modprobe -q tcp_diag");
+	ktcp_new_netns(_metadata);
+	dg6_open(_metadata, &self->k, ktcp_family6(), ktcp_family());
+	dg6_open(_metadata, &self->n, AF_INET6, AF_INET);
+	dg_tool(self->tool, sizeof(self->tool));
+}
+
+FIXTURE_TEARDOWN(diag6)
+{
+	for (int i = 0; i < self->k.nfds; i++)
+		close(self->k.fds[i]);
+	for (int i = 0; i < self->n.nfds; i++)
+		close(self->n.fds[i]);
+}
+
+/* A dump of @family with one host condition; -errno or the rows. */
+static int dg6_cond(int family, int code, int cfamily, const char *addr,
+		    int plen, struct dg_row *rows)
+{
+	struct {
+		struct inet_diag_bc_op op;
+		struct inet_diag_hostcond c;
+		uint8_t a[16];
+	} bc = { .op = { code, sizeof(bc), sizeof(bc) + 4 },
+		 .c = { .family = cfamily, .prefix_len = plen, .port = -1 } };
+	int len = sizeof(bc) - (cfamily == AF_INET ? 12 : 0);
+
+	bc.op.yes = len;
+	bc.op.no = len + 4;
+	if (inet_pton(cfamily, addr, bc.a) != 1)
+		return -EINVAL;
+	return dg_request_bc(family, SOCK_DIAG_BY_FAMILY, NLM_F_DUMP, NULL,
+			     rows, &bc, len);
+}
+
+/* Rows with the family's addresses, host conditions as inet_diag's. */
+TEST_F_TIMEOUT(diag6, dump_matches_native, 60)
+{
+	const uint32_t lo6[4] = { 0, 0, 0, htonl(1) };
+	int fams[2] = { ktcp_module_family6(), AF_INET6 };
+	struct dg_row rows[DG_MAX];
+	int n[2][4];
+
+	for (int i = 0; i < 2; i++) {
+		const struct dg6_set *s = i ? &self->n : &self->k;
+		int all = dg_request(fams[i], SOCK_DIAG_BY_FAMILY, NLM_F_DUMP,
+				     NULL, rows);
+
+		/* the set's rows: not the other stack's port claims */
+		n[i][0] = 0;
+		for (int j = 0; j < all; j++) {
+			EXPECT_EQ(AF_INET6, rows[j].m.idiag_family);
+			if (ntohs(rows[j].m.id.idiag_sport) == s->c_port) {
+				EXPECT_EQ(0, memcmp(lo6, rows[j].m.id.idiag_src,
+						    sizeof(lo6)));
+			}
+			n[i][0] += ntohs(rows[j].m.id.idiag_sport) == s->port ||
+				   ntohs(rows[j].m.id.idiag_dport) == s->port;
+		}
+		n[i][1] = dg6_cond(fams[i], INET_DIAG_BC_S_COND, AF_INET6,
+				   "::1", 128, rows);
+		n[i][2] = dg6_cond(fams[i], INET_DIAG_BC_D_COND, AF_INET,
+				   "127.0.0.0", 8, rows);
+		n[i][3] = dg6_cond(fams[i], INET_DIAG_BC_S_COND, AF_INET6,
+				   "::ffff:127.0.0.1", 128, rows);
+	}
+	/* listener, ::1 client and server, mapped server end */
+	EXPECT_EQ(4, n[1][0]);
+	EXPECT_EQ(2, n[1][1]);
+	EXPECT_EQ(1, n[1][2]);
+	EXPECT_EQ(1, n[1][3]);
+	for (int j = 0; j < 4; j++) {
+		EXPECT_EQ(n[1][j], n[0][j]) TH_LOG("condition %d", j);
+	}
+	/* the IPv4 family's dump has the IPv4 client only */
+	n[0][0] = dg_request(ktcp_module_family(), SOCK_DIAG_BY_FAMILY,
+			     NLM_F_DUMP, NULL, rows);
+	ASSERT_EQ(1, n[0][0]);
+	EXPECT_EQ(AF_INET, rows[0].m.idiag_family);
+	EXPECT_EQ(self->k.m_port, ntohs(rows[0].m.id.idiag_sport));
+}
+
+/* ktcpstat -6 prints as ss -6 does; -4 leaves the IPv6 ones out. */
+TEST_F_TIMEOUT(diag6, ktcpstat_output, 60)
+{
+	static char out[16384], a[16384], b[16384], want[128];
+	char cmd[700], f[100];
+
+	/* native's rows, not ktcp's port claims */
+	snprintf(f, sizeof(f), "( sport = :%u or dport = :%u )",
+		 self->n.port, self->n.port);
+	snprintf(cmd, sizeof(cmd), "ss -Htan6 %s", f);
+	ASSERT_EQ(0, ktcp_run_cmd(out, sizeof(out), cmd));
+	dg_norm(out, a, sizeof(a));
+	snprintf(cmd, sizeof(cmd), "%s -F inet -Htan6 %s", self->tool, f);
+	ASSERT_EQ(0, ktcp_run_cmd(out, sizeof(out), cmd)) TH_LOG("%s", out);
+	dg_norm(out, b, sizeof(b));
+	EXPECT_STREQ(a, b);
+	EXPECT_EQ(4, dg_lines(b)) TH_LOG("%s", b);
+
+	snprintf(cmd, sizeof(cmd), "%s -6 -Htan", self->tool);
+	ASSERT_EQ(0, ktcp_run_cmd(out, sizeof(out), cmd)) TH_LOG("%s", out);
+	EXPECT_EQ(4, dg_lines(out)) TH_LOG("%s", out);
+	snprintf(want, sizeof(want), " *:%u ", self->k.port);
+	EXPECT_NE(NULL, strstr(out, want)) TH_LOG("%s", out);
+	snprintf(want, sizeof(want), "[::1]:%u ", self->k.c_port);
+	EXPECT_NE(NULL, strstr(out, want)) TH_LOG("%s", out);
+	snprintf(want, sizeof(want), "[::ffff:127.0.0.1]:%u", self->k.m_port);
+	EXPECT_NE(NULL, strstr(out, want)) TH_LOG("%s", out);
+
+	snprintf(cmd, sizeof(cmd), "%s -4 -Htan", self->tool);
+	ASSERT_EQ(0, ktcp_run_cmd(out, sizeof(out), cmd)) TH_LOG("%s", out);
+	EXPECT_EQ(1, dg_lines(out)) TH_LOG("%s", out);
+	snprintf(want, sizeof(want), "127.0.0.1:%u ", self->k.m_port);
+	EXPECT_NE(NULL, strstr(out, want)) TH_LOG("%s", out);
+
+	/* both by default; an IPv6 filter keeps IPv6 rows only */
+	snprintf(cmd, sizeof(cmd), "%s -Htan src ::1", self->tool);
+	ASSERT_EQ(0, ktcp_run_cmd(out, sizeof(out), cmd)) TH_LOG("%s", out);
+	EXPECT_EQ(2, dg_lines(out)) TH_LOG("%s", out);
+	snprintf(cmd, sizeof(cmd), "%s -Htan dst 127.0.0.1", self->tool);
+	ASSERT_EQ(0, ktcp_run_cmd(out, sizeof(out), cmd)) TH_LOG("%s", out);
+	EXPECT_EQ(2, dg_lines(out)) TH_LOG("%s", out);
+}
+
+/* -K of a connection over ::1: ECONNABORTED here, ECONNRESET there. */
+TEST_F_TIMEOUT(diag6, kill, 60)
+{
+	static char out[4096];
+	char cmd[700], c;
+	int cl = self->k.fds[1], sv = self->k.fds[2];
+
+	snprintf(cmd, sizeof(cmd), "%s -6 -HnK sport = :%u", self->tool,
+		 self->k.c_port);
+	ASSERT_EQ(0, ktcp_run_cmd(out, sizeof(out), cmd)) TH_LOG("%s", out);
+	EXPECT_EQ(1, dg_lines(out)) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "[::1]")) TH_LOG("%s", out);
+	ASSERT_EQ(0, ktcp_set_io_timeouts(cl, ktcp_ms(5000)));
+	ASSERT_EQ(0, ktcp_set_io_timeouts(sv, ktcp_ms(5000)));
+	EXPECT_EQ(-1, recv(cl, &c, 1, 0));
+	EXPECT_EQ(ECONNABORTED, errno);
+	EXPECT_EQ(-1, recv(sv, &c, 1, 0));
+	EXPECT_EQ(ECONNRESET, errno);
 }
 
 /* -K: refused without CAP_NET_ADMIN; with it, RST and ECONNABORTED. */

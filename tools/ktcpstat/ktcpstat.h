@@ -54,8 +54,14 @@ struct ent {
 	unsigned int skmem[SK_MEMINFO_VARS];
 	char cong[16];
 	int shutdown;			/* -1: none */
+	int v6only;			/* INET_DIAG_SKV6ONLY, 0: none */
+	int dump_family;		/* the sdiag_family it came from */
 	char *proc;			/* -p */
 };
+
+/* An address as ss prints it: IPv6 ones in brackets, * for a dual-stack ::. */
+void ks_fmt_host(char *buf, size_t len, int family, const uint32_t *addr,
+		 bool v6only);
 
 /* One dump with the options and filter given: the matching sockets. */
 int ks_dump(struct ent **out);

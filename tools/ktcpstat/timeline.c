@@ -70,10 +70,12 @@ static const struct ent *ks_by_cookie(const struct ent *e, int n,
 
 static void ks_csv_header(FILE *f, const struct ent *e)
 {
-	char src[INET_ADDRSTRLEN], dst[INET_ADDRSTRLEN];
+	char src[INET6_ADDRSTRLEN + 2], dst[INET6_ADDRSTRLEN + 2];
 
-	inet_ntop(AF_INET, e->m.id.idiag_src, src, sizeof(src));
-	inet_ntop(AF_INET, e->m.id.idiag_dst, dst, sizeof(dst));
+	ks_fmt_host(src, sizeof(src), e->m.idiag_family, e->m.id.idiag_src,
+		    true);
+	ks_fmt_host(dst, sizeof(dst), e->m.idiag_family, e->m.id.idiag_dst,
+		    true);
 	fprintf(f, "# %s:%u -> %s:%u\n", src, ntohs(e->m.id.idiag_sport), dst,
 		ntohs(e->m.id.idiag_dport));
 	fprintf(f, "time_s,state,bytes_acked,bytes_sent,bytes_retrans,bytes_received,in_flight,cwnd,ssthresh,mss,rtt_ms,rttvar_ms,snd_wnd,rcv_wnd,total_retrans,retrans_new\n");

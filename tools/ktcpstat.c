@@ -30,7 +30,8 @@
  * bucket, big), then an expression of `sport OP :PORT`, `dport OP :PORT`,
  * `src ADDR[/LEN][:PORT]`, `dst ...` (ADDR an IPv4 address, which also
  * matches its v4-mapped form, or an IPv6 one, [ADDR] with a port) with OP one of = == != < > <= >= eq
- * ne lt gt le ge, joined by and/or/not and parentheses.
+ * ne lt gt le ge, joined by and/or/not and parentheses
+ * (tools/ktcpstat/filter.c).
  *
  * Exit status: 0; 1 when a request or a kill failed; 2 on bad usage.
  */
@@ -46,29 +47,13 @@
 #include <linux/sock_diag.h>
 #include <netdb.h>
 
-#define SS_ALL		0xfff
-/* ss's SS_CONN: not LISTEN, CLOSE, TIME-WAIT, SYN-RECV */
-#define SS_CONN		(SS_ALL & ~((1 << KT_LISTEN) | (1 << KT_CLOSE) | \
-				    (1 << KT_TIME_WAIT) | (1 << KT_SYN_RECV)))
-
-enum { F_SPORT, F_DPORT, F_SRC, F_DST, F_AND, F_OR, F_NOT };
-enum { OP_EQ, OP_NE, OP_LT, OP_GT, OP_LE, OP_GE };
-
-struct fnode {
-	int kind, op;
-	int port;			/* -1: any */
-	int family, plen;		/* AF_UNSPEC: any address */
-	uint8_t addr[16];		/* network order */
-	struct fnode *l, *r;
-};
-
 static struct {
 	int family, family6;		/* 0: none */
 	int dumping;			/* the family of the dump running */
 	bool numeric, ext, opts, info, mem, proc, summary, delta, kill;
 	bool noheader;
 	unsigned int states;
-	struct fnode *filter;
+	struct ks_filter *filter;
 	int failed;
 	bool timeline;
 	struct ks_timeline_opts tl;
@@ -86,7 +71,7 @@ static const char *const state_names[] = {
 	[KT_LISTEN] = "LISTEN", [KT_CLOSING] = "CLOSING",
 };
 
-static void __attribute__((noreturn)) usage(int rc)
+void ks_usage(int rc)
 {
 	fprintf(rc ? stderr : stdout,
 		"usage: ktcpstat [-tanlpeimosdKH46] [-F ktcp|inet|N] [FILTER]\n"
@@ -95,295 +80,6 @@ static void __attribute__((noreturn)) usage(int rc)
 		"  FILTER: [state S|exclude S]... [EXPR]; EXPR: sport/dport OP :PORT,\n"
 		"  src/dst ADDR[/LEN][:PORT], and, or, not, ( )\n");
 	exit(rc);
-}
-
-/* ---- the filter ---- */
-
-/* State names as ss takes them, and its groups. */
-static unsigned int state_mask(const char *s)
-{
-	static const struct { const char *name; unsigned int mask; } g[] = {
-		{ "all", SS_ALL }, { "connected", SS_CONN },
-		{ "synchronized", SS_CONN & ~(1 << KT_SYN_SENT) },
-		{ "bucket", (1 << KT_SYN_RECV) | (1 << KT_TIME_WAIT) },
-		{ "big", SS_ALL & ~((1 << KT_SYN_RECV) | (1 << KT_TIME_WAIT)) },
-		{ "established", 1 << KT_ESTABLISHED },
-		{ "syn-sent", 1 << KT_SYN_SENT }, { "syn-recv", 1 << KT_SYN_RECV },
-		{ "fin-wait-1", 1 << KT_FIN_WAIT1 },
-		{ "fin-wait-2", 1 << KT_FIN_WAIT2 },
-		{ "time-wait", 1 << KT_TIME_WAIT }, { "closed", 1 << KT_CLOSE },
-		{ "close-wait", 1 << KT_CLOSE_WAIT },
-		{ "last-ack", 1 << KT_LAST_ACK }, { "listening", 1 << KT_LISTEN },
-		{ "closing", 1 << KT_CLOSING },
-	};
-
-	for (size_t i = 0; i < sizeof(g) / sizeof(g[0]); i++)
-		if (!strcasecmp(s, g[i].name))
-			return g[i].mask;
-	fprintf(stderr, "ktcpstat: wrong state name: %s\n", s);
-	exit(2);
-}
-
-static char **tok;
-
-static struct fnode *fnew(int kind, struct fnode *l, struct fnode *r)
-{
-	struct fnode *n = calloc(1, sizeof(*n));
-
-	if (!n)
-		exit(1);
-	n->kind = kind;
-	n->l = l;
-	n->r = r;
-	n->port = -1;
-	return n;
-}
-
-static bool accept_tok(const char *a, const char *b)
-{
-	if (*tok && (!strcmp(*tok, a) || (b && !strcmp(*tok, b)))) {
-		tok++;
-		return true;
-	}
-	return false;
-}
-
-static int parse_op(void)
-{
-	static const char *const ops[][3] = {
-		{ "=", "==", "eq" }, { "!=", "ne", "neq" }, { "<", "lt", "" },
-		{ ">", "gt", "" }, { "<=", "le", "" }, { ">=", "ge", "" },
-	};
-
-	for (int i = 0; *tok && i < 6; i++)
-		for (int j = 0; j < 3; j++)
-			if (*ops[i][j] && !strcmp(*tok, ops[i][j])) {
-				tok++;
-				return i;
-			}
-	return OP_EQ;
-}
-
-/* ADDR[/LEN], an IPv4 or IPv6 address, into @n; * or nothing is any. */
-static void parse_addr(struct fnode *n, char *buf)
-{
-	char *slash = strchr(buf, '/');
-	int max;
-
-	if (slash)
-		*slash++ = '\0';
-	n->family = AF_UNSPEC;
-	if (!*buf || !strcmp(buf, "*"))
-		return;
-	n->family = strchr(buf, ':') ? AF_INET6 : AF_INET;
-	max = n->family == AF_INET6 ? 128 : 32;
-	n->plen = slash ? atoi(slash) : max;
-	if (inet_pton(n->family, buf, n->addr) != 1 || n->plen < 0 ||
-	    n->plen > max) {
-		fprintf(stderr, "ktcpstat: bad address: %s\n", buf);
-		exit(2);
-	}
-}
-
-/*
- * [ADDR][/LEN][:PORT], ADDR may be *, an IPv6 one in brackets when a port
- * follows ([::1]:80) or bare (::1); a bare :PORT or PORT is a port.
- */
-static void parse_hostport(struct fnode *n, const char *s, bool port_only)
-{
-	char buf[128], *colon, *start = buf;
-	struct servent *se;
-
-	snprintf(buf, sizeof(buf), "%s", s);
-	if (*buf == '[' && strchr(buf, ']')) {
-		start = buf + 1;
-		colon = strchr(buf, ']');
-		*colon++ = '\0';
-		colon = *colon == ':' ? colon : NULL;
-	} else {
-		colon = strrchr(buf, ':');
-		if (colon && strchr(buf, ':') != colon)
-			colon = NULL;	/* a bare IPv6 address */
-	}
-	if (port_only && !colon) {
-		memmove(buf + 1, buf, strlen(buf) + 1);
-		buf[0] = ':';
-		colon = buf;
-	}
-	if (colon) {
-		*colon++ = '\0';
-		if (strcmp(colon, "*")) {
-			n->port = atoi(colon);
-			se = isdigit((unsigned char)*colon) ? NULL :
-			     getservbyname(colon, "tcp");
-			if (se)
-				n->port = ntohs(se->s_port);
-		}
-	}
-	parse_addr(n, start);
-}
-
-static struct fnode *parse_or(void);
-
-static struct fnode *parse_primary(void)
-{
-	static const char *const keys[] = { "sport", "dport", "src", "dst" };
-	struct fnode *n;
-
-	if (accept_tok("not", "!"))
-		return fnew(F_NOT, parse_primary(), NULL);
-	if (accept_tok("(", NULL)) {
-		n = parse_or();
-		if (!accept_tok(")", NULL))
-			usage(2);
-		return n;
-	}
-	for (int k = 0; k < 4; k++) {
-		if (!*tok || strcmp(*tok, keys[k]))
-			continue;
-		tok++;
-		n = fnew(k, NULL, NULL);
-		n->op = parse_op();
-		if (!*tok)
-			usage(2);
-		parse_hostport(n, *tok++, k <= F_DPORT);
-		return n;
-	}
-	fprintf(stderr, "ktcpstat: cannot parse filter at \"%s\"\n",
-		*tok ? *tok : "");
-	exit(2);
-}
-
-static struct fnode *parse_and(void)
-{
-	struct fnode *n = parse_primary();
-
-	while (*tok && strcmp(*tok, ")") && strcmp(*tok, "or") &&
-	       strcmp(*tok, "|") && strcmp(*tok, "||")) {
-		if (!accept_tok("and", "&&"))
-			accept_tok("&", NULL);
-		n = fnew(F_AND, n, parse_primary());
-	}
-	return n;
-}
-
-static struct fnode *parse_or(void)
-{
-	struct fnode *n = parse_and();
-
-	while (accept_tok("or", "||") || accept_tok("|", NULL))
-		n = fnew(F_OR, n, parse_and());
-	return n;
-}
-
-/* ss's lexer: the words of every argument, parentheses words of their own. */
-static char **tokenize(char **argv)
-{
-	size_t n = 0, len = 1;
-	char **v, *buf, *w;
-
-	for (char **a = argv; *a; a++)
-		len += 3 * strlen(*a) + 1;
-	buf = calloc(1, len);
-	v = calloc(len, sizeof(*v));
-	if (!buf || !v)
-		exit(1);
-	for (char **a = argv; *a; a++) {
-		for (const char *c = *a; *c; c++) {
-			if (*c == '(' || *c == ')')
-				w = buf + strlen(buf), sprintf(w, " %c ", *c);
-			else
-				w = buf + strlen(buf), *w = *c;
-		}
-		strcat(buf, " ");
-	}
-	for (w = strtok(buf, " \t\n"); w; w = strtok(NULL, " \t\n"))
-		v[n++] = w;
-	return v;
-}
-
-/* `state`/`exclude` first (the first `state` replaces the default). */
-static void parse_filter(char **argv)
-{
-	bool first = true;
-
-	tok = tokenize(argv);
-	for (;;) {
-		if (accept_tok("state", NULL)) {
-			if (!*tok)
-				usage(2);
-			if (first)
-				opt.states = 0;
-			first = false;
-			opt.states |= state_mask(*tok++);
-		} else if (accept_tok("exclude", "excl")) {
-			if (!*tok)
-				usage(2);
-			opt.states &= ~state_mask(*tok++);
-		} else {
-			break;
-		}
-	}
-	if (*tok)
-		opt.filter = parse_or();
-}
-
-static bool cmp_port(int op, int a, int b)
-{
-	switch (op) {
-	case OP_NE: return a != b;
-	case OP_LT: return a < b;
-	case OP_GT: return a > b;
-	case OP_LE: return a <= b;
-	case OP_GE: return a >= b;
-	}
-	return a == b;
-}
-
-/* The first @bits bits of @a and @b agree. */
-static bool prefix_match(const uint8_t *a, const uint8_t *b, int bits)
-{
-	if (memcmp(a, b, bits / 8))
-		return false;
-	return !(bits % 8) ||
-	       !((a[bits / 8] ^ b[bits / 8]) & (0xff00 >> (bits % 8)));
-}
-
-/*
- * inet_diag_bc_run()'s host condition: an IPv4 address also matches
- * its v4-mapped form, an IPv6 one no IPv4 socket.
- */
-static bool addr_match(const struct fnode *n, const struct inet_diag_msg *m)
-{
-	static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
-	const uint8_t *a = (const void *)(n->kind == F_SRC ?
-					  m->id.idiag_src : m->id.idiag_dst);
-
-	if (n->family == AF_UNSPEC)
-		return true;
-	if (n->family == m->idiag_family)
-		return prefix_match(a, n->addr, n->plen);
-	return n->family == AF_INET && m->idiag_family == AF_INET6 &&
-	       !memcmp(a, mapped, sizeof(mapped)) &&
-	       prefix_match(a + 12, n->addr, n->plen);
-}
-
-static bool fmatch(const struct fnode *n, const struct inet_diag_msg *m)
-{
-	int port;
-	bool yes;
-
-	switch (n->kind) {
-	case F_AND: return fmatch(n->l, m) && fmatch(n->r, m);
-	case F_OR: return fmatch(n->l, m) || fmatch(n->r, m);
-	case F_NOT: return !fmatch(n->l, m);
-	}
-	port = ntohs(n->kind == F_SPORT || n->kind == F_SRC ?
-		     m->id.idiag_sport : m->id.idiag_dport);
-	if (n->kind <= F_DPORT)
-		return cmp_port(n->op, port, n->port);
-	yes = addr_match(n, m) && (n->port < 0 || port == n->port);
-	return n->op == OP_NE ? !yes : yes;
 }
 
 /* ---- the dump ---- */
@@ -426,7 +122,7 @@ static int msg_cb(const struct nlmsghdr *nlh, void *data)
 	(void)data;
 	if (m->idiag_state >= 32 || !(opt.states & (1U << m->idiag_state)))
 		return MNL_CB_OK;
-	if (opt.filter && !fmatch(opt.filter, m))
+	if (opt.filter && !ks_filter_match(opt.filter, m))
 		return MNL_CB_OK;
 	if (nents == cents) {
 		cents = cents ? 2 * cents : 64;
@@ -854,12 +550,12 @@ static void parse_args(int argc, char **argv)
 		case 'I':
 			opt.tl.interval_ms = atoi(optarg);
 			if (opt.tl.interval_ms < 1)
-				usage(2);
+				ks_usage(2);
 			break;
 		case 'D':
 			opt.tl.duration_s = atof(optarg);
 			if (!(opt.tl.duration_s > 0))
-				usage(2);
+				ks_usage(2);
 			break;
 		case 't': break;
 		case '4': only = only == 6 ? 46 : 4; break;
@@ -879,22 +575,22 @@ static void parse_args(int argc, char **argv)
 		case 'F':
 			opt.family = ktcp_parse_family(optarg);
 			if (opt.family <= 0)
-				usage(2);
+				ks_usage(2);
 			opt.family6 = family6_of(opt.family);
 			break;
-		case 'h': usage(0);
-		default: usage(2);
+		case 'h': ks_usage(0);
+		default: ks_usage(2);
 		}
 	}
 	if (only == 4)		/* -4 and -6 together: both, as ss */
 		opt.family6 = 0;
 	else if (only == 6 && !opt.family6)
-		usage(2);
+		ks_usage(2);
 	else if (only == 6)
 		opt.family = 0;
 	if (opt.summary)
 		opt.states = SS_ALL;
-	parse_filter(argv + optind);
+	opt.filter = ks_filter_parse(argv + optind, &opt.states);
 }
 
 int main(int argc, char **argv)

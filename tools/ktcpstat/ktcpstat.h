@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * ktcpstat's parts beside tools/ktcpstat.c (the socket dump, the filter
- * and ss's output): counters.c, -s's counters and -d's deltas as nstat;
- * timeline.c, --timeline.
+ * ktcpstat's parts beside tools/ktcpstat.c (the socket dump and ss's
+ * output): filter.c, the filter; counters.c, -s's counters and -d's
+ * deltas as nstat; timeline.c, --timeline.
  */
 #ifndef KTCPSTAT_H
 #define KTCPSTAT_H
@@ -62,6 +62,20 @@ struct ent {
 /* An address as ss prints it: IPv6 ones in brackets, * for a dual-stack ::. */
 void ks_fmt_host(char *buf, size_t len, int family, const uint32_t *addr,
 		 bool v6only);
+
+/* ss's state groups; KT_* from ktcptest.h. */
+#define SS_ALL		0xfff
+/* ss's SS_CONN: not LISTEN, CLOSE, TIME-WAIT, SYN-RECV */
+#define SS_CONN		(SS_ALL & ~((1 << KT_LISTEN) | (1 << KT_CLOSE) | \
+				    (1 << KT_TIME_WAIT) | (1 << KT_SYN_RECV)))
+
+/* Bad usage: the synopsis, then exit with @rc. */
+void ks_usage(int rc) __attribute__((noreturn));
+
+/* filter.c: FILTER's words parsed (NULL: none; *@states set by `state`). */
+struct ks_filter;
+struct ks_filter *ks_filter_parse(char **argv, unsigned int *states);
+bool ks_filter_match(const struct ks_filter *f, const struct inet_diag_msg *m);
 
 /* One dump with the options and filter given: the matching sockets. */
 int ks_dump(struct ent **out);

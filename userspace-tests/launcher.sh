@@ -12,9 +12,9 @@
 #     an AF_KTCP6 one (family6), SO_DOMAIN reading AF_INET6
 #   - dual stack (issue 12): python3 -m http.server --bind :: and nginx
 #     with listen [::]:PORT ipv6only=off under ktcp-run, each listening in
-#     ktcp's table (/proc/net/ktcp6 once the module has it, /proc/net/ktcp
-#     before) and reached by native curl over 127.0.0.1 and [::1] and by
-#     ktcp-run curl over [::1]. These fail, never skip, without AF_KTCP6.
+#     /proc/net/ktcp6 and reached by native curl over 127.0.0.1 and [::1]
+#     and by ktcp-run curl over [::1]. These fail, never skip, without
+#     AF_KTCP6.
 #   - an LD_PRELOAD already set is kept, ktcp-run's library appended;
 #     the library preloaded by hand finds the family itself
 #   - busybox-static httpd (server) and nc (client) through the seccomp
@@ -105,10 +105,8 @@ has_port() {
 		 END { exit !f }' "$1" 2>/dev/null
 }
 
-# ktcp's IPv6 sockets: /proc/net/ktcp6 once the module has it, before
-# that /proc/net/ktcp, which lists both families
+# ktcp's IPv6 sockets, as /proc/net/tcp6 lists native ones
 ktcp6=/proc/net/ktcp6
-[[ -e $ktcp6 ]] || ktcp6=/proc/net/ktcp
 
 wait_listen() {	# FILE PORT
 	local end=$((SECONDS + t_up))
@@ -186,9 +184,7 @@ import os, socket, sys
 
 # Is this very socket (by inode) in the table? A ktcp socket's port also
 # shows in /proc/net/tcp as its native claim, a socket of its own.
-# IPv6 ktcp sockets: /proc/net/ktcp6 once the module has it, /proc/net/ktcp
-# (which lists both families today) before
-KTCP6 = "/proc/net/ktcp6" if os.path.exists("/proc/net/ktcp6") else "/proc/net/ktcp"
+KTCP6 = "/proc/net/ktcp6"   # ktcp's IPv6 sockets
 
 def listed(path, sock, state=None):
     ino = str(os.fstat(sock.fileno()).st_ino)
@@ -269,7 +265,7 @@ check "preload: SO_DOMAIN AF_INET, SO_PROTOCOL IPPROTO_TCP, listener in /proc/ne
 check "preload: UDP and AF_UNIX sockets stay native, AF_INET and AF_INET6 converted" \
 	eval 'probe udp_domain=2 && probe udp_native=1 && probe unix_domain=1 &&
 	      (($(grep -c "ktcp fd" "$work/err") == 2))'
-check "preload: AF_INET6 on ktcp (family6): SO_DOMAIN AF_INET6, IPPROTO_TCP, listener in ktcp's table" \
+check "preload: AF_INET6 on ktcp (family6): SO_DOMAIN AF_INET6, IPPROTO_TCP, listener in /proc/net/ktcp6" \
 	eval 'probe inet6_domain=10 && probe inet6_protocol=6 && probe ktcp6=1'
 check "preload: SOCK_CLOEXEC kept, blocking by default" \
 	eval 'probe inheritable=0 && probe blocking=1'
@@ -331,7 +327,7 @@ check "--supervise python3: ktcp listeners, SO_DOMAIN AF_INET and AF_INET6, SOCK
 # python3 -m http.server --bind :: is a dual-stack listener (IPV6_V6ONLY 0)
 serve "$krun" "$py" -m http.server --bind :: --directory "$work/www" \
 	"$p_v6" >"$work/srv-v6.log" 2>&1
-check "python3 http.server --bind :: under ktcp-run listens in ktcp's table" \
+check "python3 http.server --bind :: under ktcp-run listens in /proc/net/ktcp6" \
 	wait_listen "$ktcp6" "$p_v6"
 diag "$work/srv-v6.log"
 client "${curl[@]}" "$(url "$p_v6")" || true
@@ -368,7 +364,7 @@ http {
 EOF
 if [[ -x $nginx ]]; then
 	serve "$krun" "$nginx" -e "$work/nginx/error.log" -c "$work/nginx/nginx.conf"
-	check "nginx listen [::]:$p_ng ipv6only=off under ktcp-run listens in ktcp's table" \
+	check "nginx listen [::]:$p_ng ipv6only=off under ktcp-run listens in /proc/net/ktcp6" \
 		wait_listen "$ktcp6" "$p_ng"
 	diag "$work/nginx/error.log"
 else

@@ -93,6 +93,26 @@ static struct dst_entry *ktcp_ip6_route_socket(struct sock *sk,
 }
 
 /*
+ * inet6_csk_update_pmtu() with the pinfo of ktcp_np() (a ktcp socket's
+ * inet6_sk() is NULL in TIME_WAIT): the cached route learns @mtu (a PMTU
+ * exception, which obsoletes the cookie), and the route that then holds,
+ * cached in @sk, is returned; NULL if there is none. @sk is not in
+ * TIME_WAIT: ip6_rt_update_pmtu() reads inet6_sk() without an skb.
+ */
+struct dst_entry *ktcp_ip6_update_pmtu(struct sock *sk, u32 mtu)
+{
+	struct dst_entry *dst;
+	struct flowi6 fl6;
+
+	dst = ktcp_ip6_route_socket(sk, &fl6);
+	if (IS_ERR(dst))
+		return NULL;
+	dst->ops->update_pmtu(dst, sk, NULL, mtu, true);
+	dst = ktcp_ip6_route_socket(sk, &fl6);
+	return IS_ERR(dst) ? NULL : dst;
+}
+
+/*
  * Send @skb, its TCP header pushed, on connected @sk (inet6_csk_xmit()),
  * with the socket's txhash for the automatic flow label.
  */

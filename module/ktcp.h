@@ -946,6 +946,7 @@ int ktcp_ip6_net_init(struct net *net);
 void ktcp_ip6_net_exit(struct net *net);
 int ktcp_ip6_xmit(struct sock *sk, struct sk_buff *skb);
 int ktcp_ip6_connect_route(struct sock *sk, __be16 dport);
+struct dst_entry *ktcp_ip6_update_pmtu(struct sock *sk, u32 mtu);
 u32 ktcp_ip6_route_features(const struct sock *listener,
 			    const struct sk_buff *skb);
 void ktcp_ip6_send_synack(const struct sock *listener,

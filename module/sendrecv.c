@@ -20,6 +20,8 @@
 
 #include <linux/errqueue.h>
 #include <net/ip.h>
+#include <net/ipv6.h>
+#include <net/transp_v6.h>
 #include <net/sock.h>
 
 #include "ktcp.h"
@@ -440,37 +442,21 @@ static int ktcp_sr_recv_stream(struct sock *sk, struct msghdr *msg,
 }
 
 /*
- * recvmsg(MSG_ERRQUEUE): ip_recv_error(), which 6.12 does not export. The
- * oldest entry's data (the quoted TCP header of an ICMP error), the
- * address it was about in msg_name, and an IP_RECVERR cmsg with the
- * sender of the ICMP message as SO_EE_OFFENDER (and IP_PKTINFO and the
- * like, if asked for). ktcp queues only ICMP errors (icmp.c), so
- * ipv4_datagram_support_cmsg()'s timestamp case never arises.
+ * The IPv4 half of recvmsg(MSG_ERRQUEUE): ip_recv_error(), which 6.12
+ * does not export. The address the error was about in msg_name, and an
+ * IP_RECVERR cmsg with the sender of the ICMP message as SO_EE_OFFENDER
+ * (and IP_PKTINFO and the like, if asked for).
  */
-static int ktcp_sr_recv_error(struct sock *sk, struct msghdr *msg, int len)
+static void ktcp_sr_err_v4(struct sock *sk, struct sk_buff *skb,
+			   struct msghdr *msg)
 {
 	DECLARE_SOCKADDR(struct sockaddr_in *, sin, msg->msg_name);
+	struct sock_exterr_skb *serr = SKB_EXT_ERR(skb);
 	struct {
 		struct sock_extended_err ee;
 		struct sockaddr_in offender;
 	} errhdr = {};
-	struct sock_exterr_skb *serr;
-	struct sk_buff *skb;
-	int copied, err;
 
-	skb = sock_dequeue_err_skb(sk);
-	if (!skb)
-		return -EAGAIN;
-	copied = min_t(int, skb->len, len);
-	if (copied < skb->len)
-		msg->msg_flags |= MSG_TRUNC;
-	err = skb_copy_datagram_msg(skb, 0, msg, copied);
-	if (unlikely(err)) {
-		kfree_skb(skb);
-		return err;
-	}
-	sock_recv_timestamp(msg, sk, skb);
-	serr = SKB_EXT_ERR(skb);
 	if (sin && (serr->ee.ee_origin == SO_EE_ORIGIN_ICMP ||
 		    serr->ee.ee_origin == SO_EE_ORIGIN_LOCAL || serr->port)) {
 		sin->sin_family = AF_INET;
@@ -488,6 +474,111 @@ static int ktcp_sr_recv_error(struct sock *sk, struct msghdr *msg, int len)
 			ip_cmsg_recv(msg, skb);
 	}
 	put_cmsg(msg, SOL_IP, IP_RECVERR, sizeof(errhdr), &errhdr);
+}
+
+/*
+ * The address an error was about, for an AF_KTCP6 socket, as
+ * ipv6_recv_error() names it: the quoted IPv6 destination (its flow info
+ * with IPV6_FLOWINFO_SEND, the scope of the device the error came in
+ * on), or the quoted IPv4 one v4-mapped (icmp.c, a v4-mapped peer).
+ */
+static void ktcp_sr_err_name6(struct sock *sk, struct sk_buff *skb,
+			      struct sockaddr_in6 *sin)
+{
+	struct sock_exterr_skb *serr = SKB_EXT_ERR(skb);
+	const unsigned char *nh = skb_network_header(skb);
+	const struct ipv6hdr *ip6h;
+
+	sin->sin6_family = AF_INET6;
+	sin->sin6_flowinfo = 0;
+	sin->sin6_port = serr->port;
+	if (skb->protocol == htons(ETH_P_IPV6)) {
+		ip6h = container_of((struct in6_addr *)(nh + serr->addr_offset),
+				    struct ipv6hdr, daddr);
+		sin->sin6_addr = ip6h->daddr;
+		if (inet6_test_bit(SNDFLOW, sk))
+			sin->sin6_flowinfo = ip6_flowinfo(ip6h);
+		sin->sin6_scope_id = ipv6_iface_scope_id(&sin->sin6_addr,
+							 IP6CB(skb)->iif);
+	} else {
+		ipv6_addr_set_v4mapped(*(__be32 *)(nh + serr->addr_offset),
+				       &sin->sin6_addr);
+		sin->sin6_scope_id = 0;
+	}
+}
+
+/*
+ * The IPv6 half: ipv6_recv_error() (exported, but it reads inet6_sk(),
+ * NULL for a ktcp socket in TIME_WAIT): msg_name a sockaddr_in6, and an
+ * IPV6_RECVERR cmsg (SOL_IPV6) with the ICMPv6 or ICMP sender as
+ * SO_EE_OFFENDER, v4-mapped for ICMP; IPV6_PKTINFO and the like when
+ * asked for (ip6_datagram_recv_ctl(), an IPv6 error and not in
+ * TIME_WAIT), IP_PKTINFO and the like for an ICMP one.
+ */
+static void ktcp_sr_err_v6(struct sock *sk, struct sk_buff *skb,
+			   struct msghdr *msg)
+{
+	DECLARE_SOCKADDR(struct sockaddr_in6 *, sin, msg->msg_name);
+	struct sock_exterr_skb *serr = SKB_EXT_ERR(skb);
+	u8 origin = serr->ee.ee_origin;
+	struct {
+		struct sock_extended_err ee;
+		struct sockaddr_in6 offender;
+	} errhdr = {};
+
+	if (sin && (origin == SO_EE_ORIGIN_ICMP6 ||
+		    origin == SO_EE_ORIGIN_ICMP ||
+		    origin == SO_EE_ORIGIN_LOCAL || serr->port)) {
+		ktcp_sr_err_name6(sk, skb, sin);
+		msg->msg_namelen = sizeof(*sin);
+	}
+	errhdr.ee = serr->ee;
+	if (origin == SO_EE_ORIGIN_ICMP6) {
+		errhdr.offender.sin6_family = AF_INET6;
+		errhdr.offender.sin6_addr = ipv6_hdr(skb)->saddr;
+		errhdr.offender.sin6_scope_id =
+			ipv6_iface_scope_id(&errhdr.offender.sin6_addr,
+					    IP6CB(skb)->iif);
+		if (sk_fullsock(sk) && ktcp_np(sk)->rxopt.all)
+			ip6_datagram_recv_ctl(sk, msg, skb);
+	} else if (origin == SO_EE_ORIGIN_ICMP) {
+		errhdr.offender.sin6_family = AF_INET6;
+		ipv6_addr_set_v4mapped(ip_hdr(skb)->saddr,
+				       &errhdr.offender.sin6_addr);
+		if (inet_cmsg_flags(inet_sk(sk)))
+			ip_cmsg_recv(msg, skb);
+	}
+	put_cmsg(msg, SOL_IPV6, IPV6_RECVERR, sizeof(errhdr), &errhdr);
+}
+
+/*
+ * recvmsg(MSG_ERRQUEUE), as inet_recv_error() picks ip_recv_error() or
+ * ipv6_recv_error() by the socket's family: the oldest entry's data (the
+ * quoted TCP header of an ICMP or ICMPv6 error), its address and cmsgs.
+ * ktcp queues only ICMP and ICMPv6 errors (icmp.c, icmp6.c), so the
+ * timestamp and local origins never arise.
+ */
+static int ktcp_sr_recv_error(struct sock *sk, struct msghdr *msg, int len)
+{
+	struct sk_buff *skb;
+	int copied, err;
+
+	skb = sock_dequeue_err_skb(sk);
+	if (!skb)
+		return -EAGAIN;
+	copied = min_t(int, skb->len, len);
+	if (copied < skb->len)
+		msg->msg_flags |= MSG_TRUNC;
+	err = skb_copy_datagram_msg(skb, 0, msg, copied);
+	if (unlikely(err)) {
+		kfree_skb(skb);
+		return err;
+	}
+	sock_recv_timestamp(msg, sk, skb);
+	if (ktcp_sk_v6(sk))
+		ktcp_sr_err_v6(sk, skb, msg);
+	else
+		ktcp_sr_err_v4(sk, skb, msg);
 	msg->msg_flags |= MSG_ERRQUEUE;
 	consume_skb(skb);
 	return copied;

@@ -249,16 +249,20 @@ static void ktcp_hook_rest(struct sk_buff *skb, struct sock *sk,
 }
 
 /*
- * An ICMP message: icmp.c acts on errors about connections, and hands back
- * the request one is about, for listen.c (tcp_v4_err()'s two ways).
+ * An ICMP or ICMPv6 message (its ICMPv6 header at @off): icmp.c or icmp6.c
+ * acts on errors about connections, and hands back the request one is
+ * about, for listen.c (tcp_v4_err()'s and tcp_v6_err()'s two ways).
  */
-static void ktcp_hook_icmp(struct net *net, struct sk_buff *skb)
+static void ktcp_hook_icmp(struct net *net, struct sk_buff *skb, int off)
 {
 	struct ktcp_request *req;
 	bool fatal;
 	u32 seq;
 
-	req = ktcp_icmp_rcv(net, skb, &seq, &fatal);
+	if (ktcp_hook_v6(skb))
+		req = ktcp_icmp6_rcv(net, skb, off, &seq, &fatal);
+	else
+		req = ktcp_icmp_rcv(net, skb, &seq, &fatal);
 	if (req)
 		ktcp_listen_req_err(req, seq, fatal);
 }
@@ -288,7 +292,7 @@ static unsigned int ktcp_hook_in(void *priv, struct sk_buff *skb,
 	if (skb->pkt_type != PACKET_HOST)
 		return NF_ACCEPT;
 	if (iph->protocol == IPPROTO_ICMP) {
-		ktcp_hook_icmp(state->net, skb);	/* then native ICMP's */
+		ktcp_hook_icmp(state->net, skb, 0);	/* then native ICMP's */
 		return NF_ACCEPT;
 	}
 	if (iph->protocol != IPPROTO_TCP)
@@ -309,8 +313,9 @@ static unsigned int ktcp_hook_in(void *priv, struct sk_buff *skb,
  * every other extension header (destination options, routing, AH, a
  * fragment) is processed by ip6_protocol_deliver_rcu() after this hook,
  * which finds the next header at IP6CB()->nhoff. A segment is taken only
- * if that next header is TCP; one behind other headers goes the native
- * way, with the skb untouched (AH and ESP in transport mode come back
+ * if that next header is TCP (and an ICMPv6 error looked at only if it is
+ * ICMPv6); one behind other headers goes the native way, with the skb
+ * untouched (AH and ESP in transport mode come back
  * here once xfrm6 has stripped them). A v4-mapped address, which no IPv6
  * segment may carry, stays native TCP's too (user-guide.rst).
  */
@@ -321,9 +326,16 @@ static unsigned int ktcp_hook_in6(void *priv, struct sk_buff *skb,
 	const struct ipv6hdr *ip6h;
 	const struct tcphdr *th;
 	struct ktcp_tuple t;
+	u8 nexthdr;
 
-	if (skb->pkt_type != PACKET_HOST ||
-	    skb_network_header(skb)[IP6CB(skb)->nhoff] != IPPROTO_TCP)
+	if (skb->pkt_type != PACKET_HOST)
+		return NF_ACCEPT;
+	nexthdr = skb_network_header(skb)[IP6CB(skb)->nhoff];
+	if (nexthdr == IPPROTO_ICMPV6) {
+		ktcp_hook_icmp(state->net, skb, thoff);	/* then ICMPv6's */
+		return NF_ACCEPT;
+	}
+	if (nexthdr != IPPROTO_TCP)
 		return NF_ACCEPT;
 	if (!pskb_may_pull(skb, thoff + sizeof(struct tcphdr)))
 		return NF_ACCEPT;

@@ -726,6 +726,10 @@ void ktcp_listen_req_err(struct ktcp_request *req, u32 seq, bool fatal);
 struct ktcp_request *ktcp_icmp_rcv(struct net *net, struct sk_buff *skb,
 				   u32 *seq, bool *fatal);
 
+/* icmp6.c: ICMPv6 errors about ktcp's IPv6 connections (tcp_v6_err()). */
+struct ktcp_request *ktcp_icmp6_rcv(struct net *net, struct sk_buff *skb,
+				    int off, u32 *seq, bool *fatal);
+
 /* output.c: building and sending segments. */
 struct sk_buff *ktcp_output_queue_new(struct sock *sk, u8 flags, gfp_t gfp);
 int ktcp_output_syn(struct sock *sk);

@@ -23,7 +23,7 @@ LAYERS = [
     ['af_ktcp.c', 'hook.c', 'proc.c', 'diag.c', 'sysctl.c'],
     ['connect.c', 'sockopt.c', 'sendrecv.c'],
     ['rcv.c'],
-    ['input.c', 'listen.c', 'icmp.c'],
+    ['input.c', 'listen.c', 'icmp.c', 'icmp6.c'],
     ['rcvq.c'],
     ['collapse.c'],
     ['timers.c'],

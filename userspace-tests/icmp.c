@@ -17,6 +17,9 @@
  * error comes back, not after the SYN retries, and with IP_RECVERR the
  * error is queued for recvmsg(MSG_ERRQUEUE). A host unreachable about a
  * listener's SYN-ACK drops the request (the router rejects SYN-ACKs).
+ *
+ * The icmp6 fixture does the same over IPv6 (ICMPv6, tcp_v6_err()), the
+ * client of the IPv6 family under test and native AF_INET6.
  */
 #define _GNU_SOURCE
 #include <pthread.h>
@@ -24,6 +27,7 @@
 #include <arpa/inet.h>
 #include <linux/errqueue.h>
 #include <linux/icmp.h>
+#include <netinet/icmp6.h>
 #include <netinet/tcp.h>
 
 #include "kselftest_harness.h"
@@ -277,6 +281,304 @@ TEST_F(icmp, request_dropped)
 				    IC_PORT, KT_ANY, NULL);
 	EXPECT_EQ(0, rows);
 	EXPECT_EQ(1, ktcp_counter(self->family, "ListenDrops") - drops);
+	close(fd);
+	close(lfd);
+}
+
+/*
+ * IPv6, ktcp's AF_KTCP6 against native AF_INET6:
+ *
+ *   client ns  a0 fd00:10::1 -- r0 fd00:10::2  router ns (forwarding)
+ *              r1 fd00:11::1 (MTU 1280) -- b0 fd00:11::2  server ns
+ *
+ * IPv6 routers never fragment (RFC 8200 5): the client's full-sized
+ * segments are dropped with a Packet Too Big, and without PMTU discovery
+ * (RFC 8201) the transfer stalls. The router has a no-route prefix
+ * (ENETUNREACH), a prohibited one (EACCES), and a filter that rejects
+ * port IC6_REJECTED with port unreachable (ECONNREFUSED): each ends
+ * connect() at once, as tcp_v6_err() does in SYN_SENT.
+ */
+#define IC6_CLIENT	"fd00:10::1"
+#define IC6_ROUTER	"fd00:10::2"
+#define IC6_SERVER	"fd00:11::2"
+#define IC6_UNREACH	"fd00:20::1"	/* the router: no route */
+#define IC6_PROHIBIT	"fd00:21::1"	/* the router: prohibit */
+#define IC6_REJECTED	81		/* the router: port unreachable */
+
+FIXTURE(icmp6)
+{
+	int family;
+	int ns_home, ns_a, ns_r, ns_b;
+};
+
+FIXTURE_VARIANT(icmp6)
+{
+	bool native;
+};
+
+FIXTURE_VARIANT_ADD(icmp6, ktcp) { .native = false };
+FIXTURE_VARIANT_ADD(icmp6, native) { .native = true };
+
+static void ic6_link(struct __test_metadata *_metadata, int ns,
+		     const char *ifname, const char *addr)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "ip -6 addr add %s/64 dev %s nodad", addr,
+		 ifname);
+	ic_run(_metadata, ns, cmd);
+	snprintf(cmd, sizeof(cmd), "ip link set %s up", ifname);
+	ic_run(_metadata, ns, cmd);
+}
+
+FIXTURE_SETUP(icmp6)
+{
+	self->family = variant->native ? AF_INET6 : ktcp_family6();
+	self->ns_home = ktcp_netns_fd(_metadata);
+	self->ns_a = ktcp_make_netns(_metadata);
+	self->ns_r = ktcp_make_netns(_metadata);
+	self->ns_b = ktcp_make_netns(_metadata);
+	ktcp_setns(_metadata, self->ns_a);
+	ASSERT_EQ(0, ktcp_veth_create("a0", "r0", self->ns_r));
+	ktcp_setns(_metadata, self->ns_r);
+	ASSERT_EQ(0, ktcp_veth_create("r1", "b0", self->ns_b));
+	ic_run(_metadata, self->ns_r, "sysctl -qw net.ipv6.conf.all.forwarding=1");
+	ic6_link(_metadata, self->ns_a, "a0", IC6_CLIENT);
+	ic6_link(_metadata, self->ns_r, "r0", IC6_ROUTER);
+	ic6_link(_metadata, self->ns_r, "r1", "fd00:11::1");
+	ic6_link(_metadata, self->ns_b, "b0", IC6_SERVER);
+	ic_run(_metadata, self->ns_r, "ip link set r1 mtu 1280");
+	ic_run(_metadata, self->ns_r, "ip -6 route add unreachable fd00:20::/64");
+	ic_run(_metadata, self->ns_r, "ip -6 route add prohibit fd00:21::/64");
+	ic_run(_metadata, self->ns_a, "ip -6 route add default via " IC6_ROUTER);
+	ic_run(_metadata, self->ns_b, "ip -6 route add default via fd00:11::1");
+	ASSERT_TRUE(ktcp_wait_running("b0", 5000));
+	ktcp_setns(_metadata, self->ns_a);
+	ASSERT_TRUE(ktcp_wait_running("a0", 5000));
+	ktcp_set_tw_timeout(_metadata, 1000);
+}
+
+FIXTURE_TEARDOWN(icmp6)
+{
+	ktcp_setns(_metadata, self->ns_home);
+	close(self->ns_a);
+	close(self->ns_r);
+	close(self->ns_b);
+	close(self->ns_home);
+}
+
+static struct sockaddr_in6 ic6_sin6(const char *ip, int port)
+{
+	struct sockaddr_in6 sa = {
+		.sin6_family = AF_INET6,
+		.sin6_port = htons(port),
+	};
+
+	inet_pton(AF_INET6, ip, &sa.sin6_addr);
+	return sa;
+}
+
+/* ktcp_connect_fd() for a sockaddr_in6: 0 or -errno. */
+static int ic6_connect_fd(int fd, const struct sockaddr_in6 *sa,
+			  int timeout_ms)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLOUT };
+	socklen_t len = sizeof(int);
+	int err = 0;
+
+	if (ktcp_set_nonblock(fd, true))
+		return -errno;
+	if (connect(fd, (const struct sockaddr *)sa, sizeof(*sa)))
+		err = errno;
+	if (err == EINPROGRESS) {
+		err = 0;
+		if (poll(&pfd, 1, timeout_ms) <= 0)
+			err = ETIMEDOUT;
+		else if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len))
+			err = errno;
+	}
+	ktcp_set_nonblock(fd, false);
+	return -err;
+}
+
+static int ic6_listener(struct __test_metadata *_metadata, int family,
+			const char *ip)
+{
+	struct sockaddr_in6 sa = ic6_sin6(ip, IC_PORT);
+	int fd = __ktcp_socket(_metadata, family), one = 1;
+
+	EXPECT_EQ(0, setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one,
+				sizeof(one)));
+	EXPECT_EQ(0, bind(fd, (struct sockaddr *)&sa, sizeof(sa)))
+		TH_LOG("bind [%s]: %s", ip, strerror(errno));
+	EXPECT_EQ(0, listen(fd, 4));
+	return fd;
+}
+
+/* The counter for @family: native AF_INET6 counts in /proc/net/snmp. */
+static long long ic6_counter(int family, const char *name)
+{
+	return ktcp_counter(family == AF_INET6 ? AF_INET : family, name);
+}
+
+/*
+ * A transfer across the narrow link completes, and the client ends with
+ * the MSS (1280 - 60 - 12 of timestamps) and path MTU native TCP has.
+ */
+TEST_F_TIMEOUT(icmp6, pmtu_discovery, 180)
+{
+	struct sockaddr_in6 sa = ic6_sin6(IC6_SERVER, IC_PORT);
+	struct ic_server srv = { .ns = self->ns_b };
+	static char buf[IC_BYTES];
+	struct tcp_info ti;
+	socklen_t len = sizeof(ti);
+	pthread_t t;
+	int fd;
+
+	ktcp_setns(_metadata, self->ns_b);
+	srv.lfd = ic6_listener(_metadata, AF_INET6, IC6_SERVER);
+	ASSERT_EQ(0, pthread_create(&t, NULL, ic_server_thread, &srv));
+	ktcp_setns(_metadata, self->ns_a);
+	fd = __ktcp_socket(_metadata, self->family);
+	ASSERT_EQ(0, ic6_connect_fd(fd, &sa, ktcp_ms(5000)));
+	ASSERT_EQ(IC_BYTES, ktcp_send_all(fd, buf, IC_BYTES, ktcp_ms(30000)));
+	ASSERT_EQ(0, shutdown(fd, SHUT_WR));
+	pthread_join(t, NULL);
+	EXPECT_EQ(IC_BYTES, srv.got);
+	ASSERT_EQ(0, getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len));
+	EXPECT_EQ(IC_PMTU - 60 - 12, ti.tcpi_snd_mss);
+	EXPECT_EQ(IC_PMTU, ti.tcpi_pmtu);
+	TH_LOG("snd_mss %u pmtu %u retrans %u", ti.tcpi_snd_mss, ti.tcpi_pmtu,
+	       ti.tcpi_total_retrans);
+	close(fd);
+	close(srv.lfd);
+}
+
+/* connect() to [@ip]:@port fails with @err within 3 s. */
+static void ic6_connect_fails(struct __test_metadata *_metadata, int family,
+			      const char *ip, int port, int err)
+{
+	struct sockaddr_in6 sa = ic6_sin6(ip, port);
+	long long t0 = ktcp_now_ms();
+	int fd = __ktcp_socket(_metadata, family);
+	int ret = ic6_connect_fd(fd, &sa, ktcp_ms(10000));
+
+	EXPECT_EQ(-err, ret) TH_LOG("connect to [%s]:%d: %s", ip, port,
+				    strerror(-ret));
+	EXPECT_GT(3000, ktcp_now_ms() - t0);
+	close(fd);
+}
+
+TEST_F(icmp6, no_route)
+{
+	ic6_connect_fails(_metadata, self->family, IC6_UNREACH, 80,
+			  ENETUNREACH);
+}
+
+TEST_F(icmp6, prohibited)
+{
+	ic6_connect_fails(_metadata, self->family, IC6_PROHIBIT, 80, EACCES);
+}
+
+TEST_F(icmp6, port_rejected)
+{
+	ic_run(_metadata, self->ns_r, "modprobe -a nf_tables nft_reject_ipv6");
+	ic_run(_metadata, self->ns_r, "nft add table ip6 kt_ic6");
+	ic_run(_metadata, self->ns_r,
+	       "nft add chain ip6 kt_ic6 kt_fw { type filter hook forward priority 0 ; }");
+	ic_run(_metadata, self->ns_r,
+	       "nft add rule ip6 kt_ic6 kt_fw tcp dport 81 reject with icmpv6 type port-unreachable");
+	ktcp_setns(_metadata, self->ns_a);
+	ic6_connect_fails(_metadata, self->family, IC6_SERVER, IC6_REJECTED,
+			  ECONNREFUSED);
+}
+
+/*
+ * With IPV6_RECVERR, the ICMPv6 error that ends connect() is also queued
+ * (ipv6_icmp_error() in tcp_v6_err()): recvmsg(MSG_ERRQUEUE) returns it
+ * with the destination in msg_name, an IPV6_RECVERR cmsg and the router
+ * as the offender, as native TCP does.
+ */
+TEST_F(icmp6, recverr_queue)
+{
+	struct sockaddr_in6 sa = ic6_sin6(IC6_UNREACH, 80), from = {};
+	struct sockaddr_in6 router = ic6_sin6(IC6_ROUTER, 0);
+	struct {
+		struct sock_extended_err ee;
+		struct sockaddr_in6 offender;
+	} *e;
+	char data[256], ctl[256];
+	struct iovec iov = { data, sizeof(data) };
+	struct msghdr m = {
+		.msg_name = &from, .msg_namelen = sizeof(from),
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = ctl, .msg_controllen = sizeof(ctl),
+	};
+	struct cmsghdr *c;
+	int one = 1, fd;
+	ssize_t n;
+
+	fd = __ktcp_socket(_metadata, self->family);
+	ASSERT_EQ(0, setsockopt(fd, SOL_IPV6, IPV6_RECVERR, &one, sizeof(one)));
+	ASSERT_EQ(-ENETUNREACH, ic6_connect_fd(fd, &sa, ktcp_ms(10000)));
+	n = recvmsg(fd, &m, MSG_ERRQUEUE | MSG_DONTWAIT);
+	ASSERT_LE(8, n) TH_LOG("recvmsg: %s", strerror(errno));
+	EXPECT_TRUE(m.msg_flags & MSG_ERRQUEUE);
+	EXPECT_EQ(sizeof(from), m.msg_namelen);
+	EXPECT_EQ(AF_INET6, from.sin6_family);
+	EXPECT_EQ(0, memcmp(&sa.sin6_addr, &from.sin6_addr, 16));
+	EXPECT_EQ(sa.sin6_port, from.sin6_port);
+	c = CMSG_FIRSTHDR(&m);
+	ASSERT_NE(NULL, c);
+	ASSERT_EQ(SOL_IPV6, c->cmsg_level);
+	ASSERT_EQ(IPV6_RECVERR, c->cmsg_type);
+	e = (void *)CMSG_DATA(c);
+	EXPECT_EQ(ENETUNREACH, e->ee.ee_errno);
+	EXPECT_EQ(SO_EE_ORIGIN_ICMP6, e->ee.ee_origin);
+	EXPECT_EQ(ICMP6_DST_UNREACH, e->ee.ee_type);
+	EXPECT_EQ(ICMP6_DST_UNREACH_NOROUTE, e->ee.ee_code);
+	EXPECT_EQ(AF_INET6, e->offender.sin6_family);
+	EXPECT_EQ(0, memcmp(&router.sin6_addr, &e->offender.sin6_addr, 16));
+	/* Only one entry. */
+	EXPECT_EQ(-1, recvmsg(fd, &m, MSG_ERRQUEUE | MSG_DONTWAIT));
+	EXPECT_EQ(EAGAIN, errno);
+	close(fd);
+}
+
+/*
+ * An administratively prohibited about a SYN-ACK (fatal for
+ * icmpv6_err_convert()) drops the request it answered (tcp_req_err()) and
+ * counts it in ListenDrops; the listener is of the family under test, the
+ * client native AF_INET6.
+ */
+TEST_F(icmp6, request_dropped)
+{
+	struct sockaddr_in6 sa = ic6_sin6(IC6_CLIENT, IC_PORT);
+	long long drops;
+	int lfd, fd;
+
+	ic_run(_metadata, self->ns_r, "modprobe -a nf_tables nft_reject_ipv6");
+	ic_run(_metadata, self->ns_r, "nft add table ip6 kt_ic6");
+	ic_run(_metadata, self->ns_r,
+	       "nft add chain ip6 kt_ic6 kt_fw { type filter hook forward priority 0 ; }");
+	ic_run(_metadata, self->ns_r,
+	       "nft add rule ip6 kt_ic6 kt_fw tcp flags & (syn|ack) == syn|ack reject with icmpv6 type admin-prohibited");
+	ktcp_setns(_metadata, self->ns_a);
+	lfd = ic6_listener(_metadata, self->family, IC6_CLIENT);
+	drops = ic6_counter(self->family, "ListenDrops");
+	ktcp_setns(_metadata, self->ns_b);
+	fd = __ktcp_socket(_metadata, AF_INET6);
+	ASSERT_EQ(0, ktcp_set_nonblock(fd, true));
+	ASSERT_EQ(-1, connect(fd, (struct sockaddr *)&sa, sizeof(sa)));
+	ASSERT_EQ(EINPROGRESS, errno);
+	ktcp_setns(_metadata, self->ns_a);
+	/* The first SYN's request goes before the SYN is resent (1 s). */
+	for (int i = 0; i < 90; i++) {
+		if (ic6_counter(self->family, "ListenDrops") != drops)
+			break;
+		ktcp_sleep_ms(10);
+	}
+	EXPECT_EQ(1, ic6_counter(self->family, "ListenDrops") - drops);
 	close(fd);
 	close(lfd);
 }

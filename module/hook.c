@@ -75,12 +75,24 @@ static int ktcp_hook_validate(struct sk_buff *skb)
 }
 
 /*
+ * GTSM (RFC 5082): a hop limit below the socket's IPV6_MINHOPCOUNT, or a
+ * TTL below its IP_MINTTL (tcp_v6_rcv(), tcp_v4_rcv()).
+ */
+static bool ktcp_hook_min_ttl(const struct sock *sk, const struct sk_buff *skb)
+{
+	if (ktcp_hook_v6(skb))
+		return ipv6_hdr(skb)->hop_limit <
+		       READ_ONCE(ktcp_np(sk)->min_hopcount);
+	return ip_hdr(skb)->ttl < READ_ONCE(inet_sk(sk)->min_ttl);
+}
+
+/*
  * What tcp_v4_rcv() asks before a socket sees a segment: the IPsec input
  * policy (xfrm4_policy_check(); a TIME_WAIT connection with none of its
  * own, as Linux's timewait sock has none), the conntrack reference let go
- * (nf_reset_ct()), then the socket's filter (tcp_filter():
- * SO_ATTACH_FILTER or SO_ATTACH_BPF, run from the TCP header on, may
- * trim the payload, never the header). The skb still has its dst, which
+ * (nf_reset_ct()), the minimum TTL or hop limit, then the socket's filter
+ * (tcp_filter(): SO_ATTACH_FILTER or SO_ATTACH_BPF, run from the TCP
+ * header on, may trim the payload, never the header). The skb still has its dst, which
  * the policy check reads. 0 or the reason to drop @skb.
  */
 static enum skb_drop_reason ktcp_hook_policy(struct sock *sk,
@@ -93,6 +105,10 @@ static enum skb_drop_reason ktcp_hook_policy(struct sock *sk,
 	    !xfrm4_policy_check(tw ? NULL : sk, XFRM_POLICY_IN, skb))
 		return SKB_DROP_REASON_XFRM_POLICY;	/* xfrm_stat counts */
 	nf_reset_ct(skb);
+	if (!tw && ktcp_hook_min_ttl(sk, skb)) {
+		KTCP_INC_STATS(sock_net(sk), KTCP_MIB_TCPMINTTLDROP);
+		return SKB_DROP_REASON_TCP_MINTTL;
+	}
 	if (!tw && sk_filter_trim_cap(sk, skb, tcp_hdr(skb)->doff * 4)) {
 		KTCP_INC_STATS(sock_net(sk), KTCP_MIB_SOCKETFILTERDROP);
 		return SKB_DROP_REASON_SOCKET_FILTER;

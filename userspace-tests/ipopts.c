@@ -14,7 +14,8 @@
  *   on the wire: tc filters on lo's egress count what matches (lib/tc.c);
  * - TCP_SYNCNT on a listener: its SYN-ACK retries;
  * - TCP_INFO's delivery, loss and RTO counters after transfers with
- *   segments or ACKs lost (dropped by filters on lo's ingress).
+ *   segments or ACKs lost (dropped by filters on lo's ingress);
+ * - IP_MINTTL (GTSM): segments below it dropped, TCPMinTTLDrop counted.
  *
  * Segments that no socket of ours sends (a SYN or an ACK from a port with
  * no socket) come from a raw socket.
@@ -733,6 +734,43 @@ TEST_F(ipopts, tcp_info_ooo)
 	ipo_check_delivered(_metadata, &tc);
 	close(c);
 	close(s);
+}
+
+/*
+ * GTSM (RFC 5082): with IP_MINTTL above lo's TTL of 64, the accepted end
+ * drops what its peer sends, counted as TCPMinTTLDrop; with it back at 0
+ * the retransmission gets through.
+ */
+TEST_F(ipopts, min_ttl_drops)
+{
+	struct sockaddr_in sa;
+	int lfd, c, s, v = 255;
+	struct pollfd pfd;
+	long long before;
+	uint16_t port;
+	char buf[4];
+
+	lfd = ktcp_listener(_metadata, self->family, "127.0.0.1", 0, 4, &port);
+	c = __ktcp_socket(_metadata, self->family);
+	sa = ktcp_sin("127.0.0.1", port);
+	ASSERT_EQ(0, ktcp_connect_fd(c, &sa, ktcp_ms(2000)));
+	s = ktcp_accept(_metadata, lfd);
+	ASSERT_EQ(0, setsockopt(s, SOL_IP, IP_MINTTL, &v, sizeof(v)));
+	before = ktcp_counter(self->family, "TCPMinTTLDrop");
+	ASSERT_LE(0, before);
+	ASSERT_EQ(1, send(c, "x", 1, 0));
+	ktcp_sleep_ms(ktcp_ms(300));
+	EXPECT_EQ(-1, recv(s, buf, 1, MSG_DONTWAIT));
+	EXPECT_EQ(EAGAIN, errno);
+	EXPECT_LT(before, ktcp_counter(self->family, "TCPMinTTLDrop"));
+	v = 0;
+	ASSERT_EQ(0, setsockopt(s, SOL_IP, IP_MINTTL, &v, sizeof(v)));
+	pfd = (struct pollfd){ .fd = s, .events = POLLIN };
+	EXPECT_EQ(1, poll(&pfd, 1, ktcp_ms(5000)));
+	EXPECT_EQ(1, recv(s, buf, 1, MSG_DONTWAIT));
+	close(s);
+	close(c);
+	close(lfd);
 }
 
 TEST_HARNESS_MAIN

@@ -272,6 +272,6 @@ static void __exit ktcp_exit(void)
 module_init(ktcp_init);
 module_exit(ktcp_exit);
 MODULE_LICENSE("GPL");
-MODULE_DESCRIPTION("ktcp: a second TCP/IPv4 stack as its own socket family");
+MODULE_DESCRIPTION("ktcp: a second TCP/IP stack as socket families of its own");
 MODULE_ALIAS_NETPROTO(AF_KTCP_DEFAULT);
 MODULE_ALIAS_NETPROTO(AF_KTCP6_DEFAULT);

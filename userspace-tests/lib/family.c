@@ -29,10 +29,11 @@ const char *ktcp_state_name(int st)
 	return names[st];
 }
 
-int ktcp_module_family(void)
+/* The number in sysfs file @path (a module parameter), else @fallback. */
+static int family_param(const char *path, int fallback)
 {
-	FILE *f = fopen(KTCP_FAMILY_SYSFS, "re");
-	int fam = AF_KTCP;
+	FILE *f = fopen(path, "re");
+	int fam = fallback;
 	char buf[32];
 
 	if (f) {
@@ -43,19 +44,15 @@ int ktcp_module_family(void)
 	return fam;
 }
 
+int ktcp_module_family(void)
+{
+	return family_param(KTCP_FAMILY_SYSFS, AF_KTCP);
+}
+
 /* As ktcp_module_family(), for AF_KTCP6: the loaded module's "family6". */
 int ktcp_module_family6(void)
 {
-	FILE *f = fopen(KTCP_FAMILY6_SYSFS, "re");
-	int fam = AF_KTCP6;
-	char buf[32];
-
-	if (f) {
-		if (fgets(buf, sizeof(buf), f) && atoi(buf) > 0)
-			fam = atoi(buf);
-		fclose(f);
-	}
-	return fam;
+	return family_param(KTCP_FAMILY6_SYSFS, AF_KTCP6);
 }
 
 static bool is_inet(const char *s)

@@ -40,7 +40,8 @@
 #                   syscall sequences, 1,000,000 mutated segments, a
 #                   namespace of 10,000 connections deleted, a veth deleted
 #                   under traffic, rmmod and kmemleak; prints the counts
-#                   (make check runs the short counts in vmtest).
+#                   (make check runs the short counts in vmtest); three
+#                   packet fuzzers at once (KTCP_FUZZ_JOBS).
 #                   KTCP_FUZZ_SEED, KTCP_FUZZ_SEGS... (fuzz.sh)
 #   make man        the man pages ktcp(7), ktcp-run(1), ktcpstat(8) in
 #                   build/man/, from Documentation/man/*.rst (rst2man;
@@ -233,7 +234,8 @@ diffcap-full: module tools
 
 .PHONY: fuzz
 fuzz: setup tests
-	KTCP_SKIP_SETUP=1 KTCP_FUZZ_FULL=1 KTCP_DEBUGVM_PKT=0 $(ROOT)/scripts/debugvm.sh \
+	KTCP_SKIP_SETUP=1 KTCP_FUZZ_FULL=1 KTCP_FUZZ_JOBS=$${KTCP_FUZZ_JOBS:-3} \
+	KTCP_DEBUGVM_PKT=0 $(ROOT)/scripts/debugvm.sh \
 		--timeout $${KTCP_FUZZ_TIMEOUT:-14400} --log $(LOGDIR)/fuzz.log fuzz || rc=$$?; \
 	echo "==== make fuzz: counts ===="; \
 	grep -aE '^(# (sysfuzz|pktfuzz): rc|# READY|(not )?ok [0-9]+ (fuzz|debugvm)\.)' $(LOGDIR)/fuzz.log || true; \

@@ -576,9 +576,24 @@ int ktcp_output_split(struct sock *sk, struct sk_buff *skb, u32 len,
 		      bool charge)
 {
 	struct ktcp_skb_cb *cb = KTCP_SKB_CB(skb);
-	struct sk_buff *nskb = alloc_skb(KTCP_HDR_ROOM, GFP_ATOMIC);
 	u32 moved = skb->len - len, head;
+	struct sk_buff *nskb;
 
+	/*
+	 * A sent skb's clone may still be on its way (a device queue, or the
+	 * receiving socket over lo) and shares skb_shinfo(), which skb_split()
+	 * rewrites: it gets its own first, as tcp_fragment() does with
+	 * skb_unclone_keeptruesize() (whose helper is not exported): the
+	 * charge stays what it was.
+	 */
+	if (skb_cloned(skb)) {
+		u32 truesize = skb->truesize;
+
+		if (pskb_expand_head(skb, 0, 0, GFP_ATOMIC))
+			return -ENOMEM;
+		skb->truesize = truesize;
+	}
+	nskb = alloc_skb(KTCP_HDR_ROOM, GFP_ATOMIC);
 	if (!nskb)
 		return -ENOMEM;
 	skb_reserve(nskb, KTCP_HDR_ROOM);

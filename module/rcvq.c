@@ -234,12 +234,16 @@ static void ktcp_rcvq_ofo_drain(struct sock *sk)
 		else if (ktcp_rcvq_queue(sk, skb, true, &stolen))
 			kfree_skb_partial(skb, stolen);
 	}
+	ktcp_sack_rx_advance(&r->sack, ks->rcv_nxt);
+	ktcp_rcvq_dsack(ks, &d);
+	/*
+	 * Last: the FIN can end the socket (TIME_WAIT over its limit is
+	 * ktcp_sock_done()), which frees ks->reasm.
+	 */
 	if (fin) {
 		ktcp_ofo_purge(&r->ofo);
 		ktcp_rcvq_fin(sk);
 	}
-	ktcp_sack_rx_advance(&r->sack, ks->rcv_nxt);
-	ktcp_rcvq_dsack(ks, &d);
 }
 
 /*

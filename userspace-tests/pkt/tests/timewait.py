@@ -18,16 +18,24 @@ def set_rfc1337(env, value):
     diag("%s = %s" % (name, value))
 
 
-def enter_time_wait(env):
-    """The socket under test connects (no timestamps, so no PAWS), closes
-    first, and ACKs the peer's FIN: it is in TIME_WAIT. Returns the Conn."""
+def their_fin(env, how):
+    """The socket under test connects (no timestamps, so no PAWS) and
+    sends its FIN first (@how: "close" or "shutdown wr"); returns the
+    Conn, with their FIN counted, and the helper."""
     env.start()
     h = env.new_helper()
     c = env.active_open(h, options=MSS_ONLY)
-    h.must("close")
+    h.must(how)
     fin = c.expect(3, lambda s: s.flags & F_FIN, "their FIN")
     check(fin.seq == c.rcv_nxt, "unexpected FIN %s" % fin)
     c.rcv_nxt = seq_add(c.rcv_nxt, 1)
+    return c, h
+
+
+def enter_time_wait(env):
+    """The socket under test closes first and we ACK its FIN with ours:
+    it is in TIME_WAIT. Returns the Conn."""
+    c, _ = their_fin(env, "close")
     c.send("FA")
     c.snd_nxt = seq_add(c.snd_nxt, 1)
     a = c.expect(2, what="the ACK of our FIN")
@@ -67,3 +75,34 @@ def t_timewait_rst_assassinates(env):
           "expected a RST for the FIN (TIME_WAIT ended), got %s" % r)
     check(r.seq == c.rcv_nxt, "RST seq %u, expected the FIN's ack %u" %
           (r.seq, c.rcv_nxt))
+
+
+@test("timewait_overflow_ofo_fin")
+def t_timewait_overflow_ofo_fin(env):
+    """No TIME_WAIT bucket left (max_tw_buckets = 0): a FIN_WAIT2 socket
+    whose FIN arrived out of order, above a one-byte hole, gets the hole
+    filled: it takes both bytes, ACKs the FIN and is gone at once
+    (tcp_time_wait()'s overflow), so the FIN sent again finds no
+    connection and gets a RST. In ktcp the socket ends while its
+    out-of-order queue is being drained: on the debug kernel, KASAN
+    checks that nothing touches the freed reassembly state."""
+    name = ("net.ipv4.tcp_max_tw_buckets" if env.native
+            else "net.ktcp.max_tw_buckets")
+    with InNetns(env.ns_k):
+        write_sysctl(name, 0)
+    c, h = their_fin(env, "shutdown wr")
+    c.send("A")
+    c.expect_none(0.3, what="an answer to the ACK of their FIN")
+    c.send("FPA", seq=seq_add(c.snd_nxt, 1), data=b"b")
+    dup = c.expect(2, what="the duplicate ACK for the hole")
+    c.check_ack(dup, "the hole below our FIN")
+    c.send("PA", data=b"a")
+    c.snd_nxt = seq_add(c.snd_nxt, 3)
+    a = c.expect(2, what="the ACK of the data and our FIN")
+    c.check_ack(a, "the ACK of our FIN, entering TIME_WAIT")
+    r = h.cmd("recv 100 3000", 6)
+    check(r.ok and r.data() == b"ab", "recv: %s, expected b'ab'" % r)
+    c.send("FA", seq=seq_add(c.snd_nxt, -1))
+    r = c.expect(3, what="the answer to our FIN sent again")
+    check(r.flags & F_RST,
+          "expected a RST (no TIME_WAIT left), got %s" % r)

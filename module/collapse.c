@@ -247,6 +247,14 @@ void ktcp_collapse_ofo(struct sock *sk, struct ktcp_ofo *q)
 	__skb_queue_head_init(&list);
 	for (skb = skb_rb_first(&q->root.rb_root); skb; skb = next) {
 		start = KTCP_SKB_CB(skb)->seq;
+		/*
+		 * One that ktcp_ofo_pop() could not trim stays as it is:
+		 * not above RCV.NXT, it would not go back in (ktcp_ofo_valid()).
+		 */
+		if (!ktcp_seq_after(start, rcv_nxt)) {
+			next = skb_rb_next(skb);
+			continue;
+		}
 		next = ktcp_collapse_ofo_run(q, skb, &list, &truesize);
 		end = ktcp_collapse_data_end(skb_peek_tail(&list));
 		if (skb_queue_len(&list) > 1 ||

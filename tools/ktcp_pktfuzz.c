@@ -27,7 +27,24 @@
  * whose headers are in page fragments), some in two IP fragments (the
  * reassembled skb has a frag_list), some with a bad checksum, ECN bits,
  * and, in half the rounds, a packet tap on ktcp0 so that ktcp gets cloned
- * skbs. Between rounds the sysctls that steer input (syncookies, ecn,
+ * skbs.
+ *
+ * A quarter of the rounds are IPv6 ones: the peer writes IPv6 frames from
+ * P_IP6 to K_IP6 (NETNS_K has K_IP6/64 on ktcp0, added nodad, and a
+ * permanent neighbour entry for P_IP6; peer0 has no such address either)
+ * and the ktcp side is an AF_KTCP6 socket, the listener on [K_IP6]:LPORT
+ * or a connect() to P_IP6. The scripted segments are clean IPv6; the
+ * mutated ones come with no, one or several extension headers before TCP (hop-by-hop and destination options with
+ * padding, an atomic fragment header: offset 0, MF 0, in any order and
+ * sometimes a bad header length), some as two real fragments (left to
+ * native TCP: reassembly runs after ktcp's hook), some with a payload
+ * length that is too short or too long, checksums over the IPv6 pseudo
+ * header, bad ones as for IPv4, random traffic classes, flow labels and
+ * hop limits. A tenth of the IPv4 rounds go to a dual-stack AF_KTCP6 listener
+ * on [::]:LPORT6 or from an AF_KTCP6 socket connected to ::ffff:P_IP:
+ * IPv4 on the wire, v4-mapped addresses on the socket.
+ *
+ * Between rounds the sysctls that steer input (syncookies, ecn,
  * ecn_fallback, frto, recovery, max_syn_backlog) change, and a third of
  * the peer's SYNs ask for ECN. Mutated segments that move ktcp's state
  * are followed: what ktcp sends back is read, so that later segments
@@ -42,9 +59,10 @@
  *
  * Last line: "RESULT ok|FAIL segments=N secs=S ... unreached=U" (U:
  * rounds whose state could not be reached, their segments not sent),
- * after the rounds per state. Exit 0 when the final checks passed (a fresh
- * connection through the peer carries data both ways, and so does one on
- * lo), 1 if not, 2 on a set-up error. Kernel reports (KASAN, lockdep,
+ * after the rounds per state and a line of the IPv6 counts. Exit 0 when
+ * the final checks passed (a fresh connection through the peer carries
+ * data both ways, over IPv4 and over IPv6, and so does one on lo), 1 if
+ * not, 2 on a set-up error. Kernel reports (KASAN, lockdep,
  * WARN) are for the caller to find in dmesg.
  *
  * A tool, not a test: `make tools` builds it into tools/build/.
@@ -55,6 +73,7 @@
 #include <stdarg.h>
 #include <net/if.h>
 #include <netinet/ip.h>
+#include <netinet/ip6.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
 #include <sys/ioctl.h>
@@ -63,7 +82,10 @@
 #define P_IP		"198.18.0.2"
 #define K_IF		"ktcp0"
 #define P_IF		"peer0"
+#define K_IP6		"fd00:6b74::1"
+#define P_IP6		"fd00:6b74::2"
 #define LPORT		8000
+#define LPORT6		8001	/* the dual-stack AF_KTCP6 listener on :: */
 #define FRAME_MAX	9100
 #define MAX_PAYLOAD	8000
 
@@ -86,19 +108,29 @@ struct conn {
 	uint32_t k_ack;		/* ktcp's last ACK: its rcv_nxt */
 	uint32_t k_win;
 	bool k_seen;		/* ktcp sent something on this tuple */
+	uint8_t k_flags;	/* the flags of the last thing it sent */
 	int fd;			/* ktcp's socket (-1: none or orphaned) */
+	int lfd;		/* the listener the round's SYNs go to */
+	uint16_t lport;		/* its port */
+	bool sock6;		/* ktcp's side is an AF_KTCP6 socket */
 };
 
 static struct {
 	int pk;			/* AF_PACKET on peer0 */
 	int tap;		/* AF_PACKET tap on ktcp0, or -1 */
 	int lfd;		/* ktcp listener on K_IP:LPORT */
+	int lfd6;		/* AF_KTCP6 listener on [K_IP6]:LPORT */
+	int lfd46;		/* dual-stack AF_KTCP6 listener on [::]:LPORT6 */
+	bool v6;		/* this round is on the IPv6 wire */
+	bool mutate;		/* fuzz_seg() sends: IPv6 header mutations too */
+	struct in6_addr kip6, pip6;
 	int nsk, nsp;
 	int ifindex;
 	unsigned char pmac[6], kmac[6];
 	uint32_t kip, pip;
 	uint64_t rng;
 	long sent, sent_bad, rcvd, frags, big, rounds[S_NR], unreached;
+	long rounds6, rounds46, sent6, exthdrs, badlen6, unreached6;
 	long target;
 	long long deadline;
 	bool verbose;
@@ -188,18 +220,37 @@ static uint16_t tcp_csum(uint32_t saddr, uint32_t daddr, const void *tcp,
 	return csum_fold(csum_add(sum, tcp, len));
 }
 
+/* RFC 8200 8.1: the IPv6 pseudo header, upper-layer length 32 bits. */
+static uint16_t tcp_csum6(const void *tcp, size_t len)
+{
+	uint8_t ph[40] = { 0 };
+
+	memcpy(ph, &g.pip6, 16);
+	memcpy(ph + 16, &g.kip6, 16);
+	ph[34] = len >> 8;
+	ph[35] = len & 0xff;
+	ph[39] = IPPROTO_TCP;
+	return csum_fold(csum_add(csum_add(0, ph, sizeof(ph)), tcp, len));
+}
+
+/* The checksum of a segment from the peer, on the round's wire. */
+static uint16_t seg_csum(const void *tcp, size_t len)
+{
+	return g.v6 ? tcp_csum6(tcp, len) : tcp_csum(g.pip, g.kip, tcp, len);
+}
+
 static void xmit_frame(uint8_t *frame, size_t len)
 {
 	struct sockaddr_ll sll = {
 		.sll_family = AF_PACKET, .sll_ifindex = g.ifindex,
-		.sll_halen = 6, .sll_protocol = htons(ETH_P_IP),
+		.sll_halen = 6, .sll_protocol = htons(g.v6 ? ETH_P_IPV6 : ETH_P_IP),
 	};
 
 	memcpy(sll.sll_addr, g.kmac, 6);
 	memcpy(frame, g.kmac, 6);
 	memcpy(frame + 6, g.pmac, 6);
-	frame[12] = 0x08;
-	frame[13] = 0x00;
+	frame[12] = g.v6 ? 0x86 : 0x08;
+	frame[13] = g.v6 ? 0xdd : 0x00;
 	if (sendto(g.pk, frame, len, 0, (struct sockaddr *)&sll, sizeof(sll)) < 0) {
 		if (errno != ENOBUFS && errno != EAGAIN)
 			die("sendto peer0: %s", strerror(errno));
@@ -227,14 +278,133 @@ static void ip_fill(uint8_t *ip, size_t tot, uint16_t id, uint16_t frag,
 
 /*
  * Send TCP bytes @tcp (@len) from the peer in one IP packet, or in two
- * fragments when @frag; @tos goes in the IP header.
+ * fragments when @frag; @tos goes in the IP header. The scripted
+ * segments go out clean; the IPv6 header's own mutations (extension
+ * headers, Payload Length, hop limit, flow label) only with g.mutate.
  */
+static void ip6_fill(uint8_t *ip, size_t plen, uint8_t nexthdr, uint8_t tclass)
+{
+	struct ip6_hdr *h = (struct ip6_hdr *)ip;
+	uint32_t flow = g.mutate && chance(30) ? rn(1 << 20) : 0;
+
+	h->ip6_flow = htonl(6u << 28 | (uint32_t)tclass << 20 | flow);
+	h->ip6_plen = htons((uint16_t)plen);
+	h->ip6_nxt = nexthdr;
+	h->ip6_hlim = !g.mutate || chance(95) ? 64 : (uint8_t)rnd();
+	h->ip6_src = g.pip6;
+	h->ip6_dst = g.kip6;
+}
+
+/*
+ * Extension headers before TCP at @x (room for 64 bytes): none mostly,
+ * else up to three of hop-by-hop options, destination options (PadN) and
+ * an atomic fragment header (RFC 6946: offset 0, MF 0), in any order
+ * (hop-by-hop anywhere but first is for ip6 input to refuse), now and
+ * then with a header length past what is there. Returns their length,
+ * *@first the Next Header value for the IPv6 header.
+ */
+static size_t ext_fill(uint8_t *x, uint8_t *first)
+{
+	static const uint8_t kinds[] = { IPPROTO_HOPOPTS, IPPROTO_DSTOPTS,
+					 IPPROTO_FRAGMENT };
+	size_t n = 0, last = 0;
+	int cnt = chance(70) ? 0 : 1 + (int)rn(3);
+
+	*first = IPPROTO_TCP;
+	for (int i = 0; i < cnt; i++) {
+		uint8_t k = kinds[rn(3)];
+		size_t hl = k == IPPROTO_FRAGMENT ? 8 : 8 * (1 + rn(2));
+
+		if (i == 0)
+			*first = k;
+		else
+			x[last] = k;
+		last = n;
+		memset(x + n, 0, hl);
+		x[n] = IPPROTO_TCP;
+		if (k == IPPROTO_FRAGMENT) {
+			uint32_t id = (uint32_t)rnd();
+
+			memcpy(x + n + 4, &id, 4);
+			if (chance(5))	/* offset or MF: a real fragment */
+				x[n + 3] = (uint8_t)rn(8) | 1;
+		} else {
+			x[n + 1] = (uint8_t)(hl / 8 - 1);
+			x[n + 2] = 1;			/* PadN */
+			x[n + 3] = (uint8_t)(hl - 4);
+			if (chance(5))
+				x[n + 1] = (uint8_t)rnd();	/* past the end */
+		}
+		n += hl;
+	}
+	if (cnt)
+		g.exthdrs++;
+	return n;
+}
+
+/*
+ * The IPv6 send_ip(): extension headers maybe, two fragments when @frag
+ * (each with a fragment header; IPv6 reassembles after ktcp's hook), a
+ * Payload Length off now and then.
+ */
+static void send_ip6(const uint8_t *tcp, size_t len, bool frag, uint8_t tclass)
+{
+	static uint8_t frame[FRAME_MAX + 128];
+	static uint32_t fid;
+	uint8_t *ip = frame + 14, *x = ip + 40, first;
+	size_t xl, plen;
+
+	if (frag && len > 16) {
+		size_t cut = ((rn((uint32_t)len - 8) + 8) & ~7u);
+
+		if (cut == 0 || cut >= len)
+			cut = 8;
+		fid++;
+		for (int i = 0; i < 2; i++) {
+			size_t off = i ? cut : 0, l = i ? len - cut : cut;
+			uint16_t fo = (uint16_t)(off | (i ? 0 : 1));
+			uint32_t id = htonl(fid);
+
+			ip6_fill(ip, 8 + l, IPPROTO_FRAGMENT, tclass);
+			x[0] = IPPROTO_TCP;
+			x[1] = 0;
+			fo = htons(fo);
+			memcpy(x + 2, &fo, 2);
+			memcpy(x + 4, &id, 4);
+			memcpy(x + 8, tcp + off, l);
+			xmit_frame(frame, 14 + 40 + 8 + l);
+		}
+		g.frags++;
+		return;
+	}
+	first = IPPROTO_TCP;
+	xl = g.mutate ? ext_fill(x, &first) : 0;
+	plen = xl + len;
+	if (g.mutate && chance(3)) {
+		/* too short (ip6 input trims), too long (dropped), 0 */
+		plen = chance(50) ? plen - rn((uint32_t)plen + 1) :
+		       chance(50) ? plen + 1 + rn(100) : 0;
+		g.badlen6++;
+	}
+	ip6_fill(ip, plen, first, tclass);
+	memcpy(x + xl, tcp, len);
+	xmit_frame(frame, 14 + 40 + xl + len);
+}
+
 static void send_ip(const uint8_t *tcp, size_t len, bool frag, uint8_t tos)
 {
 	static uint8_t frame[FRAME_MAX + 64];
 	static uint16_t ipid;
 	uint8_t *ip = frame + 14;
 
+	if (g.v6) {
+		send_ip6(tcp, len, frag, tos);
+		if (len > 4000)
+			g.big++;
+		g.sent++;
+		g.sent6++;
+		return;
+	}
 	ipid++;
 	if (frag && len > 16) {
 		size_t cut = ((rn((uint32_t)len - 8) + 8) & ~7u);
@@ -276,7 +446,7 @@ static void send_seg(struct conn *c, uint32_t seq, uint32_t ack, uint8_t flags,
 	th->window = htons(65535);
 	memcpy(buf + 20, opt, optlen);
 	memset(buf + 20 + optlen, 'x', paylen);
-	th->check = tcp_csum(g.pip, g.kip, buf, len);
+	th->check = seg_csum(buf, len);
 	send_ip(buf, len, false, 0);
 }
 
@@ -302,7 +472,8 @@ static bool peer_read(struct conn *c, int wait_ms, uint8_t want, uint32_t *seq)
 		long long left = end - ktcp_now_ms();
 		const struct tcphdr *th;
 		const struct iphdr *iph;
-		uint32_t s, e;
+		const struct ip6_hdr *ip6h;
+		uint32_t s, e, plen;
 		ssize_t n;
 
 		if (found || left < 0)
@@ -313,23 +484,34 @@ static bool peer_read(struct conn *c, int wait_ms, uint8_t want, uint32_t *seq)
 		if (n < 14 + 40)
 			continue;
 		iph = (const struct iphdr *)(buf + 14);
-		if (buf[12] != 0x08 || buf[13] != 0 || iph->protocol != IPPROTO_TCP ||
-		    iph->saddr != g.kip)
-			continue;
-		th = (const struct tcphdr *)(buf + 14 + iph->ihl * 4);
+		ip6h = (const struct ip6_hdr *)(buf + 14);
+		if (buf[12] == 0x86 && buf[13] == 0xdd) {
+			/* ktcp sends no extension headers */
+			if (!g.v6 || n < 14 + 60 || ip6h->ip6_nxt != IPPROTO_TCP ||
+			    memcmp(&ip6h->ip6_src, &g.kip6, 16))
+				continue;
+			th = (const struct tcphdr *)(buf + 14 + 40);
+			plen = ntohs(ip6h->ip6_plen);
+		} else {
+			if (g.v6 || buf[12] != 0x08 || buf[13] != 0 ||
+			    iph->protocol != IPPROTO_TCP || iph->saddr != g.kip)
+				continue;
+			th = (const struct tcphdr *)(buf + 14 + iph->ihl * 4);
+			plen = ntohs(iph->tot_len) - iph->ihl * 4;
+		}
 		g.rcvd++;
 		if (!c || ntohs(th->dest) != c->pport || ntohs(th->source) != c->kport)
 			continue;
 		s = ntohl(th->seq);
-		e = s + ntohs(iph->tot_len) - iph->ihl * 4 - th->doff * 4 +
-		    th->syn + th->fin;
+		e = s + plen - th->doff * 4 + th->syn + th->fin;
 		if (!c->k_seen || seq_after(e, c->k_nxt))
 			c->k_nxt = e;
 		if (th->ack)
 			c->k_ack = ntohl(th->ack_seq);
 		c->k_win = ntohs(th->window);
 		c->k_seen = true;
-		if ((buf[14 + iph->ihl * 4 + 13] & want) == want && want) {
+		c->k_flags = ((const uint8_t *)th)[13];
+		if ((((const uint8_t *)th)[13] & want) == want && want) {
 			if (seq)
 				*seq = s;
 			found = true;
@@ -443,14 +625,16 @@ static void fuzz_seg(struct conn *c)
 	len = 20 + optlen + paylen;
 	for (size_t i = 20 + optlen; i < len; i += 64)
 		buf[i] = (uint8_t)rnd();
-	th->check = tcp_csum(g.pip, g.kip, buf, len);
+	th->check = seg_csum(buf, len);
 	if (chance(2)) {
 		th->check ^= 1 + rn(0xfffe);
 		g.sent_bad++;
 	}
 	if (chance(2) && len > 21)	/* a runt: cut inside the header */
 		len = 1 + rn(len > 60 ? 60 : (uint32_t)len - 1);
+	g.mutate = true;
 	send_ip(buf, len, chance(5), chance(20) ? (uint8_t)rnd() : 0);
+	g.mutate = false;
 }
 
 /* ---- bringing a connection into a state ---- */
@@ -481,7 +665,7 @@ static bool to_syn_recv(struct conn *c)
 {
 	uint32_t s;
 
-	c->kport = LPORT;
+	c->kport = c->lport;
 	c->p_nxt = (uint32_t)rnd();
 	/* a third of them ECN-setup SYNs (ECE and CWR, RFC 3168 6.1.1) */
 	send_seg(c, c->p_nxt, 0, chance(33) ? 0xc2 : 0x02, syn_opts,
@@ -498,7 +682,7 @@ static bool to_estab(struct conn *c)
 	if (!to_syn_recv(c))
 		return false;
 	send_seg(c, c->p_nxt, c->k_nxt, 0x10, NULL, 0, 0);
-	c->fd = ktcp_accept_fd(g.lfd, ktcp_ms(2000));
+	c->fd = ktcp_accept_fd(c->lfd, ktcp_ms(2000));
 	if (c->fd < 0)
 		return false;
 	ktcp_set_nonblock(c->fd, true);
@@ -523,17 +707,34 @@ static bool p_fin(struct conn *c, bool ack_theirs)
 	return true;
 }
 
+/*
+ * ktcp connects to the peer: AF_KTCP to P_IP, or AF_KTCP6 to P_IP6 (IPv6
+ * round) or to ::ffff:P_IP (an IPv4 round with c->sock6).
+ */
 static bool to_syn_sent(struct conn *c)
 {
 	struct sockaddr_in sa = ktcp_sin(P_IP, c->pport);
+	struct sockaddr_in6 sa6 = { .sin6_family = AF_INET6, .sin6_port = htons(c->pport) };
 	uint32_t s;
-	int fd;
+	int fd, r;
 
-	fd = socket(ktcp_family(), SOCK_STREAM | SOCK_NONBLOCK, 0);
+	fd = socket(c->sock6 ? ktcp_family6() : ktcp_family(), SOCK_STREAM | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return false;
 	c->fd = fd;
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) && errno != EINPROGRESS)
+	if (c->sock6) {
+		if (g.v6) {
+			sa6.sin6_addr = g.pip6;
+		} else {
+			sa6.sin6_addr.s6_addr[10] = 0xff;
+			sa6.sin6_addr.s6_addr[11] = 0xff;
+			memcpy(&sa6.sin6_addr.s6_addr[12], &g.pip, 4);
+		}
+		r = connect(fd, (struct sockaddr *)&sa6, sizeof(sa6));
+	} else {
+		r = connect(fd, (struct sockaddr *)&sa, sizeof(sa));
+	}
+	if (r && errno != EINPROGRESS)
 		return false;
 	c->kport = (uint16_t)ktcp_local_port(fd);
 	if (!peer_read(c, ktcp_ms(2000), 0x02, &s))
@@ -550,7 +751,7 @@ static bool to_state(struct conn *c, enum st s)
 
 	switch (s) {
 	case S_LISTEN:
-		c->kport = LPORT;
+		c->kport = c->lport;
 		c->p_nxt = (uint32_t)rnd();
 		c->k_nxt = (uint32_t)rnd();
 		return true;
@@ -658,6 +859,38 @@ static void knobs_restore(void)
 			knob_set(i, knob_saved[i]);
 }
 
+/* Every listener's accept queue: whatever the fuzz completed. */
+static void accept_drain(void)
+{
+	int l[] = { g.lfd, g.lfd6, g.lfd46 };
+
+	for (size_t i = 0; i < sizeof(l) / sizeof(l[0]); i++)
+		for (int fd; (fd = accept4(l[i], NULL, NULL, SOCK_NONBLOCK)) >= 0;)
+			ktcp_abort_fd(&fd);
+}
+
+/*
+ * The round's wire and sockets: IPv6 (a quarter), IPv4 with an AF_KTCP6
+ * socket (a tenth of the rest: v4-mapped), or IPv4 with AF_KTCP.
+ */
+static void round_family(struct conn *c)
+{
+	g.v6 = chance(25);
+	c->sock6 = g.v6 || chance(10);
+	if (g.v6) {
+		c->lfd = g.lfd6;
+		c->lport = LPORT;
+		g.rounds6++;
+	} else if (c->sock6) {
+		c->lfd = g.lfd46;
+		c->lport = LPORT6;
+		g.rounds46++;
+	} else {
+		c->lfd = g.lfd;
+		c->lport = LPORT;
+	}
+}
+
 static void round_run(void)
 {
 	struct conn c = { .fd = -1 };
@@ -665,6 +898,7 @@ static void round_run(void)
 	bool ok;
 	long n;
 
+	round_family(&c);
 	c.pport = g.next_port;
 	g.next_port = g.next_port >= 60000 ? 10000 : g.next_port + 1;
 	if (chance(10)) {
@@ -676,6 +910,8 @@ static void round_run(void)
 	g.rounds[s]++;
 	if (!ok)
 		g.unreached++;
+	if (!ok && g.v6)
+		g.unreached6++;
 	n = 1 + rn(chance(80) ? 60 : 600);
 	if (n > g.target - g.sent)
 		n = g.target - g.sent;
@@ -689,15 +925,15 @@ static void round_run(void)
 			send(c.fd, "ktcp", 4, MSG_DONTWAIT | MSG_NOSIGNAL);
 	}
 	if (g.verbose)
-		printf("# round %s ok=%d segs=%ld sent=%ld\n", st_name[s], ok, n, g.sent);
+		printf("# round %s%s ok=%d segs=%ld sent=%ld port=%u ktcp's last flags=%s0x%02x\n",
+		       st_name[s], g.v6 ? "/ipv6" : c.sock6 ? "/v4-mapped" : "", ok, n,
+		       g.sent, c.pport, c.k_seen ? "" : "none ", c.k_flags);
 	/* end it: an exact RST for what ktcp keeps, then SO_LINGER 0 */
 	peer_read(&c, 0, 0, NULL);
 	if (c.k_seen)
 		send_seg(&c, c.k_ack, 0, 0x04, NULL, 0, 0);
 	k_abort(&c);
-	/* the listener's accept queue: whatever the fuzz completed */
-	for (int fd; (fd = accept4(g.lfd, NULL, NULL, SOCK_NONBLOCK)) >= 0;)
-		ktcp_abort_fd(&fd);
+	accept_drain();
 }
 
 /* ---- set-up and the final checks ---- */
@@ -730,16 +966,17 @@ static int packet_socket(const char *ifname, int *ifindex)
 }
 
 /* A fresh connection through the peer: handshake, data both ways. */
-static bool check_peer(void)
+static bool check_peer(bool v6)
 {
-	struct conn c = { .fd = -1, .pport = 9999 };
+	struct conn c = { .fd = -1, .pport = v6 ? 9998 : 9999, .sock6 = v6,
+			  .lfd = v6 ? g.lfd6 : g.lfd, .lport = LPORT };
 	char buf[16];
 	uint32_t s;
 	bool ok;
 
-	knobs_restore();
-	for (int fd; (fd = accept4(g.lfd, NULL, NULL, SOCK_NONBLOCK)) >= 0;)
-		ktcp_abort_fd(&fd);
+	g.v6 = v6;
+	printf("# check over IPv%d\n", v6 ? 6 : 4);
+	accept_drain();
 	if (!to_estab(&c)) {
 		printf("# check: no handshake through the peer\n");
 		return false;
@@ -769,6 +1006,19 @@ static bool check_lo(void)
 	if (err)
 		printf("# check: no connection on lo: %s\n", strerror(-err));
 	return !err;
+}
+
+/* An AF_KTCP6 listener on [@addr]:@port, dual stack when it is ::. */
+static int listener6(const struct in6_addr *addr, uint16_t port)
+{
+	struct sockaddr_in6 sa = { .sin6_family = AF_INET6, .sin6_port = htons(port),
+				   .sin6_addr = *addr };
+	int zero = 0, fd = socket(ktcp_family6(), SOCK_STREAM | SOCK_NONBLOCK, 0);
+
+	if (fd < 0 || setsockopt(fd, SOL_IPV6, IPV6_V6ONLY, &zero, sizeof(zero)) ||
+	    bind(fd, (struct sockaddr *)&sa, sizeof(sa)) || listen(fd, 64))
+		die("AF_KTCP6 listener on port %u: %s", port, strerror(errno));
+	return fd;
 }
 
 int main(int argc, char **argv)
@@ -802,6 +1052,8 @@ int main(int argc, char **argv)
 	g.nsp = open_ns(nsp);
 	inet_pton(AF_INET, K_IP, &g.kip);
 	inet_pton(AF_INET, P_IP, &g.pip);
+	inet_pton(AF_INET6, K_IP6, &g.kip6);
+	inet_pton(AF_INET6, P_IP6, &g.pip6);
 
 	enter(g.nsp);
 	g.pk = packet_socket(P_IF, &g.ifindex);
@@ -816,6 +1068,8 @@ int main(int argc, char **argv)
 	if (g.lfd < 0 || bind(g.lfd, (struct sockaddr *)&sa, sizeof(sa)) ||
 	    listen(g.lfd, 64))
 		die("ktcp listener: %s", strerror(errno));
+	g.lfd6 = listener6(&g.kip6, LPORT);
+	g.lfd46 = listener6(&in6addr_any, LPORT6);
 	g.next_port = 10000 + rn(40000);
 	knobs_save();
 
@@ -839,15 +1093,21 @@ int main(int argc, char **argv)
 	}
 	if (g.tap >= 0)
 		close(g.tap);
-	ok = check_peer();
+	knobs_restore();
+	ok = check_peer(false);
+	ok = check_peer(true) && ok;
 	ok = check_lo() && ok;
 	printf("# rounds per state:");
 	for (int s = 0; s < S_NR; s++)
 		printf(" %s=%ld", st_name[s], g.rounds[s]);
+	printf("\n# ipv6: rounds=%ld unreached=%ld segments=%ld exthdrs=%ld bad_plen=%ld; v4-mapped rounds=%ld",
+	       g.rounds6, g.unreached6, g.sent6, g.exthdrs, g.badlen6, g.rounds46);
 	printf("\nRESULT %s segments=%ld target=%ld secs=%.1f frags=%ld big=%ld "
 	       "bad_csum=%ld received=%ld unreached=%ld\n", ok ? "ok" : "FAIL", g.sent,
 	       g.target, (ktcp_now_ms() - t0) / 1000.0, g.frags, g.big, g.sent_bad,
 	       g.rcvd, g.unreached);
 	close(g.lfd);
+	close(g.lfd6);
+	close(g.lfd46);
 	return ok ? 0 : 1;
 }

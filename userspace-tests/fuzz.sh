@@ -4,9 +4,11 @@
 # Fuzzing and teardown under load, one TAP case each (the plan comes last):
 #
 #   1. sysfuzz          tools/build/ktcp_sysfuzz: random sequences of socket
-#                       calls on shared ktcp sockets from several threads
+#                       calls on shared ktcp sockets (AF_KTCP and AF_KTCP6)
+#                       from several threads
 #   2. pktfuzz          tools/build/ktcp_pktfuzz: connections in every state
-#                       sent mutated segments by a scripted peer on a veth
+#                       sent mutated segments by a scripted peer on a veth,
+#                       over IPv4 and (a quarter of the rounds) IPv6
 #   3. teardown_netns   a namespace holding N ktcp connections (data queued
 #                       on half of them) deleted and its holder killed:
 #                       every socket must go (the module's reference count
@@ -175,7 +177,8 @@ fi
 # --- 2. segments --------------------------------------------------------------
 
 # pkt_setup I: namespaces fz-kI and fz-pI joined by a veth, ktcp's side
-# 198.18.0.1 (each pair is its own world: the same names and addresses)
+# 198.18.0.1 and fd00:6b74::1 (each pair is its own world: the same names
+# and addresses)
 pkt_setup() {
 	local k=$ns_k$1 p=$ns_p$1
 
@@ -183,9 +186,11 @@ pkt_setup() {
 	ip link add ktcp0 netns "$k" mtu 9000 address 02:6b:74:63:70:01 type veth \
 		peer name peer0 netns "$p" mtu 9000 address 02:6b:74:63:70:02 &&
 	ip -n "$k" addr add 198.18.0.1/24 dev ktcp0 &&
+	ip -n "$k" addr add fd00:6b74::1/64 dev ktcp0 nodad &&
 	ip -n "$k" link set ktcp0 up && ip -n "$p" link set peer0 up &&
 	ip -n "$k" link set lo up &&
 	ip -n "$k" neigh replace 198.18.0.2 lladdr 02:6b:74:63:70:02 dev ktcp0 nud permanent &&
+	ip -n "$k" neigh replace fd00:6b74::2 lladdr 02:6b:74:63:70:02 dev ktcp0 nud permanent &&
 	ip netns exec "$k" "$tools/ktcp_topo" wire ktcp0 &&
 	ip netns exec "$p" "$tools/ktcp_topo" wire peer0 &&
 	fz_sysctls "$k"

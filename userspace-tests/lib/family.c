@@ -108,6 +108,21 @@ int ktcp_family6(void)
 	return ktcp_module_family6();
 }
 
+int ktcp_family_ip(bool v6)
+{
+	return v6 ? ktcp_family6() : ktcp_family();
+}
+
+int native_family_ip(bool v6)
+{
+	return v6 ? AF_INET6 : AF_INET;
+}
+
+const char *ktcp_loopback(bool v6)
+{
+	return v6 ? "::1" : "127.0.0.1";
+}
+
 bool ktcp_native(void)
 {
 	ktcp_family();

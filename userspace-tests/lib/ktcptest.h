@@ -112,6 +112,11 @@ int ktcp_parse_family(const char *s);
 int ktcp_family(void);
 /* AF_INET6 sockets' counterpart: AF_INET6 when ktcp_family() is AF_INET. */
 int ktcp_family6(void);
+/* ktcp_family6() if @v6, else ktcp_family(); native's: AF_INET6, AF_INET */
+int ktcp_family_ip(bool v6);
+int native_family_ip(bool v6);
+/* "::1" or "127.0.0.1" */
+const char *ktcp_loopback(bool v6);
 /* True when KTCP_TEST_FAMILY=inet: the suite runs against native TCP. */
 bool ktcp_native(void);
 /* KTCP_TEST_TIMEOUT_MULT, read once. */
@@ -141,6 +146,15 @@ extern void (*ktcp_report_hook)(struct __test_metadata *t, const char *file,
 /* ---- sock.c: addresses and sockets ---- */
 
 struct sockaddr_in ktcp_sin(const char *ip, uint16_t port);
+/* @ip ("::1"; "::ffff:127.0.0.1" for "127.0.0.1") into @a: 0 or -EINVAL */
+int ktcp_in6(const char *ip, struct in6_addr *a);
+/*
+ * @ip and @port as a sockaddr_in, or a sockaddr_in6 when @ip has a ':'
+ * ("::1", "fe80::2%kt_va": the scope id of that device in the calling
+ * thread's netns): its length, 0 if @ip is not an address.
+ */
+socklen_t ktcp_sockaddr(struct sockaddr_storage *ss, const char *ip,
+			uint16_t port);
 int ktcp_local_port(int fd);
 int ktcp_peer_port(int fd);
 int ktcp_set_nonblock(int fd, bool on);
@@ -150,6 +164,8 @@ void ktcp_abort_fd(int *fd);
 int ktcp_set_io_timeouts(int fd, int ms);
 /* Connect within @timeout_ms: 0 or -errno (-ETIMEDOUT). Thread-safe. */
 int ktcp_connect_fd(int fd, const struct sockaddr_in *sa, int timeout_ms);
+/* The same for any sockaddr of @len bytes. */
+int ktcp_connect_sa(int fd, const void *sa, socklen_t len, int timeout_ms);
 int ktcp_lo_ping(int family);
 /* poll() for @events on one fd; 1 ready, 0 timeout, -errno. */
 int ktcp_poll1(int fd, short events, int timeout_ms, short *revents);
@@ -166,10 +182,17 @@ ssize_t ktcp_wait_eof(int fd, int idle_ms);
 int __ktcp_socket(struct __test_metadata *t, int family);
 int ktcp_socket(struct __test_metadata *t);
 int native_socket(struct __test_metadata *t);
+/* @ip: as ktcp_sockaddr() takes it, IPv4 or IPv6 */
 int ktcp_listener(struct __test_metadata *t, int family, const char *ip,
 		  uint16_t port, int backlog, uint16_t *port_out);
 int ktcp_connect(struct __test_metadata *t, int family, const char *ip,
 		 uint16_t port);
+/* The same on a socket bound to device @dev first (SO_BINDTODEVICE). */
+int ktcp_listener_dev(struct __test_metadata *t, int family, const char *ip,
+		      const char *dev, uint16_t port, int backlog,
+		      uint16_t *port_out);
+int ktcp_connect_dev(struct __test_metadata *t, int family, const char *ip,
+		     const char *dev, uint16_t port);
 int ktcp_accept(struct __test_metadata *t, int lfd);
 
 /* ---- stream.c: a deterministic byte stream, FNV-1a 64, duplex xfer ---- */
@@ -270,6 +293,9 @@ void *bulk_end_thread(void *arg);
 
 struct ktcp_row {
 	uint32_t laddr, raddr;	/* network byte order, as in sin_addr */
+	bool v6;		/* from the IPv6 table (ktcp6, tcp6) */
+	/* either table's addresses; an IPv4 row's v4-mapped */
+	struct in6_addr laddr6, raddr6;
 	int lport, rport;
 	int state;
 	long txq, rxq;		/* LISTEN: 0, accept queue */
@@ -280,12 +306,17 @@ struct ktcp_row {
 /* The counters the contract promises. */
 extern const char *const ktcp_snmp_names[13];
 
-/* The socket table: ktcp's, or native TCP's when @native_table. */
+/*
+ * The socket table: ktcp's, or native TCP's when @native_table. The rows
+ * the functions below read are those of the IPv4 table (this path) and
+ * of the IPv6 one (@v6: /proc/net/ktcp6, tcp6), each socket in one.
+ */
 const char *ktcp_proc_path(bool native_table);
+const char *ktcp_proc_path_ip(bool native_table, bool v6);
 /*
  * Count rows matching @state, @lport and @rport (KT_ANY for any) in the
  * current thread's netns; the first match goes to @first. -errno if the
- * table cannot be read.
+ * table cannot be read (the IPv6 one may be missing).
  */
 int ktcp_proc_scan_table(bool native_table, int state, int lport, int rport,
 			 struct ktcp_row *first);
@@ -302,7 +333,7 @@ int ktcp_wait_rows(int state, int lport, int rport, int count,
 int ktcp_wait_state_table(bool native_table, int lport, int rport, int state,
 			  int timeout_ms);
 int ktcp_wait_state(int lport, int rport, int state, int timeout_ms);
-/* Log the rows of both tables with @port at either end. */
+/* Log the rows of both stacks' tables with @port at either end. */
 void ktcp_dump_rows(struct __test_metadata *t, int port);
 /* The proc table must be readable. */
 void ktcp_assert_proc(struct __test_metadata *t);
@@ -311,7 +342,7 @@ void ktcp_assert_proc(struct __test_metadata *t);
 int ktcp_snmp_read(const char *name, long long *val);
 /* Native TCP's counter @name (Tcp: or TcpExt:) of the current netns. */
 int native_snmp_read(const char *name, long long *val);
-/* Counter @name of @family's stack (AF_INET: native); -1 if unreadable. */
+/* Counter @name of @family's stack (AF_INET, AF_INET6: native); -1 if none. */
 long long ktcp_counter(int family, const char *name);
 long long ktcp_snmp(struct __test_metadata *t, const char *name);
 /* Poll until counter @name equals @want; the last value seen. */
@@ -344,12 +375,22 @@ int ktcp_set_fin_timeout(struct __test_metadata *t, int ms);
 #define KTCP_VETH_IP_A	"198.18.0.1"
 #define KTCP_VETH_IP_B	"198.18.0.2"
 #define KTCP_VETH_PREFIX	24
+/* with ktcp_topo.ipv6: a global (ULA) and a link-local address each */
+#define KTCP_VETH_IP6_A	"fd00::1"
+#define KTCP_VETH_IP6_B	"fd00::2"
+#define KTCP_VETH_LL_A	"fe80::1"
+#define KTCP_VETH_LL_B	"fe80::2"
+#define KTCP_VETH_PREFIX6	64
 
 int ktcp_if_flags(const char *ifname, short set, short clear);
 /* Read (@set false) or set the MAC address of @ifname. */
 int ktcp_if_hwaddr(const char *ifname, unsigned char mac[6], bool set);
 int ktcp_if_up(const char *ifname);
 int ktcp_if_addr(const char *ifname, const char *ip, int prefix);
+/* An IPv6 @ip/@prefix on @ifname, without DAD (rtnetlink). */
+int ktcp_if_addr6(const char *ifname, const char *ip, int prefix);
+/* Wait until @ip (scope: @ifname) can be bound: no longer tentative. */
+bool ktcp_wait_addr6(const char *ifname, const char *ip, int timeout_ms);
 /* Wait until @ifname is IFF_RUNNING (carrier up). */
 bool ktcp_wait_running(const char *ifname, int timeout_ms);
 /* A veth pair: @name in the current netns, @peer in @peer_nsfd. */
@@ -364,13 +405,15 @@ int ktcp_if_wire(const char *ifname, const char **what);
 /*
  * Set up the veth pair between netns @ns_a (address KTCP_VETH_IP_A) and
  * @ns_b (KTCP_VETH_IP_B): IPv4 only, up, carrier on; @wire: see
- * ktcp_if_wire(). The calling thread ends in the netns it started in.
- * 0 or -errno, with the failed step in @err.
+ * ktcp_if_wire(); @ipv6: IPv6 too, KTCP_VETH_IP6_* and KTCP_VETH_LL_*
+ * (and no other address), usable. The calling thread ends in the netns
+ * it started in. 0 or -errno, with the failed step in @err.
  */
 struct ktcp_topo {
 	int ns_a, ns_b;		/* netns fds */
 	const char *if_a, *if_b;
 	bool wire;
+	bool ipv6;
 };
 
 int ktcp_topo_pair(const struct ktcp_topo *tp, char *err, size_t errlen);
@@ -399,6 +442,9 @@ int ktcp_veth_pair(struct __test_metadata *t);
  */
 void ktcp_test_netns(struct __test_metadata *t, bool veth, int tw_ms,
 		     int *ns_cli, int *ns_srv);
+/* The same, with IPv6 on the pair if @v6 (ktcp_topo.ipv6). */
+void ktcp_test_netns_ip(struct __test_metadata *t, bool veth, bool v6,
+			int tw_ms, int *ns_cli, int *ns_srv);
 
 /* ---- bpf.c: small BPF programs loaded with bpf(2) ---- */
 

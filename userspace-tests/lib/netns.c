@@ -116,7 +116,10 @@ bool ktcp_wait_running(const char *ifname, int timeout_ms)
 
 struct nl_req {
 	struct nlmsghdr n;
-	struct ifinfomsg i;
+	union {
+		struct ifinfomsg i;	/* RTM_NEWLINK */
+		struct ifaddrmsg a;	/* RTM_NEWADDR */
+	};
 	char buf[512];
 };
 
@@ -228,6 +231,59 @@ int ktcp_veth_create(const char *name, const char *peer, int peer_nsfd)
 	nla_end(&req, data);
 	nla_end(&req, linkinfo);
 	return nl_talk(&req);
+}
+
+/* `ip -6 addr add @ip/@prefix dev @ifname nodad` */
+int ktcp_if_addr6(const char *ifname, const char *ip, int prefix)
+{
+	int idx = if_nametoindex(ifname);
+	struct in6_addr a;
+	struct nl_req req;
+
+	if (!idx)
+		return -errno;
+	if (inet_pton(AF_INET6, ip, &a) != 1)
+		return -EINVAL;
+	memset(&req, 0, sizeof(req));
+	req.n.nlmsg_len = NLMSG_LENGTH(sizeof(req.a));
+	req.n.nlmsg_type = RTM_NEWADDR;
+	req.n.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE |
+			    NLM_F_EXCL;
+	req.n.nlmsg_seq = 1;
+	req.a.ifa_family = AF_INET6;
+	req.a.ifa_prefixlen = prefix;
+	req.a.ifa_flags = IFA_F_NODAD;	/* usable once the link is up */
+	req.a.ifa_index = idx;
+	nla_put(&req, IFA_LOCAL, &a, sizeof(a));
+	nla_put(&req, IFA_ADDRESS, &a, sizeof(a));
+	return nl_talk(&req);
+}
+
+/*
+ * Even without DAD an address stays tentative until its link has a
+ * carrier and addrconf's dad_work ran: wait until native TCP can bind it.
+ */
+bool ktcp_wait_addr6(const char *ifname, const char *ip, int timeout_ms)
+{
+	struct sockaddr_in6 sa = { .sin6_family = AF_INET6 };
+	long long end = ktcp_now_ms() + timeout_ms;
+	int fd, ret;
+
+	sa.sin6_scope_id = if_nametoindex(ifname);
+	if (inet_pton(AF_INET6, ip, &sa.sin6_addr) != 1)
+		return false;
+	for (;;) {
+		fd = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		ret = fd < 0 ? -1 : bind(fd, (struct sockaddr *)&sa,
+					 sizeof(sa));
+		if (fd >= 0)
+			close(fd);
+		if (!ret)
+			return true;
+		if (ktcp_now_ms() > end)
+			return false;
+		ktcp_sleep_ms(20);
+	}
 }
 
 /* `ip link set dev @ifname gso_max_segs @segs` */

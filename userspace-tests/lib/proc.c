@@ -16,27 +16,70 @@ const char *const ktcp_snmp_names[13] = {
 	"InCsumErrors", "OutRsts", "ListenOverflows", "ListenDrops",
 };
 
+const char *ktcp_proc_path_ip(bool native_table, bool v6)
+{
+	static const char *const paths[2][2] = {
+		{ "/proc/thread-self/net/ktcp", "/proc/thread-self/net/ktcp6" },
+		{ "/proc/thread-self/net/tcp", "/proc/thread-self/net/tcp6" },
+	};
+
+	return paths[native_table || ktcp_native()][v6];
+}
+
 const char *ktcp_proc_path(bool native_table)
 {
-	return native_table || ktcp_native() ?
-		"/proc/thread-self/net/tcp" : "/proc/thread-self/net/ktcp";
+	return ktcp_proc_path_ip(native_table, false);
+}
+
+/*
+ * An address of the table: 8 hex digits (the __be32 as a number), or 32
+ * for IPv6 (its four 32-bit words so); as an in6_addr at @a, and the
+ * IPv4 one at @a4. The characters read, or 0.
+ */
+static int parse_addr(const char *s, bool v6, struct in6_addr *a,
+		      uint32_t *a4)
+{
+	unsigned int w[4] = { 0 }, i, n = 0;
+
+	memset(a, 0, sizeof(*a));
+	*a4 = 0;
+	for (i = 0; i < (v6 ? 4u : 1u); i++)
+		if (sscanf(s + 8 * i, "%8X%n", &w[i], &n) != 1 || n != 8)
+			return 0;
+	if (!v6) {
+		*a4 = w[0];
+		a->s6_addr32[2] = htonl(0xffff);
+		a->s6_addr32[3] = w[0];
+		return 8;
+	}
+	memcpy(a->s6_addr32, w, sizeof(w));
+	return 32;
 }
 
 /* One line of the table: 0, or -1 for the header or a line it cannot read. */
-static int parse_row(const char *line, struct ktcp_row *r)
+static int parse_row(const char *line, bool v6, struct ktcp_row *r)
 {
-	unsigned int la, lp, ra, rp, st, uid = 0;
+	unsigned int lp, rp, st, uid = 0;
 	unsigned long tx, rx, ino = 0;
+	const char *p = line;
+	int n = 0, m;
 
 	/* sl local rem st tx:rx tr:when retrnsmt uid timeout inode */
-	if (sscanf(line, " %*u: %8X:%4X %8X:%4X %2X %8lX:%8lX"
-		   " %*x:%*x %*x %u %*d %lu",
-		   &la, &lp, &ra, &rp, &st, &tx, &rx, &uid, &ino) < 7)
+	if (sscanf(p, " %*u: %n", &n) < 0 || !n)
 		return -1;
+	p += n;
+	m = parse_addr(p, v6, &r->laddr6, &r->laddr);
+	n = 0;
+	if (!m || sscanf(p + m, ":%4X %n", &lp, &n) != 1 || !n)
+		return -1;
+	p += m + n;
+	m = parse_addr(p, v6, &r->raddr6, &r->raddr);
+	if (!m || sscanf(p + m, ":%4X %2X %8lX:%8lX %*x:%*x %*x %u %*d %lu",
+			 &rp, &st, &tx, &rx, &uid, &ino) < 4)
+		return -1;
+	r->v6 = v6;
 	r->uid = uid;
 	r->inode = ino;
-	r->laddr = la;
-	r->raddr = ra;
 	r->lport = lp;
 	r->rport = rp;
 	r->state = st;
@@ -45,15 +88,15 @@ static int parse_row(const char *line, struct ktcp_row *r)
 	return 0;
 }
 
-int ktcp_proc_scan_table(bool native_table, int state, int lport, int rport,
-			 struct ktcp_row *first)
+/* ktcp_proc_scan_table() in one of the tables, counting on from @count. */
+static int scan_one(bool native_table, bool v6, int state, int lport,
+		    int rport, struct ktcp_row *first, int count)
 {
-	FILE *f = fopen(ktcp_proc_path(native_table), "re");
+	FILE *f = fopen(ktcp_proc_path_ip(native_table, v6), "re");
 	char line[512];
-	int count = 0;
 
 	if (!f)
-		return -errno;
+		return v6 && errno == ENOENT ? count : -errno;
 	if (!fgets(line, sizeof(line), f)) {	/* header */
 		fclose(f);
 		return -EIO;
@@ -61,7 +104,7 @@ int ktcp_proc_scan_table(bool native_table, int state, int lport, int rport,
 	while (fgets(line, sizeof(line), f)) {
 		struct ktcp_row r;
 
-		if (parse_row(line, &r))
+		if (parse_row(line, v6, &r))
 			continue;
 		if ((state != KT_ANY && r.state != state) ||
 		    (lport != KT_ANY && r.lport != lport) ||
@@ -73,6 +116,15 @@ int ktcp_proc_scan_table(bool native_table, int state, int lport, int rport,
 	}
 	fclose(f);
 	return count;
+}
+
+int ktcp_proc_scan_table(bool native_table, int state, int lport, int rport,
+			 struct ktcp_row *first)
+{
+	int n = scan_one(native_table, false, state, lport, rport, first, 0);
+
+	return n < 0 ? n : scan_one(native_table, true, state, lport, rport,
+				    first, n);
 }
 
 int ktcp_proc_scan(int state, int lport, int rport, struct ktcp_row *first)
@@ -145,8 +197,11 @@ int ktcp_wait_state(int lport, int rport, int state, int timeout_ms)
 /* What a failure left behind: rows of both tables with @port at an end. */
 void ktcp_dump_rows(struct __test_metadata *t, int port)
 {
-	const char *paths[2] = { ktcp_proc_path(false), ktcp_proc_path(true) };
-	int i, n = ktcp_native() ? 1 : 2;
+	const char *paths[4] = {
+		ktcp_proc_path_ip(false, false), ktcp_proc_path_ip(false, true),
+		ktcp_proc_path_ip(true, false), ktcp_proc_path_ip(true, true),
+	};
+	int i, n = ktcp_native() ? 2 : 4;
 
 	for (i = 0; i < n; i++) {
 		FILE *f = fopen(paths[i], "re");
@@ -155,10 +210,10 @@ void ktcp_dump_rows(struct __test_metadata *t, int port)
 		if (!f)
 			continue;
 		while (fgets(line, sizeof(line), f)) {
-			unsigned int lp, rp;
+			struct ktcp_row r;
 
-			if (sscanf(line, " %*u: %*X:%X %*X:%X", &lp, &rp) != 2 ||
-			    ((int)lp != port && (int)rp != port))
+			if (parse_row(line, i & 1, &r) ||
+			    (r.lport != port && r.rport != port))
 				continue;
 			line[strcspn(line, "\n")] = 0;
 			KTCP_LOG(t, "%s:%s",
@@ -259,7 +314,8 @@ int ktcp_snmp_read(const char *name, long long *val)
 long long ktcp_counter(int family, const char *name)
 {
 	long long v = -1;
-	int ret = family == AF_INET ? native_snmp_read(name, &v) :
+	int ret = family == AF_INET || family == AF_INET6 ?
+		  native_snmp_read(name, &v) :
 		  snmp_lines("/proc/thread-self/net/ktcp_snmp", name, &v);
 
 	return ret ? -1 : v;

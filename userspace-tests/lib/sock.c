@@ -5,6 +5,8 @@
  */
 #include "ktcptest.h"
 
+#include <net/if.h>
+
 struct sockaddr_in ktcp_sin(const char *ip, uint16_t port)
 {
 	struct sockaddr_in sa;
@@ -16,14 +18,53 @@ struct sockaddr_in ktcp_sin(const char *ip, uint16_t port)
 	return sa;
 }
 
+int ktcp_in6(const char *ip, struct in6_addr *a)
+{
+	memset(a, 0, sizeof(*a));
+	if (strchr(ip, ':'))
+		return inet_pton(AF_INET6, ip, a) == 1 ? 0 : -EINVAL;
+	a->s6_addr32[2] = htonl(0xffff);
+	return inet_pton(AF_INET, ip, &a->s6_addr32[3]) == 1 ? 0 : -EINVAL;
+}
+
+/*
+ * An IPv6 address has a ':'; "%dev" after it is the scope: the index of
+ * interface dev in the calling thread's netns (as getaddrinfo() reads it).
+ */
+socklen_t ktcp_sockaddr(struct sockaddr_storage *ss, const char *ip,
+			uint16_t port)
+{
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+	char addr[INET6_ADDRSTRLEN + IF_NAMESIZE + 1];
+	const char *dev;
+
+	memset(ss, 0, sizeof(*ss));
+	if (!strchr(ip, ':')) {
+		*(struct sockaddr_in *)ss = ktcp_sin(ip, port);
+		return sizeof(struct sockaddr_in);
+	}
+	snprintf(addr, sizeof(addr), "%s", ip);
+	dev = strchr(ip, '%');
+	if (dev) {
+		addr[dev - ip] = 0;
+		s6->sin6_scope_id = if_nametoindex(dev + 1);
+		if (!s6->sin6_scope_id)
+			return 0;
+	}
+	s6->sin6_family = AF_INET6;
+	s6->sin6_port = htons(port);
+	return inet_pton(AF_INET6, addr, &s6->sin6_addr) == 1 ? sizeof(*s6) : 0;
+}
+
 static int sock_port(int fd, bool peer)
 {
-	struct sockaddr_in sa;
+	struct sockaddr_storage sa;
 	socklen_t len = sizeof(sa);
 	int ret = peer ? getpeername(fd, (struct sockaddr *)&sa, &len) :
 			 getsockname(fd, (struct sockaddr *)&sa, &len);
 
-	return ret ? -errno : ntohs(sa.sin_port);
+	/* sin_port and sin6_port are at the same place */
+	return ret ? -errno : ntohs(((struct sockaddr_in *)&sa)->sin_port);
 }
 
 int ktcp_local_port(int fd)
@@ -93,6 +134,29 @@ int native_socket(struct __test_metadata *t)
 	return __ktcp_socket(t, AF_INET);
 }
 
+/* socket(@family), bound to device @dev (SO_BINDTODEVICE) if not NULL */
+static int sock_dev(struct __test_metadata *t, int family, const char *dev)
+{
+	int fd = __ktcp_socket(t, family);
+
+	if (dev && setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, dev,
+			      strlen(dev)))
+		KTCP_FAIL(t, "SO_BINDTODEVICE %s: %s", dev, strerror(errno));
+	return fd;
+}
+
+/* @ip, @port as ktcp_sockaddr() makes them, or the test fails. */
+static socklen_t sock_addr(struct __test_metadata *t,
+			   struct sockaddr_storage *ss, const char *ip,
+			   uint16_t port)
+{
+	socklen_t len = ktcp_sockaddr(ss, ip, port);
+
+	if (!len)
+		KTCP_FAIL(t, "bad address %s (or no such device)", ip);
+	return len;
+}
+
 /*
  * socket(@family) + SO_REUSEADDR + bind(@ip:@port) + listen(@backlog).
  * Port 0 picks an ephemeral one; *@port_out gets the bound port.
@@ -100,13 +164,21 @@ int native_socket(struct __test_metadata *t)
 int ktcp_listener(struct __test_metadata *t, int family, const char *ip,
 		  uint16_t port, int backlog, uint16_t *port_out)
 {
-	struct sockaddr_in sa = ktcp_sin(ip, port);
-	int fd = __ktcp_socket(t, family);
+	return ktcp_listener_dev(t, family, ip, NULL, port, backlog, port_out);
+}
+
+int ktcp_listener_dev(struct __test_metadata *t, int family, const char *ip,
+		      const char *dev, uint16_t port, int backlog,
+		      uint16_t *port_out)
+{
+	struct sockaddr_storage sa;
+	socklen_t len = sock_addr(t, &sa, ip, port);
+	int fd = sock_dev(t, family, dev);
 	int one = 1, p;
 
 	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)))
 		KTCP_FAIL(t, "SO_REUSEADDR: %s", strerror(errno));
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)))
+	if (bind(fd, (struct sockaddr *)&sa, len))
 		KTCP_FAIL(t, "bind(%s:%u) family %d: %s", ip, port, family,
 			  strerror(errno));
 	if (listen(fd, backlog))
@@ -140,8 +212,13 @@ static int wait_connected(int fd, int timeout_ms)
 	return err;
 }
 
-/* The socket's blocking mode is restored afterwards. */
 int ktcp_connect_fd(int fd, const struct sockaddr_in *sa, int timeout_ms)
+{
+	return ktcp_connect_sa(fd, sa, sizeof(*sa), timeout_ms);
+}
+
+/* The socket's blocking mode is restored afterwards. */
+int ktcp_connect_sa(int fd, const void *sa, socklen_t len, int timeout_ms)
 {
 	int fl = fcntl(fd, F_GETFL), err = 0;
 
@@ -149,7 +226,7 @@ int ktcp_connect_fd(int fd, const struct sockaddr_in *sa, int timeout_ms)
 		return -errno;
 	if (fcntl(fd, F_SETFL, fl | O_NONBLOCK))
 		return -errno;
-	if (connect(fd, (const struct sockaddr *)sa, sizeof(*sa)))
+	if (connect(fd, (const struct sockaddr *)sa, len))
 		err = errno == EINPROGRESS ? wait_connected(fd, timeout_ms) :
 					     errno;
 	fcntl(fd, F_SETFL, fl);
@@ -159,9 +236,16 @@ int ktcp_connect_fd(int fd, const struct sockaddr_in *sa, int timeout_ms)
 int ktcp_connect(struct __test_metadata *t, int family, const char *ip,
 		 uint16_t port)
 {
-	struct sockaddr_in sa = ktcp_sin(ip, port);
-	int fd = __ktcp_socket(t, family);
-	int ret = ktcp_connect_fd(fd, &sa, ktcp_ms(KTCP_IO_IDLE_MS));
+	return ktcp_connect_dev(t, family, ip, NULL, port);
+}
+
+int ktcp_connect_dev(struct __test_metadata *t, int family, const char *ip,
+		     const char *dev, uint16_t port)
+{
+	struct sockaddr_storage sa;
+	socklen_t len = sock_addr(t, &sa, ip, port);
+	int fd = sock_dev(t, family, dev);
+	int ret = ktcp_connect_sa(fd, &sa, len, ktcp_ms(KTCP_IO_IDLE_MS));
 
 	if (ret)
 		KTCP_FAIL(t, "connect(%s:%u) family %d: %s", ip, port, family,

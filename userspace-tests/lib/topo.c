@@ -19,22 +19,29 @@ static int topo_err(char *err, size_t len, int ret, const char *fmt,
 	return ret;
 }
 
-/* One end, in the current netns: IPv4 only, address, [wire], up. */
-static int topo_end(const char *ifname, const char *ip, bool wire, char *err,
-		    size_t len)
+/* One end, in the current netns: addresses, [wire], up. */
+static int topo_end(const struct ktcp_topo *tp, bool b, char *err, size_t len)
 {
-	const char *what = "";
+	const char *ifname = b ? tp->if_b : tp->if_a, *what = "";
+	const char *ip6[2] = { b ? KTCP_VETH_IP6_B : KTCP_VETH_IP6_A,
+			       b ? KTCP_VETH_LL_B : KTCP_VETH_LL_A };
 	char path[128];
-	int ret;
+	int ret, i;
 
-	/* no IPv6 chatter (DAD, RS) on the pair */
-	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/disable_ipv6",
-		 ifname);
+	/*
+	 * IPv4 only: no IPv6 chatter (DAD, RS) on the pair. With IPv6: no
+	 * address but the test's (addr_gen_mode none), which need no DAD.
+	 */
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/%s", ifname,
+		 tp->ipv6 ? "addr_gen_mode" : "disable_ipv6");
 	ktcp_sysctl_path_write(path, 1);
-	ret = ktcp_if_addr(ifname, ip, KTCP_VETH_PREFIX);
+	ret = ktcp_if_addr(ifname, b ? KTCP_VETH_IP_B : KTCP_VETH_IP_A,
+			   KTCP_VETH_PREFIX);
+	for (i = 0; !ret && tp->ipv6 && i < 2; i++)
+		ret = ktcp_if_addr6(ifname, ip6[i], KTCP_VETH_PREFIX6);
 	if (ret)
 		return topo_err(err, len, ret, "address on %s", ifname);
-	if (wire) {
+	if (tp->wire) {
 		ret = ktcp_if_wire(ifname, &what);
 		if (ret) {
 			snprintf(err, len, "%s: turning %s off: %s", ifname,
@@ -47,6 +54,26 @@ static int topo_end(const char *ifname, const char *ip, bool wire, char *err,
 		ret = ktcp_if_up(ifname);
 	if (ret)
 		return topo_err(err, len, ret, "bringing %s up", ifname);
+	return 0;
+}
+
+/* One end has a carrier and, with IPv6, its addresses are usable. */
+static int topo_ready(const struct ktcp_topo *tp, bool b, char *err,
+		      size_t len)
+{
+	const char *ifname = b ? tp->if_b : tp->if_a;
+	int wait = ktcp_ms(KTCP_STATE_WAIT_MS);
+
+	if (!ktcp_wait_running(ifname, wait))
+		return topo_err(err, len, -ETIMEDOUT, "%s has no carrier",
+				ifname);
+	if (tp->ipv6 &&
+	    (!ktcp_wait_addr6(ifname, b ? KTCP_VETH_IP6_B : KTCP_VETH_IP6_A,
+			      wait) ||
+	     !ktcp_wait_addr6(ifname, b ? KTCP_VETH_LL_B : KTCP_VETH_LL_A,
+			      wait)))
+		return topo_err(err, len, -ETIMEDOUT,
+				"IPv6 addresses of %s still tentative", ifname);
 	return 0;
 }
 
@@ -67,7 +94,6 @@ static int topo_create(const struct ktcp_topo *tp, char *err, size_t len)
 
 static int topo_setup(const struct ktcp_topo *tp, char *err, size_t len)
 {
-	int wait = ktcp_ms(KTCP_STATE_WAIT_MS);
 	int ret;
 
 	if (setns(tp->ns_a, CLONE_NEWNET))
@@ -75,25 +101,21 @@ static int topo_setup(const struct ktcp_topo *tp, char *err, size_t len)
 				tp->if_a);
 	ret = topo_create(tp, err, len);
 	if (!ret)
-		ret = topo_end(tp->if_a, KTCP_VETH_IP_A, tp->wire, err, len);
+		ret = topo_end(tp, false, err, len);
 	if (ret)
 		return ret;
 	if (setns(tp->ns_b, CLONE_NEWNET))
 		return topo_err(err, len, -errno, "setns to %s's netns",
 				tp->if_b);
-	ret = topo_end(tp->if_b, KTCP_VETH_IP_B, tp->wire, err, len);
+	ret = topo_end(tp, true, err, len);
+	if (!ret)
+		ret = topo_ready(tp, true, err, len);
 	if (ret)
 		return ret;
-	if (!ktcp_wait_running(tp->if_b, wait))
-		return topo_err(err, len, -ETIMEDOUT, "%s has no carrier",
-				tp->if_b);
 	if (setns(tp->ns_a, CLONE_NEWNET))
 		return topo_err(err, len, -errno, "setns to %s's netns",
 				tp->if_a);
-	if (!ktcp_wait_running(tp->if_a, wait))
-		return topo_err(err, len, -ETIMEDOUT, "%s has no carrier",
-				tp->if_a);
-	return 0;
+	return topo_ready(tp, false, err, len);
 }
 
 int ktcp_topo_pair(const struct ktcp_topo *tp, char *err, size_t errlen)
@@ -152,15 +174,17 @@ int ktcp_make_netns(struct __test_metadata *t)
 
 /*
  * The calling thread's netns (A, KTCP_VETH_IP_A) wired to a new one (B,
- * KTCP_VETH_IP_B, returned as an fd); the thread ends up back in A.
+ * KTCP_VETH_IP_B, returned as an fd), with IPv6 if @v6; the thread ends
+ * up back in A.
  */
-int ktcp_veth_pair(struct __test_metadata *t)
+static int veth_pair(struct __test_metadata *t, bool v6)
 {
 	struct ktcp_topo tp = {
 		.ns_a = ktcp_netns_fd(t),
 		.ns_b = ktcp_make_netns(t),
 		.if_a = KTCP_VETH_A,
 		.if_b = KTCP_VETH_B,
+		.ipv6 = v6,
 	};
 	char err[256];
 	int ret = ktcp_topo_pair(&tp, err, sizeof(err));
@@ -172,8 +196,19 @@ int ktcp_veth_pair(struct __test_metadata *t)
 	return tp.ns_b;
 }
 
+int ktcp_veth_pair(struct __test_metadata *t)
+{
+	return veth_pair(t, false);
+}
+
 void ktcp_test_netns(struct __test_metadata *t, bool veth, int tw_ms,
 		     int *ns_cli, int *ns_srv)
+{
+	ktcp_test_netns_ip(t, veth, false, tw_ms, ns_cli, ns_srv);
+}
+
+void ktcp_test_netns_ip(struct __test_metadata *t, bool veth, bool v6,
+			int tw_ms, int *ns_cli, int *ns_srv)
 {
 	ktcp_new_netns(t);
 	ktcp_set_tw_timeout(t, tw_ms);
@@ -182,7 +217,7 @@ void ktcp_test_netns(struct __test_metadata *t, bool veth, int tw_ms,
 		*ns_srv = ktcp_netns_fd(t);
 		return;
 	}
-	*ns_srv = ktcp_veth_pair(t);
+	*ns_srv = veth_pair(t, v6);
 	ktcp_setns(t, *ns_srv);
 	ktcp_set_tw_timeout(t, tw_ms);
 	ktcp_setns(t, *ns_cli);

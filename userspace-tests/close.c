@@ -6,6 +6,12 @@
  *
  * In native mode (KTCP_TEST_FAMILY=inet) TIME_WAIT lasts Linux's fixed
  * 60 s, so the expiry checks wait that long.
+ *
+ * IPv6 (close6, close_order's v6_ variant: over ::1 with AF_KTCP6, rows
+ * in /proc/net/ktcp6): the cases whose segments or sockets are the
+ * family's own, TIME_WAIT of an active and of an accepted (passive open)
+ * socket, the orphan's timeout and the resets; the state machine's
+ * other paths do not depend on the family.
  */
 #include "kselftest_harness.h"
 #include "lib/ktcptest.h"
@@ -19,19 +25,24 @@ FIXTURE(close)
 	uint16_t port;
 	int cport;
 	int tw_ms;
+	const char *ip;		/* the loopback address */
 };
 
-/* A connection over 127.0.0.1 in a fresh netns, both ends ESTABLISHED. */
+/*
+ * A connection over 127.0.0.1 (@v6: ::1) in a fresh netns, both ends
+ * ESTABLISHED.
+ */
 static void close_pair_open(struct __test_metadata *_metadata,
-			    FIXTURE_DATA(close) *self)
+			    FIXTURE_DATA(close) *self, bool v6)
 {
 	ktcp_new_netns(_metadata);
 	ktcp_assert_proc(_metadata);
 	self->c = self->s = -1;
+	self->ip = ktcp_loopback(v6);
 	self->tw_ms = ktcp_set_tw_timeout(_metadata, CLOSE_TW_MS);
-	self->lfd = ktcp_listener(_metadata, ktcp_family(), "127.0.0.1", 0, 8,
-				  &self->port);
-	self->c = ktcp_connect(_metadata, ktcp_family(), "127.0.0.1",
+	self->lfd = ktcp_listener(_metadata, ktcp_family_ip(v6), self->ip, 0,
+				  8, &self->port);
+	self->c = ktcp_connect(_metadata, ktcp_family_ip(v6), self->ip,
 			       self->port);
 	self->s = ktcp_accept(_metadata, self->lfd);
 	self->cport = ktcp_local_port(self->c);
@@ -53,13 +64,44 @@ static void close_pair_abort(FIXTURE_DATA(close) *self)
 
 FIXTURE_SETUP(close)
 {
-	close_pair_open(_metadata, self);
+	close_pair_open(_metadata, self, false);
 }
 
 FIXTURE_TEARDOWN(close)
 {
 	close_pair_abort(self);
 }
+
+/* The same connection over ::1, for the cases IPv6 runs (close_v6()). */
+FIXTURE(close6)
+{
+	FIXTURE_DATA(close) p;
+};
+
+FIXTURE_SETUP(close6)
+{
+	close_pair_open(_metadata, &self->p, true);
+}
+
+FIXTURE_TEARDOWN(close6)
+{
+	close_pair_abort(&self->p);
+}
+
+/* A case of the close fixture, and of close6 (over IPv6) too. */
+#define CLOSE_BOTH(name) \
+	static void name##_run(struct __test_metadata *_metadata, \
+			       FIXTURE_DATA(close) *self); \
+	TEST_F_TIMEOUT(close, name, 300) \
+	{ \
+		name##_run(_metadata, self); \
+	} \
+	TEST_F_TIMEOUT(close6, name, 300) \
+	{ \
+		name##_run(_metadata, &self->p); \
+	} \
+	static void name##_run(struct __test_metadata *_metadata, \
+			       FIXTURE_DATA(close) *self)
 
 #define CLIENT(self)	(self)->cport, (self)->port
 #define SERVER(self)	(self)->port, (self)->cport
@@ -106,14 +148,21 @@ FIXTURE(close_order)
 FIXTURE_VARIANT(close_order)
 {
 	bool server;	/* the server closes first, else the client */
+	bool v6;
 };
 
 FIXTURE_VARIANT_ADD(close_order, client_first) { .server = false };
 FIXTURE_VARIANT_ADD(close_order, server_first) { .server = true };
+/* the accepted socket waits in TIME_WAIT, the client in LAST_ACK */
+FIXTURE_VARIANT_ADD(close_order, v6_server_first)
+{
+	.server = true,
+	.v6 = true,
+};
 
 FIXTURE_SETUP(close_order)
 {
-	close_pair_open(_metadata, &self->p);
+	close_pair_open(_metadata, &self->p, variant->v6);
 }
 
 FIXTURE_TEARDOWN(close_order)
@@ -425,10 +474,11 @@ TEST_F_TIMEOUT(close, simultaneous_idle, 300)
 }
 
 /* Item 4: TIME_WAIT is listed, lasts tw_timeout_ms, then goes. */
-TEST_F_TIMEOUT(close, time_wait_expiry, 300)
+CLOSE_BOTH(time_wait_expiry)
 {
 	int tw = ktcp_set_tw_timeout(_metadata, 2000);
 	struct ktcp_row row = { 0 };
+	struct in6_addr lo;
 	long long t0;
 	int n;
 
@@ -443,8 +493,11 @@ TEST_F_TIMEOUT(close, time_wait_expiry, 300)
 		     "client");
 	n = ktcp_proc_scan(KT_TIME_WAIT, CLIENT(self), &row);
 	ASSERT_EQ(1, n) TH_LOG("%d TIME_WAIT rows for one connection", n);
-	EXPECT_EQ(htonl(INADDR_LOOPBACK), row.laddr);
-	EXPECT_EQ(htonl(INADDR_LOOPBACK), row.raddr);
+	ASSERT_EQ(0, ktcp_in6(self->ip, &lo));
+	EXPECT_EQ(!!strchr(self->ip, ':'), row.v6)
+		TH_LOG("TIME_WAIT row in the wrong table");
+	EXPECT_EQ(0, memcmp(&lo, &row.laddr6, sizeof(lo)));
+	EXPECT_EQ(0, memcmp(&lo, &row.raddr6, sizeof(lo)));
 	/* only the active closer waits */
 	EXPECT_EQ(0, ktcp_proc_scan(KT_TIME_WAIT, SERVER(self), NULL));
 	tw_expires(_metadata, CLIENT(self), t0, tw, "client");
@@ -453,7 +506,7 @@ TEST_F_TIMEOUT(close, time_wait_expiry, 300)
 }
 
 /* An orphan in FIN_WAIT_2 goes after fin_timeout; its peer gets RST. */
-TEST_F_TIMEOUT(close, fin_wait2_timeout, 300)
+CLOSE_BOTH(fin_wait2_timeout)
 {
 	int fin = ktcp_set_fin_timeout(_metadata, 2000);
 	long long t0;
@@ -485,7 +538,7 @@ TEST_F_TIMEOUT(close, fin_wait2_timeout, 300)
 }
 
 /* close() with unread data aborts: RST, ECONNRESET, no TIME_WAIT. */
-TEST_F_TIMEOUT(close, abort_unread_data, 300)
+CLOSE_BOTH(abort_unread_data)
 {
 	long long rsts0 = ktcp_snmp(_metadata, "OutRsts");
 	long long resets0 = ktcp_snmp(_metadata, "EstabResets");
@@ -520,7 +573,7 @@ TEST_F_TIMEOUT(close, abort_unread_data, 300)
 }
 
 /* SO_LINGER with a zero timeout: close() sends RST. */
-TEST_F_TIMEOUT(close, abort_linger_zero, 300)
+CLOSE_BOTH(abort_linger_zero)
 {
 	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
 	long long rsts0 = ktcp_snmp(_metadata, "OutRsts");

@@ -2,7 +2,9 @@
 /*
  * Connection setup: many sequential and many concurrent connections,
  * ECONNREFUSED, and the listen backlog. Every test runs in a fresh netns
- * so /proc/net/ktcp and the counters hold only its own sockets.
+ * so /proc/net/ktcp and the counters hold only its own sockets. The ipv6
+ * and v6_ variants: the same over ::1 with the IPv6 family (AF_KTCP6;
+ * AF_INET6 in native mode), listed in /proc/net/ktcp6.
  */
 #include "kselftest_harness.h"
 #include "lib/ktcptest.h"
@@ -16,15 +18,28 @@ FIXTURE(conn)
 	int lfd;
 	uint16_t port;
 	int tw_ms;
+	struct sockaddr_storage sa;	/* the listener's */
+	socklen_t salen;
 };
+
+FIXTURE_VARIANT(conn)
+{
+	bool v6;
+};
+
+FIXTURE_VARIANT_ADD(conn, ipv4) { .v6 = false };
+FIXTURE_VARIANT_ADD(conn, ipv6) { .v6 = true };
 
 FIXTURE_SETUP(conn)
 {
+	const char *ip = ktcp_loopback(variant->v6);
+
 	ktcp_new_netns(_metadata);
 	/* short TIME_WAIT so a thousand of them do not pile up */
 	self->tw_ms = ktcp_set_tw_timeout(_metadata, 1000);
-	self->lfd = ktcp_listener(_metadata, ktcp_family(), "127.0.0.1", 0,
-				  SOMAXCONN, &self->port);
+	self->lfd = ktcp_listener(_metadata, ktcp_family_ip(variant->v6), ip,
+				  0, SOMAXCONN, &self->port);
+	self->salen = ktcp_sockaddr(&self->sa, ip, self->port);
 	ktcp_assert_proc(_metadata);
 }
 
@@ -73,7 +88,6 @@ static void pass_msg(struct __test_metadata *_metadata, int from, int to,
 
 TEST_F_TIMEOUT(conn, sequential_1000, 1200)
 {
-	struct sockaddr_in sa = ktcp_sin("127.0.0.1", self->port);
 	int idle = ktcp_ms(KTCP_IO_IDLE_MS);
 	long long active0, passive0, fails0, resets0;
 	int i;
@@ -85,10 +99,11 @@ TEST_F_TIMEOUT(conn, sequential_1000, 1200)
 
 	for (i = 0; i < SEQ_CONNS; i++) {
 		uint32_t req[2] = { i, 0x6b746370 }, resp[2];
-		int c = ktcp_socket(_metadata), s, ret;
+		int c = __ktcp_socket(_metadata, ktcp_family_ip(variant->v6));
+		int s, ret;
 		ssize_t n;
 
-		ret = ktcp_connect_fd(c, &sa, idle);
+		ret = ktcp_connect_sa(c, &self->sa, self->salen, idle);
 		ASSERT_EQ(0, ret)
 			TH_LOG("connection %d: connect: %s", i, strerror(-ret));
 		s = ktcp_accept_fd(self->lfd, idle);
@@ -119,7 +134,6 @@ TEST_F_TIMEOUT(conn, sequential_1000, 1200)
 
 TEST_F_TIMEOUT(conn, concurrent_100, 600)
 {
-	struct sockaddr_in sa = ktcp_sin("127.0.0.1", self->port);
 	int idle = ktcp_ms(KTCP_IO_IDLE_MS);
 	int c[CONC_CONNS], s[CONC_CONNS], cport[CONC_CONNS];
 	long long active0, passive0, fails0, resets0, estab0, end;
@@ -135,9 +149,9 @@ TEST_F_TIMEOUT(conn, concurrent_100, 600)
 
 	/* open them all at once: non-blocking connects */
 	for (i = 0; i < CONC_CONNS; i++) {
-		c[i] = ktcp_socket(_metadata);
+		c[i] = __ktcp_socket(_metadata, ktcp_family_ip(variant->v6));
 		ASSERT_EQ(0, ktcp_set_nonblock(c[i], true));
-		n = connect(c[i], (struct sockaddr *)&sa, sizeof(sa));
+		n = connect(c[i], (struct sockaddr *)&self->sa, self->salen);
 		ASSERT_TRUE(n == 0 || errno == EINPROGRESS)
 			TH_LOG("client %d: connect: %s", i, strerror(errno));
 	}
@@ -269,6 +283,7 @@ FIXTURE_VARIANT(refused)
 {
 	bool nonblock;
 	bool bound;	/* a socket holds the port, but does not listen */
+	bool v6;
 };
 
 FIXTURE_VARIANT_ADD(refused, blocking)
@@ -293,15 +308,29 @@ FIXTURE_VARIANT_ADD(refused, nonblocking_bound)
 	.bound = true,
 };
 
+FIXTURE_VARIANT_ADD(refused, v6_nonblocking)
+{
+	.nonblock = true,
+	.v6 = true,
+};
+
+FIXTURE_VARIANT_ADD(refused, v6_blocking_bound)
+{
+	.nonblock = false,
+	.bound = true,
+	.v6 = true,
+};
+
 FIXTURE_SETUP(refused)
 {
-	struct sockaddr_in sa = ktcp_sin("127.0.0.1", 0);
+	struct sockaddr_storage sa;
+	socklen_t len = ktcp_sockaddr(&sa, ktcp_loopback(variant->v6), 0);
 	int p;
 
 	ktcp_new_netns(_metadata);
 	/* pick a port; this netns is ours alone, so it stays free */
-	self->holder = ktcp_socket(_metadata);
-	ASSERT_EQ(0, bind(self->holder, (struct sockaddr *)&sa, sizeof(sa)))
+	self->holder = __ktcp_socket(_metadata, ktcp_family_ip(variant->v6));
+	ASSERT_EQ(0, bind(self->holder, (struct sockaddr *)&sa, len))
 		TH_LOG("bind: %s", strerror(errno));
 	p = ktcp_local_port(self->holder);
 	ASSERT_LT(0, p);
@@ -320,15 +349,18 @@ FIXTURE_TEARDOWN(refused)
 
 TEST_F_TIMEOUT(refused, connect, 120)
 {
-	struct sockaddr_in sa = ktcp_sin("127.0.0.1", self->port);
+	struct sockaddr_storage sa;
+	socklen_t salen = ktcp_sockaddr(&sa, ktcp_loopback(variant->v6),
+					self->port);
 	long long fails0 = ktcp_snmp(_metadata, "AttemptFails");
-	int fd = ktcp_socket(_metadata), err = -1, ret;
-	socklen_t len = sizeof(err);
+	int fd = __ktcp_socket(_metadata, ktcp_family_ip(variant->v6));
+	socklen_t len = sizeof(int);
+	int err = -1, ret;
 
 	if (!variant->nonblock) {
 		/* SO_SNDTIMEO bounds a blocking connect() */
 		ASSERT_EQ(0, ktcp_set_io_timeouts(fd, ktcp_ms(KTCP_IO_IDLE_MS)));
-		ret = connect(fd, (struct sockaddr *)&sa, sizeof(sa));
+		ret = connect(fd, (struct sockaddr *)&sa, salen);
 		ASSERT_EQ(-1, ret) TH_LOG("connect() to a closed port worked");
 		ASSERT_EQ(ECONNREFUSED, errno)
 			TH_LOG("blocking connect: %s, want ECONNREFUSED",
@@ -337,7 +369,7 @@ TEST_F_TIMEOUT(refused, connect, 120)
 		short rev = 0;
 
 		ASSERT_EQ(0, ktcp_set_nonblock(fd, true));
-		ret = connect(fd, (struct sockaddr *)&sa, sizeof(sa));
+		ret = connect(fd, (struct sockaddr *)&sa, salen);
 		ASSERT_EQ(-1, ret) TH_LOG("connect() to a closed port worked");
 		ASSERT_TRUE(errno == EINPROGRESS || errno == ECONNREFUSED)
 			TH_LOG("non-blocking connect: %s", strerror(errno));
@@ -378,12 +410,21 @@ FIXTURE(backlog)
 	uint16_t port;
 };
 
+FIXTURE_VARIANT(backlog)
+{
+	bool v6;
+};
+
+FIXTURE_VARIANT_ADD(backlog, ipv4) { .v6 = false };
+FIXTURE_VARIANT_ADD(backlog, ipv6) { .v6 = true };
+
 FIXTURE_SETUP(backlog)
 {
 	ktcp_new_netns(_metadata);
 	ktcp_assert_proc(_metadata);
-	self->lfd = ktcp_listener(_metadata, ktcp_family(), "127.0.0.1", 0,
-				  BACKLOG, &self->port);
+	self->lfd = ktcp_listener(_metadata, ktcp_family_ip(variant->v6),
+				  ktcp_loopback(variant->v6), 0, BACKLOG,
+				  &self->port);
 }
 
 FIXTURE_TEARDOWN(backlog)
@@ -399,7 +440,9 @@ static long long backlog_drops(struct __test_metadata *_metadata)
 
 TEST_F_TIMEOUT(backlog, overflow, 300)
 {
-	struct sockaddr_in sa = ktcp_sin("127.0.0.1", self->port);
+	struct sockaddr_storage sa;
+	socklen_t salen = ktcp_sockaddr(&sa, ktcp_loopback(variant->v6),
+					self->port);
 	int c[BL_CLIENTS], s[BL_CLIENTS], cport[BL_CLIENTS];
 	int idle = ktcp_ms(KTCP_IO_IDLE_MS);
 	long long drops0, passive0, end;
@@ -417,9 +460,9 @@ TEST_F_TIMEOUT(backlog, overflow, 300)
 	EXPECT_EQ(0, row.rxq);
 
 	for (i = 0; i < BL_CLIENTS; i++) {
-		c[i] = ktcp_socket(_metadata);
+		c[i] = __ktcp_socket(_metadata, ktcp_family_ip(variant->v6));
 		ASSERT_EQ(0, ktcp_set_nonblock(c[i], true));
-		n = connect(c[i], (struct sockaddr *)&sa, sizeof(sa));
+		n = connect(c[i], (struct sockaddr *)&sa, salen);
 		ASSERT_TRUE(n == 0 || errno == EINPROGRESS)
 			TH_LOG("client %d connect: %s", i, strerror(errno));
 		cport[i] = ktcp_local_port(c[i]);

@@ -6,6 +6,13 @@
  * (198.18.0.1/24 <-> 198.18.0.2/24, RFC 2544 test range, MTU 1500 so
  * segments are MSS-sized). 4 MiB each way at once, checksummed.
  *
+ * The same over IPv6 (AF_KTCP6 against AF_INET6): over ::1, and over the
+ * veth with global addresses (fd00::1 <-> fd00::2) and link-local ones
+ * (fe80::1 <-> fe80::2), the link given by the scope id (sin6_scope_id,
+ * the veth's ifindex in each netns) or by SO_BINDTODEVICE on both ends.
+ * Every variant checks both ends' names (getsockname, getpeername):
+ * address, port and, for IPv6, the scope id.
+ *
  * In native mode every socket is native, so this checks the test itself.
  */
 #include "kselftest_harness.h"
@@ -34,10 +41,29 @@ static void pair_abort(struct conn_pair *p)
 	p->lfd = -1;
 }
 
+/* How the ends address each other. */
+enum io_ip {
+	IO_V4,		/* IPv4 */
+	IO_V6,		/* IPv6: ::1, or the veth's global addresses */
+	IO_LL,		/* link-local, scope ids in the sockaddrs */
+	IO_LLDEV,	/* link-local, SO_BINDTODEVICE instead */
+};
+
+/*
+ * The addresses of a connection: the client's and the server's, and the
+ * devices whose index is their scope id in each netns (link-local).
+ */
+struct io_ends {
+	bool v6;
+	const char *cli_ip, *srv_ip;
+	const char *cli_dev, *srv_dev;	/* scope ids, or NULL */
+	bool bind_dev;			/* SO_BINDTODEVICE, no scope id */
+};
+
 FIXTURE(interop)
 {
 	int ns_cli, ns_srv;	/* netns fds (the same netns on loopback) */
-	const char *srv_ip;
+	struct io_ends e;
 	struct conn_pair p;
 };
 
@@ -46,6 +72,7 @@ FIXTURE_VARIANT(interop)
 	bool client_ktcp;
 	bool server_ktcp;
 	bool veth;
+	enum io_ip ip;
 };
 
 FIXTURE_VARIANT_ADD(interop, lo_ktcp_to_native)
@@ -83,12 +110,94 @@ FIXTURE_VARIANT_ADD(interop, veth_ktcp_to_ktcp)
 	.veth = true,
 };
 
+FIXTURE_VARIANT_ADD(interop, lo6_ktcp_to_native)
+{
+	.client_ktcp = true,
+	.ip = IO_V6,
+};
+
+FIXTURE_VARIANT_ADD(interop, lo6_native_to_ktcp)
+{
+	.server_ktcp = true,
+	.ip = IO_V6,
+};
+
+FIXTURE_VARIANT_ADD(interop, veth6_ktcp_to_native)
+{
+	.client_ktcp = true,
+	.veth = true,
+	.ip = IO_V6,
+};
+
+FIXTURE_VARIANT_ADD(interop, veth6_native_to_ktcp)
+{
+	.server_ktcp = true,
+	.veth = true,
+	.ip = IO_V6,
+};
+
+FIXTURE_VARIANT_ADD(interop, veth6_ktcp_to_ktcp)
+{
+	.client_ktcp = true,
+	.server_ktcp = true,
+	.veth = true,
+	.ip = IO_V6,
+};
+
+FIXTURE_VARIANT_ADD(interop, ll_ktcp_to_native)
+{
+	.client_ktcp = true,
+	.veth = true,
+	.ip = IO_LL,
+};
+
+FIXTURE_VARIANT_ADD(interop, ll_native_to_ktcp)
+{
+	.server_ktcp = true,
+	.veth = true,
+	.ip = IO_LL,
+};
+
+FIXTURE_VARIANT_ADD(interop, lldev_ktcp_to_native)
+{
+	.client_ktcp = true,
+	.veth = true,
+	.ip = IO_LLDEV,
+};
+
+FIXTURE_VARIANT_ADD(interop, lldev_native_to_ktcp)
+{
+	.server_ktcp = true,
+	.veth = true,
+	.ip = IO_LLDEV,
+};
+
+/* The addresses for @ip, over the veth pair or (not @veth) loopback. */
+static struct io_ends io_ends_of(enum io_ip ip, bool veth)
+{
+	static const char *const va[3] = { KTCP_VETH_IP_A, KTCP_VETH_IP6_A,
+					   KTCP_VETH_LL_A };
+	static const char *const vb[3] = { KTCP_VETH_IP_B, KTCP_VETH_IP6_B,
+					   KTCP_VETH_LL_B };
+	struct io_ends e = { .v6 = ip != IO_V4 };
+	int i = ip > IO_LL ? IO_LL : ip;
+
+	e.cli_ip = veth ? va[i] : ktcp_loopback(e.v6);
+	e.srv_ip = veth ? vb[i] : ktcp_loopback(e.v6);
+	if (ip >= IO_LL) {
+		e.cli_dev = KTCP_VETH_A;
+		e.srv_dev = KTCP_VETH_B;
+		e.bind_dev = ip == IO_LLDEV;
+	}
+	return e;
+}
+
 FIXTURE_SETUP(interop)
 {
 	pair_init(&self->p);
-	ktcp_test_netns(_metadata, variant->veth, 5000, &self->ns_cli,
-			&self->ns_srv);
-	self->srv_ip = variant->veth ? KTCP_VETH_IP_B : "127.0.0.1";
+	self->e = io_ends_of(variant->ip, variant->veth);
+	ktcp_test_netns_ip(_metadata, variant->veth, self->e.v6, 5000,
+			   &self->ns_cli, &self->ns_srv);
 }
 
 FIXTURE_TEARDOWN(interop)
@@ -98,9 +207,9 @@ FIXTURE_TEARDOWN(interop)
 	close(self->ns_srv);
 }
 
-static int side_family(bool is_ktcp)
+static int side_family(bool is_ktcp, bool v6)
 {
-	return is_ktcp ? ktcp_family() : AF_INET;
+	return is_ktcp ? ktcp_family_ip(v6) : native_family_ip(v6);
 }
 
 /* Is this side's socket listed in /proc/net/tcp rather than ktcp's? */
@@ -115,20 +224,37 @@ static int side_counted(bool is_ktcp)
 	return is_ktcp || ktcp_native();
 }
 
+/* @ip, with "%@dev" (its scope id) when @dev is set, into @buf. */
+static const char *io_ip_dev(char *buf, size_t len, const char *ip,
+			     const char *dev)
+{
+	snprintf(buf, len, "%s%s%s", ip, dev ? "%" : "", dev ? dev : "");
+	return buf;
+}
+
 /*
- * Listener in netns @ns_srv on @srv_ip, connection to it from netns
- * @ns_cli; the calling thread ends in @ns_cli.
+ * Listener in netns @ns_srv on @e->srv_ip, connection to it from netns
+ * @ns_cli; link-local ones name their link by the scope id or, with
+ * @e->bind_dev, by SO_BINDTODEVICE on both ends. The calling thread ends
+ * in @ns_cli.
  */
 static void __open_pair(struct __test_metadata *_metadata, int ns_cli,
-			int ns_srv, const char *srv_ip, bool client_ktcp,
+			int ns_srv, const struct io_ends *e, bool client_ktcp,
 			bool server_ktcp, struct conn_pair *p)
 {
+	const char *sdev = e->bind_dev ? NULL : e->srv_dev;
+	const char *cdev = e->bind_dev ? NULL : e->cli_dev;
+	char ip[64];
+
 	ktcp_setns(_metadata, ns_srv);
-	p->lfd = ktcp_listener(_metadata, side_family(server_ktcp), srv_ip, 0,
-			       8, &p->port);
+	p->lfd = ktcp_listener_dev(_metadata, side_family(server_ktcp, e->v6),
+				   io_ip_dev(ip, sizeof(ip), e->srv_ip, sdev),
+				   e->bind_dev ? e->srv_dev : NULL, 0, 8,
+				   &p->port);
 	ktcp_setns(_metadata, ns_cli);
-	p->c = ktcp_connect(_metadata, side_family(client_ktcp), srv_ip,
-			    p->port);
+	p->c = ktcp_connect_dev(_metadata, side_family(client_ktcp, e->v6),
+				io_ip_dev(ip, sizeof(ip), e->srv_ip, cdev),
+				e->bind_dev ? e->cli_dev : NULL, p->port);
 	p->s = ktcp_accept(_metadata, p->lfd);
 	p->cport = ktcp_local_port(p->c);
 	ASSERT_LT(0, p->cport);
@@ -137,8 +263,75 @@ static void __open_pair(struct __test_metadata *_metadata, int ns_cli,
 }
 
 #define open_pair(_metadata, self, variant, p) \
-	__open_pair(_metadata, (self)->ns_cli, (self)->ns_srv, (self)->srv_ip, \
+	__open_pair(_metadata, (self)->ns_cli, (self)->ns_srv, &(self)->e, \
 		    (variant)->client_ktcp, (variant)->server_ktcp, p)
+
+/* A sockaddr for the log: [address%scope]:port or address:port. */
+static const char *io_name(const struct sockaddr_storage *ss, char *buf,
+			   size_t len)
+{
+	const struct sockaddr_in6 *s6 = (const void *)ss;
+	const struct sockaddr_in *s4 = (const void *)ss;
+	char a[INET6_ADDRSTRLEN] = "?";
+
+	if (ss->ss_family == AF_INET6) {
+		inet_ntop(AF_INET6, &s6->sin6_addr, a, sizeof(a));
+		snprintf(buf, len, "[%s%%%u]:%u", a, s6->sin6_scope_id,
+			 ntohs(s6->sin6_port));
+	} else {
+		inet_ntop(AF_INET, &s4->sin_addr, a, sizeof(a));
+		snprintf(buf, len, "%s:%u (family %d)", a, ntohs(s4->sin_port),
+			 ss->ss_family);
+	}
+	return buf;
+}
+
+/*
+ * getsockname (or, @peer, getpeername) of @fd, in the calling thread's
+ * netns, is @ip, its scope id the index of @dev there (if set), @port.
+ */
+static void io_expect_name(struct __test_metadata *_metadata, int fd,
+			   bool peer, const char *ip, const char *dev,
+			   int port, const char *who)
+{
+	struct sockaddr_storage want, got;
+	socklen_t wlen, glen = sizeof(got);
+	char buf[64], w[96], g[96];
+	int ret;
+
+	wlen = ktcp_sockaddr(&want, io_ip_dev(buf, sizeof(buf), ip, dev),
+			     port);
+	ASSERT_LT(0, wlen) TH_LOG("%s: no address %s", who, buf);
+	memset(&got, 0, sizeof(got));
+	ret = peer ? getpeername(fd, (struct sockaddr *)&got, &glen) :
+		     getsockname(fd, (struct sockaddr *)&got, &glen);
+	ASSERT_EQ(0, ret) TH_LOG("%s: %s: %s", who,
+				 peer ? "getpeername" : "getsockname",
+				 strerror(errno));
+	EXPECT_EQ(wlen, glen) TH_LOG("%s: name of %u bytes, want %u", who,
+				     glen, wlen);
+	EXPECT_EQ(0, memcmp(&want, &got, wlen))
+		TH_LOG("%s: %s is %s, want %s", who,
+		       peer ? "getpeername" : "getsockname",
+		       io_name(&got, g, sizeof(g)), io_name(&want, w, sizeof(w)));
+}
+
+/* Both ends' names: addresses, ports, scope ids in each end's netns. */
+static void io_check_names(struct __test_metadata *_metadata, int ns_cli,
+			   int ns_srv, const struct io_ends *e,
+			   const struct conn_pair *p)
+{
+	ktcp_setns(_metadata, ns_srv);
+	io_expect_name(_metadata, p->s, false, e->srv_ip, e->srv_dev, p->port,
+		       "server");
+	io_expect_name(_metadata, p->s, true, e->cli_ip, e->srv_dev, p->cport,
+		       "server's peer");
+	ktcp_setns(_metadata, ns_cli);
+	io_expect_name(_metadata, p->c, false, e->cli_ip, e->cli_dev, p->cport,
+		       "client");
+	io_expect_name(_metadata, p->c, true, e->srv_ip, e->cli_dev, p->port,
+		       "client's peer");
+}
 
 TEST_F_TIMEOUT(interop, bulk_both_ways, 600)
 {
@@ -167,6 +360,7 @@ TEST_F_TIMEOUT(interop, bulk_both_ways, 600)
 	active0 = ktcp_snmp(_metadata, "ActiveOpens");
 
 	open_pair(_metadata, self, variant, p);
+	io_check_names(_metadata, self->ns_cli, self->ns_srv, &self->e, p);
 
 	/* each socket is listed in its own table, ESTABLISHED */
 	EXPECT_EQ(KT_ESTABLISHED,
@@ -293,7 +487,9 @@ TEST_F_TIMEOUT(interop, graceful_close, 300)
  * veth changes its MAC address, so every frame the sender's (cached) ARP
  * entry addresses is dropped at the receiver: the sender's transmissions
  * succeed locally and vanish on the wire. Once the address is back,
- * retransmissions must deliver all of it, intact.
+ * retransmissions must deliver all of it, intact. v6_ktcp_to_native: ktcp
+ * retransmitting over IPv6 (global addresses; the neighbour entry is
+ * cached as the ARP one is).
  */
 #define LOSSY_BYTES	(1 << 20)
 #define LOSSY_DOWN_MS	1500
@@ -308,6 +504,7 @@ FIXTURE_VARIANT(lossy)
 {
 	bool client_ktcp;
 	bool server_ktcp;
+	bool v6;
 };
 
 FIXTURE_VARIANT_ADD(lossy, ktcp_to_native)
@@ -326,10 +523,17 @@ FIXTURE_VARIANT_ADD(lossy, ktcp_to_ktcp)
 	.server_ktcp = true,
 };
 
+FIXTURE_VARIANT_ADD(lossy, v6_ktcp_to_native)
+{
+	.client_ktcp = true,
+	.v6 = true,
+};
+
 FIXTURE_SETUP(lossy)
 {
 	pair_init(&self->p);
-	ktcp_test_netns(_metadata, true, 5000, &self->ns_cli, &self->ns_srv);
+	ktcp_test_netns_ip(_metadata, true, variant->v6, 5000, &self->ns_cli,
+			   &self->ns_srv);
 }
 
 FIXTURE_TEARDOWN(lossy)
@@ -369,11 +573,12 @@ TEST_F_TIMEOUT(lossy, receiver_blackout, 600)
 	};
 	unsigned char mac[6], other[6];
 	long long retrans0, retrans1;
+	struct io_ends e = io_ends_of(variant->v6 ? IO_V6 : IO_V4, true);
 	struct conn_pair *p = &self->p;
 	pthread_t tc, ts;
 	int ret;
 
-	__open_pair(_metadata, self->ns_cli, self->ns_srv, KTCP_VETH_IP_B,
+	__open_pair(_metadata, self->ns_cli, self->ns_srv, &e,
 		    variant->client_ktcp, variant->server_ktcp, p);
 	retrans0 = sender_retrans(_metadata, variant->client_ktcp);
 

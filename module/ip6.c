@@ -18,6 +18,7 @@
  * Context: process or softirq, the socket lock held for a connection.
  */
 
+#include <linux/icmpv6.h>
 #include <net/inet_common.h>
 #include <net/inet6_connection_sock.h>
 #include <net/ip6_checksum.h>
@@ -113,12 +114,46 @@ struct dst_entry *ktcp_ip6_update_pmtu(struct sock *sk, u32 mtu)
 }
 
 /*
+ * Will ip6_xmit() refuse @skb as larger than the MTU of @dst, its route
+ * (with @opt's extension headers; its EMSGSIZE case, not a GSO skb)? Only
+ * if ip6_xmit() would find the headroom it needs: else it copies @skb,
+ * and the copy is what it drops.
+ */
+static bool ktcp_ip6_too_big(const struct sk_buff *skb,
+			     const struct dst_entry *dst,
+			     const struct ipv6_txoptions *opt)
+{
+	u32 hdrs = sizeof(struct ipv6hdr);
+
+	if (opt)
+		hdrs += opt->opt_nflen + opt->opt_flen;
+	if (skb_is_gso(skb) || skb->ignore_df ||
+	    skb->len + hdrs <= dst6_mtu(dst))
+		return false;
+	return skb_headroom(skb) >= hdrs + sizeof(struct hop_jumbo_hdr) +
+				    LL_RESERVED_SPACE(dst->dev);
+}
+
+/*
  * Send @skb, its TCP header pushed, on connected @sk (inet6_csk_xmit()),
  * with the socket's txhash for the automatic flow label.
+ *
+ * A segment larger than the route's MTU, which a local MTU drop (of the
+ * device or the route) leaves in the queue and in flight, ip6_xmit()
+ * drops with EMSGSIZE, telling only an IPV6_RECVERR socket
+ * (ipv6_local_error()): Linux's TCP never sends one, as
+ * tcp_current_mss() follows the route's MTU on every send. ktcp learns
+ * the new MTU as it does over IPv4 from ip_fragment(): ip6_fragment()'s
+ * Packet Too Big to the local sender (its fail_toobig, which Linux sends
+ * for a GSO segment too big for the route), the dropped segment quoted,
+ * goes to us through the loopback, and icmp6.c has pmtu.c lower the MSS
+ * (tcp_v6_mtu_reduced()), now or from release_cb.
  */
 int ktcp_ip6_xmit(struct sock *sk, struct sk_buff *skb)
 {
 	struct ipv6_pinfo *np = ktcp_np(sk);
+	struct sk_buff *toobig = NULL;
+	struct ipv6_txoptions *opt;
 	struct dst_entry *dst;
 	struct flowi6 fl6;
 	int res;
@@ -136,8 +171,17 @@ int ktcp_ip6_xmit(struct sock *sk, struct sk_buff *skb)
 	rcu_read_lock();
 	skb_dst_set_noref(skb, dst);
 	fl6.daddr = sk->sk_v6_daddr;	/* the final one, after routing */
-	res = ip6_xmit(sk, skb, &fl6, sk->sk_mark, rcu_dereference(np->opt),
-		       np->tclass, READ_ONCE(sk->sk_priority));
+	opt = rcu_dereference(np->opt);
+	if (ktcp_ip6_too_big(skb, dst, opt))
+		toobig = skb_get(skb);	/* IPv6 header and all, once dropped */
+	res = ip6_xmit(sk, skb, &fl6, sk->sk_mark, opt, np->tclass,
+		       READ_ONCE(sk->sk_priority));
+	if (toobig) {
+		if (res == -EMSGSIZE)
+			icmpv6_send(toobig, ICMPV6_PKT_TOOBIG, 0,
+				    dst6_mtu(dst));
+		consume_skb(toobig);
+	}
 	rcu_read_unlock();
 	return res;
 }

@@ -454,6 +454,54 @@ TEST_F_TIMEOUT(icmp6, pmtu_discovery, 180)
 	close(srv.lfd);
 }
 
+/*
+ * A local MTU drop under an established connection: the client sends to
+ * the router across a0 (MTU 1500, no narrower hop), then a0's MTU drops
+ * to 1280 while data is queued and in flight. Segments sized for 1500
+ * can no longer leave (ip6_xmit() drops them with EMSGSIZE; no router
+ * sends a Packet Too Big), so the sender must notice the route's new MTU
+ * itself, as Linux's tcp_current_mss() does on each send: the rest
+ * arrives, with the MSS (1280 - 60 - 12 of timestamps) and path MTU
+ * native TCP ends with. Without that the transfer stalls until the
+ * idle limit.
+ */
+TEST_F_TIMEOUT(icmp6, local_mtu_drop, 180)
+{
+	struct sockaddr_in6 sa = ic6_sin6(IC6_ROUTER, IC_PORT);
+	struct ic_server srv = { .ns = self->ns_r };
+	static char buf[IC_BYTES];
+	struct tcp_info ti;
+	socklen_t len = sizeof(ti);
+	long long t0;
+	pthread_t t;
+	ssize_t n;
+	int fd;
+
+	ktcp_setns(_metadata, self->ns_r);
+	srv.lfd = ic6_listener(_metadata, AF_INET6, IC6_ROUTER);
+	ASSERT_EQ(0, pthread_create(&t, NULL, ic_server_thread, &srv));
+	ktcp_setns(_metadata, self->ns_a);
+	fd = __ktcp_socket(_metadata, self->family);
+	ASSERT_EQ(0, ic6_connect_fd(fd, &sa, ktcp_ms(5000)));
+	ASSERT_EQ(IC_BYTES, ktcp_send_all(fd, buf, IC_BYTES, ktcp_ms(30000)));
+	ic_run(_metadata, self->ns_a, "ip link set a0 mtu 1280");
+	t0 = ktcp_now_ms();
+	n = ktcp_send_all(fd, buf, IC_BYTES, ktcp_ms(20000));
+	EXPECT_EQ(IC_BYTES, n) TH_LOG("send after the MTU drop: %s",
+				      n < 0 ? strerror(-n) : "short");
+	ASSERT_EQ(0, shutdown(fd, SHUT_WR));
+	pthread_join(t, NULL);
+	EXPECT_EQ(2 * IC_BYTES, srv.got);
+	ASSERT_EQ(0, getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len));
+	EXPECT_EQ(IC_PMTU - 60 - 12, ti.tcpi_snd_mss);
+	EXPECT_EQ(IC_PMTU, ti.tcpi_pmtu);
+	TH_LOG("got %lld in %lld ms after the drop; snd_mss %u pmtu %u retrans %u",
+	       srv.got, ktcp_now_ms() - t0, ti.tcpi_snd_mss, ti.tcpi_pmtu,
+	       ti.tcpi_total_retrans);
+	close(fd);
+	close(srv.lfd);
+}
+
 /* connect() to [@ip]:@port fails with @err within 3 s. */
 static void ic6_connect_fails(struct __test_metadata *_metadata, int family,
 			      const char *ip, int port, int err)

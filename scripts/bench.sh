@@ -25,6 +25,9 @@
 #
 # Profiles (netem on the egress of both veth ends, as in netem.c):
 #   loopback   127.0.0.1 in one netns, no qdisc
+#   loopback6  ::1 in one netns, no qdisc: IPv6, so the pairs are
+#              AF_INET6 and AF_KTCP6 (native is inet6 -> inet6, ktcp is
+#              ktcp6 -> ktcp6, k2n and n2k mixed), in the same order
 #   veth       the veth pair, no qdisc
 #   loss1      loss 1%            loss5     loss 5%
 #   reorder25  delay 10ms reorder 25% 50%
@@ -57,10 +60,10 @@ timeout_s=300
 mode=vm
 vm_args=()
 
-ALL_PROFILES=(loopback veth loss1 loss5 reorder25 dup5 jitter rate10mbit corrupt1)
+ALL_PROFILES=(loopback loopback6 veth loss1 loss5 reorder25 dup5 jitter rate10mbit corrupt1)
 netem_of() {
 	case $1 in
-	loopback | veth) echo "-" ;;
+	loopback | loopback6 | veth) echo "-" ;;
 	loss1) echo "loss 1%" ;;
 	loss5) echo "loss 5%" ;;
 	reorder25) echo "delay 10ms reorder 25% 50%" ;;
@@ -221,6 +224,8 @@ for prof in "${profile_list[@]}"; do
 	ns_cli=$ns_a ns_srv=$ns_b addr=$KTCP_TOPO_IP_B
 	if [[ $prof == loopback ]]; then
 		ns_srv=$ns_a addr=127.0.0.1
+	elif [[ $prof == loopback6 ]]; then
+		ns_srv=$ns_a addr=::1
 	fi
 	for ns_ifc in "$ns_a:$if_a" "$ns_b:$if_b"; do
 		# shellcheck disable=SC2086 # netem parameters are words
@@ -233,6 +238,9 @@ for prof in "${profile_list[@]}"; do
 	done
 	for pair in "${pair_list[@]}"; do
 		read -r cfam sfam <<<"$(fams_of "$pair")"
+		if [[ $prof == loopback6 ]]; then
+			cfam=${cfam}6 sfam=${sfam}6	# inet6, ktcp6
+		fi
 		if [[ -n $tc_err ]]; then
 			res="RESULT FAIL secs=0 why=\"tc: $tc_err\""
 		elif ((!ktcp_ok)) && [[ $pair != native ]]; then

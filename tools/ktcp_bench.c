@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * ktcp_bench: one bulk transfer between a client and a server socket,
- * either of which can be ktcp or native AF_INET TCP, optionally in two
+ * either of which can be ktcp or native TCP, IPv4 or IPv6, optionally in two
  * network namespaces; the transfer engine is netem.c's (bulk_end_run() of
  * userspace-tests/lib/bulk.c): a deterministic stream each way at once,
  * SHA-256 compared at both ends. scripts/bench.sh and
@@ -12,11 +12,13 @@
  * (The veth set-up, offloads off included, is tools/ktcp_topo's.)
  *
  * Options:
- *   -c, --client FAM         ktcp, inet or a family number (default ktcp)
+ *   -c, --client FAM         ktcp, inet, ktcp6, inet6 or a family number
+ *                            (default ktcp)
  *   -s, --server FAM         the same for the server (default ktcp)
  *   -C, --client-netns PATH  netns file for the client (default: current)
  *   -S, --server-netns PATH  netns file for the server (default: current)
- *   -a, --addr IP            server address (default 127.0.0.1)
+ *   -a, --addr IP            server address, IPv4 or IPv6 (default
+ *                            127.0.0.1)
  *   -b, --bytes N[KMG]       bytes per direction (default 64M)
  *   -d, --dir both|up|down   up is client to server (default both)
  *   -t, --timeout S          give up after S seconds (default 900)
@@ -24,8 +26,9 @@
  *   -q, --quiet              print only the RESULT line
  *
  * "ktcp" is the family in /sys/module/ktcp/parameters/family (23 if the
- * file is missing); with KTCP_TEST_FAMILY=inet it means AF_INET, so the
- * scripts can be checked against native TCP alone.
+ * file is missing), "ktcp6" the one in .../family6 (12); with
+ * KTCP_TEST_FAMILY=inet they mean AF_INET and AF_INET6, so the scripts
+ * can be checked against native TCP alone.
  *
  * The last line is machine-readable:
  *   RESULT ok|FAIL secs=S up=BYTES down=BYTES mibps=M retrans_client=N
@@ -79,7 +82,7 @@ static void __attribute__((noreturn)) usage(void)
 	fprintf(stderr,
 		"usage: ktcp_bench [-c FAM] [-s FAM] [-C NETNS] [-S NETNS] [-a IP]\n"
 		"                  [-b BYTES] [-d both|up|down] [-t S] [-i S] [-q]\n"
-		"  FAM: ktcp, inet or a number; see the head of ktcp_bench.c\n");
+		"  FAM: ktcp, inet, ktcp6, inet6 or a number; see the head of ktcp_bench.c\n");
 	exit(2);
 }
 
@@ -136,10 +139,17 @@ static int open_ns(const char *path)
 	return fd;
 }
 
+static bool is_native(int fam)
+{
+	return fam == AF_INET || fam == AF_INET6;
+}
+
 static const char *family_name(int fam, char *buf, size_t len)
 {
 	if (fam == AF_INET)
 		return "inet";
+	if (fam == AF_INET6)
+		return "inet6";
 	snprintf(buf, len, "ktcp(%d)", fam);
 	return buf;
 }
@@ -148,7 +158,12 @@ static const char *family_name(int fam, char *buf, size_t len)
 struct bench {
 	struct side cli, srv;
 	const char *addr;
-	struct sockaddr_in sa;	/* the server's; its port once listening */
+	union {			/* the server's; its port once listening */
+		struct sockaddr sa;
+		struct sockaddr_in v4;
+		struct sockaddr_in6 v6;
+	} sa;
+	socklen_t salen;
 	uint64_t up, down;
 	int timeout_s, idle_s;
 };
@@ -208,8 +223,15 @@ static void parse_args(struct bench *b, int argc, char **argv)
 	if (optind != argc || b->timeout_s <= 0 || b->idle_s <= 0)
 		usage();
 	set_dir(b, dir, bytes);
-	if (inet_pton(AF_INET, b->addr, &b->sa.sin_addr) != 1)
-		die(2, "bad IPv4 address '%s'", b->addr);
+	if (inet_pton(AF_INET, b->addr, &b->sa.v4.sin_addr) == 1) {
+		b->sa.v4.sin_family = AF_INET;
+		b->salen = sizeof(b->sa.v4);
+	} else if (inet_pton(AF_INET6, b->addr, &b->sa.v6.sin6_addr) == 1) {
+		b->sa.v6.sin6_family = AF_INET6;
+		b->salen = sizeof(b->sa.v6);
+	} else {
+		die(2, "bad IPv4 or IPv6 address '%s'", b->addr);
+	}
 	b->cli.family = parse_family(cli_fam);
 	b->srv.family = parse_family(srv_fam);
 	home_ns = open_ns("/proc/thread-self/ns/net");
@@ -222,18 +244,17 @@ static void parse_args(struct bench *b, int argc, char **argv)
 /* The listener, in the server's netns, on an ephemeral port. */
 static int listen_srv(struct bench *b)
 {
-	socklen_t salen = sizeof(b->sa);
+	socklen_t salen = b->salen;
 	int lfd, one = 1;
 
 	enter(&b->srv);
 	lfd = socket(b->srv.family, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (lfd < 0)
 		die(2, "server socket(%d): %s%s", b->srv.family, strerror(errno),
-		    b->srv.family != AF_INET ? " (is ktcp.ko loaded?)" : "");
+		    !is_native(b->srv.family) ? " (is ktcp.ko loaded?)" : "");
 	setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(lfd, (struct sockaddr *)&b->sa, sizeof(b->sa)) ||
-	    listen(lfd, 4) ||
-	    getsockname(lfd, (struct sockaddr *)&b->sa, &salen))
+	if (bind(lfd, &b->sa.sa, b->salen) || listen(lfd, 4) ||
+	    getsockname(lfd, &b->sa.sa, &salen))
 		die(2, "server bind/listen on %s: %s", b->addr, strerror(errno));
 	read_counters(&b->srv, false);
 	return lfd;
@@ -251,11 +272,11 @@ static void connect_cli(struct bench *b, int lfd, int *c, int *s)
 		    0);
 	if (*c < 0)
 		die(2, "client socket(%d): %s%s", b->cli.family, strerror(errno),
-		    b->cli.family != AF_INET ? " (is ktcp.ko loaded?)" : "");
-	ret = connect(*c, (struct sockaddr *)&b->sa, sizeof(b->sa));
+		    !is_native(b->cli.family) ? " (is ktcp.ko loaded?)" : "");
+	ret = connect(*c, &b->sa.sa, b->salen);
 	if (ret && errno != EINPROGRESS)
-		die(1, "connect to %s:%u: %s", b->addr, ntohs(b->sa.sin_port),
-		    strerror(errno));
+		die(1, "connect to %s port %u: %s", b->addr,
+		    ntohs(b->sa.v4.sin_port), strerror(errno));
 	if (ktcp_poll1(lfd, POLLIN, idle, NULL) <= 0)
 		die(1, "no connection to accept within %d s", b->idle_s);
 	*s = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
@@ -325,7 +346,6 @@ int main(int argc, char **argv)
 		.cli = { .who = "client", .nsfd = -1 },
 		.srv = { .who = "server", .nsfd = -1 },
 		.addr = "127.0.0.1",
-		.sa = { .sin_family = AF_INET },
 		.timeout_s = 900,
 		.idle_s = 120,
 	};
@@ -341,10 +361,11 @@ int main(int argc, char **argv)
 	lfd = listen_srv(&b);
 	t0 = ktcp_now_ms();
 	connect_cli(&b, lfd, &c, &s);
-	msg("%s client -> %s server %s:%u, %llu bytes up, %llu down",
+	/* sin6_port is where sin_port is */
+	msg("%s client -> %s server %s port %u, %llu bytes up, %llu down",
 	    family_name(b.cli.family, b1, sizeof(b1)),
 	    family_name(b.srv.family, b2, sizeof(b2)), b.addr,
-	    ntohs(b.sa.sin_port), (unsigned long long)b.up,
+	    ntohs(b.sa.v4.sin_port), (unsigned long long)b.up,
 	    (unsigned long long)b.down);
 
 	ce = (struct bulk_end){

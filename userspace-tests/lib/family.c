@@ -65,8 +65,12 @@ int ktcp_parse_family(const char *s)
 {
 	if (!strcasecmp(s, "ktcp"))
 		return ktcp_family();
+	if (!strcasecmp(s, "ktcp6"))
+		return ktcp_family6();
 	if (is_inet(s))
 		return AF_INET;
+	if (!strcasecmp(s, "inet6") || !strcasecmp(s, "af_inet6"))
+		return AF_INET6;
 	if (*s >= '0' && *s <= '9')
 		return atoi(s);
 	return -1;

@@ -106,7 +106,10 @@ const char *ktcp_state_name(int st);
 int ktcp_module_family(void);
 /* The IPv6 family number: the loaded module's family6, else AF_KTCP6. */
 int ktcp_module_family6(void);
-/* "ktcp", "inet"/"native" or a number; -1 if none of those. */
+/*
+ * "ktcp", "inet"/"native", "ktcp6" (ktcp_family6()), "inet6" or a number;
+ * -1 if none of those.
+ */
 int ktcp_parse_family(const char *s);
 /* The family "ktcp sockets" are created in (AF_INET in native mode). */
 int ktcp_family(void);

@@ -314,6 +314,7 @@ int ktcp_snmp_read(const char *name, long long *val)
 long long ktcp_counter(int family, const char *name)
 {
 	long long v = -1;
+	/* Linux's TCP MIB counts AF_INET6 connections too */
 	int ret = family == AF_INET || family == AF_INET6 ?
 		  native_snmp_read(name, &v) :
 		  snmp_lines("/proc/thread-self/net/ktcp_snmp", name, &v);

@@ -5,12 +5,16 @@
  * Python cannot create sockets of an unknown family, so the scripted peer
  * drives this program over pipes.
  *
- * usage: ktcp_sockctl [--native | --family N] [--timeout MS] - | CMD...
+ * usage: ktcp_sockctl [--native | --family N] [--inet6] [--timeout MS]
+ *                     - | CMD...
  *   -            read commands from stdin, one a line, until EOF or "quit"
  *   CMD...       run each argument as one command line ("listen 8000")
  *   --native     AF_INET (native Linux TCP), to validate the tests
  *   --family N   this family number (default: /sys/module/ktcp/parameters/
- *                family, else AF_KTCP_DEFAULT)
+ *                family, else AF_KTCP_DEFAULT; with --inet6 family6, else
+ *                AF_KTCP6_DEFAULT)
+ *   --inet6      IPv6 sockets: AF_INET6 with --native, else AF_KTCP6;
+ *                addresses are IPv6 ones (struct sockaddr_in6)
  *   --timeout MS bound on every blocking call (default 10000)
  *
  * Run without arguments it prints a TAP plan that skips (it is a helper,
@@ -28,6 +32,7 @@
  *   socket                       new socket in cur (closing an old one)
  *   bind IP PORT                 bind cur
  *   listen PORT [BACKLOG]        new listener bound to 0.0.0.0:PORT
+ *                                (:: with --inet6)
  *   accept [MS]                  wait for a child, make it cur
  *   connect IP PORT [MS]         blocking connect (bounded by MS)
  *   connect_nb IP PORT           non-blocking connect: ok ... inprogress=1
@@ -72,7 +77,7 @@
 #define HEX_MAX		256	/* bytes of received data printed in hex */
 
 static int family = -1;
-static bool native;
+static bool native, inet6;
 static int timeout_ms = 10000;
 static int cur = -1, lsn = -1;
 static unsigned long long sent_off;	/* stream offset of the pattern */
@@ -127,9 +132,16 @@ static void say_err(const char *cmd, int e)
 	printf("err %s errno=%s (%s)\n", cmd, errname(e), strerror(e));
 }
 
+static int sock_family(void)
+{
+	if (native)
+		return inet6 ? AF_INET6 : AF_INET;
+	return family;
+}
+
 static int new_socket(void)
 {
-	return socket(native ? AF_INET : family, SOCK_STREAM, 0);
+	return socket(sock_family(), SOCK_STREAM, 0);
 }
 
 static int need_cur(const char *cmd)
@@ -144,12 +156,42 @@ static int need_cur(const char *cmd)
 	return 0;
 }
 
-static int parse_addr(const char *ip, const char *port, struct sockaddr_in *a)
+/*
+ * @ip and @port into @a (AF_INET, or AF_INET6 with --inet6: also for
+ * ktcp, whose families take the native address formats); its length.
+ */
+static socklen_t parse_addr(const char *ip, const char *port,
+			    struct sockaddr_storage *a)
 {
+	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)a;
+	struct sockaddr_in *a4 = (struct sockaddr_in *)a;
+
 	memset(a, 0, sizeof(*a));
-	a->sin_family = AF_INET;	/* also for ktcp */
-	a->sin_port = htons((unsigned short)atoi(port));
-	return inet_pton(AF_INET, ip, &a->sin_addr) == 1 ? 0 : -1;
+	if (inet6) {
+		a6->sin6_family = AF_INET6;
+		a6->sin6_port = htons((unsigned short)atoi(port));
+		return inet_pton(AF_INET6, ip, &a6->sin6_addr) == 1 ?
+		       sizeof(*a6) : 0;
+	}
+	a4->sin_family = AF_INET;
+	a4->sin_port = htons((unsigned short)atoi(port));
+	return inet_pton(AF_INET, ip, &a4->sin_addr) == 1 ? sizeof(*a4) : 0;
+}
+
+/* "ip=... port=..." of @a, as the commands print it. */
+static void print_addr(const char *cmd, const struct sockaddr_storage *a)
+{
+	const struct sockaddr_in6 *a6 = (const struct sockaddr_in6 *)a;
+	const struct sockaddr_in *a4 = (const struct sockaddr_in *)a;
+	char ip[INET6_ADDRSTRLEN] = "?";
+
+	if (a->ss_family == AF_INET6) {
+		inet_ntop(AF_INET6, &a6->sin6_addr, ip, sizeof(ip));
+		printf("ok %s ip=%s port=%d\n", cmd, ip, ntohs(a6->sin6_port));
+		return;
+	}
+	inet_ntop(AF_INET, &a4->sin_addr, ip, sizeof(ip));
+	printf("ok %s ip=%s port=%d\n", cmd, ip, ntohs(a4->sin_port));
 }
 
 struct optname {
@@ -177,6 +219,7 @@ static const struct optname opts[] = {
 	{ "TCP_SYNCNT", SOL_TCP, TCP_SYNCNT },
 	{ "TCP_WINDOW_CLAMP", SOL_TCP, TCP_WINDOW_CLAMP },
 	{ "IP_TOS", SOL_IP, IP_TOS },
+	{ "IPV6_TCLASS", SOL_IPV6, IPV6_TCLASS },
 	{ "KTCP_TIMEWAIT_MS", SOL_TCP, KTCP_TIMEWAIT_MS },
 };
 
@@ -342,16 +385,14 @@ static void do_getsockopt(const char *cmd, char **av, int ac)
 
 static void do_name(const char *cmd, bool peer)
 {
-	struct sockaddr_in a;
+	struct sockaddr_storage a;
 	socklen_t len = sizeof(a);
-	char ip[INET_ADDRSTRLEN];
 	int fd = cur >= 0 ? cur : lsn;
 
 	if ((peer ? getpeername(fd, (struct sockaddr *)&a, &len) :
 		    getsockname(fd, (struct sockaddr *)&a, &len)))
 		return say_err(cmd, errno);
-	inet_ntop(AF_INET, &a.sin_addr, ip, sizeof(ip));
-	printf("ok %s ip=%s port=%d\n", cmd, ip, ntohs(a.sin_port));
+	print_addr(cmd, &a);
 }
 
 /* @fd must be open: else say EBADF and return false. */
@@ -397,24 +438,27 @@ static void c_socket(const char *cmd, char **av, int ac, const char *rest)
 	if (cur < 0)
 		say_err(cmd, errno);
 	else
-		printf("ok socket family=%d\n", native ? AF_INET : family);
+		printf("ok socket family=%d\n", sock_family());
 }
 
 static void c_bind(const char *cmd, char **av, int ac, const char *rest)
 {
-	struct sockaddr_in a;
+	struct sockaddr_storage a;
+	socklen_t len;
 
 	(void)ac, (void)rest;
 	if (need_cur(cmd))
 		return;
-	if (parse_addr(av[1], av[2], &a))
+	len = parse_addr(av[1], av[2], &a);
+	if (!len)
 		return say_err(cmd, EINVAL);
-	say_ret(cmd, bind(cur, (struct sockaddr *)&a, sizeof(a)));
+	say_ret(cmd, bind(cur, (struct sockaddr *)&a, len));
 }
 
 static void c_listen(const char *cmd, char **av, int ac, const char *rest)
 {
-	struct sockaddr_in a;
+	struct sockaddr_storage a;
+	socklen_t len;
 
 	(void)rest;
 	if (lsn >= 0)
@@ -422,8 +466,8 @@ static void c_listen(const char *cmd, char **av, int ac, const char *rest)
 	lsn = new_socket();
 	if (lsn < 0)
 		return say_err(cmd, errno);
-	parse_addr("0.0.0.0", av[1], &a);
-	if (bind(lsn, (struct sockaddr *)&a, sizeof(a)))
+	len = parse_addr(inet6 ? "::" : "0.0.0.0", av[1], &a);
+	if (bind(lsn, (struct sockaddr *)&a, len))
 		return say_err(cmd, errno);
 	if (listen(lsn, ac >= 3 ? atoi(av[2]) : 16))
 		return say_err(cmd, errno);
@@ -433,9 +477,8 @@ static void c_listen(const char *cmd, char **av, int ac, const char *rest)
 static void c_accept(const char *cmd, char **av, int ac, const char *rest)
 {
 	int ms = ac >= 2 ? atoi(av[1]) : timeout_ms, r;
-	struct sockaddr_in a;
+	struct sockaddr_storage a;
 	socklen_t len = sizeof(a);
-	char ip[INET_ADDRSTRLEN];
 
 	(void)rest;
 	if (!have_fd(cmd, lsn))
@@ -450,27 +493,28 @@ static void c_accept(const char *cmd, char **av, int ac, const char *rest)
 	if (cur >= 0)
 		close(cur);
 	cur = r;
-	inet_ntop(AF_INET, &a.sin_addr, ip, sizeof(ip));
-	printf("ok accept ip=%s port=%d\n", ip, ntohs(a.sin_port));
+	print_addr("accept", &a);
 }
 
 /* connect (blocking, bounded by MS) and connect_nb */
 static void c_connect(const char *cmd, char **av, int ac, const char *rest)
 {
 	bool nb = !strcmp(cmd, "connect_nb");
-	struct sockaddr_in a;
+	struct sockaddr_storage a;
+	socklen_t len;
 	int r, err;
 
 	(void)rest;
 	if (need_cur(cmd))
 		return;
-	if (parse_addr(av[1], av[2], &a))
+	len = parse_addr(av[1], av[2], &a);
+	if (!len)
 		return say_err(cmd, EINVAL);
 	if (nb)
 		ktcp_set_nonblock(cur, true);
 	else
 		arm(ac >= 4 ? atoi(av[3]) : 0);
-	r = connect(cur, (struct sockaddr *)&a, sizeof(a));
+	r = connect(cur, (struct sockaddr *)&a, len);
 	err = errno;
 	disarm();
 	if (nb)
@@ -794,6 +838,8 @@ int main(int argc, char **argv)
 	for (; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
 		if (!strcmp(argv[i], "--native")) {
 			native = true;
+		} else if (!strcmp(argv[i], "--inet6")) {
+			inet6 = true;
 		} else if (!strcmp(argv[i], "--family") && i + 1 < argc) {
 			family = atoi(argv[++i]);
 		} else if (!strcmp(argv[i], "--timeout") && i + 1 < argc) {
@@ -805,7 +851,7 @@ int main(int argc, char **argv)
 		}
 	}
 	if (family < 0)
-		family = ktcp_module_family();
+		family = inet6 ? ktcp_module_family6() : ktcp_module_family();
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGALRM, &sa, NULL);	/* no SA_RESTART: EINTR */
 	signal(SIGPIPE, SIG_IGN);

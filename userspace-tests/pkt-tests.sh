@@ -5,8 +5,9 @@
 # (python3-scapy, on a veth in its own network namespace) sends exact
 # segments to a ktcp socket driven by ktcp_sockctl and checks the exact
 # replies, packetdrill-style. Linux 6.12's TCP is the reference: --native
-# runs the same tests against a native AF_INET socket. TAP output; exits
-# non-zero if any test fails.
+# runs the same tests against a native AF_INET socket. Tests and scenarios
+# named *_v6 run over IPv6: AF_KTCP6 (family6), or AF_INET6 with --native.
+# TAP output; exits non-zero if any test fails.
 #
 # --diff runs the differential capture test instead (pkt/diffcap.py): each
 # scenario once against native TCP and once against ktcp, with the same
@@ -119,7 +120,8 @@ fi
 if ((diff)); then
 	echo "# differential capture: native TCP against" \
 		"$([[ " ${dargs[*]} " == *" --self-check "* ]] && echo "native TCP (self-check)" ||
-			echo "ktcp, family $(cat /sys/module/ktcp/parameters/family 2>/dev/null || echo '?')")" \
+			echo "ktcp, family $(cat /sys/module/ktcp/parameters/family 2>/dev/null || echo '?')," \
+				"family6 $(cat /sys/module/ktcp/parameters/family6 2>/dev/null || echo '?')")" \
 		"($(uname -r))"
 	args=("${dargs[@]}")
 elif ((native)); then
@@ -127,7 +129,8 @@ elif ((native)); then
 	args=(--native)
 else
 	echo "# packet tests against ktcp, family" \
-		"$(cat /sys/module/ktcp/parameters/family 2>/dev/null || echo '?')" \
+		"$(cat /sys/module/ktcp/parameters/family 2>/dev/null || echo '?'), family6" \
+		"$(cat /sys/module/ktcp/parameters/family6 2>/dev/null || echo '?')" \
 		"($(uname -r))"
 	args=()
 fi

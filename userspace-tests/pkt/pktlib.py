@@ -5,6 +5,7 @@ Packet-level test library for ktcp (packetdrill-style, with scapy).
 Topology, one fresh pair of network namespaces per test:
 
     <prefix>-k: ktcp0 198.18.0.1/24  <--veth-->  peer0 (no address) :<prefix>-p
+                      2001:2::1/64 (IPv6 tests)
 
 The socket under test (ktcp, or native TCP with --native) lives in -k and
 is driven by ktcp_sockctl over pipes (Helper). The scripted peer (Peer) runs
@@ -14,6 +15,16 @@ has a permanent neighbour entry for the peer, so no ARP is needed (ARP
 requests are answered anyway). Checksum offloads are off on both ends, so
 checksums on the wire are real; every segment the peer receives has its IP
 and TCP checksums verified.
+
+A test registered for IPv6 too (tests.test(..., v6=True), "<name>_v6")
+runs over IPv6 alone: the -k side has 2001:2::1/64 (added nodad, no
+link-local address, no router solicitations) and a permanent neighbour
+entry for the peer's 2001:2::2, the socket under test is AF_INET6 (native)
+or AF_KTCP6 (ktcp_sockctl --inet6), and the peer speaks IPv6 (the TCP
+checksum over the IPv6 pseudo-header, RFC 8200 8.1; neighbour solicitations
+answered like ARP requests). Env.peer_ip and Env.ktcp_ip are the addresses
+of the test's family; Seg reads both headers (tos is the traffic class,
+ttl the hop limit, and flowlabel the IPv6 flow label).
 
 The runner (run.py) imports scapy once, builds each test's namespaces with
 setns() and `ip`, forks one process per test that enters -p and owns Peer
@@ -31,6 +42,10 @@ import time
 
 KTCP_IP = "198.18.0.1"      # RFC 2544 benchmarking range only
 PEER_IP = "198.18.0.2"
+KTCP_IP6 = "2001:2::1"      # RFC 5180 benchmarking range only
+PEER_IP6 = "2001:2::2"
+IP6_HLEN = 40
+ETH_P_IP, ETH_P_IPV6, ETH_P_ARP = 0x0800, 0x86dd, 0x0806
 KTCP_MAC = "02:6b:74:63:70:01"
 PEER_MAC = "02:6b:74:63:70:02"
 KTCP_IF = "ktcp0"
@@ -185,10 +200,11 @@ def offloads_off(ifname):
 class Topology:
     """The two namespaces and the veth pair of one test."""
 
-    def __init__(self, prefix, mtu=1500):
+    def __init__(self, prefix, mtu=1500, family=4):
         self.ns_k = prefix + "-k"
         self.ns_p = prefix + "-p"
         self.mtu = mtu
+        self.family = family
         self.created = []
         self.sysinfo = {}
 
@@ -201,13 +217,20 @@ class Topology:
                             if os.path.exists("/run/netns/" + ns)]
         for ns in (self.ns_k, self.ns_p):
             with InNetns(ns):
-                # No IPv6 chatter (RS, MLD, DAD) on the link.
-                for k in ("net.ipv6.conf.all.disable_ipv6",
-                          "net.ipv6.conf.default.disable_ipv6"):
+                # No IPv6 chatter (RS, MLD, DAD) on the link. The peer's
+                # kernel never has IPv6 (nor IPv4): it must not answer
+                # the segments meant for the scripted peer.
+                v6 = self.family == 6 and ns == self.ns_k
+                for k, v in (("all.disable_ipv6", 0 if v6 else 1),
+                             ("default.disable_ipv6", 0 if v6 else 1),
+                             ("default.addr_gen_mode", 1),
+                             ("default.accept_dad", 0),
+                             ("default.router_solicitations", 0)):
                     try:
-                        write_sysctl(k, 1)
+                        write_sysctl("net.ipv6.conf." + k, v)
                     except OSError:
-                        pass
+                        if v6:
+                            raise
         run_cmd(["ip", "link", "add", KTCP_IF, "address", KTCP_MAC, "mtu",
                  str(self.mtu), "netns", self.ns_k, "type", "veth", "peer",
                  "name", PEER_IF, "address", PEER_MAC, "mtu", str(self.mtu),
@@ -215,6 +238,8 @@ class Topology:
         with InNetns(self.ns_k):
             rep_k = offloads_off(KTCP_IF)
             for k in ("net.ipv4.tcp_rmem", "net.ipv4.tcp_timestamps",
+                      "net.ipv6.auto_flowlabels",
+                      "net.ipv6.flowlabel_reflect",
                       "net.ipv4.tcp_sack", "net.ipv4.tcp_window_scaling",
                       "net.ipv4.tcp_recovery", "net.ipv4.tcp_early_retrans"):
                 self.sysinfo[k] = read_sysctl(k)
@@ -222,16 +247,42 @@ class Topology:
             rep_p = offloads_off(PEER_IF)
         # Global, visible in the initial namespace only.
         self.sysinfo["net.core.rmem_max"] = read_sysctl("net.core.rmem_max")
+        if self.family == 6:
+            addr = "addr add %s/64 dev %s nodad\n" % (KTCP_IP6, KTCP_IF)
+            peer_ip = PEER_IP6
+        else:
+            addr = "addr add %s/24 dev %s\n" % (KTCP_IP, KTCP_IF)
+            peer_ip = PEER_IP
         run_cmd(["ip", "-n", self.ns_k, "-batch", "-"], stdin=(
-            "link set lo up\n"
-            "addr add %s/24 dev %s\n"
+            "link set lo up\n" + addr +
             "link set %s up\n"
             "neigh replace %s lladdr %s dev %s nud permanent\n" % (
-                KTCP_IP, KTCP_IF, KTCP_IF, PEER_IP, PEER_MAC, KTCP_IF)))
+                KTCP_IF, peer_ip, PEER_MAC, KTCP_IF)))
         run_cmd(["ip", "-n", self.ns_p, "-batch", "-"], stdin=(
             "link set lo up\nlink set %s up\n" % PEER_IF))
-        diag("netns %s/%s, mtu %d, offloads %s: %s, %s: %s" % (
-            self.ns_k, self.ns_p, self.mtu, KTCP_IF, rep_k, PEER_IF, rep_p))
+        if self.family == 6:
+            self.wait_v6_ready()
+        diag("netns %s/%s, IPv%d, mtu %d, offloads %s: %s, %s: %s" % (
+            self.ns_k, self.ns_p, self.family, self.mtu, KTCP_IF, rep_k,
+            PEER_IF, rep_p))
+
+    def wait_v6_ready(self, limit=10.0):
+        """Until the veth has its carrier (linkwatch sets it up to a
+        second after both ends are up) the IPv6 address stays tentative,
+        even with nodad, and segments to it are dropped: wait for it to
+        be usable."""
+        end = time.time() + limit
+        while True:
+            link = run_cmd(["ip", "-n", self.ns_k, "-o", "link", "show",
+                            KTCP_IF]).stdout
+            tent = run_cmd(["ip", "-n", self.ns_k, "-6", "-o", "addr",
+                            "show", "dev", KTCP_IF, "tentative"]).stdout
+            if "state UP" in link and not tent.strip():
+                return
+            if time.time() > end:
+                raise RuntimeError("%s not ready for IPv6 within %.0f s: "
+                                   "%s %s" % (KTCP_IF, limit, link, tent))
+            time.sleep(0.05)
 
     def destroy(self):
         for ns in reversed(self.created):
@@ -276,6 +327,8 @@ class Helper:
         args = ["ip", "netns", "exec", env.ns_k, env.helper]
         if env.native:
             args.append("--native")
+        if env.family == 6:
+            args.append("--inet6")
         args += ["--timeout", "15000", "-"]
         self.errf = open(os.path.join(env.tmpdir, "helper.stderr"), "w+")
         self.p = subprocess.Popen(args, stdin=subprocess.PIPE,
@@ -367,19 +420,33 @@ def _csum(data):
     return s
 
 
+def is_tcp(frame, v6):
+    """@frame (Ethernet) carries TCP in IPv6 (@v6, no extension header)
+    or in IPv4."""
+    etype = struct.unpack("!H", frame[12:14])[0]
+    if v6:
+        return etype == ETH_P_IPV6 and len(frame) >= 74 and frame[20] == 6
+    return etype == ETH_P_IP and frame[23] == 6
+
+
 class Seg:
     """A TCP segment the peer received from the socket under test."""
 
     def __init__(self, t, ip_raw):
         self.time = t
-        ihl = (ip_raw[0] & 0x0f) * 4
-        tot = struct.unpack("!H", ip_raw[2:4])[0]
-        self.ip_raw = ip_raw[:tot]
-        self.ip_ok = _csum(self.ip_raw[:ihl]) == 0xffff
-        self.src = socket.inet_ntoa(ip_raw[12:16])
-        self.dst = socket.inet_ntoa(ip_raw[16:20])
-        tcp = self.ip_raw[ihl:]
-        pseudo = ip_raw[12:20] + struct.pack("!BBH", 0, 6, len(tcp))
+        self.version = ip_raw[0] >> 4
+        if self.version == 6:
+            self._ipv6(ip_raw)
+        else:
+            self._ipv4(ip_raw)
+        tcp = self.ip_raw[self.ip_hlen:]
+        if self.version == 6:
+            # RFC 8200 8.1: addresses, 32-bit upper-layer length, three
+            # zero bytes, next header.
+            pseudo = self.ip_raw[8:40] + struct.pack("!I3xB", len(tcp), 6)
+        else:
+            pseudo = self.ip_raw[12:20] + struct.pack("!BBH", 0, 6,
+                                                      len(tcp))
         self.tcp_ok = _csum(pseudo + tcp) == 0xffff
         (self.sport, self.dport, self.seq, self.ack, off, self.flags,
          self.win, self.check, self.urp) = struct.unpack("!HHIIBBHHH",
@@ -387,9 +454,33 @@ class Seg:
         doff = (off >> 4) * 4
         self.opts = tcp[20:doff]
         self.data = tcp[doff:]
+
+    def _ipv4(self, ip_raw):
+        ihl = (ip_raw[0] & 0x0f) * 4
+        tot = struct.unpack("!H", ip_raw[2:4])[0]
+        self.ip_raw = ip_raw[:tot]
+        self.ip_hlen = ihl
+        self.ip_ok = _csum(self.ip_raw[:ihl]) == 0xffff
+        self.src = socket.inet_ntoa(ip_raw[12:16])
+        self.dst = socket.inet_ntoa(ip_raw[16:20])
         self.ttl = ip_raw[8]
         self.tos = ip_raw[1]
         self.df = bool(struct.unpack("!H", ip_raw[6:8])[0] & 0x4000)
+        self.flowlabel = None
+
+    def _ipv6(self, ip_raw):
+        """A fixed header followed by TCP (next header 6: the callers
+        take only those; ktcp and Linux send no extension headers)."""
+        vtf, plen = struct.unpack("!IH", ip_raw[:6])
+        self.ip_raw = ip_raw[:IP6_HLEN + plen]
+        self.ip_hlen = IP6_HLEN
+        self.ip_ok = True           # IPv6 has no header checksum
+        self.src = socket.inet_ntop(socket.AF_INET6, ip_raw[8:24])
+        self.dst = socket.inet_ntop(socket.AF_INET6, ip_raw[24:40])
+        self.ttl = ip_raw[7]        # hop limit
+        self.tos = (vtf >> 20) & 0xff   # traffic class
+        self.df = False
+        self.flowlabel = vtf & 0xfffff
 
     @property
     def len(self):
@@ -437,6 +528,8 @@ class Seg:
             s += " urp %u" % self.urp
         if self.tos:
             s += " tos %#04x" % self.tos
+        if self.flowlabel:
+            s += " flowlabel %#07x" % self.flowlabel
         if self.opts:
             s += " opts " + self.opts.hex()
         return s
@@ -450,17 +543,20 @@ def load_scapy():
     from scapy.config import conf
     from scapy.layers.l2 import Ether, ARP
     from scapy.layers.inet import IP, TCP
+    from scapy.layers.inet6 import (IPv6, ICMPv6ND_NA, ICMPv6ND_NS,
+                                    ICMPv6NDOptDstLLAddr)
     from scapy.packet import Raw
     conf.verb = 0
-    return conf, Ether, ARP, IP, TCP, Raw
+    return (conf, Ether, ARP, IP, TCP, Raw, IPv6, ICMPv6ND_NA, ICMPv6ND_NS,
+            ICMPv6NDOptDstLLAddr)
 
 
 class Peer:
     def __init__(self, env):
-        conf, Ether, ARP, IP, TCP, Raw = load_scapy()
-        self.Ether, self.ARP, self.IP, self.TCP, self.Raw = \
-            Ether, ARP, IP, TCP, Raw
+        (conf, self.Ether, self.ARP, self.IP4, self.TCP, self.Raw,
+         self.IPv6, self.NA, self.NS, self.NDOptDst) = load_scapy()
         self.env = env
+        self.v6 = env.family == 6
         self.sock = conf.L2socket(iface=PEER_IF, promisc=False)
         # Kernel receive timestamps, as SCM_TIMESTAMPNS control messages.
         self.sock.ins.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
@@ -477,16 +573,27 @@ class Peer:
     def rel(self, t):
         return t - self.t0
 
+    def IP(self, tos=0, fl=0):
+        """The peer's IP header of the test's family: IPv4 (TTL 64, DF,
+        the next IP ID) or IPv6 (hop limit 64, flow label @fl); @tos is
+        the TOS byte or the traffic class. scapy computes the checksums,
+        the TCP one over the family's pseudo-header."""
+        if self.v6:
+            return self.IPv6(src=PEER_IP6, dst=KTCP_IP6, hlim=64, tc=tos,
+                             fl=fl)
+        ip = self.IP4(src=PEER_IP, dst=KTCP_IP, ttl=64, id=self.ip_id,
+                      flags="DF", tos=tos)
+        self.ip_id = (self.ip_id + 1) & 0xffff
+        return ip
+
     def send(self, sport, dport, flags, seq, ack=0, win=65535, data=b"",
-             options=None, urp=0, tos=0):
+             options=None, urp=0, tos=0, fl=0):
         tcp = self.TCP(sport=sport, dport=dport, flags=flags, seq=seq,
                        ack=ack, window=win, options=options or [], urgptr=urp)
-        pkt = (self.Ether(src=PEER_MAC, dst=KTCP_MAC) /
-               self.IP(src=PEER_IP, dst=KTCP_IP, ttl=64, id=self.ip_id,
-                       flags="DF", tos=tos) / tcp)
+        pkt = (self.Ether(src=PEER_MAC, dst=KTCP_MAC) / self.IP(tos, fl) /
+               tcp)
         if data:
             pkt = pkt / self.Raw(load=data)
-        self.ip_id = (self.ip_id + 1) & 0xffff
         # Before send(): on veth the answer can be queued to our socket
         # (kernel timestamp taken) before send() returns.
         t = time.time()
@@ -495,7 +602,8 @@ class Peer:
             self.rel(t), flagstr(int(tcp.flags)), sport, dport, seq, ack,
             win, len(data), (" opts " + str(options)) if options else "") +
             (" urp %u" % urp if urp else "") + (" tos %#04x" % tos if tos
-                                                 else ""))
+                                                 else "") +
+            (" flowlabel %#07x" % fl if fl else ""))
         return t
 
     def _answer_arp(self, frame):
@@ -505,8 +613,20 @@ class Peer:
                            self.ARP(op=2, hwsrc=PEER_MAC, psrc=PEER_IP,
                                     hwdst=a.hwsrc, pdst=a.psrc))
 
+    def _answer_ns(self, frame):
+        """A neighbour solicitation for our address gets an advertisement
+        (the -k side has a permanent entry: this is in case it asks)."""
+        p = self.Ether(frame)
+        if p.haslayer(self.NS) and p[self.NS].tgt == PEER_IP6:
+            self.sock.send(self.Ether(src=PEER_MAC, dst=p.src) /
+                           self.IPv6(src=PEER_IP6, dst=p[self.IPv6].src,
+                                     hlim=255) /
+                           self.NA(tgt=PEER_IP6, R=0, S=1, O=1) /
+                           self.NDOptDst(lladdr=PEER_MAC))
+
     def _recv_one(self, timeout):
-        """One TCP segment from KTCP_IP, or None on timeout."""
+        """One TCP segment from the socket under test, or None on
+        timeout."""
         end = time.time() + timeout
         while True:
             left = end - time.time()
@@ -524,13 +644,16 @@ class Peer:
                     sec, nsec = struct.unpack("qq", data[:16])
                     ts = sec + nsec / 1e9
             etype = struct.unpack("!H", frame[12:14])[0]
-            if etype == 0x0806:
+            if etype == ETH_P_ARP:
                 self._answer_arp(frame)
                 continue
-            if etype != 0x0800 or frame[14 + 9] != 6:
+            if self.v6 and etype == ETH_P_IPV6 and frame[14 + 6] == 58:
+                self._answer_ns(frame)
+                continue
+            if not is_tcp(frame, self.v6):
                 continue
             seg = Seg(ts or time.time(), frame[14:])
-            if seg.src != KTCP_IP or seg.dst != PEER_IP:
+            if seg.src != self.env.ktcp_ip or seg.dst != self.env.peer_ip:
                 continue
             diag("%7.3f ktcp  > %s" % (self.rel(seg.time), seg))
             if not seg.ip_ok:
@@ -614,18 +737,18 @@ class Conn:
         return s.sport == self.rport and s.dport == self.lport
 
     def send(self, flags, seq=None, ack=None, data=b"", win=None,
-             options=None, urp=0, tos=0):
+             options=None, urp=0, tos=0, fl=0):
         if seq is None:
             seq = self.snd_nxt
         if ack is None:
             ack = self.rcv_nxt if self.rcv_nxt is not None else 0
         t = self.peer.send(self.lport, self.rport, flags, seq, ack,
                            self.win if win is None else win, data, options,
-                           urp, tos)
+                           urp, tos, fl)
         return t
 
-    def send_data(self, data, flags="PA", tos=0):
-        t = self.send(flags, data=data, tos=tos)
+    def send_data(self, data, flags="PA", tos=0, fl=0):
+        t = self.send(flags, data=data, tos=tos, fl=fl)
         self.snd_nxt = seq_add(self.snd_nxt, len(data))
         return t
 
@@ -637,13 +760,10 @@ class Conn:
         frames, end = [], self.snd_nxt
         for off, data in segs:
             seq = seq_add(self.snd_nxt, off)
-            pkt = (p.Ether(src=PEER_MAC, dst=KTCP_MAC) /
-                   p.IP(src=PEER_IP, dst=KTCP_IP, ttl=64, id=p.ip_id,
-                        flags="DF") /
+            pkt = (p.Ether(src=PEER_MAC, dst=KTCP_MAC) / p.IP() /
                    p.TCP(sport=self.lport, dport=self.rport, flags=flags,
                          seq=seq, ack=self.rcv_nxt, window=self.win) /
                    p.Raw(load=data))
-            p.ip_id = (p.ip_id + 1) & 0xffff
             frames.append(bytes(pkt))
             if seq_diff(seq_add(seq, len(data)), end) > 0:
                 end = seq_add(seq, len(data))
@@ -712,6 +832,12 @@ class Env:
         self.ns_k = topo.ns_k
         self.ns_p = topo.ns_p
         self.mtu = topo.mtu
+        self.family = topo.family
+        v6 = self.family == 6
+        self.ktcp_ip = KTCP_IP6 if v6 else KTCP_IP
+        self.peer_ip = PEER_IP6 if v6 else PEER_IP
+        # The MSS a path of this MTU allows: IP and TCP headers off.
+        self.mtu_mss = self.mtu - (IP6_HLEN if v6 else 20) - 20
         self.sysinfo = topo.sysinfo
         self.native = native
         self.helper = helper
@@ -748,7 +874,7 @@ class Env:
         Returns a Conn."""
         peer = self.peer
         peer_port = peer_port or self.port()
-        h.must("connect_nb %s %d" % (PEER_IP, peer_port))
+        h.must("connect_nb %s %d" % (self.peer_ip, peer_port))
         syn = peer.expect(5, lambda s: s.dport == peer_port and
                           s.flags & (F_SYN | F_ACK) == F_SYN, "their SYN")
         if syn_check:

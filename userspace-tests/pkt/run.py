@@ -52,8 +52,8 @@ def child_main(name, func, topo, args, tmpdir, wfd):
         os.setpgid(0, 0)
         pktlib.setns("/run/netns/" + topo.ns_p)
         env = pktlib.Env(topo, args.native, args.helper, tmpdir)
-        diag("%s against %s" % (name, "native TCP" if args.native
-                                else "ktcp"))
+        diag("%s against %s over IPv%d" % (
+            name, "native TCP" if args.native else "ktcp", env.family))
         func(env)
         code, why = EXIT_PASS, ""
     except pktlib.TestSkip as e:
@@ -109,7 +109,8 @@ def reap_orphans(wait_s=2.0):
 def run_one(n, name, func, meta, args):
     """Returns (status, reason): status 'ok', 'skip' or 'fail'."""
     prefix = "%s-%d" % (args.prefix, n)
-    topo = pktlib.Topology(prefix, mtu=meta["mtu"])
+    topo = pktlib.Topology(prefix, mtu=meta["mtu"],
+                           family=meta.get("family", 4))
     tmpdir = tempfile.mkdtemp(prefix="ktcp-pkt-")
     pid = None
     limit = meta["timeout"] * args.timeout_mult

@@ -1,11 +1,19 @@
 # SPDX-License-Identifier: GPL-2.0
 """
 The packet-level tests, one module a topic in this package: handshake,
-reset, data, sack, timers, rwin (the receive window and ACK timing),
-urgent, timewait. load() imports them (in name order; each test
+reset, data, sack, syncookie, timers, rwin (the receive window and ACK
+timing), urgent, timewait. load() imports them (in name order; each test
 registers itself with @test, in file order). Linux 6.12's TCP is the
 reference for every expectation: run them with --native to see Linux pass
 them.
+
+@test(..., v6=True) registers the test a second time as "<name>_v6", run
+over IPv6 (pktlib: AF_INET6 for native TCP, AF_KTCP6 for ktcp). The IPv6
+subset covers what differs by family: the SYN's and SYN-ACK's MSS (MTU -
+60), data and ACKs, a RST from no socket and RFC 5961's challenge ACK, the
+TIME_WAIT socket's answers, SYN cookies (with ECN in the traffic class),
+and SACK; the rest of each connection's logic is the same code for both
+families. A test reads its addresses from env.peer_ip and env.ktcp_ip.
 
 Each test gets a fresh topology (pktlib) and an Env: env.start() opens the
 scripted peer, env.new_helper() a ktcp_sockctl driving the socket under
@@ -22,9 +30,15 @@ from pktlib import (F_FIN, F_RST, F_SYN, TestSkip, check, diag, fmt_times,
 TESTS = []
 
 
-def test(name, mtu=1500, timeout=90):
+def test(name, mtu=1500, timeout=90, v6=False, v4=True):
+    """Register a test; @v6 also (or, not @v4, only) over IPv6."""
     def deco(f):
-        TESTS.append((name, f, {"mtu": mtu, "timeout": timeout}))
+        if v4:
+            TESTS.append((name, f, {"mtu": mtu, "timeout": timeout,
+                                    "family": 4}))
+        if v6:
+            TESTS.append((name + "_v6", f, {"mtu": mtu, "timeout": timeout,
+                                            "family": 6}))
         return f
     return deco
 

@@ -11,7 +11,7 @@ from tests import test, need_default_sysctls
 # 4. Out-of-window data
 # --------------------------------------------------------------------------
 
-@test("oow_data")
+@test("oow_data", v6=True)
 def t_oow_data(env):
     """Data past the right window edge, and a wholly old duplicate, each
     get an ACK with the current RCV.NXT, and neither reaches the reader."""

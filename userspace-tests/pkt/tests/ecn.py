@@ -6,7 +6,7 @@ reduction of cwnd once per window and CWR on the next new data."""
 
 import time
 
-from pktlib import (F_ACK, F_CWR, F_ECE, F_FIN, F_SYN, PEER_IP, Conn,
+from pktlib import (F_ACK, F_CWR, F_ECE, F_FIN, F_SYN, Conn,
                     InNetns, check, diag, run_cmd, seq_add, seq_diff,
                     write_sysctl)
 from tests import test, MSS_ONLY
@@ -179,7 +179,7 @@ def t_ecn_syn_fallback(env):
         set_ecn(env, 1, fallback)
         h = env.new_helper()
         port = env.port()
-        h.must("connect_nb %s %d" % (PEER_IP, port))
+        h.must("connect_nb %s %d" % (env.peer_ip, port))
         syn = env.peer.expect(3, lambda s: s.dport == port and
                               s.flags & F_SYN, "the SYN")
         check(syn.has(F_SYN | F_ECE | F_CWR), "the SYN asks no ECN: %s" % syn)
@@ -335,7 +335,7 @@ def t_ecn_ece_reduce(env):
           (ce0, ce1))
 
 
-@test("ecn_syncookie", timeout=120)
+@test("ecn_syncookie", timeout=120, v6=True)
 def t_ecn_syncookie(env):
     """With SYN cookies for every SYN (syncookies 2), the request's ECN
     rides in the cookie SYN-ACK's TSval (TS_OPT_ECN, Linux's

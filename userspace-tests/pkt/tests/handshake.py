@@ -3,8 +3,8 @@
 
 import struct
 
-from pktlib import (F_ACK, F_RST, F_SYN, PEER_IP, KTCP_IP, Conn, check, diag,
-                    flagstr, seq_add)
+from pktlib import (F_ACK, F_RST, F_SYN, Conn, check, diag, flagstr,
+                    seq_add)
 from tests import test, MSS_ONLY, LINUX_SYN_OPTS, need_default_sysctls, survive
 
 
@@ -51,20 +51,21 @@ def opt_problems(o, mss, ws, tsecr):
 # 1. SYN options
 # --------------------------------------------------------------------------
 
-@test("syn_options", mtu=1400)
+@test("syn_options", mtu=1400, v6=True)
 def t_syn_options(env):
-    """ktcp's SYN: [2,4,mss][4,2][8,10,tsval,0][1][3,3,ws], MSS = MTU - 40,
-    wscale as Linux picks it for the default buffers."""
+    """ktcp's SYN: [2,4,mss][4,2][8,10,tsval,0][1][3,3,ws], MSS = MTU - 40
+    (MTU - 60 over IPv6), wscale as Linux picks it for the default
+    buffers."""
     need_default_sysctls(env)
     peer = env.start()
     h = env.new_helper()
     pp = env.port()
-    h.must("connect_nb %s %d" % (PEER_IP, pp))
+    h.must("connect_nb %s %d" % (env.peer_ip, pp))
     syn = peer.expect(5, lambda s: s.dport == pp and s.has(F_SYN), "a SYN")
     peer.send(pp, syn.sport, "RA", 0, seq_add(syn.seq, 1), 0)
     r = h.cmd("wait_connect 3000", 6)
     diag("connect after our RST: %s" % r)
-    mss, ws = env.mtu - 40, expected_wscale(env)
+    mss, ws = env.mtu_mss, expected_wscale(env)
     diag("expected: mss %d, wscale %d; got options %s" %
          (mss, ws, syn.opts.hex()))
     p = []
@@ -74,7 +75,7 @@ def t_syn_options(env):
     check(not p, "SYN options: " + "; ".join(p))
 
 
-@test("synack_options", mtu=1400)
+@test("synack_options", mtu=1400, v6=True)
 def t_synack_options(env):
     """A listener's SYN-ACK to a Linux-style SYN carries the same layout
     (TSecr = the SYN's TSval); to an MSS-only SYN, the MSS alone."""
@@ -82,7 +83,7 @@ def t_synack_options(env):
     peer = env.start()
     h = env.new_helper()
     h.must("listen 7000")
-    mss, ws = env.mtu - 40, expected_wscale(env)
+    mss, ws = env.mtu_mss, expected_wscale(env)
     p = []
 
     c = Conn(peer, env.port(), 7000, 0x30000000)
@@ -117,8 +118,8 @@ def simultaneous_open(env, strict):
     peer = env.start()
     h = env.new_helper()
     lport, pp = 40100, env.port()
-    h.must("bind %s %d" % (KTCP_IP, lport))
-    h.must("connect_nb %s %d" % (PEER_IP, pp))
+    h.must("bind %s %d" % (env.ktcp_ip, lport))
+    h.must("connect_nb %s %d" % (env.peer_ip, pp))
     syn = peer.expect(5, lambda s: s.dport == pp and s.has(F_SYN), "a SYN")
     check(syn.sport == lport, "SYN from port %d, bound %d" %
           (syn.sport, lport))

@@ -3,7 +3,7 @@
 
 import time
 
-from pktlib import F_ACK, F_RST, F_SYN, PEER_IP, Conn, check, diag, seq_add
+from pktlib import F_ACK, F_RST, F_SYN, Conn, check, diag, seq_add
 from tests import test, MSS_ONLY, survive
 
 
@@ -11,7 +11,7 @@ from tests import test, MSS_ONLY, survive
 # 2. RST rules
 # --------------------------------------------------------------------------
 
-@test("rst_closed_port")
+@test("rst_closed_port", v6=True)
 def t_rst_closed_port(env):
     """A SYN to a port nobody listens on gets RST|ACK, seq 0, ack seq+1;
     an ACK gets a RST at its ack number (native TCP answers these, with a
@@ -42,7 +42,7 @@ def t_rst_synsent_bad_ack(env):
     peer = env.start()
     h = env.new_helper()
     pp = env.port()
-    h.must("connect_nb %s %d" % (PEER_IP, pp))
+    h.must("connect_nb %s %d" % (env.peer_ip, pp))
     syn = peer.expect(5, lambda s: s.dport == pp and s.has(F_SYN), "a SYN")
     c = Conn(peer, pp, syn.sport, 0x40000000, irs=syn.seq)
     bad = seq_add(syn.seq, 1001)
@@ -64,7 +64,7 @@ def t_rst_synsent_bad_ack(env):
     survive(c, h, "after the bad SYN-ACK")
 
 
-@test("rst_inwindow_challenge")
+@test("rst_inwindow_challenge", v6=True)
 def t_rst_inwindow_challenge(env):
     """ESTABLISHED: a RST inside the window but not at RCV.NXT gets a
     challenge ACK (RFC 5961 3.2) and the connection survives."""

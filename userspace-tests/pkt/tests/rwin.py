@@ -6,7 +6,7 @@ __tcp_ack_snd_check() and tcp_send_delayed_ack() decide them."""
 import struct
 import time
 
-from pktlib import (F_ACK, F_SYN, PEER_IP, Conn, check, diag, seq_add,
+from pktlib import (F_ACK, F_SYN, Conn, check, diag, seq_add,
                     seq_diff)
 from tests import LINUX_SYN_OPTS, test
 
@@ -79,7 +79,7 @@ def t_rwin_syn(env):
     env.start()
     h = env.new_helper()
     peer_port = env.port()
-    h.must("connect_nb %s %d" % (PEER_IP, peer_port))
+    h.must("connect_nb %s %d" % (env.peer_ip, peer_port))
     syn = env.peer.expect(5, lambda s: s.dport == peer_port and
                           s.flags & (F_SYN | F_ACK) == F_SYN, "their SYN")
     win, ws = initial_window(env, 1460)

@@ -137,7 +137,7 @@ def sack_blocks_of(s):
     return [struct.unpack("!II", v[i:i + 8]) for i in range(0, len(v) - 7, 8)]
 
 
-@test("sack_blocks")
+@test("sack_blocks", v6=True)
 def t_sack_blocks(env):
     """Receiver side of SACK (RFC 2018 section 4): out-of-order data gets
     an ACK for RCV.NXT at once, with a block for what arrived; a short data

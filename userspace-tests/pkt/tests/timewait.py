@@ -54,7 +54,7 @@ def rst_then_fin(c):
     return c.expect(3, what="the answer to a retransmitted FIN")
 
 
-@test("timewait_rst_rfc1337")
+@test("timewait_rst_rfc1337", v6=True)
 def t_timewait_rst_rfc1337(env):
     """rfc1337 = 1: a RST at RCV.NXT leaves TIME_WAIT as it was: the
     retransmitted FIN after it is ACKed."""

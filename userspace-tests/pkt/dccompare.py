@@ -41,6 +41,11 @@ ALLOWED = [
     ("IP ID",
      "Linux picks a random per-socket IP ID for DF segments "
      "(ip_select_ident_segs); no receiver uses it"),
+    ("IPv6 flow label value",
+     "an automatic flow label (net.ipv6.auto_flowlabels) is drawn from the "
+     "connection's random txhash (net_tx_rndhash(), "
+     "ip6_make_flowlabel()); compared instead: whether there is one and "
+     "when it changes (flowlabel_ids())"),
     ("checksums",
      "verified on every segment the peer receives (pktlib), not compared: "
      "they follow from the fields above"),
@@ -87,6 +92,27 @@ OPT_NAMES = {0: "EOL", 1: "NOP", 2: "MSS", 3: "WS", 4: "SACKOK", 5: "SACK",
              8: "TS", 30: "MPTCP", 34: "TFO"}
 
 
+def flowlabel_ids(segs):
+    """The flow labels of @segs (one side's segments, in order) as names
+    that keep what can be compared of a random label: "0" for none, else
+    "L<n>", n counting the distinct labels in order of first use. So L1
+    throughout is one label kept for the whole connection; L1 then L2 a
+    new label from some segment on (Linux draws a new txhash, so a new
+    label, on each retransmission timeout: sk_rethink_txhash() in
+    tcp_write_timeout(), and on a spurious retransmission received); a
+    reset from no socket has the label of the segment's flow hash, or
+    the incoming one reflected (net.ipv6.flowlabel_reflect)."""
+    ids, out = {}, []
+    for s in segs:
+        fl = s.flowlabel
+        if not fl:
+            out.append("0")
+            continue
+        ids.setdefault(fl, "L%d" % (len(ids) + 1))
+        out.append(ids[fl])
+    return out
+
+
 def flagstr(f, ns=0):
     s = "".join(c for bit, c in ((F_SYN, "S"), (F_FIN, "F"), (F_RST, "R"),
                                  (F_PSH, "P"), (F_ACK, "A"), (F_URG, "U"),
@@ -118,6 +144,9 @@ def parse(trace):
                 ws[side] = w[0] if w else None
                 break
     both = ws.get("sut") is not None and ws.get("peer") is not None
+    for k in ("sut", "peer"):
+        for s, fid in zip(out[k], flowlabel_ids(out[k])):
+            s.flowlabel_id = fid
     out["isn"] = isn
     out["shift"] = {k: (ws[k] if both else 0) for k in ws}
     return out
@@ -145,7 +174,7 @@ def seg_fields(s, side, p):
     "peer"), as an ordered list of (name, value)."""
     other = "peer" if side == "sut" else "sut"
     mine, theirs = p["isn"].get(side), p["isn"].get(other)
-    ns = s.ip_raw[(s.ip_raw[0] & 15) * 4 + 12] & 1
+    ns = s.ip_raw[s.ip_hlen + 12] & 1
     f = [("flags", flagstr(s.flags, ns)),
          ("seq", rel(s.seq, mine)),
          ("ack", rel(s.ack, theirs) if s.flags & F_ACK else s.ack),
@@ -181,8 +210,15 @@ def seg_fields(s, side, p):
         kinds.append("pad%d" % pad)
     f.insert(4, ("opts", ",".join(kinds) or "-"))
     ip = s.ip_raw
-    f += [("tos", "%#04x" % ip[1]), ("df", int(s.df)), ("ttl", s.ttl),
-          ("ihl", ip[0] & 15)]
+    if s.version == 6:
+        # tos is the traffic class (ECN bits), ttl the hop limit; the
+        # payload length is the TCP segment's (no extension headers).
+        f += [("tclass", "%#04x" % s.tos),
+              ("flowlabel", s.flowlabel_id), ("hlim", s.ttl),
+              ("plen", len(ip) - s.ip_hlen)]
+    else:
+        f += [("tos", "%#04x" % ip[1]), ("df", int(s.df)),
+              ("ttl", s.ttl), ("ihl", ip[0] & 15)]
     if s.why:
         f.append(("peer", s.why))
     return f
@@ -197,8 +233,11 @@ def seg_line(s, side, p, gap=None):
     for k in ("opts", "mss", "wscale", "sack", "tsecr", "urp"):
         if k in d and d[k] != "-":
             txt += " %s %s" % (k, d[k])
-    if d["tos"] != "0x00":
-        txt += " tos %s" % d["tos"]
+    tos = d.get("tos", d.get("tclass"))
+    if tos != "0x00":
+        txt += " tos %s" % tos
+    if d.get("flowlabel", "0") != "0":
+        txt += " fl %s" % d["flowlabel"]
     if gap is not None:
         txt += " +%.3fs" % gap
     if s.why:

@@ -31,6 +31,9 @@ The peer's rules:
 - FIN: @on_fin says whether it ACKs the SUT's FIN, ACKs it with its own FIN
   (finack), or crosses it with a FIN that does not ACK it (cross).
 
+Over IPv6 (a scenario's "_v6" variant) it sends IPv6 with hop limit 64,
+traffic class = the TOS it would send over IPv4, flow label 0.
+
 Its own options: timestamps with a TSval that counts the segments it sent
 from PEER_TS0 (deterministic, so the SUT's TSecr can be compared exactly),
 and TSecr = TS.Recent (RFC 7323 4.3).
@@ -43,8 +46,9 @@ import struct
 import time
 
 import pktlib
-from pktlib import (F_ACK, F_FIN, F_RST, F_SYN, KTCP_IP, KTCP_MAC, PEER_IP,
-                    PEER_MAC, TestFail, diag, seq_add, seq_diff)
+from pktlib import (F_ACK, F_FIN, F_RST, F_SYN, KTCP_IP, KTCP_IP6, KTCP_MAC,
+                    PEER_IP, PEER_IP6, PEER_MAC, TestFail, diag, seq_add,
+                    seq_diff)
 
 F_ECE, F_CWR = 0x40, 0x80
 PEER_PORT = 40001           # the peer's port, fixed
@@ -79,8 +83,11 @@ RETX_EXTRA = 0.05
 
 _IP_PEER = socket.inet_aton(PEER_IP)
 _IP_SUT = socket.inet_aton(KTCP_IP)
-_ETH = bytes.fromhex(KTCP_MAC.replace(":", "") + PEER_MAC.replace(":", "") +
-                     "0800")
+_IP6_PEER = socket.inet_pton(socket.AF_INET6, PEER_IP6)
+_IP6_SUT = socket.inet_pton(socket.AF_INET6, KTCP_IP6)
+_MACS = bytes.fromhex(KTCP_MAC.replace(":", "") + PEER_MAC.replace(":", ""))
+_ETH = _MACS + b"\x08\x00"
+_ETH6 = _MACS + b"\x86\xdd"
 
 
 def encode_opts(opts):
@@ -111,11 +118,20 @@ def _csum16(data):
     return 0xffff & ~pktlib._csum(data)
 
 
-def build_frame(ip_id, tos, sport, dport, seq, ack, flags, win, opts, data):
-    """An Ethernet frame: IPv4 (DF, TTL 64) and TCP, checksums filled."""
+def build_frame(ip_id, tos, sport, dport, seq, ack, flags, win, opts, data,
+                v6=False):
+    """An Ethernet frame: IPv4 (DF, TTL 64) or, @v6, IPv6 (hop limit 64,
+    traffic class @tos, flow label 0) and TCP, checksums filled."""
     tcp = struct.pack("!HHIIBBHHH", sport, dport, seq, ack,
                       (20 + len(opts)) // 4 << 4, flags, win, 0, 0)
     tcp += opts + data
+    if v6:
+        # RFC 8200 8.1's pseudo-header.
+        pseudo = _IP6_PEER + _IP6_SUT + struct.pack("!I3xB", len(tcp), 6)
+        tcp = tcp[:16] + struct.pack("!H", _csum16(pseudo + tcp)) + tcp[18:]
+        ip = struct.pack("!IHBB16s16s", 6 << 28 | tos << 20, len(tcp), 6,
+                         64, _IP6_PEER, _IP6_SUT)
+        return _ETH6 + ip + tcp
     pseudo = _IP_PEER + _IP_SUT + struct.pack("!BBH", 0, 6, len(tcp))
     tcp = tcp[:16] + struct.pack("!H", _csum16(pseudo + tcp)) + tcp[18:]
     ip = struct.pack("!BBHHHBBH4s4s", 0x45, tos, 20 + len(tcp), ip_id,
@@ -223,7 +239,7 @@ class DPeer:
             win = 65535     # unscaled in a SYN (RFC 7323 2.2)
         raw = build_frame(P.ip_id, tos, PEER_PORT, self.rport, seq, ack,
                           flags, self.win if win is None else win,
-                          encode_opts(options), data)
+                          encode_opts(options), data, self.env.family == 6)
         P.ip_id = (P.ip_id + 1) & 0xffff
         t = time.time()
         P.sock.outs.send(raw)
@@ -455,8 +471,16 @@ class DPeer:
             if etype == 0x0806:
                 self.peer._answer_arp(frame)
                 continue
-            if etype != 0x0800 or frame[23] != 6 or \
-                    frame[26:30] != _IP_SUT or frame[30:34] != _IP_PEER:
+            if self.env.family == 6 and etype == pktlib.ETH_P_IPV6 and \
+                    frame[20] == 58:
+                self.peer._answer_ns(frame)
+                continue
+            if not pktlib.is_tcp(frame, self.env.family == 6):
+                continue
+            if self.env.family == 6:
+                if frame[22:38] != _IP6_SUT or frame[38:54] != _IP6_PEER:
+                    continue
+            elif frame[26:30] != _IP_SUT or frame[30:34] != _IP_PEER:
                 continue
             ts = time.time()
             for lvl, typ, data in anc:
@@ -591,7 +615,7 @@ class DPeer:
         @synack_delay (default: the path delay)."""
         if synack_delay is None:
             synack_delay = self.path_delay
-        self.app("connect_nb %s %d" % (PEER_IP, PEER_PORT))
+        self.app("connect_nb %s %d" % (self.env.peer_ip, PEER_PORT))
         syn = self._expect(lambda s: s.flags & (F_SYN | F_ACK) == F_SYN, 5,
                            "SYN from the SUT")
         self._rec_sut(syn)

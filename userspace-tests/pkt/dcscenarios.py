@@ -8,11 +8,17 @@ recorded is compared by dccompare.py. A scenario must not branch on what
 the SUT does (beyond waiting for it), so that both runs are driven alike.
 
 @scenario(name, quick=True) puts it in the make-check subset; the others
-run with --full. Under QEMU TCG on an idle host a scenario costs 4 to 10 s
-for both runs (zero_window 35 s, keepalive 16 s), the subset about 70 s
-and all of them about 4 minutes: the subset takes one scenario or two
-per area, the cheap ones, so that it stays within a few minutes on a
-loaded host.
+run with --full. @scenario(..., v6=True) adds "<name>_v6", the same over
+IPv6 (native AF_INET6 against ktcp's AF_KTCP6), in the same subset: a
+handshake, data and an active close (close_fin_first), a listener's
+SYN-ACK and retransmission timeouts (rto_passive_slow_handshake: the flow
+label changes with each RTO in Linux), and a reset (close_unread_data).
+
+Under QEMU TCG on an idle host a scenario costs 4 to 10 s for both runs
+(zero_window 35 s, keepalive 16 s), the subset about 70 s (IPv4) and
+all of them about 4 minutes: the subset takes one scenario or two per
+area, the cheap ones, so that it stays within a few minutes on a loaded
+host.
 """
 
 from pktlib import InNetns, read_sysctl, write_sysctl
@@ -26,10 +32,12 @@ SCENARIOS = []
 ECN_KNOB = {"native": "net.ipv4.tcp_ecn", "ktcp": "net.ktcp.ecn"}
 
 
-def scenario(name, quick=False, timeout=90):
+def scenario(name, quick=False, timeout=90, v6=False):
     def deco(f):
-        SCENARIOS.append((name, f, {"quick": quick, "timeout": timeout,
-                                    "mtu": 1500}))
+        for fam in (4, 6) if v6 else (4,):
+            SCENARIOS.append((name + ("_v6" if fam == 6 else ""), f,
+                              {"quick": quick, "timeout": timeout,
+                               "mtu": 1500, "family": fam}))
         return f
     return deco
 
@@ -240,7 +248,7 @@ def s_ack_unsent(dp):
 
 # ---- closing --------------------------------------------------------------
 
-@scenario("close_fin_first", quick=True)
+@scenario("close_fin_first", quick=True, v6=True)
 def s_close_fin(dp):
     """Active close: the SUT's FIN first, the peer's ACK, then its FIN
     and the SUT's last ACK (TIME_WAIT)."""
@@ -276,7 +284,7 @@ def s_close_simultaneous(dp):
     dp.pump(quiet=0.3)
 
 
-@scenario("close_unread_data", quick=True)
+@scenario("close_unread_data", quick=True, v6=True)
 def s_close_unread(dp):
     """close() with data not read: a RST (RFC 2525 2.17), not a FIN."""
     dp.active_open()
@@ -322,7 +330,8 @@ def s_rto_active_fast(dp):
     rto_after(dp)
 
 
-@scenario("rto_passive_slow_handshake", quick=True, timeout=120)
+@scenario("rto_passive_slow_handshake", quick=True, timeout=120,
+          v6=True)
 def s_rto_passive_slow(dp):
     """The peer's ACK of the SYN-ACK 100 ms late: the listener's child
     takes its RTT sample from the SYN-ACK (tcp_synack_rtt_meas), so its

@@ -126,3 +126,24 @@ def t_syn_challenge_ack(env):
     c.expect_none(0.3, lambda s: s.flags & (F_RST | F_SYN),
                   "RST or SYN in reply to the SYNs")
     survive(c, h, "after SYNs")
+
+
+@test("rst_synrecv_request", v6=True)
+def t_rst_synrecv_request(env):
+    """A RST at exactly the request's RCV.NXT (the SYN-ACK's ack) ends the
+    request (tcp_check_req()): no SYN-ACK is sent again after it, and the
+    ACK that would have completed the handshake finds no request and gets
+    a RST."""
+    peer = env.start()
+    h = env.new_helper()
+    h.must("listen 7000")
+    c = Conn(peer, env.port(), 7000, 0x30000000)
+    c.send("S", seq=c.iss, options=MSS_ONLY)
+    sa = c.expect(5, lambda s: s.has(F_SYN | F_ACK), "a SYN-ACK")
+    check(sa.ack == c.snd_nxt, "SYN-ACK ack %u, expected %u" %
+          (sa.ack, c.snd_nxt))
+    c.send("R", seq=c.snd_nxt)
+    c.expect_none(1.6, what="a SYN-ACK sent again after the RST")
+    c.send("A", seq=c.snd_nxt, ack=seq_add(sa.seq, 1))
+    r = c.expect(3, what="a RST for the ACK")
+    check(r.flags & F_RST, "expected a RST (no request left), got %s" % r)

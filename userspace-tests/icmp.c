@@ -367,16 +367,6 @@ FIXTURE_TEARDOWN(icmp6)
 	close(self->ns_home);
 }
 
-static struct sockaddr_in6 ic6_sin6(const char *ip, int port)
-{
-	struct sockaddr_in6 sa = {
-		.sin6_family = AF_INET6,
-		.sin6_port = htons(port),
-	};
-
-	inet_pton(AF_INET6, ip, &sa.sin6_addr);
-	return sa;
-}
 
 /* ktcp_connect_fd() for a sockaddr_in6: 0 or -errno. */
 static int ic6_connect_fd(int fd, const struct sockaddr_in6 *sa,
@@ -404,7 +394,7 @@ static int ic6_connect_fd(int fd, const struct sockaddr_in6 *sa,
 static int ic6_listener(struct __test_metadata *_metadata, int family,
 			const char *ip)
 {
-	struct sockaddr_in6 sa = ic6_sin6(ip, IC_PORT);
+	struct sockaddr_in6 sa = ktcp_sin6(ip, IC_PORT);
 	int fd = __ktcp_socket(_metadata, family), one = 1;
 
 	EXPECT_EQ(0, setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one,
@@ -427,7 +417,7 @@ static long long ic6_counter(int family, const char *name)
  */
 TEST_F_TIMEOUT(icmp6, pmtu_discovery, 180)
 {
-	struct sockaddr_in6 sa = ic6_sin6(IC6_SERVER, IC_PORT);
+	struct sockaddr_in6 sa = ktcp_sin6(IC6_SERVER, IC_PORT);
 	struct ic_server srv = { .ns = self->ns_b };
 	static char buf[IC_BYTES];
 	struct tcp_info ti;
@@ -467,7 +457,7 @@ TEST_F_TIMEOUT(icmp6, pmtu_discovery, 180)
  */
 TEST_F_TIMEOUT(icmp6, local_mtu_drop, 180)
 {
-	struct sockaddr_in6 sa = ic6_sin6(IC6_ROUTER, IC_PORT);
+	struct sockaddr_in6 sa = ktcp_sin6(IC6_ROUTER, IC_PORT);
 	struct ic_server srv = { .ns = self->ns_r };
 	static char buf[IC_BYTES];
 	struct tcp_info ti;
@@ -506,7 +496,7 @@ TEST_F_TIMEOUT(icmp6, local_mtu_drop, 180)
 static void ic6_connect_fails(struct __test_metadata *_metadata, int family,
 			      const char *ip, int port, int err)
 {
-	struct sockaddr_in6 sa = ic6_sin6(ip, port);
+	struct sockaddr_in6 sa = ktcp_sin6(ip, port);
 	long long t0 = ktcp_now_ms();
 	int fd = __ktcp_socket(_metadata, family);
 	int ret = ic6_connect_fd(fd, &sa, ktcp_ms(10000));
@@ -549,8 +539,8 @@ TEST_F(icmp6, port_rejected)
  */
 TEST_F(icmp6, recverr_queue)
 {
-	struct sockaddr_in6 sa = ic6_sin6(IC6_UNREACH, 80), from = {};
-	struct sockaddr_in6 router = ic6_sin6(IC6_ROUTER, 0);
+	struct sockaddr_in6 sa = ktcp_sin6(IC6_UNREACH, 80), from = {};
+	struct sockaddr_in6 router = ktcp_sin6(IC6_ROUTER, 0);
 	struct {
 		struct sock_extended_err ee;
 		struct sockaddr_in6 offender;
@@ -601,7 +591,7 @@ TEST_F(icmp6, recverr_queue)
  */
 TEST_F(icmp6, request_dropped)
 {
-	struct sockaddr_in6 sa = ic6_sin6(IC6_CLIENT, IC_PORT);
+	struct sockaddr_in6 sa = ktcp_sin6(IC6_CLIENT, IC_PORT);
 	long long drops;
 	int lfd, fd;
 

@@ -392,22 +392,12 @@ static int netem_family(bool ktcp, bool v6)
 	return ktcp ? ktcp_family() : AF_INET;
 }
 
-static struct sockaddr_in6 netem_sin6(const char *ip, uint16_t port)
-{
-	struct sockaddr_in6 sa = {
-		.sin6_family = AF_INET6,
-		.sin6_port = htons(port),
-	};
-
-	inet_pton(AF_INET6, ip, &sa.sin6_addr);
-	return sa;
-}
 
 /* ktcp_listener() on [NETEM_IP6_B], an ephemeral port in *@port. */
 static int netem_listener6(struct __test_metadata *_metadata, int family,
 			   uint16_t *port)
 {
-	struct sockaddr_in6 sa = netem_sin6(NETEM_IP6_B, 0);
+	struct sockaddr_in6 sa = ktcp_sin6(NETEM_IP6_B, 0);
 	int fd = __ktcp_socket(_metadata, family), p;
 
 	ASSERT_EQ(0, bind(fd, (struct sockaddr *)&sa, sizeof(sa)))
@@ -424,7 +414,7 @@ static int netem_listener6(struct __test_metadata *_metadata, int family,
 static int netem_connect6(struct __test_metadata *_metadata, int family,
 			  uint16_t port)
 {
-	struct sockaddr_in6 sa = netem_sin6(NETEM_IP6_B, port);
+	struct sockaddr_in6 sa = ktcp_sin6(NETEM_IP6_B, port);
 	int fd = __ktcp_socket(_metadata, family), err = 0;
 	struct pollfd pfd = { .fd = fd, .events = POLLOUT };
 	socklen_t len = sizeof(err);

@@ -149,6 +149,8 @@ extern void (*ktcp_report_hook)(struct __test_metadata *t, const char *file,
 /* ---- sock.c: addresses and sockets ---- */
 
 struct sockaddr_in ktcp_sin(const char *ip, uint16_t port);
+/* An AF_INET6 address of @ip (no scope id) and @port. */
+struct sockaddr_in6 ktcp_sin6(const char *ip, uint16_t port);
 /* @ip ("::1"; "::ffff:127.0.0.1" for "127.0.0.1") into @a: 0 or -EINVAL */
 int ktcp_in6(const char *ip, struct in6_addr *a);
 /*

@@ -18,6 +18,17 @@ struct sockaddr_in ktcp_sin(const char *ip, uint16_t port)
 	return sa;
 }
 
+struct sockaddr_in6 ktcp_sin6(const char *ip, uint16_t port)
+{
+	struct sockaddr_in6 sa = {
+		.sin6_family = AF_INET6,
+		.sin6_port = htons(port),
+	};
+
+	inet_pton(AF_INET6, ip, &sa.sin6_addr);
+	return sa;
+}
+
 int ktcp_in6(const char *ip, struct in6_addr *a)
 {
 	memset(a, 0, sizeof(*a));

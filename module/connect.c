@@ -134,6 +134,7 @@ static int ktcp_connect_route_any(struct sock *sk,
 		err = ktcp_connect_route(sk, &dest->sin);
 		if (err)
 			return err;
+		sk_set_txhash(sk);	/* tcp_v4_connect() */
 		ktcp_tuple_set_v4(&ks->hnode.key, inet->inet_saddr,
 				  inet->inet_sport, inet->inet_daddr,
 				  inet->inet_dport);

@@ -394,6 +394,7 @@ struct ktcp_sock {
 	u32 lsndtime;		/* jiffies of the last new data sent */
 	u8 dupacks;
 	u8 rtx_pending;		/* KTCP_TIME_*: what rtx_timer is armed for */
+	u16 timeout_rehash;	/* txhash redrawn on an RTO (tcp_write_timeout) */
 	u32 prior_delivered;	/* this ACK's rate sample (rack.c); 0: none */
 	u8 tlp_retrans:1;	/* the loss probe was a retransmission */
 	u32 reordering;		/* DupThresh, the reordering measured */

@@ -71,6 +71,7 @@ static const char * const ktcp_mib_names[KTCP_MIB_MAX] = {
 	[KTCP_MIB_TWREUSED]		= "TWRecycled",
 	[KTCP_MIB_TCPABORTONLINGER]	= "TCPAbortOnLinger",
 	[KTCP_MIB_TCPMINTTLDROP]	= "TCPMinTTLDrop",
+	[KTCP_MIB_TCPTIMEOUTREHASH]	= "TcpTimeoutRehash",
 };
 
 void ktcp_mib_seq_show(struct seq_file *seq, struct ktcp_mib __percpu *mib)

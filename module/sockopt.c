@@ -304,6 +304,8 @@ static void ktcp_sockopt_info_loss(const struct ktcp_sock *ks,
 	info->tcpi_total_rto = ks->total_rto;
 	info->tcpi_total_rto_recoveries = ks->total_rto_recoveries;
 	info->tcpi_total_rto_time = ks->total_rto_time;
+	/* plb_rehash + timeout_rehash in Linux: ktcp has no PLB */
+	info->tcpi_rehash = ks->timeout_rehash;
 	if (ks->rto_recovery_ms)	/* one still going on */
 		info->tcpi_total_rto_time += tcp_clock_ms() - ks->rto_recovery_ms;
 }

@@ -219,6 +219,21 @@ static bool ktcp_timers_rtx_give_up(struct sock *sk)
 }
 
 /*
+ * A timeout the connection survives: its path may be what fails, so it
+ * draws a new txhash, its IPv6 flow label, for another one (the end of
+ * tcp_write_timeout(); sk_rethink_txhash() heeds SO_TXREHASH).
+ */
+static void ktcp_timers_rehash(struct sock *sk)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+
+	if (sk_rethink_txhash(sk)) {
+		ks->timeout_rehash++;
+		KTCP_INC_STATS(sock_net(sk), KTCP_MIB_TCPTIMEOUTREHASH);
+	}
+}
+
+/*
  * Nothing in flight, data waiting, the window too small for it: probe
  * (RFC 9293 3.8.6.1), as tcp_probe_timer(). A peer that answers keeps the
  * connection open for as long as it likes (RFC 1122 4.2.2.17): its ACKs
@@ -314,6 +329,7 @@ static void ktcp_timers_rtx_handler(struct sock *sk)
 	ks->probes_tstamp = 0;		/* tcp_probe_timer(): not probing */
 	if (ktcp_timers_rtx_give_up(sk))
 		return;
+	ktcp_timers_rehash(sk);
 	KTCP_INC_STATS(sock_net(sk), KTCP_MIB_TIMEOUTS);
 	ktcp_timers_rto_stats(ks);
 	WRITE_ONCE(ks->retries, ks->retries + 1);

@@ -665,7 +665,8 @@ TEST_F(ipopts, tcp_info_delivered)
 /*
  * The server's ACKs dropped for 800 ms: the client times out (RTO 200 ms
  * and backoff), resends what the server already has, and the server's
- * D-SACK reports it; one RTO recovery, lasting hundreds of milliseconds.
+ * D-SACK reports it; one RTO recovery, lasting hundreds of milliseconds,
+ * each timeout a txhash redrawn.
  */
 TEST_F(ipopts, tcp_info_rto)
 {
@@ -700,6 +701,12 @@ TEST_F(ipopts, tcp_info_rto)
 	EXPECT_EQ(1, tc.tcpi_total_rto_recoveries);
 	EXPECT_LE(150, tc.tcpi_total_rto_time);
 	EXPECT_GE(5000, tc.tcpi_total_rto_time);
+	/*
+	 * Each timeout drew a new txhash (tcp_write_timeout(); SO_TXREHASH
+	 * follows net.core.txrehash, 1 by default): the IPv4 client has one,
+	 * as tcp_v4_connect() draws it. No PLB rehashes in either stack.
+	 */
+	EXPECT_EQ(tc.tcpi_total_rto, tc.tcpi_rehash);
 	close(c);
 	close(s);
 }

@@ -8,6 +8,7 @@ import time
 from pktlib import (F_ACK, F_FIN, F_RST, F_SYN, Conn, check, check_backoff,
                     diag, fmt_times, intervals, seq_add)
 from tests import test, collect_rtx
+from tests.ecn import counter
 
 
 # --------------------------------------------------------------------------
@@ -18,8 +19,11 @@ from tests import test, collect_rtx
 def t_rto_backoff(env):
     """Unacknowledged data is retransmitted, same sequence and payload, at
     intervals that double; the first after about srtt + 200 ms (Linux
-    floors the RTO at 200 ms). No SACK, so Linux sends no tail loss probe."""
+    floors the RTO at 200 ms). No SACK, so Linux sends no tail loss probe.
+    Each timeout draws a new txhash, hence a new flow label over IPv6
+    (tcp_write_timeout(): TcpTimeoutRehash, SO_TXREHASH on by default)."""
     env.start()
+    rehash0 = counter(env, "TcpTimeoutRehash")
     h = env.new_helper()
     c = env.active_open(h)
     h.must("send 100")
@@ -28,6 +32,10 @@ def t_rto_backoff(env):
           "unexpected data segment %s" % first)
     times = collect_rtx(c, first, 5, lambda s: s.len > 0 or s.flags & F_RST,
                         "data")
+    # The sixth timeout is seconds away: five, each a rehash.
+    rehash = counter(env, "TcpTimeoutRehash") - rehash0
+    check(rehash == 5, "TcpTimeoutRehash went up by %d in five timeouts, "
+          "expected 5" % rehash)
     check_backoff(times, "data")
     check(times[1] - times[0] < 2.0,
           "first retransmission after %.2f s: no RTT-based RTO?" %

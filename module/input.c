@@ -426,7 +426,8 @@ static bool ktcp_input_simultaneous_synack(const struct ktcp_sock *ks,
  * what of it lies below RCV.NXT (RFC 2883 4.1.1) and quick ACKs follow (a
  * SYN, which Linux answers with a challenge ACK, gets no D-SACK). A
  * retransmission that ends before RCV.WUP lands here, not in the data step:
- * without the D-SACK the sender never learns its RTO was spurious.
+ * without the D-SACK the sender never learns its RTO was spurious. With
+ * D-SACK on, a new flow label on it may redraw ours, as in Linux.
  */
 static void ktcp_input_dupack(struct sock *sk, const struct sk_buff *skb,
 			      enum ktcp_mib_field why)
@@ -438,6 +439,9 @@ static void ktcp_input_dupack(struct sock *sk, const struct sk_buff *skb,
 	if (cb->end_seq != cb->seq && !(cb->flags & TCPHDR_SYN) &&
 	    ktcp_seq_before(cb->seq, ks->rcv_nxt)) {
 		ks->quickack = KTCP_MAX_QUICKACKS;
+		if (ks->neg.sack_ok &&
+		    READ_ONCE(ktcp_pernet(sock_net(sk))->dsack))
+			ktcp_window_spurious_retrans(sk, skb);
 		d.start = cb->seq;
 		d.end = ktcp_seq_after(cb->end_seq, ks->rcv_nxt) ?
 			ks->rcv_nxt : cb->end_seq;

@@ -449,6 +449,7 @@ struct ktcp_sock {
 	   ack_pushed2:1,	/* ICSK_ACK_PUSHED2 */
 	   cork:1;		/* TCP_CORK: hold partial segments */
 	u32 ato;		/* delayed-ACK timeout, jiffies; 0: no data */
+	u32 lrcv_flowlabel:20;	/* IPv6 flow label of the last data received */
 	unsigned long delack_due;	/* jiffies the delayed ACK is due */
 	u32 last_oow_ack;	/* jiffies: rate limit of RFC 5961 ACKs */
 
@@ -836,6 +837,8 @@ void ktcp_window_measure_rcv_mss(struct sock *sk, const struct sk_buff *skb);
 void ktcp_window_incr_quickack(struct sock *sk, u8 max_quick);
 void ktcp_window_enter_quickack(struct sock *sk, u8 max_quick);
 void ktcp_window_data_recv(struct sock *sk, const struct sk_buff *skb);
+void ktcp_window_save_flowlabel(struct sock *sk, const struct sk_buff *skb);
+void ktcp_window_spurious_retrans(struct sock *sk, const struct sk_buff *skb);
 bool ktcp_window_pingpong(const struct sock *sk);
 void ktcp_window_enter_pingpong(struct sock *sk);
 bool ktcp_window_in_quickack(const struct sock *sk);

@@ -76,6 +76,7 @@ enum ktcp_mib_field {
 	KTCP_MIB_TCPABORTONLINGER,	/* close() in FIN_WAIT_2, TCP_LINGER2 < 0 */
 	KTCP_MIB_TCPMINTTLDROP,		/* below IP_MINTTL / IPV6_MINHOPCOUNT */
 	KTCP_MIB_TCPTIMEOUTREHASH,	/* txhash redrawn on an RTO */
+	KTCP_MIB_TCPDUPLICATEDATAREHASH, /* txhash redrawn: dup, new label */
 	KTCP_MIB_MAX
 };
 

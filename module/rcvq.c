@@ -289,8 +289,10 @@ bool ktcp_rcvq_data(struct sock *sk, struct sk_buff *skb,
 	if (ktcp_seq_before_eq(cb->seq + skb->len, ks->rcv_nxt)) {
 		/*
 		 * All old: the ACK tells the peer, D-SACK says why; our ACKs
-		 * were lost, so quick ones for a while (tcp_data_queue()).
+		 * were lost, so quick ones for a while (tcp_data_queue()),
+		 * and maybe a new path for them.
 		 */
+		ktcp_window_spurious_retrans(sk, skb);
 		d = (struct ktcp_sack_block){ cb->seq, cb->seq + skb->len };
 		ktcp_rcvq_dsack(ks, &d);
 		ktcp_window_enter_quickack(sk, KTCP_MAX_QUICKACKS);
@@ -301,6 +303,7 @@ bool ktcp_rcvq_data(struct sock *sk, struct sk_buff *skb,
 		 * RFC 5681 4.2: ACK out-of-order data at once. Its size counts
 		 * before the queue trims it (tcp_data_queue_ofo()).
 		 */
+		ktcp_window_save_flowlabel(sk, skb);
 		ktcp_ecn_rcv_data(sk, skb);
 		ktcp_window_measure_rcv_mss(sk, skb);
 		ks->ack_pending = 1;

@@ -546,8 +546,43 @@ void ktcp_window_data_recv(struct sock *sk, const struct sk_buff *skb)
 	if (quick)
 		ktcp_window_incr_quickack(sk, KTCP_MAX_QUICKACKS);
 	ks->lrcvtime = now;
+	ktcp_window_save_flowlabel(sk, skb);
 	if (skb->len >= 128)
 		ktcp_window_grow(sk, skb);
+}
+
+/*
+ * tcp_save_lrcv_flowlabel(): the IPv6 flow label of data received, in
+ * order or not (tcp_event_data_recv(), tcp_data_queue_ofo()), and of a
+ * duplicate (tcp_rcv_spurious_retrans()), for the next duplicate's
+ * comparison. The network header is still the arrival's.
+ */
+void ktcp_window_save_flowlabel(struct sock *sk, const struct sk_buff *skb)
+{
+	if (ip_hdr(skb)->version == 6)
+		ktcp_sk(sk)->lrcv_flowlabel =
+			ntohl(ip6_flowlabel(ipv6_hdr(skb)));
+}
+
+/*
+ * tcp_rcv_spurious_retrans(): data @skb arrived again (wholly below
+ * RCV.NXT, or a D-SACKed retransmission that failed the sequence check).
+ * With a flow label other than the last data's, the peer seems to have
+ * retransmitted on a timeout over a new path: our ACKs may not be reaching
+ * it, so ours draws a new txhash (flow label) too, unless our own RTOs
+ * already do that (the Loss state). sk_rethink_txhash() heeds SO_TXREHASH.
+ */
+void ktcp_window_spurious_retrans(struct sock *sk, const struct sk_buff *skb)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+
+	if (ip_hdr(skb)->version != 6)
+		return;
+	if (ks->cc.state != KTCP_CC_LOSS &&
+	    ks->lrcv_flowlabel != ntohl(ip6_flowlabel(ipv6_hdr(skb))) &&
+	    sk_rethink_txhash(sk))
+		KTCP_INC_STATS(sock_net(sk), KTCP_MIB_TCPDUPLICATEDATAREHASH);
+	ktcp_window_save_flowlabel(sk, skb);
 }
 
 /* inet_csk_in_pingpong_mode(): interactive, by tcp_pingpong_thresh. */

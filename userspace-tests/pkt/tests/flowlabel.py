@@ -4,6 +4,7 @@ one it draws when the peer seems to have lost its ACKs."""
 
 from pktlib import TestSkip, check, diag
 from tests import test, survive
+from tests.ecn import counter
 
 FL_A, FL_B = 0x11111, 0x22222
 
@@ -33,10 +34,11 @@ def t_flowlabel_dup_rehash(env):
     flow label other than the last one received: the peer seems to have
     retransmitted on a timeout over a new path, so its ACKs may be
     getting lost, and the connection draws a new label for its own path
-    (Linux's tcp_rcv_spurious_retrans(), TCPDuplicateDataRehash). A
+    (Linux's tcp_rcv_spurious_retrans(), TcpDuplicateDataRehash). A
     further duplicate with that same label changes nothing."""
     need_auto_flowlabels(env)
     env.start()
+    rehash0 = counter(env, "TcpDuplicateDataRehash")
     h = env.new_helper()
     c = env.active_open(h)
     data = b"D" * 100
@@ -57,6 +59,9 @@ def t_flowlabel_dup_rehash(env):
     a = dup(c, data, FL_B, "that label again")
     check(a.flowlabel == label2, "flow label %#07x after a second duplicate "
           "with the new label, expected %#07x kept" % (a.flowlabel, label2))
+    rehash = counter(env, "TcpDuplicateDataRehash") - rehash0
+    check(rehash == 1, "TcpDuplicateDataRehash went up by %d, expected 1 "
+          "(the duplicate with a new label)" % rehash)
     r = h.cmd("recv 200 2000", 4)
     check(r.ok and r.data() == data, "the reader got %s" % r)
     survive(c, h, "after the duplicates")

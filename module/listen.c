@@ -133,6 +133,22 @@ static void ktcp_listen_req_window(const struct sock *listener,
 	req->window_clamp = w.clamp;
 }
 
+/*
+ * Send @req's SYN-ACK again (tcp_rtx_synack()): with SO_TXREHASH enabled
+ * on the listener, under a new txhash, hence a new IPv6 flow label, in
+ * case the path lost the last one.
+ */
+static void ktcp_listen_rtx_synack(struct sock *listener,
+				   struct ktcp_request *req)
+{
+	if (READ_ONCE(listener->sk_txrehash) == SOCK_TXREHASH_ENABLED)
+		req->txhash = net_tx_rndhash();
+	req->resent = true;
+	KTCP_INC_STATS(sock_net(listener), KTCP_MIB_RETRANSSEGS);
+	ktcp_output_synack(listener, req);
+	trace_ktcp_retransmit_synack(listener, req);
+}
+
 /* SYN-ACK retransmission, 1 s doubling, tcp_synack_retries times. */
 static void ktcp_listen_req_timer_fn(struct ktcp_timer *t)
 {
@@ -152,13 +168,8 @@ static void ktcp_listen_req_timer_fn(struct ktcp_timer *t)
 		if (!req->retries)
 			ktcp_sk(listener)->syn_young--;
 		WRITE_ONCE(req->retries, req->retries + 1);	/* /proc */
-		if (resend) {
-			KTCP_INC_STATS(sock_net(listener),
-				       KTCP_MIB_RETRANSSEGS);
-			req->resent = true;
-			ktcp_output_synack(listener, req);
-			trace_ktcp_retransmit_synack(listener, req);
-		}
+		if (resend)
+			ktcp_listen_rtx_synack(listener, req);
 		ktcp_listen_req_arm(req, min_t(unsigned long,
 					       KTCP_RTO_INIT << req->retries,
 					KTCP_RTO_MAX));
@@ -646,10 +657,7 @@ static void ktcp_listen_syn_again(struct sock *listener,
 		return;
 	}
 	req->last_oow = now ?: 1;
-	req->resent = true;
-	KTCP_INC_STATS(sock_net(listener), KTCP_MIB_RETRANSSEGS);
-	ktcp_output_synack(listener, req);
-	trace_ktcp_retransmit_synack(listener, req);
+	ktcp_listen_rtx_synack(listener, req);
 	ktcp_listen_req_arm(req, min_t(unsigned long,
 				       KTCP_RTO_INIT << req->retries,
 				       KTCP_RTO_MAX));

@@ -1,9 +1,10 @@
 # SPDX-License-Identifier: GPL-2.0
 """IPv6 flow labels: the automatic label a connection keeps, and the new
-one it draws when the peer seems to have lost its ACKs."""
+one it draws when the peer seems to have lost its ACKs, or a SYN-ACK is
+sent again."""
 
-from pktlib import TestSkip, check, diag
-from tests import test, survive
+from pktlib import F_ACK, F_SYN, Conn, TestSkip, check, diag, seq_add
+from tests import test, survive, MSS_ONLY
 from tests.ecn import counter
 
 FL_A, FL_B = 0x11111, 0x22222
@@ -65,3 +66,40 @@ def t_flowlabel_dup_rehash(env):
     r = h.cmd("recv 200 2000", 4)
     check(r.ok and r.data() == data, "the reader got %s" % r)
     survive(c, h, "after the duplicates")
+
+
+def is_synack(s):
+    return s.has(F_SYN | F_ACK)
+
+
+@test("synack_rtx_flowlabel", timeout=60, v4=False, v6=True)
+def t_synack_rtx_flowlabel(env):
+    """A listener's SYN-ACK sent again, on its timer or to our SYN sent
+    again, comes under a new flow label each time (tcp_rtx_synack() draws
+    a new request txhash, SO_TXREHASH on by default), and the accepted
+    connection keeps the last one."""
+    need_auto_flowlabels(env)
+    env.start()
+    h = env.new_helper()
+    h.must("listen 7011")
+    c = Conn(env.peer, env.port(), 7011, 0x32000000)
+    c.send("S", seq=c.iss, options=MSS_ONLY)
+    labels = [c.expect(5, is_synack, "their SYN-ACK").flowlabel]
+    sa = c.expect(5, is_synack, "the SYN-ACK on its timer")
+    labels.append(sa.flowlabel)
+    c.send("S", seq=c.iss, options=MSS_ONLY)
+    sa = c.expect(2, is_synack, "the SYN-ACK to our SYN again")
+    labels.append(sa.flowlabel)
+    diag("SYN-ACK flow labels: %s" % " ".join("%#07x" % x for x in labels))
+    check(all(labels) and len(set(labels)) == 3,
+          "SYN-ACK flow labels %s, expected three different ones" %
+          ", ".join("%#07x" % x for x in labels))
+    c.irs = sa.seq
+    c.rcv_nxt = seq_add(sa.seq, 1)
+    c.ack()
+    h.must("accept 5000", 10)
+    h.must("send 100")
+    d = c.expect(3, lambda s: s.len > 0, "their data")
+    check(d.flowlabel == labels[-1], "the connection's data under flow "
+          "label %#07x, expected the last SYN-ACK's %#07x" %
+          (d.flowlabel, labels[-1]))

@@ -4,7 +4,8 @@
  * IPv6, that take the segments belonging to ktcp sockets out of the input
  * path before native TCP sees them, and leave every other packet alone.
  *
- * At LOCAL_IN the IP header is validated, fragments are reassembled, the
+ * At LOCAL_IN the IP header is validated, IPv4 fragments are reassembled
+ * (IPv6's extension headers and fragments come after: ktcp_hook_skip6()), the
  * packet is for this host and the filter, NAT and security tables have run,
  * so ktcp sockets obey the same firewall as native ones. The hook runs at
  * NF_IP_PRI_SELINUX_LAST + 1, before conntrack's confirm hook (nf_confirm()
@@ -324,47 +325,181 @@ static unsigned int ktcp_hook_in(void *priv, struct sk_buff *skb,
 }
 
 /*
- * The same on the IPv6 input path. At LOCAL_IN, ip6_rcv_core() has parsed
- * a hop-by-hop header, if any, and set the transport header after it;
- * every other extension header (destination options, routing, AH, a
- * fragment) is processed by ip6_protocol_deliver_rcu() after this hook,
- * which finds the next header at IP6CB()->nhoff. A segment is taken only
- * if that next header is TCP (and an ICMPv6 error looked at only if it is
- * ICMPv6); one behind other headers goes the native way, with the skb
- * untouched (AH and ESP in transport mode come back
- * here once xfrm6 has stripped them). A v4-mapped address, which no IPv6
- * segment may carry, stays native TCP's too (user-guide.rst).
+ * Destination options (RFC 8200 4.6) of @len bytes at @h that IPv6 would
+ * pass without acting on any: ipv6_destopt_rcv() and ip6_parse_tlv(),
+ * rule for rule (the max_dst_opts_bytes and max_dst_opts_number sysctls,
+ * a negative number forbidding unknown options; Pad1 and PadN, zeroes, at
+ * most 7 bytes of padding in a row; an unknown option skipped only with
+ * action bits 00). Every other option is IPv6's: it drops the packet, or
+ * answers a Parameter Problem, as the action bits say; and the Home
+ * Address option (action bits 11), which Mobile IPv6 acts on, stays with
+ * native TCP.
+ */
+static bool ktcp_hook_dstopts_ok(const struct net *net, const u8 *h, int len)
+{
+	int max = READ_ONCE(net->ipv6.sysctl.max_dst_opts_cnt);
+	int off = 2, pad = 0, count = 0, optlen, i;
+
+	if (len > READ_ONCE(net->ipv6.sysctl.max_dst_opts_len))
+		return false;
+	while (off < len) {
+		if (h[off] == IPV6_TLV_PAD1) {
+			if (++pad > 7)
+				return false;
+			off++;
+			continue;
+		}
+		if (len - off < 2 || h[off + 1] + 2 > len - off)
+			return false;
+		optlen = h[off + 1] + 2;
+		if (h[off] == IPV6_TLV_PADN) {
+			pad += optlen;
+			if (pad > 7)
+				return false;
+			for (i = 2; i < optlen; i++)
+				if (h[off + i])
+					return false;
+		} else {
+			/*
+			 * A negative max forbids unknown options, the only
+			 * ones taken: ip6_tlvopt_unknown() skips those with
+			 * action bits 00.
+			 */
+			if (max < 0 || ++count > max || h[off] >> 6)
+				return false;
+			pad = 0;
+		}
+		off += optlen;
+	}
+	return true;
+}
+
+/*
+ * A routing header that ipv6_rthdr_rcv() passes at the final destination:
+ * Segments Left 0 and a unicast destination (that in the IPv6 header, the
+ * one the pseudo-header uses), any type but the Mobile IPv6 type 2, which
+ * it discards unless it processed an address, and the segment routing
+ * types 3 and 4, which ipv6_rpl_srh_rcv() and ipv6_srh_rcv() check
+ * against sysctls and HMACs ktcp leaves to them (user-guide.rst). With
+ * segments left, IPv6 forwards the packet or refuses the header.
+ */
+static bool ktcp_hook_rthdr_ok(const struct sk_buff *skb,
+			       const struct ipv6_rt_hdr *rh)
+{
+	if (rh->segments_left || ipv6_addr_is_multicast(&ipv6_hdr(skb)->daddr))
+		return false;
+	switch (rh->type) {
+#if IS_ENABLED(CONFIG_IPV6_MIP6)
+	case IPV6_SRCRT_TYPE_2:
+#endif
+	case IPV6_SRCRT_TYPE_3:
+	case IPV6_SRCRT_TYPE_4:
+		return false;
+	}
+	return true;
+}
+
+/*
+ * At LOCAL_IN, ip6_rcv_core() has parsed a hop-by-hop header, if any, and
+ * set the transport header after it; the other extension headers are
+ * processed by ip6_protocol_deliver_rcu() after this hook, from the next
+ * header at IP6CB()->nhoff. Skip those it would pass without a change to
+ * the packet: destination options, a routing header with no segments
+ * left, an atomic fragment (ipv6_frag_rcv(), RFC 6946: offset 0, no more
+ * fragments, one fragment header at most). The upper-layer protocol, its
+ * header at *@off (from skb->data), or -1 to leave @skb to IPv6: a real
+ * fragment (reassembled after this hook), AH and ESP (xfrm6 strips them
+ * and hands the packet back to this hook), anything IPv6 would refuse.
+ */
+static int ktcp_hook_skip6(const struct net *net, struct sk_buff *skb,
+			   int *off)
+{
+	bool frag = IP6CB(skb)->flags & IP6SKB_FRAGMENTED;
+	u8 nexthdr = skb_network_header(skb)[IP6CB(skb)->nhoff];
+	const struct frag_hdr *fh;
+	const u8 *h;
+	int len;
+
+	for (;;) {
+		switch (nexthdr) {
+		case NEXTHDR_DEST:
+		case NEXTHDR_ROUTING:
+			if (!pskb_may_pull(skb, *off + 8))
+				return -1;
+			len = (skb->data[*off + 1] + 1) << 3;
+			if (!pskb_may_pull(skb, *off + len))
+				return -1;
+			h = skb->data + *off;
+			if (nexthdr == NEXTHDR_DEST ?
+			    !ktcp_hook_dstopts_ok(net, h, len) :
+			    !ktcp_hook_rthdr_ok(skb, (const void *)h))
+				return -1;
+			break;
+		case NEXTHDR_FRAGMENT:
+			len = sizeof(*fh);
+			if (frag || !ipv6_hdr(skb)->payload_len ||
+			    !pskb_may_pull(skb, *off + len))
+				return -1;
+			h = skb->data + *off;
+			fh = (const struct frag_hdr *)h;
+			if (fh->frag_off & htons(IP6_OFFSET | IP6_MF))
+				return -1;
+			frag = true;
+			break;
+		default:
+			return nexthdr;
+		}
+		nexthdr = h[0];
+		*off += len;
+	}
+}
+
+/*
+ * The same on the IPv6 input path, for a TCP segment or an ICMPv6 message
+ * behind the extension headers ktcp_hook_skip6() passes; a segment taken
+ * from behind some is counted (In6ExtHdrSegs). Anything else goes the
+ * native way with the skb's offsets untouched (AH and ESP in transport
+ * mode come back here once xfrm6 has stripped them). A v4-mapped address,
+ * which no IPv6 segment may carry, stays native TCP's too (user-guide.rst).
  */
 static unsigned int ktcp_hook_in6(void *priv, struct sk_buff *skb,
 				  const struct nf_hook_state *state)
 {
-	int thoff = skb_transport_offset(skb);
+	int thoff = skb_transport_offset(skb), off = thoff;
 	const struct ipv6hdr *ip6h;
 	const struct tcphdr *th;
 	struct ktcp_tuple t;
-	u8 nexthdr;
+	unsigned int verdict;
 
 	if (skb->pkt_type != PACKET_HOST)
 		return NF_ACCEPT;
-	nexthdr = skb_network_header(skb)[IP6CB(skb)->nhoff];
-	if (nexthdr == IPPROTO_ICMPV6) {
-		ktcp_hook_icmp(state->net, skb, thoff);	/* then ICMPv6's */
+	switch (ktcp_hook_skip6(state->net, skb, &off)) {
+	case IPPROTO_ICMPV6:
+		ktcp_hook_icmp(state->net, skb, off);	/* then ICMPv6's */
+		return NF_ACCEPT;
+	case IPPROTO_TCP:
+		break;
+	default:
 		return NF_ACCEPT;
 	}
-	if (nexthdr != IPPROTO_TCP)
-		return NF_ACCEPT;
-	if (!pskb_may_pull(skb, thoff + sizeof(struct tcphdr)))
+	if (!pskb_may_pull(skb, off + sizeof(struct tcphdr)))
 		return NF_ACCEPT;
 	ip6h = ipv6_hdr(skb);
 	if (ipv6_addr_v4mapped(&ip6h->saddr) ||
 	    ipv6_addr_v4mapped(&ip6h->daddr))
 		return NF_ACCEPT;
-	th = tcp_hdr(skb);
+	th = (const struct tcphdr *)(skb->data + off);
 	t.laddr = ip6h->daddr;
 	t.raddr = ip6h->saddr;
 	t.lport = th->dest;
 	t.rport = th->source;
-	return ktcp_hook_take(skb, &t, state);
+	skb_set_transport_header(skb, off);
+	verdict = ktcp_hook_take(skb, &t, state);
+	if (verdict == NF_ACCEPT)	/* ip6_protocol_deliver_rcu()'s again */
+		skb_set_transport_header(skb, thoff);
+	else if (off != thoff)
+		KTCP_INC_STATS(state->net, KTCP_MIB_IN6EXTHDRSEGS);
+	return verdict;
 }
 
 static const struct nf_hook_ops ktcp_hook_ops[] = {

@@ -77,6 +77,7 @@ enum ktcp_mib_field {
 	KTCP_MIB_TCPMINTTLDROP,		/* below IP_MINTTL / IPV6_MINHOPCOUNT */
 	KTCP_MIB_TCPTIMEOUTREHASH,	/* txhash redrawn on an RTO */
 	KTCP_MIB_TCPDUPLICATEDATAREHASH, /* txhash redrawn: dup, new label */
+	KTCP_MIB_IN6EXTHDRSEGS,		/* taken from behind IPv6 ext. headers */
 	KTCP_MIB_MAX
 };
 

@@ -563,6 +563,7 @@ class Peer:
         self.ip_id = 1
         self.t0 = time.time()
         self.backlog = []       # received, not yet consumed by expect()
+        self.icmp6 = []         # ICMPv6 errors received: their messages
 
     def close(self):
         try:
@@ -587,11 +588,15 @@ class Peer:
         return ip
 
     def send(self, sport, dport, flags, seq, ack=0, win=65535, data=b"",
-             options=None, urp=0, tos=0, fl=0):
+             options=None, urp=0, tos=0, fl=0, ext=None):
+        """Send a segment; @ext, a scapy layer (IPv6 extension headers),
+        goes between the IP header and TCP's."""
         tcp = self.TCP(sport=sport, dport=dport, flags=flags, seq=seq,
                        ack=ack, window=win, options=options or [], urgptr=urp)
-        pkt = (self.Ether(src=PEER_MAC, dst=KTCP_MAC) / self.IP(tos, fl) /
-               tcp)
+        ip = self.IP(tos, fl)
+        if ext is not None:
+            ip = ip / ext
+        pkt = self.Ether(src=PEER_MAC, dst=KTCP_MAC) / ip / tcp
         if data:
             pkt = pkt / self.Raw(load=data)
         # Before send(): on veth the answer can be queued to our socket
@@ -603,7 +608,8 @@ class Peer:
             win, len(data), (" opts " + str(options)) if options else "") +
             (" urp %u" % urp if urp else "") + (" tos %#04x" % tos if tos
                                                  else "") +
-            (" flowlabel %#07x" % fl if fl else ""))
+            (" flowlabel %#07x" % fl if fl else "") +
+            (" behind %s" % ext.summary() if ext is not None else ""))
         return t
 
     def _answer_arp(self, frame):
@@ -648,6 +654,11 @@ class Peer:
                 self._answer_arp(frame)
                 continue
             if self.v6 and etype == ETH_P_IPV6 and frame[14 + 6] == 58:
+                # ICMPv6 errors (types below 128) are kept for the test
+                if len(frame) > 54 and frame[54] < 128:
+                    diag("%7.3f ktcp  > ICMPv6 type %d code %d" % (
+                        self.rel(ts or time.time()), frame[54], frame[55]))
+                    self.icmp6.append(frame[54:])
                 self._answer_ns(frame)
                 continue
             if not is_tcp(frame, self.v6):
@@ -737,18 +748,18 @@ class Conn:
         return s.sport == self.rport and s.dport == self.lport
 
     def send(self, flags, seq=None, ack=None, data=b"", win=None,
-             options=None, urp=0, tos=0, fl=0):
+             options=None, urp=0, tos=0, fl=0, ext=None):
         if seq is None:
             seq = self.snd_nxt
         if ack is None:
             ack = self.rcv_nxt if self.rcv_nxt is not None else 0
         t = self.peer.send(self.lport, self.rport, flags, seq, ack,
                            self.win if win is None else win, data, options,
-                           urp, tos, fl)
+                           urp, tos, fl, ext)
         return t
 
-    def send_data(self, data, flags="PA", tos=0, fl=0):
-        t = self.send(flags, data=data, tos=tos, fl=fl)
+    def send_data(self, data, flags="PA", tos=0, fl=0, ext=None):
+        t = self.send(flags, data=data, tos=tos, fl=fl, ext=ext)
         self.snd_nxt = seq_add(self.snd_nxt, len(data))
         return t
 

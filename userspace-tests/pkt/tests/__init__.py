@@ -13,7 +13,8 @@ subset covers what differs by family: the SYN's and SYN-ACK's MSS (MTU -
 60), data and ACKs, a RST from no socket and RFC 5961's challenge ACK, the
 TIME_WAIT socket's answers, SYN cookies (with ECN in the traffic class),
 and SACK; the rest of each connection's logic is the same code for both
-families. A test reads its addresses from env.peer_ip and env.ktcp_ip.
+families. Some tests run over IPv6 alone: flow labels (flowlabel) and
+extension headers (exthdr). A test reads its addresses from env.peer_ip and env.ktcp_ip.
 
 Each test gets a fresh topology (pktlib) and an Env: env.start() opens the
 scripted peer, env.new_helper() a ktcp_sockctl driving the socket under

@@ -959,46 +959,9 @@ static bool watchdog(int hang_ms)
 	}
 }
 
-/* A listener on ::1 takes a connection, and data goes both ways. */
-static int lo_ping6(void)
-{
-	struct sockaddr_in6 sa = { .sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT };
-	socklen_t sl = sizeof(sa);
-	int l, a = -1, c = -1, err = -EIO;
-	char buf[8];
-
-	l = socket(fam6, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (l < 0 || bind(l, (struct sockaddr *)&sa, sizeof(sa)) || listen(l, 4) ||
-	    getsockname(l, (struct sockaddr *)&sa, &sl)) {
-		err = -errno;
-		goto out;
-	}
-	c = socket(fam6, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (c < 0 || connect(c, (struct sockaddr *)&sa, sizeof(sa))) {
-		err = -errno;
-		goto out;
-	}
-	a = ktcp_accept_fd(l, ktcp_ms(5000));
-	if (a < 0) {
-		err = a;
-		goto out;
-	}
-	err = send(c, "ping", 4, 0) == 4 && ktcp_recv_all(a, buf, 4, ktcp_ms(5000)) == 4 &&
-	      send(a, "pong", 4, 0) == 4 && ktcp_recv_all(c, buf + 4, 4, ktcp_ms(5000)) == 4 &&
-	      !memcmp(buf, "pingpong", 8) ? 0 : -EIO;
-out:
-	if (a >= 0)
-		close(a);
-	if (c >= 0)
-		close(c);
-	if (l >= 0)
-		close(l);
-	return err;
-}
-
 static bool check_lo(void)
 {
-	int err = ktcp_lo_ping(fam), err6 = lo_ping6();
+	int err = ktcp_lo_ping(fam), err6 = ktcp_lo_ping_at(fam6, "::1");
 
 	if (err)
 		printf("# check: no connection on lo afterwards: %s\n",

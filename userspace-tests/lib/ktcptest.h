@@ -171,7 +171,10 @@ int ktcp_set_io_timeouts(int fd, int ms);
 int ktcp_connect_fd(int fd, const struct sockaddr_in *sa, int timeout_ms);
 /* The same for any sockaddr of @len bytes. */
 int ktcp_connect_sa(int fd, const void *sa, socklen_t len, int timeout_ms);
+/* A connection on 127.0.0.1 of @family, a ping and a pong: 0 or -errno. */
 int ktcp_lo_ping(int family);
+/* The same on loopback address @ip (as ktcp_sockaddr() takes it). */
+int ktcp_lo_ping_at(int family, const char *ip);
 /* poll() for @events on one fd; 1 ready, 0 timeout, -errno. */
 int ktcp_poll1(int fd, short events, int timeout_ms, short *revents);
 /* accept() within @timeout_ms: a new fd or -errno (-ETIMEDOUT). */

@@ -372,19 +372,26 @@ ssize_t ktcp_wait_eof(int fd, int idle_ms)
  */
 int ktcp_lo_ping(int family)
 {
-	struct sockaddr_in sa = ktcp_sin("127.0.0.1", 0);
-	socklen_t sl = sizeof(sa);
+	return ktcp_lo_ping_at(family, "127.0.0.1");
+}
+
+int ktcp_lo_ping_at(int family, const char *ip)
+{
+	struct sockaddr_storage sa;
+	socklen_t len = ktcp_sockaddr(&sa, ip, 0), sl = len;
 	int l, a = -1, c = -1, err = -EIO;
 	char buf[8];
 
+	if (!len)
+		return -EINVAL;
 	l = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (l < 0 || bind(l, (struct sockaddr *)&sa, sizeof(sa)) ||
+	if (l < 0 || bind(l, (struct sockaddr *)&sa, len) ||
 	    listen(l, 4) || getsockname(l, (struct sockaddr *)&sa, &sl))
 		goto out_errno;
 	c = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (c < 0)
 		goto out_errno;
-	err = ktcp_connect_fd(c, &sa, ktcp_ms(5000));
+	err = ktcp_connect_sa(c, &sa, len, ktcp_ms(5000));
 	if (err)
 		goto out;
 	a = ktcp_accept_fd(l, ktcp_ms(5000));
@@ -394,7 +401,9 @@ int ktcp_lo_ping(int family)
 	}
 	err = send(c, "ping", 4, 0) == 4 &&
 	      ktcp_recv_all(a, buf, 4, ktcp_ms(5000)) == 4 &&
-	      !memcmp(buf, "ping", 4) ? 0 : -EIO;
+	      send(a, "pong", 4, 0) == 4 &&
+	      ktcp_recv_all(c, buf + 4, 4, ktcp_ms(5000)) == 4 &&
+	      !memcmp(buf, "pingpong", 8) ? 0 : -EIO;
 	goto out;
 out_errno:
 	err = -errno;

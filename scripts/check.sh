@@ -201,11 +201,29 @@ vm_results() {
 		((vrc == 99)) && extra+=": the kernel logged WARNING/BUG/lockdep/KASAN reports"
 		((vrc == 124)) && extra+=": timeout"
 	fi
+	((vrc != 0 && vf != 0)) && extra+=", VM run rc $vrc"
 	note "$stage" "$vp passed, $vf failed, $vs skipped$extra ($(took "$t")), console: ${log#"$KTCP_ROOT"/}"
 	if ((vf)); then
 		mapfile -t -O "${#summary[@]}" summary < <(grep -E '^not ok [0-9]+' "$log" |
 			head -n 20 | sed 's/^/            /')
 	fi
+	((vrc == 0)) || vm_crash_excerpt "$log"
+}
+
+# vm_crash_excerpt LOG: the summary is all a CI log may keep, so a guest
+# that died (or logged a kernel error) leaves its last test line and the
+# kernel's report there: the first error line and what follows it.
+vm_crash_excerpt() {
+	local log=$1 first
+	mapfile -t -O "${#summary[@]}" summary < <(grep -aE '^(not )?ok [0-9]+|^# +RUN' "$log" |
+		tail -n 2 | sed 's/^/            last: /')
+	first=$(grep -anEm1 "\[ *[0-9]+\.[0-9]+\] .*$KTCP_KERNEL_ERROR_RE" "$log" | cut -d: -f1)
+	if [[ -n $first ]]; then
+		sed -n "${first},$((first + 45))p" "$log"
+	else
+		tail -n 15 "$log"
+	fi | cut -c1-160 | sed 's/^/            | /' >"$log.excerpt"
+	mapfile -t -O "${#summary[@]}" summary <"$log.excerpt"
 }
 
 if want vmtest; then

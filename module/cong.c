@@ -71,6 +71,11 @@ void ktcp_cc_init(struct ktcp_cc *cc, const struct ktcp_cc_ops *ops)
 
 void ktcp_cc_init_transfer(struct ktcp_cc *cc, u32 syn_retrans)
 {
+	/*
+	 * tcp_init_metrics(): what the handshake did to ssthresh (a CWR on
+	 * a refused SYN, say) is undone.
+	 */
+	cc->ssthresh = KTCP_CC_INFINITE_SSTHRESH;
 	cc->cwnd = syn_retrans > 1 ? 1 : KTCP_CC_INIT_CWND;
 	cc->cwnd_cnt = 0;
 	cc->state = KTCP_CC_OPEN;

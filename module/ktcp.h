@@ -769,7 +769,7 @@ void ktcp_output_fin(struct sock *sk);
 void ktcp_output_rst(struct sock *sk, gfp_t gfp, enum sk_rst_reason reason);
 int ktcp_output_split(struct sock *sk, struct sk_buff *skb, u32 len,
 		      bool charge);
-void ktcp_output_probe(struct sock *sk);
+bool ktcp_output_probe(struct sock *sk);
 u32 ktcp_output_bound_half_wnd(const struct ktcp_sock *ks, u32 size);
 void ktcp_output_sync_mss(struct ktcp_sock *ks);
 int ktcp_output_retransmit(struct sock *sk);

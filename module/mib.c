@@ -74,6 +74,8 @@ static const char * const ktcp_mib_names[KTCP_MIB_MAX] = {
 	[KTCP_MIB_TCPTIMEOUTREHASH]	= "TcpTimeoutRehash",
 	[KTCP_MIB_TCPDUPLICATEDATAREHASH] = "TcpDuplicateDataRehash",
 	[KTCP_MIB_IN6EXTHDRSEGS]	= "In6ExtHdrSegs",
+	[KTCP_MIB_TCPRETRANSFAIL]	= "TCPRetransFail",
+	[KTCP_MIB_LOCALCONGESTION]	= "TCPLocalCongestion",
 };
 
 void ktcp_mib_seq_show(struct seq_file *seq, struct ktcp_mib __percpu *mib)

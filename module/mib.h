@@ -78,6 +78,8 @@ enum ktcp_mib_field {
 	KTCP_MIB_TCPTIMEOUTREHASH,	/* txhash redrawn on an RTO */
 	KTCP_MIB_TCPDUPLICATEDATAREHASH, /* txhash redrawn: dup, new label */
 	KTCP_MIB_IN6EXTHDRSEGS,		/* taken from behind IPv6 ext. headers */
+	KTCP_MIB_TCPRETRANSFAIL,	/* a qdisc refused a retransmission */
+	KTCP_MIB_LOCALCONGESTION,	/* a qdisc refused or dropped: CWR */
 	KTCP_MIB_MAX
 };
 

@@ -124,7 +124,22 @@ static void ktcp_output_count_retrans(struct sock *sk,
 	KTCP_INC_STATS(sock_net(sk), KTCP_MIB_RETRANSSEGS);
 	ks->total_retrans++;
 	ks->bytes_retrans += skb->len;
-	trace_ktcp_retransmit_skb(sk, skb);
+}
+
+/*
+ * A retransmission of @skb was tried (__tcp_retransmit_skb()): counted
+ * before the transmit, as Linux does, whatever its outcome @err; a failed
+ * one in TCPRetransFail too. Either way no RTT sample may come from its
+ * send time (TCPCB_EVER_RETRANS): retransmitted. Traced if it left.
+ */
+static void ktcp_output_tried_retrans(struct sock *sk, struct sk_buff *skb,
+				      int err)
+{
+	KTCP_SKB_CB(skb)->retransmitted = 1;
+	if (!err)
+		trace_ktcp_retransmit_skb(sk, skb);
+	else
+		KTCP_INC_STATS(sock_net(sk), KTCP_MIB_TCPRETRANSFAIL);
 }
 
 /* Send @skb (queued, or a one-off built by the caller) on a connected @sk. */
@@ -140,6 +155,7 @@ static int ktcp_output_xmit(struct sock *sk, struct sk_buff *skb, bool clone)
 	int err;
 
 	if (clone) {
+		/* cb keeps the last send's times, for a refusal to restore */
 		KTCP_SKB_CB(skb)->when = (u32)tcp_clock_us();
 		KTCP_SKB_CB(skb)->tsval = ktcp_neg_ts_now(&ks->neg);
 		/* skb->tcp_tsorted_anchor is no dst for the clone (rtxq.c) */
@@ -192,7 +208,27 @@ static int ktcp_output_xmit(struct sock *sk, struct sk_buff *skb, bool clone)
 		err = ktcp_ip6_xmit(sk, skb);
 	else
 		err = ip_queue_xmit(sk, skb, &inet->cork.fl);
-	return net_xmit_eval(err);
+	/*
+	 * __tcp_transmit_skb(): a qdisc that dropped the segment (or, with
+	 * NET_XMIT_CN, another) is local congestion: reduce cwnd as for
+	 * ECE. Only NET_XMIT_DROP fails the send.
+	 */
+	if (unlikely(err > 0)) {
+		KTCP_INC_STATS(sock_net(sk), KTCP_MIB_LOCALCONGESTION);
+		ktcp_recovery_enter_cwr(sk);
+		err = net_xmit_eval(err);
+	}
+	/*
+	 * A refused segment other than a SYN (which counts as sent, see
+	 * ktcp_output_new()) did not leave: its send time stays the last
+	 * one's, so that neither an RTT sample (Karn) nor RACK takes this
+	 * attempt for a transmission.
+	 */
+	if (err > 0 && clone && !syn) {
+		KTCP_SKB_CB(oskb)->when = cb.when;
+		KTCP_SKB_CB(oskb)->tsval = cb.tsval;
+	}
+	return err;
 }
 
 /*
@@ -317,19 +353,42 @@ static void ktcp_output_idle_check(struct sock *sk)
 			READ_ONCE(kn->slow_start_after_idle), tcp_clock_us());
 }
 
-/* Retransmit lost segments while cwnd allows (RFC 6675 NextSeg rule 1). */
-static void ktcp_output_retransmit_lost(struct sock *sk)
+/*
+ * Send @skb, already sent once, again (tcp_retransmit_skb()). A qdisc
+ * that refused it (NET_XMIT_DROP) leaves it lost and unsent, not marked
+ * retransmitted (TCPCB_RETRANS); the caller stops there, as
+ * tcp_xmit_retransmit_queue() does. Any other error counts as sent: the
+ * retransmission timer tries again.
+ */
+static int ktcp_output_resend(struct sock *sk, struct sk_buff *skb)
+{
+	int err;
+
+	ktcp_ecn_retransmit(sk, skb);
+	ktcp_output_count_retrans(sk, skb);
+	err = ktcp_output_xmit(sk, skb, true);
+	ktcp_output_tried_retrans(sk, skb, err);
+	if (err > 0)
+		return err;
+	ktcp_scoreboard_sent(sk, skb, false);
+	return err;
+}
+
+/*
+ * Retransmit lost segments while cwnd allows (RFC 6675 NextSeg rule 1);
+ * true if a qdisc refused one.
+ */
+static bool ktcp_output_retransmit_lost(struct sock *sk)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
 	struct sk_buff *skb;
 
 	while (ktcp_may_resend(ks) &&
 	       (skb = ktcp_recovery_next_lost(sk))) {
-		ktcp_output_count_retrans(sk, skb);
-		ktcp_scoreboard_sent(sk, skb, false);
-		ktcp_ecn_retransmit(sk, skb);
-		ktcp_output_xmit(sk, skb, true);
+		if (ktcp_output_resend(sk, skb) > 0)
+			return true;
 	}
+	return false;
 }
 
 /*
@@ -357,33 +416,44 @@ static bool ktcp_output_nagle_ok(struct sock *sk, const struct sk_buff *skb,
 	       !ktcp_seq_after(ks->snd_sml, ks->snd_una);
 }
 
-/* Send new segment @skb, send_head (tcp_event_new_data_sent()). */
-static void ktcp_output_new(struct sock *sk, struct sk_buff *skb)
+/*
+ * Send new segment @skb, send_head (tcp_event_new_data_sent()). A qdisc
+ * that refused it leaves it unsent at send_head: false, and the caller
+ * stops, as tcp_write_xmit() does. Not a SYN: tcp_connect() counts its
+ * SYN sent whatever the transmit said, and the SYN timer resends it.
+ */
+static bool ktcp_output_new(struct sock *sk, struct sk_buff *skb)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
 	u8 flags = KTCP_SKB_CB(skb)->flags;
+	int err;
 
 	ktcp_output_idle_check(sk);
-	ktcp_scoreboard_sent(sk, skb, true);
 	if (ks->gso_psh)	/* the end of a GSO packet (gso.c) */
 		KTCP_SKB_CB(skb)->flags |= TCPHDR_PSH;
 	ks->gso_psh = 0;
-	ktcp_output_xmit(sk, skb, true);
+	err = ktcp_output_xmit(sk, skb, true);
 	KTCP_SKB_CB(skb)->flags = flags;
+	if (err > 0 && !(flags & TCPHDR_SYN))
+		return false;
+	ktcp_scoreboard_sent(sk, skb, true);
 	WRITE_ONCE(ks->snd_nxt, KTCP_SKB_CB(skb)->end_seq);
 	if (skb->len < ks->mss)
 		ks->snd_sml = ks->snd_nxt;
 	ks->lsndtime = tcp_jiffies32;
 	ks->send_head = skb_queue_is_last(&sk->sk_write_queue, skb) ?
 			NULL : skb->next;
+	return true;
 }
 
 /*
  * Send what cwnd and the peer's window allow: lost segments first, then new
- * data from send_head on. A segment that the IP layer refuses counts as
- * sent (as tcp_connect does for the SYN): it is never acked, so the
- * retransmission timer and its retry limit take care of it. With data waiting and nothing in
- * flight, the same timer probes the window (persist).
+ * data from send_head on. A segment that a qdisc refuses stays unsent and
+ * ends the round (local congestion: ktcp_output_xmit()); one that the IP
+ * layer refuses otherwise (no route, EMSGSIZE) counts as sent, as
+ * tcp_connect() does for the SYN: it is never acked, so the retransmission
+ * timer and its retry limit take care of it. With data waiting and nothing
+ * in flight, the same timer probes the window (persist).
  *
  * New data leaving with nothing in flight before it, or with a loss probe
  * pending, restarts the timer as an RTO from now (tcp_event_new_data_sent()
@@ -391,22 +461,26 @@ static void ktcp_output_new(struct sock *sk, struct sk_buff *skb)
  * probe interval, when a zero window has just opened (Linux's
  * tcp_ack_probe() clears it there). Then the loss probe is scheduled again
  * (tcp_write_xmit()'s tcp_schedule_loss_probe()).
+ *
+ * True if a qdisc refused a segment (local congestion).
  */
-static void ktcp_output_write(struct sock *sk, bool force, bool push_one)
+static bool ktcp_output_write(struct sock *sk, bool force, bool push_one)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
 	bool frto = ktcp_recovery_frto_new(sk), rearm = false, sent = false;
 	u32 max_segs = ktcp_gso_max_segs(sk);
+	bool refused = false;
 	struct sk_buff *skb;
 
 	sock_owned_by_me(sk);
 	/* F-RTO step 2.b: new data first, retransmissions only without. */
 	if (!frto)
-		ktcp_output_retransmit_lost(sk);
+		refused = ktcp_output_retransmit_lost(sk);
 	ks->gso_left = 0;
-	while ((skb = ks->send_head) && ktcp_in_flight(ks) < ks->cc.cwnd &&
+	while (!refused && (skb = ks->send_head) &&
+	       ktcp_in_flight(ks) < ks->cc.cwnd &&
 	       ktcp_output_nagle_ok(sk, skb, force)) {
-		bool whole = skb->len <= ks->mss;
+		bool whole = skb->len <= ks->mss, last;
 
 		if (!ks->gso_left)
 			ktcp_gso_start(sk, skb, max_segs, force);
@@ -415,19 +489,17 @@ static void ktcp_output_write(struct sock *sk, bool force, bool push_one)
 		rearm |= !ks->packets_out ||
 			 (ks->rtx_pending == KTCP_TIME_PROBE &&
 			  ktcp_timer_pending(&ks->rtx_timer));
-		if (ktcp_gso_sent(ks, skb, whole) && push_one) {
-			ktcp_output_new(sk, skb);
-			sent = true;
+		last = ktcp_gso_sent(ks, skb, whole) && push_one;
+		refused = !ktcp_output_new(sk, skb);
+		sent |= !refused;
+		if (last)
 			break;	/* tcp_push_one(): one packet */
-		}
-		ktcp_output_new(sk, skb);
-		sent = true;
 	}
 	ks->gso_left = 0;
 	if (frto) {
 		ktcp_recovery_frto_sent(sk);
-		if (!ks->frto)
-			ktcp_output_retransmit_lost(sk);
+		if (!ks->frto && !refused)
+			refused = ktcp_output_retransmit_lost(sk);
 	}
 	ks->cwnd_limited = ks->send_head &&
 			   ktcp_in_flight(ks) >= ks->cc.cwnd;
@@ -437,6 +509,7 @@ static void ktcp_output_write(struct sock *sk, bool force, bool push_one)
 	}
 	if (sent)
 		ktcp_tlp_schedule(sk, false);
+	return refused;
 }
 
 void __ktcp_output_push(struct sock *sk, bool force)
@@ -464,10 +537,7 @@ int ktcp_output_retransmit(struct sock *sk)
 	sock_owned_by_me(sk);
 	if (!skb || skb == ks->send_head)
 		return 0;
-	ktcp_output_count_retrans(sk, skb);
-	ktcp_scoreboard_sent(sk, skb, false);
-	ktcp_ecn_retransmit(sk, skb);
-	return ktcp_output_xmit(sk, skb, true);
+	return ktcp_output_resend(sk, skb);
 }
 
 /*
@@ -480,6 +550,7 @@ void ktcp_output_loss_probe(struct sock *sk)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
 	struct sk_buff *skb = ks->send_head;
+	int err;
 
 	sock_owned_by_me(sk);
 	if (ks->tlp_high_seq)
@@ -487,7 +558,8 @@ void ktcp_output_loss_probe(struct sock *sk)
 	ks->tlp_retrans = 0;
 	/* An unsent skb may hold a size goal's worth: one MSS leaves. */
 	if (skb && ktcp_output_wnd_allows(sk, skb)) {
-		ktcp_output_new(sk, skb);
+		if (!ktcp_output_new(sk, skb))
+			goto rearm;
 		goto sent;
 	}
 	skb = ks->send_head ? ks->send_head->prev :
@@ -495,10 +567,13 @@ void ktcp_output_loss_probe(struct sock *sk)
 	if (!skb || skb == (struct sk_buff *)&sk->sk_write_queue ||
 	    WARN_ON_ONCE(!ks->packets_out))
 		goto rearm;
+	/* __tcp_retransmit_skb(): a probe that failed does not count */
 	ktcp_output_count_retrans(sk, skb);
-	ktcp_scoreboard_sent(sk, skb, false);
-	if (ktcp_output_xmit(sk, skb, true))
+	err = ktcp_output_xmit(sk, skb, true);
+	ktcp_output_tried_retrans(sk, skb, err);
+	if (err)
 		goto rearm;
+	ktcp_scoreboard_sent(sk, skb, false);
 	ks->tlp_retrans = 1;
 sent:
 	ks->tlp_high_seq = ks->snd_nxt;
@@ -509,19 +584,19 @@ rearm:
 }
 
 /* A segment with no payload and @flags at SND.NXT, sent once, not queued. */
-static void ktcp_output_ctl(struct sock *sk, u8 flags, u32 seq, gfp_t gfp)
+static int ktcp_output_ctl(struct sock *sk, u8 flags, u32 seq, gfp_t gfp)
 {
 	struct sk_buff *skb = ktcp_output_alloc(gfp);
 
 	sock_owned_by_me(sk);
 	if (!skb) {
 		KTCP_INC_STATS(sock_net(sk), KTCP_MIB_NOMEM);
-		return;
+		return -ENOBUFS;
 	}
 	KTCP_SKB_CB(skb)->seq = seq;
 	KTCP_SKB_CB(skb)->end_seq = seq;
 	KTCP_SKB_CB(skb)->flags = flags;
-	ktcp_output_xmit(sk, skb, false);
+	return ktcp_output_xmit(sk, skb, false);
 }
 
 void ktcp_output_ack(struct sock *sk)
@@ -621,8 +696,9 @@ int ktcp_output_split(struct sock *sk, struct sk_buff *skb, u32 len,
  * first, to carry the urgent pointer (urg.c); a window too small for the
  * next segment gets what fits, at most an MSS, and corked or Nagle-held
  * data goes: with PSH, which counts as a push (tcp_write_wakeup()).
+ * True if a qdisc refused the probe (local congestion).
  */
-void ktcp_output_probe(struct sock *sk)
+bool ktcp_output_probe(struct sock *sk)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
 	struct sk_buff *skb = ks->send_head;
@@ -634,8 +710,8 @@ void ktcp_output_probe(struct sock *sk)
 	    !ktcp_seq_before(KTCP_SKB_CB(skb)->seq, ks->snd_una + ks->snd_wnd)) {
 		if (ktcp_urg_probe(ks))
 			ktcp_output_ctl(sk, TCPHDR_ACK, ks->snd_una, GFP_ATOMIC);
-		ktcp_output_ctl(sk, TCPHDR_ACK, ks->snd_una - 1, GFP_ATOMIC);
-		return;
+		return ktcp_output_ctl(sk, TCPHDR_ACK, ks->snd_una - 1,
+				       GFP_ATOMIC) > 0;
 	}
 	cb = KTCP_SKB_CB(skb);
 	if (ktcp_seq_before(ks->pushed_seq, cb->end_seq))
@@ -644,11 +720,11 @@ void ktcp_output_probe(struct sock *sk)
 	if (skb->len > seg) {
 		cb->flags |= TCPHDR_PSH;
 		if (ktcp_output_split(sk, skb, seg, true))
-			return;
+			return false;
 	}
 	cb->flags |= TCPHDR_PSH;
 	/* Corked or Nagle-held data goes now too (Linux's 200 ms ceiling). */
-	__ktcp_output_push(sk, true);
+	return ktcp_output_write(sk, true, false);
 }
 
 /* Queue a FIN after all data (close() or shutdown(SHUT_WR)) and push. */

@@ -266,7 +266,12 @@ static void ktcp_timers_persist_handler(struct sock *sk)
 	if (ks->probes >= max_probes)
 		return ktcp_timers_abort(sk);
 	ks->probes++;
-	ktcp_output_probe(sk);
+	if (ktcp_output_probe(sk)) {
+		/* tcp_send_probe0(): local congestion, retried without backoff */
+		ktcp_timer_sk_reset(sk, &ks->rtx_timer,
+				    jiffies + TCP_RESOURCE_PROBE_INTERVAL);
+		return;
+	}
 	if (ks->rtt.backoff < retries2)	/* tcp_send_probe0() */
 		ktcp_rtt_backoff(&ks->rtt);
 	ktcp_timer_sk_reset(sk, &ks->rtx_timer, jiffies +

@@ -543,4 +543,231 @@ TEST_F_TIMEOUT(netem, bulk_both_ways, NETEM_TIMEOUT_S)
 	close(lfd);
 }
 
+/*
+ * A full qdisc is local congestion, not loss (__tcp_transmit_skb()): the
+ * client's egress is netem "rate 20mbit limit 10", which refuses what
+ * does not fit in its 10-packet queue (NET_XMIT_DROP), the server's
+ * unshaped. The client, of the family under test or native AF_INET,
+ * sends QD_BYTES one way to a native server. A refused segment must not
+ * count as sent: it stays at the send head and leaves once the queue has
+ * room, so it is never retransmitted, and cwnd is reduced (CWR).
+ *
+ * Before ktcp knew that, each refusal was a retransmission (about 1,000
+ * per 64 MiB under the rate10mbit profile, where native had 0 to 8).
+ * Asserted, for both stacks: the transfer completes, and RetransSegs
+ * grew by at most an eighth of the qdisc's drops, plus 2 for the odd
+ * tail loss probe (a probe re-sends the last segment). For ktcp, which
+ * has no TCP small queues yet, the queue overflowed (drops > 0) and
+ * TCPLocalCongestion counted the refusals; native TCP's small queues may
+ * keep it from overflowing at all.
+ */
+#define QD_BYTES	(4 << 20)
+#define QD_NETEM	"rate 20mbit limit 10"
+
+FIXTURE(qdisc)
+{
+	int ns_cli, ns_srv;
+	int family;
+};
+
+FIXTURE_VARIANT(qdisc)
+{
+	bool native;
+};
+
+FIXTURE_VARIANT_ADD(qdisc, ktcp) { .native = false };
+FIXTURE_VARIANT_ADD(qdisc, native) { .native = true };
+
+FIXTURE_SETUP(qdisc)
+{
+	char out[256], why[1024] = "";
+	const char *what = "";
+	int ret;
+
+	ktcp_run_cmd(out, sizeof(out), "modprobe -q sch_netem");
+	self->family = variant->native ? AF_INET : ktcp_family();
+	ktcp_test_netns(_metadata, true, 5000, &self->ns_cli, &self->ns_srv);
+	if (!link_setup(_metadata, KTCP_VETH_A, QD_NETEM, why, sizeof(why)))
+		SKIP(return, "no netem in this kernel: %s", why);
+	ktcp_setns(_metadata, self->ns_srv);
+	ret = ktcp_if_wire(KTCP_VETH_B, &what);
+	ASSERT_EQ(0, ret) TH_LOG("%s: %s: %s", KTCP_VETH_B, what, strerror(-ret));
+	ktcp_setns(_metadata, self->ns_cli);
+}
+
+FIXTURE_TEARDOWN(qdisc)
+{
+	close(self->ns_cli);
+	close(self->ns_srv);
+}
+
+/* The "dropped" count of @ifname's root qdisc, in the current netns. */
+static long long qd_dropped(struct __test_metadata *_metadata,
+			    const char *ifname)
+{
+	char cmd[96], out[2048];
+	const char *p;
+	long long n = -1;
+
+	snprintf(cmd, sizeof(cmd), "tc -s qdisc show dev %s", ifname);
+	ASSERT_EQ(0, ktcp_run_cmd(out, sizeof(out), cmd)) TH_LOG("%s", out);
+	p = strstr(out, "dropped ");
+	ASSERT_NE(NULL, p) TH_LOG("no drop count: %s", out);
+	ASSERT_EQ(1, sscanf(p, "dropped %lld", &n)) TH_LOG("%s", out);
+	return n;
+}
+
+/* ktcp's TCPLocalCongestion; 0 for native TCP, which has no such counter. */
+static long long qd_local_congestion(int family)
+{
+	return family == AF_INET ? 0 :
+	       ktcp_counter(family, "TCPLocalCongestion");
+}
+
+struct qd_sink {
+	int lfd;
+	ssize_t got;
+};
+
+static void *qd_sink_thread(void *arg)
+{
+	static char buf[64 << 10];
+	struct qd_sink *k = arg;
+	int fd = ktcp_accept_fd(k->lfd, ktcp_ms(10000));
+	ssize_t n;
+
+	k->got = fd;
+	if (fd < 0)
+		return NULL;
+	k->got = 0;
+	while ((n = ktcp_recv_all(fd, buf, sizeof(buf), ktcp_ms(20000))) > 0)
+		k->got += n;
+	if (n < 0)
+		k->got = n;
+	close(fd);
+	return NULL;
+}
+
+TEST_F_TIMEOUT(qdisc, full_queue_is_no_loss, 300)
+{
+	static char buf[QD_BYTES];
+	long long r0, lc0, drops;
+	struct qd_sink k = { 0 };
+	uint16_t port;
+	pthread_t th;
+	ssize_t n;
+	int fd;
+
+	ktcp_setns(_metadata, self->ns_srv);
+	k.lfd = ktcp_listener(_metadata, AF_INET, KTCP_VETH_IP_B, 0, 4, &port);
+	ASSERT_EQ(0, pthread_create(&th, NULL, qd_sink_thread, &k));
+	ktcp_setns(_metadata, self->ns_cli);
+	r0 = ktcp_counter(self->family, "RetransSegs");
+	lc0 = qd_local_congestion(self->family);
+	fd = ktcp_connect(_metadata, self->family, KTCP_VETH_IP_B, port);
+	n = ktcp_send_all(fd, buf, sizeof(buf), ktcp_ms(20000));
+	EXPECT_EQ(sizeof(buf), n) TH_LOG("send: %s", n < 0 ? strerror(-n) : "short");
+	ASSERT_EQ(0, shutdown(fd, SHUT_WR));
+	pthread_join(th, NULL);
+	EXPECT_EQ(sizeof(buf), k.got);
+	drops = qd_dropped(_metadata, KTCP_VETH_A);
+	r0 = ktcp_counter(self->family, "RetransSegs") - r0;
+	lc0 = qd_local_congestion(self->family) - lc0;
+	TH_LOG("%s: qdisc dropped %lld, RetransSegs +%lld, TCPLocalCongestion +%lld",
+	       variant->native ? "native" : "ktcp", drops, r0, lc0);
+	EXPECT_GE(drops / 8 + 2, r0);
+	if (self->family != AF_INET) {
+		EXPECT_LT(0, drops);
+		EXPECT_LT(0, lc0);
+		EXPECT_GE(drops, lc0);
+	}
+	close(fd);
+	close(k.lfd);
+}
+
+/* @cmd (tc, on the client's veth end) in the client's netns. */
+static void qd_tc(struct __test_metadata *_metadata, const char *cmd)
+{
+	char out[512];
+
+	ASSERT_EQ(0, ktcp_run_cmd(out, sizeof(out), cmd)) TH_LOG("%s: %s", cmd, out);
+}
+
+/*
+ * A SYN that a qdisc refuses counts as sent, as tcp_connect() has it: the
+ * SYN timer sends it again, and once the qdisc lets it through (a pfifo
+ * of no room, replaced after 300 ms) connect() completes after the 1 s
+ * timeout, not after the ~18 min of window probes that a SYN left unsent
+ * would get. The handshake's CWR is undone (tcp_init_metrics()): ssthresh
+ * is infinite again.
+ */
+TEST_F_TIMEOUT(qdisc, syn_refused, 60)
+{
+	struct sockaddr_in sa = ktcp_sin(KTCP_VETH_IP_B, 0);
+	struct tcp_info ti;
+	socklen_t len = sizeof(ti), elen = sizeof(int);
+	long long t0, took;
+	uint16_t port;
+	int lfd, fd, ret;
+
+	ktcp_setns(_metadata, self->ns_srv);
+	lfd = ktcp_listener(_metadata, AF_INET, KTCP_VETH_IP_B, 0, 4, &port);
+	ktcp_setns(_metadata, self->ns_cli);
+	sa.sin_port = htons(port);
+	qd_tc(_metadata, "tc qdisc replace dev " KTCP_VETH_A " root pfifo limit 0");
+	fd = __ktcp_socket(_metadata, self->family);
+	ASSERT_EQ(0, ktcp_set_nonblock(fd, true));
+	t0 = ktcp_now_ms();
+	ASSERT_EQ(-1, connect(fd, (struct sockaddr *)&sa, sizeof(sa)));
+	ASSERT_EQ(EINPROGRESS, errno);
+	ktcp_sleep_ms(300);
+	qd_tc(_metadata, "tc qdisc del dev " KTCP_VETH_A " root");
+	ASSERT_EQ(1, ktcp_poll1(fd, POLLOUT, ktcp_ms(10000), NULL));
+	took = ktcp_now_ms() - t0;
+	ASSERT_EQ(0, getsockopt(fd, SOL_SOCKET, SO_ERROR, &ret, &elen));
+	EXPECT_EQ(0, ret) TH_LOG("connect: %s after %lld ms", strerror(ret), took);
+	EXPECT_GT(ktcp_ms(5000), took);
+	ASSERT_EQ(0, getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len));
+	EXPECT_EQ(0x7fffffffU, ti.tcpi_snd_ssthresh);
+	TH_LOG("connected after %lld ms, total_retrans %u", took,
+	       ti.tcpi_total_retrans);
+	close(fd);
+	close(lfd);
+}
+
+/*
+ * New data that a qdisc refuses with nothing in flight waits on the
+ * window probe timer, which local congestion does not back off
+ * (tcp_send_probe0(): TCP_RESOURCE_PROBE_INTERVAL, 500 ms): after 1.5 s
+ * of refusals, the data arrives within 1.2 s of the qdisc letting it
+ * through. Backed off, the next try would be 1.6 s or more away.
+ */
+TEST_F_TIMEOUT(qdisc, refused_data_retried, 60)
+{
+	static char buf[8192], rbuf[8192];
+	long long t0, took;
+	uint16_t port;
+	int lfd, fd, s;
+	ssize_t n;
+
+	ktcp_setns(_metadata, self->ns_srv);
+	lfd = ktcp_listener(_metadata, AF_INET, KTCP_VETH_IP_B, 0, 4, &port);
+	ktcp_setns(_metadata, self->ns_cli);
+	fd = ktcp_connect(_metadata, self->family, KTCP_VETH_IP_B, port);
+	s = ktcp_accept(_metadata, lfd);
+	qd_tc(_metadata, "tc qdisc replace dev " KTCP_VETH_A " root pfifo limit 0");
+	ASSERT_EQ(sizeof(buf), send(fd, buf, sizeof(buf), 0));
+	ktcp_sleep_ms(1500);
+	qd_tc(_metadata, "tc qdisc del dev " KTCP_VETH_A " root");
+	t0 = ktcp_now_ms();
+	n = ktcp_recv_all(s, rbuf, sizeof(rbuf), ktcp_ms(10000));
+	took = ktcp_now_ms() - t0;
+	EXPECT_EQ(sizeof(rbuf), n);
+	EXPECT_GT(1200, took) TH_LOG("the data came %lld ms after the qdisc went", took);
+	TH_LOG("data %lld ms after the qdisc went", took);
+	close(fd);
+	close(s);
+	close(lfd);
+}
+
 TEST_HARNESS_MAIN

@@ -104,8 +104,8 @@ void ktcp_input_syn_sent(struct sock *sk, struct sk_buff *skb)
 	sock_owned_by_me(sk);
 	if (th->ack && (ktcp_seq_before_eq(cb->ack_seq, ks->iss) ||
 			ktcp_seq_after(cb->ack_seq, ks->snd_nxt))) {
-		ktcp_output_reply_rst(sock_net(sk), sk, skb,
-				      SK_RST_REASON_TCP_INVALID_ACK_SEQUENCE);
+		ktcp_reply_rst(sock_net(sk), sk, skb,
+			       SK_RST_REASON_TCP_INVALID_ACK_SEQUENCE);
 		return;
 	}
 	if (th->rst) {
@@ -303,8 +303,8 @@ static bool ktcp_input_ack(struct sock *sk, struct sk_buff *skb,
 	if (sk->sk_state == TCP_SYN_RECV &&
 	    !ktcp_seq_between(cb->ack_seq, ks->snd_una + 1, ks->snd_nxt)) {
 		/* RFC 9293 3.10.7.4: unacceptable ACK in SYN_RECV. */
-		ktcp_output_reply_rst(sock_net(sk), sk, skb,
-				      ktcp_input_old_ack_reason(ks, cb));
+		ktcp_reply_rst(sock_net(sk), sk, skb,
+			       ktcp_input_old_ack_reason(ks, cb));
 		return false;
 	}
 	if (ktcp_seq_after(cb->ack_seq, ks->snd_nxt))

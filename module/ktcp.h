@@ -774,10 +774,17 @@ u32 ktcp_output_bound_half_wnd(const struct ktcp_sock *ks, u32 size);
 void ktcp_output_sync_mss(struct ktcp_sock *ks);
 int ktcp_output_retransmit(struct sock *sk);
 void ktcp_output_loss_probe(struct sock *sk);
-void ktcp_output_reply_rst(struct net *net, const struct sock *sk,
-			   struct sk_buff *in, enum sk_rst_reason reason);
-int ktcp_output_synack(const struct sock *listener,
-		       const struct ktcp_request *req);
+void ktcp_output_csum(struct sk_buff *skb, __be32 saddr, __be32 daddr);
+struct tcphdr *ktcp_output_header(struct sk_buff *skb, __be16 sport,
+				  __be16 dport, const struct ktcp_skb_cb *cb,
+				  const struct ktcp_opts *opts);
+struct sk_buff *ktcp_output_alloc(gfp_t gfp);
+
+/* reply.c: segments with no full socket behind them. */
+void ktcp_reply_rst(struct net *net, const struct sock *sk,
+		    struct sk_buff *in, enum sk_rst_reason reason);
+int ktcp_reply_synack(const struct sock *listener,
+		      const struct ktcp_request *req);
 
 /* tcp_win_from_space(): the payload @space bytes of buffer hold at @ratio. */
 static inline int ktcp_window_from_space(u8 ratio, int space)

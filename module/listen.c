@@ -145,7 +145,7 @@ static void ktcp_listen_rtx_synack(struct sock *listener,
 		req->txhash = net_tx_rndhash();
 	req->resent = true;
 	KTCP_INC_STATS(sock_net(listener), KTCP_MIB_RETRANSSEGS);
-	ktcp_output_synack(listener, req);
+	ktcp_reply_synack(listener, req);
 	trace_ktcp_retransmit_synack(listener, req);
 }
 
@@ -364,7 +364,7 @@ static void ktcp_listen_cookie_synack(struct sock *listener,
 	req->cookie = true;
 	ktcp_listen_synq_overflow(listener);
 	KTCP_INC_STATS(sock_net(listener), KTCP_MIB_SYNCOOKIESSENT);
-	ktcp_output_synack(listener, req);
+	ktcp_reply_synack(listener, req);
 }
 
 /*
@@ -409,7 +409,7 @@ static void ktcp_listen_syn(struct sock *listener, struct sk_buff *skb)
 	kl->syn_qlen++;
 	kl->syn_young++;
 	req->synack_us = tcp_clock_us();	/* tcp_make_synack()'s snt_synack */
-	ktcp_output_synack(listener, req);
+	ktcp_reply_synack(listener, req);
 	ktcp_listen_req_arm(req, KTCP_RTO_INIT);
 }
 
@@ -635,8 +635,8 @@ static void ktcp_listen_segment(struct sock *sk, struct sk_buff *skb)
 	if (!th->rst && th->ack && !th->syn && ktcp_listen_cookie_ack(sk, skb))
 		return;
 	if (!th->rst && th->ack)
-		ktcp_output_reply_rst(sock_net(sk), sk, skb,
-				      SK_RST_REASON_NOT_SPECIFIED);
+		ktcp_reply_rst(sock_net(sk), sk, skb,
+			       SK_RST_REASON_NOT_SPECIFIED);
 	else if (th->syn && !th->rst && !th->ack)
 		ktcp_listen_syn(sk, skb);
 	kfree_skb(skb);
@@ -676,8 +676,8 @@ static void ktcp_listen_req_rcv(struct sock *listener, struct ktcp_request *req,
 	} else if (th->syn && cb->seq == req->irs) {
 		ktcp_listen_syn_again(listener, req);
 	} else if (th->ack && cb->ack_seq != req->iss + 1) {
-		ktcp_output_reply_rst(sock_net(listener), listener, skb,
-				      SK_RST_REASON_NOT_SPECIFIED);
+		ktcp_reply_rst(sock_net(listener), listener, skb,
+			       SK_RST_REASON_NOT_SPECIFIED);
 	} else if (th->ack && cb->seq == req->irs + 1) {
 		/* tcp_check_req(): TCP_DEFER_ACCEPT drops a bare ACK. */
 		if (req->retries < ktcp_sk(listener)->defer_accept &&

@@ -5,8 +5,8 @@
  * Connected sockets send through ip_queue_xmit(), which routes with the
  * socket's cached dst and fills the IP header from the inet_sock, exactly as
  * native TCP does. Segments that have no full socket behind them (SYN-ACKs of
- * requests, RSTs answering a segment) are routed and sent by
- * ktcp_output_raw().
+ * requests, RSTs answering a segment) are built with the helpers here and
+ * routed and sent by reply.c.
  *
  * The write queue (sk_write_queue) holds every segment from snd_una on: the
  * SYN, data and the FIN are skbs with their sequence range in ktcp_skb_cb, so
@@ -35,7 +35,7 @@
 #define KTCP_OOW_RATELIMIT	(HZ / 2)	/* tcp_invalid_ratelimit */
 
 /* The header's checksum field, prepared for CHECKSUM_PARTIAL completion. */
-static void ktcp_output_csum(struct sk_buff *skb, __be32 saddr, __be32 daddr)
+void ktcp_output_csum(struct sk_buff *skb, __be32 saddr, __be32 daddr)
 {
 	struct tcphdr *th = tcp_hdr(skb);
 
@@ -46,10 +46,9 @@ static void ktcp_output_csum(struct sk_buff *skb, __be32 saddr, __be32 daddr)
 }
 
 /* Push a TCP header for @cb's segment, with @opts (may be NULL). */
-static struct tcphdr *ktcp_output_header(struct sk_buff *skb, __be16 sport,
-					 __be16 dport,
-					 const struct ktcp_skb_cb *cb,
-					 const struct ktcp_opts *opts)
+struct tcphdr *ktcp_output_header(struct sk_buff *skb, __be16 sport,
+				  __be16 dport, const struct ktcp_skb_cb *cb,
+				  const struct ktcp_opts *opts)
 {
 	unsigned int optlen = opts ? ktcp_opts_len(opts) : 0;
 	struct tcphdr *th;
@@ -69,7 +68,8 @@ static struct tcphdr *ktcp_output_header(struct sk_buff *skb, __be16 sport,
 	return th;
 }
 
-static struct sk_buff *ktcp_output_alloc(gfp_t gfp)
+/* An skb for a control segment, headroom for every header reserved. */
+struct sk_buff *ktcp_output_alloc(gfp_t gfp)
 {
 	struct sk_buff *skb = alloc_skb(KTCP_HDR_ROOM, gfp);
 
@@ -750,171 +750,4 @@ void ktcp_output_fin(struct sock *sk)
 	}
 	WRITE_ONCE(ks->write_seq, ks->write_seq + 1);
 	ktcp_output_push(sk);
-}
-
-/*
- * What the IP layer needs for a segment with no full socket behind it: how
- * to route it (addresses, ports, oif, flags; the mark goes on the skb too),
- * the skb's priority, and the header's TOS and TTL (< 0: the route's).
- */
-struct ktcp_output_ip {
-	struct flowi4 fl4;
-	u32 priority;
-	int ttl;
-	u8 tos;
-};
-
-/*
- * Route and send such a segment, as ip_build_and_send_pkt() sends a
- * SYN-ACK and ip_send_unicast_reply() a RST; @sk is the socket it speaks
- * for, or NULL. DF and IP ID 0, as both do for segments this small.
- */
-static void ktcp_output_raw(struct net *net, const struct sock *sk,
-			    struct sk_buff *skb, struct ktcp_output_ip *ip)
-{
-	__be32 saddr = ip->fl4.saddr, daddr = ip->fl4.daddr;
-	struct rtable *rt;
-	struct iphdr *iph;
-
-	rt = ip_route_output_flow(net, &ip->fl4, sk);
-	if (IS_ERR(rt)) {
-		kfree_skb(skb);
-		return;
-	}
-	skb_dst_set(skb, &rt->dst);
-	ktcp_output_csum(skb, saddr, daddr);
-	iph = skb_push(skb, sizeof(*iph));
-	skb_reset_network_header(skb);
-	iph->version = 4;
-	iph->ihl = 5;
-	iph->tos = ip->tos;
-	iph->tot_len = htons(skb->len);
-	iph->frag_off = htons(IP_DF);
-	iph->id = 0;
-	iph->ttl = ip->ttl < 0 ? ip4_dst_hoplimit(&rt->dst) : ip->ttl;
-	iph->protocol = IPPROTO_TCP;
-	iph->saddr = saddr;
-	iph->daddr = daddr;
-	ip_send_check(iph);
-	skb->protocol = htons(ETH_P_IP);
-	skb->priority = ip->priority;
-	skb->mark = ip->fl4.flowi4_mark;
-	memset(skb->cb, 0, sizeof(struct inet_skb_parm));
-	KTCP_INC_STATS(net, KTCP_MIB_OUTSEGS);
-	ip_local_out(net, NULL, skb);
-}
-
-/*
- * The TOS of @req's SYN-ACK (tcp_v4_send_synack()): the listener's IP_TOS,
- * or with net.ipv4.tcp_reflect_tos the SYN's DSCP and the listener's ECN
- * bits.
- */
-static u8 ktcp_output_synack_tos(const struct sock *listener,
-				 const struct ktcp_request *req)
-{
-	u8 tos = READ_ONCE(inet_sk(listener)->tos);
-
-	if (READ_ONCE(sock_net(listener)->ipv4.sysctl_tcp_reflect_tos))
-		tos = (req->syn_tos & ~INET_ECN_MASK) | (tos & INET_ECN_MASK);
-	return tos;
-}
-
-/*
- * SYN-ACK for @req of @listener (RFC 9293 3.10.7.2), routed and marked as
- * Linux's inet_csk_route_req() and ip_build_and_send_pkt() do: the
- * request's mark (the listener's SO_MARK, or the SYN's with
- * net.ipv4.tcp_fwmark_accept), the listener's device, SO_PRIORITY, IP_TTL
- * and IP_TRANSPARENT (a non-local source is routed).
- */
-int ktcp_output_synack(const struct sock *listener,
-		       const struct ktcp_request *req)
-{
-	const struct ktcp_tuple *t = &req->hnode.key;
-	struct ktcp_skb_cb cb = {
-		.seq = req->iss, .ack_seq = req->irs + 1,
-		/* tcp_ecn_make_synack(): ECE if we agree to ECN */
-		.flags = TCPHDR_SYN | TCPHDR_ACK |
-			 (req->neg.ecn_ok ? TCPHDR_ECE : 0),
-		.window = min_t(u32, req->rcv_wnd, U16_MAX),
-	};
-	struct ktcp_output_ip ip = {
-		.priority = READ_ONCE(listener->sk_priority),
-		.ttl = READ_ONCE(inet_sk(listener)->uc_ttl),
-		.tos = ktcp_output_synack_tos(listener, req),
-	};
-	struct sk_buff *skb = ktcp_output_alloc(GFP_ATOMIC);
-	struct ktcp_opts opts;
-
-	sock_owned_by_me(listener);
-	if (!skb)
-		return -ENOBUFS;
-	ktcp_neg_fill(&req->neg, &opts, true, false, req->adv_mss);
-	if (req->cookie && (opts.present & KTCP_OPTF_TS))
-		opts.tsval = ktcp_cookie_ts_encode(&req->neg, tcp_clock_ms()) +
-			     req->neg.ts_off;	/* cookie_init_timestamp() */
-	ktcp_output_header(skb, t->lport, t->rport, &cb, &opts);
-	if (!ktcp_tuple_is_v4(t)) {
-		ktcp_ip6_send_synack(listener, req, skb);
-		return 0;
-	}
-	/* inet_csk_route_req(): the request's device (ir_iif) */
-	flowi4_init_output(&ip.fl4, req->bound_dev_if, req->mark,
-			   ip_sock_rt_tos(listener), ip_sock_rt_scope(listener), IPPROTO_TCP,
-			   inet_sk_flowi_flags(listener), ktcp_addr_v4(&t->raddr),
-			   ktcp_addr_v4(&t->laddr),
-			   t->rport, t->lport, listener->sk_uid);
-	ktcp_output_raw(sock_net(listener), listener, skb, &ip);
-	return 0;
-}
-
-/*
- * RST in answer to @in, a segment ktcp took but cannot accept
- * (RFC 9293 3.10.7.1): SEQ=SEG.ACK if it had ACK, else SEQ=0 with
- * ACK=SEG.SEQ+SEG.LEN. Never in answer to a RST. As Linux's
- * tcp_v4_send_reset(): the TOS of @in (ECN bits off) and the route's TTL;
- * the mark of @in with net.ipv4.fwmark_reflect, else @sk's; @sk's
- * priority, device and IP_TRANSPARENT. @sk (the socket @in came to, or
- * NULL) only lends those.
- */
-void ktcp_output_reply_rst(struct net *net, const struct sock *sk,
-			   struct sk_buff *in, enum sk_rst_reason reason)
-{
-	const struct ktcp_skb_cb *icb = KTCP_SKB_CB(in);
-	const struct iphdr *iph = ip_hdr(in);
-	const struct tcphdr *ith = tcp_hdr(in);
-	struct ktcp_skb_cb cb = { .flags = TCPHDR_RST };
-	struct ktcp_output_ip ip = { .ttl = -1, .tos = iph->tos & ~INET_ECN_MASK };
-	u32 mark = IP4_REPLY_MARK(net, in->mark);
-	struct sk_buff *skb;
-
-	if (ith->rst)
-		return;
-	if (ith->ack) {
-		cb.seq = icb->ack_seq;
-	} else {
-		cb.ack_seq = icb->end_seq;
-		cb.flags |= TCPHDR_ACK;
-	}
-	skb = ktcp_output_alloc(GFP_ATOMIC);
-	if (!skb) {
-		KTCP_INC_STATS(net, KTCP_MIB_NOMEM);
-		return;
-	}
-	ktcp_output_header(skb, ith->dest, ith->source, &cb, NULL);
-	KTCP_INC_STATS(net, KTCP_MIB_OUTRSTS);
-	trace_ktcp_send_reset(sk, in, reason);
-	if (iph->version == 6) {
-		ktcp_ip6_send_rst(net, sk, in, skb);
-		return;
-	}
-	if (sk) {
-		mark = mark ?: READ_ONCE(sk->sk_mark);
-		ip.priority = READ_ONCE(sk->sk_priority);
-	}
-	flowi4_init_output(&ip.fl4, sk ? READ_ONCE(sk->sk_bound_dev_if) : 0,
-			   mark, iph->tos & INET_DSCP_MASK, RT_SCOPE_UNIVERSE,
-			   IPPROTO_TCP, sk && inet_sk_transparent(sk) ?
-			   FLOWI_FLAG_ANYSRC : 0, iph->saddr, iph->daddr,
-			   ith->source, ith->dest, sock_net_uid(net, sk));
-	ktcp_output_raw(net, NULL, skb, &ip);
 }

@@ -43,8 +43,8 @@ static int ktcp_rcv_state(struct sock *sk, struct sk_buff *skb)
 	switch (sk->sk_state) {
 	case TCP_CLOSE:
 		/* Linux's socket would be out of the table by now */
-		ktcp_output_reply_rst(sock_net(sk), sk, skb,
-				      SK_RST_REASON_NO_SOCKET);
+		ktcp_reply_rst(sock_net(sk), sk, skb,
+			       SK_RST_REASON_NO_SOCKET);
 		break;
 	case TCP_SYN_SENT:
 		ktcp_input_syn_sent(sk, skb);
@@ -115,7 +115,7 @@ static void ktcp_rcv_tw_syn(struct net *net, struct sk_buff *skb)
 		listener = NULL;
 	rcu_read_unlock();
 	if (!listener) {
-		ktcp_output_reply_rst(net, NULL, skb, SK_RST_REASON_NO_SOCKET);
+		ktcp_reply_rst(net, NULL, skb, SK_RST_REASON_NO_SOCKET);
 		kfree_skb(skb);
 		return;
 	}

@@ -27,7 +27,7 @@ LAYERS = [
     ['rcvq.c'],
     ['collapse.c'],
     ['timers.c'],
-    ['pmtu.c'],
+    ['pmtu.c', 'reply.c'],
     ['output.c', 'sock.c'],
     ['tlp.c'],
     ['recovery.c', 'scoreboard.c', 'buffers.c', 'window.c', 'urg.c', 'ecn.c', 'gso.c'],

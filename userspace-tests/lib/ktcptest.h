@@ -353,6 +353,8 @@ int native_snmp_read(const char *name, long long *val);
 /* Counter @name of @family's stack (AF_INET, AF_INET6: native); -1 if none. */
 long long ktcp_counter(int family, const char *name);
 long long ktcp_snmp(struct __test_metadata *t, const char *name);
+/* IPv6's counter @name (/proc/net/snmp6) of the current netns; -1 if none. */
+long long ktcp_snmp6(const char *name);
 /* Poll until counter @name equals @want; the last value seen. */
 long long ktcp_wait_snmp(struct __test_metadata *t, const char *name,
 			 long long want, int timeout_ms);

@@ -296,6 +296,13 @@ static int snmp_lines(const char *path, const char *name, long long *val)
 	return -ENOENT;
 }
 
+long long ktcp_snmp6(const char *name)
+{
+	long long v = -1;
+
+	return snmp_lines("/proc/thread-self/net/snmp6", name, &v) ? -1 : v;
+}
+
 int native_snmp_read(const char *name, long long *val)
 {
 	if (!snmp_pairs("/proc/thread-self/net/snmp", "Tcp", name, val))

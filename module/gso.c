@@ -11,8 +11,10 @@
  * only), and cutting it off its skb (tso_fragment()) charges the write
  * queue one skb head. ktcp has no GSO and sends segment by segment, but
  * groups them as Linux would (output.c), so that the wire and the send
- * buffer's charge are Linux's. Not modelled: tcp_tso_should_defer(),
- * tcp_grow_skb(), TCP small queues.
+ * buffer's charge are Linux's. The pacing rate is the socket's
+ * sk_pacing_rate too, which sch_fq honours. Not modelled:
+ * tcp_tso_should_defer(), tcp_grow_skb(), TCP small queues, internal
+ * pacing.
  *
  * Context: the socket lock is held, except for ktcp_gso_autosize().
  */
@@ -27,26 +29,40 @@
 #define KTCP_PACING_SHIFT	10	/* sk_pacing_shift, sock_init_data() */
 
 /*
- * tcp_update_pacing_rate() then tcp_tso_autosize(): segments per packet for
- * @mss, cwnd @cwnd and @ssthresh, @packets_out in flight, SRTT @srtt_us8
- * (<< 3; 0: none yet), minimum RTT @min_rtt_us (U32_MAX: none yet), the
- * route's GSO size @gso_max and SO_MAX_PACING_RATE @max_rate (bytes/s).
+ * tcp_update_pacing_rate(): the pacing rate in bytes/s for @mss, cwnd
+ * @cwnd and @ssthresh, @packets_out in flight, SRTT @srtt_us8 (<< 3; 0:
+ * none yet, and the rate is as good as unlimited), at most
+ * SO_MAX_PACING_RATE @max_rate: 200% of cwnd * MSS / SRTT in slow start
+ * (below half of ssthresh), 120% after.
  */
-u32 ktcp_gso_autosize(u32 mss, u32 cwnd, u32 ssthresh, u32 packets_out,
-		      u32 srtt_us8, u32 min_rtt_us, u32 gso_max, u64 max_rate)
+u64 ktcp_gso_pacing_rate(u32 mss, u32 cwnd, u32 ssthresh, u32 packets_out,
+			 u32 srtt_us8, u64 max_rate)
 {
-	u64 rate = (u64)mss * ((USEC_PER_SEC / 100) << 3), bytes;
-	u32 r = min_rtt_us >> KTCP_GSO_RTT_LOG;
+	u64 rate = (u64)mss * ((USEC_PER_SEC / 100) << 3);
 
-	if (!mss)
-		return KTCP_GSO_MIN_SEGS;
 	rate *= cwnd < ssthresh / 2 ? KTCP_PACING_SS_RATIO :
 				      KTCP_PACING_CA_RATIO;
 	rate *= max(cwnd, packets_out);
 	if (srtt_us8)
 		rate = div_u64(rate, srtt_us8);
-	rate = min(rate, max_rate);
-	bytes = rate >> KTCP_PACING_SHIFT;
+	return min(rate, max_rate);
+}
+
+/*
+ * tcp_update_pacing_rate() then tcp_tso_autosize(): segments per packet for
+ * the pacing rate of ktcp_gso_pacing_rate()'s arguments, minimum RTT
+ * @min_rtt_us (U32_MAX: none yet) and the route's GSO size @gso_max.
+ */
+u32 ktcp_gso_autosize(u32 mss, u32 cwnd, u32 ssthresh, u32 packets_out,
+		      u32 srtt_us8, u32 min_rtt_us, u32 gso_max, u64 max_rate)
+{
+	u32 r = min_rtt_us >> KTCP_GSO_RTT_LOG;
+	u64 bytes;
+
+	if (!mss)
+		return KTCP_GSO_MIN_SEGS;
+	bytes = ktcp_gso_pacing_rate(mss, cwnd, ssthresh, packets_out,
+				     srtt_us8, max_rate) >> KTCP_PACING_SHIFT;
 	if (r < BITS_PER_TYPE(u32))
 		bytes += gso_max >> r;
 	bytes = min_t(u64, bytes, gso_max);
@@ -70,13 +86,38 @@ void ktcp_gso_route_limits(struct sock *sk, u32 *size, u32 *segs)
 	}
 }
 
-/* tcp_tso_segs() for @sk now: at most the route's GSO segment count. */
+/*
+ * The socket's pacing rate, sk_pacing_rate (for sch_fq and TCP_INFO), as
+ * tcp_update_pacing_rate() sets it: when the connection is established
+ * (tcp_init_transfer()), on each ACK that acts on data in flight
+ * (tcp_cong_control()), and at each push, for an RTT sample or a cwnd
+ * that changed since.
+ */
+void ktcp_gso_pacing_update(struct sock *sk)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+
+	sock_owned_by_me(sk);
+	if (ks->mss)
+		WRITE_ONCE(sk->sk_pacing_rate,
+			   ktcp_gso_pacing_rate(ks->mss, ks->cc.cwnd,
+						ks->cc.ssthresh,
+						ks->packets_out,
+						ks->rtt.srtt_us,
+						READ_ONCE(sk->sk_max_pacing_rate)));
+}
+
+/*
+ * tcp_tso_segs() for @sk now: at most the route's GSO segment count, from
+ * the pacing rate, brought up to date.
+ */
 u32 ktcp_gso_max_segs(struct sock *sk)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
 	u32 gso_max, gso_segs;
 
 	sock_owned_by_me(sk);
+	ktcp_gso_pacing_update(sk);
 	ktcp_gso_route_limits(sk, &gso_max, &gso_segs);
 	return min(ktcp_gso_autosize(ks->mss, ks->cc.cwnd, ks->cc.ssthresh,
 				     ks->packets_out, ks->rtt.srtt_us,

@@ -272,6 +272,7 @@ static void ktcp_input_ack_loss(struct sock *sk, const struct sk_buff *skb,
 			     ks->delivered - prior->delivered))
 		ktcp_recovery_ece(sk);	/* FLAG_ECE, before the alert */
 	rack_armed = ktcp_recovery_on_ack(sk, acked, rtt, dup);
+	ktcp_gso_pacing_update(sk);	/* tcp_cong_control() */
 	if (acked && !rack_armed)
 		ktcp_tlp_schedule(sk, true);
 }

@@ -755,6 +755,9 @@ void ktcp_rtxq_sacked(struct ktcp_sock *ks, struct sk_buff *skb);
 void ktcp_rtxq_hints_reset(struct ktcp_sock *ks);
 
 /* gso.c: the GSO packets Linux's TCP would send. */
+u64 ktcp_gso_pacing_rate(u32 mss, u32 cwnd, u32 ssthresh, u32 packets_out,
+			 u32 srtt_us8, u64 max_rate);
+void ktcp_gso_pacing_update(struct sock *sk);
 u32 ktcp_gso_autosize(u32 mss, u32 cwnd, u32 ssthresh, u32 packets_out,
 		      u32 srtt_us8, u32 min_rtt_us, u32 gso_max, u64 max_rate);
 void ktcp_gso_route_limits(struct sock *sk, u32 *size, u32 *segs);

@@ -289,6 +289,7 @@ static void ktcp_sock_established(struct sock *sk)
 	struct ktcp_sock *ks = ktcp_sk(sk);
 
 	ktcp_rto_time_end(ks);	/* SYN timeouts: their recovery is over */
+	ktcp_gso_pacing_update(sk);	/* tcp_init_transfer() */
 	ks->rcv_tstamp = tcp_jiffies32;
 	ks->lrcvtime = tcp_jiffies32;	/* tcp_finish_connect() */
 	if (sock_flag(sk, SOCK_KEEPOPEN))

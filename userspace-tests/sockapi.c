@@ -401,6 +401,32 @@ static void sa_native_info(struct __test_metadata *_metadata,
 	close(s);
 }
 
+/*
+ * The pacing rate after a transfer, as tcp_update_pacing_rate() sets it
+ * on the last ACK: 200% of cwnd * MSS / SRTT in slow start (cwnd below
+ * half of ssthresh), 120% after, from what TCP_INFO shows of those. The
+ * only tolerance is TCP_INFO's: tcpi_rtt is SRTT truncated to a whole
+ * microsecond, so the SRTT the rate was computed from lies in
+ * [tcpi_rtt, tcpi_rtt + 1).
+ */
+static void sa_check_pacing(struct __test_metadata *_metadata,
+			    const struct sa_tcp_info *ti)
+{
+	double ratio = ti->tcpi_snd_cwnd < ti->tcpi_snd_ssthresh / 2 ? 2.0 : 1.2;
+	double bytes = ratio * ti->tcpi_snd_cwnd * ti->tcpi_snd_mss * 1e6;
+	double rate = (double)ti->tcpi_pacing_rate;
+
+	ASSERT_LT(0, ti->tcpi_rtt);
+	EXPECT_EQ(~0ULL, ti->tcpi_max_pacing_rate);
+	EXPECT_TRUE(rate >= bytes / (ti->tcpi_rtt + 1) - 1 &&
+		    rate <= bytes / ti->tcpi_rtt + 1)
+		TH_LOG("pacing rate %llu, want %.0f..%.0f (cwnd %u ssthresh %u mss %u srtt %u us)",
+		       (unsigned long long)ti->tcpi_pacing_rate,
+		       bytes / (ti->tcpi_rtt + 1), bytes / ti->tcpi_rtt,
+		       ti->tcpi_snd_cwnd, ti->tcpi_snd_ssthresh,
+		       ti->tcpi_snd_mss, ti->tcpi_rtt);
+}
+
 /* After N bytes: counters at least N, states and options as native's. */
 TEST_F(sockapi, tcp_info_transfer)
 {
@@ -451,6 +477,7 @@ TEST_F(sockapi, tcp_info_transfer)
 	EXPECT_GT(SA_WAIT_MS, tc.tcpi_last_data_sent);
 	EXPECT_GT(SA_WAIT_MS, tc.tcpi_last_ack_recv);
 	EXPECT_EQ(tc.tcpi_bytes_retrans ? 1 : 0, tc.tcpi_total_retrans ? 1 : 0);
+	sa_check_pacing(_metadata, &tc);
 	if (!variant->native)	/* a loss-free run over lo: RetransSegs' change */
 		EXPECT_EQ(sa_ktcp_retrans(_metadata) - retrans0,
 			  (long)(tc.tcpi_total_retrans + ts.tcpi_total_retrans));

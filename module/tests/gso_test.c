@@ -67,7 +67,31 @@ static void gso_autosize_bounds(struct kunit *test)
 						GT_GSO, ~0ULL), 2U);
 }
 
+static void gso_pacing_rate(struct kunit *test)
+{
+	/* Slow start, 300 ms, cwnd 10: 200% of 10 * 1448 B / 0.3 s. */
+	KUNIT_EXPECT_EQ(test, ktcp_gso_pacing_rate(GT_MSS, 10, GT_INF, 0,
+						   300000 << 3, ~0ULL),
+			96533ULL);
+	/* Avoidance, 10 ms, cwnd 100: 120% of 100 * 1448 B / 10 ms. */
+	KUNIT_EXPECT_EQ(test, ktcp_gso_pacing_rate(GT_MSS, 100, 100, 0,
+						   10000 << 3, ~0ULL),
+			17376000ULL);
+	/* packets_out above cwnd counts instead; SO_MAX_PACING_RATE caps. */
+	KUNIT_EXPECT_EQ(test, ktcp_gso_pacing_rate(GT_MSS, 50, 100, 100,
+						   10000 << 3, ~0ULL),
+			17376000ULL);
+	KUNIT_EXPECT_EQ(test, ktcp_gso_pacing_rate(GT_MSS, 100, 100, 0,
+						   10000 << 3, 125000),
+			125000ULL);
+	/* No RTT sample yet: not divided, as good as unlimited. */
+	KUNIT_EXPECT_GT(test, ktcp_gso_pacing_rate(GT_MSS, 10, GT_INF, 0, 0,
+						   ~0ULL),
+			(u64)U32_MAX);
+}
+
 static struct kunit_case gso_cases[] = {
+	KUNIT_CASE(gso_pacing_rate),
 	KUNIT_CASE(gso_autosize_slow_path),
 	KUNIT_CASE(gso_autosize_fast_path),
 	KUNIT_CASE(gso_autosize_avoidance),

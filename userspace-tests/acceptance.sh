@@ -101,6 +101,9 @@ finish() {
 
 # shellcheck source=userspace-tests/lib/watch.sh
 . "$here/lib/watch.sh"
+# nginx_conf, redis_conf: the servers' configurations (shared with bench)
+# shellcheck source=userspace-tests/lib/apps.sh
+. "$here/lib/apps.sh"
 
 have() { command -v "$1" >/dev/null; }
 
@@ -205,35 +208,9 @@ fi
 
 # --- nginx and curl --------------------------------------------------------
 
-# nginx_conf PORT DIR: 2 workers, sendfile, reuseport; everything it
-# writes under DIR; the access log names the worker that served.
-nginx_conf() {
-	mkdir -p "$2"
-	cat >"$2/nginx.conf" <<EOF
-worker_processes 2;
-daemon off;
-pid $2/nginx.pid;
-error_log $2/error.log warn;
-events { worker_connections 64; }
-http {
-	log_format w '\$pid \$status \$body_bytes_sent';
-	access_log $2/access.log w;
-	client_body_temp_path $2/body;
-	proxy_temp_path $2/proxy;
-	fastcgi_temp_path $2/fastcgi;
-	uwsgi_temp_path $2/uwsgi;
-	scgi_temp_path $2/scgi;
-	sendfile on;
-	server {
-		listen 127.0.0.1:$1 reuseport;
-		root $work/www;
-	}
-}
-EOF
-}
 if group nginx nginx curl; then
 	p=$(port 5)
-	nginx_conf "$p" "$work/nginx"
+	nginx_conf "$p" "$work/nginx" "$work/www"
 	serve "$work/nginx/out" "$krun" nginx -e "$work/nginx/error.log" -c "$work/nginx/nginx.conf"
 	n_ktcp=$srv_pid
 	end=$((SECONDS + t_up))
@@ -262,7 +239,7 @@ if group nginx nginx curl; then
 	diag "$work/nginx/access.log"
 	stop "$n_ktcp"
 	p=$(port 6)
-	nginx_conf "$p" "$work/nginx-native"
+	nginx_conf "$p" "$work/nginx-native" "$work/www"
 	serve "$work/nginx-native/out" nginx -e "$work/nginx-native/error.log" \
 		-c "$work/nginx-native/nginx.conf"
 	n_nat=$srv_pid
@@ -280,8 +257,7 @@ fi
 if group redis redis-server redis-cli redis-benchmark; then
 	p=$(port 7)
 	mkdir "$work/redis"
-	redis_args=(--bind 127.0.0.1 --save "" --appendonly no --dir "$work/redis"
-		--daemonize no --protected-mode no --logfile "")
+	redis_conf "$work/redis"
 	serve "$work/redis/log" "$krun" redis-server --port "$p" "${redis_args[@]}"
 	r_ktcp=$srv_pid
 	check "redis-server under ktcp-run listens on ktcp only" \

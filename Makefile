@@ -25,8 +25,11 @@
 #                   from linux-source-6.12, ktcp.ko built against it
 #   make check      all but sparse and demo, ending in "N passed, N failed"
 #   make demo       ktcp_demo between AF_INET and ktcp inside a VM
-#   make bench      transfer times, ktcp against native TCP, per netem
-#                   profile, in one VM boot (scripts/bench.sh; BENCH_ARGS)
+#   make bench      ktcp against native TCP in one VM boot: unmodified
+#                   programs through ktcp-run (iperf3, sockperf, nginx and
+#                   ab, redis-benchmark, memory per idle connection), then
+#                   transfer times per netem profile (scripts/bench.sh;
+#                   BENCH_ARGS)
 #   make scale      long run, not in check: 60000 connections held at once
 #                   to three servers, and the connection rate, ktcp against
 #                   native TCP, in one VM boot (scripts/scale.sh; SCALE_ARGS)

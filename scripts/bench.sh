@@ -1,15 +1,37 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Benchmark (not a test): the transfer of userspace-tests/netem.c, done by
+# Benchmark (not a test), ktcp against native TCP, in two parts. Boots the
+# VM once (scripts/vm.sh, ktcp.ko loaded) and runs both in that boot, then
+# prints a table for each, with the ratios ktcp/native.
+#
+# Applications (scripts/bench-apps.sh, first): unmodified programs over
+# 127.0.0.1 in one fresh network namespace, natively and with both ends
+# through tools/ktcp-run, native and ktcp taking turns (A B A B ...) for
+# ROUNDS rounds, medians and spread: iperf3 -P1 and -P8 (Mbit/s), sockperf
+# ping-pong (avg, p50, p99 usec), nginx under ab without keep-alive
+# (connections/s), redis-benchmark with 1 and 50 clients (SET and GET/s),
+# and the memory per idle connection (tools/build/ktcp_conns hold: Slab
+# growth per connection, both ends). Ratios are oriented so that > 1.0
+# means ktcp did better: ktcp/native for throughput, native/ktcp for
+# latency and memory.
+#
+# Transfers: the transfer of userspace-tests/netem.c, done by
 # tools/build/ktcp_bench (BYTES each way at once, SHA-256 checked
 # at both ends), with native TCP and with ktcp, over loopback, over a clean
-# veth pair, and over the veth pair under each netem profile of netem.c.
-# Boots the VM once (scripts/vm.sh, ktcp.ko loaded) and runs everything in
-# that boot, then prints a table of transfer times and the ratio
-# ktcp/native per profile.
+# veth pair, and over the veth pair under each netem profile of netem.c,
+# one run a pair: the table has times and the ratio pair/native.
 #
 # usage: scripts/bench.sh [options] [vm.sh options]
+#   --no-apps          leave the applications out
+#   --no-transfers     leave the transfers out
+#   --rounds R         applications: rounds (default 5)
+#   --apps LIST        applications, comma-separated, from: iperf3, sockperf,
+#                      nginx, redis, idle (default all)
+#   --app-secs S       iperf3's and sockperf's run time (default 5)
+#   --ab-n N, --ab-c C ab's requests and concurrency (default 2000, 16)
+#   --redis-n N        redis-benchmark's requests per test (default 20000)
+#   --idle-conns N     connections held for the memory figure (default 2000)
 #   --bytes N          bytes each way (default 16M; K/M/G suffixes; netem.c
 #                      moves 64M, which takes an hour or more here under TCG)
 #   --pairs LIST       comma-separated, from: native (inet -> inet), ktcp
@@ -17,7 +39,8 @@
 #                      n2k (inet client -> ktcp server); default all four
 #   --profiles LIST    comma-separated profile names (default: all, in the
 #                      order below)
-#   --timeout S        give up on one transfer after S seconds (default 300)
+#   --timeout S        give up on one transfer or application run after S
+#                      seconds (default 300)
 #   --here             no VM: run on this machine (root; ktcp columns need
 #                      ktcp.ko loaded, netem profiles need sch_netem)
 #   any other option goes to scripts/vm.sh (--accel, --smp, --mem, ...)
@@ -37,12 +60,18 @@
 # offloads (tx checksum, TSO, GSO off, gso_max_segs 1), so netem acts on
 # wire-sized segments for both stacks.
 #
-# Output: the table, and one machine-readable line per transfer in the
-# log ("KTCP-BENCH-ROW|profile|pair|ok/FAIL|secs|MiB/s|retrans client|
-# retrans server|why|netem"); on the host the rows also go to
-# build/log/bench.tsv. `make bench BENCH_ARGS="--bytes 4M"` passes options.
-# A failed transfer shows as FAIL (footnoted) and does not stop the run.
-# Exit status: 0 when every transfer succeeded, 1 otherwise.
+# Output: the tables, and machine-readable lines in the log: one per
+# transfer ("KTCP-BENCH-ROW|profile|pair|ok/FAIL|secs|MiB/s|retrans client|
+# retrans server|why|netem"), and for the applications one per run and
+# metric (KTCP-BENCH-APP-RUN|...) and one per metric ("KTCP-BENCH-APP|
+# bench|metric|native median|ktcp median|ratio|spread|native min..max|
+# ktcp min..max|rounds|better", scripts/bench-apps.sh says more). On the
+# host: build/log/bench.log (the console), bench.tsv (the transfer rows),
+# and bench-apps.tsv (the applications' table, tab-separated, with a
+# header). `make bench BENCH_ARGS="--bytes 4M
+# --rounds 3"` passes options. A failed run shows as FAIL (footnoted) or
+# drops out of its medians, and does not stop the others.
+# Exit status: 0 when every run succeeded, 1 otherwise.
 set -euo pipefail
 
 KTCP_PROG=bench.sh
@@ -59,6 +88,9 @@ profiles=
 timeout_s=300
 mode=vm
 vm_args=()
+do_apps=1
+do_transfers=1
+app_args=()	# bench-apps.sh's options, passed on as they are
 
 ALL_PROFILES=(loopback loopback6 veth loss1 loss5 reorder25 dup5 jitter rate10mbit corrupt1)
 netem_of() {
@@ -91,6 +123,10 @@ while (($#)); do
 	--pairs) pairs=$2; shift 2 ;;
 	--profiles) profiles=$2; shift 2 ;;
 	--timeout) timeout_s=$2; shift 2 ;;
+	--rounds | --apps | --app-secs | --ab-n | --ab-c | --redis-n | --idle-conns)
+		app_args+=("$1" "$2"); shift 2 ;;
+	--no-apps) do_apps=0; shift ;;
+	--no-transfers) do_transfers=0; shift ;;
 	--here) mode=here; shift ;;
 	--in-vm) mode=in-vm; shift ;;
 	-h | --help) sed -n '3,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
@@ -111,6 +147,11 @@ for p in "${profile_list[@]}"; do
 	netem_of "$p" >/dev/null || ktcp_die "unknown profile '$p' (${ALL_PROFILES[*]})"
 done
 [[ $timeout_s =~ ^[0-9]+$ && $timeout_s -gt 0 ]] || ktcp_die "--timeout wants seconds"
+((do_apps || do_transfers)) || ktcp_die "--no-apps and --no-transfers leave nothing to run"
+app_args+=(--timeout "$timeout_s")
+# before a VM boots for nothing; it says how many runs the options make
+app_runs=0
+((!do_apps)) || app_runs=$(scripts/bench-apps.sh --check "${app_args[@]}")
 
 # --- the table (from KTCP-BENCH-ROW lines) ----------------------------------
 
@@ -154,119 +195,166 @@ print_table() {
 	}' "$rows"
 }
 
+# show_results ROWS APP_ROWS: the tables of both parts, each from its lines
+show_results() {
+	if [[ -s $1 ]]; then
+		print_table "$1"
+		echo
+	fi
+	if [[ -s $2 ]]; then
+		scripts/bench-apps.sh --table "$2"
+		echo
+	fi
+}
+
 # --- host side: boot the VM once ------------------------------------------------
 
 if [[ $mode == vm ]]; then
-	[[ -x $bench ]] || ktcp_die "$bench missing (make tools)"
+	((!do_transfers)) || [[ -x $bench ]] || ktcp_die "$bench missing (make tools)"
 	[[ -f module/ktcp.ko ]] || ktcp_die "module/ktcp.ko missing (make module)"
 	logdir=$KTCP_ROOT/build/log
 	mkdir -p "$logdir"
 	log=$logdir/bench.log
-	# every transfer may run to its timeout; plus boot and set-up
-	vm_timeout=$(((${#profile_list[@]} * ${#pair_list[@]}) * (timeout_s + 30) + 300))
-	ktcp_log "${#profile_list[@]} profiles x ${#pair_list[@]} pairs, $bytes each way; VM timeout ${vm_timeout}s, log $log"
+	# every run may run to its timeout (an application run also waits for
+	# its server); plus boot and set-up
+	vm_timeout=$((do_transfers * ${#profile_list[@]} * ${#pair_list[@]} * (timeout_s + 30) +
+		app_runs * (timeout_s + 90) + 300))
+	what=
+	((!do_apps)) || what+="$app_runs application runs; "
+	((!do_transfers)) || what+="${#profile_list[@]} profiles x ${#pair_list[@]} pairs, $bytes each way; "
+	ktcp_log "${what}VM timeout ${vm_timeout}s, log $log"
+	parts=()
+	((do_apps)) || parts+=(--no-apps)
+	((do_transfers)) || parts+=(--no-transfers)
 	rc=0
 	# KTCP_TEST_FAMILY=inet (ktcp pairs run native: checks this script) goes along
 	scripts/vm.sh --timeout "$vm_timeout" --log "$log" "${vm_args[@]}" -- \
 		env ${KTCP_TEST_FAMILY:+KTCP_TEST_FAMILY="$KTCP_TEST_FAMILY"} bash scripts/bench.sh --in-vm --bytes "$bytes" --pairs "$pairs" \
-		--profiles "$(IFS=,; echo "${profile_list[*]}")" --timeout "$timeout_s" || rc=$?
+		--profiles "$(IFS=,; echo "${profile_list[*]}")" --timeout "$timeout_s" \
+		"${parts[@]}" "${app_args[@]}" || rc=$?
 	tr -d '\r' <"$log" | grep '^KTCP-BENCH-ROW|' >"$logdir/bench.rows" || true
-	if [[ ! -s $logdir/bench.rows ]]; then
+	tr -d '\r' <"$log" | grep '^KTCP-BENCH-APP' >"$logdir/bench-apps.rows" || true
+	if [[ ! -s $logdir/bench.rows && ! -s $logdir/bench-apps.rows ]]; then
 		ktcp_die "no results in $log (VM rc $rc)"
 	fi
 	cut -d'|' -f2- "$logdir/bench.rows" >"$logdir/bench.tsv"
+	rm -f "$logdir/bench-apps.tsv"
+	grep -q '^KTCP-BENCH-APP|' "$logdir/bench-apps.rows" &&
+		scripts/bench-apps.sh --tsv "$logdir/bench-apps.rows" >"$logdir/bench-apps.tsv"
 	echo
 	echo "==== ktcp benchmark ($(date -u +%Y-%m-%dT%H:%MZ), VM rc $rc) ===="
-	print_table "$logdir/bench.rows"
-	echo "rows: build/log/bench.tsv, console: build/log/bench.log"
+	show_results "$logdir/bench.rows" "$logdir/bench-apps.rows"
+	echo "build/log/: bench.tsv (transfers), bench-apps.tsv (applications), bench.log (console)"
 	exit "$rc"
 fi
 
-# --- in the VM (or --here): run the transfers ------------------------------------
+# --- in the VM (or --here): run them ------------------------------------------------
 
 [[ $(id -u) -eq 0 ]] || ktcp_die "must run as root (namespaces, tc)"
-for t in ip tc; do
-	command -v "$t" >/dev/null || ktcp_die "$t missing (iproute2)"
-done
-[[ -x $bench ]] || ktcp_die "$bench missing (make tools)"
-[[ -x $KTCP_TOPO ]] || ktcp_die "$KTCP_TOPO missing (make tools)"
-
-ktcp_ok=1
-if [[ ${KTCP_TEST_FAMILY:-} != inet && ! -d /sys/module/ktcp ]]; then
-	ktcp_ok=0
-	ktcp_log "ktcp.ko is not loaded: ktcp pairs are left out"
-fi
+command -v ip >/dev/null || ktcp_die "ip missing (iproute2)"
 
 ns_a=ktbench-$$-a
 ns_b=ktbench-$$-b
+ns_apps=ktbench-$$-apps
 if_a=ktbench_a
 if_b=ktbench_b
 work=$(mktemp -d /tmp/ktcp-bench.XXXXXX)
 rows=$work/rows
+apps=$work/apps
 : >"$rows"
+: >"$apps"
 # shellcheck disable=SC2317 # run by trap
 cleanup() {
-	ktcp_topo_down "$ns_a" "$ns_b"
+	ktcp_topo_down "$ns_a" "$ns_b" "$ns_apps"
 	rm -rf -- "$work"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-modprobe -q sch_netem 2>/dev/null || true
-ktcp_topo_up "$ns_a" "$if_a" "$ns_b" "$if_b"
+# run_apps: the applications, in a fresh namespace with only lo: nothing
+# of the transfers' set-up (veths, qdiscs) is in their way, and no
+# connection of an earlier run (ktcp's or native TIME_WAIT) is in the
+# namespace when they start
+run_apps() {
+	local rc=0
+	ip netns add "$ns_apps" || return 1
+	ip netns exec "$ns_apps" bash scripts/bench-apps.sh "${app_args[@]}" | tee "$apps" ||
+		rc=${PIPESTATUS[0]}
+	ip netns del "$ns_apps"
+	return "$rc"
+}
 
-echo "# ktcp_bench: $bytes each way; $(nproc) CPUs; kernel $(uname -r); ktcp $(
-	sed 's/^/family /' /sys/module/ktcp/parameters/family 2>/dev/null || echo "not loaded")"
-fail=0
-for prof in "${profile_list[@]}"; do
-	netem=$(netem_of "$prof")
-	tc_err=
-	ns_cli=$ns_a ns_srv=$ns_b addr=$KTCP_TOPO_IP_B
-	if [[ $prof == loopback ]]; then
-		ns_srv=$ns_a addr=127.0.0.1
-	elif [[ $prof == loopback6 ]]; then
-		ns_srv=$ns_a addr=::1
+# run_transfers: ktcp_bench per profile and pair; fail=1 when one failed
+run_transfers() {
+	local t ktcp_ok=1 prof netem tc_err ns_cli ns_srv addr ns_ifc pair cfam sfam res st secs mibps rc_ rs_ why
+	for t in tc "$bench" "$KTCP_TOPO"; do
+		command -v "$t" >/dev/null || ktcp_die "$t missing (make tools; tc: iproute2)"
+	done
+	if [[ ${KTCP_TEST_FAMILY:-} != inet && ! -d /sys/module/ktcp ]]; then
+		ktcp_ok=0
+		ktcp_log "ktcp.ko is not loaded: ktcp pairs are left out"
 	fi
-	for ns_ifc in "$ns_a:$if_a" "$ns_b:$if_b"; do
-		# shellcheck disable=SC2086 # netem parameters are words
-		if ! tc_err=$(ktcp_topo_netem "${ns_ifc%%:*}" "${ns_ifc#*:}" $netem 2>&1); then
-			tc_err=${tc_err%%$'\n'*}
-			ktcp_log "tc qdisc replace dev ${ns_ifc#*:} root netem $netem: $tc_err"
-			break
+	modprobe -q sch_netem 2>/dev/null || true
+	ktcp_topo_up "$ns_a" "$if_a" "$ns_b" "$if_b"
+	echo "# ktcp_bench: $bytes each way; $(nproc) CPUs; kernel $(uname -r); ktcp $(
+		sed 's/^/family /' /sys/module/ktcp/parameters/family 2>/dev/null || echo "not loaded")"
+	for prof in "${profile_list[@]}"; do
+		netem=$(netem_of "$prof")
+		tc_err=
+		ns_cli=$ns_a ns_srv=$ns_b addr=$KTCP_TOPO_IP_B
+		if [[ $prof == loopback ]]; then
+			ns_srv=$ns_a addr=127.0.0.1
+		elif [[ $prof == loopback6 ]]; then
+			ns_srv=$ns_a addr=::1
 		fi
-		tc_err=""
+		for ns_ifc in "$ns_a:$if_a" "$ns_b:$if_b"; do
+			# shellcheck disable=SC2086 # netem parameters are words
+			if ! tc_err=$(ktcp_topo_netem "${ns_ifc%%:*}" "${ns_ifc#*:}" $netem 2>&1); then
+				tc_err=${tc_err%%$'\n'*}
+				ktcp_log "tc qdisc replace dev ${ns_ifc#*:} root netem $netem: $tc_err"
+				break
+			fi
+			tc_err=""
+		done
+		for pair in "${pair_list[@]}"; do
+			read -r cfam sfam <<<"$(fams_of "$pair")"
+			if [[ $prof == loopback6 ]]; then
+				cfam=${cfam}6 sfam=${sfam}6	# inet6, ktcp6
+			fi
+			if [[ -n $tc_err ]]; then
+				res="RESULT FAIL secs=0 why=\"tc: $tc_err\""
+			elif ((!ktcp_ok)) && [[ $pair != native ]]; then
+				res="RESULT FAIL secs=0 why=\"ktcp.ko not loaded\""
+			else
+				echo "# $prof ($netem): $pair, $cfam client -> $sfam server"
+				res=$("$bench" -q -c "$cfam" -s "$sfam" -C "/run/netns/$ns_cli" \
+					-S "/run/netns/$ns_srv" -a "$addr" -b "$bytes" -t "$timeout_s" -i 60 2>&1 |
+					grep '^RESULT ' | tail -n 1 || true)
+				[[ -n $res ]] || res="RESULT FAIL secs=0 why=\"ktcp_bench printed no RESULT\""
+				echo "# $res"
+			fi
+			st=$(awk '{ print $2 }' <<<"$res")
+			secs=$(sed -n 's/.* secs=\([0-9.]*\).*/\1/p' <<<"$res")
+			mibps=$(sed -n 's/.* mibps=\([0-9.]*\).*/\1/p' <<<"$res")
+			rc_=$(sed -n 's/.* retrans_client=\(-\{0,1\}[0-9]*\).*/\1/p' <<<"$res")
+			rs_=$(sed -n 's/.* retrans_server=\(-\{0,1\}[0-9]*\).*/\1/p' <<<"$res")
+			why=$(sed -n 's/.* why="\(.*\)"$/\1/p' <<<"$res")
+			[[ $st == ok ]] || fail=1
+			printf 'KTCP-BENCH-ROW|%s|%s|%s|%s|%s|%s|%s|%s|%s\n' "$prof" "$pair" "$st" \
+				"${secs:-0}" "${mibps:-0}" "${rc_:--1}" "${rs_:--1}" "$why" "$netem" | tee -a "$rows"
+		done
 	done
-	for pair in "${pair_list[@]}"; do
-		read -r cfam sfam <<<"$(fams_of "$pair")"
-		if [[ $prof == loopback6 ]]; then
-			cfam=${cfam}6 sfam=${sfam}6	# inet6, ktcp6
-		fi
-		if [[ -n $tc_err ]]; then
-			res="RESULT FAIL secs=0 why=\"tc: $tc_err\""
-		elif ((!ktcp_ok)) && [[ $pair != native ]]; then
-			res="RESULT FAIL secs=0 why=\"ktcp.ko not loaded\""
-		else
-			echo "# $prof ($netem): $pair, $cfam client -> $sfam server"
-			res=$("$bench" -q -c "$cfam" -s "$sfam" -C "/run/netns/$ns_cli" \
-				-S "/run/netns/$ns_srv" -a "$addr" -b "$bytes" -t "$timeout_s" -i 60 2>&1 |
-				grep '^RESULT ' | tail -n 1 || true)
-			[[ -n $res ]] || res="RESULT FAIL secs=0 why=\"ktcp_bench printed no RESULT\""
-			echo "# $res"
-		fi
-		st=$(awk '{ print $2 }' <<<"$res")
-		secs=$(sed -n 's/.* secs=\([0-9.]*\).*/\1/p' <<<"$res")
-		mibps=$(sed -n 's/.* mibps=\([0-9.]*\).*/\1/p' <<<"$res")
-		rc_=$(sed -n 's/.* retrans_client=\(-\{0,1\}[0-9]*\).*/\1/p' <<<"$res")
-		rs_=$(sed -n 's/.* retrans_server=\(-\{0,1\}[0-9]*\).*/\1/p' <<<"$res")
-		why=$(sed -n 's/.* why="\(.*\)"$/\1/p' <<<"$res")
-		[[ $st == ok ]] || fail=1
-		printf 'KTCP-BENCH-ROW|%s|%s|%s|%s|%s|%s|%s|%s|%s\n' "$prof" "$pair" "$st" \
-			"${secs:-0}" "${mibps:-0}" "${rc_:--1}" "${rs_:--1}" "$why" "$netem" | tee -a "$rows"
-	done
-done
+}
 
+fail=0
+if ((do_apps)); then
+	run_apps || fail=1
+fi
+if ((do_transfers)); then
+	run_transfers
+fi
 if [[ $mode == here ]]; then
 	echo
-	print_table "$rows"
+	show_results "$rows" "$apps"
 fi
 exit "$fail"

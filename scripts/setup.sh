@@ -30,6 +30,7 @@ PACKAGES=(
 	# the acceptance suite's unmodified programs (userspace-tests/acceptance.sh)
 	nginx redis-server redis-tools iperf3 sockperf openssh-server
 	openssh-client socat netcat-openbsd
+	apache2-utils	# ab: nginx's connection rate in make bench (scripts/bench-apps.sh)
 )
 
 # Services that those packages would start and enable on the host; the

@@ -28,8 +28,8 @@
 #   make bench      ktcp against native TCP in one VM boot: unmodified
 #                   programs through ktcp-run (iperf3, sockperf, nginx and
 #                   ab, redis-benchmark, memory per idle connection), then
-#                   transfer times per netem profile (scripts/bench.sh;
-#                   BENCH_ARGS)
+#                   transfer times per netem profile; tables and
+#                   build/log/bench.svg (scripts/bench.sh; BENCH_ARGS)
 #   make scale      long run, not in check: 60000 connections held at once
 #                   to three servers, and the connection rate, ktcp against
 #                   native TCP, in one VM boot (scripts/scale.sh; SCALE_ARGS)

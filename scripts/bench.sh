@@ -3,7 +3,8 @@
 #
 # Benchmark (not a test), ktcp against native TCP, in two parts. Boots the
 # VM once (scripts/vm.sh, ktcp.ko loaded) and runs both in that boot, then
-# prints a table for each, with the ratios ktcp/native.
+# prints a table for each, with the ratios ktcp/native, and draws them
+# (build/log/bench.svg).
 #
 # Applications (scripts/bench-apps.sh, first): unmodified programs over
 # 127.0.0.1 in one fresh network namespace, natively and with both ends
@@ -67,8 +68,9 @@
 # bench|metric|native median|ktcp median|ratio|spread|native min..max|
 # ktcp min..max|rounds|better", scripts/bench-apps.sh says more). On the
 # host: build/log/bench.log (the console), bench.tsv (the transfer rows),
-# and bench-apps.tsv (the applications' table, tab-separated, with a
-# header). `make bench BENCH_ARGS="--bytes 4M
+# bench-apps.tsv (the applications' table, tab-separated, with a header)
+# and bench.svg (both parts' ratios, tools/bench-plot.py, when
+# python3-matplotlib is there). `make bench BENCH_ARGS="--bytes 4M
 # --rounds 3"` passes options. A failed run shows as FAIL (footnoted) or
 # drops out of its medians, and does not stop the others.
 # Exit status: 0 when every run succeeded, 1 otherwise.
@@ -207,6 +209,18 @@ show_results() {
 	fi
 }
 
+# plot SVG APPS_TSV ROWS_TSV: the chart (python3-matplotlib, which a
+# pyenv or venv python3 on PATH may lack: then Debian's)
+plot() {
+	local py=python3 args=()
+	rm -f "$1"	# no chart rather than the last run's
+	[[ -s $2 ]] && args+=(--apps "$2")
+	[[ -s $3 ]] && args+=(--transfers "$3")
+	"$py" -c 'import matplotlib' 2>/dev/null || py=/usr/bin/python3
+	"$py" tools/bench-plot.py "$1" "${args[@]}" ||
+		ktcp_log "no chart: tools/bench-plot.py failed (python3-matplotlib: scripts/setup.sh)"
+}
+
 # --- host side: boot the VM once ------------------------------------------------
 
 if [[ $mode == vm ]]; then
@@ -241,10 +255,11 @@ if [[ $mode == vm ]]; then
 	rm -f "$logdir/bench-apps.tsv"
 	grep -q '^KTCP-BENCH-APP|' "$logdir/bench-apps.rows" &&
 		scripts/bench-apps.sh --tsv "$logdir/bench-apps.rows" >"$logdir/bench-apps.tsv"
+	plot "$logdir/bench.svg" "$logdir/bench-apps.tsv" "$logdir/bench.tsv"
 	echo
 	echo "==== ktcp benchmark ($(date -u +%Y-%m-%dT%H:%MZ), VM rc $rc) ===="
 	show_results "$logdir/bench.rows" "$logdir/bench-apps.rows"
-	echo "build/log/: bench.tsv (transfers), bench-apps.tsv (applications), bench.log (console)"
+	echo "build/log/: bench.tsv (transfers), bench-apps.tsv (applications), bench.svg (chart), bench.log (console)"
 	exit "$rc"
 fi
 

@@ -25,7 +25,7 @@ PACKAGES=(
 	# the ktcp:* tracepoints' bpftrace examples (userspace-tests/tracepoints.c)
 	bpftrace
 	libmnl-dev	# tools/ktcpstat's netlink
-	python3-matplotlib	# ktcpstat --timeline's charts (tools/ktcpstat-plot.py)
+	python3-matplotlib	# charts: ktcpstat --timeline's, make bench's (tools/*-plot.py)
 	python3-docutils	# rst2man: the man pages (make man, scripts/man.sh)
 	# the acceptance suite's unmodified programs (userspace-tests/acceptance.sh)
 	nginx redis-server redis-tools iperf3 sockperf openssh-server

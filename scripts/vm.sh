@@ -431,16 +431,29 @@ fi
 
 rc=$(sed -n 's/^KTCP-VM-EXIT=\([0-9]\{1,\}\)$/\1/p' "$log" | tail -n 1)
 problems=0
+# The emulator's own reports (user-guide.rst, Testing), left out of the
+# verdict but counted and named: a #DB single-step trap in kernel mode,
+# which nothing in the guest asked for (traps.c's exc_debug_kernel():
+# "QEMU ... leaks #DB into the guest"), seen under TCG with the
+# interrupted context's RFLAGS holding reserved bits.
+EMU_RE='WARNING: .* at arch/x86/kernel/traps.c:[0-9]+ exc_debug_kernel'
+klog=$rundir/kernel.log
+awk -v re="$EMU_RE" '$0 ~ re { skip = 1 } !skip { print } skip && /---\[ end trace/ { skip = 0 }' \
+	"$log" >"$klog"
+emu=$(grep -Ec "$EMU_RE" "$log" || true)
+if ((emu)); then
+	ktcp_log "note: $emu emulator report(s) left out (#DB single-step in kernel mode, exc_debug_kernel), see $log"
+fi
 if grep -q '^KTCP-VM-ERROR' "$log"; then
 	grep '^KTCP-VM-ERROR' "$log" | sed 's/^/vm.sh: /' >&2
 	problems=1
 fi
-if grep -Eq "\[ *[0-9]+\.[0-9]+\] .*$KERNEL_ERROR_RE" "$log"; then
+if grep -Eq "\[ *[0-9]+\.[0-9]+\] .*$KERNEL_ERROR_RE" "$klog"; then
 	ktcp_log "FAIL: the guest kernel reported errors:"
-	grep -En "\[ *[0-9]+\.[0-9]+\] .*$KERNEL_ERROR_RE" "$log" | head -n 20 >&2
-	first=$(grep -Enm1 "\[ *[0-9]+\.[0-9]+\] .*$KERNEL_ERROR_RE" "$log" | cut -d: -f1)
+	grep -En "\[ *[0-9]+\.[0-9]+\] .*$KERNEL_ERROR_RE" "$klog" | head -n 20 >&2
+	first=$(grep -Enm1 "\[ *[0-9]+\.[0-9]+\] .*$KERNEL_ERROR_RE" "$klog" | cut -d: -f1)
 	ktcp_log "context (log lines $first..$((first + 40))):"
-	sed -n "${first},$((first + 40))p" "$log" >&2
+	sed -n "${first},$((first + 40))p" "$klog" >&2
 	problems=2
 fi
 if ((qemu_rc == 124 || qemu_rc == 137)); then
@@ -449,6 +462,8 @@ if ((qemu_rc == 124 || qemu_rc == 137)); then
 fi
 taint0=$(sed -n 's/^KTCP-VM-TAINT0=\([0-9]*\)$/\1/p' "$log" | head -n 1)
 taint=$(sed -n 's/^KTCP-VM-TAINT=\([0-9]*\)$/\1/p' "$log" | tail -n 1)
+# the emulator's WARN taints too: any other warning is in $klog
+((emu)) && BAD_TAINT_MASK=$((BAD_TAINT_MASK & ~(1 << 9)))
 if [[ -n $taint && -n $taint0 ]] && (((taint & ~taint0) & BAD_TAINT_MASK)); then
 	ktcp_log "FAIL: kernel tainted during the run ($taint0 -> $taint: warning/oops/bad page/lockup)"
 	((problems)) || problems=2

@@ -44,6 +44,8 @@
 #                      seconds (default 300)
 #   --here             no VM: run on this machine (root; ktcp columns need
 #                      ktcp.ko loaded, netem profiles need sch_netem)
+#   --log FILE         the VM's console, where the results are read from
+#                      (default build/log/bench.log)
 #   any other option goes to scripts/vm.sh (--accel, --smp, --mem, ...)
 # KTCP_TEST_FAMILY=inet makes the "ktcp" ends native (checks this script).
 #
@@ -89,6 +91,7 @@ pairs=native,ktcp,k2n,n2k
 profiles=
 timeout_s=300
 mode=vm
+bench_log=
 vm_args=()
 do_apps=1
 do_transfers=1
@@ -130,6 +133,7 @@ while (($#)); do
 	--no-apps) do_apps=0; shift ;;
 	--no-transfers) do_transfers=0; shift ;;
 	--here) mode=here; shift ;;
+	--log) bench_log=$2; shift 2 ;;
 	--in-vm) mode=in-vm; shift ;;
 	-h | --help) sed -n '3,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
 	*) vm_args+=("$1"); shift ;;
@@ -228,7 +232,7 @@ if [[ $mode == vm ]]; then
 	[[ -f module/ktcp.ko ]] || ktcp_die "module/ktcp.ko missing (make module)"
 	logdir=$KTCP_ROOT/build/log
 	mkdir -p "$logdir"
-	log=$logdir/bench.log
+	log=${bench_log:-$logdir/bench.log}
 	# every run may run to its timeout (an application run also waits for
 	# its server); plus boot and set-up
 	vm_timeout=$((do_transfers * ${#profile_list[@]} * ${#pair_list[@]} * (timeout_s + 30) +

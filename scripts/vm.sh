@@ -326,7 +326,7 @@ pick_accel
 # a static key or tracepoint was just flipped in. Seen at boot (the
 # sched_clock key, 1.2 s), in make check's netem suite, and at will:
 # flipping a tracepoint while both vCPUs run through it oopsed within
-# 12 s, three times in three with 2 vCPUs; 3,000 flips with 1 were clean
+# 30 s, three times in three with 2 vCPUs; 3,000 flips with 1 were clean
 # (scripts/tcg-poke.sh, Documentation/user-guide.rst). The suites took as long with one vCPU.
 if [[ $accel == kvm ]]; then
 	accel_args=(-accel kvm -cpu host)

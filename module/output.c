@@ -255,6 +255,13 @@ struct sk_buff *ktcp_output_queue_new(struct sock *sk, u8 flags, gfp_t gfp)
 		return NULL;
 	}
 	skb_reserve(skb, KTCP_HDR_ROOM);
+	/*
+	 * Data is copied in without summing it (skb_do_copy_data_nocache()
+	 * sums only a CHECKSUM_NONE skb): every clone leaves as
+	 * CHECKSUM_PARTIAL (ktcp_output_csum()), as tcp_stream_alloc_skb()
+	 * marks its skbs.
+	 */
+	skb->ip_summed = CHECKSUM_PARTIAL;
 	KTCP_SKB_CB(skb)->seq = ks->write_seq;
 	KTCP_SKB_CB(skb)->end_seq = ks->write_seq;
 	KTCP_SKB_CB(skb)->flags = flags;
@@ -672,6 +679,7 @@ int ktcp_output_split(struct sock *sk, struct sk_buff *skb, u32 len,
 	if (!nskb)
 		return -ENOMEM;
 	skb_reserve(nskb, KTCP_HDR_ROOM);
+	nskb->ip_summed = CHECKSUM_PARTIAL;	/* ktcp_output_queue_new() */
 	head = charge ? 0 : nskb->truesize;
 	ktcp_mem_force(sk, nskb->truesize - head);	/* tcp_fragment() */
 	ktcp_mem_wqueue_add(sk, nskb->truesize - head);

@@ -16,7 +16,8 @@
  * tcp_tso_should_defer(), tcp_grow_skb(), TCP small queues, internal
  * pacing.
  *
- * Context: the socket lock is held, except for ktcp_gso_autosize().
+ * Context: the socket lock is held, except for ktcp_gso_pacing_rate() and
+ * ktcp_gso_autosize(), which are pure.
  */
 
 #include "ktcp.h"
@@ -49,20 +50,17 @@ u64 ktcp_gso_pacing_rate(u32 mss, u32 cwnd, u32 ssthresh, u32 packets_out,
 }
 
 /*
- * tcp_update_pacing_rate() then tcp_tso_autosize(): segments per packet for
- * the pacing rate of ktcp_gso_pacing_rate()'s arguments, minimum RTT
- * @min_rtt_us (U32_MAX: none yet) and the route's GSO size @gso_max.
+ * tcp_tso_autosize(): segments per packet for pacing rate @rate (bytes/s,
+ * sk_pacing_rate), minimum RTT @min_rtt_us (U32_MAX: none yet) and the
+ * route's GSO size @gso_max.
  */
-u32 ktcp_gso_autosize(u32 mss, u32 cwnd, u32 ssthresh, u32 packets_out,
-		      u32 srtt_us8, u32 min_rtt_us, u32 gso_max, u64 max_rate)
+u32 ktcp_gso_autosize(u32 mss, u64 rate, u32 min_rtt_us, u32 gso_max)
 {
 	u32 r = min_rtt_us >> KTCP_GSO_RTT_LOG;
-	u64 bytes;
+	u64 bytes = rate >> KTCP_PACING_SHIFT;
 
 	if (!mss)
 		return KTCP_GSO_MIN_SEGS;
-	bytes = ktcp_gso_pacing_rate(mss, cwnd, ssthresh, packets_out,
-				     srtt_us8, max_rate) >> KTCP_PACING_SHIFT;
 	if (r < BITS_PER_TYPE(u32))
 		bytes += gso_max >> r;
 	bytes = min_t(u64, bytes, gso_max);
@@ -87,11 +85,11 @@ void ktcp_gso_route_limits(struct sock *sk, u32 *size, u32 *segs)
 }
 
 /*
- * The socket's pacing rate, sk_pacing_rate (for sch_fq and TCP_INFO), as
- * tcp_update_pacing_rate() sets it: when the connection is established
- * (tcp_init_transfer()), on each ACK that acts on data in flight
- * (tcp_cong_control()), and at each push, for an RTT sample or a cwnd
- * that changed since.
+ * The socket's pacing rate, sk_pacing_rate (for sch_fq, TCP_INFO and the
+ * packet size below), as tcp_update_pacing_rate() sets it, and only where
+ * it does: when the connection is established (tcp_init_transfer()) and on
+ * each ACK that acts on data in flight (tcp_cong_control()). Until then it
+ * is sock_init_data()'s ~0, as good as unlimited.
  */
 void ktcp_gso_pacing_update(struct sock *sk)
 {
@@ -109,7 +107,7 @@ void ktcp_gso_pacing_update(struct sock *sk)
 
 /*
  * tcp_tso_segs() for @sk now: at most the route's GSO segment count, from
- * the pacing rate, brought up to date.
+ * the pacing rate the last ACK set.
  */
 u32 ktcp_gso_max_segs(struct sock *sk)
 {
@@ -117,12 +115,9 @@ u32 ktcp_gso_max_segs(struct sock *sk)
 	u32 gso_max, gso_segs;
 
 	sock_owned_by_me(sk);
-	ktcp_gso_pacing_update(sk);
 	ktcp_gso_route_limits(sk, &gso_max, &gso_segs);
-	return min(ktcp_gso_autosize(ks->mss, ks->cc.cwnd, ks->cc.ssthresh,
-				     ks->packets_out, ks->rtt.srtt_us,
-				     ks->rtt.min_us, gso_max,
-				     READ_ONCE(sk->sk_max_pacing_rate)),
+	return min(ktcp_gso_autosize(ks->mss, READ_ONCE(sk->sk_pacing_rate),
+				     ks->rtt.min_us, gso_max),
 		   gso_segs);
 }
 

@@ -758,8 +758,7 @@ void ktcp_rtxq_hints_reset(struct ktcp_sock *ks);
 u64 ktcp_gso_pacing_rate(u32 mss, u32 cwnd, u32 ssthresh, u32 packets_out,
 			 u32 srtt_us8, u64 max_rate);
 void ktcp_gso_pacing_update(struct sock *sk);
-u32 ktcp_gso_autosize(u32 mss, u32 cwnd, u32 ssthresh, u32 packets_out,
-		      u32 srtt_us8, u32 min_rtt_us, u32 gso_max, u64 max_rate);
+u32 ktcp_gso_autosize(u32 mss, u64 rate, u32 min_rtt_us, u32 gso_max);
 void ktcp_gso_route_limits(struct sock *sk, u32 *size, u32 *segs);
 u32 ktcp_gso_max_segs(struct sock *sk);
 void ktcp_gso_start(struct sock *sk, struct sk_buff *skb, u32 max_segs,

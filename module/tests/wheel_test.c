@@ -11,6 +11,7 @@
 #include <linux/list.h>
 #include <linux/slab.h>
 #include <linux/sort.h>
+#include <linux/vmalloc.h>
 
 #include "../wheel.h"
 
@@ -655,6 +656,113 @@ static void wheel_many_vs_model(struct kunit *test)
 	wt_expect_empty(test, m->w);
 }
 
+/* ---- a million timers --------------------------------------------------- */
+
+#define WT_MILLION	1000000U
+#define WT_SAMPLE	997U	/* every 997th entry's level is watched */
+
+KUNIT_DEFINE_ACTION_WRAPPER(wt_vfree, vfree, const void *);
+
+/* xorshift64: a fixed sequence, so that a failure reproduces */
+static u64 wt_xorshift(u64 *x)
+{
+	*x ^= *x << 13;
+	*x ^= *x >> 7;
+	*x ^= *x << 17;
+	return *x;
+}
+
+/*
+ * The scale the issue asks of ktcp's timers (every connection has some): a
+ * million armed at once across all five levels, a third cancelled and a
+ * third re-armed while the million are pending. Each operation stays O(1):
+ * an entry added to the full wheel lands in the slot it would take in an
+ * empty one (a list insert, whatever is pending), and a watched sample
+ * only ever moves down a level per cascade, so each entry is moved at most
+ * KTCP_WHEEL_LEVELS - 1 times in its life. And the wheel stays right: every
+ * live entry expires exactly once, never early, in order of expiry.
+ */
+static void wheel_million(struct kunit *test)
+{
+	const u64 start = 0x12345678;
+	struct ktcp_wheel *w = wt_wheel(test, start), *w0;
+	unsigned int i, live = 0, moves = 0, got = 0;
+	struct ktcp_wheel_entry *e, *pos, *tmp, probe;
+	u64 x = 0x6b746370, now = start, last = 0;
+	u8 *level;
+
+	e = vcalloc(WT_MILLION, sizeof(*e));
+	level = vcalloc(WT_MILLION / WT_SAMPLE + 1, sizeof(*level));
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, wt_vfree, e), 0);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, wt_vfree, level),
+			0);
+	for (i = 0; i < WT_MILLION; i++) {
+		/* 1 tick to 2^30 ticks out: levels 0 to 4 */
+		u64 delta = 1 + (wt_xorshift(&x) >> (34 + i % 30));
+
+		ktcp_wheel_entry_init(&e[i]);
+		ktcp_wheel_add(w, &e[i], start + delta);
+	}
+	KUNIT_EXPECT_EQ(test, w->count, WT_MILLION);
+
+	/* Placement does not depend on what is pending. */
+	w0 = wt_wheel(test, start);
+	for (i = 0; i < 64; i++) {
+		u64 at = start + 1 + (wt_xorshift(&x) >> (34 + i % 30));
+
+		ktcp_wheel_entry_init(&probe);
+		ktcp_wheel_add(w0, &probe, at);
+		ktcp_wheel_add(w, &e[i * 7 + 1], at);
+		KUNIT_EXPECT_EQ(test, e[i * 7 + 1].level, probe.level);
+		KUNIT_EXPECT_EQ(test, e[i * 7 + 1].slot, probe.slot);
+		ktcp_wheel_del(w0, &probe);
+	}
+
+	for (i = 0; i < WT_MILLION; i++) {
+		if (i % 3 == 0)
+			KUNIT_EXPECT_TRUE(test, ktcp_wheel_del(w, &e[i]));
+		else if (i % 3 == 1)
+			ktcp_wheel_add(w, &e[i], start + 1 +
+				       (wt_xorshift(&x) >> (34 + i % 30)));
+		live += i % 3 != 0;
+		if (i % WT_SAMPLE == 0)
+			level[i / WT_SAMPLE] = e[i].level;
+	}
+	KUNIT_EXPECT_EQ(test, w->count, live);
+
+	while (w->count) {
+		LIST_HEAD(out);
+		u64 prev = now;
+
+		now += 1 + (wt_xorshift(&x) >> 40);	/* up to 2^24 ticks */
+		got += ktcp_wheel_advance(w, now, &out);
+		list_for_each_entry_safe(pos, tmp, &out, node) {
+			/* due in (prev, now], in order, no longer pending */
+			KUNIT_EXPECT_GT(test, pos->expires, prev);
+			KUNIT_EXPECT_LE(test, pos->expires, now);
+			KUNIT_EXPECT_GE(test, pos->expires, last);
+			KUNIT_EXPECT_FALSE(test, pos->pending);
+			KUNIT_EXPECT_NE(test, (pos - e) % 3, 0L);
+			last = pos->expires;
+			list_del_init(&pos->node);
+		}
+		for (i = 0; i < WT_MILLION; i += WT_SAMPLE) {
+			if (!e[i].pending)
+				continue;
+			KUNIT_EXPECT_LE(test, e[i].level, level[i / WT_SAMPLE]);
+			moves += e[i].level != level[i / WT_SAMPLE];
+			level[i / WT_SAMPLE] = e[i].level;
+		}
+		if (now - start > (1ULL << 33))
+			break;	/* everything is due within 2^30 ticks */
+	}
+	KUNIT_EXPECT_EQ(test, got, live);
+	KUNIT_EXPECT_GT(test, moves, 0U);	/* the sample did cascade */
+	KUNIT_EXPECT_LE(test, moves, (WT_MILLION / WT_SAMPLE + 1) *
+				     (KTCP_WHEEL_LEVELS - 1));
+	wt_expect_empty(test, w);
+}
+
 static struct kunit_case ktcp_wheel_cases[] = {
 	KUNIT_CASE(wheel_empty),
 	KUNIT_CASE(wheel_order),
@@ -670,6 +778,7 @@ static struct kunit_case ktcp_wheel_cases[] = {
 	KUNIT_CASE(wheel_next_exact),
 	KUNIT_CASE(wheel_idle_jumps),
 	KUNIT_CASE(wheel_many_vs_model),
+	KUNIT_CASE_SLOW(wheel_million),
 	{}
 };
 

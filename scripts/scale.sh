@@ -24,6 +24,9 @@
 #
 # usage: scripts/scale.sh [options] [vm.sh options]
 #   --hold-n N      connections held at once (default 60000)
+#   --servers K     hold: listening ports (default 3); a destination
+#                   takes ~14000 connections before its search slows (see
+#                   Time), so 100000 want --servers 8
 #   --rate-n N      connections per rate run (default 2000)
 #   --rounds R      rate rounds (default 5)
 #   --pairs LIST    hold pairs, comma-separated, from: k2n (ktcp client ->
@@ -59,6 +62,7 @@ cd "$KTCP_ROOT"
 
 conns=tools/build/ktcp_conns
 hold_n=60000
+servers=3
 rate_n=2000
 rounds=5
 pairs=k2n,native
@@ -82,6 +86,7 @@ fams_of() {
 while (($#)); do
 	case $1 in
 	--hold-n) hold_n=$2; shift 2 ;;
+	--servers) servers=$2; shift 2 ;;
 	--rate-n) rate_n=$2; shift 2 ;;
 	--rounds) rounds=$2; shift 2 ;;
 	--pairs) pairs=$2; shift 2 ;;
@@ -99,7 +104,7 @@ IFS=, read -r -a pair_list <<<"$pairs"
 for p in "${pair_list[@]}"; do
 	fams_of "$p" >/dev/null || ktcp_die "unknown pair '$p' (k2n, native, ktcp, n2k)"
 done
-for v in "$hold_n" "$rate_n" "$rounds" "$idle_s"; do
+for v in "$hold_n" "$servers" "$rate_n" "$rounds" "$idle_s"; do
 	[[ $v =~ ^[0-9]+$ && $v -gt 0 ]] || ktcp_die "counts and seconds are positive integers"
 done
 [[ -z $only || $only == hold || $only == rate ]] || ktcp_die "--only hold or rate"
@@ -117,7 +122,7 @@ print_tables() {
 	$2 == "hold" {
 		r = $4; nh++
 		if (nh == 1) {
-			printf "hold: connections to 3 servers on 127.0.0.1, held at once; slab/conn covers both ends\n\n"
+			printf "hold: connections to %s servers on 127.0.0.1, held at once; slab/conn covers both ends\n\n", f(r, "k")
 			printf "%-7s %6s %6s %9s %8s %7s %7s %10s %7s %6s %6s %5s %s\n", "pair", "conns", "fail", "connect_s", "conn/s", "xchg_s", "close_s", "slab/conn", "claims", "ports", "share", "drain", "result"
 		}
 		st = substr(r, 8, index(substr(r, 8), " ") - 1)
@@ -180,7 +185,7 @@ if [[ $mode == vm ]]; then
 	rc=0
 	scripts/vm.sh --mem 6G --timeout "$vm_timeout" --log "$log" "${vm_args[@]}" -- \
 		env ${KTCP_TEST_FAMILY:+KTCP_TEST_FAMILY="$KTCP_TEST_FAMILY"} bash scripts/scale.sh --in-vm \
-		--hold-n "$hold_n" --rate-n "$rate_n" --rounds "$rounds" --pairs "$pairs" \
+		--hold-n "$hold_n" --servers "$servers" --rate-n "$rate_n" --rounds "$rounds" --pairs "$pairs" \
 		${only:+--only "$only"} --idle "$idle_s" || rc=$?
 	tr -d '\r' <"$log" | grep '^KTCP-SCALE-ROW|' >"$rowfile" || true
 	[[ -s $rowfile ]] || ktcp_die "no results in $log (VM rc $rc)"
@@ -231,7 +236,7 @@ run() {
 
 if [[ $only != rate ]]; then
 	for pair in "${pair_list[@]}"; do
-		run hold "-" "$pair" -n "$hold_n" -k 3 -w 60
+		run hold "-" "$pair" -n "$hold_n" -k "$servers" -w 60
 		grep -E '^(Slab|MemFree)' /proc/meminfo | sed 's/^/#   /'
 	done
 fi

@@ -21,7 +21,10 @@
 # tools/build/ktcp_bench (BYTES each way at once, SHA-256 checked
 # at both ends), with native TCP and with ktcp, over loopback, over a clean
 # veth pair, and over the veth pair under each netem profile of netem.c,
-# one run a pair: the table has times and the ratio pair/native.
+# for ROUNDS rounds in which the pairs take turns (native, ktcp, k2n, n2k,
+# native, ...): the table has each pair's median time, and the ratio of
+# the medians pair/native with its spread (the lowest and highest ratio of
+# one round).
 #
 # usage: scripts/bench.sh [options] [vm.sh options]
 #   --no-apps          leave the applications out
@@ -33,6 +36,7 @@
 #   --ab-n N, --ab-c C ab's requests and concurrency (default 2000, 16)
 #   --redis-n N        redis-benchmark's requests per test (default 20000)
 #   --idle-conns N     connections held for the memory figure (default 2000)
+#   --transfer-rounds R  transfers: rounds (default 5)
 #   --bytes N          bytes each way (default 16M; K/M/G suffixes; netem.c
 #                      moves 64M, which takes an hour or more here under TCG)
 #   --pairs LIST       comma-separated, from: native (inet -> inet), ktcp
@@ -65,7 +69,7 @@
 #
 # Output: the tables, and machine-readable lines in the log: one per
 # transfer ("KTCP-BENCH-ROW|profile|pair|ok/FAIL|secs|MiB/s|retrans client|
-# retrans server|why|netem"), and for the applications one per run and
+# retrans server|why|netem|round"), and for the applications one per run and
 # metric (KTCP-BENCH-APP-RUN|...) and one per metric ("KTCP-BENCH-APP|
 # bench|metric|native median|ktcp median|ratio|spread|native min..max|
 # ktcp min..max|rounds|better", scripts/bench-apps.sh says more). On the
@@ -87,6 +91,7 @@ cd "$KTCP_ROOT"
 
 bench=tools/build/ktcp_bench
 bytes=16M
+xfer_rounds=5
 pairs=native,ktcp,k2n,n2k
 profiles=
 timeout_s=300
@@ -125,6 +130,7 @@ fams_of() {
 while (($#)); do
 	case $1 in
 	--bytes) bytes=$2; shift 2 ;;
+	--transfer-rounds) xfer_rounds=$2; shift 2 ;;
 	--pairs) pairs=$2; shift 2 ;;
 	--profiles) profiles=$2; shift 2 ;;
 	--timeout) timeout_s=$2; shift 2 ;;
@@ -153,6 +159,7 @@ for p in "${profile_list[@]}"; do
 	netem_of "$p" >/dev/null || ktcp_die "unknown profile '$p' (${ALL_PROFILES[*]})"
 done
 [[ $timeout_s =~ ^[0-9]+$ && $timeout_s -gt 0 ]] || ktcp_die "--timeout wants seconds"
+[[ $xfer_rounds =~ ^[0-9]+$ && $xfer_rounds -gt 0 ]] || ktcp_die "--transfer-rounds wants a count"
 ((do_apps || do_transfers)) || ktcp_die "--no-apps and --no-transfers leave nothing to run"
 app_args+=(--timeout "$timeout_s")
 # before a VM boots for nothing; it says how many runs the options make
@@ -161,36 +168,61 @@ app_runs=0
 
 # --- the table (from KTCP-BENCH-ROW lines) ----------------------------------
 
-# print_table ROWS: one line per profile, a time column per pair, and
-# ktcp/native for every pair that is not native.
+# print_table ROWS: one line per profile, each pair's median time over the
+# rounds, and for every pair that is not native the ratio of the medians
+# pair/native and its spread, the lowest and highest ratio of one round.
 print_table() {
 	local rows=$1
 	awk -F'|' -v pairs="$pairs" -v bytes="$bytes" '
-	function cell(p, q) { return (p SUBSEP q) in st ? (st[p, q] == "ok" ? sprintf("%.2f", secs[p, q]) : "FAIL") : "-" }
+	function median(a, n,   i, j, t) {
+		for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j - 1] > a[j]; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
+		return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+	}
+	# med[p, q]: the median of the rounds that succeeded, -1 if none did
+	function settle(p, q,   k, a) {
+		for (k = 1; k <= nok[p, q]; k++) a[k] = t[p, q, k]
+		med[p, q] = nok[p, q] ? median(a, nok[p, q]) : -1
+	}
+	function cell(p, q) {
+		if (!((p SUBSEP q) in runs)) return "-"
+		if (med[p, q] < 0) return "FAIL"
+		return sprintf("%.2f%s", med[p, q], nok[p, q] < runs[p, q] ? "*" : "")
+	}
 	$1 == "KTCP-BENCH-ROW" {
+		r = $11 == "" ? 1 : $11
 		if (!($2 in seen)) { seen[$2] = 1; order[++np] = $2 }
-		st[$2, $3] = $4; secs[$2, $3] = $5; netem[$2] = $10
-		if ($4 != "ok") fails[++nf] = $2 " " $3 ": " $9
+		netem[$2] = $10; runs[$2, $3]++
+		if ($4 == "ok") { t[$2, $3, ++nok[$2, $3]] = $5; rt[$2, $3, r] = $5 }
+		else fails[++nf] = $2 " " $3 " round " r ": " $9
+		if (r > nr) nr = r
 	}
 	END {
 		nq = split(pairs, q, ",")
-		printf "transfer: %s each way, both directions at once; times in seconds; ratio = pair / native\n\n", bytes
+		printf "transfer: %s each way, both directions at once; median seconds of %d rounds (* a round failed); ratio = pair / native, (spread of rounds)\n\n", bytes, nr
 		printf "%-11s %-27s", "profile", "netem (both veth ends)"
 		for (j = 1; j <= nq; j++) {
 			printf " %9s", q[j]
-			if (q[j] != "native") printf " %6s", "ratio"
+			if (q[j] != "native") printf " %-17s", "ratio"
 		}
 		printf "\n"
 		for (i = 1; i <= np; i++) {
 			p = order[i]
+			for (j = 1; j <= nq; j++) settle(p, q[j])
 			printf "%-11s %-27s", p, netem[p]
 			for (j = 1; j <= nq; j++) {
 				printf " %9s", cell(p, q[j])
 				if (q[j] == "native") continue
-				if (st[p, q[j]] == "ok" && st[p, "native"] == "ok" && secs[p, "native"] > 0)
-					printf " %6.2f", secs[p, q[j]] / secs[p, "native"]
-				else
-					printf " %6s", "-"
+				if (med[p, q[j]] > 0 && med[p, "native"] > 0) {
+					lo = hi = ""
+					for (k = 1; k <= nr; k++) {
+						if (!((p SUBSEP q[j] SUBSEP k) in rt) || !((p SUBSEP "native" SUBSEP k) in rt) || rt[p, "native", k] <= 0) continue
+						x = rt[p, q[j], k] / rt[p, "native", k]
+						if (lo == "" || x < lo) lo = x
+						if (hi == "" || x > hi) hi = x
+					}
+					printf " %-17s", sprintf("%.2f", med[p, q[j]] / med[p, "native"]) (lo == "" ? "" : sprintf(" (%.2f..%.2f)", lo, hi))
+				} else
+					printf " %-17s", "-"
 			}
 			printf "\n"
 		}
@@ -235,11 +267,11 @@ if [[ $mode == vm ]]; then
 	log=${bench_log:-$logdir/bench.log}
 	# every run may run to its timeout (an application run also waits for
 	# its server); plus boot and set-up
-	vm_timeout=$((do_transfers * ${#profile_list[@]} * ${#pair_list[@]} * (timeout_s + 30) +
+	vm_timeout=$((do_transfers * xfer_rounds * ${#profile_list[@]} * ${#pair_list[@]} * (timeout_s + 30) +
 		app_runs * (timeout_s + 90) + 300))
 	what=
 	((!do_apps)) || what+="$app_runs application runs; "
-	((!do_transfers)) || what+="${#profile_list[@]} profiles x ${#pair_list[@]} pairs, $bytes each way; "
+	((!do_transfers)) || what+="${#profile_list[@]} profiles x ${#pair_list[@]} pairs x $xfer_rounds rounds, $bytes each way; "
 	ktcp_log "${what}VM timeout ${vm_timeout}s, log $log"
 	parts=()
 	((do_apps)) || parts+=(--no-apps)
@@ -248,6 +280,7 @@ if [[ $mode == vm ]]; then
 	# KTCP_TEST_FAMILY=inet (ktcp pairs run native: checks this script) goes along
 	scripts/vm.sh --timeout "$vm_timeout" --log "$log" "${vm_args[@]}" -- \
 		env ${KTCP_TEST_FAMILY:+KTCP_TEST_FAMILY="$KTCP_TEST_FAMILY"} bash scripts/bench.sh --in-vm --bytes "$bytes" --pairs "$pairs" \
+		--transfer-rounds "$xfer_rounds" \
 		--profiles "$(IFS=,; echo "${profile_list[*]}")" --timeout "$timeout_s" \
 		"${parts[@]}" "${app_args[@]}" || rc=$?
 	tr -d '\r' <"$log" | grep '^KTCP-BENCH-ROW|' >"$logdir/bench.rows" || true
@@ -305,7 +338,7 @@ run_apps() {
 
 # run_transfers: ktcp_bench per profile and pair; fail=1 when one failed
 run_transfers() {
-	local t ktcp_ok=1 prof netem tc_err ns_cli ns_srv addr ns_ifc pair cfam sfam res st secs mibps rc_ rs_ why
+	local t ktcp_ok=1 prof netem tc_err ns_cli ns_srv addr ns_ifc pair cfam sfam res st secs mibps rc_ rs_ why r
 	for t in tc "$bench" "$KTCP_TOPO"; do
 		command -v "$t" >/dev/null || ktcp_die "$t missing (make tools; tc: iproute2)"
 	done
@@ -335,32 +368,34 @@ run_transfers() {
 			fi
 			tc_err=""
 		done
-		for pair in "${pair_list[@]}"; do
-			read -r cfam sfam <<<"$(fams_of "$pair")"
-			if [[ $prof == loopback6 ]]; then
-				cfam=${cfam}6 sfam=${sfam}6	# inet6, ktcp6
-			fi
-			if [[ -n $tc_err ]]; then
-				res="RESULT FAIL secs=0 why=\"tc: $tc_err\""
-			elif ((!ktcp_ok)) && [[ $pair != native ]]; then
-				res="RESULT FAIL secs=0 why=\"ktcp.ko not loaded\""
-			else
-				echo "# $prof ($netem): $pair, $cfam client -> $sfam server"
-				res=$("$bench" -q -c "$cfam" -s "$sfam" -C "/run/netns/$ns_cli" \
-					-S "/run/netns/$ns_srv" -a "$addr" -b "$bytes" -t "$timeout_s" -i 60 2>&1 |
-					grep '^RESULT ' | tail -n 1 || true)
-				[[ -n $res ]] || res="RESULT FAIL secs=0 why=\"ktcp_bench printed no RESULT\""
-				echo "# $res"
-			fi
-			st=$(awk '{ print $2 }' <<<"$res")
-			secs=$(sed -n 's/.* secs=\([0-9.]*\).*/\1/p' <<<"$res")
-			mibps=$(sed -n 's/.* mibps=\([0-9.]*\).*/\1/p' <<<"$res")
-			rc_=$(sed -n 's/.* retrans_client=\(-\{0,1\}[0-9]*\).*/\1/p' <<<"$res")
-			rs_=$(sed -n 's/.* retrans_server=\(-\{0,1\}[0-9]*\).*/\1/p' <<<"$res")
-			why=$(sed -n 's/.* why="\(.*\)"$/\1/p' <<<"$res")
-			[[ $st == ok ]] || fail=1
-			printf 'KTCP-BENCH-ROW|%s|%s|%s|%s|%s|%s|%s|%s|%s\n' "$prof" "$pair" "$st" \
-				"${secs:-0}" "${mibps:-0}" "${rc_:--1}" "${rs_:--1}" "$why" "$netem" | tee -a "$rows"
+		for ((r = 1; r <= xfer_rounds; r++)); do
+			for pair in "${pair_list[@]}"; do
+				read -r cfam sfam <<<"$(fams_of "$pair")"
+				if [[ $prof == loopback6 ]]; then
+					cfam=${cfam}6 sfam=${sfam}6	# inet6, ktcp6
+				fi
+				if [[ -n $tc_err ]]; then
+					res="RESULT FAIL secs=0 why=\"tc: $tc_err\""
+				elif ((!ktcp_ok)) && [[ $pair != native ]]; then
+					res="RESULT FAIL secs=0 why=\"ktcp.ko not loaded\""
+				else
+					echo "# $prof ($netem) round $r: $pair, $cfam client -> $sfam server"
+					res=$("$bench" -q -c "$cfam" -s "$sfam" -C "/run/netns/$ns_cli" \
+						-S "/run/netns/$ns_srv" -a "$addr" -b "$bytes" -t "$timeout_s" -i 60 2>&1 |
+						grep '^RESULT ' | tail -n 1 || true)
+					[[ -n $res ]] || res="RESULT FAIL secs=0 why=\"ktcp_bench printed no RESULT\""
+					echo "# $res"
+				fi
+				st=$(awk '{ print $2 }' <<<"$res")
+				secs=$(sed -n 's/.* secs=\([0-9.]*\).*/\1/p' <<<"$res")
+				mibps=$(sed -n 's/.* mibps=\([0-9.]*\).*/\1/p' <<<"$res")
+				rc_=$(sed -n 's/.* retrans_client=\(-\{0,1\}[0-9]*\).*/\1/p' <<<"$res")
+				rs_=$(sed -n 's/.* retrans_server=\(-\{0,1\}[0-9]*\).*/\1/p' <<<"$res")
+				why=$(sed -n 's/.* why="\(.*\)"$/\1/p' <<<"$res")
+				[[ $st == ok ]] || fail=1
+				printf 'KTCP-BENCH-ROW|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s\n' "$prof" "$pair" "$st" \
+					"${secs:-0}" "${mibps:-0}" "${rc_:--1}" "${rs_:--1}" "$why" "$netem" "$r" | tee -a "$rows"
+			done
 		done
 	done
 }

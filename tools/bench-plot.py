@@ -16,6 +16,7 @@ SVG (svg.fonttype none), as in ktcpstat-plot.py.
 """
 import argparse
 import csv
+import statistics
 
 import matplotlib
 
@@ -50,15 +51,22 @@ def load_apps(path):
 
 
 def load_transfers(path):
-    """{profile: {pair: native secs / pair secs}}, profiles in file order."""
+    """{profile: {pair: native / pair of the median secs}}, in file order.
+
+    Each (profile, pair) has one row a round (field 11, absent in rows of
+    one round); the medians are of the rounds that succeeded.
+    """
     secs = {}
     with open(path, encoding='utf-8') as f:
         for line in f:
             field = line.rstrip('\n').split('|')
             if len(field) >= 4 and field[2] == 'ok' and number(field[3]):
-                secs.setdefault(field[0], {})[field[1]] = float(field[3])
+                secs.setdefault(field[0], {}).setdefault(
+                    field[1], []).append(float(field[3]))
+    med = {p: {q: statistics.median(t) for q, t in s.items()}
+           for p, s in secs.items()}
     return {p: {q: s['native'] / t for q, t in s.items() if q != 'native'}
-            for p, s in secs.items() if 'native' in s}
+            for p, s in med.items() if 'native' in s}
 
 
 def ratio_axis(ax, lo, hi, label):

@@ -117,12 +117,13 @@ void ktcp_neg_fill(const struct ktcp_neg *n, struct ktcp_opts *o, bool syn,
 /*
  * PAWS (RFC 7323 5.3): a segment whose TSval is older than TS.Recent is an
  * old duplicate. Not applied to RSTs (5.3 R1 note), nor when TS.Recent is
- * over 24 days old (5.5).
+ * over 24 days old (5.5), nor before there is one (tcp_paws_check()).
  */
 bool ktcp_neg_paws_reject(const struct ktcp_neg *n, const struct ktcp_opts *o,
 			  bool rst)
 {
-	if (!n->tstamp_ok || !(o->present & KTCP_OPTF_TS) || rst)
+	if (!n->tstamp_ok || !(o->present & KTCP_OPTF_TS) || rst ||
+	    !n->ts_recent)
 		return false;
 	if ((s32)(o->tsval - n->ts_recent) >= 0)
 		return false;

@@ -355,3 +355,36 @@ void ktcp_ip6_send_rst(struct net *net, const struct sock *sk,
 	ktcp_ip6_send(net, NULL, skb, &fl6,
 		      ipv6_get_dsfield(ip6h) & ~INET_ECN_MASK, priority);
 }
+
+/*
+ * The ACK @skb of @req, an IPv6 request of @listener, in answer to @in
+ * (tcp_v6_reqsk_send_ack() through tcp_v6_send_response()): no flow label,
+ * the traffic class of @in without ECN, the route's hop limit; the
+ * listener's device (or @in's for a link-local peer), mark (unless
+ * net.ipv6.fwmark_reflect gives @in's) and priority, and the request's
+ * txhash.
+ */
+void ktcp_ip6_send_req_ack(const struct sock *listener,
+			   const struct ktcp_request *req,
+			   const struct sk_buff *in, struct sk_buff *skb)
+{
+	const struct ipv6hdr *ip6h = ipv6_hdr(in);
+	struct net *net = sock_net(listener);
+	struct flowi6 fl6 = {
+		.daddr = ip6h->saddr,
+		.saddr = ip6h->daddr,
+		.fl6_dport = tcp_hdr(skb)->dest,
+		.fl6_sport = tcp_hdr(skb)->source,
+		.flowi6_oif = READ_ONCE(listener->sk_bound_dev_if),
+		.flowi6_uid = sock_net_uid(net, listener),
+	};
+
+	if (rt6_need_strict(&fl6.daddr) && !fl6.flowi6_oif)
+		fl6.flowi6_oif = KTCP_SKB_CB(in)->iif;
+	fl6.flowi6_mark = IP6_REPLY_MARK(net, in->mark) ?:
+			  READ_ONCE(listener->sk_mark);
+	skb_set_hash(skb, req->txhash, PKT_HASH_TYPE_L4);
+	ktcp_ip6_send(net, NULL, skb, &fl6,
+		      ipv6_get_dsfield(ip6h) & ~INET_ECN_MASK,
+		      READ_ONCE(listener->sk_priority));
+}

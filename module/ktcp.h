@@ -782,11 +782,21 @@ struct tcphdr *ktcp_output_header(struct sk_buff *skb, __be16 sport,
 				  const struct ktcp_opts *opts);
 struct sk_buff *ktcp_output_alloc(gfp_t gfp);
 
+/* synrecv.c: the segments a request in SYN-RECV does not take. */
+bool ktcp_synrecv_may_answer(struct sock *listener, struct ktcp_request *req,
+			     const struct sk_buff *skb);
+bool ktcp_synrecv_acceptable(struct sock *listener, struct ktcp_request *req,
+			     struct sk_buff *skb, bool paws);
+void ktcp_synrecv_challenge(struct sock *listener, struct ktcp_request *req,
+			    struct sk_buff *skb);
+
 /* reply.c: segments with no full socket behind them. */
 void ktcp_reply_rst(struct net *net, const struct sock *sk,
 		    struct sk_buff *in, enum sk_rst_reason reason);
 int ktcp_reply_synack(const struct sock *listener,
 		      const struct ktcp_request *req);
+void ktcp_reply_req_ack(const struct sock *listener,
+			const struct ktcp_request *req, struct sk_buff *in);
 
 /* tcp_win_from_space(): the payload @space bytes of buffer hold at @ratio. */
 static inline int ktcp_window_from_space(u8 ratio, int space)
@@ -970,6 +980,9 @@ void ktcp_ip6_send_synack(const struct sock *listener,
 			  const struct ktcp_request *req, struct sk_buff *skb);
 void ktcp_ip6_send_rst(struct net *net, const struct sock *sk,
 		       const struct sk_buff *in, struct sk_buff *skb);
+void ktcp_ip6_send_req_ack(const struct sock *listener,
+			   const struct ktcp_request *req,
+			   const struct sk_buff *in, struct sk_buff *skb);
 
 /* connect.c: the active open and its undoing. */
 int ktcp_connect_check_addr(const struct sockaddr *uaddr, int addr_len);

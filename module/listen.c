@@ -642,53 +642,74 @@ static void ktcp_listen_segment(struct sock *sk, struct sk_buff *skb)
 	kfree_skb(skb);
 }
 
-/*
- * The peer's SYN again (tcp_check_req()): the SYN-ACK again and its timer
- * restarted, at most once per 500 ms a request (tcp_oow_rate_limited()),
- * so that a SYN flood aimed at one request cannot draw a SYN-ACK each.
- */
+/* The peer's SYN again: the SYN-ACK again and its timer restarted. */
 static void ktcp_listen_syn_again(struct sock *listener,
-				  struct ktcp_request *req)
+				  struct ktcp_request *req, struct sk_buff *skb)
 {
-	u32 now = tcp_jiffies32;
-
-	if (req->last_oow && now - req->last_oow < HZ / 2) {
-		KTCP_INC_STATS(sock_net(listener), KTCP_MIB_ACKSKIPPEDSYNRECV);
+	if (!ktcp_synrecv_may_answer(listener, req, skb))
 		return;
-	}
-	req->last_oow = now ?: 1;
 	ktcp_listen_rtx_synack(listener, req);
 	ktcp_listen_req_arm(req, min_t(unsigned long,
 				       KTCP_RTO_INIT << req->retries,
 				       KTCP_RTO_MAX));
 }
 
-/* A segment for a request (RFC 9293 3.10.7.4 in SYN_RECV, passive side). */
+/*
+ * A segment for a request in SYN-RECV (RFC 9293 3.10.7.4, passive side),
+ * checked in tcp_check_req()'s order: the SYN again (not after PAWS
+ * failed); an ACK of anything but our SYN gets a RST; an unacceptable
+ * segment an ACK; a RST in the window but not at RCV.NXT a challenge ACK;
+ * then a RST at RCV.NXT or a SYN in the window ends the request (a SYN
+ * with a RST: EmbryonicRsts), and an ACK of our SYN completes it,
+ * whatever data it carries. Consumes @skb.
+ */
 static void ktcp_listen_req_rcv(struct sock *listener, struct ktcp_request *req,
 				struct sk_buff *skb)
 {
 	const struct ktcp_skb_cb *cb = KTCP_SKB_CB(skb);
 	const struct tcphdr *th = tcp_hdr(skb);
+	struct net *net = sock_net(listener);
+	struct ktcp_opts o;
+	bool paws, syn;
 
-	if (th->rst) {
-		if (cb->seq == req->irs + 1)
-			ktcp_listen_req_unlink(listener, req);
-	} else if (th->syn && cb->seq == req->irs) {
-		ktcp_listen_syn_again(listener, req);
-	} else if (th->ack && cb->ack_seq != req->iss + 1) {
-		ktcp_reply_rst(sock_net(listener), listener, skb,
-			       SK_RST_REASON_NOT_SPECIFIED);
-	} else if (th->ack && cb->seq == req->irs + 1) {
-		/* tcp_check_req(): TCP_DEFER_ACCEPT drops a bare ACK. */
-		if (req->retries < ktcp_sk(listener)->defer_accept &&
-		    cb->end_seq == req->irs + 1) {
-			req->acked = true;
-			goto drop;
-		}
-		if (!sk_acceptq_is_full(listener))
-			return ktcp_listen_complete(listener, req, skb);
-		ktcp_listen_drop(listener, KTCP_MIB_LISTENOVERFLOWS);
+	ktcp_opts_parse_hdr(th, &o);
+	paws = ktcp_neg_paws_reject(&req->neg, &o, false);
+	if (th->syn && !th->ack && !th->rst && cb->seq == req->irs && !paws) {
+		ktcp_listen_syn_again(listener, req, skb);
+		goto drop;
 	}
+	if (th->ack && cb->ack_seq != req->iss + 1) {
+		ktcp_reply_rst(net, listener, skb, SK_RST_REASON_NOT_SPECIFIED);
+		goto drop;
+	}
+	if (!ktcp_synrecv_acceptable(listener, req, skb, paws))
+		goto drop;
+	ktcp_neg_ts_update(&req->neg, &o, cb->seq, req->irs + 1);
+	syn = th->syn && cb->seq != req->irs;	/* the SYN is out of window */
+	if (th->rst && cb->seq != req->irs + 1) {
+		ktcp_synrecv_challenge(listener, req, skb);
+		goto drop;
+	}
+	if (th->rst || syn) {
+		KTCP_INC_STATS(net, KTCP_MIB_ATTEMPTFAILS);
+		if (!th->rst)
+			ktcp_reply_rst(net, listener, skb,
+				       SK_RST_REASON_INVALID_SYN);
+		ktcp_listen_req_unlink(listener, req);
+		KTCP_INC_STATS(net, KTCP_MIB_EMBRYONICRSTS);
+		goto drop;
+	}
+	if (!th->ack)
+		goto drop;
+	/* tcp_check_req(): TCP_DEFER_ACCEPT drops a bare ACK. */
+	if (req->retries < ktcp_sk(listener)->defer_accept &&
+	    cb->end_seq == req->irs + 1) {
+		req->acked = true;
+		goto drop;
+	}
+	if (!sk_acceptq_is_full(listener))
+		return ktcp_listen_complete(listener, req, skb);
+	ktcp_listen_drop(listener, KTCP_MIB_LISTENOVERFLOWS);
 drop:
 	kfree_skb(skb);
 }

@@ -38,6 +38,7 @@ static const char * const ktcp_mib_names[KTCP_MIB_MAX] = {
 	[KTCP_MIB_SYNCOOKIESRECV]	= "SyncookiesRecv",
 	[KTCP_MIB_SYNCOOKIESFAILED]	= "SyncookiesFailed",
 	[KTCP_MIB_ACKSKIPPEDSYNRECV]	= "TCPACKSkippedSynRecv",
+	[KTCP_MIB_EMBRYONICRSTS]	= "EmbryonicRsts",
 	[KTCP_MIB_BACKLOGDROP]		= "BacklogDrop",
 	[KTCP_MIB_SOCKETFILTERDROP]	= "SocketFilterDrop",
 	[KTCP_MIB_OUTOFWINDOW]		= "OutOfWindow",

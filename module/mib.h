@@ -41,7 +41,8 @@ enum ktcp_mib_field {
 	KTCP_MIB_SYNCOOKIESSENT,	/* SYN-ACKs with a cookie */
 	KTCP_MIB_SYNCOOKIESRECV,	/* ACKs with a valid cookie */
 	KTCP_MIB_SYNCOOKIESFAILED,	/* ACKs with an invalid cookie */
-	KTCP_MIB_ACKSKIPPEDSYNRECV,	/* duplicate SYN not answered: limit */
+	KTCP_MIB_ACKSKIPPEDSYNRECV,	/* SYN_RECV: SYN or segment not answered */
+	KTCP_MIB_EMBRYONICRSTS,		/* SYN_RECV: request ended by RST/SYN */
 	KTCP_MIB_BACKLOGDROP,		/* socket backlog full: dropped */
 	KTCP_MIB_SOCKETFILTERDROP,	/* the socket's filter refused it */
 	KTCP_MIB_OUTOFWINDOW,		/* unacceptable segment: ACKed, dropped */

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Segments with no full socket behind them: a request's SYN-ACK and the
- * RST that answers a segment no socket takes. They are routed here, as
+ * Segments with no full socket behind them: a request's SYN-ACK, the ACK
+ * a request answers an unacceptable segment with, and the RST that answers
+ * a segment no socket takes. They are routed here, as
  * Linux's ip_build_and_send_pkt() and ip_send_unicast_reply() do over
  * IPv4 (ip6.c over IPv6), from what the request, the listener or the
  * segment answered gives, since no socket's cached route or inet_sock
@@ -133,23 +134,46 @@ int ktcp_reply_synack(const struct sock *listener,
 }
 
 /*
+ * Route and send @skb, a control segment in answer to @in, an IPv4
+ * segment, as ip_send_unicast_reply() does for tcp_v4_send_reset() and
+ * tcp_v4_send_ack(): the TOS of @in (ECN bits off) and the route's TTL;
+ * the mark of @in with net.ipv4.fwmark_reflect, else @sk's; device @oif,
+ * @sk's priority and IP_TRANSPARENT. @sk (NULL for none) only lends those.
+ */
+static void ktcp_reply_ctl(struct net *net, const struct sock *sk,
+			   const struct sk_buff *in, struct sk_buff *skb,
+			   int oif)
+{
+	const struct iphdr *iph = ip_hdr(in);
+	const struct tcphdr *ith = tcp_hdr(in);
+	struct ktcp_reply_ip ip = { .ttl = -1, .tos = iph->tos & ~INET_ECN_MASK };
+	u32 mark = IP4_REPLY_MARK(net, in->mark);
+
+	if (sk) {
+		mark = mark ?: READ_ONCE(sk->sk_mark);
+		ip.priority = READ_ONCE(sk->sk_priority);
+	}
+	flowi4_init_output(&ip.fl4, oif, mark, iph->tos & INET_DSCP_MASK,
+			   RT_SCOPE_UNIVERSE, IPPROTO_TCP,
+			   sk && inet_sk_transparent(sk) ? FLOWI_FLAG_ANYSRC : 0,
+			   iph->saddr, iph->daddr, ith->source, ith->dest,
+			   sock_net_uid(net, sk));
+	ktcp_reply_raw(net, NULL, skb, &ip);
+}
+
+/*
  * RST in answer to @in, a segment ktcp took but cannot accept
  * (RFC 9293 3.10.7.1): SEQ=SEG.ACK if it had ACK, else SEQ=0 with
  * ACK=SEG.SEQ+SEG.LEN. Never in answer to a RST. As Linux's
- * tcp_v4_send_reset(): the TOS of @in (ECN bits off) and the route's TTL;
- * the mark of @in with net.ipv4.fwmark_reflect, else @sk's; @sk's
- * priority, device and IP_TRANSPARENT. @sk (the socket @in came to, or
- * NULL) only lends those.
+ * tcp_v4_send_reset(), from @sk's device (ktcp_reply_ctl() says the rest).
+ * @sk (the socket @in came to, or NULL) only lends its settings.
  */
 void ktcp_reply_rst(struct net *net, const struct sock *sk,
 		    struct sk_buff *in, enum sk_rst_reason reason)
 {
 	const struct ktcp_skb_cb *icb = KTCP_SKB_CB(in);
-	const struct iphdr *iph = ip_hdr(in);
 	const struct tcphdr *ith = tcp_hdr(in);
 	struct ktcp_skb_cb cb = { .flags = TCPHDR_RST };
-	struct ktcp_reply_ip ip = { .ttl = -1, .tos = iph->tos & ~INET_ECN_MASK };
-	u32 mark = IP4_REPLY_MARK(net, in->mark);
 	struct sk_buff *skb;
 
 	if (ith->rst)
@@ -168,18 +192,50 @@ void ktcp_reply_rst(struct net *net, const struct sock *sk,
 	ktcp_output_header(skb, ith->dest, ith->source, &cb, NULL);
 	KTCP_INC_STATS(net, KTCP_MIB_OUTRSTS);
 	trace_ktcp_send_reset(sk, in, reason);
-	if (iph->version == 6) {
+	if (ip_hdr(in)->version == 6) {
 		ktcp_ip6_send_rst(net, sk, in, skb);
 		return;
 	}
-	if (sk) {
-		mark = mark ?: READ_ONCE(sk->sk_mark);
-		ip.priority = READ_ONCE(sk->sk_priority);
+	ktcp_reply_ctl(net, sk, in, skb,
+		       sk ? READ_ONCE(sk->sk_bound_dev_if) : 0);
+}
+
+/*
+ * The ACK @req of @listener answers an unacceptable segment @in with
+ * (tcp_v4_reqsk_send_ack(), tcp_v6_reqsk_send_ack()): SEQ = ISS + 1,
+ * ACK = IRS + 1, the SYN-ACK's window scaled down as any later segment's
+ * is (tcp_synack_window() >> rcv_wscale), and timestamps when the SYN had
+ * them (TSecr = TS.Recent), in tcp_v4_send_ack()'s layout; routed as a RST
+ * is, with no device of the listener's over IPv4.
+ */
+void ktcp_reply_req_ack(const struct sock *listener,
+			const struct ktcp_request *req, struct sk_buff *in)
+{
+	const struct ktcp_tuple *t = &req->hnode.key;
+	struct ktcp_skb_cb cb = {
+		.seq = req->iss + 1, .ack_seq = req->irs + 1,
+		.flags = TCPHDR_ACK,
+		.window = min_t(u32, req->rcv_wnd, U16_MAX) >>
+			  req->neg.rcv_wscale,
+	};
+	struct net *net = sock_net(listener);
+	struct ktcp_opts opts = {};
+	struct sk_buff *skb;
+
+	if (req->neg.tstamp_ok && req->neg.ts_recent) {
+		opts.present = KTCP_OPTF_TS;
+		opts.tsval = ktcp_neg_ts_now(&req->neg);
+		opts.tsecr = req->neg.ts_recent;
 	}
-	flowi4_init_output(&ip.fl4, sk ? READ_ONCE(sk->sk_bound_dev_if) : 0,
-			   mark, iph->tos & INET_DSCP_MASK, RT_SCOPE_UNIVERSE,
-			   IPPROTO_TCP, sk && inet_sk_transparent(sk) ?
-			   FLOWI_FLAG_ANYSRC : 0, iph->saddr, iph->daddr,
-			   ith->source, ith->dest, sock_net_uid(net, sk));
-	ktcp_reply_raw(net, NULL, skb, &ip);
+	skb = ktcp_output_alloc(GFP_ATOMIC);
+	if (!skb) {
+		KTCP_INC_STATS(net, KTCP_MIB_NOMEM);
+		return;
+	}
+	ktcp_output_header(skb, t->lport, t->rport, &cb, &opts);
+	if (!ktcp_tuple_is_v4(t)) {
+		ktcp_ip6_send_req_ack(listener, req, in, skb);
+		return;
+	}
+	ktcp_reply_ctl(net, listener, in, skb, 0);
 }

@@ -24,6 +24,7 @@ LAYERS = [
     ['connect.c', 'sockopt.c', 'sendrecv.c'],
     ['rcv.c'],
     ['input.c', 'listen.c', 'icmp.c', 'icmp6.c'],
+    ['synrecv.c'],
     ['rcvq.c'],
     ['collapse.c'],
     ['timers.c'],

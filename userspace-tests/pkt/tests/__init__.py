@@ -26,7 +26,7 @@ import importlib
 import pkgutil
 
 from pktlib import (F_FIN, F_RST, F_SYN, TestSkip, check, diag, fmt_times,
-                    intervals)
+                    intervals, run_cmd)
 
 TESTS = []
 
@@ -97,3 +97,22 @@ def collect_rtx(c, first, n, match, what):
     diag("%s: sent at %s s" % (what, fmt_times([t - times[0]
                                                  for t in times])))
     return times
+
+
+def counter(env, name):
+    """A counter of the test namespace: TcpExt's (native) or ktcp's."""
+    path = "/proc/net/netstat" if env.native else "/proc/net/ktcp_snmp"
+    out = run_cmd(["ip", "netns", "exec", env.ns_k, "cat", path]).stdout
+    lines = out.splitlines()
+    if env.native:
+        for names, values in zip(lines, lines[1:]):
+            if names.startswith("TcpExt:") and values.startswith("TcpExt:"):
+                d = dict(zip(names.split()[1:], values.split()[1:]))
+                if name in d:
+                    return int(d[name])
+    else:
+        for line in lines:
+            w = line.split()
+            if len(w) == 2 and w[0] == name:
+                return int(w[1])
+    raise AssertionError("no counter %s in %s" % (name, path))

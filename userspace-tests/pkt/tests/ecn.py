@@ -7,9 +7,8 @@ reduction of cwnd once per window and CWR on the next new data."""
 import time
 
 from pktlib import (F_ACK, F_CWR, F_ECE, F_FIN, F_SYN, Conn,
-                    InNetns, check, diag, run_cmd, seq_add, seq_diff,
-                    write_sysctl)
-from tests import test, MSS_ONLY
+                    InNetns, check, diag, seq_add, seq_diff, write_sysctl)
+from tests import test, counter, MSS_ONLY
 from tests.data import their_tsval, ts_opts
 
 ECT0, CE = 2, 3
@@ -28,25 +27,6 @@ def set_ecn(env, value, fallback=None):
             write_sysctl(pre + "ecn_fallback", fallback)
     diag("%secn = %s%s" % (pre, value, "" if fallback is None else
                            ", %secn_fallback = %s" % (pre, fallback)))
-
-
-def counter(env, name):
-    """A counter of the test namespace: TcpExt's (native) or ktcp's."""
-    path = "/proc/net/netstat" if env.native else "/proc/net/ktcp_snmp"
-    out = run_cmd(["ip", "netns", "exec", env.ns_k, "cat", path]).stdout
-    lines = out.splitlines()
-    if env.native:
-        for names, values in zip(lines, lines[1:]):
-            if names.startswith("TcpExt:") and values.startswith("TcpExt:"):
-                d = dict(zip(names.split()[1:], values.split()[1:]))
-                if name in d:
-                    return int(d[name])
-    else:
-        for line in lines:
-            w = line.split()
-            if len(w) == 2 and w[0] == name:
-                return int(w[1])
-    raise AssertionError("no counter %s in %s" % (name, path))
 
 
 def tcpinfo(h):

@@ -1,10 +1,12 @@
 # SPDX-License-Identifier: GPL-2.0
 """RST rules, and a SYN on an established connection (RFC 5961)."""
 
+import struct
 import time
 
 from pktlib import F_ACK, F_RST, F_SYN, Conn, check, diag, seq_add
-from tests import test, MSS_ONLY, survive
+from tests import test, counter, LINUX_SYN_OPTS, MSS_ONLY, survive
+from tests.data import their_tsval, ts_opts
 
 
 # --------------------------------------------------------------------------
@@ -147,3 +149,154 @@ def t_rst_synrecv_request(env):
     c.send("A", seq=c.snd_nxt, ack=seq_add(sa.seq, 1))
     r = c.expect(3, what="a RST for the ACK")
     check(r.flags & F_RST, "expected a RST (no request left), got %s" % r)
+
+
+# --------------------------------------------------------------------------
+# 4. A request in SYN_RECV (tcp_check_req())
+# --------------------------------------------------------------------------
+
+def listener(env):
+    """The peer, and a helper listening on 7000."""
+    peer = env.start()
+    h = env.new_helper()
+    h.must("listen 7000")
+    return peer, h
+
+
+def synrecv(peer, port, iss, options=LINUX_SYN_OPTS):
+    """A SYN to the listener on 7000: the Conn and the SYN-ACK."""
+    c = Conn(peer, port, 7000, iss)
+    c.send("S", seq=c.iss, options=options)
+    sa = c.expect(5, lambda s: s.has(F_SYN | F_ACK), "a SYN-ACK")
+    check(sa.ack == c.snd_nxt, "SYN-ACK ack %u, expected %u" %
+          (sa.ack, c.snd_nxt))
+    return c, sa
+
+
+def synack_wscale(sa):
+    ws = sa.opt(3)
+    return ws[0] if ws else 0
+
+
+def check_req_ack(c, sa, a, tsecr, what):
+    """@a is the ACK a request answers with: SEQ = ISS + 1, ACK = IRS + 1,
+    the SYN-ACK's window scaled, NOP NOP TS with TSecr @tsecr (or no
+    options without timestamps), no data."""
+    p = []
+    if a.flags != F_ACK:
+        p.append("flags %#x, expected a bare ACK" % a.flags)
+    if a.seq != seq_add(sa.seq, 1) or a.ack != c.snd_nxt:
+        p.append("seq/ack %u/%u, expected %u/%u" %
+                 (a.seq, a.ack, seq_add(sa.seq, 1), c.snd_nxt))
+    if a.win != sa.win >> synack_wscale(sa):
+        p.append("window %u, expected %u >> %u" %
+                 (a.win, sa.win, synack_wscale(sa)))
+    if tsecr is None:
+        if a.opts:
+            p.append("options %s, expected none" % a.opts.hex())
+    elif len(a.opts) != 12 or a.opts[:4] != bytes([1, 1, 8, 10]) or \
+            struct.unpack("!I", a.opts[8:12])[0] != tsecr:
+        p.append("options %s, expected NOP NOP TS with TSecr %u" %
+                 (a.opts.hex(), tsecr))
+    if a.data:
+        p.append("%d bytes of data" % len(a.data))
+    check(not p, "%s: %s" % (what, "; ".join(p)))
+
+
+def completes(c, sa, h, what, options=None):
+    """The ACK of the SYN-ACK completes the request: the helper accepts."""
+    c.send("A", seq=c.snd_nxt, ack=seq_add(sa.seq, 1), options=options)
+    r = h.cmd("accept 3000", 10)
+    check(r.ok, "%s: the handshake did not complete (%s)" % (what, r))
+
+
+@test("synrecv_oow_ack", v6=True)
+def t_synrecv_oow_ack(env):
+    """A request answers a segment outside the SYN-ACK's window with an ACK
+    (tcp_check_req(), tcp_v4_reqsk_send_ack()) and lives on: the ACK of
+    the SYN-ACK then completes it. A bare ACK outside the window 200 ms
+    later is not answered (500 ms limit, TCPACKSkippedSynRecv); data is
+    answered whatever the limit. TSecr stays the SYN's TSval: a segment
+    outside the window does not update TS.Recent."""
+    peer, h = listener(env)
+    c, sa = synrecv(peer, env.port(), 0x30000000)
+    skipped = counter(env, "TCPACKSkippedSynRecv")
+    far = seq_add(c.snd_nxt, 0x40000000)
+    ts = ts_opts(12400, their_tsval(sa)[0])
+    c.send("A", seq=far, ack=seq_add(sa.seq, 1), options=ts)
+    a = c.expect(2, what="an ACK for an out-of-window ACK")
+    check_req_ack(c, sa, a, 12345, "out-of-window ACK")
+    time.sleep(0.2)
+    c.send("A", seq=far, ack=seq_add(sa.seq, 1), options=ts)
+    c.expect_none(0.3, what="a second ACK within 500 ms")
+    n = counter(env, "TCPACKSkippedSynRecv") - skipped
+    check(n == 1, "TCPACKSkippedSynRecv grew by %d, expected 1" % n)
+    c.send("PA", seq=far, ack=seq_add(sa.seq, 1), data=b"x" * 10,
+           options=ts)
+    a = c.expect(2, what="an ACK for out-of-window data")
+    check_req_ack(c, sa, a, 12345, "out-of-window data")
+    completes(c, sa, h, "after out-of-window segments",
+              options=ts_opts(12500, their_tsval(sa)[0]))
+
+
+@test("synrecv_paws")
+def t_synrecv_paws(env):
+    """An ACK of the SYN-ACK whose TSval is older than the SYN's fails PAWS
+    (RFC 7323 5.3): it gets an ACK and does not complete the request; a
+    RST failing PAWS is dropped unanswered. The next ACK, with a fresh
+    TSval, completes the request."""
+    peer, h = listener(env)
+    c, sa = synrecv(peer, env.port(), 0x31000000)
+    name = "PAWSEstab" if env.native else "PAWSRejected"
+    paws = counter(env, name)
+    old = ts_opts(12000, their_tsval(sa)[0])
+    c.send("A", seq=c.snd_nxt, ack=seq_add(sa.seq, 1), options=old)
+    a = c.expect(2, what="an ACK for an ACK that fails PAWS")
+    check_req_ack(c, sa, a, 12345, "ACK failing PAWS")
+    r = h.cmd("accept 300", 5)
+    check(not r.ok, "an ACK failing PAWS completed the handshake")
+    c.send("R", seq=c.snd_nxt, options=old)
+    c.expect_none(0.3, what="an answer to a RST failing PAWS")
+    n = counter(env, name) - paws
+    check(n == 2, "%s grew by %d, expected 2 (the ACK, the RST)" % (name, n))
+    completes(c, sa, h, "after PAWS", options=ts_opts(12400, their_tsval(sa)[0]))
+
+
+@test("synrecv_syn_in_window", v6=True)
+def t_synrecv_syn_in_window(env):
+    """A SYN inside the request's window (not its first SYN again) ends the
+    request with a RST (tcp_check_req()'s embryonic reset): the ACK that
+    would have completed it then gets a RST of its own."""
+    peer, h = listener(env)
+    c, sa = synrecv(peer, env.port(), 0x32000000, MSS_ONLY)
+    resets = counter(env, "EmbryonicRsts")
+    c.send("S", seq=seq_add(c.snd_nxt, 100), ack=0, options=MSS_ONLY)
+    r = c.expect(2, lambda s: s.flags & F_RST, "a RST for the SYN")
+    want = seq_add(c.snd_nxt, 101)
+    check(r.flags == F_RST | F_ACK and r.ack == want and r.seq == 0,
+          "RST %s, expected RST|ACK seq 0 ack %u" % (r, want))
+    n = counter(env, "EmbryonicRsts") - resets
+    check(n == 1, "EmbryonicRsts grew by %d, expected 1" % n)
+    c.send("A", seq=c.snd_nxt, ack=seq_add(sa.seq, 1))
+    r = c.expect(3, what="a RST for the ACK")
+    check(r.flags & F_RST, "expected a RST (no request left), got %s" % r)
+
+
+@test("synrecv_rst_in_window", v6=True)
+def t_synrecv_rst_in_window(env):
+    """A request ignores a RST outside its window, and answers one inside
+    it but not at RCV.NXT with a challenge ACK (RFC 5961 3.2, RFC 9293
+    3.10.7.4; tcp_reqsk_send_challenge_ack()); it lives on through both,
+    and completes. Only a RST at RCV.NXT ends it (rst_synrecv_request)."""
+    peer, h = listener(env)
+    c, sa = synrecv(peer, env.port(), 0x33000000, MSS_ONLY)
+    name = "TCPChallengeACK" if env.native else "ChallengeAcks"
+    challenges = counter(env, name)
+    c.send("R", seq=seq_add(c.snd_nxt, 0x40000000))
+    c.expect_none(0.3, what="an answer to an out-of-window RST")
+    c.send("R", seq=seq_add(c.snd_nxt, 1000))
+    a = c.expect(2, what="a challenge ACK for an in-window RST")
+    check_req_ack(c, sa, a, None, "challenge ACK")
+    n = counter(env, name) - challenges
+    check(n == 1, "%s grew by %d, expected 1" % (name, n))
+    completes(c, sa, h, "after the RSTs")

@@ -115,34 +115,44 @@ void ktcp_neg_fill(const struct ktcp_neg *n, struct ktcp_opts *o, bool syn,
 }
 
 /*
- * PAWS (RFC 7323 5.3): a segment whose TSval is older than TS.Recent is an
- * old duplicate. Not applied to RSTs (5.3 R1 note), nor when TS.Recent is
- * over 24 days old (5.5), nor before there is one (tcp_paws_check()).
+ * tcp_paws_check(, 0): may @o's TSval stand against TS.Recent? If it is
+ * not older; and whatever it is when TS.Recent is over 24 days old (RFC
+ * 7323 5.5) or there is none yet.
  */
-bool ktcp_neg_paws_reject(const struct ktcp_neg *n, const struct ktcp_opts *o,
-			  bool rst)
+static bool ktcp_neg_paws_ok(const struct ktcp_neg *n,
+			     const struct ktcp_opts *o)
 {
-	if (!n->tstamp_ok || !(o->present & KTCP_OPTF_TS) || rst ||
-	    !n->ts_recent)
-		return false;
-	if ((s32)(o->tsval - n->ts_recent) >= 0)
-		return false;
+	if ((s32)(o->tsval - n->ts_recent) >= 0 || !n->ts_recent)
+		return true;
 	/* u32 arithmetic, as Linux's: correct across the clock's wrap. */
-	return (u32)ktime_get_seconds() - n->ts_recent_stamp <
+	return (u32)ktime_get_seconds() - n->ts_recent_stamp >=
 	       KTCP_PAWS_24DAYS;
 }
 
 /*
+ * PAWS (RFC 7323 5.3): a segment whose TSval is older than TS.Recent is an
+ * old duplicate (ktcp_neg_paws_ok() says when it is not). Not applied to
+ * RSTs (5.3 R1 note).
+ */
+bool ktcp_neg_paws_reject(const struct ktcp_neg *n, const struct ktcp_opts *o,
+			  bool rst)
+{
+	if (!n->tstamp_ok || !(o->present & KTCP_OPTF_TS) || rst)
+		return false;
+	return !ktcp_neg_paws_ok(n, o);
+}
+
+/*
  * RFC 7323 4.3: remember TSval when the segment covers Last.ACK.sent
- * (RCV.WUP here, as Linux's tcp_replace_ts_recent uses) and is not older.
+ * (RCV.WUP here, as Linux's tcp_replace_ts_recent uses) and passes
+ * tcp_paws_check().
  */
 void ktcp_neg_ts_update(struct ktcp_neg *n, const struct ktcp_opts *o,
 			u32 seq, u32 last_ack_sent)
 {
 	if (!n->tstamp_ok || !(o->present & KTCP_OPTF_TS))
 		return;
-	if (ktcp_seq_after(seq, last_ack_sent) ||
-	    (s32)(o->tsval - n->ts_recent) < 0)
+	if (ktcp_seq_after(seq, last_ack_sent) || !ktcp_neg_paws_ok(n, o))
 		return;
 	n->ts_recent = o->tsval;
 	n->ts_recent_stamp = (u32)ktime_get_seconds();

@@ -110,6 +110,11 @@ static void neg_paws(struct kunit *test)
 	o.tsval = 10;
 	n.ts_recent_stamp = (u32)ktime_get_seconds() - 25 * 24 * 3600;
 	KUNIT_EXPECT_FALSE(test, ktcp_neg_paws_reject(&n, &o, false));
+	/* No TS.Recent yet (0): any TSval passes (tcp_paws_check()). */
+	n.ts_recent = 0;
+	n.ts_recent_stamp = (u32)ktime_get_seconds();
+	o.tsval = 0x80000010;
+	KUNIT_EXPECT_FALSE(test, ktcp_neg_paws_reject(&n, &o, false));
 }
 
 /* RFC 7323 4.3: TS.Recent follows segments that cover Last.ACK.sent. */
@@ -125,6 +130,15 @@ static void neg_ts_update(struct kunit *test)
 	o.tsval = 150;				/* older: no */
 	ktcp_neg_ts_update(&n, &o, 900, 1000);
 	KUNIT_EXPECT_EQ(test, n.ts_recent, 200U);
+	/* "Older" than none (0) or than a 25-day-old one: yes. */
+	n.ts_recent = 0;
+	o.tsval = 0x80000010;
+	ktcp_neg_ts_update(&n, &o, 1000, 1000);
+	KUNIT_EXPECT_EQ(test, n.ts_recent, 0x80000010U);
+	n.ts_recent_stamp = (u32)ktime_get_seconds() - 25 * 24 * 3600;
+	o.tsval = 5;
+	ktcp_neg_ts_update(&n, &o, 1000, 1000);
+	KUNIT_EXPECT_EQ(test, n.ts_recent, 5U);
 }
 
 /* Payload MSS: clamped to the path and a floor, less the TS option. */

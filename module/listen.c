@@ -655,13 +655,29 @@ static void ktcp_listen_syn_again(struct sock *listener,
 }
 
 /*
+ * tcp_paws_reject() for @req and a segment with options @o: a RST too
+ * fails PAWS, unless the request has lived a TCP_PAWS_MSL, which Linux
+ * reckons from its SYN-ACK timeout (reqsk_timeout()).
+ */
+static bool ktcp_listen_req_paws(const struct ktcp_request *req,
+				 const struct ktcp_opts *o, bool rst)
+{
+	unsigned long t = req->retries >= 8 ? KTCP_RTO_MAX :
+			  min_t(unsigned long, KTCP_RTO_INIT << req->retries,
+				KTCP_RTO_MAX);
+
+	return ktcp_neg_paws_reject(&req->neg, o,
+				    rst && t >= TCP_PAWS_MSL * HZ);
+}
+
+/*
  * A segment for a request in SYN-RECV (RFC 9293 3.10.7.4, passive side),
  * checked in tcp_check_req()'s order: the SYN again (not after PAWS
- * failed); an ACK of anything but our SYN gets a RST; an unacceptable
- * segment an ACK; a RST in the window but not at RCV.NXT a challenge ACK;
- * then a RST at RCV.NXT or a SYN in the window ends the request (a SYN
- * with a RST: EmbryonicRsts), and an ACK of our SYN completes it,
- * whatever data it carries. Consumes @skb.
+ * failed); an ACK (not a RST) of anything but our SYN gets a RST; an
+ * unacceptable segment an ACK; a RST in the window but not at RCV.NXT a
+ * challenge ACK; then a RST at RCV.NXT or a SYN in the window ends the
+ * request (a SYN with a RST: EmbryonicRsts), and an ACK of our SYN
+ * completes it, whatever data it carries. Consumes @skb.
  */
 static void ktcp_listen_req_rcv(struct sock *listener, struct ktcp_request *req,
 				struct sk_buff *skb)
@@ -673,19 +689,23 @@ static void ktcp_listen_req_rcv(struct sock *listener, struct ktcp_request *req,
 	bool paws, syn;
 
 	ktcp_opts_parse_hdr(th, &o);
-	paws = ktcp_neg_paws_reject(&req->neg, &o, false);
+	paws = ktcp_listen_req_paws(req, &o, th->rst);
 	if (th->syn && !th->ack && !th->rst && cb->seq == req->irs && !paws) {
 		ktcp_listen_syn_again(listener, req, skb);
 		goto drop;
 	}
-	if (th->ack && cb->ack_seq != req->iss + 1) {
+	if (th->ack && !th->rst && cb->ack_seq != req->iss + 1) {
 		ktcp_reply_rst(net, listener, skb, SK_RST_REASON_NOT_SPECIFIED);
 		goto drop;
 	}
 	if (!ktcp_synrecv_acceptable(listener, req, skb, paws))
 		goto drop;
-	ktcp_neg_ts_update(&req->neg, &o, cb->seq, req->irs + 1);
-	syn = th->syn && cb->seq != req->irs;	/* the SYN is out of window */
+	/*
+	 * TS.Recent stays the SYN's: the child takes the completing ACK's
+	 * (tcp_check_req() only reads req->ts_recent), so a segment that
+	 * does not complete the handshake cannot move it.
+	 */
+	syn = th->syn && cb->seq != req->irs;	/* not the SYN again */
 	if (th->rst && cb->seq != req->irs + 1) {
 		ktcp_synrecv_challenge(listener, req, skb);
 		goto drop;

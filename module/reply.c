@@ -237,5 +237,6 @@ void ktcp_reply_req_ack(const struct sock *listener,
 		ktcp_ip6_send_req_ack(listener, req, in, skb);
 		return;
 	}
+	skb_set_hash(skb, req->txhash, PKT_HASH_TYPE_L4);
 	ktcp_reply_ctl(net, listener, in, skb, 0);
 }

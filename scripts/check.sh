@@ -217,7 +217,8 @@ vm_crash_excerpt() {
 	local log=$1 first
 	mapfile -t -O "${#summary[@]}" summary < <(grep -aE '^(not )?ok [0-9]+|^# +RUN' "$log" |
 		tail -n 2 | sed 's/^/            last: /')
-	first=$(grep -anEm1 "\[ *[0-9]+\.[0-9]+\] .*$KTCP_KERNEL_ERROR_RE" "$log" | cut -d: -f1)
+	# no kernel report is no error: a failed case alone also comes here
+	first=$(grep -anEm1 "\[ *[0-9]+\.[0-9]+\] .*$KTCP_KERNEL_ERROR_RE" "$log" | cut -d: -f1 || true)
 	if [[ -n $first ]]; then
 		sed -n "${first},$((first + 45))p" "$log"
 	else

@@ -361,8 +361,8 @@ void ktcp_ip6_send_rst(struct net *net, const struct sock *sk,
  * (tcp_v6_reqsk_send_ack() through tcp_v6_send_response()): no flow label,
  * the traffic class of @in without ECN, the route's hop limit; the
  * listener's device (or @in's for a link-local peer), mark (unless
- * net.ipv6.fwmark_reflect gives @in's) and priority, and the request's
- * txhash.
+ * net.ipv6.fwmark_reflect gives @in's) and priority; @skb carries the
+ * request's txhash (its automatic flow label).
  */
 void ktcp_ip6_send_req_ack(const struct sock *listener,
 			   const struct ktcp_request *req,
@@ -383,7 +383,6 @@ void ktcp_ip6_send_req_ack(const struct sock *listener,
 		fl6.flowi6_oif = KTCP_SKB_CB(in)->iif;
 	fl6.flowi6_mark = IP6_REPLY_MARK(net, in->mark) ?:
 			  READ_ONCE(listener->sk_mark);
-	skb_set_hash(skb, req->txhash, PKT_HASH_TYPE_L4);
 	ktcp_ip6_send(net, NULL, skb, &fl6,
 		      ipv6_get_dsfield(ip6h) & ~INET_ECN_MASK,
 		      READ_ONCE(listener->sk_priority));

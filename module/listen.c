@@ -75,6 +75,18 @@ static void ktcp_listen_req_arm(struct ktcp_request *req, unsigned long delay)
 }
 
 /*
+ * reqsk_timeout(): the SYN-ACK timeout after @req's timeouts so far, 1 s
+ * doubled each time, at most 120 s (no shift past the limit).
+ */
+static unsigned long ktcp_listen_req_timeout(const struct ktcp_request *req)
+{
+	if (req->retries >= ilog2(KTCP_RTO_MAX / KTCP_RTO_INIT) + 1)
+		return KTCP_RTO_MAX;
+	return min_t(unsigned long, KTCP_RTO_INIT << req->retries,
+		     KTCP_RTO_MAX);
+}
+
+/*
  * reqsk_timer_handler(): when the SYN queue is more than half full, half
  * of it is kept for young requests (no timeout yet): while the old
  * outnumber the young, old ones get one SYN-ACK retry fewer per doubling,
@@ -170,9 +182,7 @@ static void ktcp_listen_req_timer_fn(struct ktcp_timer *t)
 		WRITE_ONCE(req->retries, req->retries + 1);	/* /proc */
 		if (resend)
 			ktcp_listen_rtx_synack(listener, req);
-		ktcp_listen_req_arm(req, min_t(unsigned long,
-					       KTCP_RTO_INIT << req->retries,
-					KTCP_RTO_MAX));
+		ktcp_listen_req_arm(req, ktcp_listen_req_timeout(req));
 	}
 	bh_unlock_sock(listener);
 	ktcp_listen_req_put(req);	/* the armed timer's reference */
@@ -649,9 +659,7 @@ static void ktcp_listen_syn_again(struct sock *listener,
 	if (!ktcp_synrecv_may_answer(listener, req, skb))
 		return;
 	ktcp_listen_rtx_synack(listener, req);
-	ktcp_listen_req_arm(req, min_t(unsigned long,
-				       KTCP_RTO_INIT << req->retries,
-				       KTCP_RTO_MAX));
+	ktcp_listen_req_arm(req, ktcp_listen_req_timeout(req));
 }
 
 /*
@@ -662,12 +670,9 @@ static void ktcp_listen_syn_again(struct sock *listener,
 static bool ktcp_listen_req_paws(const struct ktcp_request *req,
 				 const struct ktcp_opts *o, bool rst)
 {
-	unsigned long t = req->retries >= 8 ? KTCP_RTO_MAX :
-			  min_t(unsigned long, KTCP_RTO_INIT << req->retries,
-				KTCP_RTO_MAX);
-
 	return ktcp_neg_paws_reject(&req->neg, o,
-				    rst && t >= TCP_PAWS_MSL * HZ);
+				    rst && ktcp_listen_req_timeout(req) >=
+					   TCP_PAWS_MSL * HZ);
 }
 
 /*

@@ -233,10 +233,10 @@ void ktcp_reply_req_ack(const struct sock *listener,
 		return;
 	}
 	ktcp_output_header(skb, t->lport, t->rport, &cb, &opts);
+	skb_set_hash(skb, req->txhash, PKT_HASH_TYPE_L4);
 	if (!ktcp_tuple_is_v4(t)) {
 		ktcp_ip6_send_req_ack(listener, req, in, skb);
 		return;
 	}
-	skb_set_hash(skb, req->txhash, PKT_HASH_TYPE_L4);
 	ktcp_reply_ctl(net, listener, in, skb, 0);
 }

@@ -209,6 +209,13 @@ def check_req_ack(c, sa, a, tsecr, what):
     check(not p, "%s: %s" % (what, "; ".join(p)))
 
 
+def request_gone(c, sa):
+    """No request is left: the ACK of the SYN-ACK gets a RST."""
+    c.send("A", seq=c.snd_nxt, ack=seq_add(sa.seq, 1))
+    r = c.expect(3, not_synack, "a RST for the ACK")
+    check(r.flags & F_RST, "expected a RST (no request left), got %s" % r)
+
+
 def completes(c, sa, h, what, options=None):
     """The ACK of the SYN-ACK completes the request: the helper accepts."""
     c.send("A", seq=c.snd_nxt, ack=seq_add(sa.seq, 1), options=options)
@@ -301,9 +308,7 @@ def t_synrecv_rst_bad_ack(env):
     c.expect_none(0.3, not_synack, "an answer to a RST|ACK at RCV.NXT")
     n = counter(env, "EmbryonicRsts") - resets
     check(n == 1, "EmbryonicRsts grew by %d, expected 1" % n)
-    c.send("A", seq=c.snd_nxt, ack=seq_add(sa.seq, 1))
-    r = c.expect(3, not_synack, "a RST for the ACK")
-    check(r.flags & F_RST, "expected a RST (no request left), got %s" % r)
+    request_gone(c, sa)
 
 
 @test("synrecv_syn_in_window", v6=True)
@@ -321,9 +326,7 @@ def t_synrecv_syn_in_window(env):
           "RST %s, expected RST|ACK seq 0 ack %u" % (r, want))
     n = counter(env, "EmbryonicRsts") - resets
     check(n == 1, "EmbryonicRsts grew by %d, expected 1" % n)
-    c.send("A", seq=c.snd_nxt, ack=seq_add(sa.seq, 1))
-    r = c.expect(3, not_synack, "a RST for the ACK")
-    check(r.flags & F_RST, "expected a RST (no request left), got %s" % r)
+    request_gone(c, sa)
 
 
 @test("synrecv_rst_in_window", v6=True)

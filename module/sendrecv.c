@@ -3,7 +3,8 @@
  * sendmsg() and recvmsg(): Linux's tcp_sendmsg_locked() and
  * tcp_recvmsg_locked() for ktcp. sendmsg appends the user's data to the
  * write queue in page frags, a segment's worth per skb, and pushes it
- * (output.c); recvmsg copies from the receive queue, waiting as
+ * (output.c), or, for sendfile() and splice() (MSG_SPLICE_PAGES), takes
+ * the pages themselves; recvmsg copies from the receive queue, waiting as
  * SO_RCVTIMEO and SO_RCVLOWAT say, and tells the peer when reading opened
  * the window (window.c, buffers.c).
  *
@@ -141,6 +142,44 @@ static int ktcp_sr_send_copy(struct sock *sk, struct sk_buff *skb,
 }
 
 /*
+ * MSG_SPLICE_PAGES (sendfile(), splice() to the socket, a kernel user's
+ * sendpage): the iterator's pages join @skb's frags by reference, with no
+ * copy, as tcp_sendmsg_locked() does. Bytes taken, 0 when @skb has no frag
+ * slot left, or -errno (-ENOMEM: wait for room). The pages stay the page
+ * cache's or the pipe's: what leaves is what they hold when it is sent,
+ * as with Linux. SKBFL_SHARED_FRAG tells a device without checksum offload
+ * (skb_checksum_help()) to sum a private copy, unless the caller said the
+ * pages are its own (MSG_NO_SHARED_FRAGS).
+ */
+static int ktcp_sr_send_splice(struct sock *sk, struct sk_buff *skb,
+			       struct msghdr *msg, int len)
+{
+	ssize_t n;
+
+	if (!sk_wmem_schedule(sk, len))
+		return -ENOMEM;
+	n = skb_splice_from_iter(skb, &msg->msg_iter, len, sk->sk_allocation);
+	if (n == -EMSGSIZE)
+		return 0;	/* full: the caller starts a new skb */
+	if (n < 0)
+		return n;
+	if (!(msg->msg_flags & MSG_NO_SHARED_FRAGS))
+		skb_shinfo(skb)->flags |= SKBFL_SHARED_FRAG;
+	sk_wmem_queued_add(sk, n);
+	sk_mem_charge(sk, n);
+	return n;
+}
+
+/* Append up to @len bytes of @msg to @skb, spliced or copied. */
+static int ktcp_sr_send_data(struct sock *sk, struct sk_buff *skb,
+			     struct msghdr *msg, int len)
+{
+	if (msg->msg_flags & MSG_SPLICE_PAGES)
+		return ktcp_sr_send_splice(sk, skb, msg, len);
+	return ktcp_sr_send_copy(sk, skb, msg, len);
+}
+
+/*
  * A new skb at the tail (tcp_skb_entail()): flags ACK only, PSH comes from
  * tcp_mark_push(). NULL to wait for room.
  */
@@ -167,7 +206,7 @@ static int ktcp_sr_send_chunk(struct sock *sk, struct msghdr *msg,
 		skb = ktcp_sr_send_new(sk);
 	if (!skb)
 		return 0;
-	n = ktcp_sr_send_copy(sk, skb, msg, min_t(int, size_goal - skb->len,
+	n = ktcp_sr_send_data(sk, skb, msg, min_t(int, size_goal - skb->len,
 						  msg_data_left(msg)));
 	if (!n) {
 		/* Out of frag slots: this skb ends, pushed (tcp_mark_push). */
@@ -175,7 +214,7 @@ static int ktcp_sr_send_chunk(struct sock *sk, struct msghdr *msg,
 		skb = ktcp_sr_send_new(sk);
 		if (!skb)
 			return 0;
-		n = ktcp_sr_send_copy(sk, skb, msg,
+		n = ktcp_sr_send_data(sk, skb, msg,
 				      min_t(int, size_goal, msg_data_left(msg)));
 	}
 	if (n < 0)

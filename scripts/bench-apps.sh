@@ -12,6 +12,8 @@
 #
 #   iperf3-P1, iperf3-P8  iperf3 -P 1 and -P 8 for SECS s: Mbit/s at the
 #                         receiver
+#   iperf3-Z1             iperf3 -Z -P 1: the sender's data goes by
+#                         sendfile() (MSG_SPLICE_PAGES), not write()
 #   sockperf              sockperf ping-pong for SECS s: average, p50 and
 #                         p99 round-trip latency in usec
 #   nginx-ab              ab -n N -c C against nginx (2 workers): ab sends
@@ -149,7 +151,7 @@ print_tsv() {
 # benches_of APP: its benchmarks; metrics_of BENCH: what each run measures
 benches_of() {
 	case $1 in
-	iperf3) echo iperf3-P1 iperf3-P8 ;;
+	iperf3) echo iperf3-P1 iperf3-P8 iperf3-Z1 ;;
 	redis) echo redis-c1 redis-c50 ;;
 	nginx) echo nginx-ab ;;
 	*) echo "$1" ;;
@@ -265,10 +267,11 @@ start_server() {
 	done
 }
 
-bench_iperf3() {	# BENCH (iperf3-P<streams>)
-	local v
+bench_iperf3() {	# BENCH (iperf3-P<streams>, iperf3-Z<streams>: sendfile)
+	local v zc=()
+	[[ $1 == iperf3-Z* ]] && zc=(-Z)
 	start_server 1 iperf3 -s -1 -B 127.0.0.1 -p "$port" || return 1
-	run_client iperf3 -c 127.0.0.1 -p "$port" -t "$app_secs" -P "${1#iperf3-P}" -f m || return 1
+	run_client iperf3 -c 127.0.0.1 -p "$port" -t "$app_secs" -P "${1#iperf3-[PZ]}" "${zc[@]}" -f m || return 1
 	# the receiver's line; with -P > 1 the [SUM] line, which comes last
 	v=$(awk '/receiver$/ { for (i = 1; i < NF; i++) if ($(i + 1) == "Mbits/sec") v = $i } END { print v }' "$work/out")
 	vals[Mbit/s]=$v

@@ -303,6 +303,7 @@ struct ktcp_hnode {
 };
 
 struct ktcp_bind_bucket;
+struct ktcp_pace;
 
 /*
  * Out-of-order data and what SACK says about it (input.c): allocated when
@@ -406,6 +407,7 @@ struct ktcp_sock {
 	u32 gso_left;		/* bytes left of Linux's GSO packet (gso.c) */
 	u8 gso_segs;		/* segments of it sent so far, up to 2 */
 	u8 gso_psh:1;		/* the next new segment ends a GSO packet */
+	struct ktcp_pace *pace;	/* internal pacing (pace.c); NULL: never */
 	/* Undo of spurious reductions (undo.c), Linux's tcp_sock names. */
 	u32 undo_marker;	/* SND.UNA when it began; 0: nothing to undo */
 	int undo_retrans;	/* its retransmissions not D-SACKed; -1: none */
@@ -512,6 +514,7 @@ enum ktcp_deferred {
 	KTCP_STATE_DEFERRED,
 	KTCP_DELACK_DEFERRED,
 	KTCP_MTU_DEFERRED,	/* icmp.c: Fragmentation Needed */
+	KTCP_PACE_DEFERRED,	/* pace.c: the pacing timer fired */
 };
 
 static inline struct ktcp_sock *ktcp_sk(const struct sock *sk)
@@ -765,6 +768,13 @@ void ktcp_gso_start(struct sock *sk, struct sk_buff *skb, u32 max_segs,
 		    bool force);
 bool ktcp_gso_sent(struct ktcp_sock *ks, struct sk_buff *skb, bool skb_end);
 
+/* pace.c: internal pacing (SO_MAX_PACING_RATE without sch_fq). */
+void ktcp_pace_setup(void (*kick)(struct sock *sk));
+bool ktcp_pace_wait(struct sock *sk);
+void ktcp_pace_sent(struct sock *sk, u32 len);
+void ktcp_pace_stop(struct sock *sk);
+void ktcp_pace_free(struct sock *sk);
+
 /* pmtu.c: path MTU discovery, the sender's side. */
 void ktcp_pmtu_reduced(struct sock *sk);
 void ktcp_output_fin(struct sock *sk);
@@ -920,6 +930,7 @@ void ktcp_cgroup_sock_clone(struct sock *child, const struct sock *listener);
 void ktcp_timers_sk_init(struct sock *sk);
 void ktcp_timers_sk_stop(struct sock *sk);
 void ktcp_timers_release_cb(struct sock *sk);
+void ktcp_timers_pace_kick(struct sock *sk);
 void ktcp_timers_enter_timewait(struct sock *sk, unsigned long timeout);
 void ktcp_timers_keepalive(struct sock *sk, int on);
 void ktcp_timers_delack(struct sock *sk);

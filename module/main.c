@@ -217,6 +217,7 @@ static int __init ktcp_init(void)
 	if (err)
 		return err;
 	ktcp_af_init_prot6();
+	ktcp_pace_setup(ktcp_timers_pace_kick);	/* before any socket */
 	err = proto_register(&ktcp_prot, 1);
 	if (err)
 		goto err_mem;

@@ -227,6 +227,8 @@ static int ktcp_output_xmit(struct sock *sk, struct sk_buff *skb, bool clone)
 	if (err > 0 && clone && !syn) {
 		KTCP_SKB_CB(oskb)->when = cb.when;
 		KTCP_SKB_CB(oskb)->tsval = cb.tsval;
+	} else if (!err && clone) {
+		ktcp_pace_sent(sk, oskb->len);	/* tcp_update_skb_after_send() */
 	}
 	return err;
 }
@@ -392,6 +394,8 @@ static bool ktcp_output_retransmit_lost(struct sock *sk)
 
 	while (ktcp_may_resend(ks) &&
 	       (skb = ktcp_recovery_next_lost(sk))) {
+		if (ktcp_pace_wait(sk))
+			break;	/* tcp_xmit_retransmit_queue() */
 		if (ktcp_output_resend(sk, skb) > 0)
 			return true;
 	}
@@ -489,8 +493,11 @@ static bool ktcp_output_write(struct sock *sk, bool force, bool push_one)
 	       ktcp_output_nagle_ok(sk, skb, force)) {
 		bool whole = skb->len <= ks->mss, last;
 
-		if (!ks->gso_left)
+		if (!ks->gso_left) {
+			if (ktcp_pace_wait(sk))
+				break;	/* a packet waits for its time */
 			ktcp_gso_start(sk, skb, max_segs, force);
+		}
 		if (!ktcp_output_wnd_allows(sk, skb))
 			break;
 		rearm |= !ks->packets_out ||

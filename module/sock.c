@@ -72,6 +72,7 @@ static void ktcp_sock_write_space(struct sock *sk)
 static void ktcp_sock_destruct(struct sock *sk)
 {
 	ktcp_sock_purge(sk);
+	ktcp_pace_free(sk);
 	if (ktcp_sk_v6(sk))
 		ktcp_inet6_destroy(sk);
 	inet_sock_destruct(sk);

@@ -542,6 +542,35 @@ static void ktcp_timers_delack_fn(struct ktcp_timer *t)
 			 ktcp_timers_delack_handler);
 }
 
+/*
+ * What the pacing timer held back (pace.c) may go: tcp_tsq_write(), in the
+ * states that send data.
+ */
+static void ktcp_timers_pace_handler(struct sock *sk)
+{
+	if ((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_FIN_WAIT1 |
+				   TCPF_CLOSING | TCPF_CLOSE_WAIT |
+				   TCPF_LAST_ACK))
+		ktcp_output_push(sk);
+}
+
+/*
+ * The pacing timer fired (tcp_pace_kick(), tcp_tsq_handler()): push now,
+ * or from release_cb if a process owns @sk; the timer's hold goes.
+ */
+void ktcp_timers_pace_kick(struct sock *sk)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+
+	bh_lock_sock(sk);
+	if (!sock_owned_by_user(sk))
+		ktcp_timers_pace_handler(sk);
+	else if (!test_and_set_bit(KTCP_PACE_DEFERRED, &ks->deferred))
+		sock_hold(sk);
+	bh_unlock_sock(sk);
+	sock_put(sk);
+}
+
 void ktcp_timers_sk_init(struct sock *sk)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
@@ -559,6 +588,7 @@ void ktcp_timers_sk_stop(struct sock *sk)
 	ktcp_timer_sk_clear(sk, &ks->state_timer);
 	ktcp_timer_sk_clear(sk, &ks->delack_timer);
 	ks->ack_timer = 0;
+	ktcp_pace_stop(sk);
 }
 
 /*
@@ -585,6 +615,10 @@ void ktcp_timers_release_cb(struct sock *sk)
 	}
 	if (test_and_clear_bit(KTCP_MTU_DEFERRED, &ks->deferred)) {
 		ktcp_pmtu_reduced(sk);	/* icmp.c deferred it */
+		__sock_put(sk);
+	}
+	if (test_and_clear_bit(KTCP_PACE_DEFERRED, &ks->deferred)) {
+		ktcp_timers_pace_handler(sk);
 		__sock_put(sk);
 	}
 }

@@ -1,0 +1,178 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * SO_MAX_PACING_RATE as Linux 6.12's TCP honours it: with no pacing qdisc
+ * the stack paces itself (tcp_needs_internal_pacing(), an hrtimer per
+ * socket), and under sch_fq the qdisc paces by sk_pacing_rate. Either
+ * way a bulk send takes at least its length over the rate (less the ten
+ * segments sent unpaced), and TCP_INFO shows the limit.
+ *
+ * The pairs: native at both ends (the reference), ktcp at both ends, and
+ * a ktcp sender to a native receiver; the sender is the stack under test.
+ * Each case runs in a fresh netns whose lo has a 1500-byte MTU, so that a
+ * transfer is many segments, as on a wire.
+ *
+ * A time is asserted only from below, by what the rate allows, with a
+ * margin for the unpaced start; the bound above is four times the paced
+ * time plus 5 s, far from anything even QEMU's TCG gets near, to catch a
+ * rate computed in the wrong unit.
+ */
+#define _GNU_SOURCE
+#include "kselftest_harness.h"
+#include "lib/ktcptest.h"
+
+#define PACE_RATE	500000U		/* bytes/s */
+#define PACE_LEN	(1U << 20)	/* bytes sent */
+#define PACE_FREE	(10 * 1460)	/* the unpaced start, about */
+#define PACE_WAIT_MS	30000
+
+/* Linux's struct tcp_info up to tcpi_max_pacing_rate. */
+struct pace_tcp_info {
+	uint8_t u8s[8];
+	uint32_t rto_to_total_retrans[24];
+	uint64_t pacing_rate, max_pacing_rate;
+};
+
+FIXTURE(pacing)
+{
+	int lfd, cli, srv;
+	uint16_t port;
+};
+
+FIXTURE_VARIANT(pacing)
+{
+	bool ktcp_cli;	/* the sender */
+	bool ktcp_srv;
+};
+
+FIXTURE_VARIANT_ADD(pacing, native) { .ktcp_cli = false, .ktcp_srv = false };
+FIXTURE_VARIANT_ADD(pacing, ktcp) { .ktcp_cli = true, .ktcp_srv = true };
+FIXTURE_VARIANT_ADD(pacing, ktcp_to_native)
+{
+	.ktcp_cli = true, .ktcp_srv = false
+};
+
+static int pace_family(bool ktcp)
+{
+	return ktcp ? ktcp_family() : AF_INET;
+}
+
+FIXTURE_SETUP(pacing)
+{
+	char out[512];
+	char cmd[] = "ip link set dev lo mtu 1500";
+
+	ktcp_new_netns(_metadata);
+	ktcp_set_tw_timeout(_metadata, 1000);
+	ASSERT_EQ(0, ktcp_run_cmd(out, sizeof(out), cmd)) TH_LOG("%s", out);
+	self->cli = self->srv = -1;
+	self->lfd = ktcp_listener(_metadata, pace_family(variant->ktcp_srv),
+				  "127.0.0.1", 0, 8, &self->port);
+}
+
+FIXTURE_TEARDOWN(pacing)
+{
+	if (self->cli >= 0)
+		close(self->cli);
+	if (self->srv >= 0)
+		close(self->srv);
+	close(self->lfd);
+}
+
+/* The sender, its rate limited to @rate before it connects. */
+static void pace_connect(struct __test_metadata *_metadata,
+			 FIXTURE_DATA(pacing) *self,
+			 const FIXTURE_VARIANT(pacing) *variant,
+			 unsigned int rate)
+{
+	struct sockaddr_in sa = ktcp_sin("127.0.0.1", self->port);
+
+	self->cli = __ktcp_socket(_metadata, pace_family(variant->ktcp_cli));
+	ASSERT_EQ(0, setsockopt(self->cli, SOL_SOCKET, SO_MAX_PACING_RATE,
+				&rate, sizeof(rate)));
+	ASSERT_EQ(0, ktcp_connect_fd(self->cli, &sa, ktcp_ms(PACE_WAIT_MS)));
+	self->srv = ktcp_accept(_metadata, self->lfd);
+	ASSERT_EQ(0, ktcp_set_io_timeouts(self->cli, PACE_WAIT_MS));
+	ASSERT_EQ(0, ktcp_set_io_timeouts(self->srv, PACE_WAIT_MS));
+}
+
+struct pace_rx {
+	int fd;
+	struct ktcp_stream s;
+	long long t_end;
+	ssize_t err;
+};
+
+static void *pace_rx_thread(void *arg)
+{
+	struct pace_rx *rx = arg;
+	static uint8_t buf[65536];
+	ssize_t n;
+
+	while ((n = recv(rx->fd, buf, sizeof(buf), 0)) > 0)
+		ktcp_stream_check(&rx->s, buf, n);
+	rx->err = n ? -errno : 0;
+	rx->t_end = ktcp_now_ms();
+	return NULL;
+}
+
+/* Send PACE_LEN bytes, paced at @rate: how long until the receiver's EOF. */
+static long long pace_transfer(struct __test_metadata *_metadata,
+			       FIXTURE_DATA(pacing) *self, unsigned int rate)
+{
+	struct pace_rx rx = { .fd = self->srv };
+	struct pace_tcp_info ti;
+	socklen_t len = sizeof(ti);
+	long long t0, ms, floor_ms;
+	uint8_t *buf = malloc(PACE_LEN);
+	pthread_t th;
+
+	ASSERT_NE(NULL, buf);
+	ktcp_stream_init(&rx.s, 7);
+	ktcp_pattern(7, 0, buf, PACE_LEN);
+	ASSERT_EQ(0, pthread_create(&th, NULL, pace_rx_thread, &rx));
+	t0 = ktcp_now_ms();
+	EXPECT_EQ((ssize_t)PACE_LEN,
+		  ktcp_send_all(self->cli, buf, PACE_LEN, ktcp_ms(PACE_WAIT_MS)));
+	memset(&ti, 0, sizeof(ti));
+	EXPECT_EQ(0, getsockopt(self->cli, IPPROTO_TCP, TCP_INFO, &ti, &len));
+	shutdown(self->cli, SHUT_WR);
+	pthread_join(th, NULL);
+	free(buf);
+	ms = rx.t_end - t0;
+	EXPECT_EQ(0, rx.err);
+	EXPECT_EQ(PACE_LEN, rx.s.off);
+	EXPECT_EQ(-1, rx.s.bad_off);
+	EXPECT_EQ(rate, ti.max_pacing_rate);
+	EXPECT_GE(rate, ti.pacing_rate);
+	floor_ms = (long long)(PACE_LEN - PACE_FREE) * 1000 / rate * 8 / 10;
+	EXPECT_LE(floor_ms, ms) TH_LOG("%u bytes in %lld ms: not paced",
+				       PACE_LEN, ms);
+	EXPECT_GE(floor_ms * 5 + 5000, ms) TH_LOG("%u bytes in %lld ms",
+						  PACE_LEN, ms);
+	return ms;
+}
+
+/* No pacing qdisc (lo's noqueue): the stack paces itself. */
+TEST_F(pacing, max_rate)
+{
+	pace_connect(_metadata, self, variant, PACE_RATE);
+	TH_LOG("internal pacing: %lld ms",
+	       pace_transfer(_metadata, self, PACE_RATE));
+}
+
+/* Under sch_fq the qdisc paces, by the socket's sk_pacing_rate. */
+TEST_F(pacing, max_rate_fq)
+{
+	char out[512];
+	char mod[] = "modprobe sch_fq";
+	char cmd[] = "tc qdisc replace dev lo root fq";
+
+	ktcp_run_cmd(out, sizeof(out), mod);	/* tc says if it failed */
+	if (ktcp_run_cmd(out, sizeof(out), cmd) && strstr(out, "unknown"))
+		SKIP(return, "this kernel has no sch_fq: %s", out);
+	ASSERT_EQ(0, ktcp_run_cmd(out, sizeof(out), cmd)) TH_LOG("%s", out);
+	pace_connect(_metadata, self, variant, PACE_RATE);
+	TH_LOG("sch_fq: %lld ms", pace_transfer(_metadata, self, PACE_RATE));
+}
+
+TEST_HARNESS_MAIN

@@ -13,8 +13,7 @@
  * groups them as Linux would (output.c), so that the wire and the send
  * buffer's charge are Linux's. The pacing rate is the socket's
  * sk_pacing_rate too, which sch_fq honours, and pace.c when the socket
- * paces itself. Not modelled: tcp_tso_should_defer(), tcp_grow_skb(),
- * TCP small queues.
+ * paces itself. Not modelled: tcp_tso_should_defer(), tcp_grow_skb().
  *
  * Context: the socket lock is held, except for ktcp_gso_pacing_rate() and
  * ktcp_gso_autosize(), which are pure.

@@ -768,10 +768,12 @@ void ktcp_gso_start(struct sock *sk, struct sk_buff *skb, u32 max_segs,
 		    bool force);
 bool ktcp_gso_sent(struct ktcp_sock *ks, struct sk_buff *skb, bool skb_end);
 
-/* pace.c: internal pacing (SO_MAX_PACING_RATE without sch_fq). */
+/* pace.c: internal pacing (SO_MAX_PACING_RATE without sch_fq), small queues. */
 void ktcp_pace_setup(void (*kick)(struct sock *sk));
 bool ktcp_pace_wait(struct sock *sk);
 void ktcp_pace_sent(struct sock *sk, u32 len);
+bool ktcp_pace_tsq_full(struct sock *sk, u32 truesize, unsigned int factor);
+void ktcp_pace_wfree(struct sk_buff *skb);
 void ktcp_pace_stop(struct sock *sk);
 void ktcp_pace_free(struct sock *sk);
 

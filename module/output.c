@@ -195,6 +195,12 @@ static int ktcp_output_xmit(struct sock *sk, struct sk_buff *skb, bool clone)
 		ktcp_output_csum(skb, inet->inet_saddr, inet->inet_daddr);
 	memset(skb->cb, 0, sizeof(struct inet_skb_parm));
 	skb_set_owner_w(skb, sk);
+	/*
+	 * Small queues (tcp_wfree()); not in TIME_WAIT, which is no full
+	 * socket to the core: skb_set_owner_w() held the socket itself.
+	 */
+	if (sk_fullsock(sk))
+		skb->destructor = ktcp_pace_wfree;
 	if (cb.flags & TCPHDR_ACK) {
 		/* It carries any ACK owed (tcp_event_ack_sent()). */
 		if (ks->ack_timer)
@@ -394,8 +400,9 @@ static bool ktcp_output_retransmit_lost(struct sock *sk)
 
 	while (ktcp_may_resend(ks) &&
 	       (skb = ktcp_recovery_next_lost(sk))) {
-		if (ktcp_pace_wait(sk))
-			break;	/* tcp_xmit_retransmit_queue() */
+		/* tcp_xmit_retransmit_queue() */
+		if (ktcp_pace_wait(sk) || ktcp_pace_tsq_full(sk, skb->truesize, 1))
+			break;
 		if (ktcp_output_resend(sk, skb) > 0)
 			return true;
 	}
@@ -497,6 +504,10 @@ static bool ktcp_output_write(struct sock *sk, bool force, bool push_one)
 			if (ktcp_pace_wait(sk))
 				break;	/* a packet waits for its time */
 			ktcp_gso_start(sk, skb, max_segs, force);
+			/* what Linux's skb of this packet would cost */
+			if (ktcp_pace_tsq_full(sk, ks->gso_left + skb->truesize -
+						   skb->len, 0))
+				break;
 		}
 		if (!ktcp_output_wnd_allows(sk, skb))
 			break;

@@ -555,8 +555,9 @@ static void ktcp_timers_pace_handler(struct sock *sk)
 }
 
 /*
- * The pacing timer fired (tcp_pace_kick(), tcp_tsq_handler()): push now,
- * or from release_cb if a process owns @sk; the timer's hold goes.
+ * The pacing timer fired, or the qdisc freed enough of what small queues
+ * held back (pace.c; tcp_tsq_handler()): push now, or from release_cb if
+ * a process owns @sk. The caller holds @sk (a process owning it does too).
  */
 void ktcp_timers_pace_kick(struct sock *sk)
 {
@@ -568,7 +569,6 @@ void ktcp_timers_pace_kick(struct sock *sk)
 	else if (!test_and_set_bit(KTCP_PACE_DEFERRED, &ks->deferred))
 		sock_hold(sk);
 	bh_unlock_sock(sk);
-	sock_put(sk);
 }
 
 void ktcp_timers_sk_init(struct sock *sk)

@@ -556,10 +556,10 @@ TEST_F_TIMEOUT(netem, bulk_both_ways, NETEM_TIMEOUT_S)
  * per 64 MiB under the rate10mbit profile, where native had 0 to 8).
  * Asserted, for both stacks: the transfer completes, and RetransSegs
  * grew by at most an eighth of the qdisc's drops, plus 2 for the odd
- * tail loss probe (a probe re-sends the last segment). For ktcp, which
- * has no TCP small queues yet, the queue overflowed (drops > 0) and
- * TCPLocalCongestion counted the refusals; native TCP's small queues may
- * keep it from overflowing at all.
+ * tail loss probe (a probe re-sends the last segment). For ktcp the queue
+ * overflowed (drops > 0) and TCPLocalCongestion counted the refusals:
+ * netem orphans what it queues, so small queues (pacing.c's test) do not
+ * bound its queue, for either stack.
  */
 #define QD_BYTES	(4 << 20)
 #define QD_NETEM	"rate 20mbit limit 10"

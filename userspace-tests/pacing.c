@@ -15,8 +15,17 @@
  * margin for the unpaced start; the bound above is four times the paced
  * time plus 5 s, far from anything even QEMU's TCG gets near, to catch a
  * rate computed in the wrong unit.
+ *
+ * TCP small queues (tcp_small_queue_check()): a bulk sender behind a
+ * 10 Mbit/s token bucket (tbf, which holds its packets' owners, where
+ * netem orphans them) on a veth pair keeps a few packets in the qdisc:
+ * 4 (6056 bytes) for native TCP and for ktcp, where ktcp without small
+ * queues had cwnd's worth there, 221 KB and growing. The backlog is
+ * sampled while the transfer runs.
  */
 #define _GNU_SOURCE
+#include <linux/gen_stats.h>
+
 #include "kselftest_harness.h"
 #include "lib/ktcptest.h"
 
@@ -173,6 +182,158 @@ TEST_F(pacing, max_rate_fq)
 	ASSERT_EQ(0, ktcp_run_cmd(out, sizeof(out), cmd)) TH_LOG("%s", out);
 	pace_connect(_metadata, self, variant, PACE_RATE);
 	TH_LOG("sch_fq: %lld ms", pace_transfer(_metadata, self, PACE_RATE));
+}
+
+#define TSQ_LEN		(4U << 20)
+#define TSQ_QDISC	"tbf rate 10mbit burst 16kb limit 8mb"
+#define TSQ_RMEM	"4096 8388608 8388608"	/* the receiver's tcp_rmem */
+/*
+ * Linux's limit is two of its skbs (segments of 1448 bytes, with gso_max_segs
+ * 1 on this veth, and a head each) or a millisecond at the pacing rate,
+ * checked before a packet, which may then add one more: 4 packets here.
+ * 24 KB (16) leaves room for a late sample, and is far below what an
+ * unlimited sender queues (cwnd).
+ */
+#define TSQ_MAX_BACKLOG	(24 << 10)
+
+FIXTURE(tsq)
+{
+	int ns_cli, ns_srv;
+};
+
+FIXTURE_VARIANT(tsq)
+{
+	bool ktcp;	/* the sender's stack; the receiver is native */
+};
+
+FIXTURE_VARIANT_ADD(tsq, native) { .ktcp = false };
+FIXTURE_VARIANT_ADD(tsq, ktcp) { .ktcp = true };
+
+FIXTURE_SETUP(tsq)
+{
+	char out[1024], mod[] = "modprobe -q sch_tbf";
+	char tbf[] = "tc qdisc add dev " KTCP_VETH_A " root " TSQ_QDISC;
+	const char *what = "";
+	int ret, fd;
+
+	ktcp_test_netns(_metadata, true, 1000, &self->ns_cli, &self->ns_srv);
+	ret = ktcp_if_wire(KTCP_VETH_A, &what);
+	ASSERT_EQ(0, ret) TH_LOG("%s: %s", what, strerror(-ret));
+	ktcp_run_cmd(out, sizeof(out), mod);
+	ret = ktcp_run_cmd(out, sizeof(out), tbf);
+	if (ret && strstr(out, "unknown"))
+		SKIP(return, "this kernel has no tbf: %.200s", out);
+	ASSERT_EQ(0, ret) TH_LOG("%s: %s", tbf, out);
+	/* a receive window that is never what limits the sender */
+	ktcp_setns(_metadata, self->ns_srv);
+	fd = open("/proc/sys/net/ipv4/tcp_rmem", O_WRONLY);
+	ASSERT_LE(0, fd);
+	ASSERT_LT(0, write(fd, TSQ_RMEM, strlen(TSQ_RMEM)));
+	close(fd);
+	ktcp_setns(_metadata, self->ns_cli);
+}
+
+FIXTURE_TEARDOWN(tsq)
+{
+	close(self->ns_cli);
+	close(self->ns_srv);
+}
+
+/* The backlog in bytes of @ifname's root qdisc, and its drops. */
+static long tsq_qdisc_backlog(struct __test_metadata *_metadata,
+			      const char *ifname, long *drops)
+{
+	struct gnet_stats_queue q;
+	int ret = ktcp_qdisc_queue(ifname, &q);
+
+	ASSERT_EQ(0, ret) TH_LOG("%s's qdisc: %s", ifname, strerror(-ret));
+	*drops = q.drops;
+	return q.backlog;
+}
+
+struct tsq_tx {
+	int fd;
+	uint8_t *buf;
+	ssize_t sent;
+	volatile int done;
+};
+
+static void *tsq_tx_thread(void *arg)
+{
+	struct tsq_tx *tx = arg;
+
+	tx->sent = ktcp_send_all(tx->fd, tx->buf, TSQ_LEN,
+				 ktcp_ms(PACE_WAIT_MS));
+	shutdown(tx->fd, SHUT_WR);
+	tx->done = 1;
+	return NULL;
+}
+
+struct tsq_rx {
+	int lfd;
+	ssize_t got;
+};
+
+static void *tsq_rx_thread(void *arg)
+{
+	static char buf[64 << 10];
+	struct tsq_rx *rx = arg;
+	int fd = ktcp_accept_fd(rx->lfd, ktcp_ms(PACE_WAIT_MS));
+	ssize_t n;
+
+	rx->got = fd;
+	if (fd < 0)
+		return NULL;
+	rx->got = 0;
+	while ((n = ktcp_recv_all(fd, buf, sizeof(buf),
+				  ktcp_ms(PACE_WAIT_MS))) > 0)
+		rx->got += n;
+	if (n < 0)
+		rx->got = n;
+	close(fd);
+	return NULL;
+}
+
+/* The qdisc's backlog stays small all through a bulk transfer. */
+TEST_F_TIMEOUT(tsq, backlog, 120)
+{
+	struct tsq_rx rx = { 0 };
+	struct tsq_tx tx = { 0 };
+	long b, max_b = 0, drops = 0, n = 0;
+	long long t0;
+	pthread_t trx, ttx;
+	uint16_t port;
+
+	ktcp_setns(_metadata, self->ns_srv);
+	rx.lfd = ktcp_listener(_metadata, AF_INET, KTCP_VETH_IP_B, 0, 4, &port);
+	ASSERT_EQ(0, pthread_create(&trx, NULL, tsq_rx_thread, &rx));
+	ktcp_setns(_metadata, self->ns_cli);
+	tx.fd = ktcp_connect(_metadata, pace_family(variant->ktcp),
+			     KTCP_VETH_IP_B, port);
+	tx.buf = calloc(1, TSQ_LEN);
+	ASSERT_NE(NULL, tx.buf);
+	t0 = ktcp_now_ms();
+	ASSERT_EQ(0, pthread_create(&ttx, NULL, tsq_tx_thread, &tx));
+	while (!tx.done) {
+		b = tsq_qdisc_backlog(_metadata, KTCP_VETH_A, &drops);
+		max_b = b > max_b ? b : max_b;
+		n++;
+		ktcp_sleep_ms(10);
+	}
+	pthread_join(ttx, NULL);
+	pthread_join(trx, NULL);
+	free(tx.buf);
+	close(tx.fd);
+	close(rx.lfd);
+	TH_LOG("%s: largest backlog %ld bytes in %ld samples, %ld dropped, %lld ms",
+	       variant->ktcp ? "ktcp" : "native", max_b, n, drops,
+	       ktcp_now_ms() - t0);
+	EXPECT_EQ((ssize_t)TSQ_LEN, tx.sent);
+	EXPECT_EQ((ssize_t)TSQ_LEN, rx.got);
+	EXPECT_LT(5, n);
+	EXPECT_LT(0, max_b);	/* the samples saw the queue at work */
+	EXPECT_GE(TSQ_MAX_BACKLOG, max_b);
+	EXPECT_EQ(0, drops);
 }
 
 TEST_HARNESS_MAIN

@@ -411,6 +411,13 @@ int ktcp_veth_create(const char *name, const char *peer, int peer_nsfd);
  * 0 or -errno; *@what names the failed step.
  */
 int ktcp_if_wire(const char *ifname, const char **what);
+/*
+ * The queue statistics of @ifname's root qdisc in the current netns
+ * (rtnetlink, as `tc -s qdisc show` prints them, without running tc):
+ * qlen, backlog in bytes, drops. 0 or -errno.
+ */
+struct gnet_stats_queue;
+int ktcp_qdisc_queue(const char *ifname, struct gnet_stats_queue *q);
 
 /*
  * Set up the veth pair between netns @ns_a (address KTCP_VETH_IP_A) and

@@ -8,8 +8,10 @@
 #include <net/if.h>
 #include <sys/ioctl.h>
 #include <linux/ethtool.h>
+#include <linux/gen_stats.h>
 #include <linux/if_link.h>
 #include <linux/netlink.h>
+#include <linux/pkt_sched.h>
 #include <linux/rtnetlink.h>
 #include <linux/sockios.h>
 #include <linux/veth.h>
@@ -355,5 +357,79 @@ int ktcp_if_wire(const char *ifname, const char **what)
 	ret = if_gso_max_segs(ifname, 1);
 	if (ret)
 		*what = "gso_max_segs 1";
+	return ret;
+}
+
+/* The TCA_STATS_QUEUE of one RTM_NEWQDISC message, if it is @ifindex's root. */
+static bool qdisc_root_queue(const struct nlmsghdr *n, int ifindex,
+			     struct gnet_stats_queue *q)
+{
+	const struct tcmsg *t = NLMSG_DATA(n);
+	const struct rtattr *a, *s;
+	int len = n->nlmsg_len - NLMSG_LENGTH(sizeof(*t)), slen;
+
+	if (n->nlmsg_type != RTM_NEWQDISC || len < 0 ||
+	    t->tcm_ifindex != ifindex || t->tcm_parent != TC_H_ROOT)
+		return false;
+	for (a = (const void *)((const char *)t + NLMSG_ALIGN(sizeof(*t)));
+	     RTA_OK(a, len); a = RTA_NEXT(a, len)) {
+		if (a->rta_type != TCA_STATS2)
+			continue;
+		slen = RTA_PAYLOAD(a);
+		for (s = RTA_DATA(a); RTA_OK(s, slen); s = RTA_NEXT(s, slen)) {
+			if (s->rta_type != TCA_STATS_QUEUE ||
+			    RTA_PAYLOAD(s) < sizeof(*q))
+				continue;
+			memcpy(q, RTA_DATA(s), sizeof(*q));
+			return true;
+		}
+	}
+	return false;
+}
+
+int ktcp_qdisc_queue(const char *ifname, struct gnet_stats_queue *q)
+{
+	struct {
+		struct nlmsghdr n;
+		struct tcmsg t;
+	} req = {
+		.n.nlmsg_len = NLMSG_LENGTH(sizeof(struct tcmsg)),
+		.n.nlmsg_type = RTM_GETQDISC,
+		.n.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP,
+		.n.nlmsg_seq = 1,
+		.t.tcm_family = AF_UNSPEC,
+	};
+	static char buf[32768];
+	int ifindex = if_nametoindex(ifname), fd, ret = -ENOENT, len;
+	struct nlmsghdr *n;
+	bool done = false;
+
+	if (!ifindex)
+		return -ENODEV;
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	if (fd < 0)
+		return -errno;
+	if (send(fd, &req, req.n.nlmsg_len, 0) < 0) {
+		ret = -errno;
+		goto out;
+	}
+	while (!done) {
+		len = recv(fd, buf, sizeof(buf), 0);
+		if (len <= 0) {
+			ret = len ? -errno : -EPROTO;
+			break;
+		}
+		for (n = (void *)buf; NLMSG_OK(n, len); n = NLMSG_NEXT(n, len)) {
+			if (n->nlmsg_type == NLMSG_DONE ||
+			    n->nlmsg_type == NLMSG_ERROR) {
+				done = true;
+				break;
+			}
+			if (ret && qdisc_root_queue(n, ifindex, q))
+				ret = 0;
+		}
+	}
+out:
+	close(fd);
 	return ret;
 }

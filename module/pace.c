@@ -188,8 +188,10 @@ bool ktcp_pace_tsq_full(struct sock *sk, u32 truesize, unsigned int factor)
 	limit = max_t(unsigned long, 2 * truesize,
 		      READ_ONCE(sk->sk_pacing_rate) >>
 		      READ_ONCE(sk->sk_pacing_shift));
-	limit = min_t(unsigned long, limit,
-		      READ_ONCE(sock_net(sk)->ipv4.sysctl_tcp_limit_output_bytes));
+	/* paced sockets are held to their rate instead */
+	if (READ_ONCE(sk->sk_pacing_status) == SK_PACING_NONE)
+		limit = min_t(unsigned long, limit,
+			      READ_ONCE(sock_net(sk)->ipv4.sysctl_tcp_limit_output_bytes));
 	limit <<= factor;
 	if (refcount_read(&sk->sk_wmem_alloc) <= limit)
 		return false;
@@ -225,13 +227,22 @@ void ktcp_pace_wfree(struct sk_buff *skb)
 	sk_free(sk);
 }
 
-/* tcp_clear_xmit_timers(): stop the timer, dropping its hold if it had one. */
+/*
+ * tcp_clear_xmit_timers(): stop the timer, dropping its hold if it had
+ * one; a connection made again (connect(AF_UNSPEC), then connect())
+ * starts unpaced and unthrottled.
+ */
 void ktcp_pace_stop(struct sock *sk)
 {
 	struct ktcp_pace *p = ktcp_sk(sk)->pace;
 
-	if (p && hrtimer_try_to_cancel(&p->timer) == 1)
+	if (!p)
+		return;
+	if (hrtimer_try_to_cancel(&p->timer) == 1)
 		__sock_put(sk);
+	p->wstamp_ns = 0;
+	p->credit_ns = 0;
+	clear_bit(KTCP_TSQ_THROTTLED, &p->tsq_flags);
 }
 
 /*

@@ -259,6 +259,12 @@ struct sock *ktcp_sock_clone(const struct sock *listener, gfp_t prio)
 	sk->sk_sndtimeo = READ_ONCE(listener->sk_sndtimeo);
 	sk->sk_rcvlowat = READ_ONCE(listener->sk_rcvlowat);
 	sk->sk_mark = listener->sk_mark;
+	/* SO_MAX_PACING_RATE and the pacing it asks for (sk_clone_lock()) */
+	sk->sk_max_pacing_rate = READ_ONCE(listener->sk_max_pacing_rate);
+	sk->sk_pacing_rate = READ_ONCE(listener->sk_pacing_rate);
+	/* pairs with sk_setsockopt()'s cmpxchg() of SK_PACING_NEEDED */
+	sk->sk_pacing_status = smp_load_acquire(&listener->sk_pacing_status);
+	sk->sk_pacing_shift = READ_ONCE(listener->sk_pacing_shift);
 	/* sk_priority stays 0, as sk_clone_lock() leaves it */
 	sk->sk_bound_dev_if = listener->sk_bound_dev_if;
 	sk->sk_flags = listener->sk_flags & (BIT(SOCK_KEEPOPEN) |

@@ -49,8 +49,8 @@ bool ktcp_sr_stream_memory_free(const struct sock *sk, int wake)
  * skb. Linux's TCP always has GSO (sk_setup_caps()), so its goal is as many
  * whole segments as the route's device takes in one GSO packet, bounded by
  * half the peer's largest window (tcp_xmit_size_goal()); MSG_OOB gathers
- * one segment. ktcp has no GSO on output: the push cuts such an skb into
- * segments of MSS as it sends (output.c), as GSO would on the wire, so the
+ * one segment. The push cuts such an skb into segments of MSS as it sends
+ * (output.c) and hands each packet's down as one GSO skb (gso.c), so the
  * segments, where PSH falls and what the write queue is charged are
  * Linux's.
  */
@@ -170,11 +170,17 @@ static int ktcp_sr_send_splice(struct sock *sk, struct sk_buff *skb,
 	return n;
 }
 
-/* Append up to @len bytes of @msg to @skb, spliced or copied. */
+/*
+ * Append up to @len bytes of @msg to @skb, spliced or copied: copied when
+ * the route's device cannot gather (NETIF_F_SG), as tcp_sendmsg_locked()
+ * decides. An accepted socket has no route until it first sends (Linux's
+ * child gets its listener's route and caps at once): it splices.
+ */
 static int ktcp_sr_send_data(struct sock *sk, struct sk_buff *skb,
 			     struct msghdr *msg, int len)
 {
-	if (msg->msg_flags & MSG_SPLICE_PAGES)
+	if ((msg->msg_flags & MSG_SPLICE_PAGES) &&
+	    (!__sk_dst_get(sk) || (sk->sk_route_caps & NETIF_F_SG)))
 		return ktcp_sr_send_splice(sk, skb, msg, len);
 	return ktcp_sr_send_copy(sk, skb, msg, len);
 }

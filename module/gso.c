@@ -9,15 +9,20 @@
  * (tcp_mss_split_point()). Each packet leaves with PSH (__tcp_transmit_skb()
  * sets it on every GSO packet; segmentation keeps it on the last segment
  * only), and cutting it off its skb (tso_fragment()) charges the write
- * queue one skb head. ktcp has no GSO and sends segment by segment, but
- * groups them as Linux would (output.c), so that the wire and the send
- * buffer's charge are Linux's. The pacing rate is the socket's
+ * queue one skb head. ktcp cuts its write queue into segments as it sends
+ * (output.c), so that its scoreboard counts segments, but groups them as
+ * Linux would, so that the wire and the send buffer's charge are Linux's,
+ * and hands the new segments of one packet down as one GSO skb
+ * (ktcp_gso_build(): their payload referenced, not copied) for the device
+ * or the core's GSO to cut into the same segments. The pacing rate is the socket's
  * sk_pacing_rate too, which sch_fq honours, and pace.c when the socket
  * paces itself. Not modelled: tcp_tso_should_defer(), tcp_grow_skb().
  *
  * Context: the socket lock is held, except for ktcp_gso_pacing_rate() and
  * ktcp_gso_autosize(), which are pure.
  */
+
+#include <linux/skbuff_ref.h>
 
 #include "ktcp.h"
 #include "recovery.h"
@@ -187,4 +192,70 @@ bool ktcp_gso_sent(struct ktcp_sock *ks, struct sk_buff *skb, bool skb_end)
 	ks->gso_psh = ks->gso_segs > 1;
 	ks->gso_left = 0;
 	return true;
+}
+
+/*
+ * Add @from's page frags to @to's, merging a frag that continues the last
+ * one (sendmsg() fills a page frag in order); false if @to's are full or
+ * @from has payload elsewhere.
+ */
+static bool ktcp_gso_add_frags(struct sk_buff *to, const struct sk_buff *from)
+{
+	struct skb_shared_info *sh = skb_shinfo(to);
+	int i;
+
+	if (!from->len || skb_headlen(from) || skb_has_frag_list(from))
+		return false;
+	for (i = 0; i < skb_shinfo(from)->nr_frags; i++) {
+		const skb_frag_t *f = &skb_shinfo(from)->frags[i];
+		u32 size = skb_frag_size(f);
+
+		if (sh->nr_frags &&
+		    skb_can_coalesce(to, sh->nr_frags, skb_frag_page(f),
+				     skb_frag_off(f))) {
+			skb_frag_size_add(&sh->frags[sh->nr_frags - 1], size);
+		} else if (sh->nr_frags < MAX_SKB_FRAGS) {
+			skb_fill_page_desc(to, sh->nr_frags, skb_frag_page(f),
+					   skb_frag_off(f), size);
+			skb_frag_ref(to, sh->nr_frags - 1);
+		} else {
+			return false;
+		}
+		to->len += size;
+		to->data_len += size;
+		to->truesize += size;
+	}
+	return true;
+}
+
+/*
+ * The skb Linux's tcp_write_xmit() would hand down for one GSO packet:
+ * the payload of @n queued segments @segs of @mss bytes (the last may be
+ * shorter), referenced, not copied, with gso_size @mss, for the device or
+ * the core's GSO (tcp_gso_segment()) to cut into exactly the segments
+ * that would have left one by one. NULL if they need more frags than an
+ * skb has, or memory is short: the caller sends them one by one.
+ */
+struct sk_buff *ktcp_gso_build(struct sk_buff **segs, int n, u32 mss,
+			       unsigned int gso_type)
+{
+	struct sk_buff *skb = alloc_skb(MAX_TCP_HEADER, GFP_ATOMIC);
+	int i;
+
+	if (!skb)
+		return NULL;
+	skb_reserve(skb, MAX_TCP_HEADER);
+	for (i = 0; i < n; i++) {
+		if (!ktcp_gso_add_frags(skb, segs[i])) {
+			kfree_skb(skb);
+			return NULL;
+		}
+		skb_shinfo(skb)->flags |= skb_shinfo(segs[i])->flags &
+					  SKBFL_SHARED_FRAG;
+	}
+	skb->ip_summed = CHECKSUM_PARTIAL;
+	skb_shinfo(skb)->gso_size = mss;
+	skb_shinfo(skb)->gso_segs = n;
+	skb_shinfo(skb)->gso_type = gso_type;
+	return skb;
 }

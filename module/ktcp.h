@@ -767,6 +767,8 @@ u32 ktcp_gso_max_segs(struct sock *sk);
 void ktcp_gso_start(struct sock *sk, struct sk_buff *skb, u32 max_segs,
 		    bool force);
 bool ktcp_gso_sent(struct ktcp_sock *ks, struct sk_buff *skb, bool skb_end);
+struct sk_buff *ktcp_gso_build(struct sk_buff **segs, int n, u32 mss,
+			       unsigned int gso_type);
 
 /* pace.c: internal pacing (SO_MAX_PACING_RATE without sch_fq), small queues. */
 void ktcp_pace_setup(void (*kick)(struct sock *sk));

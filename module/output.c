@@ -105,16 +105,6 @@ static void ktcp_output_sack_blocks(struct ktcp_sock *ks, struct ktcp_opts *o,
 		o->present |= KTCP_OPTF_SACK;
 }
 
-/* TCP_INFO's counters of a segment with @len bytes of payload leaving. */
-static void ktcp_output_count(struct ktcp_sock *ks, u32 len)
-{
-	ks->segs_out++;			/* tcp_transmit_skb() */
-	if (len) {
-		ks->data_segs_out++;
-		ks->bytes_sent += len;
-	}
-}
-
 /* A retransmission of @skb: counters as __tcp_retransmit_skb() keeps them. */
 static void ktcp_output_count_retrans(struct sock *sk,
 				      const struct sk_buff *skb)
@@ -142,16 +132,95 @@ static void ktcp_output_tried_retrans(struct sock *sk, struct sk_buff *skb,
 		KTCP_INC_STATS(sock_net(sk), KTCP_MIB_TCPRETRANSFAIL);
 }
 
+/*
+ * Put the header of @cb's segment (or GSO packet of @segs segments) on
+ * @skb and send it on connected @sk: 0, or a qdisc's refusal (> 0,
+ * NET_XMIT_DROP), or -errno.
+ */
+static int ktcp_output_send(struct sock *sk, struct sk_buff *skb,
+			    struct ktcp_skb_cb *cb, u32 segs)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+	struct inet_sock *inet = inet_sk(sk);
+	bool syn = cb->flags & TCPHDR_SYN;
+	u32 len = skb->len;
+	struct ktcp_opts opts;
+	struct tcphdr *th;
+	int err;
+
+	cb->ack_seq = ks->rcv_nxt;
+	/* Only the SYN of an active open goes without ACK (RFC 9293 3.5). */
+	if (!syn || sk->sk_state != TCP_SYN_SENT)
+		cb->flags |= TCPHDR_ACK;
+	else
+		cb->ack_seq = 0;
+	/* RFC 7323 2.2: the window of a SYN is never scaled. */
+	if (syn)
+		cb->window = min_t(u32, ks->rcv_wnd, U16_MAX);
+	else
+		cb->window = ktcp_window_rcv_select(sk);
+	ktcp_neg_fill(&ks->neg, &opts, syn, syn && sk->sk_state == TCP_SYN_SENT,
+		      ks->adv_mss);
+	if (syn && sk->sk_state == TCP_SYN_SENT)	/* tcp_syn_options() */
+		opts.present &= ktcp_neg_syn_allowed(sock_net(sk));
+	if (!syn) {
+		ktcp_output_sack_blocks(ks, &opts, len);
+		ktcp_ecn_send(sk, &cb->flags, len, cb->seq);
+	}
+	/* tcp_transmit_skb()'s counts, by segment (tcp_skb_pcount()) */
+	ks->segs_out += segs;
+	if (len) {
+		ks->data_segs_out += segs;
+		ks->bytes_sent += len;
+	}
+	if (segs > 1 && (cb->flags & TCPHDR_CWR))	/* tcp_ecn_send() */
+		skb_shinfo(skb)->gso_type |= SKB_GSO_TCP_ECN;
+	th = ktcp_output_header(skb, inet->inet_sport, inet->inet_dport, cb,
+				opts.present ? &opts : NULL);
+	ktcp_urg_xmit(ks, th, cb->seq);
+	if (!ktcp_sk_wire6(sk))
+		ktcp_output_csum(skb, inet->inet_saddr, inet->inet_daddr);
+	memset(skb->cb, 0, sizeof(struct inet_skb_parm));
+	skb_set_owner_w(skb, sk);
+	/*
+	 * Small queues (tcp_wfree()); not in TIME_WAIT, which is no full
+	 * socket to the core: skb_set_owner_w() held the socket itself.
+	 */
+	if (sk_fullsock(sk))
+		skb->destructor = ktcp_pace_wfree;
+	if (cb->flags & TCPHDR_ACK) {
+		/* It carries any ACK owed (tcp_event_ack_sent()). */
+		if (ks->ack_timer)
+			ktcp_timer_sk_clear(sk, &ks->delack_timer);
+		ktcp_window_ack_sent(sk);
+	}
+	if (len)
+		ktcp_window_data_sent(sk);	/* tcp_event_data_sent() */
+	KTCP_ADD_STATS(sock_net(sk), KTCP_MIB_OUTSEGS, segs);
+	if (ktcp_sk_wire6(sk))
+		err = ktcp_ip6_xmit(sk, skb);
+	else
+		err = ip_queue_xmit(sk, skb, &inet->cork.fl);
+	/*
+	 * __tcp_transmit_skb(): a qdisc that dropped the segment (or, with
+	 * NET_XMIT_CN, another) is local congestion: reduce cwnd as for
+	 * ECE. Only NET_XMIT_DROP fails the send.
+	 */
+	if (unlikely(err > 0)) {
+		KTCP_INC_STATS(sock_net(sk), KTCP_MIB_LOCALCONGESTION);
+		ktcp_recovery_enter_cwr(sk);
+		err = net_xmit_eval(err);
+	}
+	return err;
+}
+
 /* Send @skb (queued, or a one-off built by the caller) on a connected @sk. */
 static int ktcp_output_xmit(struct sock *sk, struct sk_buff *skb, bool clone)
 {
 	struct sk_buff *oskb = skb;
 	struct ktcp_sock *ks = ktcp_sk(sk);
-	struct inet_sock *inet = inet_sk(sk);
 	struct ktcp_skb_cb cb = *KTCP_SKB_CB(skb);
 	bool syn = cb.flags & TCPHDR_SYN;
-	struct ktcp_opts opts;
-	struct tcphdr *th;
 	int err;
 
 	if (clone) {
@@ -168,62 +237,7 @@ static int ktcp_output_xmit(struct sock *sk, struct sk_buff *skb, bool clone)
 			return -ENOBUFS;
 		}
 	}
-	cb.ack_seq = ks->rcv_nxt;
-	/* Only the SYN of an active open goes without ACK (RFC 9293 3.5). */
-	if (!(cb.flags & TCPHDR_SYN) || sk->sk_state != TCP_SYN_SENT)
-		cb.flags |= TCPHDR_ACK;
-	else
-		cb.ack_seq = 0;
-	/* RFC 7323 2.2: the window of a SYN is never scaled. */
-	if (syn)
-		cb.window = min_t(u32, ks->rcv_wnd, U16_MAX);
-	else
-		cb.window = ktcp_window_rcv_select(sk);
-	ktcp_neg_fill(&ks->neg, &opts, syn, syn && sk->sk_state == TCP_SYN_SENT,
-		      ks->adv_mss);
-	if (syn && sk->sk_state == TCP_SYN_SENT)	/* tcp_syn_options() */
-		opts.present &= ktcp_neg_syn_allowed(sock_net(sk));
-	if (!syn) {
-		ktcp_output_sack_blocks(ks, &opts, skb->len);
-		ktcp_ecn_send(sk, &cb.flags, skb->len, cb.seq);
-	}
-	ktcp_output_count(ks, skb->len);	/* payload: no header yet */
-	th = ktcp_output_header(skb, inet->inet_sport, inet->inet_dport, &cb,
-				opts.present ? &opts : NULL);
-	ktcp_urg_xmit(ks, th, cb.seq);
-	if (!ktcp_sk_wire6(sk))
-		ktcp_output_csum(skb, inet->inet_saddr, inet->inet_daddr);
-	memset(skb->cb, 0, sizeof(struct inet_skb_parm));
-	skb_set_owner_w(skb, sk);
-	/*
-	 * Small queues (tcp_wfree()); not in TIME_WAIT, which is no full
-	 * socket to the core: skb_set_owner_w() held the socket itself.
-	 */
-	if (sk_fullsock(sk))
-		skb->destructor = ktcp_pace_wfree;
-	if (cb.flags & TCPHDR_ACK) {
-		/* It carries any ACK owed (tcp_event_ack_sent()). */
-		if (ks->ack_timer)
-			ktcp_timer_sk_clear(sk, &ks->delack_timer);
-		ktcp_window_ack_sent(sk);
-	}
-	if (skb->len > th->doff * 4)
-		ktcp_window_data_sent(sk);	/* tcp_event_data_sent() */
-	KTCP_INC_STATS(sock_net(sk), KTCP_MIB_OUTSEGS);
-	if (ktcp_sk_wire6(sk))
-		err = ktcp_ip6_xmit(sk, skb);
-	else
-		err = ip_queue_xmit(sk, skb, &inet->cork.fl);
-	/*
-	 * __tcp_transmit_skb(): a qdisc that dropped the segment (or, with
-	 * NET_XMIT_CN, another) is local congestion: reduce cwnd as for
-	 * ECE. Only NET_XMIT_DROP fails the send.
-	 */
-	if (unlikely(err > 0)) {
-		KTCP_INC_STATS(sock_net(sk), KTCP_MIB_LOCALCONGESTION);
-		ktcp_recovery_enter_cwr(sk);
-		err = net_xmit_eval(err);
-	}
+	err = ktcp_output_send(sk, skb, &cb, 1);
 	/*
 	 * A refused segment other than a SYN (which counts as sent, see
 	 * ktcp_output_new()) did not leave: its send time stays the last
@@ -235,6 +249,40 @@ static int ktcp_output_xmit(struct sock *sk, struct sk_buff *skb, bool clone)
 		KTCP_SKB_CB(oskb)->tsval = cb.tsval;
 	} else if (!err && clone) {
 		ktcp_pace_sent(sk, oskb->len);	/* tcp_update_skb_after_send() */
+	}
+	return err;
+}
+
+/*
+ * Send new segments @segs[0..@n) as one GSO packet, as tcp_write_xmit()
+ * sends one skb of several segments: one header, the payload referenced
+ * (gso.c), cut into the same segments by the device or the core's GSO.
+ * The packet's flags are the first segment's, with the last one's PSH and
+ * FIN (tcp_gso_segment() leaves those, and CWR, where one at a time would
+ * have them). @skb: the packet ktcp_gso_build() made of them. As
+ * ktcp_output_xmit(): a refusal leaves their send times as they were.
+ */
+static int ktcp_output_xmit_gso(struct sock *sk, struct sk_buff *skb,
+				struct sk_buff **segs, int n)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+	struct ktcp_skb_cb cb = *KTCP_SKB_CB(segs[0]);
+	u8 last_flags = KTCP_SKB_CB(segs[n - 1])->flags;
+	u32 when, tsval;
+	int err, i;
+
+	cb.end_seq = KTCP_SKB_CB(segs[n - 1])->end_seq;
+	cb.flags |= last_flags & (TCPHDR_PSH | TCPHDR_FIN);
+	when = (u32)tcp_clock_us();
+	tsval = ktcp_neg_ts_now(&ks->neg);
+	err = ktcp_output_send(sk, skb, &cb, n);
+	if (err > 0)
+		return err;
+	for (i = 0; i < n; i++) {
+		KTCP_SKB_CB(segs[i])->when = when;
+		KTCP_SKB_CB(segs[i])->tsval = tsval;
+		if (!err)
+			ktcp_pace_sent(sk, segs[i]->len);
 	}
 	return err;
 }
@@ -440,20 +488,10 @@ static bool ktcp_output_nagle_ok(struct sock *sk, const struct sk_buff *skb,
  * stops, as tcp_write_xmit() does. Not a SYN: tcp_connect() counts its
  * SYN sent whatever the transmit said, and the SYN timer resends it.
  */
-static bool ktcp_output_new(struct sock *sk, struct sk_buff *skb)
+static void ktcp_output_new_sent(struct sock *sk, struct sk_buff *skb)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
-	u8 flags = KTCP_SKB_CB(skb)->flags;
-	int err;
 
-	ktcp_output_idle_check(sk);
-	if (ks->gso_psh)	/* the end of a GSO packet (gso.c) */
-		KTCP_SKB_CB(skb)->flags |= TCPHDR_PSH;
-	ks->gso_psh = 0;
-	err = ktcp_output_xmit(sk, skb, true);
-	KTCP_SKB_CB(skb)->flags = flags;
-	if (err > 0 && !(flags & TCPHDR_SYN))
-		return false;
 	ktcp_scoreboard_sent(sk, skb, true);
 	WRITE_ONCE(ks->snd_nxt, KTCP_SKB_CB(skb)->end_seq);
 	if (skb->len < ks->mss)
@@ -461,6 +499,57 @@ static bool ktcp_output_new(struct sock *sk, struct sk_buff *skb)
 	ks->lsndtime = tcp_jiffies32;
 	ks->send_head = skb_queue_is_last(&sk->sk_write_queue, skb) ?
 			NULL : skb->next;
+}
+
+/* One new segment; @psh: it ends a GSO packet of several (gso.c). */
+static bool ktcp_output_new_one(struct sock *sk, struct sk_buff *skb, bool psh)
+{
+	u8 flags = KTCP_SKB_CB(skb)->flags;
+	int err;
+
+	if (psh)
+		KTCP_SKB_CB(skb)->flags |= TCPHDR_PSH;
+	err = ktcp_output_xmit(sk, skb, true);
+	KTCP_SKB_CB(skb)->flags = flags;
+	if (err > 0 && !(flags & TCPHDR_SYN))
+		return false;
+	ktcp_output_new_sent(sk, skb);
+	return true;
+}
+
+/*
+ * Send new segments @segs[0..@n), send_head on, the segments of one GSO
+ * packet (gso.c): as one skb when there are several and ktcp_gso_build()
+ * can make it, else one by one. False if a qdisc refused them (the rest
+ * stays unsent from send_head).
+ */
+static bool ktcp_output_new(struct sock *sk, struct sk_buff **segs, int n)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+	struct sk_buff *last = segs[n - 1], *gso = NULL;
+	u8 flags = KTCP_SKB_CB(last)->flags;
+	bool psh = ks->gso_psh;
+	int err, i;
+
+	ks->send_head = segs[0];
+	ktcp_output_idle_check(sk);
+	ks->gso_psh = 0;
+	if (n > 1)
+		gso = ktcp_gso_build(segs, n, ks->mss, SKB_GSO_TCPV4);
+	if (!gso) {
+		for (i = 0; i < n; i++)
+			if (!ktcp_output_new_one(sk, segs[i], psh && i == n - 1))
+				return false;
+		return true;
+	}
+	if (psh)
+		KTCP_SKB_CB(last)->flags |= TCPHDR_PSH;
+	err = ktcp_output_xmit_gso(sk, gso, segs, n);
+	KTCP_SKB_CB(last)->flags = flags;
+	if (err > 0)
+		return false;
+	for (i = 0; i < n; i++)
+		ktcp_output_new_sent(sk, segs[i]);
 	return true;
 }
 
@@ -482,13 +571,59 @@ static bool ktcp_output_new(struct sock *sk, struct sk_buff *skb)
  *
  * True if a qdisc refused a segment (local congestion).
  */
+/*
+ * A GSO packet starts at @skb (gso.c): false if it must wait, for its
+ * pacing time or for room in the qdisc (small queues). Never a SYN, which
+ * tcp_connect() sends at once.
+ */
+static bool ktcp_output_packet_start(struct sock *sk, struct sk_buff *skb,
+				     u32 max_segs, bool force)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+
+	if (KTCP_SKB_CB(skb)->flags & TCPHDR_SYN) {
+		ktcp_gso_start(sk, skb, max_segs, force);
+		return true;
+	}
+	if (ktcp_pace_wait(sk))
+		return false;
+	ktcp_gso_start(sk, skb, max_segs, force);
+	/* what Linux's skb of this packet would cost */
+	return !ktcp_pace_tsq_full(sk, ks->gso_left + skb->truesize - skb->len,
+				   0);
+}
+
+/*
+ * May @skb, a new segment, leave in one skb with others (ktcp_gso_build())?
+ * Data in page frags only; not a SYN, not urgent data (Linux sends no GSO
+ * packet in urgent mode, tcp_write_xmit()); IPv4 on a route with GSO; and
+ * no SACK blocks to send (out-of-order data held, a D-SACK), which a
+ * short last segment would carry alone (ktcp_output_sack_blocks()), not a
+ * whole packet.
+ */
+static bool ktcp_output_batchable(struct sock *sk, const struct sk_buff *skb,
+				  u32 max_segs)
+{
+	const struct ktcp_sock *ks = ktcp_sk(sk);
+
+	return max_segs > 1 && skb->len && !skb_headlen(skb) &&
+	       !skb_has_frag_list(skb) &&
+	       !(KTCP_SKB_CB(skb)->flags & TCPHDR_SYN) &&
+	       !ktcp_sk_wire6(sk) && !ktcp_urg_mode(ks) &&
+	       !(ks->neg.sack_ok && ks->reasm &&
+		 (ks->reasm->sack.held.n || ks->reasm->sack.dsack_pending));
+}
+
+#define KTCP_OUTPUT_BATCH	48	/* segments in one GSO skb, at most */
+
 static bool ktcp_output_write(struct sock *sk, bool force, bool push_one)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
 	bool frto = ktcp_recovery_frto_new(sk), rearm = false, sent = false;
 	u32 max_segs = ktcp_gso_max_segs(sk);
-	bool refused = false;
-	struct sk_buff *skb;
+	struct sk_buff *skb, *batch[KTCP_OUTPUT_BATCH];
+	bool refused = false, end;
+	int n = 0;
 
 	sock_owned_by_me(sk);
 	/* F-RTO step 2.b: new data first, retransmissions only without. */
@@ -498,27 +633,33 @@ static bool ktcp_output_write(struct sock *sk, bool force, bool push_one)
 	while (!refused && (skb = ks->send_head) &&
 	       ktcp_in_flight(ks) < ks->cc.cwnd &&
 	       ktcp_output_nagle_ok(sk, skb, force)) {
-		bool whole = skb->len <= ks->mss, last;
+		bool whole = skb->len <= ks->mss;
 
-		if (!ks->gso_left) {
-			if (ktcp_pace_wait(sk))
-				break;	/* a packet waits for its time */
-			ktcp_gso_start(sk, skb, max_segs, force);
-			/* what Linux's skb of this packet would cost */
-			if (ktcp_pace_tsq_full(sk, ks->gso_left + skb->truesize -
-						   skb->len, 0))
-				break;
-		}
+		if (!ks->gso_left &&
+		    !ktcp_output_packet_start(sk, skb, max_segs, force))
+			break;
 		if (!ktcp_output_wnd_allows(sk, skb))
 			break;
 		rearm |= !ks->packets_out ||
 			 (ks->rtx_pending == KTCP_TIME_PROBE &&
 			  ktcp_timer_pending(&ks->rtx_timer));
-		last = ktcp_gso_sent(ks, skb, whole) && push_one;
-		refused = !ktcp_output_new(sk, skb);
+		end = ktcp_gso_sent(ks, skb, whole);
+		batch[n++] = skb;
+		/* the packet goes on in the rest of this skb, cut off */
+		if (!end && n < KTCP_OUTPUT_BATCH &&
+		    ktcp_output_batchable(sk, skb, max_segs)) {
+			ks->send_head = skb->next;
+			continue;
+		}
+		refused = !ktcp_output_new(sk, batch, n);
 		sent |= !refused;
-		if (last)
+		n = 0;
+		if (end && push_one)
 			break;	/* tcp_push_one(): one packet */
+	}
+	if (n) {	/* stopped inside a packet: what it has so far */
+		refused = !ktcp_output_new(sk, batch, n);
+		sent |= !refused;
 	}
 	ks->gso_left = 0;
 	if (frto) {
@@ -583,7 +724,7 @@ void ktcp_output_loss_probe(struct sock *sk)
 	ks->tlp_retrans = 0;
 	/* An unsent skb may hold a size goal's worth: one MSS leaves. */
 	if (skb && ktcp_output_wnd_allows(sk, skb)) {
-		if (!ktcp_output_new(sk, skb))
+		if (!ktcp_output_new(sk, &skb, 1))
 			goto rearm;
 		goto sent;
 	}

@@ -247,7 +247,7 @@ struct sk_buff *ktcp_gso_build(struct sk_buff **segs, int n, u32 mss,
 	skb_reserve(skb, MAX_TCP_HEADER);
 	for (i = 0; i < n; i++) {
 		if (!ktcp_gso_add_frags(skb, segs[i])) {
-			kfree_skb(skb);
+			consume_skb(skb);	/* not a drop: sent one by one */
 			return NULL;
 		}
 		skb_shinfo(skb)->flags |= skb_shinfo(segs[i])->flags &

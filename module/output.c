@@ -482,12 +482,7 @@ static bool ktcp_output_nagle_ok(struct sock *sk, const struct sk_buff *skb,
 	       !ktcp_seq_after(ks->snd_sml, ks->snd_una);
 }
 
-/*
- * Send new segment @skb, send_head (tcp_event_new_data_sent()). A qdisc
- * that refused it leaves it unsent at send_head: false, and the caller
- * stops, as tcp_write_xmit() does. Not a SYN: tcp_connect() counts its
- * SYN sent whatever the transmit said, and the SYN timer resends it.
- */
+/* New segment @skb, send_head, has left (tcp_event_new_data_sent()). */
 static void ktcp_output_new_sent(struct sock *sk, struct sk_buff *skb)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
@@ -501,7 +496,12 @@ static void ktcp_output_new_sent(struct sock *sk, struct sk_buff *skb)
 			NULL : skb->next;
 }
 
-/* One new segment; @psh: it ends a GSO packet of several (gso.c). */
+/*
+ * One new segment; @psh: it ends a GSO packet of several (gso.c). A qdisc
+ * that refused it leaves it unsent at send_head: false, and the caller
+ * stops, as tcp_write_xmit() does. Not a SYN: tcp_connect() counts its
+ * SYN sent whatever the transmit said, and the SYN timer resends it.
+ */
 static bool ktcp_output_new_one(struct sock *sk, struct sk_buff *skb, bool psh)
 {
 	u8 flags = KTCP_SKB_CB(skb)->flags;
@@ -532,7 +532,6 @@ static bool ktcp_output_new(struct sock *sk, struct sk_buff **segs, int n)
 	int err, i;
 
 	ks->send_head = segs[0];
-	ktcp_output_idle_check(sk);
 	ks->gso_psh = 0;
 	if (n > 1)
 		gso = ktcp_gso_build(segs, n, ks->mss, SKB_GSO_TCPV4);
@@ -554,6 +553,59 @@ static bool ktcp_output_new(struct sock *sk, struct sk_buff **segs, int n)
 }
 
 /*
+ * A GSO packet starts at @skb (gso.c): false if it must wait, for its
+ * pacing time or for room in the qdisc (small queues). Never a SYN, which
+ * tcp_connect() sends at once.
+ */
+static bool ktcp_output_packet_start(struct sock *sk, struct sk_buff *skb,
+				     u32 max_segs, bool force)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+
+	if (KTCP_SKB_CB(skb)->flags & TCPHDR_SYN) {
+		ktcp_gso_start(sk, skb, max_segs, force);
+		return true;
+	}
+	if (ktcp_pace_wait(sk))
+		return false;
+	/* cwnd restarts after idle before the packet is sized from it */
+	ktcp_output_idle_check(sk);
+	ktcp_gso_start(sk, skb, max_segs, force);
+	/* what Linux's skb of this packet would cost */
+	return !ktcp_pace_tsq_full(sk, ks->gso_left + skb->truesize - skb->len,
+				   0);
+}
+
+/*
+ * May @skb, a new segment, leave in one skb with others (ktcp_gso_build())?
+ * Data in page frags only; not a SYN, not urgent data (Linux sends no GSO
+ * packet in urgent mode, tcp_write_xmit()); IPv4 on a route whose device
+ * has TSO (the core's software GSO would free the skb, and with it the
+ * small-queues charge, as soon as it cut it: tcp_gso_segment() moves the
+ * charge to the segments only for tcp_wfree()); and
+ * no SACK blocks to send (out-of-order data held, a D-SACK), which a
+ * short last segment would carry alone (ktcp_output_sack_blocks()), not a
+ * whole packet.
+ */
+static bool ktcp_output_batchable(struct sock *sk, const struct sk_buff *skb,
+				  u32 max_segs)
+{
+	const struct ktcp_sock *ks = ktcp_sk(sk);
+	const struct dst_entry *dst = __sk_dst_get(sk);
+
+	return max_segs > 1 && dst && dst->dev &&
+	       (dst->dev->features & NETIF_F_TSO) &&
+	       skb->len && !skb_headlen(skb) &&
+	       !skb_has_frag_list(skb) &&
+	       !(KTCP_SKB_CB(skb)->flags & TCPHDR_SYN) &&
+	       !ktcp_sk_wire6(sk) && !ktcp_urg_mode(ks) &&
+	       !(ks->neg.sack_ok && ks->reasm &&
+		 (ks->reasm->sack.held.n || ks->reasm->sack.dsack_pending));
+}
+
+#define KTCP_OUTPUT_BATCH	48	/* segments in one GSO skb, at most */
+
+/*
  * Send what cwnd and the peer's window allow: lost segments first, then new
  * data from send_head on. A segment that a qdisc refuses stays unsent and
  * ends the round (local congestion: ktcp_output_xmit()); one that the IP
@@ -571,51 +623,6 @@ static bool ktcp_output_new(struct sock *sk, struct sk_buff **segs, int n)
  *
  * True if a qdisc refused a segment (local congestion).
  */
-/*
- * A GSO packet starts at @skb (gso.c): false if it must wait, for its
- * pacing time or for room in the qdisc (small queues). Never a SYN, which
- * tcp_connect() sends at once.
- */
-static bool ktcp_output_packet_start(struct sock *sk, struct sk_buff *skb,
-				     u32 max_segs, bool force)
-{
-	struct ktcp_sock *ks = ktcp_sk(sk);
-
-	if (KTCP_SKB_CB(skb)->flags & TCPHDR_SYN) {
-		ktcp_gso_start(sk, skb, max_segs, force);
-		return true;
-	}
-	if (ktcp_pace_wait(sk))
-		return false;
-	ktcp_gso_start(sk, skb, max_segs, force);
-	/* what Linux's skb of this packet would cost */
-	return !ktcp_pace_tsq_full(sk, ks->gso_left + skb->truesize - skb->len,
-				   0);
-}
-
-/*
- * May @skb, a new segment, leave in one skb with others (ktcp_gso_build())?
- * Data in page frags only; not a SYN, not urgent data (Linux sends no GSO
- * packet in urgent mode, tcp_write_xmit()); IPv4 on a route with GSO; and
- * no SACK blocks to send (out-of-order data held, a D-SACK), which a
- * short last segment would carry alone (ktcp_output_sack_blocks()), not a
- * whole packet.
- */
-static bool ktcp_output_batchable(struct sock *sk, const struct sk_buff *skb,
-				  u32 max_segs)
-{
-	const struct ktcp_sock *ks = ktcp_sk(sk);
-
-	return max_segs > 1 && skb->len && !skb_headlen(skb) &&
-	       !skb_has_frag_list(skb) &&
-	       !(KTCP_SKB_CB(skb)->flags & TCPHDR_SYN) &&
-	       !ktcp_sk_wire6(sk) && !ktcp_urg_mode(ks) &&
-	       !(ks->neg.sack_ok && ks->reasm &&
-		 (ks->reasm->sack.held.n || ks->reasm->sack.dsack_pending));
-}
-
-#define KTCP_OUTPUT_BATCH	48	/* segments in one GSO skb, at most */
-
 static bool ktcp_output_write(struct sock *sk, bool force, bool push_one)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
@@ -724,6 +731,7 @@ void ktcp_output_loss_probe(struct sock *sk)
 	ks->tlp_retrans = 0;
 	/* An unsent skb may hold a size goal's worth: one MSS leaves. */
 	if (skb && ktcp_output_wnd_allows(sk, skb)) {
+		ktcp_output_idle_check(sk);
 		if (!ktcp_output_new(sk, &skb, 1))
 			goto rearm;
 		goto sent;

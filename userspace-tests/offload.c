@@ -7,10 +7,12 @@
  * shows how many segments each packet held; TCP_INFO's tcpi_data_segs_out
  * counts the segments themselves.
  *
- * Two pairs of namespaces joined by the veth pair, the sender native or
- * ktcp, the receiver native; the veth as created (TSO and GSO on), and
- * then "wire" (both off and gso_max_segs 1, lib's ktcp_if_wire()), where
- * every segment must leave alone, for both stacks.
+ * Two namespaces joined by the veth pair, the sender native or ktcp, the
+ * receiver native, which checks every byte; the veth as created (TSO and
+ * GSO on), and then "wire" (both off and gso_max_segs 1, lib's
+ * ktcp_if_wire()), where every segment leaves alone for both stacks
+ * (ktcp builds no GSO skb for a device without TSO: the core's software
+ * GSO would free it, and its small-queues charge, as it cut it).
  */
 #define _GNU_SOURCE
 #include "kselftest_harness.h"
@@ -84,9 +86,12 @@ static long long off_tx_packets(struct __test_metadata *_metadata,
 	return n;
 }
 
+#define OFF_SEED	0x0ff10ad
+
 struct off_rx {
 	int lfd;
 	ssize_t got;
+	struct ktcp_stream s;	/* the bytes, checked as they come */
 };
 
 static void *off_rx_thread(void *arg)
@@ -100,9 +105,12 @@ static void *off_rx_thread(void *arg)
 	if (fd < 0)
 		return NULL;
 	rx->got = 0;
+	ktcp_stream_init(&rx->s, OFF_SEED);
 	while ((n = ktcp_recv_all(fd, buf, sizeof(buf),
-				  ktcp_ms(OFF_WAIT_MS))) > 0)
+				  ktcp_ms(OFF_WAIT_MS))) > 0) {
+		ktcp_stream_check(&rx->s, buf, n);
 		rx->got += n;
+	}
 	if (n < 0)
 		rx->got = n;
 	close(fd);
@@ -132,8 +140,9 @@ TEST_F_TIMEOUT(offload, bulk, 120)
 	ktcp_setns(_metadata, self->ns_cli);
 	fd = ktcp_connect(_metadata, variant->ktcp ? ktcp_family() : AF_INET,
 			  KTCP_VETH_IP_B, port);
-	buf = calloc(1, OFF_LEN);
+	buf = malloc(OFF_LEN);
 	ASSERT_NE(NULL, buf);
+	ktcp_pattern(OFF_SEED, 0, buf, OFF_LEN);
 	p0 = off_tx_packets(_metadata, KTCP_VETH_A);
 	EXPECT_EQ((ssize_t)OFF_LEN,
 		  ktcp_send_all(fd, buf, OFF_LEN, ktcp_ms(OFF_WAIT_MS)));
@@ -149,6 +158,7 @@ TEST_F_TIMEOUT(offload, bulk, 120)
 	       variant->ktcp ? "ktcp" : "native",
 	       variant->wire ? " (wire)" : "", ti.data_segs_out, pkts);
 	EXPECT_EQ((ssize_t)OFF_LEN, rx.got);
+	EXPECT_EQ(-1, rx.s.bad_off);	/* every byte where it was sent */
 	EXPECT_LE(OFF_LEN / 1448, ti.data_segs_out);
 	if (variant->wire) {
 		EXPECT_LE((long long)ti.data_segs_out, pkts);

@@ -125,6 +125,25 @@ static void tp_life(struct __test_metadata *_metadata, int family,
 }
 
 /* Replace ":<port>" and "port=<port>" values by L or C. */
+/*
+ * Does @line (symbolic) speak of this test's ports? Events of other
+ * sockets are not this connection's: an earlier test's orphans (two peers
+ * that never read, in FIN_WAIT1 until their retries run out, minutes
+ * later) die in whatever test runs then, and the trace is global.
+ */
+static bool tp_ours(const char *line)
+{
+	static const char *const marks[] = { "=L", "=C", ":L", ":C" };
+	const char *p;
+	int i;
+
+	for (i = 0; i < 4; i++)
+		for (p = strstr(line, marks[i]); p; p = strstr(p + 1, marks[i]))
+			if (p[2] == ' ' || !p[2])
+				return true;
+	return false;
+}
+
 static void tp_symbolic(char *line, uint16_t lport, uint16_t cport)
 {
 	char lp[8], cp[8], *p;
@@ -208,6 +227,8 @@ static int tp_read(const char *prefix, uint16_t lport, uint16_t cport,
 				}
 		}
 		tp_symbolic(out, lport, cport);
+		if (!tp_ours(out))
+			continue;
 		snprintf(lines[n++], 160, "%s", out);
 	}
 	fclose(f);

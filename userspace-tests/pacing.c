@@ -17,11 +17,13 @@
  * rate computed in the wrong unit.
  *
  * TCP small queues (tcp_small_queue_check()): a bulk sender behind a
- * 10 Mbit/s token bucket (tbf, which holds its packets' owners, where
+ * 2 Mbit/s token bucket (tbf, which holds its packets' owners, where
  * netem orphans them) on a veth pair keeps a few packets in the qdisc:
  * 4 (6056 bytes) for native TCP and for ktcp, where ktcp without small
- * queues had cwnd's worth there, 221 KB and growing. The backlog is
- * sampled while the transfer runs.
+ * queues had cwnd's worth there, 221 KB and growing (at 10 Mbit/s). The
+ * backlog is sampled while the transfer runs. The rate is low enough for
+ * the debug kernel's senders (about 6 Mbit/s under KASAN and TCG) to
+ * fill the bucket: at 10 Mbit/s they never queued anything there.
  */
 #define _GNU_SOURCE
 #include <linux/gen_stats.h>
@@ -232,8 +234,8 @@ TEST_F(pacing, max_rate_accepted)
 	       pace_transfer(_metadata, self->srv, self->cli, PACE_RATE));
 }
 
-#define TSQ_LEN		(4U << 20)
-#define TSQ_QDISC	"tbf rate 10mbit burst 16kb limit 8mb"
+#define TSQ_LEN		(1U << 20)
+#define TSQ_QDISC	"tbf rate 2mbit burst 16kb limit 8mb"
 #define TSQ_RMEM	"4096 8388608 8388608"	/* the receiver's tcp_rmem */
 /*
  * Linux's limit is two of its skbs (segments of 1448 bytes, with gso_max_segs

@@ -268,7 +268,7 @@ static int ktcp_output_xmit_gso(struct sock *sk, struct sk_buff *skb,
 	struct ktcp_sock *ks = ktcp_sk(sk);
 	struct ktcp_skb_cb cb = *KTCP_SKB_CB(segs[0]);
 	u8 last_flags = KTCP_SKB_CB(segs[n - 1])->flags;
-	u32 when, tsval;
+	u32 when, tsval, len = skb->len;
 	int err, i;
 
 	cb.end_seq = KTCP_SKB_CB(segs[n - 1])->end_seq;
@@ -281,9 +281,9 @@ static int ktcp_output_xmit_gso(struct sock *sk, struct sk_buff *skb,
 	for (i = 0; i < n; i++) {
 		KTCP_SKB_CB(segs[i])->when = when;
 		KTCP_SKB_CB(segs[i])->tsval = tsval;
-		if (!err)
-			ktcp_pace_sent(sk, segs[i]->len);
 	}
+	if (!err)
+		ktcp_pace_sent(sk, len);	/* the packet's whole payload */
 	return err;
 }
 
@@ -561,43 +561,38 @@ static bool ktcp_output_packet_start(struct sock *sk, struct sk_buff *skb,
 				     u32 max_segs, bool force)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
+	bool syn = KTCP_SKB_CB(skb)->flags & TCPHDR_SYN;
 
-	if (KTCP_SKB_CB(skb)->flags & TCPHDR_SYN) {
-		ktcp_gso_start(sk, skb, max_segs, force);
-		return true;
+	if (!syn) {
+		if (ktcp_pace_wait(sk))
+			return false;
+		/* cwnd restarts after idle before the packet is sized */
+		ktcp_output_idle_check(sk);
 	}
-	if (ktcp_pace_wait(sk))
-		return false;
-	/* cwnd restarts after idle before the packet is sized from it */
-	ktcp_output_idle_check(sk);
 	ktcp_gso_start(sk, skb, max_segs, force);
 	/* what Linux's skb of this packet would cost */
-	return !ktcp_pace_tsq_full(sk, ks->gso_left + skb->truesize - skb->len,
-				   0);
+	return syn || !ktcp_pace_tsq_full(sk, ks->gso_left + skb->truesize -
+					      skb->len, 0);
 }
 
 /*
- * May @skb, a new segment, leave in one skb with others (ktcp_gso_build())?
- * Data in page frags only; not a SYN, not urgent data (Linux sends no GSO
- * packet in urgent mode, tcp_write_xmit()); IPv4 on a route whose device
- * has TSO (the core's software GSO would free the skb, and with it the
- * small-queues charge, as soon as it cut it: tcp_gso_segment() moves the
- * charge to the segments only for tcp_wfree()); and
- * no SACK blocks to send (out-of-order data held, a D-SACK), which a
- * short last segment would carry alone (ktcp_output_sack_blocks()), not a
- * whole packet.
+ * May this push send new segments several to an skb (ktcp_gso_build(),
+ * which itself takes only segments whose payload is all in page frags)?
+ * Decided once a push: not in urgent mode (Linux sends no GSO packet
+ * then, tcp_write_xmit()); IPv4 on a route whose device has TSO (the
+ * core's software GSO would free the skb, and with it the small-queues
+ * charge, as soon as it cut it: tcp_gso_segment() moves the charge to the
+ * segments only for tcp_wfree()); and no SACK blocks to send
+ * (out-of-order data held, a D-SACK), which a short last segment would
+ * carry alone (ktcp_output_sack_blocks()), not a whole packet.
  */
-static bool ktcp_output_batchable(struct sock *sk, const struct sk_buff *skb,
-				  u32 max_segs)
+static bool ktcp_output_may_batch(struct sock *sk, u32 max_segs)
 {
 	const struct ktcp_sock *ks = ktcp_sk(sk);
 	const struct dst_entry *dst = __sk_dst_get(sk);
 
 	return max_segs > 1 && dst && dst->dev &&
 	       (dst->dev->features & NETIF_F_TSO) &&
-	       skb->len && !skb_headlen(skb) &&
-	       !skb_has_frag_list(skb) &&
-	       !(KTCP_SKB_CB(skb)->flags & TCPHDR_SYN) &&
 	       !ktcp_sk_wire6(sk) && !ktcp_urg_mode(ks) &&
 	       !(ks->neg.sack_ok && ks->reasm &&
 		 (ks->reasm->sack.held.n || ks->reasm->sack.dsack_pending));
@@ -629,10 +624,11 @@ static bool ktcp_output_write(struct sock *sk, bool force, bool push_one)
 	bool frto = ktcp_recovery_frto_new(sk), rearm = false, sent = false;
 	u32 max_segs = ktcp_gso_max_segs(sk);
 	struct sk_buff *skb, *batch[KTCP_OUTPUT_BATCH];
-	bool refused = false, end;
+	bool refused = false, end, may_batch;
 	int n = 0;
 
 	sock_owned_by_me(sk);
+	may_batch = ktcp_output_may_batch(sk, max_segs);
 	/* F-RTO step 2.b: new data first, retransmissions only without. */
 	if (!frto)
 		refused = ktcp_output_retransmit_lost(sk);
@@ -653,8 +649,8 @@ static bool ktcp_output_write(struct sock *sk, bool force, bool push_one)
 		end = ktcp_gso_sent(ks, skb, whole);
 		batch[n++] = skb;
 		/* the packet goes on in the rest of this skb, cut off */
-		if (!end && n < KTCP_OUTPUT_BATCH &&
-		    ktcp_output_batchable(sk, skb, max_segs)) {
+		if (!end && n < KTCP_OUTPUT_BATCH && may_batch &&
+		    !(KTCP_SKB_CB(skb)->flags & TCPHDR_SYN)) {
 			ks->send_head = skb->next;
 			continue;
 		}

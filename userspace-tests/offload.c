@@ -88,35 +88,6 @@ static long long off_tx_packets(struct __test_metadata *_metadata,
 
 #define OFF_SEED	0x0ff10ad
 
-struct off_rx {
-	int lfd;
-	ssize_t got;
-	struct ktcp_stream s;	/* the bytes, checked as they come */
-};
-
-static void *off_rx_thread(void *arg)
-{
-	static char buf[64 << 10];
-	struct off_rx *rx = arg;
-	int fd = ktcp_accept_fd(rx->lfd, ktcp_ms(OFF_WAIT_MS));
-	ssize_t n;
-
-	rx->got = fd;
-	if (fd < 0)
-		return NULL;
-	rx->got = 0;
-	ktcp_stream_init(&rx->s, OFF_SEED);
-	while ((n = ktcp_recv_all(fd, buf, sizeof(buf),
-				  ktcp_ms(OFF_WAIT_MS))) > 0) {
-		ktcp_stream_check(&rx->s, buf, n);
-		rx->got += n;
-	}
-	if (n < 0)
-		rx->got = n;
-	close(fd);
-	return NULL;
-}
-
 /*
  * 4 MiB one way. With TSO on the veth, a quarter fewer skbs than segments
  * at least: GSO at work. How many fewer depends on the ACK clock: on
@@ -130,7 +101,8 @@ TEST_F_TIMEOUT(offload, bulk, 120)
 {
 	struct off_tcp_info ti;
 	socklen_t tlen = sizeof(ti);
-	struct off_rx rx = { 0 };
+	struct ktcp_sink rx = { .wait_ms = ktcp_ms(OFF_WAIT_MS),
+				.seed = OFF_SEED };
 	long long p0, pkts;
 	uint8_t *buf;
 	pthread_t th;
@@ -139,7 +111,7 @@ TEST_F_TIMEOUT(offload, bulk, 120)
 
 	ktcp_setns(_metadata, self->ns_srv);
 	rx.lfd = ktcp_listener(_metadata, AF_INET, KTCP_VETH_IP_B, 0, 4, &port);
-	ASSERT_EQ(0, pthread_create(&th, NULL, off_rx_thread, &rx));
+	ASSERT_EQ(0, pthread_create(&th, NULL, ktcp_sink_thread, &rx));
 	ktcp_setns(_metadata, self->ns_cli);
 	fd = ktcp_connect(_metadata, variant->ktcp ? ktcp_family() : AF_INET,
 			  KTCP_VETH_IP_B, port);

@@ -320,35 +320,10 @@ static void *tsq_tx_thread(void *arg)
 	return NULL;
 }
 
-struct tsq_rx {
-	int lfd;
-	ssize_t got;
-};
-
-static void *tsq_rx_thread(void *arg)
-{
-	static char buf[64 << 10];
-	struct tsq_rx *rx = arg;
-	int fd = ktcp_accept_fd(rx->lfd, ktcp_ms(PACE_WAIT_MS));
-	ssize_t n;
-
-	rx->got = fd;
-	if (fd < 0)
-		return NULL;
-	rx->got = 0;
-	while ((n = ktcp_recv_all(fd, buf, sizeof(buf),
-				  ktcp_ms(PACE_WAIT_MS))) > 0)
-		rx->got += n;
-	if (n < 0)
-		rx->got = n;
-	close(fd);
-	return NULL;
-}
-
 /* The qdisc's backlog stays small all through a bulk transfer. */
 TEST_F_TIMEOUT(tsq, backlog, 120)
 {
-	struct tsq_rx rx = { 0 };
+	struct ktcp_sink rx = { .wait_ms = ktcp_ms(PACE_WAIT_MS) };
 	struct tsq_tx tx = { 0 };
 	long b, max_b = 0, drops = 0, n = 0;
 	long long t0;
@@ -357,7 +332,7 @@ TEST_F_TIMEOUT(tsq, backlog, 120)
 
 	ktcp_setns(_metadata, self->ns_srv);
 	rx.lfd = ktcp_listener(_metadata, AF_INET, KTCP_VETH_IP_B, 0, 4, &port);
-	ASSERT_EQ(0, pthread_create(&trx, NULL, tsq_rx_thread, &rx));
+	ASSERT_EQ(0, pthread_create(&trx, NULL, ktcp_sink_thread, &rx));
 	ktcp_setns(_metadata, self->ns_cli);
 	tx.fd = ktcp_connect(_metadata, pace_family(variant->ktcp),
 			     KTCP_VETH_IP_B, port);

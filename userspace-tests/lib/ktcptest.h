@@ -5,7 +5,7 @@
  *
  *   family.c   the family under test, modes, timeouts, clocks, sizes
  *   sock.c     sockets: connect/accept/send/recv with timeouts
- *   stream.c   deterministic byte streams, FNV-1a and a duplex transfer
+ *   stream.c   deterministic byte streams, FNV-1a, a duplex transfer, a sink
  *   bulk.c     SHA-256 and the bulk transfer engine (netem, ktcp_bench)
  *   proc.c     /proc/net/ktcp, the counters, the sysctls
  *   netns.c    interfaces: addresses, flags, veth, offloads (rtnetlink)
@@ -249,6 +249,23 @@ struct ktcp_xfer {
 
 int ktcp_xfer_run(struct ktcp_xfer *x);
 void *ktcp_xfer_thread(void *arg);	/* ktcp_xfer_run for pthreads */
+
+/*
+ * A receiving end for pthreads: accept one connection on lfd within
+ * wait_ms, read it to EOF (each read within wait_ms), checking the bytes
+ * against stream seed, and close it. got: the bytes, or -errno.
+ */
+struct ktcp_sink {
+	/* in */
+	int lfd;
+	int wait_ms;
+	uint64_t seed;
+	/* out */
+	ssize_t got;
+	struct ktcp_stream s;
+};
+
+void *ktcp_sink_thread(void *arg);
 
 /* ---- bulk.c: SHA-256 and the bulk transfer engine ---- */
 

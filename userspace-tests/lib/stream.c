@@ -222,3 +222,25 @@ void *ktcp_xfer_thread(void *arg)
 	ktcp_xfer_run(arg);
 	return NULL;
 }
+
+void *ktcp_sink_thread(void *arg)
+{
+	static __thread char buf[64 << 10];
+	struct ktcp_sink *k = arg;
+	int fd = ktcp_accept_fd(k->lfd, k->wait_ms);
+	ssize_t n;
+
+	ktcp_stream_init(&k->s, k->seed);
+	k->got = fd;
+	if (fd < 0)
+		return NULL;
+	k->got = 0;
+	while ((n = ktcp_recv_all(fd, buf, sizeof(buf), k->wait_ms)) > 0) {
+		ktcp_stream_check(&k->s, buf, n);
+		k->got += n;
+	}
+	if (n < 0)
+		k->got = n;
+	close(fd);
+	return NULL;
+}

@@ -476,6 +476,8 @@ static void ktcp_af_close(struct sock *sk, long timeout)
 	}
 	if (sk->sk_state == TCP_CLOSE)
 		ktcp_sock_done(sk);
+	else if (sk->sk_state == TCP_TIME_WAIT)
+		ktcp_tw_compact(sk);	/* tcp_close() leaves only the tw sock */
 	else if (sk->sk_state == TCP_FIN_WAIT2)
 		ktcp_timer_sk_reset(sk, &ktcp_sk(sk)->state_timer, jiffies +
 				    ktcp_fin_time(sk));

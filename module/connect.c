@@ -176,7 +176,8 @@ static int ktcp_connect_hash(struct sock *sk,
 		if (!ktcp_hash_insert(kn, &ks->hnode))
 			return 0;
 		/* a TIME_WAIT holder may give it up (net.ktcp.tw_reuse) */
-		if (ktcp_sock_tw_reuse(sk, r, !chosen) &&
+		if ((ktcp_tw_reclaim(sk, r, !chosen) ||
+		     ktcp_sock_tw_reuse(sk, r, !chosen)) &&
 		    !ktcp_hash_insert(kn, &ks->hnode))
 			return 0;
 		__sock_put(sk);

@@ -17,12 +17,15 @@
  *   filtered by idiag_states and by the id's ports, as
  *   inet_diag_dump_icsk() does, by its addresses when they are set, and by
  *   the bytecode (INET_DIAG_REQ_BYTECODE, diag_bc.c) as inet_diag_bc_sk().
- * - TIME_WAIT sockets and requests carry only what Linux's timewait and
- *   request minisocks carry (inet_twsk_diag_fill(), inet_req_diag_fill()).
- * - SOCK_DESTROY aborts a socket as tcp_abort() does; requests are refused.
+ * - TIME_WAIT sockets, compact TIME_WAIT entries (struct ktcp_tw) and
+ *   requests carry only what Linux's timewait and request minisocks carry
+ *   (inet_twsk_diag_fill(), inet_req_diag_fill()).
+ * - SOCK_DESTROY aborts a socket as tcp_abort() does and ends a ktcp_tw as
+ *   it ends a timewait sock; requests are refused.
  *
  * Sockets are taken with a reference under RCU, a batch at a time, and
- * filled after rcu_read_unlock(): TCP_INFO takes the socket lock.
+ * filled after rcu_read_unlock(): TCP_INFO takes the socket lock. A
+ * ktcp_tw, which has no reference count, is copied into the batch instead.
  */
 
 #include <linux/inet_diag.h>
@@ -35,9 +38,11 @@
 
 #define KTCP_DIAG_BATCH		16	/* inet_diag_dump_icsk()'s SKARR_SZ */
 
-/* An entry of a table, held: a socket or a request. */
+/* An entry of a table: a socket or a request, held; a ktcp_tw, copied. */
 struct ktcp_diag_ent {
-	struct ktcp_hnode *h;
+	struct ktcp_hnode *h;		/* held; NULL for a ktcp_tw's copy */
+	unsigned long tw_expires;	/* the ktcp_tw's end, jiffies */
+	struct ktcp_tuple tw_key;	/* its 4-tuple */
 	unsigned int idx;		/* its position in its bucket */
 };
 
@@ -51,9 +56,11 @@ static struct ktcp_request *ktcp_diag_req(const struct ktcp_hnode *h)
 	return container_of(h, struct ktcp_request, hnode);
 }
 
-/* The socket whose family an entry has: its own, or its listener's. */
+/* The socket whose family an entry has: its own, its listener's, its tw's. */
 static bool ktcp_diag_v6(const struct ktcp_hnode *h)
 {
+	if (h->kind == KTCP_HNODE_TW)
+		return ktcp_tw_flags(ktcp_tw_of(h)) & KTCP_TW_V6;
 	if (h->kind == KTCP_HNODE_REQ)
 		return ktcp_sk_v6(ktcp_diag_req(h)->listener);
 	return ktcp_sk_v6(ktcp_diag_sk(h));
@@ -74,15 +81,34 @@ static void ktcp_diag_id_addr(struct in6_addr *a, const __be32 *w, bool v6)
 		ipv6_addr_set_v4mapped(w[0], a);
 }
 
-static bool ktcp_diag_hold(struct ktcp_hnode *h)
+/*
+ * Take entry @h, found under RCU, into @ent: a socket or a request with a
+ * reference, false if it is being freed; a ktcp_tw, which has no count,
+ * by a copy of what ktcp_diag_fill_mini() shows of it.
+ */
+static bool ktcp_diag_take(struct ktcp_hnode *h, unsigned int idx,
+			   struct ktcp_diag_ent *ent)
 {
-	if (h->kind == KTCP_HNODE_REQ)
-		return refcount_inc_not_zero(&ktcp_diag_req(h)->refcnt);
-	return refcount_inc_not_zero(&ktcp_diag_sk(h)->sk_refcnt);
+	ent->idx = idx;
+	ent->h = NULL;
+	if (h->kind == KTCP_HNODE_TW) {
+		ent->tw_key = h->key;
+		ent->tw_expires = ktcp_tw_expires(ktcp_tw_of(h));
+		return true;
+	}
+	if (h->kind == KTCP_HNODE_REQ ?
+	    !refcount_inc_not_zero(&ktcp_diag_req(h)->refcnt) :
+	    !refcount_inc_not_zero(&ktcp_diag_sk(h)->sk_refcnt))
+		return false;
+	ent->h = h;
+	return true;
 }
 
+/* Let go of what ktcp_diag_take() took; NULL: a ktcp_tw's copy. */
 static void ktcp_diag_put(struct ktcp_hnode *h)
 {
+	if (!h)
+		return;
 	if (h->kind == KTCP_HNODE_REQ)
 		ktcp_listen_req_put(ktcp_diag_req(h));
 	else
@@ -119,45 +145,14 @@ static int ktcp_diag_check(const struct nlmsghdr *nlh,
 	return 0;
 }
 
-/* inet_diag_bc_sk()'s view of an entry, for the bytecode. */
-static void ktcp_diag_entry(const struct ktcp_hnode *h,
-			    const struct ktcp_tuple *t,
-			    struct ktcp_diag_entry *e)
-{
-	const struct ktcp_request *req;
-	struct sock *sk;
-
-	memset(e, 0, sizeof(*e));
-	e->family = ktcp_diag_v6(h) ? AF_INET6 : AF_INET;
-	e->saddr = ktcp_addr_v4(&t->laddr);
-	e->daddr = ktcp_addr_v4(&t->raddr);
-	e->saddr6 = t->laddr;
-	e->daddr6 = t->raddr;
-	e->sport = ntohs(t->lport);
-	e->dport = ntohs(t->rport);
-	if (h->kind == KTCP_HNODE_REQ) {
-		req = ktcp_diag_req(h);
-		e->ifindex = READ_ONCE(req->listener->sk_bound_dev_if);
-		e->mark = req->mark;
-		return;
-	}
-	sk = ktcp_diag_sk(h);
-	e->ifindex = READ_ONCE(sk->sk_bound_dev_if);
-	e->userlocks = READ_ONCE(sk->sk_userlocks);
-	e->mark = READ_ONCE(sk->sk_mark);
-#ifdef CONFIG_SOCK_CGROUP_DATA
-	e->cgroup_id = cgroup_id(sock_cgroup_ptr(&sk->sk_cgrp_data));
-#endif
-}
-
 /* The entry's state and 4-tuple, local end first. */
 static u8 ktcp_diag_tuple(const struct ktcp_hnode *h, struct ktcp_tuple *t)
 {
 	const struct sock *sk;
 
-	if (h->kind == KTCP_HNODE_REQ) {
+	if (h->kind != KTCP_HNODE_SOCK) {
 		*t = h->key;
-		return TCP_SYN_RECV;
+		return h->kind == KTCP_HNODE_REQ ? TCP_SYN_RECV : TCP_TIME_WAIT;
 	}
 	sk = ktcp_diag_sk(h);
 	ktcp_tuple_set_v4(t, READ_ONCE(sk->sk_rcv_saddr),
@@ -180,7 +175,6 @@ static bool ktcp_diag_match(const struct ktcp_hnode *h,
 {
 	const struct inet_diag_sockid *id = &req->id;
 	bool v6 = ktcp_diag_req_v6(req);
-	struct ktcp_diag_entry e;
 	struct in6_addr src, dst;
 	struct ktcp_tuple t;
 	u8 state;
@@ -200,57 +194,79 @@ static bool ktcp_diag_match(const struct ktcp_hnode *h,
 	    (memchr_inv(id->idiag_dst, 0, v6 ? 16 : 4) &&
 	     !ipv6_addr_equal(&dst, &t.raddr)))
 		return false;
-	if (!bc)
-		return true;
-	ktcp_diag_entry(h, &t, &e);
-	return ktcp_diag_bc_run(nla_data(bc), nla_len(bc), &e);
+	return !bc || ktcp_diag_bc_sk(bc, h, &t, v6);
 }
 
-/* inet_diag_msg_common_fill() for a request, which has no struct sock. */
-static void ktcp_diag_common_req(struct inet_diag_msg *r,
-				 const struct ktcp_request *req)
+/*
+ * inet_diag_msg_common_fill() for what has no struct sock (a request, a
+ * ktcp_tw): the 4-tuple @t, as an AF_KTCP6 socket's (@v6) or AF_KTCP's.
+ */
+static void ktcp_diag_common_tuple(struct inet_diag_msg *r,
+				   const struct ktcp_tuple *t, bool v6,
+				   int ifindex)
 {
-	const struct ktcp_tuple *t = &req->hnode.key;
-
 	memset(&r->id, 0, sizeof(r->id));
 	r->idiag_family = AF_INET;
 	r->id.idiag_sport = t->lport;
 	r->id.idiag_dport = t->rport;
 	r->id.idiag_src[0] = ktcp_addr_v4(&t->laddr);
 	r->id.idiag_dst[0] = ktcp_addr_v4(&t->raddr);
-	if (ktcp_sk_v6(req->listener)) {
+	if (v6) {
 		r->idiag_family = AF_INET6;
 		memcpy(r->id.idiag_src, &t->laddr, sizeof(t->laddr));
 		memcpy(r->id.idiag_dst, &t->raddr, sizeof(t->raddr));
 	}
-	r->id.idiag_if = READ_ONCE(req->listener->sk_bound_dev_if);
-	/* No cookie: requests have no struct sock to carry one. */
+	r->id.idiag_if = ifindex;
+	/* Cookie 0: neither has a struct sock to carry one. */
 }
 
-/* inet_req_diag_fill(): state, the SYN-ACK timer, the mark. */
-static int ktcp_diag_fill_req(struct sk_buff *skb, struct ktcp_request *req,
-			      const struct nlmsghdr *in, u32 portid, u16 flags,
-			      bool net_admin)
+/*
+ * inet_req_diag_fill() for a request (held: ent->h), inet_twsk_diag_fill()
+ * for a ktcp_tw (its copy): state, timer (1 SYN-ACK, 3 TIME_WAIT) and the
+ * mark (a ktcp_tw's is 0: a socket with one stays whole in TIME_WAIT). A
+ * ktcp_tw's family is the request's (ktcp_diag_match() and ktcp_diag_find()
+ * checked it), its cookie 0: Linux's timewait sock keeps its socket's, a
+ * ktcp_tw has no room for it.
+ */
+static int ktcp_diag_fill_mini(struct sk_buff *skb,
+			       const struct ktcp_diag_ent *ent,
+			       const struct nlmsghdr *in, u32 portid, u16 flags,
+			       bool net_admin)
 {
+	const struct ktcp_request *req = ent->h ? ktcp_diag_req(ent->h) : NULL;
+	unsigned long expires;
 	struct inet_diag_msg *r;
 	struct nlmsghdr *nlh;
+	u32 mark = 0;
 
 	nlh = nlmsg_put(skb, portid, in->nlmsg_seq, in->nlmsg_type,
 			sizeof(*r), flags);
 	if (!nlh)
 		return -EMSGSIZE;
 	r = nlmsg_data(nlh);
-	ktcp_diag_common_req(r, req);
-	r->idiag_state = TCP_SYN_RECV;
-	r->idiag_timer = 1;
-	r->idiag_retrans = READ_ONCE(req->retries);
-	r->idiag_expires = jiffies_delta_to_msecs(ktcp_timer_expires(&req->timer) -
-						  jiffies);
+	if (req) {
+		ktcp_diag_common_tuple(r, &req->hnode.key,
+				       ktcp_sk_v6(req->listener),
+				       READ_ONCE(req->listener->sk_bound_dev_if));
+		r->idiag_state = TCP_SYN_RECV;
+		r->idiag_timer = 1;
+		r->idiag_retrans = READ_ONCE(req->retries);
+		expires = ktcp_timer_expires(&req->timer);
+		mark = req->mark;
+	} else {
+		ktcp_diag_common_tuple(r, &ent->tw_key,
+				       ktcp_diag_req_v6(nlmsg_data(in)), 0);
+		r->idiag_state = TCP_TIME_WAIT;
+		r->idiag_timer = 3;
+		r->idiag_retrans = 0;
+		expires = ent->tw_expires;
+	}
+	r->idiag_expires = jiffies_delta_to_msecs(expires - jiffies);
 	r->idiag_rqueue = 0;
 	r->idiag_wqueue = 0;
 	r->idiag_uid = 0;
 	r->idiag_inode = 0;
-	if (net_admin && nla_put_u32(skb, INET_DIAG_MARK, req->mark)) {
+	if (net_admin && nla_put_u32(skb, INET_DIAG_MARK, mark)) {
 		nlmsg_cancel(skb, nlh);
 		return -EMSGSIZE;
 	}
@@ -488,14 +504,14 @@ err:
 	return -EMSGSIZE;
 }
 
-static int ktcp_diag_fill(struct sk_buff *skb, struct ktcp_hnode *h,
+static int ktcp_diag_fill(struct sk_buff *skb, const struct ktcp_diag_ent *ent,
 			  const struct nlmsghdr *in, u32 portid, u16 flags,
 			  struct user_namespace *user_ns, bool net_admin)
 {
-	if (h->kind == KTCP_HNODE_REQ)
-		return ktcp_diag_fill_req(skb, ktcp_diag_req(h), in, portid,
-					  flags, net_admin);
-	return ktcp_diag_fill_sk(skb, ktcp_diag_sk(h), in, portid, flags,
+	if (!ent->h || ent->h->kind == KTCP_HNODE_REQ)
+		return ktcp_diag_fill_mini(skb, ent, in, portid, flags,
+					   net_admin);
+	return ktcp_diag_fill_sk(skb, ktcp_diag_sk(ent->h), in, portid, flags,
 				 user_ns, net_admin);
 }
 
@@ -506,8 +522,8 @@ static unsigned int ktcp_diag_buckets(const struct ktcp_net *kn)
 
 /*
  * Take up to KTCP_DIAG_BATCH matching entries of bucket @b, from its
- * @from-th on, each with a reference. Returns how many; *next is the
- * position after the last one looked at, *more whether any is left.
+ * @from-th on, in its order (ktcp_diag_take()). Returns how many; *more
+ * says whether any is left.
  */
 static int ktcp_diag_collect(struct ktcp_net *kn, unsigned int b,
 			     unsigned int from,
@@ -529,9 +545,8 @@ static int ktcp_diag_collect(struct ktcp_net *kn, unsigned int b,
 					*more = true;
 					break;
 				}
-				if (ktcp_diag_hold(&ks->hnode))
-					ents[n++] = (struct ktcp_diag_ent){
-						&ks->hnode, idx };
+				if (ktcp_diag_take(&ks->hnode, idx, &ents[n]))
+					n++;
 			}
 			idx++;
 		}
@@ -543,9 +558,8 @@ static int ktcp_diag_collect(struct ktcp_net *kn, unsigned int b,
 					*more = true;
 					break;
 				}
-				if (ktcp_diag_hold(h))
-					ents[n++] = (struct ktcp_diag_ent){
-						h, idx };
+				if (ktcp_diag_take(h, idx, &ents[n]))
+					n++;
 			}
 			idx++;
 		}
@@ -556,7 +570,8 @@ static int ktcp_diag_collect(struct ktcp_net *kn, unsigned int b,
 
 /*
  * The dump: cb->args[0] is the bucket, cb->args[1] the position in it to
- * resume at. A message that does not fit ends this round at that entry.
+ * resume at. A message that does not fit ends this round at that entry,
+ * a ktcp_tw's copy as a held socket's: the next round copies it again.
  */
 static int ktcp_diag_dump(struct sk_buff *skb, struct netlink_callback *cb)
 {
@@ -576,7 +591,7 @@ static int ktcp_diag_dump(struct sk_buff *skb, struct netlink_callback *cb)
 		n = ktcp_diag_collect(kn, b, cb->args[1], req, bc, ents, &more);
 		for (i = 0; i < n; i++) {
 			if (!err) {
-				err = ktcp_diag_fill(skb, ents[i].h, cb->nlh,
+				err = ktcp_diag_fill(skb, &ents[i], cb->nlh,
 						     portid, NLM_F_MULTI,
 						     user_ns, net_admin);
 				if (err)
@@ -623,17 +638,22 @@ static struct ktcp_hnode *ktcp_diag_find_listener(struct ktcp_net *kn,
 }
 
 /*
- * inet_diag_find_one_icsk(): the entry the id names, held, its cookie
- * checked; ERR_PTR(-ENOENT) or -ESTALE otherwise.
+ * inet_diag_find_one_icsk(): the entry the id names, taken into @ent
+ * (ktcp_diag_take()), a socket's cookie checked; -ENOENT or -ESTALE
+ * otherwise. A ktcp_tw has no cookie (0 in its replies) and takes any, as
+ * requests do: one read while it was a socket names it still. @kill_tw
+ * ends a ktcp_tw here, under RCU, which alone keeps it, as tcp_abort()
+ * ends a timewait sock (inet_twsk_deschedule_put()).
  */
-static struct ktcp_hnode *ktcp_diag_find(struct net *net,
-					 const struct inet_diag_req_v2 *req)
+static int ktcp_diag_find(struct net *net, const struct inet_diag_req_v2 *req,
+			  struct ktcp_diag_ent *ent, bool kill_tw)
 {
 	const struct inet_diag_sockid *id = &req->id;
 	struct ktcp_net *kn = ktcp_pernet(net);
 	bool v6 = ktcp_diag_req_v6(req);
 	struct ktcp_hnode *h;
 	struct ktcp_tuple t;
+	int err = 0;
 
 	/* AF_INET6 ids are four words, an IPv4 peer's v4-mapped: the key's */
 	ktcp_tuple_set_v4(&t, 0, id->idiag_sport, 0, id->idiag_dport);
@@ -647,17 +667,18 @@ static struct ktcp_hnode *ktcp_diag_find(struct net *net,
 	if (!h && !id->idiag_dport &&
 	    !memchr_inv(id->idiag_dst, 0, v6 ? 16 : 4))
 		h = ktcp_diag_find_listener(kn, id, &t.laddr, v6);
-	if (h && !ktcp_diag_hold(h))
-		h = NULL;
+	if (!h || !ktcp_diag_take(h, 0, ent))
+		err = -ENOENT;
+	else if (!ent->h && kill_tw && !ktcp_tw_kill(kn, ktcp_tw_of(h)))
+		err = -ENOENT;	/* its timer or a segment ended it first */
 	rcu_read_unlock();
-	if (!h)
-		return ERR_PTR(-ENOENT);
-	if (h->kind == KTCP_HNODE_SOCK &&
-	    sock_diag_check_cookie(ktcp_diag_sk(h), id->idiag_cookie)) {
-		ktcp_diag_put(h);
-		return ERR_PTR(-ESTALE);
+	if (err || !ent->h || ent->h->kind != KTCP_HNODE_SOCK)
+		return err;
+	if (sock_diag_check_cookie(ktcp_diag_sk(ent->h), id->idiag_cookie)) {
+		ktcp_diag_put(ent->h);
+		return -ESTALE;
 	}
-	return h;
+	return 0;
 }
 
 /* inet_diag_dump_one_icsk(): one socket, named by the id, in one reply. */
@@ -665,22 +686,23 @@ static int ktcp_diag_get_exact(struct sk_buff *in_skb,
 			       const struct nlmsghdr *nlh)
 {
 	struct net *net = sock_net(in_skb->sk);
-	struct ktcp_hnode *h = ktcp_diag_find(net, nlmsg_data(nlh));
+	struct ktcp_diag_ent ent;
 	struct sk_buff *rep;
 	int err;
 
-	if (IS_ERR(h))
-		return PTR_ERR(h);
+	err = ktcp_diag_find(net, nlmsg_data(nlh), &ent, false);
+	if (err)
+		return err;
 	rep = nlmsg_new(NLMSG_ALIGN(sizeof(struct inet_diag_msg)) + 1024,
 			GFP_KERNEL);
 	if (!rep) {
-		ktcp_diag_put(h);
+		ktcp_diag_put(ent.h);
 		return -ENOMEM;
 	}
-	err = ktcp_diag_fill(rep, h, nlh, NETLINK_CB(in_skb).portid, 0,
+	err = ktcp_diag_fill(rep, &ent, nlh, NETLINK_CB(in_skb).portid, 0,
 			     sk_user_ns(NETLINK_CB(in_skb).sk),
 			     netlink_net_capable(in_skb, CAP_NET_ADMIN));
-	ktcp_diag_put(h);
+	ktcp_diag_put(ent.h);
 	if (err < 0) {
 		WARN_ON_ONCE(err == -EMSGSIZE);	/* 1 KiB holds every one */
 		kfree_skb(rep);
@@ -738,27 +760,35 @@ static int ktcp_diag_abort(struct sock *sk)
 	return 0;
 }
 
-/* tcp_diag_destroy() and sock_diag_destroy(): CAP_NET_ADMIN in the netns. */
+/*
+ * tcp_diag_destroy() and sock_diag_destroy(): CAP_NET_ADMIN in the netns,
+ * asked before the lookup (Linux asks after it) for a ktcp_tw is ended
+ * within it; a lookup's error still comes first.
+ */
 static int ktcp_diag_handler_destroy(struct sk_buff *skb,
 				     struct nlmsghdr *nlh)
 {
 	struct net *net = sock_net(skb->sk);
+	struct ktcp_diag_ent ent;
 	const struct nlattr *bc;
-	struct ktcp_hnode *h;
 	int err = ktcp_diag_check(nlh, &bc);
+	bool admin;
 
 	if (err)
 		return err;
-	h = ktcp_diag_find(net, nlmsg_data(nlh));
-	if (IS_ERR(h))
-		return PTR_ERR(h);
-	if (!ns_capable(net->user_ns, CAP_NET_ADMIN))
+	admin = ns_capable(net->user_ns, CAP_NET_ADMIN);
+	err = ktcp_diag_find(net, nlmsg_data(nlh), &ent, admin);
+	if (err)
+		return err;
+	if (!admin)
 		err = -EPERM;
-	else if (h->kind == KTCP_HNODE_REQ)
+	else if (!ent.h)
+		err = 0;	/* a ktcp_tw: ktcp_diag_find() ended it */
+	else if (ent.h->kind == KTCP_HNODE_REQ)
 		err = -EOPNOTSUPP;
 	else
-		err = ktcp_diag_abort(ktcp_diag_sk(h));
-	ktcp_diag_put(h);
+		err = ktcp_diag_abort(ktcp_diag_sk(ent.h));
+	ktcp_diag_put(ent.h);
 	return err;
 }
 

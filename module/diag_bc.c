@@ -4,13 +4,16 @@
  * checks a program must pass before it runs (inet_diag_bc_audit()) and
  * the interpreter (inet_diag_bc_run()), as net/ipv4/inet_diag.c has them,
  * which keeps both static. Pure logic over a struct ktcp_diag_entry: no
- * socket, no lock. An entry is AF_INET or AF_INET6 (an AF_KTCP6 socket's,
- * v4-mapped ones included), which an AF_INET condition matches by the
- * mapped IPv4 address, as in Linux.
+ * socket, no lock; only ktcp_diag_bc_sk() reads a table's entry into one.
+ * An entry is AF_INET or AF_INET6 (an AF_KTCP6 socket's, v4-mapped ones
+ * included), which an AF_INET condition matches by the mapped IPv4
+ * address, as in Linux.
  */
 
+#include <linux/cgroup.h>
 #include <linux/inet_diag.h>
 #include <linux/unaligned.h>
+#include <net/netlink.h>
 
 #include "ktcp.h"
 
@@ -100,6 +103,44 @@ bool ktcp_diag_bc_run(const void *bc, int len, const struct ktcp_diag_entry *e)
 		bc += step;
 	}
 	return len == 0;
+}
+
+/*
+ * inet_diag_bc_sk(): run the audited program @bc over table entry @h,
+ * whose 4-tuple @t and family (@v6) diag.c has read. A request has its
+ * listener's device and its own mark. A ktcp_tw has 0 for the rest, as
+ * Linux's timewait sock has but for its device and mark, which are 0 too
+ * on a ktcp_tw (a socket with either stays whole: ktcp_tw_compact()).
+ */
+bool ktcp_diag_bc_sk(const struct nlattr *bc, const struct ktcp_hnode *h,
+		     const struct ktcp_tuple *t, bool v6)
+{
+	struct ktcp_diag_entry e = {
+		.family = v6 ? AF_INET6 : AF_INET,
+		.saddr = ktcp_addr_v4(&t->laddr),
+		.daddr = ktcp_addr_v4(&t->raddr),
+		.saddr6 = t->laddr,
+		.daddr6 = t->raddr,
+		.sport = ntohs(t->lport),
+		.dport = ntohs(t->rport),
+	};
+	const struct ktcp_request *req;
+	struct sock *sk;
+
+	if (h->kind == KTCP_HNODE_REQ) {
+		req = container_of(h, struct ktcp_request, hnode);
+		e.ifindex = READ_ONCE(req->listener->sk_bound_dev_if);
+		e.mark = req->mark;
+	} else if (h->kind == KTCP_HNODE_SOCK) {
+		sk = &container_of(h, struct ktcp_sock, hnode)->inet.sk;
+		e.ifindex = READ_ONCE(sk->sk_bound_dev_if);
+		e.userlocks = READ_ONCE(sk->sk_userlocks);
+		e.mark = READ_ONCE(sk->sk_mark);
+#ifdef CONFIG_SOCK_CGROUP_DATA
+		e.cgroup_id = cgroup_id(sock_cgroup_ptr(&sk->sk_cgrp_data));
+#endif
+	}
+	return ktcp_diag_bc_run(nla_data(bc), nla_len(bc), &e);
 }
 
 /* valid_cc(): @cc bytes before the end is the start of an op. */

@@ -3,8 +3,9 @@
  * The per-namespace lookup tables.
  *
  * ehash  every connection by its 4-tuple (local first): ktcp_socks in any
- *        state but LISTEN (TIME_WAIT included) and ktcp_requests of SYN
- *        queues. A fixed array of RCU hlists sized at namespace creation
+ *        state but LISTEN (TIME_WAIT included), ktcp_requests of SYN
+ *        queues and the ktcp_tws of orphans' TIME_WAIT (timewait.c). A
+ *        fixed array of RCU hlists sized at namespace creation
  *        (module parameter ehash_buckets), as Linux's TCP ehash is: no
  *        resize ever moves an entry, so lookups and the /proc walk never
  *        miss one, and the hash is keyed with a per-namespace random seed.
@@ -96,26 +97,25 @@ static spinlock_t *ktcp_hash_lock(struct ktcp_net *kn, u32 bucket)
 	return &kn->ehash_locks[bucket & (KTCP_EHASH_LOCKS - 1)];
 }
 
-/* The device @h is bound to: its socket's, or its request's (ir_iif). */
+/*
+ * The device @h is bound to: its socket's, or its request's (ir_iif); a
+ * TIME_WAIT entry is never bound (ktcp_tw_fits()).
+ */
 static int ktcp_hash_node_dev(const struct ktcp_hnode *h)
 {
 	if (h->kind == KTCP_HNODE_REQ)
 		return container_of(h, struct ktcp_request, hnode)->bound_dev_if;
+	if (h->kind == KTCP_HNODE_TW)
+		return 0;
 	return READ_ONCE(container_of(h, struct ktcp_sock,
 				      hnode)->inet.sk.sk_bound_dev_if);
 }
 
-/* net.ipv4.tcp_l3mdev_accept of @h's namespace (always, without VRFs). */
-static bool ktcp_hash_l3mdev_accept(const struct ktcp_hnode *h)
+/* net.ipv4.tcp_l3mdev_accept of @kn's namespace (always, without VRFs). */
+static bool ktcp_hash_l3mdev_accept(const struct ktcp_net *kn)
 {
 #if IS_ENABLED(CONFIG_NET_L3_MASTER_DEV)
-	const struct sock *sk;
-
-	if (h->kind == KTCP_HNODE_REQ)
-		sk = container_of(h, struct ktcp_request, hnode)->listener;
-	else
-		sk = &container_of(h, struct ktcp_sock, hnode)->inet.sk;
-	return READ_ONCE(sock_net(sk)->ipv4.sysctl_tcp_l3mdev_accept);
+	return READ_ONCE(read_pnet(&kn->net)->ipv4.sysctl_tcp_l3mdev_accept);
 #else
 	return true;
 #endif
@@ -128,13 +128,14 @@ static bool ktcp_hash_l3mdev_accept(const struct ktcp_hnode *h)
  * arriving through an L3 master device, unless net.ipv4.tcp_l3mdev_accept
  * is set (which is read only then).
  */
-static bool ktcp_hash_dev_eq(const struct ktcp_hnode *h, int dif, int sdif)
+static bool ktcp_hash_dev_eq(const struct ktcp_net *kn,
+			     const struct ktcp_hnode *h, int dif, int sdif)
 {
 	int bound = ktcp_hash_node_dev(h);
 
 	if (bound)
 		return bound == dif || bound == sdif;
-	return !sdif || ktcp_hash_l3mdev_accept(h);
+	return !sdif || ktcp_hash_l3mdev_accept(kn);
 }
 
 static struct ktcp_hnode *ktcp_hash_find(struct ktcp_net *kn, u32 bucket,
@@ -145,7 +146,7 @@ static struct ktcp_hnode *ktcp_hash_find(struct ktcp_net *kn, u32 bucket,
 
 	hlist_for_each_entry_rcu(h, &kn->ehash[bucket], node)
 		if (!memcmp(&h->key, key, sizeof(*key)) &&
-		    ktcp_hash_dev_eq(h, dif, sdif))
+		    ktcp_hash_dev_eq(kn, h, dif, sdif))
 			return h;
 	return NULL;
 }
@@ -366,6 +367,20 @@ again:
 }
 
 /* Do listeners @a and @b, of one family, have the same local address? */
+/*
+ * Would a listener take @skb, a SYN to a 4-tuple in TIME_WAIT? tcp_v4_rcv()
+ * ends the timewait sock for TCP_TW_SYN only then, and ACKs otherwise.
+ * Caller holds rcu_read_lock().
+ */
+bool ktcp_hash_syn_listened(struct ktcp_net *kn, struct sk_buff *skb)
+{
+	struct ktcp_tuple t;
+
+	ktcp_tuple_from_skb(&t, skb);
+	return ktcp_hash_lookup_listener(kn, skb, &t, KTCP_SKB_CB(skb)->iif,
+					 KTCP_SKB_CB(skb)->sdif);
+}
+
 static bool ktcp_hash_same_addr(const struct sock *a, const struct sock *b)
 {
 	if (ktcp_sk_v6(a))

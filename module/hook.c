@@ -90,7 +90,8 @@ static bool ktcp_hook_min_ttl(const struct sock *sk, const struct sk_buff *skb)
 /*
  * What tcp_v4_rcv() asks before a socket sees a segment: the IPsec input
  * policy (xfrm4_policy_check(); a TIME_WAIT connection with none of its
- * own, as Linux's timewait sock has none), the conntrack reference let go
+ * own, as Linux's timewait sock has none; @sk NULL for a ktcp_tw), the
+ * conntrack reference let go
  * (nf_reset_ct()), the minimum TTL or hop limit, then the socket's filter
  * (tcp_filter(): SO_ATTACH_FILTER or SO_ATTACH_BPF, run from the TCP
  * header on, may trim the payload, never the header). The skb still has its dst, which
@@ -99,7 +100,7 @@ static bool ktcp_hook_min_ttl(const struct sock *sk, const struct sk_buff *skb)
 static enum skb_drop_reason ktcp_hook_policy(struct sock *sk,
 					     struct sk_buff *skb)
 {
-	bool tw = sk->sk_state == TCP_TIME_WAIT;
+	bool tw = !sk || sk->sk_state == TCP_TIME_WAIT;
 
 	if (ktcp_hook_v6(skb) ?
 	    !xfrm6_policy_check(tw ? NULL : sk, XFRM_POLICY_IN, skb) :
@@ -173,12 +174,13 @@ static bool ktcp_hook_is_ack(const struct tcphdr *th)
 
 /*
  * The ktcp socket (referenced) that @skb, of 4-tuple @t (local end first),
- * belongs to, or NULL.
+ * belongs to, or NULL; *@tw if it is a TIME_WAIT entry's instead, which
+ * holds no reference (rcv.c finds it again under RCU).
  */
 static struct sock *ktcp_hook_lookup(struct ktcp_net *kn,
 				     struct sk_buff *skb,
 				     const struct ktcp_tuple *t,
-				     const struct tcphdr *th)
+				     const struct tcphdr *th, bool *tw)
 {
 	bool v6 = ktcp_hook_v6(skb);
 	int dif = v6 ? inet6_iif(skb) : inet_iif(skb);
@@ -187,6 +189,9 @@ static struct sock *ktcp_hook_lookup(struct ktcp_net *kn,
 	struct sock *sk = NULL;
 
 	h = ktcp_hash_lookup(kn, t, dif, sdif);
+	*tw = h && h->kind == KTCP_HNODE_TW;
+	if (*tw)
+		return NULL;
 	if (h && h->kind == KTCP_HNODE_SOCK)
 		sk = &container_of(h, struct ktcp_sock, hnode)->inet.sk;
 	else if (h)
@@ -204,7 +209,8 @@ static struct sock *ktcp_hook_lookup(struct ktcp_net *kn,
  * What ip_local_deliver_finish() and tcp_v4_rcv() do once every LOCAL_IN
  * hook has accepted @skb (the okfn of ktcp_hook_rest()): validate the
  * header, apply the policy, and hand the segment to @sk, which the caller
- * holds a reference on. Consumes @skb.
+ * holds a reference on, or to its TIME_WAIT entry if @sk is NULL.
+ * Consumes @skb.
  */
 static int ktcp_hook_deliver(struct net *net, struct sock *sk,
 			     struct sk_buff *skb)
@@ -221,12 +227,16 @@ static int ktcp_hook_deliver(struct net *net, struct sock *sk,
 	KTCP_INC_STATS(net, KTCP_MIB_INSEGS);
 	reason = ktcp_hook_policy(sk, skb);
 	if (reason) {
-		sk_drops_add(sk, skb);	/* SO_RXQ_OVFL, as tcp_v4_rcv() */
+		if (sk)
+			sk_drops_add(sk, skb);	/* SO_RXQ_OVFL, as tcp_v4_rcv() */
 		kfree_skb_reason(skb, reason);
 		return 0;
 	}
 	ktcp_hook_fill_cb(skb);
-	ktcp_rcv_segment(net, sk, skb);
+	if (sk)
+		ktcp_rcv_segment(net, sk, skb);
+	else
+		ktcp_rcv_tw(net, skb);
 	return 0;
 }
 
@@ -290,12 +300,15 @@ static unsigned int ktcp_hook_take(struct sk_buff *skb,
 				   const struct nf_hook_state *state)
 {
 	struct sock *sk;
+	bool tw;
 
-	sk = ktcp_hook_lookup(ktcp_pernet(state->net), skb, t, tcp_hdr(skb));
-	if (!sk)
+	sk = ktcp_hook_lookup(ktcp_pernet(state->net), skb, t, tcp_hdr(skb),
+			      &tw);
+	if (!sk && !tw)
 		return NF_ACCEPT;
 	ktcp_hook_rest(skb, sk, state);
-	sock_put(sk);
+	if (sk)
+		sock_put(sk);
 	return NF_STOLEN;
 }
 

@@ -192,6 +192,8 @@ struct ktcp_request *ktcp_icmp6_rcv(struct net *net, struct sk_buff *skb,
 					    icmph->icmp6_code, &err);
 		return req;
 	}
+	if (h->kind == KTCP_HNODE_TW)	/* tcp_v4_err(): nothing to do */
+		return NULL;
 	sk = &container_of(h, struct ktcp_sock, hnode)->inet.sk;
 	if (!refcount_inc_not_zero(&sk->sk_refcnt))
 		return NULL;

@@ -377,9 +377,10 @@ static void ktcp_input_timewait_rst(struct sock *sk, const struct sk_buff *skb)
  * TIME_WAIT (RFC 9293 3.10.7.4, tcp_timewait_state_process): a RST is
  * ignored (RFC 1337) unless net.ktcp.rfc1337 is 0; a retransmitted FIN is
  * ACKed and restarts 2*MSL; a new SYN above RCV.NXT to an orphan ends
- * TIME_WAIT so that the 4-tuple can open again (RFC 9293 3.6.1):
- * KTCP_RCV_TW_SYN, and rcv.c hands it to the listener; anything else out
- * of window is answered with an ACK.
+ * TIME_WAIT so that the 4-tuple can open again (RFC 9293 3.6.1) if a
+ * listener takes it: KTCP_RCV_TW_SYN, and rcv.c hands it over (with none,
+ * it gets the ACK, as in tcp_v4_rcv()); anything else out of window is
+ * answered with an ACK.
  */
 int ktcp_input_timewait(struct sock *sk, struct sk_buff *skb)
 {
@@ -390,9 +391,20 @@ int ktcp_input_timewait(struct sock *sk, struct sk_buff *skb)
 	sock_owned_by_me(sk);
 	if (th->syn && !th->ack && !th->rst && sock_flag(sk, SOCK_DEAD) &&
 	    ktcp_seq_after(cb->seq, ks->rcv_nxt)) {
-		KTCP_INC_STATS(sock_net(sk), KTCP_MIB_TWRECYCLED);
-		ktcp_sock_done(sk);
-		return KTCP_RCV_TW_SYN;
+		bool listened;
+
+		rcu_read_lock();
+		listened = ktcp_hash_syn_listened(ktcp_pernet(sock_net(sk)),
+						  skb);
+		rcu_read_unlock();
+		if (listened) {
+			KTCP_INC_STATS(sock_net(sk), KTCP_MIB_TWRECYCLED);
+			ktcp_sock_done(sk);
+			return KTCP_RCV_TW_SYN;
+		}
+		ktcp_output_ack(sk);	/* no listener: tcp_v4_rcv()'s ACK */
+		kfree_skb(skb);
+		return 0;
 	}
 	if (th->rst) {
 		ktcp_input_timewait_rst(sk, skb);

@@ -387,3 +387,29 @@ void ktcp_ip6_send_req_ack(const struct sock *listener,
 		      ipv6_get_dsfield(ip6h) & ~INET_ECN_MASK,
 		      READ_ONCE(listener->sk_priority));
 }
+
+/*
+ * The ACK @skb of @tw, an IPv6 TIME_WAIT entry, in answer to @in
+ * (tcp_v6_timewait_ack() through tcp_v6_send_response()): its traffic
+ * class without ECN, no flow label of its own (@skb carries its txhash,
+ * the automatic one), the route's hop limit, @in's device for a
+ * link-local peer, the mark of @in with net.ipv6.fwmark_reflect.
+ */
+void ktcp_ip6_send_tw_ack(struct net *net, const struct ktcp_tw *tw,
+			  const struct sk_buff *in, struct sk_buff *skb)
+{
+	const struct ipv6hdr *ip6h = ipv6_hdr(in);
+	struct flowi6 fl6 = {
+		.daddr = ip6h->saddr,
+		.saddr = ip6h->daddr,
+		.fl6_dport = tcp_hdr(skb)->dest,
+		.fl6_sport = tcp_hdr(skb)->source,
+		.flowi6_uid = sock_net_uid(net, NULL),
+	};
+
+	if (rt6_need_strict(&fl6.daddr))
+		fl6.flowi6_oif = KTCP_SKB_CB(in)->iif;
+	fl6.flowi6_mark = IP6_REPLY_MARK(net, in->mark);
+	ktcp_ip6_send(net, NULL, skb, &fl6, ktcp_tw_tos(tw) & ~INET_ECN_MASK,
+		      0);
+}

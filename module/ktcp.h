@@ -155,7 +155,9 @@ struct ktcp_net {
 	u8 reuse_tw;			/* sysctl tw_reuse (tcp_tw_reuse) */
 	u8 tw_retime;			/* sysctl: tw_timeout_ms re-times */
 	atomic_t orphans;		/* orphans not yet CLOSE or TIME_WAIT */
-	atomic_t tw_count;		/* sockets in TIME_WAIT */
+	atomic_t tw_count;		/* in TIME_WAIT: sockets and ktcp_tws */
+	struct ktcp_tw_row *tw_row;	/* timewait.c: ktcp_tws' timers */
+	possible_net_t net;		/* the namespace this is of */
 	struct ctl_table_header *sysctl_hdr;
 	bool hook_registered;
 	struct sock *ctl6;		/* ip6.c's: RSTs over IPv6 */
@@ -176,6 +178,9 @@ static inline unsigned long ktcp_fin_timeout(const struct net *net)
 {
 	return max(READ_ONCE(ktcp_pernet(net)->fin_timeout), 0);
 }
+
+/* tcp_invalid_ratelimit: out-of-window ACKs (output.c, timewait.c) */
+#define KTCP_OOW_RATELIMIT	(HZ / 2)
 
 #define KTCP_INC_STATS(net, field) \
 	this_cpu_inc(ktcp_pernet(net)->mib->mibs[field])
@@ -293,16 +298,24 @@ static inline bool ktcp_tuple_is_v4(const struct ktcp_tuple *t)
 enum ktcp_hnode_kind {
 	KTCP_HNODE_SOCK,	/* a ktcp_sock, any state but LISTEN */
 	KTCP_HNODE_REQ,		/* a ktcp_request in some listener's SYN queue */
+	KTCP_HNODE_TW,		/* a ktcp_tw: an orphan's TIME_WAIT */
 };
 
-/* What the established table holds: both sockets and requests embed it. */
+/*
+ * What the established table holds: sockets, requests and TIME_WAIT
+ * entries embed it. @aux is the holder's own, in what would be padding
+ * (struct ktcp_tw keeps its flags there).
+ */
 struct ktcp_hnode {
 	struct hlist_node node;		/* RCU chain of one ehash bucket */
 	struct ktcp_tuple key;
 	u8 kind;
+	u8 aux[3];
 };
 
 struct ktcp_bind_bucket;
+struct ktcp_port_claim;
+struct ktcp_port_hold;
 struct ktcp_pace;
 
 /*
@@ -684,6 +697,74 @@ struct ktcp_request {
 	bool cookie;			/* a SYN cookie: never queued */
 };
 
+/*
+ * An orphan's TIME_WAIT once its socket is gone (timewait.c), as Linux's
+ * tcp_timewait_sock: 128 bytes where Linux's is 248 (256 with its
+ * alignment) and the full socket it replaces 2 KB. In the established
+ * table under the connection's 4-tuple, on its namespace's TIME_WAIT
+ * wheel, and holding its port's bucket and claim (a port.c hold); it
+ * holds no reference to its namespace, which frees what is left at its
+ * exit. Freed after an RCU grace period, once out of the table and the
+ * wheel. What the socket had and Linux's timewait sock keeps but this
+ * does not (a device binding, a mark, a priority, IP_TRANSPARENT, an IPv6
+ * flow label of its own) keeps the full socket in TIME_WAIT instead
+ * (ktcp_tw_compact()). Fields other than @entry are written only before
+ * the entry is hashed, but for last_oow, which segments of the connection
+ * update from any CPU, as Linux's do (racy by design: a lost update costs
+ * an ACK), and the length and its flag, under the row's lock.
+ */
+struct ktcp_tw {
+	struct ktcp_hnode hnode;	/* aux: KTCP_TW_* flags, wscale, TOS */
+	union {
+		struct ktcp_wheel_entry entry;	/* under ktcp_tw_row.lock */
+		struct rcu_head rcu;		/* out of the table and wheel */
+	};
+	struct ktcp_port_hold *hold;	/* its bucket and claim (port.c) */
+	u32 rcv_nxt;
+	u32 snd_nxt;
+	u32 ts_recent;
+	u32 ts_recent_stamp;		/* seconds; 0: no timestamps seen */
+	u32 ts_off;
+	u32 last_oow;			/* WRITE_ONCE: jiffies, ACK rate limit */
+	u32 txhash;			/* IPv6: the automatic flow label */
+	u16 rcv_wnd;			/* the window field its ACKs carry */
+	u16 len_cs;			/* length given: ms, or cs (LEN_CS) */
+};
+
+/* ktcp_tw.hnode.aux[0] */
+#define KTCP_TW_V6		BIT(0)	/* an AF_KTCP6 socket's */
+#define KTCP_TW_TSTAMP		BIT(1)	/* timestamps agreed */
+#define KTCP_TW_OWN_LEN		BIT(2)	/* KTCP_TIMEWAIT_MS: no retime */
+#define KTCP_TW_LEN_CS		BIT(3)	/* len_cs counts 10 ms, not 1 */
+#define ktcp_tw_flags(tw)	((tw)->hnode.aux[0])
+#define ktcp_tw_wscale(tw)	((tw)->hnode.aux[1])
+#define ktcp_tw_tos(tw)		((tw)->hnode.aux[2])	/* TOS or tclass */
+
+static inline struct ktcp_tw *ktcp_tw_of(const struct ktcp_hnode *h)
+{
+	return container_of(h, struct ktcp_tw, hnode);
+}
+
+/* ktcp_tw_reusable() for a ktcp_tw, which is never bound to a device. */
+static inline bool ktcp_tw_may_reuse(const struct sock *sk,
+				     const struct ktcp_tw *tw, bool bound)
+{
+	u32 stamp = READ_ONCE(tw->ts_recent_stamp);
+	int reuse = READ_ONCE(ktcp_pernet(sock_net(sk))->reuse_tw);
+	const struct ktcp_tuple *t = &tw->hnode.key;
+
+	if (!stamp)
+		return false;
+	if (bound)
+		return true;
+	if (reuse == 2 && !ipv6_addr_loopback(&t->raddr) &&
+	    !ipv6_addr_v4mapped_loopback(&t->raddr) &&
+	    !ipv6_addr_loopback(&t->laddr) &&
+	    !ipv6_addr_v4mapped_loopback(&t->laddr))
+		reuse = 0;
+	return reuse && time_after32((u32)ktime_get_seconds(), stamp);
+}
+
 /* hook.c: the netfilter LOCAL_IN hook that takes ktcp's segments. */
 int ktcp_hook_net_init(struct net *net);
 void ktcp_hook_net_exit(struct net *net);
@@ -691,6 +772,7 @@ void ktcp_hook_net_exit(struct net *net);
 /* rcv.c: now or to the backlog, then by state to input.c or listen.c. */
 #define KTCP_RCV_TW_SYN	1	/* TIME_WAIT ended for a new SYN: relook up */
 void ktcp_rcv_segment(struct net *net, struct sock *sk, struct sk_buff *skb);
+void ktcp_rcv_tw(struct net *net, struct sk_buff *skb);
 void ktcp_rcv_child(struct sock *child, struct sk_buff *skb);
 int ktcp_rcv_backlog(struct sock *sk, struct sk_buff *skb);
 
@@ -811,6 +893,8 @@ int ktcp_reply_synack(const struct sock *listener,
 		      const struct ktcp_request *req);
 void ktcp_reply_req_ack(const struct sock *listener,
 			const struct ktcp_request *req, struct sk_buff *in);
+void ktcp_reply_tw_ack(struct net *net, const struct ktcp_tw *tw,
+		       const struct ktcp_neg *n, const struct sk_buff *in);
 
 /* tcp_win_from_space(): the payload @space bytes of buffer hold at @ratio. */
 static inline int ktcp_window_from_space(u8 ratio, int space)
@@ -921,6 +1005,18 @@ struct ktcp_tw_reuse {
 
 bool ktcp_sock_tw_reuse(struct sock *sk, struct ktcp_tw_reuse *r, bool bound);
 void ktcp_sock_tw_retime(struct ktcp_net *kn);
+
+/* timewait.c: an orphan's TIME_WAIT without its socket. */
+int ktcp_tw_init(void);
+void ktcp_tw_exit(void);
+int ktcp_tw_net_init(struct ktcp_net *kn);
+void ktcp_tw_net_exit(struct ktcp_net *kn);
+bool ktcp_tw_compact(struct sock *sk);
+int ktcp_tw_process(struct net *net, struct ktcp_tw *tw, struct sk_buff *skb);
+bool ktcp_tw_kill(struct ktcp_net *kn, struct ktcp_tw *tw);
+bool ktcp_tw_reclaim(struct sock *sk, struct ktcp_tw_reuse *r, bool bound);
+void ktcp_tw_retime(struct ktcp_net *kn);
+unsigned long ktcp_tw_expires(const struct ktcp_tw *tw);
 void ktcp_sock_reset(struct sock *sk, int err);
 void ktcp_sock_disconnect(struct sock *sk);
 
@@ -998,6 +1094,8 @@ void ktcp_ip6_send_rst(struct net *net, const struct sock *sk,
 void ktcp_ip6_send_req_ack(const struct sock *listener,
 			   const struct ktcp_request *req,
 			   const struct sk_buff *in, struct sk_buff *skb);
+void ktcp_ip6_send_tw_ack(struct net *net, const struct ktcp_tw *tw,
+			  const struct sk_buff *in, struct sk_buff *skb);
 
 /* connect.c: the active open and its undoing. */
 int ktcp_connect_check_addr(const struct sockaddr *uaddr, int addr_len);
@@ -1030,6 +1128,9 @@ void ktcp_port_unlisten(struct sock *sk);
 void ktcp_port_inherit(struct ktcp_net *kn, struct sock *child,
 		       const struct sock *listener);
 void ktcp_port_unbind(struct ktcp_net *kn, struct sock *sk);
+struct ktcp_port_hold *ktcp_port_hold_get(struct ktcp_net *kn,
+					  const struct sock *sk);
+void ktcp_port_hold_put(struct ktcp_net *kn, struct ktcp_port_hold *h);
 
 /* hash.c: established and listener tables. */
 u32 ktcp_hash_ehash_size(void);
@@ -1047,6 +1148,7 @@ struct sock *ktcp_hash_lookup_listener(struct ktcp_net *kn,
 				       struct sk_buff *skb,
 				       const struct ktcp_tuple *t,
 				       int dif, int sdif);
+bool ktcp_hash_syn_listened(struct ktcp_net *kn, struct sk_buff *skb);
 void ktcp_hash_listen_prepare(struct sock *sk);
 int ktcp_hash_listen_add(struct ktcp_net *kn, struct sock *sk);
 void ktcp_hash_unlisten(struct ktcp_net *kn, struct sock *sk);
@@ -1093,6 +1195,8 @@ struct ktcp_diag_entry {	/* inet_diag_entry */
 
 int ktcp_diag_bc_audit(const void *bc, int len, bool net_admin);
 bool ktcp_diag_bc_run(const void *bc, int len, const struct ktcp_diag_entry *e);
+bool ktcp_diag_bc_sk(const struct nlattr *bc, const struct ktcp_hnode *h,
+		     const struct ktcp_tuple *t, bool v6);
 
 /* proc.c, sysctl.c, mib.c. */
 int ktcp_proc_net_init(struct net *net);

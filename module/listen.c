@@ -762,7 +762,7 @@ int ktcp_listen_rcv(struct sock *sk, struct sk_buff *skb)
 		req = container_of(h, struct ktcp_request, hnode);
 		if (req->listener != sk)
 			req = NULL;
-	} else if (h) {
+	} else if (h && h->kind == KTCP_HNODE_SOCK) {
 		child = &container_of(h, struct ktcp_sock, hnode)->inet.sk;
 		if (!refcount_inc_not_zero(&child->sk_refcnt))
 			child = NULL;

@@ -70,6 +70,7 @@ static int __net_init ktcp_net_init(struct net *net)
 	struct ktcp_net *kn = ktcp_pernet(net);
 	int err;
 
+	write_pnet(&kn->net, net);
 	kn->tw_timeout_ms = KTCP_TW_TIMEOUT_MS;
 	kn->fin_timeout = TCP_FIN_TIMEOUT;	/* tcp_sk_init() */
 	kn->keepalive_time = TCP_KEEPALIVE_TIME;
@@ -113,9 +114,12 @@ static int __net_init ktcp_net_init(struct net *net)
 	err = ktcp_hash_net_init(kn);
 	if (err)
 		goto err_port;
-	err = ktcp_sysctl_net_init(net);
+	err = ktcp_tw_net_init(kn);
 	if (err)
 		goto err_hash;
+	err = ktcp_sysctl_net_init(net);
+	if (err)
+		goto err_tw;
 	err = ktcp_proc_net_init(net);
 	if (err)
 		goto err_sysctl;
@@ -132,6 +136,8 @@ err_proc:
 	ktcp_proc_net_exit(net);
 err_sysctl:
 	ktcp_sysctl_net_exit(net);
+err_tw:
+	ktcp_tw_net_exit(kn);
 err_hash:
 	ktcp_hash_net_exit(kn);
 err_port:
@@ -149,6 +155,7 @@ static void __net_exit ktcp_net_exit(struct net *net)
 	ktcp_ip6_net_exit(net);
 	ktcp_proc_net_exit(net);
 	ktcp_sysctl_net_exit(net);
+	ktcp_tw_net_exit(kn);	/* its claims, before the port table goes */
 	ktcp_hash_net_exit(kn);
 	ktcp_port_net_exit(kn);
 	free_percpu(kn->mib);
@@ -232,9 +239,12 @@ static int __init ktcp_init(void)
 	err = ktcp_port_init();
 	if (err)
 		goto err_timers;
-	err = register_pernet_subsys(&ktcp_net_ops);
+	err = ktcp_tw_init();
 	if (err)
 		goto err_port;
+	err = register_pernet_subsys(&ktcp_net_ops);
+	if (err)
+		goto err_tw;
 	err = ktcp_register_families();
 	if (err)
 		goto err_pernet;
@@ -244,6 +254,9 @@ static int __init ktcp_init(void)
 	return 0;
 err_pernet:
 	unregister_pernet_subsys(&ktcp_net_ops);
+err_tw:
+	rcu_barrier();
+	ktcp_tw_exit();
 err_port:
 	ktcp_port_exit();
 err_timers:
@@ -262,8 +275,9 @@ static void __exit ktcp_exit(void)
 	sock_unregister(ktcp_family6);
 	sock_unregister(ktcp_family);
 	unregister_pernet_subsys(&ktcp_net_ops);
+	rcu_barrier();		/* TIME_WAIT entries and claims freed */
 	ktcp_port_exit();
-	rcu_barrier();
+	ktcp_tw_exit();
 	ktcp_timer_bases_exit();
 	proto_unregister(&ktcp6_prot);
 	proto_unregister(&ktcp_prot);

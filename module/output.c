@@ -32,7 +32,6 @@
 #include "trace.h"
 
 #define KTCP_HDR_ROOM		(MAX_TCP_HEADER)
-#define KTCP_OOW_RATELIMIT	(HZ / 2)	/* tcp_invalid_ratelimit */
 
 /* The header's checksum field, prepared for CHECKSUM_PARTIAL completion. */
 void ktcp_output_csum(struct sk_buff *skb, __be32 saddr, __be32 daddr)

@@ -44,6 +44,7 @@
 struct ktcp_bind_bucket {
 	struct hlist_node node;		/* in bhash */
 	struct hlist_head owners;	/* ktcp_sock.bind_node */
+	struct hlist_head holds;	/* ktcp_port_hold.node */
 	u16 port;
 	bool by_connect;		/* every owner's port came from connect() */
 };
@@ -53,6 +54,19 @@ struct ktcp_port_claim {
 	struct socket *sock;
 	refcount_t ref;
 	struct work_struct free_work;
+};
+
+/*
+ * What TIME_WAIT entries (timewait.c) of one bucket and one claim hold,
+ * as Linux's timewait socks stay in their bind bucket (tb->owners): the
+ * bucket, so that connect() still shares the port with connections to
+ * other destinations, and one reference on the claim for all of them.
+ */
+struct ktcp_port_hold {
+	struct hlist_node node;		/* in ktcp_bind_bucket.holds */
+	struct ktcp_bind_bucket *bb;
+	struct ktcp_port_claim *claim;
+	unsigned int count;		/* entries; all under bind_lock */
 };
 
 static struct workqueue_struct *ktcp_port_wq;
@@ -98,13 +112,14 @@ static void ktcp_port_claim_free(struct work_struct *work)
 
 /*
  * Where it may sleep, the port is free when this returns, as after a native
- * socket's close(); in softirq (a connection reset) it is soon after.
+ * socket's close(); in softirq (a connection reset) or under RCU it is
+ * soon after.
  */
 static void ktcp_port_claim_put(struct ktcp_port_claim *c)
 {
 	if (!c || !refcount_dec_and_test(&c->ref))
 		return;
-	if (preemptible())
+	if (preemptible() && !rcu_preempt_depth())
 		ktcp_port_claim_free(&c->free_work);
 	else
 		queue_work(ktcp_port_wq, &c->free_work);
@@ -243,6 +258,91 @@ static struct ktcp_bind_bucket *ktcp_port_find(struct ktcp_net *kn, u16 port)
 	return NULL;
 }
 
+/* Free @bb once neither a socket nor a TIME_WAIT entry holds it. */
+static void ktcp_port_bucket_put(struct ktcp_bind_bucket *bb)
+{
+	if (hlist_empty(&bb->owners) && hlist_empty(&bb->holds)) {
+		hlist_del(&bb->node);
+		kfree(bb);
+	}
+}
+
+/*
+ * @sk, entering TIME_WAIT as an entry (ktcp_tw_compact()), hands its place
+ * in its bucket and its claim to the bucket's hold for that claim: NULL
+ * if it has no claim or no memory. @sk keeps its own until it goes.
+ */
+struct ktcp_port_hold *ktcp_port_hold_get(struct ktcp_net *kn,
+					  const struct sock *sk)
+{
+	const struct ktcp_sock *ks = ktcp_sk(sk);
+	struct ktcp_port_hold *h, *new = NULL;
+
+	for (;;) {
+		spin_lock_bh(&kn->bind_lock);
+		if (!ks->bb || !ks->claim) {
+			h = NULL;
+			break;
+		}
+		hlist_for_each_entry(h, &ks->bb->holds, node)
+			if (h->claim == ks->claim)
+				break;
+		if (h || new)
+			break;
+		spin_unlock_bh(&kn->bind_lock);
+		new = kmalloc(sizeof(*new), GFP_ATOMIC);
+		if (!new)
+			return NULL;
+	}
+	if (!h && new) {
+		h = new;
+		new = NULL;
+		h->bb = ks->bb;
+		h->claim = ks->claim;
+		h->count = 0;
+		refcount_inc(&h->claim->ref);
+		hlist_add_head(&h->node, &h->bb->holds);
+	}
+	if (h)
+		h->count++;
+	spin_unlock_bh(&kn->bind_lock);
+	kfree(new);
+	return h;
+}
+
+/* A TIME_WAIT entry ends: the last one of @h lets its claim go. */
+void ktcp_port_hold_put(struct ktcp_net *kn, struct ktcp_port_hold *h)
+{
+	struct ktcp_port_claim *c = NULL;
+
+	spin_lock_bh(&kn->bind_lock);
+	if (!--h->count) {
+		hlist_del(&h->node);
+		ktcp_port_bucket_put(h->bb);
+		c = h->claim;
+	}
+	spin_unlock_bh(&kn->bind_lock);
+	if (c) {
+		ktcp_port_claim_put(c);
+		kfree(h);
+	}
+}
+
+/* Does @c hold the source address connect()'s @sk sends from? */
+static bool ktcp_port_claim_same_src(const struct ktcp_port_claim *c,
+				     const struct sock *sk)
+{
+	const struct sock *csk = c->sock->sk;
+	bool v6 = csk->sk_family == AF_INET6;
+
+	if (ktcp_sk_wire6(sk) != v6)
+		return false;
+	if (ktcp_sk_wire6(sk))
+		return ipv6_addr_equal(&csk->sk_v6_rcv_saddr,
+				       &ktcp_np(sk)->saddr);
+	return csk->sk_rcv_saddr == inet_sk(sk)->inet_saddr;
+}
+
 /* Does native TCP hold @port in @net? Its bind table says (read only). */
 static bool ktcp_port_native_used(struct net *net, u16 port)
 {
@@ -363,6 +463,7 @@ static int ktcp_port_add(struct ktcp_net *kn, struct sock *sk,
 		bb->port = port;
 		bb->by_connect = by_connect;
 		INIT_HLIST_HEAD(&bb->owners);
+		INIT_HLIST_HEAD(&bb->holds);
 		hlist_add_head(&bb->node, ktcp_port_head(kn, port));
 	}
 	bb->by_connect &= by_connect;
@@ -401,45 +502,73 @@ int ktcp_port_bind(struct ktcp_net *kn, struct sock *sk, u16 port)
 	return err;
 }
 
-/* May connect()'s @sk share @bb? Then the claim to share, or NULL. */
-static bool ktcp_port_shareable(struct ktcp_net *kn, struct sock *sk,
-				struct ktcp_bind_bucket *bb,
-				struct ktcp_port_claim **claim)
+/*
+ * Is connect()'s 4-tuple for @sk and @port taken, by a connection or by a
+ * TIME_WAIT that tw_reuse will not let go (ktcp_tw_reclaim() and
+ * ktcp_sock_tw_reuse() end one that will)? __inet_check_established(),
+ * with @sk's device as dif.
+ */
+static bool ktcp_port_tuple_taken(struct ktcp_net *kn, struct sock *sk,
+				  u16 port)
 {
 	const struct inet_sock *inet = inet_sk(sk);
 	struct ktcp_hnode *h;
 	struct ktcp_tuple t;
-	struct ktcp_sock *o;
 	bool taken;
 
-	lockdep_assert_held(&kn->bind_lock);
-	*claim = NULL;
-	if (!bb->by_connect)
-		return false;
-	rcu_read_lock();
-	/* __inet_check_established(): @sk's device as dif */
 	if (ktcp_sk_wire6(sk))
 		t = (struct ktcp_tuple){
 			.laddr = ktcp_np(sk)->saddr, .raddr = sk->sk_v6_daddr,
-			.lport = htons(bb->port), .rport = inet->inet_dport,
+			.lport = htons(port), .rport = inet->inet_dport,
 		};
 	else
-		ktcp_tuple_set_v4(&t, inet->inet_saddr, htons(bb->port),
+		ktcp_tuple_set_v4(&t, inet->inet_saddr, htons(port),
 				  inet->inet_daddr, inet->inet_dport);
+	rcu_read_lock();
 	h = ktcp_hash_lookup(kn, &t, READ_ONCE(sk->sk_bound_dev_if), 0);
-	/* a TIME_WAIT that tw_reuse lets go: ktcp_sock_tw_reuse() ends it */
-	taken = h && !(h->kind == KTCP_HNODE_SOCK &&
-		       ktcp_tw_reusable(sk, &container_of(h, struct ktcp_sock,
-							  hnode)->inet.sk,
-					false));
+	if (!h)
+		taken = false;
+	else if (h->kind == KTCP_HNODE_TW)
+		taken = !ktcp_tw_may_reuse(sk, ktcp_tw_of(h), false);
+	else
+		taken = !(h->kind == KTCP_HNODE_SOCK &&
+			  ktcp_tw_reusable(sk, &container_of(h, struct ktcp_sock,
+							     hnode)->inet.sk,
+					   false));
 	rcu_read_unlock();
-	if (taken)
+	return taken;
+}
+
+/*
+ * May connect()'s @sk use @port, whose bucket is @bb (NULL: none)? Then
+ * *@claim is the claim to share, referenced, or NULL to make its own: a
+ * bucket whose owners' ports all came from connect() is shared, by
+ * connections whose 4-tuples differ, through the claim of an owner or of
+ * TIME_WAIT entries sending from the same address.
+ */
+static bool ktcp_port_shareable(struct ktcp_net *kn, struct sock *sk,
+				struct ktcp_bind_bucket *bb, u16 port,
+				struct ktcp_port_claim **claim)
+{
+	struct ktcp_port_hold *hold;
+	struct ktcp_sock *o;
+
+	lockdep_assert_held(&kn->bind_lock);
+	*claim = NULL;
+	if (!bb)
+		return true;
+	if (!bb->by_connect || ktcp_port_tuple_taken(kn, sk, port))
 		return false;
 	hlist_for_each_entry(o, &bb->owners, bind_node)
 		if (ktcp_port_same_src(o, sk) && o->claim) {
 			*claim = o->claim;
 			break;
 		}
+	hlist_for_each_entry(hold, &bb->holds, node)
+		if (!*claim && ktcp_port_claim_same_src(hold->claim, sk))
+			*claim = hold->claim;
+	if (*claim)
+		refcount_inc(&(*claim)->ref);
 	return true;
 }
 
@@ -460,10 +589,9 @@ static int ktcp_port_connect_try(struct ktcp_net *kn, struct sock *sk,
 
 		spin_lock_bh(&kn->bind_lock);
 		bb = ktcp_port_find(kn, port);
-		if (bb && !ktcp_port_shareable(kn, sk, bb, &share))
+		if (!ktcp_port_shareable(kn, sk, bb, port, &share))
 			break;
-		if (bb && share) {
-			refcount_inc(&share->ref);
+		if (share) {
 			ktcp_port_claim_put(c);
 			c = share;
 		}
@@ -644,10 +772,7 @@ void ktcp_port_unbind(struct ktcp_net *kn, struct sock *sk)
 	if (bb) {
 		hlist_del_init(&ks->bind_node);
 		ks->bb = NULL;
-		if (hlist_empty(&bb->owners)) {
-			hlist_del(&bb->node);
-			kfree(bb);
-		}
+		ktcp_port_bucket_put(bb);
 	}
 	spin_unlock_bh(&kn->bind_lock);
 	ktcp_port_claim_put(c);

@@ -2,8 +2,8 @@
 /*
  * /proc/net/ktcp: every AF_KTCP socket of the namespace, in /proc/net/tcp's
  * layout so that tools that read one read the other: listeners, then the
- * established table (connections in any state, TIME_WAIT included, and the
- * requests of SYN queues as SYN_RECV rows).
+ * established table (connections in any state, TIME_WAIT included, whole
+ * or as ktcp_tw entries, and the requests of SYN queues as SYN_RECV rows).
  *
  * /proc/net/ktcp6: the same for AF_KTCP6 sockets (v4-mapped ones included)
  * and the requests of AF_KTCP6 listeners, in /proc/net/tcp6's layout, as
@@ -44,6 +44,8 @@ static bool ktcp_proc_family(const struct ktcp_proc_iter *it,
 {
 	const struct sock *sk;
 
+	if (h->kind == KTCP_HNODE_TW)
+		return !!(ktcp_tw_flags(ktcp_tw_of(h)) & KTCP_TW_V6) == it->v6;
 	if (h->kind == KTCP_HNODE_REQ)
 		sk = container_of(h, struct ktcp_request, hnode)->listener;
 	else
@@ -207,6 +209,24 @@ static void ktcp_proc_show_tw(struct seq_file *seq, struct sock *sk,
 }
 
 /*
+ * The same for a ktcp_tw: its addresses are its 4-tuple, v4-mapped for
+ * an AF_KTCP6 socket's IPv4 connection as that socket showed them. The
+ * reference count is the table's one: nothing else holds an entry.
+ */
+static void ktcp_proc_show_twc(struct seq_file *seq, const struct ktcp_tw *tw,
+			       loff_t sl)
+{
+	const struct ktcp_tuple *t = &tw->hnode.key;
+
+	ktcp_proc_show_addrs(seq, sl, &t->laddr, ntohs(t->lport), &t->raddr,
+			     ntohs(t->rport));
+	seq_printf(seq, " %02X %08X:%08X %02X:%08lX %08X %5d %8d %d %d %pK",
+		   TCP_TIME_WAIT, 0, 0, 3,
+		   jiffies_delta_to_clock_t(ktcp_tw_expires(tw) - jiffies),
+		   0, 0, 0, 0, 1, tw);
+}
+
+/*
  * get_tcp4_sock()'s trailing fields: the RTO with its backoff and ato in
  * clock ticks, (quick ACKs owed << 1) | interactive (pingpong) mode, cwnd,
  * and ssthresh (-1 while in the initial slow start, tcp_in_initial_
@@ -301,6 +321,8 @@ static int ktcp_proc_show(struct seq_file *seq, void *v)
 	} else if (h->kind == KTCP_HNODE_REQ) {
 		ktcp_proc_show_req(seq, container_of(h, struct ktcp_request,
 						     hnode), it->last_pos - 1);
+	} else if (h->kind == KTCP_HNODE_TW) {
+		ktcp_proc_show_twc(seq, ktcp_tw_of(h), it->last_pos - 1);
 	} else {
 		ktcp_proc_show_sock(seq, &container_of(h, struct ktcp_sock,
 						       hnode)->inet.sk,

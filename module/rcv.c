@@ -27,12 +27,56 @@
 #include "ktcp.h"
 
 /*
+ * A segment for the TIME_WAIT entry (timewait.c) of its 4-tuple, if one
+ * holds it: found under RCU, as the hook holds no reference on it.
+ * -ENOENT (@skb untouched) if none; else ktcp_tw_process()'s verdict.
+ */
+static int ktcp_rcv_tw_entry(struct net *net, struct sk_buff *skb)
+{
+	const struct ktcp_skb_cb *cb = KTCP_SKB_CB(skb);
+	struct ktcp_hnode *h;
+	struct ktcp_tuple t;
+	int ret = -ENOENT;
+
+	ktcp_tuple_from_skb(&t, skb);
+	rcu_read_lock();
+	h = ktcp_hash_lookup(ktcp_pernet(net), &t, cb->iif, cb->sdif);
+	if (h && h->kind == KTCP_HNODE_TW)
+		ret = ktcp_tw_process(net, ktcp_tw_of(h), skb);
+	rcu_read_unlock();
+	return ret;
+}
+
+/*
+ * A segment for an orphan whose TIME_WAIT became an entry (it waited in
+ * the backlog, or took the lock as the entry replaced it) goes to the
+ * entry, as if it came now; none there, it is dropped, as Linux drops one
+ * in CLOSE. A SYN that reopens the 4-tuple returns KTCP_RCV_TW_SYN, for
+ * the caller to hand over or drop. BHs off: the entry's ACK and end take
+ * locks softirq takes.
+ */
+static int ktcp_rcv_tw_backlog(struct net *net, struct sk_buff *skb)
+{
+	int ret;
+
+	local_bh_disable();
+	ret = ktcp_rcv_tw_entry(net, skb);
+	local_bh_enable();
+	if (ret == KTCP_RCV_TW_SYN)
+		return ret;
+	if (ret)
+		kfree_skb(skb);
+	return 0;
+}
+
+/*
  * By state; consumes @skb, unless it returns KTCP_RCV_TW_SYN. A segment for
  * a connection counts in its TCP_INFO (tcp_segs_in(); the header is pulled).
  */
 static int ktcp_rcv_state(struct sock *sk, struct sk_buff *skb)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
+	int ret;
 
 	sock_owned_by_me(sk);
 	if (sk->sk_state == TCP_LISTEN)
@@ -42,6 +86,9 @@ static int ktcp_rcv_state(struct sock *sk, struct sk_buff *skb)
 		ks->data_segs_in++;
 	switch (sk->sk_state) {
 	case TCP_CLOSE:
+		/* an orphan's backlog, its TIME_WAIT now an entry's */
+		if (sock_flag(sk, SOCK_DEAD))
+			return ktcp_rcv_tw_backlog(sock_net(sk), skb);
 		/* Linux's socket would be out of the table by now */
 		ktcp_reply_rst(sock_net(sk), sk, skb,
 			       SK_RST_REASON_NO_SOCKET);
@@ -52,7 +99,10 @@ static int ktcp_rcv_state(struct sock *sk, struct sk_buff *skb)
 	case TCP_TIME_WAIT:
 		return ktcp_input_timewait(sk, skb);
 	default:
-		return ktcp_input_synchronized(sk, skb);
+		ret = ktcp_input_synchronized(sk, skb);
+		/* an orphan that entered TIME_WAIT leaves its socket behind */
+		ktcp_tw_compact(sk);
+		return ret;
 	}
 	kfree_skb(skb);
 	return 0;
@@ -123,6 +173,21 @@ static void ktcp_rcv_tw_syn(struct net *net, struct sk_buff *skb)
 	if (ktcp_rcv_now_or_backlog(listener, skb, false) == KTCP_RCV_TW_SYN)
 		kfree_skb(skb);
 	sock_put(listener);
+}
+
+/*
+ * A segment from the hook for a TIME_WAIT entry, its header checked and
+ * ktcp_skb_cb filled; dropped if the entry ended meanwhile (the peer
+ * sends again and finds what holds the 4-tuple now). Consumes @skb.
+ */
+void ktcp_rcv_tw(struct net *net, struct sk_buff *skb)
+{
+	int ret = ktcp_rcv_tw_entry(net, skb);
+
+	if (ret == KTCP_RCV_TW_SYN)
+		ktcp_rcv_tw_syn(net, skb);
+	else if (ret)
+		kfree_skb(skb);
 }
 
 /*

@@ -136,24 +136,24 @@ int ktcp_reply_synack(const struct sock *listener,
 /*
  * Route and send @skb, a control segment in answer to @in, an IPv4
  * segment, as ip_send_unicast_reply() does for tcp_v4_send_reset() and
- * tcp_v4_send_ack(): the TOS of @in (ECN bits off) and the route's TTL;
- * the mark of @in with net.ipv4.fwmark_reflect, else @sk's; device @oif,
+ * tcp_v4_send_ack(): TOS @tos (ECN bits off) and the route's TTL; the
+ * mark of @in with net.ipv4.fwmark_reflect, else @sk's; device @oif,
  * @sk's priority and IP_TRANSPARENT. @sk (NULL for none) only lends those.
  */
 static void ktcp_reply_ctl(struct net *net, const struct sock *sk,
 			   const struct sk_buff *in, struct sk_buff *skb,
-			   int oif)
+			   int oif, u8 tos)
 {
 	const struct iphdr *iph = ip_hdr(in);
 	const struct tcphdr *ith = tcp_hdr(in);
-	struct ktcp_reply_ip ip = { .ttl = -1, .tos = iph->tos & ~INET_ECN_MASK };
+	struct ktcp_reply_ip ip = { .ttl = -1, .tos = tos & ~INET_ECN_MASK };
 	u32 mark = IP4_REPLY_MARK(net, in->mark);
 
 	if (sk) {
 		mark = mark ?: READ_ONCE(sk->sk_mark);
 		ip.priority = READ_ONCE(sk->sk_priority);
 	}
-	flowi4_init_output(&ip.fl4, oif, mark, iph->tos & INET_DSCP_MASK,
+	flowi4_init_output(&ip.fl4, oif, mark, tos & INET_DSCP_MASK,
 			   RT_SCOPE_UNIVERSE, IPPROTO_TCP,
 			   sk && inet_sk_transparent(sk) ? FLOWI_FLAG_ANYSRC : 0,
 			   iph->saddr, iph->daddr, ith->source, ith->dest,
@@ -197,7 +197,7 @@ void ktcp_reply_rst(struct net *net, const struct sock *sk,
 		return;
 	}
 	ktcp_reply_ctl(net, sk, in, skb,
-		       sk ? READ_ONCE(sk->sk_bound_dev_if) : 0);
+		       sk ? READ_ONCE(sk->sk_bound_dev_if) : 0, ip_hdr(in)->tos);
 }
 
 /*
@@ -238,5 +238,43 @@ void ktcp_reply_req_ack(const struct sock *listener,
 		ktcp_ip6_send_req_ack(listener, req, in, skb);
 		return;
 	}
-	ktcp_reply_ctl(net, listener, in, skb, 0);
+	ktcp_reply_ctl(net, listener, in, skb, 0, ip_hdr(in)->tos);
+}
+
+/*
+ * The ACK of @tw, a TIME_WAIT entry whose timestamp state is @n, in answer
+ * to @in (tcp_v4_timewait_ack(), tcp_v6_timewait_ack()): SEQ = SND.NXT,
+ * ACK = RCV.NXT, the window it last offered, TSecr = TS.Recent when
+ * timestamps were agreed; its TOS or traffic class, its txhash (the IPv6
+ * flow label), no device, mark or priority (ktcp_tw_fits() kept only
+ * connections without), routed as a RST is.
+ */
+void ktcp_reply_tw_ack(struct net *net, const struct ktcp_tw *tw,
+		       const struct ktcp_neg *n, const struct sk_buff *in)
+{
+	const struct ktcp_tuple *t = &tw->hnode.key;
+	struct ktcp_skb_cb cb = {
+		.seq = tw->snd_nxt, .ack_seq = tw->rcv_nxt,
+		.flags = TCPHDR_ACK, .window = tw->rcv_wnd,
+	};
+	struct ktcp_opts opts = {};
+	struct sk_buff *skb;
+
+	if (n->tstamp_ok) {
+		opts.present = KTCP_OPTF_TS;
+		opts.tsval = ktcp_neg_ts_now(n);
+		opts.tsecr = n->ts_recent;
+	}
+	skb = ktcp_output_alloc(GFP_ATOMIC);
+	if (!skb) {
+		KTCP_INC_STATS(net, KTCP_MIB_NOMEM);
+		return;
+	}
+	ktcp_output_header(skb, t->lport, t->rport, &cb, &opts);
+	skb_set_hash(skb, tw->txhash, PKT_HASH_TYPE_L4);
+	if (!ktcp_tuple_is_v4(t)) {
+		ktcp_ip6_send_tw_ack(net, tw, in, skb);
+		return;
+	}
+	ktcp_reply_ctl(net, NULL, in, skb, 0, ktcp_tw_tos(tw));
 }

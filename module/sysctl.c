@@ -119,8 +119,10 @@ static int ktcp_sysctl_tw_timeout(const struct ctl_table *table, int write,
 					   tw_timeout_ms);
 	int err = proc_dointvec_minmax(table, write, buffer, lenp, ppos);
 
-	if (!err && write && READ_ONCE(kn->tw_retime))
+	if (!err && write && READ_ONCE(kn->tw_retime)) {
 		ktcp_sock_tw_retime(kn);
+		ktcp_tw_retime(kn);
+	}
 	return err;
 }
 

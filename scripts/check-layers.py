@@ -27,6 +27,7 @@ LAYERS = [
     ['synrecv.c'],
     ['rcvq.c'],
     ['collapse.c'],
+    ['timewait.c'],
     ['timers.c'],
     ['pmtu.c', 'reply.c'],
     ['output.c', 'sock.c'],

@@ -44,7 +44,7 @@ done
 # netfilter and conntrack, VRF, socket memory accounting, sock_diag) only
 # a debug kernel checks for locking and memory errors, and IPv6 with its
 # ICMPv6 errors (ip6_xmit(), the IPv6 hook, ipv6_pinfo); about 400 s there.
-tests=${*:-${KTCP_DEBUGVM_TESTS-interop cgroup policy ctstate bindev memory diag ipv6 icmp splice pacing offload}}
+tests=${*:-${KTCP_DEBUGVM_TESTS-interop cgroup policy ctstate bindev memory diag ipv6 icmp splice pacing offload timewait close}}
 [[ $tests == all ]] && tests=
 
 # read_paths: take debug-kernel.sh's KEY=VALUE lines (stdin) into the

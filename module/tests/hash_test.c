@@ -61,6 +61,7 @@ static int ht_init(struct kunit *test)
 	ctx->kn = kzalloc(sizeof(*ctx->kn), GFP_KERNEL);
 	if (!ctx->kn)
 		return -ENOMEM;
+	write_pnet(&ctx->kn->net, &init_net);	/* the lookups read its sysctls */
 	err = ktcp_hash_net_init(ctx->kn);
 	if (err) {
 		kfree(ctx->kn);

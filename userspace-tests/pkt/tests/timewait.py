@@ -1,13 +1,16 @@
 # SPDX-License-Identifier: GPL-2.0
 """TIME_WAIT: a RST does not end it with RFC 1337's protection on
 (net.ktcp.rfc1337, on by default in ktcp; net.ipv4.tcp_rfc1337 for native
-TCP, off by default in Linux) and does with it off."""
+TCP, off by default in Linux) and does with it off; the ACK of a FIN sent
+again is the one the connection sent last."""
 
 import time
 
+import struct
+
 from pktlib import F_FIN, F_RST, InNetns, check, diag, seq_add
 from pktlib import write_sysctl
-from tests import test, MSS_ONLY
+from tests import test, MSS_ONLY, need_default_sysctls
 
 
 def set_rfc1337(env, value):
@@ -106,3 +109,54 @@ def t_timewait_overflow_ofo_fin(env):
     r = c.expect(3, what="the answer to our FIN sent again")
     check(r.flags & F_RST,
           "expected a RST (no TIME_WAIT left), got %s" % r)
+
+
+def tsopt(s):
+    """(TSval, TSecr) of segment @s."""
+    v = s.opt(8)
+    check(v is not None and len(v) == 8, "no timestamp option in %s" % s)
+    return struct.unpack("!II", v)
+
+
+@test("timewait_fin_again_ack", v6=True)
+def t_timewait_fin_again_ack(env):
+    """With timestamps and window scaling: the socket under test closes
+    first, and our FIN sent again 600 ms later (past the 500 ms limit on
+    out-of-window ACKs) gets an ACK that repeats the last one: same SEQ,
+    ACK, window field, TOS and IPv6 flow label, TSecr still our first FIN's
+    TSval (a FIN below RCV.NXT does not move TS.Recent), TSval on the same
+    clock. Linux's comes from its timewait sock (tcp_v4_timewait_ack()),
+    ktcp's from its struct ktcp_tw, the socket being gone in both."""
+    need_default_sysctls(env)
+    env.start()
+    h = env.new_helper()
+    opts = [("MSS", 1460), ("SAckOK", b""), ("Timestamp", (1000, 0)),
+            ("NOP", None), ("WScale", 7)]
+
+    def echo_syn_ts(syn):
+        opts[2] = ("Timestamp", (1000, tsopt(syn)[0]))
+    c = env.active_open(h, options=opts, syn_check=echo_syn_ts)
+    h.must("close")
+    fin = c.expect(3, lambda s: s.flags & F_FIN, "their FIN")
+    check(fin.seq == c.rcv_nxt, "unexpected FIN %s" % fin)
+    c.rcv_nxt = seq_add(c.rcv_nxt, 1)
+    echo = tsopt(fin)[0]
+    ts_fin = [("NOP", None), ("NOP", None), ("Timestamp", (1001, echo))]
+    c.send("FA", options=ts_fin)
+    c.snd_nxt = seq_add(c.snd_nxt, 1)
+    a1 = c.expect(2, what="the ACK of our FIN")
+    c.check_ack(a1, "the last ACK, entering TIME_WAIT")
+    time.sleep(0.6)
+    ts_again = [("NOP", None), ("NOP", None), ("Timestamp", (1002, echo))]
+    c.send("FA", seq=seq_add(c.snd_nxt, -1), options=ts_again)
+    a2 = c.expect(3, what="the ACK of our FIN sent again")
+    c.check_ack(a2, "TIME_WAIT's ACK")
+    for field in ("win", "tos", "flowlabel"):
+        check(getattr(a2, field) == getattr(a1, field),
+              "TIME_WAIT's ACK has %s %s, the last ACK had %s" %
+              (field, getattr(a2, field), getattr(a1, field)))
+    (v1, e1), (v2, e2) = tsopt(a1), tsopt(a2)
+    check(e1 == 1001 and e2 == 1001,
+          "TSecr %u then %u, expected 1001 both" % (e1, e2))
+    check(0 <= (v2 - v1) % 2**32 < 5000,
+          "TSval %u then %u 600 ms later: another clock" % (v1, v2))

@@ -60,7 +60,7 @@ static struct ktcp_request *ktcp_diag_req(const struct ktcp_hnode *h)
 static bool ktcp_diag_v6(const struct ktcp_hnode *h)
 {
 	if (h->kind == KTCP_HNODE_TW)
-		return ktcp_tw_flags(ktcp_tw_of(h)) & KTCP_TW_V6;
+		return ktcp_tw_v6(ktcp_tw_of(h));
 	if (h->kind == KTCP_HNODE_REQ)
 		return ktcp_sk_v6(ktcp_diag_req(h)->listener);
 	return ktcp_sk_v6(ktcp_diag_sk(h));

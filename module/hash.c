@@ -366,7 +366,6 @@ again:
 	return found;
 }
 
-/* Do listeners @a and @b, of one family, have the same local address? */
 /*
  * Would a listener take @skb, a SYN to a 4-tuple in TIME_WAIT? tcp_v4_rcv()
  * ends the timewait sock for TCP_TW_SYN only then, and ACKs otherwise.
@@ -381,6 +380,7 @@ bool ktcp_hash_syn_listened(struct ktcp_net *kn, struct sk_buff *skb)
 					 KTCP_SKB_CB(skb)->sdif);
 }
 
+/* Do listeners @a and @b, of one family, have the same local address? */
 static bool ktcp_hash_same_addr(const struct sock *a, const struct sock *b)
 {
 	if (ktcp_sk_v6(a))

@@ -314,6 +314,32 @@ void ktcp_ip6_send_synack(const struct sock *listener,
 }
 
 /*
+ * The flow of a reply @skb to @in (tcp_v6_send_response()): its addresses
+ * and ports reversed, device @oif (or @in's for a link-local peer), the
+ * mark of @in with net.ipv6.fwmark_reflect, else @mark; @sk's uid, or
+ * root's for none.
+ */
+static void ktcp_ip6_reply_flow(struct net *net, const struct sock *sk,
+				const struct sk_buff *in,
+				const struct sk_buff *skb, int oif, u32 mark,
+				struct flowi6 *fl6)
+{
+	const struct ipv6hdr *ip6h = ipv6_hdr(in);
+
+	*fl6 = (struct flowi6){
+		.daddr = ip6h->saddr,
+		.saddr = ip6h->daddr,
+		.fl6_dport = tcp_hdr(skb)->dest,
+		.fl6_sport = tcp_hdr(skb)->source,
+		.flowi6_uid = sock_net_uid(net, sk),
+	};
+	if (rt6_need_strict(&fl6->daddr) && !oif)
+		oif = KTCP_SKB_CB(in)->iif;
+	fl6->flowi6_oif = oif;
+	fl6->flowi6_mark = IP6_REPLY_MARK(net, in->mark) ?: mark;
+}
+
+/*
  * A RST @skb in answer to @in, an IPv6 segment, for @sk (the socket @in
  * came to) or none (tcp_v6_send_reset(), tcp_v6_send_response()): the
  * traffic class of @in without ECN, the route's hop limit, @in's flow
@@ -326,32 +352,23 @@ void ktcp_ip6_send_rst(struct net *net, const struct sock *sk,
 		       const struct sk_buff *in, struct sk_buff *skb)
 {
 	const struct ipv6hdr *ip6h = ipv6_hdr(in);
-	struct flowi6 fl6 = {
-		.daddr = ip6h->saddr,
-		.saddr = ip6h->daddr,
-		.fl6_dport = tcp_hdr(skb)->dest,
-		.fl6_sport = tcp_hdr(skb)->source,
-	};
 	u32 mark = 0, priority = 0;
+	bool reflect = READ_ONCE(net->ipv6.sysctl.flowlabel_reflect) &
+		       FLOWLABEL_REFLECT_TCP_RESET;
+	struct flowi6 fl6;
 	int oif = 0;
 
 	if (sk) {
 		oif = READ_ONCE(sk->sk_bound_dev_if);
 		mark = READ_ONCE(sk->sk_mark);
 		priority = READ_ONCE(sk->sk_priority);
-		if (ktcp_sk_v6(sk) && inet6_test_bit(REPFLOW, sk))
-			fl6.flowlabel = ip6_flowlabel(ip6h);
+		reflect = ktcp_sk_v6(sk) && inet6_test_bit(REPFLOW, sk);
 		if (sk->sk_txhash)
 			skb_set_hash(skb, sk->sk_txhash, PKT_HASH_TYPE_L4);
-	} else if (READ_ONCE(net->ipv6.sysctl.flowlabel_reflect) &
-		   FLOWLABEL_REFLECT_TCP_RESET) {
-		fl6.flowlabel = ip6_flowlabel(ip6h);
 	}
-	if (rt6_need_strict(&fl6.daddr) && !oif)
-		oif = KTCP_SKB_CB(in)->iif;
-	fl6.flowi6_oif = oif;
-	fl6.flowi6_mark = IP6_REPLY_MARK(net, in->mark) ?: mark;
-	fl6.flowi6_uid = sock_net_uid(net, sk);
+	ktcp_ip6_reply_flow(net, sk, in, skb, oif, mark, &fl6);
+	if (reflect)
+		fl6.flowlabel = ip6_flowlabel(ip6h);
 	ktcp_ip6_send(net, NULL, skb, &fl6,
 		      ipv6_get_dsfield(ip6h) & ~INET_ECN_MASK, priority);
 }
@@ -368,23 +385,14 @@ void ktcp_ip6_send_req_ack(const struct sock *listener,
 			   const struct ktcp_request *req,
 			   const struct sk_buff *in, struct sk_buff *skb)
 {
-	const struct ipv6hdr *ip6h = ipv6_hdr(in);
 	struct net *net = sock_net(listener);
-	struct flowi6 fl6 = {
-		.daddr = ip6h->saddr,
-		.saddr = ip6h->daddr,
-		.fl6_dport = tcp_hdr(skb)->dest,
-		.fl6_sport = tcp_hdr(skb)->source,
-		.flowi6_oif = READ_ONCE(listener->sk_bound_dev_if),
-		.flowi6_uid = sock_net_uid(net, listener),
-	};
+	struct flowi6 fl6;
 
-	if (rt6_need_strict(&fl6.daddr) && !fl6.flowi6_oif)
-		fl6.flowi6_oif = KTCP_SKB_CB(in)->iif;
-	fl6.flowi6_mark = IP6_REPLY_MARK(net, in->mark) ?:
-			  READ_ONCE(listener->sk_mark);
+	ktcp_ip6_reply_flow(net, listener, in, skb,
+			    READ_ONCE(listener->sk_bound_dev_if),
+			    READ_ONCE(listener->sk_mark), &fl6);
 	ktcp_ip6_send(net, NULL, skb, &fl6,
-		      ipv6_get_dsfield(ip6h) & ~INET_ECN_MASK,
+		      ipv6_get_dsfield(ipv6_hdr(in)) & ~INET_ECN_MASK,
 		      READ_ONCE(listener->sk_priority));
 }
 
@@ -398,18 +406,9 @@ void ktcp_ip6_send_req_ack(const struct sock *listener,
 void ktcp_ip6_send_tw_ack(struct net *net, const struct ktcp_tw *tw,
 			  const struct sk_buff *in, struct sk_buff *skb)
 {
-	const struct ipv6hdr *ip6h = ipv6_hdr(in);
-	struct flowi6 fl6 = {
-		.daddr = ip6h->saddr,
-		.saddr = ip6h->daddr,
-		.fl6_dport = tcp_hdr(skb)->dest,
-		.fl6_sport = tcp_hdr(skb)->source,
-		.flowi6_uid = sock_net_uid(net, NULL),
-	};
+	struct flowi6 fl6;
 
-	if (rt6_need_strict(&fl6.daddr))
-		fl6.flowi6_oif = KTCP_SKB_CB(in)->iif;
-	fl6.flowi6_mark = IP6_REPLY_MARK(net, in->mark);
+	ktcp_ip6_reply_flow(net, NULL, in, skb, 0, 0, &fl6);
 	ktcp_ip6_send(net, NULL, skb, &fl6, ktcp_tw_tos(tw) & ~INET_ECN_MASK,
 		      0);
 }

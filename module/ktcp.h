@@ -745,6 +745,12 @@ static inline struct ktcp_tw *ktcp_tw_of(const struct ktcp_hnode *h)
 	return container_of(h, struct ktcp_tw, hnode);
 }
 
+/* An AF_KTCP6 socket's? Lockless: the flags byte also holds the length's. */
+static inline bool ktcp_tw_v6(const struct ktcp_tw *tw)
+{
+	return READ_ONCE(ktcp_tw_flags(tw)) & KTCP_TW_V6;
+}
+
 /* ktcp_tw_reusable() for a ktcp_tw, which is never bound to a device. */
 static inline bool ktcp_tw_may_reuse(const struct sock *sk,
 				     const struct ktcp_tw *tw, bool bound)

@@ -7,6 +7,8 @@
  *        choice. A bucket whose owners all had their port chosen by
  *        connect() is shared by connections whose 4-tuples differ, as
  *        Linux's are (a bucket with fastreuse == -1 in __inet_hash_connect).
+ *        TIME_WAIT entries (timewait.c) keep their bucket through holds,
+ *        one per bucket and claim, as Linux's timewait socks stay owners.
  *
  * Native TCP knows nothing of that table, so every address and port ktcp
  * owns is held in native TCP's table as well, by a claim: a kernel AF_INET
@@ -26,8 +28,9 @@
  * may go in softirq (a connection reaching CLOSE); such claims are released
  * from a work item, and a namespace's exit waits for them.
  *
- * Locking: ktcp_net.bind_lock, BHs off, guards bhash, the owner lists and
- * ktcp_sock.bb and .claim; claims are reference-counted.
+ * Locking: ktcp_net.bind_lock, BHs off, guards bhash, the owner and hold
+ * lists, the holds' counts, and ktcp_sock.bb and .claim (which change only
+ * while the socket is owned); claims are reference-counted.
  */
 
 #include <linux/once.h>
@@ -267,10 +270,22 @@ static void ktcp_port_bucket_put(struct ktcp_bind_bucket *bb)
 	}
 }
 
+/* The hold of @ks's bucket for @ks's claim, if there is one yet. */
+static struct ktcp_port_hold *ktcp_port_hold_find(const struct ktcp_sock *ks)
+{
+	struct ktcp_port_hold *h;
+
+	hlist_for_each_entry(h, &ks->bb->holds, node)
+		if (h->claim == ks->claim)
+			return h;
+	return NULL;
+}
+
 /*
- * @sk, entering TIME_WAIT as an entry (ktcp_tw_compact()), hands its place
- * in its bucket and its claim to the bucket's hold for that claim: NULL
- * if it has no claim or no memory. @sk keeps its own until it goes.
+ * @sk, owned, entering TIME_WAIT as an entry (ktcp_tw_compact()), hands
+ * its place in its bucket and its claim to the bucket's hold for that
+ * claim: NULL if it has no claim or no memory. @sk keeps its own until it
+ * goes. Its bb and claim cannot change meanwhile: it is owned.
  */
 struct ktcp_port_hold *ktcp_port_hold_get(struct ktcp_net *kn,
 					  const struct sock *sk)
@@ -278,28 +293,20 @@ struct ktcp_port_hold *ktcp_port_hold_get(struct ktcp_net *kn,
 	const struct ktcp_sock *ks = ktcp_sk(sk);
 	struct ktcp_port_hold *h, *new = NULL;
 
-	for (;;) {
-		spin_lock_bh(&kn->bind_lock);
-		if (!ks->bb || !ks->claim) {
-			h = NULL;
-			break;
-		}
-		hlist_for_each_entry(h, &ks->bb->holds, node)
-			if (h->claim == ks->claim)
-				break;
-		if (h || new)
-			break;
+	if (!ks->bb || !ks->claim)
+		return NULL;
+	spin_lock_bh(&kn->bind_lock);
+	h = ktcp_port_hold_find(ks);
+	if (!h) {	/* allocated unlocked; another entry may add it meanwhile */
 		spin_unlock_bh(&kn->bind_lock);
 		new = kmalloc(sizeof(*new), GFP_ATOMIC);
-		if (!new)
-			return NULL;
+		spin_lock_bh(&kn->bind_lock);
+		h = ktcp_port_hold_find(ks);
 	}
 	if (!h && new) {
 		h = new;
 		new = NULL;
-		h->bb = ks->bb;
-		h->claim = ks->claim;
-		h->count = 0;
+		*h = (struct ktcp_port_hold){ .bb = ks->bb, .claim = ks->claim };
 		refcount_inc(&h->claim->ref);
 		hlist_add_head(&h->node, &h->bb->holds);
 	}
@@ -564,9 +571,12 @@ static bool ktcp_port_shareable(struct ktcp_net *kn, struct sock *sk,
 			*claim = o->claim;
 			break;
 		}
-	hlist_for_each_entry(hold, &bb->holds, node)
-		if (!*claim && ktcp_port_claim_same_src(hold->claim, sk))
-			*claim = hold->claim;
+	if (!*claim)
+		hlist_for_each_entry(hold, &bb->holds, node)
+			if (ktcp_port_claim_same_src(hold->claim, sk)) {
+				*claim = hold->claim;
+				break;
+			}
 	if (*claim)
 		refcount_inc(&(*claim)->ref);
 	return true;

@@ -45,7 +45,7 @@ static bool ktcp_proc_family(const struct ktcp_proc_iter *it,
 	const struct sock *sk;
 
 	if (h->kind == KTCP_HNODE_TW)
-		return !!(ktcp_tw_flags(ktcp_tw_of(h)) & KTCP_TW_V6) == it->v6;
+		return ktcp_tw_v6(ktcp_tw_of(h)) == it->v6;
 	if (h->kind == KTCP_HNODE_REQ)
 		sk = container_of(h, struct ktcp_request, hnode)->listener;
 	else

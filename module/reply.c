@@ -201,12 +201,42 @@ void ktcp_reply_rst(struct net *net, const struct sock *sk,
 }
 
 /*
+ * A bare ACK from 4-tuple @t with header @cb, TSval and TSecr from @n when
+ * @ts, and txhash @hash (an IPv6 one's automatic flow label), in
+ * tcp_v4_send_ack()'s layout: for a request or a TIME_WAIT entry. NULL,
+ * counted, without memory.
+ */
+static struct sk_buff *ktcp_reply_ack_build(struct net *net,
+					    const struct ktcp_tuple *t,
+					    struct ktcp_skb_cb *cb,
+					    const struct ktcp_neg *n, bool ts,
+					    u32 hash)
+{
+	struct ktcp_opts opts = {};
+	struct sk_buff *skb;
+
+	if (ts) {
+		opts.present = KTCP_OPTF_TS;
+		opts.tsval = ktcp_neg_ts_now(n);
+		opts.tsecr = n->ts_recent;
+	}
+	skb = ktcp_output_alloc(GFP_ATOMIC);
+	if (!skb) {
+		KTCP_INC_STATS(net, KTCP_MIB_NOMEM);
+		return NULL;
+	}
+	ktcp_output_header(skb, t->lport, t->rport, cb, &opts);
+	skb_set_hash(skb, hash, PKT_HASH_TYPE_L4);
+	return skb;
+}
+
+/*
  * The ACK @req of @listener answers an unacceptable segment @in with
  * (tcp_v4_reqsk_send_ack(), tcp_v6_reqsk_send_ack()): SEQ = ISS + 1,
  * ACK = IRS + 1, the SYN-ACK's window scaled down as any later segment's
  * is (tcp_synack_window() >> rcv_wscale), and timestamps when the SYN had
- * them (TSecr = TS.Recent), in tcp_v4_send_ack()'s layout; routed as a RST
- * is, with no device of the listener's over IPv4.
+ * them (TSecr = TS.Recent); routed as a RST is, with no device of the
+ * listener's over IPv4.
  */
 void ktcp_reply_req_ack(const struct sock *listener,
 			const struct ktcp_request *req, struct sk_buff *in)
@@ -219,21 +249,13 @@ void ktcp_reply_req_ack(const struct sock *listener,
 			  req->neg.rcv_wscale,
 	};
 	struct net *net = sock_net(listener);
-	struct ktcp_opts opts = {};
 	struct sk_buff *skb;
 
-	if (req->neg.tstamp_ok && req->neg.ts_recent) {
-		opts.present = KTCP_OPTF_TS;
-		opts.tsval = ktcp_neg_ts_now(&req->neg);
-		opts.tsecr = req->neg.ts_recent;
-	}
-	skb = ktcp_output_alloc(GFP_ATOMIC);
-	if (!skb) {
-		KTCP_INC_STATS(net, KTCP_MIB_NOMEM);
+	skb = ktcp_reply_ack_build(net, t, &cb, &req->neg,
+				   req->neg.tstamp_ok && req->neg.ts_recent,
+				   req->txhash);
+	if (!skb)
 		return;
-	}
-	ktcp_output_header(skb, t->lport, t->rport, &cb, &opts);
-	skb_set_hash(skb, req->txhash, PKT_HASH_TYPE_L4);
 	if (!ktcp_tuple_is_v4(t)) {
 		ktcp_ip6_send_req_ack(listener, req, in, skb);
 		return;
@@ -257,21 +279,11 @@ void ktcp_reply_tw_ack(struct net *net, const struct ktcp_tw *tw,
 		.seq = tw->snd_nxt, .ack_seq = tw->rcv_nxt,
 		.flags = TCPHDR_ACK, .window = tw->rcv_wnd,
 	};
-	struct ktcp_opts opts = {};
 	struct sk_buff *skb;
 
-	if (n->tstamp_ok) {
-		opts.present = KTCP_OPTF_TS;
-		opts.tsval = ktcp_neg_ts_now(n);
-		opts.tsecr = n->ts_recent;
-	}
-	skb = ktcp_output_alloc(GFP_ATOMIC);
-	if (!skb) {
-		KTCP_INC_STATS(net, KTCP_MIB_NOMEM);
+	skb = ktcp_reply_ack_build(net, t, &cb, n, n->tstamp_ok, tw->txhash);
+	if (!skb)
 		return;
-	}
-	ktcp_output_header(skb, t->lport, t->rport, &cb, &opts);
-	skb_set_hash(skb, tw->txhash, PKT_HASH_TYPE_L4);
 	if (!ktcp_tuple_is_v4(t)) {
 		ktcp_ip6_send_tw_ack(net, tw, in, skb);
 		return;

@@ -37,25 +37,33 @@ struct ktcp_timer_base {
 static struct ktcp_timer_base __percpu *ktcp_timer_bases;
 
 /*
- * Arm the base's kernel timer for the wheel's next expiry if it is earlier.
- * The wheel counts jiffies, the hrtimer nanoseconds: @next is so many ticks
- * from now. Should the hrtimer beat the jiffies update to that tick, the
- * run finds nothing due and comes back one tick later.
+ * Arm @timer (HRTIMER_MODE_ABS_SOFT), which drives @w, for the wheel's
+ * next expiry if that is earlier than *@armed_for (U64_MAX: idle), under
+ * the wheel's lock; timewait.c's TIME_WAIT rows use it too. The wheel
+ * counts jiffies, the hrtimer nanoseconds: @next is so many ticks from
+ * now. Should the hrtimer beat the jiffies update to that tick, the run
+ * finds nothing due and comes back one tick later.
  */
-static void ktcp_timer_base_rearm(struct ktcp_timer_base *b)
+void ktcp_timer_wheel_rearm(const struct ktcp_wheel *w, struct hrtimer *timer,
+			    u64 *armed_for)
 {
-	u64 next = ktcp_wheel_next(&b->wheel), now;
+	u64 next = ktcp_wheel_next(w), now;
 	ktime_t at;
 
-	lockdep_assert_held(&b->lock);
-	if (next == U64_MAX || next >= b->armed_for)
+	if (next == U64_MAX || next >= *armed_for)
 		return;
-	b->armed_for = next;
+	*armed_for = next;
 	now = get_jiffies_64();
 	at = ktime_get();
 	if (next > now)
 		at = ktime_add_ns(at, jiffies64_to_nsecs(next - now));
-	hrtimer_start(&b->timer, at, HRTIMER_MODE_ABS_SOFT);
+	hrtimer_start(timer, at, HRTIMER_MODE_ABS_SOFT);
+}
+
+static void ktcp_timer_base_rearm(struct ktcp_timer_base *b)
+{
+	lockdep_assert_held(&b->lock);
+	ktcp_timer_wheel_rearm(&b->wheel, &b->timer, &b->armed_for);
 }
 
 static enum hrtimer_restart ktcp_timer_base_run(struct hrtimer *h)

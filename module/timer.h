@@ -34,6 +34,8 @@ struct ktcp_timer {
 	void (*fn)(struct ktcp_timer *t);
 };
 
+void ktcp_timer_wheel_rearm(const struct ktcp_wheel *w, struct hrtimer *timer,
+			    u64 *armed_for);
 int ktcp_timer_bases_init(void);
 void ktcp_timer_bases_exit(void);
 

@@ -93,18 +93,8 @@ unsigned long ktcp_tw_expires(const struct ktcp_tw *tw)
 
 static void ktcp_tw_row_rearm(struct ktcp_tw_row *row)
 {
-	u64 next = ktcp_wheel_next(&row->wheel), now;
-	ktime_t at;
-
 	lockdep_assert_held(&row->lock);
-	if (next == U64_MAX || next >= row->armed_for)
-		return;
-	row->armed_for = next;
-	now = get_jiffies_64();
-	at = ktime_get();
-	if (next > now)
-		at = ktime_add_ns(at, jiffies64_to_nsecs(next - now));
-	hrtimer_start(&row->timer, at, HRTIMER_MODE_ABS_SOFT);
+	ktcp_timer_wheel_rearm(&row->wheel, &row->timer, &row->armed_for);
 }
 
 /*
@@ -221,25 +211,12 @@ void ktcp_tw_net_exit(struct ktcp_net *kn)
 	if (!kn->tw_row)
 		return;
 	for (b = 0; kn->ehash && b <= kn->ehash_mask; b++) {
-		struct ktcp_tw *tw;
-
-		do {
-			tw = NULL;
-			rcu_read_lock();
-			hlist_for_each_entry_rcu(h, &kn->ehash[b], node)
-				if (h->kind == KTCP_HNODE_TW &&
-				    ktcp_hash_remove(kn, h)) {
-					tw = ktcp_tw_of(h);
-					break;
-				}
-			rcu_read_unlock();
-			if (tw) {	/* ours: off the wheel, then freed */
-				spin_lock_bh(&kn->tw_row->lock);
-				ktcp_wheel_del(&kn->tw_row->wheel, &tw->entry);
-				spin_unlock_bh(&kn->tw_row->lock);
-				ktcp_tw_free(kn, tw);
-			}
-		} while (tw);
+		/* a node taken out keeps its ->next: the walk goes on */
+		rcu_read_lock();
+		hlist_for_each_entry_rcu(h, &kn->ehash[b], node)
+			if (h->kind == KTCP_HNODE_TW)
+				ktcp_tw_kill(kn, ktcp_tw_of(h));
+		rcu_read_unlock();
 		cond_resched();
 	}
 	hrtimer_cancel(&kn->tw_row->timer);
@@ -517,7 +494,7 @@ void ktcp_tw_retime(struct ktcp_net *kn)
 			struct ktcp_tw *tw = ktcp_tw_of(h);
 
 			if (h->kind != KTCP_HNODE_TW ||
-			    ktcp_tw_flags(tw) & KTCP_TW_OWN_LEN)
+			    READ_ONCE(ktcp_tw_flags(tw)) & KTCP_TW_OWN_LEN)
 				continue;
 			spin_lock_bh(&row->lock);
 			if (tw->entry.pending) {

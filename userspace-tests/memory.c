@@ -196,6 +196,25 @@ static void mem_pair(struct __test_metadata *_metadata,
 }
 
 /*
+ * Within @ms, alloc comes down to @want: exactly when no earlier test's
+ * socket was left (@quiet), else to between 1 and @want (theirs can only
+ * go meanwhile).
+ */
+static void mem_expect_alloc(struct __test_metadata *_metadata, bool nat,
+			     bool quiet, long want, int ms)
+{
+	long a;
+
+	if (quiet) {
+		EXPECT_EQ(want, MEM_WAIT(nat, alloc, want, ms));
+		return;
+	}
+	a = MEM_WAIT_LE(nat, alloc, want, ms);
+	EXPECT_LE(1, a);
+	EXPECT_GE(want, a);
+}
+
+/*
  * inuse counts the sockets in the tables, alloc the sockets allocated
  * (a closed connection's TIME_WAIT holds none, on either stack: Linux's
  * timewait sock, ktcp's struct ktcp_tw), orphan the closed connections
@@ -271,15 +290,7 @@ TEST_F_TIMEOUT(sockstat, follows, 120)
 	EXPECT_EQ(s0.orphan, MEM_WAIT(nat, orphan, s0.orphan, ktcp_ms(3000)));
 	EXPECT_EQ(s0.inuse + 1, MEM_WAIT(nat, inuse, s0.inuse + 1,
 					 ktcp_ms(3000)));
-	if (quiet) {
-		EXPECT_EQ(s0.alloc + 1, MEM_WAIT(nat, alloc, s0.alloc + 1,
-						 ktcp_ms(3000)));
-	} else {
-		long a = MEM_WAIT_LE(nat, alloc, s0.alloc + 1, ktcp_ms(3000));
-
-		EXPECT_LE(1, a);
-		EXPECT_GE(s0.alloc + 1, a);
-	}
+	mem_expect_alloc(_metadata, nat, quiet, s0.alloc + 1, ktcp_ms(3000));
 
 	/* The client closes first: its end waits in TIME_WAIT. */
 	mem_pair(_metadata, self);
@@ -297,15 +308,7 @@ TEST_F_TIMEOUT(sockstat, follows, 120)
 	 * Both ends' sockets are gone while TIME_WAIT lasts (2 s for ktcp
 	 * here): only the listener's is left.
 	 */
-	if (quiet) {
-		EXPECT_EQ(s0.alloc + 1, MEM_WAIT(nat, alloc, s0.alloc + 1,
-						 ktcp_ms(1000)));
-	} else {
-		long a = MEM_WAIT_LE(nat, alloc, s0.alloc + 1, ktcp_ms(1000));
-
-		EXPECT_LE(1, a);
-		EXPECT_GE(s0.alloc + 1, a);
-	}
+	mem_expect_alloc(_metadata, nat, quiet, s0.alloc + 1, ktcp_ms(1000));
 	ASSERT_EQ(0, mem_stat_read(nat, &s));
 	EXPECT_EQ(s0.tw + 1, s.tw) TH_LOG("the socket went with TIME_WAIT");
 	close(self->lfd);

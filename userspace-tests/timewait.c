@@ -65,6 +65,24 @@ static int tw_sockstat(long *tw, long *alloc)
 }
 
 /*
+ * sockstat's alloc once it is @want or less, or after 2 s: a socket's
+ * count drops a grace period after it is closed (SOCK_RCU_FREE).
+ */
+static long tw_alloc_wait(struct __test_metadata *_metadata, long want)
+{
+	long tw, alloc = -1;
+	int i;
+
+	for (i = 0; i < 20; i++) {
+		EXPECT_EQ(0, tw_sockstat(&tw, &alloc));
+		if (alloc <= want)
+			break;
+		ktcp_sleep_ms(ktcp_ms(100));
+	}
+	return alloc;
+}
+
+/*
  * KTCP_TIMEWAIT_MS: range, read-back, inheritance, and the connection that
  * set it leaves TIME_WAIT after its own length, not the sysctl's.
  */
@@ -319,7 +337,7 @@ TEST(port_shared)
 	int fams[2] = { AF_INET, ktcp_family() };
 	const struct tw_reuse_case k = { 0, "127.0.0.1", false, false };
 	int f, lfd[2], c, s, err, cport;
-	long tw, alloc0, alloc;
+	long tw, alloc0;
 	uint16_t lport[2];
 
 	SKIP_IF_NATIVE("compares both stacks in one run");
@@ -345,14 +363,8 @@ TEST(port_shared)
 						KT_TIME_WAIT,
 						ktcp_ms(KTCP_STATE_WAIT_MS)));
 		/* an entry's, not a socket's, once the server's end is gone */
-		for (i = 0; f && i < 20; i++) {
-			ASSERT_EQ(0, tw_sockstat(&tw, &alloc));
-			if (alloc <= alloc0)
-				break;
-			ktcp_sleep_ms(ktcp_ms(100));
-		}
 		if (f)
-			EXPECT_GE(alloc0, alloc);
+			EXPECT_GE(alloc0, tw_alloc_wait(_metadata, alloc0));
 		for (i = 1; i >= 0; i--) {
 			c = tw_client(_metadata, fams[f], &k, cport);
 			sa = ktcp_sin("127.0.0.1", lport[i]);
@@ -597,7 +609,7 @@ FIXTURE_TEARDOWN(tw_mem)
 
 TEST_F_TIMEOUT(tw_mem, memory, 150)
 {
-	long ksize, nsize, per[2][2], tw0, alloc0, tw, alloc;
+	long ksize, nsize, per[2][2], tw0, alloc0, tw, alloc, now;
 	int f, srv, n = tw_pile_n();
 
 	SKIP_IF_NATIVE("compares both stacks in one run");
@@ -609,13 +621,8 @@ TEST_F_TIMEOUT(tw_mem, memory, 150)
 		for (srv = 0; srv < 2; srv++)
 			per[f][srv] = tw_pile(_metadata, f ? ktcp_family() :
 					      AF_INET, srv, n);
-	/* a socket's count drops after a grace period (SOCK_RCU_FREE) */
-	for (f = 0; f < 20; f++) {
-		ASSERT_EQ(0, tw_sockstat(&tw, &alloc));
-		if (alloc <= alloc0)
-			break;
-		ktcp_sleep_ms(ktcp_ms(100));
-	}
+	alloc = tw_alloc_wait(_metadata, alloc0);
+	ASSERT_EQ(0, tw_sockstat(&tw, &now));
 	ksize = tw_object_size("ktcp_tw");
 	nsize = tw_object_size("tw_sock_TCP");
 	TH_LOG("object: ktcp_tw %ld B, tw_sock_TCP %ld B; sockstat tw %ld -> %ld, alloc %ld -> %ld",

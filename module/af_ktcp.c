@@ -299,7 +299,9 @@ static __poll_t ktcp_af_poll(struct file *file, struct socket *sock,
 		mask |= EPOLLHUP;
 	if (shutdown & RCV_SHUTDOWN)
 		mask |= EPOLLIN | EPOLLRDNORM | EPOLLRDHUP;
-	if (state != TCP_SYN_SENT && state != TCP_SYN_RECV)
+	/* tcp_poll(): a Fast Open child reads and writes in SYN_RECV. */
+	if (state != TCP_SYN_SENT &&
+	    (state != TCP_SYN_RECV || ktcp_fastopen_passive(sk)))
 		mask |= ktcp_af_poll_rw(sk, shutdown);
 	/* Read sk_err after the state and queues, as tcp_poll() does. */
 	smp_rmb();

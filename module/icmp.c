@@ -79,7 +79,9 @@ static void ktcp_icmp_err(struct sock *sk, struct sk_buff *skb,
 	default:	/* source quench, redirect */
 		return;
 	}
-	if ((1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_SYN_RECV)) {
+	/* An accepted Fast Open child is a connected socket (tcp_v4_err()). */
+	if (((1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_SYN_RECV)) &&
+	    !(ktcp_fastopen_passive(sk) && READ_ONCE(sk->sk_socket))) {
 		/* Queued IP_RECVERR or not, as tcp_v4_err() does; the data is
 		 * the quoted TCP header.
 		 */

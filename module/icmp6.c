@@ -89,7 +89,9 @@ static void ktcp_icmp6_err(struct sock *sk, struct sk_buff *skb,
 		return;
 	}
 	icmpv6_err_convert(type, code, &err);
-	if ((1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_SYN_RECV)) {
+	/* An accepted Fast Open child is a connected socket (tcp_v6_err()). */
+	if (((1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_SYN_RECV)) &&
+	    !(ktcp_fastopen_passive(sk) && READ_ONCE(sk->sk_socket))) {
 		/* Queued with IPV6_RECVERR; the data is the quoted header. */
 		ipv6_icmp_error(sk, skb, err, th->dest, info, (u8 *)th);
 		if (!owned)

@@ -173,9 +173,6 @@ static void ktcp_input_rst(struct sock *sk, const struct sk_buff *skb)
 	KTCP_INC_STATS(sock_net(sk), KTCP_MIB_INRSTS);
 	trace_ktcp_receive_reset(sk);	/* tcp_reset() */
 	switch (sk->sk_state) {
-	case TCP_SYN_RECV:
-		ktcp_sock_reset(sk, ECONNREFUSED);
-		break;
 	case TCP_CLOSE_WAIT:
 		ktcp_sock_reset(sk, EPIPE);
 		break;
@@ -201,8 +198,10 @@ static void ktcp_input_ack_state(struct sock *sk)
 	case TCP_ESTABLISHED:
 		/* tcp_init_transfer(): RFC 6298 5.7's 3 s without a sample */
 		ktcp_rtt_fallback(&ks->rtt);
-		ktcp_window_established(sk);
-		ktcp_buf_init(sk);
+		if (!ks->fo_child) {	/* a Fast Open child's began at birth */
+			ktcp_window_established(sk);
+			ktcp_buf_init(sk);
+		}
 		sk->sk_state_change(sk);
 		break;
 	case TCP_FIN_WAIT2:
@@ -334,6 +333,15 @@ static bool ktcp_input_ack(struct sock *sk, struct sk_buff *skb,
 	prior.wnd = ks->snd_wnd;
 	if (ktcp_seq_after(cb->ack_seq, ks->snd_una))
 		acked = ktcp_input_clean_rtx(sk, cb->ack_seq, o, &rtt);
+	if (ktcp_fastopen_passive(sk) && ktcp_seq_after(ks->snd_una, ks->iss)) {
+		/*
+		 * A Fast Open child's SYN-ACK is acknowledged: delivered, but
+		 * no cwnd growth, as Linux's is no segment of the child's
+		 * (tcp_rcv_synrecv_state_fastopen()).
+		 */
+		ks->ack_delivered++;
+		ktcp_fastopen_child_done(sk);
+	}
 	if (!ktcp_seq_before(cb->ack_seq, ks->snd_una))
 		ktcp_input_update_wnd(ks, cb);
 	/* A window that opens ends the persist backoff (tcp_ack_probe). */
@@ -471,6 +479,30 @@ static bool ktcp_input_is_dup(const struct ktcp_sock *ks,
 	       !ktcp_seq_after(cb->end_seq, ks->rcv_nxt);
 }
 
+/*
+ * tcp_check_req() for a Fast Open child in SYN_RECV: the peer's SYN again
+ * (its ISN, with neither ACK nor RST, PAWS passed) gets the SYN-ACK again
+ * at once, the timer left alone, once per 500 ms (tcp_oow_rate_limited():
+ * TCPACKSkippedSynRecv counts the rest); its data is not taken twice.
+ */
+static bool ktcp_input_fastopen_syn(struct sock *sk, const struct sk_buff *skb)
+{
+	const struct tcphdr *th = tcp_hdr(skb);
+	struct ktcp_sock *ks = ktcp_sk(sk);
+
+	if (!th->syn || th->ack || th->rst ||
+	    KTCP_SKB_CB(skb)->seq != ks->irs || !ktcp_fastopen_passive(sk))
+		return false;
+	if (ks->last_oow_ack &&
+	    tcp_jiffies32 - ks->last_oow_ack < KTCP_OOW_RATELIMIT) {
+		KTCP_INC_STATS(sock_net(sk), KTCP_MIB_ACKSKIPPEDSYNRECV);
+		return true;
+	}
+	ks->last_oow_ack = tcp_jiffies32 ?: 1;
+	ktcp_output_retransmit(sk);
+	return true;
+}
+
 /* Every state from SYN_RECV on but TIME_WAIT (RFC 9293 3.10.7.4). */
 int ktcp_input_synchronized(struct sock *sk, struct sk_buff *skb)
 {
@@ -491,6 +523,8 @@ int ktcp_input_synchronized(struct sock *sk, struct sk_buff *skb)
 			ktcp_input_dupack(sk, skb, KTCP_MIB_PAWSREJECTED);
 		goto drop;
 	}
+	if (ktcp_input_fastopen_syn(sk, skb))
+		goto drop;
 	if (!ktcp_input_seq_ok(ks, cb)) {
 		if (!th->rst)
 			ktcp_input_dupack(sk, skb, KTCP_MIB_OUTOFWINDOW);

@@ -41,6 +41,7 @@
 #ifndef _KTCP_H
 #define _KTCP_H
 
+#include <linux/siphash.h>
 #include <linux/skbuff.h>
 #include <linux/tcp.h>
 #include <net/inet_sock.h>
@@ -154,6 +155,8 @@ struct ktcp_net {
 	u8 rfc1337;			/* sysctl, tcp_rfc1337 (ktcp: on) */
 	u8 reuse_tw;			/* sysctl tw_reuse (tcp_tw_reuse) */
 	u8 tw_retime;			/* sysctl: tw_timeout_ms re-times */
+	int fastopen;			/* sysctl, tcp_fastopen's TFO_* bits */
+	siphash_key_t fo_key;		/* Fast Open cookies (fastopen.c) */
 	atomic_t orphans;		/* orphans not yet CLOSE or TIME_WAIT */
 	atomic_t tw_count;		/* in TIME_WAIT: sockets and ktcp_tws */
 	struct ktcp_tw_row *tw_row;	/* timewait.c: ktcp_tws' timers */
@@ -391,7 +394,10 @@ struct ktcp_sock {
 	   nodelay:1,
 	   recvmsg_inq:1,	/* TCP_INQ: recvmsg() adds TCP_CM_INQ */
 	   orphan:1,		/* counted in ktcp_net.orphans (sock.c) */
-	   inuse:1;		/* counted in sockstat's inuse (sock.c) */
+	   inuse:1,		/* counted in sockstat's inuse (sock.c) */
+	   fo_no_cookie:1,	/* TCP_FASTOPEN_NO_COOKIE */
+	   syn_data_acked:1,	/* a Fast Open SYN's data was taken */
+	   fo_child:1;		/* made by a Fast Open SYN (listen.c) */
 	u8 ecn_flags;		/* TCP_ECN_* but TCP_ECN_OK (ecn.h) */
 
 	struct ktcp_rtt rtt;	/* RTT estimator and RTO (rtt.c) */
@@ -508,6 +514,14 @@ struct ktcp_sock {
 	u32 total_rto_time;	/* ms spent in ended RTO recoveries */
 	u32 rto_recovery_ms;	/* tcp_clock_ms() one began; 0: none on */
 
+	/*
+	 * A Fast Open child until its SYN-ACK is acknowledged (in SYN_RECV,
+	 * or FIN_WAIT1): its listener, held, whose fo_qlen counts it
+	 * (fastopen.c); then NULL. Written under the child's lock, read by
+	 * poll() without it.
+	 */
+	struct sock *fo_listener;
+
 	/* Listener only. */
 	struct list_head syn_queue;	/* ktcp_request, not yet acked */
 	struct list_head accept_queue;	/* established children */
@@ -515,6 +529,8 @@ struct ktcp_sock {
 	u32 syn_young;		/* requests not yet timed out once */
 	u32 synq_overflow;	/* jiffies a SYN last got a cookie */
 	bool synflood_warned;	/* "Possible SYN flooding" said */
+	u32 fo_max_qlen;	/* TCP_FASTOPEN: children in SYN_RECV, at most */
+	atomic_t fo_qlen;	/* Fast Open children still in SYN_RECV */
 };
 
 /*
@@ -786,6 +802,7 @@ int ktcp_rcv_backlog(struct sock *sk, struct sk_buff *skb);
 void ktcp_rcvq_dsack(struct ktcp_sock *ks, const struct ktcp_sack_block *d);
 bool ktcp_rcvq_orphan_data(struct sock *sk, struct sk_buff *skb);
 bool ktcp_rcvq_data(struct sock *sk, struct sk_buff *skb, bool *ack_now);
+void ktcp_rcvq_syn_data(struct sock *sk, struct sk_buff *skb);
 
 /* collapse.c: receive memory won back by copying, not dropping */
 bool ktcp_collapse_coalesce(struct sock *sk, struct sk_buff *to,
@@ -826,6 +843,7 @@ struct ktcp_request *ktcp_icmp6_rcv(struct net *net, struct sk_buff *skb,
 /* output.c: building and sending segments. */
 struct sk_buff *ktcp_output_queue_new(struct sock *sk, u8 flags, gfp_t gfp);
 int ktcp_output_syn(struct sock *sk);
+int ktcp_output_queue_syn(struct sock *sk, gfp_t gfp);
 void ktcp_output_push(struct sock *sk);
 void ktcp_output_ack(struct sock *sk);
 void ktcp_output_oow_ack(struct sock *sk, const struct sk_buff *in,
@@ -896,7 +914,8 @@ void ktcp_synrecv_challenge(struct sock *listener, struct ktcp_request *req,
 void ktcp_reply_rst(struct net *net, const struct sock *sk,
 		    struct sk_buff *in, enum sk_rst_reason reason);
 int ktcp_reply_synack(const struct sock *listener,
-		      const struct ktcp_request *req);
+		      const struct ktcp_request *req,
+		      const struct ktcp_opts *foc);
 void ktcp_reply_req_ack(const struct sock *listener,
 			const struct ktcp_request *req, struct sk_buff *in);
 void ktcp_reply_tw_ack(struct net *net, const struct ktcp_tw *tw,
@@ -1137,6 +1156,22 @@ void ktcp_port_unbind(struct ktcp_net *kn, struct sock *sk);
 struct ktcp_port_hold *ktcp_port_hold_get(struct ktcp_net *kn,
 					  const struct sock *sk);
 void ktcp_port_hold_put(struct ktcp_net *kn, struct ktcp_port_hold *h);
+
+/* child.c: a listener's child socket, from its request. */
+struct sock *ktcp_child_create(struct sock *listener,
+			       const struct ktcp_request *req);
+void ktcp_child_init_acked(struct ktcp_sock *kc, const struct ktcp_request *req);
+
+/* fastopen.c: TCP Fast Open's cookies and queue, the server's side. */
+void ktcp_fastopen_net_init(struct ktcp_net *kn);
+bool ktcp_fastopen_check(struct sock *listener, const struct sk_buff *syn,
+			 const struct ktcp_opts *o, struct ktcp_opts *reply);
+void ktcp_fastopen_child_init(struct sock *child, struct sock *listener);
+void ktcp_fastopen_child_done(struct sock *child);
+bool ktcp_fastopen_passive(const struct sock *sk);
+void ktcp_fastopen_queue_tune(struct sock *sk, int backlog);
+void ktcp_fastopen_listen(struct sock *sk, int backlog);
+int ktcp_fastopen_synack_retries(const struct sock *sk);
 
 /* hash.c: established and listener tables. */
 u32 ktcp_hash_ehash_size(void);

@@ -157,7 +157,7 @@ static void ktcp_listen_rtx_synack(struct sock *listener,
 		req->txhash = net_tx_rndhash();
 	req->resent = true;
 	KTCP_INC_STATS(sock_net(listener), KTCP_MIB_RETRANSSEGS);
-	ktcp_reply_synack(listener, req);
+	ktcp_reply_synack(listener, req, NULL);
 	trace_ktcp_retransmit_synack(listener, req);
 }
 
@@ -374,159 +374,18 @@ static void ktcp_listen_cookie_synack(struct sock *listener,
 	req->cookie = true;
 	ktcp_listen_synq_overflow(listener);
 	KTCP_INC_STATS(sock_net(listener), KTCP_MIB_SYNCOOKIESSENT);
-	ktcp_reply_synack(listener, req);
+	ktcp_reply_synack(listener, req, NULL);
 }
 
-/*
- * A new SYN: queue a request and answer with a SYN-ACK, or with a cookie
- * when the SYN queue is full, as tcp_conn_request(). Without cookies the
- * last quarter of net.ktcp.max_syn_backlog is kept for peers proven alive,
- * which without a metrics cache are none: those SYNs are dropped.
- */
-static void ktcp_listen_syn(struct sock *listener, struct sk_buff *skb)
+/* A child the table would not take: gone, never seen (NoMem). */
+static void ktcp_listen_child_drop(struct sock *listener, struct sock *child)
 {
-	struct ktcp_sock *kl = ktcp_sk(listener);
-	struct ktcp_net *kn = ktcp_pernet(sock_net(listener));
-	int syncookies = READ_ONCE(kn->syncookies);
-	int max_backlog = READ_ONCE(kn->max_syn_backlog);
-	bool want_cookie = false;
-	struct ktcp_request *req;
-
-	if (syncookies == 2 ||
-	    kl->syn_qlen > READ_ONCE(listener->sk_max_ack_backlog)) {
-		want_cookie = ktcp_listen_flood_action(listener, syncookies);
-		if (!want_cookie)
-			return ktcp_listen_drop(listener, KTCP_MIB_LISTENDROPS);
-	}
-	if (sk_acceptq_is_full(listener))
-		return ktcp_listen_drop(listener, KTCP_MIB_LISTENOVERFLOWS);
-	if (!syncookies && max_backlog - (int)kl->syn_qlen < max_backlog >> 2)
-		return ktcp_listen_drop(listener, KTCP_MIB_LISTENDROPS);
-	req = ktcp_listen_req_alloc(listener, skb);
-	if (!req)
-		return ktcp_listen_drop(listener, KTCP_MIB_NOMEM);
-	if (want_cookie) {
-		ktcp_listen_cookie_synack(listener, req, skb);
-		ktcp_listen_req_put(req);
-		return;
-	}
-	if (ktcp_hash_insert(kn, &req->hnode)) {
-		ktcp_listen_req_put(req);
-		return ktcp_listen_drop(listener, KTCP_MIB_NOMEM);
-	}
-	req->linked = true;
-	list_add_tail(&req->list, &kl->syn_queue);
-	kl->syn_qlen++;
-	kl->syn_young++;
-	req->synack_us = tcp_clock_us();	/* tcp_make_synack()'s snt_synack */
-	ktcp_reply_synack(listener, req);
-	ktcp_listen_req_arm(req, KTCP_RTO_INIT);
-}
-
-/*
- * TCP_INFO's counters a child starts with (tcp_create_openreq_child()):
- * the SYN-ACK's timeouts as retransmissions and one RTO recovery, lasting
- * since the first SYN-ACK; the SYN-ACK delivered (tcp_rcv_state_process()).
- */
-static void ktcp_listen_child_stats(struct ktcp_sock *kc,
-				    const struct ktcp_request *req)
-{
-	kc->total_retrans = req->retries;
-	kc->delivered = 1;
-	kc->ack_delivered = 1;	/* not the first ACK's to grow cwnd by */
-	if (!req->retries)
-		return;
-	kc->total_rto = req->retries;
-	kc->total_rto_recoveries = 1;
-	kc->total_rto_time = ((u32)tcp_clock_us() - req->synack_us) / USEC_PER_MSEC;
-}
-
-/*
- * tcp_synack_rtt_meas(): the handshake's RTT, from the SYN-ACK to the ACK
- * completing it, when the SYN-ACK went out once (Karn). Without it the
- * first RTO of a passive connection is RFC 6298's 1 s whatever the path;
- * with it, SRTT + 4 * RTTVAR as on the active side. After a resent SYN-ACK
- * the timestamp echo, if any, gives the sample instead (input.c).
- */
-static void ktcp_listen_child_rtt(struct ktcp_sock *kc,
-				  const struct ktcp_request *req)
-{
-	u32 rtt_us;
-
-	if (req->resent || req->cookie)	/* req->num_retrans, snt_synack 0 */
-		return;
-	rtt_us = max_t(u32, (u32)tcp_clock_us() - req->synack_us, 1);
-	ktcp_rtt_sample(&kc->rtt, rtt_us, req->iss + 1, req->iss + 1);
-}
-
-/*
- * The child's receive window state from its request (tcp_create_openreq_
- * child(), tcp_v4_syn_recv_sock()): the window of the SYN-ACK, its clamp
- * (no more than 64 KB unscaled), our MSS unreduced by timestamps as
- * Linux's advmss, and a first guess at the peer's segment size.
- */
-static void ktcp_listen_child_window(struct ktcp_sock *kc,
-				     const struct ktcp_request *req)
-{
-	WRITE_ONCE(kc->rcv_wnd, req->rcv_wnd);
-	kc->rcv_ssthresh = req->rcv_wnd;
-	kc->window_clamp = req->window_clamp;
-	if (!req->neg.wscale_ok)
-		kc->window_clamp = min(kc->window_clamp, U16_MAX);
-	kc->advmss = req->adv_mss;
-	kc->rcv_mss = ktcp_window_rcv_mss_init(kc->advmss, kc->mss,
-					       kc->rcv_wnd);
-}
-
-/* The child socket for a completed handshake, in SYN_RECV until its ACK. */
-static struct sock *ktcp_listen_child(struct sock *listener,
-				      const struct ktcp_request *req)
-{
-	const struct ktcp_tuple *t = &req->hnode.key;
-	struct sock *child = ktcp_sock_clone(listener, GFP_ATOMIC);
-	struct inet_sock *inet;
-	struct ktcp_sock *kc;
-
-	if (!child)
-		return NULL;
-	inet = inet_sk(child);
-	kc = ktcp_sk(child);
-	/* inet_csk_clone_lock(): the request's device, the VRF's perhaps */
-	child->sk_bound_dev_if = req->bound_dev_if;
-	inet->inet_saddr = ktcp_addr_v4(&t->laddr);
-	inet->inet_rcv_saddr = ktcp_addr_v4(&t->laddr);
-	inet->inet_daddr = ktcp_addr_v4(&t->raddr);
-	if (ktcp_sk_v6(child)) {	/* a v4-mapped peer, or an IPv6 one */
-		ktcp_inet6_set_addrs(child, t);
-		/* tcp_v6_syn_recv_sock(): the SYN's label, 0 for IPv4 */
-		if (inet6_test_bit(REPFLOW, listener))
-			ktcp_np(child)->flow_label = req->flowlabel;
-	}
-	child->sk_txhash = req->txhash;
-	inet->inet_sport = t->lport;
-	inet->inet_dport = t->rport;
-	inet->inet_num = ntohs(t->lport);
-	kc->hnode.key = *t;
-	ktcp_sock_init_seq(kc, req->iss);
-	WRITE_ONCE(kc->snd_nxt, req->iss + 1);	/* the SYN-ACK went out */
-	WRITE_ONCE(kc->write_seq, req->iss + 1);
-	ktcp_sock_init_peer(kc, req->irs, req->snd_wnd);
-	kc->adv_mss = req->adv_mss;
-	kc->neg = req->neg;
-	ktcp_output_sync_mss(kc);
-	ktcp_listen_child_window(kc, req);
-	ktcp_listen_child_stats(kc, req);
-	ktcp_listen_child_rtt(kc, req);
-	child->sk_mark = req->mark;	/* inet_csk_clone_lock() */
-	if (READ_ONCE(sock_net(listener)->ipv4.sysctl_tcp_reflect_tos)) {
-		inet->tos = req->syn_tos & ~INET_ECN_MASK; /* tcp_v4_syn_recv_sock() */
-		if (ktcp_sk_v6(child))	/* tcp_v6_syn_recv_sock()'s tclass */
-			ktcp_np(child)->tclass = inet->tos;
-	}
-	/* inet_csk_clone_lock(): the listener's state is the old one */
-	trace_ktcp_set_state(child, TCP_LISTEN, TCP_SYN_RECV);
-	child->sk_state = TCP_SYN_RECV;	/* inet_sk_set_state() */
-	return child;
+	trace_ktcp_set_state(child, child->sk_state, TCP_CLOSE);
+	child->sk_state = TCP_CLOSE;
+	sock_set_flag(child, SOCK_DEAD);
+	__sock_put(child);
+	sock_put(child);
+	ktcp_listen_drop(listener, KTCP_MIB_NOMEM);
 }
 
 /*
@@ -539,24 +398,20 @@ static void ktcp_listen_complete(struct sock *listener,
 {
 	struct ktcp_net *kn = ktcp_pernet(sock_net(listener));
 	struct ktcp_sock *kl = ktcp_sk(listener);
-	struct sock *child = ktcp_listen_child(listener, req);
+	struct sock *child = ktcp_child_create(listener, req);
 	struct ktcp_hnode *node;
 
 	if (!child) {
 		kfree_skb(skb);
 		return ktcp_listen_drop(listener, KTCP_MIB_NOMEM);
 	}
+	ktcp_child_init_acked(ktcp_sk(child), req);
 	sock_hold(child);	/* the established table's */
 	node = &ktcp_sk(child)->hnode;
 	if (req->linked ? ktcp_hash_replace(kn, &req->hnode, node) :
 			  ktcp_hash_insert(kn, node)) {
 		kfree_skb(skb);
-		trace_ktcp_set_state(child, child->sk_state, TCP_CLOSE);
-		child->sk_state = TCP_CLOSE;
-		sock_set_flag(child, SOCK_DEAD);
-		__sock_put(child);
-		sock_put(child);
-		return ktcp_listen_drop(listener, KTCP_MIB_NOMEM);
+		return ktcp_listen_child_drop(listener, child);
 	}
 	ktcp_port_inherit(kn, child, listener);
 	/* The table now holds the child: only the SYN queue lets go of req. */
@@ -568,6 +423,129 @@ static void ktcp_listen_complete(struct sock *listener,
 	sk_acceptq_added(listener);
 	ktcp_rcv_child(child, skb);
 	listener->sk_data_ready(listener);
+}
+
+/* Put @req on the SYN queue and send its SYN-ACK, with @foc's cookie. */
+static void ktcp_listen_req_queue(struct sock *listener,
+				  struct ktcp_request *req,
+				  const struct ktcp_opts *foc)
+{
+	struct ktcp_sock *kl = ktcp_sk(listener);
+
+	if (ktcp_hash_insert(ktcp_pernet(sock_net(listener)), &req->hnode)) {
+		ktcp_listen_req_put(req);
+		return ktcp_listen_drop(listener, KTCP_MIB_NOMEM);
+	}
+	req->linked = true;
+	list_add_tail(&req->list, &kl->syn_queue);
+	kl->syn_qlen++;
+	kl->syn_young++;
+	req->synack_us = tcp_clock_us();	/* tcp_make_synack()'s snt_synack */
+	ktcp_reply_synack(listener, req, foc);
+	ktcp_listen_req_arm(req, KTCP_RTO_INIT);
+}
+
+/*
+ * tcp_fastopen_create_child() and the rest of tcp_conn_request() for it:
+ * @req's child, in SYN_RECV, goes on the accept queue at once with the
+ * data of the SYN @skb, whose SYN-ACK, acknowledging that data, it sends
+ * itself and resends on its own timer (as a simultaneous open does). Its
+ * transfer starts now (tcp_init_transfer()): it may send before the
+ * handshake ends. False if it could not be made; else @skb is its.
+ */
+static bool ktcp_listen_fastopen(struct sock *listener,
+				 struct ktcp_request *req, struct sk_buff *skb)
+{
+	struct ktcp_net *kn = ktcp_pernet(sock_net(listener));
+	struct sock *child = ktcp_child_create(listener, req);
+	struct ktcp_sock *kc;
+
+	if (!child) {
+		KTCP_INC_STATS(sock_net(listener), KTCP_MIB_TCPFASTOPENPASSIVEFAIL);
+		return false;
+	}
+	kc = ktcp_sk(child);
+	/*
+	 * Its SYN-ACK is yet to go, from its write queue: the ACK of it is
+	 * its first RTT sample, and counts in delivered (input.c).
+	 */
+	WRITE_ONCE(kc->snd_nxt, req->iss);
+	sock_hold(child);	/* the established table's */
+	/* Found in the table from then on: a segment for it waits for us. */
+	bh_lock_sock_nested(child);
+	if (ktcp_output_queue_syn(child, GFP_ATOMIC) ||
+	    ktcp_hash_insert(kn, &kc->hnode)) {
+		bh_unlock_sock(child);
+		ktcp_listen_child_drop(listener, child);
+		KTCP_INC_STATS(sock_net(listener), KTCP_MIB_TCPFASTOPENPASSIVEFAIL);
+		return false;
+	}
+	ktcp_port_inherit(kn, child, listener);
+	ktcp_fastopen_child_init(child, listener);
+	KTCP_INC_STATS(sock_net(listener), KTCP_MIB_PASSIVEOPENS);
+	KTCP_INC_STATS(sock_net(listener), KTCP_MIB_TCPFASTOPENPASSIVE);
+	ktcp_window_established(child);
+	ktcp_buf_init(child);
+	ktcp_rcvq_syn_data(child, skb);
+	ktcp_output_push(child);	/* the SYN-ACK, acknowledging the data */
+	list_add_tail(&kc->accept_node, &ktcp_sk(listener)->accept_queue);
+	sk_acceptq_added(listener);
+	bh_unlock_sock(child);
+	listener->sk_data_ready(listener);
+	return true;
+}
+
+/*
+ * A new SYN: queue a request and answer with a SYN-ACK, or with a cookie
+ * when the SYN queue is full, as tcp_conn_request(). Without cookies the
+ * last quarter of net.ktcp.max_syn_backlog is kept for peers proven alive,
+ * which without a metrics cache are none: those SYNs are dropped. A Fast
+ * Open SYN may make its child at once (ktcp_listen_fastopen()): true then,
+ * and @skb is the child's.
+ */
+static bool ktcp_listen_syn(struct sock *listener, struct sk_buff *skb)
+{
+	struct ktcp_sock *kl = ktcp_sk(listener);
+	struct ktcp_net *kn = ktcp_pernet(sock_net(listener));
+	int syncookies = READ_ONCE(kn->syncookies);
+	int max_backlog = READ_ONCE(kn->max_syn_backlog);
+	bool want_cookie = false;
+	struct ktcp_request *req;
+	struct ktcp_opts opts, foc;
+
+	if (syncookies == 2 ||
+	    kl->syn_qlen > READ_ONCE(listener->sk_max_ack_backlog)) {
+		want_cookie = ktcp_listen_flood_action(listener, syncookies);
+		if (!want_cookie)
+			goto drop;
+	}
+	if (sk_acceptq_is_full(listener)) {
+		ktcp_listen_drop(listener, KTCP_MIB_LISTENOVERFLOWS);
+		return false;
+	}
+	if (!syncookies && max_backlog - (int)kl->syn_qlen < max_backlog >> 2)
+		goto drop;
+	req = ktcp_listen_req_alloc(listener, skb);
+	if (!req) {
+		ktcp_listen_drop(listener, KTCP_MIB_NOMEM);
+		return false;
+	}
+	if (want_cookie) {	/* no Fast Open: tcp_conn_request() */
+		ktcp_listen_cookie_synack(listener, req, skb);
+		ktcp_listen_req_put(req);
+		return false;
+	}
+	ktcp_opts_parse_hdr(tcp_hdr(skb), &opts);
+	if (ktcp_fastopen_check(listener, skb, &opts, &foc) &&
+	    ktcp_listen_fastopen(listener, req, skb)) {
+		ktcp_listen_req_put(req);
+		return true;
+	}
+	ktcp_listen_req_queue(listener, req, &foc);
+	return false;
+drop:
+	ktcp_listen_drop(listener, KTCP_MIB_LISTENDROPS);
+	return false;
 }
 
 /*
@@ -647,8 +625,8 @@ static void ktcp_listen_segment(struct sock *sk, struct sk_buff *skb)
 	if (!th->rst && th->ack)
 		ktcp_reply_rst(sock_net(sk), sk, skb,
 			       SK_RST_REASON_NOT_SPECIFIED);
-	else if (th->syn && !th->rst && !th->ack)
-		ktcp_listen_syn(sk, skb);
+	else if (th->syn && !th->rst && !th->ack && ktcp_listen_syn(sk, skb))
+		return;
 	kfree_skb(skb);
 }
 
@@ -805,6 +783,7 @@ int ktcp_listen_start(struct sock *sk, int backlog)
 	err = ktcp_port_listen(kn, sk);
 	if (err)
 		return err;
+	ktcp_fastopen_listen(sk, backlog);
 	ktcp_sock_set_state(sk, ktcp_state_next(sk->sk_state, KTCP_EV_LISTEN,
 						false));
 	return 0;

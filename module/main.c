@@ -100,6 +100,8 @@ static int __net_init ktcp_net_init(struct net *net)
 	kn->recovery = KTCP_RECOVERY_DEFAULT;
 	kn->ecn = KTCP_ECN_DEFAULT;
 	kn->ecn_fallback = 1;		/* tcp_ecn_fallback */
+	kn->fastopen = TFO_CLIENT_ENABLE;	/* tcp_sk_init() */
+	ktcp_fastopen_net_init(kn);
 	/* tcp_init() and tcp_sk_init(): half the established table each. */
 	kn->max_orphans = ktcp_hash_ehash_size() / 2;
 	kn->max_tw_buckets = ktcp_hash_ehash_size() / 2;

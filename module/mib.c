@@ -77,6 +77,10 @@ static const char * const ktcp_mib_names[KTCP_MIB_MAX] = {
 	[KTCP_MIB_IN6EXTHDRSEGS]	= "In6ExtHdrSegs",
 	[KTCP_MIB_TCPRETRANSFAIL]	= "TCPRetransFail",
 	[KTCP_MIB_LOCALCONGESTION]	= "TCPLocalCongestion",
+	[KTCP_MIB_TCPFASTOPENPASSIVE]	= "TCPFastOpenPassive",
+	[KTCP_MIB_TCPFASTOPENPASSIVEFAIL] = "TCPFastOpenPassiveFail",
+	[KTCP_MIB_TCPFASTOPENLISTENOVERFLOW] = "TCPFastOpenListenOverflow",
+	[KTCP_MIB_TCPFASTOPENCOOKIEREQD] = "TCPFastOpenCookieReqd",
 };
 
 void ktcp_mib_seq_show(struct seq_file *seq, struct ktcp_mib __percpu *mib)

@@ -81,6 +81,10 @@ enum ktcp_mib_field {
 	KTCP_MIB_IN6EXTHDRSEGS,		/* taken from behind IPv6 ext. headers */
 	KTCP_MIB_TCPRETRANSFAIL,	/* a qdisc refused a retransmission */
 	KTCP_MIB_LOCALCONGESTION,	/* a qdisc refused or dropped: CWR */
+	KTCP_MIB_TCPFASTOPENPASSIVE,	/* a Fast Open SYN made a child */
+	KTCP_MIB_TCPFASTOPENPASSIVEFAIL, /* bad cookie, or no child made */
+	KTCP_MIB_TCPFASTOPENLISTENOVERFLOW, /* Fast Open queue full */
+	KTCP_MIB_TCPFASTOPENCOOKIEREQD,	/* a SYN asked for a cookie */
 	KTCP_MIB_MAX
 };
 

@@ -3,6 +3,7 @@
  * TCP options (RFC 9293 section 3.2, RFC 7323, RFC 2018): parse a received
  * list strictly, build ours byte for byte like Linux does.
  */
+#include <linux/align.h>
 #include <linux/errno.h>
 #include <linux/minmax.h>
 #include <linux/string.h>
@@ -75,6 +76,36 @@ static int ktcp_opt_sack(const u8 *p, u8 optlen, struct ktcp_opts *o)
 	return 0;
 }
 
+/*
+ * tcp_parse_fastopen_option(): @len bytes of cookie at @cookie, in a SYN
+ * or SYN-ACK only; an odd length, or one outside 4..16 but for 0 (the
+ * request), is no option at all.
+ */
+static int ktcp_opt_fastopen(const u8 *cookie, int len, bool syn, bool exp,
+			     struct ktcp_opts *o)
+{
+	if (!syn || len < 0 || (len & 1) ||
+	    (len && (len < KTCP_FASTOPEN_COOKIE_MIN ||
+		     len > KTCP_FASTOPEN_COOKIE_MAX)))
+		return 0;
+	o->present |= KTCP_OPTF_FASTOPEN;
+	o->fo_len = len;
+	o->fo_exp = exp;
+	memcpy(o->fo_cookie, cookie, len);
+	return 0;
+}
+
+/* RFC 6994's experimental option: Fast Open's, if its magic says so. */
+static int ktcp_opt_exp(const u8 *p, u8 optlen, bool syn, struct ktcp_opts *o)
+{
+	if (optlen < KTCP_OPTLEN_EXP_FASTOPEN_BASE ||
+	    get_unaligned_be16(p + 2) != KTCP_OPT_FASTOPEN_MAGIC)
+		return 0;
+	return ktcp_opt_fastopen(p + KTCP_OPTLEN_EXP_FASTOPEN_BASE,
+				 optlen - KTCP_OPTLEN_EXP_FASTOPEN_BASE, syn,
+				 true, o);
+}
+
 /* Kind -> the KTCP_OPTF_* bit used to catch duplicates; 0 if untracked. */
 static u32 ktcp_opt_flag(u8 kind)
 {
@@ -111,6 +142,12 @@ static int ktcp_opt_one(const u8 *p, u8 optlen, bool syn, struct ktcp_opts *o)
 		return ktcp_opt_ts(p, optlen, o);
 	case KTCP_OPT_SACK:
 		return ktcp_opt_sack(p, optlen, o);
+	case KTCP_OPT_FASTOPEN:
+		return ktcp_opt_fastopen(p + KTCP_OPTLEN_FASTOPEN_BASE,
+					 optlen - KTCP_OPTLEN_FASTOPEN_BASE,
+					 syn, false, o);
+	case KTCP_OPT_EXP:
+		return ktcp_opt_exp(p, optlen, syn, o);
 	}
 	/* RFC 9293 3.1: unknown options are skipped by their length. */
 	return 0;
@@ -180,6 +217,23 @@ static unsigned int ktcp_opts_base_len(const struct ktcp_opts *o)
 	return len;
 }
 
+/*
+ * The Fast Open option's bytes, padded to a word, if it fits after @used
+ * bytes (tcp_syn_options(): else it is left out); 0 if not sent.
+ */
+static unsigned int ktcp_opts_fastopen_len(const struct ktcp_opts *o,
+					   unsigned int used)
+{
+	unsigned int need;
+
+	if (!(o->present & KTCP_OPTF_FASTOPEN))
+		return 0;
+	need = o->fo_len + (o->fo_exp ? KTCP_OPTLEN_EXP_FASTOPEN_BASE :
+					 KTCP_OPTLEN_FASTOPEN_BASE);
+	need = ALIGN(need, KTCP_OPTLEN_WORD);
+	return used + need <= KTCP_MAX_OPTLEN ? need : 0;
+}
+
 unsigned int ktcp_opts_len(const struct ktcp_opts *o)
 {
 	unsigned int len = ktcp_opts_base_len(o);
@@ -187,7 +241,7 @@ unsigned int ktcp_opts_len(const struct ktcp_opts *o)
 
 	if (n)
 		len += KTCP_OPTLEN_WORD + n * KTCP_OPTLEN_SACK_BLOCK;
-	return len;
+	return len + ktcp_opts_fastopen_len(o, len);
 }
 
 static u8 *ktcp_put4(u8 *p, u8 a, u8 b, u8 c, u8 d)
@@ -235,10 +289,32 @@ static u8 *ktcp_build_base(u8 *p, const struct ktcp_opts *o)
 	return p;
 }
 
+/* Fast Open, last, as tcp_options_write() puts it: @len bytes in all. */
+static u8 *ktcp_build_fastopen(u8 *p, const struct ktcp_opts *o,
+			       unsigned int len)
+{
+	u8 *end = p + len;
+
+	if (o->fo_exp) {
+		*p++ = KTCP_OPT_EXP;
+		*p++ = KTCP_OPTLEN_EXP_FASTOPEN_BASE + o->fo_len;
+		put_unaligned_be16(KTCP_OPT_FASTOPEN_MAGIC, p);
+		p += 2;
+	} else {
+		*p++ = KTCP_OPT_FASTOPEN;
+		*p++ = KTCP_OPTLEN_FASTOPEN_BASE + o->fo_len;
+	}
+	memcpy(p, o->fo_cookie, o->fo_len);
+	p += o->fo_len;
+	while (p < end)		/* the two NOPs of a length 4n + 2 */
+		*p++ = KTCP_OPT_NOP;
+	return end;
+}
+
 unsigned int ktcp_opts_build(u8 *p, const struct ktcp_opts *o)
 {
 	u8 *start = p;
-	unsigned int i, n;
+	unsigned int i, n, fo;
 
 	p = ktcp_build_base(p, o);
 	n = ktcp_opts_sack_blocks(o, p - start);
@@ -251,6 +327,9 @@ unsigned int ktcp_opts_build(u8 *p, const struct ktcp_opts *o)
 			p = ktcp_put_be32(p, o->sacks[i].end);
 		}
 	}
+	fo = ktcp_opts_fastopen_len(o, p - start);
+	if (fo)
+		p = ktcp_build_fastopen(p, o, fo);
 	return p - start;
 }
 

@@ -17,6 +17,9 @@ struct tcphdr;
 #define KTCP_OPT_SACK_PERM	4
 #define KTCP_OPT_SACK		5
 #define KTCP_OPT_TS		8
+#define KTCP_OPT_FASTOPEN	34	/* RFC 7413 section 4.1.1 */
+#define KTCP_OPT_EXP		254	/* RFC 6994 experimental, with a magic */
+#define KTCP_OPT_FASTOPEN_MAGIC	0xF989	/* TCPOPT_FASTOPEN_MAGIC */
 
 #define KTCP_OPTLEN_MSS		4
 #define KTCP_OPTLEN_WSCALE	3
@@ -28,6 +31,10 @@ struct tcphdr;
 #define KTCP_OPTLEN_WORD	4	/* every option we send fills whole words */
 #define KTCP_MAX_SACK_BLOCKS	4
 #define KTCP_MAX_WSCALE		14	/* RFC 7323 section 2.3 */
+#define KTCP_OPTLEN_FASTOPEN_BASE	2	/* kind, length */
+#define KTCP_OPTLEN_EXP_FASTOPEN_BASE	4	/* kind, length, magic */
+#define KTCP_FASTOPEN_COOKIE_MIN	4	/* TCP_FASTOPEN_COOKIE_MIN */
+#define KTCP_FASTOPEN_COOKIE_MAX	16	/* TCP_FASTOPEN_COOKIE_MAX */
 
 /* Which options a segment carried. */
 #define KTCP_OPTF_MSS		BIT(0)
@@ -35,6 +42,7 @@ struct tcphdr;
 #define KTCP_OPTF_SACK_PERM	BIT(2)
 #define KTCP_OPTF_SACK		BIT(3)
 #define KTCP_OPTF_TS		BIT(4)
+#define KTCP_OPTF_FASTOPEN	BIT(5)	/* fo_len: 0, a request; or a cookie */
 
 struct ktcp_sack_block {
 	u32 start;
@@ -49,6 +57,10 @@ struct ktcp_opts {
 	u32 tsval;
 	u32 tsecr;
 	struct ktcp_sack_block sacks[KTCP_MAX_SACK_BLOCKS];
+	/* Fast Open (RFC 7413 4.1.1), of a SYN or SYN-ACK only. */
+	u8 fo_len;		/* 0 (a cookie request), or 4..16, even */
+	bool fo_exp;		/* in the experimental form (kind 254) */
+	u8 fo_cookie[KTCP_FASTOPEN_COOKIE_MAX];
 };
 
 /*
@@ -62,6 +74,10 @@ struct ktcp_opts {
  * copies are too). A SACK option needs 1..4 blocks. EOL ends the list.
  * Unknown options with a sane length are skipped. The MSS value is returned
  * as received, 0 included: the caller applies its own floor.
+ * Fast Open (kind 34, or 254 with magic 0xF989) counts only in a SYN and
+ * with an even length of cookie, 0 or 4 to 16 bytes; any other is skipped
+ * (tcp_parse_fastopen_option()). A second copy replaces the first, as in
+ * Linux: the option is not one a connection's state depends on.
  */
 int ktcp_opts_parse(const u8 *p, unsigned int len, bool syn,
 		    struct ktcp_opts *o);
@@ -75,10 +91,12 @@ void ktcp_opts_parse_hdr(const struct tcphdr *th, struct ktcp_opts *o);
 /*
  * Write the options present in @o in Linux's order and layout
  * (tcp_options_write: mss; sackOK+TS as one word pair, or nop,nop,TS;
- * nop,nop,sackOK when no TS; nop,wscale; nop,nop,SACK blocks) to @p, which
+ * nop,nop,sackOK when no TS; nop,wscale; nop,nop,SACK blocks; Fast Open,
+ * padded with two NOPs when its length leaves two bytes) to @p, which
  * has room for KTCP_MAX_OPTLEN bytes. Returns the length written, always a
  * multiple of 4. Blocks that would overflow 40 bytes are dropped (as
- * tcp_established_options() does), as is a SACK option with no block; a
+ * tcp_established_options() does), as is a SACK option with no block, and a
+ * Fast Open option that does not fit (tcp_syn_options()); a
  * wscale above KTCP_MAX_WSCALE is sent as KTCP_MAX_WSCALE.
  */
 unsigned int ktcp_opts_build(u8 *p, const struct ktcp_opts *o);

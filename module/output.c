@@ -327,21 +327,37 @@ struct sk_buff *ktcp_output_queue_new(struct sock *sk, u8 flags, gfp_t gfp)
 	return skb;
 }
 
-/* connect(): queue and send the SYN; the socket is routed and hashed. */
-int ktcp_output_syn(struct sock *sk)
+/*
+ * Queue the SYN, or a Fast Open child's SYN-ACK (listen.c), with ECE if
+ * ECN was agreed (tcp_ecn_make_synack()), to be sent by a push and resent
+ * as a simultaneous open's is. 0, or -ENOBUFS.
+ */
+int ktcp_output_queue_syn(struct sock *sk, gfp_t gfp)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
 	struct sk_buff *skb;
 
 	WRITE_ONCE(ks->write_seq, ks->iss);
-	skb = ktcp_output_queue_new(sk, TCPHDR_SYN, sk->sk_allocation);
+	skb = ktcp_output_queue_new(sk, TCPHDR_SYN, gfp);
 	if (!skb)
 		return -ENOBUFS;
 	KTCP_SKB_CB(skb)->end_seq = ks->iss + 1;
-	ktcp_ecn_send_syn(sk, skb);
+	if (sk->sk_state == TCP_SYN_SENT)
+		ktcp_ecn_send_syn(sk, skb);
+	else if (ks->neg.ecn_ok)
+		KTCP_SKB_CB(skb)->flags |= TCPHDR_ECE;
 	WRITE_ONCE(ks->write_seq, ks->iss + 1);
-	ktcp_output_push(sk);
 	return 0;
+}
+
+/* connect(): queue and send the SYN; the socket is routed and hashed. */
+int ktcp_output_syn(struct sock *sk)
+{
+	int err = ktcp_output_queue_syn(sk, sk->sk_allocation);
+
+	if (!err)
+		ktcp_output_push(sk);
+	return err;
 }
 
 /*

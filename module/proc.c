@@ -230,8 +230,8 @@ static void ktcp_proc_show_twc(struct seq_file *seq, const struct ktcp_tw *tw,
  * get_tcp4_sock()'s trailing fields: the RTO with its backoff and ato in
  * clock ticks, (quick ACKs owed << 1) | interactive (pingpong) mode, cwnd,
  * and ssthresh (-1 while in the initial slow start, tcp_in_initial_
- * slowstart()); a listener's last field is its TCP Fast Open queue
- * length, which ktcp has not: 0, as a native listener without it.
+ * slowstart()); a listener's last field is its TCP Fast Open queue's
+ * length (TCP_FASTOPEN), 0 without one.
  */
 static void ktcp_proc_show_cc(struct seq_file *seq, struct sock *sk,
 			      u8 state)
@@ -242,7 +242,7 @@ static void ktcp_proc_show_cc(struct seq_file *seq, struct sock *sk,
 	int last;
 
 	if (state == TCP_LISTEN)
-		last = 0;
+		last = READ_ONCE(ks->fo_max_qlen);
 	else
 		last = ssthresh >= KTCP_CC_INFINITE_SSTHRESH ? -1 : ssthresh;
 	seq_printf(seq, " %lu %lu %u %u %d",

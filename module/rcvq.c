@@ -262,6 +262,38 @@ static bool ktcp_rcvq_in_order_mem(struct sock *sk, struct sk_buff *skb)
 }
 
 /*
+ * tcp_fastopen_add_skb(): the data of the Fast Open SYN @skb that made
+ * @sk, in SYN_RECV, as its first bytes, before any segment of the
+ * connection can arrive. A FIN with it is left for the peer to send again
+ * (Linux takes it at once). Consumes @skb.
+ */
+void ktcp_rcvq_syn_data(struct sock *sk, struct sk_buff *skb)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+	struct ktcp_skb_cb *cb = KTCP_SKB_CB(skb);
+	bool stolen;
+	u32 end;
+
+	sock_owned_by_me(sk);
+	cb->seq++;
+	cb->flags &= ~(TCPHDR_SYN | TCPHDR_FIN);
+	cb->end_seq = cb->seq + skb->len;
+	if (!skb->len || !ktcp_rcvq_data_fits(sk, skb)) {
+		kfree_skb(skb);
+		return;
+	}
+	end = cb->end_seq;
+	ks->syn_data_acked = 1;		/* tcp_fastopen_add_skb() */
+	skb_dst_drop(skb);
+	ktcp_mem_force(sk, skb->truesize);	/* sk_forced_mem_schedule() */
+	if (ktcp_rcvq_queue(sk, skb, false, &stolen))
+		kfree_skb_partial(skb, stolen);
+	ktcp_rcvq_rcv_nxt(ks, end);
+	ks->rcv_wup = end;
+	sk->sk_data_ready(sk);
+}
+
+/*
  * Seventh step: queue payload. Returns true if @skb was consumed (queued,
  * or appended to the receive queue's tail and freed): the caller must not
  * touch it after.

@@ -90,10 +90,13 @@ static u8 ktcp_reply_synack_tos(const struct sock *listener,
  * Linux's inet_csk_route_req() and ip_build_and_send_pkt() do: the
  * request's mark (the listener's SO_MARK, or the SYN's with
  * net.ipv4.tcp_fwmark_accept), the listener's device, SO_PRIORITY, IP_TTL
- * and IP_TRANSPARENT (a non-local source is routed).
+ * and IP_TRANSPARENT (a non-local source is routed). @foc, if not NULL,
+ * has the Fast Open cookie for the first SYN-ACK (tcp_synack_options());
+ * one sent again has none, as Linux's.
  */
 int ktcp_reply_synack(const struct sock *listener,
-		      const struct ktcp_request *req)
+		      const struct ktcp_request *req,
+		      const struct ktcp_opts *foc)
 {
 	const struct ktcp_tuple *t = &req->hnode.key;
 	struct ktcp_skb_cb cb = {
@@ -118,6 +121,12 @@ int ktcp_reply_synack(const struct sock *listener,
 	if (req->cookie && (opts.present & KTCP_OPTF_TS))
 		opts.tsval = ktcp_cookie_ts_encode(&req->neg, tcp_clock_ms()) +
 			     req->neg.ts_off;	/* cookie_init_timestamp() */
+	if (foc && (foc->present & KTCP_OPTF_FASTOPEN)) {
+		opts.present |= KTCP_OPTF_FASTOPEN;
+		opts.fo_len = foc->fo_len;
+		opts.fo_exp = foc->fo_exp;
+		memcpy(opts.fo_cookie, foc->fo_cookie, foc->fo_len);
+	}
 	ktcp_output_header(skb, t->lport, t->rport, &cb, &opts);
 	if (!ktcp_tuple_is_v4(t)) {
 		ktcp_ip6_send_synack(listener, req, skb);

@@ -295,7 +295,9 @@ int ktcp_sr_sendmsg(struct socket *sock, struct msghdr *msg, size_t size)
 	lock_sock(sk);
 	timeo = sock_sndtimeo(sk, flags & MSG_DONTWAIT);
 	err = 0;
-	if (!((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT)))
+	/* A Fast Open child may send before its handshake ends. */
+	if (!((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT)) &&
+	    !ktcp_fastopen_passive(sk))
 		err = sk_stream_wait_connect(sk, &timeo);
 	ktcp_sr_send_mss(sk, &size_goal, flags);
 	while (!err && msg_data_left(msg)) {

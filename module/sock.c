@@ -73,6 +73,7 @@ static void ktcp_sock_destruct(struct sock *sk)
 {
 	ktcp_sock_purge(sk);
 	ktcp_pace_free(sk);
+	ktcp_fastopen_child_done(sk);	/* freed in SYN_RECV, never closed */
 	if (ktcp_sk_v6(sk))
 		ktcp_inet6_destroy(sk);
 	inet_sock_destruct(sk);
@@ -351,6 +352,8 @@ void ktcp_sock_set_state(struct sock *sk, u8 state)
 	else if (!((1 << state) & estab) && ((1 << old) & estab))
 		this_cpu_dec(ktcp_pernet(net)->mib->mibs[KTCP_MIB_CURRESTAB]);
 	ktcp_sock_count(sk, old, state);
+	if (state == TCP_CLOSE)	/* out of the listener's Fast Open queue */
+		ktcp_fastopen_child_done(sk);
 	trace_ktcp_set_state(sk, old, state);	/* inet_sk_state_store() */
 	/* Lockless readers (poll, /proc) pair with inet_sk_state_load(). */
 	smp_store_release(&sk->sk_state, state);
@@ -594,6 +597,8 @@ static void ktcp_sock_clear_info(struct ktcp_sock *ks)
 	ks->total_rto_recoveries = 0;
 	ks->total_rto_time = 0;
 	ks->rto_recovery_ms = 0;
+	ks->syn_data_acked = 0;
+	ks->fo_child = 0;
 }
 
 /*

@@ -181,6 +181,17 @@ static int ktcp_sockopt_set_int(struct sock *sk, int optname, int val)
 			return -EINVAL;
 		ks->recvmsg_inq = val;
 		return 0;
+	case TCP_FASTOPEN:	/* the server's queue (do_tcp_setsockopt()) */
+		if (val < 0 || !((1 << sk->sk_state) & (TCPF_CLOSE | TCPF_LISTEN)))
+			return -EINVAL;
+		ktcp_fastopen_queue_tune(sk, val);
+		return 0;
+	case TCP_FASTOPEN_NO_COOKIE:
+		if (val > 1 || val < 0 ||
+		    !((1 << sk->sk_state) & (TCPF_CLOSE | TCPF_LISTEN)))
+			return -EINVAL;
+		ks->fo_no_cookie = val;
+		return 0;
 	case TCP_MAXSEG:
 		/* Takes effect at connect() or on the next SYN, as in Linux. */
 		if (val && (val < TCP_MIN_MSS || val > MAX_TCP_WINDOW))
@@ -290,6 +301,8 @@ static void ktcp_sockopt_info_opts(const struct ktcp_sock *ks,
 		info->tcpi_options |= TCPI_OPT_ECN;
 	if (ks->ecn_flags & TCP_ECN_SEEN)
 		info->tcpi_options |= TCPI_OPT_ECN_SEEN;
+	if (ks->syn_data_acked)	/* a Fast Open SYN's data was taken */
+		info->tcpi_options |= TCPI_OPT_SYN_DATA;
 }
 
 /* TCP_INFO's delivery, loss and reordering counters (tcp_get_info()). */
@@ -445,6 +458,12 @@ static int ktcp_sockopt_get_int(const struct ktcp_sock *ks, int optname, int *va
 		break;
 	case TCP_INQ:
 		*val = ks->recvmsg_inq;
+		break;
+	case TCP_FASTOPEN:
+		*val = READ_ONCE(ks->fo_max_qlen);
+		break;
+	case TCP_FASTOPEN_NO_COOKIE:
+		*val = ks->fo_no_cookie;
 		break;
 	case TCP_QUICKACK:
 		*val = !ktcp_window_pingpong(&ks->inet.sk);

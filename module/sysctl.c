@@ -40,7 +40,8 @@
  * synack_retries, retries1, retries2, keepalive_time, keepalive_intvl,
  * keepalive_probes, timestamps, sack, window_scaling, dsack, early_retrans,
  * slow_start_after_idle, min_snd_mss, notsent_lowat, rmem, wmem,
- * congestion_control and available_congestion_control.
+ * congestion_control, available_congestion_control and fastopen (TFO_*
+ * bits; only the server's side is ktcp's yet).
  *
  * One more is the module's, shown in the initial namespace only, as
  * net.ipv4.tcp_mem is:
@@ -154,6 +155,13 @@ static const struct ctl_table ktcp_sysctl_template[] = {
 		.procname	= "max_syn_backlog",
 		.data		= KTCP_SYSCTL_OFF(max_syn_backlog),
 		.maxlen		= KTCP_SYSCTL_LEN(max_syn_backlog),
+		.mode		= 0644,
+		.proc_handler	= proc_dointvec,
+	},
+	{
+		.procname	= "fastopen",
+		.data		= KTCP_SYSCTL_OFF(fastopen),
+		.maxlen		= KTCP_SYSCTL_LEN(fastopen),
 		.mode		= 0644,
 		.proc_handler	= proc_dointvec,
 	},

@@ -308,6 +308,28 @@ static void ktcp_timers_reo_handler(struct sock *sk)
 }
 
 /*
+ * tcp_fastopen_synack_timer(): a Fast Open child's SYN-ACK, at the head
+ * of its write queue, timed out. Resent alone, 1 s doubling, until
+ * TCP_SYNCNT or synack_retries + 1 timeouts; cwnd falls to Loss's only
+ * at the second (the first is what a plain handshake's SYN-ACK may
+ * take), and no new path is sought (no tcp_write_timeout()).
+ */
+static void ktcp_timers_fastopen_synack(struct sock *sk)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+
+	KTCP_INC_STATS(sock_net(sk), KTCP_MIB_TIMEOUTS);	/* syn_ack_timeout */
+	if (ks->retries >= ktcp_fastopen_synack_retries(sk))
+		return ktcp_timers_abort(sk);
+	if (ks->retries == 1)
+		ktcp_recovery_on_rto(sk);	/* tcp_enter_loss() */
+	ktcp_output_retransmit(sk);
+	WRITE_ONCE(ks->retries, ks->retries + 1);
+	ktcp_rtt_backoff(&ks->rtt);
+	ktcp_rtx_arm(sk, KTCP_TIME_RETRANS, ktcp_rto(ks));
+}
+
+/*
  * rtx_timer fired; the socket lock is held, not by a user. What for is
  * rtx_pending's (tcp_write_timer_handler()).
  */
@@ -326,6 +348,8 @@ static void ktcp_timers_rtx_handler(struct sock *sk)
 		return;
 	}
 	ks->rtx_pending = 0;
+	if (ktcp_fastopen_passive(sk))	/* tcp_retransmit_timer() */
+		return ktcp_timers_fastopen_synack(sk);
 	if (ks->snd_una == ks->snd_nxt) {
 		if (ks->send_head)
 			ktcp_timers_persist_handler(sk);

@@ -76,6 +76,9 @@ bool ktcp_tlp_schedule(struct sock *sk, bool advancing_rto)
 	if ((early_retrans != 3 && early_retrans != 4) ||
 	    !ks->packets_out || !ks->neg.sack_ok)
 		return false;
+	/* None before a Fast Open child's SYN-ACK is acknowledged. */
+	if (ktcp_fastopen_passive(sk))
+		return false;
 	if (ks->cc.state != KTCP_CC_CWR &&
 	    (ks->cc.state != KTCP_CC_OPEN || ktcp_tlp_disorder(sk)))
 		return false;

@@ -24,7 +24,7 @@ LAYERS = [
     ['connect.c', 'sockopt.c', 'sendrecv.c'],
     ['rcv.c'],
     ['input.c', 'listen.c', 'icmp.c', 'icmp6.c'],
-    ['synrecv.c'],
+    ['synrecv.c', 'child.c'],
     ['rcvq.c'],
     ['collapse.c'],
     ['timewait.c'],
@@ -38,7 +38,7 @@ LAYERS = [
     ['rack.c'],
     ['rtxq.c'],
     ['port.c'],
-    ['timer.c', 'hash.c', 'mem.c', 'cgroup.c', 'inet6.c', 'ip6.c'],
+    ['timer.c', 'hash.c', 'mem.c', 'cgroup.c', 'inet6.c', 'ip6.c', 'fastopen.c'],
     # Pure logic, no socket or lock; the algorithms over their framework.
     ['cong_reno.c', 'cong_cubic.c'],
     ['options.c', 'negotiate.c', 'syncookie.c', 'sack.c', 'ofo.c', 'rtt.c', 'cong.c',

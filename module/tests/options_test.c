@@ -7,6 +7,7 @@
  * buffer of exactly its length, so KASAN catches any read past the end.
  */
 #include <kunit/test.h>
+#include <linux/align.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 
@@ -403,10 +404,17 @@ static void ot_check_sane(struct kunit *test, const struct ktcp_opts *o,
 	u8 buf[KTCP_MAX_OPTLEN];
 	unsigned int len;
 
-	KUNIT_ASSERT_EQ(test, o->present & ~(u32)(SYN_ALL | KTCP_OPTF_SACK), 0U);
+	KUNIT_ASSERT_EQ(test, o->present & ~(u32)(SYN_ALL | KTCP_OPTF_SACK |
+						   KTCP_OPTF_FASTOPEN), 0U);
 	if (!syn)
-		KUNIT_ASSERT_EQ(test, o->present & (u32)(SYN_ALL & ~KTCP_OPTF_TS),
+		KUNIT_ASSERT_EQ(test, o->present &
+				(u32)((SYN_ALL & ~KTCP_OPTF_TS) | KTCP_OPTF_FASTOPEN),
 				0U);
+	if (o->present & KTCP_OPTF_FASTOPEN)
+		KUNIT_ASSERT_TRUE(test, !o->fo_len ||
+				  (!(o->fo_len & 1) &&
+				   o->fo_len >= KTCP_FASTOPEN_COOKIE_MIN &&
+				   o->fo_len <= KTCP_FASTOPEN_COOKIE_MAX));
 	KUNIT_ASSERT_LE(test, o->wscale, KTCP_MAX_WSCALE);
 	KUNIT_ASSERT_LE(test, o->num_sacks, KTCP_MAX_SACK_BLOCKS);
 	KUNIT_ASSERT_EQ(test, !!(o->present & KTCP_OPTF_SACK), !!o->num_sacks);
@@ -414,7 +422,17 @@ static void ot_check_sane(struct kunit *test, const struct ktcp_opts *o,
 	len = ktcp_opts_build(buf, o);
 	KUNIT_ASSERT_LE(test, len, KTCP_MAX_OPTLEN);
 	KUNIT_ASSERT_EQ(test, ot_parse(test, buf, len, syn, &back), 0);
-	KUNIT_ASSERT_EQ(test, back.present, o->present);
+	/* Fast Open is left out only when the rest leaves it no room. */
+	if ((o->present & KTCP_OPTF_FASTOPEN) &&
+	    !(back.present & KTCP_OPTF_FASTOPEN))
+		KUNIT_ASSERT_GT(test, len + ALIGN(o->fo_len +
+						  (o->fo_exp ? 4 : 2), 4),
+				(unsigned int)KTCP_MAX_OPTLEN);
+	else if (o->present & KTCP_OPTF_FASTOPEN)
+		KUNIT_ASSERT_MEMEQ(test, back.fo_cookie, o->fo_cookie,
+				   o->fo_len);
+	KUNIT_ASSERT_EQ(test, back.present | (o->present & KTCP_OPTF_FASTOPEN),
+			o->present);
 	KUNIT_ASSERT_EQ(test, back.tsval, o->tsval);
 	KUNIT_ASSERT_EQ(test, back.mss, o->mss);
 }
@@ -464,6 +482,92 @@ static void options_fuzz(struct kunit *test)
 	KUNIT_EXPECT_GT(test, ok, 1000U);
 }
 
+/*
+ * Fast Open (RFC 7413 4.1.1) after wscale, as Linux's SYN and SYN-ACK
+ * carry it: kind 34 (or 254 and magic 0xF989), NOP NOP when the length
+ * leaves two bytes of a word.
+ */
+static void options_fastopen_build(struct kunit *test)
+{
+	static const u8 base[] = {
+		2, 4, 0x05, 0xb4,
+		4, 2, 8, 10, 1, 2, 3, 4, 0xa1, 0xb2, 0xc3, 0xd4,
+		1, 3, 3, 7,
+	};
+	static const u8 req[] = { 34, 2, 1, 1 };
+	static const u8 cookie[] = { 34, 10, 1, 2, 3, 4, 5, 6, 7, 8, 1, 1 };
+	static const u8 exp_req[] = { 254, 4, 0xf9, 0x89 };
+	static const u8 exp16[] = { 254, 20, 0xf9, 0x89, 1, 2, 3, 4, 5, 6, 7,
+				    8, 9, 10, 11, 12, 13, 14, 15, 16 };
+	static const struct { const u8 *b; u8 n, len; bool exp; } c[] = {
+		{ req, sizeof(req), 0, false },
+		{ cookie, sizeof(cookie), 8, false },
+		{ exp_req, sizeof(exp_req), 0, true },
+		{ exp16, sizeof(exp16), 16, true },
+	};
+	u8 want[KTCP_MAX_OPTLEN];
+	struct ktcp_opts o;
+	unsigned int i, j;
+
+	for (i = 0; i < ARRAY_SIZE(c); i++) {
+		ot_syn_opts(&o, SYN_ALL | KTCP_OPTF_FASTOPEN);
+		o.fo_len = c[i].len;
+		o.fo_exp = c[i].exp;
+		for (j = 0; j < o.fo_len; j++)
+			o.fo_cookie[j] = j + 1;
+		memcpy(want, base, sizeof(base));
+		memcpy(want + sizeof(base), c[i].b, c[i].n);
+		ot_expect_build(test, &o, want, sizeof(base) + c[i].n);
+	}
+	/* No room after 4 SACK blocks: left out (tcp_syn_options()). */
+	ot_syn_opts(&o, KTCP_OPTF_TS | KTCP_OPTF_FASTOPEN);
+	ot_set_sacks(&o, 3);
+	o.fo_len = 8;
+	KUNIT_EXPECT_EQ(test, ktcp_opts_len(&o), 12U + 4 + 3 * 8);
+}
+
+static void options_fastopen_parse(struct kunit *test)
+{
+	static const u8 req[] = { 34, 2 };
+	static const u8 cookie[] = { 1, 1, 34, 10, 9, 8, 7, 6, 5, 4, 3, 2 };
+	static const u8 exp[] = { 254, 8, 0xf9, 0x89, 1, 2, 3, 4 };
+	static const u8 odd[] = { 34, 7, 1, 2, 3, 4, 5 };
+	static const u8 short2[] = { 34, 4, 1, 2 };
+	static const u8 other_magic[] = { 254, 8, 0x12, 0x34, 1, 2, 3, 4 };
+	static const u8 twice[] = { 34, 2, 34, 6, 4, 3, 2, 1 };
+	struct ktcp_opts o;
+
+	KUNIT_ASSERT_EQ(test, ot_parse(test, req, sizeof(req), true, &o), 0);
+	KUNIT_EXPECT_EQ(test, o.present, (u32)KTCP_OPTF_FASTOPEN);
+	KUNIT_EXPECT_EQ(test, o.fo_len, 0);
+	KUNIT_EXPECT_FALSE(test, o.fo_exp);
+	KUNIT_ASSERT_EQ(test, ot_parse(test, cookie, sizeof(cookie), true, &o),
+			0);
+	KUNIT_EXPECT_EQ(test, o.present, (u32)KTCP_OPTF_FASTOPEN);
+	KUNIT_EXPECT_EQ(test, o.fo_len, 8);
+	KUNIT_EXPECT_MEMEQ(test, o.fo_cookie, cookie + 4, 8);
+	KUNIT_ASSERT_EQ(test, ot_parse(test, exp, sizeof(exp), true, &o), 0);
+	KUNIT_EXPECT_EQ(test, o.present, (u32)KTCP_OPTF_FASTOPEN);
+	KUNIT_EXPECT_EQ(test, o.fo_len, 4);
+	KUNIT_EXPECT_TRUE(test, o.fo_exp);
+	/* Not a SYN, an odd or too short cookie, another experiment: none. */
+	KUNIT_ASSERT_EQ(test, ot_parse(test, cookie, sizeof(cookie), false, &o),
+			0);
+	KUNIT_EXPECT_EQ(test, o.present, 0U);
+	KUNIT_ASSERT_EQ(test, ot_parse(test, odd, sizeof(odd), true, &o), 0);
+	KUNIT_EXPECT_EQ(test, o.present, 0U);
+	KUNIT_ASSERT_EQ(test, ot_parse(test, short2, sizeof(short2), true, &o),
+			0);
+	KUNIT_EXPECT_EQ(test, o.present, 0U);
+	KUNIT_ASSERT_EQ(test, ot_parse(test, other_magic, sizeof(other_magic),
+				       true, &o), 0);
+	KUNIT_EXPECT_EQ(test, o.present, 0U);
+	/* Two: the last counts, as in tcp_parse_options(). */
+	KUNIT_ASSERT_EQ(test, ot_parse(test, twice, sizeof(twice), true, &o), 0);
+	KUNIT_EXPECT_EQ(test, o.fo_len, 4);
+	KUNIT_EXPECT_MEMEQ(test, o.fo_cookie, twice + 4, 4);
+}
+
 static struct kunit_case ktcp_options_cases[] = {
 	KUNIT_CASE(options_build_syn),
 	KUNIT_CASE(options_build_established),
@@ -474,6 +578,8 @@ static struct kunit_case ktcp_options_cases[] = {
 	KUNIT_CASE(options_eol_nop_unknown),
 	KUNIT_CASE(options_malformed),
 	KUNIT_CASE(options_ignored_duplicates),
+	KUNIT_CASE(options_fastopen_build),
+	KUNIT_CASE(options_fastopen_parse),
 	KUNIT_CASE(options_fuzz),
 	{}
 };

@@ -303,6 +303,8 @@ static __poll_t ktcp_af_poll(struct file *file, struct socket *sock,
 	if (state != TCP_SYN_SENT &&
 	    (state != TCP_SYN_RECV || ktcp_fastopen_passive(sk)))
 		mask |= ktcp_af_poll_rw(sk, shutdown);
+	else if (state == TCP_SYN_SENT && ktcp_sk(sk)->fo_defer)
+		mask |= EPOLLOUT | EPOLLWRNORM;	/* the write sends the SYN */
 	/* Read sk_err after the state and queues, as tcp_poll() does. */
 	smp_rmb();
 	if (READ_ONCE(sk->sk_err) ||

@@ -224,6 +224,18 @@ void ktcp_cc_open(struct ktcp_cc *cc)
 	cc->state = KTCP_CC_OPEN;
 }
 
+/*
+ * tcp_non_congestion_loss_retransmit(): Loss, for data lost for another
+ * reason than congestion; cwnd stays, ssthresh becomes at least 3/4 of it.
+ */
+void ktcp_cc_enter_loss_kept(struct ktcp_cc *cc)
+{
+	if (cc->state == KTCP_CC_LOSS)
+		return;
+	cc->ssthresh = ktcp_cc_current_ssthresh(cc);
+	cc->state = KTCP_CC_LOSS;
+}
+
 u32 ktcp_cc_current_ssthresh(const struct ktcp_cc *cc)
 {
 	if (ktcp_cc_in_reduction(cc))

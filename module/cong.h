@@ -179,6 +179,7 @@ static inline void ktcp_cc_sent(struct ktcp_cc *cc, u32 n)
  * in a reduction, else at least 3/4 of cwnd (tcp_current_ssthresh()).
  */
 u32 ktcp_cc_current_ssthresh(const struct ktcp_cc *cc);
+void ktcp_cc_enter_loss_kept(struct ktcp_cc *cc);
 /*
  * Undo a spurious reduction (tcp_undo_cwnd_reduction()): with
  * @prior_ssthresh non-zero (0: an ECE made it real), cwnd returns to the

@@ -10,6 +10,7 @@
  * Context: process, the socket lock held where a function says so.
  */
 
+#include <linux/sizes.h>
 #include <net/inet_common.h>
 #include <net/ip.h>
 #include <net/route.h>
@@ -224,6 +225,64 @@ static union tcp_seq_and_ts_off ktcp_connect_isn(struct sock *sk)
 					   t->rport);
 }
 
+/*
+ * tcp_connect()'s send: the SYN, a Fast Open one (tcp_send_syn_data())
+ * when ks->fo_req asks: with the cookie kept for the peer, or none needed,
+ * and the first bytes of its write, as many as the SYN has room for
+ * beside a full set of options (the peer's MSS if kept, the route's);
+ * without a cookie, with a request for one. TCP_FASTOPEN_CONNECT's
+ * connect() without a cookie (tcp_fastopen_defer_connect()) asks too.
+ */
+static int ktcp_connect_syn(struct sock *sk)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+	struct ktcp_fo_req *fo = ks->fo_req, request = {};
+	u16 mss = ks->adv_mss;
+	int space, err;
+
+	KTCP_INC_STATS(sock_net(sk), KTCP_MIB_ACTIVEOPENS);
+	if (!fo && ks->fo_connect) {
+		ktcp_fastopen_cookie_check(sk, &mss, &request.cookie);
+		ks->fo_req = &request;
+		err = ktcp_output_syn(sk);
+		ks->fo_req = NULL;
+		return err;
+	}
+	if (!fo || !ktcp_fastopen_cookie_check(sk, &mss, &fo->cookie) ||
+	    !fo->data) {
+		err = ktcp_output_syn(sk);
+	} else {
+		if (ks->user_mss)	/* tcp_mss_clamp() */
+			mss = min(mss, ks->user_mss);
+		/* __tcp_mtu_to_mss() less a full set of options; a page frag */
+		space = max_t(int, min_t(int, mss, ktcp_window_mss_route(sk)),
+			      READ_ONCE(ktcp_pernet(sock_net(sk))->min_snd_mss));
+		space = min(space - KTCP_MAX_OPTLEN, SZ_32K);
+		err = ktcp_output_syn_data(sk, space);
+	}
+	if (fo)		/* SYNs sent again carry no option */
+		fo->cookie.present &= ~KTCP_OPTF_FASTOPEN;
+	return err;
+}
+
+/*
+ * tcp_fastopen_defer_connect(): with TCP_FASTOPEN_CONNECT and a cookie
+ * for the peer (or none needed), connect() sends nothing: the first write
+ * sends the SYN with its data.
+ */
+static bool ktcp_connect_fastopen_defer(struct sock *sk)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+	struct ktcp_opts cookie = {};
+	u16 mss = 0;
+
+	if (!ks->fo_connect || ks->fo_req ||
+	    !ktcp_fastopen_cookie_check(sk, &mss, &cookie))
+		return false;
+	ks->fo_defer = 1;
+	return true;
+}
+
 /* Everything connect() does before waiting: route, hash, send the SYN. */
 static int ktcp_connect_start(struct sock *sk,
 			      const union ktcp_connect_dest *dest)
@@ -262,8 +321,9 @@ static int ktcp_connect_start(struct sock *sk,
 	ktcp_connect_window(sk);
 	ktcp_sock_set_state(sk, ktcp_state_next(sk->sk_state, KTCP_EV_CONNECT,
 						false));
-	KTCP_INC_STATS(net, KTCP_MIB_ACTIVEOPENS);
-	err = ktcp_output_syn(sk);
+	if (ktcp_connect_fastopen_defer(sk))
+		return 0;
+	err = ktcp_connect_syn(sk);
 	if (!err)
 		return 0;
 	ktcp_sock_set_state(sk, TCP_CLOSE);
@@ -419,26 +479,30 @@ static int ktcp_connect_addr(struct sock *sk, const struct sockaddr *uaddr,
 	return ktcp_connect_addr6(sk, &sin6, addr_len, dest);
 }
 
-int ktcp_connect_stream(struct socket *sock, struct sockaddr *uaddr,
-			int addr_len, int flags)
+/*
+ * __inet_stream_connect() with the lock held; @is_sendmsg: for a Fast
+ * Open write (ktcp_connect_fastopen()), whose address may be NULL.
+ */
+static int __ktcp_connect_stream(struct socket *sock, struct sockaddr *uaddr,
+				 int addr_len, int flags, bool is_sendmsg)
 {
 	union ktcp_connect_dest dest;
 	struct sock *sk = sock->sk;
 	int err, wait;
 	long timeo;
 
-	/* __inet_stream_connect(): AF_UNSPEC disconnects. */
-	if (addr_len < (int)sizeof(uaddr->sa_family))
+	if (uaddr && addr_len < (int)sizeof(uaddr->sa_family))
 		return -EINVAL;
-	if (uaddr->sa_family == AF_UNSPEC)
-		return ktcp_connect_disconnect(sock);
-	lock_sock(sk);
 	switch (sock->state) {
 	case SS_CONNECTED:
 		err = -EISCONN;
 		goto out;
 	case SS_CONNECTING:
-		err = -EALREADY;
+		/* A deferred Fast Open connect is connected, to connect(). */
+		if (ktcp_sk(sk)->fo_defer)
+			err = is_sendmsg ? -EINPROGRESS : -EISCONN;
+		else
+			err = -EALREADY;
 		break;
 	case SS_UNCONNECTED:
 		err = -EISCONN;
@@ -453,6 +517,8 @@ int ktcp_connect_stream(struct socket *sock, struct sockaddr *uaddr,
 		if (err)
 			goto out;
 		sock->state = SS_CONNECTING;
+		if (ktcp_sk(sk)->fo_defer)	/* the first write sends the SYN */
+			goto out;
 		err = -EINPROGRESS;
 		break;
 	default:	/* SS_DISCONNECTING: shut down while connecting */
@@ -461,9 +527,15 @@ int ktcp_connect_stream(struct socket *sock, struct sockaddr *uaddr,
 	}
 	timeo = sock_sndtimeo(sk, flags & O_NONBLOCK);
 	if ((1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_SYN_RECV)) {
+		/* a Fast Open write waits: its data will carry the ACK */
+		int writebias = is_sendmsg && ktcp_sk(sk)->fo_req &&
+				ktcp_sk(sk)->fo_req->data;
+
 		if (!timeo)
 			goto out;
+		sk->sk_write_pending += writebias;
 		wait = ktcp_connect_wait(sk, &timeo);
+		sk->sk_write_pending -= writebias;
 		if (wait) {
 			err = wait;
 			goto out;
@@ -483,6 +555,68 @@ int ktcp_connect_stream(struct socket *sock, struct sockaddr *uaddr,
 	sock->state = SS_CONNECTED;
 	err = 0;
 out:
-	release_sock(sk);
+	return err;
+}
+
+int ktcp_connect_stream(struct socket *sock, struct sockaddr *uaddr,
+			int addr_len, int flags)
+{
+	int err;
+
+	/* __inet_stream_connect(): AF_UNSPEC disconnects. */
+	if (addr_len < (int)sizeof(uaddr->sa_family))
+		return -EINVAL;
+	if (uaddr->sa_family == AF_UNSPEC)
+		return ktcp_connect_disconnect(sock);
+	lock_sock(sock->sk);
+	err = __ktcp_connect_stream(sock, uaddr, addr_len, flags, false);
+	release_sock(sock->sk);
+	return err;
+}
+
+/*
+ * tcp_sendmsg_fastopen(): a write with MSG_FASTOPEN, or the first after a
+ * deferred TCP_FASTOPEN_CONNECT, connects (to @msg's address, if any) and
+ * sends its first bytes in the SYN, as many as it may; *@copied says how
+ * many. The lock is held; a blocking one waits for the handshake. -errno:
+ * EOPNOTSUPP without net.ktcp.fastopen's 0x1, or for AF_UNSPEC; EINPROGRESS
+ * (not blocking); what connect() would say otherwise (EISCONN...).
+ */
+int ktcp_connect_fastopen(struct socket *sock, struct msghdr *msg,
+			  size_t size, int *copied)
+{
+	struct sockaddr *uaddr = msg->msg_name;
+	struct ktcp_fo_req fo = { .data = msg, .size = size };
+	struct sock *sk = sock->sk;
+	struct ktcp_sock *ks = ktcp_sk(sk);
+	int err;
+
+	sock_owned_by_me(sk);
+	*copied = 0;
+	if (!(READ_ONCE(ktcp_pernet(sock_net(sk))->fastopen) &
+	      TFO_CLIENT_ENABLE) ||
+	    (uaddr && msg->msg_namelen >= (int)sizeof(uaddr->sa_family) &&
+	     uaddr->sa_family == AF_UNSPEC))
+		return -EOPNOTSUPP;
+	if (ks->fo_req)
+		return -EALREADY;	/* another Fast Open is in progress */
+	ks->fo_req = &fo;
+	/* Not if it left SYN_SENT meanwhile (a SYN, an ICMP error). */
+	if (ks->fo_defer && sk->sk_state == TCP_SYN_SENT) {
+		err = ktcp_connect_syn(sk);
+		if (err) {	/* as a connect() that failed to send */
+			ktcp_sock_set_state(sk, TCP_CLOSE);
+			ktcp_connect_undo(sk);
+		}
+	}
+	err = __ktcp_connect_stream(sock, uaddr, uaddr ? msg->msg_namelen : 0,
+				    (msg->msg_flags & MSG_DONTWAIT) ?
+				    O_NONBLOCK : 0, true);
+	/* A disconnect while it waited took it (ktcp_sock_disconnect()). */
+	if (ks->fo_req == &fo) {
+		*copied = fo.copied;
+		ks->fo_req = NULL;
+		ks->fo_defer = 0;
+	}
 	return err;
 }

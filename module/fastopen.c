@@ -1,16 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * TCP Fast Open, the server's side (RFC 7413), as Linux's tcp_fastopen.c:
+ * TCP Fast Open (RFC 7413), as Linux's tcp_fastopen.c. The server's side:
  * the cookie a client asks for and shows again, the decision to let a
  * SYN's data in before the handshake ends (tcp_try_fastopen()), and the
  * count of a listener's children still in SYN_RECV (its Fast Open queue).
  * listen.c makes the child; output.c sends its SYN-ACK and resends it on
  * its retransmission timer; the completing ACK ends SYN_RECV in input.c.
+ * The client's side: the cookies kept per pair of addresses, and whether
+ * a SYN may carry data. connect.c sends that SYN (output.c builds it) and
+ * input.c reads its SYN-ACK.
  *
  * Context: softirq, or process with BHs off; the listener's lock held for
  * the listener's calls, the child's for the child's.
  */
 
+#include <linux/jhash.h>
 #include <linux/random.h>
 #include <linux/unaligned.h>
 
@@ -170,4 +174,152 @@ int ktcp_fastopen_synack_retries(const struct sock *sk)
 {
 	return READ_ONCE(ktcp_sk(sk)->syn_retries) ?:
 	       READ_ONCE(ktcp_pernet(sock_net(sk))->synack_retries) + 1;
+}
+
+/*
+ * The client's side. A cookie, with the MSS the server's SYN-ACK gave, is
+ * kept per pair of addresses, as Linux keeps it in its TCP metrics
+ * (tcp_fastopen_cache_get(), tcp_fastopen_cache_set()): here a small
+ * table of the namespace's, made at its first cookie, one entry a slot
+ * (a pair that hashes to a taken slot replaces it).
+ */
+#define KTCP_FO_CACHE_SLOTS	64
+
+struct ktcp_fo_entry {
+	struct in6_addr saddr;
+	struct in6_addr daddr;
+	u16 mss;
+	u8 len;			/* 0: no cookie */
+	bool exp;
+	u8 try_exp;		/* 1: ask in the experimental form next */
+	bool used;
+	u8 cookie[KTCP_FASTOPEN_COOKIE_MAX];
+};
+
+struct ktcp_fo_cache {
+	spinlock_t lock;	/* the entries */
+	u32 seed;		/* random: which pairs share a slot is secret */
+	struct ktcp_fo_entry e[KTCP_FO_CACHE_SLOTS];
+};
+
+void ktcp_fastopen_cache_exit(struct ktcp_net *kn)
+{
+	kfree(kn->fo_cache);
+}
+
+/* The slot of @sk's pair of addresses. */
+static struct ktcp_fo_entry *ktcp_fastopen_slot(struct ktcp_fo_cache *c,
+						const struct sock *sk)
+{
+	const struct ktcp_tuple *t = &ktcp_sk(sk)->hnode.key;
+	u32 h = jhash2((const u32 *)&t->raddr, 4,
+		       jhash2((const u32 *)&t->laddr, 4, c->seed));
+
+	return &c->e[h % KTCP_FO_CACHE_SLOTS];
+}
+
+static bool ktcp_fastopen_match(const struct ktcp_fo_entry *e,
+				const struct sock *sk)
+{
+	const struct ktcp_tuple *t = &ktcp_sk(sk)->hnode.key;
+
+	return e->used && ipv6_addr_equal(&e->saddr, &t->laddr) &&
+	       ipv6_addr_equal(&e->daddr, &t->raddr);
+}
+
+/* tcp_fastopen_cache_get(): the MSS and cookie kept for @sk's peer. */
+static void ktcp_fastopen_cache_get(struct sock *sk, u16 *mss,
+				    struct ktcp_opts *cookie)
+{
+	struct ktcp_fo_cache *c = READ_ONCE(ktcp_pernet(sock_net(sk))->fo_cache);
+	struct ktcp_fo_entry *e;
+
+	if (!c)
+		return;
+	spin_lock_bh(&c->lock);
+	e = ktcp_fastopen_slot(c, sk);
+	if (ktcp_fastopen_match(e, sk)) {
+		if (e->mss)
+			*mss = e->mss;
+		if (e->len) {
+			cookie->fo_len = e->len;
+			cookie->fo_exp = e->exp;
+			memcpy(cookie->fo_cookie, e->cookie, e->len);
+		} else if (e->try_exp == 1) {
+			cookie->fo_exp = true;
+		}
+	}
+	spin_unlock_bh(&c->lock);
+}
+
+/*
+ * tcp_fastopen_cache_set(): what a SYN-ACK said of Fast Open: the MSS,
+ * the cookie if it had one, and whether to ask in the other form next
+ * time (@try_exp). A SYN lost (@syn_lost) is not kept: Linux's count of
+ * them feeds nothing in 6.12 but its metrics' netlink dump.
+ */
+void ktcp_fastopen_cache_set(struct sock *sk, u16 mss,
+			     const struct ktcp_opts *cookie, bool syn_lost,
+			     u8 try_exp)
+{
+	struct ktcp_net *kn = ktcp_pernet(sock_net(sk));
+	struct ktcp_fo_cache *c = READ_ONCE(kn->fo_cache);
+	struct ktcp_fo_entry *e;
+
+	if (!c) {
+		c = kzalloc(sizeof(*c), GFP_ATOMIC);
+		if (!c)
+			return;
+		spin_lock_init(&c->lock);
+		c->seed = get_random_u32();
+		if (cmpxchg(&kn->fo_cache, NULL, c)) {
+			kfree(c);
+			c = READ_ONCE(kn->fo_cache);
+		}
+	}
+	spin_lock_bh(&c->lock);
+	e = ktcp_fastopen_slot(c, sk);
+	if (!ktcp_fastopen_match(e, sk)) {
+		memset(e, 0, sizeof(*e));
+		e->saddr = ktcp_sk(sk)->hnode.key.laddr;
+		e->daddr = ktcp_sk(sk)->hnode.key.raddr;
+		e->used = true;
+	}
+	if (mss)
+		e->mss = mss;
+	if (cookie && (cookie->present & KTCP_OPTF_FASTOPEN) && cookie->fo_len) {
+		e->len = cookie->fo_len;
+		e->exp = cookie->fo_exp;
+		memcpy(e->cookie, cookie->fo_cookie, cookie->fo_len);
+	} else if (try_exp > e->try_exp && !e->len && !e->exp) {
+		e->try_exp = try_exp;
+	}
+	spin_unlock_bh(&c->lock);
+}
+
+/*
+ * tcp_fastopen_cookie_check(): may @sk's SYN carry data? With a cookie
+ * kept for its peer (in @cookie), or none needed (net.ktcp.fastopen's
+ * 0x4, TCP_FASTOPEN_NO_COOKIE: no option then). If not, @cookie is the
+ * request (length 0) and tcpi_fastopen_client_fail says why. @mss: the
+ * server's, if kept. Linux's blackhole detection (a firewall that drops
+ * Fast Open SYNs) and a route's fastopen_no_cookie are not ktcp's.
+ */
+bool ktcp_fastopen_cookie_check(struct sock *sk, u16 *mss,
+				struct ktcp_opts *cookie)
+{
+	int mode = READ_ONCE(ktcp_pernet(sock_net(sk))->fastopen);
+
+	cookie->fo_len = 0;
+	cookie->fo_exp = false;
+	cookie->present |= KTCP_OPTF_FASTOPEN;
+	ktcp_fastopen_cache_get(sk, mss, cookie);
+	if ((mode & TFO_CLIENT_NO_COOKIE) || ktcp_sk(sk)->fo_no_cookie) {
+		cookie->present &= ~KTCP_OPTF_FASTOPEN;
+		return true;
+	}
+	if (cookie->fo_len)
+		return true;
+	ktcp_sk(sk)->fo_client_fail = TFO_COOKIE_UNAVAILABLE;
+	return false;
 }

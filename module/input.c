@@ -92,6 +92,74 @@ static void ktcp_input_update_wnd(struct ktcp_sock *ks,
 	}
 }
 
+/*
+ * tcp_rcv_fastopen_synack(): the SYN-ACK of a Fast Open SYN, @o its
+ * options. Its MSS and cookie (one we asked for) are kept for the next
+ * connect to the peer, or, without a cookie, the other form of the option
+ * is tried next time; data of the SYN it left unacknowledged goes again
+ * now, with the ACK (true). TCPFastOpenActive counts data acknowledged.
+ */
+static bool ktcp_input_fastopen_synack(struct sock *sk, struct sk_buff *synack,
+				       struct ktcp_opts *o)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+	struct sk_buff *data = ks->syn_data ? skb_peek(&sk->sk_write_queue) :
+			       NULL;
+	bool syn_drop = false;
+	u8 try_exp = 0;
+
+	if (!ks->syn_fastopen)		/* an unsolicited cookie */
+		o->present &= ~KTCP_OPTF_FASTOPEN;
+	else if (ks->total_retrans)	/* the SYN-data, or its SYN-ACK, lost */
+		syn_drop = !(o->present & KTCP_OPTF_FASTOPEN) && data;
+	else if (!(o->present & KTCP_OPTF_FASTOPEN) && !ks->syn_data)
+		try_exp = ks->syn_fastopen_exp ? 2 : 1;
+	ktcp_fastopen_cache_set(sk, o->present & KTCP_OPTF_MSS ? o->mss : 0, o,
+				syn_drop, try_exp);
+	if (data && data != ks->send_head) {
+		ks->fo_client_fail = ks->total_retrans ? TFO_SYN_RETRANSMITTED :
+							 TFO_DATA_NOT_ACKED;
+		KTCP_INC_STATS(sock_net(sk), KTCP_MIB_TCPFASTOPENACTIVEFAIL);
+		ktcp_pmtu_resegment(sk);	/* to the MSS the SYN-ACK gave */
+		ktcp_recovery_non_congestion_loss(sk);
+		ktcp_output_push(sk);
+		return true;
+	}
+	/* tcp_fastopen_add_skb(): data on the SYN-ACK, a copy of it queued */
+	if (KTCP_SKB_CB(synack)->end_seq != KTCP_SKB_CB(synack)->seq + 1) {
+		struct sk_buff *copy = skb_clone(synack, GFP_ATOMIC);
+
+		if (copy)
+			ktcp_rcvq_syn_data(sk, copy);
+	}
+	ks->syn_data_acked |= ks->syn_data;
+	if (ks->syn_data_acked) {
+		KTCP_INC_STATS(sock_net(sk), KTCP_MIB_TCPFASTOPENACTIVE);
+		/*
+		 * The SYN and its data were two skbs, one segment delivered;
+		 * neither grows cwnd (ktcp_input_syn_sent()).
+		 */
+		if (ks->delivered > 1)
+			ks->delivered--;
+		ks->ack_delivered = ks->delivered;
+	}
+	return false;
+}
+
+/*
+ * The ACK of a SYN-ACK (tcp_rcv_synsent_state_process()): at once, or
+ * later when a writer waits to send, TCP_DEFER_ACCEPT is set or the
+ * socket is interactive (ktcp_timers_delack_synack()).
+ */
+static void ktcp_input_synack_ack(struct sock *sk)
+{
+	if (sk->sk_write_pending || ktcp_sk(sk)->defer_accept ||
+	    ktcp_window_pingpong(sk))
+		ktcp_timers_delack_synack(sk);
+	else
+		ktcp_output_ack(sk);
+}
+
 /* SYN_SENT (RFC 9293 3.10.7.3). */
 void ktcp_input_syn_sent(struct sock *sk, struct sk_buff *skb)
 {
@@ -141,7 +209,10 @@ void ktcp_input_syn_sent(struct sock *sk, struct sk_buff *skb)
 						KTCP_EV_RCV_SYNACK, false));
 	ktcp_window_established(sk);
 	ktcp_buf_init(sk);
-	ktcp_output_ack(sk);
+	/* Data of a Fast Open SYN sent again carries the ACK. */
+	if (!((ks->syn_fastopen || ks->syn_data) &&
+	      ktcp_input_fastopen_synack(sk, skb, &opts)))
+		ktcp_input_synack_ack(sk);
 	sk->sk_state_change(sk);
 	sk_wake_async(sk, SOCK_WAKE_IO, POLL_OUT);
 	ktcp_urg_rcv(sk, skb);	/* step 6 by hand, as tcp_rcv_state_process() */

@@ -157,6 +157,7 @@ struct ktcp_net {
 	u8 tw_retime;			/* sysctl: tw_timeout_ms re-times */
 	int fastopen;			/* sysctl, tcp_fastopen's TFO_* bits */
 	siphash_key_t fo_key;		/* Fast Open cookies (fastopen.c) */
+	struct ktcp_fo_cache *fo_cache;	/* a client's cookies (fastopen.c) */
 	atomic_t orphans;		/* orphans not yet CLOSE or TIME_WAIT */
 	atomic_t tw_count;		/* in TIME_WAIT: sockets and ktcp_tws */
 	struct ktcp_tw_row *tw_row;	/* timewait.c: ktcp_tws' timers */
@@ -399,6 +400,14 @@ struct ktcp_sock {
 	   syn_data_acked:1,	/* a Fast Open SYN's data was taken */
 	   fo_child:1;		/* made by a Fast Open SYN (listen.c) */
 	u8 ecn_flags;		/* TCP_ECN_* but TCP_ECN_OK (ecn.h) */
+	/* Fast Open's client (fastopen.c, connect.c), as tcp_sock's bits. */
+	u8 fo_connect:1,	/* TCP_FASTOPEN_CONNECT */
+	   fo_defer:1,		/* connect() left the SYN to the first write */
+	   syn_fastopen:1,	/* our SYN carried the Fast Open option */
+	   syn_fastopen_exp:1,	/* in the experimental form */
+	   syn_data:1,		/* and data */
+	   fo_client_fail:2;	/* tcpi_fastopen_client_fail: TFO_* */
+	struct ktcp_fo_req *fo_req;	/* a Fast Open SYN being sent */
 
 	struct ktcp_rtt rtt;	/* RTT estimator and RTO (rtt.c) */
 	int linger2;		/* TCP_LINGER2: jiffies; 0: sysctl; < 0: none */
@@ -685,6 +694,19 @@ static inline void ktcp_rto_time_end(struct ktcp_sock *ks)
  * costs little. Lives in the established table (so the final ACK finds it in
  * O(1)) and on its listener's syn_queue. Freed after an RCU grace period.
  */
+/*
+ * A Fast Open SYN to send (Linux's tcp_fastopen_request): the cookie (or
+ * request) its option carries, if any, and the write whose first bytes it
+ * may take. On the stack of connect() or sendmsg(), under the socket
+ * lock, and pointed at by ktcp_sock.fo_req only while it is.
+ */
+struct ktcp_fo_req {
+	struct ktcp_opts cookie;	/* KTCP_OPTF_FASTOPEN: the option */
+	struct msghdr *data;		/* NULL: none */
+	size_t size;
+	int copied;			/* bytes the SYN took */
+};
+
 struct ktcp_request {
 	struct ktcp_hnode hnode;
 	struct list_head list;		/* listener's syn_queue */
@@ -842,8 +864,11 @@ struct ktcp_request *ktcp_icmp6_rcv(struct net *net, struct sk_buff *skb,
 
 /* output.c: building and sending segments. */
 struct sk_buff *ktcp_output_queue_new(struct sock *sk, u8 flags, gfp_t gfp);
+struct sk_buff *ktcp_output_queue_alloc(struct sock *sk, u8 flags, gfp_t gfp,
+					unsigned int size);
 int ktcp_output_syn(struct sock *sk);
 int ktcp_output_queue_syn(struct sock *sk, gfp_t gfp);
+int ktcp_output_syn_data(struct sock *sk, int space);
 void ktcp_output_push(struct sock *sk);
 void ktcp_output_ack(struct sock *sk);
 void ktcp_output_oow_ack(struct sock *sk, const struct sk_buff *in,
@@ -887,6 +912,7 @@ void ktcp_pace_free(struct sock *sk);
 
 /* pmtu.c: path MTU discovery, the sender's side. */
 void ktcp_pmtu_reduced(struct sock *sk);
+void ktcp_pmtu_resegment(struct sock *sk);
 void ktcp_output_fin(struct sock *sk);
 void ktcp_output_rst(struct sock *sk, gfp_t gfp, enum sk_rst_reason reason);
 int ktcp_output_split(struct sock *sk, struct sk_buff *skb, u32 len,
@@ -1059,6 +1085,7 @@ void ktcp_timers_pace_kick(struct sock *sk);
 void ktcp_timers_enter_timewait(struct sock *sk, unsigned long timeout);
 void ktcp_timers_keepalive(struct sock *sk, int on);
 void ktcp_timers_delack(struct sock *sk);
+void ktcp_timers_delack_synack(struct sock *sk);
 u8 ktcp_timers_shown(const struct sock *sk, unsigned long *expires);
 
 /* mem.c: memory accounting shared by all sockets (tcp_mem). */
@@ -1127,6 +1154,8 @@ int ktcp_connect_check_addr(const struct sockaddr *uaddr, int addr_len);
 int ktcp_connect_stream(struct socket *sock, struct sockaddr *uaddr,
 			int addr_len, int flags);
 void ktcp_connect_disconnect_locked(struct socket *sock);
+int ktcp_connect_fastopen(struct socket *sock, struct msghdr *msg,
+			  size_t size, int *copied);
 
 /* sendrecv.c: sendmsg() and recvmsg(). */
 bool ktcp_sr_stream_memory_free(const struct sock *sk, int wake);
@@ -1172,6 +1201,12 @@ bool ktcp_fastopen_passive(const struct sock *sk);
 void ktcp_fastopen_queue_tune(struct sock *sk, int backlog);
 void ktcp_fastopen_listen(struct sock *sk, int backlog);
 int ktcp_fastopen_synack_retries(const struct sock *sk);
+void ktcp_fastopen_cache_exit(struct ktcp_net *kn);
+bool ktcp_fastopen_cookie_check(struct sock *sk, u16 *mss,
+				struct ktcp_opts *cookie);
+void ktcp_fastopen_cache_set(struct sock *sk, u16 mss,
+			     const struct ktcp_opts *cookie, bool syn_lost,
+			     u8 try_exp);
 
 /* hash.c: established and listener tables. */
 u32 ktcp_hash_ehash_size(void);

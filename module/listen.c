@@ -487,6 +487,7 @@ static bool ktcp_listen_fastopen(struct sock *listener,
 	ktcp_window_established(child);
 	ktcp_buf_init(child);
 	ktcp_rcvq_syn_data(child, skb);
+	kc->rcv_wup = kc->rcv_nxt;	/* tcp_fastopen_create_child() */
 	ktcp_output_push(child);	/* the SYN-ACK, acknowledging the data */
 	list_add_tail(&kc->accept_node, &ktcp_sk(listener)->accept_queue);
 	sk_acceptq_added(listener);

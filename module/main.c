@@ -160,6 +160,7 @@ static void __net_exit ktcp_net_exit(struct net *net)
 	ktcp_tw_net_exit(kn);	/* its claims, before the port table goes */
 	ktcp_hash_net_exit(kn);
 	ktcp_port_net_exit(kn);
+	ktcp_fastopen_cache_exit(kn);
 	free_percpu(kn->mib);
 }
 

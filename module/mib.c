@@ -81,6 +81,8 @@ static const char * const ktcp_mib_names[KTCP_MIB_MAX] = {
 	[KTCP_MIB_TCPFASTOPENPASSIVEFAIL] = "TCPFastOpenPassiveFail",
 	[KTCP_MIB_TCPFASTOPENLISTENOVERFLOW] = "TCPFastOpenListenOverflow",
 	[KTCP_MIB_TCPFASTOPENCOOKIEREQD] = "TCPFastOpenCookieReqd",
+	[KTCP_MIB_TCPFASTOPENACTIVE]	= "TCPFastOpenActive",
+	[KTCP_MIB_TCPFASTOPENACTIVEFAIL] = "TCPFastOpenActiveFail",
 };
 
 void ktcp_mib_seq_show(struct seq_file *seq, struct ktcp_mib __percpu *mib)

@@ -85,6 +85,8 @@ enum ktcp_mib_field {
 	KTCP_MIB_TCPFASTOPENPASSIVEFAIL, /* bad cookie, or no child made */
 	KTCP_MIB_TCPFASTOPENLISTENOVERFLOW, /* Fast Open queue full */
 	KTCP_MIB_TCPFASTOPENCOOKIEREQD,	/* a SYN asked for a cookie */
+	KTCP_MIB_TCPFASTOPENACTIVE,	/* our SYN's data was acknowledged */
+	KTCP_MIB_TCPFASTOPENACTIVEFAIL,	/* our SYN's data was not: sent again */
 	KTCP_MIB_MAX
 };
 

@@ -132,6 +132,26 @@ static void ktcp_output_tried_retrans(struct sock *sk, struct sk_buff *skb,
 }
 
 /*
+ * tcp_syn_options(): a Fast Open SYN's option (its cookie, or a request),
+ * in its first transmission only: the option is taken from ks->fo_req as
+ * it is put in, so a SYN sent again has none.
+ */
+static void ktcp_output_syn_fastopen(struct ktcp_sock *ks, struct ktcp_opts *o)
+{
+	struct ktcp_opts *c = ks->fo_req ? &ks->fo_req->cookie : NULL;
+
+	if (!c || !(c->present & KTCP_OPTF_FASTOPEN))
+		return;
+	o->present |= KTCP_OPTF_FASTOPEN;
+	o->fo_len = c->fo_len;
+	o->fo_exp = c->fo_exp;
+	memcpy(o->fo_cookie, c->fo_cookie, c->fo_len);
+	c->present &= ~KTCP_OPTF_FASTOPEN;
+	ks->syn_fastopen = 1;
+	ks->syn_fastopen_exp = c->fo_exp;
+}
+
+/*
  * Put the header of @cb's segment (or GSO packet of @segs segments) on
  * @skb and send it on connected @sk: 0, or a qdisc's refusal (> 0,
  * NET_XMIT_DROP), or -errno.
@@ -160,8 +180,10 @@ static int ktcp_output_send(struct sock *sk, struct sk_buff *skb,
 		cb->window = ktcp_window_rcv_select(sk);
 	ktcp_neg_fill(&ks->neg, &opts, syn, syn && sk->sk_state == TCP_SYN_SENT,
 		      ks->adv_mss);
-	if (syn && sk->sk_state == TCP_SYN_SENT)	/* tcp_syn_options() */
+	if (syn && sk->sk_state == TCP_SYN_SENT) {	/* tcp_syn_options() */
 		opts.present &= ktcp_neg_syn_allowed(sock_net(sk));
+		ktcp_output_syn_fastopen(ks, &opts);
+	}
 	if (!syn) {
 		ktcp_output_sack_blocks(ks, &opts, len);
 		ktcp_ecn_send(sk, &cb->flags, len, cb->seq);
@@ -295,8 +317,15 @@ static int ktcp_output_xmit_gso(struct sock *sk, struct sk_buff *skb,
  */
 struct sk_buff *ktcp_output_queue_new(struct sock *sk, u8 flags, gfp_t gfp)
 {
+	return ktcp_output_queue_alloc(sk, flags, gfp, 0);
+}
+
+/* ktcp_output_queue_new() with room for @size bytes of linear data. */
+struct sk_buff *ktcp_output_queue_alloc(struct sock *sk, u8 flags, gfp_t gfp,
+					unsigned int size)
+{
 	struct ktcp_sock *ks = ktcp_sk(sk);
-	struct sk_buff *skb = alloc_skb_fclone(KTCP_HDR_ROOM, gfp);
+	struct sk_buff *skb = alloc_skb_fclone(KTCP_HDR_ROOM + size, gfp);
 
 	sock_owned_by_me(sk);
 	if (!skb)
@@ -463,6 +492,10 @@ static bool ktcp_output_retransmit_lost(struct sock *sk)
 
 	while (ktcp_may_resend(ks) &&
 	       (skb = ktcp_recovery_next_lost(sk))) {
+		/* A Fast Open SYN's data goes again after the SYN-ACK. */
+		if (sk->sk_state == TCP_SYN_SENT &&
+		    !(KTCP_SKB_CB(skb)->flags & TCPHDR_SYN))
+			break;
 		/* tcp_xmit_retransmit_queue() */
 		if (ktcp_pace_wait(sk) || ktcp_pace_tsq_full(sk, skb->truesize, 1))
 			break;
@@ -509,6 +542,76 @@ static void ktcp_output_new_sent(struct sock *sk, struct sk_buff *skb)
 	ks->lsndtime = tcp_jiffies32;
 	ks->send_head = skb_queue_is_last(&sk->sk_write_queue, skb) ?
 			NULL : skb->next;
+}
+
+/*
+ * tcp_send_syn_data(): a Fast Open connect's SYN with the first bytes of
+ * the write in ks->fo_req, @space at most: one segment, the SYN's flags,
+ * no PSH, queued as two skbs, the SYN and its data (ACK, PSH), so that
+ * a SYN sent again carries no data, and data the SYN-ACK leaves
+ * unacknowledged goes again alone. Without room for the data, the SYN
+ * goes with a cookie request instead. 0, or -ENOBUFS (nothing queued).
+ */
+int ktcp_output_syn_data(struct sock *sk, int space)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+	struct ktcp_fo_req *fo = ks->fo_req;
+	struct sk_buff *syn, *skb;
+	struct ktcp_skb_cb *cb;
+	int err = ktcp_output_queue_syn(sk, sk->sk_allocation);
+
+	if (err)
+		return err;
+	syn = skb_peek_tail(&sk->sk_write_queue);
+	space = min_t(size_t, space, fo->size);
+	skb = space > 0 ? ktcp_output_queue_alloc(sk, TCPHDR_ACK | TCPHDR_PSH,
+						   sk->sk_allocation, space) :
+			  NULL;
+	if (skb && !copy_from_iter_full(skb_put(skb, space), space,
+					&fo->data->msg_iter)) {
+		if (ks->send_head == skb)
+			ks->send_head = NULL;
+		__skb_unlink(skb, &sk->sk_write_queue);
+		ktcp_mem_wqueue_free(sk, skb);
+		skb = NULL;
+	}
+	if (!skb) {
+		if (space > 0)		/* a regular SYN, asking for a cookie */
+			fo->cookie.fo_len = 0;
+		else if (!fo->size)	/* nothing to wait for: ACK at once */
+			fo->data = NULL;
+		ktcp_output_push(sk);
+		return 0;
+	}
+	cb = KTCP_SKB_CB(skb);
+	cb->end_seq += space;
+	/* Sent as the SYN (tcp_transmit_skb() of syn_data), kept as data. */
+	cb->seq = ks->iss;
+	cb->flags = KTCP_SKB_CB(syn)->flags;
+	err = ktcp_output_xmit(sk, skb, true);
+	cb->seq = ks->iss + 1;
+	cb->flags = TCPHDR_ACK | TCPHDR_PSH;
+	if (err) {
+		/* Not sent: the data goes back to the write, a SYN alone asks. */
+		iov_iter_revert(&fo->data->msg_iter, space);
+		__skb_unlink(skb, &sk->sk_write_queue);
+		ktcp_mem_wqueue_free(sk, skb);
+		fo->cookie.present |= KTCP_OPTF_FASTOPEN;
+		fo->cookie.fo_len = 0;
+		ktcp_output_push(sk);
+		return 0;
+	}
+	WRITE_ONCE(ks->write_seq, cb->end_seq);
+	fo->copied = space;
+	if (space == fo->size)	/* no writer waits now: the ACK goes at once */
+		fo->data = NULL;
+	KTCP_SKB_CB(syn)->when = cb->when;
+	KTCP_SKB_CB(syn)->tsval = cb->tsval;
+	ktcp_output_new_sent(sk, syn);
+	ktcp_output_new_sent(sk, skb);
+	ks->syn_data = 1;
+	ktcp_rtx_arm(sk, KTCP_TIME_RETRANS, ktcp_rto(ks));
+	return 0;
 }
 
 /*

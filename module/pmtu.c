@@ -48,7 +48,7 @@ static struct dst_entry *ktcp_pmtu_route(struct sock *sk, u32 mtu)
  * ones are lost (recovery.c). On allocation failure the rest stays whole:
  * the RTO retries, and a later ICMP message comes back here.
  */
-static void ktcp_pmtu_resegment(struct sock *sk)
+void ktcp_pmtu_resegment(struct sock *sk)
 {
 	struct ktcp_sock *ks = ktcp_sk(sk);
 	struct sk_buff *skb = skb_peek(&sk->sk_write_queue);

@@ -263,9 +263,10 @@ static bool ktcp_rcvq_in_order_mem(struct sock *sk, struct sk_buff *skb)
 
 /*
  * tcp_fastopen_add_skb(): the data of the Fast Open SYN @skb that made
- * @sk, in SYN_RECV, as its first bytes, before any segment of the
- * connection can arrive. A FIN with it is left for the peer to send again
- * (Linux takes it at once). Consumes @skb.
+ * @sk, in SYN_RECV, or of the SYN-ACK of a Fast Open SYN, as the first
+ * bytes of the connection, before any other segment of it. A FIN with it
+ * is left for the peer to send again (Linux takes it at once). Consumes
+ * @skb.
  */
 void ktcp_rcvq_syn_data(struct sock *sk, struct sk_buff *skb)
 {
@@ -289,7 +290,6 @@ void ktcp_rcvq_syn_data(struct sock *sk, struct sk_buff *skb)
 	if (ktcp_rcvq_queue(sk, skb, false, &stolen))
 		kfree_skb_partial(skb, stolen);
 	ktcp_rcvq_rcv_nxt(ks, end);
-	ks->rcv_wup = end;
 	sk->sk_data_ready(sk);
 }
 

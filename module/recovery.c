@@ -490,6 +490,32 @@ void ktcp_recovery_on_rto(struct sock *sk)
 }
 
 /*
+ * tcp_non_congestion_loss_retransmit(): what is in flight was lost for a
+ * reason that is no congestion (the SYN-ACK of a Fast Open SYN did not
+ * acknowledge its data): marked lost, and Loss entered without reducing
+ * cwnd or keeping anything to undo, until SND.NXT is acknowledged. The
+ * caller pushes, which resends it.
+ */
+void ktcp_recovery_non_congestion_loss(struct sock *sk)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+	struct sk_buff *skb;
+
+	sock_owned_by_me(sk);
+	skb_queue_walk(&sk->sk_write_queue, skb) {
+		if (skb == ks->send_head)
+			break;
+		ktcp_skb_mark_lost(ks, skb);
+	}
+	if (ks->cc.state == KTCP_CC_LOSS)
+		return;
+	ks->recover = ks->snd_nxt;	/* high_seq */
+	ks->prior_ssthresh = 0;
+	ks->undo_marker = 0;
+	ktcp_cc_enter_loss_kept(&ks->cc);
+}
+
+/*
  * tcp_simple_retransmit() after a smaller path MTU: @skb, a sent segment
  * longer than the new MSS, has been cut and @nskb is its second part, a
  * copy of its scoreboard bits (tcp_fragment()'s tcp_adjust_pcount()).

@@ -102,6 +102,7 @@ u32 ktcp_scoreboard_sack(struct sock *sk, const struct ktcp_opts *o);
 struct sk_buff *ktcp_recovery_next_lost(struct sock *sk);
 bool ktcp_recovery_on_ack(struct sock *sk, u32 acked, u32 rtt_us, bool dup);
 void ktcp_recovery_on_rto(struct sock *sk);
+void ktcp_recovery_non_congestion_loss(struct sock *sk);
 void ktcp_recovery_resegmented(struct sock *sk, struct sk_buff *skb,
 			       struct sk_buff *nskb);
 bool ktcp_recovery_frto_new(struct sock *sk);

@@ -288,11 +288,24 @@ static void ktcp_sr_push(struct sock *sk, int flags, int copied, bool force)
 int ktcp_sr_sendmsg(struct socket *sock, struct msghdr *msg, size_t size)
 {
 	struct sock *sk = sock->sk;
-	int flags = msg->msg_flags, copied = 0, n, err;
+	int flags = msg->msg_flags, copied = 0, copied_syn = 0, n, err;
 	u32 size_goal;
 	long timeo;
 
 	lock_sock(sk);
+	/* tcp_sendmsg_locked(): a Fast Open connect takes the first bytes. */
+	if ((flags & MSG_FASTOPEN) || ktcp_sk(sk)->fo_defer) {
+		err = ktcp_connect_fastopen(sock, msg, size, &copied_syn);
+		if (err == -EINPROGRESS && copied_syn > 0) {
+			release_sock(sk);
+			return copied_syn;
+		}
+		if (err) {
+			err = sk_stream_error(sk, flags, err);
+			release_sock(sk);
+			return err;
+		}
+	}
 	timeo = sock_sndtimeo(sk, flags & MSG_DONTWAIT);
 	err = 0;
 	/* A Fast Open child may send before its handshake ends. */
@@ -320,10 +333,10 @@ int ktcp_sr_sendmsg(struct socket *sock, struct msghdr *msg, size_t size)
 	if (copied && (flags & MSG_EOR) && !msg_data_left(msg))
 		KTCP_SKB_CB(skb_peek_tail(&sk->sk_write_queue))->eor = 1;
 	ktcp_sr_push(sk, flags, copied, false);
-	if (!copied && err)
+	if (!copied && !copied_syn && err)
 		copied = sk_stream_error(sk, flags, err);
 	release_sock(sk);
-	return copied;
+	return copied + copied_syn;
 }
 
 /*

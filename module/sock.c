@@ -599,6 +599,11 @@ static void ktcp_sock_clear_info(struct ktcp_sock *ks)
 	ks->rto_recovery_ms = 0;
 	ks->syn_data_acked = 0;
 	ks->fo_child = 0;
+	ks->syn_fastopen = 0;	/* tcp_disconnect() */
+	ks->syn_fastopen_exp = 0;
+	ks->syn_data = 0;
+	ks->fo_defer = 0;
+	ks->fo_client_fail = 0;
 }
 
 /*
@@ -616,6 +621,7 @@ void ktcp_sock_disconnect(struct sock *sk)
 	__skb_queue_purge(&sk->sk_receive_queue);
 	WRITE_ONCE(ks->copied_seq, ks->rcv_nxt);
 	WRITE_ONCE(ks->urg_data, 0);
+	ks->fo_req = NULL;	/* a waiting Fast Open write's: tcp_disconnect() */
 	ktcp_sock_clear_info(ks);
 	WRITE_ONCE(sk->sk_shutdown, 0);
 	sock_reset_flag(sk, SOCK_DONE);

@@ -192,6 +192,16 @@ static int ktcp_sockopt_set_int(struct sock *sk, int optname, int val)
 			return -EINVAL;
 		ks->fo_no_cookie = val;
 		return 0;
+	case TCP_FASTOPEN_CONNECT:	/* the client's, do_tcp_setsockopt() */
+		if (val > 1 || val < 0)
+			return -EINVAL;
+		if (!(READ_ONCE(ktcp_pernet(sock_net(sk))->fastopen) &
+		      TFO_CLIENT_ENABLE))
+			return -EOPNOTSUPP;
+		if (sk->sk_state != TCP_CLOSE)
+			return -EINVAL;
+		ks->fo_connect = val;
+		return 0;
 	case TCP_MAXSEG:
 		/* Takes effect at connect() or on the next SYN, as in Linux. */
 		if (val && (val < TCP_MIN_MSS || val > MAX_TCP_WINDOW))
@@ -303,6 +313,7 @@ static void ktcp_sockopt_info_opts(const struct ktcp_sock *ks,
 		info->tcpi_options |= TCPI_OPT_ECN_SEEN;
 	if (ks->syn_data_acked)	/* a Fast Open SYN's data was taken */
 		info->tcpi_options |= TCPI_OPT_SYN_DATA;
+	info->tcpi_fastopen_client_fail = ks->fo_client_fail;
 }
 
 /* TCP_INFO's delivery, loss and reordering counters (tcp_get_info()). */
@@ -464,6 +475,9 @@ static int ktcp_sockopt_get_int(const struct ktcp_sock *ks, int optname, int *va
 		break;
 	case TCP_FASTOPEN_NO_COOKIE:
 		*val = ks->fo_no_cookie;
+		break;
+	case TCP_FASTOPEN_CONNECT:
+		*val = ks->fo_connect;
 		break;
 	case TCP_QUICKACK:
 		*val = !ktcp_window_pingpong(&ks->inet.sk);

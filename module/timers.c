@@ -517,6 +517,24 @@ void ktcp_timers_delack(struct sock *sk)
 	ktcp_timer_sk_reset(sk, &ks->delack_timer, due);
 }
 
+/*
+ * tcp_rcv_synsent_state_process(): the ACK of a SYN-ACK waits, at most
+ * TCP_DELACK_MAX, when a writer waits for the handshake (its data will
+ * carry it: a blocking Fast Open sendto(), a send() while connecting),
+ * TCP_DEFER_ACCEPT is set, or the socket is interactive; quick ACKs then.
+ */
+void ktcp_timers_delack_synack(struct sock *sk)
+{
+	struct ktcp_sock *ks = ktcp_sk(sk);
+
+	sock_owned_by_me(sk);
+	ktcp_window_enter_quickack(sk, KTCP_MAX_QUICKACKS);
+	ks->ack_pending = 1;
+	ks->ack_timer = 1;
+	ks->delack_due = jiffies + KTCP_DELACK_MAX;
+	ktcp_timer_sk_reset(sk, &ks->delack_timer, ks->delack_due);
+}
+
 /* Run @handler for the expiry of @t unless @t was re-armed since. */
 static void ktcp_timers_run(struct sock *sk, struct ktcp_timer *t,
 			    void (*handler)(struct sock *sk))

@@ -21,7 +21,9 @@ import tempfile
 LAYERS = [
     ['main.c'],
     ['af_ktcp.c', 'hook.c', 'proc.c', 'diag.c', 'sysctl.c'],
-    ['connect.c', 'sockopt.c', 'sendrecv.c'],
+    # sendmsg() may connect (tcp_sendmsg_fastopen()).
+    ['sockopt.c', 'sendrecv.c'],
+    ['connect.c'],
     ['rcv.c'],
     ['input.c', 'listen.c', 'icmp.c', 'icmp6.c'],
     ['synrecv.c', 'child.c'],

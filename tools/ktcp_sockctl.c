@@ -46,6 +46,10 @@
  *                                (MSG_EOR), lastplain (the last call
  *                                without them)
  *   sendstr TEXT                 the rest of the line
+ *   sendfo IP PORT N [nb]        sendto(MSG_FASTOPEN) of N bytes of the
+ *                                pattern to IP PORT (IP "-": no address,
+ *                                send(MSG_FASTOPEN)), blocking unless nb:
+ *                                ok ... sent=
  *   sendoob TEXT                 the same with MSG_OOB: its last byte urgent
  *   recv N [MS]                  wait up to MS (default 0: do not wait)
  *                                for data, then one recv(): n=, hex=
@@ -59,7 +63,8 @@
  *   getsockopt NAME
  *   tcpinfo                      TCP_INFO of cur: options= (tcpi_options)
  *                                ca_state= cwnd= ssthresh= retrans=
- *                                total_retrans=
+ *                                total_retrans= fo_fail=
+ *                                (tcpi_fastopen_client_fail)
  *   sockname | peername
  *   poll [MS]                    revents of cur (POLLPRI asked for too)
  *   nonblock 0|1
@@ -220,6 +225,7 @@ static const struct optname opts[] = {
 	{ "TCP_WINDOW_CLAMP", SOL_TCP, TCP_WINDOW_CLAMP },
 	{ "TCP_FASTOPEN", SOL_TCP, TCP_FASTOPEN },	/* VAL: queue length */
 	{ "TCP_FASTOPEN_NO_COOKIE", SOL_TCP, TCP_FASTOPEN_NO_COOKIE },
+	{ "TCP_FASTOPEN_CONNECT", SOL_TCP, TCP_FASTOPEN_CONNECT },
 	{ "IP_TOS", SOL_IP, IP_TOS },
 	{ "IPV6_TCLASS", SOL_IPV6, IPV6_TCLASS },
 	{ "KTCP_TIMEWAIT_MS", SOL_TCP, KTCP_TIMEWAIT_MS },
@@ -627,6 +633,51 @@ static void c_sendstr(const char *cmd, char **av, int ac, const char *rest)
 		printf("ok %s sent=%zd\n", cmd, n);
 }
 
+/*
+ * sendfo: one sendto() with MSG_FASTOPEN, which connects cur (Fast Open):
+ * its answer is the write's, the bytes that went (in the SYN, if it did
+ * not block), or its error (EINPROGRESS: none went).
+ */
+static void c_sendfo(const char *cmd, char **av, int ac, const char *rest)
+{
+	static unsigned char buf[65536];
+	bool nb = ac >= 5 && !strcmp(av[4], "nb");
+	long n = atol(av[3]), i;
+	struct sockaddr_storage a;
+	socklen_t len = 0;
+	ssize_t r;
+	int err;
+
+	(void)rest;
+	if (need_cur(cmd))
+		return;
+	if (n < 0 || n > (long)sizeof(buf))
+		return say_err(cmd, EINVAL);
+	if (strcmp(av[1], "-")) {
+		len = parse_addr(av[1], av[2], &a);
+		if (!len)
+			return say_err(cmd, EINVAL);
+	}
+	for (i = 0; i < n; i++)
+		buf[i] = 'a' + (sent_off + i) % 26;
+	if (!nb)
+		arm(0);
+	r = sendto(cur, buf, n, MSG_NOSIGNAL | MSG_FASTOPEN |
+		   (nb ? MSG_DONTWAIT : 0), len ? (struct sockaddr *)&a : NULL,
+		   len);
+	err = errno;
+	disarm();
+	if (r < 0) {
+		if (err == EINTR && alarmed)
+			printf("timeout %s\n", cmd);
+		else
+			say_err(cmd, err);
+		return;
+	}
+	sent_off += r;
+	printf("ok %s sent=%zd\n", cmd, r);
+}
+
 static void c_recvoob(const char *cmd, char **av, int ac, const char *rest)
 {
 	int peek = ac >= 2 && !strcmp(av[1], "peek") ? MSG_PEEK : 0;
@@ -720,9 +771,14 @@ static void c_tcpinfo(const char *cmd, char **av, int ac, const char *rest)
 	memset(&ti, 0, sizeof(ti));
 	if (getsockopt(cur, IPPROTO_TCP, TCP_INFO, &ti, &len))
 		return say_err(cmd, errno);
-	printf("ok %s options=%u ca_state=%u cwnd=%u ssthresh=%u retrans=%u total_retrans=%u\n",
+	/*
+	 * Byte 7 (glibc's struct has no name for it): Linux's
+	 * tcpi_delivery_rate_app_limited:1, tcpi_fastopen_client_fail:2.
+	 */
+	printf("ok %s options=%u ca_state=%u cwnd=%u ssthresh=%u retrans=%u total_retrans=%u fo_fail=%u\n",
 	       cmd, ti.tcpi_options, ti.tcpi_ca_state, ti.tcpi_snd_cwnd,
-	       ti.tcpi_snd_ssthresh, ti.tcpi_retrans, ti.tcpi_total_retrans);
+	       ti.tcpi_snd_ssthresh, ti.tcpi_retrans, ti.tcpi_total_retrans,
+	       (((const unsigned char *)&ti)[7] >> 1) & 3);
 }
 
 /* sockname and peername */
@@ -774,6 +830,7 @@ static const struct command {
 	{ "sendn", 3, c_sendn },
 	{ "sendstr", 1, c_sendstr },
 	{ "sendoob", 1, c_sendstr },
+	{ "sendfo", 4, c_sendfo },
 	{ "recv", 2, c_recv },
 	{ "recvall", 2, c_recv },
 	{ "recvoob", 1, c_recvoob },

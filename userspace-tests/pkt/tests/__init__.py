@@ -2,7 +2,8 @@
 """
 The packet-level tests, one module a topic in this package: handshake,
 reset, data, sack, syncookie, timers, rwin (the receive window and ACK
-timing), urgent, timewait, fastopen (TCP Fast Open, the server side).
+timing), urgent, timewait, fastopen (TCP Fast Open, the server side),
+fastopen_client (its client side).
 load() imports them (in name order; each test registers itself with
 @test, in file order). Linux 6.12's TCP is the
 reference for every expectation: run them with --native to see Linux pass

@@ -451,7 +451,7 @@ static void ktcp_af_close(struct sock *sk, long timeout)
 		KTCP_INC_STATS(sock_net(sk), KTCP_MIB_ABORTONDATA);
 		/* tcp_close(): CLOSE, then the RST, as for each abort below */
 		ktcp_sock_set_state(sk, TCP_CLOSE);
-		ktcp_output_rst(sk, sk->sk_allocation, unread ?
+		ktcp_xmit_rst(sk, sk->sk_allocation, unread ?
 				SK_RST_REASON_TCP_ABORT_ON_CLOSE :
 				SK_RST_REASON_TCP_STATE);
 	} else if ((1 << sk->sk_state) &
@@ -468,15 +468,15 @@ static void ktcp_af_close(struct sock *sk, long timeout)
 		/* tcp_close(): a negative TCP_LINGER2 resets it at once. */
 		KTCP_INC_STATS(sock_net(sk), KTCP_MIB_TCPABORTONLINGER);
 		ktcp_sock_set_state(sk, TCP_CLOSE);
-		ktcp_output_rst(sk, sk->sk_allocation,
-				SK_RST_REASON_TCP_ABORT_ON_LINGER);
+		ktcp_xmit_rst(sk, sk->sk_allocation,
+			      SK_RST_REASON_TCP_ABORT_ON_LINGER);
 	}
 	if (sk->sk_state != TCP_CLOSE && ktcp_sock_check_oom(sk, 0)) {
 		/* tcp_close()'s tcp_check_oom(): no room for one more orphan */
 		KTCP_INC_STATS(sock_net(sk), KTCP_MIB_TCPABORTONMEMORY);
 		ktcp_sock_set_state(sk, TCP_CLOSE);
-		ktcp_output_rst(sk, sk->sk_allocation,
-				SK_RST_REASON_TCP_ABORT_ON_MEMORY);
+		ktcp_xmit_rst(sk, sk->sk_allocation,
+			      SK_RST_REASON_TCP_ABORT_ON_MEMORY);
 	}
 	if (sk->sk_state == TCP_CLOSE)
 		ktcp_sock_done(sk);

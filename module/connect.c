@@ -372,10 +372,10 @@ void ktcp_connect_disconnect_locked(struct socket *sock)
 		    ((1 << old) & (TCPF_CLOSING | TCPF_LAST_ACK)))) {
 		/* tcp_disconnect(): CLOSE, then the RST */
 		ktcp_sock_set_state(sk, TCP_CLOSE);
-		ktcp_output_rst(sk, GFP_KERNEL,
-				(1 << old) & (TCPF_CLOSING | TCPF_LAST_ACK) ?
-				SK_RST_REASON_TCP_DISCONNECT_WITH_DATA :
-				SK_RST_REASON_TCP_STATE);
+		ktcp_xmit_rst(sk, GFP_KERNEL,
+			      (1 << old) & (TCPF_CLOSING | TCPF_LAST_ACK) ?
+			      SK_RST_REASON_TCP_DISCONNECT_WITH_DATA :
+			      SK_RST_REASON_TCP_STATE);
 		WRITE_ONCE(sk->sk_err, ECONNRESET);
 	} else if (old == TCP_SYN_SENT) {
 		WRITE_ONCE(sk->sk_err, ECONNRESET);

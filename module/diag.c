@@ -753,7 +753,7 @@ static int ktcp_diag_abort(struct sock *sk)
 	} else if ((1 << state) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT |
 				   TCPF_FIN_WAIT1 | TCPF_FIN_WAIT2 |
 				   TCPF_SYN_RECV)) {
-		ktcp_output_rst(sk, GFP_KERNEL, SK_RST_REASON_TCP_STATE);
+		ktcp_xmit_rst(sk, GFP_KERNEL, SK_RST_REASON_TCP_STATE);
 	}
 	ktcp_sock_reset(sk, ECONNABORTED);	/* tcp_done_with_error() */
 	release_sock(sk);

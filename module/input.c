@@ -157,7 +157,7 @@ static void ktcp_input_synack_ack(struct sock *sk)
 	    ktcp_window_pingpong(sk))
 		ktcp_timers_delack_synack(sk);
 	else
-		ktcp_output_ack(sk);
+		ktcp_xmit_ack(sk);
 }
 
 /* SYN_SENT (RFC 9293 3.10.7.3). */
@@ -238,7 +238,7 @@ static void ktcp_input_rst(struct sock *sk, const struct sk_buff *skb)
 	struct ktcp_sock *ks = ktcp_sk(sk);
 
 	if (KTCP_SKB_CB(skb)->seq != ks->rcv_nxt) {
-		ktcp_output_oow_ack(sk, skb, KTCP_MIB_CHALLENGEACKS);
+		ktcp_xmit_oow_ack(sk, skb, KTCP_MIB_CHALLENGEACKS);
 		return;
 	}
 	KTCP_INC_STATS(sock_net(sk), KTCP_MIB_INRSTS);
@@ -299,7 +299,7 @@ static bool ktcp_input_ack_unsent(struct sock *sk, const struct sk_buff *skb)
 {
 	KTCP_INC_STATS(sock_net(sk), KTCP_MIB_ACKUNSENTDATA);
 	if (sk->sk_state != TCP_ESTABLISHED)
-		ktcp_output_oow_ack(sk, skb, KTCP_MIB_CHALLENGEACKS);
+		ktcp_xmit_oow_ack(sk, skb, KTCP_MIB_CHALLENGEACKS);
 	return false;
 }
 
@@ -387,7 +387,7 @@ static bool ktcp_input_ack(struct sock *sk, struct sk_buff *skb,
 		 * data injection; tcp_ack()'s bound, the bytes ever acked
 		 * included): tell the peer where we are, drop the segment.
 		 */
-		ktcp_output_oow_ack(sk, skb, KTCP_MIB_CHALLENGEACKS);
+		ktcp_xmit_oow_ack(sk, skb, KTCP_MIB_CHALLENGEACKS);
 		return false;
 	}
 	/*
@@ -481,17 +481,17 @@ int ktcp_input_timewait(struct sock *sk, struct sk_buff *skb)
 			ktcp_sock_done(sk);
 			return KTCP_RCV_TW_SYN;
 		}
-		ktcp_output_ack(sk);	/* no listener: tcp_v4_rcv()'s ACK */
+		ktcp_xmit_ack(sk);	/* no listener: tcp_v4_rcv()'s ACK */
 		kfree_skb(skb);
 		return 0;
 	}
 	if (th->rst) {
 		ktcp_input_timewait_rst(sk, skb);
 	} else if (th->fin && cb->end_seq == ks->rcv_nxt) {
-		ktcp_output_ack(sk);
+		ktcp_xmit_ack(sk);
 		ktcp_timers_enter_timewait(sk, ktcp_tw_time(sk));
 	} else if (!ktcp_input_seq_ok(ks, cb) || cb->end_seq != cb->seq) {
-		ktcp_output_oow_ack(sk, skb, KTCP_MIB_OUTOFWINDOW);
+		ktcp_xmit_oow_ack(sk, skb, KTCP_MIB_OUTOFWINDOW);
 	}
 	kfree_skb(skb);
 	return 0;
@@ -539,7 +539,7 @@ static void ktcp_input_dupack(struct sock *sk, const struct sk_buff *skb,
 			ks->rcv_nxt : cb->end_seq;
 		ktcp_rcvq_dsack(ks, &d);
 	}
-	ktcp_output_oow_ack(sk, skb, why);
+	ktcp_xmit_oow_ack(sk, skb, why);
 }
 
 /* A segment that occupies sequence space wholly below RCV.NXT: re-ACK it. */
@@ -608,7 +608,7 @@ int ktcp_input_synchronized(struct sock *sk, struct sk_buff *skb)
 	}
 	if (th->syn && !ktcp_input_simultaneous_synack(ks, skb)) {
 		/* RFC 5961 4.2: a SYN on a connection gets a challenge ACK. */
-		ktcp_output_oow_ack(sk, skb, KTCP_MIB_CHALLENGEACKS);
+		ktcp_xmit_oow_ack(sk, skb, KTCP_MIB_CHALLENGEACKS);
 		goto drop;
 	}
 	dup = ktcp_input_is_dup(ks, cb);
@@ -630,7 +630,7 @@ int ktcp_input_synchronized(struct sock *sk, struct sk_buff *skb)
 	if (ktcp_ecn_ack_now(ks))	/* a segment with CWR */
 		ack_now = true;
 	if (ack_now || dup)
-		ktcp_output_ack(sk);
+		ktcp_xmit_ack(sk);
 	else if (in_order && ks->ack_pending)
 		ktcp_rcvq_ack_snd_check(sk);
 drop:

@@ -862,7 +862,10 @@ struct ktcp_request *ktcp_icmp_rcv(struct net *net, struct sk_buff *skb,
 struct ktcp_request *ktcp_icmp6_rcv(struct net *net, struct sk_buff *skb,
 				    int off, u32 *seq, bool *fatal);
 
-/* output.c: building and sending segments. */
+/* Room for the headers a queued skb's clone gets (MAX_TCP_HEADER). */
+#define KTCP_HDR_ROOM		(MAX_TCP_HEADER)
+
+/* output.c: the write queue, and what of it to send when. */
 struct sk_buff *ktcp_output_queue_new(struct sock *sk, u8 flags, gfp_t gfp);
 struct sk_buff *ktcp_output_queue_alloc(struct sock *sk, u8 flags, gfp_t gfp,
 					unsigned int size);
@@ -870,11 +873,33 @@ int ktcp_output_syn(struct sock *sk);
 int ktcp_output_queue_syn(struct sock *sk, gfp_t gfp);
 int ktcp_output_syn_data(struct sock *sk, int space);
 void ktcp_output_push(struct sock *sk);
-void ktcp_output_ack(struct sock *sk);
-void ktcp_output_oow_ack(struct sock *sk, const struct sk_buff *in,
-			 enum ktcp_mib_field why);
 void __ktcp_output_push(struct sock *sk, bool force);
 void ktcp_output_push_one(struct sock *sk);
+void ktcp_output_fin(struct sock *sk);
+int ktcp_output_split(struct sock *sk, struct sk_buff *skb, u32 len,
+		      bool charge);
+bool ktcp_output_probe(struct sock *sk);
+u32 ktcp_output_bound_half_wnd(const struct ktcp_sock *ks, u32 size);
+void ktcp_output_sync_mss(struct ktcp_sock *ks);
+int ktcp_output_retransmit(struct sock *sk);
+void ktcp_output_loss_probe(struct sock *sk);
+
+/* xmit.c: sending one segment (__tcp_transmit_skb()); control segments. */
+void ktcp_xmit_csum(struct sk_buff *skb, __be32 saddr, __be32 daddr);
+struct tcphdr *ktcp_xmit_header(struct sk_buff *skb, __be16 sport,
+				__be16 dport, const struct ktcp_skb_cb *cb,
+				const struct ktcp_opts *opts);
+struct sk_buff *ktcp_xmit_alloc(gfp_t gfp);
+int ktcp_xmit_skb(struct sock *sk, struct sk_buff *skb, bool clone);
+int ktcp_xmit_gso(struct sock *sk, struct sk_buff *skb,
+		  struct sk_buff **segs, int n);
+void ktcp_xmit_count_retrans(struct sock *sk, const struct sk_buff *skb);
+void ktcp_xmit_tried_retrans(struct sock *sk, struct sk_buff *skb, int err);
+int ktcp_xmit_ctl(struct sock *sk, u8 flags, u32 seq, gfp_t gfp);
+void ktcp_xmit_ack(struct sock *sk);
+void ktcp_xmit_oow_ack(struct sock *sk, const struct sk_buff *in,
+		       enum ktcp_mib_field why);
+void ktcp_xmit_rst(struct sock *sk, gfp_t gfp, enum sk_rst_reason reason);
 
 /* rtxq.c: the sent part of the write queue, indexed. */
 void ktcp_rtxq_init(struct ktcp_sock *ks);
@@ -913,20 +938,6 @@ void ktcp_pace_free(struct sock *sk);
 /* pmtu.c: path MTU discovery, the sender's side. */
 void ktcp_pmtu_reduced(struct sock *sk);
 void ktcp_pmtu_resegment(struct sock *sk);
-void ktcp_output_fin(struct sock *sk);
-void ktcp_output_rst(struct sock *sk, gfp_t gfp, enum sk_rst_reason reason);
-int ktcp_output_split(struct sock *sk, struct sk_buff *skb, u32 len,
-		      bool charge);
-bool ktcp_output_probe(struct sock *sk);
-u32 ktcp_output_bound_half_wnd(const struct ktcp_sock *ks, u32 size);
-void ktcp_output_sync_mss(struct ktcp_sock *ks);
-int ktcp_output_retransmit(struct sock *sk);
-void ktcp_output_loss_probe(struct sock *sk);
-void ktcp_output_csum(struct sk_buff *skb, __be32 saddr, __be32 daddr);
-struct tcphdr *ktcp_output_header(struct sk_buff *skb, __be16 sport,
-				  __be16 dport, const struct ktcp_skb_cb *cb,
-				  const struct ktcp_opts *opts);
-struct sk_buff *ktcp_output_alloc(gfp_t gfp);
 
 /* synrecv.c: the segments a request in SYN-RECV does not take. */
 bool ktcp_synrecv_may_answer(struct sock *listener, struct ktcp_request *req,

@@ -802,7 +802,7 @@ static void ktcp_listen_forget(struct sock *child)
 	sock_orphan(child);
 	if (child->sk_state != TCP_CLOSE) {
 		/* inet_child_forget()'s tcp_disconnect() */
-		ktcp_output_rst(child, GFP_ATOMIC, SK_RST_REASON_TCP_STATE);
+		ktcp_xmit_rst(child, GFP_ATOMIC, SK_RST_REASON_TCP_STATE);
 		ktcp_sock_reset(child, ECONNRESET);
 	} else {
 		ktcp_sock_done(child);

@@ -392,7 +392,7 @@ void ktcp_rcvq_ack_snd_check(struct sock *sk)
 	      ktcp_window_rcv_now(sk) >= ks->rcv_wnd)) ||
 	    ktcp_window_in_quickack(sk) ||
 	    (ks->reasm && !ktcp_ofo_empty(&ks->reasm->ofo)))
-		ktcp_output_ack(sk);
+		ktcp_xmit_ack(sk);
 	else
 		ktcp_timers_delack(sk);
 }
@@ -439,7 +439,7 @@ bool ktcp_rcvq_orphan_data(struct sock *sk, struct sk_buff *skb)
 	    !ktcp_seq_after(KTCP_SKB_CB(skb)->seq + skb->len, ks->rcv_nxt))
 		return false;
 	KTCP_INC_STATS(sock_net(sk), KTCP_MIB_ABORTONDATA);
-	ktcp_output_rst(sk, GFP_ATOMIC, SK_RST_REASON_TCP_ABORT_ON_DATA);
+	ktcp_xmit_rst(sk, GFP_ATOMIC, SK_RST_REASON_TCP_ABORT_ON_DATA);
 	ktcp_sock_reset(sk, ECONNRESET);
 	return true;
 }

@@ -48,7 +48,7 @@ static void ktcp_reply_raw(struct net *net, const struct sock *sk,
 		return;
 	}
 	skb_dst_set(skb, &rt->dst);
-	ktcp_output_csum(skb, saddr, daddr);
+	ktcp_xmit_csum(skb, saddr, daddr);
 	iph = skb_push(skb, sizeof(*iph));
 	skb_reset_network_header(skb);
 	iph->version = 4;
@@ -111,7 +111,7 @@ int ktcp_reply_synack(const struct sock *listener,
 		.ttl = READ_ONCE(inet_sk(listener)->uc_ttl),
 		.tos = ktcp_reply_synack_tos(listener, req),
 	};
-	struct sk_buff *skb = ktcp_output_alloc(GFP_ATOMIC);
+	struct sk_buff *skb = ktcp_xmit_alloc(GFP_ATOMIC);
 	struct ktcp_opts opts;
 
 	sock_owned_by_me(listener);
@@ -127,7 +127,7 @@ int ktcp_reply_synack(const struct sock *listener,
 		opts.fo_exp = foc->fo_exp;
 		memcpy(opts.fo_cookie, foc->fo_cookie, foc->fo_len);
 	}
-	ktcp_output_header(skb, t->lport, t->rport, &cb, &opts);
+	ktcp_xmit_header(skb, t->lport, t->rport, &cb, &opts);
 	if (!ktcp_tuple_is_v4(t)) {
 		ktcp_ip6_send_synack(listener, req, skb);
 		return 0;
@@ -193,12 +193,12 @@ void ktcp_reply_rst(struct net *net, const struct sock *sk,
 		cb.ack_seq = icb->end_seq;
 		cb.flags |= TCPHDR_ACK;
 	}
-	skb = ktcp_output_alloc(GFP_ATOMIC);
+	skb = ktcp_xmit_alloc(GFP_ATOMIC);
 	if (!skb) {
 		KTCP_INC_STATS(net, KTCP_MIB_NOMEM);
 		return;
 	}
-	ktcp_output_header(skb, ith->dest, ith->source, &cb, NULL);
+	ktcp_xmit_header(skb, ith->dest, ith->source, &cb, NULL);
 	KTCP_INC_STATS(net, KTCP_MIB_OUTRSTS);
 	trace_ktcp_send_reset(sk, in, reason);
 	if (ip_hdr(in)->version == 6) {
@@ -229,12 +229,12 @@ static struct sk_buff *ktcp_reply_ack_build(struct net *net,
 		opts.tsval = ktcp_neg_ts_now(n);
 		opts.tsecr = n->ts_recent;
 	}
-	skb = ktcp_output_alloc(GFP_ATOMIC);
+	skb = ktcp_xmit_alloc(GFP_ATOMIC);
 	if (!skb) {
 		KTCP_INC_STATS(net, KTCP_MIB_NOMEM);
 		return NULL;
 	}
-	ktcp_output_header(skb, t->lport, t->rport, cb, &opts);
+	ktcp_xmit_header(skb, t->lport, t->rport, cb, &opts);
 	skb_set_hash(skb, hash, PKT_HASH_TYPE_L4);
 	return skb;
 }

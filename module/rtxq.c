@@ -13,7 +13,7 @@
  *   leaves it when SACKed or marked lost by RACK, and goes to its tail
  *   when sent again (tcp_update_skb_after_send()). The anchor overlays
  *   skb->_skb_refdst and destructor, which a queued skb does not use: the
- *   clone that is sent must not copy it (ktcp_output_xmit()), and a freed
+ *   clone that is sent must not copy it (ktcp_xmit_skb()), and a freed
  *   skb must have it cleared (tcp_skb_tsorted_anchor_cleanup());
  * - the bound of two walks from the head: rtx_hint, before which no
  *   segment is lost and not yet resent (retransmit_skb_hint), and

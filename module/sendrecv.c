@@ -349,7 +349,7 @@ static void ktcp_sr_cleanup_rbuf(struct sock *sk, int copied)
 	if ((1 << sk->sk_state) & (TCPF_CLOSE | TCPF_LISTEN | TCPF_SYN_SENT))
 		return;
 	if (ktcp_window_read_ack(sk, copied))
-		ktcp_output_ack(sk);
+		ktcp_xmit_ack(sk);
 }
 
 /*

@@ -63,7 +63,7 @@ static void ktcp_sockopt_quickack(struct sock *sk, int val)
 	    ks->ack_pending) {
 		ks->ack_pushed = 1;
 		if (ktcp_window_read_ack(sk, 1))
-			ktcp_output_ack(sk);
+			ktcp_xmit_ack(sk);
 		if (!(val & 1))
 			ktcp_window_enter_pingpong(sk);
 	}

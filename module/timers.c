@@ -104,8 +104,8 @@ static bool ktcp_timers_out_of_resources(struct sock *sk, bool do_reset)
 		    (!ks->snd_wnd && !ks->packets_out))
 			do_reset = true;
 		if (do_reset)
-			ktcp_output_rst(sk, GFP_ATOMIC,
-					SK_RST_REASON_TCP_ABORT_ON_MEMORY);
+			ktcp_xmit_rst(sk, GFP_ATOMIC,
+				      SK_RST_REASON_TCP_ABORT_ON_MEMORY);
 		KTCP_INC_STATS(sock_net(sk), KTCP_MIB_TCPABORTONMEMORY);
 		ktcp_sock_done(sk);
 		return true;
@@ -409,8 +409,8 @@ static void ktcp_timers_keepalive_handler(struct sock *sk)
 		    ks->probes && ktcp_timers_user_timeout_hit(ks, ks->rcv_tstamp) :
 		    ks->probes >= ktcp_keepalive_probes(sk)) {
 			KTCP_INC_STATS(sock_net(sk), KTCP_MIB_KEEPALIVEDROPS);
-			ktcp_output_rst(sk, GFP_ATOMIC,
-					SK_RST_REASON_TCP_KEEPALIVE_TIMEOUT);
+			ktcp_xmit_rst(sk, GFP_ATOMIC,
+				      SK_RST_REASON_TCP_KEEPALIVE_TIMEOUT);
 			ktcp_sock_reset(sk, ETIMEDOUT);
 			return;
 		}
@@ -462,7 +462,7 @@ static void ktcp_timers_delack_handler(struct sock *sk)
 		ks->ato = KTCP_ATO_MIN;
 	}
 	KTCP_INC_STATS(sock_net(sk), KTCP_MIB_DELAYEDACKS);
-	ktcp_output_ack(sk);
+	ktcp_xmit_ack(sk);
 }
 
 /*
@@ -505,7 +505,7 @@ void ktcp_timers_delack(struct sock *sk)
 	if (ks->ack_timer) {
 		if (time_before_eq((unsigned long)ks->delack_due,
 				   jiffies + (ato >> 2))) {
-			ktcp_output_ack(sk);
+			ktcp_xmit_ack(sk);
 			return;
 		}
 		if (!time_before(due, (unsigned long)ks->delack_due))

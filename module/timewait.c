@@ -346,7 +346,7 @@ static void ktcp_tw_ack(struct net *net, const struct ktcp_tw *tw,
 
 /*
  * An unacceptable segment gets an ACK, at most one per 500 ms unless it
- * carries data (ktcp_output_oow_ack(), tcp_timewait_check_oow_rate_limit()).
+ * carries data (ktcp_xmit_oow_ack(), tcp_timewait_check_oow_rate_limit()).
  */
 static void ktcp_tw_oow_ack(struct net *net, struct ktcp_tw *tw,
 			    const struct sk_buff *in, enum ktcp_mib_field why)

@@ -33,6 +33,7 @@ LAYERS = [
     ['timers.c'],
     ['pmtu.c', 'reply.c'],
     ['output.c', 'sock.c'],
+    ['xmit.c'],
     ['tlp.c'],
     ['recovery.c', 'scoreboard.c', 'buffers.c', 'window.c', 'urg.c', 'ecn.c', 'gso.c',
      'pace.c'],

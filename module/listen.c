@@ -201,20 +201,20 @@ static union tcp_seq_and_ts_off ktcp_listen_isn(struct net *net,
 					   t->rport);
 }
 
+/* A request for @skb, whose options the caller parsed into @o. */
 static struct ktcp_request *ktcp_listen_req_alloc(struct sock *listener,
-						  struct sk_buff *skb)
+						  struct sk_buff *skb,
+						  const struct ktcp_opts *o)
 {
-	const struct tcphdr *th = tcp_hdr(skb);
 	union tcp_seq_and_ts_off st;
 	struct ktcp_request *req;
-	struct ktcp_opts opts;
+	struct ktcp_opts opts = *o;
 
 	req = kzalloc(sizeof(*req), GFP_ATOMIC);
 	if (!req)
 		return NULL;
 	req->hnode.kind = KTCP_HNODE_REQ;
 	ktcp_tuple_from_skb(&req->hnode.key, skb);
-	ktcp_opts_parse_hdr(th, &opts);
 	opts.present &= ktcp_neg_syn_allowed(sock_net(listener));
 	st = ktcp_listen_isn(sock_net(listener), &req->hnode.key);
 	req->iss = st.seq;
@@ -526,7 +526,8 @@ static bool ktcp_listen_syn(struct sock *listener, struct sk_buff *skb)
 	}
 	if (!syncookies && max_backlog - (int)kl->syn_qlen < max_backlog >> 2)
 		goto drop;
-	req = ktcp_listen_req_alloc(listener, skb);
+	ktcp_opts_parse_hdr(tcp_hdr(skb), &opts);
+	req = ktcp_listen_req_alloc(listener, skb, &opts);
 	if (!req) {
 		ktcp_listen_drop(listener, KTCP_MIB_NOMEM);
 		return false;
@@ -536,7 +537,6 @@ static bool ktcp_listen_syn(struct sock *listener, struct sk_buff *skb)
 		ktcp_listen_req_put(req);
 		return false;
 	}
-	ktcp_opts_parse_hdr(tcp_hdr(skb), &opts);
 	if (ktcp_fastopen_check(listener, skb, &opts, &foc) &&
 	    ktcp_listen_fastopen(listener, req, skb)) {
 		ktcp_listen_req_put(req);
@@ -590,12 +590,12 @@ static bool ktcp_listen_cookie_ack(struct sock *listener, struct sk_buff *skb)
 	KTCP_INC_STATS(sock_net(listener), KTCP_MIB_SYNCOOKIESRECV);
 	if (sk_acceptq_is_full(listener))	/* tcp_v4_syn_recv_sock() */
 		goto drop;
-	req = ktcp_listen_req_alloc(listener, skb);
+	ktcp_opts_parse_hdr(tcp_hdr(skb), &opts);
+	req = ktcp_listen_req_alloc(listener, skb, &opts);
 	if (!req) {
 		ktcp_listen_drop(listener, KTCP_MIB_NOMEM);
 		goto free;
 	}
-	ktcp_opts_parse_hdr(tcp_hdr(skb), &opts);
 	opts.present &= ktcp_neg_syn_allowed(sock_net(listener));
 	req->iss = cb->ack_seq - 1;
 	req->irs = cb->seq - 1;

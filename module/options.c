@@ -234,6 +234,17 @@ static unsigned int ktcp_opts_fastopen_len(const struct ktcp_opts *o,
 	return used + need <= KTCP_MAX_OPTLEN ? need : 0;
 }
 
+void ktcp_opts_copy_fastopen(struct ktcp_opts *dst,
+			     const struct ktcp_opts *src)
+{
+	if (!(src->present & KTCP_OPTF_FASTOPEN))
+		return;
+	dst->present |= KTCP_OPTF_FASTOPEN;
+	dst->fo_len = src->fo_len;
+	dst->fo_exp = src->fo_exp;
+	memcpy(dst->fo_cookie, src->fo_cookie, src->fo_len);
+}
+
 unsigned int ktcp_opts_len(const struct ktcp_opts *o)
 {
 	unsigned int len = ktcp_opts_base_len(o);

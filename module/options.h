@@ -101,6 +101,10 @@ void ktcp_opts_parse_hdr(const struct tcphdr *th, struct ktcp_opts *o);
  */
 unsigned int ktcp_opts_build(u8 *p, const struct ktcp_opts *o);
 
+/* @src's Fast Open option, if it has one, into @dst (to be built). */
+void ktcp_opts_copy_fastopen(struct ktcp_opts *dst,
+			     const struct ktcp_opts *src);
+
 /* The length ktcp_opts_build() would write for @o. */
 unsigned int ktcp_opts_len(const struct ktcp_opts *o);
 

@@ -121,12 +121,8 @@ int ktcp_reply_synack(const struct sock *listener,
 	if (req->cookie && (opts.present & KTCP_OPTF_TS))
 		opts.tsval = ktcp_cookie_ts_encode(&req->neg, tcp_clock_ms()) +
 			     req->neg.ts_off;	/* cookie_init_timestamp() */
-	if (foc && (foc->present & KTCP_OPTF_FASTOPEN)) {
-		opts.present |= KTCP_OPTF_FASTOPEN;
-		opts.fo_len = foc->fo_len;
-		opts.fo_exp = foc->fo_exp;
-		memcpy(opts.fo_cookie, foc->fo_cookie, foc->fo_len);
-	}
+	if (foc)
+		ktcp_opts_copy_fastopen(&opts, foc);
 	ktcp_xmit_header(skb, t->lport, t->rport, &cb, &opts);
 	if (!ktcp_tuple_is_v4(t)) {
 		ktcp_ip6_send_synack(listener, req, skb);

@@ -133,10 +133,7 @@ static void ktcp_xmit_syn_fastopen(struct ktcp_sock *ks, struct ktcp_opts *o)
 
 	if (!c || !(c->present & KTCP_OPTF_FASTOPEN))
 		return;
-	o->present |= KTCP_OPTF_FASTOPEN;
-	o->fo_len = c->fo_len;
-	o->fo_exp = c->fo_exp;
-	memcpy(o->fo_cookie, c->fo_cookie, c->fo_len);
+	ktcp_opts_copy_fastopen(o, c);
 	c->present &= ~KTCP_OPTF_FASTOPEN;
 	ks->syn_fastopen = 1;
 	ks->syn_fastopen_exp = c->fo_exp;
